@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
+# common/: code shared by nimbus, nimbus-remote and nimbusd (HTTP client over
+# a UNIX socket, small utilities).  Linked as common/libcommon.a.
+noinst_LIBRARIES += common/libcommon.a
+common_libcommon_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-common\"
+common_libcommon_a_SOURCES = \
+	common/fd-util.c common/fd-util.h

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The hypervisor seam: a small backend interface (KVM today, a fake for unit tests). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+typedef struct Hv Hv;         /* the backend's VM handle */
+typedef struct HvVcpu HvVcpu; /* one vCPU */
+
+/* Why a vCPU left the guest.  Kept small: port I/O and MMIO are routed
+ * through the buses by vcpu_handle_exit(); everything arch-specific that a
+ * backend can resolve by itself never surfaces here. */
+typedef enum {
+    HV_EXIT_PIO,
+    HV_EXIT_MMIO,
+    HV_EXIT_HLT,            /* only without an in-kernel LAPIC */
+    HV_EXIT_SHUTDOWN,       /* triple fault */
+    HV_EXIT_SYSTEM_RESET,   /* KVM_SYSTEM_EVENT_RESET */
+    HV_EXIT_SYSTEM_SHUTDOWN,/* KVM_SYSTEM_EVENT_SHUTDOWN */
+    HV_EXIT_INTR,           /* interrupted by a kick (pause, stop) */
+    HV_EXIT_INTERNAL_ERROR,
+    HV_EXIT_FAIL_ENTRY,
+    HV_EXIT_UNKNOWN,
+    HV_EXIT_LAST
+} HvExitReason;
+
+/**
+ * HvIo:
+ * One port I/O or MMIO access.  @data points into the backend's buffer
+ * (the KVM run page): for a read, the handler fills @len * @count bytes;
+ * for a write it holds them.  @count > 1 only for string port I/O
+ * (rep ins/outs), each element @len bytes at @data + i * @len.
+ */
+typedef struct {
+    uint64_t addr;
+    uint8_t *data;
+    uint32_t len;
+    uint32_t count;
+    bool is_write;
+} HvIo;
+
+typedef struct {
+    HvExitReason reason;
+    HvIo io;                 /* PIO and MMIO */
+    uint64_t hw_reason;      /* backend-specific code for error exits */
+    uint32_t suberror;
+} HvExit;
+
+/* Memory slot flags. */
+#define HV_MEM_READONLY   (1u << 0)
+#define HV_MEM_LOG_DIRTY  (1u << 1)
+
+/* One GSI routing entry: an IOAPIC pin or an MSI message. */
+typedef struct {
+    uint32_t gsi;
+    bool is_msi;
+    uint32_t pin;            /* !is_msi: IOAPIC pin */
+    uint64_t msi_addr;       /* is_msi */
+    uint32_t msi_data;
+} HvIrqRoute;
+
+/**
+ * HvOps:
+ * A backend.  Functions return 0 or -errno (the data plane calls several of
+ * them: irq_line, signal_msi); creation functions use GError.
+ * Threads: vcpu_run and the vcpu_* state calls run on the vCPU's own thread;
+ * the rest may run on any thread.
+ */
+typedef struct {
+    const char *name;
+    Hv *(*vm_new)(GError **error);
+    void (*vm_free)(Hv *hv);
+    /* Largest vCPU count the backend accepts (KVM_CAP_MAX_VCPUS). */
+    uint32_t (*max_vcpus)(Hv *hv);
+    int (*set_memory)(Hv *hv, uint32_t slot, uint64_t gpa, uint64_t size,
+                      void *hva, uint32_t flags);
+    /* In-kernel interrupt controllers (x86: LAPIC + IOAPIC + PIC) and
+     * platform pieces the backend needs (TSS, identity map). */
+    int (*create_irqchip)(Hv *hv);
+    int (*irq_line)(Hv *hv, uint32_t gsi, bool level);
+    int (*signal_msi)(Hv *hv, uint64_t addr, uint32_t data);
+    int (*set_irq_routing)(Hv *hv, const HvIrqRoute *routes, unsigned n);
+    int (*irqfd)(Hv *hv, int fd, uint32_t gsi, int resample_fd, bool assign);
+    int (*ioeventfd)(Hv *hv, int fd, uint64_t addr, uint32_t len, bool pio,
+                     bool assign);
+
+    HvVcpu *(*vcpu_new)(Hv *hv, uint32_t index, GError **error);
+    void (*vcpu_free)(HvVcpu *vcpu);
+    /* Enters the guest; returns 0 with @exit filled, or -errno. */
+    int (*vcpu_run)(HvVcpu *vcpu, HvExit *exit);
+    /* Makes a running or about-to-run vcpu_run return HV_EXIT_INTR.  Safe
+     * from any thread (sets immediate_exit; the caller also signals). */
+    void (*vcpu_kick)(HvVcpu *vcpu);
+    /* Clears the kick request; vCPU thread only. */
+    void (*vcpu_clear_kick)(HvVcpu *vcpu);
+    int (*vcpu_nmi)(HvVcpu *vcpu);
+} HvOps;
+
+/* The backend for this host: KVM.  Tests use hv_fake_ops. */
+extern const HvOps hv_kvm_ops;
+extern const HvOps hv_fake_ops;

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: Apache-2.0
+# daemon/: the nimbus VMM process (one per VM).
+noinst_LIBRARIES += daemon/libvmm.a
+daemon_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus\"
+daemon_libvmm_a_SOURCES = \
+	daemon/hv/hv.h \
+	daemon/memory.h \
+	daemon/vm.h \
+	daemon/vm-config.h
+
+# Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.
+include daemon/config.mk
+include daemon/api.mk
+
+bin_PROGRAMS += nimbus
+nimbus_SOURCES = daemon/main.c
+nimbus_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus\"
+nimbus_LDADD = $(VMM_LIBS)
+nimbus_DEPENDENCIES = $(VMM_LIB_DEPS)

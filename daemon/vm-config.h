@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VmConfig: the one VM description shared by the CLI, REST, D-Bus and snapshots. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/*
+ * The structs mirror Cloud Hypervisor's VmConfig JSON schema
+ * (../shared/reference/cloud-hypervisor-openapi.yaml): field names are the
+ * JSON keys.  Fields nimbus does not implement yet are not represented: the
+ * JSON parser refuses them with a "not supported yet" error when they carry
+ * a non-default value, and accepts them when absent, null or default, so
+ * that configs produced by CH tooling still load.
+ *
+ * Strings are owned (g_free).  Arrays are GPtrArray with the element's
+ * free function set.  After vm_config_validate() the config is complete:
+ * every default is filled in and every id is assigned.
+ */
+
+#define VM_CONFIG_CMDLINE_MAX 0x10000   /* CH: cmdline at 0x20000, 64 KiB */
+#define VM_CONFIG_MAX_VCPUS 8192        /* CH's KVM x86_64 limit */
+
+typedef enum {
+    CONSOLE_MODE_OFF,
+    CONSOLE_MODE_PTY,
+    CONSOLE_MODE_TTY,
+    CONSOLE_MODE_FILE,
+    CONSOLE_MODE_SOCKET,
+    CONSOLE_MODE_NULL,
+    CONSOLE_MODE_LAST
+} ConsoleMode;
+
+/* "Off", "Pty", ... as in the JSON schema; NULL for an out-of-range value. */
+const char *console_mode_to_string(ConsoleMode mode);
+/* Case-insensitive; returns -1 for an unknown name. */
+int console_mode_from_string(const char *name);
+
+/* Serial (16550), virtio-console and the 0xe9 debug console. */
+typedef struct {
+    ConsoleMode mode;
+    char *file;       /* mode File: output path; mode Pty: the pty path once opened */
+    char *socket;     /* mode Socket: UNIX socket path the VMM listens on */
+    bool iommu;       /* console only */
+    char *id;         /* console only */
+    uint64_t iobase;  /* debug console only: 0xe9 by default */
+} ConsoleConfig;
+
+typedef struct {
+    uint32_t threads_per_core;
+    uint32_t cores_per_die;
+    uint32_t dies_per_package;
+    uint32_t packages;
+} CpuTopology;
+
+typedef struct {
+    uint32_t vcpu;
+    GArray *host_cpus;  /* uint32_t */
+} CpuAffinity;
+
+typedef struct {
+    uint32_t boot_vcpus;          /* default 1 */
+    uint32_t max_vcpus;           /* default boot_vcpus */
+    CpuTopology *topology;        /* NULL: derived (1 thread, max cores, 1 die, 1 package) */
+    bool kvm_hyperv;              /* must be false for now */
+    uint8_t max_phys_bits;        /* default 46 */
+    bool nested;                  /* default true */
+    GPtrArray *affinity;          /* CpuAffinity* */
+} CpusConfig;
+
+typedef struct {
+    uint64_t size;                /* bytes, default 512 MiB */
+    bool mergeable;               /* KSM (MADV_MERGEABLE) */
+    bool shared;                  /* memfd MAP_SHARED */
+    bool hugepages;
+    uint64_t hugepage_size;       /* 0: the system default */
+    bool prefault;                /* MAP_POPULATE */
+    bool reserve;                 /* false: MAP_NORESERVE */
+    bool thp;                     /* default true: MADV_HUGEPAGE */
+} MemoryConfig;
+
+typedef struct {
+    char *firmware;
+    char *kernel;
+    char *cmdline;
+    char *initramfs;
+} PayloadConfig;
+
+typedef enum {
+    IMAGE_TYPE_RAW,
+    IMAGE_TYPE_QCOW2,
+    IMAGE_TYPE_FIXED_VHD,
+    IMAGE_TYPE_VHDX,
+    IMAGE_TYPE_UNKNOWN,   /* autodetect */
+    IMAGE_TYPE_LAST
+} ImageType;
+
+typedef struct {
+    char *path;
+    bool readonly;
+    bool direct;
+    bool iommu;
+    uint32_t num_queues;          /* default 1 */
+    uint32_t queue_size;          /* default 128, power of two */
+    char *id;                     /* default "_disk<N>" */
+    char *serial;
+    ImageType image_type;         /* default UNKNOWN (autodetect) */
+    uint16_t pci_segment;
+    int pci_device_id;            /* -1: allocate */
+} DiskConfig;
+
+typedef struct {
+    char *tap;                    /* NULL: auto "vmtap%d" */
+    char *ip;                     /* host side address, optional */
+    char *mask;
+    char *mac;                    /* guest MAC "xx:..."; NULL: random local */
+    char *host_mac;
+    uint32_t mtu;                 /* 0: unset */
+    GArray *fds;                  /* int, pre-opened TAP fds; NULL if none */
+    bool iommu;
+    uint32_t num_queues;          /* default 2 (one RX/TX pair) */
+    uint32_t queue_size;          /* default 256 */
+    char *id;                     /* default "_net<N>" */
+    uint16_t pci_segment;
+    int pci_device_id;            /* -1: allocate */
+    bool offload_tso;             /* default true */
+    bool offload_ufo;             /* default true */
+    bool offload_csum;            /* default true */
+} NetConfig;
+
+typedef struct {
+    char *src;                    /* default /dev/urandom */
+    bool iommu;
+    char *id;                     /* default "__rng" */
+} RngConfig;
+
+typedef struct {
+    CpusConfig cpus;
+    MemoryConfig memory;
+    PayloadConfig payload;
+    GPtrArray *disks;             /* DiskConfig*, never NULL */
+    GPtrArray *net;               /* NetConfig*, never NULL */
+    RngConfig rng;
+    ConsoleConfig serial;         /* default Null */
+    ConsoleConfig console;        /* default Tty */
+    ConsoleConfig debug_console;  /* default Off, iobase 0xe9 */
+    bool iommu;
+    bool watchdog;
+    bool pvpanic;
+    bool landlock_enable;
+} VmConfig;
+
+/* A config with CH's defaults (what an empty CLI or "{}" plus payload gives). */
+VmConfig *vm_config_new(void);
+void vm_config_free(VmConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmConfig, vm_config_free)
+/* Deep copy; fds are copied as numbers (not dup'ed). */
+VmConfig *vm_config_copy(const VmConfig *config);
+
+void disk_config_free(DiskConfig *disk);
+void net_config_free(NetConfig *net);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DiskConfig, disk_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NetConfig, net_config_free)
+
+/**
+ * vm_config_from_json:
+ * Parses a VmConfig JSON document (vm.create body, D-Bus VmCreate argument,
+ * snapshot config.json).  Strict: wrong types, out-of-range numbers, unknown
+ * keys and unsupported features are errors (G_IO_ERROR_INVALID_ARGUMENT)
+ * whose message names the field by its JSON path ("cpus.boot_vcpus").
+ * Defaults are filled in; the result is not yet validated.
+ */
+VmConfig *vm_config_from_json(const char *json, gssize len, GError **error);
+VmConfig *vm_config_from_json_node(JsonNode *node, GError **error);
+/* Serialises with every field present (defaults included), as CH does. */
+JsonNode *vm_config_to_json_node(const VmConfig *config);
+char *vm_config_to_json(const VmConfig *config, bool pretty);
+
+/* Disk/net configs alone (vm.add-disk / vm.add-net bodies). */
+DiskConfig *disk_config_from_json_node(JsonNode *node, GError **error);
+NetConfig *net_config_from_json_node(JsonNode *node, GError **error);
+
+/**
+ * vm_config_validate:
+ * Checks cross-field rules (boot <= max, topology product == max, queue
+ * sizes power of two, files exist and are readable, cmdline length,
+ * duplicate ids, console/serial both on the same tty...) and assigns default
+ * device ids.  Errors are G_IO_ERROR_INVALID_ARGUMENT, one line naming the
+ * option and value.
+ */
+bool vm_config_validate(VmConfig *config, GError **error);
+
+/*
+ * CH CLI grammar: "key=value,key=value", lists "[a,b]", sizes with K/M/G,
+ * toggles on/off/true/false.  Each parser fills in a config for one option
+ * and reports errors as "--cpus: unknown key 'foo'" (G_IO_ERROR_INVALID_ARGUMENT).
+ */
+bool vm_config_parse_cpus(CpusConfig *cpus, const char *arg, GError **error);
+bool vm_config_parse_memory(MemoryConfig *mem, const char *arg, GError **error);
+bool vm_config_parse_console(ConsoleConfig *con, const char *option,
+                             const char *arg, GError **error);
+DiskConfig *vm_config_parse_disk(const char *arg, GError **error);
+NetConfig *vm_config_parse_net(const char *arg, GError **error);
+bool vm_config_parse_rng(RngConfig *rng, const char *arg, GError **error);
+/* "512M", "1G", "4096": bytes; overflow and junk are errors. */
+bool vm_config_parse_size(const char *s, uint64_t *out, GError **error);

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: Apache-2.0
+# devices/: buses and emulated devices, one file per device.
+noinst_LIBRARIES += devices/libdevices.a
+devices_libdevices_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-devices\"
+devices_libdevices_a_SOURCES = \
+	devices/bus.c devices/bus.h \
+	devices/device.c devices/device.h
+
+include devices/legacy/local.mk
+include devices/virtio/local.mk

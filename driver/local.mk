@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: Apache-2.0
+# driver/: nimbusd, the libvirt-compatible daemon.
+include driver/xml/local.mk

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DomainDef: libvirt domain XML parsed into a model (parse → postparse → validate → format). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "driver/drv-error.h"
+
+/*
+ * Contract between the XML model (driver/xml/, xml-schemas/) and the rest of
+ * nimbusd.  The XML side may add fields and functions; the ones below keep
+ * their meaning.  Errors use DRV_ERROR with libvirt's codes:
+ * DRV_ERROR_XML_ERROR (malformed XML or schema violation),
+ * DRV_ERROR_CONFIG_UNSUPPORTED (valid libvirt XML nimbus cannot run; the
+ * message names the element), DRV_ERROR_INVALID_ARG (bad values).
+ */
+
+typedef enum {
+    DOMAIN_LIFECYCLE_DESTROY,
+    DOMAIN_LIFECYCLE_RESTART,
+    DOMAIN_LIFECYCLE_PRESERVE,
+    DOMAIN_LIFECYCLE_RENAME_RESTART,
+    DOMAIN_LIFECYCLE_COREDUMP_DESTROY,
+    DOMAIN_LIFECYCLE_COREDUMP_RESTART,
+    DOMAIN_LIFECYCLE_LAST
+} DomainLifecycleAction;
+
+typedef enum {
+    DOMAIN_CHR_NONE,      /* not configured */
+    DOMAIN_CHR_PTY,
+    DOMAIN_CHR_FILE,
+    DOMAIN_CHR_LAST
+} DomainChrType;
+
+typedef struct DomainDef DomainDef;
+
+/* Flags for domain_def_parse_string(). */
+#define DOMAIN_DEF_PARSE_VALIDATE (1u << 0)  /* VIR_DOMAIN_DEFINE_VALIDATE: schema errors fatal */
+#define DOMAIN_DEF_PARSE_INACTIVE (1u << 1)  /* ignore live-only data (ids, pty paths) */
+
+/* Flags for domain_def_format(): libvirt's VIR_DOMAIN_XML_* values. */
+#define DOMAIN_DEF_FORMAT_SECURE   (1u << 0)
+#define DOMAIN_DEF_FORMAT_INACTIVE (1u << 1)
+#define DOMAIN_DEF_FORMAT_MIGRATABLE (1u << 3)
+
+/**
+ * DomainDef:
+ * The fields nimbusd's lifecycle code reads.  Owned strings; uuid is raw.
+ */
+struct DomainDef {
+    char *name;
+    unsigned char uuid[16];
+    char *title;
+    char *description;
+    uint64_t max_memory_kib;       /* <memory> */
+    uint64_t current_memory_kib;   /* <currentMemory>, defaults to memory */
+    uint32_t vcpus;                /* <vcpu current=...> or <vcpu> */
+    uint32_t max_vcpus;            /* <vcpu> */
+    DomainLifecycleAction on_poweroff;
+    DomainLifecycleAction on_reboot;
+    DomainLifecycleAction on_crash;
+    /* The console the client gets with DOMAIN_OPEN_CONSOLE: serial first. */
+    DomainChrType serial_type;
+    char *serial_path;             /* pty: live /dev/pts/N (NULL when inactive); file: path */
+    DomainChrType console_type;    /* a <console> that is not an alias of the serial */
+    char *console_path;
+    /* Everything else (devices, os, cpu, metadata...) lives in the XML
+     * module's private part. */
+    gpointer priv;
+};
+
+DomainDef *domain_def_parse_string(const char *xml, unsigned int flags,
+                                   GError **error);
+/* @id: the running id, or -1 when inactive (no id attribute). */
+char *domain_def_format(const DomainDef *def, int id, unsigned int flags,
+                        GError **error);
+DomainDef *domain_def_copy(const DomainDef *def);
+void domain_def_free(DomainDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDef, domain_def_free)
+
+/**
+ * domain_def_to_vmconfig_json:
+ * Translates @def into the nimbus VmConfig JSON body of vm.create (Cloud
+ * Hypervisor's schema).  Interfaces become "net" entries naming their
+ * TAP device (tap=<target dev>), which nimbus opens itself.
+ */
+char *domain_def_to_vmconfig_json(const DomainDef *def, GError **error);
+
+/* Sets the live pty path of the serial (or console) after start. */
+void domain_def_set_serial_path(DomainDef *def, const char *path);
+void domain_def_set_console_path(DomainDef *def, const char *path);
+
+/* uuid helpers: canonical "8-4-4-4-12" form. */
+bool domain_uuid_parse(const char *str, unsigned char uuid[16]);
+void domain_uuid_format(const unsigned char uuid[16], char out[37]);
+void domain_uuid_generate(unsigned char uuid[16]);

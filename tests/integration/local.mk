@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# Integration tests: real guests on real KVM.  Every program under
+# tests/integration/ runs through tests/harness/with-kvm (build-aux/gtest-run.sh).
+# One fragment per work stream.
+include tests/integration/smoke.mk
+include tests/integration/boot.mk
+include tests/integration/api.mk
+include tests/integration/virtio.mk
+include tests/integration/driver.mk

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: Apache-2.0
+# Tests: GTest programs driven by automake's TAP driver.
+#
+#   tests/unit/         no KVM needed; run directly
+#   tests/integration/  real guests on real KVM; build-aux/gtest-run.sh runs
+#                       them through tests/harness/with-kvm (native /dev/kvm,
+#                       or a nested VM under QEMU when there is none)
+#   tests/fuzz/         libFuzzer targets; "make check" replays their corpus
+#   tests/xml2xml/      golden files for the domain XML model
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = $(top_srcdir)/build-aux/gtest-run.sh
+AM_TESTS_ENVIRONMENT = \
+	G_TEST_SRCDIR="$(abs_top_srcdir)" \
+	G_TEST_BUILDDIR="$(abs_top_builddir)" \
+	NIMBUS_TOP_SRCDIR="$(abs_top_srcdir)" \
+	NIMBUS_TOP_BUILDDIR="$(abs_top_builddir)" \
+	G_DEBUG=fatal-criticals \
+	MALLOC_PERTURB_=165 \
+	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR G_DEBUG MALLOC_PERTURB_;
+
+# Test helpers shared by unit and integration tests.
+noinst_LIBRARIES += tests/libtestutil.a
+tests_libtestutil_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
+tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h
+TEST_LIBS = tests/libtestutil.a $(VMM_LIBS)
+
+# Fuzz targets: built with libFuzzer's main under --enable-fuzzing, else with
+# replay-main.c, which runs every file of tests/fuzz/corpus/<target>/ once.
+if ENABLE_FUZZING
+FUZZ_MAIN_LIB =
+FUZZ_LINK_FLAGS = $(FUZZ_LDFLAGS)
+else
+noinst_LIBRARIES += tests/fuzz/libreplaymain.a
+tests_fuzz_libreplaymain_a_SOURCES = tests/fuzz/replay-main.c
+FUZZ_MAIN_LIB = tests/fuzz/libreplaymain.a
+FUZZ_LINK_FLAGS =
+endif
+FUZZ_TARGETS =
+
+include tests/unit/local.mk
+include tests/harness/local.mk
+include tests/integration/local.mk
+include tests/fuzz/local.mk
+# Fragments of separate work streams:
+include tests/unit/arch.mk
+include tests/unit/legacy.mk
+include tests/unit/config.mk
+include tests/unit/api.mk
+include tests/unit/virtio.mk
+include tests/unit/driver.mk
+include tests/xml2xml/local.mk
+
+check_PROGRAMS += $(FUZZ_TARGETS)
+if !ENABLE_FUZZING
+TESTS += $(FUZZ_TARGETS)
+endif
