@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DRV_ERROR: the driver's GError domain. */
+#include <config.h>
+
+#include "driver/drv-error.h"
+
+G_DEFINE_QUARK(nimbus-driver-error-quark, drv_error)
