@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The io_uring I/O engine: batched submission, completions signalled on an eventfd. */
+#include <config.h>
+
+#include <errno.h>
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <gio/gio.h>
+
+#include "common/fd-util.h"
+#include "devices/block/block.h"
+#include "devices/virtio/worker.h"
+
+/* One ring per virtio queue, used only by that queue's worker thread. */
+typedef struct {
+    BlockQueue base;
+    struct io_uring ring;
+    bool ring_ok;
+    int efd;                 /* registered with the ring: one count per CQE */
+    unsigned queued;         /* SQEs prepared since the last kick */
+} UringQueue;
+
+static void
+uring_queue_free(BlockQueue *q)
+{
+    UringQueue *u = (UringQueue *)q;
+
+    if (u->ring_ok)
+        io_uring_queue_exit(&u->ring);
+    fd_close(u->efd);
+    g_free(u);
+}
+
+static BlockQueue *
+uring_queue_new(BlockBackend *bb, unsigned depth, GError **error)
+{
+    UringQueue *u = g_new0(UringQueue, 1);
+    int r;
+
+    u->base.ops = &block_engine_uring;
+    u->base.bb = bb;
+    u->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (u->efd < 0) {
+        r = -errno;
+        goto fail;
+    }
+    r = io_uring_queue_init(MAX(depth, 1u), &u->ring, 0);
+    if (r < 0)
+        goto fail;
+    u->ring_ok = true;
+    r = io_uring_register_eventfd(&u->ring, u->efd);
+    if (r < 0)
+        goto fail;
+    return &u->base;
+
+ fail:
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                "cannot set up io_uring: %s", g_strerror(-r));
+    uring_queue_free(&u->base);
+    return NULL;
+}
+
+static int
+uring_kick(BlockQueue *q)
+{
+    UringQueue *u = (UringQueue *)q;
+    int r;
+
+    if (u->queued == 0)
+        return 0;
+    /* One io_uring_enter() for the whole batch the worker just popped. */
+    r = io_uring_submit(&u->ring);
+    if (r < 0)
+        return r;
+    u->queued -= MIN((unsigned)r, u->queued);
+    return 0;
+}
+
+static int
+uring_submit(BlockQueue *q, BlockRequest *req)
+{
+    UringQueue *u = (UringQueue *)q;
+    int fd = block_backend_fd(q->bb);
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+    if (!sqe) {
+        /* SQ ring full: push what we have and try once more. */
+        uring_kick(q);
+        sqe = io_uring_get_sqe(&u->ring);
+        if (!sqe)
+            return -EBUSY;
+    }
+    switch (req->op) {
+    case BLOCK_OP_READ:
+        io_uring_prep_readv(sqe, fd, req->io_iov, req->io_iovcnt, req->offset);
+        break;
+    case BLOCK_OP_WRITE:
+        io_uring_prep_writev(sqe, fd, req->io_iov, req->io_iovcnt, req->offset);
+        break;
+    case BLOCK_OP_FLUSH:
+        io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+        break;
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES:
+        io_uring_prep_fallocate(sqe, fd, block_backend_fallocate_mode(req),
+                                req->offset, req->len);
+        break;
+    default:
+        io_uring_prep_nop(sqe);
+        break;
+    }
+    io_uring_sqe_set_data(sqe, req);
+    u->queued++;
+    return 0;
+}
+
+static int
+uring_completion_fd(BlockQueue *q)
+{
+    return ((UringQueue *)q)->efd;
+}
+
+static unsigned
+uring_reap(BlockQueue *q, BlockRequest **done, unsigned max)
+{
+    UringQueue *u = (UringQueue *)q;
+    struct io_uring_cqe *cqe;
+    unsigned n = 0;
+
+    /* Drain first: a CQE posted after this bumps the eventfd again, so
+     * no completion is left without a wakeup. */
+    virtio_eventfd_drain(u->efd);
+    while (n < max && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+        BlockRequest *req = io_uring_cqe_get_data(cqe);
+        int res = cqe->res;
+
+        io_uring_cqe_seen(&u->ring, cqe);
+        block_request_finish(q->bb, req, res);
+        done[n++] = req;
+    }
+    if (n == max)
+        virtio_eventfd_signal(u->efd);   /* more may be waiting */
+    return n;
+}
+
+const BlockEngineOps block_engine_uring = {
+    .name = "io_uring",
+    .queue_new = uring_queue_new,
+    .queue_free = uring_queue_free,
+    .submit = uring_submit,
+    .kick = uring_kick,
+    .completion_fd = uring_completion_fd,
+    .reap = uring_reap,
+};

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MSI-X: capability, vector table and PBA in a BAR, delivery through KVM irqfd. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "common/fd-util.h"
+#include "devices/pci/msix.h"
+
+/* PCI 3.0 §6.8.2: Message Control bits and table entry layout. */
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_CTRL_MASKALL 0x4000
+#define MSIX_ENTRY_ADDR_LO 0
+#define MSIX_ENTRY_ADDR_HI 1
+#define MSIX_ENTRY_DATA 2
+#define MSIX_ENTRY_CTRL 3
+#define MSIX_VECTOR_MASKED 0x1
+
+typedef struct {
+    uint32_t dw[4];        /* the guest-visible entry */
+    uint32_t gsi;          /* immutable */
+    int fd;                /* irqfd eventfd, immutable; -1: vm_signal_msi */
+    bool routed;           /* the GSI route holds dw[0..2] */
+} MsixVector;
+
+/*
+ * Table, PBA and the enable/mask state are written by vCPU threads (table
+ * accesses, config writes) and read by worker threads (msix_notify), all
+ * under @lock.  A vCPU may hold the PCI config lock when it takes @lock
+ * (config write → msix_config_write), never the other way round.
+ */
+struct Msix {
+    PciDevice *pdev;        /* immutable */
+    Vm *vm;
+    unsigned n;
+    uint8_t cap;
+    GMutex lock;
+    bool enabled;           /* lock: Message Control enable */
+    bool masked_all;        /* lock: Message Control function mask */
+    MsixVector *vec;        /* lock (except the immutable fields) */
+    uint64_t *pba;          /* lock */
+};
+
+unsigned
+msix_nvectors(const Msix *msix)
+{
+    return msix->n;
+}
+
+uint8_t
+msix_cap_offset(const Msix *msix)
+{
+    return msix->cap;
+}
+
+int
+msix_vector_eventfd(Msix *msix, unsigned vector)
+{
+    return vector < msix->n ? msix->vec[vector].fd : -1;
+}
+
+Msix *
+msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
+         uint32_t pba_off, GError **error)
+{
+    g_autoptr(Msix) msix = g_new0(Msix, 1);
+    uint8_t cap;
+
+    if (nvectors == 0 || nvectors > MSIX_MAX_VECTORS || (table_off & 7) ||
+        (pba_off & 7) || bar >= PCI_NUM_BARS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: invalid MSI-X layout (%u vectors)", pdev->owner->id,
+                    nvectors);
+        return NULL;
+    }
+    msix->pdev = pdev;
+    msix->vm = pdev->vm;
+    msix->n = nvectors;
+    g_mutex_init(&msix->lock);
+    msix->vec = g_new0(MsixVector, nvectors);
+    msix->pba = g_new0(uint64_t, (nvectors + 63) / 64);
+    for (unsigned i = 0; i < nvectors; i++) {
+        msix->vec[i].fd = -1;
+        msix->vec[i].gsi = UINT32_MAX;
+        msix->vec[i].dw[MSIX_ENTRY_CTRL] = MSIX_VECTOR_MASKED;
+    }
+    for (unsigned i = 0; i < nvectors; i++) {
+        MsixVector *v = &msix->vec[i];
+        int r = vm_msi_alloc(msix->vm, &v->gsi);
+
+        if (r < 0) {
+            v->gsi = UINT32_MAX;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                        "%s: cannot allocate an MSI route for vector %u: %s",
+                        pdev->owner->id, i, g_strerror(-r));
+            return NULL;
+        }
+        v->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (v->fd < 0) {
+            int e = errno;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "%s: cannot create an eventfd: %s", pdev->owner->id,
+                        g_strerror(e));
+            return NULL;
+        }
+        r = vm_irqfd(msix->vm, v->fd, v->gsi, true);
+        if (r < 0) {
+            /* Still works, one KVM_SIGNAL_MSI ioctl per interrupt. */
+            g_debug("%s: irqfd for vector %u refused (%s): direct MSI",
+                    pdev->owner->id, i, g_strerror(-r));
+            fd_close(v->fd);
+            v->fd = -1;
+        }
+    }
+    cap = pci_device_add_capability(pdev, PCI_CAP_ID_MSIX, MSIX_CAP_SIZE, error);
+    if (!cap)
+        return NULL;
+    msix->cap = cap;
+    pci_set_word(pdev, cap + 2, (uint16_t)(nvectors - 1));
+    pci_set_long(pdev, cap + 4, table_off | bar);
+    pci_set_long(pdev, cap + 8, pba_off | bar);
+    pci_set_wmask(pdev, cap + 2, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+    return g_steal_pointer(&msix);
+}
+
+void
+msix_free(Msix *msix)
+{
+    if (!msix)
+        return;
+    for (unsigned i = 0; msix->vec && i < msix->n; i++) {
+        MsixVector *v = &msix->vec[i];
+
+        if (v->fd >= 0) {
+            vm_irqfd(msix->vm, v->fd, v->gsi, false);
+            fd_close(v->fd);
+        }
+        if (v->gsi != UINT32_MAX)
+            vm_msi_free(msix->vm, v->gsi);
+    }
+    g_free(msix->vec);
+    g_free(msix->pba);
+    g_mutex_clear(&msix->lock);
+    g_free(msix);
+}
+
+static bool
+msix_deliverable_locked(Msix *msix, unsigned i)
+{
+    return msix->enabled && !msix->masked_all &&
+           !(msix->vec[i].dw[MSIX_ENTRY_CTRL] & MSIX_VECTOR_MASKED);
+}
+
+static uint64_t
+msix_addr(const MsixVector *v)
+{
+    return ((uint64_t)v->dw[MSIX_ENTRY_ADDR_HI] << 32) |
+           v->dw[MSIX_ENTRY_ADDR_LO];
+}
+
+/* Points the vector's GSI at the entry's address/data (lock held). */
+static void
+msix_route_locked(Msix *msix, unsigned i)
+{
+    MsixVector *v = &msix->vec[i];
+    int r;
+
+    if (v->routed || v->fd < 0)
+        return;
+    r = vm_msi_update(msix->vm, v->gsi, msix_addr(v), v->dw[MSIX_ENTRY_DATA]);
+    if (r < 0)
+        g_debug("%s: MSI route for vector %u: %s", msix->pdev->owner->id, i,
+                g_strerror(-r));
+    else
+        v->routed = true;
+}
+
+static int
+msix_deliver_locked(Msix *msix, unsigned i)
+{
+    MsixVector *v = &msix->vec[i];
+
+    if (v->fd < 0)
+        return vm_signal_msi(msix->vm, msix_addr(v), v->dw[MSIX_ENTRY_DATA]);
+    msix_route_locked(msix, i);
+    /* The irqfd injects the MSI the route describes, in the kernel. */
+    return write(v->fd, &(uint64_t){ 1 }, 8) == 8 || errno == EAGAIN ? 0
+                                                                       : -errno;
+}
+
+/* Delivers what became deliverable: pending bits of unmasked vectors
+ * (PCI 3.0 §6.8.3.5), after a mask or enable change (lock held). */
+static void
+msix_flush_pending_locked(Msix *msix, unsigned first, unsigned last)
+{
+    for (unsigned i = first; i <= last && i < msix->n; i++) {
+        if (!msix_deliverable_locked(msix, i))
+            continue;
+        msix_route_locked(msix, i);
+        if (msix->pba[i / 64] & (1ULL << (i % 64))) {
+            msix->pba[i / 64] &= ~(1ULL << (i % 64));
+            msix_deliver_locked(msix, i);
+        }
+    }
+}
+
+void
+msix_table_read(Msix *msix, uint64_t off, void *data, unsigned len)
+{
+    uint64_t v;
+
+    if ((len != 4 && len != 8) || (off & (len - 1)) ||
+        off >= (uint64_t)msix->n * MSIX_ENTRY_SIZE) {
+        vmm_device_read_ones(data, len);
+        return;
+    }
+    g_mutex_lock(&msix->lock);
+    v = msix->vec[off / MSIX_ENTRY_SIZE].dw[(off % MSIX_ENTRY_SIZE) / 4];
+    if (len == 8)
+        v |= (uint64_t)msix->vec[off / MSIX_ENTRY_SIZE]
+                 .dw[(off % MSIX_ENTRY_SIZE) / 4 + 1] << 32;
+    g_mutex_unlock(&msix->lock);
+    vmm_le_store(data, len, v);
+}
+
+static void
+msix_write_dword_locked(Msix *msix, unsigned i, unsigned dw, uint32_t val)
+{
+    MsixVector *v = &msix->vec[i];
+    bool was_masked = v->dw[MSIX_ENTRY_CTRL] & MSIX_VECTOR_MASKED;
+
+    if (dw == MSIX_ENTRY_CTRL) {
+        /* Only the mask bit is defined; the rest is reserved (RO 0). */
+        v->dw[dw] = val & MSIX_VECTOR_MASKED;
+        if (was_masked && !(val & MSIX_VECTOR_MASKED))
+            msix_flush_pending_locked(msix, i, i);
+        return;
+    }
+    if (v->dw[dw] != val) {
+        v->dw[dw] = val;
+        v->routed = false;
+    }
+    /* Changing an unmasked entry is undefined (§6.8.3.5); follow it. */
+    if (msix_deliverable_locked(msix, i))
+        msix_route_locked(msix, i);
+}
+
+void
+msix_table_write(Msix *msix, uint64_t off, const void *data, unsigned len)
+{
+    uint64_t val = vmm_le_load(data, len);
+    unsigned i = off / MSIX_ENTRY_SIZE, dw = (off % MSIX_ENTRY_SIZE) / 4;
+
+    if ((len != 4 && len != 8) || (off & (len - 1)) ||
+        off >= (uint64_t)msix->n * MSIX_ENTRY_SIZE) {
+        g_debug("%s: MSI-X table write at 0x%" G_GINT64_MODIFIER "x (%u) ignored",
+                msix->pdev->owner->id, off, len);
+        return;
+    }
+    g_mutex_lock(&msix->lock);
+    msix_write_dword_locked(msix, i, dw, (uint32_t)val);
+    if (len == 8)
+        msix_write_dword_locked(msix, i, dw + 1, (uint32_t)(val >> 32));
+    g_mutex_unlock(&msix->lock);
+}
+
+void
+msix_pba_read(Msix *msix, uint64_t off, void *data, unsigned len)
+{
+    uint64_t v = 0;
+    unsigned words = (msix->n + 63) / 64;
+
+    if ((len != 4 && len != 8) || (off & (len - 1)) || off / 8 >= words) {
+        vmm_device_read_ones(data, len);
+        return;
+    }
+    g_mutex_lock(&msix->lock);
+    v = msix->pba[off / 8];
+    g_mutex_unlock(&msix->lock);
+    if (len == 4)
+        v = (off & 4) ? v >> 32 : (uint32_t)v;
+    vmm_le_store(data, len, v);
+}
+
+void
+msix_config_write(Msix *msix, uint32_t off, unsigned len)
+{
+    uint32_t ctrl_off = msix->cap + 2u;
+    uint16_t ctrl;
+
+    if (off + len <= ctrl_off || off >= ctrl_off + 2)
+        return;
+    ctrl = pci_get_word(msix->pdev, ctrl_off);
+    g_mutex_lock(&msix->lock);
+    msix->enabled = ctrl & MSIX_CTRL_ENABLE;
+    msix->masked_all = ctrl & MSIX_CTRL_MASKALL;
+    msix_flush_pending_locked(msix, 0, msix->n - 1);
+    g_mutex_unlock(&msix->lock);
+}
+
+int
+msix_notify(Msix *msix, unsigned vector)
+{
+    int r = 0;
+
+    if (vector >= msix->n)
+        return -EINVAL;
+    g_mutex_lock(&msix->lock);
+    if (msix_deliverable_locked(msix, vector))
+        r = msix_deliver_locked(msix, vector);
+    else
+        msix->pba[vector / 64] |= 1ULL << (vector % 64);
+    g_mutex_unlock(&msix->lock);
+    return r;
+}
+
+bool
+msix_enabled(Msix *msix)
+{
+    bool e;
+
+    g_mutex_lock(&msix->lock);
+    e = msix->enabled;
+    g_mutex_unlock(&msix->lock);
+    return e;
+}
+
+void
+msix_reset(Msix *msix)
+{
+    g_mutex_lock(&msix->lock);
+    msix->enabled = false;
+    msix->masked_all = false;
+    for (unsigned i = 0; i < msix->n; i++) {
+        memset(msix->vec[i].dw, 0, sizeof(msix->vec[i].dw));
+        msix->vec[i].dw[MSIX_ENTRY_CTRL] = MSIX_VECTOR_MASKED;
+        msix->vec[i].routed = false;
+    }
+    memset(msix->pba, 0, sizeof(uint64_t) * ((msix->n + 63) / 64));
+    g_mutex_unlock(&msix->lock);
+}
+
+JsonNode *
+msix_save(Msix *msix)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    g_mutex_lock(&msix->lock);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "entries");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < msix->n; i++) {
+        json_builder_begin_array(b);
+        for (unsigned d = 0; d < 4; d++)
+            json_builder_add_int_value(b, msix->vec[i].dw[d]);
+        json_builder_end_array(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "pba");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < (msix->n + 63) / 64; i++)
+        json_builder_add_int_value(b, (gint64)msix->pba[i]);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_mutex_unlock(&msix->lock);
+    return json_builder_get_root(b);
+}
+
+bool
+msix_restore(Msix *msix, JsonObject *obj, GError **error)
+{
+    JsonArray *entries = json_object_has_member(obj, "entries")
+                             ? json_object_get_array_member(obj, "entries")
+                             : NULL;
+    JsonArray *pba = json_object_has_member(obj, "pba")
+                         ? json_object_get_array_member(obj, "pba") : NULL;
+    uint16_t ctrl;
+
+    if (!entries || !pba || json_array_get_length(entries) != msix->n ||
+        json_array_get_length(pba) != (msix->n + 63) / 64) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "%s: MSI-X state does not match %u vectors",
+                    msix->pdev->owner->id, msix->n);
+        return false;
+    }
+    for (unsigned i = 0; i < msix->n; i++) {
+        JsonNode *e = json_array_get_element(entries, i);
+
+        if (!JSON_NODE_HOLDS_ARRAY(e) ||
+            json_array_get_length(json_node_get_array(e)) != 4) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        "%s: MSI-X entry %u is not 4 dwords",
+                        msix->pdev->owner->id, i);
+            return false;
+        }
+    }
+    ctrl = pci_get_word(msix->pdev, msix->cap + 2u);
+    g_mutex_lock(&msix->lock);
+    for (unsigned i = 0; i < msix->n; i++) {
+        JsonArray *e = json_array_get_array_element(entries, i);
+
+        for (unsigned d = 0; d < 4; d++)
+            msix->vec[i].dw[d] = (uint32_t)json_array_get_int_element(e, d);
+        msix->vec[i].dw[MSIX_ENTRY_CTRL] &= MSIX_VECTOR_MASKED;
+        msix->vec[i].routed = false;
+    }
+    for (unsigned i = 0; i < (msix->n + 63) / 64; i++)
+        msix->pba[i] = (uint64_t)json_array_get_int_element(pba, i);
+    msix->enabled = ctrl & MSIX_CTRL_ENABLE;
+    msix->masked_all = ctrl & MSIX_CTRL_MASKALL;
+    msix_flush_pending_locked(msix, 0, msix->n - 1);
+    g_mutex_unlock(&msix->lock);
+    return true;
+}

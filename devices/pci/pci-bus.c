@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PCI segment 0: host bridge, config access through 0xcf8/0xcfc and ECAM, slot allocation. */
+#include <config.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "devices/pci/pci-bus.h"
+
+/*
+ * One segment, bus 0, function 0 of each of the 32 slots.  The host bridge
+ * is slot 0.  Hotplug (roadmap) adds and removes functions at run time
+ * through pci_bus_add_device()/pci_bus_remove_device(); more segments get
+ * their own PciBus with the next 1 MiB of ECAM.
+ */
+struct PciBus {
+    VmmDevice dev;          /* on the PIO bus (0xcf8) and the MMIO bus (ECAM) */
+    uint16_t segment;       /* immutable */
+    uint64_t ecam_base;     /* immutable */
+    uint64_t ecam_size;
+    PciDevice host_bridge;  /* slots[0] */
+
+    /* Config accesses come from any vCPU; the 0xcf8 latch is shared state
+     * of the bridge, as on real chipsets. */
+    GMutex lock;
+    uint32_t config_address;        /* lock */
+    PciDevice *slots[PCI_SLOTS];    /* lock */
+};
+
+void
+pci_bus_lock(PciBus *bus)
+{
+    g_mutex_lock(&bus->lock);
+}
+
+void
+pci_bus_unlock(PciBus *bus)
+{
+    g_mutex_unlock(&bus->lock);
+}
+
+static PciBus *
+pci_bus_from_dev(VmmDevice *dev)
+{
+    return (PciBus *)dev;
+}
+
+/* The function for a bus/devfn, or NULL (caller holds the lock). */
+static PciDevice *
+pci_bus_find_locked(PciBus *bus, unsigned busno, unsigned devfn)
+{
+    if (busno != 0 || (devfn & 7) != 0)
+        return NULL;
+    return bus->slots[devfn >> 3];
+}
+
+static void
+pci_bus_config_read_locked(PciBus *bus, unsigned busno, unsigned devfn,
+                           uint32_t reg, void *data, unsigned len)
+{
+    PciDevice *pdev = pci_bus_find_locked(bus, busno, devfn);
+
+    /* A missing function, or an unaligned access, reads all-ones: how the
+     * guest's enumeration learns the slot is empty. */
+    if (!pdev || (reg & (len - 1)) != 0) {
+        vmm_device_read_ones(data, len);
+        return;
+    }
+    pci_device_config_read(pdev, reg, data, len);
+}
+
+static void
+pci_bus_config_write_locked(PciBus *bus, unsigned busno, unsigned devfn,
+                            uint32_t reg, const void *data, unsigned len)
+{
+    PciDevice *pdev = pci_bus_find_locked(bus, busno, devfn);
+
+    if (!pdev || (reg & (len - 1)) != 0) {
+        g_debug("pci: config write to %02x:%02x.%u+0x%x (%u bytes) ignored",
+                busno, devfn >> 3, devfn & 7, reg, len);
+        return;
+    }
+    pci_device_config_write(pdev, reg, data, len);
+}
+
+/* ECAM (PCIe 3.0 §7.2.2): offset = bus << 20 | dev << 15 | fn << 12 | reg. */
+void
+pci_bus_ecam_read(PciBus *bus, uint64_t off, void *data, unsigned len)
+{
+    if (len > 4 || off >= bus->ecam_size) {
+        vmm_device_read_ones(data, len);
+        return;
+    }
+    g_mutex_lock(&bus->lock);
+    pci_bus_config_read_locked(bus, (off >> 20) & 0xff, (off >> 12) & 0xff,
+                               off & 0xfff, data, len);
+    g_mutex_unlock(&bus->lock);
+}
+
+void
+pci_bus_ecam_write(PciBus *bus, uint64_t off, const void *data, unsigned len)
+{
+    if (len > 4 || off >= bus->ecam_size)
+        return;
+    g_mutex_lock(&bus->lock);
+    pci_bus_config_write_locked(bus, (off >> 20) & 0xff, (off >> 12) & 0xff,
+                                off & 0xfff, data, len);
+    g_mutex_unlock(&bus->lock);
+}
+
+/*
+ * Configuration mechanism #1 (PCI 3.0 §3.2.2.3.2): a dword write to 0xcf8
+ * latches enable(31) | bus(23:16) | devfn(15:8) | reg(7:2) (+ reg 11:8 in
+ * bits 27:24, an AMD extension Linux uses for extended space); accesses to
+ * 0xcfc-0xcff then reach that register.
+ */
+static void
+pci_bus_pio_read(VmmDevice *dev, uint64_t off, void *data, unsigned len)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+    uint32_t a;
+
+    g_mutex_lock(&bus->lock);
+    a = bus->config_address;
+    if (off == 0 && len == 4) {
+        vmm_le_store(data, 4, a);
+    } else if (off >= 4 && (a & 0x80000000u)) {
+        uint32_t reg = (a & 0xfc) | ((a >> 16) & 0xf00) | (uint32_t)(off - 4);
+
+        pci_bus_config_read_locked(bus, (a >> 16) & 0xff, (a >> 8) & 0xff, reg,
+                                   data, len);
+    } else {
+        vmm_device_read_ones(data, len);
+    }
+    g_mutex_unlock(&bus->lock);
+}
+
+static void
+pci_bus_pio_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+    uint32_t a;
+
+    g_mutex_lock(&bus->lock);
+    a = bus->config_address;
+    if (off == 0 && len == 4) {
+        bus->config_address = (uint32_t)vmm_le_load(data, 4) & 0x8fffffffu;
+    } else if (off >= 4 && (a & 0x80000000u)) {
+        uint32_t reg = (a & 0xfc) | ((a >> 16) & 0xf00) | (uint32_t)(off - 4);
+
+        pci_bus_config_write_locked(bus, (a >> 16) & 0xff, (a >> 8) & 0xff,
+                                    reg, data, len);
+    }
+    g_mutex_unlock(&bus->lock);
+}
+
+/* The bus device itself decodes ECAM; the ports have their own device. */
+static void
+pci_bus_read(VmmDevice *dev, uint64_t off, void *data, unsigned len)
+{
+    pci_bus_ecam_read(pci_bus_from_dev(dev), off, data, len);
+}
+
+static void
+pci_bus_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
+{
+    pci_bus_ecam_write(pci_bus_from_dev(dev), off, data, len);
+}
+
+static void
+pci_bus_reset(VmmDevice *dev)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+
+    g_mutex_lock(&bus->lock);
+    bus->config_address = 0;
+    g_mutex_unlock(&bus->lock);
+    pci_device_reset(&bus->host_bridge);
+}
+
+static JsonNode *
+pci_bus_save(VmmDevice *dev, GError **error)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "config_address");
+    g_mutex_lock(&bus->lock);
+    json_builder_add_int_value(b, bus->config_address);
+    g_mutex_unlock(&bus->lock);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static bool
+pci_bus_restore(VmmDevice *dev, JsonNode *state, GError **error)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+    JsonObject *obj = JSON_NODE_HOLDS_OBJECT(state) ? json_node_get_object(state)
+                                                    : NULL;
+
+    if (!obj || !json_object_has_member(obj, "config_address")) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "%s: missing 'config_address'", dev->id);
+        return false;
+    }
+    g_mutex_lock(&bus->lock);
+    bus->config_address = (uint32_t)json_object_get_int_member(obj,
+                                                               "config_address");
+    g_mutex_unlock(&bus->lock);
+    return true;
+}
+
+static void
+pci_bus_free(VmmDevice *dev)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+
+    g_mutex_clear(&bus->lock);
+    g_free(bus);
+}
+
+/* The config ports need their own VmmDevice: the offsets the bus passes
+ * for the 8 ports and for ECAM would otherwise be indistinguishable. */
+typedef struct {
+    VmmDevice dev;
+    PciBus *bus;
+} PciConfigPorts;
+
+static void
+pci_ports_read(VmmDevice *dev, uint64_t off, void *data, unsigned len)
+{
+    pci_bus_pio_read(&((PciConfigPorts *)dev)->bus->dev, off, data, len);
+}
+
+static void
+pci_ports_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
+{
+    pci_bus_pio_write(&((PciConfigPorts *)dev)->bus->dev, off, data, len);
+}
+
+static void
+pci_ports_free(VmmDevice *dev)
+{
+    g_free(dev);
+}
+
+static const VmmDeviceOps pci_ports_ops = {
+    .name = "pci-config-ports",
+    .read = pci_ports_read,
+    .write = pci_ports_write,
+    .free = pci_ports_free,
+};
+
+static bool
+pci_ports_realize(Vm *vm, PciBus *bus, GError **error)
+{
+    PciConfigPorts *p = g_new0(PciConfigPorts, 1);
+
+    vmm_device_init(&p->dev, &pci_ports_ops, vm, "__pci_config_io");
+    p->bus = bus;
+    if (!bus_register(vm_pio_bus(vm), PCI_CONFIG_ADDRESS_PORT, 8, &p->dev,
+                      error)) {
+        vmm_device_free(&p->dev);
+        return false;
+    }
+    /* Owned by the VM from here on (freed with it, listed in vm.info). */
+    return vm_add_device(vm, &p->dev, error);
+}
+
+static bool
+pci_bus_realize(VmmDevice *dev, GError **error)
+{
+    PciBus *bus = pci_bus_from_dev(dev);
+
+    return bus_register(vm_mmio_bus(dev->vm), bus->ecam_base, bus->ecam_size,
+                        dev, error);
+}
+
+static const VmmDeviceOps pci_bus_ops = {
+    .name = "pci-bus",
+    .realize = pci_bus_realize,
+    .reset = pci_bus_reset,
+    .read = pci_bus_read,
+    .write = pci_bus_write,
+    .save = pci_bus_save,
+    .restore = pci_bus_restore,
+    .free = pci_bus_free,
+};
+
+PciBus *
+pci_bus_create(Vm *vm, uint64_t ecam_base, GError **error)
+{
+    PciBus *bus = g_new0(PciBus, 1);
+
+    vmm_device_init(&bus->dev, &pci_bus_ops, vm, "__pci_segment0");
+    g_mutex_init(&bus->lock);
+    bus->segment = 0;
+    bus->ecam_base = ecam_base;
+    bus->ecam_size = PCI_ECAM_SEGMENT_SIZE;
+    pci_device_init(&bus->host_bridge, NULL, &bus->dev, vm,
+                    PCI_HOST_BRIDGE_VENDOR, PCI_HOST_BRIDGE_DEVICE,
+                    0x060000 /* bridge, host */, 0, 0, 0);
+    pci_device_finish_init(&bus->host_bridge);
+    bus->host_bridge.bus = bus;
+    bus->slots[0] = &bus->host_bridge;
+    /* vm_add_device() frees the bus if realize fails. */
+    if (!vm_add_device(vm, &bus->dev, error))
+        return NULL;
+    if (!pci_ports_realize(vm, bus, error))
+        return NULL;
+    return bus;
+}
+
+uint64_t
+pci_bus_ecam_base(const PciBus *bus)
+{
+    return bus->ecam_base;
+}
+
+uint64_t
+pci_bus_ecam_size(const PciBus *bus)
+{
+    return bus->ecam_size;
+}
+
+bool
+pci_bus_add_device(PciBus *bus, PciDevice *pdev, int slot, GError **error)
+{
+    bool ok = true;
+
+    g_mutex_lock(&bus->lock);
+    if (slot < 0) {
+        for (slot = 1; slot < PCI_SLOTS && bus->slots[slot]; slot++)
+            ;
+        if (slot == PCI_SLOTS) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                        "%s: no free slot left on PCI segment %u",
+                        pdev->owner->id, bus->segment);
+            ok = false;
+        }
+    } else if (slot == 0 || slot >= PCI_SLOTS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: pci_device_id=%d is out of range (1-31)",
+                    pdev->owner->id, slot);
+        ok = false;
+    } else if (bus->slots[slot]) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                    "%s: PCI slot %d is already used by '%s'", pdev->owner->id,
+                    slot, bus->slots[slot]->owner->id);
+        ok = false;
+    }
+    if (ok) {
+        bus->slots[slot] = pdev;
+        pdev->bus = bus;
+        pdev->devfn = (uint8_t)(slot << 3);
+    }
+    g_mutex_unlock(&bus->lock);
+    return ok;
+}
+
+void
+pci_bus_remove_device(PciBus *bus, PciDevice *pdev)
+{
+    g_mutex_lock(&bus->lock);
+    if (pdev->bus == bus && bus->slots[pdev->devfn >> 3] == pdev)
+        bus->slots[pdev->devfn >> 3] = NULL;
+    pdev->bus = NULL;
+    g_mutex_unlock(&bus->lock);
+}
+
+PciDevice *
+pci_bus_get_device(PciBus *bus, unsigned slot)
+{
+    PciDevice *pdev;
+
+    g_mutex_lock(&bus->lock);
+    pdev = slot < PCI_SLOTS ? bus->slots[slot] : NULL;
+    g_mutex_unlock(&bus->lock);
+    return pdev;
+}

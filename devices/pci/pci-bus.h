@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* PCI segment 0: host bridge, config access through 0xcf8/0xcfc and ECAM, slot allocation. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "daemon/vm.h"
+#include "devices/pci/pci.h"
+
+/* CH's layout (x86_64): ECAM at 0xe8000000, 1 MiB (bus 0) per segment. */
+#define PCI_ECAM_BASE 0xe8000000ULL
+#define PCI_ECAM_SEGMENT_SIZE 0x100000ULL
+#define PCI_CONFIG_ADDRESS_PORT 0xcf8   /* 0xcf8 address, 0xcfc data */
+/* The host bridge's ids (CH: Intel vendor, device 0x0d57). */
+#define PCI_HOST_BRIDGE_VENDOR 0x8086
+#define PCI_HOST_BRIDGE_DEVICE 0x0d57
+
+/**
+ * pci_bus_new:
+ * Creates PCI segment 0 of @vm: the host bridge at 00:00.0, config
+ * mechanism #1 at ports 0xcf8-0xcff and ECAM at 0xe8000000 (1 MiB, bus 0).
+ * Fills vm_platform_info(@vm): pci_ecam_base/size and the 32/64-bit MMIO
+ * windows the ACPI host bridge _CRS describes; BARs get their addresses
+ * from vm_alloc_mmio32/64() inside those windows.
+ *
+ * The bus is itself a device ("__pci_segment0"): this function adds it to
+ * @vm with vm_add_device(), so the VM owns and frees it.
+ *
+ * Returns: (transfer none) the bus, or NULL with @error set.
+ */
+PciBus *pci_bus_new(Vm *vm, GError **error);
+
+/**
+ * pci_bus_create:
+ * The bus alone (pci_bus_new() without the platform bookkeeping): host
+ * bridge, 0xcf8 ports and 1 MiB of ECAM at @ecam_base, added to @vm.
+ * Returns (transfer none) or NULL with @error set.
+ */
+PciBus *pci_bus_create(Vm *vm, uint64_t ecam_base, GError **error);
+uint64_t pci_bus_ecam_base(const PciBus *bus);
+uint64_t pci_bus_ecam_size(const PciBus *bus);
+
+/**
+ * pci_bus_add_device:
+ * Puts @pdev on the bus at @slot (1-31), or at the first free slot when
+ * @slot is -1 (sequential allocation, as CH does).  Function 0 only.
+ * Errors name the slot (taken, out of range, bus full).
+ */
+bool pci_bus_add_device(PciBus *bus, PciDevice *pdev, int slot,
+                        GError **error);
+/* Frees @pdev's slot (unrealize, hot-unplug). */
+void pci_bus_remove_device(PciBus *bus, PciDevice *pdev);
+
+/* The config lock: taken around config accesses; reset and restore of a
+ * function take it too. */
+void pci_bus_lock(PciBus *bus);
+void pci_bus_unlock(PciBus *bus);
+
+/* For tests and diagnostics: the function at @slot (NULL if empty). */
+PciDevice *pci_bus_get_device(PciBus *bus, unsigned slot);
+/* Config accesses as the guest does them (ECAM offset: dev << 15 | reg). */
+void pci_bus_ecam_read(PciBus *bus, uint64_t off, void *data, unsigned len);
+void pci_bus_ecam_write(PciBus *bus, uint64_t off, const void *data,
+                        unsigned len);

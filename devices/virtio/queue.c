@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Split virtqueues (virtio 1.2 §2.7): chain walking, used ring, notification suppression. */
+#include <config.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <gio/gio.h>
+#include <linux/virtio_ring.h>
+
+#include "devices/virtio/queue.h"
+
+/*
+ * Ring layout (virtio 1.2 §2.7.2), offsets in bytes for a queue of N:
+ *   descriptor table  16 * N, 16-byte aligned: {le64 addr, le32 len,
+ *                     le16 flags, le16 next}
+ *   available ring    2-byte aligned: le16 flags, le16 idx, le16 ring[N],
+ *                     le16 used_event (EVENT_IDX)
+ *   used ring         4-byte aligned: le16 flags, le16 idx,
+ *                     {le32 id, le32 len} ring[N], le16 avail_event
+ *
+ * The guest writes these rings concurrently with us.  Every field is read
+ * exactly once into a local before it is validated and used (no double
+ * fetch), and the 16-bit indices are accessed with atomic loads/stores so
+ * that the compiler neither tears nor caches them.
+ */
+#define VQ_DESC_SIZE 16
+#define VQ_AVAIL_RING 4
+#define VQ_USED_RING 4
+#define VQ_USED_ELEM 8
+
+typedef struct {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+} VqDesc;
+
+static inline uint16_t
+vq_load16(const uint8_t *p)
+{
+    return le16toh(__atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED));
+}
+
+static inline void
+vq_store16(uint8_t *p, uint16_t v)
+{
+    __atomic_store_n((uint16_t *)p, htole16(v), __ATOMIC_RELAXED);
+}
+
+static inline uint16_t
+vq_avail_idx(const VirtQueue *vq)
+{
+    return vq_load16(vq->avail + 2);
+}
+
+static inline uint8_t *
+vq_used_event(const VirtQueue *vq)
+{
+    return vq->avail + VQ_AVAIL_RING + 2u * vq->size;
+}
+
+static inline uint8_t *
+vq_avail_event(const VirtQueue *vq)
+{
+    return vq->used + VQ_USED_RING + (size_t)VQ_USED_ELEM * vq->size;
+}
+
+VirtQueueElem *
+virtqueue_elem_new(unsigned max_segs)
+{
+    VirtQueueElem *elem = g_new0(VirtQueueElem, 1);
+
+    elem->max_segs = max_segs;
+    elem->iov = g_new0(struct iovec, max_segs);
+    return elem;
+}
+
+void
+virtqueue_elem_free(VirtQueueElem *elem)
+{
+    if (!elem)
+        return;
+    g_free(elem->iov);
+    g_free(elem);
+}
+
+void
+virtqueue_init(VirtQueue *vq, unsigned index, uint16_t max_size)
+{
+    memset(vq, 0, sizeof(*vq));
+    vq->index = index;
+    vq->max_size = max_size;
+    virtqueue_reset(vq);
+}
+
+void
+virtqueue_reset(VirtQueue *vq)
+{
+    unsigned index = vq->index;
+    uint16_t max_size = vq->max_size;
+
+    memset(vq, 0, sizeof(*vq));
+    vq->index = index;
+    vq->max_size = max_size;
+    vq->size = max_size;
+    vq->msix_vector = 0xffff;   /* VIRTIO_MSI_NO_VECTOR */
+}
+
+static int
+vq_fail(VirtQueue *vq, const char *why)
+{
+    vq->error = why;
+    return -EINVAL;
+}
+
+int
+virtqueue_activate(VirtQueue *vq, const GuestMemory *mem, uint64_t features)
+{
+    uint64_t n = vq->size;
+
+    vq->ready = false;
+    vq->error = NULL;
+    if (!vq->enabled)
+        return 0;
+    if (n == 0 || n > vq->max_size || (n & (n - 1)) != 0)
+        return vq_fail(vq, "queue size is not a power of two up to the maximum");
+    /* virtio 1.2 §2.7: alignment 16 / 2 / 4. */
+    if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
+        return vq_fail(vq, "misaligned ring address");
+    vq->desc = guest_mem_ptr(mem, vq->desc_addr, VQ_DESC_SIZE * n);
+    vq->avail = guest_mem_ptr(mem, vq->avail_addr, VQ_AVAIL_RING + 2 * n + 2);
+    vq->used = guest_mem_ptr(mem, vq->used_addr,
+                             VQ_USED_RING + VQ_USED_ELEM * n + 2);
+    if (!vq->desc || !vq->avail || !vq->used)
+        return vq_fail(vq, "ring outside guest RAM");
+    vq->mem = mem;
+    vq->event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+    vq->indirect = features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+    /* A freshly activated queue starts from the indices the driver sees in
+     * the rings (0 after reset; a restored device resumes from its saved
+     * indices instead, see virtqueue_restore()). */
+    vq->signalled_used_valid = false;
+    vq->ready = true;
+    return 0;
+}
+
+static void
+vq_read_desc(const uint8_t *table, unsigned i, VqDesc *d)
+{
+    uint8_t raw[VQ_DESC_SIZE];
+
+    /* One copy of the guest's descriptor: everything below validates and
+     * uses the copy, never the guest's memory again. */
+    memcpy(raw, table + (size_t)i * VQ_DESC_SIZE, sizeof(raw));
+    memcpy(&d->addr, raw, 8);
+    memcpy(&d->len, raw + 8, 4);
+    memcpy(&d->flags, raw + 12, 2);
+    memcpy(&d->next, raw + 14, 2);
+    d->addr = le64toh(d->addr);
+    d->len = le32toh(d->len);
+    d->flags = le16toh(d->flags);
+    d->next = le16toh(d->next);
+}
+
+/* Appends one data descriptor to @elem. */
+static int
+vq_map_desc(VirtQueue *vq, VirtQueueElem *elem, const VqDesc *d)
+{
+    bool writable = d->flags & VRING_DESC_F_WRITE;
+    void *hva;
+
+    /* virtio 1.2 §2.7.4.2: device-writable buffers come after all the
+     * device-readable ones. */
+    if (!writable && elem->in_num > 0)
+        return vq_fail(vq, "device-readable descriptor after a writable one");
+    if (d->len == 0)
+        return 0;
+    if (elem->out_num + elem->in_num >= elem->max_segs) {
+        vq->error = "descriptor chain longer than the device accepts";
+        return -E2BIG;
+    }
+    hva = guest_mem_ptr(vq->mem, d->addr, d->len);
+    if (!hva) {
+        vq->error = "descriptor buffer outside guest RAM";
+        return -EFAULT;
+    }
+    elem->iov[elem->out_num + elem->in_num] =
+        (struct iovec){ .iov_base = hva, .iov_len = d->len };
+    if (writable) {
+        elem->in_num++;
+        elem->in_len += d->len;
+    } else {
+        elem->out_num++;
+        elem->out_len += d->len;
+    }
+    return 0;
+}
+
+/* Walks the chain starting at @head (virtio 1.2 §2.7.5, §2.7.5.3). */
+static int
+vq_walk_chain(VirtQueue *vq, uint16_t head, VirtQueueElem *elem)
+{
+    const uint8_t *table = vq->desc;
+    unsigned table_len = vq->size;
+    unsigned visited = 0;          /* in the current table */
+    bool in_indirect = false;
+    unsigned i = head;
+    VqDesc d;
+    int r;
+
+    elem->head = head;
+    elem->out_num = elem->in_num = 0;
+    elem->out_len = elem->in_len = 0;
+    for (;;) {
+        /* A loop-free chain visits each descriptor of its table at most
+         * once: more steps than entries means the guest built a loop. */
+        if (++visited > table_len)
+            return vq_fail(vq, "descriptor chain loop");
+        vq_read_desc(table, i, &d);
+        if (d.flags & VRING_DESC_F_INDIRECT) {
+            if (!vq->indirect)
+                return vq_fail(vq, "indirect descriptor not negotiated");
+            if (in_indirect)
+                return vq_fail(vq, "indirect descriptor inside an indirect table");
+            /* §2.7.5.3.1: not together with NEXT. */
+            if (d.flags & VRING_DESC_F_NEXT)
+                return vq_fail(vq, "indirect descriptor with the NEXT flag");
+            if (d.len == 0 || d.len % VQ_DESC_SIZE != 0)
+                return vq_fail(vq, "indirect table length is not a multiple of 16");
+            if (d.len / VQ_DESC_SIZE > VIRTQUEUE_MAX_SIZE)
+                return vq_fail(vq, "indirect table larger than 32768 entries");
+            table = guest_mem_ptr(vq->mem, d.addr, d.len);
+            if (!table) {
+                vq->error = "indirect table outside guest RAM";
+                return -EFAULT;
+            }
+            table_len = d.len / VQ_DESC_SIZE;
+            visited = 0;
+            in_indirect = true;
+            i = 0;
+            continue;
+        }
+        r = vq_map_desc(vq, elem, &d);
+        if (r < 0)
+            return r;
+        if (!(d.flags & VRING_DESC_F_NEXT))
+            return 0;
+        i = d.next;
+        if (i >= table_len)
+            return vq_fail(vq, "next descriptor index out of range");
+    }
+}
+
+int
+virtqueue_pop(VirtQueue *vq, VirtQueueElem *elem)
+{
+    uint16_t avail_idx, head;
+
+    if (!vq->ready)
+        return -ENOENT;
+    avail_idx = vq_avail_idx(vq);
+    if (avail_idx == vq->last_avail)
+        return -ENOENT;
+    /* The driver only ever adds up to size entries beyond what we used. */
+    if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
+        return vq_fail(vq, "available index ahead by more than the queue size");
+    /* Pairs with the driver's write barrier between writing the ring entry
+     * (and the descriptors) and publishing avail->idx (§2.7.13.3): read the
+     * entry only after observing the new index. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    head = vq_load16(vq->avail + VQ_AVAIL_RING +
+                     2u * (vq->last_avail & (vq->size - 1)));
+    if (head >= vq->size)
+        return vq_fail(vq, "available ring entry out of range");
+    vq->last_avail++;
+    return vq_walk_chain(vq, head, elem);
+}
+
+void
+virtqueue_unpop(VirtQueue *vq)
+{
+    vq->last_avail--;
+}
+
+void
+virtqueue_push(VirtQueue *vq, const VirtQueueElem *elem, uint32_t len)
+{
+    uint8_t *e = vq->used + VQ_USED_RING +
+                 (size_t)VQ_USED_ELEM * (vq->used_idx & (vq->size - 1));
+    uint32_t id = htole32(elem->head), l = htole32(len);
+
+    memcpy(e, &id, 4);
+    memcpy(e + 4, &l, 4);
+    vq->used_idx++;
+    /* The used element must be visible before the index that publishes it
+     * (§2.7.8): the driver reads the element after seeing used->idx. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    vq_store16(vq->used + 2, vq->used_idx);
+}
+
+bool
+virtqueue_should_notify(VirtQueue *vq)
+{
+    uint16_t old, new, event;
+    bool valid;
+
+    if (!vq->ready)
+        return false;
+    /* Full barrier: our used->idx store must be globally visible before we
+     * read the driver's suppression state, or the driver could re-enable
+     * interrupts after checking a stale used->idx while we read the old
+     * flag, and both sides would wait forever (§2.7.7, §2.7.10). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!vq->event_idx)
+        return !(vq_load16(vq->avail) & VRING_AVAIL_F_NO_INTERRUPT);
+    old = vq->signalled_used;
+    valid = vq->signalled_used_valid;
+    new = vq->used_idx;
+    vq->signalled_used = new;
+    vq->signalled_used_valid = true;
+    if (!valid)
+        return true;
+    event = vq_load16(vq_used_event(vq));
+    /* vring_need_event(): notify if used_event lies in (old, new]. */
+    return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
+
+void
+virtqueue_disable_notify(VirtQueue *vq)
+{
+    if (!vq->ready || vq->event_idx)
+        return;   /* with EVENT_IDX, not updating avail_event is enough */
+    vq_store16(vq->used, vq_load16(vq->used) | VRING_USED_F_NO_NOTIFY);
+}
+
+bool
+virtqueue_enable_notify(VirtQueue *vq)
+{
+    if (!vq->ready)
+        return false;
+    if (vq->event_idx)
+        vq_store16(vq_avail_event(vq), vq->last_avail);
+    else
+        vq_store16(vq->used, vq_load16(vq->used) & ~VRING_USED_F_NO_NOTIFY);
+    /* Full barrier: the driver must see notifications enabled before we
+     * look at avail->idx again; otherwise a buffer added in between would
+     * get neither a kick nor our attention (§2.7.10). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return vq_avail_idx(vq) != vq->last_avail;
+}
+
+bool
+virtqueue_has_available(VirtQueue *vq)
+{
+    return vq->ready && vq_avail_idx(vq) != vq->last_avail;
+}
+
+JsonNode *
+virtqueue_save(const VirtQueue *vq)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "size");
+    json_builder_add_int_value(b, vq->size);
+    json_builder_set_member_name(b, "enabled");
+    json_builder_add_boolean_value(b, vq->enabled);
+    json_builder_set_member_name(b, "msix_vector");
+    json_builder_add_int_value(b, vq->msix_vector);
+    json_builder_set_member_name(b, "desc_addr");
+    json_builder_add_int_value(b, (gint64)vq->desc_addr);
+    json_builder_set_member_name(b, "avail_addr");
+    json_builder_add_int_value(b, (gint64)vq->avail_addr);
+    json_builder_set_member_name(b, "used_addr");
+    json_builder_add_int_value(b, (gint64)vq->used_addr);
+    json_builder_set_member_name(b, "last_avail");
+    json_builder_add_int_value(b, vq->last_avail);
+    json_builder_set_member_name(b, "used_idx");
+    json_builder_add_int_value(b, vq->used_idx);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static bool
+vq_get_int(JsonObject *obj, const char *name, gint64 max, gint64 *out,
+           GError **error)
+{
+    JsonNode *n = json_object_get_member(obj, name);
+
+    if (!n || json_node_get_value_type(n) != G_TYPE_INT64 ||
+        json_node_get_int(n) < 0 || json_node_get_int(n) > max) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "virtqueue state: missing or invalid '%s'", name);
+        return false;
+    }
+    *out = json_node_get_int(n);
+    return true;
+}
+
+bool
+virtqueue_restore(VirtQueue *vq, JsonObject *obj, GError **error)
+{
+    gint64 size, vec, desc, avail, used, last, uidx;
+    JsonNode *en = json_object_get_member(obj, "enabled");
+
+    if (!vq_get_int(obj, "size", vq->max_size, &size, error) ||
+        !vq_get_int(obj, "msix_vector", 0xffff, &vec, error) ||
+        !vq_get_int(obj, "desc_addr", G_MAXINT64, &desc, error) ||
+        !vq_get_int(obj, "avail_addr", G_MAXINT64, &avail, error) ||
+        !vq_get_int(obj, "used_addr", G_MAXINT64, &used, error) ||
+        !vq_get_int(obj, "last_avail", 0xffff, &last, error) ||
+        !vq_get_int(obj, "used_idx", 0xffff, &uidx, error))
+        return false;
+    if (!en || json_node_get_value_type(en) != G_TYPE_BOOLEAN) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "virtqueue state: missing or invalid 'enabled'");
+        return false;
+    }
+    virtqueue_reset(vq);
+    vq->size = (uint16_t)size;
+    vq->enabled = json_node_get_boolean(en);
+    vq->msix_vector = (uint16_t)vec;
+    vq->desc_addr = (uint64_t)desc;
+    vq->avail_addr = (uint64_t)avail;
+    vq->used_addr = (uint64_t)used;
+    vq->last_avail = (uint16_t)last;
+    vq->used_idx = (uint16_t)uidx;
+    return true;
+}

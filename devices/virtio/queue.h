@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Split virtqueues (virtio 1.2 §2.7): chain walking, used ring, notification suppression. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "daemon/memory.h"
+
+/* Largest split queue (virtio 1.2 §2.7: Queue Size up to 32768). */
+#define VIRTQUEUE_MAX_SIZE 32768
+
+/**
+ * VirtQueueElem:
+ * One descriptor chain, mapped to host memory.  The device-readable
+ * buffers come first in @iov (@out_num of them), then the device-writable
+ * ones (@in_num).  Zero-length descriptors are dropped.  An element is
+ * allocated once (virtqueue_elem_new()) and reused for every pop.
+ */
+typedef struct {
+    uint16_t head;          /* id returned in the used ring */
+    unsigned out_num;
+    unsigned in_num;
+    size_t out_len;         /* bytes the device may read */
+    size_t in_len;          /* bytes the device may write */
+    unsigned max_segs;      /* capacity of @iov: longer chains are refused */
+    struct iovec *iov;
+} VirtQueueElem;
+
+#define VIRTQUEUE_ELEM_OUT(e) ((e)->iov)
+#define VIRTQUEUE_ELEM_IN(e) ((e)->iov + (e)->out_num)
+
+VirtQueueElem *virtqueue_elem_new(unsigned max_segs);
+void virtqueue_elem_free(VirtQueueElem *elem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtQueueElem, virtqueue_elem_free)
+
+/**
+ * VirtQueue:
+ * A split virtqueue.  The driver-programmed fields (@size ... @used_addr,
+ * @enabled, @msix_vector) are written by vCPU threads through the transport
+ * under the device lock, and only before DRIVER_OK (virtio 1.2 §4.1.4.3.2),
+ * so they are immutable while the queue is active.  Everything else is
+ * owned by the one thread that processes the queue (its worker), between
+ * virtqueue_activate() and virtqueue_reset().
+ */
+typedef struct {
+    /* Immutable after virtqueue_init(). */
+    unsigned index;
+    uint16_t max_size;
+
+    /* Driver-programmed (see above). */
+    uint16_t size;
+    bool enabled;
+    uint16_t msix_vector;
+    uint64_t desc_addr;
+    uint64_t avail_addr;    /* "driver area" */
+    uint64_t used_addr;     /* "device area" */
+
+    /* Set by virtqueue_activate(); worker thread afterwards. */
+    bool ready;
+    bool event_idx;         /* VIRTIO_RING_F_EVENT_IDX negotiated */
+    bool indirect;          /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+    const GuestMemory *mem;
+    uint8_t *desc;          /* host pointers, bounds-checked at activation */
+    uint8_t *avail;
+    uint8_t *used;
+    uint16_t last_avail;    /* next avail ring slot to consume */
+    uint16_t used_idx;      /* our copy of used->idx */
+    uint16_t signalled_used;        /* used_idx at the last notification */
+    bool signalled_used_valid;
+    /* Why the last pop failed (a static string), for NEEDS_RESET logs. */
+    const char *error;
+} VirtQueue;
+
+/* Sets the immutable fields and resets the rest. */
+void virtqueue_init(VirtQueue *vq, unsigned index, uint16_t max_size);
+/* Back to the power-on state (device reset): size = max_size, disabled,
+ * no vector (0xffff), addresses 0. */
+void virtqueue_reset(VirtQueue *vq);
+
+/**
+ * virtqueue_activate:
+ * Validates and maps the rings the driver programmed (size a power of two
+ * no larger than max_size, alignment of §2.7, every ring inside one RAM
+ * region), with the negotiated @features (VIRTIO_RING_F_*).  Returns 0, or
+ * -EINVAL with vq->error set.  A disabled queue is left not ready (0).
+ */
+int virtqueue_activate(VirtQueue *vq, const GuestMemory *mem,
+                       uint64_t features);
+
+/**
+ * virtqueue_pop:
+ * Takes the next available chain into @elem.  Returns 0, -ENOENT when the
+ * ring is empty, or another -errno for a malformed ring or chain (the
+ * guest's fault: vq->error says why; the caller marks the device
+ * NEEDS_RESET).  Every address, length, index and chain is checked: loops,
+ * chains longer than the queue or than @elem holds, descriptors outside
+ * RAM, nested or empty indirect tables, readable after writable buffers.
+ */
+int virtqueue_pop(VirtQueue *vq, VirtQueueElem *elem);
+/* Gives back the last popped chain (e.g. the backend had no data). */
+void virtqueue_unpop(VirtQueue *vq);
+/* Puts @elem in the used ring with @len bytes written, and publishes it. */
+void virtqueue_push(VirtQueue *vq, const VirtQueueElem *elem, uint32_t len);
+
+/**
+ * virtqueue_should_notify:
+ * Whether the driver wants an interrupt for what was pushed since the last
+ * notification (EVENT_IDX used_event, else VIRTQ_AVAIL_F_NO_INTERRUPT).
+ * Records the notification point when it returns true.
+ */
+bool virtqueue_should_notify(VirtQueue *vq);
+
+/* Asks the driver not to kick (used ring flag / avail_event), while the
+ * worker is busy draining the queue anyway. */
+void virtqueue_disable_notify(VirtQueue *vq);
+/* Asks for kicks again; returns true if more buffers arrived meanwhile
+ * (the caller must process them: the driver may not kick for them). */
+bool virtqueue_enable_notify(VirtQueue *vq);
+/* True when buffers are available (a cheap peek, no validation). */
+bool virtqueue_has_available(VirtQueue *vq);
+
+/* Device state for snapshots: the driver-programmed fields and indices. */
+JsonNode *virtqueue_save(const VirtQueue *vq);
+bool virtqueue_restore(VirtQueue *vq, JsonObject *obj, GError **error);

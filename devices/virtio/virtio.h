@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Virtio device core: feature negotiation, status machine, reset, NEEDS_RESET, interrupts. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+
+#include "daemon/vm.h"
+#include "devices/virtio/queue.h"
+
+#define VIRTIO_NO_VECTOR 0xffff
+
+/* Features every nimbus virtio device offers (CH's common set minus the
+ * ones nimbus does not implement yet: IN_ORDER, NOTIFICATION_DATA...). */
+#define VIRTIO_COMMON_FEATURES                                                 \
+    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |       \
+     (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
+
+typedef struct VirtioDevice VirtioDevice;
+
+/**
+ * VirtioDeviceOps:
+ * The device half of a virtio device (blk, net, console, rng), independent
+ * of the transport.  `static const`; nothing writes into it.
+ *
+ * @read_config/@write_config: the device-specific configuration space
+ *   (@config_size bytes); vCPU threads.  @write_config may be NULL (read-only).
+ * @activate: the driver set DRIVER_OK; the queues are validated and mapped.
+ *   Starts the worker threads.  vCPU thread (transport lock held).  A
+ *   failure marks the device NEEDS_RESET.
+ * @reset: stops processing; when it returns no thread touches the queues
+ *   any more.  Called on a driver reset (vCPU thread) and VM reset (control
+ *   thread), also when the device was never activated.
+ * @pause/@resume: stop and restart the workers of an active device,
+ *   keeping all state (vm.pause, snapshots).
+ * @save/@restore: device-specific state (optional; the core saves features,
+ *   status and queues itself).
+ * @counters: vm.counters object (optional).
+ * @free: closes the backends and frees the containing struct.
+ */
+typedef struct {
+    const char *name;
+    uint16_t device_type;             /* VIRTIO_ID_* */
+    uint32_t config_size;
+    void (*read_config)(VirtioDevice *vdev, uint32_t off, void *data,
+                        unsigned len);
+    void (*write_config)(VirtioDevice *vdev, uint32_t off, const void *data,
+                         unsigned len);
+    bool (*activate)(VirtioDevice *vdev, GError **error);
+    void (*reset)(VirtioDevice *vdev);
+    bool (*pause)(VirtioDevice *vdev, GError **error);
+    bool (*resume)(VirtioDevice *vdev, GError **error);
+    JsonNode *(*save)(VirtioDevice *vdev, GError **error);
+    bool (*restore)(VirtioDevice *vdev, JsonNode *state, GError **error);
+    JsonNode *(*counters)(VirtioDevice *vdev);
+    void (*free)(VirtioDevice *vdev);
+} VirtioDeviceOps;
+
+/**
+ * VirtioTransportOps:
+ * What the core needs from its transport (virtio-pci today).
+ * @notify raises interrupt @vector (VIRTIO_NO_VECTOR: none); any thread,
+ * never blocks on the transport's lock.
+ */
+typedef struct {
+    void (*notify)(VirtioDevice *vdev, uint16_t vector);
+} VirtioTransportOps;
+
+/**
+ * VirtioDevice:
+ * Embedded in each device struct.  Field protection:
+ *  - immutable after virtio_device_init(): @ops, @id, @vm, @mem,
+ *    @host_features, @nvqs, @vqs (the array), @kick_fds;
+ *  - set once by the transport before realize: @transport, @transport_data;
+ *  - written by vCPU threads under the transport's lock, immutable while
+ *    the device is active: @driver_features, @config_vector, @active and the
+ *    driver-programmed queue fields;
+ *  - atomic (any thread): @status, @isr, @config_generation, @broken.
+ */
+struct VirtioDevice {
+    const VirtioDeviceOps *ops;
+    char *id;
+    Vm *vm;
+    const GuestMemory *mem;
+    uint64_t host_features;
+    unsigned nvqs;
+    VirtQueue *vqs;
+    int *kick_fds;                 /* one eventfd per queue (ioeventfd) */
+
+    const VirtioTransportOps *transport;
+    gpointer transport_data;
+
+    uint64_t driver_features;
+    uint16_t config_vector;
+    bool active;                   /* DRIVER_OK seen and activation done */
+
+    gint status;
+    gint isr;
+    gint config_generation;
+    gint broken;
+};
+
+/**
+ * virtio_device_init:
+ * Fills the common part: @nvqs queues of @queue_size, one kick eventfd each.
+ * @mem may be NULL in unit tests that never activate.  Returns false with
+ * @error set if an eventfd cannot be created.
+ */
+bool virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops, Vm *vm,
+                        const GuestMemory *mem, const char *id,
+                        uint64_t host_features, unsigned nvqs,
+                        uint16_t queue_size, GError **error);
+/* Releases what virtio_device_init() took (not the containing struct). */
+void virtio_device_cleanup(VirtioDevice *vdev);
+/* ops->free, for a device not (yet) owned by a transport. */
+void virtio_device_free(VirtioDevice *vdev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtioDevice, virtio_device_free)
+
+static inline bool
+virtio_has_feature(const VirtioDevice *vdev, unsigned bit)
+{
+    return vdev->driver_features & (1ULL << bit);
+}
+
+/* ---- For transports (caller holds the transport lock) ------------------ */
+
+/* The driver wrote the device status (virtio 1.2 §2.1, §3.1.1). */
+void virtio_device_set_status(VirtioDevice *vdev, uint8_t status);
+uint8_t virtio_device_get_status(VirtioDevice *vdev);
+/* Device reset: stops processing, forgets negotiation and queues; emits
+ * the virtio-device "reset" event when the device was active. */
+void virtio_device_reset(VirtioDevice *vdev);
+/* vm.pause / vm.resume of an active device. */
+bool virtio_device_pause(VirtioDevice *vdev, GError **error);
+bool virtio_device_resume(VirtioDevice *vdev, GError **error);
+/* Reads and clears the ISR (virtio 1.2 §4.1.4.5). */
+uint8_t virtio_device_read_isr(VirtioDevice *vdev);
+/* Snapshot of the common state plus the device's own. */
+JsonNode *virtio_device_save(VirtioDevice *vdev, GError **error);
+bool virtio_device_restore(VirtioDevice *vdev, JsonObject *obj, GError **error);
+
+/* ---- For devices (data plane: any thread, no allocation) -------------- */
+
+/**
+ * virtio_device_set_broken:
+ * The guest did something the spec forbids (malformed ring or request):
+ * sets DEVICE_NEEDS_RESET, raises a configuration change interrupt, logs
+ * the reason once, and makes virtio_device_is_broken() true so that
+ * workers stop processing until the driver resets the device.  The VMM
+ * keeps running.
+ */
+void virtio_device_set_broken(VirtioDevice *vdev, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static inline bool
+virtio_device_is_broken(VirtioDevice *vdev)
+{
+    return g_atomic_int_get(&vdev->broken) != 0;
+}
+
+/* Interrupts the driver for @vq if it asked for it (EVENT_IDX etc.). */
+void virtio_notify(VirtioDevice *vdev, VirtQueue *vq);
+/* The configuration space changed: new generation + config interrupt. */
+void virtio_notify_config(VirtioDevice *vdev);
+
+/* Reads @len bytes at @off of a config struct of @size bytes; bytes past
+ * the end read as zero. */
+void virtio_config_read(const void *config, size_t size, uint32_t off,
+                        void *data, unsigned len);

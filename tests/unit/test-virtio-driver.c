@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A test "driver": builds split rings and buffers in a GuestMemory, as a guest would. */
+#include <config.h>
+
+#include <string.h>
+#include <linux/virtio_ring.h>
+
+#include "tests/unit/test-virtio-driver.h"
+
+GuestMemory *
+td_memory_new(void)
+{
+    MemoryConfig cfg = { 0 };
+    GuestRange ranges[] = {
+        { TD_RAM0_BASE, TD_RAM0_SIZE },
+        { TD_RAM1_BASE, TD_RAM1_SIZE },
+    };
+    g_autoptr(GError) error = NULL;
+    GuestMemory *mem = guest_memory_new(&cfg, ranges, 2, &error);
+
+    g_assert_no_error(error);
+    return mem;
+}
+
+void *
+td_ptr(const GuestMemory *mem, uint64_t gpa, uint64_t len)
+{
+    void *p = guest_mem_ptr(mem, gpa, len);
+
+    g_assert_nonnull(p);
+    return p;
+}
+
+static void
+td_w16(const TdRing *r, uint64_t gpa, uint16_t v)
+{
+    /* The device reads these with atomic loads: store the same way. */
+    __atomic_store_n((uint16_t *)td_ptr(r->mem, gpa, 2), v, __ATOMIC_RELEASE);
+}
+
+static uint16_t
+td_r16(const TdRing *r, uint64_t gpa)
+{
+    return __atomic_load_n((uint16_t *)td_ptr(r->mem, gpa, 2), __ATOMIC_ACQUIRE);
+}
+
+void
+td_ring_init(TdRing *r, const GuestMemory *mem, uint64_t base, uint64_t span,
+             uint16_t size)
+{
+    memset(r, 0, sizeof(*r));
+    r->mem = mem;
+    r->size = size;
+    r->desc = base;
+    r->avail = (base + 16ULL * size + 4095) & ~4095ULL;
+    r->used = (r->avail + 6 + 2ULL * size + 4095) & ~4095ULL;
+    r->data_next = (r->used + 6 + 8ULL * size + 4095) & ~4095ULL;
+    r->data_end = base + span;
+    memset(td_ptr(mem, base, r->data_next - base), 0, r->data_next - base);
+}
+
+void
+td_ring_program(const TdRing *r, VirtQueue *vq)
+{
+    vq->size = r->size;
+    vq->desc_addr = r->desc;
+    vq->avail_addr = r->avail;
+    vq->used_addr = r->used;
+    vq->enabled = true;
+}
+
+uint64_t
+td_alloc(TdRing *r, uint64_t len)
+{
+    uint64_t a = r->data_next;
+
+    r->data_next = (r->data_next + len + 15) & ~15ULL;
+    g_assert_cmpuint(r->data_next, <=, r->data_end);
+    memset(td_ptr(r->mem, a, len ? len : 1), 0, len);
+    return a;
+}
+
+void
+td_set_desc(TdRing *r, uint16_t i, uint64_t addr, uint32_t len,
+            uint16_t flags, uint16_t next)
+{
+    uint8_t *d = td_ptr(r->mem, r->desc + 16ULL * i, 16);
+
+    memcpy(d, &addr, 8);
+    memcpy(d + 8, &len, 4);
+    memcpy(d + 12, &flags, 2);
+    memcpy(d + 14, &next, 2);
+}
+
+uint16_t
+td_next_desc(TdRing *r)
+{
+    uint16_t i = r->next_desc;
+
+    r->next_desc = (uint16_t)((r->next_desc + 1) % r->size);
+    return i;
+}
+
+uint16_t
+td_add_chain(TdRing *r, const uint64_t *addr, const uint32_t *len, unsigned n,
+             unsigned n_out)
+{
+    uint16_t idx[64];
+
+    g_assert_cmpuint(n, <=, G_N_ELEMENTS(idx));
+    for (unsigned i = 0; i < n; i++)
+        idx[i] = td_next_desc(r);
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t flags = (i >= n_out ? VRING_DESC_F_WRITE : 0) |
+                         (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+
+        td_set_desc(r, idx[i], addr[i], len[i], flags,
+                    i + 1 < n ? idx[i + 1] : 0);
+    }
+    return idx[0];
+}
+
+void
+td_publish(TdRing *r, uint16_t head)
+{
+    td_w16(r, r->avail + 4 + 2ULL * (r->avail_idx % r->size), head);
+    r->avail_idx++;
+    /* td_w16 is a release store: the entry is visible before the index. */
+    td_w16(r, r->avail + 2, r->avail_idx);
+}
+
+uint16_t
+td_used_idx(const TdRing *r)
+{
+    return td_r16(r, r->used + 2);
+}
+
+bool
+td_get_used(TdRing *r, uint32_t *id, uint32_t *len)
+{
+    uint8_t *e;
+
+    if (td_used_idx(r) == r->last_used)
+        return false;
+    e = td_ptr(r->mem, r->used + 4 + 8ULL * (r->last_used % r->size), 8);
+    memcpy(id, e, 4);
+    memcpy(len, e + 4, 4);
+    r->last_used++;
+    return true;
+}
+
+void
+td_set_avail_flags(TdRing *r, uint16_t flags)
+{
+    td_w16(r, r->avail, flags);
+}
+
+void
+td_set_used_event(TdRing *r, uint16_t v)
+{
+    td_w16(r, r->avail + 4 + 2ULL * r->size, v);
+}
+
+uint16_t
+td_get_avail_event(const TdRing *r)
+{
+    return td_r16(r, r->used + 4 + 8ULL * r->size);
+}
+
+uint16_t
+td_get_used_flags(const TdRing *r)
+{
+    return td_r16(r, r->used);
+}
+
+void
+td_set_avail_idx(TdRing *r, uint16_t idx)
+{
+    r->avail_idx = idx;
+    td_w16(r, r->avail + 2, idx);
+}
+
+bool
+td_wait_used(TdRing *r, unsigned n, guint timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    while ((uint16_t)(td_used_idx(r) - r->last_used) < n) {
+        if (g_get_monotonic_time() > end)
+            return false;
+        g_usleep(200);
+    }
+    return true;
+}

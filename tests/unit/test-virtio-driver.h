@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A test "driver": builds split rings and buffers in a GuestMemory, as a guest would. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "daemon/memory.h"
+#include "devices/virtio/queue.h"
+
+/* Test RAM: two regions with a hole, so that "outside RAM" has a meaning
+ * both past the end and between regions. */
+#define TD_RAM0_BASE 0x0ULL
+#define TD_RAM0_SIZE 0x400000ULL            /* 4 MiB */
+#define TD_HOLE 0x600000ULL                 /* not RAM */
+#define TD_RAM1_BASE 0x800000ULL
+#define TD_RAM1_SIZE 0x400000ULL
+#define TD_RAM_END (TD_RAM1_BASE + TD_RAM1_SIZE)
+
+GuestMemory *td_memory_new(void);
+
+/* Host pointer of guest range (asserts it is RAM). */
+void *td_ptr(const GuestMemory *mem, uint64_t gpa, uint64_t len);
+
+typedef struct {
+    const GuestMemory *mem;
+    uint16_t size;
+    uint64_t desc, avail, used;
+    uint16_t avail_idx;
+    uint16_t next_desc;
+    uint16_t last_used;
+    uint64_t data_next;     /* bump allocator for buffers */
+    uint64_t data_end;
+} TdRing;
+
+/* Rings for a queue of @size at @base (descriptor table, then the
+ * available and used rings, page aligned), buffers after them up to
+ * @base + @span. */
+void td_ring_init(TdRing *r, const GuestMemory *mem, uint64_t base,
+                  uint64_t span, uint16_t size);
+/* Programs @vq as the transport would (size, addresses, enabled). */
+void td_ring_program(const TdRing *r, VirtQueue *vq);
+
+/* A guest buffer of @len bytes (zeroed), 16-byte aligned. */
+uint64_t td_alloc(TdRing *r, uint64_t len);
+/* Writes descriptor @i. */
+void td_set_desc(TdRing *r, uint16_t i, uint64_t addr, uint32_t len,
+                 uint16_t flags, uint16_t next);
+/* Takes the next descriptor slot (wrapping). */
+uint16_t td_next_desc(TdRing *r);
+/* Chains descriptors: @n buffers, the first @n_out readable; returns the
+ * head.  Buffers are given as gpa/len pairs. */
+uint16_t td_add_chain(TdRing *r, const uint64_t *addr, const uint32_t *len,
+                      unsigned n, unsigned n_out);
+/* Puts @head in the available ring and publishes it. */
+void td_publish(TdRing *r, uint16_t head);
+/* Reads the next used element; false if none. */
+bool td_get_used(TdRing *r, uint32_t *id, uint32_t *len);
+uint16_t td_used_idx(const TdRing *r);
+
+/* Ring fields the driver controls. */
+void td_set_avail_flags(TdRing *r, uint16_t flags);
+void td_set_used_event(TdRing *r, uint16_t v);
+uint16_t td_get_avail_event(const TdRing *r);
+uint16_t td_get_used_flags(const TdRing *r);
+void td_set_avail_idx(TdRing *r, uint16_t idx);
+
+/* Waits (polling, up to @timeout_ms) for @n used elements beyond the
+ * ones already consumed. */
+bool td_wait_used(TdRing *r, unsigned n, guint timeout_ms);
