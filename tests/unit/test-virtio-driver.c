@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/virtio_ring.h>
 
+#include "devices/virtio/virtio.h"
 #include "tests/unit/test-virtio-driver.h"
 
 GuestMemory *
@@ -191,4 +192,20 @@ td_wait_used(TdRing *r, unsigned n, guint timeout_ms)
         g_usleep(200);
     }
     return true;
+}
+
+void
+td_device_start(VirtioDevice *vdev, TdRing *rings, unsigned n)
+{
+    uint8_t st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+    virtio_device_set_status(vdev, st);
+    vdev->driver_features = vdev->host_features;
+    st |= VIRTIO_CONFIG_S_FEATURES_OK;
+    virtio_device_set_status(vdev, st);
+    g_assert_cmpuint(virtio_device_get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK,
+                     !=, 0);
+    for (unsigned i = 0; i < n; i++)
+        td_ring_program(&rings[i], &vdev->vqs[i]);
+    virtio_device_set_status(vdev, st | VIRTIO_CONFIG_S_DRIVER_OK);
 }

@@ -69,3 +69,8 @@ void td_set_avail_idx(TdRing *r, uint16_t idx);
 /* Waits (polling, up to @timeout_ms) for @n used elements beyond the
  * ones already consumed. */
 bool td_wait_used(TdRing *r, unsigned n, guint timeout_ms);
+
+/* Negotiates every offered feature and sets DRIVER_OK with @rings
+ * programmed into the device's first @n queues (no transport). */
+struct VirtioDevice;
+void td_device_start(struct VirtioDevice *vdev, TdRing *rings, unsigned n);

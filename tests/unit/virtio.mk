@@ -9,7 +9,11 @@ tests_unit_libvirtiodriver_a_SOURCES = \
 VIRTIO_TEST_LIBS = tests/unit/libvirtiodriver.a $(TEST_LIBS)
 
 VIRTIO_UNIT_TESTS = \
-	tests/unit/test-virtqueue
+	tests/unit/test-virtqueue \
+	tests/unit/test-blk \
+	tests/unit/test-virtio-blk
 check_PROGRAMS += $(VIRTIO_UNIT_TESTS)
 TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)

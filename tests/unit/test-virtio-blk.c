@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* virtio-blk as a driver sees it: worker threads, both engines, errors, NEEDS_RESET. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <linux/virtio_blk.h>
+
+#include "devices/virtio/blk.h"
+#include "devices/virtio/worker.h"
+#include "tests/testutil.h"
+#include "tests/unit/test-virtio-driver.h"
+
+#define IMG_SIZE (8 * 1024 * 1024)
+#define QSIZE 16
+
+typedef struct {
+    char *path;
+    GuestMemory *mem;
+    VirtioDevice *vdev;
+    TdRing rings[2];
+    unsigned nq;
+} BlkFx;
+
+static void
+blk_fx_init(BlkFx *f, bool uring, bool readonly, unsigned nq)
+{
+    DiskConfig disk = { 0 };
+    g_autoptr(GError) error = NULL;
+    int fd;
+
+    f->path = g_build_filename(test_tmpdir(), uring ? "vblk-u.img" : "vblk-s.img",
+                               NULL);
+    fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, IMG_SIZE), ==, 0);
+    close(fd);
+    f->mem = td_memory_new();
+    f->nq = nq;
+    disk.path = f->path;
+    disk.readonly = readonly;
+    disk.num_queues = nq;
+    disk.queue_size = QSIZE;
+    disk.id = (char *)"_disk0";
+    disk.serial = (char *)"nimbus-serial";
+    disk.image_type = IMAGE_TYPE_RAW;
+    f->vdev = virtio_blk_new(NULL, f->mem, &disk, uring, &error);
+    g_assert_no_error(error);
+    for (unsigned i = 0; i < nq; i++)
+        td_ring_init(&f->rings[i], f->mem, 0x100000 * (i + 1), 0x100000, QSIZE);
+}
+
+static void
+blk_fx_clear(BlkFx *f)
+{
+    virtio_device_free(f->vdev);
+    guest_memory_free(f->mem);
+    unlink(f->path);
+    g_free(f->path);
+}
+
+/* One request: header, optional data, status; returns the status byte
+ * (or 0xff if the device did not answer) and the used length. */
+static uint8_t
+blk_req(BlkFx *f, unsigned q, uint32_t type, uint64_t sector, uint64_t data,
+        uint32_t len, bool data_in, uint32_t *used_len)
+{
+    TdRing *r = &f->rings[q];
+    uint64_t hdr = td_alloc(r, 16), st = td_alloc(r, 1);
+    uint64_t a[3];
+    uint32_t l[3], id, ulen = 0;
+    unsigned n = 0, n_out;
+    uint8_t *h = td_ptr(f->mem, hdr, 16);
+
+    memset(h, 0, 16);
+    memcpy(h, &type, 4);
+    memcpy(h + 8, &sector, 8);
+    *(uint8_t *)td_ptr(f->mem, st, 1) = 0xff;
+    a[n] = hdr;
+    l[n++] = 16;
+    if (len && !data_in) {
+        a[n] = data;
+        l[n++] = len;
+    }
+    n_out = n;
+    if (len && data_in) {
+        a[n] = data;
+        l[n++] = len;
+    }
+    a[n] = st;
+    l[n++] = 1;
+    td_publish(r, td_add_chain(r, a, l, n, n_out));
+    virtio_eventfd_signal(f->vdev->kick_fds[q]);
+    if (!td_wait_used(r, 1, 5000))
+        return 0xff;
+    g_assert_true(td_get_used(r, &id, &ulen));
+    if (used_len)
+        *used_len = ulen;
+    return *(uint8_t *)td_ptr(f->mem, st, 1);
+}
+
+static bool
+thread_exists_now(const char *name)
+{
+    g_autoptr(GDir) d = g_dir_open("/proc/self/task", 0, NULL);
+    const char *e;
+
+    while (d && (e = g_dir_read_name(d))) {
+        g_autofree char *p = g_strdup_printf("/proc/self/task/%s/comm", e);
+        g_autofree char *comm = NULL;
+
+        if (g_file_get_contents(p, &comm, NULL, NULL) &&
+            g_str_equal(g_strstrip(comm), name))
+            return true;
+    }
+    return false;
+}
+
+/* A new thread names itself once it runs: give it a moment either way. */
+static bool
+thread_exists(const char *name)
+{
+    bool found = false;
+
+    for (unsigned i = 0; i < 200 && !found; i++) {
+        found = thread_exists_now(name);
+        if (!found)
+            g_usleep(5000);
+    }
+    return found;
+}
+
+static bool
+thread_gone(const char *name)
+{
+    for (unsigned i = 0; i < 200; i++) {
+        if (!thread_exists_now(name))
+            return true;
+        g_usleep(5000);
+    }
+    return false;
+}
+
+static void
+test_device_io(gconstpointer data)
+{
+    bool uring = GPOINTER_TO_INT(data);
+    BlkFx f = { 0 };
+    struct virtio_blk_config cfg;
+    uint64_t buf, buf2;
+    uint32_t ulen = 0;
+    uint8_t *p, back[4096];
+    g_autoptr(JsonNode) counters = NULL;
+    JsonObject *co;
+    int fd;
+
+    blk_fx_init(&f, uring, false, 2);
+    g_assert_cmpuint(f.vdev->host_features & (1ULL << VIRTIO_BLK_F_MQ), !=, 0);
+    g_assert_cmpuint(f.vdev->host_features & (1ULL << VIRTIO_BLK_F_DISCARD), !=, 0);
+    g_assert_cmpuint(f.vdev->host_features & (1ULL << VIRTIO_BLK_F_RO), ==, 0);
+    f.vdev->ops->read_config(f.vdev, 0, &cfg, sizeof(cfg));
+    g_assert_cmpuint(cfg.capacity, ==, IMG_SIZE / 512);
+    g_assert_cmpuint(cfg.num_queues, ==, 2);
+    g_assert_cmpuint(cfg.seg_max, ==, QSIZE - 2);
+    g_assert_cmpuint(cfg.blk_size, ==, 512);
+
+    td_device_start(f.vdev, f.rings, 2);
+    g_assert_true(f.vdev->active);
+    g_assert_true(thread_exists("_disk0_q0"));
+    g_assert_true(thread_exists("_disk0_q1"));
+    g_assert_cmpstr(virtio_blk_engine(f.vdev, 1), ==, uring ? "io_uring" : "sync");
+
+    /* Write on queue 0, read back on queue 1 and from the file. */
+    buf = td_alloc(&f.rings[0], 4096);
+    p = td_ptr(f.mem, buf, 4096);
+    for (unsigned i = 0; i < 4096; i++)
+        p[i] = (uint8_t)(i ^ 0x3c);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_OUT, 16, buf, 4096, false, &ulen),
+                     ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpuint(ulen, ==, 1);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, NULL),
+                     ==, VIRTIO_BLK_S_OK);
+    buf2 = td_alloc(&f.rings[1], 4096);
+    g_assert_cmpuint(blk_req(&f, 1, VIRTIO_BLK_T_IN, 16, buf2, 4096, true, &ulen),
+                     ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpuint(ulen, ==, 4097);
+    g_assert_cmpmem(p, 4096, td_ptr(f.mem, buf2, 4096), 4096);
+    fd = open(f.path, O_RDONLY | O_CLOEXEC);
+    g_assert_cmpint(pread(fd, back, 4096, 16 * 512), ==, 4096);
+    close(fd);
+    g_assert_cmpmem(p, 4096, back, 4096);
+
+    /* GET_ID: the serial, NUL-padded to 20 bytes. */
+    buf2 = td_alloc(&f.rings[1], 20);
+    g_assert_cmpuint(blk_req(&f, 1, VIRTIO_BLK_T_GET_ID, 0, buf2, 20, true, &ulen),
+                     ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpstr(td_ptr(f.mem, buf2, 20), ==, "nimbus-serial");
+
+    /* WRITE_ZEROES over the data written above. */
+    buf = td_alloc(&f.rings[0], 16);
+    p = td_ptr(f.mem, buf, 16);
+    memset(p, 0, 16);
+    *(uint64_t *)p = 16;
+    *(uint32_t *)(p + 8) = 4;
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_WRITE_ZEROES, 0, buf, 16, false,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    fd = open(f.path, O_RDONLY | O_CLOEXEC);
+    g_assert_cmpint(pread(fd, back, 4096, 16 * 512), ==, 4096);
+    close(fd);
+    for (unsigned i = 0; i < 2048; i++)
+        g_assert_cmpuint(back[i], ==, 0);
+    g_assert_cmpuint(back[2048], ==, (uint8_t)(2048 ^ 0x3c));
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_DISCARD, 0, buf, 16, false,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+
+    /* Errors the guest gets as a status, not a broken device. */
+    buf = td_alloc(&f.rings[0], 512);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, IMG_SIZE / 512, buf, 512,
+                             true, NULL), ==, VIRTIO_BLK_S_IOERR);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, buf, 100, true, NULL),
+                     ==, VIRTIO_BLK_S_IOERR);
+    g_assert_cmpuint(blk_req(&f, 0, 0x77, 0, 0, 0, false, NULL), ==,
+                     VIRTIO_BLK_S_UNSUPP);
+    g_assert_false(virtio_device_is_broken(f.vdev));
+
+    counters = f.vdev->ops->counters(f.vdev);
+    co = json_node_get_object(counters);
+    g_assert_cmpint(json_object_get_int_member(co, "write_ops"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(co, "write_bytes"), ==, 4096);
+    g_assert_cmpint(json_object_get_int_member(co, "read_ops"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(co, "read_bytes"), ==, 4096);
+    g_assert_cmpint(json_object_get_int_member(co, "read_latency_max"), >=,
+                    json_object_get_int_member(co, "read_latency_min"));
+    g_assert_true(json_object_has_member(co, "write_latency_avg"));
+
+    /* Reset stops the workers. */
+    virtio_device_set_status(f.vdev, 0);
+    g_assert_false(f.vdev->active);
+    g_assert_true(thread_gone("_disk0_q0"));
+    blk_fx_clear(&f);
+}
+
+static void
+test_device_readonly(void)
+{
+    BlkFx f = { 0 };
+    uint64_t buf;
+
+    blk_fx_init(&f, true, true, 1);
+    g_assert_cmpuint(f.vdev->host_features & (1ULL << VIRTIO_BLK_F_RO), !=, 0);
+    g_assert_cmpuint(f.vdev->host_features & (1ULL << VIRTIO_BLK_F_DISCARD), ==, 0);
+    td_device_start(f.vdev, f.rings, 1);
+    buf = td_alloc(&f.rings[0], 512);
+    memset(td_ptr(f.mem, buf, 512), 0x11, 512);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_OUT, 0, buf, 512, false, NULL),
+                     ==, VIRTIO_BLK_S_IOERR);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_DISCARD, 0, buf, 16, false,
+                             NULL), ==, VIRTIO_BLK_S_UNSUPP);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, buf, 512, true, NULL),
+                     ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpuint(*(uint8_t *)td_ptr(f.mem, buf, 1), ==, 0);
+    blk_fx_clear(&f);
+}
+
+static void
+test_device_ioerr(gconstpointer data)
+{
+    BlkFx f = { 0 };
+    struct rlimit old, lim = { 65536, 65536 };
+    uint64_t buf;
+    uint8_t st;
+
+    blk_fx_init(&f, GPOINTER_TO_INT(data), false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    buf = td_alloc(&f.rings[0], 4096);
+    signal(SIGXFSZ, SIG_IGN);
+    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+    lim.rlim_max = old.rlim_max;
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
+    st = blk_req(&f, 0, VIRTIO_BLK_T_OUT, 1024, buf, 4096, false, NULL);
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+    g_assert_cmpuint(st, ==, VIRTIO_BLK_S_IOERR);
+    g_assert_false(virtio_device_is_broken(f.vdev));
+    blk_fx_clear(&f);
+}
+
+/* A malformed request breaks the device (NEEDS_RESET), the VMM goes on,
+ * and a driver reset brings it back. */
+static void
+test_device_needs_reset(void)
+{
+    BlkFx f = { 0 };
+    TdRing *r = &f.rings[0];
+    uint64_t hdr, buf;
+    uint32_t l = 8;
+
+    blk_fx_init(&f, true, false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    /* An 8-byte header and nothing writable. */
+    hdr = td_alloc(r, 8);
+    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
+                          "_disk0: queue 0: request without a full header; "
+                          "device needs reset");
+    td_publish(r, td_add_chain(r, &hdr, &l, 1, 1));
+    virtio_eventfd_signal(f.vdev->kick_fds[0]);
+    for (unsigned i = 0; i < 5000 && !(g_atomic_int_get(&f.vdev->isr) & 2); i++)
+        g_usleep(1000);
+    g_test_assert_expected_messages();
+    g_assert_true(virtio_device_is_broken(f.vdev));
+    g_assert_cmpuint(virtio_device_get_status(f.vdev) &
+                     VIRTIO_CONFIG_S_NEEDS_RESET, !=, 0);
+    g_assert_cmpuint(g_atomic_int_get(&f.vdev->isr) & 2, !=, 0);
+    /* Further requests are not processed until reset. */
+    buf = td_alloc(r, 512);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, buf, 512, true, NULL),
+                     ==, 0xff);
+
+    virtio_device_set_status(f.vdev, 0);
+    g_assert_false(virtio_device_is_broken(f.vdev));
+    g_assert_cmpuint(virtio_device_get_status(f.vdev), ==, 0);
+    td_ring_init(r, f.mem, 0x100000, 0x100000, QSIZE);
+    td_device_start(f.vdev, f.rings, 1);
+    buf = td_alloc(r, 512);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, buf, 512, true, NULL),
+                     ==, VIRTIO_BLK_S_OK);
+    blk_fx_clear(&f);
+}
+
+/* Features outside what was offered, or no VERSION_1: FEATURES_OK stays
+ * clear and DRIVER_OK does nothing. */
+static void
+test_device_features(void)
+{
+    BlkFx f = { 0 };
+    uint8_t st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+    blk_fx_init(&f, false, false, 1);
+    f.vdev->driver_features = f.vdev->host_features | (1ULL << 40);
+    virtio_device_set_status(f.vdev, st | VIRTIO_CONFIG_S_FEATURES_OK);
+    g_assert_cmpuint(virtio_device_get_status(f.vdev) &
+                     VIRTIO_CONFIG_S_FEATURES_OK, ==, 0);
+    virtio_device_set_status(f.vdev, 0);
+    f.vdev->driver_features = f.vdev->host_features & ~(1ULL << VIRTIO_F_VERSION_1);
+    virtio_device_set_status(f.vdev, st | VIRTIO_CONFIG_S_FEATURES_OK);
+    g_assert_cmpuint(virtio_device_get_status(f.vdev) &
+                     VIRTIO_CONFIG_S_FEATURES_OK, ==, 0);
+    virtio_device_set_status(f.vdev, st | VIRTIO_CONFIG_S_DRIVER_OK);
+    g_assert_false(f.vdev->active);
+    blk_fx_clear(&f);
+}
+
+/* A ring outside RAM at DRIVER_OK: NEEDS_RESET instead of activation. */
+static void
+test_device_bad_ring(void)
+{
+    BlkFx f = { 0 };
+
+    blk_fx_init(&f, false, false, 1);
+    f.rings[0].used = TD_HOLE;
+    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
+                          "_disk0: queue 0: ring outside guest RAM; device "
+                          "needs reset");
+    td_device_start(f.vdev, f.rings, 1);
+    g_test_assert_expected_messages();
+    g_assert_false(f.vdev->active);
+    g_assert_true(virtio_device_is_broken(f.vdev));
+    blk_fx_clear(&f);
+}
+
+static void
+test_device_pause(void)
+{
+    BlkFx f = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) state = NULL;
+    uint64_t buf;
+
+    blk_fx_init(&f, true, false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    g_assert_true(virtio_device_pause(f.vdev, &error));
+    g_assert_true(thread_gone("_disk0_q0"));
+    state = virtio_device_save(f.vdev, &error);
+    g_assert_no_error(error);
+    g_assert_true(virtio_device_resume(f.vdev, &error));
+    g_assert_true(thread_exists("_disk0_q0"));
+    buf = td_alloc(&f.rings[0], 512);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, buf, 512, true, NULL),
+                     ==, VIRTIO_BLK_S_OK);
+    /* Restore: the device comes back active with the saved indices. */
+    g_assert_true(virtio_device_restore(f.vdev, json_node_get_object(state),
+                                        &error));
+    g_assert_no_error(error);
+    g_assert_true(f.vdev->active);
+    blk_fx_clear(&f);
+}
+
+static void
+test_device_config_errors(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GuestMemory) mem = td_memory_new();
+    DiskConfig disk = { .path = (char *)"/nonexistent/disk.img",
+                        .num_queues = 1, .queue_size = 128,
+                        .id = (char *)"_disk0" };
+    VirtioDevice *vdev;
+
+    vdev = virtio_blk_new(NULL, mem, &disk, true, &error);
+    g_assert_null(vdev);
+    g_assert_nonnull(strstr(error->message, "--disk"));
+    g_assert_nonnull(strstr(error->message, "/nonexistent/disk.img"));
+    g_clear_error(&error);
+    disk.queue_size = 100;
+    vdev = virtio_blk_new(NULL, mem, &disk, true, &error);
+    g_assert_null(vdev);
+    g_assert_nonnull(strstr(error->message, "queue_size=100"));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/virtio/blk/device/io_uring", GINT_TO_POINTER(1),
+                         test_device_io);
+    g_test_add_data_func("/virtio/blk/device/sync", GINT_TO_POINTER(0),
+                         test_device_io);
+    g_test_add_func("/virtio/blk/device/readonly", test_device_readonly);
+    g_test_add_data_func("/virtio/blk/device/ioerr/io_uring", GINT_TO_POINTER(1),
+                         test_device_ioerr);
+    g_test_add_data_func("/virtio/blk/device/ioerr/sync", GINT_TO_POINTER(0),
+                         test_device_ioerr);
+    g_test_add_func("/virtio/blk/device/needs-reset", test_device_needs_reset);
+    g_test_add_func("/virtio/blk/device/features", test_device_features);
+    g_test_add_func("/virtio/blk/device/bad-ring", test_device_bad_ring);
+    g_test_add_func("/virtio/blk/device/pause-restore", test_device_pause);
+    g_test_add_func("/virtio/blk/device/config-errors", test_device_config_errors);
+    return g_test_run();
+}
