@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-# arch/x86_64 unit tests and fuzz targets.  They link arch/libarch.a alone:
 # tests/unit/test-arch-util.c stands in for daemon/memory.c (guest RAM
 # without KVM), so they run on any build machine.
 if ARCH_X86_64
 noinst_LIBRARIES += tests/unit/libtestarch.a
 tests_unit_libtestarch_a_SOURCES = \
 	tests/unit/test-arch-util.c tests/unit/test-arch-util.h
-ARCH_TEST_LIBS = tests/unit/libtestarch.a arch/libarch.a \
-	common/libcommon.a $(GIO_LIBS) $(GLIB_LIBS)
+ARCH_TEST_LIBS = @LD_GROUP_START@ tests/unit/libtestarch.a arch/libarch.a \
+	common/libcommon.a @LD_GROUP_END@ $(GIO_LIBS) $(GLIB_LIBS)
 
-check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml
-TESTS += tests/unit/test-x86-layout tests/unit/test-aml
+check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml \
+	tests/unit/test-x86-acpi
+TESTS += tests/unit/test-x86-layout tests/unit/test-aml \
+	tests/unit/test-x86-acpi
 tests_unit_test_x86_layout_LDADD = $(ARCH_TEST_LIBS)
 tests_unit_test_aml_LDADD = $(ARCH_TEST_LIBS)
+tests_unit_test_x86_acpi_LDADD = $(ARCH_TEST_LIBS)
+
 endif
