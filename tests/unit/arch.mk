@@ -9,11 +9,19 @@ ARCH_TEST_LIBS = @LD_GROUP_START@ tests/unit/libtestarch.a arch/libarch.a \
 	common/libcommon.a @LD_GROUP_END@ $(GIO_LIBS) $(GLIB_LIBS)
 
 check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml \
-	tests/unit/test-x86-acpi
+	tests/unit/test-x86-acpi tests/unit/test-x86-loader
 TESTS += tests/unit/test-x86-layout tests/unit/test-aml \
-	tests/unit/test-x86-acpi
+	tests/unit/test-x86-acpi tests/unit/test-x86-loader
 tests_unit_test_x86_layout_LDADD = $(ARCH_TEST_LIBS)
 tests_unit_test_aml_LDADD = $(ARCH_TEST_LIBS)
 tests_unit_test_x86_acpi_LDADD = $(ARCH_TEST_LIBS)
+tests_unit_test_x86_loader_LDADD = $(ARCH_TEST_LIBS)
+
+# Seeds: tests/unit/test-x86-loader --write-corpus tests/fuzz/corpus/linux-loader
+FUZZ_TARGETS += tests/fuzz/fuzz-linux-loader
+tests_fuzz_fuzz_linux_loader_SOURCES = tests/fuzz/fuzz-linux-loader.c
+tests_fuzz_fuzz_linux_loader_LDADD = $(FUZZ_MAIN_LIB) $(ARCH_TEST_LIBS)
+tests_fuzz_fuzz_linux_loader_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/linux-loader
 
 endif
