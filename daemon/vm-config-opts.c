@@ -208,6 +208,7 @@ vm_opts_check_keys(const VmOpts *opts, const char *const *known,
     for (i = 0; i < opts->items->len; i++) {
         const VmOptsItem *it = g_ptr_array_index(opts->items, i);
         const VmOptUnsupported *u;
+        bool on;
 
         if (g_strv_contains(known, it->key))
             continue;
@@ -218,9 +219,15 @@ vm_opts_check_keys(const VmOpts *opts, const char *const *known,
         if (!u || !u->key)
             return vm_opts_fail(error, opts->option, "unknown key '%s'",
                                 it->key);
-        if (!vm_opts_unsupported_ok(u, it))
-            return vm_opts_fail(error, opts->option,
-                                "%s is not supported yet", it->item);
+        if (vm_opts_unsupported_ok(u, it))
+            continue;
+        if ((u->kind == VM_OPT_UNSUP_UNLESS_OFF ||
+             u->kind == VM_OPT_UNSUP_UNLESS_ON) &&
+            (!it->value || !vm_opts_str_to_toggle(it->value, &on)))
+            return vm_opts_fail(error, opts->option, "invalid value '%s': "
+                                "expected on, off, true or false", it->item);
+        return vm_opts_fail(error, opts->option, "%s is not supported yet",
+                            it->item);
     }
     return true;
 }
