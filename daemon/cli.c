@@ -92,7 +92,7 @@ static const CliOption cli_options[] = {
       "[default: size=512M,thp=on]" },
     { OPT_NET, "net", 0, ARG_MULTI, true,
       "tap=<if_name>,ip=<ip_addr>,mask=<net_mask>,mac=<mac_addr>,"
-      "host_mac=<mac_addr>,mtu=<mtu>,fd=<fd1,fd2...>,iommu=on|off,"
+      "host_mac=<mac_addr>,mtu=<mtu>,fd=[<fd1>,<fd2>...],iommu=on|off,"
       "num_queues=<number_of_queues>,queue_size=<size_of_each_queue>,"
       "id=<device_id>,pci_segment=0,pci_device_id=<slot 1-31>,"
       "offload_tso=on|off,offload_ufo=on|off,offload_csum=on|off "
@@ -175,7 +175,10 @@ cli_path_or_fd(const char *option, const char *value, bool bare_path,
     g_autofree char *p = NULL;
     uint64_t n = G_MAXUINT64;
 
-    if (bare_path && !strchr(value, '=')) {
+    if (!strchr(value, '=')) {
+        if (!bare_path)
+            return cli_fail(error, "%s: expected path=<path> or fd=<fd>, "
+                            "not '%s'", option, value);
         if (!*value)
             return cli_fail(error, "%s: empty path", option);
         *path = g_strdup(value);

@@ -398,8 +398,8 @@ validate_net_fds(VCtx *v, const char *w, const NetConfig *n)
     if (n->tap)
         return vfail(v, w, "tap=%s and %s cannot be used together", n->tap, key);
     if (n->fds->len * 2 != n->num_queues)
-        return vfail(v, w, "%u %s need num_queues=%u (one fd per RX/TX queue "
-                     "pair), not %u", n->fds->len, key, n->fds->len * 2,
+        return vfail(v, w, "%u tap fds need num_queues=%u (one fd per RX/TX "
+                     "queue pair), not %u", n->fds->len, n->fds->len * 2,
                      n->num_queues);
     for (i = 0; i < n->fds->len; i++) {
         int fd = g_array_index(n->fds, int, i);

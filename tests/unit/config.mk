@@ -9,3 +9,7 @@ tests_unit_test_vm_config_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test-vm-config-json
 TESTS += tests/unit/test-vm-config-json
 tests_unit_test_vm_config_json_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/data/vmconfig
+check_PROGRAMS += tests/unit/test-cli
+TESTS += tests/unit/test-cli
+tests_unit_test_cli_LDADD = $(TEST_LIBS)

@@ -295,7 +295,7 @@ static const ValidateCase validate_bad[] = {
       "net[0]: fds: no fd was received for placeholder 0 (send the tap fds", 0 },
     { "{\"cpus\": {\"boot_vcpus\": 2, \"max_vcpus\": 2}, " KERNEL ", "
       "\"net\": [{\"fds\": [-1], \"num_queues\": 4}]}",
-      "net[0]: 1 fds need num_queues=2 (one fd per RX/TX queue pair), not 4", 0 },
+      "net[0]: 1 tap fds need num_queues=2 (one fd per RX/TX queue pair), not 4", 0 },
     { "{" KERNEL ", \"net\": [{\"tap\": \"a/b\"}]}",
       "net[0]: tap=a/b is not a valid interface name", 0 },
     { "{" KERNEL ", \"net\": [{\"tap\": \"sixteen-chars-xx\"}]}",
