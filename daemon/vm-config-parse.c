@@ -392,6 +392,11 @@ vm_config_parse_net(const char *arg, GError **error)
         !vm_opts_get_toggle(o, "offload_ufo", &n->offload_ufo, error) ||
         !vm_opts_get_toggle(o, "offload_csum", &n->offload_csum, error))
         return NULL;
+    if (fds && fds->len > VM_CONFIG_NET_QUEUES_MAX / 2) {
+        parse_fail(error, "--net", "fd=[...] lists %u fds; at most %u (one "
+                   "per queue pair)", fds->len, VM_CONFIG_NET_QUEUES_MAX / 2);
+        return NULL;
+    }
     if (fds && fds->len) {
         /* uint32_t and int have the same size; the values are <= INT_MAX. */
         n->fds = g_steal_pointer(&fds);

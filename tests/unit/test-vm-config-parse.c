@@ -386,6 +386,7 @@ test_net(void)
         { "tap=", "invalid value 'tap='" },
         { "mac", "'mac' needs a value" },
         { "macc=1", "--net: unknown key 'macc'" },
+        { "fd=[3-514]", "--net: fd=[...] lists 512 fds; at most 511" },
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(NetConfig) n = vm_config_parse_net("tap=tap0", &error);
