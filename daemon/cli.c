@@ -224,6 +224,12 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     DiskConfig *disk;
     NetConfig *net;
 
+    if (value && !g_utf8_validate(value, -1, NULL)) {
+        g_autofree char *shown = g_utf8_make_valid(value, -1);
+
+        /* The config is reported as JSON, which is UTF-8 only. */
+        return cli_fail(error, "%s: '%s' is not valid UTF-8", opt, shown);
+    }
     switch (o->id) {
     case OPT_API_SOCKET:
         return cli_path_or_fd(opt, value, true, &cli->api_socket_path,
@@ -457,7 +463,12 @@ nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
     for (i = 1; ok && i < argc && !cli->help && !cli->version; i++) {
         const char *arg = argv[i];
 
-        if (g_str_has_prefix(arg, "--") && arg[2])
+        if (!g_utf8_validate(arg, -1, NULL)) {
+            g_autofree char *shown = g_utf8_make_valid(arg, -1);
+
+            ok = cli_fail(error, "argument %d is not valid UTF-8: '%s'", i,
+                          shown);
+        } else if (g_str_has_prefix(arg, "--") && arg[2])
             ok = cli_long(&st, argc, argv, &i, error);
         else if (arg[0] == '-' && arg[1] && arg[1] != '-')
             ok = cli_short(&st, arg, error);

@@ -132,6 +132,14 @@ vm_opts_parse(const char *option, const char *arg, GError **error)
         vm_opts_fail(error, option, "empty value");
         return NULL;
     }
+    /* Everything ends up in JSON (vm.info), which is UTF-8; CH's clap
+     * refuses other arguments too. */
+    if (!g_utf8_validate(arg, -1, NULL)) {
+        g_autofree char *shown = g_utf8_make_valid(arg, -1);
+
+        vm_opts_fail(error, option, "'%s' is not valid UTF-8", shown);
+        return NULL;
+    }
     /* Split on commas at bracket depth 0 and outside quotes. */
     for (start = p = arg;; p++) {
         if (*p == '"') {

@@ -147,6 +147,7 @@ static const BadCase cpus_bad[] = {
     { "core_scheduling=vcpu", "core_scheduling=vcpu is not supported yet" },
     { "profile=host", "profile=host is not supported yet" },
     { "boot=\"2", "unbalanced '\"'" },
+    { "boot=\xff", "--cpus: 'boot=\xef\xbf\xbd' is not valid UTF-8" },
 };
 
 static void
