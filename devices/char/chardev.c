@@ -523,6 +523,9 @@ chardev_free(CharBackend *be)
     if (!be)
         return;
     chardev_resize_stop(be);
+    /* Give stdin back while the source that polls it still exists. */
+    if (be->kind == CHAR_KIND_TTY)
+        chardev_tty_claim_input(be, false);
     g_source_destroy(be->source);
     g_source_unref(be->source);
     if (be->kind == CHAR_KIND_SOCKET) {
