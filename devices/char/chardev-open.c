@@ -70,6 +70,8 @@ chardev_tty_in_background(void)
 bool
 chardev_open_tty(CharBackend *be, GError **error)
 {
+    struct stat st;
+
     G_LOCK(tty);
     if (tty_refs == 0 && isatty(STDIN_FILENO) && !chardev_tty_in_background()) {
         struct termios raw;
@@ -103,7 +105,10 @@ chardev_open_tty(CharBackend *be, GError **error)
     G_UNLOCK(tty);
     /* stdout is shared with our parent: never made non-blocking (that
      * would change the parent's file description too); writes are paced
-     * with poll() instead, see chardev_try_write_locked(). */
+     * with poll() instead, see chardev_try_write_locked(), except into a
+     * regular file (a log), which never stalls. */
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+        be->out_blocking = true;
     chardev_attach_fds(be, -1, STDOUT_FILENO);
     return true;
 }

@@ -155,6 +155,9 @@ chardev_flush_locked(CharBackend *be)
     g_atomic_int_set(&be->out_pending, be->ring.len > 0 && be->out_fd >= 0);
 }
 
+/* The vCPU side: a direct non-blocking write when nothing is queued, else
+ * (or for the rest) the ring, and a wake-up of the main context only when
+ * output becomes pending, so a burst costs one wake-up. */
 size_t
 chardev_write(CharBackend *be, const void *buf, size_t len)
 {

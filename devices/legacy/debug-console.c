@@ -60,6 +60,7 @@ debug_console_unrealize(VmmDevice *dev)
     bus_unregister_device(vm_pio_bus(dev->vm), dev);
 }
 
+/* Stateless: nothing to reset, an empty object to save. */
 static void
 debug_console_reset(VmmDevice *dev)
 {

@@ -76,6 +76,8 @@ debug_port_read(VmmDevice *dev, uint64_t off, void *data, unsigned len)
     vmm_device_read_ones(data, len);
 }
 
+/* A progress code: statistics always, a log line when the policy above
+ * allows.  Only the first byte of a wider write is the port's. */
 static void
 debug_port_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 {
@@ -206,6 +208,8 @@ debug_port_reset(VmmDevice *dev)
     debug_port_set_boot_time(dev, g_get_monotonic_time());
 }
 
+/* Host-independent: times are relative to the guest's boot, and the
+ * origin is rebuilt from "uptime_us" on restore. */
 static JsonNode *
 debug_port_save(VmmDevice *dev, GError **error)
 {

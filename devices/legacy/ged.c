@@ -91,6 +91,8 @@ ged_get_irq(VmmDevice *dev)
     return ged_from_dev(dev)->gsi;
 }
 
+/* Placement is the VM's to choose (its allocators know the layout); the
+ * VMM reads it back with the getters for the DSDT. */
 static bool
 ged_realize(VmmDevice *dev, GError **error)
 {

@@ -30,6 +30,8 @@ legacy_state_int_node(JsonObject *o, const char *key)
     return n;
 }
 
+/* json-glib parses every JSON integer as gint64: a negative one or a
+ * float ("1e3") is refused here rather than silently converted. */
 bool
 legacy_state_get_uint(JsonObject *o, const char *dev, const char *key,
                       uint64_t max, uint64_t *out, GError **error)

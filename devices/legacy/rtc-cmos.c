@@ -89,6 +89,8 @@ rtc_cmos_is_time_reg(unsigned idx)
     }
 }
 
+/* Register B's DM bit picks the encoding of every time field: the guest
+ * may switch it at any time, so values are converted on each access. */
 static uint8_t
 rtc_cmos_to_reg_locked(RtcCmos *c, unsigned v)
 {
@@ -102,7 +104,8 @@ rtc_cmos_from_reg_locked(RtcCmos *c, uint8_t v)
     return c->nvram[REG_B] & B_BINARY ? v : (v >> 4) * 10 + (v & 0x0f);
 }
 
-/* Fills the time registers from the guest's current time. */
+/* Fills the time registers from the guest's current time (UTC, as CH and
+ * QEMU's default keep the RTC).  12-hour mode: 1-12 with bit 7 for PM. */
 static void
 rtc_cmos_latch_time_locked(RtcCmos *c, const struct timespec *now)
 {
@@ -163,6 +166,8 @@ rtc_cmos_commit_time_locked(RtcCmos *c, const struct timespec *now)
         c->offset_s = offset;
 }
 
+/* A read of port 0x71: time fields are computed from the clock at each
+ * read, so there is nothing to update in the background. */
 static uint8_t
 rtc_cmos_read_data_locked(RtcCmos *c)
 {
@@ -219,6 +224,9 @@ rtc_cmos_write_data_locked(RtcCmos *c, uint8_t v)
         c->nvram[REG_A] = v & ~A_UIP;
         break;
     case REG_B:
+        /* SET freezes the time fields so the guest can rewrite them one by
+         * one (Linux's mc146818_set_time()); clearing it starts the clock
+         * from what they hold. */
         if ((v & B_SET) && !(old_b & B_SET))
             rtc_cmos_latch_time_locked(c, &now);  /* freeze the time */
         c->nvram[REG_B] = v;

@@ -143,9 +143,18 @@ serial8250_iir_locked(Serial8250 *s)
     return iir | (r->fifo_enabled ? IIR_FIFO_ENABLED : 0);
 }
 
-/* Drives the IRQ line to "an interrupt is pending": a real 16550's INTR
+/*
+ * Drives the IRQ line to "an interrupt is pending": a real 16550's INTR
  * pin.  The ISA line is edge-triggered, so the line must fall when nothing
- * is pending for the next event to be seen. */
+ * is pending for the next event to be seen; Linux's handler loops on IIR
+ * until it reads "no interrupt", which is when it falls.
+ *
+ * On a PC, MCR.OUT2 gates INTR onto the bus.  It is not modelled, as in CH
+ * and QEMU: Linux sets OUT2 anyway, and firmware that enables interrupts
+ * without it would otherwise wait forever.  Only changes reach the VM
+ * (each one is an ioctl), unless @force (after a restore, the line must
+ * match the restored registers whatever it was).
+ */
 static void
 serial8250_update_irq_locked(Serial8250 *s, bool force)
 {
@@ -157,6 +166,7 @@ serial8250_update_irq_locked(Serial8250 *s, bool force)
     }
 }
 
+/* FCR "clear RX", mode switches: the FIFO empties, DR falls. */
 static void
 serial8250_rx_clear_locked(Serial8250 *s)
 {
@@ -181,6 +191,8 @@ serial8250_rx_push_locked(Serial8250 *s, uint8_t byte)
     r->lsr |= LSR_DR;
 }
 
+/* An empty FIFO reads 0 (a real part returns its stale holding register:
+ * nothing relies on it). */
 static uint8_t
 serial8250_rx_pop_locked(Serial8250 *s)
 {
@@ -241,6 +253,8 @@ serial8250_thr_write_locked(Serial8250 *s, uint8_t byte)
     s->r.thr_ipending = true;
 }
 
+/* One register read with its side effects (interrupt acknowledgement,
+ * clear-on-read bits); the caller updates the IRQ line afterwards. */
 static uint8_t
 serial8250_read_reg_locked(Serial8250 *s, unsigned reg)
 {
@@ -253,6 +267,7 @@ serial8250_read_reg_locked(Serial8250 *s, unsigned reg)
         if (dlab)
             return r->dll;
         v = serial8250_rx_pop_locked(s);
+        /* Room again: the backend resumes if it had paused (cheap if not). */
         if (s->backend)
             chardev_accept_input(s->backend);
         return v;
@@ -281,6 +296,7 @@ serial8250_read_reg_locked(Serial8250 *s, unsigned reg)
     }
 }
 
+/* One register write; the caller updates the IRQ line afterwards. */
 static void
 serial8250_write_reg_locked(Serial8250 *s, unsigned reg, uint8_t v)
 {
@@ -328,6 +344,8 @@ serial8250_write_reg_locked(Serial8250 *s, unsigned reg, uint8_t v)
         r->lcr = v;
         break;
     case REG_MCR:
+        /* Entering or leaving loopback changes the modem inputs (and may
+         * latch deltas); leaving it reconnects the receiver to the host. */
         r->mcr = v & MCR_MASK;
         serial8250_set_msr_status_locked(s, serial8250_msr_status_locked(s));
         if (!(r->mcr & MCR_LOOP) && s->backend)
@@ -418,6 +436,8 @@ serial8250_backend_read(gpointer opaque, const uint8_t *buf, size_t len)
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
+/* Power-on values (datasheet table "UART reset configuration"), with
+ * the divisor CH programs (9600 baud) rather than an undefined one. */
 static void
 serial8250_regs_init(Serial8250Regs *r)
 {
@@ -497,6 +517,8 @@ serial8250_add_uint(JsonBuilder *b, const char *key, uint64_t v)
     json_builder_add_int_value(b, (gint64)v);
 }
 
+/* The complete register file and the FIFO contents, oldest byte first.
+ * The IRQ level is derived from them; the backend holds no guest state. */
 static JsonNode *
 serial8250_save(VmmDevice *dev, GError **error)
 {
