@@ -103,7 +103,6 @@ typedef struct {
     Serial8250Regs r;               /* lock */
     bool irq_level;                 /* lock: the level last set on the line */
     bool paused;                    /* lock: VM paused, take no input */
-    uint64_t tx_bytes, rx_bytes;    /* lock */
     RateLimit rl;                   /* lock */
 } Serial8250;
 
@@ -243,13 +242,10 @@ serial8250_thr_write_locked(Serial8250 *s, uint8_t byte)
      * and THR is empty again, which raises a new edge. */
     s->r.thr_ipending = false;
     serial8250_update_irq_locked(s, false);
-    if (s->r.mcr & MCR_LOOP) {
+    if (s->r.mcr & MCR_LOOP)
         serial8250_rx_push_locked(s, byte);
-    } else {
-        s->tx_bytes++;
-        if (s->backend)
-            chardev_write(s->backend, &byte, 1);
-    }
+    else if (s->backend)
+        chardev_write(s->backend, &byte, 1);
     s->r.thr_ipending = true;
 }
 
@@ -417,7 +413,6 @@ serial8250_receive(VmmDevice *dev, const uint8_t *buf, size_t len)
     g_mutex_lock(&s->lock);
     for (size_t i = 0; i < len; i++)
         serial8250_rx_push_locked(s, buf[i]);
-    s->rx_bytes += len;
     serial8250_update_irq_locked(s, false);
     g_mutex_unlock(&s->lock);
 }
@@ -605,26 +600,6 @@ serial8250_restore(VmmDevice *dev, JsonNode *state, GError **error)
     return true;
 }
 
-static JsonNode *
-serial8250_counters(VmmDevice *dev)
-{
-    Serial8250 *s = serial8250_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint64_t tx, rx;
-
-    g_mutex_lock(&s->lock);
-    tx = s->tx_bytes;
-    rx = s->rx_bytes;
-    g_mutex_unlock(&s->lock);
-    json_builder_begin_object(b);
-    serial8250_add_uint(b, "tx_bytes", tx);
-    serial8250_add_uint(b, "rx_bytes", rx);
-    serial8250_add_uint(b, "tx_dropped",
-                        s->backend ? chardev_get_dropped(s->backend) : 0);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
-}
-
 static void
 serial8250_free(VmmDevice *dev)
 {
@@ -646,7 +621,6 @@ static const VmmDeviceOps serial8250_ops = {
     .resume = serial8250_resume,
     .save = serial8250_save,
     .restore = serial8250_restore,
-    .counters = serial8250_counters,
     .free = serial8250_free,
 };
 
