@@ -59,6 +59,12 @@ virtio_pci_get_pci(VmmDevice *dev)
     return &virtio_pci_from_dev(dev)->pci;
 }
 
+Msix *
+virtio_pci_get_msix(VmmDevice *dev)
+{
+    return virtio_pci_from_dev(dev)->msix;
+}
+
 /* ---- Common configuration (virtio 1.2 §4.1.4.3) ------------------------ */
 
 static VirtQueue *

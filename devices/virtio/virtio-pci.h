@@ -37,3 +37,4 @@ VmmDevice *virtio_pci_new(Vm *vm, PciBus *bus, VirtioDevice *vdev, int slot);
 /* (transfer none) accessors, for tests and the device manager. */
 VirtioDevice *virtio_pci_get_virtio(VmmDevice *dev);
 PciDevice *virtio_pci_get_pci(VmmDevice *dev);
+struct Msix *virtio_pci_get_msix(VmmDevice *dev);

@@ -17,3 +17,19 @@ TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
+
+# Tests of PCI and the virtio-pci transport run on the fake VM
+# (tests/unit/fake-vm.h); the event monitor comes from libvmm.a.
+VIRTIO_FAKE_VM_LIBS = tests/unit/libvirtiodriver.a $(FAKE_VM_LIBS) \
+	daemon/libvmm.a $(VMM_DEP_LIBS)
+VIRTIO_FAKE_VM_DEPS = tests/unit/libvirtiodriver.a $(FAKE_VM_DEPS) \
+	daemon/libvmm.a
+VIRTIO_FAKE_VM_TESTS = \
+	tests/unit/test-pci \
+	tests/unit/test-virtio-pci
+check_PROGRAMS += $(VIRTIO_FAKE_VM_TESTS)
+TESTS += $(VIRTIO_FAKE_VM_TESTS)
+tests_unit_test_pci_LDADD = $(VIRTIO_FAKE_VM_LIBS)
+tests_unit_test_pci_DEPENDENCIES = $(VIRTIO_FAKE_VM_DEPS)
+tests_unit_test_virtio_pci_LDADD = $(VIRTIO_FAKE_VM_LIBS)
+tests_unit_test_virtio_pci_DEPENDENCIES = $(VIRTIO_FAKE_VM_DEPS)
