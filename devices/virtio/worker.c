@@ -15,6 +15,7 @@
 typedef struct {
     VirtioWorkerFunc func;
     gpointer opaque;
+    int fd;
 } WorkerSlot;
 
 /*
@@ -84,8 +85,8 @@ unsigned
 virtio_worker_add_fd(VirtioWorker *w, int fd, short events,
                      VirtioWorkerFunc func, gpointer opaque)
 {
-    struct pollfd p = { .fd = fd, .events = events };
-    WorkerSlot s = { .func = func, .opaque = opaque };
+    struct pollfd p = { .fd = events ? fd : -1, .events = events };
+    WorkerSlot s = { .func = func, .opaque = opaque, .fd = fd };
 
     g_assert(!w->thread);
     g_array_append_val(w->pfds, p);
@@ -96,7 +97,12 @@ virtio_worker_add_fd(VirtioWorker *w, int fd, short events,
 void
 virtio_worker_set_events(VirtioWorker *w, unsigned slot, short events)
 {
-    g_array_index(w->pfds, struct pollfd, slot).events = events;
+    struct pollfd *p = &g_array_index(w->pfds, struct pollfd, slot);
+
+    /* poll() ignores negative fds: with no events the fd is not polled
+     * at all, so its POLLERR/POLLHUP cannot spin the loop either. */
+    p->events = events;
+    p->fd = events ? g_array_index(w->slots, WorkerSlot, slot).fd : -1;
 }
 
 static gpointer
@@ -121,8 +127,7 @@ virtio_worker_main(gpointer data)
             WorkerSlot *s = &g_array_index(w->slots, WorkerSlot, i);
 
             if (re)
-                s->func(s->opaque, g_array_index(w->pfds, struct pollfd, i).fd,
-                        re);
+                s->func(s->opaque, s->fd, re);
         }
     }
     return NULL;

@@ -19,10 +19,11 @@ VirtioWorker *virtio_worker_new(const char *name);
 void virtio_worker_free(VirtioWorker *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtioWorker, virtio_worker_free)
 
-/* Watches @fd for @events (POLLIN...); returns its slot.  Before start. */
+/* Watches @fd for @events (POLLIN...; 0: not yet); returns its slot.
+ * Before start. */
 unsigned virtio_worker_add_fd(VirtioWorker *w, int fd, short events,
                               VirtioWorkerFunc func, gpointer opaque);
-/* Changes the events watched on @slot (0: not watched).  Worker thread
+/* Changes the events watched on @slot (0: the fd is not polled at all).  Worker thread
  * only (e.g. net RX stops polling the TAP while the guest has no buffers). */
 void virtio_worker_set_events(VirtioWorker *w, unsigned slot, short events);
 

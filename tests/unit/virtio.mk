@@ -11,12 +11,14 @@ VIRTIO_TEST_LIBS = tests/unit/libvirtiodriver.a $(TEST_LIBS)
 VIRTIO_UNIT_TESTS = \
 	tests/unit/test-virtqueue \
 	tests/unit/test-blk \
-	tests/unit/test-virtio-blk
+	tests/unit/test-virtio-blk \
+	tests/unit/test-net
 check_PROGRAMS += $(VIRTIO_UNIT_TESTS)
 TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 
 # Tests of PCI and the virtio-pci transport run on the fake VM
 # (tests/unit/fake-vm.h); the event monitor comes from libvmm.a.

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* virtio-net (virtio 1.2 §5.1) on a TAP: one worker per queue pair plus a control worker. */
+#include <config.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "devices/virtio/iov.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/worker.h"
+
+typedef struct VirtioNet VirtioNet;
+
+/* Owned by its worker thread ("<id>_qp<n>") while the device is active;
+ * @active is written by the control worker (VQ_PAIRS_SET) and read
+ * atomically. */
+typedef struct {
+    VirtioNet *net;
+    unsigned index;
+    int fd;                      /* backend fd, immutable */
+    VirtQueue *rx;
+    VirtQueue *tx;
+    VirtioWorker *worker;
+    unsigned fd_slot;
+    VirtQueueElem *rx_elem;
+    VirtQueueElem *tx_elem;
+    bool rx_starved;             /* no guest buffers: not polling the fd */
+    bool tx_blocked;             /* backend full: waiting for POLLOUT */
+    bool fd_error;               /* backend fd reported an error */
+    gint active;                 /* atomic */
+} NetPair;
+
+struct VirtioNet {
+    VirtioDevice vdev;
+    /* Immutable after virtio_net_new(). */
+    NetBackend *be;
+    unsigned pairs;
+    uint8_t config[VIRTIO_NET_CONFIG_SIZE];
+    NetPair *qp;
+    VirtQueue *ctrl;             /* NULL without CTRL_VQ */
+    VirtioWorker *ctrl_worker;
+    VirtQueueElem *ctrl_elem;
+    /* Atomic counters. */
+    guint64 rx_bytes, rx_frames, tx_bytes, tx_frames, tx_dropped;
+};
+
+static VirtioNet *
+virtio_net_from_vdev(VirtioDevice *vdev)
+{
+    return (VirtioNet *)vdev;
+}
+
+static void
+net_count(guint64 *c, guint64 v)
+{
+    __atomic_add_fetch(c, v, __ATOMIC_RELAXED);
+}
+
+/* POLLIN while the guest has receive buffers, POLLOUT while a transmit
+ * waits for room; neither (fd ignored) on an inactive or failed queue. */
+static void
+net_pair_update_events(NetPair *p)
+{
+    short ev = 0;
+
+    if (g_atomic_int_get(&p->active) && !p->fd_error) {
+        ev |= p->rx_starved ? 0 : POLLIN;
+        ev |= p->tx_blocked ? POLLOUT : 0;
+    }
+    virtio_worker_set_events(p->worker, p->fd_slot, ev);
+}
+
+/* ---- Receive: backend -> guest ------------------------------------------ */
+
+static void
+net_rx(NetPair *p)
+{
+    VirtioDevice *vdev = &p->net->vdev;
+    unsigned pushed = 0;
+    int r;
+
+    p->rx_starved = false;
+    for (;;) {
+        VirtQueueElem *e = p->rx_elem;
+        ssize_t n;
+
+        r = virtqueue_pop(p->rx, e);
+        if (r == -ENOENT) {
+            /* Out of buffers: ask for a kick, then re-check (§2.7.10). */
+            if (virtqueue_enable_notify(p->rx))
+                continue;
+            p->rx_starved = true;
+            break;
+        }
+        if (r < 0) {
+            virtio_device_set_broken(vdev, "queue %u: %s", p->rx->index,
+                                     p->rx->error);
+            return;
+        }
+        if (e->in_len < NET_VNET_HDR_LEN || e->out_num > 0) {
+            virtio_device_set_broken(vdev, "queue %u: receive buffer of %zu "
+                                     "bytes, or with readable parts",
+                                     p->rx->index, e->in_len);
+            return;
+        }
+        n = readv(p->fd, VIRTQUEUE_ELEM_IN(e), (int)MIN(e->in_num, IOV_MAX));
+        if (n < 0) {
+            virtqueue_unpop(p->rx);
+            if (errno != EAGAIN && errno != EINTR) {
+                g_debug("%s: receive on queue pair %u: %s", vdev->id, p->index,
+                        g_strerror(errno));
+                p->fd_error = errno != EIO;
+            }
+            break;
+        }
+        if ((size_t)n < NET_VNET_HDR_LEN) {
+            virtqueue_unpop(p->rx);
+            continue;     /* not a packet we can hand over */
+        }
+        virtio_net_rx_fixup(VIRTQUEUE_ELEM_IN(e), e->in_num);
+        n = MIN((size_t)n, e->in_len);
+        virtqueue_push(p->rx, e, (uint32_t)n);
+        net_count(&p->net->rx_bytes, (guint64)n - NET_VNET_HDR_LEN);
+        net_count(&p->net->rx_frames, 1);
+        /* Interrupt in batches, not per packet, while data keeps coming. */
+        if (++pushed % 64 == 0)
+            virtio_notify(vdev, p->rx);
+    }
+    if (pushed)
+        virtio_notify(vdev, p->rx);
+}
+
+/* ---- Transmit: guest -> backend ------------------------------------------ */
+
+static void
+net_tx(NetPair *p)
+{
+    VirtioNet *net = p->net;
+    VirtioDevice *vdev = &net->vdev;
+    VirtQueueElem *e = p->tx_elem;
+    unsigned pushed = 0;
+    int r = 0;
+
+    p->tx_blocked = false;
+    for (;;) {
+        virtqueue_disable_notify(p->tx);
+        while ((r = virtqueue_pop(p->tx, e)) == 0) {
+            const char *why = NULL;
+            ssize_t n;
+
+            if (e->out_len < NET_VNET_HDR_LEN) {
+                virtio_device_set_broken(vdev, "queue %u: transmit buffer "
+                                         "without a virtio-net header",
+                                         p->tx->index);
+                return;
+            }
+            if (virtio_net_tx_check(VIRTQUEUE_ELEM_OUT(e), e->out_num,
+                                    e->out_len, vdev->driver_features,
+                                    &why) < 0) {
+                g_debug("%s: packet dropped: %s", vdev->id, why);
+                net_count(&net->tx_dropped, 1);
+                virtqueue_push(p->tx, e, 0);
+                pushed++;
+                continue;
+            }
+            n = writev(p->fd, VIRTQUEUE_ELEM_OUT(e),
+                       (int)MIN(e->out_num, IOV_MAX));
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                virtqueue_unpop(p->tx);
+                p->tx_blocked = true;   /* resume on POLLOUT */
+                goto out;
+            }
+            if (n < 0) {
+                /* Link down (EIO), a GSO packet the kernel refuses...:
+                 * the packet is lost, as on a real wire. */
+                net_count(&net->tx_dropped, 1);
+            } else {
+                net_count(&net->tx_bytes, e->out_len - NET_VNET_HDR_LEN);
+                net_count(&net->tx_frames, 1);
+            }
+            virtqueue_push(p->tx, e, 0);
+            pushed++;
+        }
+        if (r != -ENOENT) {
+            virtio_device_set_broken(vdev, "queue %u: %s", p->tx->index,
+                                     p->tx->error);
+            return;
+        }
+        if (!virtqueue_enable_notify(p->tx))
+            break;
+    }
+ out:
+    if (pushed)
+        virtio_notify(vdev, p->tx);
+}
+
+static void
+net_on_rx_kick(gpointer opaque, int fd, short revents)
+{
+    NetPair *p = opaque;
+
+    virtio_eventfd_drain(fd);
+    p->fd_error = false;        /* the driver acted: try the backend again */
+    if (!virtio_device_is_broken(&p->net->vdev) && g_atomic_int_get(&p->active))
+        net_rx(p);
+    net_pair_update_events(p);
+}
+
+static void
+net_on_tx_kick(gpointer opaque, int fd, short revents)
+{
+    NetPair *p = opaque;
+
+    virtio_eventfd_drain(fd);
+    if (!virtio_device_is_broken(&p->net->vdev))
+        net_tx(p);
+    net_pair_update_events(p);
+}
+
+static void
+net_on_backend(gpointer opaque, int fd, short revents)
+{
+    NetPair *p = opaque;
+
+    if (virtio_device_is_broken(&p->net->vdev))
+        return;
+    if (revents & (POLLERR | POLLNVAL)) {
+        /* A detached or dead TAP queue: stop polling it until the guest
+         * reconfigures (the next rx kick tries again). */
+        g_debug("%s: queue pair %u backend error", p->net->vdev.id, p->index);
+        p->fd_error = true;
+    }
+    if (revents & POLLOUT)
+        net_tx(p);
+    if (revents & POLLIN)
+        net_rx(p);
+    net_pair_update_events(p);
+}
+
+/* ---- Control queue (§5.1.6.5) ----------------------------------------- */
+
+static uint8_t
+net_ctrl_mq(VirtioNet *net, const VirtioNetCtrl *c)
+{
+    uint16_t n;
+
+    if (c->cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || c->data_len != 2 ||
+        !virtio_has_feature(&net->vdev, VIRTIO_NET_F_MQ))
+        return VIRTIO_NET_ERR;
+    n = le16toh(*(const uint16_t *)c->data);
+    if (n < 1 || n > net->pairs)
+        return VIRTIO_NET_ERR;
+    if (net->be->ops->set_queues && net->be->ops->set_queues(net->be, n) < 0)
+        return VIRTIO_NET_ERR;
+    for (unsigned i = 0; i < net->pairs; i++) {
+        g_atomic_int_set(&net->qp[i].active, i < n);
+        /* The pair's worker re-reads its state on a kick. */
+        virtio_eventfd_signal(net->vdev.kick_fds[2 * i]);
+    }
+    return VIRTIO_NET_OK;
+}
+
+static uint8_t
+net_ctrl_offloads(VirtioNet *net, const VirtioNetCtrl *c)
+{
+    uint64_t off;
+
+    if (c->cmd != VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET || c->data_len != 8 ||
+        !virtio_has_feature(&net->vdev, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS))
+        return VIRTIO_NET_ERR;
+    off = le64toh(*(const uint64_t *)c->data);
+    /* Only offloads that were negotiated can be turned on (§5.1.6.5.6.1). */
+    if (off & ~(net->vdev.driver_features & VIRTIO_NET_GUEST_OFFLOADS))
+        return VIRTIO_NET_ERR;
+    return net->be->ops->set_offload(net->be, virtio_net_tun_offloads(off)) < 0
+               ? VIRTIO_NET_ERR : VIRTIO_NET_OK;
+}
+
+static void
+net_on_ctrl_kick(gpointer opaque, int fd, short revents)
+{
+    VirtioNet *net = opaque;
+    VirtioDevice *vdev = &net->vdev;
+    VirtioNetCtrl c;
+    const char *why = NULL;
+    int r;
+
+    virtio_eventfd_drain(fd);
+    if (virtio_device_is_broken(vdev))
+        return;
+    while ((r = virtqueue_pop(net->ctrl, net->ctrl_elem)) == 0) {
+        if (virtio_net_ctrl_parse(net->ctrl_elem, &c, &why) < 0) {
+            virtio_device_set_broken(vdev, "control queue: %s", why);
+            return;
+        }
+        switch (c.cls) {
+        case VIRTIO_NET_CTRL_MQ:
+            *c.ack = net_ctrl_mq(net, &c);
+            break;
+        case VIRTIO_NET_CTRL_GUEST_OFFLOADS:
+            *c.ack = net_ctrl_offloads(net, &c);
+            break;
+        case VIRTIO_NET_CTRL_RX:
+        case VIRTIO_NET_CTRL_MAC:
+        case VIRTIO_NET_CTRL_ANNOUNCE:
+            /* The TAP sees every frame anyway: filters are no-ops. */
+            *c.ack = VIRTIO_NET_OK;
+            break;
+        default:
+            *c.ack = VIRTIO_NET_ERR;
+            break;
+        }
+        virtqueue_push(net->ctrl, net->ctrl_elem, 1);
+    }
+    if (r != -ENOENT) {
+        virtio_device_set_broken(vdev, "control queue: %s", net->ctrl->error);
+        return;
+    }
+    virtio_notify(vdev, net->ctrl);
+}
+
+/* ---- Lifecycle ------------------------------------------------------------- */
+
+static void
+net_stop_workers(VirtioNet *net)
+{
+    for (unsigned i = 0; i < net->pairs; i++) {
+        if (net->qp[i].worker)
+            virtio_worker_stop(net->qp[i].worker);
+    }
+    if (net->ctrl_worker)
+        virtio_worker_stop(net->ctrl_worker);
+}
+
+static void
+net_free_workers(VirtioNet *net)
+{
+    net_stop_workers(net);
+    for (unsigned i = 0; i < net->pairs; i++)
+        g_clear_pointer(&net->qp[i].worker, virtio_worker_free);
+    g_clear_pointer(&net->ctrl_worker, virtio_worker_free);
+}
+
+static bool
+net_start_workers(VirtioNet *net, GError **error)
+{
+    for (unsigned i = 0; i < net->pairs; i++) {
+        if (!virtio_worker_start(net->qp[i].worker, error))
+            return false;
+        virtio_eventfd_signal(net->vdev.kick_fds[2 * i]);
+        virtio_eventfd_signal(net->vdev.kick_fds[2 * i + 1]);
+    }
+    if (net->ctrl_worker && !virtio_worker_start(net->ctrl_worker, error))
+        return false;
+    return true;
+}
+
+static bool
+virtio_net_activate(VirtioDevice *vdev, GError **error)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+    uint64_t off = vdev->driver_features & VIRTIO_NET_GUEST_OFFLOADS;
+    int r;
+
+    /* The host may only hand the guest what it negotiated (§5.1.6.3). */
+    r = net->be->ops->set_offload(net->be, virtio_net_tun_offloads(off));
+    if (r < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                    "cannot set the TAP offloads: %s", g_strerror(-r));
+        return false;
+    }
+    /* One pair until the driver asks for more with VQ_PAIRS_SET (§5.1.6.5.5). */
+    if (net->be->ops->set_queues)
+        net->be->ops->set_queues(net->be, 1);
+    for (unsigned i = 0; i < net->pairs; i++) {
+        NetPair *p = &net->qp[i];
+        g_autofree char *name = g_strdup_printf("%s_qp%u", vdev->id, i);
+
+        p->rx = &vdev->vqs[2 * i];
+        p->tx = &vdev->vqs[2 * i + 1];
+        p->rx_starved = p->tx_blocked = p->fd_error = false;
+        g_atomic_int_set(&p->active, i == 0);
+        p->worker = virtio_worker_new(name);
+        virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i], POLLIN,
+                             net_on_rx_kick, p);
+        virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i + 1], POLLIN,
+                             net_on_tx_kick, p);
+        p->fd_slot = virtio_worker_add_fd(p->worker, p->fd, 0, net_on_backend, p);
+    }
+    if (net->ctrl) {
+        g_autofree char *name = g_strdup_printf("%s_ctrl", vdev->id);
+
+        net->ctrl_worker = virtio_worker_new(name);
+        virtio_worker_add_fd(net->ctrl_worker, vdev->kick_fds[2 * net->pairs],
+                             POLLIN, net_on_ctrl_kick, net);
+    }
+    return net_start_workers(net, error);
+}
+
+static void
+virtio_net_reset(VirtioDevice *vdev)
+{
+    net_free_workers(virtio_net_from_vdev(vdev));
+}
+
+static bool
+virtio_net_pause(VirtioDevice *vdev, GError **error)
+{
+    net_stop_workers(virtio_net_from_vdev(vdev));
+    return true;
+}
+
+static bool
+virtio_net_resume(VirtioDevice *vdev, GError **error)
+{
+    return net_start_workers(virtio_net_from_vdev(vdev), error);
+}
+
+static void
+virtio_net_read_config(VirtioDevice *vdev, uint32_t off, void *data,
+                       unsigned len)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+
+    virtio_config_read(net->config, sizeof(net->config), off, data, len);
+}
+
+static JsonNode *
+virtio_net_counters(VirtioDevice *vdev)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+#define COUNTER(name)                                                         \
+    json_builder_set_member_name(b, #name);                                    \
+    json_builder_add_int_value(b, (gint64)__atomic_load_n(&net->name,          \
+                                                          __ATOMIC_RELAXED))
+    COUNTER(rx_bytes);
+    COUNTER(rx_frames);
+    COUNTER(tx_bytes);
+    COUNTER(tx_frames);
+#undef COUNTER
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static void
+virtio_net_free(VirtioDevice *vdev)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+
+    if (net->qp)
+        net_free_workers(net);
+    for (unsigned i = 0; net->qp && i < net->pairs; i++) {
+        virtqueue_elem_free(net->qp[i].rx_elem);
+        virtqueue_elem_free(net->qp[i].tx_elem);
+    }
+    g_free(net->qp);
+    virtqueue_elem_free(net->ctrl_elem);
+    net_backend_free(net->be);
+    virtio_device_cleanup(vdev);
+    g_free(net);
+}
+
+static const VirtioDeviceOps virtio_net_ops = {
+    .name = "net",
+    .device_type = VIRTIO_ID_NET,
+    .config_size = VIRTIO_NET_CONFIG_SIZE,
+    .read_config = virtio_net_read_config,
+    .activate = virtio_net_activate,
+    .reset = virtio_net_reset,
+    .pause = virtio_net_pause,
+    .resume = virtio_net_resume,
+    .counters = virtio_net_counters,
+    .free = virtio_net_free,
+};
+
+static uint64_t
+virtio_net_features(const NetConfig *cfg, unsigned pairs)
+{
+    uint64_t f = VIRTIO_COMMON_FEATURES | (1ULL << VIRTIO_NET_F_MAC) |
+                 (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_CTRL_VQ) |
+                 (1ULL << VIRTIO_NET_F_CTRL_GUEST_OFFLOADS);
+
+    if (cfg->offload_csum) {
+        f |= (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
+        /* Segmentation needs checksum offload on both sides. */
+        if (cfg->offload_tso)
+            f |= (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+                 (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+                 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+                 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+                 (1ULL << VIRTIO_NET_F_GUEST_ECN);
+        if (cfg->offload_ufo)
+            f |= (1ULL << VIRTIO_NET_F_HOST_UFO) |
+                 (1ULL << VIRTIO_NET_F_GUEST_UFO);
+    }
+    if (cfg->mtu)
+        f |= 1ULL << VIRTIO_NET_F_MTU;
+    if (pairs > 1)
+        f |= 1ULL << VIRTIO_NET_F_MQ;
+    return f;
+}
+
+VirtioDevice *
+virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
+               NetBackend *be, GError **error)
+{
+    g_autoptr(NetBackend) backend = be;
+    VirtioNet *net;
+    unsigned pairs = cfg->num_queues / 2, qs = cfg->queue_size;
+    uint8_t mac[6];
+    uint16_t v;
+
+    if (cfg->num_queues < 2 || cfg->num_queues % 2 || backend->nfds != pairs) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--net: num_queues=%u must be an even number >= 2 "
+                    "(one RX/TX pair per TAP queue)", cfg->num_queues);
+        return NULL;
+    }
+    if (qs < 2 || qs > VIRTQUEUE_MAX_SIZE || (qs & (qs - 1)) != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--net: queue_size=%u must be a power of two up to 32768",
+                    qs);
+        return NULL;
+    }
+    if (!net_parse_mac(cfg->mac, mac)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--net: mac '%s' is not a MAC address",
+                    cfg->mac ? cfg->mac : "");
+        return NULL;
+    }
+    if (cfg->iommu) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "--net: iommu=on is not supported yet");
+        return NULL;
+    }
+    net = g_new0(VirtioNet, 1);
+    net->be = g_steal_pointer(&backend);
+    net->pairs = pairs;
+    if (!virtio_device_init(&net->vdev, &virtio_net_ops, vm, mem, cfg->id,
+                            virtio_net_features(cfg, pairs), 2 * pairs + 1,
+                            (uint16_t)qs, error)) {
+        virtio_net_free(&net->vdev);
+        return NULL;
+    }
+    /* §5.1.4: mac, status (link up), max_virtqueue_pairs, mtu. */
+    memcpy(net->config, mac, 6);
+    v = htole16(VIRTIO_NET_S_LINK_UP);
+    memcpy(net->config + 6, &v, 2);
+    v = htole16((uint16_t)pairs);
+    memcpy(net->config + 8, &v, 2);
+    v = htole16((uint16_t)cfg->mtu);
+    memcpy(net->config + 10, &v, 2);
+    net->qp = g_new0(NetPair, pairs);
+    for (unsigned i = 0; i < pairs; i++) {
+        net->qp[i].net = net;
+        net->qp[i].index = i;
+        net->qp[i].fd = net->be->fds[i];
+        net->qp[i].rx_elem = virtqueue_elem_new(VIRTIO_NET_MAX_SEGS);
+        net->qp[i].tx_elem = virtqueue_elem_new(VIRTIO_NET_MAX_SEGS);
+    }
+    net->ctrl = &net->vdev.vqs[2 * pairs];
+    net->ctrl_elem = virtqueue_elem_new(VIRTIO_NET_MAX_SEGS);
+    return &net->vdev;
+}
