@@ -6,9 +6,12 @@ include devices/net/local.mk
 
 devices_libdevices_a_SOURCES += \
 	devices/virtio/blk.c devices/virtio/blk-req.c devices/virtio/blk.h \
+	devices/virtio/console.c devices/virtio/console.h \
 	devices/virtio/core.c devices/virtio/virtio.h \
 	devices/virtio/iov.c devices/virtio/iov.h \
 	devices/virtio/net.c devices/virtio/net-hdr.c devices/virtio/net.h \
 	devices/virtio/queue.c devices/virtio/queue.h \
+	devices/virtio/rng.c devices/virtio/rng.h \
 	devices/virtio/transport-pci.c devices/virtio/virtio-pci.h \
+	devices/virtio/virtio-devices.c devices/virtio/virtio-devices.h \
 	devices/virtio/worker.c devices/virtio/worker.h

@@ -12,13 +12,15 @@ VIRTIO_UNIT_TESTS = \
 	tests/unit/test-virtqueue \
 	tests/unit/test-blk \
 	tests/unit/test-virtio-blk \
-	tests/unit/test-net
+	tests/unit/test-net \
+	tests/unit/test-virtio-rng-console
 check_PROGRAMS += $(VIRTIO_UNIT_TESTS)
 TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)
 
 # Tests of PCI and the virtio-pci transport run on the fake VM
 # (tests/unit/fake-vm.h); the event monitor comes from libvmm.a.
