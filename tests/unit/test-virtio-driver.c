@@ -209,3 +209,46 @@ td_device_start(VirtioDevice *vdev, TdRing *rings, unsigned n)
         td_ring_program(&rings[i], &vdev->vqs[i]);
     virtio_device_set_status(vdev, st | VIRTIO_CONFIG_S_DRIVER_OK);
 }
+
+bool
+td_fuzz_load(GuestMemory *mem, VirtQueue *vq, const uint8_t *data, size_t size)
+{
+    uint16_t qsize, avail_idx, used_event;
+    uint64_t features = 0;
+    uint8_t *ram = td_ptr(mem, 0, TD_FUZZ_DATA + 0x10000);
+    size_t n;
+
+    if (size < TD_FUZZ_HDR)
+        return false;
+    memset(ram, 0, TD_FUZZ_DATA + 0x10000);
+    qsize = (uint16_t)(1u << (data[0] % 9));           /* 1 .. 256 */
+    if (data[1] & 1)
+        features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+    if (data[1] & 2)
+        features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+    memcpy(&avail_idx, data + 2, 2);
+    memcpy(&used_event, data + 4, 2);
+    memcpy(ram + TD_FUZZ_AVAIL, data + 6, 2);          /* avail flags */
+    memcpy(ram + TD_FUZZ_AVAIL + 2, &avail_idx, 2);
+    memcpy(ram + TD_FUZZ_AVAIL + 4 + 2 * qsize, &used_event, 2);
+    data += TD_FUZZ_HDR;
+    size -= TD_FUZZ_HDR;
+    n = MIN(size, 16u * qsize);
+    memcpy(ram + TD_FUZZ_DESC, data, n);
+    data += n;
+    size -= n;
+    n = MIN(size, 2u * qsize);
+    memcpy(ram + TD_FUZZ_AVAIL + 4, data, n);
+    data += n;
+    size -= n;
+    memcpy(ram + TD_FUZZ_DATA, data, MIN(size, 0x10000));
+
+    virtqueue_init(vq, 0, 256);
+    vq->size = qsize;
+    vq->desc_addr = TD_FUZZ_DESC;
+    vq->avail_addr = TD_FUZZ_AVAIL;
+    vq->used_addr = TD_FUZZ_USED;
+    vq->enabled = true;
+    g_assert_cmpint(virtqueue_activate(vq, mem, features), ==, 0);
+    return true;
+}

@@ -74,3 +74,24 @@ bool td_wait_used(TdRing *r, unsigned n, guint timeout_ms);
  * programmed into the device's first @n queues (no transport). */
 struct VirtioDevice;
 void td_device_start(struct VirtioDevice *vdev, TdRing *rings, unsigned n);
+
+/* ---- For fuzz targets ---------------------------------------------------- */
+
+/* The fuzz layout: descriptor table at 0, available ring at 0x1000, used
+ * ring at 0x2000, free-form bytes (indirect tables, buffers) at 0x10000. */
+#define TD_FUZZ_DESC 0x0
+#define TD_FUZZ_AVAIL 0x1000
+#define TD_FUZZ_USED 0x2000
+#define TD_FUZZ_DATA 0x10000
+#define TD_FUZZ_HDR 8
+
+/**
+ * td_fuzz_load:
+ * Turns fuzz input into a programmed, activated queue over @mem: header
+ * (size log2, ring features, avail idx, used_event, avail flags), then
+ * descriptor table bytes, available ring entries, and the rest at
+ * TD_FUZZ_DATA.  Clears what a previous input left.  Returns false if the
+ * input is too short for the header.
+ */
+bool td_fuzz_load(GuestMemory *mem, VirtQueue *vq, const uint8_t *data,
+                  size_t size);

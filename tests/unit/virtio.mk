@@ -37,3 +37,17 @@ tests_unit_test_pci_LDADD = $(VIRTIO_FAKE_VM_LIBS)
 tests_unit_test_pci_DEPENDENCIES = $(VIRTIO_FAKE_VM_DEPS)
 tests_unit_test_virtio_pci_LDADD = $(VIRTIO_FAKE_VM_LIBS)
 tests_unit_test_virtio_pci_DEPENDENCIES = $(VIRTIO_FAKE_VM_DEPS)
+
+# Fuzz targets over hostile rings (tests/local.mk adds them to
+# check_PROGRAMS; without --enable-fuzzing make check replays the corpora
+# in tests/fuzz/corpus/<name>/).
+FUZZ_TARGETS += tests/fuzz/fuzz-virtqueue tests/fuzz/fuzz-virtio-blk \
+	tests/fuzz/fuzz-virtio-net
+tests_fuzz_fuzz_virtqueue_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtqueue_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_virtio_blk_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_blk_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_virtio_net_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_net_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtqueue tests/fuzz/corpus/virtio-blk \
+	tests/fuzz/corpus/virtio-net
