@@ -179,15 +179,22 @@ void
 virtio_device_set_broken(VirtioDevice *vdev, const char *fmt, ...)
 {
     g_autofree char *msg = NULL;
+    unsigned suppressed = 0;
     va_list ap;
 
     /* Log once per reset cycle: a hostile guest must not flood the log. */
     if (!g_atomic_int_compare_and_exchange(&vdev->broken, 0, 1))
         return;
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_warning("%s: %s; device needs reset", vdev->id, msg);
+    if (ratelimit_allow(&vdev->broken_log, RATELIMIT_BURST,
+                        RATELIMIT_INTERVAL_US, &suppressed)) {
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        if (suppressed)
+            g_warning("%s: %u more NEEDS_RESET messages suppressed", vdev->id,
+                      suppressed);
+        g_warning("%s: %s; device needs reset", vdev->id, msg);
+    }
     g_atomic_int_or(&vdev->status, VIRTIO_CONFIG_S_NEEDS_RESET);
     virtio_notify_config(vdev);
 }

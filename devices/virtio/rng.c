@@ -57,7 +57,15 @@ rng_on_kick(gpointer opaque, int fd, short revents)
     if (virtio_device_is_broken(vdev))
         return;
     while ((r = virtqueue_pop(vq, rng->elem)) == 0) {
-        size_t n = rng_fill(rng, rng->elem);
+        size_t n;
+
+        /* §5.4.6.1: the driver only places device-writable buffers. */
+        if (rng->elem->out_num > 0) {
+            virtio_device_set_broken(vdev, "queue 0: request with "
+                                     "device-readable buffers");
+            return;
+        }
+        n = rng_fill(rng, rng->elem);
 
         virtqueue_push(vq, rng->elem, (uint32_t)n);
         __atomic_add_fetch(&rng->bytes, n, __ATOMIC_RELAXED);

@@ -11,6 +11,7 @@
 #include <linux/virtio_ring.h>
 
 #include "daemon/vm.h"
+#include "devices/legacy/ratelimit.h"
 #include "devices/virtio/queue.h"
 
 #define VIRTIO_NO_VECTOR 0xffff
@@ -103,6 +104,10 @@ struct VirtioDevice {
     gint isr;
     gint config_generation;
     gint broken;
+    /* Written only by the thread that wins the @broken 0 -> 1 exchange: a
+     * guest that breaks and resets the device in a loop cannot flood the
+     * log. */
+    RateLimit broken_log;
 };
 
 /**

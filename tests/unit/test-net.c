@@ -372,6 +372,8 @@ test_device(void)
     virtio_eventfd_signal(f.vdev->kick_fds[3]);
     g_assert_true(peer_read(f.sb->peer[1], buf, sizeof(buf), &n));
     g_assert_cmpint(n, ==, 72);
+    /* Counted before the buffer is returned. */
+    g_assert_true(td_wait_used(&f.rings[3], 1, 5000));
 
     counters = f.vdev->ops->counters(f.vdev);
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(counters),
