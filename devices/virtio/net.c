@@ -253,7 +253,8 @@ net_ctrl_mq(VirtioNet *net, const VirtioNetCtrl *c)
     if (c->cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || c->data_len != 2 ||
         !virtio_has_feature(&net->vdev, VIRTIO_NET_F_MQ))
         return VIRTIO_NET_ERR;
-    n = le16toh(*(const uint16_t *)c->data);
+    memcpy(&n, c->data, sizeof(n));
+    n = le16toh(n);
     if (n < 1 || n > net->pairs)
         return VIRTIO_NET_ERR;
     if (net->be->ops->set_queues && net->be->ops->set_queues(net->be, n) < 0)
@@ -274,7 +275,8 @@ net_ctrl_offloads(VirtioNet *net, const VirtioNetCtrl *c)
     if (c->cmd != VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET || c->data_len != 8 ||
         !virtio_has_feature(&net->vdev, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS))
         return VIRTIO_NET_ERR;
-    off = le64toh(*(const uint64_t *)c->data);
+    memcpy(&off, c->data, sizeof(off));
+    off = le64toh(off);
     /* Only offloads that were negotiated can be turned on (§5.1.6.5.6.1). */
     if (off & ~(net->vdev.driver_features & VIRTIO_NET_GUEST_OFFLOADS))
         return VIRTIO_NET_ERR;

@@ -257,7 +257,8 @@ ctrl_cmd(NetFx *f, uint8_t cls, uint8_t cmd, const void *data, size_t len)
 
     p[0] = cls;
     p[1] = cmd;
-    memcpy(p + 2, data, len);
+    if (len)
+        memcpy(p + 2, data, len);
     *(uint8_t *)td_ptr(f->mem, a[1], 1) = 0xee;
     td_publish(r, td_add_chain(r, a, l, 2, 1));
     virtio_eventfd_signal(f->vdev->kick_fds[4]);

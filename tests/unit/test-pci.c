@@ -435,9 +435,10 @@ test_slots(Fx *f, gconstpointer data)
     PciDevice extra[PCI_SLOTS];
     VmmDevice owner = { .id = (char *)"_x" };
     unsigned added = 0;
+    g_autofree char *bdf = pci_device_bdf(&f->fn->pci);
 
     g_assert_true(pci_bus_get_device(f->bus, 1) == &f->fn->pci);
-    g_assert_cmpstr(pci_device_bdf(&f->fn->pci), ==, "0000:00:01.0");
+    g_assert_cmpstr(bdf, ==, "0000:00:01.0");
     for (unsigned i = 0; i < PCI_SLOTS; i++)
         pci_device_init(&extra[i], NULL, &owner, f->vm, 1, 2, 0, 0, 0, 0);
     g_assert_false(pci_bus_add_device(f->bus, &extra[0], 0, &error));
