@@ -260,8 +260,20 @@ virtqueue_pop(VirtQueue *vq, VirtQueueElem *elem)
     if (!vq->ready)
         return -ENOENT;
     avail_idx = vq_avail_idx(vq);
-    if (avail_idx == vq->last_avail)
-        return -ENOENT;
+    if (avail_idx == vq->last_avail) {
+        /* With EVENT_IDX the driver kicks only when avail->idx passes
+         * avail_event (§2.7.10): an empty ring must ask for the next
+         * buffer, or the driver never kicks again.  Then look once more,
+         * since the driver may have added one before seeing our write. */
+        if (!vq->event_idx || vq->notify_off)
+            return -ENOENT;
+        vq_store16(vq_avail_event(vq), vq->last_avail);
+        /* Full barrier: avail_event visible before we re-read the index. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        avail_idx = vq_avail_idx(vq);
+        if (avail_idx == vq->last_avail)
+            return -ENOENT;
+    }
     /* The driver only ever adds up to size entries beyond what we used. */
     if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
         return vq_fail(vq, "available index ahead by more than the queue size");
@@ -329,6 +341,7 @@ virtqueue_should_notify(VirtQueue *vq)
 void
 virtqueue_disable_notify(VirtQueue *vq)
 {
+    vq->notify_off = true;
     if (!vq->ready || vq->event_idx)
         return;   /* with EVENT_IDX, not updating avail_event is enough */
     vq_store16(vq->used, vq_load16(vq->used) | VRING_USED_F_NO_NOTIFY);
@@ -337,6 +350,7 @@ virtqueue_disable_notify(VirtQueue *vq)
 bool
 virtqueue_enable_notify(VirtQueue *vq)
 {
+    vq->notify_off = false;
     if (!vq->ready)
         return false;
     if (vq->event_idx)

@@ -71,6 +71,7 @@ typedef struct {
     uint16_t used_idx;      /* our copy of used->idx */
     uint16_t signalled_used;        /* used_idx at the last notification */
     bool signalled_used_valid;
+    bool notify_off;                /* virtqueue_disable_notify() in force */
     /* Why the last pop failed (a static string), for NEEDS_RESET logs. */
     const char *error;
 } VirtQueue;
@@ -94,7 +95,9 @@ int virtqueue_activate(VirtQueue *vq, const GuestMemory *mem,
 /**
  * virtqueue_pop:
  * Takes the next available chain into @elem.  Returns 0, -ENOENT when the
- * ring is empty, or another -errno for a malformed ring or chain (the
+ * ring is empty (with EVENT_IDX, and unless notifications are disabled,
+ * avail_event then asks the driver to kick for the next buffer), or
+ * another -errno for a malformed ring or chain (the
  * guest's fault: vq->error says why; the caller marks the device
  * NEEDS_RESET).  Every address, length, index and chain is checked: loops,
  * chains longer than the queue or than @elem holds, descriptors outside

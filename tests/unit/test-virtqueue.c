@@ -207,6 +207,29 @@ test_event_idx(Fixture *f, gconstpointer data)
     g_assert_true(virtqueue_enable_notify(&f->vq));
 }
 
+/* A device that just pops until empty (no disable/enable) must still ask
+ * for kicks: with EVENT_IDX the empty pop publishes avail_event. */
+static void
+test_event_idx_empty_pop(Fixture *f, gconstpointer data)
+{
+    uint64_t a = td_alloc(&f->ring, 8);
+    uint32_t l = 8;
+
+    for (unsigned i = 0; i < 3; i++)
+        td_publish(&f->ring, td_add_chain(&f->ring, &a, &l, 1, 0));
+    while (virtqueue_pop(&f->vq, f->elem) == 0)
+        virtqueue_push(&f->vq, f->elem, 0);
+    g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 3);
+    /* While notifications are off, an empty pop leaves it alone. */
+    virtqueue_disable_notify(&f->vq);
+    td_publish(&f->ring, td_add_chain(&f->ring, &a, &l, 1, 0));
+    g_assert_cmpint(virtqueue_pop(&f->vq, f->elem), ==, 0);
+    g_assert_cmpint(virtqueue_pop(&f->vq, f->elem), ==, -ENOENT);
+    g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 3);
+    g_assert_false(virtqueue_enable_notify(&f->vq));
+    g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 4);
+}
+
 static void
 test_wraparound(Fixture *f, gconstpointer data)
 {
@@ -454,6 +477,7 @@ main(int argc, char **argv)
         fx_setup_plain);
     ADD("/virtio/queue/notify-flags", test_notify_flags, fx_setup_plain);
     ADD("/virtio/queue/event-idx", test_event_idx, fx_setup);
+    ADD("/virtio/queue/event-idx-empty-pop", test_event_idx_empty_pop, fx_setup);
     ADD("/virtio/queue/wraparound", test_wraparound, fx_setup);
     ADD("/virtio/queue/save-restore", test_save_restore, fx_setup);
 #undef ADD
