@@ -8,6 +8,8 @@
 #include "daemon/device-manager.h"
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
+#include "devices/pci/pci-bus.h"
+#include "devices/virtio/virtio-devices.h"
 
 /* Device ids, as Cloud Hypervisor names its platform devices where it
  * has them ("__serial", "__debug_console"). */
@@ -102,12 +104,23 @@ dm_create_platform(Vm *vm, GError **error)
     return true;
 }
 
+/* PCI segment 0 and the virtio devices behind it (devices/virtio/): both
+ * add their devices to the VM themselves. */
+static bool
+dm_create_pci(Vm *vm, GError **error)
+{
+    PciBus *bus = pci_bus_new(vm, error);
+
+    return bus && virtio_devices_create(vm, bus, error);
+}
+
 bool
 device_manager_create(Vm *vm, GError **error)
 {
     return dm_create_platform(vm, error) &&
            dm_create_serial(vm, error) &&
-           dm_create_debug_console(vm, error);
+           dm_create_debug_console(vm, error) &&
+           dm_create_pci(vm, error);
 }
 
 void
