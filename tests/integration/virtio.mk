@@ -13,3 +13,4 @@ tests_integration_test_virtio_LDADD = tests/libtestutil.a $(GIO_LIBS) $(GLIB_LIB
 tests_integration_test_virtio_hostile_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_integration_test_virtio_hostile_guest_LDFLAGS = -static
 tests_integration_test_virtio_hostile_guest_LDADD =
+TESTS += $(VIRTIO_INTEGRATION_TESTS)
