@@ -73,8 +73,7 @@ msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
     if (nvectors == 0 || nvectors > MSIX_MAX_VECTORS || (table_off & 7) ||
         (pba_off & 7) || bar >= PCI_NUM_BARS) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: invalid MSI-X layout (%u vectors)", pdev->owner->id,
-                    nvectors);
+                    "invalid MSI-X layout (%u vectors)", nvectors);
         return NULL;
     }
     msix->pdev = pdev;
@@ -95,16 +94,15 @@ msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
         if (r < 0) {
             v->gsi = UINT32_MAX;
             g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
-                        "%s: cannot allocate an MSI route for vector %u: %s",
-                        pdev->owner->id, i, g_strerror(-r));
+                        "cannot allocate an MSI route for vector %u: %s", i,
+                        g_strerror(-r));
             return NULL;
         }
         v->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (v->fd < 0) {
             int e = errno;
             g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                        "%s: cannot create an eventfd: %s", pdev->owner->id,
-                        g_strerror(e));
+                        "cannot create an eventfd: %s", g_strerror(e));
             return NULL;
         }
         r = vm_irqfd(msix->vm, v->fd, v->gsi, true);

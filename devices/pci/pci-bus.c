@@ -336,19 +336,17 @@ pci_bus_add_device(PciBus *bus, PciDevice *pdev, int slot, GError **error)
             ;
         if (slot == PCI_SLOTS) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                        "%s: no free slot left on PCI segment %u",
-                        pdev->owner->id, bus->segment);
+                        "no free slot left on PCI segment %u", bus->segment);
             ok = false;
         }
     } else if (slot == 0 || slot >= PCI_SLOTS) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: pci_device_id=%d is out of range (1-31)",
-                    pdev->owner->id, slot);
+                    "pci_device_id=%d is out of range (1-31)", slot);
         ok = false;
     } else if (bus->slots[slot]) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                    "%s: PCI slot %d is already used by '%s'", pdev->owner->id,
-                    slot, bus->slots[slot]->owner->id);
+                    "PCI slot %d is already used by '%s'", slot,
+                    bus->slots[slot]->owner->id);
         ok = false;
     }
     if (ok) {

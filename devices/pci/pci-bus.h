@@ -46,7 +46,8 @@ uint64_t pci_bus_ecam_size(const PciBus *bus);
  * pci_bus_add_device:
  * Puts @pdev on the bus at @slot (1-31), or at the first free slot when
  * @slot is -1 (sequential allocation, as CH does).  Function 0 only.
- * Errors name the slot (taken, out of range, bus full).
+ * Errors name the slot (taken, out of range, bus full); vm_add_device()
+ * prefixes them with the device id.
  */
 bool pci_bus_add_device(PciBus *bus, PciDevice *pdev, int slot,
                         GError **error);

@@ -126,8 +126,8 @@ pci_device_add_bar(PciDevice *pdev, unsigned bar, PciBarType type,
         pdev->bars[bar].type != PCI_BAR_NONE ||
         (bar > 0 && pdev->bars[bar - 1].type == PCI_BAR_MEM64)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: invalid BAR %u (size 0x%" G_GINT64_MODIFIER "x)",
-                    pdev->owner->id, bar, size);
+                    "invalid BAR %u (size 0x%" G_GINT64_MODIFIER "x)", bar,
+                    size);
         return false;
     }
     /* Natural alignment: a BAR's address is a multiple of its size, which
@@ -137,7 +137,7 @@ pci_device_add_bar(PciDevice *pdev, unsigned bar, PciBarType type,
     else
         ok = vm_alloc_mmio32(pdev->vm, size, size, &addr, error);
     if (!ok) {
-        g_prefix_error(error, "%s: BAR %u: ", pdev->owner->id, bar);
+        g_prefix_error(error, "BAR %u: ", bar);
         return false;
     }
     b = &pdev->bars[bar];
@@ -170,8 +170,8 @@ pci_device_add_capability(PciDevice *pdev, uint8_t cap_id, unsigned size,
 
     if (size < 2 || off + size > 0x100) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                    "%s: no room for PCI capability 0x%02x (%u bytes)",
-                    pdev->owner->id, cap_id, size);
+                    "no room for PCI capability 0x%02x (%u bytes)", cap_id,
+                    size);
         return 0;
     }
     pdev->config[off] = cap_id;

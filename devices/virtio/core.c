@@ -96,6 +96,14 @@ virtio_device_reset(VirtioDevice *vdev)
         virtio_emit(vdev, "reset");
 }
 
+void
+virtio_device_stop(VirtioDevice *vdev)
+{
+    if (vdev->ops->reset)
+        vdev->ops->reset(vdev);
+    vdev->active = false;
+}
+
 /* DRIVER_OK: map the rings, then let the device start its workers. */
 static void
 virtio_device_activate(VirtioDevice *vdev)

@@ -42,6 +42,9 @@ struct VirtioNet {
     NetBackend *be;
     unsigned pairs;
     uint8_t config[VIRTIO_NET_CONFIG_SIZE];
+    /* Pairs the driver enabled (VQ_PAIRS_SET; 1 after reset); control
+     * worker, or the control thread while the device is stopped. */
+    unsigned active_pairs;
     NetPair *qp;
     VirtQueue *ctrl;             /* NULL without CTRL_VQ */
     VirtioWorker *ctrl_worker;
@@ -259,6 +262,7 @@ net_ctrl_mq(VirtioNet *net, const VirtioNetCtrl *c)
         return VIRTIO_NET_ERR;
     if (net->be->ops->set_queues && net->be->ops->set_queues(net->be, n) < 0)
         return VIRTIO_NET_ERR;
+    net->active_pairs = n;
     for (unsigned i = 0; i < net->pairs; i++) {
         g_atomic_int_set(&net->qp[i].active, i < n);
         /* The pair's worker re-reads its state on a kick. */
@@ -377,9 +381,12 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
                     "cannot set the TAP offloads: %s", g_strerror(-r));
         return false;
     }
-    /* One pair until the driver asks for more with VQ_PAIRS_SET (§5.1.6.5.5). */
+    /* One pair until the driver asks for more with VQ_PAIRS_SET
+     * (§5.1.6.5.5), or what a restored driver had asked for. */
+    if (net->active_pairs < 1 || net->active_pairs > net->pairs)
+        net->active_pairs = 1;
     if (net->be->ops->set_queues)
-        net->be->ops->set_queues(net->be, 1);
+        net->be->ops->set_queues(net->be, net->active_pairs);
     for (unsigned i = 0; i < net->pairs; i++) {
         NetPair *p = &net->qp[i];
         g_autofree char *name = g_strdup_printf("%s_qp%u", vdev->id, i);
@@ -387,7 +394,7 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
         p->rx = &vdev->vqs[2 * i];
         p->tx = &vdev->vqs[2 * i + 1];
         p->rx_starved = p->tx_blocked = p->fd_error = false;
-        g_atomic_int_set(&p->active, i == 0);
+        g_atomic_int_set(&p->active, i < net->active_pairs);
         p->worker = virtio_worker_new(name);
         virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i], POLLIN,
                              net_on_rx_kick, p);
@@ -408,7 +415,40 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
 static void
 virtio_net_reset(VirtioDevice *vdev)
 {
-    net_free_workers(virtio_net_from_vdev(vdev));
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+
+    net_free_workers(net);
+    net->active_pairs = 1;
+}
+
+static JsonNode *
+virtio_net_save(VirtioDevice *vdev, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "active_pairs");
+    json_builder_add_int_value(b, virtio_net_from_vdev(vdev)->active_pairs);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static bool
+virtio_net_restore(VirtioDevice *vdev, JsonNode *state, GError **error)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(state) ? json_node_get_object(state)
+                                                  : NULL;
+    gint64 n = o && json_object_has_member(o, "active_pairs")
+                   ? json_object_get_int_member(o, "active_pairs") : 0;
+
+    if (n < 1 || n > net->pairs) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "%s: invalid 'active_pairs' in the device state", vdev->id);
+        return false;
+    }
+    net->active_pairs = (unsigned)n;
+    return true;
 }
 
 static bool
@@ -480,6 +520,8 @@ static const VirtioDeviceOps virtio_net_ops = {
     .reset = virtio_net_reset,
     .pause = virtio_net_pause,
     .resume = virtio_net_resume,
+    .save = virtio_net_save,
+    .restore = virtio_net_restore,
     .counters = virtio_net_counters,
     .free = virtio_net_free,
 };
@@ -547,6 +589,7 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
     net = g_new0(VirtioNet, 1);
     net->be = g_steal_pointer(&backend);
     net->pairs = pairs;
+    net->active_pairs = 1;
     if (!virtio_device_init(&net->vdev, &virtio_net_ops, vm, mem, cfg->id,
                             virtio_net_features(cfg, pairs), 2 * pairs + 1,
                             (uint16_t)qs, error)) {

@@ -145,7 +145,10 @@ virtio_rng_new(Vm *vm, const GuestMemory *mem, const RngConfig *cfg,
                     "--rng: iommu=on is not supported yet");
         return NULL;
     }
-    fd = open(src, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: a source with nothing to give (a FIFO, /dev/random
+     * before it is seeded) yields short reads, never a stuck worker that a
+     * device reset would wait for. */
+    fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
                     "--rng: cannot open src '%s': %s", src, g_strerror(errno));

@@ -449,7 +449,7 @@ virtio_pci_unrealize(VmmDevice *dev)
     VirtioPci *vp = virtio_pci_from_dev(dev);
 
     g_mutex_lock(&vp->lock);
-    virtio_device_reset(vp->vdev);
+    virtio_device_stop(vp->vdev);
     g_mutex_unlock(&vp->lock);
     if (vp->pci.bus) {
         pci_bus_lock(vp->bus);

@@ -140,6 +140,9 @@ uint8_t virtio_device_get_status(VirtioDevice *vdev);
 /* Device reset: stops processing, forgets negotiation and queues; emits
  * the virtio-device "reset" event when the device was active. */
 void virtio_device_reset(VirtioDevice *vdev);
+/* Stops processing for good (unrealize): like a reset, without the
+ * "reset" event, which belongs to resets the guest or the VM asked for. */
+void virtio_device_stop(VirtioDevice *vdev);
 /* vm.pause / vm.resume of an active device. */
 bool virtio_device_pause(VirtioDevice *vdev, GError **error);
 bool virtio_device_resume(VirtioDevice *vdev, GError **error);

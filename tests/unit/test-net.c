@@ -379,6 +379,20 @@ test_device(void)
     counters = f.vdev->ops->counters(f.vdev);
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(counters),
                                                "tx_frames"), ==, 2);
+
+    /* Snapshot state keeps the active pairs across a restore. */
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) st = virtio_device_save(f.vdev, &error);
+
+        g_assert_no_error(error);
+        g_atomic_int_set((gint *)&f.sb->queues, 0);
+        g_assert_true(virtio_device_restore(f.vdev, json_node_get_object(st),
+                                            &error));
+        g_assert_no_error(error);
+        g_assert_true(f.vdev->active);
+        g_assert_cmpuint(g_atomic_int_get((gint *)&f.sb->queues), ==, 2);
+    }
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(counters),
                                                "rx_frames"), ==, 2);
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(counters),

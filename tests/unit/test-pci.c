@@ -484,7 +484,7 @@ test_bar_errors(void)
     g_clear_error(&error);
     fake_vm_set_alloc_fail(vm, true);
     g_assert_false(pci_device_add_bar(&p, 2, PCI_BAR_MEM32, 4096, false, &error));
-    g_assert_nonnull(strstr(error->message, "_bad"));
+    g_assert_nonnull(strstr(error->message, "BAR 2"));
     vm_free(vm);
 }
 
