@@ -444,6 +444,13 @@ cli_finish(CliState *st, GError **error)
                             "with only the API)", st->first_vm_option);
         return true;
     }
+    /* CH refuses --serial tty with its default --console tty.  nimbus
+     * gives the terminal to the serial port when the user asked for that
+     * and said nothing about --console, so the documented
+     * "nimbus --kernel ... --serial tty" just works; an explicit
+     * "--console tty" is still refused below. */
+    if (st->vm->serial.mode == CONSOLE_MODE_TTY && !st->seen[OPT_CONSOLE])
+        st->vm->console.mode = CONSOLE_MODE_OFF;
     if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error))
         return false;
     cli->vm = g_steal_pointer(&st->vm);
