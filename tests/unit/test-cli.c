@@ -277,7 +277,8 @@ static const BadCli bad_cli[] = {
     { ARGS("--log-file", ""), "--log-file: empty value", 0 },
     { ARGS("--kernel", "/k\xff"), "--kernel: '/k\xef\xbf\xbd' is not valid UTF-8", 0 },
     { ARGS("--kernel=/k\xff"), "argument 1 is not valid UTF-8: '--kernel=/k\xef\xbf\xbd'", 0 },
-    { ARGS("--disk", "path=/a", "path=/b\xba"), "--disk: 'path=/b\xef\xbf\xbd' is not valid UTF-8", 0 },
+    { ARGS("--disk", "path=/a", "path=/b\xba"),
+      "--disk: 'path=/b\xef\xbf\xbd' is not valid UTF-8", 0 },
     { ARGS("--x\xff"), "argument 1 is not valid UTF-8", 0 },
 };
 
