@@ -37,6 +37,9 @@ parse(const char *const *args, NimbusCli *cli, GError **error)
         g_ptr_array_add(argv, g_strjoinv(test_tmpdir(), parts));
     }
     g_ptr_array_add(argv, NULL);
+    /* The tests reuse one NimbusCli: release the previous results, as
+     * nimbus_cli_parse() starts from a blank struct. */
+    nimbus_cli_free(cli);
     return nimbus_cli_parse((int)argv->len - 1, (char **)argv->pdata, cli, error);
 }
 
