@@ -422,6 +422,8 @@ cli_short(CliState *st, const char *arg, GError **error)
             return cli_fail(error, "unknown option '%s'", opt);
         if (!cli_seen(st, o, opt, error) || !cli_apply(st, o, opt, NULL, error))
             return false;
+        if (st->cli->help || st->cli->version)
+            break;              /* "-hx": help wins, as at the top level */
     }
     return true;
 }

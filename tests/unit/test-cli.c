@@ -162,6 +162,9 @@ test_help_version(void)
     g_assert_null(cli.vm);
     g_assert_true(parse(ARGS("-h"), &cli, &error));
     g_assert_true(cli.help);
+    g_assert_true(parse(ARGS("-vhx"), &cli, &error));
+    g_assert_true(cli.help);
+    g_assert_cmpint(cli.verbosity, ==, 1);
     g_assert_true(parse(ARGS("--cpus", "boot=2", "-V"), &cli, &error));
     g_assert_true(cli.version);
     g_assert_false(cli.help);
