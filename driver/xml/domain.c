@@ -377,9 +377,34 @@ domain_def_parse_root(xmlNodePtr root, unsigned int flags, GError **error)
     return g_steal_pointer(&def);
 }
 
+/* libxml2 reports every error of a broken document; the first one is the
+ * cause, the later ones ("Premature end of data") are consequences. */
+typedef struct {
+    int line;
+    char *message;
+} FirstXmlError;
+
+#if LIBXML_VERSION >= 21200
+static void
+keep_first_error(void *opaque, const xmlError *err)
+#else
+static void
+keep_first_error(void *opaque, xmlErrorPtr err)
+#endif
+{
+    xmlParserCtxtPtr pctxt = opaque;
+    FirstXmlError *first = pctxt->_private;
+
+    if (first->message || !err || !err->message)
+        return;
+    first->line = err->line;
+    first->message = g_strchomp(g_strdup(err->message));
+}
+
 DomainDef *
 domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
 {
+    FirstXmlError first = { 0, NULL };
     g_autoptr(DomainDef) def = NULL;
     xmlParserCtxtPtr pctxt;
     xmlDocPtr doc;
@@ -401,22 +426,22 @@ domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
                       "cannot create an XML parser");
         return NULL;
     }
+    /* The parser calls serror with its userData, the context itself. */
+    pctxt->_private = &first;
+    pctxt->sax->serror = keep_first_error;
     /* No network access and no entity substitution: a definition is data
      * from a client and must not make the daemon fetch or expand things. */
     doc = xmlCtxtReadMemory(pctxt, xml, (int)len, "domain.xml", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                             XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     if (!doc) {
-        xmlErrorPtr err = xmlCtxtGetLastError(pctxt);
-        g_autofree char *msg =
-            g_strchomp(g_strdup(err && err->message ? err->message
-                                                    : "not well-formed"));
-
-        drv_xml_error(error, DRV_ERROR_XML_ERROR, "line %d: %s",
-                      err ? err->line : 0, msg);
+        drv_xml_error(error, DRV_ERROR_XML_ERROR, "line %d: %s", first.line,
+                      first.message ? first.message : "not well-formed");
+        g_free(first.message);
         xmlFreeParserCtxt(pctxt);
         return NULL;
     }
+    g_free(first.message);
     xmlFreeParserCtxt(pctxt);
 
     root = xmlDocGetRootElement(doc);
