@@ -43,7 +43,6 @@ domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
     if ((n = xml_child(node, "cmdline")))
         os->cmdline = xml_text(n);
 
-    os->boot_devs = g_array_new(FALSE, FALSE, sizeof(int));
     for (n = node->children; n; n = n->next) {
         int dev;
 

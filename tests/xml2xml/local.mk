@@ -28,4 +28,4 @@ tests_fuzz_fuzz_domain_xml_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 	-DNIMBUS_SRC_SCHEMA_DIR=\"$(abs_top_srcdir)/xml-schemas\"
 tests_fuzz_fuzz_domain_xml_LDADD = $(FUZZ_MAIN_LIB) $(DOMAINXML_LIBS)
 tests_fuzz_fuzz_domain_xml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
-EXTRA_DIST += tests/fuzz/corpus/domain-xml
+EXTRA_DIST += tests/fuzz/corpus/domain-xml tests/fuzz/domain-xml.dict
