@@ -15,7 +15,8 @@ TESTS += tests/xml2xml/test-xml2xml tests/xml2xml/test-xml2cfg \
 tests_xml2xml_test_xml2xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_xml2xml_LDADD = $(XML_TEST_LIBS)
 tests_xml2xml_test_xml2cfg_CPPFLAGS = $(XML_TEST_CPPFLAGS)
-tests_xml2xml_test_xml2cfg_LDADD = $(XML_TEST_LIBS)
+# Also links nimbus's VmConfig parser, to load every translated config.
+tests_xml2xml_test_xml2cfg_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)
 tests_xml2xml_test_domain_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_domain_xml_LDADD = $(XML_TEST_LIBS)
 
