@@ -153,7 +153,6 @@ domain_memory_parse(xmlNodePtr node, uint64_t *kib, XmlTristate *dump_core,
 static bool
 domain_vcpu_parse(xmlNodePtr node, DomainDef *def, GError **error)
 {
-    DomainDefPriv *priv = def->priv;
     g_autofree char *text = xml_text(node);
     g_autofree char *placement = xml_prop(node, "placement");
     uint64_t max = 0, cur = 0;
@@ -177,7 +176,6 @@ domain_vcpu_parse(xmlNodePtr node, DomainDef *def, GError **error)
     }
     def->max_vcpus = max;
     def->vcpus = has_cur ? cur : max;
-    priv->vcpu_current_set = has_cur;
     return true;
 }
 
@@ -201,7 +199,6 @@ domain_lifecycle_parse(xmlNodePtr node, DomainLifecycleAction *out,
 static bool
 domain_features_parse(xmlNodePtr node, DomainDefPriv *priv, GError **error)
 {
-    priv->has_features = true;
     for (xmlNodePtr n = node->children; n; n = n->next) {
         int f;
 
@@ -404,6 +401,7 @@ keep_first_error(void *opaque, xmlErrorPtr err)
 DomainDef *
 domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
 {
+    static gsize libxml_initialised;
     FirstXmlError first = { 0, NULL };
     g_autoptr(DomainDef) def = NULL;
     xmlParserCtxtPtr pctxt;
@@ -420,6 +418,11 @@ domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
                       "domain XML document too large (%zu bytes, limit %d)",
                       len, DOMAIN_XML_MAX_LEN);
         return NULL;
+    }
+    /* libxml2 must be initialised once before threads use it. */
+    if (g_once_init_enter(&libxml_initialised)) {
+        xmlInitParser();
+        g_once_init_leave(&libxml_initialised, 1);
     }
     if (!(pctxt = xmlNewParserCtxt())) {
         drv_xml_error(error, DRV_ERROR_NO_MEMORY,
