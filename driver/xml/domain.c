@@ -243,6 +243,8 @@ domain_devices_parse(xmlNodePtr node, DomainDef *def,
 
         if (n->type != XML_ELEMENT_NODE)
             continue;
+        /* libvirt puts <emulator> among the devices; nimbusd ignores it
+         * (it always runs nimbus) but prints it back. */
         if (xml_is_element(n, "emulator")) {
             g_free(priv->emulator);
             priv->emulator = g_strstrip(xml_text(n));
@@ -341,6 +343,8 @@ domain_def_parse_root(xmlNodePtr root, unsigned int flags, GError **error)
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     int virt;
 
+    /* 'kvm' is what virt-install and virt-manager write (the capabilities
+     * say so); 'ch' is what libvirt's CH driver documents. */
     if ((virt = domain_virt_from_string(type)) < 0) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
                       "/domain: missing or unknown 'type' attribute (use 'kvm')");
