@@ -504,8 +504,8 @@ validate_consoles(VCtx *v, const VmConfig *c)
         g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                             v->names == VM_CONFIG_NAMES_CLI ?
                             "--serial tty and --console tty cannot be used "
-                            "together (--console defaults to tty: add "
-                            "--console off, or pick another mode)" :
+                            "together: only one of them can own the "
+                            "terminal" :
                             "serial.mode and console.mode cannot both be Tty");
         return false;
     }
