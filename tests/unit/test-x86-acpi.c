@@ -159,12 +159,14 @@ test_fadt(void)
     g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
     const uint8_t *f = find_table(mem, rsdp, "FACP", 6);
     const uint8_t byte_io_600[] = { 1, 8, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0 };
-    const uint8_t dword_io_608[] = { 1, 32, 0, 3, 0x08, 0x06, 0, 0, 0, 0, 0, 0 };
+    const uint8_t dword_io_608[] = { 1, 32, 0, 3, 0x08, 0x06,
+                                     0, 0, 0, 0, 0, 0 };
     size_t dlen;
 
     g_assert_nonnull(f);
     g_assert_cmpuint(test_le(f + 4, 4), ==, 276);
-    g_assert_cmphex(test_le(f + 112, 4), ==, (1u << 20) | (1u << 10) | (1u << 8));
+    g_assert_cmphex(test_le(f + 112, 4), ==,
+                    (1u << 20) | (1u << 10) | (1u << 8));
     g_assert_cmpmem(f + 116, 12, byte_io_600, 12);      /* RESET_REG */
     g_assert_cmpuint(f[128], ==, 1);                    /* RESET_VALUE */
     g_assert_cmpuint(f[131], ==, 3);                    /* minor version */
@@ -309,7 +311,8 @@ test_dsdt_content(void)
                                'P', 'W', 'R', 'B', 0x0a, 0x80 };
     /* Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} */
     const uint8_t ged_irq[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 5, 0, 0, 0 };
-    const uint8_t com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08 };
+    const uint8_t com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03,
+                                0x00, 0x08 };
     const uint8_t cf8_io[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
     /* EisaId ("PNP0A08"), EisaId ("PNP0C02") */
     const uint8_t pnp0a08[] = { 0x0c, 0x41, 0xd0, 0x0a, 0x08 };

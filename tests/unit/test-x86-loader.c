@@ -412,7 +412,8 @@ test_bzimage_refused(void)
     assert_refused(img, "*HdrS*");
     s = bz_spec();
     s.version = 0x0205;
-    assert_refused(build_bzimage(&s), "*boot protocol 2.05 is older than 2.06*");
+    assert_refused(build_bzimage(&s),
+                   "*boot protocol 2.05 is older than 2.06*");
     s = bz_spec();
     s.loadflags = 0;
     assert_refused(build_bzimage(&s), "*zImage*");
@@ -730,7 +731,8 @@ check_real(gconstpointer data)
     g_assert_true(x86_load_kernel(mem, path, &k, &error));
     g_assert_no_error(error);
     g_assert_cmpint(k.protocol, ==,
-                    g_str_equal(name, "vmlinux") ? X86_BOOT_PVH : X86_BOOT_LINUX);
+                    g_str_equal(name, "vmlinux") ? X86_BOOT_PVH
+                                                 : X86_BOOT_LINUX);
     /* Debian's LOAD_PHYSICAL_ADDR is 16 MiB; bzImages load at 1 MiB. */
     g_assert_cmphex(k.entry, >=, 0x100000);
     g_assert_cmphex(k.entry, <, k.kernel_end);
