@@ -94,3 +94,5 @@ x86_mmio64_start(uint64_t ram_size)
     end = X86_RAM_64BIT_START + (ram_size - X86_MEM_32BIT_RESERVED_START);
     return (end + X86_MMIO64_ALIGN - 1) & ~(X86_MMIO64_ALIGN - 1);
 }
+/* The contract's name for it. */
+#define X86_MMIO64_START(ram_size) x86_mmio64_start(ram_size)
