@@ -475,6 +475,15 @@ test_load_kernel_file(void)
     g_clear_error(&error);
     g_assert_false(x86_load_kernel(mem, g_get_tmp_dir(), &k, &error));
     g_assert_nonnull(strstr(error->message, g_get_tmp_dir()));
+    g_assert_nonnull(strstr(error->message, "not a regular file"));
+    g_clear_error(&error);
+    {
+        /* Larger than RAM: refused before reading. */
+        g_autoptr(TestGuestMemory) small = test_guest_memory_new(0x200);
+
+        g_assert_false(x86_load_kernel(small, path, &k, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+    }
     g_unlink(path);
     g_unlink(empty);
 }
