@@ -11,6 +11,7 @@ EXTRA_DIST += \
 	tests/harness/initramfs-append \
 	tests/harness/mkext4 \
 	tests/harness/boot-l2 \
+	tests/harness/guest-expect \
 	tests/harness/selftest
 
 # Forces the emulated path (two nested-VM boots), so every CI run exercises
