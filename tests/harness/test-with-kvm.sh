@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of tests/harness/with-kvm itself (TAP).  The emulated path is forced
 # so that every CI run boots the nested VM, even on hosts with /dev/kvm; it
-# costs two boots: one CMD that ends, one that hangs until --timeout.
+# costs two boots: one CMD that ends, one that hangs until --timeout (and a
+# VM too small to boot, which ends in seconds).
 set -u
 top=${NIMBUS_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 wk=$top/tests/harness/with-kvm
@@ -10,7 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/test-with-kvm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 n=0
 
-echo "1..13"
+echo "1..14"
 # check NAME COMMAND...: one TAP result; the command's output goes to the log.
 check() {
     local name=$1
@@ -28,7 +29,7 @@ show() {
     local f
     for f in "$@"; do
         echo "# --- $f:"
-        sed 's/^/#   /' "$work/$f"
+        awk '{ print "#   " $0 }' "$work/$f"
     done
 }
 
@@ -93,6 +94,18 @@ hang_msg_ok() {
 }
 check "emulated: the timeout message names it and shows the console" hang_msg_ok
 check "emulated: CMD's output arrived before the kill" has hang.out '^started$'
+
+# --- Emulated: the nested VM dies before CMD ends (cheap: too little memory
+# to boot, QEMU exits within seconds) ------------------------------------------
+NIMBUS_HARNESS_MEMORY=48M "$wk" --emulate --timeout 120 -- true \
+    >"$work/dead.out" 2>"$work/dead.err"
+rc=$?
+show dead.err
+dead_ok() {
+    test "$rc" = 125 && has dead.err 'stopped before CMD finished' &&
+        has dead.err 'console log: .*/console.log'
+}
+check "emulated: a nested VM that dies is status 125, with its console" dead_ok
 
 # --- Native: only where the host has a /dev/kvm that answers ------------------
 "$wk" --native --timeout 120 -- sh -c 'test -c /dev/kvm && echo kvm-ok; exit 3' \
