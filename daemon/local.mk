@@ -3,10 +3,17 @@
 noinst_LIBRARIES += daemon/libvmm.a
 daemon_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus\"
 daemon_libvmm_a_SOURCES = \
+	daemon/api.h \
+	daemon/device-manager.h \
+	daemon/event-monitor.c daemon/event-monitor.h \
 	daemon/hv/hv.h \
-	daemon/memory.h \
-	daemon/vm.h \
-	daemon/vm-config.h
+	daemon/hv/kvm.c \
+	daemon/log.c daemon/log.h \
+	daemon/memory.c daemon/memory.h \
+	daemon/vcpu.c daemon/vcpu.h \
+	daemon/vm.c daemon/vm.h \
+	daemon/vm-config.h \
+	daemon/vmm.c daemon/vmm.h
 
 # Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.
 include daemon/config.mk

@@ -22,6 +22,7 @@ typedef struct {
     uint8_t *hva;
     int fd;           /* memfd backing it (shared=on or hugepages=on), else -1 */
     uint64_t fd_offset;
+    bool shared;      /* MAP_SHARED (shared=on) */
 } GuestRegion;
 
 /**

@@ -64,10 +64,34 @@ bool vm_nmi(Vm *vm, GError **error);
 
 /* The config the VM runs with, including runtime facts (pty paths). */
 const VmConfig *vm_get_config(Vm *vm);
+/* For the device manager, which records runtime facts (pty paths). */
+VmConfig *vm_get_config_mutable(Vm *vm);
 /* vm.info pieces. */
 uint64_t vm_memory_actual_size(Vm *vm);
 JsonNode *vm_device_tree(Vm *vm);      /* {id: DeviceNode} */
 JsonNode *vm_counters(Vm *vm);         /* {id: {counter: int}} */
+
+/*
+ * VmPlatformInfo: where the platform pieces the firmware tables describe
+ * ended up (filled while devices are created in vm_new(); read by the ACPI
+ * builder at boot).
+ */
+typedef struct {
+    bool serial;                  /* 16550 at 0x3f8, IRQ 4 */
+    bool ged;                     /* ACPI GED (power button, hotplug) */
+    uint64_t ged_base;
+    uint32_t ged_irq;
+    uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
+    uint64_t pci_ecam_size;
+    uint64_t mmio32_base;         /* PCI 32-bit BAR window */
+    uint64_t mmio32_size;
+    uint64_t mmio64_base;         /* PCI 64-bit BAR window */
+    uint64_t mmio64_size;
+} VmPlatformInfo;
+
+VmPlatformInfo *vm_platform_info(Vm *vm);
+/* The architecture's VM-wide state (arch_vm_init's result), for arch code. */
+gpointer vm_arch(Vm *vm);
 
 /* ---- For devices (see devices/device.h for thread rules) ------------- */
 

@@ -193,3 +193,18 @@ bus_write(Bus *bus, uint64_t addr, const void *data, unsigned len)
         dev->ops->write(dev, addr - base, data, len);
     return true;
 }
+
+void
+bus_foreach(Bus *bus, BusForeachFunc func, gpointer opaque)
+{
+    g_autoptr(GArray) copy = NULL;
+
+    /* Iterate over a copy: @func may call back into the bus. */
+    g_rw_lock_reader_lock(&bus->lock);
+    copy = g_array_copy(bus->ranges);
+    g_rw_lock_reader_unlock(&bus->lock);
+    for (guint i = 0; i < copy->len; i++) {
+        BusRange *r = &g_array_index(copy, BusRange, i);
+        func(r->base, r->len, r->dev, opaque);
+    }
+}

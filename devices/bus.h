@@ -39,5 +39,10 @@ void bus_unregister_device(Bus *bus, VmmDevice *dev);
 bool bus_read(Bus *bus, uint64_t addr, void *data, unsigned len);
 bool bus_write(Bus *bus, uint64_t addr, const void *data, unsigned len);
 
+/* Calls @func for every range, in address order (vm.info's device tree). */
+typedef void (*BusForeachFunc)(uint64_t base, uint64_t len, VmmDevice *dev,
+                               gpointer opaque);
+void bus_foreach(Bus *bus, BusForeachFunc func, gpointer opaque);
+
 /* Looks up the device at @addr (for tests and diagnostics). */
 VmmDevice *bus_lookup(Bus *bus, uint64_t addr, uint64_t *base, uint64_t *len);

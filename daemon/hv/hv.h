@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+#include <linux/kvm.h>
 
 typedef struct Hv Hv;         /* the backend's VM handle */
 typedef struct HvVcpu HvVcpu; /* one vCPU */
@@ -96,6 +97,38 @@ typedef struct {
     /* Clears the kick request; vCPU thread only. */
     void (*vcpu_clear_kick)(HvVcpu *vcpu);
     int (*vcpu_nmi)(HvVcpu *vcpu);
+
+    /* x86 vCPU state.  The structures are KVM's UAPI ones: they are plain
+     * data with a stable layout, and a second x86 backend (MSHV) would
+     * convert at its edge.  vCPU thread only. */
+    int (*get_regs)(HvVcpu *vcpu, struct kvm_regs *regs);
+    int (*set_regs)(HvVcpu *vcpu, const struct kvm_regs *regs);
+    int (*get_sregs)(HvVcpu *vcpu, struct kvm_sregs *sregs);
+    int (*set_sregs)(HvVcpu *vcpu, const struct kvm_sregs *sregs);
+    int (*set_fpu)(HvVcpu *vcpu, const struct kvm_fpu *fpu);
+    int (*set_cpuid)(HvVcpu *vcpu, const struct kvm_cpuid_entry2 *entries,
+                     unsigned n);
+    /* Returns the number of MSRs set, or -errno. */
+    int (*set_msrs)(HvVcpu *vcpu, const struct kvm_msr_entry *msrs,
+                    unsigned n);
+    int (*get_lapic)(HvVcpu *vcpu, struct kvm_lapic_state *lapic);
+    int (*set_lapic)(HvVcpu *vcpu, const struct kvm_lapic_state *lapic);
+    int (*get_mp_state)(HvVcpu *vcpu, uint32_t *state);
+    int (*set_mp_state)(HvVcpu *vcpu, uint32_t state);
+    int (*get_xsave)(HvVcpu *vcpu, struct kvm_xsave *xsave);
+    int (*set_xsave)(HvVcpu *vcpu, const struct kvm_xsave *xsave);
+    int (*get_xcrs)(HvVcpu *vcpu, struct kvm_xcrs *xcrs);
+    int (*set_xcrs)(HvVcpu *vcpu, const struct kvm_xcrs *xcrs);
+    int (*get_vcpu_events)(HvVcpu *vcpu, struct kvm_vcpu_events *events);
+    int (*set_vcpu_events)(HvVcpu *vcpu, const struct kvm_vcpu_events *events);
+    /* In-kernel interrupt controller state (chip: KVM_IRQCHIP_*). */
+    int (*get_irqchip)(Hv *hv, struct kvm_irqchip *chip);
+    int (*set_irqchip)(Hv *hv, const struct kvm_irqchip *chip);
+    /* CPUID the backend supports (transfer full, g_free), and the MSR list. */
+    int (*supported_cpuid)(Hv *hv, struct kvm_cpuid_entry2 **entries,
+                           unsigned *n);
+    /* Guest TSC frequency in kHz (for CPUID leaf 0x40000010); 0 if unknown. */
+    uint32_t (*tsc_khz)(HvVcpu *vcpu);
 } HvOps;
 
 /* The backend for this host: KVM.  Tests use hv_fake_ops. */

@@ -3,3 +3,12 @@
 check_PROGRAMS += tests/unit/test-bus
 TESTS += tests/unit/test-bus
 tests_unit_test_bus_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test-vcpu
+TESTS += tests/unit/test-vcpu
+tests_unit_test_vcpu_SOURCES = tests/unit/test-vcpu.c daemon/hv/fake.c daemon/hv/fake.h
+tests_unit_test_vcpu_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test-core
+TESTS += tests/unit/test-core
+tests_unit_test_core_LDADD = $(TEST_LIBS)

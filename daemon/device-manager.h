@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Device manager: builds the VM's device set from its VmConfig. */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "daemon/vm.h"
+
+/* Creates and realizes every device the config asks for (platform devices,
+ * consoles, PCI and virtio) and fills vm_platform_info(). */
+bool device_manager_create(Vm *vm, GError **error);
+/* Presses the ACPI power button (GED notification). */
+bool device_manager_power_button(Vm *vm, GError **error);
+/* Restores terminal state changed by tty backends; safe from any thread
+ * and at exit. */
+void device_manager_restore_terminal(void);

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The VM object: guest memory, buses, interrupts, devices and vCPUs. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "arch/arch.h"
+#include "daemon/device-manager.h"
+#include "daemon/vcpu.h"
+#include "daemon/vm.h"
+
+#define VM_IOAPIC_PINS 24
+/* Legacy pins handed out to new devices: 5 and up, leaving the ISA
+ * assignments the guest may assume (0 timer, 1 keyboard, 2 cascade, 3/4
+ * serial, 8 RTC) alone. */
+#define VM_FIRST_FREE_PIN 5
+#define VM_MAX_MSI_ROUTES 2048
+
+typedef enum {
+    VM_STATE_CREATED,     /* devices exist, vCPUs never ran */
+    VM_STATE_RUNNING,
+    VM_STATE_PAUSED,
+    VM_STATE_STOPPED,     /* vCPU threads gone (guest or host shutdown) */
+} VmRunState;
+
+struct Vm {
+    /* Immutable after vm_new(). */
+    VmConfig *config;
+    VmHooks hooks;
+    GMainContext *context;
+    const HvOps *ops;
+    Hv *hv;
+    GuestMemory *mem;
+    Bus *pio_bus;
+    Bus *mmio_bus;
+    gpointer arch_vm;
+    Vcpu **vcpus;
+    gpointer *arch_vcpus;
+    uint32_t nvcpus;
+    VmPlatformInfo platform;
+
+    /* Control thread only. */
+    GPtrArray *devices;           /* VmmDevice*, creation order */
+    VmRunState state;
+    bool booted_once;             /* state of RAM/devices needs a reset */
+    GSource *guest_exit_source;
+    VcpuControl vcpu_ctl;
+
+    /* First guest-initiated stop wins; set from vCPU/device threads. */
+    gint guest_exit;              /* VmGuestExit + 1, 0 = none; atomic */
+
+    /* Interrupt routing: any thread (MSI-X table writes run on vCPUs). */
+    GMutex irq_lock;
+    GArray *routes;               /* HvIrqRoute; irq_lock */
+    uint32_t next_pin;            /* irq_lock */
+    GArray *free_msi_gsis;        /* uint32_t; irq_lock */
+    uint32_t next_msi_gsi;        /* irq_lock */
+
+    /* MMIO allocation: control thread (realize, BAR placement). */
+    GMutex mmio_lock;
+    uint64_t mmio32_next, mmio32_end;
+    uint64_t mmio64_next, mmio64_end;
+};
+
+static bool
+vm_hv_check(int r, const char *what, GError **error)
+{
+    if (r >= 0)
+        return true;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "%s: %s", what,
+                g_strerror(-r));
+    return false;
+}
+
+static void vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque);
+
+static bool
+vm_setup_memory(Vm *vm, GError **error)
+{
+    GuestRange ranges[GUEST_MEM_MAX_REGIONS];
+    unsigned n = arch_ram_ranges(vm->config->memory.size, ranges,
+                                 G_N_ELEMENTS(ranges));
+
+    vm->mem = guest_memory_new(&vm->config->memory, ranges, n, error);
+    if (!vm->mem)
+        return false;
+    for (unsigned i = 0; i < vm->mem->nregions; i++) {
+        GuestRegion *r = &vm->mem->regions[i];
+        int ret = vm->ops->set_memory(vm->hv, i, r->gpa, r->size, r->hva, 0);
+
+        if (!vm_hv_check(ret, "cannot register guest memory with KVM", error))
+            return false;
+    }
+    return true;
+}
+
+/* Pushes the whole routing table; caller holds irq_lock. */
+static int
+vm_commit_routes_locked(Vm *vm)
+{
+    return vm->ops->set_irq_routing(vm->hv, (HvIrqRoute *)vm->routes->data,
+                                    vm->routes->len);
+}
+
+static bool
+vm_setup_irqs(Vm *vm, GError **error)
+{
+    int r;
+
+    if (!vm_hv_check(vm->ops->create_irqchip(vm->hv),
+                     "cannot create the in-kernel interrupt controller", error))
+        return false;
+    g_mutex_lock(&vm->irq_lock);
+    for (uint32_t pin = 0; pin < VM_IOAPIC_PINS; pin++) {
+        HvIrqRoute route = { .gsi = pin, .pin = pin };
+        g_array_append_val(vm->routes, route);
+    }
+    vm->next_pin = VM_FIRST_FREE_PIN;
+    vm->next_msi_gsi = VM_IOAPIC_PINS;
+    r = vm_commit_routes_locked(vm);
+    g_mutex_unlock(&vm->irq_lock);
+    return vm_hv_check(r, "cannot set the interrupt routing", error);
+}
+
+static bool
+vm_create_vcpus(Vm *vm, GError **error)
+{
+    VcpuBuses buses = { .pio = vm->pio_bus, .mmio = vm->mmio_bus };
+    uint32_t max = vm->ops->max_vcpus(vm->hv);
+
+    if (vm->config->cpus.boot_vcpus > max) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--cpus: boot=%u exceeds the %u vCPUs KVM supports here",
+                    vm->config->cpus.boot_vcpus, max);
+        return false;
+    }
+    vm->nvcpus = vm->config->cpus.boot_vcpus;
+    vm->vcpus = g_new0(Vcpu *, vm->nvcpus);
+    vm->arch_vcpus = g_new0(gpointer, vm->nvcpus);
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        vm->vcpus[i] = vcpu_new(vm->ops, vm->hv, i, &vm->vcpu_ctl, &buses,
+                                vm_vcpu_guest_stop, vm, error);
+        if (!vm->vcpus[i])
+            return false;
+        vm->arch_vcpus[i] = arch_vcpu_init(vm, vm->ops, vm->hv,
+                                           vcpu_hv(vm->vcpus[i]), i, error);
+        if (!vm->arch_vcpus[i])
+            return false;
+    }
+    return true;
+}
+
+static void
+vm_setup_mmio_windows(Vm *vm)
+{
+    const GuestRegion *last = &vm->mem->regions[vm->mem->nregions - 1];
+
+    arch_mmio_windows(last->gpa + last->size, vm->config->cpus.max_phys_bits,
+                      &vm->mmio32_next, &vm->mmio32_end,
+                      &vm->mmio64_next, &vm->mmio64_end);
+    vm->mmio32_end += vm->mmio32_next;
+    vm->mmio64_end += vm->mmio64_next;
+}
+
+Vm *
+vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
+       GError **error)
+{
+    g_autoptr(Vm) vm = g_new0(Vm, 1);
+
+    vm->config = vm_config_copy(config);
+    if (hooks)
+        vm->hooks = *hooks;
+    vm->context = g_main_context_ref(context ? context
+                                             : g_main_context_default());
+    vm->ops = &hv_kvm_ops;
+    vm->pio_bus = bus_new("port I/O");
+    vm->mmio_bus = bus_new("MMIO");
+    vm->devices = g_ptr_array_new();
+    vm->routes = g_array_new(FALSE, TRUE, sizeof(HvIrqRoute));
+    vm->free_msi_gsis = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    g_mutex_init(&vm->irq_lock);
+    g_mutex_init(&vm->mmio_lock);
+    vcpu_control_init(&vm->vcpu_ctl);
+
+    vm->hv = vm->ops->vm_new(error);
+    if (!vm->hv ||
+        !vm_setup_memory(vm, error) ||
+        !vm_setup_irqs(vm, error))
+        return NULL;
+    vm->arch_vm = arch_vm_init(vm->ops, vm->hv, error);
+    if (!vm->arch_vm)
+        return NULL;
+    vm_setup_mmio_windows(vm);
+    if (!vm_create_vcpus(vm, error) ||
+        !device_manager_create(vm, error))
+        return NULL;
+    vm->state = VM_STATE_CREATED;
+    return g_steal_pointer(&vm);
+}
+
+static void
+vm_stop_vcpus(Vm *vm)
+{
+    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_STOP);
+}
+
+void
+vm_free(Vm *vm)
+{
+    if (!vm)
+        return;
+    if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)
+        vm_stop_vcpus(vm);
+    if (vm->guest_exit_source) {
+        g_source_destroy(vm->guest_exit_source);
+        g_source_unref(vm->guest_exit_source);
+    }
+    /* Devices go first: their unrealize may still talk to KVM (irqfd,
+     * ioeventfd) and the buses. */
+    for (guint i = vm->devices->len; i > 0; i--) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i - 1);
+
+        if (dev->ops->unrealize)
+            dev->ops->unrealize(dev);
+        bus_unregister_device(vm->pio_bus, dev);
+        bus_unregister_device(vm->mmio_bus, dev);
+        vmm_device_free(dev);
+    }
+    g_ptr_array_unref(vm->devices);
+    for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
+        vcpu_free(vm->vcpus[i]);
+        g_free(vm->arch_vcpus[i]);
+    }
+    g_free(vm->vcpus);
+    g_free(vm->arch_vcpus);
+    arch_vm_free(vm->arch_vm);
+    if (vm->hv)
+        vm->ops->vm_free(vm->hv);
+    guest_memory_free(vm->mem);
+    bus_free(vm->pio_bus);
+    bus_free(vm->mmio_bus);
+    g_array_unref(vm->routes);
+    g_array_unref(vm->free_msi_gsis);
+    g_mutex_clear(&vm->irq_lock);
+    g_mutex_clear(&vm->mmio_lock);
+    vcpu_control_clear(&vm->vcpu_ctl);
+    g_main_context_unref(vm->context);
+    vm_config_free(vm->config);
+    g_free(vm);
+}
+
+/* Back to power-on state before a second boot: devices, interrupt
+ * controllers, vCPUs and RAM. */
+static bool
+vm_reset(Vm *vm, GError **error)
+{
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+
+        if (dev->ops->reset)
+            dev->ops->reset(dev);
+    }
+    if (!arch_vm_reset(vm->ops, vm->hv, vm->arch_vm, error))
+        return false;
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        if (!arch_vcpu_reset(vm->ops, vcpu_hv(vm->vcpus[i]), vm->arch_vcpus[i],
+                             error))
+            return false;
+    }
+    guest_memory_clear(vm->mem);
+    return true;
+}
+
+bool
+vm_boot(Vm *vm, GError **error)
+{
+    if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "the VM is already running");
+        return false;
+    }
+    if (vm->booted_once && !vm_reset(vm, error))
+        return false;
+    if (!arch_vm_load_payload(vm, vm->ops, vcpu_hv(vm->vcpus[0]), error))
+        return false;
+    vm->booted_once = true;
+    g_atomic_int_set(&vm->guest_exit, 0);
+    vm->vcpu_ctl.request = VCPU_REQ_NONE;
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        if (!vcpu_start(vm->vcpus[i], error)) {
+            vm_stop_vcpus(vm);
+            vm->state = VM_STATE_STOPPED;
+            return false;
+        }
+    }
+    vm->state = VM_STATE_RUNNING;
+    return true;
+}
+
+bool
+vm_pause(Vm *vm, GError **error)
+{
+    if (vm->state != VM_STATE_RUNNING) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "the VM is not running");
+        return false;
+    }
+    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_PAUSE);
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+
+        if (dev->ops->pause && !dev->ops->pause(dev, error)) {
+            /* Undo: resume what was paused, then the vCPUs. */
+            for (guint j = 0; j < i; j++) {
+                VmmDevice *d = g_ptr_array_index(vm->devices, j);
+                if (d->ops->resume)
+                    d->ops->resume(d, NULL);
+            }
+            vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus,
+                                 VCPU_REQ_NONE);
+            return false;
+        }
+    }
+    vm->state = VM_STATE_PAUSED;
+    return true;
+}
+
+bool
+vm_resume(Vm *vm, GError **error)
+{
+    if (vm->state != VM_STATE_PAUSED) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "the VM is not paused");
+        return false;
+    }
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+
+        if (dev->ops->resume && !dev->ops->resume(dev, error))
+            return false;
+    }
+    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_NONE);
+    vm->state = VM_STATE_RUNNING;
+    return true;
+}
+
+bool
+vm_shutdown(Vm *vm, GError **error)
+{
+    if (vm->state == VM_STATE_PAUSED) {
+        /* Devices paused with the VM come back before they are stopped. */
+        for (guint i = 0; i < vm->devices->len; i++) {
+            VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+            if (dev->ops->resume)
+                dev->ops->resume(dev, NULL);
+        }
+    }
+    if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)
+        vm_stop_vcpus(vm);
+    vm->state = VM_STATE_STOPPED;
+    return true;
+}
+
+bool
+vm_reboot(Vm *vm, GError **error)
+{
+    return vm_shutdown(vm, error) && vm_boot(vm, error);
+}
+
+bool
+vm_power_button(Vm *vm, GError **error)
+{
+    if (vm->state != VM_STATE_RUNNING) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "the VM is not running");
+        return false;
+    }
+    return device_manager_power_button(vm, error);
+}
+
+bool
+vm_nmi(Vm *vm, GError **error)
+{
+    if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "the VM is not running");
+        return false;
+    }
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        if (!vm_hv_check(vm->ops->vcpu_nmi(vcpu_hv(vm->vcpus[i])),
+                         "cannot inject an NMI", error))
+            return false;
+    }
+    return true;
+}
+
+/* ---- Guest-initiated stops -------------------------------------------- */
+
+static gboolean
+vm_guest_exit_dispatch(gpointer data)
+{
+    Vm *vm = data;
+    VmGuestExit why = (VmGuestExit)(g_atomic_int_get(&vm->guest_exit) - 1);
+
+    g_clear_pointer(&vm->guest_exit_source, g_source_unref);
+    /* A host-side shutdown may have raced with the guest's request. */
+    if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
+        return G_SOURCE_REMOVE;
+    vm_shutdown(vm, NULL);
+    if (vm->hooks.guest_exit)
+        vm->hooks.guest_exit(vm, why, vm->hooks.opaque);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+vm_guest_exit_request(Vm *vm, VmGuestExit why)
+{
+    GSource *src;
+
+    /* First request wins: a reset racing a power-off does both no good. */
+    if (!g_atomic_int_compare_and_exchange(&vm->guest_exit, 0, (gint)why + 1))
+        return;
+    src = g_idle_source_new();
+    g_source_set_priority(src, G_PRIORITY_HIGH);
+    g_source_set_callback(src, vm_guest_exit_dispatch, vm, NULL);
+    g_source_set_static_name(src, "vm-guest-exit");
+    /* guest_exit_source is control-thread state: hand it over there.  The
+     * source is attached before the pointer is published, so vm_free()
+     * (control thread) destroys it if it never ran. */
+    vm->guest_exit_source = src;
+    g_source_attach(src, vm->context);
+}
+
+void
+vm_request_poweroff(Vm *vm)
+{
+    vm_guest_exit_request(vm, VM_GUEST_POWEROFF);
+}
+
+void
+vm_request_reset(Vm *vm)
+{
+    vm_guest_exit_request(vm, VM_GUEST_RESET);
+}
+
+static void
+vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque)
+{
+    Vm *vm = opaque;
+
+    switch (why) {
+    case VCPU_POWEROFF:
+        vm_guest_exit_request(vm, VM_GUEST_POWEROFF);
+        break;
+    case VCPU_RESET:
+        vm_guest_exit_request(vm, VM_GUEST_RESET);
+        break;
+    case VCPU_CRASH:
+    case VCPU_CONTINUE:
+        vm_guest_exit_request(vm, VM_GUEST_CRASH);
+        break;
+    }
+}
+
+/* ---- Accessors -------------------------------------------------------- */
+
+const VmConfig *
+vm_get_config(Vm *vm)
+{
+    return vm->config;
+}
+
+VmConfig *
+vm_get_config_mutable(Vm *vm)
+{
+    return vm->config;
+}
+
+uint64_t
+vm_memory_actual_size(Vm *vm)
+{
+    return vm->mem->ram_size;
+}
+
+Bus *
+vm_pio_bus(Vm *vm)
+{
+    return vm->pio_bus;
+}
+
+Bus *
+vm_mmio_bus(Vm *vm)
+{
+    return vm->mmio_bus;
+}
+
+const GuestMemory *
+vm_memory(Vm *vm)
+{
+    return vm->mem;
+}
+
+GMainContext *
+vm_main_context(Vm *vm)
+{
+    return vm->context;
+}
+
+uint32_t
+vm_boot_vcpus(Vm *vm)
+{
+    return vm->nvcpus;
+}
+
+VmPlatformInfo *
+vm_platform_info(Vm *vm)
+{
+    return &vm->platform;
+}
+
+gpointer
+vm_arch(Vm *vm)
+{
+    return vm->arch_vm;
+}
+
+bool
+vm_add_device(Vm *vm, VmmDevice *dev, GError **error)
+{
+    if (dev->ops->realize && !dev->ops->realize(dev, error)) {
+        g_prefix_error(error, "%s: ", dev->id);
+        bus_unregister_device(vm->pio_bus, dev);
+        bus_unregister_device(vm->mmio_bus, dev);
+        vmm_device_free(dev);
+        return false;
+    }
+    g_ptr_array_add(vm->devices, dev);
+    return true;
+}
+
+VmmDevice *
+vm_find_device(Vm *vm, const char *id)
+{
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+
+        if (g_strcmp0(dev->id, id) == 0)
+            return dev;
+    }
+    return NULL;
+}
+
+/* ---- Interrupts --------------------------------------------------------- */
+
+int
+vm_irq_set(Vm *vm, uint32_t gsi, bool level)
+{
+    return vm->ops->irq_line(vm->hv, gsi, level);
+}
+
+int
+vm_irq_pulse(Vm *vm, uint32_t gsi)
+{
+    int r = vm->ops->irq_line(vm->hv, gsi, true);
+
+    return r < 0 ? r : vm->ops->irq_line(vm->hv, gsi, false);
+}
+
+bool
+vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error)
+{
+    bool ok = false;
+
+    g_mutex_lock(&vm->irq_lock);
+    if (vm->next_pin == 8)      /* RTC */
+        vm->next_pin++;
+    if (vm->next_pin < VM_IOAPIC_PINS) {
+        *gsi = vm->next_pin++;
+        ok = true;
+    }
+    g_mutex_unlock(&vm->irq_lock);
+    if (!ok)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "no free IOAPIC pin left for a legacy interrupt");
+    return ok;
+}
+
+int
+vm_msi_alloc(Vm *vm, uint32_t *gsi)
+{
+    int r = 0;
+
+    g_mutex_lock(&vm->irq_lock);
+    if (vm->free_msi_gsis->len > 0) {
+        *gsi = g_array_index(vm->free_msi_gsis, uint32_t,
+                             vm->free_msi_gsis->len - 1);
+        g_array_set_size(vm->free_msi_gsis, vm->free_msi_gsis->len - 1);
+    } else if (vm->next_msi_gsi < VM_IOAPIC_PINS + VM_MAX_MSI_ROUTES) {
+        *gsi = vm->next_msi_gsi++;
+    } else {
+        r = -ENOSPC;
+    }
+    g_mutex_unlock(&vm->irq_lock);
+    return r;
+}
+
+int
+vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data)
+{
+    HvIrqRoute route = { .gsi = gsi, .is_msi = true, .msi_addr = addr,
+                         .msi_data = data };
+    bool found = false;
+    int r;
+
+    g_mutex_lock(&vm->irq_lock);
+    for (guint i = 0; i < vm->routes->len; i++) {
+        HvIrqRoute *e = &g_array_index(vm->routes, HvIrqRoute, i);
+
+        if (e->is_msi && e->gsi == gsi) {
+            if (e->msi_addr == addr && e->msi_data == data) {
+                g_mutex_unlock(&vm->irq_lock);
+                return 0;
+            }
+            *e = route;
+            found = true;
+            break;
+        }
+    }
+    if (!found)
+        g_array_append_val(vm->routes, route);
+    r = vm_commit_routes_locked(vm);
+    g_mutex_unlock(&vm->irq_lock);
+    return r;
+}
+
+void
+vm_msi_free(Vm *vm, uint32_t gsi)
+{
+    g_mutex_lock(&vm->irq_lock);
+    for (guint i = 0; i < vm->routes->len; i++) {
+        HvIrqRoute *e = &g_array_index(vm->routes, HvIrqRoute, i);
+
+        if (e->is_msi && e->gsi == gsi) {
+            g_array_remove_index(vm->routes, i);
+            vm_commit_routes_locked(vm);
+            break;
+        }
+    }
+    g_array_append_val(vm->free_msi_gsis, gsi);
+    g_mutex_unlock(&vm->irq_lock);
+}
+
+int
+vm_signal_msi(Vm *vm, uint64_t addr, uint32_t data)
+{
+    return vm->ops->signal_msi(vm->hv, addr, data);
+}
+
+int
+vm_irqfd(Vm *vm, int fd, uint32_t gsi, bool assign)
+{
+    return vm->ops->irqfd(vm->hv, fd, gsi, -1, assign);
+}
+
+int
+vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
+             bool assign)
+{
+    return vm->ops->ioeventfd(vm->hv, fd, addr, len, pio, assign);
+}
+
+/* ---- MMIO allocation -------------------------------------------------- */
+
+static bool
+vm_alloc_from(Vm *vm, uint64_t *next, uint64_t end, uint64_t size,
+              uint64_t align, uint64_t *addr, const char *what, GError **error)
+{
+    uint64_t a;
+    bool ok = false;
+
+    if (align == 0 || (align & (align - 1)) != 0 || size == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "invalid %s allocation (size 0x%" G_GINT64_MODIFIER
+                    "x, alignment 0x%" G_GINT64_MODIFIER "x)", what, size, align);
+        return false;
+    }
+    g_mutex_lock(&vm->mmio_lock);
+    a = (*next + align - 1) & ~(align - 1);
+    if (a >= *next && a <= end && size <= end - a) {
+        *addr = a;
+        *next = a + size;
+        ok = true;
+    }
+    g_mutex_unlock(&vm->mmio_lock);
+    if (!ok)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "no room for 0x%" G_GINT64_MODIFIER "x bytes in the %s window",
+                    size, what);
+    return ok;
+}
+
+bool
+vm_alloc_mmio32(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
+                GError **error)
+{
+    return vm_alloc_from(vm, &vm->mmio32_next, vm->mmio32_end, size, align, addr,
+                         "32-bit MMIO", error);
+}
+
+bool
+vm_alloc_mmio64(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
+                GError **error)
+{
+    return vm_alloc_from(vm, &vm->mmio64_next, vm->mmio64_end, size, align, addr,
+                         "64-bit MMIO", error);
+}
+
+/* ---- vm.info / vm.counters ---------------------------------------------- */
+
+typedef struct {
+    JsonObject *tree;
+    const char *kind;   /* "PioAddressRange" / "MmioAddressRange" */
+} VmTreeCtx;
+
+static void
+vm_tree_add_range(uint64_t base, uint64_t len, VmmDevice *dev, gpointer opaque)
+{
+    VmTreeCtx *ctx = opaque;
+    JsonObject *node = json_object_get_object_member(ctx->tree, dev->id);
+    JsonArray *res;
+    JsonObject *range, *r;
+
+    if (!node)
+        return;
+    res = json_object_get_array_member(node, "resources");
+    range = json_object_new();
+    json_object_set_int_member(range, "base", (gint64)base);
+    json_object_set_int_member(range, "size", (gint64)len);
+    r = json_object_new();
+    /* CH serialises its Resource enum as {"Variant": {fields}}. */
+    json_object_set_object_member(r, ctx->kind, range);
+    json_array_add_object_element(res, r);
+}
+
+JsonNode *
+vm_device_tree(Vm *vm)
+{
+    JsonObject *tree = json_object_new();
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+    VmTreeCtx ctx = { .tree = tree };
+
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+        JsonObject *n = json_object_new();
+
+        json_object_set_string_member(n, "id", dev->id);
+        json_object_set_array_member(n, "resources", json_array_new());
+        json_object_set_array_member(n, "children", json_array_new());
+        json_object_set_null_member(n, "pci_bdf");
+        json_object_set_object_member(tree, dev->id, n);
+    }
+    ctx.kind = "PioAddressRange";
+    bus_foreach(vm->pio_bus, vm_tree_add_range, &ctx);
+    ctx.kind = "MmioAddressRange";
+    bus_foreach(vm->mmio_bus, vm_tree_add_range, &ctx);
+    json_node_take_object(node, tree);
+    return node;
+}
+
+JsonNode *
+vm_counters(Vm *vm)
+{
+    JsonObject *all = json_object_new();
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+        JsonNode *c;
+
+        if (!dev->ops->counters || !(c = dev->ops->counters(dev)))
+            continue;
+        json_object_set_member(all, dev->id, c);
+    }
+    json_node_take_object(node, all);
+    return node;
+}

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The VMM: one VM's lifecycle as Cloud Hypervisor's API sees it (state machine, events). */
+#include <config.h>
+
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "daemon/device-manager.h"
+#include "daemon/event-monitor.h"
+#include "daemon/vm.h"
+#include "daemon/vmm.h"
+
+G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
+
+struct Vmm {
+    VmmOptions options;
+    GMainContext *context;
+    GMainLoop *loop;
+    int exit_status;
+    VmConfig *config;     /* set by vm.create, NULL before / after delete */
+    Vm *vm;               /* instantiated at first boot, kept until delete */
+    VmmVmState state;
+};
+
+const char *
+vmm_vm_state_to_string(VmmVmState state)
+{
+    static const char *const names[] = {
+        [VMM_VM_CREATED] = "Created",
+        [VMM_VM_RUNNING] = "Running",
+        [VMM_VM_SHUTDOWN] = "Shutdown",
+        [VMM_VM_PAUSED] = "Paused",
+    };
+
+    return state < G_N_ELEMENTS(names) ? names[state] : "Created";
+}
+
+static void vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque);
+
+Vmm *
+vmm_new(const VmmOptions *options, GMainContext *context)
+{
+    Vmm *vmm = g_new0(Vmm, 1);
+
+    if (options)
+        vmm->options = *options;
+    vmm->context = g_main_context_ref(context ? context
+                                              : g_main_context_default());
+    vmm->loop = g_main_loop_new(vmm->context, FALSE);
+    event_monitor_emit("vmm", "starting", NULL);
+    return vmm;
+}
+
+void
+vmm_free(Vmm *vmm)
+{
+    if (!vmm)
+        return;
+    vm_free(vmm->vm);
+    vm_config_free(vmm->config);
+    g_main_loop_unref(vmm->loop);
+    g_main_context_unref(vmm->context);
+    g_free(vmm);
+}
+
+int
+vmm_run(Vmm *vmm)
+{
+    g_main_loop_run(vmm->loop);
+    return vmm->exit_status;
+}
+
+void
+vmm_quit(Vmm *vmm, int status)
+{
+    if (vmm->vm)
+        vm_shutdown(vmm->vm, NULL);
+    vmm->exit_status = status;
+    g_main_loop_quit(vmm->loop);
+}
+
+/* Every VM action but create needs a created VM (404 otherwise). */
+static bool
+vmm_check_created(Vmm *vmm, GError **error)
+{
+    if (vmm->config)
+        return true;
+    g_set_error(error, VMM_ERROR, VMM_ERROR_NOT_CREATED, "VM is not created");
+    return false;
+}
+
+static bool
+vmm_wrong_state(Vmm *vmm, const char *action, GError **error)
+{
+    g_set_error(error, VMM_ERROR, VMM_ERROR_WRONG_STATE,
+                "cannot %s the VM in state %s", action,
+                vmm_vm_state_to_string(vmm->state));
+    return false;
+}
+
+/* Errors from the VM core are internal (500) unless they say otherwise. */
+static bool
+vmm_internal(GError **error, GError *local, const char *what)
+{
+    if (local->domain == VMM_ERROR) {
+        g_propagate_error(error, local);
+        return false;
+    }
+    g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "%s: %s", what,
+                local->message);
+    g_error_free(local);
+    return false;
+}
+
+bool
+vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
+{
+    g_autoptr(VmConfig) cfg = config;
+    GError *local = NULL;
+
+    if (vmm->config) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "VM is already created");
+        return false;
+    }
+    if (!vm_config_validate(cfg, &local)) {
+        g_set_error(error, VMM_ERROR,
+                    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS)
+                        ? VMM_ERROR_CONFLICT : VMM_ERROR_BAD_REQUEST,
+                    "invalid VM configuration: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    vmm->config = g_steal_pointer(&cfg);
+    vmm->state = VMM_VM_CREATED;
+    return true;
+}
+
+bool
+vmm_vm_boot(Vmm *vmm, GError **error)
+{
+    static const VmHooks hooks_template = { .guest_exit = vmm_guest_exit };
+    VmHooks hooks = hooks_template;
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state == VMM_VM_RUNNING || vmm->state == VMM_VM_PAUSED)
+        return vmm_wrong_state(vmm, "boot", error);
+    event_monitor_emit("vm", "booting", NULL);
+    hooks.opaque = vmm;
+    if (!vmm->vm) {
+        vmm->vm = vm_new(vmm->config, &hooks, vmm->context, &local);
+        if (!vmm->vm)
+            return vmm_internal(error, local, "cannot create the VM");
+    }
+    if (!vm_boot(vmm->vm, &local))
+        return vmm_internal(error, local, "cannot boot the VM");
+    vmm->state = VMM_VM_RUNNING;
+    event_monitor_emit("vm", "booted", NULL);
+    return true;
+}
+
+bool
+vmm_vm_shutdown(Vmm *vmm, GError **error)
+{
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
+        return vmm_wrong_state(vmm, "shut down", error);
+    vm_shutdown(vmm->vm, NULL);
+    vmm->state = VMM_VM_SHUTDOWN;
+    event_monitor_emit("vm", "shutdown", NULL);
+    return true;
+}
+
+bool
+vmm_vm_reboot(Vmm *vmm, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
+        return vmm_wrong_state(vmm, "reboot", error);
+    event_monitor_emit("vm", "rebooting", NULL);
+    if (!vm_reboot(vmm->vm, &local)) {
+        vmm->state = VMM_VM_SHUTDOWN;
+        return vmm_internal(error, local, "cannot reboot the VM");
+    }
+    vmm->state = VMM_VM_RUNNING;
+    event_monitor_emit("vm", "rebooted", NULL);
+    return true;
+}
+
+bool
+vmm_vm_pause(Vmm *vmm, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_RUNNING)
+        return vmm_wrong_state(vmm, "pause", error);
+    event_monitor_emit("vm", "pausing", NULL);
+    if (!vm_pause(vmm->vm, &local))
+        return vmm_internal(error, local, "cannot pause the VM");
+    vmm->state = VMM_VM_PAUSED;
+    event_monitor_emit("vm", "paused", NULL);
+    return true;
+}
+
+bool
+vmm_vm_resume(Vmm *vmm, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_PAUSED)
+        return vmm_wrong_state(vmm, "resume", error);
+    event_monitor_emit("vm", "resuming", NULL);
+    if (!vm_resume(vmm->vm, &local))
+        return vmm_internal(error, local, "cannot resume the VM");
+    vmm->state = VMM_VM_RUNNING;
+    event_monitor_emit("vm", "resumed", NULL);
+    return true;
+}
+
+bool
+vmm_vm_power_button(Vmm *vmm, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_RUNNING)
+        return vmm_wrong_state(vmm, "press the power button of", error);
+    if (!vm_power_button(vmm->vm, &local))
+        return vmm_internal(error, local, "cannot press the power button");
+    return true;
+}
+
+bool
+vmm_vm_nmi(Vmm *vmm, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
+        return vmm_wrong_state(vmm, "inject an NMI into", error);
+    if (!vm_nmi(vmm->vm, &local))
+        return vmm_internal(error, local, "cannot inject an NMI");
+    return true;
+}
+
+bool
+vmm_vm_delete(Vmm *vmm, GError **error)
+{
+    /* CH: deleting when nothing was created is not an error. */
+    if (!vmm->config)
+        return true;
+    if (vmm->vm) {
+        vm_shutdown(vmm->vm, NULL);
+        g_clear_pointer(&vmm->vm, vm_free);
+    }
+    g_clear_pointer(&vmm->config, vm_config_free);
+    vmm->state = VMM_VM_CREATED;
+    event_monitor_emit("vm", "deleted", NULL);
+    return true;
+}
+
+JsonNode *
+vmm_vm_info(Vmm *vmm, GError **error)
+{
+    JsonObject *o;
+    JsonNode *node;
+    const VmConfig *cfg;
+
+    if (!vmm_check_created(vmm, error))
+        return NULL;
+    /* The running VM's copy carries runtime facts (pty paths). */
+    cfg = vmm->vm ? vm_get_config(vmm->vm) : vmm->config;
+    o = json_object_new();
+    json_object_set_member(o, "config", vm_config_to_json_node(cfg));
+    json_object_set_string_member(o, "state", vmm_vm_state_to_string(vmm->state));
+    json_object_set_int_member(o, "memory_actual_size",
+                               vmm->vm ? (gint64)vm_memory_actual_size(vmm->vm)
+                                       : (gint64)cfg->memory.size);
+    if (vmm->vm)
+        json_object_set_member(o, "device_tree", vm_device_tree(vmm->vm));
+    else
+        json_object_set_object_member(o, "device_tree", json_object_new());
+    node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, o);
+    return node;
+}
+
+JsonNode *
+vmm_vm_counters(Vmm *vmm, GError **error)
+{
+    if (!vmm_check_created(vmm, error))
+        return NULL;
+    if (!vmm->vm) {
+        JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(node, json_object_new());
+        return node;
+    }
+    return vm_counters(vmm->vm);
+}
+
+JsonNode *
+vmm_ping(Vmm *vmm)
+{
+    JsonObject *o = json_object_new();
+    JsonArray *features = json_array_new();
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+    json_object_set_string_member(o, "build_version", PACKAGE_VERSION);
+    json_object_set_string_member(o, "version", PACKAGE_VERSION);
+    json_object_set_int_member(o, "pid", (gint64)getpid());
+    /* The build features CH reports that nimbus has. */
+    json_array_add_string_element(features, "kvm");
+    json_array_add_string_element(features, "io_uring");
+    json_array_add_string_element(features, "dbus_api");
+    json_object_set_array_member(o, "features", features);
+    json_node_take_object(node, o);
+    return node;
+}
+
+void
+vmm_shutdown(Vmm *vmm)
+{
+    if (vmm->vm && (vmm->state == VMM_VM_RUNNING || vmm->state == VMM_VM_PAUSED))
+        vmm_vm_shutdown(vmm, NULL);
+    event_monitor_emit("vmm", "shutdown", NULL);
+    vmm_quit(vmm, 0);
+}
+
+/* The guest stopped itself; vm.c has already stopped the vCPUs. */
+static void
+vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque)
+{
+    Vmm *vmm = opaque;
+    g_autoptr(GError) error = NULL;
+
+    switch (why) {
+    case VM_GUEST_RESET:
+        /* CH: a guest reboot boots the same VM again in this process. */
+        g_info("guest requested a reset: rebooting");
+        event_monitor_emit("vm", "rebooting", NULL);
+        if (!vm_boot(vm, &error)) {
+            g_warning("reboot failed: %s", error->message);
+            vmm->state = VMM_VM_SHUTDOWN;
+            event_monitor_emit("vm", "shutdown", NULL);
+            vmm_quit(vmm, 1);
+            return;
+        }
+        vmm->state = VMM_VM_RUNNING;
+        event_monitor_emit("vm", "rebooted", NULL);
+        return;
+    case VM_GUEST_POWEROFF:
+        g_info("guest powered off");
+        vmm->state = VMM_VM_SHUTDOWN;
+        event_monitor_emit("vm", "shutdown", NULL);
+        if (!vmm->options.no_shutdown) {
+            event_monitor_emit("vmm", "shutdown", NULL);
+            vmm_quit(vmm, 0);
+        }
+        return;
+    case VM_GUEST_PANIC:
+        event_monitor_emit("guest", "panic", NULL);
+        G_GNUC_FALLTHROUGH;
+    case VM_GUEST_CRASH:
+    case VM_GUEST_EXIT_LAST:
+        g_printerr("nimbus: the guest crashed (see the vCPU registers above)\n");
+        vmm->state = VMM_VM_SHUTDOWN;
+        event_monitor_emit("vm", "shutdown", NULL);
+        event_monitor_emit("vmm", "shutdown", NULL);
+        vmm_quit(vmm, 1);
+        return;
+    }
+}

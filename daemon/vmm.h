@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The VMM: one VM's lifecycle as Cloud Hypervisor's API sees it (state machine, events). */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "daemon/vm-config.h"
+
+/*
+ * VMM_ERROR codes carry the HTTP status CH answers with, so the REST layer
+ * maps them 1:1 and the D-Bus layer turns them into
+ * org.freedesktop.DBus.Error.Failed with the same message.
+ */
+typedef enum {
+    VMM_ERROR_BAD_REQUEST = 400,      /* invalid body or argument */
+    VMM_ERROR_NOT_CREATED = 404,      /* no VM created */
+    VMM_ERROR_WRONG_STATE = 405,      /* not allowed in the VM's state */
+    VMM_ERROR_CONFLICT = 409,         /* duplicate id or path, VM exists */
+    VMM_ERROR_INTERNAL = 500,         /* everything else, incl. unsupported */
+} VmmErrorCode;
+
+#define VMM_ERROR (vmm_error_quark())
+GQuark vmm_error_quark(void);
+
+/* The states of vm.info, spelled as CH's VmState enum. */
+typedef enum {
+    VMM_VM_CREATED,
+    VMM_VM_RUNNING,
+    VMM_VM_SHUTDOWN,
+    VMM_VM_PAUSED,
+} VmmVmState;
+
+const char *vmm_vm_state_to_string(VmmVmState state);
+
+typedef struct Vmm Vmm;
+
+typedef struct {
+    /* Keep the process alive when the guest powers off (--no-shutdown);
+     * otherwise a guest power-off ends the process with status 0. */
+    bool no_shutdown;
+} VmmOptions;
+
+/* All functions below run on the VMM (main) thread, the owner of @context. */
+Vmm *vmm_new(const VmmOptions *options, GMainContext *context);
+void vmm_free(Vmm *vmm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vmm, vmm_free)
+
+/* Runs the main loop until vmm.shutdown, a guest power-off or a fatal
+ * error; returns the process exit status. */
+int vmm_run(Vmm *vmm);
+/* Ends vmm_run() with @status (shutting the VM down first). */
+void vmm_quit(Vmm *vmm, int status);
+
+/* Actions (CH's API).  @config: transfer full; it is validated here. */
+bool vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error);
+bool vmm_vm_boot(Vmm *vmm, GError **error);
+bool vmm_vm_shutdown(Vmm *vmm, GError **error);
+bool vmm_vm_reboot(Vmm *vmm, GError **error);
+bool vmm_vm_pause(Vmm *vmm, GError **error);
+bool vmm_vm_resume(Vmm *vmm, GError **error);
+bool vmm_vm_power_button(Vmm *vmm, GError **error);
+bool vmm_vm_nmi(Vmm *vmm, GError **error);
+bool vmm_vm_delete(Vmm *vmm, GError **error);
+/* VmInfo / counters / VmmPingResponse JSON (transfer full). */
+JsonNode *vmm_vm_info(Vmm *vmm, GError **error);
+JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
+JsonNode *vmm_ping(Vmm *vmm);
+/* vmm.shutdown: stops the VM and ends vmm_run() with status 0. */
+void vmm_shutdown(Vmm *vmm);

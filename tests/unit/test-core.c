@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of core pieces: guest memory, CPUID building, event format. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "arch/x86_64/cpuid.h"
+#include "daemon/event-monitor.h"
+#include "daemon/memory.h"
+
+static GuestMemory *
+two_region_memory(void)
+{
+    MemoryConfig cfg = { .thp = true };
+    GuestRange ranges[] = {
+        { .start = 0, .size = 1 << 20 },
+        { .start = 1 << 20, .size = 1 << 20 },   /* adjacent */
+        { .start = 1ULL << 32, .size = 1 << 20 },
+    };
+    g_autoptr(GError) error = NULL;
+    GuestMemory *mem = guest_memory_new(&cfg, ranges, 3, &error);
+
+    g_assert_no_error(error);
+    return mem;
+}
+
+static void
+test_memory_bounds(void)
+{
+    g_autoptr(GuestMemory) mem = two_region_memory();
+
+    g_assert_cmpuint(mem->ram_size, ==, 3 << 20);
+    g_assert_nonnull(guest_mem_ptr(mem, 0, 1 << 20));
+    g_assert_nonnull(guest_mem_ptr(mem, (1 << 20) - 1, 1));
+    /* A pointer never spans two regions, even adjacent ones. */
+    g_assert_null(guest_mem_ptr(mem, (1 << 20) - 1, 2));
+    g_assert_null(guest_mem_ptr(mem, 2 << 20, 1));
+    g_assert_nonnull(guest_mem_ptr(mem, (1ULL << 32) + 5, 100));
+    /* Overflowing and huge lengths are refused, not wrapped. */
+    g_assert_null(guest_mem_ptr(mem, G_MAXUINT64 - 1, 4));
+    g_assert_null(guest_mem_ptr(mem, 16, G_MAXUINT64));
+    g_assert_null(guest_mem_ptr(mem, 1ULL << 32, (1 << 20) + 1));
+}
+
+static void
+test_memory_copy(void)
+{
+    g_autoptr(GuestMemory) mem = two_region_memory();
+    char in[16] = "0123456789abcdef", out[16];
+
+    /* Copies may cross adjacent regions. */
+    g_assert_cmpint(guest_mem_write(mem, (1 << 20) - 8, in, 16), ==, 0);
+    g_assert_cmpint(guest_mem_read(mem, (1 << 20) - 8, out, 16), ==, 0);
+    g_assert_cmpmem(in, 16, out, 16);
+    /* Anything touching a hole fails and writes nothing. */
+    memset(out, 0, sizeof(out));
+    g_assert_cmpint(guest_mem_write(mem, (2 << 20) - 8, in, 16), ==, -EFAULT);
+    g_assert_cmpint(guest_mem_read(mem, (2 << 20) - 8, out, 8), ==, 0);
+    g_assert_cmpint(out[0], ==, 0);
+    g_assert_cmpint(guest_mem_read(mem, G_MAXUINT64 - 4, out, 8), ==, -EFAULT);
+
+    guest_memory_clear(mem);
+    g_assert_cmpint(guest_mem_read(mem, (1 << 20) - 8, out, 16), ==, 0);
+    for (int i = 0; i < 16; i++)
+        g_assert_cmpint(out[i], ==, 0);
+}
+
+static void
+test_memory_bad_layout(void)
+{
+    MemoryConfig cfg = { 0 };
+    GError *error = NULL;
+
+    g_assert_null(guest_memory_new(&cfg, NULL, 0, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+}
+
+static struct kvm_cpuid_entry2 fake_host[] = {
+    { .function = 0, .eax = 0x1f },
+    { .function = 1, .eax = 0x806f8, .ebx = 0x00ff0800, .ecx = 0x7ffefbff,
+      .edx = 0xbfebfbff },
+    { .function = 4, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+      .eax = 0xfc004121 },   /* L1d */
+    { .function = 4, .index = 3, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+      .eax = 0xfc03c163 },   /* L3 */
+    { .function = 0xb, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+      .eax = 1, .ebx = 2, .ecx = 0x100 },
+    { .function = 0x1f, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
+    { .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
+    { .function = 0x40000001, .eax = 0x1000 },
+    { .function = 0x80000008, .eax = 0x3030 },
+};
+
+static void
+test_cpuid_topology(void)
+{
+    X86CpuidParams p = {
+        .topo = { .threads_per_core = 2, .cores_per_die = 2,
+                  .dies_per_package = 1, .packages = 2 },
+        .max_vcpus = 8, .max_phys_bits = 40, .tsc_khz = 2500000,
+    };
+    g_autoptr(GArray) t = x86_cpuid_build(fake_host, G_N_ELEMENTS(fake_host),
+                                          &p, 5);
+    struct kvm_cpuid_entry2 *e;
+
+    /* vCPU 5 = package 1, core 0, thread 1 → APIC ID 0b101. */
+    g_assert_cmpuint(x86_apic_id(&p.topo, 5), ==, 5);
+    e = x86_cpuid_find(t, 1, 0);
+    g_assert_cmpuint(e->ebx >> 24, ==, 5);
+    g_assert_cmpuint((e->ebx >> 16) & 0xff, ==, 4);
+    g_assert_true(e->ecx & (1u << 31));   /* hypervisor */
+
+    e = x86_cpuid_find(t, 0xb, 0);
+    g_assert_cmpuint(e->eax, ==, 1);
+    g_assert_cmpuint(e->ebx, ==, 2);
+    g_assert_cmpuint(e->ecx, ==, 0x100);
+    g_assert_cmpuint(e->edx, ==, 5);
+    e = x86_cpuid_find(t, 0xb, 1);
+    g_assert_cmpuint(e->eax, ==, 2);
+    g_assert_cmpuint(e->ebx, ==, 4);
+    g_assert_cmpuint(e->ecx, ==, 0x201);
+    e = x86_cpuid_find(t, 0xb, 2);
+    g_assert_cmpuint(e->ecx >> 8 & 0xff, ==, 0);
+    e = x86_cpuid_find(t, 0x1f, 2);
+    g_assert_cmpuint(e->ecx, ==, 0x502);   /* die level */
+
+    e = x86_cpuid_find(t, 4, 0);
+    g_assert_cmpuint((e->eax >> 14) & 0xfff, ==, 1);   /* L1: 2 threads */
+    g_assert_cmpuint(e->eax >> 26, ==, 1);            /* 2 cores/package */
+    e = x86_cpuid_find(t, 4, 3);
+    g_assert_cmpuint((e->eax >> 14) & 0xfff, ==, 3);   /* L3: package */
+
+    e = x86_cpuid_find(t, 0x80000008, 0);
+    g_assert_cmpuint(e->eax & 0xff, ==, 40);
+    e = x86_cpuid_find(t, 0x40000000, 0);
+    g_assert_cmpuint(e->eax, ==, 0x40000010);
+    e = x86_cpuid_find(t, 0x40000010, 0);
+    g_assert_cmpuint(e->eax, ==, 2500000);
+    g_assert_cmpuint(e->ebx, ==, 1000000);
+}
+
+static void
+test_cpuid_apic_ids(void)
+{
+    /* 3 cores need 2 bits: the IDs have gaps, as on real hardware. */
+    X86Topology t = { .threads_per_core = 1, .cores_per_die = 3,
+                      .dies_per_package = 1, .packages = 2 };
+
+    g_assert_cmpuint(x86_topology_bits(1), ==, 0);
+    g_assert_cmpuint(x86_topology_bits(2), ==, 1);
+    g_assert_cmpuint(x86_topology_bits(3), ==, 2);
+    g_assert_cmpuint(x86_topology_bits(4), ==, 2);
+    g_assert_cmpuint(x86_topology_bits(5), ==, 3);
+    g_assert_cmpuint(x86_apic_id(&t, 2), ==, 2);
+    g_assert_cmpuint(x86_apic_id(&t, 3), ==, 4);
+    g_assert_cmpuint(x86_apic_id(&t, 5), ==, 6);
+}
+
+static void
+test_event_format(void)
+{
+    const char *props[] = { "id", "_disk0", "bdf", "0000:00:05.0", NULL };
+    g_autofree char *a = event_monitor_format(1, 2345, "vm", "booted", NULL);
+    g_autofree char *b = event_monitor_format(0, 7, "virtio-device",
+                                              "activated", props);
+    g_autoptr(JsonParser) parser = json_parser_new();
+
+    g_assert_cmpstr(a, ==,
+                    "{\n  \"timestamp\": {\n    \"secs\": 1,\n    \"nanos\": 2345\n"
+                    "  },\n  \"source\": \"vm\",\n  \"event\": \"booted\",\n"
+                    "  \"properties\": null\n}");
+    g_assert_true(json_parser_load_from_data(parser, b, -1, NULL));
+    g_assert_nonnull(strstr(b, "\"properties\": {\n    \"id\": \"_disk0\",\n"
+                               "    \"bdf\": \"0000:00:05.0\"\n  }"));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/memory/bounds", test_memory_bounds);
+    g_test_add_func("/memory/copy", test_memory_copy);
+    g_test_add_func("/memory/bad-layout", test_memory_bad_layout);
+    g_test_add_func("/cpuid/topology", test_cpuid_topology);
+    g_test_add_func("/cpuid/apic-ids", test_cpuid_apic_ids);
+    g_test_add_func("/event-monitor/format", test_event_format);
+    return g_test_run();
+}
