@@ -43,3 +43,52 @@ RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
 	driver/xml/libdomainxml.a common/libcommon.a \
 	$(GIO_UNIX_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(LIBTIRPC_LIBS)
 
+# ---- the driver: domains, processes, the REMOTE program ---------------------
+noinst_LIBRARIES += driver/libnimbusd.a
+driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) \
+	-DG_LOG_DOMAIN=\"nimbusd\"
+driver_libnimbusd_a_SOURCES = \
+	driver/caps.c driver/caps.h \
+	driver/conf.c driver/conf.h \
+	driver/domain.c driver/domain.h \
+	driver/domain-list.c driver/domain-list.h \
+	driver/driver.c driver/driver.h \
+	driver/lifecycle.c \
+	driver/monitor.c driver/monitor.h \
+	driver/nodeinfo.c driver/nodeinfo.h \
+	driver/process.c driver/process.h \
+	driver/process-reconnect.c \
+	driver/process-watch.c \
+	driver/util.c driver/util.h \
+	driver/vmm-events.c driver/vmm-events.h \
+	driver/remote/remote.h \
+	driver/remote/remote-connect.c \
+	driver/remote/remote-console.c \
+	driver/remote/remote-domain.c \
+	driver/remote/remote-event.c \
+	driver/remote/remote-lifecycle.c \
+	driver/remote/remote-names.c \
+	driver/remote/remote-program.c
+
+# Everything a nimbusd binary or test links, in dependency order.
+NIMBUSD_LIBS = driver/libnimbusd.a $(RPC_LIBS) $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
+	$(HTTP_PARSER_LIBS)
+NIMBUSD_LIB_DEPS = driver/libnimbusd.a driver/rpc/librpc.a \
+	driver/rpc/libremotexdr.a driver/xml/libdomainxml.a common/libcommon.a
+
+sbin_PROGRAMS += nimbusd
+nimbusd_SOURCES = driver/nimbusd.c
+nimbusd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) -DG_LOG_DOMAIN=\"nimbusd\"
+nimbusd_LDADD = $(NIMBUSD_LIBS)
+nimbusd_DEPENDENCIES = $(NIMBUSD_LIB_DEPS)
+
+# libvirt clients spawn and look for "virtchd" (reference §3): the same
+# binary under that name.
+install-exec-hook: install-exec-hook-virtchd
+install-exec-hook-virtchd:
+	cd $(DESTDIR)$(sbindir) && rm -f virtchd$(EXEEXT) && \
+	ln -s nimbusd$(EXEEXT) virtchd$(EXEEXT)
+uninstall-hook: uninstall-hook-virtchd
+uninstall-hook-virtchd:
+	rm -f $(DESTDIR)$(sbindir)/virtchd$(EXEEXT)
+.PHONY: install-exec-hook-virtchd uninstall-hook-virtchd
