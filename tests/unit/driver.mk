@@ -33,3 +33,12 @@ dist_check_SCRIPTS += tests/unit/test-rpc-virsh.py tests/unit/rpc-fake-nimbus.py
 TESTS += tests/unit/test-rpc-virsh.py
 EXTRA_DIST += tests/data/nimbusd/virt-install-direct-kernel.xml \
 	tests/data/nimbusd/virt-install-direct-kernel.dumpxml
+
+# Fuzz target over RPC frames and every XDR decoder we serve (plus the VMM
+# event-stream parser); corpus: frames captured from virsh and
+# python3-libvirt talking to nimbusd.
+FUZZ_TARGETS += tests/fuzz/fuzz-rpc
+tests_fuzz_fuzz_rpc_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_fuzz_fuzz_rpc_LDADD = $(FUZZ_MAIN_LIB) $(NIMBUSD_LIBS)
+tests_fuzz_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/rpc
