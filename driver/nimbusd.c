@@ -74,7 +74,6 @@ nimbusd_listen_default(RpcServer *server, GError **error)
 {
     g_autofree char *dir = NULL;
     g_autofree char *rw = NULL;
-    g_autofree char *ro = NULL;
 
     if (geteuid() == 0) {
         /* /run/libvirt is shared with other libvirt daemons: 0755. */

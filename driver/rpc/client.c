@@ -330,7 +330,9 @@ rpc_client_source_dispatch(GSource *source, GSourceFunc cb, gpointer data)
     RpcClientSource *cs = (RpcClientSource *)source;
     RpcClient *client = cs->client;
     GIOCondition rev = g_source_query_unix_fd(source, client->fd_tag);
-    g_autoptr(RpcClient) hold = rpc_client_ref(client);
+
+    /* GLib holds the source (and its client reference) for the whole
+     * dispatch, even when rpc_client_close_now() destroys it. */
 
     if ((rev & G_IO_OUT) && !rpc_client_flush(client)) {
         rpc_client_close_now(client);
@@ -400,13 +402,15 @@ void
 rpc_client_close_now(RpcClient *client)
 {
     RpcServer *server = client->server;
-    g_autoptr(RpcClient) hold = rpc_client_ref(client);
 
     g_mutex_lock(&client->lock);
     if (client->closed) {
         g_mutex_unlock(&client->lock);
         return;
     }
+    /* Dropping the source and the server's reference below may release
+     * the last ones: keep the client until the end. */
+    rpc_client_ref(client);
     client->closed = true;
     g_queue_clear_full(&client->tx, (GDestroyNotify)g_bytes_unref);
     client->tx_bytes = client->tx_off = 0;
@@ -421,4 +425,5 @@ rpc_client_close_now(RpcClient *client)
     if (server->program->client_closed)
         server->program->client_closed(client, server->program_data);
     rpc_server_remove_client(server, client);
+    rpc_client_unref(client);
 }
