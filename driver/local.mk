@@ -92,3 +92,15 @@ uninstall-hook: uninstall-hook-virtchd
 uninstall-hook-virtchd:
 	rm -f $(DESTDIR)$(sbindir)/virtchd$(EXEEXT)
 .PHONY: install-exec-hook-virtchd uninstall-hook-virtchd
+
+# systemd unit (KillMode=process: VMs outlive daemon restarts).
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = data/nimbusd.service
+CLEANFILES += data/nimbusd.service
+EXTRA_DIST += data/nimbusd.service.in
+data/nimbusd.service: data/nimbusd.service.in
+	$(AM_V_GEN)$(MKDIR_P) data && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@docdir[@]|$(docdir)|g' \
+		$(srcdir)/data/nimbusd.service.in > $@-t && mv $@-t $@
+
+dist_doc_DATA += docs/nimbusd.md
