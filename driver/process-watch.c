@@ -478,9 +478,23 @@ drv_process_watch_init(DrvDriver *driver, GError **error)
 void
 drv_process_watch_fini(DrvDriver *driver)
 {
+    g_autoptr(GPtrArray) all = NULL;
+
+    /* Background jobs first: they use the watches and the domains. */
     if (driver->tasks) {
         g_thread_pool_free(driver->tasks, FALSE, TRUE);
         driver->tasks = NULL;
+    }
+    /* The daemon leaves; the VMs stay.  Dropping the watches also drops
+     * the references they hold on their domains. */
+    all = drv_domain_list_collect(driver->domains);
+    for (guint i = 0; i < all->len; i++) {
+        DrvDomainObj *obj = g_ptr_array_index(all, i);
+
+        drv_domain_obj_lock(obj);
+        if (obj->proc)
+            drv_process_unwatch(driver, obj);
+        drv_domain_obj_unlock(obj);
     }
     if (driver->inotify_watch) {
         g_source_remove(driver->inotify_watch);

@@ -140,6 +140,21 @@ class Console:
     def send(self, text):
         os.write(self.fd, text.encode())
 
+    def sync(self, prompt="# ", timeout=10):
+        """Waits until keystrokes reach the guest: virsh prints its banner
+        before it switches the terminal to raw mode, which flushes what was
+        typed meanwhile."""
+        self.expect("Escape character")
+        deadline = time.time() + timeout
+        while True:
+            self.send("\r")
+            try:
+                self.expect(prompt, timeout=0.5)
+                return
+            except AssertionError:
+                if time.time() > deadline:
+                    raise
+
     def wait_exit(self, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -323,9 +338,7 @@ def lifecycle_console_and_events(d):
         assert "<domain type='kvm' id='1'>" in live and "<source path='/dev/pts/" in live, live
 
         con = Console(d, "vm-virt-install")
-        con.expect("Escape character")
-        con.send("\r")
-        con.expect("# ")
+        con.sync()
         con.send("hello console\r")
         con.expect("you said: hello console")
         con.send("\x1d")                     # Ctrl-]: the client finishes
@@ -348,8 +361,8 @@ def lifecycle_console_and_events(d):
         # The guest powers off by itself: SHUTDOWN/GUEST; the console ends.
         virsh(d, "start", "vm-virt-install")
         con = Console(d, "vm-virt-install")
-        con.expect("Escape character")
-        con.send("\rpoweroff\r")
+        con.sync()
+        con.send("poweroff\r")
         assert con.wait_exit() == 0
         wait_for(lambda: domstate(d, "vm-virt-install") == "shut off (shutdown)", "poweroff")
         got = ev.take("vm-virt-install", 3)
@@ -360,8 +373,8 @@ def lifecycle_console_and_events(d):
         assert domstate(d, "vm-virt-install") == "paused (user)"
         virsh(d, "resume", "vm-virt-install")
         con = Console(d, "vm-virt-install")
-        con.expect("Escape character")
-        con.send("\rpanic\r")
+        con.sync()
+        con.send("panic\r")
         assert con.wait_exit() == 0
         wait_for(lambda: domstate(d, "vm-virt-install") == "shut off (crashed)", "crash")
         got = ev.take("vm-virt-install", 5)
