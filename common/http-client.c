@@ -161,6 +161,8 @@ http_wait(int fd, short events, gint64 deadline, GError **error)
     return true;
 }
 
+/* Non-blocking connect, so that the deadline also covers a server whose
+ * listen backlog is full. */
 static int
 http_connect(const char *socket_path, gint64 deadline, GError **error)
 {
@@ -324,6 +326,8 @@ http_client_request(const char *socket_path, const char *method,
     if (fd < 0)
         return NULL;
 
+    /* Content-Length always, even 0: the server never has to guess
+     * whether a body follows. */
     head = g_strdup_printf("%s %s HTTP/1.1\r\n"
                            "Host: localhost\r\n"
                            "Accept: application/json\r\n"
@@ -339,6 +343,8 @@ http_client_request(const char *socket_path, const char *method,
     if (!http_send(fd, req->data, req->len, fds, n_fds, deadline, error))
         return NULL;
 
+    /* The response may arrive in any number of reads; http_parser keeps
+     * the state between them (and handles chunked bodies). */
     http_parser_init(&parser, HTTP_RESPONSE);
     parser.data = &rx;
     rx.body = g_byte_array_new();

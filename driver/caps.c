@@ -97,7 +97,8 @@ drv_caps_topology(GString *x, const DrvNodeInfo *node)
         for (guint i = 0; i < cell->cpus->len; i++) {
             const DrvHostCpu *cpu = g_ptr_array_index(cell->cpus, i);
 
-            g_string_append_printf(x, "            <cpu id='%d' socket_id='%d' die_id='%d' core_id='%d' siblings='%s'/>\n",
+            g_string_append_printf(x, "            <cpu id='%d' socket_id='%d' die_id='%d'"
+                                   " core_id='%d' siblings='%s'/>\n",
                                    cpu->id, cpu->socket_id, cpu->die_id,
                                    cpu->core_id, cpu->siblings);
         }

@@ -7,6 +7,8 @@
 #include "driver/domain.h"
 #include "driver/process.h"
 
+/* A new domain starts shut off with reason "unknown", as libvirt reports a
+ * domain that never ran; the caller attaches the definitions. */
 DrvDomainObj *
 drv_domain_obj_new(const DomainDef *def)
 {
@@ -35,6 +37,8 @@ drv_domain_obj_unref(DrvDomainObj *obj)
 {
     if (!obj || !g_atomic_int_dec_and_test(&obj->ref))
         return;
+    /* The last reference: no job and no watch can run any more (watches
+     * hold references), so the process record is plain memory here. */
     g_clear_pointer(&obj->def, domain_def_free);
     g_clear_pointer(&obj->live, domain_def_free);
     g_clear_pointer(&obj->proc, drv_process_free);
@@ -62,6 +66,8 @@ drv_domain_job_begin(DrvDomainObj *obj, const char *name, GError **error)
     gint64 deadline = g_get_monotonic_time() +
         (gint64)DRV_JOB_WAIT_SECONDS * G_TIME_SPAN_SECOND;
 
+    /* The condition is shared with process exits and spurious wake-ups
+     * happen: re-check the job after every wake-up. */
     while (obj->job) {
         if (!g_cond_wait_until(&obj->cond, &obj->lock, deadline) && obj->job) {
             g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_TIMEOUT,
@@ -90,6 +96,7 @@ drv_domain_job_end(DrvDomainObj *obj)
     g_cond_broadcast(&obj->cond);
 }
 
+/* libvirt's definition: a domain is active while it has an id. */
 bool
 drv_domain_obj_is_active(const DrvDomainObj *obj)
 {

@@ -69,6 +69,8 @@ drv_driver_next_id(DrvDriver *driver)
     return id;
 }
 
+/* A job counts as activity: a domain being started is not running yet,
+ * but the idle timeout must not stop the daemon under it. */
 bool
 drv_driver_has_active(DrvDriver *driver)
 {
@@ -85,6 +87,8 @@ drv_driver_has_active(DrvDriver *driver)
     return active;
 }
 
+/* The event carries the id as it is now: STARTED shows the new id,
+ * STOPPED shows -1, as libvirt's events do. */
 void
 drv_domain_event_emit(DrvDriver *driver, DrvDomainObj *obj, int event,
                       int detail)
@@ -209,6 +213,8 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
         drv_domain_obj_unref(obj);
         return NULL;
     }
+    /* ADDED also when a running transient domain becomes persistent:
+     * libvirt decides on the previous persistent definition alone. */
     added = obj->def == NULL;
     g_clear_pointer(&obj->def, domain_def_free);
     obj->def = g_steal_pointer(&def);
@@ -385,6 +391,8 @@ drv_domain_list_all(DrvDriver *driver, unsigned int flags, GError **error)
 
 /* ---- loading ---------------------------------------------------------------- */
 
+/* One <name>.xml of the config directory; a broken file is logged and
+ * skipped so that one bad definition does not keep the daemon down. */
 static void
 drv_driver_load_config(DrvDriver *driver, const char *file)
 {

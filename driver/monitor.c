@@ -43,6 +43,8 @@ drv_monitor_error_text(const HttpResponse *resp)
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* One REST call; any non-2xx status becomes an OPERATION_FAILED error that
+ * names the endpoint, so that "virsh start" says which step failed. */
 static HttpResponse *
 drv_monitor_request(const char *socket, const char *method,
                     const char *endpoint, const char *body, GError **error)
@@ -112,6 +114,8 @@ drv_monitor_wait_ready(const char *socket, int timeout_ms,
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     g_autoptr(GError) last = NULL;
 
+    /* nimbus creates its socket a little after exec: poll, and give up
+     * early when the process is already gone. */
     for (;;) {
         g_autoptr(HttpResponse) resp = NULL;
 
@@ -138,6 +142,9 @@ drv_monitor_wait_ready(const char *socket, int timeout_ms,
     return false;
 }
 
+/* vm.info echoes the VmConfig with the pty path nimbus allocated filled in
+ * (config.serial.file for mode Pty), which is how libvirt's CH driver finds
+ * the console too. */
 char *
 drv_monitor_info_pty(JsonNode *info, const char *device)
 {

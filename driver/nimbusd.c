@@ -193,7 +193,8 @@ main(int argc, char **argv)
     NimbusdOptions opts = { 0 };
     const GOptionEntry entries[] = {
         { "listen", 'l', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.listen,
-          "Listen on this UNIX socket (read-write, mode 0600) instead of the default ones; repeatable",
+          "Listen on this UNIX socket (read-write, mode 0600) instead of the "
+          "default ones; repeatable",
           "PATH" },
         { "listen-ro", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.listen_ro,
           "Listen on this UNIX socket for read-only clients (mode 0666); repeatable",

@@ -110,6 +110,8 @@ drv_node_info_free(DrvNodeInfo *info)
     g_free(info);
 }
 
+/* Missing topology files (some hypervisors hide them) read as socket 0,
+ * die 0, core = cpu id, no siblings: a flat but valid description. */
 static DrvHostCpu *
 drv_host_cpu_read(const char *root, int id)
 {

@@ -72,6 +72,9 @@ drv_vmm_event_emit(const GString *text, DrvVmmEventFunc func, gpointer data)
          data);
 }
 
+/* A small state machine instead of a streaming JSON parser: it only needs
+ * to find where each top-level object ends (braces outside strings), then
+ * json-glib parses that object alone. */
 void
 drv_vmm_event_parser_feed(DrvVmmEventParser *parser, const char *data,
                           size_t len, DrvVmmEventFunc func, gpointer user_data)

@@ -7,6 +7,8 @@
 #include "driver/remote/remote.h"
 #include "driver/rpc/client.h"
 
+/* libvirt's server resolves a remote_nonnull_domain by its uuid only: the
+ * name and id the client sends may be stale (a restart changes the id). */
 DrvDomainObj *
 remote_get_domain(RemoteDaemon *daemon, const remote_nonnull_domain *dom,
                   GError **error)
@@ -77,6 +79,8 @@ remote_connect_list_all_domains(RpcCall *call, void *a, void *r, GError **error)
     return true;
 }
 
+/* The legacy calls (num_of_domains, list_domains, ...) are the active and
+ * inactive halves of LIST_ALL_DOMAINS. */
 static GPtrArray *
 remote_list_by_state(RpcCall *call, bool active, GError **error)
 {

@@ -24,6 +24,8 @@ rpc_put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* The length is checked before anything is allocated for the frame: a
+ * hostile length word must not make us reserve 4 GiB. */
 bool
 rpc_frame_length(const uint8_t word[RPC_LEN_SIZE], uint32_t *total_len,
                  GError **error)
@@ -123,6 +125,8 @@ GBytes *
 rpc_packet_encode(const RpcHeader *hdr, xdrproc_t filter, void *body,
                   GError **error)
 {
+    /* Size first, then one exact allocation: replies up to 32 MiB (a large
+     * capabilities XML) never go through a growing buffer. */
     u_long body_len = filter ? xdr_sizeof(filter, body) : 0;
     uint8_t *buf;
     XDR xdr;

@@ -58,6 +58,8 @@ rpc_server_new(const RpcProgram *program, gpointer program_data,
     return g_steal_pointer(&server);
 }
 
+/* One connection per wake-up: the listening fd stays readable while more
+ * are pending, so the main loop comes back for them. */
 static gboolean
 rpc_server_accept(gint fd, GIOCondition cond, gpointer data)
 {
