@@ -1,2 +1,26 @@
 # SPDX-License-Identifier: Apache-2.0
 # Control plane: REST API, D-Bus API, nimbus-remote.
+daemon_libvmm_a_SOURCES += \
+	daemon/api-actions.c daemon/api-actions.h \
+	daemon/api-backend.c daemon/api-backend.h \
+	daemon/api-exec.c daemon/api-exec.h \
+	daemon/api-http.c daemon/api-http-conn.c daemon/api-http-priv.h \
+	daemon/api-request.c daemon/api-request.h \
+	daemon/api-response.c daemon/api-response.h \
+	daemon/api-router.c daemon/api-router.h
+daemon_libvmm_a_SOURCES += daemon/api-dbus.c
+nodist_daemon_libvmm_a_SOURCES = daemon/dbus-api-gen.c daemon/dbus-api-gen.h
+BUILT_SOURCES += daemon/dbus-api-gen.c daemon/dbus-api-gen.h
+CLEANFILES += daemon/dbus-api-gen.c daemon/dbus-api-gen.h
+EXTRA_DIST += daemon/dbus-api.xml
+
+# org.cloudhypervisor.DBusApi1's introspection data (and unused proxy and
+# skeleton classes) from the XML, which is also installed and documented.
+DBUS_API_CODEGEN = $(GDBUS_CODEGEN) --interface-prefix org.cloudhypervisor. \
+	--c-namespace Nimbus
+daemon/dbus-api-gen.h: daemon/dbus-api.xml
+	$(AM_V_GEN)$(MKDIR_P) daemon && \
+	$(DBUS_API_CODEGEN) --header --output $@ $(srcdir)/daemon/dbus-api.xml
+daemon/dbus-api-gen.c: daemon/dbus-api.xml
+	$(AM_V_GEN)$(MKDIR_P) daemon && \
+	$(DBUS_API_CODEGEN) --body --output $@ $(srcdir)/daemon/dbus-api.xml

@@ -1,2 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # REST/D-Bus/event unit tests
+check_PROGRAMS += tests/unit/test-http-request
+TESTS += tests/unit/test-http-request
+tests_unit_test_http_request_LDADD = $(TEST_LIBS)
+
+# Fuzz target of the HTTP request parser and router (tests/local.mk adds it to
+# check_PROGRAMS; without --enable-fuzzing, make check replays its corpus).
+FUZZ_TARGETS += tests/fuzz/fuzz-http
+tests_fuzz_fuzz_http_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/http

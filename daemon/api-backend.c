@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The API's actions (CH's endpoints) executed on the VMM: shared by REST and D-Bus. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "daemon/api-backend.h"
+#include "daemon/vm-config.h"
+
+/* Errors about the request body itself: CH's HttpError::SerdeJsonDeserialize
+ * ("Failed to deserialize JSON", 400). */
+#define API_BODY_ERROR (api_body_error_quark())
+static G_DEFINE_QUARK(nimbus-api-body-error-quark, api_body_error)
+
+/* @fds: what arrived with the request; a run function that keeps them
+ * empties the array.  @out: the 200 body, left NULL for a 204. */
+typedef bool (*ApiRunFunc)(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                           GError **error);
+
+typedef struct {
+    /* CH's ApiError text: the second link of the error chain. */
+    const char *failure;
+    /* NULL: not supported yet (answered 500 after the body checks). */
+    ApiRunFunc run;
+    /* Optional check of the body of an action not supported yet. */
+    bool (*check)(JsonNode *body, GError **error);
+} ApiActionDef;
+
+/*
+ * Descriptors that the created VM's config refers to (net "fds"), per Vmm.
+ * VmConfig never closes them (vm-config.h), so the API, which received
+ * them, closes them when the VM is deleted.  Only touched on VMM threads;
+ * the lock covers tests that run several Vmm objects.
+ */
+static GMutex held_lock;
+static GHashTable *held_fds;    /* Vmm* -> GArray* of int */
+
+static void
+fds_close_all(GArray *fds)
+{
+    if (!fds)
+        return;
+    for (guint i = 0; i < fds->len; i++)
+        close(g_array_index(fds, int, i));
+    g_array_set_size(fds, 0);
+}
+
+static void
+held_fds_free(gpointer p)
+{
+    fds_close_all(p);
+    g_array_unref(p);
+}
+
+/* Takes the contents of @fds; replaces (closes) what an earlier VM of the
+ * same Vmm left behind. */
+static void
+held_fds_set(Vmm *vmm, GArray *fds)
+{
+    GArray *keep = g_array_new(FALSE, FALSE, sizeof(int));
+
+    g_array_append_vals(keep, fds->data, fds->len);
+    g_array_set_size(fds, 0);
+    g_mutex_lock(&held_lock);
+    if (!held_fds)
+        held_fds = g_hash_table_new_full(NULL, NULL, NULL, held_fds_free);
+    g_hash_table_replace(held_fds, vmm, keep);
+    g_mutex_unlock(&held_lock);
+}
+
+static void
+held_fds_drop(Vmm *vmm)
+{
+    g_mutex_lock(&held_lock);
+    if (held_fds)
+        g_hash_table_remove(held_fds, vmm);
+    g_mutex_unlock(&held_lock);
+}
+
+static char *
+node_to_string(JsonNode *node)
+{
+    return json_to_string(node, FALSE);
+}
+
+/* ---- Actions ---------------------------------------------------------- */
+
+static bool
+run_vmm_ping(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
+{
+    g_autoptr(JsonNode) node = vmm_ping(vmm);
+
+    *out = node_to_string(node);
+    return true;
+}
+
+static bool
+run_vmm_shutdown(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                 GError **error)
+{
+    vmm_shutdown(vmm);
+    return true;
+}
+
+/*
+ * Net "fds" in a vm.create body only say how many descriptors each net
+ * takes (the numbers mean nothing in this process); the descriptors
+ * themselves came with the request as SCM_RIGHTS, and are handed out in the
+ * order received, net by net in array order (the contract documented in
+ * vm-config.h and docs/api.md).
+ */
+static bool
+attach_net_fds(VmConfig *config, GArray *fds, GError **error)
+{
+    guint need = 0, k = 0;
+
+    for (guint i = 0; i < config->net->len; i++) {
+        NetConfig *net = g_ptr_array_index(config->net, i);
+
+        need += net->fds ? net->fds->len : 0;
+    }
+    if (need != fds->len) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "the net configs' \"fds\" ask for %u file descriptors but "
+                    "%u came with the request (SCM_RIGHTS)", need, fds->len);
+        return false;
+    }
+    for (guint i = 0; i < config->net->len; i++) {
+        NetConfig *net = g_ptr_array_index(config->net, i);
+
+        for (guint j = 0; net->fds && j < net->fds->len; j++)
+            g_array_index(net->fds, int, j) = g_array_index(fds, int, k++);
+    }
+    return true;
+}
+
+static bool
+run_vm_create(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
+{
+    g_autoptr(VmConfig) config = NULL;
+    GError *local = NULL;
+
+    config = vm_config_from_json_node(body, &local);
+    if (!config) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+        g_error_free(local);
+        return false;
+    }
+    if (!attach_net_fds(config, fds, error))
+        return false;
+    /* On failure the fds go back to the caller, which closes them. */
+    if (!vmm_vm_create(vmm, g_steal_pointer(&config), error))
+        return false;
+    if (fds->len > 0)
+        held_fds_set(vmm, fds);
+    return true;
+}
+
+static bool
+run_vm_delete(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
+{
+    if (!vmm_vm_delete(vmm, error))
+        return false;
+    held_fds_drop(vmm);
+    return true;
+}
+
+#define RUN_SIMPLE(name, call)                                             \
+    static bool                                                            \
+    name(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error) \
+    {                                                                      \
+        return call(vmm, error);                                           \
+    }
+
+RUN_SIMPLE(run_vm_boot, vmm_vm_boot)
+RUN_SIMPLE(run_vm_shutdown, vmm_vm_shutdown)
+RUN_SIMPLE(run_vm_reboot, vmm_vm_reboot)
+RUN_SIMPLE(run_vm_power_button, vmm_vm_power_button)
+RUN_SIMPLE(run_vm_pause, vmm_vm_pause)
+RUN_SIMPLE(run_vm_resume, vmm_vm_resume)
+RUN_SIMPLE(run_vm_nmi, vmm_vm_nmi)
+
+static bool
+run_vm_info(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
+{
+    g_autoptr(JsonNode) node = vmm_vm_info(vmm, error);
+
+    if (!node)
+        return false;
+    *out = node_to_string(node);
+    return true;
+}
+
+static bool
+run_vm_counters(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                GError **error)
+{
+    g_autoptr(JsonNode) node = vmm_vm_counters(vmm, error);
+
+    if (!node)
+        return false;
+    *out = node_to_string(node);
+    return true;
+}
+
+/* Checks of bodies of actions not implemented yet. */
+static bool
+check_disk_body(JsonNode *body, GError **error)
+{
+    g_autoptr(DiskConfig) disk = NULL;
+    GError *local = NULL;
+
+    disk = disk_config_from_json_node(body, &local);
+    if (disk)
+        return true;
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
+static bool
+check_net_body(JsonNode *body, GError **error)
+{
+    g_autoptr(NetConfig) net = NULL;
+    GError *local = NULL;
+
+    net = net_config_from_json_node(body, &local);
+    if (net)
+        return true;
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
+/* CH's ApiError texts (vmm/src/api/mod.rs) and our implementations. */
+static const ApiActionDef api_runs[API_ACTION_LAST] = {
+    [API_ACTION_VMM_PING] = { "The VMM could not be pinged", run_vmm_ping },
+    [API_ACTION_VMM_SHUTDOWN] = {
+        "The VMM could not shutdown",
+        run_vmm_shutdown },
+    [API_ACTION_VM_CREATE] = { "The VM could not be created", run_vm_create },
+    [API_ACTION_VM_DELETE] = { "The VM could not be deleted", run_vm_delete },
+    [API_ACTION_VM_BOOT] = { "The VM could not boot", run_vm_boot },
+    [API_ACTION_VM_SHUTDOWN] = { "The VM could not shutdown", run_vm_shutdown },
+    [API_ACTION_VM_REBOOT] = { "The VM could not reboot", run_vm_reboot },
+    [API_ACTION_VM_POWER_BUTTON] = {
+        "Error triggering power button",
+        run_vm_power_button },
+    [API_ACTION_VM_PAUSE] = { "The VM could not be paused", run_vm_pause },
+    [API_ACTION_VM_RESUME] = { "The VM could not resume", run_vm_resume },
+    [API_ACTION_VM_INFO] = { "The VM info is not available", run_vm_info },
+    [API_ACTION_VM_COUNTERS] = {
+        "The VM counters are not available",
+        run_vm_counters },
+    [API_ACTION_VM_RESIZE] = { "The VM could not be resized", NULL },
+    [API_ACTION_VM_RESIZE_ZONE] = {
+        "The memory zone could not be resized",
+        NULL },
+    [API_ACTION_VM_RESIZE_DISK] = { "The disk could not be resized", NULL },
+    [API_ACTION_VM_ADD_DEVICE] = {
+        "The device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_ADD_DISK] = {
+        "The disk could not be added to the VM",
+        NULL, check_disk_body },
+    [API_ACTION_VM_ADD_FS] = { "The fs could not be added to the VM", NULL },
+    [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
+        "The generic vhost-user device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_ADD_NET] = {
+        "The network device could not be added to the VM",
+        NULL, check_net_body },
+    [API_ACTION_VM_ADD_PMEM] = {
+        "The pmem device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_ADD_VSOCK] = {
+        "The vsock device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_ADD_VDPA] = {
+        "The vDPA device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_ADD_USER_DEVICE] = {
+        "The user device could not be added to the VM",
+        NULL },
+    [API_ACTION_VM_REMOVE_DEVICE] = {
+        "The device could not be removed from the VM",
+        NULL },
+    [API_ACTION_VM_SNAPSHOT] = { "The VM could not be snapshotted", NULL },
+    [API_ACTION_VM_COREDUMP] = { "The VM could not be coredumped", NULL },
+    [API_ACTION_VM_RESTORE] = { "The VM could not be restored", NULL },
+    [API_ACTION_VM_NMI] = { "Error triggering NMI", run_vm_nmi },
+    [API_ACTION_VM_SEND_MIGRATION] = {
+        "Error starting migration sender",
+        NULL },
+    [API_ACTION_VM_RECEIVE_MIGRATION] = {
+        "Error starting migration receiver",
+        NULL },
+};
+
+/* ---- Execution -------------------------------------------------------- */
+
+static JsonNode *
+parse_body(GBytes *body, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(JsonNode) root = NULL;
+    gsize len = 0;
+    const char *data = g_bytes_get_data(body, &len);
+    GError *local = NULL;
+
+    if (!json_parser_load_from_data(parser, data, (gssize)len, &local)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+        g_error_free(local);
+        return NULL;
+    }
+    root = json_parser_steal_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "the request body must be a JSON object");
+        return NULL;
+    }
+    return g_steal_pointer(&root);
+}
+
+/* Bodies of actions not implemented yet are still checked where we can, so
+ * that a client learns about a bad field before it learns that the
+ * operation is missing; then the answer is an honest 500. */
+static bool
+run_action(Vmm *vmm, const ApiActionDef *def, const ApiActionInfo *info,
+           JsonNode *body, GArray *fds, char **out, GError **error)
+{
+    if (def->run)
+        return def->run(vmm, body, fds, out, error);
+    if (def->check && !def->check(body, error))
+        return false;
+    g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                "%s is not supported yet by nimbus", info->endpoint);
+    return false;
+}
+
+/* VMM_ERROR codes are HTTP statuses (vmm.h); anything else is internal. */
+static guint
+error_status(const GError *error)
+{
+    if (error->domain == VMM_ERROR && error->code >= 400 && error->code <= 599)
+        return (guint)error->code;
+    return 500;
+}
+
+void
+api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
+                    ApiResult *result)
+{
+    const ApiActionDef *def;
+    const ApiActionInfo *info;
+    g_autoptr(GArray) my_fds = fds ? g_array_ref(fds)
+                                   : g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+
+    api_result_clear(result);
+    g_return_if_fail(action < API_ACTION_LAST);
+    def = &api_runs[action];
+    info = api_action_info(action);
+    if (body && g_bytes_get_size(body) == 0)
+        body = NULL;
+
+    if (info->body && !body) {
+        g_autofree char *msg = g_strdup_printf("%s needs a JSON request body",
+                                               info->endpoint);
+        api_result_set_error(result, 400, "Bad Request", msg, NULL);
+    } else if (!info->body && !info->get && body) {
+        /* CH refuses a body on its body-less PUT actions. */
+        g_autofree char *msg = g_strdup_printf("%s takes no request body",
+                                               info->endpoint);
+        api_result_set_error(result, 400, "Bad Request", msg, NULL);
+    } else if (info->body && !(node = parse_body(body, &error))) {
+        api_result_set_error(result, 400, "Failed to deserialize JSON",
+                             error->message, NULL);
+    } else if (!run_action(vmm, def, info, node, my_fds, &out, &error)) {
+        if (error->domain == API_BODY_ERROR)
+            api_result_set_error(result, 400, "Failed to deserialize JSON",
+                                 error->message, NULL);
+        else
+            api_result_set_error(result, error_status(error),
+                                 "Error from API", def->failure,
+                                 error->message, NULL);
+    } else {
+        result->status = out ? 200 : 204;
+        result->body = g_steal_pointer(&out);
+    }
+    /* Whatever the action did not keep is closed (CH drops the files). */
+    fds_close_all(my_fds);
+}
