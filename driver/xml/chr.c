@@ -43,6 +43,7 @@ domain_chr_parse(xmlNodePtr node, bool serial, const DomainParseCtx *ctx,
         return NULL;
     }
     chr->type = t;
+    /* -1: no port given; post-parse numbers it like libvirt. */
     chr->target_port = -1;
     if ((n = xml_child(node, "source"))) {
         chr->path = xml_prop(n, "path");
@@ -63,6 +64,8 @@ domain_chr_parse(xmlNodePtr node, bool serial, const DomainParseCtx *ctx,
                            &chr->target_type, error) ||
             !xml_prop_uint(n, "port", G_MAXINT32, &port, &present, error))
             return NULL;
+        /* No type: post-parse decides (a console becomes the serial's
+         * alias, a serial stays an ISA UART). */
         if (chr->target_type < 0)
             chr->target_type = 0;   /* ..._TARGET_NONE */
         if (present)
@@ -102,6 +105,8 @@ domain_chr_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
 
     xml_buf_open(buf, element);
     xml_buf_attr(buf, "type", domain_chr_type_to_string(chr->type));
+    /* libvirt repeats a console's pty in tty=, which virsh console and
+     * older tools read. */
     if (!serial && chr->type == DOMAIN_CHR_PTY)
         xml_buf_attr(buf, "tty", path);
     xml_buf_end_open(buf);

@@ -56,6 +56,10 @@ domain_cpu_parse(xmlNodePtr node, DomainCpuDef *cpu, GError **error)
 {
     xmlNodePtr topo;
 
+    /* nimbus has no CPU models: the guest CPUID comes from
+     * KVM_GET_SUPPORTED_CPUID (arch/x86_64/vm.c), so every mode behaves as
+     * host-passthrough; mode, check and migratable are kept for the round
+     * trip. */
     cpu->present = true;
     if (!xml_prop_enum(node, "mode", domain_cpu_mode_from_string, &cpu->mode,
                        error) ||
@@ -112,6 +116,7 @@ domain_clock_parse(xmlNodePtr node, DomainClockDef *clock, GError **error)
     if (!xml_prop_enum(node, "offset", domain_clock_offset_from_string,
                        &clock->offset, error))
         return false;
+    /* libvirt's default; nimbus's RTC (rtc-cmos.c) always runs on UTC. */
     if (clock->offset < 0)
         clock->offset = DOMAIN_CLOCK_UTC;
 

@@ -32,6 +32,7 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
     g_autoptr(DomainDiskDef) disk = g_new0(DomainDiskDef, 1);
     xmlNodePtr n;
 
+    /* -1 = absent: printed back only if given (bus is inferred later). */
     disk->cache = disk->io = disk->discard = disk->bus = -1;
     if ((n = xml_child(node, "driver"))) {
         disk->driver_name = xml_prop(n, "name");
@@ -58,6 +59,7 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
                       "%s: missing <target dev=...> (e.g. 'vda')", path);
         return NULL;
     }
+    /* Flags are empty elements: their presence is the value. */
     disk->readonly = xml_child(node, "readonly") != NULL;
     disk->shareable = xml_child(node, "shareable") != NULL;
     if ((n = xml_child(node, "serial")))
@@ -72,6 +74,8 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
 {
     const DomainDiskDef *disk = dev;
 
+    /* unsupported.c admits type='file' device='disk' only (both are
+     * libvirt's defaults), so they are printed explicitly as libvirt does. */
     xml_buf_open(buf, "disk");
     xml_buf_attr(buf, "type", "file");
     xml_buf_attr(buf, "device", "disk");
@@ -88,6 +92,7 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
                      domain_disk_discard_to_string(disk->discard));
         xml_buf_end_empty(buf);
     }
+    /* A missing source fails validation; copy() may still format it. */
     if (disk->src) {
         xml_buf_open(buf, "source");
         xml_buf_attr(buf, "file", disk->src);

@@ -346,10 +346,8 @@ typedef struct {
     bool has_uuid;              /* given or generated (always after post-parse) */
     xmlDocPtr metadata;         /* root: a copy of <metadata>; NULL if absent */
     XmlTristate mem_dump_core;  /* <memory dumpCore> */
-    bool vcpu_current_set;      /* <vcpu current> given (printed when != max) */
     DomainOsDef os;
     bool features[DOMAIN_FEATURE_LAST];
-    bool has_features;          /* <features> given, possibly empty */
     XmlTristate apic_eoi;       /* <apic eoi> */
     DomainCpuDef cpu;
     DomainClockDef clock;

@@ -153,7 +153,6 @@ domain_memory_parse(xmlNodePtr node, uint64_t *kib, XmlTristate *dump_core,
 static bool
 domain_vcpu_parse(xmlNodePtr node, DomainDef *def, GError **error)
 {
-    DomainDefPriv *priv = def->priv;
     g_autofree char *text = xml_text(node);
     g_autofree char *placement = xml_prop(node, "placement");
     uint64_t max = 0, cur = 0;
@@ -177,7 +176,6 @@ domain_vcpu_parse(xmlNodePtr node, DomainDef *def, GError **error)
     }
     def->max_vcpus = max;
     def->vcpus = has_cur ? cur : max;
-    priv->vcpu_current_set = has_cur;
     return true;
 }
 
@@ -201,7 +199,6 @@ domain_lifecycle_parse(xmlNodePtr node, DomainLifecycleAction *out,
 static bool
 domain_features_parse(xmlNodePtr node, DomainDefPriv *priv, GError **error)
 {
-    priv->has_features = true;
     for (xmlNodePtr n = node->children; n; n = n->next) {
         int f;
 
@@ -246,6 +243,8 @@ domain_devices_parse(xmlNodePtr node, DomainDef *def,
 
         if (n->type != XML_ELEMENT_NODE)
             continue;
+        /* libvirt puts <emulator> among the devices; nimbusd ignores it
+         * (it always runs nimbus) but prints it back. */
         if (xml_is_element(n, "emulator")) {
             g_free(priv->emulator);
             priv->emulator = g_strstrip(xml_text(n));
@@ -344,6 +343,8 @@ domain_def_parse_root(xmlNodePtr root, unsigned int flags, GError **error)
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     int virt;
 
+    /* 'kvm' is what virt-install and virt-manager write (the capabilities
+     * say so); 'ch' is what libvirt's CH driver documents. */
     if ((virt = domain_virt_from_string(type)) < 0) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
                       "/domain: missing or unknown 'type' attribute (use 'kvm')");
@@ -404,6 +405,7 @@ keep_first_error(void *opaque, xmlErrorPtr err)
 DomainDef *
 domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
 {
+    static gsize libxml_initialised;
     FirstXmlError first = { 0, NULL };
     g_autoptr(DomainDef) def = NULL;
     xmlParserCtxtPtr pctxt;
@@ -420,6 +422,11 @@ domain_def_parse_string(const char *xml, unsigned int flags, GError **error)
                       "domain XML document too large (%zu bytes, limit %d)",
                       len, DOMAIN_XML_MAX_LEN);
         return NULL;
+    }
+    /* libxml2 must be initialised once before threads use it. */
+    if (g_once_init_enter(&libxml_initialised)) {
+        xmlInitParser();
+        g_once_init_leave(&libxml_initialised, 1);
     }
     if (!(pctxt = xmlNewParserCtxt())) {
         drv_xml_error(error, DRV_ERROR_NO_MEMORY,

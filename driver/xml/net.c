@@ -38,6 +38,8 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
     if ((n = xml_child(node, "mac"))) {
         g_autofree char *mac = xml_prop(n, "address");
 
+        /* The schema checks the shape; this also guards domain_def_copy(),
+         * which parses without the schema. */
         if (!xml_mac_parse(mac, net->mac)) {
             drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                           "unable to parse mac address '%s'",
@@ -46,6 +48,7 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
         }
         net->mac_set = true;
     }
+    /* Without <target dev>, nimbus creates a TAP itself (vmtapN). */
     if ((n = xml_child(node, "target"))) {
         net->ifname = xml_prop(n, "dev");
         if (!xml_prop_tristate(n, "managed", false, &net->managed, error))
@@ -66,6 +69,7 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
         if (present)
             net->ip_prefix = prefix;
     }
+    /* Queue pairs and ring sizes: CH's num_queues and queue_size. */
     if ((n = xml_child(node, "driver")) &&
         (!domain_net_parse_u32(n, "queues", &net->queues, error) ||
          !domain_net_parse_u32(n, "rx_queue_size", &net->rx_queue_size,

@@ -21,9 +21,15 @@ domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
                       "/domain/os: missing <type> (nimbus runs 'hvm' guests)");
         return false;
     }
+    /* The type is a token; paths and the cmdline are kept verbatim (the
+     * kernel sees every byte of its command line). */
     os->type = g_strstrip(xml_text(type));
     os->arch = xml_prop(type, "arch");
+    /* Machine types are QEMU's; nimbus has one platform.  Kept so that
+     * virt-manager gets back what it wrote. */
     os->machine = xml_prop(type, "machine");
+    /* The loader is a PVH firmware image (hypervisor-fw, OVMF's PVH
+     * build), loaded like CH's --firmware. */
     if (loader) {
         os->loader = xml_text(loader);
         if (!xml_prop_tristate(loader, "readonly", false, &os->loader_readonly,
@@ -43,7 +49,6 @@ domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
     if ((n = xml_child(node, "cmdline")))
         os->cmdline = xml_text(n);
 
-    os->boot_devs = g_array_new(FALSE, FALSE, sizeof(int));
     for (n = node->children; n; n = n->next) {
         int dev;
 

@@ -69,11 +69,12 @@ static xmlRelaxNGPtr
 schema_load_locked(GError **error)
 {
     g_autofree char *path = NULL;
-    SchemaErrors errs = { g_string_new(NULL), 0 };
+    SchemaErrors errs = { NULL, 0 };
     xmlRelaxNGParserCtxtPtr pctxt;
 
     if (schema)
         return schema;
+    errs.msg = g_string_new(NULL);
     path = g_build_filename(domain_xml_schema_dir(), "domain.rng", NULL);
     pctxt = xmlRelaxNGNewParserCtxt(path);
     if (pctxt) {

@@ -183,6 +183,11 @@ check_child(xmlNodePtr n, GError **error)
         return false;
     if (xml_is_element(n, "os"))
         return check_os(n, error);
+    if (xml_is_element(n, "vcpu") && xmlHasProp(n, (const xmlChar *)"cpuset")) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "vcpu cpuset (host CPU pinning) is not supported by nimbus");
+        return false;
+    }
     if (xml_is_element(n, "features")) {
         for (xmlNodePtr f = n->children; f; f = f->next) {
             if (f->type == XML_ELEMENT_NODE &&

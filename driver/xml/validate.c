@@ -303,6 +303,7 @@ validate_chr_source(const char *element, const DomainChrDef *chr,
     return true;
 }
 
+/* nimbus has one 16550 (COM1) and one virtio-console, like CH. */
 static bool
 validate_chrs(const DomainDef *def, GError **error)
 {
@@ -432,6 +433,9 @@ validate_misc_devices(const DomainDef *def, GError **error)
 }
 
 /* Aliases and boot orders are unique across all devices. */
+/* libvirt's rules: aliases name devices in the monitor (here: VmConfig
+ * ids), boot orders must be a strict order, and per-device boot orders
+ * replace <os><boot>. */
 static bool
 validate_device_infos(const DomainDef *def, GError **error)
 {

@@ -333,6 +333,7 @@ xml_escape_append(GString *s, const char *text)
     }
 }
 
+/* libvirt indents by two spaces per level (virBufferAdjustIndent). */
 static void
 xml_buf_indent(XmlBuf *b)
 {

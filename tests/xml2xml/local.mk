@@ -15,7 +15,8 @@ TESTS += tests/xml2xml/test-xml2xml tests/xml2xml/test-xml2cfg \
 tests_xml2xml_test_xml2xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_xml2xml_LDADD = $(XML_TEST_LIBS)
 tests_xml2xml_test_xml2cfg_CPPFLAGS = $(XML_TEST_CPPFLAGS)
-tests_xml2xml_test_xml2cfg_LDADD = $(XML_TEST_LIBS)
+# Also links nimbus's VmConfig parser, to load every translated config.
+tests_xml2xml_test_xml2cfg_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)
 tests_xml2xml_test_domain_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_domain_xml_LDADD = $(XML_TEST_LIBS)
 
@@ -28,4 +29,4 @@ tests_fuzz_fuzz_domain_xml_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 	-DNIMBUS_SRC_SCHEMA_DIR=\"$(abs_top_srcdir)/xml-schemas\"
 tests_fuzz_fuzz_domain_xml_LDADD = $(FUZZ_MAIN_LIB) $(DOMAINXML_LIBS)
 tests_fuzz_fuzz_domain_xml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
-EXTRA_DIST += tests/fuzz/corpus/domain-xml
+EXTRA_DIST += tests/fuzz/corpus/domain-xml tests/fuzz/domain-xml.dict

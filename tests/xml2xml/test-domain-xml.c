@@ -197,6 +197,8 @@ static const BadCase bad_cases[] = {
       "vcpu count 9000 is out of range" },
     { "vcpu-current", DOM("<vcpu current='4'>2</vcpu>"), DRV_ERROR_INVALID_ARG,
       "current vcpu count 4 must be between 1 and the maximum 2" },
+    { "vcpu-cpuset", DOM("<vcpu cpuset='0-3'>2</vcpu>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "vcpu cpuset" },
     { "vcpu-auto", DOM("<vcpu placement='auto'>2</vcpu>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "vcpu placement 'auto'" },
     { "topology", DOM("<vcpu>4</vcpu><cpu><topology sockets='1' cores='2' "

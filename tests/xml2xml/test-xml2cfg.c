@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "daemon/vm-config.h"
 #include "driver/xml/domain-conf.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"
@@ -12,8 +13,10 @@
 /*
  * Each input is parsed as a persistent definition and translated with
  * domain_def_to_vmconfig_json().  Besides the golden comparison, the JSON
- * is checked structurally: it parses, has the members vm.create requires,
- * and its numbers match the definition.
+ * is checked structurally (it has the members vm.create requires, and its
+ * numbers match the definition) and is loaded by nimbus's own VmConfig
+ * parser, vm_config_from_json(), which is what vm.create runs on it.
+ * (vm_config_validate() is left out: it opens the kernel and disk files.)
  */
 
 static void
@@ -41,6 +44,31 @@ check_structure(const char *json, const DomainDef *def)
 }
 
 static void
+check_vm_config(const char *json, const DomainDef *def)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) cfg = vm_config_from_json(json, -1, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(cfg);
+    g_assert_cmpuint(cfg->cpus.boot_vcpus, ==, def->vcpus);
+    g_assert_cmpuint(cfg->cpus.max_vcpus, ==, def->max_vcpus);
+    g_assert_cmpuint(cfg->memory.size, ==, def->current_memory_kib * 1024);
+    g_assert_cmpint(cfg->serial.mode, ==,
+                    def->serial_type == DOMAIN_CHR_PTY ? CONSOLE_MODE_PTY
+                    : def->serial_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
+                                                          : CONSOLE_MODE_NULL);
+    g_assert_cmpint(cfg->console.mode, ==,
+                    def->console_type == DOMAIN_CHR_PTY ? CONSOLE_MODE_PTY
+                    : def->console_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
+                                                           : CONSOLE_MODE_OFF);
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(cfg->disks, i);
+        g_assert_cmpint(d->image_type, ==, IMAGE_TYPE_RAW);
+    }
+}
+
+static void
 test_xml2cfg(gconstpointer data)
 {
     const char *name = data;
@@ -63,6 +91,7 @@ test_xml2cfg(gconstpointer data)
     json = domain_def_to_vmconfig_json(def, &error);
     g_assert_no_error(error);
     check_structure(json, def);
+    check_vm_config(json, def);
     with_nl = g_strdup_printf("%s\n", json);
     golden_check(out_path, with_nl, NULL, NULL);
 }
