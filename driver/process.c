@@ -126,16 +126,26 @@ drv_process_alive(gpointer data)
     return alive;
 }
 
-/* The last lines of the log, to make a start failure self-explanatory. */
+/* The last lines nimbus wrote in this run, to make a start failure
+ * self-explanatory (our own "starting up" header excluded). */
 static char *
 drv_process_log_tail(const char *path)
 {
     g_autofree char *text = NULL;
     gsize len = 0;
     const char *start;
+    const char *run;
+    const char *nl;
     int lines = 0;
 
     if (!g_file_get_contents(path, &text, &len, NULL) || len == 0)
+        return g_strdup("");
+    run = g_strrstr(text, ": starting up: ");
+    if (run && (nl = strchr(run, '\n'))) {
+        memmove(text, nl + 1, len - (gsize)(nl + 1 - text) + 1);
+        len = strlen(text);
+    }
+    if (len == 0)
         return g_strdup("");
     start = text + len;
     while (start > text && lines < 4) {
