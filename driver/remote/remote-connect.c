@@ -151,8 +151,9 @@ remote_connect_get_uri(RpcCall *call, void *args, void *r, GError **error)
 {
     remote_connect_get_uri_ret *ret = r;
 
-    /* Asked only by clients that opened with "" (§2.1). */
-    ret->uri = g_strdup("ch:///system");
+    /* Asked only by clients that opened with "" (§2.1): the URI that
+     * reaches this daemon by default. */
+    ret->uri = g_strdup(geteuid() == 0 ? "ch:///system" : "ch:///session");
     return true;
 }
 

@@ -93,11 +93,17 @@ class Env:
     def state_of(self, name):
         return self.virsh("domstate", "--reason", name).stdout.strip()
 
-    def wait_state(self, name, want, timeout=BOOT_TIMEOUT):
+    def wait_state(self, name, want, timeout=BOOT_TIMEOUT, repeat=None):
+        """Waits for @want; @repeat (a virsh command) is re-sent every 20 s,
+        as an ACPI button press can come before the guest listens."""
         deadline = time.time() + timeout
+        again = time.time() + 20
         while time.time() < deadline:
             if self.state_of(name) == want:
                 return
+            if repeat and time.time() > again:
+                self.virsh(*repeat, check=False)
+                again = time.time() + 20
             time.sleep(0.2)
         raise AssertionError("%s never reached %r (now %r)" % (name, want, self.state_of(name)))
 
@@ -129,7 +135,8 @@ def console_reaches_shell(env):
     from importlib import import_module
     virsh_test = import_module("test-rpc-virsh")
     con = virsh_test.Console(env, "kvm-guest")
-    con.expect("Escape character")
+    # Under the emulated harness even virsh takes seconds to start.
+    con.expect("Escape character", timeout=BOOT_TIMEOUT)
     # The guest may still be booting: poke until the shell answers.
     deadline = time.time() + BOOT_TIMEOUT
     while True:
@@ -142,6 +149,19 @@ def console_reaches_shell(env):
                 raise
     con.send("\x1d")
     assert con.wait_exit() == 0
+
+
+def dump_logs(tmp):
+    """Failure details on stdout: under the emulated harness /tmp is the
+    nested VM's and disappears with it."""
+    for root, _, files in os.walk(tmp):
+        for f in sorted(files):
+            if f.endswith(".log"):
+                with open(os.path.join(root, f), errors="replace") as fp:
+                    lines = fp.read().splitlines()[-40:]
+                print("# ---- %s (last %d lines)" % (f, len(lines)))
+                for line in lines:
+                    print("# " + line)
 
 
 def event_loop():
@@ -186,7 +206,7 @@ def main():
     @step
     def shutdown_by_acpi():
         env.virsh("shutdown", "kvm-guest")
-        env.wait_state("kvm-guest", "shut off (shutdown)")
+        env.wait_state("kvm-guest", "shut off (shutdown)", repeat=("shutdown", "kvm-guest"))
 
     @step
     def start_again_and_destroy():
@@ -208,13 +228,15 @@ def main():
             assert re.search(r"kvm-guest\s+running", env.virsh("list").stdout)
             console_reaches_shell(env)
             env.virsh("shutdown", "kvm-guest")
-            env.wait_state("kvm-guest", "shut off (shutdown)")
+            env.wait_state("kvm-guest", "shut off (shutdown)",
+                           repeat=("shutdown", "kvm-guest"))
         finally:
             conn2.close()
 
     @step
     def lifecycle_events_in_order():
-        want = [(2, 0), (3, 0), (4, 0), (6, 2), (5, 0),      # start .. shutdown
+        want = [(0, 0),                                       # define
+                (2, 0), (3, 0), (4, 0), (6, 2), (5, 0),      # start .. shutdown
                 (2, 0), (5, 1),                               # start, destroy
                 (2, 0),                                       # start (before kill -9)
                 (6, 2), (5, 0)]                               # after reconnect: shutdown
@@ -245,7 +267,7 @@ def main():
         run(["virsh", "-c", env.uri, "destroy", "kvm-guest"], check=False)
         env.stop()
         if failed:
-            print("# logs kept in " + env.tmp)
+            dump_logs(env.tmp)
         else:
             shutil.rmtree(env.tmp, ignore_errors=True)
     return 1 if failed else 0

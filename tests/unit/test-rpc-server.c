@@ -205,6 +205,7 @@ test_handshake(void)
     remote_connect_list_all_domains_args la = { .need_results = 1, .flags = 3 };
     remote_connect_list_all_domains_ret lr = { 0 };
     remote_connect_get_lib_version_ret lv = { 0 };
+    remote_connect_get_uri_ret uri = { 0 };
 
     g_assert_cmpint(feature(fd, 3, 14), ==, 1);
     g_assert_cmpint(feature(fd, 4, 15), ==, 1);
@@ -223,6 +224,11 @@ test_handshake(void)
     g_assert_cmpint(recv_reply(fd, 10, (xdrproc_t)xdr_remote_connect_get_lib_version_ret,
                                &lv, NULL), ==, 0);
     g_assert_cmpuint(lv.lib_ver, >=, 9000000);
+    send_call(fd, REMOTE_PROC_CONNECT_GET_URI, 13, NULL, NULL);
+    g_assert_cmpint(recv_reply(fd, 13, (xdrproc_t)xdr_remote_connect_get_uri_ret, &uri, NULL),
+                    ==, 0);
+    g_assert_cmpstr(uri.uri, ==, geteuid() == 0 ? "ch:///system" : "ch:///session");
+    xdr_free((xdrproc_t)xdr_remote_connect_get_uri_ret, &uri);
     send_call(fd, REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, 11, NULL, NULL);
     g_assert_cmpint(recv_reply(fd, 11, NULL, NULL, NULL), ==, 0);
     send_call(fd, REMOTE_PROC_CONNECT_CLOSE, 12, NULL, NULL);
