@@ -208,6 +208,8 @@ drv_process_handle_event(const char *source, const char *event,
     if (!proc || !obj->live)
         return;   /* still starting: the start job reports the state */
     if (g_str_equal(source, "vm") && g_str_equal(event, "shutdown")) {
+        if (proc->killing)
+            return;     /* the VMM stopping on our SIGTERM */
         proc->guest_shutdown = true;
         if (!proc->shutdown_event_sent) {
             proc->shutdown_event_sent = true;

@@ -346,6 +346,9 @@ drv_process_kill(DrvDriver *driver, DrvDomainObj *obj, bool graceful,
     g_assert(proc);
     if (proc->exited)
         return true;
+    /* nimbus shuts the VM down on SIGTERM and reports "vm shutdown":
+     * that is our doing, not the guest's. */
+    proc->killing = true;
     if (kill(proc->pid, SIGTERM) < 0 && errno != ESRCH) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
                     "cannot send SIGTERM to nimbus pid %d: %s", (int)proc->pid,

@@ -35,6 +35,7 @@ struct DrvProcess {
     bool shutdown_event_sent;
     bool reboot_destroy;            /* on_reboot=destroy triggered */
     bool panicked;                  /* the guest reported a panic */
+    bool killing;                   /* we sent SIGTERM/SIGKILL */
     DrvEventTail *tail;             /* the event-monitor reader */
 };
 

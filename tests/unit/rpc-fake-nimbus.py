@@ -90,6 +90,14 @@ class Vm:
         elif cmd:
             os.write(self.master, ("you said: %s\r\n" % cmd).encode())
 
+    def terminate(self):
+        # Like nimbus on SIGTERM: the VM is shut down (and says so), then
+        # the VMM exits 0.
+        if self.state in ("Running", "Paused"):
+            self.event("vm", "shutdown")
+        self.event("vmm", "shutdown")
+        os._exit(0)
+
     def shutdown_and_exit(self):
         self.event("vm", "shutdown")
         self.event("vmm", "shutdown")
@@ -223,8 +231,8 @@ def main():
     if not api:
         sys.stderr.write("fake-nimbus: --api-socket path=... is required\n")
         return 1
-    signal.signal(signal.SIGTERM, lambda *a: os._exit(143))
     VM = Vm(event_fd)
+    signal.signal(signal.SIGTERM, lambda *a: VM.terminate())
     VM.event("vmm", "starting")
     srv = Server(api, Handler)
     sys.stderr.write("fake-nimbus: serving on %s\n" % api)
