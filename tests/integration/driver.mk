@@ -3,7 +3,7 @@
 #
 # test-nimbusd-lifecycle.py runs itself through tests/harness/with-kvm and
 # uses the harness's guest assets.  It passes with the harness branch's
-# with-kvm (emulated mode, ~9 min); it joins TESTS once the harness is
+# with-kvm (emulated mode, ~6 min); it joins TESTS once the harness is
 # merged here:
 #   TESTS += tests/integration/test-nimbusd-lifecycle.py
 dist_check_SCRIPTS += tests/integration/test-nimbusd-lifecycle.py
