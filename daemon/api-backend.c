@@ -356,7 +356,7 @@ api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
 {
     const ApiActionDef *def;
     const ApiActionInfo *info;
-    g_autoptr(GArray) my_fds = fds ? g_array_ref(fds)
+    g_autoptr(GArray) my_fds = fds ? fds
                                    : g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;

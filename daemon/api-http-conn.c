@@ -141,7 +141,8 @@ api_http_conn_flush_until(HttpConn *c, gint64 deadline)
 static void
 conn_respond(HttpConn *c, const ApiResult *result)
 {
-    bool close = !c->cur_keep_alive || c->stream_error != NULL;
+    /* A broken stream is closed after its own 400, sent last. */
+    bool close = !c->cur_keep_alive;
 
     conn_queue(c, api_router_response(result, close, c->cur_head));
     if (close)

@@ -24,3 +24,5 @@ daemon/dbus-api-gen.h: daemon/dbus-api.xml
 daemon/dbus-api-gen.c: daemon/dbus-api.xml
 	$(AM_V_GEN)$(MKDIR_P) daemon && \
 	$(DBUS_API_CODEGEN) --body --output $@ $(srcdir)/daemon/dbus-api.xml
+# The first build has no dependency information yet.
+daemon/libvmm_a-api-dbus.$(OBJEXT): daemon/dbus-api-gen.h
