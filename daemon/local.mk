@@ -4,7 +4,7 @@ noinst_LIBRARIES += daemon/libvmm.a
 daemon_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus\"
 daemon_libvmm_a_SOURCES = \
 	daemon/api.h \
-	daemon/device-manager.h \
+	daemon/device-manager.c daemon/device-manager.h \
 	daemon/event-monitor.c daemon/event-monitor.h \
 	daemon/hv/hv.h \
 	daemon/hv/kvm.c \

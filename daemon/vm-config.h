@@ -111,6 +111,19 @@ typedef struct {
     int pci_device_id;            /* -1: allocate */
 } DiskConfig;
 
+/*
+ * Net "fds" (pre-opened TAP fds, CH's NetConfig.fds) travel as follows.
+ * CLI: "--net fd=[3,4]" names fds nimbus inherited; they are real numbers.
+ * JSON (vm.create, vm.add-net): a number cannot name an fd across a socket,
+ * so, as CH does, the JSON array only says how many fds a net takes: its
+ * values are ignored and parsed as -1 placeholders, and the real fds ride
+ * along as SCM_RIGHTS ancillary data.  The REST layer hands them, in the
+ * order received, to vm_config_attach_net_fds() (or net_config_attach_fds()),
+ * which fills the placeholders net by net, in array order, before
+ * vm_config_validate().  Serialising writes -1 placeholders again (the
+ * numbers mean nothing outside this process).  D-Bus carries no fds: nets
+ * with fds are refused there.  The config never owns (closes) these fds.
+ */
 typedef struct {
     char *tap;                    /* NULL: auto "vmtap%d" */
     char *ip;                     /* host side address, optional */
@@ -191,6 +204,49 @@ NetConfig *net_config_from_json_node(JsonNode *node, GError **error);
  * option and value.
  */
 bool vm_config_validate(VmConfig *config, GError **error);
+
+/*
+ * Additions for the implementation (vm-config*.c).
+ */
+#define VM_CONFIG_QUEUE_SIZE_MAX 32768  /* virtio 1.2 §2.7: split ring */
+#define VM_CONFIG_MEMORY_MIN (1ULL << 20)  /* boot structures live below 1 MiB */
+
+DiskConfig *disk_config_new(void);            /* CH's defaults */
+NetConfig *net_config_new(void);
+DiskConfig *disk_config_copy(const DiskConfig *disk);
+NetConfig *net_config_copy(const NetConfig *net);
+
+/* "Raw", "Qcow2", ... as in the JSON schema; NULL when out of range. */
+const char *image_type_to_string(ImageType type);
+/* JSON spelling, case-insensitive; -1 when unknown. */
+int image_type_from_string(const char *name);
+
+/* The topology the guest sees: cpus->topology, or the derived default. */
+void vm_config_cpu_topology(const CpusConfig *cpus, CpuTopology *out);
+
+/* A free default id "<prefix><N>" (N smallest unused), e.g. for hotplug:
+ * vm_config_next_device_id(config, "_disk").  (transfer full) */
+char *vm_config_next_device_id(const VmConfig *config, const char *prefix);
+
+/* See the comment above NetConfig: fills the -1 placeholders of every
+ * net's fds, in order, from @fds; the counts must match exactly. */
+bool vm_config_attach_net_fds(VmConfig *config, const int *fds, guint n_fds,
+                              GError **error);
+bool net_config_attach_fds(NetConfig *net, const int *fds, guint n_fds,
+                           GError **error);
+
+/* How validation errors name things: by JSON path ("cpus: boot_vcpus=4 is
+ * greater than max_vcpus=2") or by CLI option ("--cpus: boot=4 is greater
+ * than max=2").  vm_config_validate() uses the JSON names. */
+typedef enum {
+    VM_CONFIG_NAMES_JSON,
+    VM_CONFIG_NAMES_CLI,
+} VmConfigNames;
+
+/* vm_config_validate() with a choice of names.  On error @config is left
+ * exactly as it was (no id or default half-assigned). */
+bool vm_config_validate_full(VmConfig *config, VmConfigNames names,
+                             GError **error);
 
 /*
  * CH CLI grammar: "key=value,key=value", lists "[a,b]", sizes with K/M/G,

@@ -286,6 +286,7 @@ vm_boot(Vm *vm, GError **error)
     if (!arch_vm_load_payload(vm, vm->ops, vcpu_hv(vm->vcpus[0]), error))
         return false;
     vm->booted_once = true;
+    device_manager_boot_started(vm);
     g_atomic_int_set(&vm->guest_exit, 0);
     vm->vcpu_ctl.request = VCPU_REQ_NONE;
     for (uint32_t i = 0; i < vm->nvcpus; i++) {

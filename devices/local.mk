@@ -6,5 +6,6 @@ devices_libdevices_a_SOURCES = \
 	devices/bus.c devices/bus.h \
 	devices/device.c devices/device.h
 
+include devices/char/local.mk
 include devices/legacy/local.mk
 include devices/virtio/local.mk

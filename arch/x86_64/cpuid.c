@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/topology.h"
 
 /* Leaf numbers and fields (Intel SDM vol. 2A "CPUID"; AMD APM vol. 3). */
 #define CPUID_FEATURES        0x1
@@ -28,26 +29,11 @@
 /* KVM APIC timer: one tick per nanosecond (KVM's APIC_BUS_CYCLE_NS). */
 #define KVM_APIC_BUS_KHZ 1000000
 
-unsigned
-x86_topology_bits(uint32_t count)
-{
-    return count <= 1 ? 0 : (unsigned)g_bit_storage(count - 1);
-}
-
 uint32_t
 x86_apic_id(const X86Topology *t, uint32_t index)
 {
-    unsigned tb = x86_topology_bits(t->threads_per_core);
-    unsigned cb = x86_topology_bits(t->cores_per_die);
-    unsigned db = x86_topology_bits(t->dies_per_package);
-    uint32_t thread = index % t->threads_per_core;
-    uint32_t core = (index / t->threads_per_core) % t->cores_per_die;
-    uint32_t die = (index / (t->threads_per_core * t->cores_per_die)) %
-                   t->dies_per_package;
-    uint32_t pkg = index / (t->threads_per_core * t->cores_per_die *
-                            t->dies_per_package);
-
-    return thread | core << tb | die << (tb + cb) | pkg << (tb + cb + db);
+    return x86_topology_apic_id(index, t->threads_per_core, t->cores_per_die,
+                                t->dies_per_package);
 }
 
 struct kvm_cpuid_entry2 *
@@ -96,9 +82,9 @@ static void
 cpuid_add_topology(GArray *table, uint32_t leaf, const X86Topology *t,
                    uint32_t apic_id, bool with_die)
 {
-    unsigned tb = x86_topology_bits(t->threads_per_core);
-    unsigned cb = x86_topology_bits(t->cores_per_die);
-    unsigned db = x86_topology_bits(t->dies_per_package);
+    unsigned tb = x86_topology_field_width(t->threads_per_core);
+    unsigned cb = x86_topology_field_width(t->cores_per_die);
+    unsigned db = x86_topology_field_width(t->dies_per_package);
     uint32_t sub = 0;
 
     cpuid_add(table, leaf, sub, true, tb, t->threads_per_core,
@@ -182,7 +168,7 @@ x86_cpuid_build(const struct kvm_cpuid_entry2 *supported, unsigned n,
         /* AMD: NC = logical processors per package - 1, and the APIC ID
          * bits that hold it. */
         e->ecx = (e->ecx & ~0xf0ffu) | (MIN(per_pkg, 256u) - 1) |
-                 x86_topology_bits(per_pkg) << 12;
+                 x86_topology_field_width(per_pkg) << 12;
     }
     if (has_amd_ext_apic && (e = x86_cpuid_find(table, CPUID_AMD_EXT_APIC, 0))) {
         uint32_t core = (index / t->threads_per_core) % cores_per_pkg;

@@ -22,11 +22,8 @@ typedef struct {
     uint32_t tsc_khz;          /* leaf 0x40000010; 0: leave the leaf out */
 } X86CpuidParams;
 
-/* Number of bits an x2APIC ID field needs for @count units (0 for 1). */
-unsigned x86_topology_bits(uint32_t count);
-/* The x2APIC ID of vCPU @index: thread, core, die and package fields
- * packed as the topology leaves (0xb, 0x1f) describe them.  The MADT and
- * the ACPI CPU objects must use the same IDs. */
+/* The x2APIC ID of vCPU @index (x86_topology_apic_id() with @topo): the
+ * same IDs the MADT and the ACPI CPU objects use. */
 uint32_t x86_apic_id(const X86Topology *topo, uint32_t index);
 
 /**

@@ -1,2 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
-# arch/x86_64 unit tests
+# tests/unit/test-arch-util.c stands in for daemon/memory.c (guest RAM
+# without KVM), so they run on any build machine.
+if ARCH_X86_64
+noinst_LIBRARIES += tests/unit/libtestarch.a
+tests_unit_libtestarch_a_SOURCES = \
+	tests/unit/test-arch-util.c tests/unit/test-arch-util.h
+ARCH_TEST_LIBS = @LD_GROUP_START@ tests/unit/libtestarch.a arch/libarch.a \
+	common/libcommon.a @LD_GROUP_END@ $(GIO_LIBS) $(GLIB_LIBS)
+
+check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml \
+	tests/unit/test-x86-acpi tests/unit/test-x86-loader
+TESTS += tests/unit/test-x86-layout tests/unit/test-aml \
+	tests/unit/test-x86-acpi tests/unit/test-x86-loader
+tests_unit_test_x86_layout_LDADD = $(ARCH_TEST_LIBS)
+tests_unit_test_aml_LDADD = $(ARCH_TEST_LIBS)
+tests_unit_test_x86_acpi_LDADD = $(ARCH_TEST_LIBS)
+tests_unit_test_x86_loader_LDADD = $(ARCH_TEST_LIBS)
+
+# Seeds: tests/unit/test-x86-loader --write-corpus tests/fuzz/corpus/linux-loader
+FUZZ_TARGETS += tests/fuzz/fuzz-linux-loader
+tests_fuzz_fuzz_linux_loader_SOURCES = tests/fuzz/fuzz-linux-loader.c
+tests_fuzz_fuzz_linux_loader_LDADD = $(FUZZ_MAIN_LIB) $(ARCH_TEST_LIBS)
+tests_fuzz_fuzz_linux_loader_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/linux-loader
+
+endif

@@ -1,2 +1,49 @@
 # SPDX-License-Identifier: Apache-2.0
 # legacy device unit tests
+
+# The fake VM (tests/unit/fake-vm.h) stands in for daemon/vm.c: device tests
+# link it with the device library and never with daemon/libvmm.a's vm.o.
+noinst_LIBRARIES += tests/unit/libfakevm.a
+tests_unit_libfakevm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
+tests_unit_libfakevm_a_SOURCES = tests/unit/fake-vm.c tests/unit/fake-vm.h
+FAKE_VM_DEPS = tests/libtestutil.a tests/unit/libfakevm.a \
+	devices/libdevices.a common/libcommon.a
+FAKE_VM_LIBS = tests/libtestutil.a @LD_GROUP_START@ tests/unit/libfakevm.a \
+	devices/libdevices.a common/libcommon.a @LD_GROUP_END@ $(VMM_DEP_LIBS)
+
+LEGACY_UNIT_TESTS = \
+	tests/unit/test-serial-8250 \
+	tests/unit/test-i8042 \
+	tests/unit/test-rtc-cmos \
+	tests/unit/test-acpi-pm \
+	tests/unit/test-ged \
+	tests/unit/test-debug-port \
+	tests/unit/test-debug-console \
+	tests/unit/test-chardev
+check_PROGRAMS += $(LEGACY_UNIT_TESTS)
+TESTS += $(LEGACY_UNIT_TESTS)
+tests_unit_test_serial_8250_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_serial_8250_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_i8042_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_i8042_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_rtc_cmos_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_rtc_cmos_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_acpi_pm_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_acpi_pm_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_ged_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_ged_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_debug_port_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_debug_port_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_debug_console_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_debug_console_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_chardev_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_chardev_DEPENDENCIES = $(FAKE_VM_DEPS)
+
+# Fuzz targets: register sequences (and input bytes) against the devices.
+FUZZ_TARGETS += tests/fuzz/fuzz-serial tests/fuzz/fuzz-cmos
+tests_fuzz_fuzz_serial_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_serial_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_serial_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
+tests_fuzz_fuzz_cmos_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_cmos_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_cmos_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/topology.h"
 #include "daemon/event-monitor.h"
 #include "daemon/memory.h"
 
@@ -149,11 +150,11 @@ test_cpuid_apic_ids(void)
     X86Topology t = { .threads_per_core = 1, .cores_per_die = 3,
                       .dies_per_package = 1, .packages = 2 };
 
-    g_assert_cmpuint(x86_topology_bits(1), ==, 0);
-    g_assert_cmpuint(x86_topology_bits(2), ==, 1);
-    g_assert_cmpuint(x86_topology_bits(3), ==, 2);
-    g_assert_cmpuint(x86_topology_bits(4), ==, 2);
-    g_assert_cmpuint(x86_topology_bits(5), ==, 3);
+    g_assert_cmpuint(x86_topology_field_width(1), ==, 0);
+    g_assert_cmpuint(x86_topology_field_width(2), ==, 1);
+    g_assert_cmpuint(x86_topology_field_width(3), ==, 2);
+    g_assert_cmpuint(x86_topology_field_width(4), ==, 2);
+    g_assert_cmpuint(x86_topology_field_width(5), ==, 3);
     g_assert_cmpuint(x86_apic_id(&t, 2), ==, 2);
     g_assert_cmpuint(x86_apic_id(&t, 3), ==, 4);
     g_assert_cmpuint(x86_apic_id(&t, 5), ==, 6);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* x86_64 ACPI internals shared by acpi.c, acpi-dsdt.c and the unit tests. */
+#pragma once
+
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/aml.h"
+
+#define ACPI_OEM_ID             "CLOUDH"
+#define ACPI_SDT_HEADER_LEN     36
+#define ACPI_RSDP_LEN           36
+#define ACPI_FADT_LEN           276     /* revision 6 */
+#define ACPI_MADT_X2APIC_LEN    16
+
+/* MADT x2APIC flags (ACPI 6.5 §5.2.12.2). */
+#define ACPI_MADT_ENABLED           (1u << 0)
+#define ACPI_MADT_ONLINE_CAPABLE    (1u << 1)
+
+/* The topology with zeros replaced by their defaults. */
+void x86_acpi_topology(const X86AcpiConfig *cfg, uint32_t *threads,
+                       uint32_t *cores, uint32_t *dies);
+
+/* The 16-byte MADT Local x2APIC structure of vCPU @cpu with @flags. */
+void x86_acpi_x2apic_entry(const X86AcpiConfig *cfg, uint32_t cpu,
+                           uint32_t flags, uint8_t out[ACPI_MADT_X2APIC_LEN]);
+
+/* Writes the DSDT's definition blocks (everything after its header). */
+void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
+
+/**
+ * x86_acpi_build_blob:
+ * Builds every table as one block meant for GPA @base (the RSDP first).
+ * Returns (transfer full) the bytes, or NULL with @error set.
+ */
+GByteArray *x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base,
+                                GError **error);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* x86_64 ACPI tables (RSDP, XSDT, FADT, MADT, MCFG, DSDT) in guest memory. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "daemon/memory.h"
+
+/*
+ * The GED (Generic Event Device, ACPI0013) register: one byte at ged_base
+ * holding pending event bits.  The device raises ged_irq (edge, active
+ * high) after setting a bit; a guest read returns the bits and clears them,
+ * and \_SB_.GED_._EVT dispatches on them.
+ */
+#define X86_GED_SIZE            1
+#define X86_GED_CPU_HOTPLUG     (1u << 0)
+#define X86_GED_MEMORY_HOTPLUG  (1u << 1)
+#define X86_GED_PCI_HOTPLUG     (1u << 2)
+#define X86_GED_POWER_BUTTON    (1u << 3)
+
+/* The COM1 resources the DSDT and MADT describe (the 8250 must match). */
+#define X86_COM1_PORT           0x3f8
+#define X86_COM1_IRQ            4
+
+/* DSDT CPU object names are C000..CFFF. */
+#define X86_ACPI_MAX_CPUS       4096
+
+/* A PCI slot of segment 0 described in the DSDT (device Sxxx under
+ * \_SB_.PCI0).  The PCI hotplug work adds _EJ0 and the hotplug controller
+ * on top of this list. */
+typedef struct {
+    uint8_t device;             /* 0..31 */
+} X86AcpiPciSlot;
+
+typedef struct {
+    /* MADT: one x2APIC entry per max vCPU, enabled if below boot_vcpus. */
+    uint32_t boot_vcpus, max_vcpus;
+    /* 0 means 1 (threads, dies, packages) or max_vcpus (cores). */
+    uint32_t threads_per_core, cores_per_die, dies_per_package, packages;
+    bool serial;                /* COM1 PNP0501 + MADT ISO IRQ 4 -> GSI 4 */
+    uint64_t ged_base;          /* 0: no GED (and no power button events) */
+    uint32_t ged_irq;
+    /* Segment 0: MCFG entry, MBRD reservation and PCI0's windows.
+     * pci_ecam_size 0 leaves out MCFG, MBRD and PCI0. */
+    uint64_t pci_ecam_base, pci_ecam_size;
+    uint64_t pci_mmio32_base, pci_mmio32_size;
+    uint64_t pci_mmio64_base, pci_mmio64_size;
+    const X86AcpiPciSlot *pci_slots;    /* (transfer none) may be NULL */
+    unsigned n_pci_slots;
+} X86AcpiConfig;
+
+/**
+ * x86_acpi_build:
+ * Validates @cfg and writes CH's tables to guest memory: the RSDP at
+ * X86_RSDP_START (ACPI 2.0, XSDT only), then contiguously the DSDT, FACP,
+ * APIC (MADT), MCFG and, last, the XSDT; all below X86_SMBIOS_START.
+ * Sets *@rsdp_addr.  On error nothing is written.
+ */
+bool x86_acpi_build(GuestMemory *mem, const X86AcpiConfig *cfg,
+                    uint64_t *rsdp_addr, GError **error);

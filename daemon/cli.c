@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The nimbus command line: Cloud Hypervisor's options, into a NimbusCli. */
+#include <config.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "daemon/cli.h"
+#include "daemon/vm-config-opts.h"
+#include "daemon/vm-config-priv.h"
+
+/*
+ * Hand-written rather than GOptionContext: CH's grammar (clap) takes
+ * several values after one "--disk", and every error must name the option
+ * and the value.  The option table drives parsing and --help alike.
+ */
+
+typedef enum {
+    OPT_API_SOCKET, OPT_CMDLINE, OPT_CONSOLE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
+    OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS, OPT_DEBUG_CONSOLE, OPT_DISK,
+    OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
+    OPT_LANDLOCK, OPT_LOG_FILE, OPT_MEMORY, OPT_NET, OPT_NO_SHUTDOWN,
+    OPT_PVPANIC, OPT_RNG, OPT_SECCOMP, OPT_SERIAL, OPT_VERBOSE, OPT_VERSION,
+    OPT_WATCHDOG, OPT_LAST
+} CliOptId;
+
+typedef enum {
+    ARG_NONE,             /* a flag */
+    ARG_ONE,              /* exactly one value */
+    ARG_MULTI,            /* one or more values; the option may repeat */
+} CliArgKind;
+
+typedef struct {
+    CliOptId id;
+    const char *name;     /* long name without "--"; NULL for -v */
+    char short_name;
+    CliArgKind arg;
+    bool vm;              /* CH's "vm-config" group: needs --kernel/--firmware */
+    const char *help;
+} CliOption;
+
+/* In alphabetical order of the long name (-v sorts as "v"): the --help
+ * text lists them as they are here, and a unit test checks the order. */
+static const CliOption cli_options[] = {
+    { OPT_API_SOCKET, "api-socket", 0, ARG_ONE, false,
+      "HTTP API socket (UNIX domain socket): path=</path/to/a/file> or "
+      "fd=<fd>; a bare path also works" },
+    { OPT_CMDLINE, "cmdline", 0, ARG_ONE, true,
+      "Kernel command line (at most 65535 bytes)" },
+    { OPT_CONSOLE, "console", 0, ARG_ONE, true,
+      "virtio-console: off|null|pty|tty|file=</path/to/a/file>|"
+      "socket=</path/to/a/socket>,iommu=on|off,id=<device_id> "
+      "[default: tty]" },
+    { OPT_CPUS, "cpus", 0, ARG_ONE, true,
+      "boot=<boot_vcpus>,max=<max_vcpus>,topology=<threads_per_core>:"
+      "<cores_per_die>:<dies_per_package>:<packages>,kvm_hyperv=on|off,"
+      "max_phys_bits=<maximum_number_of_physical_bits>,"
+      "affinity=<list_of_vcpus_with_their_associated_cpuset>,nested=on|off "
+      "[default: boot=1,max_phys_bits=46,nested=on]" },
+    { OPT_DBUS_OBJECT_PATH, "dbus-object-path", 0, ARG_ONE, false,
+      "Object path to serve the D-Bus API on (with --dbus-service-name)" },
+    { OPT_DBUS_SERVICE_NAME, "dbus-service-name", 0, ARG_ONE, false,
+      "Well-known name of the D-Bus API service (with --dbus-object-path)" },
+    { OPT_DBUS_SYSTEM_BUS, "dbus-system-bus", 0, ARG_NONE, false,
+      "Serve the D-Bus API on the system bus instead of the session bus" },
+    { OPT_DEBUG_CONSOLE, "debug-console", 0, ARG_ONE, true,
+      "Debug console (I/O port): off|pty|tty|file=</path/to/a/file>,"
+      "iobase=<port in hex> [default: off,iobase=0xe9]" },
+    { OPT_DISK, "disk", 0, ARG_MULTI, true,
+      "path=<disk_image_path>,readonly=on|off,direct=on|off,iommu=on|off,"
+      "num_queues=<number_of_queues>,queue_size=<size_of_each_queue>,"
+      "id=<device_id>,serial=<serial_number>,image_type=raw,"
+      "pci_segment=0,pci_device_id=<slot 1-31> "
+      "[defaults: num_queues=1,queue_size=128, image type detected]" },
+    { OPT_EVENT_MONITOR, "event-monitor", 0, ARG_ONE, false,
+      "File to report events on: path=</path/to/a/file> or fd=<fd>" },
+    { OPT_FIRMWARE, "firmware", 0, ARG_ONE, true,
+      "Path to a firmware loaded like a kernel (PVH ELF)" },
+    { OPT_HELP, "help", 'h', ARG_NONE, false, "Print help" },
+    { OPT_INITRAMFS, "initramfs", 0, ARG_ONE, true,
+      "Path to an initramfs image" },
+    { OPT_KERNEL, "kernel", 0, ARG_ONE, true,
+      "Path to a kernel: an ELF with a PVH note (vmlinux) or a bzImage" },
+    { OPT_LANDLOCK, "landlock", 0, ARG_NONE, true,
+      "Confine the VMM with Landlock to the files its config names" },
+    { OPT_LOG_FILE, "log-file", 0, ARG_ONE, false,
+      "Log file [default: standard error]" },
+    { OPT_MEMORY, "memory", 0, ARG_ONE, true,
+      "Memory parameters: size=<guest_memory_size>,mergeable=on|off,"
+      "shared=on|off,hugepages=on|off,hugepage_size=<hugepage_size>,"
+      "prefault=on|off,reserve=on|off,thp=on|off "
+      "[default: size=512M,thp=on]" },
+    { OPT_NET, "net", 0, ARG_MULTI, true,
+      "tap=<if_name>,ip=<ip_addr>,mask=<net_mask>,mac=<mac_addr>,"
+      "host_mac=<mac_addr>,mtu=<mtu>,fd=[<fd1>,<fd2>...],iommu=on|off,"
+      "num_queues=<number_of_queues>,queue_size=<size_of_each_queue>,"
+      "id=<device_id>,pci_segment=0,pci_device_id=<slot 1-31>,"
+      "offload_tso=on|off,offload_ufo=on|off,offload_csum=on|off "
+      "[defaults: num_queues=2,queue_size=256, random local MAC]" },
+    { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
+      "Keep the VMM running after the guest shuts down" },
+    { OPT_PVPANIC, "pvpanic", 0, ARG_NONE, true,
+      "Add a pvpanic device" },
+    { OPT_RNG, "rng", 0, ARG_ONE, true,
+      "Random number generator: src=<entropy_source_path>,iommu=on|off "
+      "[default: src=/dev/urandom]" },
+    { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
+      "Seccomp filtering: true|false|log|errno [default: true]" },
+    { OPT_SERIAL, "serial", 0, ARG_ONE, true,
+      "Serial port (16550 at 0x3f8): off|null|pty|tty|"
+      "file=</path/to/a/file>|socket=</path/to/a/socket> [default: null]" },
+    { OPT_VERBOSE, NULL, 'v', ARG_NONE, false,
+      "More verbose output: -v info, -vv debug (repeatable)" },
+    { OPT_VERSION, "version", 'V', ARG_NONE, false, "Print version" },
+    { OPT_WATCHDOG, "watchdog", 0, ARG_NONE, true,
+      "Add a virtio-watchdog device" },
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(cli_options) == OPT_LAST);
+
+/* CH options nimbus does not implement yet (reference §1). */
+static const char *const cli_later[] = {
+    "balloon", "device", "fs", "fw-cfg-config", "gdb", "generic-vhost-user",
+    "host-data", "igvm", "ivshmem", "landlock-rules", "log-format",
+    "memory-zone", "numa", "pci-segment", "platform", "pmem", "pvmemcontrol",
+    "rate-limit-group", "restore", "rtc", "tpm", "user-device", "vdpa",
+    "vsock", NULL
+};
+
+typedef struct {
+    NimbusCli *cli;
+    VmConfig *vm;
+    bool payload;
+    const char *first_vm_option;
+    guint seen[OPT_LAST];
+} CliState;
+
+static bool
+cli_fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static bool
+cli_fail(GError **error, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, msg);
+    return false;
+}
+
+void
+nimbus_cli_free(NimbusCli *cli)
+{
+    g_clear_pointer(&cli->vm, vm_config_free);
+    g_clear_pointer(&cli->api_socket_path, g_free);
+    g_clear_pointer(&cli->event_monitor_path, g_free);
+    g_clear_pointer(&cli->dbus_service_name, g_free);
+    g_clear_pointer(&cli->dbus_object_path, g_free);
+    g_clear_pointer(&cli->log_file, g_free);
+    g_clear_pointer(&cli->seccomp, g_free);
+    memset(cli, 0, sizeof(*cli));
+    cli->api_socket_fd = -1;
+    cli->event_monitor_fd = -1;
+}
+
+/* "path=<p>" or "fd=<n>" (exactly one); for --api-socket also a bare path. */
+static bool
+cli_path_or_fd(const char *option, const char *value, bool bare_path,
+               char **path, int *fd, GError **error)
+{
+    static const char *const known[] = { "path", "fd", NULL };
+    g_autoptr(VmOpts) o = NULL;
+    g_autofree char *p = NULL;
+    uint64_t n = G_MAXUINT64;
+
+    if (!strchr(value, '=')) {
+        if (!bare_path)
+            return cli_fail(error, "%s: expected path=<path> or fd=<fd>, "
+                            "not '%s'", option, value);
+        if (!*value)
+            return cli_fail(error, "%s: empty path", option);
+        *path = g_strdup(value);
+        return true;
+    }
+    o = vm_opts_parse(option, value, error);
+    if (!o || !vm_opts_check_keys(o, known, NULL, error) ||
+        !vm_opts_get_string(o, "path", &p, error) ||
+        !vm_opts_get_u64(o, "fd", 0, G_MAXINT, &n, error))
+        return false;
+    if (p && n != G_MAXUINT64)
+        return cli_fail(error, "%s: path= and fd= cannot be used together",
+                        option);
+    if (!p && n == G_MAXUINT64)
+        return cli_fail(error, "%s: expected path=<path> or fd=<fd>", option);
+    *path = g_steal_pointer(&p);
+    if (n != G_MAXUINT64)
+        *fd = (int)n;
+    return true;
+}
+
+static bool
+cli_set_string(const char *option, const char *value, char **out,
+               GError **error)
+{
+    if (!*value)
+        return cli_fail(error, "%s: empty value", option);
+    g_free(*out);
+    *out = g_strdup(value);
+    return true;
+}
+
+/* Applies one value of option @o (spelled @opt on the command line). */
+static bool
+cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
+          GError **error)
+{
+    NimbusCli *cli = st->cli;
+    VmConfig *vm = st->vm;
+    static const char *const seccomp_values[] = {
+        "true", "false", "log", "errno", NULL
+    };
+    DiskConfig *disk;
+    NetConfig *net;
+
+    if (value && !g_utf8_validate(value, -1, NULL)) {
+        g_autofree char *shown = g_utf8_make_valid(value, -1);
+
+        /* The config is reported as JSON, which is UTF-8 only. */
+        return cli_fail(error, "%s: '%s' is not valid UTF-8", opt, shown);
+    }
+    switch (o->id) {
+    case OPT_API_SOCKET:
+        return cli_path_or_fd(opt, value, true, &cli->api_socket_path,
+                              &cli->api_socket_fd, error);
+    case OPT_EVENT_MONITOR:
+        return cli_path_or_fd(opt, value, false, &cli->event_monitor_path,
+                              &cli->event_monitor_fd, error);
+    case OPT_CMDLINE:
+        g_free(vm->payload.cmdline);
+        vm->payload.cmdline = g_strdup(value);
+        return true;
+    case OPT_KERNEL:
+        return cli_set_string(opt, value, &vm->payload.kernel, error);
+    case OPT_FIRMWARE:
+        return cli_set_string(opt, value, &vm->payload.firmware, error);
+    case OPT_INITRAMFS:
+        return cli_set_string(opt, value, &vm->payload.initramfs, error);
+    case OPT_CPUS:
+        return vm_config_parse_cpus(&vm->cpus, value, error);
+    case OPT_MEMORY:
+        return vm_config_parse_memory(&vm->memory, value, error);
+    case OPT_RNG:
+        return vm_config_parse_rng(&vm->rng, value, error);
+    case OPT_SERIAL:
+        return vm_config_parse_console(&vm->serial, opt, value, error);
+    case OPT_CONSOLE:
+        return vm_config_parse_console(&vm->console, opt, value, error);
+    case OPT_DEBUG_CONSOLE:
+        return vm_config_parse_console(&vm->debug_console, opt, value, error);
+    case OPT_DISK:
+        if (!(disk = vm_config_parse_disk(value, error)))
+            return false;
+        g_ptr_array_add(vm->disks, disk);
+        return true;
+    case OPT_NET:
+        if (!(net = vm_config_parse_net(value, error)))
+            return false;
+        g_ptr_array_add(vm->net, net);
+        return true;
+    case OPT_DBUS_SERVICE_NAME:
+        if (!g_dbus_is_name(value) || g_dbus_is_unique_name(value))
+            return cli_fail(error, "%s: '%s' is not a well-known D-Bus name",
+                            opt, value);
+        return cli_set_string(opt, value, &cli->dbus_service_name, error);
+    case OPT_DBUS_OBJECT_PATH:
+        if (!g_variant_is_object_path(value))
+            return cli_fail(error, "%s: '%s' is not a D-Bus object path",
+                            opt, value);
+        return cli_set_string(opt, value, &cli->dbus_object_path, error);
+    case OPT_LOG_FILE:
+        return cli_set_string(opt, value, &cli->log_file, error);
+    case OPT_SECCOMP:
+        if (!g_strv_contains(seccomp_values, value))
+            return cli_fail(error, "%s: invalid value '%s': expected true, "
+                            "false, log or errno", opt, value);
+        return cli_set_string(opt, value, &cli->seccomp, error);
+    case OPT_DBUS_SYSTEM_BUS:
+        cli->dbus_system_bus = true;
+        return true;
+    case OPT_NO_SHUTDOWN:
+        cli->no_shutdown = true;
+        return true;
+    case OPT_LANDLOCK:
+        vm->landlock_enable = true;
+        return true;
+    case OPT_PVPANIC:
+        vm->pvpanic = true;
+        return true;
+    case OPT_WATCHDOG:
+        vm->watchdog = true;
+        return true;
+    case OPT_VERBOSE:
+        cli->verbosity++;
+        return true;
+    case OPT_HELP:
+        cli->help = true;
+        return true;
+    case OPT_VERSION:
+        cli->version = true;
+        return true;
+    case OPT_LAST:
+    default:
+        break;
+    }
+    g_assert_not_reached();
+}
+
+static const CliOption *
+cli_find_long(const char *name, size_t len)
+{
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
+        const char *n = cli_options[i].name;
+
+        if (n && strlen(n) == len && strncmp(n, name, len) == 0)
+            return &cli_options[i];
+    }
+    return NULL;
+}
+
+static const CliOption *
+cli_find_short(char c)
+{
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
+        if (cli_options[i].short_name == c)
+            return &cli_options[i];
+    }
+    return NULL;
+}
+
+/* Book-keeping shared by long and short options; false on a repeat. */
+static bool
+cli_seen(CliState *st, const CliOption *o, const char *opt, GError **error)
+{
+    if (st->seen[o->id]++ && o->arg != ARG_MULTI && o->id != OPT_VERBOSE)
+        return cli_fail(error, "%s is given more than once", opt);
+    if (o->vm && !st->first_vm_option)
+        st->first_vm_option = o->name;
+    if (o->id == OPT_KERNEL || o->id == OPT_FIRMWARE)
+        st->payload = true;
+    return true;
+}
+
+/* Whether argv[i] can be a value: clap takes nothing that looks like an
+ * option, except for --cmdline, whose value may well start with '-'. */
+static bool
+cli_is_value(const CliOption *o, const char *arg, bool first)
+{
+    if (o->id == OPT_CMDLINE && first)
+        return strncmp(arg, "--", 2) != 0;
+    return arg[0] != '-' || !arg[1];
+}
+
+/* One "--name[=value] [values...]"; *i is left on the last argv used. */
+static bool
+cli_long(CliState *st, int argc, char **argv, int *i, GError **error)
+{
+    const char *arg = argv[*i] + 2;
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    g_autofree char *opt = g_strdup_printf("--%.*s", (int)len, arg);
+    g_autofree char *bare = g_strndup(arg, len);
+    const CliOption *o = cli_find_long(arg, len);
+    guint n = 0;
+
+    if (!o) {
+        if (g_strv_contains(cli_later, bare))
+            return cli_fail(error, "%s is not supported yet", opt);
+        return cli_fail(error, "unknown option '%s'", opt);
+    }
+    if (!cli_seen(st, o, opt, error))
+        return false;
+    if (o->arg == ARG_NONE) {
+        if (eq)
+            return cli_fail(error, "%s takes no value (got '%s')", opt, eq + 1);
+        return cli_apply(st, o, opt, NULL, error);
+    }
+    if (eq) {
+        if (!cli_apply(st, o, opt, eq + 1, error))
+            return false;
+        n++;
+    }
+    while ((o->arg == ARG_MULTI || n == 0) && *i + 1 < argc &&
+           cli_is_value(o, argv[*i + 1], n == 0)) {
+        if (!cli_apply(st, o, opt, argv[++*i], error))
+            return false;
+        n++;
+    }
+    if (n == 0)
+        return cli_fail(error, "%s needs a value", opt);
+    return true;
+}
+
+/* "-v", "-vvv", "-V", "-h": short options take no values. */
+static bool
+cli_short(CliState *st, const char *arg, GError **error)
+{
+    const char *p;
+
+    for (p = arg + 1; *p; p++) {
+        const CliOption *o = cli_find_short(*p);
+        char opt[3] = { '-', *p, '\0' };
+
+        if (!o)
+            return cli_fail(error, "unknown option '%s'", opt);
+        if (!cli_seen(st, o, opt, error) || !cli_apply(st, o, opt, NULL, error))
+            return false;
+    }
+    return true;
+}
+
+static bool
+cli_finish(CliState *st, GError **error)
+{
+    NimbusCli *cli = st->cli;
+
+    if (!!cli->dbus_service_name != !!cli->dbus_object_path)
+        return cli_fail(error, "--dbus-service-name and --dbus-object-path "
+                        "must be given together");
+    if (cli->dbus_system_bus && !cli->dbus_service_name)
+        return cli_fail(error, "--dbus-system-bus needs --dbus-service-name "
+                        "and --dbus-object-path");
+    if (!st->payload) {
+        /* CH: VM options without a payload are an error; no VM options at
+         * all means the process only serves the API (vm.create later). */
+        if (st->first_vm_option)
+            return cli_fail(error, "--%s needs a payload: give --kernel or "
+                            "--firmware (or no VM options at all to start "
+                            "with only the API)", st->first_vm_option);
+        return true;
+    }
+    if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error))
+        return false;
+    cli->vm = g_steal_pointer(&st->vm);
+    return true;
+}
+
+bool
+nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
+{
+    CliState st = { .cli = cli };
+    int i;
+    bool ok = true;
+
+    memset(cli, 0, sizeof(*cli));
+    nimbus_cli_free(cli);
+    st.vm = vm_config_new();
+    for (i = 1; ok && i < argc && !cli->help && !cli->version; i++) {
+        const char *arg = argv[i];
+
+        if (!g_utf8_validate(arg, -1, NULL)) {
+            g_autofree char *shown = g_utf8_make_valid(arg, -1);
+
+            ok = cli_fail(error, "argument %d is not valid UTF-8: '%s'", i,
+                          shown);
+        } else if (g_str_has_prefix(arg, "--") && arg[2])
+            ok = cli_long(&st, argc, argv, &i, error);
+        else if (arg[0] == '-' && arg[1] && arg[1] != '-')
+            ok = cli_short(&st, arg, error);
+        else
+            ok = cli_fail(error, "unexpected argument '%s'", arg);
+    }
+    /* --help and --version win over whatever follows them, as with clap. */
+    if (ok && !cli->help && !cli->version)
+        ok = cli_finish(&st, error);
+    if (ok && !cli->seccomp)
+        cli->seccomp = g_strdup("true");
+    g_clear_pointer(&st.vm, vm_config_free);
+    if (!ok)
+        nimbus_cli_free(cli);
+    return ok;
+}
+
+char *
+nimbus_cli_help(void)
+{
+    GString *s = g_string_new(NULL);
+    guint i;
+
+    g_string_append(s,
+        "Usage: nimbus [OPTIONS]\n"
+        "\n"
+        "Launch a nimbus VMM: a KVM virtual machine monitor with Cloud "
+        "Hypervisor's\ncommand line, REST API and D-Bus API.  Without "
+        "--kernel or --firmware it only\nserves the API (vm.create, "
+        "vm.boot).  Values: key=value lists separated by\ncommas, [a,b] "
+        "lists, sizes with K/M/G suffixes, toggles on/off/true/false.\n"
+        "\n"
+        "Options:\n");
+    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
+        const CliOption *o = &cli_options[i];
+
+        if (o->short_name && o->name)
+            g_string_append_printf(s, "  -%c, --%s", o->short_name, o->name);
+        else if (o->short_name)
+            g_string_append_printf(s, "  -%c", o->short_name);
+        else
+            g_string_append_printf(s, "      --%s", o->name);
+        if (o->arg != ARG_NONE)
+            g_string_append_printf(s, " <%s>%s", o->name,
+                                   o->arg == ARG_MULTI ? "..." : "");
+        g_string_append_printf(s, "\n          %s\n", o->help);
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *
+nimbus_cli_version(void)
+{
+    return g_strdup("cloud-hypervisor v" NIMBUS_CH_COMPAT_VERSION
+                    " (nimbus v" PACKAGE_VERSION ")");
+}

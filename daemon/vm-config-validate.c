@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VmConfig validation: cross-field rules, host files, ids and defaults. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "daemon/vm-config-priv.h"
+
+/*
+ * Two phases: every check runs first and changes nothing, then the
+ * defaults (ids, MAC addresses, netmasks) are filled in, which cannot
+ * fail.  So a config that fails validation is left exactly as it was.
+ *
+ * The rules follow CH's VmConfig::validate() (vmm/src/config.rs) where CH
+ * has one (boot <= max, topology product, TooManyQueues, net queue pairs
+ * and fds, hugepage size, both consoles on the tty, "__" ids); the others
+ * (files readable, queue sizes, PCI slots, socket path length) catch at
+ * config time what would otherwise fail half-way through building the VM.
+ */
+
+typedef struct {
+    VmConfigNames names;
+    GError **error;
+} VCtx;
+
+/* The CLI or the JSON spelling of a name. */
+#define NM(v, cli, json) ((v)->names == VM_CONFIG_NAMES_CLI ? (cli) : (json))
+
+static bool
+vfail_code(VCtx *v, GIOErrorEnum code, const char *where, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static bool
+vfail_code(VCtx *v, GIOErrorEnum code, const char *where, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(v->error, G_IO_ERROR, code, "%s: %s", where, msg);
+    return false;
+}
+
+#define vfail(v, where, ...) \
+    vfail_code(v, G_IO_ERROR_INVALID_ARGUMENT, where, __VA_ARGS__)
+
+/* "--disk" for the CLI, "disks[2]" for JSON. */
+static char *
+item_where(VCtx *v, const char *option, const char *array, guint i)
+{
+    if (v->names == VM_CONFIG_NAMES_CLI)
+        return g_strdup(option);
+    return g_strdup_printf("%s[%u]", array, i);
+}
+
+typedef enum {
+    FILE_REGULAR,         /* kernel, initramfs, firmware */
+    FILE_DISK,            /* regular file or block device */
+    FILE_RNG,             /* regular file or character device */
+} FileKind;
+
+/* Opens @path as the device will, so that "exists and is readable" is a
+ * fact rather than a guess from the mode bits.  O_NONBLOCK: never wait on
+ * a FIFO or a tty; the type check runs first anyway. */
+static bool
+check_file(VCtx *v, const char *where, const char *path, FileKind kind,
+           bool writable, struct stat *st_out)
+{
+    struct stat st;
+    bool ok;
+    int fd;
+
+    if (!*path)
+        return vfail(v, where, "the path is empty");
+    if (stat(path, &st) < 0)
+        return vfail(v, where, "%s: %s", path, g_strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return vfail(v, where, "%s: %s", path, g_strerror(EISDIR));
+    switch (kind) {
+    case FILE_DISK:
+        ok = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+        break;
+    case FILE_RNG:
+        ok = S_ISREG(st.st_mode) || S_ISCHR(st.st_mode);
+        break;
+    case FILE_REGULAR:
+    default:
+        ok = S_ISREG(st.st_mode);
+        break;
+    }
+    if (!ok)
+        return vfail(v, where, "%s: not a regular file%s", path,
+                     kind == FILE_DISK ? " or block device" :
+                     kind == FILE_RNG ? " or character device" : "");
+    fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+              O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+
+        return vfail(v, where, "%s: %s%s", path, g_strerror(e),
+                     writable && (e == EACCES || e == EROFS) ?
+                     " (a read-only image needs readonly=on)" : "");
+    }
+    close(fd);
+    if (st_out)
+        *st_out = st;
+    return true;
+}
+
+static bool
+is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+static bool
+validate_cpus(VCtx *v, const CpusConfig *c)
+{
+    const char *w = NM(v, "--cpus", "cpus");
+    const char *boot = NM(v, "boot", "boot_vcpus");
+    const char *max = NM(v, "max", "max_vcpus");
+    guint i, j;
+
+    if (c->boot_vcpus < 1 || c->boot_vcpus > VM_CONFIG_MAX_VCPUS)
+        return vfail(v, w, "%s=%u is out of range: expected 1 to %u", boot,
+                     c->boot_vcpus, VM_CONFIG_MAX_VCPUS);
+    if (c->max_vcpus < 1 || c->max_vcpus > VM_CONFIG_MAX_VCPUS)
+        return vfail(v, w, "%s=%u is out of range: expected 1 to %u", max,
+                     c->max_vcpus, VM_CONFIG_MAX_VCPUS);
+    if (c->boot_vcpus > c->max_vcpus)
+        return vfail(v, w, "%s=%u is greater than %s=%u", boot, c->boot_vcpus,
+                     max, c->max_vcpus);
+    if (c->kvm_hyperv)
+        return vfail(v, w, "kvm_hyperv=%s is not supported yet",
+                     NM(v, "on", "true"));
+    if (c->max_phys_bits < 1 || c->max_phys_bits > 64)
+        return vfail(v, w, "max_phys_bits=%u is out of range: expected 1 to 64",
+                     c->max_phys_bits);
+    if (c->topology) {
+        const CpuTopology *t = c->topology;
+        uint64_t n = (uint64_t)t->threads_per_core * t->cores_per_die *
+                     t->dies_per_package * t->packages;
+
+        if (!t->threads_per_core || !t->cores_per_die ||
+            !t->dies_per_package || !t->packages)
+            return vfail(v, w, "topology=%u:%u:%u:%u: no part can be zero",
+                         t->threads_per_core, t->cores_per_die,
+                         t->dies_per_package, t->packages);
+        if (n != c->max_vcpus)
+            return vfail(v, w, "topology=%u:%u:%u:%u makes %" G_GUINT64_FORMAT
+                         " vCPUs, not %s=%u", t->threads_per_core,
+                         t->cores_per_die, t->dies_per_package, t->packages,
+                         n, max, c->max_vcpus);
+    }
+    for (i = 0; c->affinity && i < c->affinity->len; i++) {
+        const CpuAffinity *a = g_ptr_array_index(c->affinity, i);
+
+        if (a->vcpu >= c->max_vcpus)
+            return vfail(v, w, "affinity: vCPU %u does not exist (%s=%u)",
+                         a->vcpu, max, c->max_vcpus);
+        if (!a->host_cpus || !a->host_cpus->len)
+            return vfail(v, w, "affinity: vCPU %u has no host CPU", a->vcpu);
+        for (j = 0; j < a->host_cpus->len; j++) {
+            uint32_t h = g_array_index(a->host_cpus, uint32_t, j);
+
+            if (h > VM_CONFIG_HOST_CPU_MAX)
+                return vfail(v, w, "affinity: host CPU %u is out of range "
+                             "(0 to %u)", h, VM_CONFIG_HOST_CPU_MAX);
+        }
+        for (j = 0; j < i; j++) {
+            const CpuAffinity *b = g_ptr_array_index(c->affinity, j);
+
+            if (b->vcpu == a->vcpu)
+                return vfail(v, w, "affinity: vCPU %u is listed twice",
+                             a->vcpu);
+        }
+    }
+    return true;
+}
+
+static bool
+validate_memory(VCtx *v, const MemoryConfig *m, uint8_t phys_bits)
+{
+    const char *w = NM(v, "--memory", "memory");
+    uint64_t limit = phys_bits >= 63 ? (uint64_t)G_MAXINT64 : 1ULL << phys_bits;
+
+    if (m->size < VM_CONFIG_MEMORY_MIN)
+        return vfail(v, w, "size=%" G_GUINT64_FORMAT " is below the 1 MiB "
+                     "minimum (the boot structures live below 1 MiB)", m->size);
+    if (m->size % 4096)
+        return vfail(v, w, "size=%" G_GUINT64_FORMAT " is not a multiple of "
+                     "the 4 KiB page size", m->size);
+    if (m->size > limit)
+        return vfail(v, w, "size=%" G_GUINT64_FORMAT " does not fit in the "
+                     "guest's %u-bit physical address space (max_phys_bits)",
+                     m->size, phys_bits);
+    if (m->hugepage_size && !m->hugepages)
+        return vfail(v, w, "hugepage_size=%" G_GUINT64_FORMAT " needs %s",
+                     m->hugepage_size, NM(v, "hugepages=on", "hugepages=true"));
+    if (m->hugepage_size && (!is_pow2(m->hugepage_size) ||
+                             m->hugepage_size < 4096))
+        return vfail(v, w, "hugepage_size=%" G_GUINT64_FORMAT " is not a "
+                     "power of two of at least 4096", m->hugepage_size);
+    if (m->hugepage_size && m->size % m->hugepage_size)
+        return vfail(v, w, "size=%" G_GUINT64_FORMAT " is not a multiple of "
+                     "hugepage_size=%" G_GUINT64_FORMAT, m->size,
+                     m->hugepage_size);
+    return true;
+}
+
+static bool
+validate_payload(VCtx *v, const PayloadConfig *p)
+{
+    bool cli = v->names == VM_CONFIG_NAMES_CLI;
+
+    if (!p->kernel && !p->firmware) {
+        g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            cli ? "no payload: give --kernel or --firmware" :
+                            "payload: one of kernel or firmware is required");
+        return false;
+    }
+    if (p->kernel && p->firmware) {
+        g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            cli ? "--kernel and --firmware cannot be used together" :
+                            "payload: kernel and firmware cannot be used together");
+        return false;
+    }
+    if (p->initramfs && !p->kernel)
+        return vfail(v, NM(v, "--initramfs", "payload.initramfs"),
+                     "an initramfs needs a kernel");
+    if (p->cmdline && strlen(p->cmdline) >= VM_CONFIG_CMDLINE_MAX)
+        return vfail(v, NM(v, "--cmdline", "payload.cmdline"),
+                     "the command line is %zu bytes long; the maximum is %u",
+                     strlen(p->cmdline), VM_CONFIG_CMDLINE_MAX - 1);
+    return (!p->kernel ||
+            check_file(v, NM(v, "--kernel", "payload.kernel"), p->kernel,
+                       FILE_REGULAR, false, NULL)) &&
+           (!p->firmware ||
+            check_file(v, NM(v, "--firmware", "payload.firmware"), p->firmware,
+                       FILE_REGULAR, false, NULL)) &&
+           (!p->initramfs ||
+            check_file(v, NM(v, "--initramfs", "payload.initramfs"),
+                       p->initramfs, FILE_REGULAR, false, NULL));
+}
+
+static bool
+validate_queues(VCtx *v, const char *w, uint32_t queue_size)
+{
+    if (queue_size < 2 || queue_size > VM_CONFIG_QUEUE_SIZE_MAX ||
+        !is_pow2(queue_size))
+        return vfail(v, w, "queue_size=%u: expected a power of two between 2 "
+                     "and %u", queue_size, VM_CONFIG_QUEUE_SIZE_MAX);
+    return true;
+}
+
+static bool
+validate_pci(VCtx *v, const char *w, uint16_t segment, int device_id)
+{
+    if (segment != 0)
+        return vfail(v, w, "pci_segment=%u is out of range: only PCI segment 0 "
+                     "exists for now", segment);
+    if (device_id != -1 && (device_id < 1 || device_id > VM_CONFIG_PCI_DEVICE_MAX))
+        return vfail(v, w, "pci_device_id=%d is out of range: expected 1 to %u "
+                     "(0 is the host bridge)", device_id, VM_CONFIG_PCI_DEVICE_MAX);
+    return true;
+}
+
+static bool
+validate_disks(VCtx *v, const VmConfig *c)
+{
+    g_autofree struct stat *st = g_new0(struct stat, c->disks->len + 1);
+    guint i, j;
+
+    for (i = 0; i < c->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(c->disks, i);
+        g_autofree char *w = item_where(v, "--disk", "disks", i);
+        g_autofree char *wp = v->names == VM_CONFIG_NAMES_CLI ? g_strdup(w) :
+                              g_strdup_printf("%s.path", w);
+
+        if (!d->path)
+            return vfail(v, w, "a path is required (vhost-user disks are not "
+                         "supported yet)");
+        if (!check_file(v, wp, d->path, FILE_DISK, !d->readonly, &st[i]))
+            return false;
+        /* The same file twice would be two writers on one image. */
+        for (j = 0; j < i; j++) {
+            if (st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
+                g_autofree char *other = item_where(v, "--disk", "disks", j);
+
+                return vfail_code(v, G_IO_ERROR_EXISTS, wp,
+                                  "%s is already used by %s%s", d->path, other,
+                                  v->names == VM_CONFIG_NAMES_CLI ?
+                                  " (the same image twice)" : "");
+            }
+        }
+        if (d->num_queues < 1 || d->num_queues > VM_CONFIG_DISK_QUEUES_MAX)
+            return vfail(v, w, "num_queues=%u is out of range: expected 1 to %u",
+                         d->num_queues, VM_CONFIG_DISK_QUEUES_MAX);
+        if (d->num_queues > c->cpus.boot_vcpus)
+            return vfail(v, w, "num_queues=%u is more than the %u boot vCPUs "
+                         "(one queue per vCPU at most)", d->num_queues,
+                         c->cpus.boot_vcpus);
+        if (!validate_queues(v, w, d->queue_size) ||
+            !validate_pci(v, w, d->pci_segment, d->pci_device_id))
+            return false;
+        if (d->image_type != IMAGE_TYPE_RAW && d->image_type != IMAGE_TYPE_UNKNOWN)
+            return vfail(v, w, "image_type=%s is not supported yet",
+                         image_type_to_string(d->image_type) ?
+                         image_type_to_string(d->image_type) : "?");
+        if (d->serial && strlen(d->serial) > VM_CONFIG_DISK_SERIAL_MAX)
+            return vfail(v, w, "serial=%s is longer than the %u bytes virtio-blk "
+                         "can report", d->serial, VM_CONFIG_DISK_SERIAL_MAX);
+    }
+    return true;
+}
+
+/* Linux's dev_valid_name(): what the tap's name may be. */
+static bool
+tap_name_valid(const char *s)
+{
+    if (!*s || strlen(s) > VM_CONFIG_TAP_NAME_MAX || !strcmp(s, ".") ||
+        !strcmp(s, ".."))
+        return false;
+    for (; *s; s++) {
+        if (*s == '/' || *s == ':' || g_ascii_isspace(*s))
+            return false;
+    }
+    return true;
+}
+
+/* A netmask is a run of ones then zeros. */
+static bool
+mask_contiguous(GInetAddress *mask)
+{
+    const guint8 *b = g_inet_address_to_bytes(mask);
+    gsize n = g_inet_address_get_native_size(mask), i;
+    bool zero = false;
+    int bit;
+
+    for (i = 0; i < n; i++) {
+        for (bit = 7; bit >= 0; bit--) {
+            bool one = b[i] >> bit & 1;
+
+            if (one && zero)
+                return false;
+            zero = !one;
+        }
+    }
+    return true;
+}
+
+static bool
+validate_net_addr(VCtx *v, const char *w, const NetConfig *n)
+{
+    g_autoptr(GInetAddress) ip = NULL;
+    g_autoptr(GInetAddress) mask = NULL;
+    uint8_t mac[6];
+
+    if (n->mac && !vm_config_mac_parse(n->mac, mac))
+        return vfail(v, w, "mac=%s: expected six hex bytes like 52:54:00:12:34:56",
+                     n->mac);
+    if (n->mac && (mac[0] & 1))
+        return vfail(v, w, "mac=%s is a multicast address", n->mac);
+    if (n->host_mac && !vm_config_mac_parse(n->host_mac, mac))
+        return vfail(v, w, "host_mac=%s: expected six hex bytes like "
+                     "52:54:00:12:34:56", n->host_mac);
+    if (n->ip && !(ip = g_inet_address_new_from_string(n->ip)))
+        return vfail(v, w, "ip=%s is not an IPv4 or IPv6 address", n->ip);
+    if (n->mask && !n->ip)
+        return vfail(v, w, "mask=%s needs ip=", n->mask);
+    if (n->mask && !(mask = g_inet_address_new_from_string(n->mask)))
+        return vfail(v, w, "mask=%s is not an IPv4 or IPv6 netmask", n->mask);
+    if (mask && g_inet_address_get_family(mask) != g_inet_address_get_family(ip))
+        return vfail(v, w, "mask=%s and ip=%s are not of the same family",
+                     n->mask, n->ip);
+    if (mask && !mask_contiguous(mask))
+        return vfail(v, w, "mask=%s is not a netmask (its one bits must come "
+                     "first)", n->mask);
+    return true;
+}
+
+static bool
+validate_net_fds(VCtx *v, const char *w, const NetConfig *n)
+{
+    const char *key = NM(v, "fd", "fds");
+    guint i;
+
+    if (!n->fds)
+        return true;
+    if (n->tap)
+        return vfail(v, w, "tap=%s and %s cannot be used together", n->tap, key);
+    if (n->fds->len * 2 != n->num_queues)
+        return vfail(v, w, "%u tap fds need num_queues=%u (one fd per RX/TX "
+                     "queue pair), not %u", n->fds->len, n->fds->len * 2,
+                     n->num_queues);
+    for (i = 0; i < n->fds->len; i++) {
+        int fd = g_array_index(n->fds, int, i);
+
+        if (fd == -1)
+            return vfail(v, w, "%s: no fd was received for placeholder %u "
+                         "(send the tap fds with the request, as SCM_RIGHTS)",
+                         key, i);
+        if (fd >= 0 && fd <= 2)
+            return vfail(v, w, "%s: fd %d is reserved (stdin, stdout or stderr)",
+                         key, fd);
+        if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+            return vfail(v, w, "%s: %d is not an open file descriptor", key, fd);
+    }
+    return true;
+}
+
+static bool
+validate_nets(VCtx *v, const VmConfig *c)
+{
+    guint i;
+
+    for (i = 0; i < c->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(c->net, i);
+        g_autofree char *w = item_where(v, "--net", "net", i);
+
+        if (n->num_queues < 2 || n->num_queues % 2 ||
+            n->num_queues > VM_CONFIG_NET_QUEUES_MAX)
+            return vfail(v, w, "num_queues=%u: expected an even number between "
+                         "2 and %u (RX/TX queue pairs)", n->num_queues,
+                         VM_CONFIG_NET_QUEUES_MAX);
+        if (n->num_queues / 2 > c->cpus.boot_vcpus)
+            return vfail(v, w, "num_queues=%u makes %u queue pairs, more than "
+                         "the %u boot vCPUs", n->num_queues, n->num_queues / 2,
+                         c->cpus.boot_vcpus);
+        if (!validate_queues(v, w, n->queue_size) ||
+            !validate_pci(v, w, n->pci_segment, n->pci_device_id) ||
+            !validate_net_addr(v, w, n) || !validate_net_fds(v, w, n))
+            return false;
+        if (n->tap && !tap_name_valid(n->tap))
+            return vfail(v, w, "tap=%s is not a valid interface name (at most "
+                         "%u characters, no '/', ':' or blanks)", n->tap,
+                         VM_CONFIG_TAP_NAME_MAX);
+        if (n->mtu && (n->mtu < VM_CONFIG_MTU_MIN || n->mtu > VM_CONFIG_MTU_MAX))
+            return vfail(v, w, "mtu=%u is out of range: expected %u to %u",
+                         n->mtu, VM_CONFIG_MTU_MIN, VM_CONFIG_MTU_MAX);
+    }
+    return true;
+}
+
+static bool
+validate_console(VCtx *v, const ConsoleConfig *con, const char *cli,
+                 const char *json, bool debug)
+{
+    const char *w = NM(v, cli, json);
+
+    if ((unsigned)con->mode >= CONSOLE_MODE_LAST)
+        return vfail(v, w, "invalid mode %d", (int)con->mode);
+    if (debug && (con->mode == CONSOLE_MODE_SOCKET || con->mode == CONSOLE_MODE_NULL))
+        return vfail(v, w, "mode %s is not supported for the debug console "
+                     "(off, pty, tty or file)", console_mode_to_string(con->mode));
+    if (con->mode == CONSOLE_MODE_FILE && (!con->file || !*con->file))
+        return vfail(v, w, "mode %s needs a file path", NM(v, "file", "File"));
+    if (con->mode == CONSOLE_MODE_SOCKET && (!con->socket || !*con->socket))
+        return vfail(v, w, "mode %s needs a socket path", NM(v, "socket", "Socket"));
+    /* bind() takes at most sizeof(sun_path) - 1 bytes of path. */
+    if (con->mode == CONSOLE_MODE_SOCKET &&
+        strlen(con->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+        return vfail(v, w, "socket=%s is longer than the %zu bytes a UNIX "
+                     "socket path may have", con->socket,
+                     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+    if (debug && con->iobase > 0xffff)
+        return vfail(v, w, "iobase=0x%" G_GINT64_MODIFIER "x is not an I/O port "
+                     "(0 to 0xffff)", con->iobase);
+    return true;
+}
+
+static bool
+validate_consoles(VCtx *v, const VmConfig *c)
+{
+    if (!validate_console(v, &c->serial, "--serial", "serial", false) ||
+        !validate_console(v, &c->console, "--console", "console", false) ||
+        !validate_console(v, &c->debug_console, "--debug-console",
+                          "debug_console", true))
+        return false;
+    /* CH's DoubleTtyMode: only one of them can own the terminal's input. */
+    if (c->serial.mode == CONSOLE_MODE_TTY && c->console.mode == CONSOLE_MODE_TTY) {
+        g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            v->names == VM_CONFIG_NAMES_CLI ?
+                            "--serial tty and --console tty cannot be used "
+                            "together (--console defaults to tty: add "
+                            "--console off, or pick another mode)" :
+                            "serial.mode and console.mode cannot both be Tty");
+        return false;
+    }
+    return true;
+}
+
+typedef struct {
+    const char *id;
+    char *owner;
+} IdEntry;
+
+static void
+id_entry_clear(IdEntry *e)
+{
+    g_free(e->owner);
+}
+
+/* Adds @id (owned by @owner, which is consumed) to @ids; duplicates are
+ * G_IO_ERROR_EXISTS (the REST layer's 409). */
+static bool
+id_add(VCtx *v, GArray *ids, const char *id, char *owner, const char *dflt)
+{
+    IdEntry e = { id, owner };
+    guint i;
+
+    if (!*id) {
+        vfail(v, owner, "id is empty");
+        g_free(owner);
+        return false;
+    }
+    /* CH reserves ids starting with "__" for its own devices. */
+    if (g_str_has_prefix(id, "__") && g_strcmp0(id, dflt) != 0) {
+        vfail(v, owner, "id '%s' is reserved (ids starting with '__' are "
+              "the VMM's)", id);
+        g_free(owner);
+        return false;
+    }
+    for (i = 0; i < ids->len; i++) {
+        const IdEntry *o = &g_array_index(ids, IdEntry, i);
+
+        if (strcmp(o->id, id) == 0) {
+            vfail_code(v, G_IO_ERROR_EXISTS, owner, "id '%s' is already used "
+                       "by %s", id, o->owner);
+            g_free(owner);
+            return false;
+        }
+    }
+    g_array_append_val(ids, e);
+    return true;
+}
+
+static bool
+validate_ids(VCtx *v, const VmConfig *c)
+{
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(IdEntry));
+    guint i;
+
+    g_array_set_clear_func(ids, (GDestroyNotify)id_entry_clear);
+    if (!id_add(v, ids, c->rng.id ? c->rng.id : "__rng",
+                g_strdup(NM(v, "--rng", "rng")), "__rng"))
+        return false;
+    if (c->console.mode != CONSOLE_MODE_OFF &&
+        !id_add(v, ids, c->console.id ? c->console.id : "__console",
+                g_strdup(NM(v, "--console", "console")), "__console"))
+        return false;
+    for (i = 0; i < c->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(c->disks, i);
+
+        if (d->id && !id_add(v, ids, d->id, item_where(v, "--disk", "disks", i),
+                             NULL))
+            return false;
+    }
+    for (i = 0; i < c->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(c->net, i);
+
+        if (n->id && !id_add(v, ids, n->id, item_where(v, "--net", "net", i),
+                             NULL))
+            return false;
+    }
+    return true;
+}
+
+/* Phase two: cannot fail. */
+static void
+fill_defaults(VmConfig *c)
+{
+    guint i;
+
+    if (!c->rng.id)
+        c->rng.id = g_strdup("__rng");
+    if (!c->console.id && c->console.mode != CONSOLE_MODE_OFF)
+        c->console.id = g_strdup("__console");
+    for (i = 0; i < c->disks->len; i++) {
+        DiskConfig *d = g_ptr_array_index(c->disks, i);
+
+        if (!d->id)
+            d->id = vm_config_next_device_id(c, "_disk");
+        c->iommu |= d->iommu;
+    }
+    for (i = 0; i < c->net->len; i++) {
+        NetConfig *n = g_ptr_array_index(c->net, i);
+
+        if (!n->id)
+            n->id = vm_config_next_device_id(c, "_net");
+        if (!n->mac) {
+            /* CH's MacAddr::local_random(): locally administered unicast. */
+            guint8 b[6];
+            int k;
+
+            for (k = 0; k < 6; k++)
+                b[k] = (guint8)g_random_int_range(0, 256);
+            b[0] = (guint8)((b[0] & 0xfe) | 0x02);
+            n->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
+                                     b[0], b[1], b[2], b[3], b[4], b[5]);
+        }
+        if (n->ip && !n->mask)
+            n->mask = g_strdup(strchr(n->ip, ':') ? "ffff:ffff:ffff:ffff::" :
+                               "255.255.255.0");   /* CH's IPv4 default */
+        c->iommu |= n->iommu;
+    }
+    c->iommu |= c->rng.iommu || c->console.iommu;
+}
+
+bool
+vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
+{
+    VCtx v = { names, error };
+
+    if (!validate_payload(&v, &config->payload) ||
+        !validate_cpus(&v, &config->cpus) ||
+        !validate_memory(&v, &config->memory, config->cpus.max_phys_bits) ||
+        !validate_disks(&v, config) || !validate_nets(&v, config) ||
+        !(config->rng.src ||
+          vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
+        !check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src, FILE_RNG,
+                    false, NULL) ||
+        !validate_consoles(&v, config) || !validate_ids(&v, config))
+        return false;
+    fill_defaults(config);
+    return true;
+}
+
+bool
+vm_config_validate(VmConfig *config, GError **error)
+{
+    return vm_config_validate_full(config, VM_CONFIG_NAMES_JSON, error);
+}

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests: x86_64 ACPI tables in guest memory (checksums, MADT, FADT...). */
+#include <config.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "arch/x86_64/acpi-priv.h"
+#include "arch/x86_64/layout.h"
+#include "tests/unit/test-arch-util.h"
+
+#define MiB (1ULL << 20)
+
+
+static X86AcpiConfig
+default_config(void)
+{
+    return (X86AcpiConfig){
+        .boot_vcpus = 2, .max_vcpus = 4,
+        .serial = true,
+        .ged_base = 0xfe000000, .ged_irq = 5,
+        .pci_ecam_base = X86_PCI_MMCONFIG_START,
+        .pci_ecam_size = X86_PCI_MMCONFIG_SIZE,
+        .pci_mmio32_base = X86_MEM_32BIT_DEVICES_START,
+        .pci_mmio32_size = 512 * MiB,
+        .pci_mmio64_base = 0x100000000ULL,
+        .pci_mmio64_size = 0x1000000000ULL,
+    };
+}
+
+static const uint8_t *
+gpa(TestGuestMemory *mem, uint64_t addr, uint64_t len)
+{
+    const uint8_t *p = guest_mem_ptr(mem, addr, len);
+
+    g_assert_nonnull(p);
+    return p;
+}
+
+static uint8_t
+sum(const uint8_t *p, size_t len)
+{
+    uint8_t s = 0;
+
+    for (size_t i = 0; i < len; i++)
+        s += p[i];
+    return s;
+}
+
+/* Checks a table header and checksum; returns the table. */
+static const uint8_t *
+table_at(TestGuestMemory *mem, uint64_t addr, const char *sig,
+         uint8_t revision)
+{
+    const uint8_t *t = gpa(mem, addr, ACPI_SDT_HEADER_LEN);
+    uint32_t len = (uint32_t)test_le(t + 4, 4);
+
+    g_assert_cmpmem(t, 4, sig, 4);
+    g_assert_cmpuint(len, >=, ACPI_SDT_HEADER_LEN);
+    t = gpa(mem, addr, len);
+    g_assert_cmpuint(sum(t, len), ==, 0);
+    g_assert_cmpuint(t[8], ==, revision);
+    g_assert_cmpmem(t + 10, 6, "CLOUDH", 6);
+    /* Every table lies in the EBDA area, below SMBIOS. */
+    g_assert_cmphex(addr, >=, X86_RSDP_START);
+    g_assert_cmphex(addr + len, <=, X86_SMBIOS_START);
+    return t;
+}
+
+/* Finds the table with signature @sig through RSDP -> XSDT. */
+static const uint8_t *
+find_table(TestGuestMemory *mem, uint64_t rsdp_addr, const char *sig,
+           uint8_t revision)
+{
+    const uint8_t *rsdp = gpa(mem, rsdp_addr, ACPI_RSDP_LEN);
+    const uint8_t *xsdt = table_at(mem, test_le(rsdp + 24, 8), "XSDT", 1);
+    uint32_t n = ((uint32_t)test_le(xsdt + 4, 4) - ACPI_SDT_HEADER_LEN) / 8;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t a = test_le(xsdt + ACPI_SDT_HEADER_LEN + 8 * i, 8);
+
+        if (memcmp(gpa(mem, a, 4), sig, 4) == 0)
+            return table_at(mem, a, sig, revision);
+    }
+    return NULL;
+}
+
+static const uint8_t *
+dsdt_of(TestGuestMemory *mem, uint64_t rsdp, size_t *len)
+{
+    const uint8_t *fadt = find_table(mem, rsdp, "FACP", 6);
+    const uint8_t *dsdt;
+
+    g_assert_nonnull(fadt);
+    dsdt = table_at(mem, test_le(fadt + 140, 8), "DSDT", 6);
+    *len = (size_t)test_le(dsdt + 4, 4);
+    return dsdt;
+}
+
+static unsigned
+count(const uint8_t *hay, size_t len, const void *needle, size_t nlen)
+{
+    unsigned n = 0;
+
+    for (const uint8_t *p = hay; p + nlen <= hay + len; p++) {
+        p = memmem(p, (size_t)(hay + len - p), needle, nlen);
+        if (!p)
+            break;
+        n++;
+    }
+    return n;
+}
+
+static TestGuestMemory *
+build_ok(const X86AcpiConfig *cfg, uint64_t *rsdp)
+{
+    TestGuestMemory *mem = test_guest_memory_new(512 * MiB);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(x86_acpi_build(mem, cfg, rsdp, &error));
+    g_assert_no_error(error);
+    g_assert_cmphex(*rsdp, ==, 0xa0000);
+    return mem;
+}
+
+static void
+test_rsdp_xsdt(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
+    const uint8_t *r = gpa(mem, rsdp, ACPI_RSDP_LEN);
+    const uint8_t *xsdt;
+
+    g_assert_cmpmem(r, 8, "RSD PTR ", 8);
+    g_assert_cmpuint(sum(r, 20), ==, 0);        /* ACPI 1.0 checksum */
+    g_assert_cmpuint(sum(r, 36), ==, 0);        /* extended checksum */
+    g_assert_cmpmem(r + 9, 6, "CLOUDH", 6);
+    g_assert_cmpuint(r[15], ==, 2);
+    g_assert_cmphex(test_le(r + 16, 4), ==, 0); /* no RSDT */
+    g_assert_cmpuint(test_le(r + 20, 4), ==, 36);
+
+    xsdt = table_at(mem, test_le(r + 24, 8), "XSDT", 1);
+    /* FACP, APIC, MCFG; the XSDT is the last table, right after MCFG. */
+    g_assert_cmpuint(test_le(xsdt + 4, 4), ==, 36 + 3 * 8);
+    g_assert_cmpmem(gpa(mem, test_le(xsdt + 36, 8), 4), 4, "FACP", 4);
+    g_assert_cmpmem(gpa(mem, test_le(xsdt + 44, 8), 4), 4, "APIC", 4);
+    g_assert_cmpmem(gpa(mem, test_le(xsdt + 52, 8), 4), 4, "MCFG", 4);
+    g_assert_cmphex(test_le(r + 24, 8), >, test_le(xsdt + 52, 8));
+    /* The DSDT follows the RSDP directly. */
+    g_assert_cmpmem(gpa(mem, rsdp + 36, 4), 4, "DSDT", 4);
+}
+
+static void
+test_fadt(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
+    const uint8_t *f = find_table(mem, rsdp, "FACP", 6);
+    const uint8_t byte_io_600[] = { 1, 8, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0 };
+    const uint8_t dword_io_608[] = { 1, 32, 0, 3, 0x08, 0x06, 0, 0, 0, 0, 0, 0 };
+    size_t dlen;
+
+    g_assert_nonnull(f);
+    g_assert_cmpuint(test_le(f + 4, 4), ==, 276);
+    g_assert_cmphex(test_le(f + 112, 4), ==, (1u << 20) | (1u << 10) | (1u << 8));
+    g_assert_cmpmem(f + 116, 12, byte_io_600, 12);      /* RESET_REG */
+    g_assert_cmpuint(f[128], ==, 1);                    /* RESET_VALUE */
+    g_assert_cmpuint(f[131], ==, 3);                    /* minor version */
+    g_assert_cmphex(test_le(f + 40, 4), ==, 0);         /* no 32-bit DSDT */
+    g_assert_cmpmem(f + 208, 12, dword_io_608, 12);     /* X_PM_TMR_BLK */
+    g_assert_cmpmem(f + 244, 12, byte_io_600, 12);      /* SLEEP_CONTROL */
+    g_assert_cmpmem(f + 256, 12, byte_io_600, 12);      /* SLEEP_STATUS */
+    g_assert_cmpmem(f + 268, 8, "CLOUDHYP", 8);
+    g_assert_cmphex(test_le(f + 36, 4), ==, 0);         /* no FACS */
+    g_assert_nonnull(dsdt_of(mem, rsdp, &dlen));
+}
+
+static void
+test_madt(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
+    const uint8_t *m = find_table(mem, rsdp, "APIC", 5);
+    const uint8_t *e;
+
+    g_assert_nonnull(m);
+    /* header + LAPIC address + flags, 4 x2APIC, IOAPIC, ISO */
+    g_assert_cmpuint(test_le(m + 4, 4), ==, 44 + 4 * 16 + 12 + 10);
+    g_assert_cmphex(test_le(m + 36, 4), ==, 0xfee00000);
+    g_assert_cmphex(test_le(m + 40, 4), ==, 0);
+    for (uint32_t i = 0; i < 4; i++) {
+        e = m + 44 + 16 * i;
+        g_assert_cmpuint(e[0], ==, 9);
+        g_assert_cmpuint(e[1], ==, 16);
+        g_assert_cmpuint(test_le(e + 4, 4), ==, i);     /* x2APIC ID */
+        /* Boot vCPUs enabled; the others online-capable. */
+        g_assert_cmphex(test_le(e + 8, 4), ==, i < 2 ? 1 : 2);
+        g_assert_cmpuint(test_le(e + 12, 4), ==, i);    /* UID */
+    }
+    e = m + 44 + 64;
+    g_assert_cmpuint(e[0], ==, 1);
+    g_assert_cmpuint(e[1], ==, 12);
+    g_assert_cmpuint(e[2], ==, 0);                      /* IOAPIC id */
+    g_assert_cmphex(test_le(e + 4, 4), ==, 0xfec00000);
+    g_assert_cmphex(test_le(e + 8, 4), ==, 0);          /* GSI base */
+    e += 12;
+    g_assert_cmpuint(e[0], ==, 2);
+    g_assert_cmpuint(e[1], ==, 10);
+    g_assert_cmpuint(e[2], ==, 0);                      /* ISA */
+    g_assert_cmpuint(e[3], ==, 4);
+    g_assert_cmpuint(test_le(e + 4, 4), ==, 4);
+    g_assert_cmpuint(test_le(e + 8, 2), ==, 0);
+}
+
+static void
+test_madt_no_serial_one_cpu(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *m;
+    const uint8_t *d;
+    size_t dlen;
+
+    cfg.boot_vcpus = cfg.max_vcpus = 1;
+    cfg.serial = false;
+    mem = build_ok(&cfg, &rsdp);
+    m = find_table(mem, rsdp, "APIC", 5);
+    g_assert_cmpuint(test_le(m + 4, 4), ==, 44 + 16 + 12);
+    g_assert_cmphex(test_le(m + 44 + 8, 4), ==, 1);
+    d = dsdt_of(mem, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "COM1", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "C000", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "C001", 4), ==, 0);
+}
+
+static void
+test_madt_topology(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *m;
+    const uint8_t *d;
+    size_t dlen;
+    uint8_t mat[16];
+
+    /* 2 threads x 3 cores x 1 die x 2 packages: package 1 starts at
+     * APIC ID 8, so vCPU 6 is ID 8 in the MADT and in its _MAT. */
+    cfg.boot_vcpus = cfg.max_vcpus = 12;
+    cfg.threads_per_core = 2;
+    cfg.cores_per_die = 3;
+    cfg.dies_per_package = 1;
+    cfg.packages = 2;
+    mem = build_ok(&cfg, &rsdp);
+    m = find_table(mem, rsdp, "APIC", 5);
+    g_assert_cmpuint(test_le(m + 44 + 16 * 5 + 4, 4), ==, 5);
+    g_assert_cmpuint(test_le(m + 44 + 16 * 6 + 4, 4), ==, 8);
+    g_assert_cmpuint(test_le(m + 44 + 16 * 11 + 4, 4), ==, 13);
+    g_assert_cmpuint(test_le(m + 44 + 16 * 11 + 12, 4), ==, 11);
+
+    x86_acpi_x2apic_entry(&cfg, 6, ACPI_MADT_ENABLED, mat);
+    g_assert_cmpuint(test_le(mat + 4, 4), ==, 8);
+    d = dsdt_of(mem, rsdp, &dlen);
+    /* Name (_MAT, Buffer (0x10) { <entry> }) */
+    g_assert_cmpuint(count(d, dlen, mat, sizeof(mat)), ==, 1);
+}
+
+static void
+test_mcfg(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
+    const uint8_t *m = find_table(mem, rsdp, "MCFG", 1);
+
+    g_assert_nonnull(m);
+    g_assert_cmpuint(test_le(m + 4, 4), ==, 36 + 8 + 16);
+    g_assert_cmphex(test_le(m + 44, 8), ==, 0xe8000000);
+    g_assert_cmpuint(test_le(m + 52, 2), ==, 0);        /* segment */
+    g_assert_cmpuint(m[54], ==, 0);                     /* start bus */
+    g_assert_cmpuint(m[55], ==, 255);                   /* end bus */
+}
+
+static void
+test_dsdt_content(void)
+{
+    X86AcpiConfig cfg = default_config();
+    const X86AcpiPciSlot slots[] = { { 3 }, { 31 } };
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *d;
+    size_t dlen;
+    /* Method (_STA) { Return (0x0F) } and { Return (Zero) } */
+    const uint8_t sta_on[] = { 0x14, 0x09, '_', 'S', 'T', 'A', 0x00,
+                               0xa4, 0x0a, 0x0f };
+    const uint8_t sta_off[] = { 0x14, 0x08, '_', 'S', 'T', 'A', 0x00,
+                                0xa4, 0x00 };
+    const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07, 0x04,
+                           0x0a, 0x05, 0x00, 0x00, 0x00 };
+    /* OperationRegion (GDST, SystemMemory, 0xfe000000, 1) */
+    const uint8_t gdst[] = { 0x5b, 0x80, 'G', 'D', 'S', 'T', 0x00,
+                             0x0c, 0x00, 0x00, 0x00, 0xfe, 0x01 };
+    /* Notify (\_SB.PWRB, 0x80) */
+    const uint8_t notify[] = { 0x86, '\\', 0x2e, '_', 'S', 'B', '_',
+                               'P', 'W', 'R', 'B', 0x0a, 0x80 };
+    /* Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} */
+    const uint8_t ged_irq[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 5, 0, 0, 0 };
+    const uint8_t com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08 };
+    const uint8_t cf8_io[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+    /* EisaId ("PNP0A08"), EisaId ("PNP0C02") */
+    const uint8_t pnp0a08[] = { 0x0c, 0x41, 0xd0, 0x0a, 0x08 };
+    const uint8_t pnp0c02[] = { 0x0c, 0x41, 0xd0, 0x0c, 0x02 };
+
+    cfg.pci_slots = slots;
+    cfg.n_pci_slots = G_N_ELEMENTS(slots);
+    mem = build_ok(&cfg, &rsdp);
+    d = dsdt_of(mem, rsdp, &dlen);
+
+    g_assert_cmpuint(count(d, dlen, "PCI0", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, pnp0a08, sizeof(pnp0a08)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, pnp0c02, sizeof(pnp0c02)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, cf8_io, sizeof(cf8_io)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "S003", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "S031", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "MBRD", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "COM1", 4), ==, 2);   /* name + _DDN */
+    g_assert_cmpuint(count(d, dlen, com1_io, sizeof(com1_io)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, s5, sizeof(s5)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "ACPI0013", 8), ==, 1);
+    g_assert_cmpuint(count(d, dlen, gdst, sizeof(gdst)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, notify, sizeof(notify)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, ged_irq, sizeof(ged_irq)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "ACPI0010", 8), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "ACPI0007", 8), ==, 4);
+    g_assert_cmpuint(count(d, dlen, sta_on, sizeof(sta_on)), ==, 2);
+    g_assert_cmpuint(count(d, dlen, sta_off, sizeof(sta_off)), ==, 2);
+    g_assert_cmpuint(count(d, dlen, "C003", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "C004", 4), ==, 0);
+    /* No hotplug controllers exist yet, so nothing may refer to them. */
+    g_assert_cmpuint(count(d, dlen, "CSCN", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "PSCN", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "MSCN", 4), ==, 0);
+}
+
+static void
+test_dsdt_minimal(void)
+{
+    X86AcpiConfig cfg = { .boot_vcpus = 1, .max_vcpus = 1 };
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
+    const uint8_t *d;
+    size_t dlen;
+
+    /* No PCI segment: no MCFG, no PCI0/MBRD; no GED. */
+    g_assert_null(find_table(mem, rsdp, "MCFG", 1));
+    d = dsdt_of(mem, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "PCI0", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "MBRD", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "GED_", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "PWRB", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "_S5_", 4), ==, 1);
+}
+
+static void
+check_refused(const X86AcpiConfig *cfg, gint code, const char *pattern)
+{
+    g_autoptr(TestGuestMemory) mem = test_guest_memory_new(512 * MiB);
+    g_autoptr(GError) error = NULL;
+    uint64_t rsdp = 0x1234;
+    const uint8_t *area = gpa(mem, X86_RSDP_START,
+                              X86_SMBIOS_START - X86_RSDP_START);
+
+    g_assert_false(x86_acpi_build(mem, cfg, &rsdp, &error));
+    g_assert_error(error, G_IO_ERROR, code);
+    if (!g_pattern_match_simple(pattern, error->message))
+        g_error("unexpected message: %s", error->message);
+    g_assert_cmphex(rsdp, ==, 0x1234);
+    /* Nothing written. */
+    for (size_t i = 0; i < X86_SMBIOS_START - X86_RSDP_START; i++)
+        g_assert_cmpuint(area[i], ==, 0);
+}
+
+static void
+test_refused(void)
+{
+    X86AcpiConfig cfg;
+    const X86AcpiPciSlot bad_slot[] = { { 32 } };
+    const X86AcpiPciSlot dup_slots[] = { { 1 }, { 1 } };
+
+    cfg = default_config();
+    cfg.boot_vcpus = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*boot vCPUs (0)*");
+    cfg = default_config();
+    cfg.boot_vcpus = 5;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*boot vCPUs (5)*");
+    cfg = default_config();
+    cfg.max_vcpus = 4097;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*at most 4096*");
+    /* 4096 CPU objects do not fit below SMBIOS. */
+    cfg = default_config();
+    cfg.max_vcpus = 4096;
+    check_refused(&cfg, G_IO_ERROR_NO_SPACE, "*4096 vCPUs*SMBIOS*");
+    cfg = default_config();
+    cfg.pci_ecam_base += 4096;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*ECAM*");
+    cfg = default_config();
+    cfg.pci_ecam_size = 512 * MiB;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*ECAM*");
+    cfg = default_config();
+    cfg.pci_mmio32_base = 0xf0000000;
+    cfg.pci_mmio32_size = 512 * MiB;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*32-bit PCI window*");
+    cfg = default_config();
+    cfg.pci_mmio64_base = UINT64_MAX - 10;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*64-bit PCI window*");
+    cfg = default_config();
+    cfg.ged_irq = 24;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*GED*");
+    cfg = default_config();
+    cfg.pci_slots = bad_slot;
+    cfg.n_pci_slots = 1;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*slot 32*");
+    cfg = default_config();
+    cfg.pci_slots = dup_slots;
+    cfg.n_pci_slots = 2;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*slot 1 listed twice*");
+}
+
+static void
+test_no_low_ram(void)
+{
+    /* A region that does not start at 0: the tables have nowhere to go. */
+    X86AcpiConfig cfg = default_config();
+    GuestMemory mem = { .regions = { { .gpa = 0x100000, .size = MiB } },
+                        .nregions = 1 };
+    g_autoptr(GError) error = NULL;
+    uint64_t rsdp;
+
+    g_assert_false(x86_acpi_build(&mem, &cfg, &rsdp, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+}
+
+static void
+test_large_vm(void)
+{
+    /* The largest common shapes still fit: 1024 boot / 2048 max vCPUs. */
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *m;
+
+    cfg.boot_vcpus = 1024;
+    cfg.max_vcpus = 2048;
+    mem = build_ok(&cfg, &rsdp);
+    m = find_table(mem, rsdp, "APIC", 5);
+    g_assert_cmphex(test_le(m + 44 + 16 * 1023 + 8, 4), ==, 1);
+    g_assert_cmphex(test_le(m + 44 + 16 * 1024 + 8, 4), ==, 2);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/x86/acpi/rsdp-xsdt", test_rsdp_xsdt);
+    g_test_add_func("/x86/acpi/fadt", test_fadt);
+    g_test_add_func("/x86/acpi/madt", test_madt);
+    g_test_add_func("/x86/acpi/madt-no-serial-one-cpu",
+                    test_madt_no_serial_one_cpu);
+    g_test_add_func("/x86/acpi/madt-topology", test_madt_topology);
+    g_test_add_func("/x86/acpi/mcfg", test_mcfg);
+    g_test_add_func("/x86/acpi/dsdt-content", test_dsdt_content);
+    g_test_add_func("/x86/acpi/dsdt-minimal", test_dsdt_minimal);
+    g_test_add_func("/x86/acpi/refused", test_refused);
+    g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);
+    g_test_add_func("/x86/acpi/large-vm", test_large_vm);
+    return g_test_run();
+}
