@@ -15,3 +15,12 @@ EXTRA_DIST += tests/fuzz/corpus/http
 # test-api-http with Debian's python3-jsonschema.
 EXTRA_DIST += tests/unit/test-api-schema.py \
 	tests/data/api/cloud-hypervisor-openapi.yaml
+
+# ---- Tests that link the whole VMM (a Vmm is created, never booted) ----
+check_PROGRAMS += tests/unit/test-api-backend tests/unit/test-api-http \
+	tests/unit/test-api-dbus
+TESTS += tests/unit/test-api-backend tests/unit/test-api-http \
+	tests/unit/test-api-dbus
+tests_unit_test_api_backend_LDADD = $(TEST_LIBS)
+tests_unit_test_api_http_LDADD = $(TEST_LIBS)
+tests_unit_test_api_dbus_LDADD = $(TEST_LIBS)
