@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "daemon/api.h"
@@ -276,6 +277,86 @@ test_bad_options(void)
     server_stop(s);
 }
 
+/* docs/dbus-api.xml documents the interface: it must be the source. */
+static void
+test_docs_copy(void)
+{
+    g_autofree char *src = test_src_path("daemon/dbus-api.xml");
+    g_autofree char *doc = test_src_path("docs/dbus-api.xml");
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+
+    g_assert_true(g_file_get_contents(src, &a, NULL, NULL));
+    g_assert_true(g_file_get_contents(doc, &b, NULL, NULL));
+    if (!g_str_equal(a, b))
+        g_test_fail_printf("docs/dbus-api.xml differs from daemon/dbus-api.xml: "
+                           "cp daemon/dbus-api.xml docs/");
+}
+
+/*
+ * The installed system-bus policy, in a dbus-daemon with the system bus's
+ * default rules: root may own org.cloudhypervisor.* and be called; anyone
+ * else is refused at start-up with the bus's AccessDenied.
+ */
+static void
+test_system_policy(void)
+{
+    g_autofree char *rel = test_src_path(
+        "data/dbus/org.cloudhypervisor.DBusApi.conf");
+    /* dbus-daemon resolves <include> against its config file's folder. */
+    g_autofree char *policy = g_canonicalize_filename(rel, NULL);
+    g_autofree char *conf_path = g_build_filename(test_tmpdir(), "system.conf",
+                                                  NULL);
+    g_autofree char *conf = g_strdup_printf(
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus "
+        "Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/"
+        "dbus/1.0/busconfig.dtd\">\n<busconfig><type>system</type>"
+        "<listen>unix:dir=%s</listen>"
+        "<policy context=\"default\"><allow user=\"*\"/><deny own=\"*\"/>"
+        "<deny send_type=\"method_call\"/><allow send_type=\"signal\"/>"
+        "<allow send_requested_reply=\"true\" send_type=\"method_return\"/>"
+        "<allow send_requested_reply=\"true\" send_type=\"error\"/>"
+        "<allow receive_type=\"method_call\"/>"
+        "<allow receive_type=\"method_return\"/>"
+        "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
+        "<allow send_destination=\"org.freedesktop.DBus\" "
+        "send_interface=\"org.freedesktop.DBus\"/></policy>"
+        "<include>%s</include></busconfig>\n", test_tmpdir(), policy);
+    g_autofree char *cfg_arg = g_strdup_printf("--config-file=%s", conf_path);
+    const char *argv[] = { "dbus-daemon", cfg_arg, "--nofork",
+                           "--print-address=1", NULL };
+    g_autoptr(TestProc) sys = NULL;
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autoptr(ApiDbus) api = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
+    sys = test_proc_spawn(argv);
+    g_assert_true(test_proc_wait_output(sys, "unix:", 10000));
+    for (int i = 0; i < 100; i++) {
+        out = test_proc_output(sys);
+        if (strchr(strstr(out, "unix:"), '\n'))
+            break;
+        g_clear_pointer(&out, g_free);
+        g_usleep(10000);
+    }
+    lines = g_strsplit(strstr(out, "unix:"), "\n", 2);
+    g_setenv("DBUS_SYSTEM_BUS_ADDRESS", lines[0], TRUE);
+    api = api_dbus_new(vmm, NULL, "org.cloudhypervisor.SystemTest",
+                       OBJECT_PATH, true, &error);
+    if (getuid() == 0) {
+        g_assert_no_error(error);
+        g_assert_nonnull(api);
+    } else {
+        g_assert_null(api);
+        g_assert_nonnull(error);
+        g_assert_nonnull(strstr(error->message, "AccessDenied"));
+    }
+    g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
 /* VmmShutdown is answered before the VMM stops. */
 static void
 test_vmm_shutdown(void)
@@ -300,6 +381,8 @@ main(int argc, char **argv)
     g_test_add_func("/api/dbus/event-signal", test_event_signal);
     g_test_add_func("/api/dbus/bad-options", test_bad_options);
     g_test_add_func("/api/dbus/vmm-shutdown", test_vmm_shutdown);
+    g_test_add_func("/api/dbus/docs-copy", test_docs_copy);
+    g_test_add_func("/api/dbus/system-policy", test_system_policy);
     ret = g_test_run();
     event_monitor_close();
     test_proc_free(bus);
