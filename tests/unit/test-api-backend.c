@@ -123,7 +123,7 @@ static const StatusCase status_cases[] = {
     { "create-net-fds-without-fds", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"net\": [{\"fds\": [3, 4], "
                               "\"num_queues\": 4}]" },
-      400, "Error from API", "fds" },
+      400, "Error from API", "names 2 fd(s)" },
     { "boot-with-body", { CREATE }, { API_ACTION_VM_BOOT, "{}" }, 400,
       "Bad Request", "takes no request body" },
 

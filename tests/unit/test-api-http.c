@@ -568,7 +568,7 @@ test_scm_rights(void)
         client_send(c->fd, text, strlen(text), fds, 2);
         r = client_read(c);
         g_assert_cmpuint(r->status, ==, 400);
-        assert_error_body(r, "ask for 3 file descriptors but 2 came");
+        assert_error_body(r, "names 3 fd(s) but 2 were received");
         g_assert_cmpuint(count_open_fds(), ==, before);
     }
     {
