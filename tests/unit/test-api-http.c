@@ -687,6 +687,46 @@ test_concurrent_clients(void)
     server_stop(s);
 }
 
+#define N_PIPELINED 3000
+
+static gpointer
+pipeline_writer(gpointer data)
+{
+    int fd = GPOINTER_TO_INT(data);
+    static const char req[] = "GET /api/v1/vm.info HTTP/1.1\r\n\r\n";
+
+    for (int i = 0; i < N_PIPELINED; i++)
+        client_send(fd, req, sizeof(req) - 1, NULL, 0);
+    return NULL;
+}
+
+/* A client that sends without reading: the server stops reading it once
+ * its answers pile up (no unbounded buffer), and everything is answered,
+ * in order, once the client reads. */
+static void
+test_backpressure(void)
+{
+    Server *s = server_start();
+    g_autofree char *body = g_strdup_printf("{\"payload\": {\"kernel\": \"%s\"}}",
+                                            s->kernel);
+    g_autoptr(Response) r = request(s->path, "PUT", "vm.create", body);
+    g_autoptr(Client) c = client_new(s->path);
+    GThread *writer;
+
+    g_assert_cmpuint(r->status, ==, 204);
+    writer = g_thread_new("writer", pipeline_writer, GINT_TO_POINTER(c->fd));
+    /* Let both socket buffers fill up. */
+    g_usleep(500 * 1000);
+    for (int i = 0; i < N_PIPELINED; i++) {
+        g_autoptr(Response) a = client_read(c);
+
+        g_assert_nonnull(a);
+        g_assert_cmpuint(a->status, ==, 200);
+    }
+    g_thread_join(writer);
+    server_stop(s);
+}
+
 /* A socket left by a dead VMM is replaced; a live VMM's is refused. */
 static void
 test_socket_lock(void)
@@ -853,6 +893,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/http/scm-rights", test_scm_rights);
     g_test_add_func("/api/http/curl", test_curl);
     g_test_add_func("/api/http/concurrent-clients", test_concurrent_clients);
+    g_test_add_func("/api/http/backpressure", test_backpressure);
     g_test_add_func("/api/http/socket-lock", test_socket_lock);
     g_test_add_func("/api/http/socket-fd", test_socket_fd);
     g_test_add_func("/api/http/schemas", test_schemas);
