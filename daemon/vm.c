@@ -417,8 +417,12 @@ vm_guest_exit_request(Vm *vm, VmGuestExit why)
     GSource *src;
 
     /* First request wins: a reset racing a power-off does both no good. */
-    if (!g_atomic_int_compare_and_exchange(&vm->guest_exit, 0, (gint)why + 1))
+    if (!g_atomic_int_compare_and_exchange(&vm->guest_exit, 0, (gint)why + 1)) {
+        g_debug("guest stop request %d ignored: %d pending", why,
+                g_atomic_int_get(&vm->guest_exit) - 1);
         return;
+    }
+    g_debug("guest stop request %d", why);
     src = g_idle_source_new();
     g_source_set_priority(src, G_PRIORITY_HIGH);
     g_source_set_callback(src, vm_guest_exit_dispatch, vm, NULL);

@@ -189,6 +189,13 @@ arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp, GError **error)
     if (!x86_setup_boot(mem, &kernel, cfg->payload.cmdline, initrd_addr,
                         initrd_size, rsdp, error))
         return false;
+    /* The origin of boot-time measurements: the debug port logs the
+     * guest's progress codes relative to this moment. */
+    g_info("%s: kernel entry 0x%" G_GINT64_MODIFIER "x (%s), initramfs %"
+           G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x", image,
+           kernel.entry, kernel.protocol == X86_BOOT_PVH ? "PVH"
+                                                         : "Linux boot protocol",
+           initrd_size, initrd_addr);
     return x86_vcpu_set_boot_regs(ops, bsp, kernel.entry,
                                   kernel.protocol == X86_BOOT_PVH, error);
 }
