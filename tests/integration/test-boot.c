@@ -24,6 +24,7 @@ typedef struct {
     const char *kernel;        /* asset name: vmlinux (PVH) or vmlinuz */
     unsigned cpus;
     const char *topology;      /* NULL or T:C:D:P */
+    const char *memory_opts;   /* extra --memory keys, or NULL */
 } BootCase;
 
 static char *
@@ -77,7 +78,9 @@ static const char guest_report[] =
     "echo online=$(cat /sys/devices/system/cpu/online)\n"
     "echo acpi=$(test -d /sys/firmware/acpi/tables && echo yes)\n"
     "date +date=%s\n"
-    "dmesg | grep BIOS-e820\n";
+    "dmesg | grep BIOS-e820\n"
+    /* port 0xe9, the --debug-console */
+    "printf 'debugcon-ok\\n' | dd of=/dev/port bs=1 seek=233 2>/dev/null\n";
 
 static void
 test_boot(gconstpointer data)
@@ -93,10 +96,17 @@ test_boot(gconstpointer data)
     g_autofree char *cpus = bc->topology
         ? g_strdup_printf("boot=%u,topology=%s", bc->cpus, bc->topology)
         : g_strdup_printf("boot=%u", bc->cpus);
-    g_autofree char *memory = g_strdup_printf("size=%uM", MEMORY_MIB);
+    g_autofree char *memory = g_strdup_printf("size=%uM%s%s", MEMORY_MIB,
+                                              bc->memory_opts ? "," : "",
+                                              bc->memory_opts ? bc->memory_opts : "");
+    g_autofree char *debugcon_path = g_build_filename(test_tmpdir(), "debugcon",
+                                                      NULL);
+    g_autofree char *debugcon = g_strdup_printf("file=%s", debugcon_path);
+    g_autofree char *debugcon_out = NULL;
     const char *argv[] = { nimbus, "--kernel", kernel, "--initramfs", initrd,
                            "--cmdline", cmdline, "--cpus", cpus, "--memory",
-                           memory, "--serial", "tty", "-v", NULL };
+                           memory, "--serial", "tty", "--debug-console",
+                           debugcon, "-v", NULL };
     g_autoptr(TestProc) p = test_proc_spawn(argv);
     g_autofree char *out = NULL, *v = NULL, *marker = NULL, *expect = NULL;
     gint64 t_request, t_exit;
@@ -164,6 +174,10 @@ test_boot(gconstpointer data)
         v = guest_value(out, "threads");
         g_assert_cmpstr(v, ==, "0");
     }
+
+    /* What the guest wrote to port 0xe9 landed in the --debug-console file. */
+    g_assert_true(g_file_get_contents(debugcon_path, &debugcon_out, NULL, NULL));
+    g_assert_cmpstr(debugcon_out, ==, "debugcon-ok\n");
 
     /* The debug port logs when userspace started (0x60 from /init). */
     g_assert_nonnull(strstr(out, "[Debug I/O port: Userspace code 0x60]"));
@@ -269,14 +283,72 @@ test_serial_socket_reboot(void)
     g_string_free(c.seen, TRUE);
 }
 
+/* 5 GiB: RAM above 3 GiB moves above the 32-bit device hole (CH's layout).
+ * Untouched guest RAM costs the host nothing (MAP_NORESERVE), so this runs
+ * inside the harness's 3 GiB nested VM. */
+static void
+test_high_memory(void)
+{
+    static const char script[] =
+        "dmesg | grep BIOS-e820\n"
+        "echo memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)\n";
+    g_autofree char *kernel = test_asset("vmlinux");
+    g_autofree char *initrd = test_asset("guest-initramfs.cpio");
+    g_autofree char *nimbus = test_build_path("nimbus");
+    g_autofree char *cmd = b64_script(script);
+    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " QUIET
+                                               " nimbus.cmd=%s", cmd);
+    const char *argv[] = { nimbus, "--kernel", kernel, "--initramfs", initrd,
+                           "--cmdline", cmdline, "--memory", "size=5G",
+                           "--serial", "tty", NULL };
+    g_autoptr(TestProc) p = test_proc_spawn(argv);
+    g_autofree char *out = NULL, *v = NULL;
+    guint64 e820;
+
+    g_assert_cmpint(test_proc_wait_exit(p, BOOT_TIMEOUT_MS), ==, 0);
+    out = test_proc_output(p);
+    /* Low RAM ends at 3 GiB; the rest starts at 4 GiB. */
+    g_assert_nonnull(strstr(out, "[mem 0x0000000000100000-0x00000000bfffffff] usable"));
+    g_assert_nonnull(strstr(out, "[mem 0x0000000100000000-0x000000017fffffff] usable"));
+    e820 = e820_usable_bytes(out);
+    g_assert_cmpuint(e820, >=, (5ULL << 30) * 99 / 100);
+    v = guest_value(out, "memtotal_kb");
+    g_assert_nonnull(v);
+    g_assert_cmpuint(g_ascii_strtoull(v, NULL, 10) * 1024, >=, e820 * 85 / 100);
+}
+
+/* A triple fault ends the VMM with status 1 and the registers logged.
+ * "reboot=t" makes the guest kernel reboot by triple fault. */
+static void
+test_triple_fault(void)
+{
+    g_autofree char *kernel = test_asset("vmlinux");
+    g_autofree char *initrd = test_asset("guest-initramfs.cpio");
+    g_autofree char *nimbus = test_build_path("nimbus");
+    g_autofree char *cmd = b64_script("reboot -f\n");
+    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 " QUIET
+                                               " reboot=t nimbus.cmd=%s", cmd);
+    const char *argv[] = { nimbus, "--kernel", kernel, "--initramfs", initrd,
+                           "--cmdline", cmdline, "--serial", "tty", NULL };
+    g_autoptr(TestProc) p = test_proc_spawn(argv);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(test_proc_wait_exit(p, BOOT_TIMEOUT_MS), ==, 1);
+    out = test_proc_output(p);
+    g_assert_nonnull(strstr(out, "vcpu0: shutdown (triple fault)"));
+    g_assert_nonnull(strstr(out, "rip="));
+    g_assert_nonnull(strstr(out, "the guest crashed"));
+}
+
 int
 main(int argc, char **argv)
 {
     static const BootCase cases[] = {
-        { "vmlinux", 1, NULL },
-        { "vmlinux", 4, "1:2:1:2" },
-        { "vmlinuz", 1, NULL },
-        { "vmlinuz", 4, NULL },
+        { "vmlinux", 1, NULL, NULL },
+        { "vmlinux", 4, "1:2:1:2", NULL },
+        { "vmlinuz", 1, NULL, NULL },
+        /* memfd-backed, pre-faulted RAM boots the same guest. */
+        { "vmlinuz", 4, NULL, "shared=on,prefault=on,thp=off" },
     };
 
     g_test_init(&argc, &argv, NULL);
@@ -285,5 +357,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/boot/bzimage/1cpu", &cases[2], test_boot);
     g_test_add_data_func("/boot/bzimage/4cpu", &cases[3], test_boot);
     g_test_add_func("/boot/serial-socket-reboot", test_serial_socket_reboot);
+    g_test_add_func("/boot/high-memory", test_high_memory);
+    g_test_add_func("/boot/triple-fault", test_triple_fault);
     return g_test_run();
 }
