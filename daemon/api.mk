@@ -27,6 +27,18 @@ daemon/dbus-api-gen.c: daemon/dbus-api.xml
 # The first build has no dependency information yet.
 daemon/libvmm_a-api-dbus.$(OBJEXT): daemon/dbus-api-gen.h
 
+# nimbus-remote: ch-remote's CLI over the REST socket or D-Bus.
+bin_PROGRAMS += nimbus-remote
+nimbus_remote_SOURCES = \
+	daemon/remote/remote.h \
+	daemon/remote/remote-commands.c \
+	daemon/remote/remote-dbus.c \
+	daemon/remote/remote-http.c \
+	daemon/remote/remote-main.c
+nimbus_remote_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-remote\"
+nimbus_remote_LDADD = $(VMM_LIBS)
+nimbus_remote_DEPENDENCIES = $(VMM_LIB_DEPS)
+
 # D-Bus data: the system-bus policy, and the introspection XML under its
 # interface name (a copy of daemon/dbus-api.xml, also kept as
 # docs/dbus-api.xml; test-api-dbus checks that the copies agree).

@@ -215,7 +215,8 @@ static const RemoteKey receive_migration_keys[] = {
     { NULL },
 };
 
-/* Sorted by name: --help lists them in this order. */
+/* Sorted by name: --help lists them in this order (test-api-remote checks
+ * it).  The usage strings are ch-remote's argument names. */
 static const RemoteCommand commands[] = {
     { "add-device", API_ACTION_VM_ADD_DEVICE, ARG_CONFIG, device_keys, NULL,
       "<device_config>", "Add a VFIO device" },
@@ -367,6 +368,12 @@ virtio_type(const char *s, guint64 *out)
     return false;
 }
 
+/*
+ * Converts one CLI key into its JSON member.  Values are parsed here (not
+ * passed as strings) so that a typo is reported by nimbus-remote with the
+ * option's name, and the VMM gets the types the schema asks for.  Validation
+ * of the values themselves (ranges, files) is the VMM's.
+ */
 static bool
 convert_key(const VmOpts *o, const RemoteKey *k, JsonObject *root,
             RemoteRequest *req, GError **error)
@@ -484,6 +491,8 @@ object_to_json(JsonObject *o)
     return json_to_string(n, FALSE);
 }
 
+/* "key=value,..." for one command: unknown keys are refused up front
+ * (vm_opts_check_keys), then every key given is converted. */
 static bool
 build_config(const RemoteCommand *cmd, const char *arg, RemoteRequest *req,
              GError **error)
@@ -522,6 +531,8 @@ build_config(const RemoteCommand *cmd, const char *arg, RemoteRequest *req,
     return true;
 }
 
+/* create sends the file as it is, like ch-remote: the VMM parses and
+ * validates it, and reports the field at fault. */
 static bool
 read_config_file(const char *path, RemoteRequest *req, GError **error)
 {

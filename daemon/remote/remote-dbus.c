@@ -15,6 +15,12 @@ typedef struct {
     char *object_path;
 } RemoteDbus;
 
+/*
+ * The method, argument and result of each action come from the shared
+ * action table (api-actions.c), so nimbus-remote calls exactly what the
+ * VMM exports.  A reply is waited for without a timeout (G_MAXINT), as over
+ * REST: a pause or a boot takes the time it takes.
+ */
 static bool
 remote_dbus_call(RemoteTransport *t, ApiAction action, const char *body,
                  const int *fds, guint n_fds, char **response, GError **error)
@@ -98,6 +104,7 @@ remote_dbus_new(const char *service_name, const char *object_path,
                     object_path);
         return NULL;
     }
+    /* The shared bus connection is fine for a one-shot CLI. */
     conn = g_bus_get_sync(system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                           NULL, error);
     if (!conn) {

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/http-client.h"
+#include "daemon/api-response.h"
 #include "daemon/remote/remote.h"
 
 /* No timeout: pausing or booting a big VM takes the time it takes, and
@@ -65,8 +66,8 @@ remote_http_call(RemoteTransport *t, ApiAction action, const char *body,
     if (resp->status >= 300) {
         g_autoptr(GString) msg = g_string_new(NULL);
 
-        g_string_printf(msg, "%s: the VMM answered %u", info->endpoint,
-                        resp->status);
+        g_string_printf(msg, "%s: the VMM answered %u %s", info->endpoint,
+                        resp->status, api_response_reason(resp->status));
         append_error_chain(msg, text);
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, msg->str);
         return false;

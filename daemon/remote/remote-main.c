@@ -66,6 +66,13 @@ print_error(const GError *error)
     }
 }
 
+/*
+ * Global options come before the command, as with ch-remote (clap); both
+ * "--opt value" and "--opt=value" are accepted.  Parsing stops at the first
+ * word that is not an option: the command and its own arguments follow.
+ * GOptionContext is not used because it would also take the command's
+ * arguments (resize --cpus) as its own.
+ */
 static bool
 parse_global(int argc, char **argv, RemoteOptions *o, int *next, GError **error)
 {

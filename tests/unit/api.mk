@@ -18,9 +18,20 @@ EXTRA_DIST += tests/unit/test-api-schema.py \
 
 # ---- Tests that link the whole VMM (a Vmm is created, never booted) ----
 check_PROGRAMS += tests/unit/test-api-backend tests/unit/test-api-http \
-	tests/unit/test-api-dbus
+	tests/unit/test-api-http-load \
+	tests/unit/test-api-dbus tests/unit/test-api-remote
 TESTS += tests/unit/test-api-backend tests/unit/test-api-http \
-	tests/unit/test-api-dbus
+	tests/unit/test-api-http-load \
+	tests/unit/test-api-dbus tests/unit/test-api-remote
 tests_unit_test_api_backend_LDADD = $(TEST_LIBS)
+TEST_API_UTIL = tests/unit/test-api-util.c tests/unit/test-api-util.h
+tests_unit_test_api_http_SOURCES = tests/unit/test-api-http.c $(TEST_API_UTIL)
 tests_unit_test_api_http_LDADD = $(TEST_LIBS)
+tests_unit_test_api_http_load_SOURCES = tests/unit/test-api-http-load.c \
+	$(TEST_API_UTIL)
+tests_unit_test_api_http_load_LDADD = $(TEST_LIBS)
 tests_unit_test_api_dbus_LDADD = $(TEST_LIBS)
+# The argument conversion is tested directly, the binary as a whole.
+tests_unit_test_api_remote_SOURCES = tests/unit/test-api-remote.c \
+	daemon/remote/remote-commands.c
+tests_unit_test_api_remote_LDADD = $(TEST_LIBS)
