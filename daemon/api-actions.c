@@ -6,8 +6,14 @@
 
 #include "daemon/api-actions.h"
 
-/* Endpoint, GET, body, D-Bus method and argument, D-Bus out, supported.
- * D-Bus method and argument names are CH's (vmm/src/api/dbus/mod.rs). */
+/*
+ * One row per CH endpoint: the REST router, the D-Bus dispatcher and
+ * nimbus-remote all read this table, so the three can never disagree on a
+ * name, a method or whether a body is expected.  Columns: endpoint, GET,
+ * body, D-Bus method and argument, D-Bus out, supported.  The D-Bus method
+ * and argument names are CH's (vmm/src/api/dbus/mod.rs); the argument names
+ * show in introspection (docs/dbus-api.xml).
+ */
 static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VMM_PING] = {
         "vmm.ping", true, false, "VmmPing", NULL, true, true },
@@ -90,6 +96,7 @@ api_action_info(ApiAction action)
     return &api_actions[action];
 }
 
+/* Linear scans: 31 rows, looked up once per request. */
 int
 api_action_from_endpoint(const char *endpoint)
 {
@@ -134,6 +141,8 @@ api_result_error_message(const ApiResult *result)
     return g_string_free(s, FALSE);
 }
 
+/* The chain is kept as separate links (not one string) because REST sends
+ * it as a JSON array while D-Bus joins it into one error message. */
 void
 api_result_set_error(ApiResult *result, guint status, const char *first, ...)
 {

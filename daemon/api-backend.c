@@ -105,38 +105,6 @@ run_vmm_shutdown(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return true;
 }
 
-/*
- * Net "fds" in a vm.create body only say how many descriptors each net
- * takes (the numbers mean nothing in this process); the descriptors
- * themselves came with the request as SCM_RIGHTS, and are handed out in the
- * order received, net by net in array order (the contract documented in
- * vm-config.h and docs/api.md).
- */
-static bool
-attach_net_fds(VmConfig *config, GArray *fds, GError **error)
-{
-    guint need = 0, k = 0;
-
-    for (guint i = 0; i < config->net->len; i++) {
-        NetConfig *net = g_ptr_array_index(config->net, i);
-
-        need += net->fds ? net->fds->len : 0;
-    }
-    if (need != fds->len) {
-        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
-                    "the net configs' \"fds\" ask for %u file descriptors but "
-                    "%u came with the request (SCM_RIGHTS)", need, fds->len);
-        return false;
-    }
-    for (guint i = 0; i < config->net->len; i++) {
-        NetConfig *net = g_ptr_array_index(config->net, i);
-
-        for (guint j = 0; net->fds && j < net->fds->len; j++)
-            g_array_index(net->fds, int, j) = g_array_index(fds, int, k++);
-    }
-    return true;
-}
-
 static bool
 run_vm_create(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
 {
@@ -149,8 +117,15 @@ run_vm_create(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
         g_error_free(local);
         return false;
     }
-    if (!attach_net_fds(config, fds, error))
+    /* Net "fds" in the body only say how many descriptors each net takes;
+     * the ones received with the request fill them in order (vm-config.h). */
+    if (!vm_config_attach_net_fds(config, (const int *)(void *)fds->data,
+                                  fds->len, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST, "%s",
+                    local->message);
+        g_error_free(local);
         return false;
+    }
     /* On failure the fds go back to the caller, which closes them. */
     if (!vmm_vm_create(vmm, g_steal_pointer(&config), error))
         return false;
@@ -356,7 +331,7 @@ api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
 {
     const ApiActionDef *def;
     const ApiActionInfo *info;
-    g_autoptr(GArray) my_fds = fds ? g_array_ref(fds)
+    g_autoptr(GArray) my_fds = fds ? fds
                                    : g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;

@@ -18,6 +18,12 @@ typedef struct {
     GDestroyNotify opaque_free;
 } ApiCall;
 
+/*
+ * Two sources per call: one on the VMM context (pending until dispatched,
+ * tracked so that api_executor_free() can drop it) and one on the caller's
+ * context (the reply).  The call struct passes from one to the other and
+ * is freed by the reply source's destroy notify.
+ */
 struct ApiExecutor {
     Vmm *vmm;                  /* immutable */
     GMainContext *context;     /* the VMM thread's; immutable */

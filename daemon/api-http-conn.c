@@ -18,6 +18,9 @@
 #define CONN_MAX_QUEUED 16
 /* Reads per wake-up, so that one busy client cannot starve the others. */
 #define CONN_READS_PER_WAKEUP 16
+/* Answers not yet taken by a client that keeps sending requests: past this
+ * the connection is neither read nor served until it drains. */
+#define CONN_MAX_OUT (1024 * 1024)
 
 /*
  * Everything here runs on the http-server thread, except the last
@@ -40,9 +43,6 @@ struct HttpConn {
     bool cur_head;             /* the request being answered is HEAD */
     bool cur_keep_alive;
 };
-
-static void conn_unref(gpointer data);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HttpConn, conn_unref)
 
 typedef struct {
     GSource base;
@@ -89,6 +89,12 @@ conn_out_pending(HttpConn *c)
     return c->out->len > c->out_off;
 }
 
+static bool
+conn_out_full(HttpConn *c)
+{
+    return c->out->len - c->out_off >= CONN_MAX_OUT;
+}
+
 static void
 conn_queue(HttpConn *c, GBytes *bytes)
 {
@@ -116,8 +122,9 @@ conn_flush(HttpConn *c)
         }
         c->out_off += (gsize)n;
     }
-    if (c->fd >= 0) {
-        g_byte_array_set_size(c->out, 0);
+    /* Drop what was sent, so that a slow reader does not grow @out. */
+    if (c->fd >= 0 && c->out_off > 0) {
+        g_byte_array_remove_range(c->out, 0, (guint)c->out_off);
         c->out_off = 0;
     }
 }
@@ -125,23 +132,25 @@ conn_flush(HttpConn *c)
 void
 api_http_conn_flush_until(HttpConn *c, gint64 deadline)
 {
-    g_autoptr(HttpConn) ref = conn_ref(c);
-
+    /* A failed write closes (and may free) the connection. */
+    conn_ref(c);
     conn_flush(c);
     while (c->fd >= 0 && conn_out_pending(c)) {
         struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
         gint64 left = deadline - g_get_monotonic_time();
 
         if (left <= 0 || poll(&pfd, 1, (int)(left / 1000) + 1) <= 0)
-            return;
+            break;
         conn_flush(c);
     }
+    conn_unref(c);
 }
 
 static void
 conn_respond(HttpConn *c, const ApiResult *result)
 {
-    bool close = !c->cur_keep_alive || c->stream_error != NULL;
+    /* A broken stream is closed after its own 400, sent last. */
+    bool close = !c->cur_keep_alive;
 
     conn_queue(c, api_router_response(result, close, c->cur_head));
     if (close)
@@ -168,7 +177,7 @@ conn_on_result(const ApiResult *result, gpointer data)
 static void
 conn_process(HttpConn *c)
 {
-    while (c->fd >= 0 && !c->busy && !c->closing) {
+    while (c->fd >= 0 && !c->busy && !c->closing && !conn_out_full(c)) {
         g_autoptr(ApiRequest) req = api_request_parser_pop(c->parser);
         ApiResult result = { 0 };
         ApiAction action;
@@ -312,7 +321,7 @@ conn_after(HttpConn *c)
         api_http_conn_close(c);
         return;
     }
-    if (!c->eof && !c->closing && !c->stream_error &&
+    if (!c->eof && !c->closing && !c->stream_error && !conn_out_full(c) &&
         api_request_parser_queued(c->parser) < CONN_MAX_QUEUED)
         cond |= G_IO_IN;
     if (conn_out_pending(c))

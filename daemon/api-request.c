@@ -280,6 +280,11 @@ api_request_parser_free(ApiRequestParser *p)
     g_free(p);
 }
 
+/*
+ * After an error nothing can be trusted about where the next request
+ * starts (the framing is lost), so the error is sticky and the connection
+ * ends after answering it, as micro_http does.
+ */
 bool
 api_request_parser_feed(ApiRequestParser *p, const char *data, gsize len,
                         GError **error)

@@ -35,7 +35,7 @@ typedef struct {
     const char *name;     /* long name without "--"; NULL for -v */
     char short_name;
     CliArgKind arg;
-    bool vm;              /* CH's "vm-config" group: needs --kernel/--firmware */
+    bool vm;              /* CH's "vm-config" group: needs a payload */
     const char *help;
 } CliOption;
 
@@ -211,7 +211,9 @@ cli_set_string(const char *option, const char *value, char **out,
     return true;
 }
 
-/* Applies one value of option @o (spelled @opt on the command line). */
+/* Applies one value of option @o (spelled @opt on the command line).
+ * VM options write into the VmConfig being built; validation waits until
+ * every option is in, since rules like boot <= max span options. */
 static bool
 cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
           GError **error)
@@ -420,6 +422,8 @@ cli_short(CliState *st, const char *arg, GError **error)
             return cli_fail(error, "unknown option '%s'", opt);
         if (!cli_seen(st, o, opt, error) || !cli_apply(st, o, opt, NULL, error))
             return false;
+        if (st->cli->help || st->cli->version)
+            break;              /* "-hx": help wins, as at the top level */
     }
     return true;
 }
@@ -444,12 +448,21 @@ cli_finish(CliState *st, GError **error)
                             "with only the API)", st->first_vm_option);
         return true;
     }
+    /* CH refuses --serial tty with its default --console tty.  nimbus
+     * gives the terminal to the serial port when the user asked for that
+     * and said nothing about --console, so the documented
+     * "nimbus --kernel ... --serial tty" just works; an explicit
+     * "--console tty" is still refused below. */
+    if (st->vm->serial.mode == CONSOLE_MODE_TTY && !st->seen[OPT_CONSOLE])
+        st->vm->console.mode = CONSOLE_MODE_OFF;
     if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error))
         return false;
     cli->vm = g_steal_pointer(&st->vm);
     return true;
 }
 
+/* The VmConfig is built even for API-only command lines and dropped at
+ * the end when no payload was given: the parsers need somewhere to write. */
 bool
 nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
 {
@@ -486,6 +499,8 @@ nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
     return ok;
 }
 
+/* Laid out like clap's --help, which CH users know: the long name, a
+ * value placeholder, then the syntax and defaults on an indented line. */
 char *
 nimbus_cli_help(void)
 {

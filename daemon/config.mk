@@ -10,6 +10,8 @@ daemon_libvmm_a_SOURCES += \
 	daemon/vm-config-parse.c \
 	daemon/vm-config-validate.c \
 	daemon/vm-config-json.c \
+	daemon/vm-config-json-priv.h \
+	daemon/vm-config-json-walk.c \
 	daemon/vm-config-json-format.c \
 	daemon/cli.c \
 	daemon/cli.h

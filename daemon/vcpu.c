@@ -263,6 +263,8 @@ vcpu_thread(gpointer data)
         }
     }
 
+    if (g_getenv("NIMBUS_DUMP_REGS"))
+        vcpu_log_registers(vcpu, "stopped");
     g_mutex_lock(&ctl->lock);
     vcpu->thread_alive = false;
     vcpu->tid_valid = false;

@@ -168,6 +168,8 @@ typedef enum {
     CON_DEBUG,
 } ConKind;
 
+/* The three console objects differ in the schema: SerialConfig has no
+ * iommu/id, DebugConsoleConfig has iobase and no socket. */
 static void
 add_console(JsonBuilder *b, const char *key, const ConsoleConfig *c, ConKind k)
 {

@@ -2,11 +2,10 @@
 /* VmConfig from Cloud Hypervisor's VmConfig JSON (vm.create, snapshots). */
 #include <config.h>
 
-#include <stddef.h>
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config-priv.h"
+#include "daemon/vm-config-json-priv.h"
 
 /*
  * Table-driven: each JSON object of the schema has a table listing every
@@ -24,317 +23,15 @@
 /* A VmConfig is 5 levels deep; anything much deeper is not one. */
 #define VM_CONFIG_JSON_MAX_DEPTH 32
 
-typedef struct JField JField;
-typedef bool (*JParseFn)(JsonNode *node, const char *path, void *target,
-                         GError **error);
-
-typedef enum {
-    JF_BOOL,              /* bool */
-    JF_UINT,              /* unsigned integer of .size bytes in [min, max] */
-    JF_INT_OPT,           /* int, -1 when absent, else in [min, max] */
-    JF_STRING,            /* char *, NULL when absent */
-    JF_CUSTOM,            /* .parse(node, path, target + offset) */
-    /* Not implemented yet: accepted only when null or equal to a default. */
-    JF_UNSUP_BOOL,        /* == .dflt_bool */
-    JF_UNSUP_INT,         /* == .min */
-    JF_UNSUP_STR,         /* == .dflt_str (any case) */
-    JF_UNSUP_EMPTY,       /* null, "" or [] */
-    JF_UNSUP_DEFAULTS,    /* an object whose keys all pass .sub */
-} JKind;
-
-struct JField {
-    const char *name;
-    JKind kind;
-    bool required;
-    size_t offset;
-    size_t size;
-    uint64_t min, max;
-    bool dflt_bool;
-    const char *dflt_str;
-    JParseFn parse;
-    const JField *sub;
-};
-
-#define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
-#define F_BOOL(n, T, m) { .name = n, .kind = JF_BOOL, .offset = offsetof(T, m) }
-#define F_UINT(n, T, m, lo, hi)                                                \
-    { .name = n, .kind = JF_UINT, .offset = offsetof(T, m),                    \
-      .size = MEMBER_SIZE(T, m), .min = lo, .max = hi }
-#define F_REQ_UINT(n, T, m, lo, hi)                                            \
-    { .name = n, .kind = JF_UINT, .required = true, .offset = offsetof(T, m),  \
-      .size = MEMBER_SIZE(T, m), .min = lo, .max = hi }
-#define F_INT_OPT(n, T, m, lo, hi)                                             \
-    { .name = n, .kind = JF_INT_OPT, .offset = offsetof(T, m), .min = lo,      \
-      .max = hi }
-#define F_STR(n, T, m) { .name = n, .kind = JF_STRING, .offset = offsetof(T, m) }
-#define F_CUSTOM(n, T, m, fn)                                                  \
-    { .name = n, .kind = JF_CUSTOM, .offset = offsetof(T, m), .parse = fn }
-#define F_REQ_CUSTOM(n, T, m, fn)                                              \
-    { .name = n, .kind = JF_CUSTOM, .required = true, .offset = offsetof(T, m),\
-      .parse = fn }
-#define U_BOOL(n, d) { .name = n, .kind = JF_UNSUP_BOOL, .dflt_bool = d }
-#define U_INT(n, d) { .name = n, .kind = JF_UNSUP_INT, .min = d }
-#define U_STR(n, d) { .name = n, .kind = JF_UNSUP_STR, .dflt_str = d }
-#define U_EMPTY(n) { .name = n, .kind = JF_UNSUP_EMPTY }
-#define U_DEFAULTS(n, s) { .name = n, .kind = JF_UNSUP_DEFAULTS, .sub = s }
-#define F_END { .name = NULL }
-
-static bool
-jfail(GError **error, const char *path, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static bool
-jfail(GError **error, const char *path, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
-                *path ? path : "(document)", msg);
-    return false;
-}
-
-static bool
-junsupported(GError **error, const char *path)
-{
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "'%s' is not supported yet", path);
-    return false;
-}
-
-static char *
-jpath_member(const char *parent, const char *name)
-{
-    return *parent ? g_strdup_printf("%s.%s", parent, name) : g_strdup(name);
-}
-
-static char *
-jpath_index(const char *parent, guint i)
-{
-    return g_strdup_printf("%s[%u]", parent, i);
-}
-
-static bool
-jnode_is_null(JsonNode *node)
-{
-    return JSON_NODE_HOLDS_NULL(node);
-}
-
-static bool
-jnode_is_int(JsonNode *node)
-{
-    return JSON_NODE_HOLDS_VALUE(node) &&
-           json_node_get_value_type(node) == G_TYPE_INT64;
-}
-
-static bool
-jnode_is_bool(JsonNode *node)
-{
-    return JSON_NODE_HOLDS_VALUE(node) &&
-           json_node_get_value_type(node) == G_TYPE_BOOLEAN;
-}
-
-static bool
-jnode_is_string(JsonNode *node)
-{
-    return JSON_NODE_HOLDS_VALUE(node) &&
-           json_node_get_value_type(node) == G_TYPE_STRING;
-}
-
-/* An integer in [min, max]; negative and fractional numbers are wrong. */
-static bool
-jget_uint(JsonNode *node, const char *path, uint64_t min, uint64_t max,
-          uint64_t *out, GError **error)
-{
-    gint64 v;
-
-    if (jnode_is_int(node) && (v = json_node_get_int(node)) >= 0 &&
-        (uint64_t)v >= min && (uint64_t)v <= max) {
-        *out = (uint64_t)v;
-        return true;
-    }
-    if (max >= (uint64_t)G_MAXINT64)
-        return jfail(error, path, "expected an integer ≥ %" G_GUINT64_FORMAT,
-                     min);
-    return jfail(error, path, "expected an integer between %" G_GUINT64_FORMAT
-                 " and %" G_GUINT64_FORMAT, min, max);
-}
-
-static void
-store_uint(void *p, size_t size, uint64_t v)
-{
-    switch (size) {
-    case 1: *(uint8_t *)p = (uint8_t)v; break;
-    case 2: *(uint16_t *)p = (uint16_t)v; break;
-    case 4: *(uint32_t *)p = (uint32_t)v; break;
-    default: *(uint64_t *)p = v; break;
-    }
-}
-
-static bool j_parse_object(JsonNode *node, const char *path,
-                           const JField *fields, void *target, GError **error);
-
-static bool
-j_unsupported_ok(const JField *f, JsonNode *node, const char *path,
-                 GError **error)
-{
-    if (jnode_is_null(node))
-        return true;
-    switch (f->kind) {
-    case JF_UNSUP_BOOL:
-        if (!jnode_is_bool(node))
-            return jfail(error, path, "expected true or false");
-        if (json_node_get_boolean(node) == f->dflt_bool)
-            return true;
-        break;
-    case JF_UNSUP_INT:
-        if (!jnode_is_int(node))
-            return jfail(error, path, "expected an integer");
-        if ((uint64_t)json_node_get_int(node) == f->min)
-            return true;
-        break;
-    case JF_UNSUP_STR:
-        if (!jnode_is_string(node))
-            return jfail(error, path, "expected a string");
-        if (g_ascii_strcasecmp(json_node_get_string(node), f->dflt_str) == 0)
-            return true;
-        break;
-    case JF_UNSUP_EMPTY:
-        if (JSON_NODE_HOLDS_ARRAY(node) &&
-            json_array_get_length(json_node_get_array(node)) == 0)
-            return true;
-        if (jnode_is_string(node) && !*json_node_get_string(node))
-            return true;
-        break;
-    case JF_UNSUP_DEFAULTS:
-        /* Its own unknown or non-default keys produce the error. */
-        return j_parse_object(node, path, f->sub, NULL, error);
-    default:
-        break;
-    }
-    return junsupported(error, path);
-}
-
-static bool
-j_parse_field(const JField *f, JsonNode *node, const char *path, void *target,
-              GError **error)
-{
-    void *p = target ? (char *)target + f->offset : NULL;
-    uint64_t v = 0;
-
-    if (jnode_is_null(node) && f->required)
-        return jfail(error, path, "required, cannot be null");
-    switch (f->kind) {
-    case JF_BOOL:
-        if (jnode_is_null(node))
-            return true;
-        if (!jnode_is_bool(node))
-            return jfail(error, path, "expected true or false");
-        *(bool *)p = json_node_get_boolean(node);
-        return true;
-    case JF_UINT:
-        if (jnode_is_null(node))
-            return true;
-        if (!jget_uint(node, path, f->min, f->max, &v, error))
-            return false;
-        store_uint(p, f->size, v);
-        return true;
-    case JF_INT_OPT:
-        if (jnode_is_null(node)) {
-            *(int *)p = -1;
-            return true;
-        }
-        if (!jget_uint(node, path, f->min, f->max, &v, error))
-            return false;
-        *(int *)p = (int)v;
-        return true;
-    case JF_STRING:
-        if (!jnode_is_null(node) && !jnode_is_string(node))
-            return jfail(error, path, "expected a string");
-        g_free(*(char **)p);
-        *(char **)p = jnode_is_null(node) ? NULL :
-                      g_strdup(json_node_get_string(node));
-        return true;
-    case JF_CUSTOM:
-        return f->parse(node, path, p, error);
-    default:
-        return j_unsupported_ok(f, node, path, error);
-    }
-}
-
-static bool
-j_parse_object(JsonNode *node, const char *path, const JField *fields,
-               void *target, GError **error)
-{
-    JsonObject *obj;
-    JsonObjectIter iter;
-    const char *name;
-    JsonNode *member;
-    const JField *f;
-
-    if (!JSON_NODE_HOLDS_OBJECT(node))
-        return jfail(error, path, "expected an object");
-    obj = json_node_get_object(node);
-    json_object_iter_init(&iter, obj);
-    while (json_object_iter_next(&iter, &name, &member)) {
-        for (f = fields; f->name; f++) {
-            if (strcmp(f->name, name) == 0)
-                break;
-        }
-        if (!f->name) {
-            g_autofree char *p = jpath_member(path, name);
-
-            return jfail(error, p, "unknown field");
-        }
-    }
-    for (f = fields; f->name; f++) {
-        g_autofree char *p = jpath_member(path, f->name);
-
-        member = json_object_get_member(obj, f->name);
-        if (!member) {
-            if (f->required)
-                return jfail(error, p, "required field missing");
-            continue;
-        }
-        if (!j_parse_field(f, member, p, target, error))
-            return false;
-    }
-    return true;
-}
-
-/* Each element of an array through @fn; null is an empty array. */
-static bool
-j_parse_array(JsonNode *node, const char *path,
-              bool (*fn)(JsonNode *elem, const char *path, guint i, void *data,
-                         GError **error),
-              void *data, GError **error)
-{
-    JsonArray *a;
-    guint i;
-
-    if (jnode_is_null(node))
-        return true;
-    if (!JSON_NODE_HOLDS_ARRAY(node))
-        return jfail(error, path, "expected an array");
-    a = json_node_get_array(node);
-    for (i = 0; i < json_array_get_length(a); i++) {
-        g_autofree char *p = jpath_index(path, i);
-
-        if (!fn(json_array_get_element(a, i), p, i, data, error))
-            return false;
-    }
-    return true;
-}
-
 /* ---- CpusConfig ---------------------------------------------------------- */
 
 static const JField topology_fields[] = {
-    F_REQ_UINT("threads_per_core", CpuTopology, threads_per_core, 1, VM_CONFIG_MAX_VCPUS),
-    F_REQ_UINT("cores_per_die", CpuTopology, cores_per_die, 1, VM_CONFIG_MAX_VCPUS),
-    F_REQ_UINT("dies_per_package", CpuTopology, dies_per_package, 1, VM_CONFIG_MAX_VCPUS),
-    F_REQ_UINT("packages", CpuTopology, packages, 1, VM_CONFIG_MAX_VCPUS),
+#define TOPO(name) F_REQ_UINT(#name, CpuTopology, name, 1, VM_CONFIG_MAX_VCPUS)
+    TOPO(threads_per_core),
+    TOPO(cores_per_die),
+    TOPO(dies_per_package),
+    TOPO(packages),
+#undef TOPO
     F_END
 };
 
@@ -344,11 +41,11 @@ j_topology(JsonNode *node, const char *path, void *target, GError **error)
     CpuTopology **out = target;
     g_autofree CpuTopology *t = g_new0(CpuTopology, 1);
 
-    if (jnode_is_null(node)) {
+    if (vm_json_is_null(node)) {
         g_clear_pointer(out, g_free);
         return true;
     }
-    if (!j_parse_object(node, path, topology_fields, t, error))
+    if (!vm_json_parse_object(node, path, topology_fields, t, error))
         return false;
     g_free(*out);
     *out = g_steal_pointer(&t);
@@ -362,7 +59,7 @@ j_host_cpu(JsonNode *elem, const char *path, guint i, void *data,
     uint64_t v = 0;
     uint32_t u;
 
-    if (!jget_uint(elem, path, 0, VM_CONFIG_HOST_CPU_MAX, &v, error))
+    if (!vm_json_get_uint(elem, path, 0, VM_CONFIG_HOST_CPU_MAX, &v, error))
         return false;
     u = (uint32_t)v;
     g_array_append_val(data, u);
@@ -376,8 +73,9 @@ j_host_cpus(JsonNode *node, const char *path, void *target, GError **error)
     g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 
     if (!JSON_NODE_HOLDS_ARRAY(node))
-        return jfail(error, path, "expected an array of host CPU numbers");
-    if (!j_parse_array(node, path, j_host_cpu, a, error))
+        return vm_json_fail(error, path,
+                            "expected an array of host CPU numbers");
+    if (!vm_json_parse_array(node, path, j_host_cpu, a, error))
         return false;
     if (*out)
         g_array_unref(*out);
@@ -399,7 +97,7 @@ j_affinity_one(JsonNode *elem, const char *path, guint i, void *data,
 
     /* Owned by the list from here on, even if parsing fails. */
     g_ptr_array_add(data, a);
-    return j_parse_object(elem, path, affinity_fields, a, error);
+    return vm_json_parse_object(elem, path, affinity_fields, a, error);
 }
 
 static bool
@@ -408,10 +106,10 @@ j_affinity(JsonNode *node, const char *path, void *target, GError **error)
     GPtrArray **out = target;
     g_autoptr(GPtrArray) list = vm_config_affinity_new();
 
-    if (!j_parse_array(node, path, j_affinity_one, list, error))
+    if (!vm_json_parse_array(node, path, j_affinity_one, list, error))
         return false;
     g_clear_pointer(out, g_ptr_array_unref);
-    if (!jnode_is_null(node))
+    if (!vm_json_is_null(node))
         *out = g_steal_pointer(&list);
     return true;
 }
@@ -469,17 +167,17 @@ j_image_type(JsonNode *node, const char *path, void *target, GError **error)
     ImageType *out = target;
     int t;
 
-    if (jnode_is_null(node)) {
+    if (vm_json_is_null(node)) {
         *out = IMAGE_TYPE_UNKNOWN;
         return true;
     }
-    if (!jnode_is_string(node) ||
+    if (!vm_json_is_string(node) ||
         (t = image_type_from_string(json_node_get_string(node))) < 0)
-        return jfail(error, path, "expected one of FixedVhd, Qcow2, Raw, Vhdx "
-                     "or Unknown");
+        return vm_json_fail(error, path, "expected one of FixedVhd, Qcow2, "
+                            "Raw, Vhdx or Unknown");
     if (t != IMAGE_TYPE_RAW && t != IMAGE_TYPE_UNKNOWN)
-        return jfail(error, path, "%s is not supported yet",
-                     image_type_to_string(t));
+        return vm_json_fail(error, path, "%s is not supported yet",
+                            image_type_to_string(t));
     *out = t;
     return true;
 }
@@ -515,7 +213,7 @@ disk_config_from_json_node(JsonNode *node, GError **error)
 {
     g_autoptr(DiskConfig) d = disk_config_new();
 
-    if (!j_parse_object(node, "", disk_fields, d, error))
+    if (!vm_json_parse_object(node, "", disk_fields, d, error))
         return NULL;
     return g_steal_pointer(&d);
 }
@@ -526,7 +224,7 @@ j_disk_one(JsonNode *elem, const char *path, guint i, void *data,
 {
     g_autoptr(DiskConfig) d = disk_config_new();
 
-    if (!j_parse_object(elem, path, disk_fields, d, error))
+    if (!vm_json_parse_object(elem, path, disk_fields, d, error))
         return false;
     g_ptr_array_add(data, g_steal_pointer(&d));
     return true;
@@ -535,7 +233,8 @@ j_disk_one(JsonNode *elem, const char *path, guint i, void *data,
 static bool
 j_disks(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return j_parse_array(node, path, j_disk_one, *(GPtrArray **)target, error);
+    return vm_json_parse_array(node, path, j_disk_one, *(GPtrArray **)target,
+                               error);
 }
 
 /* ---- NetConfig ----------------------------------------------------------- */
@@ -547,8 +246,9 @@ j_fd_placeholder(JsonNode *elem, const char *path, guint i, void *data,
     int placeholder = -1;
 
     /* The number itself means nothing here: see vm-config.h. */
-    if (!jnode_is_int(elem))
-        return jfail(error, path, "expected an integer (an fd placeholder)");
+    if (!vm_json_is_int(elem))
+        return vm_json_fail(error, path,
+                            "expected an integer (an fd placeholder)");
     g_array_append_val(data, placeholder);
     return true;
 }
@@ -559,11 +259,11 @@ j_fds(JsonNode *node, const char *path, void *target, GError **error)
     GArray **out = target;
     g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
 
-    if (!j_parse_array(node, path, j_fd_placeholder, fds, error))
+    if (!vm_json_parse_array(node, path, j_fd_placeholder, fds, error))
         return false;
     if (fds->len > VM_CONFIG_NET_QUEUES_MAX / 2)
-        return jfail(error, path, "at most %u fds (one per queue pair)",
-                     VM_CONFIG_NET_QUEUES_MAX / 2);
+        return vm_json_fail(error, path, "at most %u fds (one per queue pair)",
+                            VM_CONFIG_NET_QUEUES_MAX / 2);
     g_clear_pointer(out, g_array_unref);
     if (fds->len)
         *out = g_steal_pointer(&fds);
@@ -601,7 +301,7 @@ net_fixup(JsonNode *node, NetConfig *n)
     JsonObject *obj = json_node_get_object(node);
     JsonNode *q = json_object_get_member(obj, "num_queues");
 
-    if (n->fds && (!q || jnode_is_null(q)))
+    if (n->fds && (!q || vm_json_is_null(q)))
         n->num_queues = 2 * n->fds->len;
 }
 
@@ -610,7 +310,7 @@ net_config_from_json_node(JsonNode *node, GError **error)
 {
     g_autoptr(NetConfig) n = net_config_new();
 
-    if (!j_parse_object(node, "", net_fields, n, error))
+    if (!vm_json_parse_object(node, "", net_fields, n, error))
         return NULL;
     net_fixup(node, n);
     return g_steal_pointer(&n);
@@ -622,7 +322,7 @@ j_net_one(JsonNode *elem, const char *path, guint i, void *data,
 {
     g_autoptr(NetConfig) n = net_config_new();
 
-    if (!j_parse_object(elem, path, net_fields, n, error))
+    if (!vm_json_parse_object(elem, path, net_fields, n, error))
         return false;
     net_fixup(elem, n);
     g_ptr_array_add(data, g_steal_pointer(&n));
@@ -632,7 +332,8 @@ j_net_one(JsonNode *elem, const char *path, guint i, void *data,
 static bool
 j_nets(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return j_parse_array(node, path, j_net_one, *(GPtrArray **)target, error);
+    return vm_json_parse_array(node, path, j_net_one, *(GPtrArray **)target,
+                               error);
 }
 
 /* ---- Rng, consoles ------------------------------------------------------- */
@@ -652,10 +353,10 @@ j_console_mode(JsonNode *node, const char *path, void *target, GError **error)
 {
     int m;
 
-    if (!jnode_is_string(node) ||
+    if (!vm_json_is_string(node) ||
         (m = console_mode_from_string(json_node_get_string(node))) < 0)
-        return jfail(error, path, "expected one of Off, Pty, Tty, File, Socket "
-                     "or Null");
+        return vm_json_fail(error, path, "expected one of Off, Pty, Tty, "
+                            "File, Socket or Null");
     *(ConsoleMode *)target = m;
     return true;
 }
@@ -694,12 +395,12 @@ j_console_common(JsonNode *node, const char *path, ConsoleConfig *out,
 {
     ConsoleConfig c;
 
-    if (jnode_is_null(node))
+    if (vm_json_is_null(node))
         return true;
     console_config_init(&c, CONSOLE_MODE_OFF);
     if (fields == debug_console_fields)
         c.iobase = VM_CONFIG_DEFAULT_DEBUG_IOBASE;
-    if (!j_parse_object(node, path, fields, &c, error)) {
+    if (!vm_json_parse_object(node, path, fields, &c, error)) {
         console_config_clear(&c);
         return false;
     }
@@ -731,28 +432,28 @@ j_debug_console(JsonNode *node, const char *path, void *target, GError **error)
 static bool
 j_cpus(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return jnode_is_null(node) ||
-           j_parse_object(node, path, cpus_fields, target, error);
+    return vm_json_is_null(node) ||
+           vm_json_parse_object(node, path, cpus_fields, target, error);
 }
 
 static bool
 j_memory(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return jnode_is_null(node) ||
-           j_parse_object(node, path, memory_fields, target, error);
+    return vm_json_is_null(node) ||
+           vm_json_parse_object(node, path, memory_fields, target, error);
 }
 
 static bool
 j_payload(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return j_parse_object(node, path, payload_fields, target, error);
+    return vm_json_parse_object(node, path, payload_fields, target, error);
 }
 
 static bool
 j_rng(JsonNode *node, const char *path, void *target, GError **error)
 {
-    return jnode_is_null(node) ||
-           j_parse_object(node, path, rng_fields, target, error);
+    return vm_json_is_null(node) ||
+           vm_json_parse_object(node, path, rng_fields, target, error);
 }
 
 /* PlatformConfig with every key at its default is what CH writes for a VM
@@ -817,10 +518,10 @@ vm_config_from_json_node(JsonNode *node, GError **error)
     g_autoptr(VmConfig) c = vm_config_new();
 
     if (!node) {
-        jfail(error, "", "empty document");
+        vm_json_fail(error, "", "empty document");
         return NULL;
     }
-    if (!j_parse_object(node, "", vm_fields, c, error))
+    if (!vm_json_parse_object(node, "", vm_fields, c, error))
         return NULL;
     return g_steal_pointer(&c);
 }
@@ -861,13 +562,13 @@ vm_config_from_json(const char *json, gssize len, GError **error)
     size_t n;
 
     if (!json) {
-        jfail(error, "", "empty document");
+        vm_json_fail(error, "", "empty document");
         return NULL;
     }
     n = len < 0 ? strlen(json) : (size_t)len;
     if (!json_depth_ok(json, n)) {
-        jfail(error, "", "nested deeper than %d levels",
-              VM_CONFIG_JSON_MAX_DEPTH);
+        vm_json_fail(error, "", "nested deeper than %d levels",
+                     VM_CONFIG_JSON_MAX_DEPTH);
         return NULL;
     }
     parser = json_parser_new_immutable();

@@ -117,6 +117,9 @@ vm_opts_add_item(VmOpts *opts, const char *arg, const char *start, size_t len,
     return true;
 }
 
+/* One pass over the value: quotes toggle, brackets nest, and a comma ends
+ * an item only outside both, which is what lets "affinity=[0@[1,2]]" and
+ * path="/a,b" through as single items. */
 VmOpts *
 vm_opts_parse(const char *option, const char *arg, GError **error)
 {
@@ -276,8 +279,8 @@ vm_opts_get_flag(const VmOpts *opts, const char *key, bool *present,
 
     *present = it != NULL;
     if (it && it->value)
-        return vm_opts_fail(error, opts->option, "'%s' takes no value (got '%s')",
-                            key, it->item);
+        return vm_opts_fail(error, opts->option,
+                            "'%s' takes no value (got '%s')", key, it->item);
     return true;
 }
 
@@ -299,6 +302,8 @@ vm_opts_get_string(const VmOpts *opts, const char *key, char **out,
     return true;
 }
 
+/* Stricter than strtoull: no sign, no blanks, no trailing junk, and
+ * overflow is an error rather than ULLONG_MAX. */
 bool
 vm_opts_str_to_u64(const char *s, uint64_t *out)
 {
@@ -339,12 +344,12 @@ vm_opts_get_u64(const VmOpts *opts, const char *key, uint64_t min,
         if (max == G_MAXUINT64 && min == 0)
             expected = g_strdup("expected an integer");
         else if (max == G_MAXUINT64 || max == G_MAXUINT32)
-            expected = g_strdup_printf("expected an integer ≥ %" G_GUINT64_FORMAT,
-                                       min);
+            expected = g_strdup_printf("expected an integer ≥ %"
+                                       G_GUINT64_FORMAT, min);
         else
             expected = g_strdup_printf("expected an integer between %"
-                                       G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT,
-                                       min, max);
+                                       G_GUINT64_FORMAT " and %"
+                                       G_GUINT64_FORMAT, min, max);
         return vm_opts_invalid(opts, key, error, expected);
     }
     *out = n;
@@ -410,6 +415,8 @@ vm_opts_get_size(const VmOpts *opts, const char *key, uint64_t *out,
     return true;
 }
 
+/* CH's Toggle, case-insensitive; unlike CH an empty value is an error
+ * rather than "off", which is what nobody means by "key=". */
 bool
 vm_opts_str_to_toggle(const char *s, bool *out)
 {
@@ -500,7 +507,8 @@ vm_opts_get_u32_list(const VmOpts *opts, const char *key, uint32_t max,
     if (!v)
         return false;
     inner = vm_opts_unbracket(v);
-    if (!inner || strchr(inner, '[') || !vm_opts_parse_int_list(inner, max, list)) {
+    if (!inner || strchr(inner, '[') ||
+        !vm_opts_parse_int_list(inner, max, list)) {
         expected = g_strdup_printf("expected a list of integers between 0 and "
                                    "%u, like [1,2,5-7]", max);
         return vm_opts_invalid(opts, key, error, expected);

@@ -55,7 +55,8 @@ vm_config_parse_size(const char *s, uint64_t *out, GError **error)
     return true;
 }
 
-/* "T:C:D:P" */
+/* "T:C:D:P" (CH's CpuTopology::from_str); each part bounded here so that
+ * their product, checked against max in validation, cannot overflow. */
 static bool
 parse_topology(const VmOpts *o, CpuTopology **out, GError **error)
 {
@@ -250,8 +251,9 @@ vm_config_parse_console(ConsoleConfig *con, const char *option,
             !vm_opts_has(o, modes[i].key))
             continue;
         if (mode_key)
-            return parse_fail(error, option, "more than one mode ('%s' and '%s')",
-                              mode_key, modes[i].key);
+            return parse_fail(error, option,
+                              "more than one mode ('%s' and '%s')", mode_key,
+                              modes[i].key);
         mode_key = modes[i].key;
         c.mode = modes[i].mode;
         if (c.mode == CONSOLE_MODE_FILE || c.mode == CONSOLE_MODE_SOCKET)
@@ -279,6 +281,7 @@ vm_config_parse_console(ConsoleConfig *con, const char *option,
     return true;
 }
 
+/* Type ranges only; which segment and slot exist is validation's call. */
 static bool
 parse_pci(const VmOpts *o, uint16_t *segment, int *device_id, GError **error)
 {
@@ -314,7 +317,9 @@ vm_config_parse_disk(const char *arg, GError **error)
         { NULL, 0, NULL }
     };
     /* CH's CLI spellings of image_type; only raw is implemented. */
-    static const char *const later_types[] = { "qcow2", "vhd", "vhdx", "vmdk", NULL };
+    static const char *const later_types[] = {
+        "qcow2", "vhd", "vhdx", "vmdk", NULL
+    };
     g_autoptr(VmOpts) o = vm_opts_parse("--disk", arg, error);
     g_autoptr(DiskConfig) d = disk_config_new();
     g_autofree char *type = NULL;

@@ -229,8 +229,10 @@ validate_payload(VCtx *v, const PayloadConfig *p)
     }
     if (p->kernel && p->firmware) {
         g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                            cli ? "--kernel and --firmware cannot be used together" :
-                            "payload: kernel and firmware cannot be used together");
+                            cli ? "--kernel and --firmware cannot be used "
+                                  "together" :
+                            "payload: kernel and firmware cannot be used "
+                            "together");
         return false;
     }
     if (p->initramfs && !p->kernel)
@@ -267,9 +269,11 @@ validate_pci(VCtx *v, const char *w, uint16_t segment, int device_id)
     if (segment != 0)
         return vfail(v, w, "pci_segment=%u is out of range: only PCI segment 0 "
                      "exists for now", segment);
-    if (device_id != -1 && (device_id < 1 || device_id > VM_CONFIG_PCI_DEVICE_MAX))
-        return vfail(v, w, "pci_device_id=%d is out of range: expected 1 to %u "
-                     "(0 is the host bridge)", device_id, VM_CONFIG_PCI_DEVICE_MAX);
+    if (device_id != -1 &&
+        (device_id < 1 || device_id > VM_CONFIG_PCI_DEVICE_MAX))
+        return vfail(v, w, "pci_device_id=%d is out of range: expected 1 to "
+                     "%u (0 is the host bridge)", device_id,
+                     VM_CONFIG_PCI_DEVICE_MAX);
     return true;
 }
 
@@ -302,8 +306,8 @@ validate_disks(VCtx *v, const VmConfig *c)
             }
         }
         if (d->num_queues < 1 || d->num_queues > VM_CONFIG_DISK_QUEUES_MAX)
-            return vfail(v, w, "num_queues=%u is out of range: expected 1 to %u",
-                         d->num_queues, VM_CONFIG_DISK_QUEUES_MAX);
+            return vfail(v, w, "num_queues=%u is out of range: expected 1 "
+                         "to %u", d->num_queues, VM_CONFIG_DISK_QUEUES_MAX);
         if (d->num_queues > c->cpus.boot_vcpus)
             return vfail(v, w, "num_queues=%u is more than the %u boot vCPUs "
                          "(one queue per vCPU at most)", d->num_queues,
@@ -311,13 +315,15 @@ validate_disks(VCtx *v, const VmConfig *c)
         if (!validate_queues(v, w, d->queue_size) ||
             !validate_pci(v, w, d->pci_segment, d->pci_device_id))
             return false;
-        if (d->image_type != IMAGE_TYPE_RAW && d->image_type != IMAGE_TYPE_UNKNOWN)
+        if (d->image_type != IMAGE_TYPE_RAW &&
+            d->image_type != IMAGE_TYPE_UNKNOWN)
             return vfail(v, w, "image_type=%s is not supported yet",
                          image_type_to_string(d->image_type) ?
                          image_type_to_string(d->image_type) : "?");
         if (d->serial && strlen(d->serial) > VM_CONFIG_DISK_SERIAL_MAX)
-            return vfail(v, w, "serial=%s is longer than the %u bytes virtio-blk "
-                         "can report", d->serial, VM_CONFIG_DISK_SERIAL_MAX);
+            return vfail(v, w, "serial=%s is longer than the %u bytes "
+                         "virtio-blk can report", d->serial,
+                         VM_CONFIG_DISK_SERIAL_MAX);
     }
     return true;
 }
@@ -365,8 +371,8 @@ validate_net_addr(VCtx *v, const char *w, const NetConfig *n)
     uint8_t mac[6];
 
     if (n->mac && !vm_config_mac_parse(n->mac, mac))
-        return vfail(v, w, "mac=%s: expected six hex bytes like 52:54:00:12:34:56",
-                     n->mac);
+        return vfail(v, w, "mac=%s: expected six hex bytes like "
+                     "52:54:00:12:34:56", n->mac);
     if (n->mac && (mac[0] & 1))
         return vfail(v, w, "mac=%s is a multicast address", n->mac);
     if (n->host_mac && !vm_config_mac_parse(n->host_mac, mac))
@@ -378,7 +384,8 @@ validate_net_addr(VCtx *v, const char *w, const NetConfig *n)
         return vfail(v, w, "mask=%s needs ip=", n->mask);
     if (n->mask && !(mask = g_inet_address_new_from_string(n->mask)))
         return vfail(v, w, "mask=%s is not an IPv4 or IPv6 netmask", n->mask);
-    if (mask && g_inet_address_get_family(mask) != g_inet_address_get_family(ip))
+    if (mask &&
+        g_inet_address_get_family(mask) != g_inet_address_get_family(ip))
         return vfail(v, w, "mask=%s and ip=%s are not of the same family",
                      n->mask, n->ip);
     if (mask && !mask_contiguous(mask))
@@ -396,7 +403,8 @@ validate_net_fds(VCtx *v, const char *w, const NetConfig *n)
     if (!n->fds)
         return true;
     if (n->tap)
-        return vfail(v, w, "tap=%s and %s cannot be used together", n->tap, key);
+        return vfail(v, w, "tap=%s and %s cannot be used together", n->tap,
+                     key);
     if (n->fds->len * 2 != n->num_queues)
         return vfail(v, w, "%u tap fds need num_queues=%u (one fd per RX/TX "
                      "queue pair), not %u", n->fds->len, n->fds->len * 2,
@@ -409,10 +417,11 @@ validate_net_fds(VCtx *v, const char *w, const NetConfig *n)
                          "(send the tap fds with the request, as SCM_RIGHTS)",
                          key, i);
         if (fd >= 0 && fd <= 2)
-            return vfail(v, w, "%s: fd %d is reserved (stdin, stdout or stderr)",
-                         key, fd);
+            return vfail(v, w, "%s: fd %d is reserved (stdin, stdout or "
+                         "stderr)", key, fd);
         if (fd < 0 || fcntl(fd, F_GETFD) < 0)
-            return vfail(v, w, "%s: %d is not an open file descriptor", key, fd);
+            return vfail(v, w, "%s: %d is not an open file descriptor", key,
+                         fd);
     }
     return true;
 }
@@ -443,7 +452,8 @@ validate_nets(VCtx *v, const VmConfig *c)
             return vfail(v, w, "tap=%s is not a valid interface name (at most "
                          "%u characters, no '/', ':' or blanks)", n->tap,
                          VM_CONFIG_TAP_NAME_MAX);
-        if (n->mtu && (n->mtu < VM_CONFIG_MTU_MIN || n->mtu > VM_CONFIG_MTU_MAX))
+        if (n->mtu &&
+            (n->mtu < VM_CONFIG_MTU_MIN || n->mtu > VM_CONFIG_MTU_MAX))
             return vfail(v, w, "mtu=%u is out of range: expected %u to %u",
                          n->mtu, VM_CONFIG_MTU_MIN, VM_CONFIG_MTU_MAX);
     }
@@ -458,13 +468,16 @@ validate_console(VCtx *v, const ConsoleConfig *con, const char *cli,
 
     if ((unsigned)con->mode >= CONSOLE_MODE_LAST)
         return vfail(v, w, "invalid mode %d", (int)con->mode);
-    if (debug && (con->mode == CONSOLE_MODE_SOCKET || con->mode == CONSOLE_MODE_NULL))
+    if (debug && (con->mode == CONSOLE_MODE_SOCKET ||
+                  con->mode == CONSOLE_MODE_NULL))
         return vfail(v, w, "mode %s is not supported for the debug console "
-                     "(off, pty, tty or file)", console_mode_to_string(con->mode));
+                     "(off, pty, tty or file)",
+                     console_mode_to_string(con->mode));
     if (con->mode == CONSOLE_MODE_FILE && (!con->file || !*con->file))
         return vfail(v, w, "mode %s needs a file path", NM(v, "file", "File"));
     if (con->mode == CONSOLE_MODE_SOCKET && (!con->socket || !*con->socket))
-        return vfail(v, w, "mode %s needs a socket path", NM(v, "socket", "Socket"));
+        return vfail(v, w, "mode %s needs a socket path",
+                     NM(v, "socket", "Socket"));
     /* bind() takes at most sizeof(sun_path) - 1 bytes of path. */
     if (con->mode == CONSOLE_MODE_SOCKET &&
         strlen(con->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
@@ -472,8 +485,8 @@ validate_console(VCtx *v, const ConsoleConfig *con, const char *cli,
                      "socket path may have", con->socket,
                      sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
     if (debug && con->iobase > 0xffff)
-        return vfail(v, w, "iobase=0x%" G_GINT64_MODIFIER "x is not an I/O port "
-                     "(0 to 0xffff)", con->iobase);
+        return vfail(v, w, "iobase=0x%" G_GINT64_MODIFIER "x is not an I/O "
+                     "port (0 to 0xffff)", con->iobase);
     return true;
 }
 
@@ -486,12 +499,13 @@ validate_consoles(VCtx *v, const VmConfig *c)
                           "debug_console", true))
         return false;
     /* CH's DoubleTtyMode: only one of them can own the terminal's input. */
-    if (c->serial.mode == CONSOLE_MODE_TTY && c->console.mode == CONSOLE_MODE_TTY) {
+    if (c->serial.mode == CONSOLE_MODE_TTY &&
+        c->console.mode == CONSOLE_MODE_TTY) {
         g_set_error_literal(v->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                             v->names == VM_CONFIG_NAMES_CLI ?
                             "--serial tty and --console tty cannot be used "
-                            "together (--console defaults to tty: add "
-                            "--console off, or pick another mode)" :
+                            "together: only one of them can own the "
+                            "terminal" :
                             "serial.mode and console.mode cannot both be Tty");
         return false;
     }

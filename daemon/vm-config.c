@@ -115,6 +115,8 @@ rng_config_clear(RngConfig *rng)
     g_clear_pointer(&rng->id, g_free);
 }
 
+/* CH's Default impls (vmm/src/vm_config.rs); the reference's §9 checklist
+ * is tested field by field in test-vm-config. */
 VmConfig *
 vm_config_new(void)
 {
@@ -155,6 +157,8 @@ vm_config_free(VmConfig *c)
     g_free(c);
 }
 
+/* GArray has no deep copy of its own; the element size is kept, so the
+ * same helper copies host CPU lists (uint32_t) and fd lists (int). */
 static GArray *
 array_copy(const GArray *a)
 {
@@ -168,6 +172,8 @@ array_copy(const GArray *a)
     return r;
 }
 
+/* Struct copy first for the scalars, then every owned pointer is
+ * replaced by a copy of its own, so the two configs share nothing. */
 VmConfig *
 vm_config_copy(const VmConfig *src)
 {
@@ -195,10 +201,12 @@ vm_config_copy(const VmConfig *src)
     c->payload.initramfs = g_strdup(src->payload.initramfs);
     c->disks = g_ptr_array_new_with_free_func((GDestroyNotify)disk_config_free);
     for (i = 0; i < src->disks->len; i++)
-        g_ptr_array_add(c->disks, disk_config_copy(g_ptr_array_index(src->disks, i)));
+        g_ptr_array_add(c->disks,
+                        disk_config_copy(g_ptr_array_index(src->disks, i)));
     c->net = g_ptr_array_new_with_free_func((GDestroyNotify)net_config_free);
     for (i = 0; i < src->net->len; i++)
-        g_ptr_array_add(c->net, net_config_copy(g_ptr_array_index(src->net, i)));
+        g_ptr_array_add(c->net,
+                        net_config_copy(g_ptr_array_index(src->net, i)));
     c->rng.src = g_strdup(src->rng.src);
     c->rng.id = g_strdup(src->rng.id);
     console_config_copy_into(&c->serial, &src->serial);
@@ -305,6 +313,8 @@ vm_config_cpu_topology(const CpusConfig *cpus, CpuTopology *out)
     out->packages = 1;
 }
 
+/* Whether a device of @c already goes by @id; NULL ids (not assigned yet)
+ * never match. */
 static bool
 vm_config_id_used(const VmConfig *c, const char *id)
 {
@@ -339,6 +349,8 @@ vm_config_next_device_id(const VmConfig *config, const char *prefix)
     }
 }
 
+/* Only -1 entries are placeholders: a config from the CLI already holds
+ * real fds, which attaching must not overwrite. */
 static guint
 net_config_placeholders(const NetConfig *net)
 {
@@ -398,6 +410,8 @@ vm_config_attach_net_fds(VmConfig *config, const int *fds, guint n_fds,
     return true;
 }
 
+/* Exactly "xx:xx:xx:xx:xx:xx": CH's MacAddr::parse_str takes no other
+ * separator and no shortened bytes. */
 bool
 vm_config_mac_parse(const char *s, uint8_t mac[6])
 {

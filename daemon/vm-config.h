@@ -209,7 +209,8 @@ bool vm_config_validate(VmConfig *config, GError **error);
  * Additions for the implementation (vm-config*.c).
  */
 #define VM_CONFIG_QUEUE_SIZE_MAX 32768  /* virtio 1.2 §2.7: split ring */
-#define VM_CONFIG_MEMORY_MIN (1ULL << 20)  /* boot structures live below 1 MiB */
+/* The boot structures (zero page, cmdline, page tables) live below 1 MiB. */
+#define VM_CONFIG_MEMORY_MIN (1ULL << 20)
 
 DiskConfig *disk_config_new(void);            /* CH's defaults */
 NetConfig *net_config_new(void);

@@ -45,6 +45,8 @@ struct Vm {
     GPtrArray *devices;           /* VmmDevice*, creation order */
     VmRunState state;
     bool booted_once;             /* state of RAM/devices needs a reset */
+    uint64_t paused_clock;        /* guest clock (ns) read by vm_pause() */
+    bool paused_clock_valid;
     GSource *guest_exit_source;
     VcpuControl vcpu_ctl;
 
@@ -323,6 +325,11 @@ vm_pause(Vm *vm, GError **error)
             return false;
         }
     }
+    /* The vCPUs are parked: the guest clock is read once they cannot
+     * advance it, and written back at resume (a pause is invisible to the
+     * guest's time, as with CH).  A failure only lets time run on. */
+    vm->paused_clock_valid = vm->ops->get_clock &&
+                             vm->ops->get_clock(vm->hv, &vm->paused_clock) == 0;
     vm->state = VM_STATE_PAUSED;
     return true;
 }
@@ -340,6 +347,14 @@ vm_resume(Vm *vm, GError **error)
         if (dev->ops->resume && !dev->ops->resume(dev, error))
             return false;
     }
+    if (vm->paused_clock_valid && vm->ops->set_clock) {
+        int r = vm->ops->set_clock(vm->hv, vm->paused_clock);
+
+        if (r < 0)
+            g_warning("cannot restore the guest clock after a pause: %s",
+                      g_strerror(-r));
+    }
+    vm->paused_clock_valid = false;
     vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_NONE);
     vm->state = VM_STATE_RUNNING;
     return true;
@@ -417,8 +432,12 @@ vm_guest_exit_request(Vm *vm, VmGuestExit why)
     GSource *src;
 
     /* First request wins: a reset racing a power-off does both no good. */
-    if (!g_atomic_int_compare_and_exchange(&vm->guest_exit, 0, (gint)why + 1))
+    if (!g_atomic_int_compare_and_exchange(&vm->guest_exit, 0, (gint)why + 1)) {
+        g_debug("guest stop request %d ignored: %d pending", why,
+                g_atomic_int_get(&vm->guest_exit) - 1);
         return;
+    }
+    g_debug("guest stop request %d", why);
     src = g_idle_source_new();
     g_source_set_priority(src, G_PRIORITY_HIGH);
     g_source_set_callback(src, vm_guest_exit_dispatch, vm, NULL);

@@ -1,3 +1,106 @@
 # SPDX-License-Identifier: Apache-2.0
 # driver/: nimbusd, the libvirt-compatible daemon.
 include driver/xml/local.mk
+
+# ---- XDR code generated from remote.x with rpcgen ---------------------------
+# rpcgen names its include after the input file; the sed points it at the
+# generated header.  Both files are rebuilt together from the one .x.
+DRIVER_XDR_GEN = driver/rpc/remote-gen.h driver/rpc/remote-gen.c
+BUILT_SOURCES += $(DRIVER_XDR_GEN)
+CLEANFILES += $(DRIVER_XDR_GEN)
+EXTRA_DIST += driver/rpc/remote.x
+
+driver/rpc/remote-gen.h: driver/rpc/remote.x
+	$(AM_V_GEN)$(MKDIR_P) driver/rpc && \
+	(cd $(srcdir)/driver/rpc && $(RPCGEN) -h remote.x) > $@-t && mv $@-t $@
+driver/rpc/remote-gen.c: driver/rpc/remote.x driver/rpc/remote-gen.h
+	$(AM_V_GEN)$(MKDIR_P) driver/rpc && \
+	(cd $(srcdir)/driver/rpc && $(RPCGEN) -c remote.x) | \
+	$(SED) 's|^#include "remote.h"|#include "driver/rpc/remote-gen.h"|' > $@-t && \
+	mv $@-t $@
+
+# rpcgen's output declares variables it does not always use.
+noinst_LIBRARIES += driver/rpc/libremotexdr.a
+driver_rpc_libremotexdr_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS)
+driver_rpc_libremotexdr_a_CFLAGS = $(AM_CFLAGS) -Wno-unused-variable \
+	-Wno-missing-prototypes -Wno-strict-prototypes
+nodist_driver_rpc_libremotexdr_a_SOURCES = $(DRIVER_XDR_GEN)
+
+# ---- the RPC server (no driver knowledge) -----------------------------------
+noinst_LIBRARIES += driver/rpc/librpc.a
+driver_rpc_librpc_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) \
+	-DG_LOG_DOMAIN=\"nimbusd-rpc\"
+driver_rpc_librpc_a_SOURCES = \
+	driver/rpc/client.c driver/rpc/client.h \
+	driver/rpc/dispatch.c \
+	driver/rpc/packet.c driver/rpc/packet.h \
+	driver/rpc/program.h \
+	driver/rpc/rpc-error.c driver/rpc/rpc-error.h \
+	driver/rpc/rpc-priv.h \
+	driver/rpc/server.c driver/rpc/server.h \
+	driver/rpc/stream.c driver/rpc/stream.h
+RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
+	driver/xml/libdomainxml.a common/libcommon.a \
+	$(GIO_UNIX_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(LIBTIRPC_LIBS)
+
+# ---- the driver: domains, processes, the REMOTE program ---------------------
+noinst_LIBRARIES += driver/libnimbusd.a
+driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) \
+	-DG_LOG_DOMAIN=\"nimbusd\"
+driver_libnimbusd_a_SOURCES = \
+	driver/caps.c driver/caps.h \
+	driver/conf.c driver/conf.h \
+	driver/domain.c driver/domain.h \
+	driver/domain-list.c driver/domain-list.h \
+	driver/driver.c driver/driver.h \
+	driver/lifecycle.c \
+	driver/monitor.c driver/monitor.h \
+	driver/nodeinfo.c driver/nodeinfo.h \
+	driver/process.c driver/process.h \
+	driver/process-reconnect.c \
+	driver/process-watch.c \
+	driver/util.c driver/util.h \
+	driver/vmm-events.c driver/vmm-events.h \
+	driver/remote/remote.h \
+	driver/remote/remote-connect.c \
+	driver/remote/remote-console.c \
+	driver/remote/remote-domain.c \
+	driver/remote/remote-event.c \
+	driver/remote/remote-lifecycle.c \
+	driver/remote/remote-names.c \
+	driver/remote/remote-program.c
+
+# Everything a nimbusd binary or test links, in dependency order.
+NIMBUSD_LIBS = driver/libnimbusd.a $(RPC_LIBS) $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
+	$(HTTP_PARSER_LIBS)
+NIMBUSD_LIB_DEPS = driver/libnimbusd.a driver/rpc/librpc.a \
+	driver/rpc/libremotexdr.a driver/xml/libdomainxml.a common/libcommon.a
+
+sbin_PROGRAMS += nimbusd
+nimbusd_SOURCES = driver/nimbusd.c
+nimbusd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) -DG_LOG_DOMAIN=\"nimbusd\"
+nimbusd_LDADD = $(NIMBUSD_LIBS)
+nimbusd_DEPENDENCIES = $(NIMBUSD_LIB_DEPS)
+
+# libvirt clients spawn and look for "virtchd" (reference §3): the same
+# binary under that name.
+install-exec-hook: install-exec-hook-virtchd
+install-exec-hook-virtchd:
+	cd $(DESTDIR)$(sbindir) && rm -f virtchd$(EXEEXT) && \
+	ln -s nimbusd$(EXEEXT) virtchd$(EXEEXT)
+uninstall-hook: uninstall-hook-virtchd
+uninstall-hook-virtchd:
+	rm -f $(DESTDIR)$(sbindir)/virtchd$(EXEEXT)
+.PHONY: install-exec-hook-virtchd uninstall-hook-virtchd
+
+# systemd unit (KillMode=process: VMs outlive daemon restarts).
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = data/nimbusd.service
+CLEANFILES += data/nimbusd.service
+EXTRA_DIST += data/nimbusd.service.in
+data/nimbusd.service: data/nimbusd.service.in
+	$(AM_V_GEN)$(MKDIR_P) data && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@docdir[@]|$(docdir)|g' \
+		$(srcdir)/data/nimbusd.service.in > $@-t && mv $@-t $@
+
+dist_doc_DATA += docs/nimbusd.md

@@ -14,9 +14,10 @@ AM_TESTS_ENVIRONMENT = \
 	G_TEST_BUILDDIR="$(abs_top_builddir)" \
 	NIMBUS_TOP_SRCDIR="$(abs_top_srcdir)" \
 	NIMBUS_TOP_BUILDDIR="$(abs_top_builddir)" \
+	NIMBUS_SCHEMA_DIR="$(abs_top_srcdir)/xml-schemas" \
 	G_DEBUG=fatal-criticals \
 	MALLOC_PERTURB_=165 \
-	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR G_DEBUG MALLOC_PERTURB_;
+	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR NIMBUS_SCHEMA_DIR G_DEBUG MALLOC_PERTURB_;
 
 # Test helpers shared by unit and integration tests.
 noinst_LIBRARIES += tests/libtestutil.a

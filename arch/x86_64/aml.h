@@ -115,7 +115,7 @@ void aml_lequal(AmlWriter *w);  /* LEqual (a, b) */
 void aml_notify(AmlWriter *w);  /* Notify (object, value) */
 void aml_return(AmlWriter *w);  /* Return (value) */
 
-/* ---- Resource descriptors (ACPI 6.5 §6.4), inside a resource template ---- */
+/* ---- Resource descriptors (ACPI 6.5 §6.4), inside a template ---- */
 void aml_rd_io(AmlWriter *w, uint16_t min, uint16_t max, uint8_t align,
                uint8_t len);
 void aml_rd_memory32_fixed(AmlWriter *w, bool rw, uint32_t base,

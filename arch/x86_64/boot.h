@@ -29,7 +29,8 @@ typedef enum {
 
 typedef struct {
     X86BootProtocol protocol;
-    uint64_t entry;           /* PVH: XEN_ELFNOTE_PHYS32_ENTRY; bzImage: code32_start */
+    /* PVH: XEN_ELFNOTE_PHYS32_ENTRY; bzImage: code32_start */
+    uint64_t entry;
     uint64_t kernel_end;      /* first GPA after the loaded image */
     /* First GPA the kernel does not need while it boots (>= kernel_end):
      * for a bzImage, the end of the area it decompresses into.  The

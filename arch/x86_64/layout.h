@@ -47,8 +47,9 @@
 #define X86_MEM_32BIT_RESERVED_START 0xc0000000ULL
 #define X86_MEM_32BIT_DEVICES_START X86_MEM_32BIT_RESERVED_START
 #define X86_MEM_32BIT_DEVICES_SIZE  (640ULL << 20)
+/* 0xe8000000 */
 #define X86_PCI_MMCONFIG_START      (X86_MEM_32BIT_DEVICES_START + \
-                                     X86_MEM_32BIT_DEVICES_SIZE) /* 0xe8000000 */
+                                     X86_MEM_32BIT_DEVICES_SIZE)
 #define X86_PCI_MMCONFIG_SIZE       (256ULL << 20)
 #define X86_MEM_32BIT_RESERVED_SIZE (X86_MEM_32BIT_DEVICES_SIZE + \
                                      X86_PCI_MMCONFIG_SIZE)
@@ -93,3 +94,5 @@ x86_mmio64_start(uint64_t ram_size)
     end = X86_RAM_64BIT_START + (ram_size - X86_MEM_32BIT_RESERVED_START);
     return (end + X86_MMIO64_ALIGN - 1) & ~(X86_MMIO64_ALIGN - 1);
 }
+/* The contract's name for it. */
+#define X86_MMIO64_START(ram_size) x86_mmio64_start(ram_size)

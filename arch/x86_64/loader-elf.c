@@ -199,8 +199,8 @@ x86_load_elf_pvh(GuestMemory *mem, const uint8_t *d, size_t len,
         }
         if (!guest_mem_ptr(mem, p.paddr, p.memsz)) {
             return elf_fail(error, name, "segment %u (0x%" G_GINT64_MODIFIER
-                            "x-0x%" G_GINT64_MODIFIER "x) does not fit in guest "
-                            "RAM", i, p.paddr, p.paddr + p.memsz - 1);
+                            "x-0x%" G_GINT64_MODIFIER "x) does not fit in "
+                            "guest RAM", i, p.paddr, p.paddr + p.memsz - 1);
         }
         nload++;
         end = MAX(end, p.paddr + p.memsz);

@@ -31,30 +31,78 @@ x86_load_kernel_data(GuestMemory *mem, const uint8_t *data, size_t len,
     return false;
 }
 
+/* Reads all of @fd (a regular file of @size bytes) into @buf. */
+static bool
+read_all(int fd, uint8_t *buf, uint64_t size, const char *path,
+         GError **error)
+{
+    uint64_t done = 0;
+
+    while (done < size) {
+        ssize_t n = pread(fd, buf + done, (size_t)(size - done), (off_t)done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "Cannot read '%s': %s", path,
+                        n < 0 ? g_strerror(e) : "file shrank while reading");
+            return false;
+        }
+        done += (uint64_t)n;
+    }
+    return true;
+}
+
+/* Opens @path as a non-empty regular file; sets *@size. */
+static int
+open_regular(const char *path, const char *what, uint64_t *size,
+             GError **error)
+{
+    g_autofd_t fd = -1;
+    struct stat st;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+        int e = errno;
+
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                    "Cannot read %s '%s': %s", what, path, g_strerror(e));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "%s '%s' is %s", what, path,
+                    S_ISREG(st.st_mode) ? "empty" : "not a regular file");
+        return -1;
+    }
+    *size = (uint64_t)st.st_size;
+    return g_steal_fd(&fd);
+}
+
 bool
 x86_load_kernel(GuestMemory *mem, const char *path, X86Kernel *kernel,
                 GError **error)
 {
-    g_autoptr(GMappedFile) map = NULL;
-    g_autoptr(GError) err = NULL;
-    const uint8_t *data;
-    size_t len;
+    g_autofd_t fd = -1;
+    g_autofree uint8_t *data = NULL;
+    uint64_t size;
 
-    /* Mapped, not read: a vmlinux with symbols is tens of MiB and only
-     * its loadable segments get copied. */
-    if (!(map = g_mapped_file_new(path, FALSE, &err))) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "Cannot read '%s': %s", path, err->message);
+    if ((fd = open_regular(path, "kernel", &size, error)) < 0)
+        return false;
+    /* Read, not mapped: a file truncated under a mapping would kill the
+     * VMM with SIGBUS.  Nothing larger than RAM can load anyway. */
+    if (size > mem->ram_size) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "kernel '%s' (%" G_GUINT64_FORMAT " bytes) is larger "
+                    "than guest RAM", path, size);
         return false;
     }
-    data = (const uint8_t *)g_mapped_file_get_contents(map);
-    len = g_mapped_file_get_length(map);
-    if (len == 0 || !data) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "'%s' is empty", path);
+    data = g_malloc(size);
+    if (!read_all(fd, data, size, path, error))
         return false;
-    }
-    return x86_load_kernel_data(mem, data, len, path, kernel, error);
+    return x86_load_kernel_data(mem, data, size, path, kernel, error);
 }
 
 bool
@@ -102,49 +150,23 @@ x86_load_initramfs(GuestMemory *mem, const char *path,
                    GError **error)
 {
     g_autofd_t fd = -1;
-    struct stat st;
-    uint64_t a;
+    uint64_t a, len;
     uint8_t *dst;
-    uint64_t done = 0;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-        int e = errno;
-
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                    "Cannot read initramfs '%s': %s", path, g_strerror(e));
+    if ((fd = open_regular(path, "initramfs", &len, error)) < 0)
         return false;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "initramfs '%s' is %s", path,
-                    S_ISREG(st.st_mode) ? "empty" : "not a regular file");
-        return false;
-    }
-    if (!x86_initramfs_place(mem, kernel, (uint64_t)st.st_size, &a, error)) {
+    if (!x86_initramfs_place(mem, kernel, len, &a, error)) {
         g_prefix_error(error, "initramfs '%s': ", path);
         return false;
     }
-    dst = guest_mem_ptr(mem, a, (uint64_t)st.st_size);
+    dst = guest_mem_ptr(mem, a, len);
     g_assert(dst);      /* placed inside the region at 0 */
     /* Straight into guest RAM: no bounce buffer for a 100 MiB initrd. */
-    while (done < (uint64_t)st.st_size) {
-        ssize_t n = pread(fd, dst + done, (size_t)(st.st_size - done),
-                          (off_t)done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-
-            memset(dst, 0, (size_t)done);
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                        "Cannot read initramfs '%s': %s", path,
-                        n < 0 ? g_strerror(e) : "file shrank while reading");
-            return false;
-        }
-        done += (uint64_t)n;
+    if (!read_all(fd, dst, len, path, error)) {
+        memset(dst, 0, (size_t)len);
+        return false;
     }
     *addr = a;
-    *size = (uint64_t)st.st_size;
+    *size = len;
     return true;
 }

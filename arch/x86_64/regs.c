@@ -220,9 +220,10 @@ x86_vcpu_set_boot_regs(const HvOps *ops, HvVcpu *vcpu, uint64_t entry,
     if (pvh) {
         regs.rbx = X86_PVH_INFO_START;
     } else {
+        /* Linux boot protocol, 32-bit entry: %esi = boot_params, %ebp,
+         * %edi and %ebx zero (they are, from the memset). */
         regs.rsi = X86_ZERO_PAGE_START;
         regs.rsp = X86_BOOT_STACK_POINTER;
-        regs.rbp = X86_BOOT_STACK_POINTER;
     }
 
     memset(&fpu, 0, sizeof(fpu));

@@ -143,6 +143,39 @@ arch_vcpu_reset(const HvOps *ops, HvVcpu *vcpu, gpointer arch_vcpu,
     return x86_vcpu_reset(ops, vcpu, arch_vcpu, error);
 }
 
+/*
+ * The reset vector (f000:fff0, physical 0xffff0): real hardware has the
+ * BIOS there, which resets the machine when jumped to.  A firmware-less
+ * boot has nothing, yet Linux ends up there: on hardware-reduced ACPI it
+ * picks the EFI reboot method, which without EFI falls through to "BIOS"
+ * (machine_real_restart: real mode, far jump to the reset vector).  So the
+ * vector holds a tiny 16-bit stub that writes the FADT reset value to the
+ * ACPI reset register: "mov dx, 0x600; mov al, 1; out dx, al; hlt; jmp $-1".
+ * 0xf0000-0xfffff is outside the E820 RAM map, so the guest never
+ * allocates it.
+ */
+#define X86_RESET_VECTOR 0xffff0ULL
+
+static bool
+x86_write_reset_stub(GuestMemory *mem, GError **error)
+{
+    static const uint8_t stub[] = {
+        0xba, X86_ACPI_SLEEP_PORT & 0xff, X86_ACPI_SLEEP_PORT >> 8, /* mov dx */
+        0xb0, X86_ACPI_RESET_VALUE,                                 /* mov al */
+        0xee,                                                       /* out dx, al */
+        0xf4,                                                       /* hlt */
+        0xeb, 0xfd,                                                 /* jmp hlt */
+    };
+    G_STATIC_ASSERT(sizeof(stub) <= 16);
+
+    if (guest_mem_write(mem, X86_RESET_VECTOR, stub, sizeof(stub)) < 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "guest memory does not cover the reset vector");
+        return false;
+    }
+    return true;
+}
+
 bool
 arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp, GError **error)
 {
@@ -161,7 +194,8 @@ arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp, GError **error)
                     "no payload: give --kernel or --firmware");
         return false;
     }
-    if (!x86_load_kernel(mem, image, &kernel, error))
+    if (!x86_write_reset_stub(mem, error) ||
+        !x86_load_kernel(mem, image, &kernel, error))
         return false;
     if (cfg->payload.initramfs &&
         !x86_load_initramfs(mem, cfg->payload.initramfs, &kernel, &initrd_addr,
@@ -189,6 +223,13 @@ arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp, GError **error)
     if (!x86_setup_boot(mem, &kernel, cfg->payload.cmdline, initrd_addr,
                         initrd_size, rsdp, error))
         return false;
+    /* The origin of boot-time measurements: the debug port logs the
+     * guest's progress codes relative to this moment. */
+    g_info("%s: kernel entry 0x%" G_GINT64_MODIFIER "x (%s), initramfs %"
+           G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x", image,
+           kernel.entry, kernel.protocol == X86_BOOT_PVH ? "PVH"
+                                                         : "Linux boot protocol",
+           initrd_size, initrd_addr);
     return x86_vcpu_set_boot_regs(ops, bsp, kernel.entry,
                                   kernel.protocol == X86_BOOT_PVH, error);
 }

@@ -129,6 +129,11 @@ typedef struct {
                            unsigned *n);
     /* Guest TSC frequency in kHz (for CPUID leaf 0x40000010); 0 if unknown. */
     uint32_t (*tsc_khz)(HvVcpu *vcpu);
+    /* The VM-wide guest clock (kvmclock), in ns: read at vm.pause and
+     * written back at vm.resume, so that the guest's time stands still
+     * while it is paused (as CH does).  Optional (NULL: time runs on). */
+    int (*get_clock)(Hv *hv, uint64_t *ns);
+    int (*set_clock)(Hv *hv, uint64_t ns);
 } HvOps;
 
 /* The backend for this host: KVM.  Tests use hv_fake_ops. */

@@ -527,6 +527,27 @@ kvm_tsc_khz(HvVcpu *vcpu)
     return r > 0 ? (uint32_t)r : 0;
 }
 
+static int
+kvm_get_clock(Hv *hv, uint64_t *ns)
+{
+    struct kvm_clock_data data = { 0 };
+
+    if (ioctl(hv->vm_fd, KVM_GET_CLOCK, &data) < 0)
+        return -errno;
+    *ns = data.clock;
+    return 0;
+}
+
+static int
+kvm_set_clock(Hv *hv, uint64_t ns)
+{
+    /* No flags: KVM_CLOCK_REALTIME would make KVM add the real time that
+     * passed since the read, which is what a pause must hide. */
+    struct kvm_clock_data data = { .clock = ns };
+
+    return ioctl(hv->vm_fd, KVM_SET_CLOCK, &data) < 0 ? -errno : 0;
+}
+
 const HvOps hv_kvm_ops = {
     .name = "kvm",
     .vm_new = kvm_vm_new,
@@ -566,4 +587,6 @@ const HvOps hv_kvm_ops = {
     .set_irqchip = kvm_set_irqchip,
     .supported_cpuid = kvm_supported_cpuid,
     .tsc_khz = kvm_tsc_khz,
+    .get_clock = kvm_get_clock,
+    .set_clock = kvm_set_clock,
 };

@@ -6,7 +6,7 @@ devices_libdevices_a_SOURCES += \
 	devices/legacy/ratelimit.c devices/legacy/ratelimit.h \
 	devices/legacy/serial-8250.c devices/legacy/serial-8250-priv.h \
 	devices/legacy/i8042.c \
-	devices/legacy/rtc-cmos.c \
+	devices/legacy/rtc-cmos.c devices/legacy/rtc-cmos-priv.h \
 	devices/legacy/acpi-pm.c \
 	devices/legacy/ged.c \
 	devices/legacy/debug-port.c \

@@ -9,6 +9,7 @@
 #include "daemon/vm.h"
 #include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
+#include "devices/legacy/rtc-cmos-priv.h"
 #include "devices/legacy/ratelimit.h"
 
 /*
@@ -58,6 +59,7 @@
 
 typedef struct {
     VmmDevice dev;
+    RtcCmosClockFunc clock;         /* immutable once realized (tests set it) */
     GMutex lock;
     uint8_t index;                  /* lock: the selected register */
     uint8_t nvram[RTC_CMOS_NVRAM_SIZE]; /* lock; time registers: while SET */
@@ -176,7 +178,7 @@ rtc_cmos_read_data_locked(RtcCmos *c)
     uint8_t v;
 
     if (rtc_cmos_is_time_reg(idx) || idx == REG_A)
-        clock_gettime(CLOCK_REALTIME, &now);
+        c->clock(&now);
     if (rtc_cmos_is_time_reg(idx)) {
         /* While SET, the registers hold what the guest is writing. */
         if (!(c->nvram[REG_B] & B_SET))
@@ -207,7 +209,7 @@ rtc_cmos_write_data_locked(RtcCmos *c, uint8_t v)
     struct timespec now;
     uint8_t old_b = c->nvram[REG_B];
 
-    clock_gettime(CLOCK_REALTIME, &now);
+    c->clock(&now);
     if (rtc_cmos_is_time_reg(idx)) {
         if (old_b & B_SET) {
             c->nvram[idx] = v;
@@ -378,6 +380,18 @@ static const VmmDeviceOps rtc_cmos_ops = {
     .free = rtc_cmos_free,
 };
 
+static void
+rtc_cmos_host_clock(struct timespec *now)
+{
+    clock_gettime(CLOCK_REALTIME, now);
+}
+
+void
+rtc_cmos_set_clock(VmmDevice *dev, RtcCmosClockFunc clock)
+{
+    rtc_cmos_from_dev(dev)->clock = clock ? clock : rtc_cmos_host_clock;
+}
+
 VmmDevice *
 rtc_cmos_new(Vm *vm, const char *id, uint64_t mem_below_4g,
              uint64_t mem_above_4g)
@@ -386,6 +400,7 @@ rtc_cmos_new(Vm *vm, const char *id, uint64_t mem_below_4g,
     uint64_t ext, high;
 
     vmm_device_init(&c->dev, &rtc_cmos_ops, vm, id);
+    c->clock = rtc_cmos_host_clock;
     g_mutex_init(&c->lock);
     c->nvram[REG_A] = A_DEFAULT;
     c->nvram[REG_B] = B_DEFAULT;

@@ -1,10 +1,35 @@
 # SPDX-License-Identifier: Apache-2.0
 # driver/xml/: the libvirt domain XML model (parse, post-parse, validate,
 # format, translation to VmConfig JSON).  Linked by nimbusd and its tests.
+# Users link it with $(DOMAINXML_LIBS).
 noinst_LIBRARIES += driver/xml/libdomainxml.a
 driver_xml_libdomainxml_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbusd-xml\" \
 	-DNIMBUS_SCHEMA_DIR=\"$(pkgdatadir)/schemas\"
 driver_xml_libdomainxml_a_SOURCES = \
 	driver/drv-error.c driver/drv-error.h \
-	driver/xml/domain-conf.h
+	driver/xml/domain-conf.h \
+	driver/xml/domain-priv.h \
+	driver/xml/xml-enum.h \
+	driver/xml/xml-util.c driver/xml/xml-util.h \
+	driver/xml/uuid.c \
+	driver/xml/schema.c \
+	driver/xml/unsupported.c \
+	driver/xml/domain.c \
+	driver/xml/device-info.c \
+	driver/xml/os.c \
+	driver/xml/cpu.c \
+	driver/xml/disk.c \
+	driver/xml/net.c \
+	driver/xml/chr.c \
+	driver/xml/rng.c \
+	driver/xml/controller.c \
+	driver/xml/memballoon.c \
+	driver/xml/postparse.c \
+	driver/xml/validate.c \
+	driver/xml/format.c \
+	driver/xml/vmconfig.c
+DOMAINXML_LIBS = driver/xml/libdomainxml.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
+	$(GLIB_LIBS)
+
+dist_doc_DATA += docs/xml-format.md

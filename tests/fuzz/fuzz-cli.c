@@ -60,7 +60,8 @@ fuzz_argv(const char *text)
             g_ptr_array_add(argv, lines[i]);
     }
     g_ptr_array_add(argv, NULL);
-    if (!nimbus_cli_parse((int)argv->len - 1, (char **)argv->pdata, &cli, &error)) {
+    if (!nimbus_cli_parse((int)argv->len - 1, (char **)argv->pdata, &cli,
+                          &error)) {
         if (!error || !error->message[0] || cli.vm)
             abort();
         return;

@@ -62,7 +62,8 @@ check_round_trip(const VmConfig *c)
     g_autofree char *json2 = NULL;
 
     if (!again) {
-        g_printerr("output does not parse back: %s\n%s\n", error->message, json);
+        g_printerr("output does not parse back: %s\n%s\n", error->message,
+                   json);
         abort();
     }
     json2 = vm_config_to_json(again, false);
@@ -76,12 +77,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VmConfig) c = vm_config_from_json((const char *)data, (gssize)size,
-                                                &error);
+    g_autoptr(VmConfig) c = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
     guint i;
 
+    c = vm_config_from_json((const char *)data, (gssize)size, &error);
     if (!c) {
         /* Every failure says why. */
         if (!error || !error->message[0])

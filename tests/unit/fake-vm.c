@@ -112,6 +112,13 @@ fake_vm_iterate(Vm *vm)
         ;
 }
 
+/* A timeout whose only job is to end a blocking iteration. */
+static gboolean
+wake_only(gpointer data)
+{
+    return G_SOURCE_REMOVE;
+}
+
 bool
 fake_vm_iterate_until(Vm *vm, bool (*cond)(gpointer), gpointer data,
                       guint timeout_ms)
@@ -122,6 +129,7 @@ fake_vm_iterate_until(Vm *vm, bool (*cond)(gpointer), gpointer data,
         /* A short timeout source keeps the blocking iteration bounded. */
         GSource *t = g_timeout_source_new(10);
 
+        g_source_set_callback(t, wake_only, NULL, NULL);
         g_source_attach(t, vm->context);
         g_main_context_iteration(vm->context, TRUE);
         g_source_destroy(t);

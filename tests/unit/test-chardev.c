@@ -72,6 +72,13 @@ typedef struct {
     size_t want;
 } SinkWait;
 
+/* A timeout whose only job is to end a blocking iteration. */
+static gboolean
+wake_only(gpointer data)
+{
+    return G_SOURCE_REMOVE;
+}
+
 static bool
 sink_has(gpointer data)
 {
@@ -90,6 +97,7 @@ sink_wait(GMainContext *ctx, Sink *s, size_t want)
     while (!sink_has(&w) && g_get_monotonic_time() < deadline) {
         GSource *t = g_timeout_source_new(10);
 
+        g_source_set_callback(t, wake_only, NULL, NULL);
         g_source_attach(t, ctx);
         g_main_context_iteration(ctx, TRUE);
         g_source_destroy(t);

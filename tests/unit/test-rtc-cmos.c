@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "devices/legacy/legacy.h"
+#include "devices/legacy/rtc-cmos-priv.h"
 #include "tests/unit/fake-vm.h"
 
 static Vm *
@@ -101,26 +102,77 @@ test_time_modes(void)
     }
 }
 
+/* A settable clock for the deterministic tests. */
+static struct timespec fake_now;
+
+static void
+fake_clock(struct timespec *now)
+{
+    *now = fake_now;
+}
+
 static void
 test_uip(void)
 {
     VmmDevice *dev;
     g_autoptr(Vm) vm = setup(&dev);
-    int64_t start = g_get_monotonic_time();
-    unsigned set = 0, clear = 0;
 
-    /* Over a second of polling, UIP shows up briefly and then clears (a
-     * loaded or sanitized run may miss a 244 us window: poll up to 10 s). */
-    fake_vm_outb(vm, 0x70, 0x0a);
-    while (g_get_monotonic_time() - start < 1100000 ||
-           (set == 0 && g_get_monotonic_time() - start < 10000000)) {
-        if (fake_vm_inb(vm, 0x71) & 0x80)
-            set++;
-        else
-            clear++;
-    }
-    g_assert_cmpuint(set, >, 0);
-    g_assert_cmpuint(clear, >, set * 100);
+    rtc_cmos_set_clock(dev, fake_clock);
+    fake_now.tv_sec = 1700000000;
+    /* UIP is up for the last 244 us before each second's update. */
+    fake_now.tv_nsec = 999756000;
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0xa6);
+    fake_now.tv_nsec = 999999999;
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0xa6);
+    fake_now.tv_nsec = 999755999;
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0x26);
+    fake_now.tv_nsec = 0;
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0x26);
+    /* Never while SET holds the clock. */
+    fake_now.tv_nsec = 999900000;
+    cmos_write(vm, 0x0b, 0x82);
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0x26);
+    cmos_write(vm, 0x0b, 0x02);
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0xa6);
+    /* UIP is read-only. */
+    cmos_write(vm, 0x0a, 0xa6);
+    fake_now.tv_nsec = 0;
+    g_assert_cmphex(cmos_read(vm, 0x0a), ==, 0x26);
+}
+
+static void
+test_encoding(void)
+{
+    VmmDevice *dev;
+    g_autoptr(Vm) vm = setup(&dev);
+    /* 2099-12-31 23:59:59 UTC, a Thursday. */
+    g_autoptr(GDateTime) t = g_date_time_new_utc(2099, 12, 31, 23, 59, 59);
+
+    rtc_cmos_set_clock(dev, fake_clock);
+    fake_now.tv_sec = g_date_time_to_unix(t);
+    fake_now.tv_nsec = 0;
+    /* BCD, 24 h. */
+    g_assert_cmphex(cmos_read(vm, 0x00), ==, 0x59);
+    g_assert_cmphex(cmos_read(vm, 0x04), ==, 0x23);
+    g_assert_cmphex(cmos_read(vm, 0x06), ==, 0x05);
+    g_assert_cmphex(cmos_read(vm, 0x07), ==, 0x31);
+    g_assert_cmphex(cmos_read(vm, 0x08), ==, 0x12);
+    g_assert_cmphex(cmos_read(vm, 0x09), ==, 0x99);
+    g_assert_cmphex(cmos_read(vm, 0x32), ==, 0x20);
+    /* Binary, 12 h: 11 PM. */
+    cmos_write(vm, 0x0b, 0x04);
+    g_assert_cmphex(cmos_read(vm, 0x04), ==, 0x8b);
+    g_assert_cmphex(cmos_read(vm, 0x09), ==, 99);
+    g_assert_cmphex(cmos_read(vm, 0x32), ==, 20);
+    /* One second later: a new century; 12 AM reads 12. */
+    fake_now.tv_sec++;
+    g_assert_cmphex(cmos_read(vm, 0x04), ==, 12);
+    g_assert_cmphex(cmos_read(vm, 0x09), ==, 0);
+    g_assert_cmphex(cmos_read(vm, 0x32), ==, 21);
+    g_assert_cmphex(cmos_read(vm, 0x08), ==, 1);
+    /* BCD, 12 h: 12 AM is 0x12. */
+    cmos_write(vm, 0x0b, 0x00);
+    g_assert_cmphex(cmos_read(vm, 0x04), ==, 0x12);
 }
 
 static void
@@ -251,6 +303,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/rtc-cmos/time-modes", test_time_modes);
     g_test_add_func("/rtc-cmos/uip", test_uip);
+    g_test_add_func("/rtc-cmos/encoding", test_encoding);
     g_test_add_func("/rtc-cmos/set-time", test_set_time);
     g_test_add_func("/rtc-cmos/nvram", test_nvram);
     g_test_add_func("/rtc-cmos/memory-size", test_memory_size);

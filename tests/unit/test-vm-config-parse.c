@@ -240,12 +240,14 @@ test_console(void)
         { "--serial", "pty", CONSOLE_MODE_PTY, NULL, NULL, NULL, false, 0 },
         { "--serial", "tty", CONSOLE_MODE_TTY, NULL, NULL, NULL, false, 0 },
         { "--serial", "file=/tmp/s.log", CONSOLE_MODE_FILE, "/tmp/s.log", NULL, NULL, false, 0 },
-        { "--serial", "socket=/tmp/s.sock", CONSOLE_MODE_SOCKET, NULL, "/tmp/s.sock", NULL, false, 0 },
+        { "--serial", "socket=/tmp/s.sock", CONSOLE_MODE_SOCKET, NULL,
+          "/tmp/s.sock", NULL, false, 0 },
         { "--console", "tty,iommu=on,id=con0", CONSOLE_MODE_TTY, NULL, NULL, "con0", true, 0 },
         { "--console", "file=\"/tmp/a,b\"", CONSOLE_MODE_FILE, "/tmp/a,b", NULL, NULL, false, 0 },
         { "--console", "off,pci_segment=0", CONSOLE_MODE_OFF, NULL, NULL, NULL, false, 0 },
         { "--debug-console", "tty", CONSOLE_MODE_TTY, NULL, NULL, NULL, false, 0xe9 },
-        { "--debug-console", "file=/tmp/d,iobase=0x402", CONSOLE_MODE_FILE, "/tmp/d", NULL, NULL, false, 0x402 },
+        { "--debug-console", "file=/tmp/d,iobase=0x402", CONSOLE_MODE_FILE,
+          "/tmp/d", NULL, NULL, false, 0x402 },
         { "--debug-console", "off,iobase=233", CONSOLE_MODE_OFF, NULL, NULL, NULL, false, 0xe9 },
     };
     static const struct {
@@ -264,7 +266,8 @@ test_console(void)
         { "--debug-console", "null", "--debug-console: unknown key 'null'" },
         { "--debug-console", "socket=/x", "unknown key 'socket'" },
         { "--debug-console", "tty,iobase=0x10000", "invalid value 'iobase=0x10000'" },
-        { "--debug-console", "iobase=0xe9", "no mode in 'iobase=0xe9': expected one of off, pty, tty or file=PATH" },
+        { "--debug-console", "iobase=0xe9",
+          "no mode in 'iobase=0xe9': expected one of off, pty, tty or file=PATH" },
         { "--bogus", "tty", "--bogus: not a console option" },
     };
     guint i;

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gio/gio.h>
 
 #include "arch/x86_64/acpi-priv.h"
@@ -159,12 +160,14 @@ test_fadt(void)
     g_autoptr(TestGuestMemory) mem = build_ok(&cfg, &rsdp);
     const uint8_t *f = find_table(mem, rsdp, "FACP", 6);
     const uint8_t byte_io_600[] = { 1, 8, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0 };
-    const uint8_t dword_io_608[] = { 1, 32, 0, 3, 0x08, 0x06, 0, 0, 0, 0, 0, 0 };
+    const uint8_t dword_io_608[] = { 1, 32, 0, 3, 0x08, 0x06,
+                                     0, 0, 0, 0, 0, 0 };
     size_t dlen;
 
     g_assert_nonnull(f);
     g_assert_cmpuint(test_le(f + 4, 4), ==, 276);
-    g_assert_cmphex(test_le(f + 112, 4), ==, (1u << 20) | (1u << 10) | (1u << 8));
+    g_assert_cmphex(test_le(f + 112, 4), ==,
+                    (1u << 20) | (1u << 10) | (1u << 8));
     g_assert_cmpmem(f + 116, 12, byte_io_600, 12);      /* RESET_REG */
     g_assert_cmpuint(f[128], ==, 1);                    /* RESET_VALUE */
     g_assert_cmpuint(f[131], ==, 3);                    /* minor version */
@@ -309,7 +312,8 @@ test_dsdt_content(void)
                                'P', 'W', 'R', 'B', 0x0a, 0x80 };
     /* Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} */
     const uint8_t ged_irq[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 5, 0, 0, 0 };
-    const uint8_t com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08 };
+    const uint8_t com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03,
+                                0x00, 0x08 };
     const uint8_t cf8_io[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
     /* EisaId ("PNP0A08"), EisaId ("PNP0C02") */
     const uint8_t pnp0a08[] = { 0x0c, 0x41, 0xd0, 0x0a, 0x08 };
@@ -461,6 +465,57 @@ test_large_vm(void)
     g_assert_cmphex(test_le(m + 44 + 16 * 1024 + 8, 4), ==, 2);
 }
 
+/* Runs ACPICA's own interpreter (acpiexec, from acpica-tools) over the DSDT:
+ * it must load without an error and evaluate to what the guest relies on. */
+static void
+test_acpiexec(void)
+{
+    X86AcpiConfig cfg = default_config();
+    g_autofree char *acpiexec = g_find_program_in_path("acpiexec");
+    g_autoptr(GByteArray) blob = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *cmds = "evaluate \\_S5_; evaluate \\_SB_.CPUS.C001._STA; "
+                       "evaluate \\_SB_.CPUS.C002._STA; "
+                       "evaluate \\_SB_.CPUS.C002._MAT; "
+                       "evaluate \\_SB_.GED_._EVT 5";
+    g_autofree char *cmdline = NULL;
+    int status;
+    size_t dsdt_len;
+
+    if (!acpiexec) {
+        g_test_skip("acpiexec (acpica-tools) not installed");
+        return;
+    }
+    blob = x86_acpi_build_blob(&cfg, X86_RSDP_START, &error);
+    g_assert_no_error(error);
+    /* The DSDT follows the 36-byte RSDP. */
+    dsdt_len = (size_t)test_le(blob->data + 36 + 4, 4);
+    dir = g_dir_make_tmp("nimbus-acpi-XXXXXX", &error);
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "dsdt.dat", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)blob->data + 36,
+                                      (gssize)dsdt_len, NULL));
+    cmdline = g_strdup_printf("%s -b \"%s\" %s", acpiexec, cmds, path);
+    g_assert_true(g_spawn_command_line_sync(cmdline, &out, NULL, &status,
+                                            &error));
+    g_assert_no_error(error);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_test_message("%s", out);
+    g_assert_null(strstr(out, "Error"));
+    g_assert_null(strstr(out, "Exception"));
+    g_assert_nonnull(strstr(out, "successfully acquired and loaded"));
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000000005"));
+    g_assert_nonnull(strstr(out, "[Integer] = 000000000000000F"));
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000000000"));
+    /* C002's _MAT: x2APIC ID 2, enabled, UID 2. */
+    g_assert_nonnull(strstr(out, "09 10 00 00 02 00 00 00 01 00 00 00 "
+                                 "02 00 00 00"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -477,5 +532,6 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/refused", test_refused);
     g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);
     g_test_add_func("/x86/acpi/large-vm", test_large_vm);
+    g_test_add_func("/x86/acpi/acpiexec", test_acpiexec);
     return g_test_run();
 }

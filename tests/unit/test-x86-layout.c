@@ -58,6 +58,7 @@ test_mmio64_start(void)
     g_assert_cmphex(x86_mmio64_start(3 * GiB), ==, 4 * GiB);
     g_assert_cmphex(x86_mmio64_start(5 * GiB), ==, 6 * GiB);
     g_assert_cmphex(x86_mmio64_start(3 * GiB + 1), ==, 4 * GiB + 0x1000);
+    g_assert_cmphex(X86_MMIO64_START(5 * GiB), ==, 6 * GiB);
 }
 
 static void

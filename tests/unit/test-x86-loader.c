@@ -412,7 +412,8 @@ test_bzimage_refused(void)
     assert_refused(img, "*HdrS*");
     s = bz_spec();
     s.version = 0x0205;
-    assert_refused(build_bzimage(&s), "*boot protocol 2.05 is older than 2.06*");
+    assert_refused(build_bzimage(&s),
+                   "*boot protocol 2.05 is older than 2.06*");
     s = bz_spec();
     s.loadflags = 0;
     assert_refused(build_bzimage(&s), "*zImage*");
@@ -474,6 +475,15 @@ test_load_kernel_file(void)
     g_clear_error(&error);
     g_assert_false(x86_load_kernel(mem, g_get_tmp_dir(), &k, &error));
     g_assert_nonnull(strstr(error->message, g_get_tmp_dir()));
+    g_assert_nonnull(strstr(error->message, "not a regular file"));
+    g_clear_error(&error);
+    {
+        /* Larger than RAM: refused before reading. */
+        g_autoptr(TestGuestMemory) small = test_guest_memory_new(0x200);
+
+        g_assert_false(x86_load_kernel(small, path, &k, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+    }
     g_unlink(path);
     g_unlink(empty);
 }
@@ -730,7 +740,8 @@ check_real(gconstpointer data)
     g_assert_true(x86_load_kernel(mem, path, &k, &error));
     g_assert_no_error(error);
     g_assert_cmpint(k.protocol, ==,
-                    g_str_equal(name, "vmlinux") ? X86_BOOT_PVH : X86_BOOT_LINUX);
+                    g_str_equal(name, "vmlinux") ? X86_BOOT_PVH
+                                                 : X86_BOOT_LINUX);
     /* Debian's LOAD_PHYSICAL_ADDR is 16 MiB; bzImages load at 1 MiB. */
     g_assert_cmphex(k.entry, >=, 0x100000);
     g_assert_cmphex(k.entry, <, k.kernel_end);

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DrvDomainObj: one domain's definitions, run state and job lock. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "driver/xml/domain-conf.h"
+
+/* libvirt's virDomainState (reference §1.5). */
+typedef enum {
+    DRV_STATE_NOSTATE = 0,
+    DRV_STATE_RUNNING = 1,
+    DRV_STATE_BLOCKED = 2,
+    DRV_STATE_PAUSED = 3,
+    DRV_STATE_SHUTDOWN = 4,
+    DRV_STATE_SHUTOFF = 5,
+    DRV_STATE_CRASHED = 6,
+    DRV_STATE_PMSUSPENDED = 7,
+} DrvDomainState;
+
+/* State reasons (libvirt's virDomain*Reason), only those we report. */
+enum {
+    DRV_RUNNING_UNKNOWN = 0,
+    DRV_RUNNING_BOOTED = 1,
+    DRV_RUNNING_UNPAUSED = 5,
+};
+enum {
+    DRV_PAUSED_UNKNOWN = 0,
+    DRV_PAUSED_USER = 1,
+};
+enum {
+    DRV_SHUTOFF_UNKNOWN = 0,
+    DRV_SHUTOFF_SHUTDOWN = 1,
+    DRV_SHUTOFF_DESTROYED = 2,
+    DRV_SHUTOFF_CRASHED = 3,
+    DRV_SHUTOFF_FAILED = 6,
+};
+
+/* Lifecycle events and details (virDomainEventType, reference §1.5). */
+typedef enum {
+    DRV_EVENT_DEFINED = 0,
+    DRV_EVENT_UNDEFINED = 1,
+    DRV_EVENT_STARTED = 2,
+    DRV_EVENT_SUSPENDED = 3,
+    DRV_EVENT_RESUMED = 4,
+    DRV_EVENT_STOPPED = 5,
+    DRV_EVENT_SHUTDOWN = 6,
+    DRV_EVENT_PMSUSPENDED = 7,
+    DRV_EVENT_CRASHED = 8,
+} DrvEventType;
+enum {
+    DRV_EVENT_DEFINED_ADDED = 0,
+    DRV_EVENT_DEFINED_UPDATED = 1,
+    DRV_EVENT_UNDEFINED_REMOVED = 0,
+    DRV_EVENT_STARTED_BOOTED = 0,
+    DRV_EVENT_SUSPENDED_PAUSED = 0,
+    DRV_EVENT_RESUMED_UNPAUSED = 0,
+    DRV_EVENT_STOPPED_SHUTDOWN = 0,
+    DRV_EVENT_STOPPED_DESTROYED = 1,
+    DRV_EVENT_STOPPED_CRASHED = 2,
+    DRV_EVENT_STOPPED_FAILED = 5,
+    DRV_EVENT_SHUTDOWN_FINISHED = 0,
+    DRV_EVENT_SHUTDOWN_GUEST = 1,
+    DRV_EVENT_SHUTDOWN_HOST = 2,
+    DRV_EVENT_CRASHED_PANICKED = 0,
+};
+
+typedef struct DrvProcess DrvProcess;
+
+/*
+ * Locking: `lock` protects every mutable field.  Lock order is
+ * domain list -> domain object; never take the list lock while holding an
+ * object lock.  State changes that talk to nimbus hold the job (one at a
+ * time per domain) and drop `lock` while waiting for the VMM, so that
+ * queries never wait behind a slow REST call.
+ */
+typedef struct {
+    gint ref;                       /* atomic */
+    char *name;                     /* immutable */
+    unsigned char uuid[16];         /* immutable */
+
+    GMutex lock;
+    GCond cond;                     /* job release and process exit */
+    DomainDef *def;                 /* persistent config; NULL = transient */
+    DomainDef *live;                /* running definition; NULL = inactive */
+    int id;                         /* -1 while inactive */
+    DrvDomainState state;
+    int reason;
+    bool autostart;
+    bool removed;                   /* dropped from the list */
+    bool job;                       /* a state-changing job runs */
+    const char *job_name;           /* for "lock held by" messages */
+    unsigned int generation;        /* bumped at each start */
+    DrvProcess *proc;               /* the nimbus process; NULL = none */
+} DrvDomainObj;
+
+/* Takes ownership of nothing: name/uuid are copied from @def. */
+DrvDomainObj *drv_domain_obj_new(const DomainDef *def);
+DrvDomainObj *drv_domain_obj_ref(DrvDomainObj *obj);
+void drv_domain_obj_unref(DrvDomainObj *obj);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvDomainObj, drv_domain_obj_unref)
+
+void drv_domain_obj_lock(DrvDomainObj *obj);
+void drv_domain_obj_unlock(DrvDomainObj *obj);
+
+/* How long a job waits for the previous one (libvirt waits 30 s too). */
+#define DRV_JOB_WAIT_SECONDS 30
+
+/**
+ * drv_domain_job_begin:
+ * With @obj locked: waits until no job runs, then owns the job.  Fails
+ * with OPERATION_TIMEOUT after DRV_JOB_WAIT_SECONDS, or NO_DOMAIN if the
+ * domain was removed meanwhile.  @obj stays locked either way.
+ */
+bool drv_domain_job_begin(DrvDomainObj *obj, const char *name, GError **error);
+void drv_domain_job_end(DrvDomainObj *obj);
+
+/* With @obj locked. */
+bool drv_domain_obj_is_active(const DrvDomainObj *obj);
+bool drv_domain_obj_is_persistent(const DrvDomainObj *obj);
+/* The definition a query shows: live while running, else persistent. */
+const DomainDef *drv_domain_obj_current_def(const DrvDomainObj *obj);
+void drv_domain_obj_set_state(DrvDomainObj *obj, DrvDomainState state, int reason);
+
+/* OPERATION_INVALID "domain is not running" / "domain is already running". */
+void drv_domain_set_error_not_running(GError **error);
+void drv_domain_set_error_running(GError **error);

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DrvDriver: state, persistent definitions, lookups, listing. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "driver/driver.h"
+#include "driver/process.h"
+
+bool
+drv_check_flags(unsigned int flags, unsigned int supported, const char *api,
+                GError **error)
+{
+    if (flags & ~supported) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "unsupported flags (0x%x) in function %s", flags & ~supported,
+                    api);
+        return false;
+    }
+    return true;
+}
+
+DrvDriver *
+drv_driver_new(DrvConfig *config, GError **error)
+{
+    g_autoptr(DrvDriver) driver = g_new0(DrvDriver, 1);
+
+    driver->config = config;
+    driver->domains = drv_domain_list_new();
+    driver->inotify_fd = -1;
+    driver->next_id = 1;
+    g_mutex_init(&driver->lock);
+    if (!drv_process_watch_init(driver, error))
+        return NULL;
+    return g_steal_pointer(&driver);
+}
+
+void
+drv_driver_set_event_func(DrvDriver *driver, DrvEventFunc func, gpointer data)
+{
+    driver->event_func = func;
+    driver->event_data = data;
+}
+
+void
+drv_driver_free(DrvDriver *driver)
+{
+    if (!driver)
+        return;
+    /* Background tasks finish first: they hold domain references. */
+    drv_process_watch_fini(driver);
+    g_clear_pointer(&driver->domains, drv_domain_list_free);
+    g_clear_pointer(&driver->config, drv_config_free);
+    g_mutex_clear(&driver->lock);
+    g_free(driver);
+}
+
+int
+drv_driver_next_id(DrvDriver *driver)
+{
+    int id;
+
+    g_mutex_lock(&driver->lock);
+    id = driver->next_id++;
+    g_mutex_unlock(&driver->lock);
+    return id;
+}
+
+/* A job counts as activity: a domain being started is not running yet,
+ * but the idle timeout must not stop the daemon under it. */
+bool
+drv_driver_has_active(DrvDriver *driver)
+{
+    g_autoptr(GPtrArray) all = drv_domain_list_collect(driver->domains);
+    bool active = false;
+
+    for (guint i = 0; i < all->len && !active; i++) {
+        DrvDomainObj *obj = g_ptr_array_index(all, i);
+
+        drv_domain_obj_lock(obj);
+        active = drv_domain_obj_is_active(obj) || obj->job;
+        drv_domain_obj_unlock(obj);
+    }
+    return active;
+}
+
+/* The event carries the id as it is now: STARTED shows the new id,
+ * STOPPED shows -1, as libvirt's events do. */
+void
+drv_domain_event_emit(DrvDriver *driver, DrvDomainObj *obj, int event,
+                      int detail)
+{
+    DrvDomainEvent ev = {
+        .name = obj->name,
+        .uuid = obj->uuid,
+        .id = obj->id,
+        .event = event,
+        .detail = detail,
+    };
+
+    if (driver->event_func)
+        driver->event_func(&ev, driver->event_data);
+}
+
+/* ---- lookups ---------------------------------------------------------------- */
+
+DrvDomainObj *
+drv_domain_lookup_by_name(DrvDriver *driver, const char *name, GError **error)
+{
+    DrvDomainObj *obj = drv_domain_list_find_by_name(driver->domains, name);
+
+    if (!obj)
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                    "no domain with matching name '%s'", name);
+    return obj;
+}
+
+DrvDomainObj *
+drv_domain_lookup_by_uuid(DrvDriver *driver, const unsigned char uuid[16],
+                          GError **error)
+{
+    DrvDomainObj *obj = drv_domain_list_find_by_uuid(driver->domains, uuid);
+    char str[37];
+
+    if (!obj) {
+        domain_uuid_format(uuid, str);
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                    "no domain with matching uuid '%s'", str);
+    }
+    return obj;
+}
+
+DrvDomainObj *
+drv_domain_lookup_by_id(DrvDriver *driver, int id, GError **error)
+{
+    DrvDomainObj *obj = drv_domain_list_find_by_id(driver->domains, id);
+
+    if (!obj)
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                    "no domain with matching id %d", id);
+    return obj;
+}
+
+/* ---- persistent definitions ------------------------------------------------ */
+
+/* Names become file names: refuse what would escape the directory. */
+static bool
+drv_domain_check_name(const char *name, GError **error)
+{
+    if (!name || !*name || strchr(name, '/') || name[0] == '.') {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "domain name '%s' cannot be empty, start with '.' or contain '/'",
+                    name ? name : "");
+        return false;
+    }
+    return true;
+}
+
+/* Writes @def to <config_dir>/<name>.xml: temp file, fsync, rename. */
+static bool
+drv_domain_save_config(DrvDriver *driver, const DomainDef *def, GError **error)
+{
+    g_autofree char *path = drv_config_domain_xml_path(driver->config, def->name);
+    g_autofree char *xml = domain_def_format(def, -1,
+                                             DOMAIN_DEF_FORMAT_SECURE |
+                                             DOMAIN_DEF_FORMAT_INACTIVE, error);
+
+    if (!xml)
+        return false;
+    return g_file_set_contents_full(path, xml, -1,
+                                    G_FILE_SET_CONTENTS_CONSISTENT |
+                                    G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+}
+
+static bool
+drv_unlink(const char *path, GError **error)
+{
+    if (unlink(path) < 0 && errno != ENOENT) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "cannot remove '%s': %s", path, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+DrvDomainObj *
+drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
+                      GError **error)
+{
+    g_autoptr(DomainDef) def = NULL;
+    DrvDomainObj *obj;
+    bool created = false;
+    bool added;
+
+    if (!drv_check_flags(flags, DRV_DOMAIN_DEFINE_VALIDATE, "virDomainDefineXMLFlags", error))
+        return NULL;
+    def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_INACTIVE |
+                                  ((flags & DRV_DOMAIN_DEFINE_VALIDATE) ?
+                                   DOMAIN_DEF_PARSE_VALIDATE : 0), error);
+    if (!def || !drv_domain_check_name(def->name, error))
+        return NULL;
+    obj = drv_domain_list_claim(driver->domains, def, &created, error);
+    if (!obj)
+        return NULL;
+    /* The file first: if it cannot be written, nothing changes. */
+    if (!drv_domain_save_config(driver, def, error)) {
+        if (created)
+            drv_domain_list_remove_locked(driver->domains, obj);
+        drv_domain_obj_unlock(obj);
+        drv_domain_obj_unref(obj);
+        return NULL;
+    }
+    /* ADDED also when a running transient domain becomes persistent:
+     * libvirt decides on the previous persistent definition alone. */
+    added = obj->def == NULL;
+    g_clear_pointer(&obj->def, domain_def_free);
+    obj->def = g_steal_pointer(&def);
+    drv_domain_event_emit(driver, obj, DRV_EVENT_DEFINED,
+                          added ? DRV_EVENT_DEFINED_ADDED : DRV_EVENT_DEFINED_UPDATED);
+    drv_domain_obj_unlock(obj);
+    return obj;
+}
+
+bool
+drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
+                    GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *link = NULL;
+
+    /* Managed save, snapshots, checkpoints, NVRAM and TPM state do not
+     * exist for our domains, so the flags about them have nothing to do. */
+    if (!drv_check_flags(flags, DRV_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                         DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                         DRV_DOMAIN_UNDEFINE_NVRAM |
+                         DRV_DOMAIN_UNDEFINE_KEEP_NVRAM |
+                         DRV_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
+                         DRV_DOMAIN_UNDEFINE_TPM |
+                         DRV_DOMAIN_UNDEFINE_KEEP_TPM,
+                         "virDomainUndefineFlags", error))
+        return false;
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_obj_is_persistent(obj)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot undefine transient domain");
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    path = drv_config_domain_xml_path(driver->config, obj->name);
+    link = drv_config_autostart_path(driver->config, obj->name);
+    if (!drv_unlink(link, error) || !drv_unlink(path, error)) {
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    obj->autostart = false;
+    g_clear_pointer(&obj->def, domain_def_free);
+    drv_domain_event_emit(driver, obj, DRV_EVENT_UNDEFINED,
+                          DRV_EVENT_UNDEFINED_REMOVED);
+    /* A running domain stays, as a transient one, until it stops. */
+    if (!drv_domain_obj_is_active(obj))
+        drv_domain_list_remove_locked(driver->domains, obj);
+    drv_domain_obj_unlock(obj);
+    return true;
+}
+
+char *
+drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
+                        GError **error)
+{
+    const DomainDef *def;
+    char *xml = NULL;
+    int id;
+
+    /* UPDATE_CPU has nothing to update: the CPU model is host-passthrough
+     * or host-model as written. */
+    if (!drv_check_flags(flags, DRV_DOMAIN_XML_SECURE | DRV_DOMAIN_XML_INACTIVE |
+                         DRV_DOMAIN_XML_UPDATE_CPU | DRV_DOMAIN_XML_MIGRATABLE,
+                         "virDomainGetXMLDesc", error))
+        return NULL;
+    drv_domain_obj_lock(obj);
+    if ((flags & DRV_DOMAIN_XML_INACTIVE) && obj->def)
+        def = obj->def;
+    else
+        def = drv_domain_obj_current_def(obj);
+    id = def && def == obj->live ? obj->id : -1;
+    if (!def)
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                    "domain '%s' is being started", obj->name);
+    else
+        xml = domain_def_format(def, id, flags & (DOMAIN_DEF_FORMAT_SECURE |
+                                                  DOMAIN_DEF_FORMAT_INACTIVE |
+                                                  DOMAIN_DEF_FORMAT_MIGRATABLE),
+                                error);
+    drv_domain_obj_unlock(obj);
+    return xml;
+}
+
+bool
+drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj, bool autostart,
+                         GError **error)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *link = NULL;
+    bool ok = true;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_obj_is_persistent(obj)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot set autostart for transient domain");
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    path = drv_config_domain_xml_path(driver->config, obj->name);
+    link = drv_config_autostart_path(driver->config, obj->name);
+    if (autostart && !obj->autostart) {
+        /* libvirt's layout: autostart/<name>.xml -> ../<name>.xml */
+        if (symlink(path, link) < 0 && errno != EEXIST) {
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                        "cannot create autostart link '%s': %s", link,
+                        g_strerror(errno));
+            ok = false;
+        }
+    } else if (!autostart && obj->autostart) {
+        ok = drv_unlink(link, error);
+    }
+    if (ok)
+        obj->autostart = autostart;
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
+/* Does @obj (locked) pass the DRV_LIST_* @flags?  Each pair of flags
+ * filters only when one of the two is given (libvirt's semantics). */
+static bool
+drv_domain_matches(const DrvDomainObj *obj, unsigned int flags)
+{
+    bool active = drv_domain_obj_is_active(obj);
+    bool persistent = drv_domain_obj_is_persistent(obj);
+
+#define DRV_PAIR(yes, no, cond) \
+    ((flags & ((yes) | (no))) && !(((flags & (yes)) && (cond)) || ((flags & (no)) && !(cond))))
+    if (DRV_PAIR(DRV_LIST_ACTIVE, DRV_LIST_INACTIVE, active) ||
+        DRV_PAIR(DRV_LIST_PERSISTENT, DRV_LIST_TRANSIENT, persistent) ||
+        DRV_PAIR(DRV_LIST_MANAGEDSAVE, DRV_LIST_NO_MANAGEDSAVE, false) ||
+        DRV_PAIR(DRV_LIST_AUTOSTART, DRV_LIST_NO_AUTOSTART, obj->autostart) ||
+        DRV_PAIR(DRV_LIST_HAS_SNAPSHOT, DRV_LIST_NO_SNAPSHOT, false) ||
+        DRV_PAIR(DRV_LIST_HAS_CHECKPOINT, DRV_LIST_NO_CHECKPOINT, false))
+        return false;
+#undef DRV_PAIR
+    if (flags & (DRV_LIST_RUNNING | DRV_LIST_PAUSED | DRV_LIST_SHUTOFF | DRV_LIST_OTHER)) {
+        DrvDomainState st = obj->state;
+        bool other = st != DRV_STATE_RUNNING && st != DRV_STATE_PAUSED &&
+                     st != DRV_STATE_SHUTOFF;
+
+        if (!((flags & DRV_LIST_RUNNING && st == DRV_STATE_RUNNING) ||
+              (flags & DRV_LIST_PAUSED && st == DRV_STATE_PAUSED) ||
+              (flags & DRV_LIST_SHUTOFF && st == DRV_STATE_SHUTOFF) ||
+              (flags & DRV_LIST_OTHER && other)))
+            return false;
+    }
+    return true;
+}
+
+GPtrArray *
+drv_domain_list_all(DrvDriver *driver, unsigned int flags, GError **error)
+{
+    g_autoptr(GPtrArray) all = NULL;
+    GPtrArray *out;
+
+    if (!drv_check_flags(flags, DRV_LIST_ALL_FLAGS, "virConnectListAllDomains", error))
+        return NULL;
+    all = drv_domain_list_collect(driver->domains);
+    out = g_ptr_array_new_with_free_func((GDestroyNotify)drv_domain_obj_unref);
+    for (guint i = 0; i < all->len; i++) {
+        DrvDomainObj *obj = g_ptr_array_index(all, i);
+        bool keep;
+
+        drv_domain_obj_lock(obj);
+        /* A transient domain whose first start is still running has no
+         * definition yet: not listed until it has one. */
+        keep = drv_domain_obj_current_def(obj) && drv_domain_matches(obj, flags);
+        drv_domain_obj_unlock(obj);
+        if (keep)
+            g_ptr_array_add(out, drv_domain_obj_ref(obj));
+    }
+    return out;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+/* One <name>.xml of the config directory; a broken file is logged and
+ * skipped so that one bad definition does not keep the daemon down. */
+static void
+drv_driver_load_config(DrvDriver *driver, const char *file)
+{
+    g_autofree char *path = g_build_filename(driver->config->config_dir, file, NULL);
+    g_autofree char *stem = g_strndup(file, strlen(file) - strlen(".xml"));
+    g_autofree char *link = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DomainDef) def = NULL;
+    DrvDomainObj *obj;
+    bool created = false;
+
+    if (!g_file_get_contents(path, &xml, NULL, &error) ||
+        !(def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_INACTIVE, &error))) {
+        g_warning("skipping '%s': %s", path, error->message);
+        return;
+    }
+    if (strcmp(def->name, stem) != 0) {
+        g_warning("skipping '%s': it defines domain '%s'", path, def->name);
+        return;
+    }
+    obj = drv_domain_list_claim(driver->domains, def, &created, &error);
+    if (!obj) {
+        g_warning("skipping '%s': %s", path, error->message);
+        return;
+    }
+    link = drv_config_autostart_path(driver->config, def->name);
+    obj->autostart = g_file_test(link, G_FILE_TEST_EXISTS);
+    obj->def = g_steal_pointer(&def);
+    drv_domain_obj_unlock(obj);
+    drv_domain_obj_unref(obj);
+}
+
+bool
+drv_driver_load(DrvDriver *driver, GError **error)
+{
+    g_autoptr(GDir) dir = g_dir_open(driver->config->config_dir, 0, error);
+    g_autoptr(GPtrArray) all = NULL;
+    const char *file;
+
+    if (!dir)
+        return false;
+    while ((file = g_dir_read_name(dir))) {
+        if (g_str_has_suffix(file, ".xml") && strlen(file) > strlen(".xml"))
+            drv_driver_load_config(driver, file);
+    }
+    drv_process_reconnect_all(driver);
+
+    all = drv_domain_list_collect(driver->domains);
+    for (guint i = 0; i < all->len; i++) {
+        DrvDomainObj *obj = g_ptr_array_index(all, i);
+
+        drv_domain_obj_lock(obj);
+        if (obj->autostart && !drv_domain_obj_is_active(obj))
+            drv_process_queue_autostart(driver, obj);
+        drv_domain_obj_unlock(obj);
+    }
+    return true;
+}

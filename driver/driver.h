@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DrvDriver: nimbusd's domain driver, the entry points the RPC layer calls. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "driver/conf.h"
+#include "driver/domain-list.h"
+#include "driver/domain.h"
+
+/* A lifecycle event, as the RPC layer sends it (reference §1.5). */
+typedef struct {
+    const char *name;
+    const unsigned char *uuid;      /* 16 bytes */
+    int id;
+    int event;                      /* DrvEventType */
+    int detail;
+} DrvDomainEvent;
+
+/* Called with the domain locked, from any thread; must not block. */
+typedef void (*DrvEventFunc)(const DrvDomainEvent *event, gpointer data);
+
+typedef struct DrvDriver DrvDriver;
+
+struct DrvDriver {
+    DrvConfig *config;              /* immutable */
+    DrvDomainList *domains;         /* immutable pointer, self-locking */
+    GThreadPool *tasks;             /* background work (exits, autostart) */
+    DrvEventFunc event_func;        /* set before serving, then immutable */
+    gpointer event_data;
+    int inotify_fd;                 /* event-monitor files; main thread */
+    guint inotify_watch;
+    GHashTable *inotify_wds;        /* wd -> DrvDomainObj* (ref); main thread */
+    GMutex lock;
+    int next_id;                    /* lock */
+};
+
+/* Flags (libvirt's values). */
+#define DRV_DOMAIN_START_PAUSED         (1u << 0)
+#define DRV_DOMAIN_START_AUTODESTROY    (1u << 1)
+#define DRV_DOMAIN_START_BYPASS_CACHE   (1u << 2)
+#define DRV_DOMAIN_START_FORCE_BOOT     (1u << 3)
+#define DRV_DOMAIN_START_VALIDATE       (1u << 4)
+#define DRV_DOMAIN_DEFINE_VALIDATE      (1u << 0)
+#define DRV_DOMAIN_UNDEFINE_MANAGED_SAVE       (1u << 0)
+#define DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA (1u << 1)
+#define DRV_DOMAIN_UNDEFINE_NVRAM              (1u << 2)
+#define DRV_DOMAIN_UNDEFINE_KEEP_NVRAM         (1u << 3)
+#define DRV_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA (1u << 4)
+#define DRV_DOMAIN_UNDEFINE_TPM                (1u << 5)
+#define DRV_DOMAIN_UNDEFINE_KEEP_TPM           (1u << 6)
+#define DRV_DOMAIN_SHUTDOWN_ACPI_POWER_BTN (1u << 0)
+#define DRV_DOMAIN_REBOOT_ACPI_POWER_BTN   (1u << 0)
+#define DRV_DOMAIN_DESTROY_GRACEFUL        (1u << 0)
+#define DRV_DOMAIN_XML_SECURE     (1u << 0)
+#define DRV_DOMAIN_XML_INACTIVE   (1u << 1)
+#define DRV_DOMAIN_XML_UPDATE_CPU (1u << 2)
+#define DRV_DOMAIN_XML_MIGRATABLE (1u << 3)
+#define DRV_DOMAIN_CONSOLE_FORCE  (1u << 0)
+#define DRV_DOMAIN_CONSOLE_SAFE   (1u << 1)
+
+/* CONNECT_LIST_ALL_DOMAINS filters (reference §2.3). */
+#define DRV_LIST_ACTIVE          (1u << 0)
+#define DRV_LIST_INACTIVE        (1u << 1)
+#define DRV_LIST_PERSISTENT      (1u << 2)
+#define DRV_LIST_TRANSIENT       (1u << 3)
+#define DRV_LIST_RUNNING         (1u << 4)
+#define DRV_LIST_PAUSED          (1u << 5)
+#define DRV_LIST_SHUTOFF         (1u << 6)
+#define DRV_LIST_OTHER           (1u << 7)
+#define DRV_LIST_MANAGEDSAVE     (1u << 8)
+#define DRV_LIST_NO_MANAGEDSAVE  (1u << 9)
+#define DRV_LIST_AUTOSTART       (1u << 10)
+#define DRV_LIST_NO_AUTOSTART    (1u << 11)
+#define DRV_LIST_HAS_SNAPSHOT    (1u << 12)
+#define DRV_LIST_NO_SNAPSHOT     (1u << 13)
+#define DRV_LIST_HAS_CHECKPOINT  (1u << 14)
+#define DRV_LIST_NO_CHECKPOINT   (1u << 15)
+#define DRV_LIST_ALL_FLAGS       0xffffu
+
+/* Checks @flags against the @supported mask (libvirt's virCheckFlags). */
+bool drv_check_flags(unsigned int flags, unsigned int supported,
+                     const char *api, GError **error);
+
+/**
+ * drv_driver_new:
+ * Takes @config.  Loads nothing yet: see drv_driver_load().
+ */
+DrvDriver *drv_driver_new(DrvConfig *config, GError **error);
+void drv_driver_set_event_func(DrvDriver *driver, DrvEventFunc func, gpointer data);
+/**
+ * drv_driver_load:
+ * Reads the persistent definitions, reconnects to the nimbus processes of
+ * domains that ran when the previous daemon stopped, then starts autostart
+ * domains in the background.  A broken file is logged and skipped.
+ * Main thread.
+ */
+bool drv_driver_load(DrvDriver *driver, GError **error);
+/* Running domains keep running: nothing is stopped. */
+void drv_driver_free(DrvDriver *driver);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvDriver, drv_driver_free)
+/* Any domain running (the idle timeout waits for none). */
+bool drv_driver_has_active(DrvDriver *driver);
+
+/* Emits a lifecycle event for @obj (locked). */
+void drv_domain_event_emit(DrvDriver *driver, DrvDomainObj *obj, int event,
+                           int detail);
+int drv_driver_next_id(DrvDriver *driver);
+
+/* ---- lookups: (transfer full), NO_DOMAIN errors -------------------------- */
+DrvDomainObj *drv_domain_lookup_by_name(DrvDriver *driver, const char *name,
+                                        GError **error);
+DrvDomainObj *drv_domain_lookup_by_uuid(DrvDriver *driver,
+                                        const unsigned char uuid[16],
+                                        GError **error);
+DrvDomainObj *drv_domain_lookup_by_id(DrvDriver *driver, int id, GError **error);
+
+/* ---- definitions (driver.c) ----------------------------------------------- */
+DrvDomainObj *drv_domain_define_xml(DrvDriver *driver, const char *xml,
+                                    unsigned int flags, GError **error);
+bool drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj,
+                         unsigned int flags, GError **error);
+char *drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj,
+                              unsigned int flags, GError **error);
+bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
+                              bool autostart, GError **error);
+/* (transfer container) references, filtered by DRV_LIST_* @flags. */
+GPtrArray *drv_domain_list_all(DrvDriver *driver, unsigned int flags,
+                               GError **error);
+
+/* ---- lifecycle (lifecycle.c) ---------------------------------------------- */
+bool drv_domain_create(DrvDriver *driver, DrvDomainObj *obj,
+                       unsigned int flags, GError **error);
+DrvDomainObj *drv_domain_create_xml(DrvDriver *driver, const char *xml,
+                                    unsigned int flags, GError **error);
+bool drv_domain_shutdown(DrvDriver *driver, DrvDomainObj *obj,
+                         unsigned int flags, GError **error);
+bool drv_domain_reboot(DrvDriver *driver, DrvDomainObj *obj,
+                       unsigned int flags, GError **error);
+bool drv_domain_destroy(DrvDriver *driver, DrvDomainObj *obj,
+                        unsigned int flags, GError **error);
+bool drv_domain_suspend(DrvDriver *driver, DrvDomainObj *obj, GError **error);
+bool drv_domain_resume(DrvDriver *driver, DrvDomainObj *obj, GError **error);
+
+typedef struct {
+    int state;
+    uint64_t max_mem_kib;
+    uint64_t memory_kib;
+    unsigned int nr_vcpus;
+    uint64_t cpu_time_ns;
+} DrvDomainInfo;
+
+bool drv_domain_get_info(DrvDriver *driver, DrvDomainObj *obj,
+                         DrvDomainInfo *info, GError **error);
+
+/**
+ * drv_domain_console_path:
+ * The pty of the domain's serial console (@dev_name NULL, "serial0") or of
+ * its <console> ("console0"), while running.  (transfer full)
+ */
+char *drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
+                              const char *dev_name, GError **error);

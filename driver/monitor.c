@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The nimbus REST API as nimbusd uses it (Cloud Hypervisor's /api/v1). */
+#include <config.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "common/http-client.h"
+#include "driver/drv-error.h"
+#include "driver/monitor.h"
+#include "driver/util.h"
+
+/* The VMM's error body is a JSON array of error-chain strings; anything
+ * else is shown raw (cut short). */
+static char *
+drv_monitor_error_text(const HttpResponse *resp)
+{
+    g_autofree char *body = http_response_body_string(resp);
+    g_autoptr(JsonParser) jp = json_parser_new_immutable();
+    g_autoptr(GString) out = NULL;
+    JsonNode *root;
+    JsonArray *arr;
+
+    if (!*body)
+        return g_strdup("no details");
+    if (!json_parser_load_from_data(jp, body, -1, NULL) ||
+        !(root = json_parser_get_root(jp)) || !JSON_NODE_HOLDS_ARRAY(root)) {
+        if (strlen(body) > 512)
+            body[512] = '\0';
+        return g_strstrip(g_steal_pointer(&body));
+    }
+    arr = json_node_get_array(root);
+    out = g_string_new(NULL);
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+        JsonNode *n = json_array_get_element(arr, i);
+
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+            continue;
+        if (out->len)
+            g_string_append(out, ": ");
+        g_string_append(out, json_node_get_string(n));
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* One REST call; any non-2xx status becomes an OPERATION_FAILED error that
+ * names the endpoint, so that "virsh start" says which step failed. */
+static HttpResponse *
+drv_monitor_request(const char *socket, const char *method,
+                    const char *endpoint, const char *body, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/api/v1/%s", endpoint);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(HttpResponse) resp = NULL;
+    g_autofree char *detail = NULL;
+
+    resp = http_client_request(socket, method, path, "application/json",
+                               body, body ? strlen(body) : 0, NULL, 0,
+                               DRV_MONITOR_TIMEOUT_MS, &local);
+    if (!resp) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                    "nimbus API '%s' unreachable: %s", endpoint, local->message);
+        return NULL;
+    }
+    if (resp->status < 200 || resp->status > 299) {
+        detail = drv_monitor_error_text(resp);
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                    "nimbus API '%s' failed (HTTP %u): %s", endpoint,
+                    resp->status, detail);
+        return NULL;
+    }
+    return g_steal_pointer(&resp);
+}
+
+bool
+drv_monitor_put(const char *socket, const char *endpoint,
+                const char *json_body, GError **error)
+{
+    g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "PUT", endpoint,
+                                                       json_body, error);
+
+    return resp != NULL;
+}
+
+JsonNode *
+drv_monitor_get(const char *socket, const char *endpoint, GError **error)
+{
+    g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "GET", endpoint,
+                                                       NULL, error);
+    g_autoptr(JsonParser) jp = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *body = NULL;
+    JsonNode *root;
+
+    if (!resp)
+        return NULL;
+    body = http_response_body_string(resp);
+    jp = json_parser_new_immutable();
+    if (!json_parser_load_from_data(jp, body, -1, &local) ||
+        !(root = json_parser_get_root(jp))) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                    "nimbus API '%s' answered invalid JSON: %s", endpoint,
+                    local ? local->message : "empty body");
+        return NULL;
+    }
+    return json_node_copy(root);
+}
+
+bool
+drv_monitor_wait_ready(const char *socket, int timeout_ms,
+                       bool (*alive)(gpointer data), gpointer data,
+                       GError **error)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_autoptr(GError) last = NULL;
+
+    /* nimbus creates its socket a little after exec: poll, and give up
+     * early when the process is already gone. */
+    for (;;) {
+        g_autoptr(HttpResponse) resp = NULL;
+
+        g_clear_error(&last);
+        resp = http_client_request(socket, "GET", "/api/v1/vmm.ping", NULL,
+                                   NULL, 0, NULL, 0, 5000, &last);
+        if (resp && resp->status == 200)
+            return true;
+        if (resp && !last)
+            g_set_error(&last, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                        "vmm.ping answered HTTP %u", resp->status);
+        if (alive && !alive(data)) {
+            g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                        "nimbus exited before its API answered");
+            return false;
+        }
+        if (g_get_monotonic_time() > deadline)
+            break;
+        g_usleep(20 * 1000);
+    }
+    g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                "nimbus API did not come up within %d ms: %s", timeout_ms,
+                last ? last->message : "no answer");
+    return false;
+}
+
+/* vm.info echoes the VmConfig with the pty path nimbus allocated filled in
+ * (config.serial.file for mode Pty), which is how libvirt's CH driver finds
+ * the console too. */
+char *
+drv_monitor_info_pty(JsonNode *info, const char *device)
+{
+    JsonObject *o;
+    JsonObject *config;
+    JsonObject *dev;
+    const char *mode;
+    const char *file;
+
+    if (!info || !JSON_NODE_HOLDS_OBJECT(info))
+        return NULL;
+    o = json_node_get_object(info);
+    if (!(config = drv_json_object(o, "config")) ||
+        !(dev = drv_json_object(config, device)))
+        return NULL;
+    mode = drv_json_string(dev, "mode");
+    file = drv_json_string(dev, "file");
+    if (!mode || g_ascii_strcasecmp(mode, "Pty") != 0 || !file || !*file)
+        return NULL;
+    return g_strdup(file);
+}
+
+const char *
+drv_monitor_info_state(JsonNode *info)
+{
+    if (!info || !JSON_NODE_HOLDS_OBJECT(info))
+        return NULL;
+    return drv_json_string(json_node_get_object(info), "state");
+}

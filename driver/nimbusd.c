@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* nimbusd (also virtchd): the libvirt remote protocol server for nimbus VMs. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+
+#include "driver/driver.h"
+#include "driver/remote/remote.h"
+#include "driver/rpc/server.h"
+
+/* Worker threads answering calls (libvirtd's default is 20). */
+#define NIMBUSD_WORKERS 16
+
+typedef struct {
+    char **listen;
+    char **listen_ro;
+    char *state_dir;
+    char *config_dir;
+    int timeout;
+    gboolean verbose;
+    gboolean version;
+    gboolean daemonize;
+} NimbusdOptions;
+
+typedef struct {
+    GMainLoop *loop;
+    RpcServer *server;
+    DrvDriver *driver;
+    int timeout;
+    int idle;               /* seconds without clients nor running domains */
+} Nimbusd;
+
+static gboolean
+nimbusd_quit(gpointer data)
+{
+    Nimbusd *d = data;
+
+    g_message("shutting down; running domains keep running");
+    g_main_loop_quit(d->loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* --timeout=N: like libvirt's daemons, exit after N idle seconds, so that
+ * the client's session autostart (virtchd --timeout=120) does not leave a
+ * daemon behind.  Idle = no client and no running domain. */
+static gboolean
+nimbusd_idle_tick(gpointer data)
+{
+    Nimbusd *d = data;
+
+    if (rpc_server_n_clients(d->server) > 0 || drv_driver_has_active(d->driver)) {
+        d->idle = 0;
+        return G_SOURCE_CONTINUE;
+    }
+    if (++d->idle >= d->timeout) {
+        g_message("idle for %d s: exiting", d->timeout);
+        g_main_loop_quit(d->loop);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* The sockets libvirt clients look for (reference §3). */
+static bool
+nimbusd_listen_default(RpcServer *server, GError **error)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *rw = NULL;
+
+    if (geteuid() == 0) {
+        /* /run/libvirt is shared with other libvirt daemons: 0755. */
+        if (g_mkdir_with_parents("/run/libvirt", 0755) < 0) {
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                        "cannot create /run/libvirt: %s", g_strerror(errno));
+            return false;
+        }
+        return rpc_server_listen_unix(server, "/run/libvirt/virtchd-sock", 0600,
+                                      false, error) &&
+               rpc_server_listen_unix(server, "/run/libvirt/virtchd-sock-ro", 0666,
+                                      true, error);
+    }
+    /* ch:///session: $XDG_RUNTIME_DIR/libvirt/virtchd-sock, directory 0700. */
+    dir = g_build_filename(g_get_user_runtime_dir(), "libvirt", NULL);
+    if (!drv_config_make_dir(dir, error))
+        return false;
+    rw = g_build_filename(dir, "virtchd-sock", NULL);
+    return rpc_server_listen_unix(server, rw, 0600, false, error);
+}
+
+static bool
+nimbusd_listen(RpcServer *server, const NimbusdOptions *opts, GError **error)
+{
+    if (!opts->listen && !opts->listen_ro)
+        return nimbusd_listen_default(server, error);
+    for (char **p = opts->listen; p && *p; p++) {
+        if (!rpc_server_listen_unix(server, *p, 0600, false, error))
+            return false;
+    }
+    for (char **p = opts->listen_ro; p && *p; p++) {
+        if (!rpc_server_listen_unix(server, *p, 0666, true, error))
+            return false;
+    }
+    return true;
+}
+
+/* --daemon: detach before any thread exists (fork keeps only the caller). */
+static bool
+nimbusd_daemonize(GError **error)
+{
+    pid_t pid = fork();
+    int null;
+
+    if (pid < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "fork failed: %s", g_strerror(errno));
+        return false;
+    }
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO)
+            close(null);
+    }
+    return true;
+}
+
+static int
+nimbusd_run(const NimbusdOptions *opts)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrvConfig) config = NULL;
+    g_autoptr(DrvDriver) driver = NULL;
+    g_autoptr(RemoteDaemon) daemon = NULL;
+    g_autoptr(RpcServer) server = NULL;
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    Nimbusd d = { .loop = loop, .timeout = opts->timeout };
+
+    config = drv_config_new(opts->config_dir, opts->state_dir, &error);
+    if (!config || !(driver = drv_driver_new(g_steal_pointer(&config), &error))) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 1;
+    }
+    if (!driver->config->nimbus_binary)
+        g_warning("no nimbus binary found (NIMBUS_BINARY, next to nimbusd, PATH): domains cannot start");
+    daemon = remote_daemon_new(driver);
+    drv_driver_set_event_func(driver, remote_event_emit, daemon);
+    server = rpc_server_new(remote_program(), daemon, NIMBUSD_WORKERS, &error);
+    if (!server) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 1;
+    }
+    daemon->server = server;
+    /* Reconnect to running domains before clients can look at them. */
+    if (!drv_driver_load(driver, &error) || !nimbusd_listen(server, opts, &error)) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 1;
+    }
+    d.server = server;
+    d.driver = driver;
+    g_unix_signal_add(SIGTERM, nimbusd_quit, &d);
+    g_unix_signal_add(SIGINT, nimbusd_quit, &d);
+    if (opts->timeout > 0)
+        g_timeout_add_seconds(1, nimbusd_idle_tick, &d);
+    g_message("nimbusd %s ready (config %s, state %s)", PACKAGE_VERSION,
+              driver->config->config_dir, driver->config->state_dir);
+    g_main_loop_run(loop);
+
+    /* Clients go first (their calls may use the driver), then the driver,
+     * which leaves every nimbus process running for the next daemon. */
+    rpc_server_shutdown(server);
+    /* Background tasks may still emit events through daemon and server:
+     * the driver (which waits for them) goes before those two. */
+    g_clear_pointer(&driver, drv_driver_free);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    NimbusdOptions opts = { 0 };
+    const GOptionEntry entries[] = {
+        { "listen", 'l', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.listen,
+          "Listen on this UNIX socket (read-write, mode 0600) instead of the "
+          "default ones; repeatable",
+          "PATH" },
+        { "listen-ro", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.listen_ro,
+          "Listen on this UNIX socket for read-only clients (mode 0666); repeatable",
+          "PATH" },
+        { "timeout", 't', 0, G_OPTION_ARG_INT, &opts.timeout,
+          "Exit after SECONDS without clients or running domains", "SECONDS" },
+        { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.state_dir,
+          "Runtime state: sockets, logs and state of running domains", "DIR" },
+        { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.config_dir,
+          "Persistent domain definitions and autostart links", "DIR" },
+        { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts.daemonize,
+          "Run in the background", NULL },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,
+          "Log debug messages", NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &opts.version,
+          "Print the version and exit", NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- libvirt-compatible management daemon for nimbus VMs");
+    g_autoptr(GError) error = NULL;
+    int rc;
+
+    g_option_context_set_summary(ctx,
+        "Serves the libvirt remote protocol, so that virsh, python3-libvirt and\n"
+        "virt-manager manage nimbus VMs with ch:///system (root) or ch:///session,\n"
+        "or ch+unix:///system?socket=PATH with --listen PATH.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 2;
+    }
+    if (opts.version) {
+        printf("nimbusd (nimbus) %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (opts.timeout < 0) {
+        g_printerr("nimbusd: --timeout must be positive\n");
+        return 2;
+    }
+    g_log_set_debug_enabled(opts.verbose);
+    /* Writes to clients that went away must fail with EPIPE, not kill us;
+     * nimbus inherits the disposition, which suits it too. */
+    signal(SIGPIPE, SIG_IGN);
+    if (opts.daemonize && !nimbusd_daemonize(&error)) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 1;
+    }
+    rc = nimbusd_run(&opts);
+    g_strfreev(opts.listen);
+    g_strfreev(opts.listen_ro);
+    g_free(opts.state_dir);
+    g_free(opts.config_dir);
+    return rc;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Domain event callbacks: registration per connection, lifecycle messages. */
+#include <config.h>
+
+#include <string.h>
+
+#include "driver/remote/remote.h"
+#include "driver/rpc/client.h"
+
+/* virDomainEventID: lifecycle is 0; libvirt 9.0 knows ids below 27 and
+ * virsh "event --all" registers each of them (§2.2). */
+#define REMOTE_EVENT_ID_LIFECYCLE 0
+#define REMOTE_EVENT_ID_KNOWN_MAX 64
+
+gpointer
+remote_conn_new(RpcClient *client, gpointer daemon)
+{
+    RemoteConn *conn = g_new0(RemoteConn, 1);
+
+    g_mutex_init(&conn->lock);
+    conn->callbacks = g_array_new(FALSE, FALSE, sizeof(RemoteEventCallback));
+    conn->next_callback_id = 1;
+    return conn;
+}
+
+void
+remote_conn_free(gpointer data)
+{
+    RemoteConn *conn = data;
+
+    g_array_unref(conn->callbacks);
+    g_mutex_clear(&conn->lock);
+    g_free(conn);
+}
+
+bool
+remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
+                                                  void *r, GError **error)
+{
+    remote_connect_domain_event_callback_register_any_args *args = a;
+    remote_connect_domain_event_callback_register_any_ret *ret = r;
+    RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
+    RemoteEventCallback cb = { .event_id = args->eventID };
+
+    if (args->eventID < 0 || args->eventID >= REMOTE_EVENT_ID_KNOWN_MAX) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "unsupported event ID %d", args->eventID);
+        return false;
+    }
+    if (args->eventID != REMOTE_EVENT_ID_LIFECYCLE) {
+        /* Clients try every id and keep going when one is refused with
+         * NO_SUPPORT (virsh event --all, virt-manager, nova: §4). */
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
+                    "virConnectDomainEventRegisterAny (event ID %d)", args->eventID);
+        return false;
+    }
+    if (args->dom) {
+        cb.has_dom = true;
+        memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
+    }
+    g_mutex_lock(&conn->lock);
+    cb.id = conn->next_callback_id++;
+    g_array_append_val(conn->callbacks, cb);
+    g_mutex_unlock(&conn->lock);
+    ret->callbackID = cb.id;
+    return true;
+}
+
+bool
+remote_connect_domain_event_callback_deregister_any(RpcCall *call, void *a,
+                                                    void *r, GError **error)
+{
+    remote_connect_domain_event_callback_deregister_any_args *args = a;
+    RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
+    bool found = false;
+
+    g_mutex_lock(&conn->lock);
+    for (guint i = 0; i < conn->callbacks->len && !found; i++) {
+        if (g_array_index(conn->callbacks, RemoteEventCallback, i).id == args->callbackID) {
+            g_array_remove_index(conn->callbacks, i);
+            found = true;
+        }
+    }
+    g_mutex_unlock(&conn->lock);
+    if (!found)
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "domain event callback %d not registered", args->callbackID);
+    return found;
+}
+
+/* Sends @event to each matching lifecycle callback of @client. */
+static void
+remote_event_send_client(RpcClient *client, gpointer data)
+{
+    const DrvDomainEvent *event = data;
+    RemoteConn *conn = rpc_client_get_data(client);
+    /* Real libvirtd sends events with serial 1 (§1.5); clients ignore it. */
+    RpcHeader hdr = {
+        .prog = REMOTE_PROGRAM,
+        .vers = REMOTE_PROTOCOL_VERSION,
+        .proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+        .type = RPC_TYPE_MESSAGE,
+        .serial = 1,
+        .status = RPC_STATUS_OK,
+    };
+
+    if (!conn)
+        return;
+    g_mutex_lock(&conn->lock);
+    for (guint i = 0; i < conn->callbacks->len; i++) {
+        const RemoteEventCallback *cb = &g_array_index(conn->callbacks,
+                                                       RemoteEventCallback, i);
+        remote_domain_event_callback_lifecycle_msg msg = { 0 };
+        g_autoptr(GBytes) pkt = NULL;
+
+        if (cb->event_id != REMOTE_EVENT_ID_LIFECYCLE ||
+            (cb->has_dom && memcmp(cb->uuid, event->uuid, 16) != 0))
+            continue;
+        msg.callbackID = cb->id;
+        msg.msg.dom.name = (char *)event->name;
+        memcpy(msg.msg.dom.uuid, event->uuid, 16);
+        msg.msg.dom.id = event->id;
+        msg.msg.event = event->event;
+        msg.msg.detail = event->detail;
+        pkt = rpc_packet_encode(&hdr,
+                                (xdrproc_t)xdr_remote_domain_event_callback_lifecycle_msg,
+                                &msg, NULL);
+        if (pkt)
+            rpc_client_send(client, pkt);
+    }
+    g_mutex_unlock(&conn->lock);
+}
+
+void
+remote_event_emit(const DrvDomainEvent *event, gpointer data)
+{
+    RemoteDaemon *daemon = data;
+
+    g_debug("event %d/%d for domain '%s'", event->event, event->detail, event->name);
+    if (daemon->server)
+        rpc_server_foreach_client(daemon->server, remote_event_send_client,
+                                  (gpointer)event);
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The REMOTE program's procedure table and the daemon state handlers share. */
+#include <config.h>
+
+#include <string.h>
+
+#include "driver/remote/remote.h"
+#include "driver/rpc/client.h"
+
+/* A table row.  WRITE procedures are refused on read-only connections. */
+#define P(num, api, argt, rett, fn, fl) \
+    { REMOTE_PROC_##num, api, (xdrproc_t)xdr_##argt, sizeof(argt), \
+      (xdrproc_t)xdr_##rett, sizeof(rett), fn, fl }
+/* No arguments. */
+#define P_NA(num, api, rett, fn, fl) \
+    { REMOTE_PROC_##num, api, NULL, 0, (xdrproc_t)xdr_##rett, sizeof(rett), fn, fl }
+/* Void reply. */
+#define P_NR(num, api, argt, fn, fl) \
+    { REMOTE_PROC_##num, api, (xdrproc_t)xdr_##argt, sizeof(argt), NULL, 0, fn, fl }
+/* Neither. */
+#define P_NN(num, api, fn, fl) \
+    { REMOTE_PROC_##num, api, NULL, 0, NULL, 0, fn, fl }
+
+#define W RPC_PROC_WRITE
+#define B RPC_PROC_BEFORE_OPEN
+
+/* Sorted by procedure number (rpc_server_new checks). */
+static const RpcProcedure remote_procedures[] = {
+    P_NR(CONNECT_OPEN, "virConnectOpen", remote_connect_open_args,
+         remote_connect_open, B),
+    P_NN(CONNECT_CLOSE, "virConnectClose", remote_connect_close, B),
+    P_NA(CONNECT_GET_TYPE, "virConnectGetType", remote_connect_get_type_ret,
+         remote_connect_get_type, 0),
+    P_NA(CONNECT_GET_VERSION, "virConnectGetVersion", remote_connect_get_version_ret,
+         remote_connect_get_version, 0),
+    P(CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", remote_connect_get_max_vcpus_args,
+      remote_connect_get_max_vcpus_ret, remote_connect_get_max_vcpus, 0),
+    P_NA(NODE_GET_INFO, "virNodeGetInfo", remote_node_get_info_ret,
+         remote_node_get_info, 0),
+    P_NA(CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities",
+         remote_connect_get_capabilities_ret, remote_connect_get_capabilities, 0),
+    P_NR(DOMAIN_CREATE, "virDomainCreate", remote_domain_args,
+         remote_domain_create, W),
+    P(DOMAIN_CREATE_XML, "virDomainCreateXML", remote_domain_create_xml_args,
+      remote_domain_ret, remote_domain_create_xml, W),
+    P(DOMAIN_DEFINE_XML, "virDomainDefineXML", remote_domain_define_xml_args,
+      remote_domain_ret, remote_domain_define_xml, W),
+    P_NR(DOMAIN_DESTROY, "virDomainDestroy", remote_domain_args,
+         remote_domain_destroy, W),
+    P(DOMAIN_GET_XML_DESC, "virDomainGetXMLDesc", remote_domain_flags_args,
+      remote_domain_get_xml_desc_ret, remote_domain_get_xml_desc, 0),
+    P(DOMAIN_GET_AUTOSTART, "virDomainGetAutostart", remote_domain_args,
+      remote_domain_int_ret, remote_domain_get_autostart, 0),
+    P(DOMAIN_GET_INFO, "virDomainGetInfo", remote_domain_args,
+      remote_domain_get_info_ret, remote_domain_get_info, 0),
+    P(DOMAIN_GET_MAX_MEMORY, "virDomainGetMaxMemory", remote_domain_args,
+      remote_domain_get_max_memory_ret, remote_domain_get_max_memory, 0),
+    P(DOMAIN_GET_MAX_VCPUS, "virDomainGetMaxVcpus", remote_domain_args,
+      remote_domain_int_ret, remote_domain_get_max_vcpus, 0),
+    P(DOMAIN_GET_OS_TYPE, "virDomainGetOSType", remote_domain_args,
+      remote_domain_get_os_type_ret, remote_domain_get_os_type, 0),
+    P(CONNECT_LIST_DEFINED_DOMAINS, "virConnectListDefinedDomains",
+      remote_connect_list_defined_domains_args, remote_connect_list_defined_domains_ret,
+      remote_connect_list_defined_domains, 0),
+    P(DOMAIN_LOOKUP_BY_ID, "virDomainLookupByID", remote_domain_lookup_by_id_args,
+      remote_domain_ret, remote_domain_lookup_by_id, 0),
+    P(DOMAIN_LOOKUP_BY_NAME, "virDomainLookupByName", remote_domain_lookup_by_name_args,
+      remote_domain_ret, remote_domain_lookup_by_name, 0),
+    P(DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID", remote_domain_lookup_by_uuid_args,
+      remote_domain_ret, remote_domain_lookup_by_uuid, 0),
+    P_NA(CONNECT_NUM_OF_DEFINED_DOMAINS, "virConnectNumOfDefinedDomains",
+         remote_connect_num_of_defined_domains_ret,
+         remote_connect_num_of_defined_domains, 0),
+    P_NR(DOMAIN_REBOOT, "virDomainReboot", remote_domain_flags_args,
+         remote_domain_reboot, W),
+    P_NR(DOMAIN_RESUME, "virDomainResume", remote_domain_args,
+         remote_domain_resume, W),
+    P_NR(DOMAIN_SET_AUTOSTART, "virDomainSetAutostart", remote_domain_set_autostart_args,
+         remote_domain_set_autostart, W),
+    P_NR(DOMAIN_SHUTDOWN, "virDomainShutdown", remote_domain_args,
+         remote_domain_shutdown, W),
+    P_NR(DOMAIN_SUSPEND, "virDomainSuspend", remote_domain_args,
+         remote_domain_suspend, W),
+    P_NR(DOMAIN_UNDEFINE, "virDomainUndefine", remote_domain_args,
+         remote_domain_undefine, W),
+    P(CONNECT_LIST_DOMAINS, "virConnectListDomains", remote_connect_list_domains_args,
+      remote_connect_list_domains_ret, remote_connect_list_domains, 0),
+    P_NA(CONNECT_NUM_OF_DOMAINS, "virConnectNumOfDomains",
+         remote_connect_num_of_domains_ret, remote_connect_num_of_domains, 0),
+    P_NA(CONNECT_GET_HOSTNAME, "virConnectGetHostname",
+         remote_connect_get_hostname_ret, remote_connect_get_hostname, 0),
+    P(CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature",
+      remote_connect_supports_feature_args, remote_connect_supports_feature_ret,
+      remote_connect_supports_feature, B),
+    P_NA(AUTH_LIST, "virConnectAuthList", remote_auth_list_ret, remote_auth_list, B),
+    P_NA(NODE_GET_FREE_MEMORY, "virNodeGetFreeMemory", remote_node_get_free_memory_ret,
+         remote_node_get_free_memory, 0),
+    P_NA(CONNECT_GET_URI, "virConnectGetURI", remote_connect_get_uri_ret,
+         remote_connect_get_uri, 0),
+    P_NA(NODE_GET_SECURITY_MODEL, "virNodeGetSecurityModel",
+         remote_node_get_security_model_ret, remote_node_get_security_model, 0),
+    P_NA(CONNECT_IS_SECURE, "virConnectIsSecure", remote_connect_is_secure_ret,
+         remote_connect_is_secure, 0),
+    P(DOMAIN_IS_ACTIVE, "virDomainIsActive", remote_domain_args,
+      remote_domain_int_ret, remote_domain_is_active, 0),
+    P(DOMAIN_IS_PERSISTENT, "virDomainIsPersistent", remote_domain_args,
+      remote_domain_int_ret, remote_domain_is_persistent, 0),
+    P_NA(CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion",
+         remote_connect_get_lib_version_ret, remote_connect_get_lib_version, 0),
+    P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",
+      remote_domain_flags_args, remote_domain_int_ret,
+      remote_domain_has_managed_save_image, 0),
+    P(DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", remote_domain_flags_args,
+      remote_domain_ret, remote_domain_create_with_flags, W),
+    P(DOMAIN_GET_VCPUS_FLAGS, "virDomainGetVcpusFlags", remote_domain_flags_args,
+      remote_domain_int_ret, remote_domain_get_vcpus_flags, 0),
+    /* Main thread: the stream must be registered before its first data. */
+    P_NR(DOMAIN_OPEN_CONSOLE, "virDomainOpenConsole", remote_domain_open_console_args,
+         remote_domain_open_console, W | RPC_PROC_MAIN_THREAD),
+    P(DOMAIN_GET_STATE, "virDomainGetState", remote_domain_flags_args,
+      remote_domain_get_state_ret, remote_domain_get_state, 0),
+    P_NR(DOMAIN_UNDEFINE_FLAGS, "virDomainUndefineFlags", remote_domain_flags_args,
+         remote_domain_undefine_flags, W),
+    P_NR(DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", remote_domain_flags_args,
+         remote_domain_destroy_flags, W),
+    P_NR(DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", remote_domain_flags_args,
+         remote_domain_shutdown_flags, W),
+    P(CONNECT_LIST_ALL_DOMAINS, "virConnectListAllDomains",
+      remote_connect_list_all_domains_args, remote_connect_list_all_domains_ret,
+      remote_connect_list_all_domains, 0),
+    P(DOMAIN_LIST_ALL_SNAPSHOTS, "virDomainListAllSnapshots",
+      remote_domain_list_all_snapshots_args, remote_domain_list_all_snapshots_ret,
+      remote_domain_list_all_snapshots, 0),
+    P(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "virConnectDomainEventRegisterAny",
+      remote_connect_domain_event_callback_register_any_args,
+      remote_connect_domain_event_callback_register_any_ret,
+      remote_connect_domain_event_callback_register_any, 0),
+    P_NR(CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, "virConnectDomainEventDeregisterAny",
+         remote_connect_domain_event_callback_deregister_any_args,
+         remote_connect_domain_event_callback_deregister_any, 0),
+    P(CONNECT_GET_DOMAIN_CAPABILITIES, "virConnectGetDomainCapabilities",
+      remote_connect_get_domain_capabilities_args,
+      remote_connect_get_domain_capabilities_ret,
+      remote_connect_get_domain_capabilities, 0),
+    P(DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags",
+      remote_domain_define_xml_flags_args, remote_domain_ret,
+      remote_domain_define_xml_flags, W),
+    P_NN(CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback",
+         remote_connect_close_callback, 0),
+    P_NN(CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",
+         remote_connect_close_callback, 0),
+};
+
+#undef W
+#undef B
+
+static void
+remote_client_closed(RpcClient *client, gpointer daemon)
+{
+    RemoteConn *conn = rpc_client_get_data(client);
+
+    /* No more events for a client that is gone. */
+    g_mutex_lock(&conn->lock);
+    g_array_set_size(conn->callbacks, 0);
+    g_mutex_unlock(&conn->lock);
+}
+
+static const RpcProgram remote_program_def = {
+    .prog = REMOTE_PROGRAM,
+    .vers = REMOTE_PROTOCOL_VERSION,
+    .procs = remote_procedures,
+    .n_procs = G_N_ELEMENTS(remote_procedures),
+    .unsupported_name = remote_unsupported_name,
+    .client_data_new = remote_conn_new,
+    .client_data_free = remote_conn_free,
+    .client_closed = remote_client_closed,
+};
+
+const RpcProgram *
+remote_program(void)
+{
+    return &remote_program_def;
+}
+
+uint64_t
+remote_parse_version(const char *text)
+{
+    for (const char *p = text; p && *p; p++) {
+        unsigned int major, minor, micro = 0;
+        int n = 0;
+
+        if (!g_ascii_isdigit(*p) || (p > text && g_ascii_isdigit(p[-1])))
+            continue;
+        if (sscanf(p, "%u.%u%n", &major, &minor, &n) == 2 && n > 0) {
+            /* "v40.0" or "0.1.0": the micro part is optional. */
+            if (p[n] == '.')
+                sscanf(p + n + 1, "%u", &micro);
+            if (minor < 1000 && micro < 1000)
+                return (uint64_t)major * 1000000 + minor * 1000 + micro;
+        }
+    }
+    return 0;
+}
+
+/* GET_VERSION reports nimbus's version like libvirt's CH driver reports
+ * `cloud-hypervisor --version`; nimbus is built from this tree, so our own
+ * version stands in when the binary cannot say. */
+static uint64_t
+remote_nimbus_version(const DrvConfig *cfg)
+{
+    const char *argv[] = { cfg->nimbus_binary, "--version", NULL };
+    g_autofree char *out = NULL;
+    uint64_t v = 0;
+    int status = 0;
+
+    if (cfg->nimbus_binary &&
+        g_spawn_sync(NULL, (char **)argv, NULL,
+                     G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, NULL) &&
+        g_spawn_check_wait_status(status, NULL))
+        v = remote_parse_version(out);
+    return v ? v : remote_parse_version(PACKAGE_VERSION);
+}
+
+RemoteDaemon *
+remote_daemon_new(DrvDriver *driver)
+{
+    RemoteDaemon *daemon = g_new0(RemoteDaemon, 1);
+
+    daemon->driver = driver;
+    daemon->hv_version = remote_nimbus_version(driver->config);
+    daemon->consoles = remote_console_table_new();
+    return daemon;
+}
+
+void
+remote_daemon_free(RemoteDaemon *daemon)
+{
+    if (!daemon)
+        return;
+    /* Consoles belong to streams, which went with their clients. */
+    g_hash_table_unref(daemon->consoles);
+    g_free(daemon);
+}

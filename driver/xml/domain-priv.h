@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The private part of DomainDef and the interfaces between driver/xml/ files. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "driver/xml/domain-conf.h"
+#include "driver/xml/xml-enum.h"
+#include "driver/xml/xml-util.h"
+
+/*
+ * Pipeline (domain.c): libxml2 parse -> domain_xml_check_unsupported()
+ * (unsupported.c: libvirt XML nimbus recognises but cannot run) -> RelaxNG
+ * (schema.c) -> parse into the model (domain.c, os.c, cpu.c and one file per
+ * device class) -> domain_def_postparse() (defaults) -> domain_def_validate()
+ * (semantic checks).  format.c prints the model back in libvirt's style.
+ */
+
+/* Limits.  CH's KVM x86_64 maximum (VM_CONFIG_MAX_VCPUS in daemon/). */
+#define DOMAIN_MAX_VCPUS 8192
+/* libvirt caps memory at LLONG_MAX bytes (virMemoryMaxValue). */
+#define DOMAIN_MAX_MEMORY_KIB ((uint64_t)G_MAXINT64 / 1024)
+/* The payload cmdline area in nimbus (VM_CONFIG_CMDLINE_MAX). */
+#define DOMAIN_CMDLINE_MAX 0x10000
+
+/* Parse flags private to this module (above the public ones). */
+#define DOMAIN_DEF_PARSE_SKIP_SCHEMA (1u << 30)  /* domain_def_copy(): input is our own output */
+
+typedef enum {
+    DOMAIN_VIRT_KVM,
+    DOMAIN_VIRT_CH,
+    DOMAIN_VIRT_LAST
+} DomainVirtType;
+ENUM_DECL(domain_virt);
+ENUM_DECL(domain_lifecycle);
+
+typedef enum {
+    DOMAIN_BOOT_FLOPPY,
+    DOMAIN_BOOT_CDROM,
+    DOMAIN_BOOT_DISK,
+    DOMAIN_BOOT_NET,
+    DOMAIN_BOOT_LAST
+} DomainBootDev;
+ENUM_DECL(domain_boot_dev);
+
+typedef enum {
+    DOMAIN_LOADER_TYPE_ROM,
+    DOMAIN_LOADER_TYPE_PFLASH,
+    DOMAIN_LOADER_TYPE_LAST
+} DomainLoaderType;
+ENUM_DECL(domain_loader_type);
+
+typedef struct {
+    char *type;                 /* "hvm" */
+    char *arch;                 /* "x86_64" after post-parse */
+    char *machine;              /* kept, not interpreted */
+    char *loader;               /* PVH firmware (payload.firmware) */
+    XmlTristate loader_readonly;
+    int loader_type;            /* DomainLoaderType or -1 */
+    XmlTristate loader_secure;
+    char *kernel;
+    char *initrd;
+    char *cmdline;
+    GArray *boot_devs;          /* int DomainBootDev, in order; kept */
+} DomainOsDef;
+
+typedef enum {
+    DOMAIN_FEATURE_ACPI,
+    DOMAIN_FEATURE_APIC,
+    DOMAIN_FEATURE_PAE,
+    DOMAIN_FEATURE_LAST
+} DomainFeature;
+ENUM_DECL(domain_feature);
+
+typedef enum {
+    DOMAIN_CPU_MODE_CUSTOM,
+    DOMAIN_CPU_MODE_HOST_MODEL,
+    DOMAIN_CPU_MODE_HOST_PASSTHROUGH,
+    DOMAIN_CPU_MODE_MAXIMUM,
+    DOMAIN_CPU_MODE_LAST
+} DomainCpuMode;
+ENUM_DECL(domain_cpu_mode);
+
+typedef enum {
+    DOMAIN_CPU_CHECK_NONE,
+    DOMAIN_CPU_CHECK_PARTIAL,
+    DOMAIN_CPU_CHECK_FULL,
+    DOMAIN_CPU_CHECK_LAST
+} DomainCpuCheck;
+ENUM_DECL(domain_cpu_check);
+
+typedef struct {
+    bool present;               /* a <cpu> element was given */
+    int mode;                   /* DomainCpuMode */
+    int check;                  /* DomainCpuCheck or -1 */
+    XmlTristate migratable;
+    bool has_topology;
+    uint32_t sockets, dies, cores, threads;
+} DomainCpuDef;
+
+typedef enum {
+    DOMAIN_CLOCK_UTC,
+    DOMAIN_CLOCK_LOCALTIME,
+    DOMAIN_CLOCK_LAST
+} DomainClockOffset;
+ENUM_DECL(domain_clock_offset);
+
+typedef enum {
+    DOMAIN_TIMER_PLATFORM,
+    DOMAIN_TIMER_PIT,
+    DOMAIN_TIMER_RTC,
+    DOMAIN_TIMER_HPET,
+    DOMAIN_TIMER_TSC,
+    DOMAIN_TIMER_KVMCLOCK,
+    DOMAIN_TIMER_HYPERVCLOCK,
+    DOMAIN_TIMER_ARMVTIMER,
+    DOMAIN_TIMER_LAST
+} DomainTimerName;
+ENUM_DECL(domain_timer_name);
+ENUM_DECL(domain_timer_tickpolicy);   /* delay, catchup, merge, discard */
+ENUM_DECL(domain_timer_track);        /* boot, guest, wall, realtime */
+ENUM_DECL(domain_timer_mode);         /* auto, native, emulate, paravirt, smpsafe */
+
+/* Timers are kept for the round trip; nimbus's clock needs no tuning. */
+typedef struct {
+    int name;                   /* DomainTimerName */
+    XmlTristate present;
+    int tickpolicy;             /* -1: absent */
+    int track;
+    int mode;
+    uint64_t frequency;         /* 0: absent */
+} DomainTimerDef;
+
+typedef struct {
+    int offset;                 /* DomainClockOffset */
+    GPtrArray *timers;          /* DomainTimerDef* */
+} DomainClockDef;
+
+/* <alias>, <address>, <boot order>: common to most devices. */
+typedef struct {
+    char *name;
+    char *value;
+} XmlAttr;
+
+typedef struct {
+    char *alias;                /* user aliases ("ua-...") survive INACTIVE */
+    GPtrArray *address;         /* XmlAttr*, input order; NULL: none */
+    unsigned boot_order;        /* 0: none */
+} DomainDeviceInfo;
+
+typedef enum {
+    DOMAIN_DISK_BUS_IDE,
+    DOMAIN_DISK_BUS_FDC,
+    DOMAIN_DISK_BUS_SCSI,
+    DOMAIN_DISK_BUS_VIRTIO,
+    DOMAIN_DISK_BUS_XEN,
+    DOMAIN_DISK_BUS_USB,
+    DOMAIN_DISK_BUS_UML,
+    DOMAIN_DISK_BUS_SATA,
+    DOMAIN_DISK_BUS_SD,
+    DOMAIN_DISK_BUS_LAST
+} DomainDiskBus;
+ENUM_DECL(domain_disk_bus);
+
+typedef enum {
+    DOMAIN_DISK_CACHE_DEFAULT,
+    DOMAIN_DISK_CACHE_NONE,
+    DOMAIN_DISK_CACHE_WRITETHROUGH,
+    DOMAIN_DISK_CACHE_WRITEBACK,
+    DOMAIN_DISK_CACHE_DIRECTSYNC,
+    DOMAIN_DISK_CACHE_UNSAFE,
+    DOMAIN_DISK_CACHE_LAST
+} DomainDiskCache;
+ENUM_DECL(domain_disk_cache);
+ENUM_DECL(domain_disk_io);            /* default, native, threads, io_uring */
+ENUM_DECL(domain_disk_discard);       /* default, unmap, ignore */
+
+/* <disk type='file' device='disk'>: the only kind nimbus accepts. */
+typedef struct {
+    DomainDeviceInfo info;
+    char *driver_name;          /* kept ("qemu" from virt-install) */
+    char *driver_type;          /* image format; "raw" after post-parse */
+    int cache;                  /* DomainDiskCache or -1 */
+    int io;                     /* -1: absent */
+    int discard;                /* -1: absent */
+    char *src;                  /* <source file> */
+    char *dst;                  /* <target dev> */
+    int bus;                    /* DomainDiskBus; -1 until post-parse */
+    bool readonly;
+    bool shareable;
+    char *serial;
+} DomainDiskDef;
+
+/* <interface type='ethernet'>: a TAP device nimbus opens by name. */
+typedef struct {
+    DomainDeviceInfo info;
+    unsigned char mac[6];
+    bool mac_set;               /* always true after post-parse */
+    char *ifname;               /* <target dev>; NULL: nimbus creates one */
+    XmlTristate managed;        /* <target managed> */
+    char *model;                /* "virtio" after post-parse */
+    uint32_t mtu;               /* 0: absent */
+    char *ip_address;           /* host side of the TAP (CH net.ip) */
+    int ip_prefix;              /* -1: absent */
+    uint32_t queues;            /* <driver queues>; 0: absent */
+    uint32_t rx_queue_size;
+    uint32_t tx_queue_size;
+} DomainNetDef;
+
+ENUM_DECL(domain_chr_type);            /* "", "pty", "file" (DomainChrType) */
+
+typedef enum {
+    DOMAIN_SERIAL_TARGET_NONE,
+    DOMAIN_SERIAL_TARGET_ISA,
+    DOMAIN_SERIAL_TARGET_USB,
+    DOMAIN_SERIAL_TARGET_PCI,
+    DOMAIN_SERIAL_TARGET_SPAPR_VIO,
+    DOMAIN_SERIAL_TARGET_SYSTEM,
+    DOMAIN_SERIAL_TARGET_SCLP,
+    DOMAIN_SERIAL_TARGET_ISA_DEBUG,
+    DOMAIN_SERIAL_TARGET_LAST
+} DomainSerialTarget;
+ENUM_DECL(domain_serial_target);
+
+typedef enum {
+    DOMAIN_CONSOLE_TARGET_NONE,
+    DOMAIN_CONSOLE_TARGET_SERIAL,
+    DOMAIN_CONSOLE_TARGET_XEN,
+    DOMAIN_CONSOLE_TARGET_UML,
+    DOMAIN_CONSOLE_TARGET_VIRTIO,
+    DOMAIN_CONSOLE_TARGET_LXC,
+    DOMAIN_CONSOLE_TARGET_OPENVZ,
+    DOMAIN_CONSOLE_TARGET_SCLP,
+    DOMAIN_CONSOLE_TARGET_SCLPLM,
+    DOMAIN_CONSOLE_TARGET_LAST
+} DomainConsoleTarget;
+ENUM_DECL(domain_console_target);
+
+/* <serial> and <console>.  A console whose target type is 'serial' is an
+ * alias of serial port 0 (libvirt's compat rule for hvm guests): it copies
+ * that serial's source and is not a separate device. */
+typedef struct {
+    DomainDeviceInfo info;      /* alias only */
+    DomainChrType type;
+    char *path;                 /* file: path; pty: live /dev/pts/N or NULL */
+    XmlTristate append;         /* <source append> (file) */
+    int target_type;            /* DomainSerialTarget / DomainConsoleTarget */
+    int target_port;            /* -1 until post-parse */
+    char *target_model;         /* serial <target><model name> */
+} DomainChrDef;
+
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "virtio" */
+    char *backend_path;         /* <backend model='random'>; default /dev/urandom */
+} DomainRngDef;
+
+typedef enum {
+    DOMAIN_CONTROLLER_USB,
+    DOMAIN_CONTROLLER_PCI,
+    DOMAIN_CONTROLLER_LAST
+} DomainControllerType;
+ENUM_DECL(domain_controller_type);
+
+/* Controllers are accepted and kept; nimbus has no USB and one PCI root. */
+typedef struct {
+    DomainDeviceInfo info;
+    int type;                   /* DomainControllerType */
+    int64_t index;              /* -1 until post-parse */
+    char *model;
+    int64_t ports;              /* usb; -1: absent */
+    int64_t master_startport;   /* usb companion; -1: absent */
+    GPtrArray *target;          /* pci <target> XmlAttr*; NULL: absent */
+    char *model_name;           /* pci <model name> */
+} DomainControllerDef;
+
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "virtio" or "none" */
+    XmlTristate autodeflate;
+    XmlTristate free_page_reporting;
+    int64_t stats_period;       /* -1: absent */
+} DomainMemballoonDef;
+
+/* Device classes, in libvirt's output order inside <devices>. */
+typedef enum {
+    DOMAIN_DEVICE_DISK,
+    DOMAIN_DEVICE_CONTROLLER,
+    DOMAIN_DEVICE_NET,
+    DOMAIN_DEVICE_SERIAL,
+    DOMAIN_DEVICE_CONSOLE,
+    DOMAIN_DEVICE_MEMBALLOON,
+    DOMAIN_DEVICE_RNG,
+    DOMAIN_DEVICE_LAST
+} DomainDeviceType;
+
+typedef struct {
+    unsigned int flags;         /* DOMAIN_DEF_PARSE_* */
+} DomainParseCtx;
+
+typedef struct {
+    unsigned int flags;         /* DOMAIN_DEF_FORMAT_* */
+    bool live;                  /* !(flags & INACTIVE) */
+} DomainFormatCtx;
+
+/* One device class: how its element is read, printed and freed. */
+typedef struct {
+    const char *element;        /* "disk" */
+    gpointer (*parse)(xmlNodePtr node, const DomainParseCtx *ctx,
+                      GError **error);
+    void (*format)(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx);
+    void (*free)(gpointer dev);
+    /* The common part, for alias and boot-order checks. */
+    DomainDeviceInfo *(*info)(gpointer dev);
+} DomainDeviceClass;
+
+extern const DomainDeviceClass domain_disk_class;
+extern const DomainDeviceClass domain_controller_class;
+extern const DomainDeviceClass domain_net_class;
+extern const DomainDeviceClass domain_serial_class;
+extern const DomainDeviceClass domain_console_class;
+extern const DomainDeviceClass domain_memballoon_class;
+extern const DomainDeviceClass domain_rng_class;
+
+void domain_disk_def_free(DomainDiskDef *disk);
+void domain_net_def_free(DomainNetDef *net);
+void domain_chr_def_free(DomainChrDef *chr);
+void domain_rng_def_free(DomainRngDef *rng);
+void domain_controller_def_free(DomainControllerDef *ctrl);
+void domain_memballoon_def_free(DomainMemballoonDef *balloon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainRngDef, domain_rng_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainControllerDef, domain_controller_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemballoonDef, domain_memballoon_def_free)
+
+/* Indexed by DomainDeviceType. */
+extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];
+
+typedef struct {
+    DomainVirtType virt_type;
+    bool has_uuid;              /* given or generated (always after post-parse) */
+    xmlDocPtr metadata;         /* root: a copy of <metadata>; NULL if absent */
+    XmlTristate mem_dump_core;  /* <memory dumpCore> */
+    DomainOsDef os;
+    bool features[DOMAIN_FEATURE_LAST];
+    XmlTristate apic_eoi;       /* <apic eoi> */
+    DomainCpuDef cpu;
+    DomainClockDef clock;
+    XmlTristate pm_suspend_to_mem;
+    XmlTristate pm_suspend_to_disk;
+    char *emulator;             /* kept, ignored: nimbusd runs nimbus */
+    GPtrArray *devices[DOMAIN_DEVICE_LAST];
+} DomainDefPriv;
+
+static inline DomainDefPriv *
+domain_def_priv(const DomainDef *def)
+{
+    return def->priv;
+}
+
+static inline guint
+domain_def_ndevices(const DomainDef *def, DomainDeviceType t)
+{
+    return domain_def_priv(def)->devices[t]->len;
+}
+
+static inline gpointer
+domain_def_device(const DomainDef *def, DomainDeviceType t, guint i)
+{
+    return g_ptr_array_index(domain_def_priv(def)->devices[t], i);
+}
+
+/* device-info.c */
+bool domain_device_info_parse(xmlNodePtr node, DomainDeviceInfo *info,
+                              bool allow_boot, const DomainParseCtx *ctx,
+                              GError **error);
+void domain_device_info_format(XmlBuf *buf, const DomainDeviceInfo *info);
+void domain_device_info_clear(DomainDeviceInfo *info);
+GPtrArray *xml_attrs_collect(xmlNodePtr node, const char *skip);
+void xml_attrs_format(XmlBuf *buf, const GPtrArray *attrs);
+
+/* os.c */
+bool domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error);
+void domain_os_format(XmlBuf *buf, const DomainOsDef *os);
+void domain_os_clear(DomainOsDef *os);
+
+/* cpu.c: <cpu> and <clock> */
+bool domain_cpu_parse(xmlNodePtr node, DomainCpuDef *cpu, GError **error);
+void domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu);
+bool domain_clock_parse(xmlNodePtr node, DomainClockDef *clock,
+                        GError **error);
+void domain_clock_format(XmlBuf *buf, const DomainClockDef *clock);
+void domain_clock_init(DomainClockDef *clock);
+void domain_clock_clear(DomainClockDef *clock);
+
+/* unsupported.c */
+bool domain_xml_check_unsupported(xmlNodePtr root, GError **error);
+
+/* schema.c */
+bool domain_xml_schema_validate(xmlDocPtr doc, GError **error);
+/* Directory holding domain.rng: $NIMBUS_SCHEMA_DIR or the installed one. */
+const char *domain_xml_schema_dir(void);
+
+/* postparse.c, validate.c, format.c */
+bool domain_def_postparse(DomainDef *def, GError **error);
+bool domain_def_validate(const DomainDef *def, GError **error);
+/* Generates a MAC in 52:54:00:xx:xx:xx, libvirt's (and QEMU's) range. */
+void domain_mac_generate(unsigned char mac[6]);
+
+/* domain.c: the DomainDef allocation helpers. */
+DomainDef *domain_def_new_empty(void);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Recognises libvirt domain XML that nimbus cannot run: CONFIG_UNSUPPORTED. */
+#include <config.h>
+
+#include <string.h>
+
+#include "driver/xml/domain-priv.h"
+
+/*
+ * This pass runs before the RelaxNG schema.  The schema describes only what
+ * nimbus runs, so without this pass a <graphics> device or a disk of type
+ * 'block' would fail as a generic schema violation.  Here they are named:
+ * "unsupported configuration: device 'graphics' is not supported by nimbus".
+ * Element names nobody knows (typos) are left to the schema, which reports
+ * them as XML errors with their path.
+ */
+
+/* libvirt elements of <domain> that nimbus does not implement. */
+static const char *const unsupported_domain_children[] = {
+    "maxMemory", "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
+    "iothreads", "iothreadids", "defaultiothread", "cputune", "numatune",
+    "resource", "sysinfo", "bootloader", "bootloader_args", "idmap", "perf",
+    "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
+};
+
+/* libvirt device elements other than the ones nimbus provides. */
+static const char *const unsupported_devices[] = {
+    "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
+    "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
+    "channel", "watchdog", "tpm", "shmem", "memory", "iommu", "vsock",
+    "panic", "nvram", "crypto", "pstore", NULL,
+};
+
+/* libvirt <os> children nimbus has no use for (firmware variables, DTBs,
+ * SMBIOS, container init...). */
+static const char *const unsupported_os_children[] = {
+    "nvram", "dtb", "acpi", "smbios", "bios", "bootmenu", "init", "initarg",
+    "initenv", "initdir", "inituser", "initgroup", NULL,
+};
+
+static const char *const unsupported_cpu_children[] = {
+    "model", "vendor", "feature", "numa", "cache", "maxphysaddr", NULL,
+};
+
+/* An attribute of a supported element restricted to some values. */
+typedef struct {
+    const char *element;        /* device element name */
+    const char *attr;
+    const char *what;           /* "disk type" */
+    const char *const *allowed; /* NULL-terminated */
+    bool absent_ok;             /* libvirt's default is an allowed value */
+    const char *hint;
+} TypeRule;
+
+static const char *const file_only[] = { "file", NULL };
+static const char *const disk_only[] = { "disk", NULL };
+static const char *const ethernet_only[] = { "ethernet", NULL };
+static const char *const pty_file[] = { "pty", "file", NULL };
+static const char *const usb_pci[] = { "usb", "pci", NULL };
+
+static const TypeRule device_rules[] = {
+    { "disk", "type", "disk type", file_only, true,
+      "only file-backed disks: type='file'" },
+    { "disk", "device", "disk device", disk_only, true,
+      "only device='disk'" },
+    { "interface", "type", "interface type", ethernet_only, false,
+      "use type='ethernet' with <target dev='TAP'/>" },
+    { "serial", "type", "serial type", pty_file, true,
+      "use 'pty' or 'file'" },
+    { "console", "type", "console type", pty_file, true,
+      "use 'pty' or 'file'" },
+    { "controller", "type", "controller type", usb_pci, false,
+      "only 'usb' and 'pci' controllers are accepted" },
+};
+
+static bool
+str_in(const char *s, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strcmp(s, *list) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool
+unsupported_element(xmlNodePtr n, const char *what, const char *const *list,
+                    GError **error)
+{
+    if (n->ns && n->ns->href) {
+        /* e.g. <qemu:commandline>: another driver's extension. */
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "%s '%s' in namespace '%s' is not supported by nimbus",
+                      what, (const char *)n->name, (const char *)n->ns->href);
+        return false;
+    }
+    if (str_in((const char *)n->name, list)) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "%s '%s' is not supported by nimbus", what,
+                      (const char *)n->name);
+        return false;
+    }
+    return true;
+}
+
+static bool
+check_device(xmlNodePtr dev, GError **error)
+{
+    if (!unsupported_element(dev, "device", unsupported_devices, error))
+        return false;
+    for (guint i = 0; i < G_N_ELEMENTS(device_rules); i++) {
+        const TypeRule *r = &device_rules[i];
+        g_autofree char *v = NULL;
+
+        if (!xml_is_element(dev, r->element))
+            continue;
+        v = xml_prop(dev, r->attr);
+        if (v ? str_in(v, r->allowed) : r->absent_ok)
+            continue;
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "%s '%s' is not supported by nimbus (%s)", r->what,
+                      v ? v : "", r->hint);
+        return false;
+    }
+    if (xml_is_element(dev, "rng")) {
+        xmlNodePtr backend = xml_child(dev, "backend");
+        g_autofree char *model = backend ? xml_prop(backend, "model") : NULL;
+
+        if (model && strcmp(model, "random") != 0) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "rng backend '%s' is not supported by nimbus (use <backend model='random'>/dev/urandom</backend>)",
+                          model);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+check_os(xmlNodePtr os, GError **error)
+{
+    g_autofree char *firmware = xml_prop(os, "firmware");
+    xmlNodePtr type = xml_child(os, "type");
+
+    if (firmware) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "os firmware '%s' (automatic firmware selection) is not supported by nimbus (give <kernel> or a PVH <loader>)",
+                      firmware);
+        return false;
+    }
+    if (type) {
+        g_autofree char *text = g_strstrip(xml_text(type));
+        g_autofree char *arch = xml_prop(type, "arch");
+
+        if (strcmp(text, "hvm") != 0) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "os type '%s' is not supported by nimbus (use 'hvm')",
+                          text);
+            return false;
+        }
+        if (arch && strcmp(arch, "x86_64") != 0) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "os arch '%s' is not supported by nimbus (use 'x86_64')",
+                          arch);
+            return false;
+        }
+    }
+    for (xmlNodePtr n = os->children; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE &&
+            !unsupported_element(n, "os element", unsupported_os_children,
+                                 error))
+            return false;
+    }
+    return true;
+}
+
+static bool
+check_child(xmlNodePtr n, GError **error)
+{
+    static const char *const features[] = { "acpi", "apic", "pae", NULL };
+
+    if (!unsupported_element(n, "element", unsupported_domain_children, error))
+        return false;
+    if (xml_is_element(n, "os"))
+        return check_os(n, error);
+    if (xml_is_element(n, "vcpu") && xmlHasProp(n, (const xmlChar *)"cpuset")) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "vcpu cpuset (host CPU pinning) is not supported by nimbus");
+        return false;
+    }
+    if (xml_is_element(n, "features")) {
+        for (xmlNodePtr f = n->children; f; f = f->next) {
+            if (f->type == XML_ELEMENT_NODE &&
+                !str_in((const char *)f->name, features)) {
+                drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                              "feature '%s' is not supported by nimbus",
+                              (const char *)f->name);
+                return false;
+            }
+        }
+    }
+    if (xml_is_element(n, "cpu")) {
+        for (xmlNodePtr c = n->children; c; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE &&
+                !unsupported_element(c, "cpu element",
+                                     unsupported_cpu_children, error))
+                return false;
+        }
+    }
+    if (xml_is_element(n, "clock")) {
+        g_autofree char *offset = xml_prop(n, "offset");
+
+        if (offset && strcmp(offset, "utc") != 0 &&
+            strcmp(offset, "localtime") != 0) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "clock offset '%s' is not supported by nimbus (use 'utc' or 'localtime')",
+                          offset);
+            return false;
+        }
+    }
+    if (xml_is_element(n, "devices")) {
+        for (xmlNodePtr d = n->children; d; d = d->next) {
+            if (d->type == XML_ELEMENT_NODE && !check_device(d, error))
+                return false;
+        }
+    }
+    return true;
+}
+
+bool
+domain_xml_check_unsupported(xmlNodePtr root, GError **error)
+{
+    static const char *const virt_types[] = { "kvm", "ch", NULL };
+    g_autofree char *type = xml_prop(root, "type");
+
+    if (type && !str_in(type, virt_types)) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "domain type '%s' is not supported by nimbus (use 'kvm')",
+                      type);
+        return false;
+    }
+    for (xmlNodePtr n = root->children; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && !check_child(n, error))
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# A stand-in for the nimbus VMM in nimbusd's tests without KVM: the Cloud
+# Hypervisor REST API subset nimbusd calls, the event-monitor stream, and a
+# serial pty with a toy shell.  It runs no guest.
+#
+# Usage (as nimbusd runs nimbus):
+#   rpc-fake-nimbus.py --api-socket path=SOCK --event-monitor fd=N
+#   rpc-fake-nimbus.py --version
+#
+# Toy guest, on the serial pty: prints "fake guest ready" and a "# " prompt
+# after boot; echoes input; "poweroff" shuts the VM down (events "vm
+# shutdown", exit 0, as nimbus without --no-shutdown); "panic" reports a
+# guest panic; "reboot" reboots (events rebooting/rebooted).
+# FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
+import json
+import os
+import pty
+import signal
+import socketserver
+import sys
+import threading
+import time
+import tty
+from http.server import BaseHTTPRequestHandler
+
+VERSION = "cloud-hypervisor v41.0.0-fake"
+
+
+class Vm:
+    def __init__(self, event_fd):
+        self.lock = threading.Lock()
+        self.event_fd = event_fd
+        self.t0 = time.monotonic()
+        self.config = None
+        self.state = None          # None (not created), Created, Running, Paused
+        self.master = None
+        self.exit_code = None
+
+    def event(self, source, name, props=None):
+        if self.event_fd is None:
+            return
+        t = time.monotonic() - self.t0
+        ev = {"timestamp": {"secs": int(t), "nanos": int((t % 1) * 1e9)},
+              "source": source, "event": name, "properties": props}
+        # CH writes pretty JSON followed by a blank line.
+        os.write(self.event_fd, (json.dumps(ev, indent=2) + "\n\n").encode())
+
+    def start_console(self):
+        serial = (self.config or {}).get("serial") or {}
+        if str(serial.get("mode", "")).lower() != "pty":
+            return
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        serial["file"] = os.ttyname(slave)
+        self.config["serial"] = serial
+        self.master = master
+        self.slave = slave          # kept open: the console survives readers
+        os.write(master, b"fake guest ready\r\n# ")
+        threading.Thread(target=self.console_loop, daemon=True).start()
+
+    def console_loop(self):
+        line = b""
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            for ch in data:
+                c = bytes([ch])
+                if c in (b"\r", b"\n"):
+                    os.write(self.master, b"\r\n")
+                    self.command(line.decode(errors="replace").strip())
+                    line = b""
+                    os.write(self.master, b"# ")
+                else:
+                    line += c
+                    os.write(self.master, c)
+
+    def command(self, cmd):
+        if cmd == "poweroff":
+            self.shutdown_and_exit()
+        elif cmd == "panic":
+            self.event("guest", "panic", {"event": "panic"})
+        elif cmd == "reboot":
+            self.event("vm", "rebooting")
+            self.event("vm", "rebooted")
+        elif cmd:
+            os.write(self.master, ("you said: %s\r\n" % cmd).encode())
+
+    def terminate(self):
+        # Like nimbus on SIGTERM: the VM is shut down (and says so), then
+        # the VMM exits 0.
+        if self.state in ("Running", "Paused"):
+            self.event("vm", "shutdown")
+        self.event("vmm", "shutdown")
+        os._exit(0)
+
+    def shutdown_and_exit(self):
+        self.event("vm", "shutdown")
+        self.event("vmm", "shutdown")
+        os._exit(0)
+
+
+VM = None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("fake-nimbus: " + (fmt % args) + "\n")
+
+    def address_string(self):
+        return "unix"
+
+    def reply(self, code, body=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        # The client may hang up as soon as it has a complete answer: a
+        # bodiless one is complete after the headers.
+        try:
+            if data:
+                self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def endpoint(self):
+        prefix = "/api/v1/"
+        if not self.path.startswith(prefix):
+            return None
+        return self.path[len(prefix):]
+
+    def do_GET(self):
+        ep = self.endpoint()
+        if ep == "vmm.ping":
+            self.reply(200, {"build_version": VERSION, "version": "41.0.0",
+                             "pid": os.getpid(), "features": ["kvm"]})
+        elif ep == "vm.info":
+            with VM.lock:
+                if VM.state is None:
+                    return self.reply(404, ["VM is not created"])
+                self.reply(200, {"config": VM.config, "state": VM.state,
+                                 "memory_actual_size": 0, "device_tree": {}})
+        else:
+            self.reply(400, ["unknown endpoint %s" % ep])
+
+    def do_PUT(self):
+        ep = self.endpoint()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if os.environ.get("FAKE_NIMBUS_FAIL") == ep:
+            return self.reply(500, ["injected failure of %s" % ep])
+        with VM.lock:
+            if ep == "vm.create":
+                if VM.state is not None:
+                    return self.reply(400, ["VM already created"])
+                try:
+                    VM.config = json.loads(body)
+                except ValueError as e:
+                    return self.reply(400, ["invalid VmConfig: %s" % e])
+                if "payload" not in VM.config:
+                    return self.reply(400, ["payload is required"])
+                VM.state = "Created"
+                return self.reply(204)
+            if VM.state is None:
+                return self.reply(404, ["VM is not created"])
+            if ep == "vm.boot":
+                if VM.state != "Created":
+                    return self.reply(405, ["VM is already booted"])
+                VM.event("vm", "booting")
+                VM.state = "Running"
+                VM.start_console()
+                VM.event("vm", "booted")
+                return self.reply(204)
+            if ep == "vm.pause":
+                if VM.state != "Running":
+                    return self.reply(405, ["VM is not running"])
+                VM.event("vm", "pausing")
+                VM.state = "Paused"
+                VM.event("vm", "paused")
+                return self.reply(204)
+            if ep == "vm.resume":
+                if VM.state != "Paused":
+                    return self.reply(405, ["VM is not paused"])
+                VM.event("vm", "resuming")
+                VM.state = "Running"
+                VM.event("vm", "resumed")
+                return self.reply(204)
+            if ep == "vm.reboot":
+                VM.event("vm", "rebooting")
+                VM.event("vm", "rebooted")
+                return self.reply(204)
+            if ep == "vm.power-button":
+                if VM.state != "Running":
+                    return self.reply(405, ["VM is not running"])
+                # The guest's ACPI handler powers off a moment later.
+                threading.Timer(0.2, VM.shutdown_and_exit).start()
+                return self.reply(204)
+        self.reply(400, ["unsupported endpoint %s" % ep])
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+def main():
+    global VM
+    args = sys.argv[1:]
+    if "--version" in args or "-V" in args:
+        print(VERSION)
+        return 0
+    api = None
+    event_fd = None
+    i = 0
+    while i < len(args):
+        if args[i] == "--api-socket":
+            api = args[i + 1].split("=", 1)[1]
+            i += 2
+        elif args[i] == "--event-monitor":
+            event_fd = int(args[i + 1].split("=", 1)[1])
+            i += 2
+        else:
+            i += 1
+    if not api:
+        sys.stderr.write("fake-nimbus: --api-socket path=... is required\n")
+        return 1
+    VM = Vm(event_fd)
+    signal.signal(signal.SIGTERM, lambda *a: VM.terminate())
+    VM.event("vmm", "starting")
+    srv = Server(api, Handler)
+    sys.stderr.write("fake-nimbus: serving on %s\n" % api)
+    srv.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

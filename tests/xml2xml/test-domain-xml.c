@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Domain XML model: bad-input table (error code + message) and API behaviour. */
+#include <config.h>
+
+#include <string.h>
+
+#include "driver/xml/domain-conf.h"
+#include "tests/testutil.h"
+#include "tests/xml2xml/golden.h"
+
+#define UUID "<uuid>c7a5fdbd-edaf-4455-926a-d65c16db1809</uuid>"
+#define HEAD "<domain type='kvm'><name>t</name>" UUID \
+             "<memory unit='MiB'>256</memory>"
+#define OS "<os><type arch='x86_64'>hvm</type>" \
+           "<kernel>/boot/vmlinux</kernel></os>"
+#define DOM(extra) HEAD OS extra "</domain>"
+#define DEV(devices) DOM("<devices>" devices "</devices>")
+#define DISK(attrs, body) \
+    DEV("<disk" attrs "><source file='/img/a.raw'/>" body "</disk>")
+#define NET(body) DEV("<interface type='ethernet'>" body "</interface>")
+
+typedef struct {
+    const char *name;
+    const char *xml;
+    DrvErrorCode code;
+    const char *message;    /* substring of the error message */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    /* Not XML, or not a domain */
+    { "empty", "", DRV_ERROR_XML_ERROR, "empty domain XML" },
+    { "malformed", "<domain type='kvm'>\n<name>x</domain>",
+      DRV_ERROR_XML_ERROR, "line 2: Opening and ending tag mismatch" },
+    { "truncated", HEAD, DRV_ERROR_XML_ERROR, "line 1:" },
+    { "root", "<network/>", DRV_ERROR_XML_ERROR,
+      "expected root element <domain>, found <network>" },
+    { "doctype", "<!DOCTYPE domain [<!ENTITY a 'b'>]>" DOM(""),
+      DRV_ERROR_XML_ERROR, "DOCTYPE" },
+    /* Recognised but unsupported: CONFIG_UNSUPPORTED naming the element */
+    { "graphics", DEV("<graphics type='vnc'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "unsupported configuration: device 'graphics' is not supported by nimbus" },
+    { "video", DEV("<video><model type='virtio'/></video>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'video'" },
+    { "sound", DEV("<sound model='ich9'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "device 'sound'" },
+    { "input", DEV("<input type='tablet' bus='usb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'input'" },
+    { "channel", DEV("<channel type='unix'><target type='virtio'/></channel>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'channel'" },
+    { "hostdev", DEV("<hostdev mode='subsystem' type='pci'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'hostdev'" },
+    { "filesystem", DEV("<filesystem type='mount'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'filesystem'" },
+    { "tpm", DEV("<tpm model='tpm-crb'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "device 'tpm'" },
+    { "watchdog", DEV("<watchdog model='i6300esb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'watchdog'" },
+    { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "element 'numatune' is not supported" },
+    { "maxMemory", DOM("<maxMemory slots='4'>8388608</maxMemory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "element 'maxMemory'" },
+    { "qemu-ns",
+      "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+      "<name>t</name><memory>1024</memory>" OS
+      "<qemu:commandline><qemu:arg value='-s'/></qemu:commandline></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "element 'commandline' in namespace 'http://libvirt.org/schemas/domain/qemu/1.0'" },
+    { "feature-hyperv", DOM("<features><acpi/><hyperv mode='custom'/></features>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "feature 'hyperv'" },
+    { "cpu-model", DOM("<cpu mode='custom'><model>Skylake</model></cpu>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "cpu element 'model'" },
+    { "clock-variable", DOM("<clock offset='variable' adjustment='10'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "clock offset 'variable'" },
+    { "os-xen", HEAD "<os><type>xen</type></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "os type 'xen'" },
+    { "os-arch", HEAD "<os><type arch='aarch64'>hvm</type>"
+      "<kernel>/k</kernel></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "os arch 'aarch64'" },
+    { "os-firmware", HEAD "<os firmware='efi'><type>hvm</type></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "os firmware 'efi'" },
+    { "os-nvram", HEAD "<os><type>hvm</type><loader>/fw</loader>"
+      "<nvram>/var/nv</nvram></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "os element 'nvram'" },
+    { "virt-qemu", "<domain type='qemu'><name>t</name></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "domain type 'qemu'" },
+    { "disk-block", DEV("<disk type='block' device='disk'>"
+                        "<source dev='/dev/sdb'/><target dev='vda'/></disk>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk type 'block'" },
+    { "disk-network", DEV("<disk type='network'><target dev='vda'/></disk>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk type 'network'" },
+    { "disk-cdrom", DISK(" type='file' device='cdrom'", "<target dev='hdc'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk device 'cdrom'" },
+    { "disk-sata", DISK("", "<target dev='sda' bus='sata'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'sata' is not supported by nimbus" },
+    { "disk-ide", DISK("", "<target dev='hda' bus='ide'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'ide'" },
+    { "disk-usb", DISK("", "<target dev='sda' bus='usb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'usb'" },
+    { "disk-scsi-implied", DISK("", "<target dev='sdb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'scsi'" },
+    { "disk-qcow2", DISK("", "<driver name='qemu' type='qcow2'/>"
+                             "<target dev='vda' bus='virtio'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk format 'qcow2'" },
+    { "disk-relative", DEV("<disk type='file'><source file='img/a.raw'/>"
+                           "<target dev='vda'/></disk>"),
+      DRV_ERROR_INVALID_ARG, "disk source 'img/a.raw' must be an absolute path" },
+    { "disk-nosource", DEV("<disk type='file'><target dev='vda'/></disk>"),
+      DRV_ERROR_INVALID_ARG, "disk 'vda' has no <source file=...>" },
+    { "disk-duplicate",
+      DEV("<disk><source file='/a'/><target dev='vda'/></disk>"
+          "<disk><source file='/b'/><target dev='vda'/></disk>"),
+      DRV_ERROR_INVALID_ARG, "target 'vda' duplicated for disk sources '/a' and '/b'" },
+    { "disk-badtarget", DISK("", "<target dev='vd1' bus='virtio'/>"),
+      DRV_ERROR_INVALID_ARG, "disk target 'vd1'" },
+    { "disk-notarget", DISK("", ""), DRV_ERROR_XML_ERROR, "target" },
+    { "disk-typo-attr", DISK("", "<target dev='vda' bus='virtio' foo='1'/>"),
+      DRV_ERROR_XML_ERROR,
+      "/domain/devices/disk/target (line 1): Invalid attribute foo for element target" },
+    { "disk-typo-elem", DISK("", "<target dev='vda'/><readonyl/>"),
+      DRV_ERROR_XML_ERROR, "readonyl" },
+    { "device-typo", DEV("<disc/>"), DRV_ERROR_XML_ERROR, "disc" },
+    { "iface-network", DEV("<interface type='network'><source network='default'/>"
+                           "</interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'network' is not supported by nimbus" },
+    { "iface-bridge", DEV("<interface type='bridge'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'bridge'" },
+    { "iface-e1000", NET("<model type='e1000'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface model 'e1000'" },
+    { "iface-badmac", NET("<mac address='52:54:00:zz:00:01'/>"),
+      DRV_ERROR_XML_ERROR, "/domain/devices/interface/mac" },
+    { "iface-multicast", NET("<mac address='01:00:5e:00:00:01'/>"),
+      DRV_ERROR_INVALID_ARG, "expected unicast mac address, found multicast '01:00:5e:00:00:01'" },
+    { "iface-longtap", NET("<target dev='tap-name-too-long0'/>"),
+      DRV_ERROR_INVALID_ARG, "'tap-name-too-long0' is not a valid network interface name" },
+    { "iface-sametap", DEV("<interface type='ethernet'><target dev='tap0'/></interface>"
+                           "<interface type='ethernet'><target dev='tap0'/></interface>"),
+      DRV_ERROR_INVALID_ARG, "interface target dev 'tap0' is used twice" },
+    { "iface-samemac", DEV("<interface type='ethernet'><mac address='52:54:00:00:00:01'/></interface>"
+                           "<interface type='ethernet'><mac address='52:54:00:00:00:01'/></interface>"),
+      DRV_ERROR_INVALID_ARG, "mac address '52:54:00:00:00:01' is used by two interfaces" },
+    { "iface-prefix", NET("<ip address='10.0.0.1' prefix='33'/>"),
+      DRV_ERROR_INVALID_ARG, "interface ip '10.0.0.1'" },
+    { "iface-queues", NET("<driver rx_queue_size='256' tx_queue_size='512'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
+    { "serial-tcp", DEV("<serial type='tcp'><source mode='bind'/></serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "serial type 'tcp'" },
+    { "console-unix", DEV("<console type='unix'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "console type 'unix'" },
+    { "serial-two", DEV("<serial type='pty'/><serial type='pty'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "one serial device, got 2" },
+    { "serial-port1", DEV("<serial type='pty'><target port='1'/></serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "serial port 1" },
+    { "serial-pci", DEV("<serial type='pty'><target type='pci-serial'/></serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "serial target type 'pci-serial'" },
+    { "serial-relative", DEV("<serial type='file'><source path='out.log'/></serial>"),
+      DRV_ERROR_INVALID_ARG, "serial source path 'out.log' must be an absolute path" },
+    { "console-xen", DEV("<console type='pty'><target type='xen'/></console>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "console target type 'xen'" },
+    { "console-two-virtio",
+      DEV("<console type='pty'><target type='virtio'/></console>"
+          "<console type='pty'><target type='virtio'/></console>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "one virtio console, got 2" },
+    { "rng-egd", DEV("<rng model='virtio'><backend model='egd' type='tcp'/></rng>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "rng backend 'egd'" },
+    { "rng-two", DEV("<rng model='virtio'><backend model='random'/></rng>"
+                     "<rng model='virtio'><backend model='random'/></rng>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "one rng device, got 2" },
+    { "rng-transitional",
+      DEV("<rng model='virtio-transitional'><backend model='random'/></rng>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "rng model 'virtio-transitional'" },
+    { "rng-relative", DEV("<rng model='virtio'><backend model='random'>urandom</backend></rng>"),
+      DRV_ERROR_INVALID_ARG, "rng backend 'urandom' must be an absolute path" },
+    { "balloon-xen", DEV("<memballoon model='xen'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memballoon model 'xen'" },
+    { "controller-sata", DEV("<controller type='sata' index='0'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "controller type 'sata'" },
+    { "controller-dup", DEV("<controller type='usb' index='0' model='none'/>"
+                            "<controller type='usb' index='0' model='qemu-xhci'/>"),
+      DRV_ERROR_INVALID_ARG, "multiple 'usb' controllers with index '0'" },
+    /* General values */
+    { "memory-zero", "<domain type='kvm'><name>t</name><memory>0</memory>" OS
+      "</domain>", DRV_ERROR_INVALID_ARG, "memory size must be greater than 0" },
+    { "memory-current", DOM("<currentMemory unit='MiB'>512</currentMemory>"),
+      DRV_ERROR_INVALID_ARG,
+      "currentMemory (524288 KiB) must not exceed memory (262144 KiB)" },
+    { "memory-unit", "<domain type='kvm'><name>t</name>"
+      "<memory unit='XB'>1</memory>" OS "</domain>",
+      DRV_ERROR_XML_ERROR, "/domain/memory" },
+    { "memory-huge", "<domain type='kvm'><name>t</name>"
+      "<memory unit='EiB'>99999</memory>" OS "</domain>",
+      DRV_ERROR_XML_ERROR, "too large" },
+    { "memory-missing", "<domain type='kvm'><name>t</name>" OS "</domain>",
+      DRV_ERROR_XML_ERROR, "/domain: missing <memory>" },
+    { "vcpu-zero", DOM("<vcpu>0</vcpu>"), DRV_ERROR_INVALID_ARG,
+      "vcpu count 0 is out of range (1 to 8192)" },
+    { "vcpu-huge", DOM("<vcpu>9000</vcpu>"), DRV_ERROR_INVALID_ARG,
+      "vcpu count 9000 is out of range" },
+    { "vcpu-current", DOM("<vcpu current='4'>2</vcpu>"), DRV_ERROR_INVALID_ARG,
+      "current vcpu count 4 must be between 1 and the maximum 2" },
+    { "vcpu-cpuset", DOM("<vcpu cpuset='0-3'>2</vcpu>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "vcpu cpuset" },
+    { "vcpu-auto", DOM("<vcpu placement='auto'>2</vcpu>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "vcpu placement 'auto'" },
+    { "topology", DOM("<vcpu>4</vcpu><cpu><topology sockets='1' cores='2' "
+                      "threads='1'/></cpu>"),
+      DRV_ERROR_INVALID_ARG, "doesn't match maximum vcpu count 4" },
+    { "topology-missing", DOM("<cpu><topology sockets='1' threads='1'/></cpu>"),
+      DRV_ERROR_XML_ERROR, "topology" },
+    { "uuid", "<domain type='kvm'><name>t</name><uuid>1234</uuid>"
+      "<memory>1024</memory>" OS "</domain>", DRV_ERROR_XML_ERROR, "/domain/uuid" },
+    { "name-slash", "<domain type='kvm'><name>a/b</name><memory>1024</memory>" OS
+      "</domain>", DRV_ERROR_INVALID_ARG, "domain name 'a/b' must not contain '/'" },
+    { "name-twice", "<domain type='kvm'><name>a</name><name>b</name>"
+      "<memory>1024</memory>" OS "</domain>",
+      DRV_ERROR_XML_ERROR, "element <name> appears more than once" },
+    { "title-newline", DOM("<title>a\nb</title>"), DRV_ERROR_INVALID_ARG,
+      "title must not contain newlines" },
+    { "no-type", "<domain><name>t</name><memory>1024</memory>" OS "</domain>",
+      DRV_ERROR_XML_ERROR, "XML document failed to validate against schema" },
+    { "no-payload", HEAD "<os><type>hvm</type></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "nimbus needs os <kernel>" },
+    { "kernel-and-loader", HEAD "<os><type>hvm</type><loader>/fw</loader>"
+      "<kernel>/k</kernel></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<loader> and <kernel> together" },
+    { "pflash", HEAD "<os><type>hvm</type><loader type='pflash'>/fw</loader>"
+      "</os></domain>", DRV_ERROR_CONFIG_UNSUPPORTED, "loader type 'pflash'" },
+    { "initrd-no-kernel", HEAD "<os><type>hvm</type><loader>/fw</loader>"
+      "<initrd>/i</initrd></os></domain>",
+      DRV_ERROR_INVALID_ARG, "need a <kernel>" },
+    { "kernel-relative", HEAD "<os><type>hvm</type><kernel>vmlinux</kernel>"
+      "</os></domain>", DRV_ERROR_INVALID_ARG, "os kernel 'vmlinux' must be an absolute path" },
+    { "on-crash-coredump", DOM("<on_crash>coredump-destroy</on_crash>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "on_crash action 'coredump-destroy'" },
+    { "on-reboot-preserve", DOM("<on_reboot>preserve</on_reboot>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "on_reboot action 'preserve'" },
+    { "on-poweroff-typo", DOM("<on_poweroff>destory</on_poweroff>"),
+      DRV_ERROR_XML_ERROR, "on_poweroff" },
+    { "alias-dup", DEV("<disk><source file='/a'/><target dev='vda'/><alias name='ua-x'/></disk>"
+                       "<rng model='virtio'><backend model='random'/><alias name='ua-x'/></rng>"),
+      DRV_ERROR_INVALID_ARG, "non unique alias detected: ua-x" },
+    { "boot-order-dup", DEV("<disk><source file='/a'/><target dev='vda'/><boot order='1'/></disk>"
+                            "<disk><source file='/b'/><target dev='vdb'/><boot order='1'/></disk>"),
+      DRV_ERROR_INVALID_ARG, "boot order '1' used for more than one device" },
+    { "boot-mixed", HEAD "<os><type>hvm</type><kernel>/k</kernel><boot dev='hd'/></os>"
+      "<devices><disk><source file='/a'/><target dev='vda'/><boot order='1'/></disk>"
+      "</devices></domain>",
+      DRV_ERROR_INVALID_ARG, "per-device boot elements cannot be used together with os/boot" },
+};
+
+static void
+test_bad(gconstpointer data)
+{
+    const BadCase *c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DomainDef) def = domain_def_parse_string(c->xml,
+                                                       DOMAIN_DEF_PARSE_INACTIVE,
+                                                       &error);
+
+    g_assert_null(def);
+    g_assert_nonnull(error);
+    g_test_message("%s: [%d] %s", c->name, error->code, error->message);
+    g_assert_true(error->domain == DRV_ERROR);
+    g_assert_cmpint(error->code, ==, c->code);
+    if (!strstr(error->message, c->message)) {
+        g_test_message("expected the message to contain: %s", c->message);
+        g_test_fail();
+    }
+    /* One line: the RPC layer sends it as is. */
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+/* The "no-type" case above shows that a schema violation is fatal
+ * whatever the flags: nimbusd validates every definition (see
+ * docs/xml-format.md), DOMAIN_DEF_PARSE_VALIDATE or not. */
+static void
+test_validate_flag(void)
+{
+    static const char xml[] = DEV("<disk><source file='/a'/>"
+                                  "<target dev='vda' foo='bar'/></disk>");
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_null(domain_def_parse_string(xml, 0, &e1));
+    g_assert_error(e1, DRV_ERROR, DRV_ERROR_XML_ERROR);
+    g_assert_null(domain_def_parse_string(xml, DOMAIN_DEF_PARSE_VALIDATE, &e2));
+    g_assert_error(e2, DRV_ERROR, DRV_ERROR_XML_ERROR);
+}
+
+static DomainDef *
+parse_ok(const char *xml, unsigned flags)
+{
+    g_autoptr(GError) error = NULL;
+    DomainDef *def = domain_def_parse_string(xml, flags, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(def);
+    return def;
+}
+
+static char *
+format_ok(const DomainDef *def, int id, unsigned flags)
+{
+    g_autoptr(GError) error = NULL;
+    char *xml = domain_def_format(def, id, flags, &error);
+
+    g_assert_no_error(error);
+    return xml;
+}
+
+static void
+test_uuid(void)
+{
+    unsigned char u[16], v[16];
+    char s[37];
+
+    g_assert_true(domain_uuid_parse("c7a5fdbd-edaf-4455-926a-d65c16db1809", u));
+    domain_uuid_format(u, s);
+    g_assert_cmpstr(s, ==, "c7a5fdbd-edaf-4455-926a-d65c16db1809");
+    g_assert_true(domain_uuid_parse(" C7A5FDBDEDAF4455926AD65C16DB1809 \n", v));
+    g_assert_cmpmem(u, 16, v, 16);
+    g_assert_false(domain_uuid_parse("c7a5fdbd-edaf-4455-926a-d65c16db180", u));
+    g_assert_false(domain_uuid_parse("c7a5fdbd-edaf-4455-926a-d65c16db18090", u));
+    g_assert_false(domain_uuid_parse("g7a5fdbd-edaf-4455-926a-d65c16db1809", u));
+    g_assert_false(domain_uuid_parse("", u));
+    g_assert_false(domain_uuid_parse(NULL, u));
+
+    domain_uuid_generate(u);
+    domain_uuid_generate(v);
+    g_assert_true(memcmp(u, v, 16) != 0);
+    /* RFC 4122 version 4, variant 10xx */
+    g_assert_cmpint(u[6] >> 4, ==, 4);
+    g_assert_cmpint(u[8] >> 6, ==, 2);
+}
+
+static void
+test_defaults(void)
+{
+    g_autoptr(DomainDef) def =
+        parse_ok("<domain type='kvm'><name>d</name><memory unit='MiB'>64</memory>"
+                 OS "<devices><interface type='ethernet'/><console type='pty'/>"
+                 "</devices></domain>", DOMAIN_DEF_PARSE_INACTIVE);
+    g_autofree char *xml = format_ok(def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    unsigned char zero[16] = { 0 };
+    char uuid[37];
+    const char *mac;
+
+    g_assert_cmpstr(def->name, ==, "d");
+    g_assert_true(memcmp(def->uuid, zero, 16) != 0);
+    domain_uuid_format(def->uuid, uuid);
+    g_assert_nonnull(strstr(xml, uuid));
+    g_assert_cmpuint(def->max_memory_kib, ==, 65536);
+    g_assert_cmpuint(def->current_memory_kib, ==, 65536);
+    g_assert_cmpuint(def->vcpus, ==, 1);
+    g_assert_cmpuint(def->max_vcpus, ==, 1);
+    g_assert_cmpint(def->on_poweroff, ==, DOMAIN_LIFECYCLE_DESTROY);
+    g_assert_cmpint(def->on_reboot, ==, DOMAIN_LIFECYCLE_RESTART);
+    g_assert_cmpint(def->on_crash, ==, DOMAIN_LIFECYCLE_DESTROY);
+    /* <console type='pty'/> became serial 0 plus its console alias. */
+    g_assert_cmpint(def->serial_type, ==, DOMAIN_CHR_PTY);
+    g_assert_cmpint(def->console_type, ==, DOMAIN_CHR_NONE);
+    g_assert_nonnull(strstr(xml, "<serial type='pty'>\n      <target port='0'/>"));
+    g_assert_nonnull(strstr(xml, "<target type='serial' port='0'/>"));
+    g_assert_nonnull(strstr(xml, "<type arch='x86_64'>hvm</type>"));
+    g_assert_nonnull(strstr(xml, "<model type='virtio'/>"));
+    mac = strstr(xml, "<mac address='");
+    g_assert_nonnull(mac);
+    g_assert_true(g_str_has_prefix(mac + strlen("<mac address='"), "52:54:00:"));
+}
+
+static const char live_xml[] =
+    "<domain type='kvm' id='4'><name>live</name>" UUID
+    "<memory>1024</memory>" OS "<devices>"
+    "<disk><source file='/a'/><target dev='vda'/><alias name='virtio-disk0'/></disk>"
+    "<serial type='pty'><source path='/dev/pts/3'/></serial>"
+    "<console type='pty'><source path='/dev/pts/8'/><target type='virtio'/></console>"
+    "</devices></domain>";
+
+static void
+test_live_data(void)
+{
+    g_autoptr(DomainDef) inactive = parse_ok(live_xml, DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(DomainDef) live = parse_ok(live_xml, 0);
+    g_autofree char *a = format_ok(inactive, 4, 0);
+    g_autofree char *b = format_ok(live, 4, 0);
+    g_autofree char *c = format_ok(live, 4, DOMAIN_DEF_FORMAT_INACTIVE);
+    g_autofree char *d = format_ok(live, -1, DOMAIN_DEF_FORMAT_SECURE);
+
+    /* PARSE_INACTIVE drops pty paths and driver-assigned aliases. */
+    g_assert_null(inactive->serial_path);
+    g_assert_null(strstr(a, "/dev/pts/"));
+    g_assert_null(strstr(a, "virtio-disk0"));
+    g_assert_true(g_str_has_prefix(a, "<domain type='kvm' id='4'>\n"));
+    g_assert_cmpstr(live->serial_path, ==, "/dev/pts/3");
+    g_assert_cmpstr(live->console_path, ==, "/dev/pts/8");
+    g_assert_cmpint(live->console_type, ==, DOMAIN_CHR_PTY);
+    g_assert_nonnull(strstr(b, "<source path='/dev/pts/3'/>"));
+    g_assert_nonnull(strstr(b, "<console type='pty' tty='/dev/pts/3'>"));
+    g_assert_nonnull(strstr(b, "<console type='pty' tty='/dev/pts/8'>"));
+    g_assert_nonnull(strstr(b, "<alias name='virtio-disk0'/>"));
+    /* FORMAT_INACTIVE drops the id and the ptys. */
+    g_assert_true(g_str_has_prefix(c, "<domain type='kvm'>\n"));
+    g_assert_null(strstr(c, "/dev/pts/"));
+    g_assert_true(g_str_has_prefix(d, "<domain type='kvm'>\n"));
+}
+
+static void
+test_set_paths(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(live_xml, DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(DomainDef) file = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+
+    domain_def_set_serial_path(def, "/dev/pts/11");
+    domain_def_set_console_path(def, "/dev/pts/12");
+    g_assert_cmpstr(def->serial_path, ==, "/dev/pts/11");
+    g_assert_cmpstr(def->console_path, ==, "/dev/pts/12");
+    live = format_ok(def, 2, 0);
+    g_assert_nonnull(strstr(live, "<serial type='pty'>\n      <source path='/dev/pts/11'/>"));
+    g_assert_nonnull(strstr(live, "<console type='pty' tty='/dev/pts/11'>"));
+    g_assert_nonnull(strstr(live, "<console type='pty' tty='/dev/pts/12'>"));
+    inactive = format_ok(def, 2, DOMAIN_DEF_FORMAT_INACTIVE);
+    g_assert_null(strstr(inactive, "/dev/pts/"));
+    domain_def_set_serial_path(def, NULL);
+    g_assert_null(def->serial_path);
+
+    /* A file serial keeps its configured path. */
+    file = parse_ok(DEV("<serial type='file'><source path='/log/s'/></serial>"),
+                    DOMAIN_DEF_PARSE_INACTIVE);
+    g_assert_cmpint(file->serial_type, ==, DOMAIN_CHR_FILE);
+    domain_def_set_serial_path(file, "/dev/pts/1");
+    g_assert_cmpstr(file->serial_path, ==, "/log/s");
+}
+
+static void
+test_copy(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(live_xml, 0);
+    g_autoptr(DomainDef) copy = NULL;
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+
+    g_free(def->title);
+    def->title = g_strdup("changed by the driver");
+    copy = domain_def_copy(def);
+    g_assert_nonnull(copy);
+    a = format_ok(def, 3, 0);
+    b = format_ok(copy, 3, 0);
+    g_assert_cmpstr(a, ==, b);
+    g_assert_cmpstr(copy->serial_path, ==, "/dev/pts/3");
+    g_free(copy->name);
+    copy->name = g_strdup("other");
+    g_assert_cmpstr(def->name, ==, "live");
+}
+
+static void
+test_vmconfig_pty_serial(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(live_xml, DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *json = domain_def_to_vmconfig_json(def, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(json, "\"serial\" : {\n    \"mode\" : \"Pty\"\n  }"));
+    g_assert_nonnull(strstr(json, "\"console\" : {\n    \"mode\" : \"Pty\"\n  }"));
+    g_assert_nonnull(strstr(json, "\"id\" : \"vda\""));
+}
+
+/* nimbusd parses on several worker threads at once. */
+static gpointer
+parse_thread(gpointer data)
+{
+    for (int i = 0; i < 50; i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = domain_def_parse_string(live_xml, 0, &error);
+        g_autofree char *xml = NULL;
+
+        if (!def)
+            return g_strdup(error->message);
+        xml = domain_def_format(def, 1, 0, NULL);
+        if (!strstr(xml, "<name>live</name>"))
+            return g_strdup("bad output");
+    }
+    return NULL;
+}
+
+static void
+test_threads(void)
+{
+    GThread *threads[4];
+
+    for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("parse", parse_thread, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
+        g_autofree char *err = g_thread_join(threads[i]);
+        g_assert_null(err);
+    }
+}
+
+static void
+test_schema_missing(void)
+{
+    if (g_test_subprocess()) {
+        g_autoptr(GError) error = NULL;
+
+        g_setenv("NIMBUS_SCHEMA_DIR", "/nonexistent/schemas", TRUE);
+        g_assert_null(domain_def_parse_string(live_xml, 0, &error));
+        g_assert_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR);
+        g_assert_nonnull(strstr(error->message,
+                                "/nonexistent/schemas/domain.rng"));
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    golden_init_schema_dir();
+    for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/domain-xml/bad/%s",
+                                                bad_cases[i].name);
+        g_test_add_data_func(path, &bad_cases[i], test_bad);
+    }
+    g_test_add_func("/domain-xml/validate-flag", test_validate_flag);
+    g_test_add_func("/domain-xml/uuid", test_uuid);
+    g_test_add_func("/domain-xml/defaults", test_defaults);
+    g_test_add_func("/domain-xml/live-data", test_live_data);
+    g_test_add_func("/domain-xml/set-paths", test_set_paths);
+    g_test_add_func("/domain-xml/copy", test_copy);
+    g_test_add_func("/domain-xml/vmconfig-pty", test_vmconfig_pty_serial);
+    g_test_add_func("/domain-xml/threads", test_threads);
+    g_test_add_func("/domain-xml/schema-missing", test_schema_missing);
+    return g_test_run();
+}

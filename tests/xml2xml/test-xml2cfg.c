@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* xml2cfg golden tests: tests/xml2cfg/in/N.xml -> VmConfig JSON == out/N.json. */
+#include <config.h>
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "daemon/vm-config.h"
+#include "driver/xml/domain-conf.h"
+#include "tests/testutil.h"
+#include "tests/xml2xml/golden.h"
+
+/*
+ * Each input is parsed as a persistent definition and translated with
+ * domain_def_to_vmconfig_json().  Besides the golden comparison, the JSON
+ * is checked structurally (it has the members vm.create requires, and its
+ * numbers match the definition) and is loaded by nimbus's own VmConfig
+ * parser, vm_config_from_json(), which is what vm.create runs on it.
+ * (vm_config_validate() is left out: it opens the kernel and disk files.)
+ */
+
+static void
+check_structure(const char *json, const DomainDef *def)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) error = NULL;
+    JsonObject *root, *cpus, *memory;
+
+    g_assert_true(json_parser_load_from_data(parser, json, -1, &error));
+    g_assert_no_error(error);
+    root = json_node_get_object(json_parser_get_root(parser));
+    g_assert_nonnull(root);
+    g_assert_true(json_object_has_member(root, "payload"));
+    cpus = json_object_get_object_member(root, "cpus");
+    memory = json_object_get_object_member(root, "memory");
+    g_assert_cmpint(json_object_get_int_member(cpus, "boot_vcpus"), ==,
+                    def->vcpus);
+    g_assert_cmpint(json_object_get_int_member(cpus, "max_vcpus"), ==,
+                    def->max_vcpus);
+    g_assert_cmpint(json_object_get_int_member(memory, "size"), ==,
+                    (gint64)def->current_memory_kib * 1024);
+    g_assert_true(json_object_has_member(root, "serial"));
+    g_assert_true(json_object_has_member(root, "console"));
+}
+
+static void
+check_vm_config(const char *json, const DomainDef *def)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) cfg = vm_config_from_json(json, -1, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(cfg);
+    g_assert_cmpuint(cfg->cpus.boot_vcpus, ==, def->vcpus);
+    g_assert_cmpuint(cfg->cpus.max_vcpus, ==, def->max_vcpus);
+    g_assert_cmpuint(cfg->memory.size, ==, def->current_memory_kib * 1024);
+    g_assert_cmpint(cfg->serial.mode, ==,
+                    def->serial_type == DOMAIN_CHR_PTY ? CONSOLE_MODE_PTY
+                    : def->serial_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
+                                                          : CONSOLE_MODE_NULL);
+    g_assert_cmpint(cfg->console.mode, ==,
+                    def->console_type == DOMAIN_CHR_PTY ? CONSOLE_MODE_PTY
+                    : def->console_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
+                                                           : CONSOLE_MODE_OFF);
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(cfg->disks, i);
+        g_assert_cmpint(d->image_type, ==, IMAGE_TYPE_RAW);
+    }
+}
+
+static void
+test_xml2cfg(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *in_path = g_build_filename(test_top_srcdir(),
+                                                "tests/xml2cfg/in", name, NULL);
+    g_autofree char *base = g_strndup(name, strlen(name) - 4);
+    g_autofree char *out_name = g_strdup_printf("%s.json", base);
+    g_autofree char *out_path = g_build_filename(test_top_srcdir(),
+                                                 "tests/xml2cfg/out", out_name,
+                                                 NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *with_nl = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DomainDef) def = NULL;
+
+    g_assert_true(g_file_get_contents(in_path, &xml, NULL, &error));
+    def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_INACTIVE, &error);
+    g_assert_no_error(error);
+    json = domain_def_to_vmconfig_json(def, &error);
+    g_assert_no_error(error);
+    check_structure(json, def);
+    check_vm_config(json, def);
+    with_nl = g_strdup_printf("%s\n", json);
+    golden_check(out_path, with_nl, NULL, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) in = NULL;
+
+    g_test_init(&argc, &argv, NULL);
+    golden_init_schema_dir();
+    in = golden_list("tests/xml2cfg/in", ".xml");
+    g_assert_cmpuint(in->len, >, 0);
+    for (guint i = 0; i < in->len; i++) {
+        const char *name = g_ptr_array_index(in, i);
+        g_autofree char *path = g_strdup_printf("/xml2cfg/%s", name);
+
+        g_test_add_data_func(path, name, test_xml2cfg);
+    }
+    return g_test_run();
+}
