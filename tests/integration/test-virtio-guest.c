@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers of the virtio integration tests: boot a test guest on nimbus with a script. */
+#include <config.h>
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "tests/testutil.h"
+#include "tests/integration/test-virtio-guest.h"
+
+char *
+path_in_tmp(const char *name)
+{
+    return g_build_filename(test_tmpdir(), name, NULL);
+}
+
+/* Runs @cmd with sh -c; asserts it succeeds; returns its output. */
+char *
+sh(const char *cmd)
+{
+    const char *argv[] = { "sh", "-c", cmd, NULL };
+    char *out = NULL;
+    int st = test_run(argv, &out, 120 * 1000);
+
+    if (st != 0)
+        g_test_message("'%s' failed (%d):\n%s", cmd, st, out);
+    g_assert_cmpint(st, ==, 0);
+    return out;
+}
+
+/* The guest initramfs plus @dir's files (a second cpio, which the kernel
+ * unpacks over the first). */
+char *
+initrd_with(const char *name, const char *dir)
+{
+    g_autofree char *base = test_asset("guest-initramfs.cpio");
+    char *out = path_in_tmp(name);
+    g_autofree char *cmd = g_strdup_printf(
+        "cd '%s' && { cat '%s'; find . | cpio -o -H newc -R 0:0 --quiet; } > '%s'",
+        dir, base, out);
+    g_autofree char *o = sh(cmd);
+
+    return out;
+}
+
+TestProc *
+guest_spawn(const GuestSpec *g)
+{
+    g_autofree char *nimbus = test_build_path("nimbus");
+    g_autofree char *kernel = test_asset("vmlinux");
+    g_autofree char *initrd = g->initrd ? g_strdup(g->initrd)
+                                        : test_asset("guest-initramfs.cpio");
+    g_autofree char *b64 = g_base64_encode((const guchar *)g->script,
+                                           strlen(g->script));
+    g_autofree char *cmdline = g_strdup_printf("console=ttyS0 quiet no_timer_check "
+                                               "cryptomgr.notests panic=-1 %s "
+                                               "nimbus.cmd=%s",
+                                               g->cmdline ? g->cmdline : "", b64);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+    g_ptr_array_add(argv, nimbus);
+    g_ptr_array_add(argv, (char *)"--kernel");
+    g_ptr_array_add(argv, kernel);
+    g_ptr_array_add(argv, (char *)"--initramfs");
+    g_ptr_array_add(argv, initrd);
+    g_ptr_array_add(argv, (char *)"--cmdline");
+    g_ptr_array_add(argv, cmdline);
+    g_ptr_array_add(argv, (char *)"--memory");
+    g_ptr_array_add(argv, (char *)"size=512M");
+    g_ptr_array_add(argv, (char *)"--cpus");
+    g_ptr_array_add(argv, (char *)(g->cpus ? g->cpus : "boot=1"));
+    g_ptr_array_add(argv, (char *)"--serial");
+    g_ptr_array_add(argv, (char *)"tty");
+    g_ptr_array_add(argv, (char *)"--console");
+    g_ptr_array_add(argv, (char *)(g->console ? g->console : "off"));
+    for (unsigned i = 0; g->args && g->args[i]; i++)
+        g_ptr_array_add(argv, (char *)g->args[i]);
+    g_ptr_array_add(argv, NULL);
+    return test_proc_spawn((const char *const *)argv->pdata);
+}
+
+/* Boots, waits for the script's clean exit and the VMM's; returns the
+ * whole output (serial console and VMM log). */
+char *
+guest_run(const GuestSpec *g)
+{
+    g_autoptr(TestProc) p = guest_spawn(g);
+
+    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
+    return test_proc_output(p);
+}
+
+void
+assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle))
+        g_test_message("'%s' not found in:\n%s", needle, haystack);
+    g_assert_nonnull(strstr(haystack, needle));
+}
+
