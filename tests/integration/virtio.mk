@@ -29,3 +29,5 @@ tests_integration_test_virtio_net_DEPENDENCIES = tests/libtestutil.a \
 tests_integration_test_virtio_hostile_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_integration_test_virtio_hostile_guest_LDFLAGS = -static
 tests_integration_test_virtio_hostile_guest_LDADD =
+# The benchmark (tests/bench/virtio-bench) is run by hand, never by make check.
+EXTRA_DIST += tests/bench/virtio-bench
