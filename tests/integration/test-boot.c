@@ -79,8 +79,11 @@ static const char guest_report[] =
     "echo acpi=$(test -d /sys/firmware/acpi/tables && echo yes)\n"
     "date +date=%s\n"
     "dmesg | grep BIOS-e820\n"
-    /* port 0xe9, the --debug-console */
-    "printf 'debugcon-ok\\n' | dd of=/dev/port bs=1 seek=233 2>/dev/null\n";
+    /* Port 0xe9, the --debug-console: one byte per dd, since writes to
+     * /dev/port advance the port number like a file offset. */
+    "s=debugcon-ok; while [ -n \"$s\" ]; do c=${s%\"${s#?}\"}; "
+    "printf %s \"$c\" | dd of=/dev/port bs=1 seek=233 count=1 2>/dev/null; "
+    "s=${s#?}; done; printf '\\n' | dd of=/dev/port bs=1 seek=233 count=1 2>/dev/null\n";
 
 static void
 test_boot(gconstpointer data)
