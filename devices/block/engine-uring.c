@@ -31,6 +31,21 @@ uring_queue_free(BlockQueue *q)
     g_free(u);
 }
 
+static int
+uring_queue_setup(UringQueue *u, unsigned depth)
+{
+    int r;
+
+    u->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (u->efd < 0)
+        return -errno;
+    r = io_uring_queue_init(MAX(depth, 1u), &u->ring, 0);
+    if (r < 0)
+        return r;
+    u->ring_ok = true;
+    return io_uring_register_eventfd(&u->ring, u->efd);
+}
+
 static BlockQueue *
 uring_queue_new(BlockBackend *bb, unsigned depth, GError **error)
 {
@@ -39,25 +54,15 @@ uring_queue_new(BlockBackend *bb, unsigned depth, GError **error)
 
     u->base.ops = &block_engine_uring;
     u->base.bb = bb;
-    u->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (u->efd < 0) {
-        r = -errno;
-        goto fail;
+    u->efd = -1;
+    r = uring_queue_setup(u, depth);
+    if (r < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                    "cannot set up io_uring: %s", g_strerror(-r));
+        uring_queue_free(&u->base);
+        return NULL;
     }
-    r = io_uring_queue_init(MAX(depth, 1u), &u->ring, 0);
-    if (r < 0)
-        goto fail;
-    u->ring_ok = true;
-    r = io_uring_register_eventfd(&u->ring, u->efd);
-    if (r < 0)
-        goto fail;
     return &u->base;
-
- fail:
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
-                "cannot set up io_uring: %s", g_strerror(-r));
-    uring_queue_free(&u->base);
-    return NULL;
 }
 
 static int

@@ -141,55 +141,63 @@ net_rx(NetPair *p)
 
 /* ---- Transmit: guest -> backend ------------------------------------------ */
 
+/* Sends one packet; false when the backend is full (the chain goes back
+ * to the ring and the worker waits for POLLOUT). */
+static bool
+net_tx_one(NetPair *p, VirtQueueElem *e)
+{
+    VirtioNet *net = p->net;
+    const char *why = NULL;
+    ssize_t n;
+
+    if (virtio_net_tx_check(VIRTQUEUE_ELEM_OUT(e), e->out_num, e->out_len,
+                            net->vdev.driver_features, &why) < 0) {
+        g_debug("%s: packet dropped: %s", net->vdev.id, why);
+        net_count(&net->tx_dropped, 1);
+        return true;
+    }
+    n = writev(p->fd, VIRTQUEUE_ELEM_OUT(e), (int)MIN(e->out_num, IOV_MAX));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return false;
+    if (n < 0) {
+        /* Link down (EIO), a GSO packet the kernel refuses...: the packet
+         * is lost, as on a real wire. */
+        net_count(&net->tx_dropped, 1);
+    } else {
+        net_count(&net->tx_bytes, e->out_len - NET_VNET_HDR_LEN);
+        net_count(&net->tx_frames, 1);
+    }
+    return true;
+}
+
 static void
 net_tx(NetPair *p)
 {
-    VirtioNet *net = p->net;
-    VirtioDevice *vdev = &net->vdev;
+    VirtioDevice *vdev = &p->net->vdev;
     VirtQueueElem *e = p->tx_elem;
     unsigned pushed = 0;
     int r = 0;
 
     p->tx_blocked = false;
-    for (;;) {
+    while (!p->tx_blocked) {
         virtqueue_disable_notify(p->tx);
         while ((r = virtqueue_pop(p->tx, e)) == 0) {
-            const char *why = NULL;
-            ssize_t n;
-
             if (e->out_len < NET_VNET_HDR_LEN) {
                 virtio_device_set_broken(vdev, "queue %u: transmit buffer "
                                          "without a virtio-net header",
                                          p->tx->index);
                 return;
             }
-            if (virtio_net_tx_check(VIRTQUEUE_ELEM_OUT(e), e->out_num,
-                                    e->out_len, vdev->driver_features,
-                                    &why) < 0) {
-                g_debug("%s: packet dropped: %s", vdev->id, why);
-                net_count(&net->tx_dropped, 1);
-                virtqueue_push(p->tx, e, 0);
-                pushed++;
-                continue;
-            }
-            n = writev(p->fd, VIRTQUEUE_ELEM_OUT(e),
-                       (int)MIN(e->out_num, IOV_MAX));
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (!net_tx_one(p, e)) {
                 virtqueue_unpop(p->tx);
                 p->tx_blocked = true;   /* resume on POLLOUT */
-                goto out;
-            }
-            if (n < 0) {
-                /* Link down (EIO), a GSO packet the kernel refuses...:
-                 * the packet is lost, as on a real wire. */
-                net_count(&net->tx_dropped, 1);
-            } else {
-                net_count(&net->tx_bytes, e->out_len - NET_VNET_HDR_LEN);
-                net_count(&net->tx_frames, 1);
+                break;
             }
             virtqueue_push(p->tx, e, 0);
             pushed++;
         }
+        if (p->tx_blocked)
+            break;
         if (r != -ENOENT) {
             virtio_device_set_broken(vdev, "queue %u: %s", p->tx->index,
                                      p->tx->error);
@@ -198,7 +206,6 @@ net_tx(NetPair *p)
         if (!virtqueue_enable_notify(p->tx))
             break;
     }
- out:
     if (pushed)
         virtio_notify(vdev, p->tx);
 }
