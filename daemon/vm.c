@@ -771,10 +771,16 @@ vm_device_tree(Vm *vm)
         VmmDevice *dev = g_ptr_array_index(vm->devices, i);
         JsonObject *n = json_object_new();
 
+        g_autofree char *bdf = dev->ops->pci_bdf ? dev->ops->pci_bdf(dev)
+                                                 : NULL;
+
         json_object_set_string_member(n, "id", dev->id);
         json_object_set_array_member(n, "resources", json_array_new());
         json_object_set_array_member(n, "children", json_array_new());
-        json_object_set_null_member(n, "pci_bdf");
+        /* The OpenAPI DeviceNode has pci_bdf as a string: absent, not
+         * null, for devices that are not on PCI. */
+        if (bdf)
+            json_object_set_string_member(n, "pci_bdf", bdf);
         json_object_set_object_member(tree, dev->id, n);
     }
     ctx.kind = "PioAddressRange";

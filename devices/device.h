@@ -44,6 +44,9 @@ typedef struct {
     bool (*restore)(VmmDevice *dev, JsonNode *state, GError **error);
     /* Optional: counters for vm.counters, a JSON object {name: int}. */
     JsonNode *(*counters)(VmmDevice *dev);
+    /* Optional: the PCI address "SSSS:BB:DD.F" of a PCI device (transfer
+     * full), for vm.info's device_tree and hotplug answers. */
+    char *(*pci_bdf)(VmmDevice *dev);
     /* Frees the containing struct (after unrealize). */
     void (*free)(VmmDevice *dev);
 } VmmDeviceOps;

@@ -572,8 +572,15 @@ virtio_pci_free(VmmDevice *dev)
     g_free(vp);
 }
 
+static char *
+virtio_pci_bdf(VmmDevice *dev)
+{
+    return pci_device_bdf(virtio_pci_get_pci(dev));
+}
+
 static const VmmDeviceOps virtio_pci_ops = {
     .name = "virtio-pci",
+    .pci_bdf = virtio_pci_bdf,
     .realize = virtio_pci_realize,
     .unrealize = virtio_pci_unrealize,
     .reset = virtio_pci_reset,
