@@ -263,6 +263,7 @@ vcpu_thread(gpointer data)
         }
     }
 
+    /* Debug aid (docs/testing.md): where was the guest when it stopped? */
     if (g_getenv("NIMBUS_DUMP_REGS"))
         vcpu_log_registers(vcpu, "stopped");
     g_mutex_lock(&ctl->lock);

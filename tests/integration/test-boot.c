@@ -343,6 +343,46 @@ test_triple_fault(void)
     g_assert_nonnull(strstr(out, "the guest crashed"));
 }
 
+/* Payload problems found when the VM is built: one clear line, exit 1. */
+static void
+test_bad_payloads(void)
+{
+    g_autofree char *kernel = test_asset("vmlinux");
+    g_autofree char *initrd = test_asset("guest-initramfs.cpio");
+    g_autofree char *nimbus = test_build_path("nimbus");
+    g_autofree char *text = g_build_filename(test_tmpdir(), "not-a-kernel", NULL);
+    const struct {
+        const char *what;
+        const char *argv[12];
+        const char *message;
+    } cases[] = {
+        { "text file", { nimbus, "--kernel", text, "--console", "off", NULL },
+          "is neither a PVH ELF kernel/firmware nor a bzImage" },
+        { "RAM smaller than the kernel",
+          { nimbus, "--kernel", kernel, "--memory", "size=16M", "--console",
+            "off", NULL },
+          "is larger than guest RAM" },
+        { "RAM too small for kernel and initramfs",
+          { nimbus, "--kernel", kernel, "--initramfs", initrd, "--memory",
+            "size=64M", "--console", "off", NULL },
+          "does not fit in guest RAM" },
+    };
+
+    g_assert_true(g_file_set_contents(text, "#!/bin/sh\necho hi\n", -1, NULL));
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *out = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        g_test_message("case: %s", cases[i].what);
+        g_assert_cmpint(test_run(cases[i].argv, &out, 60 * 1000), ==, 1);
+        g_assert_nonnull(strstr(out, cases[i].message));
+        /* One line, naming the file. */
+        lines = g_strsplit(g_strchomp(out), "\n", -1);
+        g_assert_cmpuint(g_strv_length(lines), ==, 1);
+        g_assert_nonnull(strstr(out, cases[i].argv[2]));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,6 +401,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/boot/bzimage/4cpu", &cases[3], test_boot);
     g_test_add_func("/boot/serial-socket-reboot", test_serial_socket_reboot);
     g_test_add_func("/boot/high-memory", test_high_memory);
+    g_test_add_func("/boot/bad-payloads", test_bad_payloads);
     g_test_add_func("/boot/triple-fault", test_triple_fault);
     return g_test_run();
 }
