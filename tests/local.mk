@@ -9,6 +9,8 @@
 #   tests/xml2xml/      golden files for the domain XML model
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 LOG_COMPILER = $(top_srcdir)/build-aux/gtest-run.sh
+# NIMBUS_HARNESS_TIMEOUT: how long one integration program may take (a hung
+# nested VM costs no more than that); each test also bounds its own guests.
 AM_TESTS_ENVIRONMENT = \
 	G_TEST_SRCDIR="$(abs_top_srcdir)" \
 	G_TEST_BUILDDIR="$(abs_top_builddir)" \
@@ -16,8 +18,9 @@ AM_TESTS_ENVIRONMENT = \
 	NIMBUS_TOP_BUILDDIR="$(abs_top_builddir)" \
 	NIMBUS_SCHEMA_DIR="$(abs_top_srcdir)/xml-schemas" \
 	G_DEBUG=fatal-criticals \
+	NIMBUS_HARNESS_TIMEOUT="$${NIMBUS_HARNESS_TIMEOUT:-900}" \
 	MALLOC_PERTURB_=165 \
-	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR NIMBUS_SCHEMA_DIR G_DEBUG MALLOC_PERTURB_;
+	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR NIMBUS_SCHEMA_DIR G_DEBUG MALLOC_PERTURB_ NIMBUS_HARNESS_TIMEOUT;
 
 # Test helpers shared by unit and integration tests.
 noinst_LIBRARIES += tests/libtestutil.a
