@@ -7,20 +7,6 @@
 
 #include "daemon/vm-config-json-priv.h"
 
-bool
-vm_json_fail(GError **error, const char *path, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
-                *path ? path : "(document)", msg);
-    return false;
-}
-
 static bool
 vm_json_unsupported(GError **error, const char *path)
 {

@@ -29,7 +29,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c
-DOMAINXML_LIBS = driver/xml/libdomainxml.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
-	$(GLIB_LIBS)
+DOMAINXML_LIBS = driver/xml/libdomainxml.a common/libcommon.a $(LIBXML_LIBS) \
+	$(JSON_GLIB_LIBS) $(GLIB_LIBS)
 
 dist_doc_DATA += docs/xml-format.md
