@@ -161,6 +161,11 @@ vm_json_parse_field(const JField *f, JsonNode *node, const char *path,
     case JF_STRING:
         if (!vm_json_is_null(node) && !vm_json_is_string(node))
             return vm_json_fail(error, path, "expected a string");
+        /* json-glib decodes an unpaired "\ud8xx" escape into bytes that
+         * are not UTF-8, which no JSON writer can put back. */
+        if (vm_json_is_string(node) &&
+            !g_utf8_validate(json_node_get_string(node), -1, NULL))
+            return vm_json_fail(error, path, "not valid UTF-8");
         g_free(*(char **)p);
         *(char **)p = vm_json_is_null(node) ? NULL :
                       g_strdup(json_node_get_string(node));
