@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/error-util.h"
 #include "daemon/cli.h"
 #include "daemon/vm-config-opts.h"
 #include "daemon/vm-config-priv.h"
@@ -134,21 +135,10 @@ typedef struct {
     guint seen[OPT_LAST];
 } CliState;
 
-static bool
-cli_fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static bool
-cli_fail(GError **error, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, msg);
-    return false;
-}
+/* The message names its option itself; returns false. */
+#define cli_fail(error, ...)                                                   \
+    nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, NULL, \
+                         __VA_ARGS__)
 
 void
 nimbus_cli_free(NimbusCli *cli)

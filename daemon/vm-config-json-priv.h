@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <json-glib/json-glib.h>
 
+#include "common/error-util.h"
 #include "daemon/vm-config-priv.h"
 
 typedef struct JField JField;
@@ -63,8 +64,16 @@ struct JField {
 #define U_DEFAULTS(n, s) { .name = n, .kind = JF_UNSUP_DEFAULTS, .sub = s }
 #define F_END { .name = NULL }
 
-bool vm_json_fail(GError **error, const char *path, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
+/* The root's path is "": messages name it "(document)". */
+static inline const char *
+vm_json_where(const char *path)
+{
+    return *path ? path : "(document)";
+}
+/* "path: message" (G_IO_ERROR_INVALID_ARGUMENT); returns false. */
+#define vm_json_fail(error, path, ...)                                         \
+    nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,       \
+                         vm_json_where(path), __VA_ARGS__)
 /* "parent.name" / "parent[i]" (transfer full). */
 char *vm_json_path_member(const char *parent, const char *name);
 char *vm_json_path_index(const char *parent, guint i);

@@ -7,20 +7,6 @@
 
 #include "daemon/vm-config-json-priv.h"
 
-bool
-vm_json_fail(GError **error, const char *path, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
-                *path ? path : "(document)", msg);
-    return false;
-}
-
 static bool
 vm_json_unsupported(GError **error, const char *path)
 {
@@ -175,6 +161,11 @@ vm_json_parse_field(const JField *f, JsonNode *node, const char *path,
     case JF_STRING:
         if (!vm_json_is_null(node) && !vm_json_is_string(node))
             return vm_json_fail(error, path, "expected a string");
+        /* json-glib decodes an unpaired "\ud8xx" escape into bytes that
+         * are not UTF-8, which no JSON writer can put back. */
+        if (vm_json_is_string(node) &&
+            !g_utf8_validate(json_node_get_string(node), -1, NULL))
+            return vm_json_fail(error, path, "not valid UTF-8");
         g_free(*(char **)p);
         *(char **)p = vm_json_is_null(node) ? NULL :
                       g_strdup(json_node_get_string(node));

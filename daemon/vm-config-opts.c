@@ -6,6 +6,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/error-util.h"
 #include "daemon/vm-config-opts.h"
 
 /* Elements one list may expand to (CPU lists, fd lists). */
@@ -47,23 +48,10 @@ vm_opts_option(const VmOpts *opts)
     return opts->option;
 }
 
-static bool
-vm_opts_fail(GError **error, const char *option, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
-
-static bool
-vm_opts_fail(GError **error, const char *option, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
-                option, msg);
-    return false;
-}
+/* "--option: message"; returns false. */
+#define vm_opts_fail(error, option, ...)                                       \
+    nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,       \
+                         option, __VA_ARGS__)
 
 /* Removes the double quotes CH allows around a value (not inside lists,
  * whose brackets the list parsers handle). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/error-util.h"
 #include "daemon/vm-config-opts.h"
 #include "daemon/vm-config-priv.h"
 
@@ -25,23 +26,10 @@
     { "ops_one_time_burst", VM_OPT_UNSUP_ALWAYS, NULL },                       \
     { "ops_refill_time", VM_OPT_UNSUP_ALWAYS, NULL }
 
-static bool
-parse_fail(GError **error, const char *option, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
-
-static bool
-parse_fail(GError **error, const char *option, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s",
-                option, msg);
-    return false;
-}
+/* "--option: message"; returns false. */
+#define parse_fail(error, option, ...)                                         \
+    nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,       \
+                         option, __VA_ARGS__)
 
 bool
 vm_config_parse_size(const char *s, uint64_t *out, GError **error)

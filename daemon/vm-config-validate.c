@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <gio/gio.h>
 
+#include "common/error-util.h"
 #include "daemon/vm-config-priv.h"
 
 /*
@@ -32,22 +33,9 @@ typedef struct {
 /* The CLI or the JSON spelling of a name. */
 #define NM(v, cli, json) ((v)->names == VM_CONFIG_NAMES_CLI ? (cli) : (json))
 
-static bool
-vfail_code(VCtx *v, GIOErrorEnum code, const char *where, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
-
-static bool
-vfail_code(VCtx *v, GIOErrorEnum code, const char *where, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(v->error, G_IO_ERROR, code, "%s: %s", where, msg);
-    return false;
-}
+/* "where: message"; returns false. */
+#define vfail_code(v, code, where, ...)                                        \
+    nimbus_fail_prefixed((v)->error, G_IO_ERROR, code, where, __VA_ARGS__)
 
 #define vfail(v, where, ...) \
     vfail_code(v, G_IO_ERROR_INVALID_ARGUMENT, where, __VA_ARGS__)

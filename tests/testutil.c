@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gio/gio.h>
@@ -171,11 +173,11 @@ test_proc_poll_exit(TestProc *p)
 char *
 test_proc_output(TestProc *p)
 {
-    char *s = NULL;
+    char *contents = NULL;
 
-    if (!g_file_get_contents(p->log_path, &s, NULL, NULL))
-        s = g_strdup("");
-    return s;
+    if (g_file_get_contents(p->log_path, &contents, NULL, NULL))
+        return contents;
+    return g_strdup("");
 }
 
 bool
@@ -267,4 +269,42 @@ test_run(const char *const *argv, char **out, guint timeout_ms)
     if (out)
         *out = test_proc_output(p);
     return st;
+}
+
+int
+test_unix_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    return fd;
+}
+
+TestProc *
+test_dbus_daemon_spawn(const char *bus_arg, char **address)
+{
+    const char *argv[] = { "dbus-daemon", bus_arg, "--nofork",
+                           "--print-address=1", NULL };
+    TestProc *p = test_proc_spawn(argv);
+    char *out = NULL;
+    const char *start, *end = NULL;
+
+    g_assert_true(test_proc_wait_output(p, "unix:", 10000));
+    /* "unix:" may come before the rest of the line: the address is
+     * complete once its newline is there. */
+    for (int i = 0; i < 100 && !end; i++) {
+        if (i)
+            g_usleep(10000);
+        g_free(out);
+        out = test_proc_output(p);
+        start = strstr(out, "unix:");
+        end = strchr(start, '\n');
+    }
+    g_assert_nonnull(end);
+    *address = g_strndup(start, end - start);
+    g_free(out);
+    return p;
 }

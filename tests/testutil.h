@@ -49,3 +49,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestProc, test_proc_free)
 
 /* Runs a command to completion; returns its exit status; output in *out. */
 int test_run(const char *const *argv, char **out, guint timeout_ms);
+
+/* A connected SOCK_STREAM UNIX socket to @path; asserts that it connects. */
+int test_unix_connect(const char *path);
+
+/**
+ * test_dbus_daemon_spawn:
+ * Starts a private "dbus-daemon @bus_arg --nofork --print-address=1"
+ * (@bus_arg: "--session", or "--config-file=PATH") and waits until it has
+ * printed its whole address line.
+ * Returns: (transfer full) the process; *@address (transfer full) is the
+ * bus address, for DBUS_SESSION_BUS_ADDRESS or gdbus --address.
+ */
+TestProc *test_dbus_daemon_spawn(const char *bus_arg, char **address);

@@ -17,19 +17,8 @@
  * init_size bytes there.
  */
 
-static bool G_GNUC_PRINTF(3, 4)
-bz_fail(GError **error, const char *name, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "bzImage '%s': %s", name, msg);
-    return false;
-}
+#define bz_fail(error, name, ...) \
+    x86_loader_fail(error, "bzImage", name, __VA_ARGS__)
 
 bool
 x86_load_bzimage(GuestMemory *mem, const uint8_t *d, size_t len,

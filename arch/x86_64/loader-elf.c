@@ -39,19 +39,8 @@ typedef struct {
     uint32_t phentsize, phnum;
 } ElfHeader;
 
-static bool G_GNUC_PRINTF(3, 4)
-elf_fail(GError **error, const char *name, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "ELF image '%s': %s", name, msg);
-    return false;
-}
+#define elf_fail(error, name, ...) \
+    x86_loader_fail(error, "ELF image", name, __VA_ARGS__)
 
 static bool
 elf_header(const uint8_t *d, size_t len, const char *name, ElfHeader *h,

@@ -66,6 +66,10 @@ bool x86_load_elf_pvh(GuestMemory *mem, const uint8_t *data, size_t len,
                       const char *name, X86Kernel *kernel, GError **error);
 bool x86_load_bzimage(GuestMemory *mem, const uint8_t *data, size_t len,
                       const char *name, X86Kernel *kernel, GError **error);
+/* "<format> '<name>': <message>" (G_IO_ERROR_INVALID_DATA); returns false.
+ * @format is "bzImage" or "ELF image". */
+bool x86_loader_fail(GError **error, const char *format, const char *name,
+                     const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* What x86_load_kernel() does after reading the file. */
 bool x86_load_kernel_data(GuestMemory *mem, const uint8_t *data, size_t len,
                           const char *name, X86Kernel *kernel, GError **error);

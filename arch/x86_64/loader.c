@@ -11,9 +11,24 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/loader-priv.h"
+#include "common/error-util.h"
 #include "common/fd-util.h"
 
 #define PAGE_SIZE 4096ULL
+
+bool
+x86_loader_fail(GError **error, const char *format, const char *name,
+                const char *fmt, ...)
+{
+    g_autofree char *prefix = g_strdup_printf("%s '%s'", format, name);
+    va_list ap;
+
+    va_start(ap, fmt);
+    nimbus_fail_prefixedv(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, prefix,
+                          fmt, ap);
+    va_end(ap);
+    return false;
+}
 
 bool
 x86_load_kernel_data(GuestMemory *mem, const uint8_t *data, size_t len,

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # driver/xml/: the libvirt domain XML model (parse, post-parse, validate,
 # format, translation to VmConfig JSON).  Linked by nimbusd and its tests.
+# The translation fills nimbus's VmConfig and serialises it with
+# daemon/libvmconfig.a, hence that library in DOMAINXML_LIBS.
 # Users link it with $(DOMAINXML_LIBS).
 noinst_LIBRARIES += driver/xml/libdomainxml.a
 driver_xml_libdomainxml_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
@@ -29,7 +31,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c
-DOMAINXML_LIBS = driver/xml/libdomainxml.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
-	$(GLIB_LIBS)
+DOMAINXML_LIBS = driver/xml/libdomainxml.a daemon/libvmconfig.a \
+	common/libcommon.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 
 dist_doc_DATA += docs/xml-format.md

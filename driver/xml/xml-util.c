@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error-util.h"
 #include "driver/xml/xml-enum.h"
 #include "driver/xml/xml-util.h"
 
@@ -45,33 +46,31 @@ xml_on_off_to_string(XmlTristate t)
 void
 drv_xml_error(GError **error, DrvErrorCode code, const char *fmt, ...)
 {
-    g_autofree char *msg = NULL;
     const char *prefix;
     va_list ap;
 
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
     /* libvirt's virErrorMsg() templates for these codes: clients print the
      * message as the server sent it. */
     switch (code) {
     case DRV_ERROR_XML_ERROR:
-        prefix = "XML error: ";
+        prefix = "XML error";
         break;
     case DRV_ERROR_CONFIG_UNSUPPORTED:
-        prefix = "unsupported configuration: ";
+        prefix = "unsupported configuration";
         break;
     case DRV_ERROR_INVALID_ARG:
-        prefix = "invalid argument: ";
+        prefix = "invalid argument";
         break;
     case DRV_ERROR_INTERNAL_ERROR:
-        prefix = "internal error: ";
+        prefix = "internal error";
         break;
     default:
-        prefix = "";
+        prefix = NULL;
         break;
     }
-    g_set_error(error, DRV_ERROR, code, "%s%s", prefix, msg);
+    va_start(ap, fmt);
+    nimbus_fail_prefixedv(error, DRV_ERROR, code, prefix, fmt, ap);
+    va_end(ap);
 }
 
 char *

@@ -101,23 +101,7 @@ make_config(Flow *f)
 static void
 bus_start(Flow *f)
 {
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork",
-                           "--print-address=1", NULL };
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-
-    f->bus = test_proc_spawn(argv);
-    g_assert_true(test_proc_wait_output(f->bus, "unix:", 10000));
-    for (int i = 0; i < 100; i++) {
-        out = test_proc_output(f->bus);
-        if (strchr(strstr(out, "unix:"), '\n'))
-            break;
-        g_clear_pointer(&out, g_free);
-        g_usleep(10000);
-    }
-    g_assert_nonnull(out);
-    lines = g_strsplit(strstr(out, "unix:"), "\n", 2);
-    f->bus_address = g_strdup(lines[0]);
+    f->bus = test_dbus_daemon_spawn("--session", &f->bus_address);
     g_setenv("DBUS_SESSION_BUS_ADDRESS", f->bus_address, TRUE);
 }
 

@@ -30,8 +30,9 @@ tests_unit_test_api_http_LDADD = $(TEST_LIBS)
 tests_unit_test_api_http_load_SOURCES = tests/unit/test-api-http-load.c \
 	$(TEST_API_UTIL)
 tests_unit_test_api_http_load_LDADD = $(TEST_LIBS)
+tests_unit_test_api_dbus_SOURCES = tests/unit/test-api-dbus.c $(TEST_API_UTIL)
 tests_unit_test_api_dbus_LDADD = $(TEST_LIBS)
 # The argument conversion is tested directly, the binary as a whole.
 tests_unit_test_api_remote_SOURCES = tests/unit/test-api-remote.c \
-	daemon/remote/remote-commands.c
+	daemon/remote/remote-commands.c $(TEST_API_UTIL)
 tests_unit_test_api_remote_LDADD = $(TEST_LIBS)

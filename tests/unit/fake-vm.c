@@ -610,3 +610,25 @@ fake_vm_ioeventfd_fd(Vm *vm, uint64_t addr, bool pio)
     g_mutex_unlock(&vm->lock);
     return fd;
 }
+
+void
+fake_vm_check_save_restore(VmmDevice *from, VmmDevice *to)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) s1 = from->ops->save(from, &error);
+    g_autoptr(JsonNode) s2 = NULL;
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+
+    g_assert_no_error(error);
+    g_assert_nonnull(s1);
+    /* Printed before the restore, which must not depend on keeping it. */
+    a = json_to_string(s1, FALSE);
+    g_assert_true(to->ops->restore(to, s1, &error));
+    g_assert_no_error(error);
+    s2 = to->ops->save(to, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(s2);
+    b = json_to_string(s2, FALSE);
+    g_assert_cmpstr(a, ==, b);
+}

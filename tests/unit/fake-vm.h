@@ -67,3 +67,8 @@ unsigned fake_vm_msi_signals(Vm *vm, uint64_t *last_addr, uint32_t *last_data);
 int fake_vm_irqfd_gsi(Vm *vm, int fd);
 /* The fd assigned to (addr, pio), or -1. */
 int fake_vm_ioeventfd_fd(Vm *vm, uint64_t addr, bool pio);
+
+/* Snapshot identity: saves @from, restores that state into @to (@from
+ * itself, or a second device of the same kind) and asserts that @to then
+ * saves exactly the same JSON, with no error at any step. */
+void fake_vm_check_save_restore(VmmDevice *from, VmmDevice *to);

@@ -9,6 +9,7 @@
 #include "daemon/api.h"
 #include "daemon/event-monitor.h"
 #include "tests/testutil.h"
+#include "tests/unit/test-api-util.h"
 
 #define NAME "org.cloudhypervisor.Test"
 #define OBJECT_PATH "/org/cloudhypervisor/Test"
@@ -17,88 +18,10 @@
 static char *bus_address;
 static TestProc *bus;
 
-/* A private session bus for the whole program (dbus-daemon from Debian). */
-static void
-bus_start(void)
-{
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork",
-                           "--print-address=1", NULL };
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-
-    bus = test_proc_spawn(argv);
-    g_assert_true(test_proc_wait_output(bus, "unix:", 10000));
-    /* The address line ends with a newline once complete. */
-    for (int i = 0; i < 100; i++) {
-        out = test_proc_output(bus);
-        if (strchr(strstr(out, "unix:"), '\n'))
-            break;
-        g_clear_pointer(&out, g_free);
-        g_usleep(10000);
-    }
-    g_assert_nonnull(out);
-    lines = g_strsplit(strstr(out, "unix:"), "\n", 2);
-    bus_address = g_strdup(lines[0]);
-    g_setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
-}
-
-typedef struct {
-    GMainContext *context;
-    Vmm *vmm;
-    ApiDbus *api;
-    GThread *thread;
-    char *kernel;
-    int status;
-} Server;
-
-static gpointer
-vmm_thread(gpointer data)
-{
-    Server *s = data;
-
-    g_main_context_push_thread_default(s->context);
-    s->status = vmm_run(s->vmm);
-    g_main_context_pop_thread_default(s->context);
-    return NULL;
-}
-
 static Server *
-server_start(void)
+dbus_server_start(void)
 {
-    Server *s = g_new0(Server, 1);
-    g_autoptr(GError) error = NULL;
-
-    s->context = g_main_context_new();
-    s->vmm = vmm_new(NULL, s->context);
-    s->api = api_dbus_new(s->vmm, s->context, NAME, OBJECT_PATH, false, &error);
-    g_assert_no_error(error);
-    s->kernel = g_build_filename(test_tmpdir(), "vmlinux", NULL);
-    g_assert_true(g_file_set_contents(s->kernel, "not a kernel", -1, NULL));
-    s->thread = g_thread_new("vmm", vmm_thread, s);
-    return s;
-}
-
-static gboolean
-quit_cb(gpointer data)
-{
-    vmm_quit(data, 0);
-    return G_SOURCE_REMOVE;
-}
-
-static int
-server_stop(Server *s)
-{
-    int status;
-
-    g_main_context_invoke(s->context, quit_cb, s->vmm);
-    g_thread_join(s->thread);
-    api_dbus_free(s->api);
-    vmm_free(s->vmm);
-    g_main_context_unref(s->context);
-    status = s->status;
-    g_free(s->kernel);
-    g_free(s);
-    return status;
+    return server_start_apis(NULL, -1, NAME, OBJECT_PATH);
 }
 
 /* gdbus call METHOD [ARG]; returns its exit status, output in *out. */
@@ -116,7 +39,7 @@ gdbus_call(const char *method, const char *arg, char **out)
 static void
 test_flow(void)
 {
-    Server *s = server_start();
+    Server *s = dbus_server_start();
     g_autofree char *config = g_strdup_printf(
         "{\"payload\": {\"kernel\": \"%s\"}}", s->kernel);
     g_autofree char *out = NULL;
@@ -159,7 +82,7 @@ test_flow(void)
 static void
 test_introspect(void)
 {
-    Server *s = server_start();
+    Server *s = dbus_server_start();
     const char *argv[] = { "gdbus", "introspect", "--address", bus_address,
                            "--dest", NAME, "--object-path", OBJECT_PATH, NULL };
     g_autofree char *out = NULL;
@@ -206,7 +129,7 @@ events_contain(Events *ev, const char *needle)
 static void
 test_event_signal(void)
 {
-    Server *s = server_start();
+    Server *s = dbus_server_start();
     g_autoptr(GError) error = NULL;
     g_autoptr(GDBusConnection) conn = NULL;
     g_autoptr(GMainContext) ctx = g_main_context_new();
@@ -270,7 +193,7 @@ test_bad_options(void)
     g_clear_error(&error);
 
     /* A name another process owns is a clear start-up error. */
-    s = server_start();
+    s = dbus_server_start();
     g_assert_null(api_dbus_new(vmm, NULL, NAME, OBJECT_PATH, false, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
     g_assert_nonnull(strstr(error->message, "already owned"));
@@ -323,27 +246,15 @@ test_system_policy(void)
         "send_interface=\"org.freedesktop.DBus\"/></policy>"
         "<include>%s</include></busconfig>\n", test_tmpdir(), policy);
     g_autofree char *cfg_arg = g_strdup_printf("--config-file=%s", conf_path);
-    const char *argv[] = { "dbus-daemon", cfg_arg, "--nofork",
-                           "--print-address=1", NULL };
     g_autoptr(TestProc) sys = NULL;
     g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
     g_autoptr(ApiDbus) api = NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_autofree char *address = NULL;
 
     g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
-    sys = test_proc_spawn(argv);
-    g_assert_true(test_proc_wait_output(sys, "unix:", 10000));
-    for (int i = 0; i < 100; i++) {
-        out = test_proc_output(sys);
-        if (strchr(strstr(out, "unix:"), '\n'))
-            break;
-        g_clear_pointer(&out, g_free);
-        g_usleep(10000);
-    }
-    lines = g_strsplit(strstr(out, "unix:"), "\n", 2);
-    g_setenv("DBUS_SYSTEM_BUS_ADDRESS", lines[0], TRUE);
+    sys = test_dbus_daemon_spawn(cfg_arg, &address);
+    g_setenv("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
     api = api_dbus_new(vmm, NULL, "org.cloudhypervisor.SystemTest",
                        OBJECT_PATH, true, &error);
     if (getuid() == 0) {
@@ -361,7 +272,7 @@ test_system_policy(void)
 static void
 test_vmm_shutdown(void)
 {
-    Server *s = server_start();
+    Server *s = dbus_server_start();
     g_autofree char *out = NULL;
 
     g_assert_cmpint(gdbus_call("VmmShutdown", NULL, &out), ==, 0);
@@ -375,7 +286,9 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    bus_start();
+    /* A private session bus for the whole program. */
+    bus = test_dbus_daemon_spawn("--session", &bus_address);
+    g_setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
     g_test_add_func("/api/dbus/flow", test_flow);
     g_test_add_func("/api/dbus/introspect", test_introspect);
     g_test_add_func("/api/dbus/event-signal", test_event_signal);

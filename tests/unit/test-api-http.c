@@ -172,7 +172,7 @@ test_disconnects(void)
     g_autoptr(Response) r = NULL;
 
     for (int i = 0; i < 20; i++) {
-        int fd = client_connect(s->path);
+        int fd = test_unix_connect(s->path);
 
         switch (i % 4) {
         case 0:

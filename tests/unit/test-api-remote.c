@@ -10,20 +10,10 @@
 #include "daemon/event-monitor.h"
 #include "daemon/remote/remote.h"
 #include "tests/testutil.h"
+#include "tests/unit/test-api-util.h"
 
 #define DBUS_NAME "org.cloudhypervisor.RemoteTest"
 #define DBUS_PATH "/org/cloudhypervisor/RemoteTest"
-
-static JsonNode *
-parse(const char *json)
-{
-    g_autoptr(JsonParser) p = json_parser_new();
-    g_autoptr(GError) error = NULL;
-
-    json_parser_load_from_data(p, json, -1, &error);
-    g_assert_no_error(error);
-    return json_parser_steal_root(p);
-}
 
 /* CLI-syntax arguments become the endpoint's JSON body, key by key. */
 static void
@@ -90,8 +80,8 @@ test_convert(void)
         g_assert_true(remote_command_build(cmd, 1, argv, &req, &error));
         g_assert_no_error(error);
         g_test_message("-> %s", req.body);
-        got = parse(req.body);
-        want = parse(cases[i].json);
+        got = parse_json(req.body);
+        want = parse_json(cases[i].json);
         g_assert_true(json_node_equal(got, want));
         g_assert_cmpuint(req.fds ? req.fds->len : 0, ==, cases[i].n_fds);
         remote_request_clear(&req);
@@ -138,12 +128,12 @@ test_convert_resize(void)
             g_test_message("error: %s", error->message);
         } else {
             g_autoptr(JsonNode) got = NULL;
-            g_autoptr(JsonNode) want = parse(cases[i].json);
+            g_autoptr(JsonNode) want = parse_json(cases[i].json);
 
             g_assert_true(remote_command_build(cmd, argc,
                                                (char **)cases[i].args, &req,
                                                &error));
-            got = parse(req.body);
+            got = parse_json(req.body);
             g_assert_true(json_node_equal(got, want));
         }
         remote_request_clear(&req);
@@ -194,94 +184,24 @@ test_convert_errors(void)
 
 /* ---- The binary against a live API ----------------------------------- */
 
-typedef struct {
-    GMainContext *context;
-    Vmm *vmm;
-    ApiHttp *http;
-    ApiDbus *dbus;
-    GThread *thread;
-    char *path;
-    char *config;        /* a VmConfig JSON file */
-    int status;
-} Server;
-
-static gpointer
-vmm_thread(gpointer data)
-{
-    Server *s = data;
-
-    g_main_context_push_thread_default(s->context);
-    s->status = vmm_run(s->vmm);
-    g_main_context_pop_thread_default(s->context);
-    return NULL;
-}
-
 static char *bus_address;
 static TestProc *bus;
+static char *config;        /* a VmConfig JSON file naming the kernel */
 
-static void
-bus_start(void)
-{
-    const char *argv[] = { "dbus-daemon", "--session", "--nofork",
-                           "--print-address=1", NULL };
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-
-    bus = test_proc_spawn(argv);
-    g_assert_true(test_proc_wait_output(bus, "unix:", 10000));
-    for (int i = 0; i < 100; i++) {
-        out = test_proc_output(bus);
-        if (strchr(strstr(out, "unix:"), '\n'))
-            break;
-        g_clear_pointer(&out, g_free);
-        g_usleep(10000);
-    }
-    g_assert_nonnull(out);
-    lines = g_strsplit(strstr(out, "unix:"), "\n", 2);
-    bus_address = g_strdup(lines[0]);
-    /* nimbus-remote inherits it and uses the session bus. */
-    g_setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
-}
-
+/* REST on a socket and D-Bus, both served, as nimbus with both options. */
 static Server *
-server_start(void)
+remote_server_start(void)
 {
-    Server *s = g_new0(Server, 1);
-    g_autoptr(GError) error = NULL;
-    g_autofree char *kernel = g_build_filename(test_tmpdir(), "vmlinux", NULL);
-    g_autofree char *json = g_strdup_printf("{\"payload\": {\"kernel\": \"%s\"}}",
-                                            kernel);
+    g_autofree char *path = g_build_filename(test_tmpdir(), "remote.sock",
+                                             NULL);
+    Server *s = server_start_apis(path, -1, DBUS_NAME, DBUS_PATH);
+    g_autofree char *json = g_strdup_printf(
+        "{\"payload\": {\"kernel\": \"%s\"}}", s->kernel);
 
-    g_assert_true(g_file_set_contents(kernel, "not a kernel", -1, NULL));
-    s->config = g_build_filename(test_tmpdir(), "vm.json", NULL);
-    g_assert_true(g_file_set_contents(s->config, json, -1, NULL));
-    s->path = g_build_filename(test_tmpdir(), "remote.sock", NULL);
-    s->context = g_main_context_new();
-    s->vmm = vmm_new(NULL, s->context);
-    s->http = api_http_new(s->vmm, s->context, s->path, -1, &error);
-    g_assert_no_error(error);
-    s->dbus = api_dbus_new(s->vmm, s->context, DBUS_NAME, DBUS_PATH, false,
-                           &error);
-    g_assert_no_error(error);
-    s->thread = g_thread_new("vmm", vmm_thread, s);
+    if (!config)
+        config = g_build_filename(test_tmpdir(), "vm.json", NULL);
+    g_assert_true(g_file_set_contents(config, json, -1, NULL));
     return s;
-}
-
-static int
-server_wait(Server *s)
-{
-    int status;
-
-    g_thread_join(s->thread);
-    api_http_free(s->http);
-    api_dbus_free(s->dbus);
-    vmm_free(s->vmm);
-    g_main_context_unref(s->context);
-    status = s->status;
-    g_free(s->path);
-    g_free(s->config);
-    g_free(s);
-    return status;
 }
 
 /* nimbus-remote with the transport options of @dbus, then @args. */
@@ -325,7 +245,7 @@ flow(Server *s, bool dbus)
     RUN(dbus, 1, dbus ? "Error: VmInfo failed" : "Error: vm.info: the VMM answered 404",
         "info");
     RUN(dbus, 1, "caused by: ", "info");
-    RUN(dbus, 0, NULL, "create", s->config);
+    RUN(dbus, 0, NULL, "create", config);
     RUN(dbus, 0, "\"state\":\"Created\"", "info");
     RUN(dbus, 1, "cannot pause the VM in state Created", "pause");
     RUN(dbus, 1, "vm.add-disk is not supported yet", "add-disk",
@@ -338,7 +258,7 @@ flow(Server *s, bool dbus)
 static void
 test_binary_http(void)
 {
-    Server *s = server_start();
+    Server *s = remote_server_start();
     g_autofree char *cmd = NULL;
     g_autofree char *out = NULL;
     g_autofree char *bin = test_build_path("nimbus-remote");
@@ -346,7 +266,7 @@ test_binary_http(void)
     flow(s, false);
     /* create - reads the config from stdin. */
     cmd = g_strdup_printf("'%s' --api-socket '%s' create - < '%s'", bin,
-                          s->path, s->config);
+                          s->path, config);
     {
         const char *argv[] = { "sh", "-c", cmd, NULL };
 
@@ -363,7 +283,7 @@ test_binary_http(void)
 static void
 test_binary_dbus(void)
 {
-    Server *s = server_start();
+    Server *s = remote_server_start();
 
     flow(s, true);
     RUN(true, 1, "not available over D-Bus", "nmi");
@@ -441,7 +361,9 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    bus_start();
+    /* nimbus-remote inherits the bus address and uses the session bus. */
+    bus = test_dbus_daemon_spawn("--session", &bus_address);
+    g_setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
     g_test_add_func("/api/remote/convert", test_convert);
     g_test_add_func("/api/remote/convert-resize", test_convert_resize);
     g_test_add_func("/api/remote/convert-errors", test_convert_errors);
@@ -452,5 +374,6 @@ main(int argc, char **argv)
     event_monitor_close();
     test_proc_free(bus);
     g_free(bus_address);
+    g_free(config);
     return ret;
 }

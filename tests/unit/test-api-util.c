@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers of the REST API tests: a Vmm with its API on a "vmm" thread, a raw HTTP client. */
+/* Helpers of the REST and D-Bus API tests: a Vmm with its APIs on a "vmm" thread, a raw HTTP client. */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -26,7 +25,8 @@ vmm_thread(gpointer data)
 }
 
 Server *
-server_start_full(const char *path, int fd)
+server_start_apis(const char *path, int fd, const char *dbus_name,
+                  const char *dbus_path)
 {
     Server *s = g_new0(Server, 1);
     g_autoptr(GError) error = NULL;
@@ -34,13 +34,27 @@ server_start_full(const char *path, int fd)
     s->context = g_main_context_new();
     s->vmm = vmm_new(NULL, s->context);
     s->path = g_strdup(path);
-    s->api = api_http_new(s->vmm, s->context, path, fd, &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(s->api);
+    if (path || fd >= 0) {
+        s->api = api_http_new(s->vmm, s->context, path, fd, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(s->api);
+    }
+    if (dbus_name) {
+        s->dbus = api_dbus_new(s->vmm, s->context, dbus_name, dbus_path,
+                               false, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(s->dbus);
+    }
     s->kernel = g_build_filename(test_tmpdir(), "vmlinux", NULL);
     g_assert_true(g_file_set_contents(s->kernel, "not a kernel", -1, NULL));
     s->thread = g_thread_new("vmm", vmm_thread, s);
     return s;
+}
+
+Server *
+server_start_full(const char *path, int fd)
+{
+    return server_start_apis(path, fd, NULL, NULL);
 }
 
 Server *
@@ -64,11 +78,18 @@ quit_cb(gpointer data)
 int
 server_stop(Server *s)
 {
+    g_main_context_invoke(s->context, quit_cb, s->vmm);
+    return server_wait(s);
+}
+
+int
+server_wait(Server *s)
+{
     int status;
 
-    g_main_context_invoke(s->context, quit_cb, s->vmm);
     g_thread_join(s->thread);
     api_http_free(s->api);
+    api_dbus_free(s->dbus);
     vmm_free(s->vmm);
     g_main_context_unref(s->context);
     status = s->status;
@@ -79,18 +100,6 @@ server_stop(Server *s)
 }
 
 /* ---- A minimal client ------------------------------------------------- */
-
-int
-client_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
-    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
-    return fd;
-}
 
 void
 client_send(int fd, const char *data, gsize len, const int *fds, guint n_fds)
@@ -190,7 +199,7 @@ client_new(const char *path)
 {
     Client *c = g_new0(Client, 1);
 
-    c->fd = client_connect(path);
+    c->fd = test_unix_connect(path);
     c->pending = g_byte_array_new();
     http_parser_init(&c->parser, HTTP_RESPONSE);
     return c;

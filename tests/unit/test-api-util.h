@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers of the REST API tests: a Vmm with its API on a "vmm" thread, a raw HTTP client. */
+/* Helpers of the REST and D-Bus API tests: a Vmm with its APIs on a "vmm" thread, a raw HTTP client. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,7 +13,8 @@
 typedef struct {
     GMainContext *context;
     Vmm *vmm;
-    ApiHttp *api;
+    ApiHttp *api;       /* NULL when no REST socket is served */
+    ApiDbus *dbus;      /* NULL when no D-Bus name is served */
     GThread *thread;
     char *path;
     char *kernel;
@@ -39,15 +40,21 @@ typedef struct {
     GByteArray *pending;
 } Client;
 
-/* A Vmm and api_http_new() on @path (or the listening @fd), the VMM loop
- * on its own thread; server_start() picks a fresh socket in /tmp. */
+/* A Vmm, api_http_new() on @path or the listening @fd (neither: no REST
+ * API), api_dbus_new() as @dbus_name at @dbus_path on the session bus
+ * (NULL: no D-Bus API), and the VMM loop on its own thread.  s->kernel is
+ * a file to name as the payload (vm.create checks only that it exists). */
+Server *server_start_apis(const char *path, int fd, const char *dbus_name,
+                          const char *dbus_path);
+/* REST only; server_start() picks a fresh socket in /tmp. */
 Server *server_start_full(const char *path, int fd);
 Server *server_start(void);
 /* Ends the loop (unless vmm.shutdown did), frees as main.c does; returns
  * vmm_run()'s status. */
 int server_stop(Server *s);
+/* The same without ending the loop: waits until vmm.shutdown has. */
+int server_wait(Server *s);
 
-int client_connect(const char *path);
 /* One sendmsg(), with @fds as SCM_RIGHTS. */
 void client_send(int fd, const char *data, gsize len, const int *fds,
                  guint n_fds);

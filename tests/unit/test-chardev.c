@@ -208,18 +208,6 @@ test_file(void)
     g_assert_cmpstr(contents, ==, "boot log\n");
 }
 
-static int
-connect_unix(const char *path)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
-    return fd;
-}
-
 static void
 test_socket(void)
 {
@@ -240,7 +228,7 @@ test_socket(void)
 
     /* Output before anyone connects is kept and delivered on connect. */
     chardev_write(be, "early ", 6);
-    c1 = connect_unix(path);
+    c1 = test_unix_connect(path);
     iterate(ctx);
     chardev_write(be, "later", 5);
     g_assert_cmpuint(read_while_iterating(ctx, c1, buf, 11), ==, 11);
@@ -252,7 +240,7 @@ test_socket(void)
     g_assert_cmpmem(sink.got->data, sink.got->len, "ls\r", 3);
 
     /* A second client is turned away while the first is connected. */
-    c2 = connect_unix(path);
+    c2 = test_unix_connect(path);
     iterate(ctx);
     g_assert_cmpuint(read_some(c2, buf, sizeof(buf), 1000), >, 0);
     g_assert_nonnull(g_strstr_len(buf, sizeof(buf), "busy"));
@@ -262,7 +250,7 @@ test_socket(void)
     close(c1);
     iterate(ctx);
     chardev_write(be, "again", 5);
-    c3 = connect_unix(path);
+    c3 = test_unix_connect(path);
     g_assert_cmpuint(read_while_iterating(ctx, c3, buf, 5), ==, 5);
     g_assert_cmpmem(buf, 5, "again", 5);
     g_assert_cmpint(write(c3, "x", 1), ==, 1);
@@ -324,7 +312,7 @@ test_socket_hup_drain(void)
     sink_init(&sink, 4);
     be = chardev_new(&cfg, "serial", ctx, NULL);
     chardev_set_input_handler(be, sink_can_read, sink_read, &sink);
-    c = connect_unix(path);
+    c = test_unix_connect(path);
     iterate(ctx);
     g_assert_cmpint(write(c, "uname -a\n", 9), ==, 9);
     close(c);
@@ -339,7 +327,7 @@ test_socket_hup_drain(void)
     }
     g_assert_cmpmem(sink.got->data, sink.got->len, "uname -a\n", 9);
     /* And the console takes a new client afterwards. */
-    c = connect_unix(path);
+    c = test_unix_connect(path);
     g_assert_cmpint(write(c, "!", 1), ==, 1);
     sink.room = 4;
     g_assert_true(sink_wait(ctx, &sink, 10));
@@ -462,7 +450,7 @@ test_socket_slow_client(void)
     int64_t start;
     char last = 0;
     int idle = 0;
-    int c = connect_unix(path);
+    int c = test_unix_connect(path);
 
     iterate(ctx);
     start = g_get_monotonic_time();

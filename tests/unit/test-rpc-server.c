@@ -6,8 +6,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <glib.h>
 
@@ -26,18 +24,6 @@ static const char minimal_xml[] =
     "<uuid>0d3c6a1e-4a1b-4c5d-9e8f-102030405060</uuid>"
     "<memory unit='MiB'>128</memory><vcpu>1</vcpu>"
     "<os><type>hvm</type><kernel>/boot/vmlinux</kernel></os></domain>";
-
-static int
-conn_open_socket(const char *path)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
-    return fd;
-}
 
 static void
 send_bytes(int fd, const void *data, size_t len)
@@ -148,7 +134,7 @@ recv_reply(int fd, uint32_t serial, xdrproc_t filter, void *ret, int *err_domain
 static int
 handshake(const char *path, const char *uri, unsigned int flags)
 {
-    int fd = conn_open_socket(path);
+    int fd = test_unix_connect(path);
     remote_auth_list_ret auth = { 0 };
     remote_connect_supports_feature_args fa = { .feature = 10 };
     remote_connect_supports_feature_ret fr = { 0 };
@@ -257,7 +243,7 @@ test_unknown_procedures(void)
 static void
 test_before_open(void)
 {
-    g_autofd_t fd = conn_open_socket(rw_sock);
+    g_autofd_t fd = test_unix_connect(rw_sock);
     remote_connect_list_all_domains_args la = { .need_results = 1, .flags = 0 };
 
     send_call(fd, REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 1,
@@ -276,7 +262,7 @@ test_open_names(void)
         g_autofd_t fd = handshake(rw_sock, good[i], i == 1 ? 6 : 0);
     }
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-        g_autofd_t fd = conn_open_socket(rw_sock);
+        g_autofd_t fd = test_unix_connect(rw_sock);
         char *name = (char *)bad[i];
         remote_connect_open_args oa = { .name = &name };
 
@@ -391,14 +377,14 @@ test_malformed_frames(void)
     g_autoptr(GRand) rand = g_rand_new_with_seed(42);
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofd_t fd = conn_open_socket(rw_sock);
+        g_autofd_t fd = test_unix_connect(rw_sock);
 
         send_bytes(fd, cases[i], sizes[i]);
         g_assert_null(recv_packet(fd));
     }
     /* A REPLY sent by a client, and an unknown packet type. */
     for (uint32_t type = RPC_TYPE_REPLY; type <= 9; type += 8) {
-        g_autofd_t fd = conn_open_socket(rw_sock);
+        g_autofd_t fd = test_unix_connect(rw_sock);
 
         send_packet(fd, REMOTE_PROGRAM, 1, type, 0, 0, NULL, NULL);
         g_assert_null(recv_packet(fd));
@@ -406,7 +392,7 @@ test_malformed_frames(void)
     /* Random bytes with a plausible length word; then half a frame and a
      * hang-up. */
     for (int round = 0; round < 20; round++) {
-        g_autofd_t fd = conn_open_socket(rw_sock);
+        g_autofd_t fd = test_unix_connect(rw_sock);
         uint8_t buf[512];
         uint32_t len = 28 + (uint32_t)g_rand_int_range(rand, 0, 480);
 

@@ -86,6 +86,9 @@ static const BadJson bad_json[] = {
     { "{" KERNEL ", \"memory\": {\"size\": 1073741824, \"shared\": 1}}",
       "memory.shared: expected true or false" },
     { "{\"payload\": {\"kernel\": 5}}", "payload.kernel: expected a string" },
+    /* An unpaired surrogate escape decodes to bytes that are not UTF-8. */
+    { "{\"payload\": {\"kernel\": \"/a\\ud8ccb\"}}",
+      "payload.kernel: not valid UTF-8" },
     { "{\"payload\": {\"kernel\": \"/k\", \"igvm\": \"/x\"}}",
       "'payload.igvm' is not supported yet" },
     { "{\"payload\": {\"kernel\": \"/k\", \"host_data\": \"ab\"}}",
