@@ -58,13 +58,13 @@ test_api_only(void)
     g_assert_cmpint(cli.api_socket_fd, ==, -1);
     g_assert_null(cli.event_monitor_path);
     g_assert_cmpint(cli.event_monitor_fd, ==, -1);
-    g_assert_cmpstr(cli.seccomp, ==, "true");
+    g_assert_cmpstr(cli.seccomp, ==, "false");   /* no filter yet */
     g_assert_cmpint(cli.verbosity, ==, 0);
     g_assert_false(cli.help || cli.version || cli.no_shutdown ||
                    cli.dbus_system_bus);
 
     g_assert_true(parse(ARGS("--api-socket=path=/a", "--event-monitor", "fd=1",
-                             "-v", "-vv", "--seccomp", "log", "--no-shutdown",
+                             "-v", "-vv", "--seccomp", "false", "--no-shutdown",
                              "--log-file", "/tmp/log", "--dbus-service-name",
                              "org.example.Vm", "--dbus-object-path",
                              "/org/example/Vm", "--dbus-system-bus"),
@@ -74,7 +74,7 @@ test_api_only(void)
     g_assert_cmpint(cli.event_monitor_fd, ==, 1);
     g_assert_null(cli.event_monitor_path);
     g_assert_cmpint(cli.verbosity, ==, 3);
-    g_assert_cmpstr(cli.seccomp, ==, "log");
+    g_assert_cmpstr(cli.seccomp, ==, "false");
     g_assert_true(cli.no_shutdown);
     g_assert_cmpstr(cli.log_file, ==, "/tmp/log");
     g_assert_cmpstr(cli.dbus_service_name, ==, "org.example.Vm");
@@ -122,8 +122,8 @@ test_vm(void)
     g_assert_true(parse(ARGS("--kernel=@T@/vmlinux", "--cpus=boot=2",
                              "--disk", "path=@T@/a.img", "path=@T@/b.img,readonly=on",
                              "--disk=path=@T@/c.img,id=data", "--net", "tap=t0",
-                             "tap=t1", "--cmdline", "-single", "--watchdog",
-                             "--pvpanic", "--landlock", "--rng", "src=/dev/urandom",
+                             "tap=t1", "--cmdline", "-single",
+                             "--rng", "src=/dev/urandom",
                              "--debug-console", "file=/tmp/dbg,iobase=0x402"),
                         &cli, &error));
     g_assert_no_error(error);
@@ -140,7 +140,7 @@ test_vm(void)
     g_assert_cmpstr(n->tap, ==, "t1");
     g_assert_cmpstr(n->id, ==, "_net1");
     g_assert_cmpstr(cli.vm->payload.cmdline, ==, "-single");
-    g_assert_true(cli.vm->watchdog && cli.vm->pvpanic && cli.vm->landlock_enable);
+    g_assert_false(cli.vm->watchdog || cli.vm->pvpanic || cli.vm->landlock_enable);
     g_assert_cmpuint(cli.vm->debug_console.iobase, ==, 0x402);
 
     g_assert_true(parse(ARGS("--firmware", "@T@/fw", "--console", "pty"),
@@ -273,6 +273,16 @@ static const BadCli bad_cli[] = {
       "--event-monitor: expected path=<path> or fd=<fd>, not '/tmp/x'", 0 },
     { ARGS("--seccomp", "maybe"),
       "--seccomp: invalid value 'maybe': expected true, false, log or errno", 0 },
+    { ARGS("--seccomp", "true"),
+      "--seccomp=true: seccomp filtering is not supported yet (only --seccomp false)", 0 },
+    { ARGS("--seccomp", "log"),
+      "--seccomp=log: seccomp filtering is not supported yet (only --seccomp false)", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--watchdog"),
+      "--watchdog: the virtio-watchdog device is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--pvpanic"),
+      "--pvpanic: the pvpanic device is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--landlock"),
+      "--landlock: Landlock confinement is not supported yet", 0 },
     { ARGS("--dbus-service-name", "org.example.Vm"),
       "--dbus-service-name and --dbus-object-path must be given together", 0 },
     { ARGS("--dbus-system-bus"), "--dbus-system-bus needs --dbus-service-name", 0 },
