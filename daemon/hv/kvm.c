@@ -16,6 +16,8 @@
 
 /* CH's layout (reference §6): the KVM TSS takes three pages at 0xf8000000
  * and the identity-map page (needed by VMX for real mode) follows. */
+/* CPUID.1:ECX bit 24 (SDM vol. 2A, CPUID feature information). */
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define KVM_TSS_ADDR          0xf8000000ULL
 #define KVM_IDENTITY_MAP_ADDR 0xf8003000ULL
 #define KVM_IOAPIC_PINS       24
@@ -511,6 +513,16 @@ kvm_supported_cpuid(Hv *hv, struct kvm_cpuid_entry2 **entries, unsigned *n)
             continue;
         if (r < 0)
             return r;
+        /* KVM emulates the TSC-deadline LAPIC timer but leaves its CPUID
+         * bit out of the supported list: the capability says it instead
+         * (Documentation/virt/kvm/api.rst, KVM_GET_SUPPORTED_CPUID). */
+        if (ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+                  KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
+            for (unsigned i = 0; i < cpuid->nent; i++) {
+                if (cpuid->entries[i].function == 1)
+                    cpuid->entries[i].ecx |= CPUID1_ECX_TSC_DEADLINE;
+            }
+        }
         *n = cpuid->nent;
         *entries = g_memdup2(cpuid->entries,
                              cpuid->nent * sizeof(struct kvm_cpuid_entry2));

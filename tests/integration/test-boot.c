@@ -77,6 +77,7 @@ static const char guest_report[] =
     "echo threads=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list)\n"
     "echo online=$(cat /sys/devices/system/cpu/online)\n"
     "echo acpi=$(test -d /sys/firmware/acpi/tables && echo yes)\n"
+    "echo tsc_deadline=$(grep -c -w tsc_deadline_timer /proc/cpuinfo)\n"
     "date +date=%s\n"
     "dmesg | grep BIOS-e820\n"
     /* Port 0xe9, the --debug-console: one byte per dd, since writes to
@@ -143,6 +144,13 @@ test_boot(gconstpointer data)
     v = guest_value(out, "acpi");
     g_assert_cmpstr(v, ==, "yes");
     g_clear_pointer(&v, g_free);
+    /* KVM emulates the TSC-deadline timer; its CPUID bit is ours to set. */
+    v = guest_value(out, "tsc_deadline");
+    g_free(expect);
+    expect = g_strdup_printf("%u", bc->cpus);
+    g_assert_cmpstr(v, ==, expect);
+    g_clear_pointer(&v, g_free);
+    g_clear_pointer(&expect, g_free);
 
     /* Memory: the E820 map hands the kernel all of it (less the legacy
      * hole below 1 MiB), and MemTotal is what remains after the kernel's
