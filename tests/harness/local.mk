@@ -12,7 +12,8 @@ EXTRA_DIST += \
 	tests/harness/mkext4 \
 	tests/harness/boot-l2 \
 	tests/harness/guest-expect \
-	tests/harness/selftest
+	tests/harness/selftest \
+	tests/harness/guest-stress
 
 # Forces the emulated path (two nested-VM boots), so every CI run exercises
 # it even on hosts with /dev/kvm; the native path is tested where it exists.
