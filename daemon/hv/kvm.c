@@ -14,10 +14,11 @@
 
 #include "daemon/hv/hv.h"
 
-/* CH's layout (reference §6): the KVM TSS takes three pages at 0xf8000000
- * and the identity-map page (needed by VMX for real mode) follows. */
 /* CPUID.1:ECX bit 24 (SDM vol. 2A, CPUID feature information). */
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+
+/* CH's layout (reference §6): the KVM TSS takes three pages at 0xf8000000
+ * and the identity-map page (needed by VMX for real mode) follows. */
 #define KVM_TSS_ADDR          0xf8000000ULL
 #define KVM_IDENTITY_MAP_ADDR 0xf8003000ULL
 #define KVM_IOAPIC_PINS       24
