@@ -191,6 +191,18 @@ test_proc_wait_output(TestProc *p, const char *needle, guint timeout_ms)
 
         if (strstr(out, needle))
             return true;
+        /* A guest kernel that panicked will not print the needle: with
+         * panic=-1 it reboots (or, broken enough, hangs), so waiting out
+         * a boot timeout of minutes only delays the failure. */
+        if (strstr(out, GUEST_PANIC) && !strstr(needle, GUEST_PANIC)) {
+            g_autofree char *last = NULL;
+
+            g_usleep(500 * 1000);   /* the rest of the oops, for the log */
+            last = test_proc_output(p);
+            g_test_message("the guest kernel panicked while waiting for '%s'; "
+                           "output:\n%s", needle, last);
+            return false;
+        }
         exited = test_proc_poll_exit(p);
         if (exited || g_get_monotonic_time() > deadline) {
             /* One more look: output may have landed just before exit. */

@@ -33,7 +33,10 @@ TestProc *test_proc_spawn(const char *const *argv);
 /* Same, with extra fds kept open in the child (e.g. tap fds). */
 TestProc *test_proc_spawn_full(const char *const *argv, const int *keep_fds,
                                unsigned n_keep_fds);
-/* Waits until the output contains @needle; false on timeout or exit. */
+/* What a Linux guest prints when it panics. */
+#define GUEST_PANIC "Kernel panic - not syncing"
+/* Waits until the output contains @needle; false on timeout, exit, or a
+ * guest kernel panic (GUEST_PANIC in the output, unless @needle has it). */
 bool test_proc_wait_output(TestProc *p, const char *needle, guint timeout_ms);
 /* Waits for exit; returns the exit status, 128+signal, or -1 on timeout
  * (the process is then killed). */

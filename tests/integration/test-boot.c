@@ -238,6 +238,9 @@ serial_expect(SerialClient *c, const char *needle, gsize *from,
             *from = (gsize)(hit - c->seen->str) + strlen(needle);
             return true;
         }
+        /* A panicked guest will not answer: fail now, not at the timeout. */
+        if (strstr(c->seen->str + *from, GUEST_PANIC))
+            break;
         if (left <= 0 || g_poll(&pfd, 1, (gint)(left / 1000)) <= 0)
             break;
         n = read(c->fd, buf, sizeof(buf));
