@@ -9,5 +9,15 @@ log=$1
 [ -f "$log" ] || { echo "check: 0 passed, 1 failed, 0 skipped"; exit 1; }
 n() { v=$(sed -n "s/^# $1: *//p" "$log" | head -n 1); echo "${v:-0}"; }
 f=$(( $(n FAIL) + $(n XPASS) + $(n ERROR) ))
+# CI shows only the end of the output: name each failed program there, with
+# the end of its log (the whole of it is in test-suite.log).
+if [ "$f" -ne 0 ]; then
+    find "$(dirname "$log")" -name '*.trs' -exec \
+        grep -l -E '^:global-test-result: (FAIL|ERROR|XPASS)' {} + 2>/dev/null |
+        sort | while read -r trs; do
+            echo "--- failed: ${trs%.trs} (last lines of ${trs%.trs}.log)"
+            tail -n "${NIMBUS_SUMMARY_LINES:-15}" "${trs%.trs}.log" | cut -c1-200
+        done
+fi
 echo "check: $(n PASS) passed, $f failed, $(n SKIP) skipped"
 [ "$f" -eq 0 ]
