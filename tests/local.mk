@@ -11,6 +11,11 @@ LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver
 LOG_COMPILER = $(top_srcdir)/build-aux/gtest-run.sh
 # NIMBUS_HARNESS_TIMEOUT: how long one integration program may take (a hung
 # nested VM costs no more than that); each test also bounds its own guests.
+# NIMBUS_HARNESS_RETRIES: how often with-kvm reruns a program whose nested VM
+# died under it (the emulated L1 kernel crashing; docs/testing.md, "Known
+# problems"); NIMBUS_HARNESS_CRASH_RETRIES: how often it reruns one that
+# failed after a test guest crashed in the nested VM (TCG's nested SVM
+# crashes guests too).  Other failures are never rerun.
 AM_TESTS_ENVIRONMENT = \
 	G_TEST_SRCDIR="$(abs_top_srcdir)" \
 	G_TEST_BUILDDIR="$(abs_top_builddir)" \
@@ -19,8 +24,10 @@ AM_TESTS_ENVIRONMENT = \
 	NIMBUS_SCHEMA_DIR="$(abs_top_srcdir)/xml-schemas" \
 	G_DEBUG=fatal-criticals \
 	NIMBUS_HARNESS_TIMEOUT="$${NIMBUS_HARNESS_TIMEOUT:-900}" \
+	NIMBUS_HARNESS_RETRIES="$${NIMBUS_HARNESS_RETRIES:-1}" \
+	NIMBUS_HARNESS_CRASH_RETRIES="$${NIMBUS_HARNESS_CRASH_RETRIES:-1}" \
 	MALLOC_PERTURB_=165 \
-	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR NIMBUS_SCHEMA_DIR G_DEBUG MALLOC_PERTURB_ NIMBUS_HARNESS_TIMEOUT;
+	; export G_TEST_SRCDIR G_TEST_BUILDDIR NIMBUS_TOP_SRCDIR NIMBUS_TOP_BUILDDIR NIMBUS_SCHEMA_DIR G_DEBUG MALLOC_PERTURB_ NIMBUS_HARNESS_TIMEOUT NIMBUS_HARNESS_RETRIES NIMBUS_HARNESS_CRASH_RETRIES;
 
 # Test helpers shared by unit and integration tests.
 noinst_LIBRARIES += tests/libtestutil.a

@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of tests/harness/with-kvm itself (TAP).  The emulated path is forced
 # so that every CI run boots the nested VM, even on hosts with /dev/kvm; it
-# costs two boots: one CMD that ends, one that hangs until --timeout (and a
-# VM too small to boot, which ends in seconds).
+# costs six boots: one CMD that ends, one that hangs until --timeout, two
+# for --retries, two for --crash-retries (and a VM too small to boot, which
+# ends in seconds).
 set -u
 top=${NIMBUS_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 wk=$top/tests/harness/with-kvm
 work=$(mktemp -d "${TMPDIR:-/tmp}/test-with-kvm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 n=0
+# The defaults are under test; make check sets retries for the others.
+unset NIMBUS_HARNESS_RETRIES NIMBUS_HARNESS_CRASH_RETRIES
 
-echo "1..14"
+echo "1..16"
 # check NAME COMMAND...: one TAP result; the command's output goes to the log.
 check() {
     local name=$1
@@ -106,6 +109,41 @@ dead_ok() {
         has dead.err 'console log: .*/console.log'
 }
 check "emulated: a nested VM that dies is status 125, with its console" dead_ok
+
+# --- Emulated: the nested VM's kernel dies under CMD; --retries reruns it ---
+# The first attempt crashes the L1 kernel on purpose (sysrq), after printing;
+# the second finds the marker and ends.  Only the second one's output shows.
+crash='echo attempt-output
+if [ -e "$1/crashed" ]; then echo second-attempt; exit 4; fi
+touch "$1/crashed"; sync
+echo c >/proc/sysrq-trigger; sleep 600'
+"$wk" --emulate --timeout 300 --retries 1 --share "$work" -- sh -c "$crash" sh "$work" \
+    >"$work/retry.out" 2>"$work/retry.err"
+rc=$?
+show retry.out retry.err
+retry_ok() {
+    test "$rc" = 4 && has retry.out '^second-attempt$' &&
+        test "$(grep -c '^attempt-output$' "$work/retry.out")" = 1 &&
+        has retry.err 'stopped before CMD finished' &&
+        has retry.err 'in a new nested VM (attempt 2 of 2; --retries 1)'
+}
+check "emulated: --retries reruns CMD when the nested VM dies, shows one attempt" retry_ok
+
+# --- Emulated: --crash-retries reruns a CMD that failed with a guest crash --
+# The first attempt fails after printing nimbus's triple-fault report, the
+# second fails without one: one rerun, then the second status stands.
+crash2='if [ -e "$1/crashed2" ]; then echo second-attempt; exit 5; fi
+touch "$1/crashed2"; echo "vcpu0: shutdown (triple fault) (hardware reason 0x0)"; exit 1'
+"$wk" --emulate --timeout 300 --crash-retries 2 --share "$work" -- sh -c "$crash2" sh "$work" \
+    >"$work/crash.out" 2>"$work/crash.err"
+rc=$?
+show crash.out crash.err
+crash_ok() {
+    test "$rc" = 5 && has crash.out '^second-attempt$' && hasnt crash.out 'triple fault' &&
+        has crash.err "a test guest crashed in the emulated harness: 'vcpu0: shutdown (triple fault)" &&
+        has crash.err 'guest-crash rerun 1 of 2' && hasnt crash.err 'rerun 2 of 2'
+}
+check "emulated: --crash-retries reruns after a guest crash, not after other failures" crash_ok
 
 # --- Native: only where the host has a /dev/kvm that answers ------------------
 "$wk" --native --timeout 120 -- sh -c 'test -c /dev/kvm && echo kvm-ok; exit 3' \
