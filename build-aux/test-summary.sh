@@ -19,5 +19,10 @@ if [ "$f" -ne 0 ]; then
             tail -n "${NIMBUS_SUMMARY_LINES:-15}" "${trs%.trs}.log" | cut -c1-200
         done
 fi
+# Programs that with-kvm reran after the emulator failed under them (see
+# docs/testing.md, "Known problems"): said here, so that no rerun goes unseen.
+find "$(dirname "$log")" -name '*.log' ! -name "$(basename "$log")" -exec \
+    grep -H '^with-kvm: rerunning' {} + 2>/dev/null | cut -c1-200 |
+    sed 's/^/rerun after an emulator failure: /'
 echo "check: $(n PASS) passed, $f failed, $(n SKIP) skipped"
 [ "$f" -eq 0 ]
