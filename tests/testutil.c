@@ -170,6 +170,12 @@ test_proc_poll_exit(TestProc *p)
     return p->exited;
 }
 
+bool
+test_proc_exited(TestProc *p)
+{
+    return test_proc_poll_exit(p);
+}
+
 char *
 test_proc_output(TestProc *p)
 {

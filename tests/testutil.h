@@ -38,6 +38,8 @@ TestProc *test_proc_spawn_full(const char *const *argv, const int *keep_fds,
 /* Waits until the output contains @needle; false on timeout, exit, or a
  * guest kernel panic (GUEST_PANIC in the output, unless @needle has it). */
 bool test_proc_wait_output(TestProc *p, const char *needle, guint timeout_ms);
+/* True once the process has exited (reaps it; never blocks). */
+bool test_proc_exited(TestProc *p);
 /* Waits for exit; returns the exit status, 128+signal, or -1 on timeout
  * (the process is then killed). */
 int test_proc_wait_exit(TestProc *p, guint timeout_ms);

@@ -59,7 +59,8 @@ make_config(Flow *f)
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonNode) root = NULL;
     g_autofree char *cmdline = g_strdup_printf(
-        "console=ttyS0 panic=-1 nimbus.acpid=1 nimbus.cmd=%s", cmd);
+        "console=ttyS0 quiet no_timer_check cryptomgr.notests panic=-1 "
+        "nimbus.acpid=1 nimbus.cmd=%s", cmd);
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "cpus");
@@ -338,8 +339,23 @@ wait_ticks(Flow *f, guint n, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
-    while (observe(f) < n && g_get_monotonic_time() < deadline)
+    while (observe(f) < n && g_get_monotonic_time() < deadline) {
+        g_autofree char *out = NULL;
+
+        /* A VMM that exited or a guest that panicked ticks no more. */
+        if (test_proc_exited(f->vmm))
+            break;
+        out = test_proc_output(f->vmm);
+        if (strstr(out, GUEST_PANIC))
+            break;
         g_usleep(20 * 1000);
+    }
+    if (f->guest_s->len < n) {
+        g_autofree char *out = test_proc_output(f->vmm);
+
+        g_test_message("%u of %u ticks; the VMM's output:\n%s",
+                       f->guest_s->len, n, out);
+    }
     return f->guest_s->len;
 }
 

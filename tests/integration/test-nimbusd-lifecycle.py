@@ -119,7 +119,7 @@ def domain_xml():
     <type arch='x86_64'>hvm</type>
     <kernel>%s</kernel>
     <initrd>%s</initrd>
-    <cmdline>console=ttyS0 quiet nimbus.acpid=1 panic=-1</cmdline>
+    <cmdline>console=ttyS0 quiet no_timer_check cryptomgr.notests nimbus.acpid=1 panic=-1</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
