@@ -156,8 +156,8 @@ test_proc_spawn(const char *const *argv)
     return test_proc_spawn_full(argv, NULL, 0);
 }
 
-static bool
-test_proc_poll_exit(TestProc *p)
+bool
+test_proc_exited(TestProc *p)
 {
     int st;
 
@@ -168,12 +168,6 @@ test_proc_poll_exit(TestProc *p)
         p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
     return p->exited;
-}
-
-bool
-test_proc_exited(TestProc *p)
-{
-    return test_proc_poll_exit(p);
 }
 
 char *
@@ -209,7 +203,7 @@ test_proc_wait_output(TestProc *p, const char *needle, guint timeout_ms)
                            "output:\n%s", needle, last);
             return false;
         }
-        exited = test_proc_poll_exit(p);
+        exited = test_proc_exited(p);
         if (exited || g_get_monotonic_time() > deadline) {
             /* One more look: output may have landed just before exit. */
             g_autofree char *last = test_proc_output(p);
@@ -229,7 +223,7 @@ test_proc_wait_exit(TestProc *p, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
-    while (!test_proc_poll_exit(p)) {
+    while (!test_proc_exited(p)) {
         if (g_get_monotonic_time() > deadline) {
             g_autofree char *out = test_proc_output(p);
 
@@ -263,7 +257,7 @@ test_proc_free(TestProc *p)
 {
     if (!p)
         return;
-    if (!test_proc_poll_exit(p)) {
+    if (!test_proc_exited(p)) {
         kill(-p->pid, SIGKILL);
         kill(p->pid, SIGKILL);
         waitpid(p->pid, NULL, 0);

@@ -309,9 +309,8 @@ vm_state(Flow *f)
 /* Records the ticks printed since the last call ("tick <uptime>" lines;
  * the last piece of output may be a line still being written). */
 static guint
-observe(Flow *f)
+observe_text(Flow *f, const char *out)
 {
-    g_autofree char *out = test_proc_output(f->vmm);
     g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
     double now = g_get_monotonic_time() / (double)G_USEC_PER_SEC;
     guint n = 0;
@@ -335,18 +334,24 @@ observe(Flow *f)
 }
 
 static guint
+observe(Flow *f)
+{
+    g_autofree char *out = test_proc_output(f->vmm);
+
+    return observe_text(f, out);
+}
+
+static guint
 wait_ticks(Flow *f, guint n, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
-    while (observe(f) < n && g_get_monotonic_time() < deadline) {
-        g_autofree char *out = NULL;
+    for (;;) {
+        g_autofree char *out = test_proc_output(f->vmm);
 
         /* A VMM that exited or a guest that panicked ticks no more. */
-        if (test_proc_exited(f->vmm))
-            break;
-        out = test_proc_output(f->vmm);
-        if (strstr(out, GUEST_PANIC))
+        if (observe_text(f, out) >= n || g_get_monotonic_time() >= deadline ||
+            test_proc_exited(f->vmm) || strstr(out, GUEST_PANIC))
             break;
         g_usleep(20 * 1000);
     }
