@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Tests of tests/harness/with-kvm itself (TAP).  The emulated path is forced
 # so that every CI run boots the nested VM, even on hosts with /dev/kvm; it
-# costs six boots: one CMD that ends, one that hangs until --timeout, two
-# for --retries, two for --crash-retries (and a VM too small to boot, which
-# ends in seconds).
+# costs seven boots: one CMD that ends, one that hangs until --timeout, one
+# whose heartbeat stops, two for --retries, two for --crash-retries (and a
+# VM too small to boot, which ends in seconds).
 set -u
 top=${NIMBUS_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 wk=$top/tests/harness/with-kvm
@@ -12,9 +12,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/test-with-kvm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 n=0
 # The defaults are under test; make check sets retries for the others.
-unset NIMBUS_HARNESS_RETRIES NIMBUS_HARNESS_CRASH_RETRIES
+unset NIMBUS_HARNESS_RETRIES NIMBUS_HARNESS_CRASH_RETRIES NIMBUS_HARNESS_STALL
 
-echo "1..16"
+echo "1..17"
 # check NAME COMMAND...: one TAP result; the command's output goes to the log.
 check() {
     local name=$1
@@ -109,6 +109,19 @@ dead_ok() {
         has dead.err 'console log: .*/console.log'
 }
 check "emulated: a nested VM that dies is status 125, with its console" dead_ok
+
+# --- Emulated: a nested VM whose userspace stops is stopped as dead ---------
+# CMD freezes with-kvm's heartbeat (as a wedged L1 kernel would) and sleeps.
+NIMBUS_HARNESS_STALL=20 "$wk" --emulate --timeout 300 -- \
+    sh -c 'kill -STOP "$NIMBUS_HARNESS_HEARTBEAT_PID"; echo frozen; sleep 600' \
+    >"$work/stall.out" 2>"$work/stall.err"
+rc=$?
+show stall.out stall.err
+stall_ok() {
+    test "$rc" = 125 && has stall.err 'no heartbeat from the nested VM.s userspace for over 20 s' &&
+        has stall.err 'stopped before CMD finished'
+}
+check "emulated: a nested VM whose userspace stops is stopped, status 125" stall_ok
 
 # --- Emulated: the nested VM's kernel dies under CMD; --retries reruns it ---
 # The first attempt crashes the L1 kernel on purpose (sysrq), after printing;
