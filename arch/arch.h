@@ -8,7 +8,7 @@
 
 #include "daemon/hv/hv.h"
 #include "daemon/memory.h"
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 typedef struct Vm Vm;
 

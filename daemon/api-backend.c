@@ -8,7 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "daemon/api-backend.h"
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /* Errors about the request body itself: CH's HttpError::SerdeJsonDeserialize
  * ("Failed to deserialize JSON", 400). */

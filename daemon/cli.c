@@ -7,8 +7,8 @@
 
 #include "common/error-util.h"
 #include "daemon/cli.h"
-#include "daemon/vm-config-opts.h"
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-opts.h"
+#include "config/vm-config-priv.h"
 
 /*
  * Hand-written rather than GOptionContext: CH's grammar (clap) takes

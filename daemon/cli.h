@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /*
  * The Cloud Hypervisor release whose interface nimbus implements

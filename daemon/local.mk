@@ -12,7 +12,6 @@ daemon_libvmm_a_SOURCES = \
 	daemon/memory.c daemon/memory.h \
 	daemon/vcpu.c daemon/vcpu.h \
 	daemon/vm.c daemon/vm.h \
-	daemon/vm-config.h \
 	daemon/vmm.c daemon/vmm.h
 
 # Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 #define GUEST_MEM_MAX_REGIONS 8
 

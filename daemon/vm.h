@@ -8,7 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "daemon/memory.h"
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "devices/bus.h"
 #include "devices/device.h"
 

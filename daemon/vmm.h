@@ -6,7 +6,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /*
  * VMM_ERROR codes carry the HTTP status CH answers with, so the REST layer

@@ -40,7 +40,7 @@ driver_rpc_librpc_a_SOURCES = \
 	driver/rpc/server.c driver/rpc/server.h \
 	driver/rpc/stream.c driver/rpc/stream.h
 RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
-	driver/xml/libdomainxml.a daemon/libvmconfig.a common/libcommon.a \
+	driver/xml/libdomainxml.a config/libvmconfig.a common/libcommon.a \
 	$(GIO_UNIX_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(LIBTIRPC_LIBS)
 
 # ---- the driver: domains, processes, the REMOTE program ---------------------
@@ -74,7 +74,7 @@ driver_libnimbusd_a_SOURCES = \
 NIMBUSD_LIBS = driver/libnimbusd.a $(RPC_LIBS) $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
 	$(HTTP_PARSER_LIBS)
 NIMBUSD_LIB_DEPS = driver/libnimbusd.a driver/rpc/librpc.a \
-	driver/rpc/libremotexdr.a driver/xml/libdomainxml.a daemon/libvmconfig.a \
+	driver/rpc/libremotexdr.a driver/xml/libdomainxml.a config/libvmconfig.a \
 	common/libcommon.a
 
 sbin_PROGRAMS += nimbusd

@@ -9,7 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "daemon/remote/remote.h"
-#include "daemon/vm-config-opts.h"
+#include "config/vm-config-opts.h"
 
 /*
  * Hotplug and migration arguments use the CLI grammar of nimbus (CH's

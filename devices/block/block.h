@@ -7,7 +7,7 @@
 #include <sys/uio.h>
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 typedef struct BlockBackend BlockBackend;
 

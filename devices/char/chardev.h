@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /*
  * A CharBackend carries a byte stream between an emulated device (16550,

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /* Every packet read from or written to a backend fd starts with this
  * virtio_net_hdr_v1 (virtio 1.x: the 12-byte header with num_buffers). */

@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <linux/virtio_blk.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 

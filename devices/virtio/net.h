@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <linux/virtio_net.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "devices/net/net-backend.h"
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "devices/virtio/virtio.h"
 
 /**

@@ -2,7 +2,7 @@
 # driver/xml/: the libvirt domain XML model (parse, post-parse, validate,
 # format, translation to VmConfig JSON).  Linked by nimbusd and its tests.
 # The translation fills nimbus's VmConfig and serialises it with
-# daemon/libvmconfig.a, hence that library in DOMAINXML_LIBS.
+# config/libvmconfig.a, hence that library in DOMAINXML_LIBS.
 # Users link it with $(DOMAINXML_LIBS).
 noinst_LIBRARIES += driver/xml/libdomainxml.a
 driver_xml_libdomainxml_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
@@ -31,7 +31,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c
-DOMAINXML_LIBS = driver/xml/libdomainxml.a daemon/libvmconfig.a \
+DOMAINXML_LIBS = driver/xml/libdomainxml.a config/libvmconfig.a \
 	common/libcommon.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) $(GLIB_LIBS)
 
 dist_doc_DATA += docs/xml-format.md

@@ -2,7 +2,7 @@
 /* domain_def_to_vmconfig_json(): a DomainDef as the VmConfig body of vm.create. */
 #include <config.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "driver/xml/domain-priv.h"
 
 /*

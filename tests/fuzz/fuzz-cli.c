@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 
 #include "daemon/cli.h"
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

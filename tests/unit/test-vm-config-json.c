@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "tests/testutil.h"
 
 #define KERNEL "\"payload\": {\"kernel\": \"/k\"}"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /* Prints the message (the test log shows every error text) and checks it. */
 static void

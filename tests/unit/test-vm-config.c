@@ -10,7 +10,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "tests/testutil.h"
 
 /* Files the configs below point at, in a private temporary directory. */

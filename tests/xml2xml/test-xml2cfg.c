@@ -5,7 +5,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 #include "driver/xml/domain-conf.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"

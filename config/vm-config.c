@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-priv.h"
 
 /* Spelled as the JSON schema's ConsoleMode enum. */
 static const char *const console_mode_names[] = {

@@ -7,7 +7,7 @@
 #include <gio/gio.h>
 
 #include "common/error-util.h"
-#include "daemon/vm-config-opts.h"
+#include "config/vm-config-opts.h"
 
 /* Elements one list may expand to (CPU lists, fd lists). */
 #define VM_OPTS_LIST_MAX 4096

@@ -6,8 +6,8 @@
 #include <gio/gio.h>
 
 #include "common/error-util.h"
-#include "daemon/vm-config-opts.h"
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-opts.h"
+#include "config/vm-config-priv.h"
 
 /*
  * One parser per option.  Each parses into fresh values and only touches

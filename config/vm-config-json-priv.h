@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/error-util.h"
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-priv.h"
 
 typedef struct JField JField;
 typedef bool (*JParseFn)(JsonNode *node, const char *path, void *target,

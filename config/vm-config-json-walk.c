@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config-json-priv.h"
+#include "config/vm-config-json-priv.h"
 
 static bool
 vm_json_unsupported(GError **error, const char *path)

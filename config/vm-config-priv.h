@@ -2,7 +2,7 @@
 /* Helpers shared by the vm-config*.c files; not an interface for others. */
 #pragma once
 
-#include "daemon/vm-config.h"
+#include "config/vm-config.h"
 
 /* CH's defaults (reference §9 checklist). */
 #define VM_CONFIG_DEFAULT_MEMORY (512ULL << 20)

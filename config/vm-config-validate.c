@@ -11,7 +11,7 @@
 #include <gio/gio.h>
 
 #include "common/error-util.h"
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-priv.h"
 
 /*
  * Two phases: every check runs first and changes nothing, then the

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm-config-json-priv.h"
+#include "config/vm-config-json-priv.h"
 
 /*
  * Table-driven: each JSON object of the schema has a table listing every

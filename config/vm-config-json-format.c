@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "daemon/vm-config-priv.h"
+#include "config/vm-config-priv.h"
 
 /*
  * Every field nimbus implements is written, defaults included, with CH's
