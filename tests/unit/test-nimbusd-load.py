@@ -245,6 +245,28 @@ def accepts_a_burst_of_connects_quickly(d):
     conn.close()
 
 
+@test
+def uninstalled_daemon_finds_its_files(d):
+    """nimbusd run from the build tree with an empty environment finds the
+    tree's schemas (it used to look in /usr/local/share) and defines."""
+    tmp = tempfile.mkdtemp(prefix="nd-bare-", dir="/tmp")
+    bare = rpcvirsh.Daemon(tmp)
+    bare.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    try:
+        bare.start()
+        xml = open(rpcvirsh.GOLDEN_IN).read()
+        conn = libvirt.open(bare.uri)
+        try:
+            dom = conn.defineXML(xml)
+            assert dom.name() == "vm-virt-install"
+            dom.undefine()
+        finally:
+            conn.close()
+    finally:
+        bare.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     tmp = tempfile.mkdtemp(prefix="nd-load-", dir="/tmp")
