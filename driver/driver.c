@@ -272,12 +272,9 @@ drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags
     if ((flags & DRV_DOMAIN_XML_INACTIVE) && obj->def)
         def = obj->def;
     else
-        def = drv_domain_obj_current_def(obj);
+        def = drv_domain_obj_current_def_checked(obj, error);
     id = def && def == obj->live ? obj->id : -1;
-    if (!def)
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' is being started", obj->name);
-    else
+    if (def)
         xml = domain_def_format(def, id, flags & (DOMAIN_DEF_FORMAT_SECURE |
                                                   DOMAIN_DEF_FORMAT_INACTIVE |
                                                   DOMAIN_DEF_FORMAT_MIGRATABLE),

@@ -260,10 +260,8 @@ drv_domain_get_info(DrvDriver *driver, DrvDomainObj *obj, DrvDomainInfo *info,
 
     memset(info, 0, sizeof(*info));
     drv_domain_obj_lock(obj);
-    def = drv_domain_obj_current_def(obj);
+    def = drv_domain_obj_current_def_checked(obj, error);
     if (!def) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' is being started", obj->name);
         ok = false;
     } else {
         info->state = obj->state;

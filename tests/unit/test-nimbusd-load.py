@@ -246,6 +246,52 @@ def accepts_a_burst_of_connects_quickly(d):
 
 
 @test
+def lookups_racing_define_get_no_domain(d):
+    """While one client defines and undefines a domain in a loop, another's
+    lookups, info() and XMLDesc() succeed or fail with NO_DOMAIN only
+    (nova treats NO_DOMAIN as "instance gone"; anything else is an
+    error there)."""
+    import threading
+    xml = open(rpcvirsh.GOLDEN_IN).read().replace("vm-virt-install", "vm-race")
+    stop = time.monotonic() + 4
+    other = []
+    counts = {"ok": 0, "gone": 0, "cycles": 0}
+
+    def churn():
+        conn = libvirt.open(d.uri)
+        try:
+            while time.monotonic() < stop:
+                conn.defineXML(xml).undefine()
+                counts["cycles"] += 1
+        finally:
+            conn.close()
+
+    t = threading.Thread(target=churn)
+    t.start()
+    conn = libvirt.open(d.uri)
+    try:
+        while time.monotonic() < stop:
+            try:
+                dom = conn.lookupByName("vm-race")
+                dom.info()
+                dom.XMLDesc(0)
+                dom.vcpusFlags(0)
+                counts["ok"] += 1
+            except libvirt.libvirtError as e:
+                if e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    counts["gone"] += 1
+                else:
+                    other.append("%d %s" % (e.get_error_code(), e.get_error_message()))
+    finally:
+        conn.close()
+        t.join()
+    print("# %(cycles)d define/undefine cycles; lookups: %(ok)d ok, %(gone)d NO_DOMAIN"
+          % counts)
+    assert not other, "%d other errors, e.g. %s" % (len(other), other[:3])
+    assert counts["cycles"] > 10
+
+
+@test
 def uninstalled_daemon_finds_its_files(d):
     """nimbusd run from the build tree with an empty environment finds the
     tree's schemas (it used to look in /usr/local/share) and defines."""
