@@ -513,6 +513,10 @@ def start_failure_is_clean(d):
         assert r.returncode != 0 and "vm.boot" in r.stderr and "injected failure" in r.stderr, r.stderr
         assert domstate(other, "vm-virt-install") == "shut off (unknown)"
         assert sorted(os.listdir(other.state)) == ["vm-virt-install.log"], os.listdir(other.state)
+        # The log says why, not only "starting up".
+        with open(os.path.join(other.state, "vm-virt-install.log")) as f:
+            log = f.read()
+        assert re.search(r"start failed: .*vm\.boot.*injected failure", log), log
     finally:
         other.stop()
         kill_vmms(other.state)
