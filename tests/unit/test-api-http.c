@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "daemon/cli.h"
 #include "tests/testutil.h"
 #include "tests/unit/test-api-util.h"
 
@@ -32,6 +33,19 @@ test_ping_headers(void)
     n = parse_json(r->body->str);
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "pid"),
                     ==, getpid());
+    /* The same truth as --version: "cloud-hypervisor v<version> (nimbus
+     * v<build>)". */
+    {
+        g_autofree char *cli = nimbus_cli_version();
+        g_autofree char *want = g_strdup_printf(
+            "cloud-hypervisor v%s",
+            json_object_get_string_member(json_node_get_object(n), "version"));
+        const char *build = json_object_get_string_member(
+            json_node_get_object(n), "build_version");
+
+        g_assert_true(g_str_has_prefix(cli, want));
+        g_assert_cmpstr(cli + strlen("cloud-hypervisor "), ==, build);
+    }
     g_assert_cmpint(server_stop(s), ==, 0);
 }
 
