@@ -40,9 +40,9 @@ typedef enum {
      * BYTES: the unsigned at .len_off receives the length, at most
      * .count; without the flag exactly .count bytes are expected. */
     VMM_STATE_F_LEN = 1 << 1,
-    /* UINT/INT: the upper bound is the uint64_t at .max_off (set by the
-     * caller before a load: a bound that depends on the device instance,
-     * such as a queue's maximum size). */
+    /* UINT: the upper bound is also at most the uint64_t at .max_off (set
+     * by the caller before a load: a bound that depends on the device
+     * instance, such as a queue's maximum size). */
     VMM_STATE_F_DYN_MAX = 1 << 2,
     /* STRUCT: the description is the const VmmStateDesc * at .desc_off;
      * when it is NULL the member is neither written nor accepted. */

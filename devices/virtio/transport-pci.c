@@ -551,7 +551,8 @@ virtio_pci_get_state(VirtioPci *vp)
 static JsonNode *
 virtio_pci_save(VmmDevice *dev, GError **error)
 {
-    g_autoptr(VirtioPciState) st = virtio_pci_get_state(virtio_pci_from_dev(dev));
+    VirtioPci *vp = virtio_pci_from_dev(dev);
+    g_autoptr(VirtioPciState) st = virtio_pci_get_state(vp);
 
     return vmm_state_save(&virtio_pci_state_desc, st);
 }
