@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Versioned device state: the reader's rules, and every device type's round trip and refusals. */
+/* Device state: the reader's rules; each device type's round trip, refusals. */
 #include <config.h>
 
 #include <string.h>
@@ -162,7 +162,8 @@ test_reader_refusals(void)
     load_expect("[]", 1, false, "_dev: state: expected an object");
     load_expect("{\"bounded\":1}", 1, false, "_dev: field 'version': missing");
     load_expect("{\"version\":2}", 1, false,
-                "field 'version': version 2 is newer than this build knows (1)");
+                "field 'version': version 2 is newer than this build "
+                "knows (1)");
     load_expect("{\"version\":0}", 1, false,
                 "field 'version': expected an integer 1..1");
     load_expect("{\"version\":1,\"bounded\":11}", 1, false,
