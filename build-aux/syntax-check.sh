@@ -159,6 +159,7 @@ FNR == spdx_line + 1 {
 !is_c { next }
 {
     c = code($0)
+    sub(/[ \t]+$/, "", c)
     # Characters, not bytes: UTF-8 continuation bytes do not count.
     s = $0
     n = gsub(/[\200-\277]/, "", s)

@@ -113,7 +113,7 @@ expect "cleanup: not indented one space" 1 cleanup-label
 fresh
 plant devices/block/format-raw.c '{ print } END {
     print "static int\nraw_x(int fd)\n{\n    if (fd < 0)\n        goto cleanup;"
-    print "    return 0;\n cleanup:\n    return -1;\n}" }'
+    print "    return 0;\n cleanup: /* unwinding */\n    return -1;\n}" }'
 expect "goto cleanup, label indented one space" 0
 
 fresh
