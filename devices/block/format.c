@@ -7,7 +7,8 @@
 
 #include "devices/block/format-priv.h"
 
-/* Built-in formats, in probe order; raw last, as it claims nothing. */
+/* Built-in formats: image_type selects among them, and their probes run
+ * in this order.  Raw has no probe: it is what no probe claims. */
 static const BlockFormatOps *const block_formats[] = {
     &block_format_raw,
 };
