@@ -11,6 +11,7 @@ VIRTIO_TEST_LIBS = tests/unit/libvirtiodriver.a $(TEST_LIBS)
 VIRTIO_UNIT_TESTS = \
 	tests/unit/test-virtqueue \
 	tests/unit/test-blk \
+	tests/unit/test-block-format \
 	tests/unit/test-virtio-blk \
 	tests/unit/test-net \
 	tests/unit/test-virtio-rng-console
@@ -18,16 +19,18 @@ check_PROGRAMS += $(VIRTIO_UNIT_TESTS)
 TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_block_format_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)
 
 # Tests of PCI and the virtio-pci transport run on the fake VM
-# (tests/unit/fake-vm.h); the event monitor comes from libvmm.a.
+# (tests/unit/fake-vm.h); the event monitor comes from libvmm.a, the
+# config enums' names (block format errors) from libvmconfig.a.
 VIRTIO_FAKE_VM_LIBS = tests/unit/libvirtiodriver.a $(FAKE_VM_LIBS) \
-	daemon/libvmm.a $(VMM_DEP_LIBS)
+	daemon/libvmm.a config/libvmconfig.a $(VMM_DEP_LIBS)
 VIRTIO_FAKE_VM_DEPS = tests/unit/libvirtiodriver.a $(FAKE_VM_DEPS) \
-	daemon/libvmm.a
+	daemon/libvmm.a config/libvmconfig.a
 VIRTIO_FAKE_VM_TESTS = \
 	tests/unit/test-pci \
 	tests/unit/test-virtio-pci
