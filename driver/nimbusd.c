@@ -317,6 +317,8 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- libvirt-compatible management daemon for nimbus VMs");
     g_autoptr(GError) error = NULL;
+    GBusType dbus_type;
+    bool dbus_on;
     int rc;
 
     g_option_context_set_summary(ctx,
@@ -332,14 +334,10 @@ main(int argc, char **argv)
         printf("nimbusd (nimbus) %s\n", PACKAGE_VERSION);
         return 0;
     }
-    {
-        bool on;
-        GBusType type;
-
-        if (!nimbusd_dbus_bus(&opts, &on, &type, &error)) {
-            g_printerr("nimbusd: %s\n", error->message);
-            return 2;
-        }
+    /* A bad --dbus is a usage error, before anything starts. */
+    if (!nimbusd_dbus_bus(&opts, &dbus_on, &dbus_type, &error)) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 2;
     }
     if (opts.timeout < 0) {
         g_printerr("nimbusd: --timeout must be positive\n");

@@ -194,11 +194,11 @@ static const DbusInterfaceImpl *
 dbus_impl_for(DbusService *svc, const char *name, GDBusInterfaceInfo **iface)
 {
     if (g_str_equal(name, dbus_connect_impl.name)) {
-        *iface = svc->connect_node->interfaces[0];
+        *iface = g_dbus_node_info_lookup_interface(svc->connect_node, name);
         return &dbus_connect_impl;
     }
     if (g_str_equal(name, dbus_domain_impl.name)) {
-        *iface = svc->domain_node->interfaces[0];
+        *iface = g_dbus_node_info_lookup_interface(svc->domain_node, name);
         return &dbus_domain_impl;
     }
     return NULL;
@@ -248,7 +248,7 @@ dbus_domain_enumerate(GDBusConnection *conn, const char *sender,
     GPtrArray *names = g_ptr_array_new();
 
     for (guint i = 0; i < list->len; i++) {
-        char *node = g_malloc(DBUS_UUID_NODE_LEN + 1);
+        char *node = g_new0(char, DBUS_UUID_NODE_LEN + 1);
 
         dbus_domain_node(((DrvDomainObj *)g_ptr_array_index(list, i))->uuid, node);
         g_ptr_array_add(names, node);
@@ -268,7 +268,8 @@ dbus_domain_introspect(GDBusConnection *conn, const char *sender,
     if (!node)
         return NULL;
     ifaces = g_new0(GDBusInterfaceInfo *, 2);
-    ifaces[0] = g_dbus_interface_info_ref(svc->domain_node->interfaces[0]);
+    ifaces[0] = g_dbus_interface_info_ref(
+        g_dbus_node_info_lookup_interface(svc->domain_node, dbus_domain_impl.name));
     return ifaces;
 }
 

@@ -39,6 +39,26 @@ DOMPATH = CONNECT + "/domain/_" + UUID.replace("-", "_")
 (DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN) = range(7)
 
 
+class Daemon(rv.Daemon):
+    """test-rpc-virsh.py's daemon, with more patience at start: this test
+    starts four of them, and a loaded machine needs more than 10 s for
+    one (the fake VMM's --version is a python3 start-up)."""
+
+    def start(self, timeout=90):
+        for s in (self.sock, self.sock_ro):
+            if os.path.exists(s):
+                os.unlink(s)
+        self.proc = subprocess.Popen(
+            [rv.NIMBUSD, "--listen", self.sock, "--listen-ro", self.sock_ro,
+             "--state-dir", self.state, "--config-dir", self.config, "--verbose"]
+            + self.args, env=self.env, stdout=self.log, stderr=self.log)
+        rv.wait_for(lambda: self.proc.poll() is not None or
+                    (os.path.exists(self.sock) and os.path.exists(self.sock_ro)),
+                    "nimbusd to listen (%s)" % self.log.name, timeout)
+        if self.proc.poll() is not None:
+            raise RuntimeError("nimbusd exited (see %s)" % self.log.name)
+
+
 class Bus:
     """A private dbus-daemon (session configuration) and one client."""
 
@@ -57,7 +77,7 @@ class Bus:
     def _on_event(self, conn, sender, path, iface, signal, params):
         self.events.append(tuple(params.unpack()))
 
-    def pump(self, pred, what, timeout=10):
+    def pump(self, pred, what, timeout=30):
         """Runs the client's main context (signals) until @pred holds."""
         ctx = GLib.MainContext.default()
         deadline = time.time() + timeout
@@ -71,7 +91,7 @@ class Bus:
                 raise AssertionError("timed out waiting for " + what)
             time.sleep(0.02)
 
-    def call(self, path, iface, method, args=None, sig=None, timeout=30000, dest=NAME):
+    def call(self, path, iface, method, args=None, sig=None, timeout=120000, dest=NAME):
         """The reply tuple as a GVariant; GLib.Error on failure."""
         return self.conn.call_sync(dest, path, iface, method, args,
                                    GLib.VariantType(sig) if sig else None,
@@ -315,7 +335,7 @@ def name_taken_is_a_clear_refusal(ctx):
     real libvirt-dbus): it says so and keeps serving RPC."""
     tmp = os.path.join(ctx.tmp, "second")
     os.makedirs(tmp)
-    d2 = rv.Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": ctx.bus.address},
+    d2 = Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": ctx.bus.address},
                    args=["--dbus=session"])
     d2.start()
     try:
@@ -331,7 +351,7 @@ def name_taken_is_a_clear_refusal(ctx):
     # No bus at all: nimbusd warns and serves RPC.
     tmp = os.path.join(ctx.tmp, "nobus")
     os.makedirs(tmp)
-    d3 = rv.Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + tmp + "/none"},
+    d3 = Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + tmp + "/none"},
                    args=["--dbus=session"])
     d3.start()
     try:
@@ -388,13 +408,13 @@ def system_bus_policy(ctx):
     log = open(os.path.join(tmp, "dbus-daemon.log"), "ab")
     bus = subprocess.Popen(["dbus-daemon", "--nofork", "--config-file",
                             system_bus_config(tmp, sock)], stdout=log, stderr=log)
-    d = rv.Daemon(tmp, extra_env={"DBUS_SYSTEM_BUS_ADDRESS": address}, args=["--dbus=system"])
+    d = Daemon(tmp, extra_env={"DBUS_SYSTEM_BUS_ADDRESS": address}, args=["--dbus=system"])
     try:
-        rv.wait_for(lambda: os.path.exists(sock), "the system bus socket")
+        rv.wait_for(lambda: os.path.exists(sock), "the system bus socket", 30)
         d.start()
         rv.virsh(d, "define", rv.write(os.path.join(tmp, "dom.xml"), domain_xml()))
         rv.wait_for(lambda: gdbus_as(0, [], address, CONNECT, PROPS + ".Get", C_IFACE,
-                                     "Secure")[0] == 0, "org.libvirt on the system bus")
+                                     "Secure")[0] == 0, "org.libvirt on the system bus", 60)
         nobody = 65534
         # Root: every call.
         rc, out = gdbus_as(0, [], address, CONNECT, C_IFACE + ".ListDomains", "0")
@@ -448,7 +468,7 @@ def main():
     ctx = Ctx()
     ctx.tmp = tmp
     ctx.bus = Bus(open(os.path.join(tmp, "dbus-daemon.log"), "ab"))
-    ctx.d = rv.Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": ctx.bus.address},
+    ctx.d = Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": ctx.bus.address},
                       args=["--dbus=session"])
     failed = 0
     print("1..%d" % len(TESTS))
