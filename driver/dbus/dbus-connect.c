@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* org.libvirt.Connect at /org/libvirt/CH: the methods the REMOTE program serves. */
+/* org.libvirt.Connect at /org/libvirt/CH, onto the REMOTE program's code. */
 #include <config.h>
 
 #include <unistd.h>
@@ -28,7 +28,7 @@ dbus_reply_domain(DrvDomainObj *obj)
     return g_variant_new("(o)", path);
 }
 
-/* ---- methods ---------------------------------------------------------------- */
+/* ---- methods ------------------------------------------------------------- */
 
 /* = CONNECT_LIST_ALL_DOMAINS */
 static GVariant *
@@ -162,7 +162,7 @@ dbus_connect_node_get_security_model(DbusService *svc, const char *path,
     return g_variant_new("(ss)", "", "");
 }
 
-/* ---- properties ------------------------------------------------------------- */
+/* ---- properties ---------------------------------------------------------- */
 
 static GVariant *
 dbus_connect_get_encrypted(DbusService *svc, const char *path, GError **error)

@@ -152,7 +152,7 @@ dbus_domain_list_snapshots(DbusService *svc, const char *path, GVariant *args,
                                                       NULL, 0));
 }
 
-/* ---- properties ------------------------------------------------------------- */
+/* ---- properties ---------------------------------------------------------- */
 
 typedef enum {
     DBUS_DOMAIN_ACTIVE,

@@ -7,7 +7,7 @@
 
 #include "driver/dbus/dbus.h"
 
-/* Domain objects live below this path (libvirt-dbus: "<driver path>/domain"). */
+/* Domain objects live below this path (libvirt-dbus: "<driver>/domain"). */
 #define DBUS_DOMAIN_PATH DBUS_SERVICE_PATH "/domain"
 /* "_" + 36 UUID characters, as libvirt-dbus's paths. */
 #define DBUS_UUID_NODE_LEN 37
@@ -69,7 +69,8 @@ extern const DbusInterfaceImpl dbus_domain_impl;
 /* The object path of the domain with @uuid.  (transfer full) */
 char *dbus_domain_path(const unsigned char uuid[16]);
 /* The leaf name of that path: "_" + UUID with "-" turned to "_". */
-void dbus_domain_node(const unsigned char uuid[16], char out[DBUS_UUID_NODE_LEN + 1]);
+void dbus_domain_node(const unsigned char uuid[16],
+                      char out[DBUS_UUID_NODE_LEN + 1]);
 /* The domain @path names, or NO_DOMAIN for any path that decodes to no
  * known domain.  (transfer full) */
 DrvDomainObj *dbus_domain_from_path(DbusService *svc, const char *path,

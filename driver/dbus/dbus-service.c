@@ -22,7 +22,7 @@ typedef struct {
     GDBusMethodInvocation *inv;     /* owned until the reply */
 } DbusCall;
 
-/* ---- interface XML ---------------------------------------------------------- */
+/* ---- interface XML ------------------------------------------------------- */
 
 /* True when this process runs a binary of the build tree: then the source
  * tree's XML is the one that matches it (as driver/xml/schema.c does). */
@@ -69,7 +69,7 @@ dbus_load_interface(const char *name, GError **error)
     return node;
 }
 
-/* ---- dispatch (worker threads) ---------------------------------------------- */
+/* ---- dispatch (worker threads) ------------------------------------------- */
 
 static const DbusMethod *
 dbus_find_method(const DbusInterfaceImpl *impl, const char *name)
@@ -188,7 +188,7 @@ dbus_call_worker(gpointer data, gpointer user_data)
     g_free(c);
 }
 
-/* ---- GDBus callbacks (main thread) ------------------------------------------ */
+/* ---- GDBus callbacks (main thread) --------------------------------------- */
 
 static const DbusInterfaceImpl *
 dbus_impl_for(DbusService *svc, const char *name, GDBusInterfaceInfo **iface)
@@ -325,7 +325,7 @@ dbus_name_lost(GDBusConnection *conn, const char *name, gpointer data)
     dbus_unregister(svc);
 }
 
-/* ---- the service ------------------------------------------------------------ */
+/* ---- the service --------------------------------------------------------- */
 
 DbusService *
 dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
