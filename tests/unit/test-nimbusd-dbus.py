@@ -337,8 +337,8 @@ def name_taken_is_a_clear_refusal(ctx):
     os.makedirs(tmp)
     d2 = Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": ctx.bus.address},
                    args=["--dbus=session"])
-    d2.start()
     try:
+        d2.start()
         log = os.path.join(tmp, "nimbusd.log")
         ctx.bus.pump(lambda: "owned by another process" in open(log).read(), "the refusal")
         assert "vm" not in rv.virsh(d2, "list", "--all", "--name").stdout
@@ -353,8 +353,8 @@ def name_taken_is_a_clear_refusal(ctx):
     os.makedirs(tmp)
     d3 = Daemon(tmp, extra_env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + tmp + "/none"},
                    args=["--dbus=session"])
-    d3.start()
     try:
+        d3.start()
         rv.virsh(d3, "list", "--all")
         assert "not serving org.libvirt" in open(os.path.join(tmp, "nimbusd.log")).read()
     finally:
