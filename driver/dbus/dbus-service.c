@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "common/build-tree.h"
 #include "driver/dbus/dbus-priv.h"
 
 #ifndef NIMBUS_DBUS_INTERFACES_DIR
@@ -24,19 +25,6 @@ typedef struct {
 
 /* ---- interface XML ------------------------------------------------------- */
 
-/* True when this process runs a binary of the build tree: then the source
- * tree's XML is the one that matches it (as driver/xml/schema.c does). */
-static bool
-dbus_running_uninstalled(void)
-{
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-    g_autofree char *top = g_canonicalize_filename(NIMBUS_ABS_TOP_BUILDDIR, NULL);
-
-    return dir && (g_str_equal(dir, top) ||
-                   (g_str_has_prefix(dir, top) && dir[strlen(top)] == '/'));
-}
-
 /*
  * libvirt-dbus reads its introspection data at run time from the installed
  * XML, so the XML is exactly what is served and GDBus checks every incoming
@@ -47,7 +35,7 @@ dbus_load_interface(const char *name, GError **error)
 {
     const char *env = g_getenv("NIMBUS_DBUS_INTERFACES_DIR");
     const char *dir = env && *env ? env :
-                      dbus_running_uninstalled() ?
+                      build_tree_running_uninstalled(NIMBUS_ABS_TOP_BUILDDIR) ?
                       NIMBUS_ABS_TOP_SRCDIR "/data/dbus/interfaces" :
                       NIMBUS_DBUS_INTERFACES_DIR;
     g_autofree char *file = g_strconcat(name, ".xml", NULL);
