@@ -123,7 +123,10 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
                     "VM is already created");
         return false;
     }
-    if (!vm_config_validate(cfg, &local)) {
+    /* The rules first (what nimbusd's define also checks), then the host:
+     * after this, vm.boot fails only for a host reason. */
+    if (!vm_config_validate(cfg, &local) ||
+        !vm_config_check_host(cfg, VM_CONFIG_NAMES_JSON, &local)) {
         g_set_error(error, VMM_ERROR,
                     g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS)
                         ? VMM_ERROR_CONFLICT : VMM_ERROR_BAD_REQUEST,

@@ -189,12 +189,9 @@ block_backend_open(const char *path, bool readonly, bool direct,
     bb->path = g_strdup(path);
     bb->readonly = readonly;
     bb->direct = direct;
-    if (type != IMAGE_TYPE_RAW && type != IMAGE_TYPE_UNKNOWN) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "disk image '%s': only raw images are supported for now "
-                    "(image_type=raw)", path);
-        return NULL;
-    }
+    /* vm_config_validate() lets only raw and autodetected images through;
+     * what an autodetected image's header says is checked below. */
+    g_assert(type == IMAGE_TYPE_RAW || type == IMAGE_TYPE_UNKNOWN);
     bb->fd = open(path, flags);
     if (bb->fd < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),

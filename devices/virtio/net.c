@@ -576,21 +576,10 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
                     "(one RX/TX pair per TAP queue)", cfg->num_queues);
         return NULL;
     }
-    if (qs < 2 || qs > VIRTQUEUE_MAX_SIZE || (qs & (qs - 1)) != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: queue_size=%u must be a power of two up to 32768",
-                    qs);
-        return NULL;
-    }
     if (!net_parse_mac(cfg->mac, mac)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "--net: mac '%s' is not a MAC address",
                     cfg->mac ? cfg->mac : "");
-        return NULL;
-    }
-    if (cfg->iommu) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "--net: iommu=on is not supported yet");
         return NULL;
     }
     net = g_new0(VirtioNet, 1);

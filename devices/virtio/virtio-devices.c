@@ -22,18 +22,6 @@ vd_add(Vm *vm, PciBus *bus, VirtioDevice *vdev, int slot, GError **error)
 }
 
 static bool
-vd_check_segment(const char *option, const char *id, uint16_t segment,
-                 GError **error)
-{
-    if (segment == 0)
-        return true;
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                "%s: '%s': pci_segment=%u is not supported yet (segment 0 only)",
-                option, id, segment);
-    return false;
-}
-
-static bool
 vd_console(Vm *vm, PciBus *bus, GError **error)
 {
     ConsoleConfig *con = &vm_get_config_mutable(vm)->console;
@@ -41,11 +29,6 @@ vd_console(Vm *vm, PciBus *bus, GError **error)
 
     if (con->mode == CONSOLE_MODE_OFF)
         return true;
-    if (con->iommu) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "--console: iommu=on is not supported yet");
-        return false;
-    }
     be = chardev_new(con, "--console", vm_main_context(vm), error);
     if (!be)
         return false;
@@ -60,35 +43,18 @@ vd_console(Vm *vm, PciBus *bus, GError **error)
 }
 
 static bool
-vd_disk(Vm *vm, PciBus *bus, DiskConfig *disk, unsigned index, GError **error)
+vd_disk(Vm *vm, PciBus *bus, DiskConfig *disk, GError **error)
 {
-    g_autofree char *id = NULL;
-
-    if (!disk->id)
-        disk->id = g_strdup_printf("_disk%u", index);
-    id = g_strdup(disk->id);
-    if (!vd_check_segment("--disk", id, disk->pci_segment, error))
-        return false;
     return vd_add(vm, bus, virtio_blk_new(vm, vm_memory(vm), disk, true, error),
                   disk->pci_device_id, error);
 }
 
 static bool
-vd_net(Vm *vm, PciBus *bus, NetConfig *net, unsigned index, GError **error)
+vd_net(Vm *vm, PciBus *bus, NetConfig *net, GError **error)
 {
     NetBackend *be;
     uint8_t mac[6];
 
-    if (!net->id)
-        net->id = g_strdup_printf("_net%u", index);
-    if (!vd_check_segment("--net", net->id, net->pci_segment, error))
-        return false;
-    if (net->num_queues < 2 || net->num_queues % 2) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: '%s': num_queues=%u must be an even number >= 2",
-                    net->id, net->num_queues);
-        return false;
-    }
     /* CH picks a random local MAC when none is given, and reports it. */
     if (!net->mac) {
         net_random_mac(mac);
@@ -104,6 +70,8 @@ vd_net(Vm *vm, PciBus *bus, NetConfig *net, unsigned index, GError **error)
                   net->pci_device_id, error);
 }
 
+/* The config passed vm_config_validate() and vm_config_check_host(): ids
+ * are assigned, segments are 0, queue counts and sizes fit, no iommu. */
 bool
 virtio_devices_create(Vm *vm, PciBus *bus, GError **error)
 {
@@ -112,11 +80,11 @@ virtio_devices_create(Vm *vm, PciBus *bus, GError **error)
     if (!vd_console(vm, bus, error))
         return false;
     for (guint i = 0; i < cfg->disks->len; i++) {
-        if (!vd_disk(vm, bus, g_ptr_array_index(cfg->disks, i), i, error))
+        if (!vd_disk(vm, bus, g_ptr_array_index(cfg->disks, i), error))
             return false;
     }
     for (guint i = 0; i < cfg->net->len; i++) {
-        if (!vd_net(vm, bus, g_ptr_array_index(cfg->net, i), i, error))
+        if (!vd_net(vm, bus, g_ptr_array_index(cfg->net, i), error))
             return false;
     }
     return vd_add(vm, bus, virtio_rng_new(vm, vm_memory(vm), &cfg->rng, error),
