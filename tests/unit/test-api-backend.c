@@ -294,6 +294,10 @@ test_info_content(void)
                             json_object_get_object_member(o, "config"), "cpus"),
                         "boot_vcpus"), ==, 2);
     g_assert_true(json_object_has_member(o, "memory_actual_size"));
+    /* Runtime facts (pty paths, MACs...) are the devices': none before
+     * boot, and never in the config. */
+    g_assert_cmpuint(json_object_get_size(
+                         json_object_get_object_member(o, "runtime")), ==, 0);
     api_result_clear(&r);
 
     run(vmm, API_ACTION_VMM_PING, NULL, NULL, &r);
