@@ -200,7 +200,9 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
     def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_INACTIVE |
                                   ((flags & DRV_DOMAIN_DEFINE_VALIDATE) ?
                                    DOMAIN_DEF_PARSE_VALIDATE : 0), error);
-    if (!def || !drv_domain_check_name(def->name, error))
+    /* What `virsh start` would refuse, `virsh define` refuses. */
+    if (!def || !drv_domain_check_name(def->name, error) ||
+        !domain_def_check_vmconfig(def, error))
         return NULL;
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)
