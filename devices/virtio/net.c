@@ -570,10 +570,15 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
     uint8_t mac[6];
     uint16_t v;
 
-    if (cfg->num_queues < 2 || cfg->num_queues % 2 || backend->nfds != pairs) {
+    /* @cfg passed vm_config_validate() (an even num_queues >= 2, a
+     * power-of-two queue_size, no iommu); the backend is the caller's and
+     * must have been opened for as many pairs.  The MAC is parsed here
+     * because the caller picks it when the config has none. */
+    if (backend->nfds != pairs) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: num_queues=%u must be an even number >= 2 "
-                    "(one RX/TX pair per TAP queue)", cfg->num_queues);
+                    "net '%s': num_queues=%u needs %u TAP queue(s), the "
+                    "backend has %u", cfg->id, cfg->num_queues, pairs,
+                    backend->nfds);
         return NULL;
     }
     if (!net_parse_mac(cfg->mac, mac)) {
