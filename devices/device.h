@@ -54,7 +54,8 @@ typedef struct {
 /**
  * VmmDeviceRuntime:
  * Facts a device learns while it is created: the path of the pty it
- * opened, the MAC it generated, the TAP it created (NULL: none).  vm.info
+ * opened, the MAC it uses (generated when the config has none), the TAP it
+ * opened (NULL: none).  vm.info
  * reports them in its "runtime" record next to the config; they are never
  * written into the VmConfig, which stays what the user asked for (and is
  * what a snapshot saves).  Set before the device is added to the VM, then
