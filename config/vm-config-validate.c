@@ -687,6 +687,65 @@ validate_ids(VCtx *v, const VmConfig *c)
     return true;
 }
 
+/* Takes a PCI slot for @owner (consumed): @want, or the lowest free one
+ * when @want is -1, as pci_bus_add_device() will. */
+static bool
+take_slot(VCtx *v, char **owners, int want, char *owner)
+{
+    g_autofree char *o = owner;
+    int slot = want;
+
+    if (slot < 0) {
+        for (slot = 1; slot <= VM_CONFIG_PCI_DEVICE_MAX && owners[slot];
+             slot++)
+            ;
+        if (slot > VM_CONFIG_PCI_DEVICE_MAX)
+            return vfail(v, o, "no free PCI slot is left on segment 0 (%u "
+                         "devices at most)", VM_CONFIG_PCI_DEVICE_MAX);
+    } else if (owners[slot]) {
+        return vfail(v, o, "pci_device_id=%d is already used by %s", slot,
+                     owners[slot]);
+    }
+    owners[slot] = g_steal_pointer(&o);
+    return true;
+}
+
+/*
+ * The PCI slots as the devices will take them: in creation order
+ * (devices/registry.c: console, disks, nets, rng), a device with a
+ * pci_device_id takes that slot, which must still be free, and the others
+ * the lowest free one.  Checked here so that two devices on one slot, or
+ * more devices than slots, are refused at vm.create and not at boot.
+ */
+static bool
+validate_pci_slots(VCtx *v, const VmConfig *c)
+{
+    char *owners[VM_CONFIG_PCI_DEVICE_MAX + 1] = { NULL };
+    bool ok = true;
+    guint i;
+
+    owners[0] = g_strdup("the host bridge");
+    if (c->console.mode != CONSOLE_MODE_OFF)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--console", "console")));
+    for (i = 0; ok && i < c->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(c->disks, i);
+
+        ok = take_slot(v, owners, d->pci_device_id,
+                       item_where(v, "--disk", "disks", i));
+    }
+    for (i = 0; ok && i < c->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(c->net, i);
+
+        ok = take_slot(v, owners, n->pci_device_id,
+                       item_where(v, "--net", "net", i));
+    }
+    if (ok)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--rng", "rng")));
+    for (i = 0; i < G_N_ELEMENTS(owners); i++)
+        g_free(owners[i]);
+    return ok;
+}
+
 /* CH's schema has these switches, so configs written for CH parse, but
  * nimbus has no device or confinement behind them yet.  Running without
  * what the user asked for (a watchdog that never fires, a sandbox that is
@@ -752,7 +811,7 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||
         !validate_iommu(&v, NM(&v, "--rng", "rng"), config->rng.iommu) ||
         !validate_consoles(&v, config) || !validate_ids(&v, config) ||
-        !validate_unimplemented(&v, config))
+        !validate_pci_slots(&v, config) || !validate_unimplemented(&v, config))
         return false;
     fill_defaults(config);
     return true;

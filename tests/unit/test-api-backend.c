@@ -146,6 +146,12 @@ static const StatusCase status_cases[] = {
       { API_ACTION_VM_CREATE, "@config:\"net\": [{\"ip\": \"fd00::1\"}]" },
       400, "Error from API", "net[0]: ip=fd00::1: IPv6 host addresses are not "
       "supported yet" },
+    { "create-pci-slot-twice", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+                              "\"pci_device_id\": 3}], \"net\": "
+                              "[{\"pci_device_id\": 3}]" },
+      400, "Error from API", "net[0]: pci_device_id=3 is already used by "
+      "disks[0]" },
     { "create-disk-qcow2", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
                               "\"image_type\": \"Qcow2\"}]" },

@@ -269,6 +269,13 @@ static const ValidateCase validate_bad[] = {
       "console: iommu=true is not supported yet", 0 },
     { "{" KERNEL ", \"iommu\": true}",
       "iommu: the virtio-iommu device is not supported yet", 0 },
+    /* PCI slots as the devices take them at boot (the console first). */
+    { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"pci_device_id\": 5}, "
+      "{\"path\": \"@T@/disk1.img\", \"pci_device_id\": 5}]}",
+      "disks[1]: pci_device_id=5 is already used by disks[0]", 0 },
+    { "{" KERNEL ", \"console\": {\"mode\": \"Pty\"}, "
+      "\"disks\": [{\"path\": \"@T@/disk0.img\", \"pci_device_id\": 1}]}",
+      "disks[0]: pci_device_id=1 is already used by console", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"pci_segment\": 1}]}",
       "disks[0]: pci_segment=1 is out of range: only PCI segment 0", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"pci_device_id\": 0}]}",
@@ -408,6 +415,34 @@ test_validate_cmdline(void)
     c->payload.cmdline[VM_CONFIG_CMDLINE_MAX - 1] = '\0';
     g_assert_true(vm_config_validate(c, &error));
     g_assert_no_error(error);
+}
+
+/* 30 disks and the rng fill the 31 slots; a 31st disk leaves none for
+ * the rng (the rules open nothing: the images need not exist). */
+static void
+test_validate_slots(void)
+{
+    g_autoptr(VmConfig) c = config_from("{" KERNEL "}");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) full = NULL;
+    guint i;
+
+    c->console.mode = CONSOLE_MODE_OFF;
+    for (i = 0; i < 30; i++) {
+        DiskConfig *d = disk_config_new();
+
+        d->path = g_strdup_printf("/nonexistent/d%u.img", i);
+        g_ptr_array_add(c->disks, d);
+    }
+    full = vm_config_copy(c);
+    g_assert_true(vm_config_validate(full, &error));
+    g_assert_no_error(error);
+    g_ptr_array_add(c->disks, disk_config_new());
+    ((DiskConfig *)g_ptr_array_index(c->disks, 30))->path = g_strdup("/d");
+    g_assert_false(vm_config_validate(c, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "rng: no free PCI slot is left "
+                            "on segment 0"));
 }
 
 static void
@@ -617,6 +652,7 @@ main(int argc, char **argv)
     g_test_add_func("/vm-config/validate/bad", test_validate_bad);
     g_test_add_func("/vm-config/validate/cmdline", test_validate_cmdline);
     g_test_add_func("/vm-config/validate/good", test_validate_good);
+    g_test_add_func("/vm-config/validate/pci-slots", test_validate_slots);
     g_test_add_func("/vm-config/validate/readonly", test_validate_readonly);
     g_test_add_func("/vm-config/fds", test_fds);
     g_test_add_func("/vm-config/next-id", test_next_id);
