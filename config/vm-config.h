@@ -41,7 +41,7 @@ int console_mode_from_string(const char *name);
 /* Serial (16550), virtio-console and the 0xe9 debug console. */
 typedef struct {
     ConsoleMode mode;
-    char *file;       /* mode File: output path; mode Pty: the pty path once opened */
+    char *file;       /* mode File: output path (a Pty's path is a runtime fact) */
     char *socket;     /* mode Socket: UNIX socket path the VMM listens on */
     bool iommu;       /* console only */
     char *id;         /* console only */

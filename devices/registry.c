@@ -55,7 +55,7 @@ reg_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev, int slot)
     return virtio_pci_new(ctx->vm, ctx->bus, vdev, slot);
 }
 
-/* ---- Consoles: serial, debug console, virtio-console ------------------- */
+/* ---- Consoles: serial, debug console, virtio-console --------------------- */
 
 static void
 console_report(gpointer entry, const VmmDeviceRuntime *runtime)
@@ -217,7 +217,7 @@ static const DeviceType console_type = {
     .report = console_report,
 };
 
-/* ---- Disks ---------------------------------------------------------------- */
+/* ---- Disks --------------------------------------------------------------- */
 
 static guint
 disk_count(const VmConfig *config)
@@ -276,7 +276,7 @@ static const DeviceType disk_type = {
     .create = disk_create,
 };
 
-/* ---- Nets ----------------------------------------------------------------- */
+/* ---- Nets ---------------------------------------------------------------- */
 
 static guint
 net_count(const VmConfig *config)
@@ -369,7 +369,7 @@ static const DeviceType net_type = {
     .report = net_report,
 };
 
-/* ---- Rng ------------------------------------------------------------------ */
+/* ---- Rng ----------------------------------------------------------------- */
 
 static guint
 rng_count(const VmConfig *config)
@@ -411,7 +411,7 @@ static const DeviceType rng_type = {
     .create = rng_create,
 };
 
-/* ---- The registry --------------------------------------------------------- */
+/* ---- The registry -------------------------------------------------------- */
 
 /* Creation order: the legacy ports first, then the virtio devices in CH's
  * order (console, disks, nets, rng), which fixes their PCI slots. */

@@ -87,6 +87,8 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * created and added.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
+ * Telling a running guest about the new device (PCI hotplug) is not part
+ * of this: vm.add-* answers "not supported yet" until it is.
  * Returns (transfer none) the new device, owned by the VM.
  */
 VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
