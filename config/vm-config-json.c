@@ -176,9 +176,6 @@ j_image_type(JsonNode *node, const char *path, void *target, GError **error)
         (t = image_type_from_string(json_node_get_string(node))) < 0)
         return vm_json_fail(error, path, "expected one of FixedVhd, Qcow2, "
                             "Raw, Vhdx or Unknown");
-    if (t != IMAGE_TYPE_RAW && t != IMAGE_TYPE_UNKNOWN)
-        return vm_json_fail(error, path, "%s is not supported yet",
-                            image_type_to_string(t));
     *out = t;
     return true;
 }

@@ -304,10 +304,14 @@ vm_config_parse_disk(const char *arg, GError **error)
         { "_disable_aio", VM_OPT_UNSUP_UNLESS_OFF, NULL },
         { NULL, 0, NULL }
     };
-    /* CH's CLI spellings of image_type; only raw is implemented. */
-    static const char *const later_types[] = {
-        "qcow2", "vhd", "vhdx", "vmdk", NULL
+    /* CH's CLI spellings of image_type, in ImageType order; which of them
+     * nimbus can open is vm_config_validate()'s rule.  vmdk has no
+     * ImageType (CH's JSON cannot say it either). */
+    static const char *const cli_types[] = {
+        [IMAGE_TYPE_RAW] = "raw", [IMAGE_TYPE_QCOW2] = "qcow2",
+        [IMAGE_TYPE_FIXED_VHD] = "vhd", [IMAGE_TYPE_VHDX] = "vhdx",
     };
+    guint t;
     g_autoptr(VmOpts) o = vm_opts_parse("--disk", arg, error);
     g_autoptr(DiskConfig) d = disk_config_new();
     g_autofree char *type = NULL;
@@ -327,9 +331,13 @@ vm_config_parse_disk(const char *arg, GError **error)
         !parse_pci(o, &d->pci_segment, &d->pci_device_id, error))
         return NULL;
     if (type) {
-        if (g_ascii_strcasecmp(type, "raw") == 0) {
-            d->image_type = IMAGE_TYPE_RAW;
-        } else if (g_strv_contains(later_types, type)) {
+        for (t = 0; t < G_N_ELEMENTS(cli_types); t++) {
+            if (g_ascii_strcasecmp(type, cli_types[t]) == 0)
+                break;
+        }
+        if (t < G_N_ELEMENTS(cli_types)) {
+            d->image_type = (ImageType)t;
+        } else if (g_ascii_strcasecmp(type, "vmdk") == 0) {
             parse_fail(error, "--disk", "image_type=%s is not supported yet",
                        type);
             return NULL;

@@ -14,9 +14,16 @@
 #include "config/vm-config-priv.h"
 
 /*
- * Two phases: every check runs first and changes nothing, then the
- * defaults (ids, MAC addresses, netmasks) are filled in, which cannot
- * fail.  So a config that fails validation is left exactly as it was.
+ * Two kinds of checks.  The rules (vm_config_validate_full()) need nothing
+ * but the config: nimbusd runs them at define time and the VMM at
+ * vm.create, so both refuse the same things with the same words; devices
+ * trust a config that passed them and do not check again.  The host checks
+ * (vm_config_check_host(): files exist and open, fds are open) run once,
+ * at vm.create; what passes both can fail at boot only for a host reason.
+ *
+ * The rules run in two phases: every check runs first and changes nothing,
+ * then the defaults (ids, netmasks) are filled in, which cannot fail.  So
+ * a config that fails validation is left exactly as it was.
  *
  * The rules follow CH's VmConfig::validate() (vmm/src/config.rs) where CH
  * has one (boot <= max, topology product, TooManyQueues, net queue pairs
@@ -100,6 +107,27 @@ check_file(VCtx *v, const char *where, const char *path, FileKind kind,
     close(fd);
     if (st_out)
         *st_out = st;
+    return true;
+}
+
+/* A path given as "" names nothing: a rule, so it is caught at define
+ * time as well. */
+static bool
+check_nonempty(VCtx *v, const char *where, const char *path)
+{
+    if (path && !*path)
+        return vfail(v, where, "the path is empty");
+    return true;
+}
+
+/* No device has an IOMMU behind it yet (no virtio-iommu, no
+ * VIRTIO_F_ACCESS_PLATFORM): accepting iommu=on would ignore it. */
+static bool
+validate_iommu(VCtx *v, const char *w, bool iommu)
+{
+    if (iommu)
+        return vfail(v, w, "%s is not supported yet",
+                     NM(v, "iommu=on", "iommu=true"));
     return true;
 }
 
@@ -230,6 +258,17 @@ validate_payload(VCtx *v, const PayloadConfig *p)
         return vfail(v, NM(v, "--cmdline", "payload.cmdline"),
                      "the command line is %zu bytes long; the maximum is %u",
                      strlen(p->cmdline), VM_CONFIG_CMDLINE_MAX - 1);
+    return check_nonempty(v, NM(v, "--kernel", "payload.kernel"), p->kernel) &&
+           check_nonempty(v, NM(v, "--firmware", "payload.firmware"),
+                          p->firmware) &&
+           check_nonempty(v, NM(v, "--initramfs", "payload.initramfs"),
+                          p->initramfs);
+}
+
+/* The payload files exist and are readable regular files. */
+static bool
+check_host_payload(VCtx *v, const PayloadConfig *p)
+{
     return (!p->kernel ||
             check_file(v, NM(v, "--kernel", "payload.kernel"), p->kernel,
                        FILE_REGULAR, false, NULL)) &&
@@ -242,12 +281,12 @@ validate_payload(VCtx *v, const PayloadConfig *p)
 }
 
 static bool
-validate_queues(VCtx *v, const char *w, uint32_t queue_size)
+validate_queues(VCtx *v, const char *w, uint32_t queue_size, uint32_t min)
 {
-    if (queue_size < 2 || queue_size > VM_CONFIG_QUEUE_SIZE_MAX ||
+    if (queue_size < min || queue_size > VM_CONFIG_QUEUE_SIZE_MAX ||
         !is_pow2(queue_size))
-        return vfail(v, w, "queue_size=%u: expected a power of two between 2 "
-                     "and %u", queue_size, VM_CONFIG_QUEUE_SIZE_MAX);
+        return vfail(v, w, "queue_size=%u: expected a power of two between %u "
+                     "and %u", queue_size, min, VM_CONFIG_QUEUE_SIZE_MAX);
     return true;
 }
 
@@ -265,8 +304,10 @@ validate_pci(VCtx *v, const char *w, uint16_t segment, int device_id)
     return true;
 }
 
+/* The images exist, open as the device will open them, and no image is
+ * used twice (two writers on one image). */
 static bool
-validate_disks(VCtx *v, const VmConfig *c)
+check_host_disks(VCtx *v, const VmConfig *c)
 {
     g_autofree struct stat *st = g_new0(struct stat, c->disks->len + 1);
     guint i, j;
@@ -278,13 +319,14 @@ validate_disks(VCtx *v, const VmConfig *c)
                               g_strdup_printf("%s.path", w);
 
         if (!d->path)
-            return vfail(v, w, "a path is required (vhost-user disks are not "
-                         "supported yet)");
+            continue;   /* a rule: vm_config_validate() refuses it */
         if (!check_file(v, wp, d->path, FILE_DISK, !d->readonly, &st[i]))
             return false;
-        /* The same file twice would be two writers on one image. */
         for (j = 0; j < i; j++) {
-            if (st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
+            const DiskConfig *o = g_ptr_array_index(c->disks, j);
+
+            if (o->path && st[j].st_dev == st[i].st_dev &&
+                st[j].st_ino == st[i].st_ino) {
                 g_autofree char *other = item_where(v, "--disk", "disks", j);
 
                 return vfail_code(v, G_IO_ERROR_EXISTS, wp,
@@ -293,6 +335,41 @@ validate_disks(VCtx *v, const VmConfig *c)
                                   " (the same image twice)" : "");
             }
         }
+    }
+    return true;
+}
+
+/* The CLI's spelling of an image type ("qcow2") or the JSON's ("Qcow2"). */
+static const char *
+image_type_name(VCtx *v, ImageType type)
+{
+    static const char *const cli[] = {
+        [IMAGE_TYPE_RAW] = "raw", [IMAGE_TYPE_QCOW2] = "qcow2",
+        [IMAGE_TYPE_FIXED_VHD] = "vhd", [IMAGE_TYPE_VHDX] = "vhdx",
+    };
+    const char *json = image_type_to_string(type);
+
+    if (v->names == VM_CONFIG_NAMES_CLI && (guint)type < G_N_ELEMENTS(cli))
+        return cli[type];
+    return json ? json : "?";
+}
+
+static bool
+validate_disks(VCtx *v, const VmConfig *c)
+{
+    guint i;
+
+    for (i = 0; i < c->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(c->disks, i);
+        g_autofree char *w = item_where(v, "--disk", "disks", i);
+        g_autofree char *wp = v->names == VM_CONFIG_NAMES_CLI ? g_strdup(w) :
+                              g_strdup_printf("%s.path", w);
+
+        if (!d->path)
+            return vfail(v, w, "a path is required (vhost-user disks are not "
+                         "supported yet)");
+        if (!check_nonempty(v, wp, d->path))
+            return false;
         if (d->num_queues < 1 || d->num_queues > VM_CONFIG_DISK_QUEUES_MAX)
             return vfail(v, w, "num_queues=%u is out of range: expected 1 "
                          "to %u", d->num_queues, VM_CONFIG_DISK_QUEUES_MAX);
@@ -300,14 +377,19 @@ validate_disks(VCtx *v, const VmConfig *c)
             return vfail(v, w, "num_queues=%u is more than the %u boot vCPUs "
                          "(one queue per vCPU at most)", d->num_queues,
                          c->cpus.boot_vcpus);
-        if (!validate_queues(v, w, d->queue_size) ||
-            !validate_pci(v, w, d->pci_segment, d->pci_device_id))
+        /* A request is a header, data and a status descriptor: with fewer
+         * than 4 entries no request could carry data (seg_max would be
+         * queue_size - 2). */
+        if (!validate_queues(v, w, d->queue_size, 4) ||
+            !validate_pci(v, w, d->pci_segment, d->pci_device_id) ||
+            !validate_iommu(v, w, d->iommu))
             return false;
+        /* The one place that says "raw images only" (an autodetected
+         * image's header is read when the device opens it). */
         if (d->image_type != IMAGE_TYPE_RAW &&
             d->image_type != IMAGE_TYPE_UNKNOWN)
             return vfail(v, w, "image_type=%s is not supported yet",
-                         image_type_to_string(d->image_type) ?
-                         image_type_to_string(d->image_type) : "?");
+                         image_type_name(v, d->image_type));
         if (d->serial && strlen(d->serial) > VM_CONFIG_DISK_SERIAL_MAX)
             return vfail(v, w, "serial=%s is longer than the %u bytes "
                          "virtio-blk can report", d->serial,
@@ -368,6 +450,10 @@ validate_net_addr(VCtx *v, const char *w, const NetConfig *n)
                      "52:54:00:12:34:56", n->host_mac);
     if (n->ip && !(ip = g_inet_address_new_from_string(n->ip)))
         return vfail(v, w, "ip=%s is not an IPv4 or IPv6 address", n->ip);
+    /* The TAP gets its address with SIOCSIFADDR, which is IPv4 only. */
+    if (ip && g_inet_address_get_family(ip) != G_SOCKET_FAMILY_IPV4)
+        return vfail(v, w, "ip=%s: IPv6 host addresses are not supported yet",
+                     n->ip);
     if (n->mask && !n->ip)
         return vfail(v, w, "mask=%s needs ip=", n->mask);
     if (n->mask && !(mask = g_inet_address_new_from_string(n->mask)))
@@ -407,9 +493,31 @@ validate_net_fds(VCtx *v, const char *w, const NetConfig *n)
         if (fd >= 0 && fd <= 2)
             return vfail(v, w, "%s: fd %d is reserved (stdin, stdout or "
                          "stderr)", key, fd);
-        if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+        if (fd < 0)
             return vfail(v, w, "%s: %d is not an open file descriptor", key,
                          fd);
+    }
+    return true;
+}
+
+/* The tap fds are open in this process. */
+static bool
+check_host_net_fds(VCtx *v, const VmConfig *c)
+{
+    const char *key = NM(v, "fd", "fds");
+    guint i, j;
+
+    for (i = 0; i < c->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(c->net, i);
+        g_autofree char *w = item_where(v, "--net", "net", i);
+
+        for (j = 0; n->fds && j < n->fds->len; j++) {
+            int fd = g_array_index(n->fds, int, j);
+
+            if (fd > 2 && fcntl(fd, F_GETFD) < 0)
+                return vfail(v, w, "%s: %d is not an open file descriptor",
+                             key, fd);
+        }
     }
     return true;
 }
@@ -432,8 +540,9 @@ validate_nets(VCtx *v, const VmConfig *c)
             return vfail(v, w, "num_queues=%u makes %u queue pairs, more than "
                          "the %u boot vCPUs", n->num_queues, n->num_queues / 2,
                          c->cpus.boot_vcpus);
-        if (!validate_queues(v, w, n->queue_size) ||
+        if (!validate_queues(v, w, n->queue_size, 2) ||
             !validate_pci(v, w, n->pci_segment, n->pci_device_id) ||
+            !validate_iommu(v, w, n->iommu) ||
             !validate_net_addr(v, w, n) || !validate_net_fds(v, w, n))
             return false;
         if (n->tap && !tap_name_valid(n->tap))
@@ -472,6 +581,8 @@ validate_console(VCtx *v, const ConsoleConfig *con, const char *cli,
         return vfail(v, w, "socket=%s is longer than the %zu bytes a UNIX "
                      "socket path may have", con->socket,
                      sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+    if (!debug && !validate_iommu(v, w, con->iommu))
+        return false;
     if (debug && con->iobase > 0xffff)
         return vfail(v, w, "iobase=0x%" G_GINT64_MODIFIER "x is not an I/O "
                      "port (0 to 0xffff)", con->iobase);
@@ -576,6 +687,65 @@ validate_ids(VCtx *v, const VmConfig *c)
     return true;
 }
 
+/* Takes a PCI slot for @owner (consumed): @want, or the lowest free one
+ * when @want is -1, as pci_bus_add_device() will. */
+static bool
+take_slot(VCtx *v, char **owners, int want, char *owner)
+{
+    g_autofree char *o = owner;
+    int slot = want;
+
+    if (slot < 0) {
+        for (slot = 1; slot <= VM_CONFIG_PCI_DEVICE_MAX && owners[slot];
+             slot++)
+            ;
+        if (slot > VM_CONFIG_PCI_DEVICE_MAX)
+            return vfail(v, o, "no free PCI slot is left on segment 0 (%u "
+                         "devices at most)", VM_CONFIG_PCI_DEVICE_MAX);
+    } else if (owners[slot]) {
+        return vfail(v, o, "pci_device_id=%d is already used by %s", slot,
+                     owners[slot]);
+    }
+    owners[slot] = g_steal_pointer(&o);
+    return true;
+}
+
+/*
+ * The PCI slots as the devices will take them: in creation order
+ * (devices/registry.c: console, disks, nets, rng), a device with a
+ * pci_device_id takes that slot, which must still be free, and the others
+ * the lowest free one.  Checked here so that two devices on one slot, or
+ * more devices than slots, are refused at vm.create and not at boot.
+ */
+static bool
+validate_pci_slots(VCtx *v, const VmConfig *c)
+{
+    char *owners[VM_CONFIG_PCI_DEVICE_MAX + 1] = { NULL };
+    bool ok = true;
+    guint i;
+
+    owners[0] = g_strdup("the host bridge");
+    if (c->console.mode != CONSOLE_MODE_OFF)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--console", "console")));
+    for (i = 0; ok && i < c->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(c->disks, i);
+
+        ok = take_slot(v, owners, d->pci_device_id,
+                       item_where(v, "--disk", "disks", i));
+    }
+    for (i = 0; ok && i < c->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(c->net, i);
+
+        ok = take_slot(v, owners, n->pci_device_id,
+                       item_where(v, "--net", "net", i));
+    }
+    if (ok)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--rng", "rng")));
+    for (i = 0; i < G_N_ELEMENTS(owners); i++)
+        g_free(owners[i]);
+    return ok;
+}
+
 /* CH's schema has these switches, so configs written for CH parse, but
  * nimbus has no device or confinement behind them yet.  Running without
  * what the user asked for (a watchdog that never fires, a sandbox that is
@@ -592,6 +762,9 @@ validate_unimplemented(VCtx *v, const VmConfig *c)
     if (c->landlock_enable)
         return vfail(v, NM(v, "--landlock", "landlock_enable"),
                      "Landlock confinement is not supported yet");
+    if (c->iommu)
+        return vfail(v, "iommu", "the virtio-iommu device is not supported "
+                     "yet");
     return true;
 }
 
@@ -610,30 +783,18 @@ fill_defaults(VmConfig *c)
 
         if (!d->id)
             d->id = vm_config_next_device_id(c, "_disk");
-        c->iommu |= d->iommu;
     }
     for (i = 0; i < c->net->len; i++) {
         NetConfig *n = g_ptr_array_index(c->net, i);
 
         if (!n->id)
             n->id = vm_config_next_device_id(c, "_net");
-        if (!n->mac) {
-            /* CH's MacAddr::local_random(): locally administered unicast. */
-            guint8 b[6];
-            int k;
-
-            for (k = 0; k < 6; k++)
-                b[k] = (guint8)g_random_int_range(0, 256);
-            b[0] = (guint8)((b[0] & 0xfe) | 0x02);
-            n->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
-                                     b[0], b[1], b[2], b[3], b[4], b[5]);
-        }
+        /* No MAC is made up here: a generated MAC is a runtime fact of the
+         * net device (vm.info reports it), so that the config stays what
+         * the user asked for.  ip= is IPv4 (validate_net_addr()). */
         if (n->ip && !n->mask)
-            n->mask = g_strdup(strchr(n->ip, ':') ? "ffff:ffff:ffff:ffff::" :
-                               "255.255.255.0");   /* CH's IPv4 default */
-        c->iommu |= n->iommu;
+            n->mask = g_strdup("255.255.255.0");   /* CH's IPv4 default */
     }
-    c->iommu |= c->rng.iommu || c->console.iommu;
 }
 
 bool
@@ -647,13 +808,27 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !validate_disks(&v, config) || !validate_nets(&v, config) ||
         !(config->rng.src ||
           vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
-        !check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src, FILE_RNG,
-                    false, NULL) ||
+        !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||
+        !validate_iommu(&v, NM(&v, "--rng", "rng"), config->rng.iommu) ||
         !validate_consoles(&v, config) || !validate_ids(&v, config) ||
-        !validate_unimplemented(&v, config))
+        !validate_pci_slots(&v, config) || !validate_unimplemented(&v, config))
         return false;
     fill_defaults(config);
     return true;
+}
+
+bool
+vm_config_check_host(const VmConfig *config, VmConfigNames names,
+                     GError **error)
+{
+    VCtx v = { names, error };
+
+    return check_host_payload(&v, &config->payload) &&
+           check_host_disks(&v, config) &&
+           (!config->rng.src ||
+            check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src,
+                       FILE_RNG, false, NULL)) &&
+           check_host_net_fds(&v, config);
 }
 
 bool

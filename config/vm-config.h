@@ -41,7 +41,7 @@ int console_mode_from_string(const char *name);
 /* Serial (16550), virtio-console and the 0xe9 debug console. */
 typedef struct {
     ConsoleMode mode;
-    char *file;       /* mode File: output path; mode Pty: the pty path once opened */
+    char *file;       /* mode File: output path (a Pty's path is a runtime fact) */
     char *socket;     /* mode Socket: UNIX socket path the VMM listens on */
     bool iommu;       /* console only */
     char *id;         /* console only */
@@ -197,11 +197,13 @@ NetConfig *net_config_from_json_node(JsonNode *node, GError **error);
 
 /**
  * vm_config_validate:
- * Checks cross-field rules (boot <= max, topology product == max, queue
- * sizes power of two, files exist and are readable, cmdline length,
- * duplicate ids, console/serial both on the same tty...) and assigns default
- * device ids.  Errors are G_IO_ERROR_INVALID_ARGUMENT, one line naming the
- * option and value.
+ * Checks every rule that needs no host (boot <= max, topology product ==
+ * max, queue sizes, cmdline length, duplicate ids, console/serial both on
+ * the same tty, features not supported yet such as iommu or non-raw
+ * images...) and assigns default device ids.  It opens nothing, so nimbusd
+ * runs it at define time too; vm_config_check_host() does the rest at
+ * vm.create.  Devices trust a config that passed both.  Errors are
+ * G_IO_ERROR_INVALID_ARGUMENT, one line naming the option and value.
  */
 bool vm_config_validate(VmConfig *config, GError **error);
 
@@ -248,6 +250,16 @@ typedef enum {
  * exactly as it was (no id or default half-assigned). */
 bool vm_config_validate_full(VmConfig *config, VmConfigNames names,
                              GError **error);
+/**
+ * vm_config_check_host:
+ * The checks that need the host, run once at vm.create after
+ * vm_config_validate(): the payload, disk and rng files exist and open as
+ * the devices will open them (a writable image for a read-write disk), no
+ * image is used twice (G_IO_ERROR_EXISTS), the net fds are open.  Errors
+ * name the field as vm_config_validate_full() does.
+ */
+bool vm_config_check_host(const VmConfig *config, VmConfigNames names,
+                          GError **error);
 
 /*
  * CH CLI grammar: "key=value,key=value", lists "[a,b]", sizes with K/M/G,

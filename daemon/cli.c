@@ -451,7 +451,8 @@ cli_finish(CliState *st, GError **error)
      * "--console tty" is still refused below. */
     if (st->vm->serial.mode == CONSOLE_MODE_TTY && !st->seen[OPT_CONSOLE])
         st->vm->console.mode = CONSOLE_MODE_OFF;
-    if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error))
+    if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error) ||
+        !vm_config_check_host(st->vm, VM_CONFIG_NAMES_CLI, error))
         return false;
     cli->vm = g_steal_pointer(&st->vm);
     return true;

@@ -8,13 +8,10 @@
 #include "daemon/device-manager.h"
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
-#include "devices/pci/pci-bus.h"
-#include "devices/virtio/virtio-devices.h"
+#include "devices/registry.h"
 
-/* Device ids, as Cloud Hypervisor names its platform devices where it
- * has them ("__serial", "__debug_console"). */
-#define ID_SERIAL        "__serial"
-#define ID_DEBUG_CONSOLE "__debug_console"
+/* Device ids of the platform devices (the configurable types' ids are
+ * in devices/registry.c). */
 #define ID_I8042         "__i8042"
 #define ID_CMOS          "__cmos"
 #define ID_ACPI_PM       "__acpi_pm"
@@ -30,51 +27,6 @@ dm_add(Vm *vm, VmmDevice *dev, GError **error)
         return false;
     }
     return vm_add_device(vm, dev, error);
-}
-
-/* The 16550 at 0x3f8 on its --serial backend; a pty's path is recorded in
- * the config, which is how vm.info (and libvirt) learn it. */
-static bool
-dm_create_serial(Vm *vm, GError **error)
-{
-    VmConfig *cfg = vm_get_config_mutable(vm);
-    CharBackend *be;
-
-    if (cfg->serial.mode == CONSOLE_MODE_OFF)
-        return true;
-    be = chardev_new(&cfg->serial, "--serial", vm_main_context(vm), error);
-    if (!be)
-        return false;
-    if (cfg->serial.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->serial.file);
-        cfg->serial.file = g_strdup(chardev_get_pty_path(be));
-    }
-    if (!dm_add(vm, serial8250_new(vm, ID_SERIAL, SERIAL8250_COM1_BASE,
-                                   SERIAL8250_COM1_GSI, be), error))
-        return false;
-    vm_platform_info(vm)->serial = true;
-    return true;
-}
-
-static bool
-dm_create_debug_console(Vm *vm, GError **error)
-{
-    VmConfig *cfg = vm_get_config_mutable(vm);
-    CharBackend *be;
-
-    if (cfg->debug_console.mode == CONSOLE_MODE_OFF)
-        return true;
-    be = chardev_new(&cfg->debug_console, "--debug-console",
-                     vm_main_context(vm), error);
-    if (!be)
-        return false;
-    if (cfg->debug_console.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->debug_console.file);
-        cfg->debug_console.file = g_strdup(chardev_get_pty_path(be));
-    }
-    return dm_add(vm, debug_console_new(vm, ID_DEBUG_CONSOLE,
-                                        (uint16_t)cfg->debug_console.iobase, be),
-                  error);
 }
 
 static bool
@@ -104,23 +56,16 @@ dm_create_platform(Vm *vm, GError **error)
     return true;
 }
 
-/* PCI segment 0 and the virtio devices behind it (devices/virtio/): both
- * add their devices to the VM themselves. */
-static bool
-dm_create_pci(Vm *vm, GError **error)
-{
-    PciBus *bus = pci_bus_new(vm, error);
-
-    return bus && virtio_devices_create(vm, bus, error);
-}
-
+/* The platform devices, then every configured device through the
+ * registry, which creates PCI segment 0 when the first PCI device needs
+ * it. */
 bool
 device_manager_create(Vm *vm, GError **error)
 {
+    DeviceCreateCtx ctx = { .vm = vm };
+
     return dm_create_platform(vm, error) &&
-           dm_create_serial(vm, error) &&
-           dm_create_debug_console(vm, error) &&
-           dm_create_pci(vm, error);
+           device_registry_create_all(&ctx, vm_get_config(vm), error);
 }
 
 void

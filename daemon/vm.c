@@ -488,12 +488,6 @@ vm_get_config(Vm *vm)
     return vm->config;
 }
 
-VmConfig *
-vm_get_config_mutable(Vm *vm)
-{
-    return vm->config;
-}
-
 uint64_t
 vm_memory_actual_size(Vm *vm)
 {

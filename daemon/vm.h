@@ -62,10 +62,9 @@ bool vm_power_button(Vm *vm, GError **error);
 /* Injects an NMI into every vCPU. */
 bool vm_nmi(Vm *vm, GError **error);
 
-/* The config the VM runs with, including runtime facts (pty paths). */
+/* The config the VM runs with, as validated (runtime facts such as pty
+ * paths are the devices' own: VmmDevice.runtime). */
 const VmConfig *vm_get_config(Vm *vm);
-/* For the device manager, which records runtime facts (pty paths). */
-VmConfig *vm_get_config_mutable(Vm *vm);
 /* vm.info pieces. */
 uint64_t vm_memory_actual_size(Vm *vm);
 JsonNode *vm_device_tree(Vm *vm);      /* {id: DeviceNode} */

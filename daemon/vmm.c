@@ -10,6 +10,7 @@
 #include "daemon/event-monitor.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
+#include "devices/registry.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
 
@@ -124,7 +125,10 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
                     "VM is already created");
         return false;
     }
-    if (!vm_config_validate(cfg, &local)) {
+    /* The rules first (what nimbusd's define also checks), then the host:
+     * after this, vm.boot fails only for a host reason. */
+    if (!vm_config_validate(cfg, &local) ||
+        !vm_config_check_host(cfg, VM_CONFIG_NAMES_JSON, &local)) {
         g_set_error(error, VMM_ERROR,
                     g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS)
                         ? VMM_ERROR_CONFLICT : VMM_ERROR_BAD_REQUEST,
@@ -275,24 +279,39 @@ vmm_vm_delete(Vmm *vmm, GError **error)
 JsonNode *
 vmm_vm_info(Vmm *vmm, GError **error)
 {
+    g_autoptr(VmConfig) reported = NULL;
+    const VmConfig *cfg;
     JsonObject *o;
     JsonNode *node;
-    const VmConfig *cfg;
 
     if (!vmm_check_created(vmm, error))
         return NULL;
-    /* The running VM's copy carries runtime facts (pty paths). */
-    cfg = vmm->vm ? vm_get_config(vmm->vm) : vmm->config;
+    cfg = vmm->config;
+    /*
+     * The runtime facts (pty paths, generated MACs, TAP names, PCI
+     * addresses) live with the devices, never in the config.  "runtime"
+     * reports them by device id, and nimbusd reads them there.  CH reports
+     * the same facts inside the config (serial.file of a Pty, net mac and
+     * tap), and its clients (libvirt's ch driver) read them from there, so
+     * vm.info's config shows them too: written into a copy, at format time.
+     */
+    if (vmm->vm)
+        reported = device_registry_config_with_runtime(vmm->vm, cfg);
     o = json_object_new();
-    json_object_set_member(o, "config", vm_config_to_json_node(cfg));
+    json_object_set_member(o, "config",
+                           vm_config_to_json_node(reported ? reported : cfg));
     json_object_set_string_member(o, "state", vmm_vm_state_to_string(vmm->state));
     json_object_set_int_member(o, "memory_actual_size",
                                vmm->vm ? (gint64)vm_memory_actual_size(vmm->vm)
                                        : (gint64)cfg->memory.size);
-    if (vmm->vm)
+    if (vmm->vm) {
         json_object_set_member(o, "device_tree", vm_device_tree(vmm->vm));
-    else
+        json_object_set_member(o, "runtime",
+                               device_registry_runtime_info(vmm->vm, cfg));
+    } else {
         json_object_set_object_member(o, "device_tree", json_object_new());
+        json_object_set_object_member(o, "runtime", json_object_new());
+    }
     node = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(node, o);
     return node;

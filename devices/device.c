@@ -20,6 +20,9 @@ vmm_device_free(VmmDevice *dev)
     if (!dev)
         return;
     g_clear_pointer(&dev->id, g_free);
+    g_clear_pointer(&dev->runtime.pty, g_free);
+    g_clear_pointer(&dev->runtime.mac, g_free);
+    g_clear_pointer(&dev->runtime.tap, g_free);
     if (dev->ops && dev->ops->free)
         dev->ops->free(dev);
 }

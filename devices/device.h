@@ -52,16 +52,34 @@ typedef struct {
 } VmmDeviceOps;
 
 /**
+ * VmmDeviceRuntime:
+ * Facts a device learns while it is created: the path of the pty it
+ * opened, the MAC it uses (generated when the config has none), the TAP it
+ * opened (NULL: none).  vm.info
+ * reports them in its "runtime" record next to the config; they are never
+ * written into the VmConfig, which stays what the user asked for (and is
+ * what a snapshot saves).  Set before the device is added to the VM, then
+ * immutable.
+ */
+typedef struct {
+    char *pty;
+    char *mac;
+    char *tap;
+} VmmDeviceRuntime;
+
+/**
  * VmmDevice:
  * @ops: immutable
  * @id: the device id used by vm.info's device_tree, vm.counters and
  *      snapshots ("__serial", "_disk0", ...); immutable after creation
  * @vm: the owning VM; immutable
+ * @runtime: see VmmDeviceRuntime; owned, freed with the device
  */
 struct VmmDevice {
     const VmmDeviceOps *ops;
     char *id;
     Vm *vm;
+    VmmDeviceRuntime runtime;
 };
 
 /* Sets the common fields; @id is copied. */

@@ -5,7 +5,8 @@ devices_libdevices_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-devices\"
 devices_libdevices_a_SOURCES = \
 	devices/bus.c devices/bus.h \
 	devices/device.c devices/device.h \
-	devices/state.c devices/state.h
+	devices/state.c devices/state.h \
+	devices/registry.c devices/registry.h
 
 include devices/char/local.mk
 include devices/legacy/local.mk

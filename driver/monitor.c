@@ -145,29 +145,40 @@ drv_monitor_wait_ready(const char *socket, int timeout_ms,
     return false;
 }
 
-/* vm.info echoes the VmConfig with the pty path nimbus allocated filled in
- * (config.serial.file for mode Pty), which is how libvirt's CH driver finds
- * the console too. */
+/* vm.info's "runtime" record holds each device's runtime facts by device
+ * id, apart from the config; nimbus's serial is "__serial", its virtio
+ * console has config.console.id ("__console" by default).  (CH itself
+ * only reports the pty in config.<device>.file, which nimbus also fills
+ * for CH's clients; nimbusd reads the record meant for it.) */
 char *
 drv_monitor_info_pty(JsonNode *info, const char *device)
 {
     JsonObject *o;
+    JsonObject *runtime;
     JsonObject *config;
-    JsonObject *dev;
-    const char *mode;
-    const char *file;
+    JsonObject *con;
+    JsonObject *rec;
+    const char *id = NULL;
+    const char *pty;
 
     if (!info || !JSON_NODE_HOLDS_OBJECT(info))
         return NULL;
     o = json_node_get_object(info);
-    if (!(config = drv_json_object(o, "config")) ||
-        !(dev = drv_json_object(config, device)))
+    if (!(runtime = drv_json_object(o, "runtime")))
         return NULL;
-    mode = drv_json_string(dev, "mode");
-    file = drv_json_string(dev, "file");
-    if (!mode || g_ascii_strcasecmp(mode, "Pty") != 0 || !file || !*file)
+    if (g_str_equal(device, "serial")) {
+        id = "__serial";
+    } else if (g_str_equal(device, "console")) {
+        config = drv_json_object(o, "config");
+        con = config ? drv_json_object(config, "console") : NULL;
+        id = con ? drv_json_string(con, "id") : NULL;
+        if (!id)
+            id = "__console";
+    }
+    if (!id || !(rec = drv_json_object(runtime, id)))
         return NULL;
-    return g_strdup(file);
+    pty = drv_json_string(rec, "pty");
+    return pty && *pty ? g_strdup(pty) : NULL;
 }
 
 const char *

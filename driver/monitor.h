@@ -34,8 +34,9 @@ bool drv_monitor_wait_ready(const char *socket, int timeout_ms,
                             bool (*alive)(gpointer data), gpointer data,
                             GError **error);
 
-/* From a vm.info answer: config.<device>.file when its mode is Pty
- * (device "serial" or "console"); NULL otherwise (transfer full). */
+/* From a vm.info answer: the pty path of @device ("serial" or "console")
+ * in its runtime record (runtime.<id>.pty); NULL when it has none
+ * (transfer full). */
 char *drv_monitor_info_pty(JsonNode *info, const char *device);
 /* vm.info's "state": "Running", "Paused"... (transfer none) or NULL. */
 const char *drv_monitor_info_state(JsonNode *info);

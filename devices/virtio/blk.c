@@ -531,22 +531,8 @@ virtio_blk_new(Vm *vm, const GuestMemory *mem, const DiskConfig *disk,
                         (1ULL << VIRTIO_BLK_F_FLUSH) |
                         (1ULL << VIRTIO_BLK_F_TOPOLOGY);
 
-    if (!disk->path) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--disk: 'path' is required");
-        return NULL;
-    }
-    if (qs < 4 || qs > VIRTQUEUE_MAX_SIZE || (qs & (qs - 1)) != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--disk: queue_size=%u must be a power of two from 4 to "
-                    "32768", qs);
-        return NULL;
-    }
-    if (disk->iommu) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "--disk: iommu=on is not supported yet");
-        return NULL;
-    }
+    /* @disk passed vm_config_validate(): a path, a power-of-two
+     * queue_size of at least 4, no iommu, a raw or autodetected image. */
     bb = block_backend_open(disk->path, disk->readonly, disk->direct,
                             disk->image_type, error);
     if (!bb) {

@@ -13,6 +13,5 @@ devices_libdevices_a_SOURCES += \
 	devices/virtio/queue.c devices/virtio/queue.h \
 	devices/virtio/rng.c devices/virtio/rng.h \
 	devices/virtio/transport-pci.c devices/virtio/virtio-pci.h \
-	devices/virtio/virtio-devices.c devices/virtio/virtio-devices.h \
 	devices/virtio/worker.c devices/virtio/worker.h
 dist_doc_DATA += docs/devices.md

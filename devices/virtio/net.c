@@ -582,27 +582,21 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
     uint8_t mac[6];
     uint16_t v;
 
-    if (cfg->num_queues < 2 || cfg->num_queues % 2 || backend->nfds != pairs) {
+    /* @cfg passed vm_config_validate() (an even num_queues >= 2, a
+     * power-of-two queue_size, no iommu); the backend is the caller's and
+     * must have been opened for as many pairs.  The MAC is parsed here
+     * because the caller picks it when the config has none. */
+    if (backend->nfds != pairs) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: num_queues=%u must be an even number >= 2 "
-                    "(one RX/TX pair per TAP queue)", cfg->num_queues);
-        return NULL;
-    }
-    if (qs < 2 || qs > VIRTQUEUE_MAX_SIZE || (qs & (qs - 1)) != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: queue_size=%u must be a power of two up to 32768",
-                    qs);
+                    "net '%s': num_queues=%u needs %u TAP queue(s), the "
+                    "backend has %u", cfg->id, cfg->num_queues, pairs,
+                    backend->nfds);
         return NULL;
     }
     if (!net_parse_mac(cfg->mac, mac)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "--net: mac '%s' is not a MAC address",
                     cfg->mac ? cfg->mac : "");
-        return NULL;
-    }
-    if (cfg->iommu) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "--net: iommu=on is not supported yet");
         return NULL;
     }
     net = g_new0(VirtioNet, 1);

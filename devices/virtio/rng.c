@@ -140,11 +140,6 @@ virtio_rng_new(Vm *vm, const GuestMemory *mem, const RngConfig *cfg,
     VirtioRng *rng;
     int fd;
 
-    if (cfg->iommu) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "--rng: iommu=on is not supported yet");
-        return NULL;
-    }
     /* Non-blocking: a source with nothing to give (a FIFO, /dev/random
      * before it is seeded) yields short reads, never a stuck worker that a
      * device reset would wait for. */

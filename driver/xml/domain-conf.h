@@ -106,6 +106,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDef, domain_def_free)
  * TAP device (tap=<target dev>), which nimbus opens itself.
  */
 char *domain_def_to_vmconfig_json(const DomainDef *def, GError **error);
+/**
+ * domain_def_check_vmconfig:
+ * Runs nimbus's vm_config_validate() on @def's VmConfig: every rule that
+ * needs no host (queue sizes, features not supported yet, an IPv6 host
+ * address...), so that define refuses what vm.create would, with
+ * vm.create's message (DRV_ERROR_CONFIG_UNSUPPORTED).
+ */
+bool domain_def_check_vmconfig(const DomainDef *def, GError **error);
 
 /* Sets the live pty path of the serial (or console) after start. */
 void domain_def_set_serial_path(DomainDef *def, const char *path);

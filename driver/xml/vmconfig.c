@@ -2,6 +2,8 @@
 /* domain_def_to_vmconfig_json(): a DomainDef as the VmConfig body of vm.create. */
 #include <config.h>
 
+#include <string.h>
+
 #include "config/vm-config.h"
 #include "driver/xml/domain-priv.h"
 
@@ -28,8 +30,10 @@
  *
  * The translation fills a VmConfig (vm_config_new()'s defaults for what the
  * XML does not say) and nimbus's own serialiser writes it, so the schema
- * has one owner.  It does not run vm_config_validate(): that opens the
- * kernel and disk files, which is the VMM's job at vm.create.
+ * has one owner.  domain_def_check_vmconfig() runs nimbus's own
+ * vm_config_validate() on it at define time, so that `virsh define`
+ * refuses what vm.create would, in the same words; the host checks (files
+ * exist) stay the VMM's, at vm.create.
  */
 
 static void
@@ -94,8 +98,11 @@ net_config_from_def(const DomainNetDef *def, guint index)
     net->mac = g_strdup(mac);
     if (def->ip_address) {
         net->ip = g_strdup(def->ip_address);
-        net->mask = prefix_to_netmask(def->ip_prefix >= 0 ? def->ip_prefix
-                                                          : 24);
+        /* An IPv4 netmask from the prefix; an IPv6 address gets none
+         * (vm_config_validate() refuses IPv6 host addresses). */
+        if (!strchr(def->ip_address, ':'))
+            net->mask = prefix_to_netmask(def->ip_prefix >= 0 ?
+                                          MIN(def->ip_prefix, 32) : 24);
     }
     net->mtu = def->mtu;
     /* One RX and one TX virtqueue per queue pair. */
@@ -130,13 +137,9 @@ fill_console(ConsoleConfig *con, DomainChrType type, const char *path,
     }
 }
 
-/**
- * domain_def_to_vmconfig_json:
- * Returns: (transfer full) pretty-printed JSON in vm_config_to_json()'s
- * fixed key order, every field present.
- */
-char *
-domain_def_to_vmconfig_json(const DomainDef *def, GError **error)
+/* @def as a VmConfig, not yet validated.  (transfer full) */
+static VmConfig *
+domain_def_to_vmconfig(const DomainDef *def, GError **error)
 {
     const DomainDefPriv *priv = def->priv;
     g_autoptr(VmConfig) config = NULL;
@@ -176,5 +179,35 @@ domain_def_to_vmconfig_json(const DomainDef *def, GError **error)
                  CONSOLE_MODE_NULL);
     fill_console(&config->console, def->console_type, def->console_path,
                  CONSOLE_MODE_OFF);
-    return vm_config_to_json(config, true);
+    return g_steal_pointer(&config);
+}
+
+/**
+ * domain_def_to_vmconfig_json:
+ * Returns: (transfer full) pretty-printed JSON in vm_config_to_json()'s
+ * fixed key order, every field present.
+ */
+char *
+domain_def_to_vmconfig_json(const DomainDef *def, GError **error)
+{
+    g_autoptr(VmConfig) config = domain_def_to_vmconfig(def, error);
+
+    return config ? vm_config_to_json(config, true) : NULL;
+}
+
+bool
+domain_def_check_vmconfig(const DomainDef *def, GError **error)
+{
+    g_autoptr(VmConfig) config = domain_def_to_vmconfig(def, error);
+    g_autoptr(GError) local = NULL;
+
+    if (!config)
+        return false;
+    if (!vm_config_validate(config, &local)) {
+        /* nimbus's vm.create answers "invalid VM configuration: ..." */
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "invalid VM configuration: %s", local->message);
+        return false;
+    }
+    return true;
 }

@@ -22,3 +22,7 @@ tests_fuzz_fuzz_vmconfig_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_cli_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
 tests_fuzz_fuzz_cli_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/vmconfig-json tests/fuzz/corpus/cli
+# The device-type registry's table and the refusals of vm.add-* (no VM).
+check_PROGRAMS += tests/unit/test-registry
+TESTS += tests/unit/test-registry
+tests_unit_test_registry_LDADD = $(TEST_LIBS)

@@ -33,6 +33,7 @@ class Vm:
         self.event_fd = event_fd
         self.t0 = time.monotonic()
         self.config = None
+        self.runtime = {}          # vm.info "runtime": {device id: facts}
         self.state = None          # None (not created), Created, Running, Paused
         self.master = None
         self.exit_code = None
@@ -52,8 +53,9 @@ class Vm:
             return
         master, slave = pty.openpty()
         tty.setraw(slave)
-        serial["file"] = os.ttyname(slave)
-        self.config["serial"] = serial
+        # As nimbus: the pty is a runtime fact of "__serial", also shown
+        # in config.serial.file (where CH reports it) at format time.
+        self.runtime = {"__serial": {"pty": os.ttyname(slave)}}
         self.master = master
         self.slave = slave          # kept open: the console survives readers
         os.write(master, b"fake guest ready\r\n# ")
@@ -146,8 +148,13 @@ class Handler(BaseHTTPRequestHandler):
             with VM.lock:
                 if VM.state is None:
                     return self.reply(404, ["VM is not created"])
-                self.reply(200, {"config": VM.config, "state": VM.state,
-                                 "memory_actual_size": 0, "device_tree": {}})
+                config = json.loads(json.dumps(VM.config))
+                pty = VM.runtime.get("__serial", {}).get("pty")
+                if pty:
+                    config["serial"]["file"] = pty
+                self.reply(200, {"config": config, "state": VM.state,
+                                 "memory_actual_size": 0, "device_tree": {},
+                                 "runtime": VM.runtime})
         else:
             self.reply(400, ["unknown endpoint %s" % ep])
 

@@ -124,6 +124,38 @@ static const StatusCase status_cases[] = {
       { API_ACTION_VM_CREATE, "@config:\"net\": [{\"fds\": [3, 4], "
                               "\"num_queues\": 4}]" },
       400, "Error from API", "names 2 fd(s)" },
+    /* Rules the devices used to check only at vm.boot (with the CLI's
+     * "--disk:" words): refused here, naming the JSON field. */
+    { "create-disk-queue-size-2", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+                              "\"queue_size\": 2}]" },
+      400, "Error from API", "disks[0]: queue_size=2: expected a power of two "
+      "between 4 and" },
+    { "create-disk-iommu", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+                              "\"iommu\": true}]" },
+      400, "Error from API", "disks[0]: iommu=true is not supported yet" },
+    { "create-net-iommu", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"net\": [{\"iommu\": true}]" },
+      400, "Error from API", "net[0]: iommu=true is not supported yet" },
+    { "create-rng-iommu", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"rng\": {\"src\": \"/dev/urandom\", "
+                              "\"iommu\": true}" },
+      400, "Error from API", "rng: iommu=true is not supported yet" },
+    { "create-net-ipv6", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"net\": [{\"ip\": \"fd00::1\"}]" },
+      400, "Error from API", "net[0]: ip=fd00::1: IPv6 host addresses are not "
+      "supported yet" },
+    { "create-pci-slot-twice", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+                              "\"pci_device_id\": 3}], \"net\": "
+                              "[{\"pci_device_id\": 3}]" },
+      400, "Error from API", "net[0]: pci_device_id=3 is already used by "
+      "disks[0]" },
+    { "create-disk-qcow2", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+                              "\"image_type\": \"Qcow2\"}]" },
+      400, "Error from API", "disks[0]: image_type=Qcow2 is not supported yet" },
     { "boot-with-body", { CREATE }, { API_ACTION_VM_BOOT, "{}" }, 400,
       "Bad Request", "takes no request body" },
 
@@ -268,6 +300,10 @@ test_info_content(void)
                             json_object_get_object_member(o, "config"), "cpus"),
                         "boot_vcpus"), ==, 2);
     g_assert_true(json_object_has_member(o, "memory_actual_size"));
+    /* Runtime facts (pty paths, MACs...) are the devices': none before
+     * boot, and never in the config. */
+    g_assert_cmpuint(json_object_get_size(
+                         json_object_get_object_member(o, "runtime")), ==, 0);
     api_result_clear(&r);
 
     run(vmm, API_ACTION_VMM_PING, NULL, NULL, &r);

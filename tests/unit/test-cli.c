@@ -239,6 +239,14 @@ static const BadCli bad_cli[] = {
       G_IO_ERROR_EXISTS },
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,queue_size=100"),
       "--disk: queue_size=100: expected a power of two", 0 },
+    /* Rules the devices used to check at boot: refused up front, in the
+     * CLI's words. */
+    { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,queue_size=2"),
+      "--disk: queue_size=2: expected a power of two between 4 and 32768", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,iommu=on"),
+      "--disk: iommu=on is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--net", "ip=fd00::1"),
+      "--net: ip=fd00::1: IPv6 host addresses are not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,num_queues=2"),
       "--disk: num_queues=2 is more than the 1 boot vCPUs", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,image_type=qcow2"),

@@ -8,6 +8,7 @@
 
 #include "driver/caps.h"
 #include "driver/domain-list.h"
+#include "driver/monitor.h"
 #include "driver/nodeinfo.h"
 #include "driver/remote/remote.h"
 #include "driver/vmm-events.h"
@@ -309,6 +310,31 @@ test_domain_list_claim(void)
     g_assert_cmpuint(all->len, ==, 0);
 }
 
+/* The pty paths come from vm.info's runtime record, by device id, not
+ * from the config (which CH-compatible output also fills). */
+static void
+test_info_pty(void)
+{
+    static const char *info =
+        "{\"config\": {\"serial\": {\"mode\": \"Pty\", \"file\": \"/stale\"},"
+        " \"console\": {\"mode\": \"Pty\", \"file\": null, \"id\": \"con0\"}},"
+        " \"state\": \"Running\","
+        " \"runtime\": {\"__serial\": {\"pty\": \"/dev/pts/7\"},"
+        "  \"con0\": {\"pty\": \"/dev/pts/8\", \"pci_bdf\": \"0000:00:01.0\"}}}";
+    static const char *no_runtime =
+        "{\"config\": {\"serial\": {\"mode\": \"Pty\", \"file\": \"/dev/pts/7\"}},"
+        " \"state\": \"Running\"}";
+    g_autoptr(JsonNode) a = json_from_string(info, NULL);
+    g_autoptr(JsonNode) b = json_from_string(no_runtime, NULL);
+    g_autofree char *serial = drv_monitor_info_pty(a, "serial");
+    g_autofree char *console = drv_monitor_info_pty(a, "console");
+    g_autofree char *none = drv_monitor_info_pty(b, "serial");
+
+    g_assert_cmpstr(serial, ==, "/dev/pts/7");
+    g_assert_cmpstr(console, ==, "/dev/pts/8");
+    g_assert_null(none);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -320,5 +346,6 @@ main(int argc, char **argv)
     g_test_add_func("/rpc/driver/caps/xml", test_caps_xml);
     g_test_add_func("/rpc/driver/version-and-flags", test_version_and_flags);
     g_test_add_func("/rpc/driver/domain-list/claim", test_domain_list_claim);
+    g_test_add_func("/rpc/driver/monitor/info-pty", test_info_pty);
     return g_test_run();
 }

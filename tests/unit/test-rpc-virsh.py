@@ -350,6 +350,31 @@ def unsupported_device_refused(d):
 
 
 @test
+def define_runs_vmm_validation(d):
+    # nimbus's vm_config_validate() at define time: what vm.create would
+    # refuse (here a ring size virtio cannot have, which the XML layer
+    # lets through), define refuses, with vm.create's words and the JSON
+    # name of the field.
+    before = names(d)
+    files = sorted(os.listdir(d.config))
+    nic = ("<interface type='ethernet'><mac address='52:54:00:12:34:56'/>"
+           "<target dev='vnet-q' managed='no'/><model type='virtio'/>"
+           "<driver rx_queue_size='100' tx_queue_size='100'/></interface>")
+    xml = golden_xml("vm-ring", "5a5a5a5a-1111-2222-3333-555555555555", nic)
+    r = virsh(d, "define", write(os.path.join(d.tmp, "ring.xml"), xml), check=False)
+    assert r.returncode != 0, r.stderr
+    assert ("invalid VM configuration: net[0]: queue_size=100: expected a "
+            "power of two between 2 and 32768") in r.stderr, r.stderr
+    assert names(d) == before
+    assert sorted(os.listdir(d.config)) == files
+    # The same domain with a power-of-two ring defines.
+    xml = xml.replace("'100'", "'128'")
+    virsh(d, "define", write(os.path.join(d.tmp, "ring-ok.xml"), xml))
+    assert "vm-ring" in names(d)
+    virsh(d, "undefine", "vm-ring")
+
+
+@test
 def readonly_socket_refuses_define(d):
     xml = write(os.path.join(d.tmp, "ro.xml"),
                 golden_xml("vm-ro", "6b6b6b6b-1111-2222-3333-444444444444"))

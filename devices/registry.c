@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The device-type registry: how each configurable device type is created from its config. */
+#include <config.h>
+
+#include <gio/gio.h>
+
+#include "devices/char/chardev.h"
+#include "devices/legacy/legacy.h"
+#include "devices/net/net-backend.h"
+#include "devices/registry.h"
+#include "devices/virtio/blk.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/rng.h"
+#include "devices/virtio/virtio-pci.h"
+
+/*
+ * One descriptor per type, one line per type in registry_types[].  A type
+ * is created from a config that passed vm_config_validate() and
+ * vm_config_check_host(): ids are assigned, queue counts and sizes,
+ * segments and iommu are within what the devices support, files exist.
+ * So create() checks nothing again; what can still fail is the host
+ * (a TAP that cannot be created, an image another process locked).
+ */
+
+/* Device ids, as Cloud Hypervisor names its platform devices where it
+ * has them ("__serial", "__debug_console"). */
+#define ID_SERIAL        "__serial"
+#define ID_DEBUG_CONSOLE "__debug_console"
+
+/* PCI segment 0, created by the first PCI device that needs it: so the
+ * VM's devices keep CH's order (platform, serial, PCI, virtio). */
+static PciBus *
+reg_bus(DeviceCreateCtx *ctx, GError **error)
+{
+    if (!ctx->bus)
+        ctx->bus = pci_bus_new(ctx->vm, error);
+    return ctx->bus;
+}
+
+/* Adds @dev (transfer full) to the VM; returns it (transfer none). */
+static VmmDevice *
+reg_add(DeviceCreateCtx *ctx, VmmDevice *dev, GError **error)
+{
+    return vm_add_device(ctx->vm, dev, error) ? dev : NULL;
+}
+
+/* @vdev (transfer full; NULL when its constructor failed, with @error
+ * set) behind a PCI function at @slot (-1: next free), not yet added. */
+static VmmDevice *
+reg_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev, int slot)
+{
+    if (!vdev)
+        return NULL;
+    return virtio_pci_new(ctx->vm, ctx->bus, vdev, slot);
+}
+
+/* ---- Consoles: serial, debug console, virtio-console --------------------- */
+
+static void
+console_report(gpointer entry, const VmmDeviceRuntime *runtime)
+{
+    ConsoleConfig *con = entry;
+
+    /* CH reports the pty it opened in the config's file. */
+    if (con->mode == CONSOLE_MODE_PTY && runtime->pty) {
+        g_free(con->file);
+        con->file = g_strdup(runtime->pty);
+    }
+}
+
+static guint
+serial_count(const VmConfig *config)
+{
+    return config->serial.mode != CONSOLE_MODE_OFF;
+}
+
+static gpointer
+serial_entry(const VmConfig *config, guint i)
+{
+    return (gpointer)&config->serial;
+}
+
+static const char *
+serial_id(gconstpointer entry)
+{
+    return ID_SERIAL;
+}
+
+/* The 16550 at 0x3f8 on its --serial backend. */
+static VmmDevice *
+serial_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    const ConsoleConfig *con = entry;
+    CharBackend *be = chardev_new(con, "--serial", vm_main_context(ctx->vm),
+                                  error);
+    g_autofree char *pty = NULL;
+    VmmDevice *dev;
+
+    if (!be)
+        return NULL;
+    pty = g_strdup(chardev_get_pty_path(be));
+    dev = serial8250_new(ctx->vm, ID_SERIAL, SERIAL8250_COM1_BASE,
+                         SERIAL8250_COM1_GSI, be);
+    dev->runtime.pty = g_steal_pointer(&pty);
+    if (!reg_add(ctx, dev, error))
+        return NULL;
+    vm_platform_info(ctx->vm)->serial = true;
+    return dev;
+}
+
+static const DeviceType serial_type = {
+    .name = "serial",
+    .cli_option = "--serial",
+    .json_key = "serial",
+    .count = serial_count,
+    .entry = serial_entry,
+    .id = serial_id,
+    .create = serial_create,
+    .report = console_report,
+};
+
+static guint
+debug_console_count(const VmConfig *config)
+{
+    return config->debug_console.mode != CONSOLE_MODE_OFF;
+}
+
+static gpointer
+debug_console_entry(const VmConfig *config, guint i)
+{
+    return (gpointer)&config->debug_console;
+}
+
+static const char *
+debug_console_id(gconstpointer entry)
+{
+    return ID_DEBUG_CONSOLE;
+}
+
+static VmmDevice *
+debug_console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    const ConsoleConfig *con = entry;
+    CharBackend *be = chardev_new(con, "--debug-console",
+                                  vm_main_context(ctx->vm), error);
+    g_autofree char *pty = NULL;
+    VmmDevice *dev;
+
+    if (!be)
+        return NULL;
+    pty = g_strdup(chardev_get_pty_path(be));
+    dev = debug_console_new(ctx->vm, ID_DEBUG_CONSOLE, (uint16_t)con->iobase,
+                            be);
+    dev->runtime.pty = g_steal_pointer(&pty);
+    return reg_add(ctx, dev, error);
+}
+
+static const DeviceType debug_console_type = {
+    .name = "debug-console",
+    .cli_option = "--debug-console",
+    .json_key = "debug_console",
+    .count = debug_console_count,
+    .entry = debug_console_entry,
+    .id = debug_console_id,
+    .create = debug_console_create,
+    .report = console_report,
+};
+
+static guint
+console_count(const VmConfig *config)
+{
+    return config->console.mode != CONSOLE_MODE_OFF;
+}
+
+static gpointer
+console_entry(const VmConfig *config, guint i)
+{
+    return (gpointer)&config->console;
+}
+
+static const char *
+console_id(gconstpointer entry)
+{
+    return ((const ConsoleConfig *)entry)->id;
+}
+
+static VmmDevice *
+console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    const ConsoleConfig *con = entry;
+    CharBackend *be;
+    g_autofree char *pty = NULL;
+    VmmDevice *dev;
+
+    if (!reg_bus(ctx, error) ||
+        !(be = chardev_new(con, "--console", vm_main_context(ctx->vm),
+                           error)))
+        return NULL;
+    pty = g_strdup(chardev_get_pty_path(be));
+    dev = reg_virtio_pci(ctx, virtio_console_new(ctx->vm, vm_memory(ctx->vm),
+                                                 con->id, be, error), -1);
+    if (!dev)
+        return NULL;
+    dev->runtime.pty = g_steal_pointer(&pty);
+    return reg_add(ctx, dev, error);
+}
+
+static const DeviceType console_type = {
+    .name = "console",
+    .cli_option = "--console",
+    .json_key = "console",
+    .count = console_count,
+    .entry = console_entry,
+    .id = console_id,
+    .create = console_create,
+    .report = console_report,
+};
+
+/* ---- Disks --------------------------------------------------------------- */
+
+static guint
+disk_count(const VmConfig *config)
+{
+    return config->disks->len;
+}
+
+static gpointer
+disk_entry(const VmConfig *config, guint i)
+{
+    return g_ptr_array_index(config->disks, i);
+}
+
+static const char *
+disk_id(gconstpointer entry)
+{
+    return ((const DiskConfig *)entry)->id;
+}
+
+static gpointer
+disk_from_json(JsonNode *node, GError **error)
+{
+    return disk_config_from_json_node(node, error);
+}
+
+static void
+disk_attach(VmConfig *config, gpointer entry)
+{
+    g_ptr_array_add(config->disks, entry);
+}
+
+static VmmDevice *
+disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    const DiskConfig *disk = entry;
+    VmmDevice *dev;
+
+    if (!reg_bus(ctx, error))
+        return NULL;
+    dev = reg_virtio_pci(ctx, virtio_blk_new(ctx->vm, vm_memory(ctx->vm),
+                                             disk, true, error),
+                         disk->pci_device_id);
+    return dev ? reg_add(ctx, dev, error) : NULL;
+}
+
+static const DeviceType disk_type = {
+    .name = "disk",
+    .cli_option = "--disk",
+    .json_key = "disks",
+    .hotplug = true,
+    .count = disk_count,
+    .entry = disk_entry,
+    .id = disk_id,
+    .from_json = disk_from_json,
+    .attach = disk_attach,
+    .create = disk_create,
+};
+
+/* ---- Nets ---------------------------------------------------------------- */
+
+static guint
+net_count(const VmConfig *config)
+{
+    return config->net->len;
+}
+
+static gpointer
+net_entry(const VmConfig *config, guint i)
+{
+    return g_ptr_array_index(config->net, i);
+}
+
+static const char *
+net_id(gconstpointer entry)
+{
+    return ((const NetConfig *)entry)->id;
+}
+
+static gpointer
+net_from_json(JsonNode *node, GError **error)
+{
+    return net_config_from_json_node(node, error);
+}
+
+static void
+net_attach(VmConfig *config, gpointer entry)
+{
+    g_ptr_array_add(config->net, entry);
+}
+
+static void
+net_report(gpointer entry, const VmmDeviceRuntime *runtime)
+{
+    NetConfig *net = entry;
+
+    /* CH's vm.info shows the MAC and TAP a net ended up with. */
+    if (!net->mac && runtime->mac)
+        net->mac = g_strdup(runtime->mac);
+    if (!net->tap && runtime->tap)
+        net->tap = g_strdup(runtime->tap);
+}
+
+static VmmDevice *
+net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    const NetConfig *net = entry;
+    /* The device sees the MAC it uses; the config keeps what was asked. */
+    NetConfig eff = *net;
+    g_autofree char *mac = NULL;
+    g_autofree char *tap = NULL;
+    NetBackend *be;
+    VmmDevice *dev;
+    uint8_t m[6];
+
+    if (!reg_bus(ctx, error))
+        return NULL;
+    /* CH picks a random local MAC when none is given, and reports it. */
+    if (!net->mac) {
+        net_random_mac(m);
+        mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+                              m[2], m[3], m[4], m[5]);
+        eff.mac = mac;
+    }
+    be = tap_open(&eff, net->num_queues / 2, error);
+    if (!be)
+        return NULL;
+    tap = g_strdup(be->ifname);
+    dev = reg_virtio_pci(ctx, virtio_net_new(ctx->vm, vm_memory(ctx->vm),
+                                             &eff, be, error),
+                         net->pci_device_id);
+    if (!dev)
+        return NULL;
+    dev->runtime.mac = g_strdup(eff.mac);
+    dev->runtime.tap = g_steal_pointer(&tap);
+    return reg_add(ctx, dev, error);
+}
+
+static const DeviceType net_type = {
+    .name = "net",
+    .cli_option = "--net",
+    .json_key = "net",
+    .hotplug = true,
+    .count = net_count,
+    .entry = net_entry,
+    .id = net_id,
+    .from_json = net_from_json,
+    .attach = net_attach,
+    .create = net_create,
+    .report = net_report,
+};
+
+/* ---- Rng ----------------------------------------------------------------- */
+
+static guint
+rng_count(const VmConfig *config)
+{
+    return 1;   /* CH always has one */
+}
+
+static gpointer
+rng_entry(const VmConfig *config, guint i)
+{
+    return (gpointer)&config->rng;
+}
+
+static const char *
+rng_id(gconstpointer entry)
+{
+    return ((const RngConfig *)entry)->id;
+}
+
+static VmmDevice *
+rng_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
+{
+    VmmDevice *dev;
+
+    if (!reg_bus(ctx, error))
+        return NULL;
+    dev = reg_virtio_pci(ctx, virtio_rng_new(ctx->vm, vm_memory(ctx->vm),
+                                             entry, error), -1);
+    return dev ? reg_add(ctx, dev, error) : NULL;
+}
+
+static const DeviceType rng_type = {
+    .name = "rng",
+    .cli_option = "--rng",
+    .json_key = "rng",
+    .count = rng_count,
+    .entry = rng_entry,
+    .id = rng_id,
+    .create = rng_create,
+};
+
+/* ---- The registry -------------------------------------------------------- */
+
+/* Creation order: the legacy ports first, then the virtio devices in CH's
+ * order (console, disks, nets, rng), which fixes their PCI slots. */
+static const DeviceType *const registry_types[] = {
+    &serial_type,
+    &debug_console_type,
+    &console_type,
+    &disk_type,
+    &net_type,
+    &rng_type,
+    NULL
+};
+
+const DeviceType *const *
+device_registry_types(void)
+{
+    return registry_types;
+}
+
+const DeviceType *
+device_registry_lookup(const char *name)
+{
+    for (guint i = 0; registry_types[i]; i++) {
+        if (g_strcmp0(registry_types[i]->name, name) == 0)
+            return registry_types[i];
+    }
+    return NULL;
+}
+
+bool
+device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
+                           GError **error)
+{
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = type->count(config);
+
+        for (guint i = 0; i < n; i++) {
+            if (!type->create(ctx, type->entry(config, i), error))
+                return false;
+        }
+    }
+    return true;
+}
+
+VmmDevice *
+device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
+                    const char *type_name, JsonNode *body, GError **error)
+{
+    const DeviceType *type = device_registry_lookup(type_name);
+    g_autoptr(VmConfig) next = NULL;
+    gpointer entry;
+    VmmDevice *dev;
+
+    if (!type) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "unknown device type '%s'", type_name);
+        return NULL;
+    }
+    if (!type->hotplug) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "%s devices cannot be hot-added", type->name);
+        return NULL;
+    }
+    if (!(entry = type->from_json(body, error)))
+        return NULL;
+    /* The config as it would be with the device, checked by the same rules
+     * as vm.create (ids unique across every device, the default id
+     * assigned once, here); the VM's config changes only on success. */
+    next = vm_config_copy(*config);
+    type->attach(next, entry);
+    if (!vm_config_validate(next, error) ||
+        !vm_config_check_host(next, VM_CONFIG_NAMES_JSON, error))
+        return NULL;
+    dev = type->create(ctx, type->entry(next, type->count(next) - 1), error);
+    if (!dev)
+        return NULL;
+    vm_config_free(*config);
+    *config = g_steal_pointer(&next);
+    return dev;
+}
+
+JsonNode *
+device_registry_runtime_info(Vm *vm, const VmConfig *config)
+{
+    JsonObject *all = json_object_new();
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = type->count(config);
+
+        for (guint i = 0; i < n; i++) {
+            const char *id = type->id(type->entry(config, i));
+            VmmDevice *dev = id ? vm_find_device(vm, id) : NULL;
+            g_autofree char *bdf = NULL;
+            JsonObject *o;
+
+            if (!dev)
+                continue;
+            o = json_object_new();
+            if (dev->runtime.pty)
+                json_object_set_string_member(o, "pty", dev->runtime.pty);
+            if (dev->runtime.mac)
+                json_object_set_string_member(o, "mac", dev->runtime.mac);
+            if (dev->runtime.tap)
+                json_object_set_string_member(o, "tap", dev->runtime.tap);
+            if (dev->ops->pci_bdf && (bdf = dev->ops->pci_bdf(dev)))
+                json_object_set_string_member(o, "pci_bdf", bdf);
+            json_object_set_object_member(all, id, o);
+        }
+    }
+    json_node_take_object(node, all);
+    return node;
+}
+
+VmConfig *
+device_registry_config_with_runtime(Vm *vm, const VmConfig *config)
+{
+    VmConfig *copy = vm_config_copy(config);
+
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = type->count(copy);
+
+        for (guint i = 0; type->report && i < n; i++) {
+            gpointer entry = type->entry(copy, i);
+            const char *id = type->id(entry);
+            VmmDevice *dev = id ? vm_find_device(vm, id) : NULL;
+
+            if (dev)
+                type->report(entry, &dev->runtime);
+        }
+    }
+    return copy;
+}

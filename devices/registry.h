@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The device-type registry: one descriptor per configurable device type. */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "config/vm-config.h"
+#include "devices/device.h"
+#include "devices/pci/pci-bus.h"
+
+/* What a type's create() builds on: the VM and its PCI segment 0 (NULL
+ * until the first PCI device needs it: see device_registry_create_all()). */
+typedef struct {
+    Vm *vm;
+    PciBus *bus;
+} DeviceCreateCtx;
+
+/**
+ * DeviceType:
+ * @name: the type's name, as in vm.add-<name> ("disk", "net", ...)
+ * @cli_option: the CLI option that configures it ("--disk")
+ * @json_key: its member of the VmConfig JSON ("disks")
+ * @hotplug: whether it can be hot-added and removed (CH: disk and net)
+ * @config_fields: the field table of its config struct, from which parse,
+ *   format, copy and defaults derive (issue 10 item 3); NULL until that
+ *   table exists
+ * @count: how many devices of the type @config asks for (0 or 1 for the
+ *   consoles and the rng)
+ * @entry: the config of device @i (transfer none), inside @config
+ * @id: the device id of @entry (validated: ids are assigned)
+ * @from_json: a vm.add-<name> body as a new config entry (transfer full);
+ *   NULL when @hotplug is false
+ * @attach: appends @entry (transfer full) to @config; NULL when @hotplug
+ *   is false
+ * @create: creates the device for @entry, records its runtime facts
+ *   (VmmDeviceRuntime) and adds it to the VM with vm_add_device(), which
+ *   realizes it.  Returns (transfer none) the device, owned by the VM.
+ * @report: writes a device's runtime facts into @entry of a *copy* of
+ *   the config, for vm.info's CH-compatible config (the pty path in
+ *   serial.file, a generated MAC); NULL when the type has none
+ *
+ * There is no per-type validate(): every rule has one owner,
+ * vm_config_validate(), which sees the whole config (ids are unique across
+ * types, queue counts depend on the vCPUs); device_registry_add() runs it
+ * on the config with the new entry attached.  create() trusts an entry
+ * that passed it and vm_config_check_host().
+ */
+typedef struct {
+    const char *name;
+    const char *cli_option;
+    const char *json_key;
+    bool hotplug;
+    const void *config_fields;
+    guint (*count)(const VmConfig *config);
+    gpointer (*entry)(const VmConfig *config, guint i);
+    const char *(*id)(gconstpointer entry);
+    gpointer (*from_json)(JsonNode *node, GError **error);
+    void (*attach)(VmConfig *config, gpointer entry);
+    VmmDevice *(*create)(DeviceCreateCtx *ctx, gpointer entry,
+                         GError **error);
+    void (*report)(gpointer entry, const VmmDeviceRuntime *runtime);
+} DeviceType;
+
+/* The registered types, in creation order (CH's: serial, debug console,
+ * then the virtio devices console, disks, nets, rng); NULL-terminated. */
+const DeviceType *const *device_registry_types(void);
+/* The type called @name, or NULL. */
+const DeviceType *device_registry_lookup(const char *name);
+
+/**
+ * device_registry_create_all:
+ * Walks @config (validated): for each registered type, each entry is
+ * created and added to @ctx->vm.  The PCI bus is created on first need
+ * with pci_bus_new() when @ctx->bus is NULL.  On error the devices already
+ * added stay with the VM, which its creator frees.
+ */
+bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
+                                GError **error);
+
+/**
+ * device_registry_add:
+ * vm.add-<@type_name>: look up, validate, create, add.  @body is the
+ * request body; *@config is the VM's config of record, replaced by one
+ * with the new entry (its default id assigned) only when the device was
+ * created and added.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
+ * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
+ * parser's and vm_config_validate()'s errors (JSON names) otherwise.
+ * Telling a running guest about the new device (PCI hotplug) is not part
+ * of this: vm.add-* answers "not supported yet" until it is.
+ * Returns (transfer none) the new device, owned by the VM.
+ */
+VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
+                               const char *type_name, JsonNode *body,
+                               GError **error);
+
+/**
+ * device_registry_runtime_info:
+ * vm.info's "runtime": {id: {"pty", "mac", "tap", "pci_bdf"}} for every
+ * device of @config that @vm has, with only the facts it has.
+ * Returns (transfer full).
+ */
+JsonNode *device_registry_runtime_info(Vm *vm, const VmConfig *config);
+
+/**
+ * device_registry_config_with_runtime:
+ * A copy of @config with the devices' runtime facts written in where CH's
+ * vm.info reports them (serial/console/debug_console.file of a Pty, the
+ * net's mac and tap when the config had none).  @config itself is never
+ * changed.  Returns (transfer full).
+ */
+VmConfig *device_registry_config_with_runtime(Vm *vm, const VmConfig *config);
