@@ -7,10 +7,34 @@
 #include <glib.h>
 
 #include "daemon/hv/hv.h"
-#include "daemon/memory.h"
 #include "config/vm-config.h"
+#include "devices/device-host.h"
+#include "devices/guest-memory.h"
 
-typedef struct Vm Vm;
+/*
+ * arch/ never sees the Vm: the core calls these hooks with what each one
+ * needs (config, memory, the hypervisor backend, the DeviceHost devices
+ * are created on), and arch code reaches the VM through nothing else.
+ */
+
+/**
+ * ArchPlatformInfo:
+ * Where the platform pieces the firmware tables describe ended up: filled
+ * while the VM's devices are created (arch_platform_create() and the
+ * device manager), read by arch_vm_load_payload().
+ */
+typedef struct {
+    bool serial;                  /* 16550 at 0x3f8, IRQ 4 */
+    bool ged;                     /* ACPI GED (power button, hotplug) */
+    uint64_t ged_base;
+    uint32_t ged_irq;
+    uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
+    uint64_t pci_ecam_size;
+    uint64_t mmio32_base;         /* PCI 32-bit BAR window */
+    uint64_t mmio32_size;
+    uint64_t mmio64_base;         /* PCI 64-bit BAR window */
+    uint64_t mmio64_size;
+} ArchPlatformInfo;
 
 /* Guest RAM ranges for @ram_size bytes (x86: split around the 32-bit device
  * hole).  Returns the number of ranges written (<= @max). */
@@ -27,15 +51,38 @@ gpointer arch_vm_init(const HvOps *ops, Hv *hv, GError **error);
 bool arch_vm_reset(const HvOps *ops, Hv *hv, gpointer arch_vm, GError **error);
 void arch_vm_free(gpointer arch_vm);
 
-/* Per-vCPU setup after creation (CPUID, LAPIC, MSRs); returns the state
+/* Per-vCPU setup after creation (CPUID, LAPIC, MSRs) for a VM configured
+ * as @config, whose arch_vm_init() state is @arch_vm; returns the state
  * reset goes back to (transfer full, g_free). */
-gpointer arch_vcpu_init(Vm *vm, const HvOps *ops, Hv *hv, HvVcpu *vcpu,
+gpointer arch_vcpu_init(const VmConfig *config, gpointer arch_vm,
+                        const HvOps *ops, Hv *hv, HvVcpu *vcpu,
                         uint32_t index, GError **error);
 bool arch_vcpu_reset(const HvOps *ops, HvVcpu *vcpu, gpointer arch_vcpu,
                      GError **error);
 
-/* Loads the payload (kernel/firmware, initramfs, cmdline), writes the boot
- * tables (ACPI, E820, boot params) into guest memory and sets the boot
- * vCPU's registers. */
-bool arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp,
-                          GError **error);
+/* Loads the payload @config names (kernel/firmware, initramfs, cmdline)
+ * into @mem, writes the boot tables (ACPI, E820, boot params) describing
+ * @platform and sets the boot vCPU's registers. */
+bool arch_vm_load_payload(const VmConfig *config, GuestMemory *mem,
+                          const ArchPlatformInfo *platform, const HvOps *ops,
+                          HvVcpu *bsp, GError **error);
+
+/* ---- The platform hook: the machine's own devices ----------------------- */
+
+/**
+ * arch_platform_create:
+ * Creates the architecture's platform devices (x86: i8042, CMOS, ACPI PM,
+ * GED, debug port, and the 16550 and debug console when @config turns them
+ * on) on @host, adding each with device_host_add_device(), and records in
+ * @platform what the firmware tables must describe.  Console backends are
+ * opened here; a pty's path is written back into @config (the VM's own
+ * copy), which is how vm.info reports it.  On error the devices already
+ * added stay with the host's owner, which frees them.
+ */
+bool arch_platform_create(DeviceHost *host, VmConfig *config,
+                          ArchPlatformInfo *platform, GError **error);
+/* The vCPUs are about to start (boot or reboot): time origin of the
+ * platform's boot-progress log. */
+void arch_platform_boot_started(DeviceHost *host);
+/* Presses the platform's ACPI power button; an error if it has none. */
+bool arch_platform_power_button(DeviceHost *host, GError **error);

@@ -4,146 +4,49 @@
 
 #include <gio/gio.h>
 
-#include "arch/x86_64/layout.h"
+#include "arch/arch.h"
 #include "daemon/device-manager.h"
 #include "devices/char/chardev.h"
-#include "devices/legacy/legacy.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/virtio/virtio-devices.h"
-
-/* Device ids, as Cloud Hypervisor names its platform devices where it
- * has them ("__serial", "__debug_console"). */
-#define ID_SERIAL        "__serial"
-#define ID_DEBUG_CONSOLE "__debug_console"
-#define ID_I8042         "__i8042"
-#define ID_CMOS          "__cmos"
-#define ID_ACPI_PM       "__acpi_pm"
-#define ID_GED           "__ged"
-#define ID_DEBUG_PORT    "__debug_port"
-
-static bool
-dm_add(Vm *vm, VmmDevice *dev, GError **error)
-{
-    if (!dev) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "cannot create a platform device");
-        return false;
-    }
-    return vm_add_device(vm, dev, error);
-}
-
-/* The 16550 at 0x3f8 on its --serial backend; a pty's path is recorded in
- * the config, which is how vm.info (and libvirt) learn it. */
-static bool
-dm_create_serial(Vm *vm, GError **error)
-{
-    VmConfig *cfg = vm_get_config_mutable(vm);
-    CharBackend *be;
-
-    if (cfg->serial.mode == CONSOLE_MODE_OFF)
-        return true;
-    be = chardev_new(&cfg->serial, "--serial", vm_main_context(vm), error);
-    if (!be)
-        return false;
-    if (cfg->serial.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->serial.file);
-        cfg->serial.file = g_strdup(chardev_get_pty_path(be));
-    }
-    if (!dm_add(vm, serial8250_new(vm, ID_SERIAL, SERIAL8250_COM1_BASE,
-                                   SERIAL8250_COM1_GSI, be), error))
-        return false;
-    vm_platform_info(vm)->serial = true;
-    return true;
-}
-
-static bool
-dm_create_debug_console(Vm *vm, GError **error)
-{
-    VmConfig *cfg = vm_get_config_mutable(vm);
-    CharBackend *be;
-
-    if (cfg->debug_console.mode == CONSOLE_MODE_OFF)
-        return true;
-    be = chardev_new(&cfg->debug_console, "--debug-console",
-                     vm_main_context(vm), error);
-    if (!be)
-        return false;
-    if (cfg->debug_console.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->debug_console.file);
-        cfg->debug_console.file = g_strdup(chardev_get_pty_path(be));
-    }
-    return dm_add(vm, debug_console_new(vm, ID_DEBUG_CONSOLE,
-                                        (uint16_t)cfg->debug_console.iobase, be),
-                  error);
-}
-
-static bool
-dm_create_platform(Vm *vm, GError **error)
-{
-    const GuestMemory *mem = vm_memory(vm);
-    uint64_t below = 0, above = 0;
-    VmmDevice *ged;
-
-    for (unsigned i = 0; i < mem->nregions; i++) {
-        if (mem->regions[i].gpa < X86_RAM_64BIT_START)
-            below += mem->regions[i].size;
-        else
-            above += mem->regions[i].size;
-    }
-    if (!dm_add(vm, i8042_new(vm, ID_I8042), error) ||
-        !dm_add(vm, rtc_cmos_new(vm, ID_CMOS, below, above), error) ||
-        !dm_add(vm, acpi_pm_new(vm, ID_ACPI_PM), error) ||
-        !dm_add(vm, debug_port_new(vm, ID_DEBUG_PORT, 0), error))
-        return false;
-    ged = ged_new(vm, ID_GED);
-    if (!dm_add(vm, ged, error))
-        return false;
-    vm_platform_info(vm)->ged = true;
-    vm_platform_info(vm)->ged_base = ged_get_mmio_base(ged);
-    vm_platform_info(vm)->ged_irq = ged_get_irq(ged);
-    return true;
-}
 
 /* PCI segment 0 and the virtio devices behind it (devices/virtio/): both
  * add their devices to the VM themselves. */
 static bool
 dm_create_pci(Vm *vm, GError **error)
 {
-    PciBus *bus = pci_bus_new(vm, error);
+    DeviceHost *host = vm_device_host(vm);
+    ArchPlatformInfo *plat = vm_platform_info(vm);
+    PciBus *bus = pci_bus_create(host, PCI_ECAM_BASE, error);
 
-    return bus && virtio_devices_create(vm, bus, error);
+    if (!bus)
+        return false;
+    /* The ACPI MCFG and host bridge _CRS describe the ECAM window. */
+    plat->pci_ecam_base = pci_bus_ecam_base(bus);
+    plat->pci_ecam_size = pci_bus_ecam_size(bus);
+    return virtio_devices_create(host, vm_get_config_mutable(vm), bus, error);
 }
 
 bool
 device_manager_create(Vm *vm, GError **error)
 {
-    return dm_create_platform(vm, error) &&
-           dm_create_serial(vm, error) &&
-           dm_create_debug_console(vm, error) &&
+    /* The machine's own devices come from the architecture (arch/<arch>/
+     * platform.c), then PCI and what sits on it. */
+    return arch_platform_create(vm_device_host(vm), vm_get_config_mutable(vm),
+                                vm_platform_info(vm), error) &&
            dm_create_pci(vm, error);
 }
 
 void
 device_manager_boot_started(Vm *vm)
 {
-    VmmDevice *dev = vm_find_device(vm, ID_DEBUG_PORT);
-
-    if (dev)
-        debug_port_set_boot_time(dev, g_get_monotonic_time());
+    arch_platform_boot_started(vm_device_host(vm));
 }
 
 bool
 device_manager_power_button(Vm *vm, GError **error)
 {
-    VmmDevice *ged = vm_find_device(vm, ID_GED);
-
-    if (!ged) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "the VM has no ACPI power button");
-        return false;
-    }
-    ged_notify(ged, GED_EVENT_POWER_BUTTON);
-    return true;
+    return arch_platform_power_button(vm_device_host(vm), error);
 }
 
 void

@@ -561,7 +561,7 @@ virtio_net_features(const NetConfig *cfg, unsigned pairs)
 }
 
 VirtioDevice *
-virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
+virtio_net_new(DeviceHost *host, const NetConfig *cfg,
                NetBackend *be, GError **error)
 {
     g_autoptr(NetBackend) backend = be;
@@ -597,7 +597,7 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
     net->be = g_steal_pointer(&backend);
     net->pairs = pairs;
     net->active_pairs = 1;
-    if (!virtio_device_init(&net->vdev, &virtio_net_ops, vm, mem, cfg->id,
+    if (!virtio_device_init(&net->vdev, &virtio_net_ops, host, cfg->id,
                             virtio_net_features(cfg, pairs), 2 * pairs + 1,
                             (uint16_t)qs, error)) {
         virtio_net_free(&net->vdev);

@@ -14,11 +14,13 @@
 
 /* @vdev (transfer full) behind a PCI function at @slot (-1: next free). */
 static bool
-vd_add(Vm *vm, PciBus *bus, VirtioDevice *vdev, int slot, GError **error)
+vd_add(DeviceHost *host, PciBus *bus, VirtioDevice *vdev, int slot,
+       GError **error)
 {
     if (!vdev)
         return false;
-    return vm_add_device(vm, virtio_pci_new(vm, bus, vdev, slot), error);
+    return device_host_add_device(host, virtio_pci_new(host, bus, vdev, slot),
+                                  error);
 }
 
 static bool
@@ -34,9 +36,9 @@ vd_check_segment(const char *option, const char *id, uint16_t segment,
 }
 
 static bool
-vd_console(Vm *vm, PciBus *bus, GError **error)
+vd_console(DeviceHost *host, VmConfig *cfg, PciBus *bus, GError **error)
 {
-    ConsoleConfig *con = &vm_get_config_mutable(vm)->console;
+    ConsoleConfig *con = &cfg->console;
     CharBackend *be;
 
     if (con->mode == CONSOLE_MODE_OFF)
@@ -46,7 +48,7 @@ vd_console(Vm *vm, PciBus *bus, GError **error)
                     "--console: iommu=on is not supported yet");
         return false;
     }
-    be = chardev_new(con, "--console", vm_main_context(vm), error);
+    be = chardev_new(con, "--console", device_host_main_context(host), error);
     if (!be)
         return false;
     /* vm.info reports where the pty is, as CH does (libvirt reads it). */
@@ -54,13 +56,13 @@ vd_console(Vm *vm, PciBus *bus, GError **error)
         g_free(con->file);
         con->file = g_strdup(chardev_get_pty_path(be));
     }
-    return vd_add(vm, bus,
-                  virtio_console_new(vm, vm_memory(vm), con->id, be, error), -1,
+    return vd_add(host, bus, virtio_console_new(host, con->id, be, error), -1,
                   error);
 }
 
 static bool
-vd_disk(Vm *vm, PciBus *bus, DiskConfig *disk, unsigned index, GError **error)
+vd_disk(DeviceHost *host, PciBus *bus, DiskConfig *disk, unsigned index,
+        GError **error)
 {
     g_autofree char *id = NULL;
 
@@ -69,12 +71,13 @@ vd_disk(Vm *vm, PciBus *bus, DiskConfig *disk, unsigned index, GError **error)
     id = g_strdup(disk->id);
     if (!vd_check_segment("--disk", id, disk->pci_segment, error))
         return false;
-    return vd_add(vm, bus, virtio_blk_new(vm, vm_memory(vm), disk, true, error),
+    return vd_add(host, bus, virtio_blk_new(host, disk, true, error),
                   disk->pci_device_id, error);
 }
 
 static bool
-vd_net(Vm *vm, PciBus *bus, NetConfig *net, unsigned index, GError **error)
+vd_net(DeviceHost *host, PciBus *bus, NetConfig *net, unsigned index,
+       GError **error)
 {
     NetBackend *be;
     uint8_t mac[6];
@@ -100,25 +103,24 @@ vd_net(Vm *vm, PciBus *bus, NetConfig *net, unsigned index, GError **error)
         return false;
     if (!net->tap && be->ifname)
         net->tap = g_strdup(be->ifname);
-    return vd_add(vm, bus, virtio_net_new(vm, vm_memory(vm), net, be, error),
+    return vd_add(host, bus, virtio_net_new(host, net, be, error),
                   net->pci_device_id, error);
 }
 
 bool
-virtio_devices_create(Vm *vm, PciBus *bus, GError **error)
+virtio_devices_create(DeviceHost *host, VmConfig *cfg, PciBus *bus,
+                      GError **error)
 {
-    VmConfig *cfg = vm_get_config_mutable(vm);
-
-    if (!vd_console(vm, bus, error))
+    if (!vd_console(host, cfg, bus, error))
         return false;
     for (guint i = 0; i < cfg->disks->len; i++) {
-        if (!vd_disk(vm, bus, g_ptr_array_index(cfg->disks, i), i, error))
+        if (!vd_disk(host, bus, g_ptr_array_index(cfg->disks, i), i, error))
             return false;
     }
     for (guint i = 0; i < cfg->net->len; i++) {
-        if (!vd_net(vm, bus, g_ptr_array_index(cfg->net, i), i, error))
+        if (!vd_net(host, bus, g_ptr_array_index(cfg->net, i), i, error))
             return false;
     }
-    return vd_add(vm, bus, virtio_rng_new(vm, vm_memory(vm), &cfg->rng, error),
-                  -1, error);
+    return vd_add(host, bus, virtio_rng_new(host, &cfg->rng, error), -1,
+                  error);
 }

@@ -14,6 +14,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/worker.h"
 #include "tests/testutil.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define IMG_SIZE (8 * 1024 * 1024)
@@ -22,6 +23,7 @@
 typedef struct {
     char *path;
     GuestMemory *mem;
+    FakeHost *host;         /* the device's view of @mem */
     VirtioDevice *vdev;
     TdRing rings[2];
     unsigned nq;
@@ -41,6 +43,7 @@ blk_fx_init(BlkFx *f, bool uring, bool readonly, unsigned nq)
     g_assert_cmpint(ftruncate(fd, IMG_SIZE), ==, 0);
     close(fd);
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     f->nq = nq;
     disk.path = f->path;
     disk.readonly = readonly;
@@ -49,7 +52,7 @@ blk_fx_init(BlkFx *f, bool uring, bool readonly, unsigned nq)
     disk.id = (char *)"_disk0";
     disk.serial = (char *)"nimbus-serial";
     disk.image_type = IMAGE_TYPE_RAW;
-    f->vdev = virtio_blk_new(NULL, f->mem, &disk, uring, &error);
+    f->vdev = virtio_blk_new(fake_host_base(f->host), &disk, uring, &error);
     g_assert_no_error(error);
     for (unsigned i = 0; i < nq; i++)
         td_ring_init(&f->rings[i], f->mem, 0x100000 * (i + 1), 0x100000, QSIZE);
@@ -59,6 +62,7 @@ static void
 blk_fx_clear(BlkFx *f)
 {
     virtio_device_free(f->vdev);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
     unlink(f->path);
     g_free(f->path);
@@ -409,13 +413,13 @@ test_device_config_errors(void)
                         .id = (char *)"_disk0" };
     VirtioDevice *vdev;
 
-    vdev = virtio_blk_new(NULL, mem, &disk, true, &error);
+    vdev = virtio_blk_new(NULL, &disk, true, &error);
     g_assert_null(vdev);
     g_assert_nonnull(strstr(error->message, "--disk"));
     g_assert_nonnull(strstr(error->message, "/nonexistent/disk.img"));
     g_clear_error(&error);
     disk.queue_size = 100;
-    vdev = virtio_blk_new(NULL, mem, &disk, true, &error);
+    vdev = virtio_blk_new(NULL, &disk, true, &error);
     g_assert_null(vdev);
     g_assert_nonnull(strstr(error->message, "queue_size=100"));
 }

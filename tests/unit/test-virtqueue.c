@@ -7,6 +7,7 @@
 #include <linux/virtio_ring.h>
 
 #include "devices/virtio/queue.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define QSIZE 16
@@ -15,6 +16,7 @@
 
 typedef struct {
     GuestMemory *mem;
+    FakeHost *host;         /* the queue's view of @mem, dirty marker */
     TdRing ring;
     VirtQueue vq;
     VirtQueueElem *elem;
@@ -24,10 +26,12 @@ static void
 fx_setup_features(Fixture *f, uint64_t features)
 {
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     td_ring_init(&f->ring, f->mem, 0x10000, 0x100000, QSIZE);
     virtqueue_init(&f->vq, 0, QSIZE);
     td_ring_program(&f->ring, &f->vq);
-    g_assert_cmpint(virtqueue_activate(&f->vq, f->mem, features), ==, 0);
+    g_assert_cmpint(virtqueue_activate(&f->vq, fake_host_base(f->host),
+                                       features), ==, 0);
     g_assert_true(f->vq.ready);
     f->elem = virtqueue_elem_new(8);
 }
@@ -48,6 +52,7 @@ static void
 fx_teardown(Fixture *f, gconstpointer data)
 {
     virtqueue_elem_free(f->elem);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
 }
 
@@ -434,28 +439,30 @@ static void
 test_activate_errors(void)
 {
     g_autoptr(GuestMemory) mem = td_memory_new();
+    g_autoptr(FakeHost) host = fake_host_new_with_memory(mem);
+    DeviceHost *dh = fake_host_base(host);
     VirtQueue vq;
     TdRing ring;
 
     td_ring_init(&ring, mem, 0x10000, 0x100000, QSIZE);
     virtqueue_init(&vq, 0, QSIZE);
     /* Disabled queue: fine, not ready. */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, 0);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, 0);
     g_assert_false(vq.ready);
 
     td_ring_program(&ring, &vq);
     vq.size = 12;                        /* not a power of two */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.size = QSIZE * 2;                 /* above the maximum */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.size = QSIZE;
     vq.desc_addr = ring.desc + 8;        /* misaligned */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.desc_addr = TD_HOLE;              /* outside RAM */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.desc_addr = ring.desc;
     vq.used_addr = TD_RAM_END - 8;       /* runs off the end */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     g_assert_false(vq.ready);
     /* Not ready: pops see nothing, notifications are off. */
     g_assert_cmpint(virtqueue_pop(&vq, NULL), ==, -ENOENT);
