@@ -293,6 +293,53 @@ test_device_ioerr(gconstpointer data)
     blk_fx_clear(&f);
 }
 
+/* Every byte the device writes into guest memory reaches the host's dirty
+ * marker (read data, the status byte, the used ring), including the status
+ * byte of a request whose used length stops short of it; what the device
+ * only reads stays clean. */
+static void
+test_device_dirty(void)
+{
+    BlkFx f = { 0 };
+    TdRing *r = &f.rings[0];
+    uint64_t out, in, st_page;
+
+    blk_fx_init(&f, false, false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    /* Page-aligned buffers, each page with one role; every header and
+     * status byte goes to the page after them. */
+    out = td_alloc(r, 2 * 4096);
+    in = td_alloc(r, 2 * 4096);
+    g_assert_cmpuint(out % 4096, ==, 0);
+    g_assert_cmpuint(in, ==, out + 2 * 4096);
+    st_page = in + 2 * 4096;
+    g_assert_cmpuint(r->used / 4096, <, out / 4096);
+
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_OUT, 0, out, 8192, false,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_true(fake_host_page_dirty(f.host, r->used));
+    g_assert_cmpuint(fake_host_dirty_count(f.host), ==, 2);
+
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, in, 8192, true,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    g_assert_true(fake_host_page_dirty(f.host, in));
+    g_assert_true(fake_host_page_dirty(f.host, in + 4096));
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_true(fake_host_page_dirty(f.host, r->used));
+    g_assert_cmpuint(fake_host_dirty_count(f.host), ==, 4);
+
+    /* Past the end: used length 1, yet the status byte sits 4 KiB on. */
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, IMG_SIZE / 512, in + 4096,
+                             4096, true, NULL), ==, VIRTIO_BLK_S_IOERR);
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_false(fake_host_page_dirty(f.host, out));
+    blk_fx_clear(&f);
+}
+
 /* A malformed request breaks the device (NEEDS_RESET), the VMM goes on,
  * and a driver reset brings it back. */
 static void
@@ -437,6 +484,7 @@ main(int argc, char **argv)
                          test_device_ioerr);
     g_test_add_data_func("/virtio/blk/device/ioerr/sync", GINT_TO_POINTER(0),
                          test_device_ioerr);
+    g_test_add_func("/virtio/blk/device/dirty", test_device_dirty);
     g_test_add_func("/virtio/blk/device/needs-reset", test_device_needs_reset);
     g_test_add_func("/virtio/blk/device/features", test_device_features);
     g_test_add_func("/virtio/blk/device/bad-ring", test_device_bad_ring);

@@ -53,6 +53,9 @@ test_rng(void)
     g_assert_cmpuint(len, ==, 128);
     g_assert_cmpmem(td_ptr(mem, a[0], 100), 100, pattern, 100);
     g_assert_cmpmem(td_ptr(mem, a[1], 28), 28, pattern + 100, 28);
+    /* The fill went through the host's dirty marker. */
+    g_assert_true(fake_host_page_dirty(host, a[0]));
+    g_assert_true(fake_host_page_dirty(host, a[1] + 27));
     /* The source ran dry: fewer bytes, not an error. */
     a[0] = td_alloc(&ring, 200);
     l[0] = 200;

@@ -235,6 +235,43 @@ test_event_idx_empty_pop(Fixture *f, gconstpointer data)
     g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 4);
 }
 
+/* A push reports exactly what the device wrote to the dirty marker: the
+ * first @len bytes of the writable buffers (across segments and page
+ * boundaries) and the used ring, nothing of the readable buffer nor of
+ * the writable bytes past @len. */
+static void
+test_push_marks_dirty(Fixture *f, gconstpointer data)
+{
+    uint64_t base = td_alloc(&f->ring, 8 * 4096);
+    uint64_t page = (base + 4095) & ~4095ULL;
+    /* Readable: 64 bytes of page 0.  Writable: 6 KiB from the middle of
+     * page 1 (pages 1-2), then 8 KiB at page 4 (pages 4-5). */
+    uint64_t a[3] = { page, page + 4096 + 0x800, page + 4 * 4096 };
+    uint32_t l[3] = { 64, 0x1800, 0x2000 };
+
+    g_assert_cmpuint(page + 6 * 4096, <=, base + 8 * 4096);
+    td_publish(&f->ring, td_add_chain(&f->ring, a, l, 3, 1));
+    g_assert_cmpint(virtqueue_pop(&f->vq, f->elem), ==, 0);
+    fake_host_dirty_clear(f->host);
+    /* All of the first writable buffer and 16 bytes of the second. */
+    virtqueue_push(&f->vq, f->elem, 0x1800 + 16);
+    g_assert_false(fake_host_page_dirty(f->host, page));
+    g_assert_true(fake_host_page_dirty(f->host, page + 4096));
+    g_assert_true(fake_host_page_dirty(f->host, page + 2 * 4096));
+    g_assert_false(fake_host_page_dirty(f->host, page + 3 * 4096));
+    g_assert_true(fake_host_page_dirty(f->host, page + 4 * 4096));
+    g_assert_false(fake_host_page_dirty(f->host, page + 5 * 4096));
+    /* td_ring_init puts the used ring alone in its page. */
+    g_assert_true(fake_host_page_dirty(f->host, f->ring.used));
+    g_assert_cmpuint(fake_host_dirty_count(f->host), ==, 4);
+
+    /* Notification suppression writes the used ring's flags. */
+    fake_host_dirty_clear(f->host);
+    virtqueue_disable_notify(&f->vq);
+    g_assert_true(fake_host_page_dirty(f->host, f->ring.used));
+    g_assert_cmpuint(fake_host_dirty_count(f->host), ==, 1);
+}
+
 static void
 test_wraparound(Fixture *f, gconstpointer data)
 {
@@ -486,6 +523,8 @@ main(int argc, char **argv)
     ADD("/virtio/queue/event-idx", test_event_idx, fx_setup);
     ADD("/virtio/queue/event-idx-empty-pop", test_event_idx_empty_pop, fx_setup);
     ADD("/virtio/queue/wraparound", test_wraparound, fx_setup);
+    ADD("/virtio/queue/push-marks-dirty", test_push_marks_dirty,
+        fx_setup_plain);
     ADD("/virtio/queue/save-restore", test_save_restore, fx_setup);
 #undef ADD
     for (unsigned c = 0; c < BAD_LAST; c++) {
