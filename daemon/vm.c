@@ -466,7 +466,6 @@ vm_guest_exit_request(Vm *vm, VmGuestExit why)
     g_source_attach(src, vm->context);
 }
 
-
 static void
 vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque)
 {
