@@ -8,6 +8,7 @@
 
 #include "daemon/hv/hv.h"
 #include "config/vm-config.h"
+#include "devices/char/chardev.h"
 #include "devices/device-host.h"
 #include "devices/guest-memory.h"
 
@@ -70,16 +71,30 @@ bool arch_vm_load_payload(const VmConfig *config, GuestMemory *mem,
 /* ---- The platform hook: the machine's own devices ----------------------- */
 
 /**
+ * ArchPlatformConsoles:
+ * The console backends the core opened for the platform's own consoles
+ * (opening them, and recording a pty's path, is the core's business):
+ * @serial: the --serial backend; NULL: no UART
+ * @debug_console: the --debug-console backend; NULL: none
+ * @debug_console_iobase: its port (x86: 0xe9 by default)
+ */
+typedef struct {
+    CharBackend *serial;
+    CharBackend *debug_console;
+    uint16_t debug_console_iobase;
+} ArchPlatformConsoles;
+
+/**
  * arch_platform_create:
  * Creates the architecture's platform devices (x86: i8042, CMOS, ACPI PM,
- * GED, debug port, and the 16550 and debug console when @config turns them
- * on) on @host, adding each with device_host_add_device(), and records in
- * @platform what the firmware tables must describe.  Console backends are
- * opened here; a pty's path is written back into @config (the VM's own
- * copy), which is how vm.info reports it.  On error the devices already
- * added stay with the host's owner, which frees them.
+ * GED, debug port, and the 16550 and debug console when @consoles has
+ * backends for them) on @host, adding each with device_host_add_device(),
+ * and records in @platform what the firmware tables must describe.  Takes
+ * the backends in @consoles (transfer full, also on error: the pointers are
+ * cleared).  On error the devices already added stay with the host's
+ * owner, which frees them.
  */
-bool arch_platform_create(DeviceHost *host, VmConfig *config,
+bool arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
                           ArchPlatformInfo *platform, GError **error);
 /* The vCPUs are about to start (boot or reboot): time origin of the
  * platform's boot-progress log. */

@@ -10,6 +10,47 @@
 #include "devices/pci/pci-bus.h"
 #include "devices/virtio/virtio-devices.h"
 
+/* Opens the backend of a platform console (--serial, --debug-console);
+ * *be stays NULL when the console is off.  A pty's path is recorded in the
+ * config, which is how vm.info (and libvirt) learn it. */
+static bool
+dm_open_console(Vm *vm, ConsoleConfig *con, const char *option,
+                CharBackend **be, GError **error)
+{
+    *be = NULL;
+    if (con->mode == CONSOLE_MODE_OFF)
+        return true;
+    *be = chardev_new(con, option, vm_main_context(vm), error);
+    if (!*be)
+        return false;
+    if (con->mode == CONSOLE_MODE_PTY) {
+        g_free(con->file);
+        con->file = g_strdup(chardev_get_pty_path(*be));
+    }
+    return true;
+}
+
+/* The machine's own devices come from the architecture (arch/<arch>/
+ * platform.c); the consoles it puts on them are opened here. */
+static bool
+dm_create_platform(Vm *vm, GError **error)
+{
+    VmConfig *cfg = vm_get_config_mutable(vm);
+    ArchPlatformConsoles cons = {
+        .debug_console_iobase = (uint16_t)cfg->debug_console.iobase,
+    };
+
+    if (!dm_open_console(vm, &cfg->serial, "--serial", &cons.serial, error))
+        return false;
+    if (!dm_open_console(vm, &cfg->debug_console, "--debug-console",
+                         &cons.debug_console, error)) {
+        g_clear_pointer(&cons.serial, chardev_free);
+        return false;
+    }
+    return arch_platform_create(vm_device_host(vm), &cons,
+                                vm_platform_info(vm), error);
+}
+
 /* PCI segment 0 and the virtio devices behind it (devices/virtio/): both
  * add their devices to the VM themselves. */
 static bool
@@ -30,11 +71,7 @@ dm_create_pci(Vm *vm, GError **error)
 bool
 device_manager_create(Vm *vm, GError **error)
 {
-    /* The machine's own devices come from the architecture (arch/<arch>/
-     * platform.c), then PCI and what sits on it. */
-    return arch_platform_create(vm_device_host(vm), vm_get_config_mutable(vm),
-                                vm_platform_info(vm), error) &&
-           dm_create_pci(vm, error);
+    return dm_create_platform(vm, error) && dm_create_pci(vm, error);
 }
 
 void

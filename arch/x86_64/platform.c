@@ -6,7 +6,6 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
-#include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
 
 /* Device ids, as Cloud Hypervisor names its platform devices where it
@@ -30,51 +29,35 @@ x86_platform_add(DeviceHost *host, VmmDevice *dev, GError **error)
     return device_host_add_device(host, dev, error);
 }
 
-/* The 16550 at 0x3f8 on its --serial backend; a pty's path is recorded in
- * the config, which is how vm.info (and libvirt) learn it. */
+/* The 16550 at 0x3f8 (COM1, IRQ 4), when --serial is on. */
 static bool
-x86_platform_serial(DeviceHost *host, VmConfig *cfg, ArchPlatformInfo *plat,
-                    GError **error)
+x86_platform_serial(DeviceHost *host, ArchPlatformConsoles *cons,
+                    ArchPlatformInfo *plat, GError **error)
 {
-    CharBackend *be;
+    VmmDevice *dev;
 
-    if (cfg->serial.mode == CONSOLE_MODE_OFF)
+    if (!cons->serial)
         return true;
-    be = chardev_new(&cfg->serial, "--serial", device_host_main_context(host),
-                     error);
-    if (!be)
+    dev = serial8250_new(host, ID_SERIAL, SERIAL8250_COM1_BASE,
+                         SERIAL8250_COM1_GSI, g_steal_pointer(&cons->serial));
+    if (!x86_platform_add(host, dev, error))
         return false;
-    if (cfg->serial.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->serial.file);
-        cfg->serial.file = g_strdup(chardev_get_pty_path(be));
-    }
-    if (!x86_platform_add(host,
-                          serial8250_new(host, ID_SERIAL, SERIAL8250_COM1_BASE,
-                                         SERIAL8250_COM1_GSI, be),
-                          error))
-        return false;
+    /* The DSDT describes COM1 only when it exists. */
     plat->serial = true;
     return true;
 }
 
+/* Cloud Hypervisor's debug console: one port (0xe9 by default). */
 static bool
-x86_platform_debug_console(DeviceHost *host, VmConfig *cfg, GError **error)
+x86_platform_debug_console(DeviceHost *host, ArchPlatformConsoles *cons,
+                           GError **error)
 {
-    CharBackend *be;
     VmmDevice *dev;
 
-    if (cfg->debug_console.mode == CONSOLE_MODE_OFF)
+    if (!cons->debug_console)
         return true;
-    be = chardev_new(&cfg->debug_console, "--debug-console",
-                     device_host_main_context(host), error);
-    if (!be)
-        return false;
-    if (cfg->debug_console.mode == CONSOLE_MODE_PTY) {
-        g_free(cfg->debug_console.file);
-        cfg->debug_console.file = g_strdup(chardev_get_pty_path(be));
-    }
-    dev = debug_console_new(host, ID_DEBUG_CONSOLE,
-                            (uint16_t)cfg->debug_console.iobase, be);
+    dev = debug_console_new(host, ID_DEBUG_CONSOLE, cons->debug_console_iobase,
+                            g_steal_pointer(&cons->debug_console));
     return x86_platform_add(host, dev, error);
 }
 
@@ -111,12 +94,17 @@ x86_platform_fixed(DeviceHost *host, ArchPlatformInfo *plat, GError **error)
 }
 
 bool
-arch_platform_create(DeviceHost *host, VmConfig *config,
+arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
                      ArchPlatformInfo *platform, GError **error)
 {
-    return x86_platform_fixed(host, platform, error) &&
-           x86_platform_serial(host, config, platform, error) &&
-           x86_platform_debug_console(host, config, error);
+    bool ok = x86_platform_fixed(host, platform, error) &&
+              x86_platform_serial(host, consoles, platform, error) &&
+              x86_platform_debug_console(host, consoles, error);
+
+    /* What no device took (an earlier step failed) goes now. */
+    g_clear_pointer(&consoles->serial, chardev_free);
+    g_clear_pointer(&consoles->debug_console, chardev_free);
+    return ok;
 }
 
 void
