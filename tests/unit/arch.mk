@@ -9,6 +9,13 @@ tests_unit_libtestarch_a_SOURCES = \
 ARCH_TEST_LIBS = tests/unit/libtestarch.a arch/libarch.a devices/libdevices.a \
 	common/libcommon.a $(GIO_LIBS) $(GLIB_LIBS)
 
+# The platform hook creates devices: it runs on the FakeHost.
+check_PROGRAMS += tests/unit/test-x86-platform
+TESTS += tests/unit/test-x86-platform
+tests_unit_test_x86_platform_LDADD = tests/unit/libfakevm.a arch/libarch.a \
+	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
+	$(VMM_DEP_LIBS)
+
 check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml \
 	tests/unit/test-x86-acpi tests/unit/test-x86-loader
 TESTS += tests/unit/test-x86-layout tests/unit/test-aml \
