@@ -110,7 +110,7 @@ static bool
 acpi_pm_realize(VmmDevice *dev, GError **error)
 {
     return device_host_register_pio(dev->host, ACPI_PM_BASE, ACPI_PM_NR_PORTS,
-                        dev, error);
+                                    dev, error);
 }
 
 static void

@@ -102,12 +102,12 @@ ged_realize(VmmDevice *dev, GError **error)
         /* Allocated once: a device realized again (after unrealize) keeps
          * the addresses the ACPI tables already describe. */
         if (!device_host_alloc_mmio32(dev->host, GED_MMIO_SIZE, GED_MMIO_SIZE,
-                             &g->mmio_base, error) ||
+                                      &g->mmio_base, error) ||
             !device_host_alloc_irq(dev->host, &g->gsi, error))
             return false;
     }
-    if (!device_host_register_mmio(dev->host, g->mmio_base, GED_MMIO_SIZE, dev,
-                      error))
+    if (!device_host_register_mmio(dev->host, g->mmio_base, GED_MMIO_SIZE,
+                                   dev, error))
         return false;
     g->realized = true;
     return true;

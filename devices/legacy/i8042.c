@@ -99,8 +99,8 @@ i8042_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 static bool
 i8042_realize(VmmDevice *dev, GError **error)
 {
-    return device_host_register_pio(dev->host, I8042_BASE, I8042_NR_PORTS, dev,
-                        error);
+    return device_host_register_pio(dev->host, I8042_BASE, I8042_NR_PORTS,
+                                    dev, error);
 }
 
 static void

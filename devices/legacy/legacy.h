@@ -13,8 +13,8 @@
  * Each constructor returns a (transfer full) VmmDevice that is not yet
  * realized: hand it to device_host_add_device() on the same @host, which
  * realizes it (registers its ranges, allocates what it needs) and owns it
- * from then on.  The addresses
- * and IRQs below are Cloud Hypervisor's, which the ACPI tables describe.
+ * from then on.  The addresses and IRQs below are Cloud Hypervisor's,
+ * which the ACPI tables describe.
  */
 
 /* ---- serial-8250.c: 16550A UART ----------------------------------------- */

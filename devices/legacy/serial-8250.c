@@ -447,8 +447,8 @@ serial8250_realize(VmmDevice *dev, GError **error)
 {
     Serial8250 *s = serial8250_from_dev(dev);
 
-    if (!device_host_register_pio(dev->host, s->base, SERIAL8250_NR_REGS, dev,
-                      error))
+    if (!device_host_register_pio(dev->host, s->base, SERIAL8250_NR_REGS,
+                                  dev, error))
         return false;
     if (s->backend)
         chardev_set_input_handler(s->backend, serial8250_backend_can_read,

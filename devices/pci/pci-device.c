@@ -77,8 +77,8 @@ static const VmmDeviceOps pci_bar_region_ops = {
 void
 pci_device_init(PciDevice *pdev, const PciDeviceOps *ops, VmmDevice *owner,
                 DeviceHost *host, uint16_t vendor, uint16_t device,
-                uint32_t class_code,
-                uint8_t revision, uint16_t subsys_vendor, uint16_t subsys_id)
+                uint32_t class_code, uint8_t revision, uint16_t subsys_vendor,
+                uint16_t subsys_id)
 {
     memset(pdev, 0, sizeof(*pdev));
     pdev->ops = ops;
