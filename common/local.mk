@@ -6,4 +6,5 @@ common_libcommon_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-common\"
 common_libcommon_a_SOURCES = \
 	common/error-util.c common/error-util.h \
 	common/fd-util.c common/fd-util.h \
-	common/http-client.c common/http-client.h
+	common/http-client.c common/http-client.h \
+	common/json-util.c common/json-util.h

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/json-util.h"
 #include "config/vm-config-json-priv.h"
 
 /*
@@ -526,34 +527,6 @@ vm_config_from_json_node(JsonNode *node, GError **error)
     return g_steal_pointer(&c);
 }
 
-/* Nesting depth outside strings; json-glib would recurse that deep. */
-static bool
-json_depth_ok(const char *s, size_t len)
-{
-    bool in_str = false;
-    int depth = 0;
-    size_t i;
-
-    for (i = 0; i < len && s[i]; i++) {
-        char ch = s[i];
-
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = false;
-        } else if (ch == '"') {
-            in_str = true;
-        } else if (ch == '[' || ch == '{') {
-            if (++depth > VM_CONFIG_JSON_MAX_DEPTH)
-                return false;
-        } else if (ch == ']' || ch == '}') {
-            depth--;
-        }
-    }
-    return true;
-}
-
 VmConfig *
 vm_config_from_json(const char *json, gssize len, GError **error)
 {
@@ -566,7 +539,8 @@ vm_config_from_json(const char *json, gssize len, GError **error)
         return NULL;
     }
     n = len < 0 ? strlen(json) : (size_t)len;
-    if (!json_depth_ok(json, n)) {
+    /* Bounded first: json-glib recurses once per nesting level. */
+    if (!json_text_depth_ok(json, n, VM_CONFIG_JSON_MAX_DEPTH)) {
         vm_json_fail(error, "", "nested deeper than %d levels",
                      VM_CONFIG_JSON_MAX_DEPTH);
         return NULL;

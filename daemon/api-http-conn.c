@@ -42,6 +42,7 @@ struct HttpConn {
     bool closing;              /* close once @out is written */
     bool cur_head;             /* the request being answered is HEAD */
     bool cur_keep_alive;
+    gint64 req_start;          /* first byte of a partial request (µs), or 0 */
 };
 
 typedef struct {
@@ -306,6 +307,39 @@ conn_read(HttpConn *c)
     }
 }
 
+/* When the connection times out, from now (after any progress): a partial
+ * request must complete within the request timeout of its first byte, an
+ * idle connection (answers written or not) goes after the idle timeout;
+ * none while the VMM executes a call of ours. */
+static void
+conn_arm_timeout(HttpConn *c)
+{
+    gint64 now = g_get_monotonic_time();
+    gint64 deadline = -1;
+
+    if (c->busy) {
+        c->req_start = 0;
+    } else if (api_request_parser_in_request(c->parser)) {
+        if (!c->req_start)
+            c->req_start = now;
+        deadline = c->req_start +
+                   (gint64)g_atomic_int_get(&c->api->request_timeout_ms) * 1000;
+    } else {
+        c->req_start = 0;
+        deadline = now +
+                   (gint64)g_atomic_int_get(&c->api->idle_timeout_ms) * 1000;
+    }
+    g_source_set_ready_time(c->source, deadline);
+}
+
+static bool
+conn_timed_out(HttpConn *c)
+{
+    gint64 ready = g_source_get_ready_time(c->source);
+
+    return !c->busy && ready >= 0 && g_get_monotonic_time() >= ready;
+}
+
 /* After any progress: next request, end of connection, poll events. */
 static void
 conn_after(HttpConn *c)
@@ -327,6 +361,7 @@ conn_after(HttpConn *c)
     if (conn_out_pending(c))
         cond |= G_IO_OUT;
     g_source_modify_unix_fd(c->source, c->tag, cond);
+    conn_arm_timeout(c);
 }
 
 static gboolean
@@ -336,6 +371,13 @@ conn_dispatch(GSource *source, GSourceFunc cb, gpointer data)
     HttpConn *c = conn_ref(cs->conn);
     GIOCondition rev = g_source_query_unix_fd(source, c->tag);
 
+    if (!rev && conn_timed_out(c)) {
+        g_debug("API connection: %s timed out; closing",
+                c->req_start ? "a partial request" : "an idle connection");
+        api_http_conn_close(c);
+        conn_unref(c);
+        return G_SOURCE_CONTINUE;
+    }
     if (rev & G_IO_OUT)
         conn_flush(c);
     if (c->fd >= 0 && (rev & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
@@ -373,6 +415,7 @@ api_http_conn_new(ApiHttp *api, int fd)
     cs->conn = c;
     g_source_set_name(c->source, "api-http-conn");
     c->tag = g_source_add_unix_fd(c->source, fd, G_IO_IN);
+    conn_arm_timeout(c);
     g_source_attach(c->source, api->context);
     g_hash_table_add(api->conns, c);
 }

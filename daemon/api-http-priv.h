@@ -28,6 +28,9 @@ struct ApiHttp {
     GHashTable *conns;         /* HttpConn* (owns a reference) */
     char *rbuf;                /* read buffer shared by the connections */
     gsize rbuf_size;
+    /* Atomic (api_http_set_timeouts() may run on any thread). */
+    guint request_timeout_ms;
+    guint idle_timeout_ms;
 };
 
 typedef struct HttpConn HttpConn;

@@ -285,10 +285,19 @@ api_http_new(Vmm *vmm, GMainContext *context, const char *path, int fd,
     api->conns = g_hash_table_new(NULL, NULL);
     api->rbuf_size = READ_BUFFER_SIZE;
     api->rbuf = g_malloc(api->rbuf_size);
+    api->request_timeout_ms = API_HTTP_REQUEST_TIMEOUT_MS;
+    api->idle_timeout_ms = API_HTTP_IDLE_TIMEOUT_MS;
     listen_start(api);
     /* libvirt classifies the VMM's threads by these names. */
     api->thread = g_thread_new("http-server", http_thread, api);
     return g_steal_pointer(&api);
+}
+
+void
+api_http_set_timeouts(ApiHttp *api, guint request_ms, guint idle_ms)
+{
+    g_atomic_int_set(&api->request_timeout_ms, request_ms);
+    g_atomic_int_set(&api->idle_timeout_ms, idle_ms);
 }
 
 void

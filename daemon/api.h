@@ -22,6 +22,19 @@ ApiHttp *api_http_new(Vmm *vmm, GMainContext *context, const char *path,
 void api_http_free(ApiHttp *api);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiHttp, api_http_free)
 
+/* A request must arrive whole within API_HTTP_REQUEST_TIMEOUT_MS of its
+ * first byte, and a connection with no request in progress and nothing
+ * on the VMM is closed after API_HTTP_IDLE_TIMEOUT_MS: half-sent requests
+ * would otherwise hold connection slots for ever (1024 of them lock every
+ * client out).  A call the VMM is executing (vm.boot, a snapshot) has no
+ * limit here. */
+#define API_HTTP_REQUEST_TIMEOUT_MS 30000
+#define API_HTTP_IDLE_TIMEOUT_MS 120000
+
+/* Changes both limits (any thread; applies from the next event of each
+ * connection).  For tests and embedders. */
+void api_http_set_timeouts(ApiHttp *api, guint request_ms, guint idle_ms);
+
 typedef struct ApiDbus ApiDbus;
 
 /* Owns @service_name on the session (or system) bus and exports

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <gio/gio.h>
 
+#include "daemon/cli.h"
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
 #include "daemon/vm.h"
@@ -317,8 +318,14 @@ vmm_ping(Vmm *vmm)
     JsonArray *features = json_array_new();
     JsonNode *node = json_node_new(JSON_NODE_OBJECT);
 
-    json_object_set_string_member(o, "build_version", PACKAGE_VERSION);
-    json_object_set_string_member(o, "version", PACKAGE_VERSION);
+    /* The same truth as --version ("cloud-hypervisor v53.0.0 (nimbus
+     * v0.1.0)"): "version" is the Cloud Hypervisor interface nimbus
+     * implements, which is what CH's clients compare; "build_version"
+     * (CH: its git describe) says which nimbus build that is. */
+    json_object_set_string_member(o, "build_version",
+                                  "v" NIMBUS_CH_COMPAT_VERSION
+                                  " (nimbus v" PACKAGE_VERSION ")");
+    json_object_set_string_member(o, "version", NIMBUS_CH_COMPAT_VERSION);
     json_object_set_int_member(o, "pid", (gint64)getpid());
     /* The build features CH reports that nimbus has. */
     json_array_add_string_element(features, "kvm");

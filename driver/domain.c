@@ -115,6 +115,22 @@ drv_domain_obj_current_def(const DrvDomainObj *obj)
     return obj->live ? obj->live : obj->def;
 }
 
+const DomainDef *
+drv_domain_obj_current_def_checked(const DrvDomainObj *obj, GError **error)
+{
+    const DomainDef *def = drv_domain_obj_current_def(obj);
+
+    if (def)
+        return def;
+    if (obj->removed)
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                    "no domain with matching name '%s'", obj->name);
+    else
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                    "domain '%s' is being started", obj->name);
+    return NULL;
+}
+
 void
 drv_domain_obj_set_state(DrvDomainObj *obj, DrvDomainState state, int reason)
 {

@@ -122,6 +122,13 @@ bool drv_domain_obj_is_active(const DrvDomainObj *obj);
 bool drv_domain_obj_is_persistent(const DrvDomainObj *obj);
 /* The definition a query shows: live while running, else persistent. */
 const DomainDef *drv_domain_obj_current_def(const DrvDomainObj *obj);
+/* The same, for calls that read the definition (lock held): NULL with
+ * DRV_ERROR_NO_DOMAIN when @obj was undefined or its define/create failed
+ * after a lookup found it (nova treats only NO_DOMAIN as "gone"), or with
+ * DRV_ERROR_OPERATION_INVALID while a transient domain is still being
+ * created. */
+const DomainDef *drv_domain_obj_current_def_checked(const DrvDomainObj *obj,
+                                                    GError **error);
 void drv_domain_obj_set_state(DrvDomainObj *obj, DrvDomainState state, int reason);
 
 /* OPERATION_INVALID "domain is not running" / "domain is already running". */

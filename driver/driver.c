@@ -146,19 +146,6 @@ drv_domain_lookup_by_id(DrvDriver *driver, int id, GError **error)
 
 /* ---- persistent definitions ------------------------------------------------ */
 
-/* Names become file names: refuse what would escape the directory. */
-static bool
-drv_domain_check_name(const char *name, GError **error)
-{
-    if (!name || !*name || strchr(name, '/') || name[0] == '.') {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "domain name '%s' cannot be empty, start with '.' or contain '/'",
-                    name ? name : "");
-        return false;
-    }
-    return true;
-}
-
 /* Writes @def to <config_dir>/<name>.xml: temp file, fsync, rename. */
 static bool
 drv_domain_save_config(DrvDriver *driver, const DomainDef *def, GError **error)
@@ -200,7 +187,8 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
     def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_INACTIVE |
                                   ((flags & DRV_DOMAIN_DEFINE_VALIDATE) ?
                                    DOMAIN_DEF_PARSE_VALIDATE : 0), error);
-    if (!def || !drv_domain_check_name(def->name, error))
+    /* The name was checked by domain_def_validate() (domain_name_check). */
+    if (!def)
         return NULL;
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)
@@ -284,12 +272,9 @@ drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags
     if ((flags & DRV_DOMAIN_XML_INACTIVE) && obj->def)
         def = obj->def;
     else
-        def = drv_domain_obj_current_def(obj);
+        def = drv_domain_obj_current_def_checked(obj, error);
     id = def && def == obj->live ? obj->id : -1;
-    if (!def)
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' is being started", obj->name);
-    else
+    if (def)
         xml = domain_def_format(def, id, flags & (DOMAIN_DEF_FORMAT_SECURE |
                                                   DOMAIN_DEF_FORMAT_INACTIVE |
                                                   DOMAIN_DEF_FORMAT_MIGRATABLE),

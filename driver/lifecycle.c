@@ -60,14 +60,10 @@ drv_domain_create_xml(DrvDriver *driver, const char *xml, unsigned int flags,
         return NULL;
     def = domain_def_parse_string(xml, (flags & DRV_DOMAIN_START_VALIDATE) ?
                                   DOMAIN_DEF_PARSE_VALIDATE : 0, error);
+    /* The name was checked by domain_def_validate() (domain_name_check),
+     * the same rule as for define. */
     if (!def)
         return NULL;
-    if (!def->name || !*def->name || strchr(def->name, '/')) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "domain name '%s' cannot be empty or contain '/'",
-                    def->name ? def->name : "");
-        return NULL;
-    }
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)
         return NULL;
@@ -264,10 +260,8 @@ drv_domain_get_info(DrvDriver *driver, DrvDomainObj *obj, DrvDomainInfo *info,
 
     memset(info, 0, sizeof(*info));
     drv_domain_obj_lock(obj);
-    def = drv_domain_obj_current_def(obj);
+    def = drv_domain_obj_current_def_checked(obj, error);
     if (!def) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' is being started", obj->name);
         ok = false;
     } else {
         info->state = obj->state;

@@ -6,9 +6,13 @@
 #include <gio/gio.h>
 
 #include "common/http-client.h"
+#include "common/json-util.h"
 #include "driver/drv-error.h"
 #include "driver/monitor.h"
 #include "driver/util.h"
+
+/* vm.info is the deepest answer (about 6 levels). */
+#define DRV_MONITOR_JSON_MAX_DEPTH 64
 
 /* The VMM's error body is a JSON array of error-chain strings; anything
  * else is shown raw (cut short). */
@@ -16,15 +20,14 @@ static char *
 drv_monitor_error_text(const HttpResponse *resp)
 {
     g_autofree char *body = http_response_body_string(resp);
-    g_autoptr(JsonParser) jp = json_parser_new_immutable();
+    g_autoptr(JsonNode) root = NULL;
     g_autoptr(GString) out = NULL;
-    JsonNode *root;
     JsonArray *arr;
 
     if (!*body)
         return g_strdup("no details");
-    if (!json_parser_load_from_data(jp, body, -1, NULL) ||
-        !(root = json_parser_get_root(jp)) || !JSON_NODE_HOLDS_ARRAY(root)) {
+    root = json_parse_bounded(body, -1, DRV_MONITOR_JSON_MAX_DEPTH, NULL);
+    if (!root || !JSON_NODE_HOLDS_ARRAY(root)) {
         if (strlen(body) > 512)
             body[512] = '\0';
         return g_strstrip(g_steal_pointer(&body));
@@ -87,7 +90,6 @@ drv_monitor_get(const char *socket, const char *endpoint, GError **error)
 {
     g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "GET", endpoint,
                                                        NULL, error);
-    g_autoptr(JsonParser) jp = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *body = NULL;
     JsonNode *root;
@@ -95,15 +97,16 @@ drv_monitor_get(const char *socket, const char *endpoint, GError **error)
     if (!resp)
         return NULL;
     body = http_response_body_string(resp);
-    jp = json_parser_new_immutable();
-    if (!json_parser_load_from_data(jp, body, -1, &local) ||
-        !(root = json_parser_get_root(jp))) {
+    /* A VMM is a guest's neighbour: its answers are bounded like any
+     * other untrusted JSON before json-glib recurses into them. */
+    root = json_parse_bounded(body, -1, DRV_MONITOR_JSON_MAX_DEPTH, &local);
+    if (!root) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
                     "nimbus API '%s' answered invalid JSON: %s", endpoint,
-                    local ? local->message : "empty body");
+                    local->message);
         return NULL;
     }
-    return json_node_copy(root);
+    return root;
 }
 
 bool

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib-unix.h>
@@ -137,6 +138,27 @@ nimbusd_daemonize(GError **error)
     return true;
 }
 
+/* Up to this many fds, when the hard limit allows it. */
+#define NIMBUSD_NOFILE_WANTED 65536
+
+/* Each client is an fd, and the default soft limit (1024) would make
+ * accept() fail with EMFILE before the client caps are reached, locking
+ * out every socket at once, root's too.  libvirtd's unit raises it the
+ * same way (LimitNOFILE); we may run without systemd. */
+static void
+nimbusd_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur >= NIMBUSD_NOFILE_WANTED || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)NIMBUSD_NOFILE_WANTED);
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        g_warning("cannot raise the open-files limit: %s", g_strerror(errno));
+}
+
 static int
 nimbusd_run(const NimbusdOptions *opts)
 {
@@ -148,6 +170,7 @@ nimbusd_run(const NimbusdOptions *opts)
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Nimbusd d = { .loop = loop, .timeout = opts->timeout };
 
+    nimbusd_raise_nofile();
     config = drv_config_new(opts->config_dir, opts->state_dir, &error);
     if (!config || !(driver = drv_driver_new(g_steal_pointer(&config), &error))) {
         g_printerr("nimbusd: %s\n", error->message);

@@ -52,7 +52,9 @@ drv_state_file_parse(JsonParser *jp, const char *path, DrvStateFile *sf,
 static void
 drv_state_files_remove(DrvDriver *driver, const char *name)
 {
-    static const char *const suffixes[] = { ".json", ".sock", ".events" };
+    static const char *const suffixes[] = {
+        ".json", ".sock", ".sock.lock", ".events",
+    };
 
     for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
         g_autofree char *p = drv_config_state_path(driver->config, name, suffixes[i]);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -37,6 +38,21 @@ drv_process_free(DrvProcess *proc)
     g_free(proc->state_path);
     g_free(proc->log_path);
     g_free(proc);
+}
+
+/* Removes what a run leaves in the state dir once its nimbus is gone: the
+ * API socket and the lock file nimbus keeps next to it (it never removes
+ * that one itself: see daemon/api-http.c), the event stream, the state
+ * file.  The log stays. */
+static void
+drv_process_remove_files(const DrvProcess *proc)
+{
+    g_autofree char *lock = g_strconcat(proc->api_socket, ".lock", NULL);
+
+    unlink(proc->api_socket);
+    unlink(lock);
+    unlink(proc->events_path);
+    unlink(proc->state_path);
 }
 
 static DrvProcess *
@@ -156,6 +172,27 @@ drv_process_log_tail(const char *path)
     if (*start == '\n')
         start++;
     return g_strstrip(g_strdup(start));
+}
+
+/* Appends "<time>: <text>" to the domain's log (best effort: the log is a
+ * diagnostic, its failure must not hide the error being logged). */
+static void G_GNUC_PRINTF(2, 3)
+drv_process_log_line(const char *path, const char *fmt, ...)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *stamp = g_date_time_format_iso8601(now);
+    g_autofree char *text = NULL;
+    g_autofree char *line = NULL;
+    g_autofd_t fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    va_list ap;
+
+    if (fd < 0)
+        return;
+    va_start(ap, fmt);
+    text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    line = g_strdup_printf("%s: %s\n", stamp, text);
+    fd_write_all(fd, line, strlen(line));
 }
 
 static int
@@ -292,12 +329,14 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
                     "cannot start domain '%s': %s%s%s (log: %s)", obj->name,
                     local->message, *tail ? ": " : "", tail, proc->log_path);
+        /* The log tells the whole story, not only "starting up". */
+        drv_process_log_line(proc->log_path, "start failed: %s",
+                             local->message);
         g_clear_error(&local);
         if (!drv_process_kill(driver, obj, false, &local))
             g_warning("domain '%s': %s", obj->name, local->message);
         drv_process_unwatch(driver, obj);
-        unlink(proc->api_socket);
-        unlink(proc->events_path);
+        drv_process_remove_files(proc);
         obj->proc = NULL;
         drv_process_free(proc);
         return false;
@@ -379,9 +418,7 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
 
     g_assert(proc);
     drv_process_unwatch(driver, obj);
-    unlink(proc->api_socket);
-    unlink(proc->state_path);
-    unlink(proc->events_path);
+    drv_process_remove_files(proc);
     obj->proc = NULL;
     drv_process_free(proc);
 

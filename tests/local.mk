@@ -58,6 +58,7 @@ include tests/unit/legacy.mk
 include tests/unit/config.mk
 include tests/unit/api.mk
 include tests/unit/virtio.mk
+include tests/unit/state.mk
 include tests/unit/driver.mk
 include tests/xml2xml/local.mk
 

@@ -6,9 +6,9 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 
 /*
  * One port range, 0x600-0x60b, as the FADT describes it:
@@ -126,37 +126,46 @@ acpi_pm_reset(VmmDevice *dev)
      * the sleep register holds no state. */
 }
 
+/* The PM timer's value: the host-derived offset is not portable. */
+typedef struct {
+    uint32_t pm_timer;
+} AcpiPmState;
+
+static const VmmStateField acpi_pm_state_fields[] = {
+    VMM_STATE_UINT_FIELD(AcpiPmState, pm_timer, 0, G_MAXUINT32),
+};
+
+static const VmmStateDesc acpi_pm_state_desc = {
+    .name = "acpi-pm",
+    .version = 1,
+    .size = sizeof(AcpiPmState),
+    .fields = acpi_pm_state_fields,
+    .n_fields = G_N_ELEMENTS(acpi_pm_state_fields),
+};
+
 static JsonNode *
 acpi_pm_save(VmmDevice *dev, GError **error)
 {
     AcpiPm *pm = acpi_pm_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint32_t timer;
+    AcpiPmState st = { 0 };
 
     g_mutex_lock(&pm->lock);
-    timer = acpi_pm_timer_locked(pm);
+    st.pm_timer = acpi_pm_timer_locked(pm);
     g_mutex_unlock(&pm->lock);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "pm_timer");
-    json_builder_add_int_value(b, timer);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    return vmm_state_save(&acpi_pm_state_desc, &st);
 }
 
 static bool
 acpi_pm_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     AcpiPm *pm = acpi_pm_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("acpi-pm '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    uint64_t timer;
+    AcpiPmState st = { 0 };
 
-    if (!o || !legacy_state_get_uint(o, what, "pm_timer", G_MAXUINT32, &timer,
-                                     error))
+    if (!vmm_state_load(&acpi_pm_state_desc, state, dev->id, &st, error))
         return false;
     g_mutex_lock(&pm->lock);
     /* The counter goes on from the saved value, on whatever host. */
-    pm->timer_offset = (uint32_t)timer - (uint32_t)acpi_pm_host_ticks();
+    pm->timer_offset = st.pm_timer - (uint32_t)acpi_pm_host_ticks();
     g_mutex_unlock(&pm->lock);
     return true;
 }

@@ -5,8 +5,8 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
+#include "devices/state.h"
 
 /*
  * Firmware (edk2 DEBUG builds, SeaBIOS, hypervisor-fw) prints its debug log
@@ -60,27 +60,30 @@ debug_console_unrealize(VmmDevice *dev)
     device_host_unregister_device(dev->host, dev);
 }
 
-/* Stateless: nothing to reset, an empty object to save. */
+/* Stateless: nothing to reset. */
 static void
 debug_console_reset(VmmDevice *dev)
 {
 }
 
+/* Stateless, but versioned like every device: a later version may add
+ * fields, and an older build must then refuse its blobs. */
+static const VmmStateDesc debug_console_state_desc = {
+    .name = "debug-console",
+    .version = 1,
+};
+
 static JsonNode *
 debug_console_save(VmmDevice *dev, GError **error)
 {
-    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-
-    json_node_take_object(node, json_object_new());
-    return node;
+    return vmm_state_save(&debug_console_state_desc, NULL);
 }
 
 static bool
 debug_console_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
-    g_autofree char *what = g_strdup_printf("debug-console '%s'", dev->id);
-
-    return legacy_state_object(state, what, error) != NULL;
+    return vmm_state_load(&debug_console_state_desc, state, dev->id, NULL,
+                          error);
 }
 
 static void

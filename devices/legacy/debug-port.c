@@ -6,9 +6,9 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 
 /*
  * Firmware, boot loaders and instrumented guests write progress codes to
@@ -210,109 +210,77 @@ debug_port_reset(VmmDevice *dev)
 
 /* Host-independent: times are relative to the guest's boot, and the
  * origin is rebuilt from "uptime_us" on restore. */
+typedef struct {
+    int64_t uptime_us;
+    int32_t last_code;              /* -1 before the first write */
+    DebugPortStats ranges[DEBUG_PORT_RANGE_LAST];
+} DebugPortState;
+
+static const VmmStateField debug_port_range_fields[] = {
+    VMM_STATE_BOOL_FIELD(DebugPortStats, seen),
+    VMM_STATE_UINT_FIELD(DebugPortStats, first_code, 0, 0xff),
+    VMM_STATE_INT_FIELD(DebugPortStats, first_us, G_MININT64, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(DebugPortStats, last_code, 0, 0xff),
+    VMM_STATE_INT_FIELD(DebugPortStats, last_us, G_MININT64, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(DebugPortStats, count, 0, G_MAXINT64),
+};
+
+/* One element of "ranges": versioned with the device. */
+static const VmmStateDesc debug_port_range_desc = {
+    .name = "debug-port range",
+    .size = sizeof(DebugPortStats),
+    .fields = debug_port_range_fields,
+    .n_fields = G_N_ELEMENTS(debug_port_range_fields),
+};
+
+static const VmmStateField debug_port_state_fields[] = {
+    VMM_STATE_INT_FIELD(DebugPortState, uptime_us, 0, G_MAXINT64),
+    VMM_STATE_INT_FIELD(DebugPortState, last_code, -1, 0xff),
+    { .name = "ranges", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(DebugPortState, ranges),
+      .count = DEBUG_PORT_RANGE_LAST, .desc = &debug_port_range_desc },
+};
+
+static const VmmStateDesc debug_port_state_desc = {
+    .name = "debug-port",
+    .version = 1,
+    .size = sizeof(DebugPortState),
+    .fields = debug_port_state_fields,
+    .n_fields = G_N_ELEMENTS(debug_port_state_fields),
+};
+
 static JsonNode *
 debug_port_save(VmmDevice *dev, GError **error)
 {
     DebugPort *p = debug_port_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    DebugPortStats stats[DEBUG_PORT_RANGE_LAST];
-    int64_t uptime;
-    int last;
+    DebugPortState st = { 0 };
 
     g_mutex_lock(&p->lock);
-    memcpy(stats, p->stats, sizeof(stats));
-    uptime = g_get_monotonic_time() - p->origin_us;
-    last = p->last_code;
+    memcpy(st.ranges, p->stats, sizeof(st.ranges));
+    st.uptime_us = g_get_monotonic_time() - p->origin_us;
+    st.last_code = p->last_code;
     g_mutex_unlock(&p->lock);
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "uptime_us");
-    json_builder_add_int_value(b, uptime);
-    json_builder_set_member_name(b, "last_code");
-    json_builder_add_int_value(b, last);
-    json_builder_set_member_name(b, "ranges");
-    json_builder_begin_array(b);
-    for (unsigned i = 0; i < DEBUG_PORT_RANGE_LAST; i++) {
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "seen");
-        json_builder_add_boolean_value(b, stats[i].seen);
-        json_builder_set_member_name(b, "first_code");
-        json_builder_add_int_value(b, stats[i].first_code);
-        json_builder_set_member_name(b, "first_us");
-        json_builder_add_int_value(b, stats[i].first_us);
-        json_builder_set_member_name(b, "last_code");
-        json_builder_add_int_value(b, stats[i].last_code);
-        json_builder_set_member_name(b, "last_us");
-        json_builder_add_int_value(b, stats[i].last_us);
-        json_builder_set_member_name(b, "count");
-        json_builder_add_int_value(b, (gint64)MIN(stats[i].count,
-                                                  (uint64_t)G_MAXINT64));
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
-}
-
-static bool
-debug_port_restore_range(JsonNode *n, const char *what, DebugPortStats *st,
-                         GError **error)
-{
-    JsonObject *o = legacy_state_object(n, what, error);
-    uint64_t first_code, last_code, count;
-
-    if (!o || !legacy_state_get_bool(o, what, "seen", &st->seen, error) ||
-        !legacy_state_get_uint(o, what, "first_code", 0xff, &first_code,
-                               error) ||
-        !legacy_state_get_int(o, what, "first_us", &st->first_us, error) ||
-        !legacy_state_get_uint(o, what, "last_code", 0xff, &last_code,
-                               error) ||
-        !legacy_state_get_int(o, what, "last_us", &st->last_us, error) ||
-        !legacy_state_get_uint(o, what, "count", G_MAXINT64, &count, error))
-        return false;
-    st->first_code = (uint8_t)first_code;
-    st->last_code = (uint8_t)last_code;
-    st->count = count;
-    return true;
+    /* A JSON integer is an int64: a count that large is saturated. */
+    for (unsigned i = 0; i < DEBUG_PORT_RANGE_LAST; i++)
+        st.ranges[i].count = MIN(st.ranges[i].count, (uint64_t)G_MAXINT64);
+    return vmm_state_save(&debug_port_state_desc, &st);
 }
 
 static bool
 debug_port_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     DebugPort *p = debug_port_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("debug-port '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    DebugPortStats stats[DEBUG_PORT_RANGE_LAST];
-    JsonNode *ranges;
-    JsonArray *arr;
-    int64_t uptime, last;
+    DebugPortState st = { 0 };
 
-    if (!o || !legacy_state_get_int(o, what, "uptime_us", &uptime, error) ||
-        !legacy_state_get_int(o, what, "last_code", &last, error))
+    if (!vmm_state_load(&debug_port_state_desc, state, dev->id, &st, error))
         return false;
-    ranges = json_object_get_member(o, "ranges");
-    if (uptime < 0 || last < -1 || last > 0xff || !ranges ||
-        !JSON_NODE_HOLDS_ARRAY(ranges) ||
-        json_array_get_length(arr = json_node_get_array(ranges)) !=
-            DEBUG_PORT_RANGE_LAST) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s state: 'uptime_us', 'last_code' or 'ranges' (an "
-                    "array of %d objects) invalid", what,
-                    DEBUG_PORT_RANGE_LAST);
-        return false;
-    }
-    for (unsigned i = 0; i < DEBUG_PORT_RANGE_LAST; i++) {
-        if (!debug_port_restore_range(json_array_get_element(arr, i), what,
-                                      &stats[i], error))
-            return false;
-    }
     g_mutex_lock(&p->lock);
-    memcpy(p->stats, stats, sizeof(stats));
-    p->last_code = (int)last;
+    memcpy(p->stats, st.ranges, sizeof(st.ranges));
+    p->last_code = st.last_code;
     p->unlogged = 0;
     /* Times stay relative to the guest's boot across the restore (the
      * origin stays > 0, which means "set"). */
-    p->origin_us = g_get_monotonic_time() - MIN(uptime,
+    p->origin_us = g_get_monotonic_time() - MIN(st.uptime_us,
                                                 g_get_monotonic_time() - 1);
     g_mutex_unlock(&p->lock);
     return true;

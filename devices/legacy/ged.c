@@ -5,9 +5,9 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 
 /*
  * The DSDT's GED (ACPI0013) _EVT method reads the byte at offset 0 of this
@@ -129,57 +129,65 @@ ged_reset(VmmDevice *dev)
     g_mutex_unlock(&g->lock);
 }
 
+/* The pending events, and the placement the guest's ACPI tables hold. */
+typedef struct {
+    uint32_t pending;
+    uint64_t mmio_base;
+    uint32_t irq;
+} GedState;
+
+static const VmmStateField ged_state_fields[] = {
+    VMM_STATE_UINT_FIELD(GedState, pending, 0, GED_EVENT_ALL),
+    VMM_STATE_UINT_FIELD(GedState, mmio_base, 0, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(GedState, irq, 0, G_MAXUINT32),
+};
+
+static const VmmStateDesc ged_state_desc = {
+    .name = "ged",
+    .version = 1,
+    .size = sizeof(GedState),
+    .fields = ged_state_fields,
+    .n_fields = G_N_ELEMENTS(ged_state_fields),
+};
+
 static JsonNode *
 ged_save(VmmDevice *dev, GError **error)
 {
     Ged *g = ged_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint32_t pending;
+    GedState st = { .mmio_base = g->mmio_base, .irq = g->gsi };
 
     g_mutex_lock(&g->lock);
-    pending = g->pending;
+    st.pending = g->pending;
     g_mutex_unlock(&g->lock);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "pending");
-    json_builder_add_int_value(b, pending);
-    json_builder_set_member_name(b, "mmio_base");
-    json_builder_add_int_value(b, (gint64)g->mmio_base);
-    json_builder_set_member_name(b, "irq");
-    json_builder_add_int_value(b, g->gsi);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    return vmm_state_save(&ged_state_desc, &st);
 }
 
 static bool
 ged_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     Ged *g = ged_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("ged '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    uint64_t pending, base, irq;
+    GedState st = { 0 };
 
-    if (!o ||
-        !legacy_state_get_uint(o, what, "pending", GED_EVENT_ALL, &pending,
-                               error) ||
-        !legacy_state_get_uint(o, what, "mmio_base", G_MAXINT64, &base,
-                               error) ||
-        !legacy_state_get_uint(o, what, "irq", G_MAXUINT32, &irq, error))
+    if (!vmm_state_load(&ged_state_desc, state, dev->id, &st, error))
         return false;
     /* The guest's ACPI tables hold the saved placement: a VM rebuilt with
      * another one cannot take this state. */
-    if (base != g->mmio_base || irq != g->gsi) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s state: saved at 0x%" G_GINT64_MODIFIER "x IRQ %"
-                    G_GUINT64_FORMAT ", but this VM placed it at 0x%"
-                    G_GINT64_MODIFIER "x IRQ %u", what, base, irq,
-                    g->mmio_base, g->gsi);
+    if (st.mmio_base != g->mmio_base) {
+        vmm_state_error(error, dev->id, "mmio_base", "saved at 0x%"
+                        G_GINT64_MODIFIER "x, but this VM placed it at 0x%"
+                        G_GINT64_MODIFIER "x", st.mmio_base, g->mmio_base);
+        return false;
+    }
+    if (st.irq != g->gsi) {
+        vmm_state_error(error, dev->id, "irq", "saved with IRQ %u, but this "
+                        "VM gave it IRQ %u", st.irq, g->gsi);
         return false;
     }
     g_mutex_lock(&g->lock);
-    g->pending = (uint32_t)pending;
+    g->pending = st.pending;
     g_mutex_unlock(&g->lock);
     /* An event the guest had not read yet gets its interrupt again. */
-    if (pending)
+    if (st.pending)
         device_host_irq_pulse(dev->host, g->gsi);
     return true;
 }

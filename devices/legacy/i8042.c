@@ -5,9 +5,9 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 
 /*
  * Ports 0x61-0x64 as in CH: 0x61 is the PC's "port B" (speaker gate,
@@ -119,36 +119,46 @@ i8042_reset(VmmDevice *dev)
     g_mutex_unlock(&k->lock);
 }
 
+/* Port 0x61's writable bits are the only state: the controller itself
+ * answers from constants. */
+typedef struct {
+    uint8_t port_b;
+} I8042State;
+
+static const VmmStateField i8042_state_fields[] = {
+    VMM_STATE_UINT_FIELD(I8042State, port_b, 0, PORT_B_WRITABLE),
+};
+
+static const VmmStateDesc i8042_state_desc = {
+    .name = "i8042",
+    .version = 1,
+    .size = sizeof(I8042State),
+    .fields = i8042_state_fields,
+    .n_fields = G_N_ELEMENTS(i8042_state_fields),
+};
+
 static JsonNode *
 i8042_save(VmmDevice *dev, GError **error)
 {
     I8042 *k = i8042_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint8_t port_b;
+    I8042State st = { 0 };
 
     g_mutex_lock(&k->lock);
-    port_b = k->port_b;
+    st.port_b = k->port_b;
     g_mutex_unlock(&k->lock);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "port_b");
-    json_builder_add_int_value(b, port_b);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    return vmm_state_save(&i8042_state_desc, &st);
 }
 
 static bool
 i8042_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     I8042 *k = i8042_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("i8042 '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    uint64_t port_b;
+    I8042State st = { 0 };
 
-    if (!o || !legacy_state_get_uint(o, what, "port_b", PORT_B_WRITABLE,
-                                     &port_b, error))
+    if (!vmm_state_load(&i8042_state_desc, state, dev->id, &st, error))
         return false;
     g_mutex_lock(&k->lock);
-    k->port_b = (uint8_t)port_b;
+    k->port_b = st.port_b;
     g_mutex_unlock(&k->lock);
     return true;
 }

@@ -2,7 +2,6 @@
 # Legacy platform devices (UART, i8042, CMOS, ACPI PM, GED, debug ports).
 devices_libdevices_a_SOURCES += \
 	devices/legacy/legacy.h \
-	devices/legacy/legacy-state.c devices/legacy/legacy-state.h \
 	devices/legacy/ratelimit.c devices/legacy/ratelimit.h \
 	devices/legacy/serial-8250.c devices/legacy/serial-8250-priv.h \
 	devices/legacy/i8042.c \

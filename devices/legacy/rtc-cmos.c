@@ -7,10 +7,10 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/rtc-cmos-priv.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 
 /*
  * The clock is the host's CLOCK_REALTIME (UTC) plus an offset in whole
@@ -302,59 +302,55 @@ rtc_cmos_reset(VmmDevice *dev)
     g_mutex_unlock(&c->lock);
 }
 
+/* The register file, the index latch and the guest's offset from host
+ * time (not the host time itself: a restored guest keeps its own clock). */
+typedef struct {
+    uint8_t index;
+    int64_t offset_s;
+    uint8_t nvram[RTC_CMOS_NVRAM_SIZE];
+} RtcCmosState;
+
+static const VmmStateField rtc_cmos_state_fields[] = {
+    VMM_STATE_UINT_FIELD(RtcCmosState, index, 0, 0x7f),
+    VMM_STATE_INT_FIELD(RtcCmosState, offset_s, -OFFSET_LIMIT_S + 1,
+                        OFFSET_LIMIT_S - 1),
+    VMM_STATE_BYTES_FIELD(RtcCmosState, nvram),
+};
+
+static const VmmStateDesc rtc_cmos_state_desc = {
+    .name = "rtc-cmos",
+    .version = 1,
+    .size = sizeof(RtcCmosState),
+    .fields = rtc_cmos_state_fields,
+    .n_fields = G_N_ELEMENTS(rtc_cmos_state_fields),
+};
+
 static JsonNode *
 rtc_cmos_save(VmmDevice *dev, GError **error)
 {
     RtcCmos *c = rtc_cmos_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint8_t nvram[RTC_CMOS_NVRAM_SIZE];
-    uint8_t index;
-    int64_t offset;
+    RtcCmosState st = { 0 };
 
     g_mutex_lock(&c->lock);
-    memcpy(nvram, c->nvram, sizeof(nvram));
-    index = c->index;
-    offset = c->offset_s;
+    memcpy(st.nvram, c->nvram, sizeof(st.nvram));
+    st.index = c->index;
+    st.offset_s = c->offset_s;
     g_mutex_unlock(&c->lock);
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "index");
-    json_builder_add_int_value(b, index);
-    json_builder_set_member_name(b, "offset_s");
-    json_builder_add_int_value(b, offset);
-    legacy_state_set_bytes(b, "nvram", nvram, sizeof(nvram));
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    return vmm_state_save(&rtc_cmos_state_desc, &st);
 }
 
 static bool
 rtc_cmos_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     RtcCmos *c = rtc_cmos_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("rtc-cmos '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    uint8_t nvram[RTC_CMOS_NVRAM_SIZE];
-    uint64_t index;
-    int64_t offset;
-    size_t len;
+    RtcCmosState st = { 0 };
 
-    if (!o || !legacy_state_get_uint(o, what, "index", 0x7f, &index, error) ||
-        !legacy_state_get_int(o, what, "offset_s", &offset, error) ||
-        !legacy_state_get_bytes(o, what, "nvram", nvram, sizeof(nvram), &len,
-                                error))
+    if (!vmm_state_load(&rtc_cmos_state_desc, state, dev->id, &st, error))
         return false;
-    if (len != sizeof(nvram) || offset <= -OFFSET_LIMIT_S ||
-        offset >= OFFSET_LIMIT_S) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s state: %s", what,
-                    len != sizeof(nvram) ? "'nvram' must hold 128 bytes"
-                                         : "'offset_s' out of range");
-        return false;
-    }
     g_mutex_lock(&c->lock);
-    c->index = (uint8_t)index;
-    c->offset_s = offset;
-    memcpy(c->nvram, nvram, sizeof(nvram));
+    c->index = st.index;
+    c->offset_s = st.offset_s;
+    memcpy(c->nvram, st.nvram, sizeof(st.nvram));
     g_mutex_unlock(&c->lock);
     return true;
 }

@@ -6,10 +6,10 @@
 #include <gio/gio.h>
 
 #include "devices/device-host.h"
-#include "devices/legacy/legacy-state.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/legacy/serial-8250-priv.h"
+#include "devices/state.h"
 
 /*
  * Register model after the National Semiconductor PC16550D datasheet.
@@ -505,91 +505,101 @@ serial8250_resume(VmmDevice *dev, GError **error)
     return true;
 }
 
-static void
-serial8250_add_uint(JsonBuilder *b, const char *key, uint64_t v)
-{
-    json_builder_set_member_name(b, key);
-    json_builder_add_int_value(b, (gint64)v);
-}
+/* The saved form of Serial8250Regs: the FIFO is stored oldest byte first
+ * (rx_head is not guest-visible); the IRQ level is derived from the
+ * registers, and the backend holds no guest state. */
+typedef struct {
+    uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm;
+    bool fifo_enabled;
+    uint8_t fifo_trigger;
+    bool thr_ipending;
+    uint8_t rx_fifo[SERIAL8250_FIFO_SIZE];
+    unsigned rx_len;
+} Serial8250State;
 
-/* The complete register file and the FIFO contents, oldest byte first.
- * The IRQ level is derived from them; the backend holds no guest state. */
+static const VmmStateField serial8250_state_fields[] = {
+    VMM_STATE_UINT_FIELD(Serial8250State, ier, 0, IER_MASK),
+    VMM_STATE_UINT_FIELD(Serial8250State, lcr, 0, 0xff),
+    VMM_STATE_UINT_FIELD(Serial8250State, mcr, 0, MCR_MASK),
+    VMM_STATE_UINT_FIELD(Serial8250State, lsr, 0, 0xff),
+    VMM_STATE_UINT_FIELD(Serial8250State, msr, 0, 0xff),
+    VMM_STATE_UINT_FIELD(Serial8250State, scr, 0, 0xff),
+    VMM_STATE_UINT_FIELD(Serial8250State, dll, 0, 0xff),
+    VMM_STATE_UINT_FIELD(Serial8250State, dlm, 0, 0xff),
+    VMM_STATE_BOOL_FIELD(Serial8250State, fifo_enabled),
+    VMM_STATE_UINT_FIELD(Serial8250State, fifo_trigger, 0, 3),
+    VMM_STATE_BOOL_FIELD(Serial8250State, thr_ipending),
+    VMM_STATE_VARBYTES_FIELD(Serial8250State, rx_fifo, rx_len),
+};
+
+static const VmmStateDesc serial8250_state_desc = {
+    .name = "serial-8250",
+    .version = 1,
+    .size = sizeof(Serial8250State),
+    .fields = serial8250_state_fields,
+    .n_fields = G_N_ELEMENTS(serial8250_state_fields),
+};
+
 static JsonNode *
 serial8250_save(VmmDevice *dev, GError **error)
 {
     Serial8250 *s = serial8250_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    uint8_t rx[SERIAL8250_FIFO_SIZE];
+    Serial8250State st = { 0 };
     Serial8250Regs r;
 
     g_mutex_lock(&s->lock);
     r = s->r;
     g_mutex_unlock(&s->lock);
+    st.ier = r.ier;
+    st.lcr = r.lcr;
+    st.mcr = r.mcr;
+    st.lsr = r.lsr;
+    st.msr = r.msr;
+    st.scr = r.scr;
+    st.dll = r.dll;
+    st.dlm = r.dlm;
+    st.fifo_enabled = r.fifo_enabled;
+    st.fifo_trigger = r.fifo_trigger;
+    st.thr_ipending = r.thr_ipending;
+    st.rx_len = r.rx_count;
     for (unsigned i = 0; i < r.rx_count; i++)
-        rx[i] = r.rx[(r.rx_head + i) % SERIAL8250_FIFO_SIZE];
-
-    json_builder_begin_object(b);
-    serial8250_add_uint(b, "ier", r.ier);
-    serial8250_add_uint(b, "lcr", r.lcr);
-    serial8250_add_uint(b, "mcr", r.mcr);
-    serial8250_add_uint(b, "lsr", r.lsr);
-    serial8250_add_uint(b, "msr", r.msr);
-    serial8250_add_uint(b, "scr", r.scr);
-    serial8250_add_uint(b, "dll", r.dll);
-    serial8250_add_uint(b, "dlm", r.dlm);
-    json_builder_set_member_name(b, "fifo_enabled");
-    json_builder_add_boolean_value(b, r.fifo_enabled);
-    serial8250_add_uint(b, "fifo_trigger", r.fifo_trigger);
-    json_builder_set_member_name(b, "thr_ipending");
-    json_builder_add_boolean_value(b, r.thr_ipending);
-    legacy_state_set_bytes(b, "rx_fifo", rx, r.rx_count);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+        st.rx_fifo[i] = r.rx[(r.rx_head + i) % SERIAL8250_FIFO_SIZE];
+    return vmm_state_save(&serial8250_state_desc, &st);
 }
 
 static bool
 serial8250_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     Serial8250 *s = serial8250_from_dev(dev);
-    g_autofree char *what = g_strdup_printf("serial-8250 '%s'", dev->id);
-    JsonObject *o = legacy_state_object(state, what, error);
-    uint64_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, trigger;
+    Serial8250State st = { 0 };
     Serial8250Regs r;
-    size_t rx_len;
+
+    if (!vmm_state_load(&serial8250_state_desc, state, dev->id, &st, error))
+        return false;
+    /* With the FIFO off the receiver holds one byte. */
+    if (!st.fifo_enabled && st.rx_len > 1) {
+        vmm_state_error(error, dev->id, "rx_fifo",
+                        "expected at most 1 byte with the FIFO off");
+        return false;
+    }
 
     memset(&r, 0, sizeof(r));
-    if (!o ||
-        !legacy_state_get_uint(o, what, "ier", IER_MASK, &ier, error) ||
-        !legacy_state_get_uint(o, what, "lcr", 0xff, &lcr, error) ||
-        !legacy_state_get_uint(o, what, "mcr", MCR_MASK, &mcr, error) ||
-        !legacy_state_get_uint(o, what, "lsr", 0xff, &lsr, error) ||
-        !legacy_state_get_uint(o, what, "msr", 0xff, &msr, error) ||
-        !legacy_state_get_uint(o, what, "scr", 0xff, &scr, error) ||
-        !legacy_state_get_uint(o, what, "dll", 0xff, &dll, error) ||
-        !legacy_state_get_uint(o, what, "dlm", 0xff, &dlm, error) ||
-        !legacy_state_get_bool(o, what, "fifo_enabled", &r.fifo_enabled,
-                               error) ||
-        !legacy_state_get_uint(o, what, "fifo_trigger", 3, &trigger, error) ||
-        !legacy_state_get_bool(o, what, "thr_ipending", &r.thr_ipending,
-                               error) ||
-        !legacy_state_get_bytes(o, what, "rx_fifo", r.rx,
-                                r.fifo_enabled ? SERIAL8250_FIFO_SIZE : 1,
-                                &rx_len, error))
-        return false;
-
-    r.ier = (uint8_t)ier;
-    r.lcr = (uint8_t)lcr;
-    r.mcr = (uint8_t)mcr;
+    r.ier = st.ier;
+    r.lcr = st.lcr;
+    r.mcr = st.mcr;
     /* THRE/TEMT always hold (instant transmitter); DR follows the FIFO. */
-    r.lsr = (uint8_t)((lsr & LSR_ERRORS) | LSR_THRE | LSR_TEMT |
-                      (rx_len ? LSR_DR : 0));
-    r.msr = (uint8_t)msr;
-    r.scr = (uint8_t)scr;
-    r.dll = (uint8_t)dll;
-    r.dlm = (uint8_t)dlm;
-    r.fifo_trigger = (uint8_t)trigger;
+    r.lsr = (uint8_t)((st.lsr & LSR_ERRORS) | LSR_THRE | LSR_TEMT |
+                      (st.rx_len ? LSR_DR : 0));
+    r.msr = st.msr;
+    r.scr = st.scr;
+    r.dll = st.dll;
+    r.dlm = st.dlm;
+    r.fifo_enabled = st.fifo_enabled;
+    r.fifo_trigger = st.fifo_trigger;
+    r.thr_ipending = st.thr_ipending;
+    memcpy(r.rx, st.rx_fifo, st.rx_len);
     r.rx_head = 0;
-    r.rx_count = (unsigned)rx_len;
+    r.rx_count = st.rx_len;
 
     g_mutex_lock(&s->lock);
     s->r = r;

@@ -344,75 +344,85 @@ msix_reset(Msix *msix)
     g_mutex_unlock(&msix->lock);
 }
 
-JsonNode *
-msix_save(Msix *msix)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
+static const VmmStateField msix_entry_state_fields[] = {
+    VMM_STATE_UINT_FIELD(MsixEntryState, addr_lo, 0, G_MAXUINT32),
+    VMM_STATE_UINT_FIELD(MsixEntryState, addr_hi, 0, G_MAXUINT32),
+    VMM_STATE_UINT_FIELD(MsixEntryState, data, 0, G_MAXUINT32),
+    /* Only the mask bit is writable (PCI 3.0 §6.8.2.9). */
+    VMM_STATE_UINT_FIELD(MsixEntryState, ctrl, 0, MSIX_VECTOR_MASKED),
+    VMM_STATE_BOOL_FIELD(MsixEntryState, pending),
+};
 
+/* An element of "entries", versioned with MSI-X. */
+static const VmmStateDesc msix_entry_state_desc = {
+    .name = "msix-entry",
+    .size = sizeof(MsixEntryState),
+    .fields = msix_entry_state_fields,
+    .n_fields = G_N_ELEMENTS(msix_entry_state_fields),
+};
+
+static const VmmStateField msix_state_fields[] = {
+    { .name = "entries", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(MsixState, entries),
+      .flags = VMM_STATE_F_PTR | VMM_STATE_F_LEN,
+      .len_off = offsetof(MsixState, n), .desc = &msix_entry_state_desc },
+};
+
+const VmmStateDesc msix_state_desc = {
+    .name = "msix",
+    .version = 1,
+    .size = sizeof(MsixState),
+    .fields = msix_state_fields,
+    .n_fields = G_N_ELEMENTS(msix_state_fields),
+};
+
+void
+msix_get_state(Msix *msix, MsixState *st)
+{
+    st->n = msix->n;
+    st->entries = g_new0(MsixEntryState, msix->n);
     g_mutex_lock(&msix->lock);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "entries");
-    json_builder_begin_array(b);
     for (unsigned i = 0; i < msix->n; i++) {
-        json_builder_begin_array(b);
-        for (unsigned d = 0; d < 4; d++)
-            json_builder_add_int_value(b, msix->vec[i].dw[d]);
-        json_builder_end_array(b);
+        MsixEntryState *e = &st->entries[i];
+
+        e->addr_lo = msix->vec[i].dw[MSIX_ENTRY_ADDR_LO];
+        e->addr_hi = msix->vec[i].dw[MSIX_ENTRY_ADDR_HI];
+        e->data = msix->vec[i].dw[MSIX_ENTRY_DATA];
+        e->ctrl = msix->vec[i].dw[MSIX_ENTRY_CTRL];
+        e->pending = msix->pba[i / 64] & (1ULL << (i % 64));
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "pba");
-    json_builder_begin_array(b);
-    for (unsigned i = 0; i < (msix->n + 63) / 64; i++)
-        json_builder_add_int_value(b, (gint64)msix->pba[i]);
-    json_builder_end_array(b);
-    json_builder_end_object(b);
     g_mutex_unlock(&msix->lock);
-    return json_builder_get_root(b);
 }
 
-bool
-msix_restore(Msix *msix, JsonObject *obj, GError **error)
+void
+msix_set_state(Msix *msix, const MsixState *st)
 {
-    JsonArray *entries = json_object_has_member(obj, "entries")
-                             ? json_object_get_array_member(obj, "entries")
-                             : NULL;
-    JsonArray *pba = json_object_has_member(obj, "pba")
-                         ? json_object_get_array_member(obj, "pba") : NULL;
-    uint16_t ctrl;
+    uint16_t ctrl = pci_get_word(msix->pdev, msix->cap + 2u);
 
-    if (!entries || !pba || json_array_get_length(entries) != msix->n ||
-        json_array_get_length(pba) != (msix->n + 63) / 64) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: MSI-X state does not match %u vectors",
-                    msix->pdev->owner->id, msix->n);
-        return false;
-    }
-    for (unsigned i = 0; i < msix->n; i++) {
-        JsonNode *e = json_array_get_element(entries, i);
-
-        if (!JSON_NODE_HOLDS_ARRAY(e) ||
-            json_array_get_length(json_node_get_array(e)) != 4) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                        "%s: MSI-X entry %u is not 4 dwords",
-                        msix->pdev->owner->id, i);
-            return false;
-        }
-    }
-    ctrl = pci_get_word(msix->pdev, msix->cap + 2u);
     g_mutex_lock(&msix->lock);
+    memset(msix->pba, 0, sizeof(uint64_t) * ((msix->n + 63) / 64));
     for (unsigned i = 0; i < msix->n; i++) {
-        JsonArray *e = json_array_get_array_element(entries, i);
+        const MsixEntryState *e = &st->entries[i];
 
-        for (unsigned d = 0; d < 4; d++)
-            msix->vec[i].dw[d] = (uint32_t)json_array_get_int_element(e, d);
-        msix->vec[i].dw[MSIX_ENTRY_CTRL] &= MSIX_VECTOR_MASKED;
+        msix->vec[i].dw[MSIX_ENTRY_ADDR_LO] = e->addr_lo;
+        msix->vec[i].dw[MSIX_ENTRY_ADDR_HI] = e->addr_hi;
+        msix->vec[i].dw[MSIX_ENTRY_DATA] = e->data;
+        msix->vec[i].dw[MSIX_ENTRY_CTRL] = e->ctrl & MSIX_VECTOR_MASKED;
+        /* The route is rebuilt from the entry at the next delivery. */
         msix->vec[i].routed = false;
+        if (e->pending)
+            msix->pba[i / 64] |= 1ULL << (i % 64);
     }
-    for (unsigned i = 0; i < (msix->n + 63) / 64; i++)
-        msix->pba[i] = (uint64_t)json_array_get_int_element(pba, i);
     msix->enabled = ctrl & MSIX_CTRL_ENABLE;
     msix->masked_all = ctrl & MSIX_CTRL_MASKALL;
-    msix_flush_pending_locked(msix, 0, msix->n - 1);
+    if (msix->n > 0)
+        msix_flush_pending_locked(msix, 0, msix->n - 1);
     g_mutex_unlock(&msix->lock);
-    return true;
+}
+
+void
+msix_state_clear(MsixState *st)
+{
+    g_clear_pointer(&st->entries, g_free);
+    st->n = 0;
 }

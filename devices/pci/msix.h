@@ -64,5 +64,26 @@ void msix_reset(Msix *msix);
 /* The eventfd bound to @vector (tests read it to observe interrupts). */
 int msix_vector_eventfd(Msix *msix, unsigned vector);
 
-JsonNode *msix_save(Msix *msix);
-bool msix_restore(Msix *msix, JsonObject *obj, GError **error);
+/* One vector's snapshot: the guest-visible table entry and its PBA bit. */
+typedef struct {
+    uint32_t addr_lo, addr_hi, data, ctrl;
+    bool pending;
+} MsixEntryState;
+
+/* The snapshot state (msix_state_desc): one entry per vector.  The
+ * enable and function-mask bits live in the function's config space. */
+typedef struct {
+    unsigned n;
+    MsixEntryState *entries;
+} MsixState;
+
+extern const VmmStateDesc msix_state_desc;
+
+/* Fills @st, allocating the entries (msix_state_clear() frees them); a
+ * load starts from it (the vector count). */
+void msix_get_state(Msix *msix, MsixState *st);
+/* Takes @st (loaded) and the enable bits from the restored config space:
+ * call it after pci_device_set_state().  Pending vectors that are not
+ * masked any more fire. */
+void msix_set_state(Msix *msix, const MsixState *st);
+void msix_state_clear(MsixState *st);

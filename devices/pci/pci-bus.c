@@ -7,6 +7,9 @@
 
 #include "devices/pci/pci-bus.h"
 
+/* Bits of CONFIG_ADDRESS the guest can set (enable, bus, devfn, reg). */
+#define PCI_BUS_CONFIG_ADDRESS_MASK 0x8fffffffu
+
 /*
  * One segment, bus 0, function 0 of each of the 32 slots.  The host bridge
  * is slot 0.  Hotplug (roadmap) adds and removes functions at run time
@@ -144,7 +147,8 @@ pci_bus_pio_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
     g_mutex_lock(&bus->lock);
     a = bus->config_address;
     if (off == 0 && len == 4) {
-        bus->config_address = (uint32_t)vmm_le_load(data, 4) & 0x8fffffffu;
+        bus->config_address = (uint32_t)vmm_le_load(data, 4) &
+                              PCI_BUS_CONFIG_ADDRESS_MASK;
     } else if (off >= 4 && (a & 0x80000000u)) {
         uint32_t reg = (a & 0xfc) | ((a >> 16) & 0xf00) | (uint32_t)(off - 4);
 
@@ -178,37 +182,60 @@ pci_bus_reset(VmmDevice *dev)
     pci_device_reset(&bus->host_bridge);
 }
 
+/* The CONFIG_ADDRESS latch and the host bridge's config space; the
+ * functions save their own with their devices. */
+typedef struct {
+    uint32_t config_address;
+    PciDeviceState host_bridge;
+} PciBusState;
+
+static const VmmStateField pci_bus_state_fields[] = {
+    VMM_STATE_UINT_FIELD(PciBusState, config_address, 0,
+                         PCI_BUS_CONFIG_ADDRESS_MASK),
+    { .name = "host_bridge", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(PciBusState, host_bridge),
+      .desc = &pci_device_state_desc },
+};
+
+static const VmmStateDesc pci_bus_state_desc = {
+    .name = "pci-bus",
+    .version = 1,
+    .size = sizeof(PciBusState),
+    .fields = pci_bus_state_fields,
+    .n_fields = G_N_ELEMENTS(pci_bus_state_fields),
+};
+
 static JsonNode *
 pci_bus_save(VmmDevice *dev, GError **error)
 {
     PciBus *bus = pci_bus_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autofree PciBusState *st = g_new0(PciBusState, 1);
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "config_address");
     g_mutex_lock(&bus->lock);
-    json_builder_add_int_value(b, bus->config_address);
+    st->config_address = bus->config_address;
     g_mutex_unlock(&bus->lock);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    pci_device_get_state(&bus->host_bridge, &st->host_bridge);
+    return vmm_state_save(&pci_bus_state_desc, st);
 }
 
 static bool
 pci_bus_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     PciBus *bus = pci_bus_from_dev(dev);
-    JsonObject *obj = JSON_NODE_HOLDS_OBJECT(state) ? json_node_get_object(state)
-                                                    : NULL;
+    g_autofree PciBusState *st = g_new0(PciBusState, 1);
 
-    if (!obj || !json_object_has_member(obj, "config_address")) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: missing 'config_address'", dev->id);
+    if (!vmm_state_load(&pci_bus_state_desc, state, dev->id, st, error))
+        return false;
+    if (st->config_address & ~PCI_BUS_CONFIG_ADDRESS_MASK) {
+        vmm_state_error(error, dev->id, "config_address",
+                        "bits 0x%x are reserved",
+                        st->config_address & ~PCI_BUS_CONFIG_ADDRESS_MASK);
         return false;
     }
     g_mutex_lock(&bus->lock);
-    bus->config_address = (uint32_t)json_object_get_int_member(obj,
-                                                               "config_address");
+    bus->config_address = st->config_address;
     g_mutex_unlock(&bus->lock);
+    pci_device_set_state(&bus->host_bridge, &st->host_bridge);
     return true;
 }
 
@@ -240,6 +267,25 @@ pci_ports_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
     pci_bus_pio_write(&((PciConfigPorts *)dev)->bus->dev, off, data, len);
 }
 
+/* The ports' state (CONFIG_ADDRESS) is the bus's: an empty section,
+ * versioned so that a later one with fields is refused here. */
+static const VmmStateDesc pci_ports_state_desc = {
+    .name = "pci-config-ports",
+    .version = 1,
+};
+
+static JsonNode *
+pci_ports_save(VmmDevice *dev, GError **error)
+{
+    return vmm_state_save(&pci_ports_state_desc, NULL);
+}
+
+static bool
+pci_ports_restore(VmmDevice *dev, JsonNode *state, GError **error)
+{
+    return vmm_state_load(&pci_ports_state_desc, state, dev->id, NULL, error);
+}
+
 static void
 pci_ports_free(VmmDevice *dev)
 {
@@ -250,6 +296,8 @@ static const VmmDeviceOps pci_ports_ops = {
     .name = "pci-config-ports",
     .read = pci_ports_read,
     .write = pci_ports_write,
+    .save = pci_ports_save,
+    .restore = pci_ports_restore,
     .free = pci_ports_free,
 };
 

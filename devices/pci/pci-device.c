@@ -311,51 +311,41 @@ pci_device_unmap_bars(PciDevice *pdev)
     }
 }
 
-JsonNode *
-pci_device_save(PciDevice *pdev)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autofree char *cfg = NULL;
+static const VmmStateField pci_device_state_fields[] = {
+    VMM_STATE_BYTES_FIELD(PciDeviceState, config),
+};
 
+const VmmStateDesc pci_device_state_desc = {
+    .name = "pci-function",
+    .version = 1,
+    .size = sizeof(PciDeviceState),
+    .fields = pci_device_state_fields,
+    .n_fields = G_N_ELEMENTS(pci_device_state_fields),
+};
+
+void
+pci_device_get_state(PciDevice *pdev, PciDeviceState *st)
+{
     if (pdev->bus)
         pci_bus_lock(pdev->bus);
-    cfg = g_base64_encode(pdev->config, sizeof(pdev->config));
+    memcpy(st->config, pdev->config, sizeof(st->config));
     if (pdev->bus)
         pci_bus_unlock(pdev->bus);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "config");
-    json_builder_add_string_value(b, cfg);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
 }
 
-bool
-pci_device_restore(PciDevice *pdev, JsonObject *obj, GError **error)
+void
+pci_device_set_state(PciDevice *pdev, const PciDeviceState *st)
 {
-    const char *cfg = json_object_has_member(obj, "config")
-                          ? json_object_get_string_member(obj, "config") : NULL;
-    g_autofree guchar *raw = NULL;
-    gsize len = 0;
-
-    if (cfg)
-        raw = g_base64_decode(cfg, &len);
-    if (!raw || len != PCI_CONFIG_SIZE) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: PCI state: 'config' is not %u bytes of base64",
-                    pdev->owner->id, PCI_CONFIG_SIZE);
-        return false;
-    }
     if (pdev->bus)
         pci_bus_lock(pdev->bus);
     /* Only guest-writable bits come from the snapshot: the read-only ones
      * (ids, BAR sizes, capability layout) are this build's. */
     for (unsigned i = 0; i < PCI_CONFIG_SIZE; i++)
         pdev->config[i] = (pdev->initial[i] & ~pdev->wmask[i]) |
-                          (raw[i] & pdev->wmask[i]);
+                          (st->config[i] & pdev->wmask[i]);
     pci_device_update_mappings(pdev);
     if (pdev->bus)
         pci_bus_unlock(pdev->bus);
-    return true;
 }
 
 char *

@@ -9,6 +9,7 @@
 
 #include "devices/device-host.h"
 #include "devices/device.h"
+#include "devices/state.h"
 
 #define PCI_CONFIG_SIZE 4096        /* PCIe extended space, through ECAM */
 #define PCI_NUM_BARS 6
@@ -173,9 +174,17 @@ uint16_t pci_get_word(const PciDevice *pdev, uint32_t off);
 uint32_t pci_get_long(const PciDevice *pdev, uint32_t off);
 void pci_set_wmask(PciDevice *pdev, uint32_t off, unsigned len, uint32_t mask);
 
-/* Snapshot of config space (base64) and BAR placement. */
-JsonNode *pci_device_save(PciDevice *pdev);
-bool pci_device_restore(PciDevice *pdev, JsonObject *obj, GError **error);
+/* A function's snapshot state (pci_device_state_desc): its config space,
+ * from which the BAR placement follows. */
+typedef struct {
+    uint8_t config[PCI_CONFIG_SIZE];
+} PciDeviceState;
+
+extern const VmmStateDesc pci_device_state_desc;
+
+void pci_device_get_state(PciDevice *pdev, PciDeviceState *st);
+/* Takes the guest-writable bits of @st and remaps the BARs. */
+void pci_device_set_state(PciDevice *pdev, const PciDeviceState *st);
 
 /* "0000:00:03.0" (transfer full). */
 char *pci_device_bdf(const PciDevice *pdev);

@@ -238,83 +238,114 @@ virtio_config_read(const void *config, size_t size, uint32_t off, void *data,
 
 /* ---- Snapshot state ----------------------------------------------------- */
 
-JsonNode *
-virtio_device_save(VirtioDevice *vdev, GError **error)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    JsonNode *dev_state = NULL;
+static const VmmStateField virtio_device_state_fields[] = {
+    VMM_STATE_UINT_FIELD(VirtioState, driver_features, 0, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(VirtioState, status, 0, 0xff),
+    VMM_STATE_UINT_FIELD(VirtioState, config_vector, 0, 0xffff),
+    { .name = "queues", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(VirtioState, queues),
+      .flags = VMM_STATE_F_PTR | VMM_STATE_F_LEN,
+      .len_off = offsetof(VirtioState, nqueues),
+      .desc = &virtqueue_state_desc },
+    { .name = "device", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(VirtioState, device),
+      .flags = VMM_STATE_F_PTR | VMM_STATE_F_DYN_DESC,
+      .desc_off = offsetof(VirtioState, device_desc) },
+};
 
-    if (vdev->ops->save && !(dev_state = vdev->ops->save(vdev, error)))
-        return NULL;
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "driver_features");
-    json_builder_add_int_value(b, (gint64)vdev->driver_features);
-    json_builder_set_member_name(b, "status");
-    json_builder_add_int_value(b, virtio_device_get_status(vdev));
-    json_builder_set_member_name(b, "config_vector");
-    json_builder_add_int_value(b, vdev->config_vector);
-    json_builder_set_member_name(b, "queues");
-    json_builder_begin_array(b);
+const VmmStateDesc virtio_device_state_desc = {
+    .name = "virtio",
+    .version = 1,
+    .size = sizeof(VirtioState),
+    .fields = virtio_device_state_fields,
+    .n_fields = G_N_ELEMENTS(virtio_device_state_fields),
+};
+
+void
+virtio_device_get_state(VirtioDevice *vdev, VirtioState *st)
+{
+    st->driver_features = vdev->driver_features;
+    st->status = virtio_device_get_status(vdev);
+    st->config_vector = vdev->config_vector;
+    st->nqueues = vdev->nvqs;
+    st->queues = g_new0(VirtQueueState, vdev->nvqs);
     for (unsigned i = 0; i < vdev->nvqs; i++)
-        json_builder_add_value(b, virtqueue_save(&vdev->vqs[i]));
-    json_builder_end_array(b);
-    if (dev_state) {
-        json_builder_set_member_name(b, "device");
-        json_builder_add_value(b, dev_state);
+        virtqueue_get_state(&vdev->vqs[i], &st->queues[i]);
+    st->device_desc = vdev->ops->state_desc;
+    st->device = NULL;
+    if (st->device_desc) {
+        st->device = g_malloc0(st->device_desc->size);
+        vdev->ops->state_get(vdev, st->device);
     }
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
 }
 
 bool
-virtio_device_restore(VirtioDevice *vdev, JsonObject *obj, GError **error)
+virtio_device_check_state(VirtioDevice *vdev, const VirtioState *st,
+                          const char *path, GError **error)
 {
-    JsonArray *queues;
-    JsonNode *n;
-    gint64 features, status, vector;
+    g_autofree char *field = g_strconcat(path, *path ? "." : "",
+                                         "driver_features", NULL);
 
-    queues = json_object_has_member(obj, "queues")
-                 ? json_object_get_array_member(obj, "queues") : NULL;
-    if (!json_object_has_member(obj, "driver_features") ||
-        !json_object_has_member(obj, "status") ||
-        !json_object_has_member(obj, "config_vector") || !queues ||
-        json_array_get_length(queues) != vdev->nvqs) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: virtio state: missing fields or wrong queue count",
-                    vdev->id);
+    /* The driver can only have accepted what this device offers. */
+    if (st->driver_features & ~vdev->host_features) {
+        vmm_state_error(error, vdev->id, field,
+                        "0x%" G_GINT64_MODIFIER "x not offered by the device "
+                        "(0x%" G_GINT64_MODIFIER "x)", st->driver_features,
+                        vdev->host_features);
         return false;
     }
-    features = json_object_get_int_member(obj, "driver_features");
-    status = json_object_get_int_member(obj, "status");
-    vector = json_object_get_int_member(obj, "config_vector");
-    if (((uint64_t)features & ~vdev->host_features) || status < 0 ||
-        status > 0xff || vector < 0 || vector > 0xffff) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: virtio state: invalid features, status or vector",
-                    vdev->id);
-        return false;
-    }
-    virtio_device_reset(vdev);
-    for (unsigned i = 0; i < vdev->nvqs; i++) {
-        JsonNode *q = json_array_get_element(queues, i);
-
-        if (!JSON_NODE_HOLDS_OBJECT(q)) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                        "%s: virtio state: queue %u is not an object",
-                        vdev->id, i);
-            return false;
-        }
-        if (!virtqueue_restore(&vdev->vqs[i], json_node_get_object(q), error))
-            return false;
-    }
-    n = json_object_get_member(obj, "device");
-    if (n && vdev->ops->restore && !vdev->ops->restore(vdev, n, error))
-        return false;
-    vdev->driver_features = (uint64_t)features;
-    vdev->config_vector = (uint16_t)vector;
-    /* Going through the status machine re-activates a running device. */
-    g_atomic_int_set(&vdev->status, (gint)(status & ~VIRTIO_CONFIG_S_DRIVER_OK));
-    if (status & VIRTIO_CONFIG_S_DRIVER_OK)
-        virtio_device_set_status(vdev, (uint8_t)status);
     return true;
+}
+
+void
+virtio_device_set_state(VirtioDevice *vdev, const VirtioState *st)
+{
+    virtio_device_reset(vdev);
+    for (unsigned i = 0; i < vdev->nvqs; i++)
+        virtqueue_set_state(&vdev->vqs[i], &st->queues[i]);
+    if (st->device)
+        vdev->ops->state_set(vdev, st->device);
+    vdev->driver_features = st->driver_features;
+    vdev->config_vector = st->config_vector;
+    /* Going through the status machine re-activates a running device. */
+    g_atomic_int_set(&vdev->status,
+                     (gint)(st->status & ~VIRTIO_CONFIG_S_DRIVER_OK));
+    if (st->status & VIRTIO_CONFIG_S_DRIVER_OK)
+        virtio_device_set_status(vdev, st->status);
+}
+
+void
+virtio_state_clear(VirtioState *st)
+{
+    g_clear_pointer(&st->queues, g_free);
+    g_clear_pointer(&st->device, g_free);
+    st->nqueues = 0;
+}
+
+JsonNode *
+virtio_device_save(VirtioDevice *vdev)
+{
+    VirtioState st = { 0 };
+    JsonNode *node;
+
+    virtio_device_get_state(vdev, &st);
+    node = vmm_state_save(&virtio_device_state_desc, &st);
+    virtio_state_clear(&st);
+    return node;
+}
+
+bool
+virtio_device_restore(VirtioDevice *vdev, JsonNode *state, GError **error)
+{
+    VirtioState st = { 0 };
+    bool ok;
+
+    virtio_device_get_state(vdev, &st);
+    ok = vmm_state_load(&virtio_device_state_desc, state, vdev->id, &st,
+                        error) &&
+         virtio_device_check_state(vdev, &st, "", error);
+    if (ok)
+        virtio_device_set_state(vdev, &st);
+    virtio_state_clear(&st);
+    return ok;
 }

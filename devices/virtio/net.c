@@ -434,34 +434,45 @@ virtio_net_reset(VirtioDevice *vdev)
     net->active_pairs = 1;
 }
 
-static JsonNode *
-virtio_net_save(VirtioDevice *vdev, GError **error)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
+/* The pairs the driver enabled (VQ_PAIRS_SET); what the backend and the
+ * workers follow once the device is re-activated.  @max_pairs bounds it. */
+typedef struct {
+    uint32_t active_pairs;
+    uint64_t max_pairs;
+} VirtioNetState;
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "active_pairs");
-    json_builder_add_int_value(b, virtio_net_from_vdev(vdev)->active_pairs);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
-}
+static const VmmStateField virtio_net_state_fields[] = {
+    { .name = "active_pairs", .type = VMM_STATE_UINT,
+      .offset = offsetof(VirtioNetState, active_pairs),
+      .size = VMM_STATE_MEMBER_SIZE(VirtioNetState, active_pairs),
+      .min = 1, .max = G_MAXUINT32, .flags = VMM_STATE_F_DYN_MAX,
+      .max_off = offsetof(VirtioNetState, max_pairs) },
+};
 
-static bool
-virtio_net_restore(VirtioDevice *vdev, JsonNode *state, GError **error)
+static const VmmStateDesc virtio_net_state_desc = {
+    .name = "virtio-net",
+    .version = 1,
+    .size = sizeof(VirtioNetState),
+    .fields = virtio_net_state_fields,
+    .n_fields = G_N_ELEMENTS(virtio_net_state_fields),
+};
+
+static void
+virtio_net_state_get(VirtioDevice *vdev, void *opaque)
 {
     VirtioNet *net = virtio_net_from_vdev(vdev);
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(state) ? json_node_get_object(state)
-                                                  : NULL;
-    gint64 n = o && json_object_has_member(o, "active_pairs")
-                   ? json_object_get_int_member(o, "active_pairs") : 0;
+    VirtioNetState *st = opaque;
 
-    if (n < 1 || n > net->pairs) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: invalid 'active_pairs' in the device state", vdev->id);
-        return false;
-    }
-    net->active_pairs = (unsigned)n;
-    return true;
+    st->active_pairs = net->active_pairs;
+    st->max_pairs = net->pairs;
+}
+
+static void
+virtio_net_state_set(VirtioDevice *vdev, const void *opaque)
+{
+    const VirtioNetState *st = opaque;
+
+    virtio_net_from_vdev(vdev)->active_pairs = st->active_pairs;
 }
 
 static bool
@@ -533,8 +544,9 @@ static const VirtioDeviceOps virtio_net_ops = {
     .reset = virtio_net_reset,
     .pause = virtio_net_pause,
     .resume = virtio_net_resume,
-    .save = virtio_net_save,
-    .restore = virtio_net_restore,
+    .state_desc = &virtio_net_state_desc,
+    .state_get = virtio_net_state_get,
+    .state_set = virtio_net_state_set,
     .counters = virtio_net_counters,
     .free = virtio_net_free,
 };

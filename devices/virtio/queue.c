@@ -155,7 +155,7 @@ virtqueue_activate(VirtQueue *vq, DeviceHost *host, uint64_t features)
     vq->indirect = features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
     /* A freshly activated queue starts from the indices the driver sees in
      * the rings (0 after reset; a restored device resumes from its saved
-     * indices instead, see virtqueue_restore()). */
+     * indices instead, see virtqueue_set_state()). */
     vq->signalled_used_valid = false;
     vq->ready = true;
     return 0;
@@ -413,75 +413,53 @@ virtqueue_has_available(VirtQueue *vq)
     return vq->ready && vq_avail_idx(vq) != vq->last_avail;
 }
 
-JsonNode *
-virtqueue_save(const VirtQueue *vq)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
+static const VmmStateField virtqueue_state_fields[] = {
+    { .name = "size", .type = VMM_STATE_UINT,
+      .offset = offsetof(VirtQueueState, size),
+      .size = VMM_STATE_MEMBER_SIZE(VirtQueueState, size),
+      .max = VIRTQUEUE_MAX_SIZE, .flags = VMM_STATE_F_DYN_MAX,
+      .max_off = offsetof(VirtQueueState, max_size) },
+    VMM_STATE_BOOL_FIELD(VirtQueueState, enabled),
+    VMM_STATE_UINT_FIELD(VirtQueueState, msix_vector, 0, 0xffff),
+    VMM_STATE_UINT_FIELD(VirtQueueState, desc_addr, 0, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(VirtQueueState, avail_addr, 0, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(VirtQueueState, used_addr, 0, G_MAXINT64),
+    VMM_STATE_UINT_FIELD(VirtQueueState, last_avail, 0, 0xffff),
+    VMM_STATE_UINT_FIELD(VirtQueueState, used_idx, 0, 0xffff),
+};
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "size");
-    json_builder_add_int_value(b, vq->size);
-    json_builder_set_member_name(b, "enabled");
-    json_builder_add_boolean_value(b, vq->enabled);
-    json_builder_set_member_name(b, "msix_vector");
-    json_builder_add_int_value(b, vq->msix_vector);
-    json_builder_set_member_name(b, "desc_addr");
-    json_builder_add_int_value(b, (gint64)vq->desc_addr);
-    json_builder_set_member_name(b, "avail_addr");
-    json_builder_add_int_value(b, (gint64)vq->avail_addr);
-    json_builder_set_member_name(b, "used_addr");
-    json_builder_add_int_value(b, (gint64)vq->used_addr);
-    json_builder_set_member_name(b, "last_avail");
-    json_builder_add_int_value(b, vq->last_avail);
-    json_builder_set_member_name(b, "used_idx");
-    json_builder_add_int_value(b, vq->used_idx);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+/* Version 0: the queues are part of the virtio core's section. */
+const VmmStateDesc virtqueue_state_desc = {
+    .name = "virtqueue",
+    .size = sizeof(VirtQueueState),
+    .fields = virtqueue_state_fields,
+    .n_fields = G_N_ELEMENTS(virtqueue_state_fields),
+};
+
+void
+virtqueue_get_state(const VirtQueue *vq, VirtQueueState *st)
+{
+    st->size = vq->size;
+    st->enabled = vq->enabled;
+    st->msix_vector = vq->msix_vector;
+    st->desc_addr = vq->desc_addr;
+    st->avail_addr = vq->avail_addr;
+    st->used_addr = vq->used_addr;
+    st->last_avail = vq->last_avail;
+    st->used_idx = vq->used_idx;
+    st->max_size = vq->max_size;
 }
 
-static bool
-vq_get_int(JsonObject *obj, const char *name, gint64 max, gint64 *out,
-           GError **error)
+void
+virtqueue_set_state(VirtQueue *vq, const VirtQueueState *st)
 {
-    JsonNode *n = json_object_get_member(obj, name);
-
-    if (!n || json_node_get_value_type(n) != G_TYPE_INT64 ||
-        json_node_get_int(n) < 0 || json_node_get_int(n) > max) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "virtqueue state: missing or invalid '%s'", name);
-        return false;
-    }
-    *out = json_node_get_int(n);
-    return true;
-}
-
-bool
-virtqueue_restore(VirtQueue *vq, JsonObject *obj, GError **error)
-{
-    gint64 size, vec, desc, avail, used, last, uidx;
-    JsonNode *en = json_object_get_member(obj, "enabled");
-
-    if (!vq_get_int(obj, "size", vq->max_size, &size, error) ||
-        !vq_get_int(obj, "msix_vector", 0xffff, &vec, error) ||
-        !vq_get_int(obj, "desc_addr", G_MAXINT64, &desc, error) ||
-        !vq_get_int(obj, "avail_addr", G_MAXINT64, &avail, error) ||
-        !vq_get_int(obj, "used_addr", G_MAXINT64, &used, error) ||
-        !vq_get_int(obj, "last_avail", 0xffff, &last, error) ||
-        !vq_get_int(obj, "used_idx", 0xffff, &uidx, error))
-        return false;
-    if (!en || json_node_get_value_type(en) != G_TYPE_BOOLEAN) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "virtqueue state: missing or invalid 'enabled'");
-        return false;
-    }
     virtqueue_reset(vq);
-    vq->size = (uint16_t)size;
-    vq->enabled = json_node_get_boolean(en);
-    vq->msix_vector = (uint16_t)vec;
-    vq->desc_addr = (uint64_t)desc;
-    vq->avail_addr = (uint64_t)avail;
-    vq->used_addr = (uint64_t)used;
-    vq->last_avail = (uint16_t)last;
-    vq->used_idx = (uint16_t)uidx;
-    return true;
+    vq->size = st->size;
+    vq->enabled = st->enabled;
+    vq->msix_vector = st->msix_vector;
+    vq->desc_addr = st->desc_addr;
+    vq->avail_addr = st->avail_addr;
+    vq->used_addr = st->used_addr;
+    vq->last_avail = st->last_avail;
+    vq->used_idx = st->used_idx;
 }

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "devices/device-host.h"
+#include "devices/state.h"
 
 /* Largest split queue (virtio 1.2 §2.7: Queue Size up to 32768). */
 #define VIRTQUEUE_MAX_SIZE 32768
@@ -145,6 +146,28 @@ bool virtqueue_enable_notify(VirtQueue *vq);
 /* True when buffers are available (a cheap peek, no validation). */
 bool virtqueue_has_available(VirtQueue *vq);
 
-/* Device state for snapshots: the driver-programmed fields and indices. */
-JsonNode *virtqueue_save(const VirtQueue *vq);
-bool virtqueue_restore(VirtQueue *vq, JsonObject *obj, GError **error);
+/**
+ * VirtQueueState:
+ * A queue's snapshot state (virtqueue_state_desc): the driver-programmed
+ * fields and the two ring indices.  An element of the virtio core's
+ * "queues" array, versioned with it.  @max_size is no field: it bounds
+ * @size when a blob is loaded.
+ */
+typedef struct {
+    uint16_t size;
+    bool enabled;
+    uint16_t msix_vector;
+    uint64_t desc_addr;
+    uint64_t avail_addr;
+    uint64_t used_addr;
+    uint16_t last_avail;
+    uint16_t used_idx;
+    uint64_t max_size;
+} VirtQueueState;
+
+extern const VmmStateDesc virtqueue_state_desc;
+
+/* Fills @st from @vq (also what a load starts from: the bounds). */
+void virtqueue_get_state(const VirtQueue *vq, VirtQueueState *st);
+/* Resets @vq and gives it @st (loaded against virtqueue_state_desc). */
+void virtqueue_set_state(VirtQueue *vq, const VirtQueueState *st);

@@ -502,57 +502,81 @@ virtio_pci_resume(VmmDevice *dev, GError **error)
     return ok;
 }
 
+/* The function's config space, its MSI-X table and the virtio core
+ * (with the device's own section), each a versioned section. */
+typedef struct {
+    PciDeviceState pci;
+    MsixState msix;
+    VirtioState virtio;
+} VirtioPciState;
+
+static const VmmStateField virtio_pci_state_fields[] = {
+    { .name = "pci", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(VirtioPciState, pci), .desc = &pci_device_state_desc },
+    { .name = "msix", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(VirtioPciState, msix), .desc = &msix_state_desc },
+    { .name = "virtio", .type = VMM_STATE_STRUCT,
+      .offset = offsetof(VirtioPciState, virtio),
+      .desc = &virtio_device_state_desc },
+};
+
+static const VmmStateDesc virtio_pci_state_desc = {
+    .name = "virtio-pci",
+    .version = 1,
+    .size = sizeof(VirtioPciState),
+    .fields = virtio_pci_state_fields,
+    .n_fields = G_N_ELEMENTS(virtio_pci_state_fields),
+};
+
+static void
+virtio_pci_state_free(VirtioPciState *st)
+{
+    msix_state_clear(&st->msix);
+    virtio_state_clear(&st->virtio);
+    g_free(st);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtioPciState, virtio_pci_state_free)
+
+/* The live state: also what a load starts from (array lengths, bounds). */
+static VirtioPciState *
+virtio_pci_get_state(VirtioPci *vp)
+{
+    VirtioPciState *st = g_new0(VirtioPciState, 1);
+
+    pci_device_get_state(&vp->pci, &st->pci);
+    msix_get_state(vp->msix, &st->msix);
+    g_mutex_lock(&vp->lock);
+    virtio_device_get_state(vp->vdev, &st->virtio);
+    g_mutex_unlock(&vp->lock);
+    return st;
+}
+
 static JsonNode *
 virtio_pci_save(VmmDevice *dev, GError **error)
 {
     VirtioPci *vp = virtio_pci_from_dev(dev);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    JsonNode *virtio;
+    g_autoptr(VirtioPciState) st = virtio_pci_get_state(vp);
 
-    g_mutex_lock(&vp->lock);
-    virtio = virtio_device_save(vp->vdev, error);
-    g_mutex_unlock(&vp->lock);
-    if (!virtio)
-        return NULL;
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "pci");
-    json_builder_add_value(b, pci_device_save(&vp->pci));
-    json_builder_set_member_name(b, "msix");
-    json_builder_add_value(b, msix_save(vp->msix));
-    json_builder_set_member_name(b, "virtio");
-    json_builder_add_value(b, virtio);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    return vmm_state_save(&virtio_pci_state_desc, st);
 }
 
 static bool
 virtio_pci_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     VirtioPci *vp = virtio_pci_from_dev(dev);
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT(state) ? json_node_get_object(state)
-                                                  : NULL;
-    JsonObject *pci, *msix, *virtio;
-    bool ok;
+    g_autoptr(VirtioPciState) st = virtio_pci_get_state(vp);
 
-    pci = o && json_object_has_member(o, "pci")
-              ? json_object_get_object_member(o, "pci") : NULL;
-    msix = o && json_object_has_member(o, "msix")
-               ? json_object_get_object_member(o, "msix") : NULL;
-    virtio = o && json_object_has_member(o, "virtio")
-                 ? json_object_get_object_member(o, "virtio") : NULL;
-    if (!pci || !msix || !virtio) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: state needs 'pci', 'msix' and 'virtio' objects",
-                    dev->id);
+    /* Everything is checked before anything is applied. */
+    if (!vmm_state_load(&virtio_pci_state_desc, state, dev->id, st, error) ||
+        !virtio_device_check_state(vp->vdev, &st->virtio, "virtio", error))
         return false;
-    }
-    if (!pci_device_restore(&vp->pci, pci, error) ||
-        !msix_restore(vp->msix, msix, error))
-        return false;
+    /* Config space first: MSI-X reads its enable bits from it. */
+    pci_device_set_state(&vp->pci, &st->pci);
+    msix_set_state(vp->msix, &st->msix);
     g_mutex_lock(&vp->lock);
-    ok = virtio_device_restore(vp->vdev, virtio, error);
+    virtio_device_set_state(vp->vdev, &st->virtio);
     g_mutex_unlock(&vp->lock);
-    return ok;
+    return true;
 }
 
 static JsonNode *

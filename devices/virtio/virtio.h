@@ -12,6 +12,7 @@
 
 #include "devices/device-host.h"
 #include "devices/legacy/ratelimit.h"
+#include "devices/state.h"
 #include "devices/virtio/queue.h"
 
 #define VIRTIO_NO_VECTOR 0xffff
@@ -39,8 +40,12 @@ typedef struct VirtioDevice VirtioDevice;
  *   thread), also when the device was never activated.
  * @pause/@resume: stop and restart the workers of an active device,
  *   keeping all state (vm.pause, snapshots).
- * @save/@restore: device-specific state (optional; the core saves features,
- *   status and queues itself).
+ * @state_desc: the device-specific snapshot state (optional: the core
+ *   saves features, status and queues itself), a versioned section of its
+ *   own under "device"; @state_get fills a struct of @state_desc->size
+ *   from the device (also what a load starts from: bounds that depend on
+ *   the instance go there, see VMM_STATE_F_DYN_MAX), @state_set applies
+ *   a loaded one.  Control thread, device stopped.
  * @counters: vm.counters object (optional).
  * @free: closes the backends and frees the containing struct.
  */
@@ -56,8 +61,9 @@ typedef struct {
     void (*reset)(VirtioDevice *vdev);
     bool (*pause)(VirtioDevice *vdev, GError **error);
     bool (*resume)(VirtioDevice *vdev, GError **error);
-    JsonNode *(*save)(VirtioDevice *vdev, GError **error);
-    bool (*restore)(VirtioDevice *vdev, JsonNode *state, GError **error);
+    const VmmStateDesc *state_desc;
+    void (*state_get)(VirtioDevice *vdev, void *st);
+    void (*state_set)(VirtioDevice *vdev, const void *st);
     JsonNode *(*counters)(VirtioDevice *vdev);
     void (*free)(VirtioDevice *vdev);
 } VirtioDeviceOps;
@@ -148,9 +154,39 @@ bool virtio_device_pause(VirtioDevice *vdev, GError **error);
 bool virtio_device_resume(VirtioDevice *vdev, GError **error);
 /* Reads and clears the ISR (virtio 1.2 §4.1.4.5). */
 uint8_t virtio_device_read_isr(VirtioDevice *vdev);
-/* Snapshot of the common state plus the device's own. */
-JsonNode *virtio_device_save(VirtioDevice *vdev, GError **error);
-bool virtio_device_restore(VirtioDevice *vdev, JsonObject *obj, GError **error);
+/**
+ * VirtioState:
+ * The core's snapshot state (virtio_device_state_desc): negotiation,
+ * status, the queues and, under "device", the device's own section
+ * (@device_desc, NULL when the device keeps none).
+ */
+typedef struct {
+    uint64_t driver_features;
+    uint8_t status;
+    uint16_t config_vector;
+    unsigned nqueues;
+    VirtQueueState *queues;
+    const VmmStateDesc *device_desc;
+    void *device;
+} VirtioState;
+
+extern const VmmStateDesc virtio_device_state_desc;
+
+/* Fills @st from @vdev, allocating the arrays (virtio_state_clear() frees
+ * them); a load starts from it (array lengths, bounds). */
+void virtio_device_get_state(VirtioDevice *vdev, VirtioState *st);
+/* The checks a loaded @st needs the device for (offered features);
+ * changes nothing.  @path: where the section sits in the blob ("virtio"),
+ * "" at the root, for the error message. */
+bool virtio_device_check_state(VirtioDevice *vdev, const VirtioState *st,
+                               const char *path, GError **error);
+/* Resets @vdev and gives it a checked @st; re-activates a running one. */
+void virtio_device_set_state(VirtioDevice *vdev, const VirtioState *st);
+void virtio_state_clear(VirtioState *st);
+/* The same as one JSON section, for users of the core alone. */
+JsonNode *virtio_device_save(VirtioDevice *vdev);
+bool virtio_device_restore(VirtioDevice *vdev, JsonNode *state,
+                           GError **error);
 
 /* ---- For devices (data plane: any thread, no allocation) -------------- */
 

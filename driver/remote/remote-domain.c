@@ -342,12 +342,9 @@ remote_domain_def_value(RpcCall *call, const remote_nonnull_domain *dom,
     if (!obj)
         return false;
     drv_domain_obj_lock(obj);
-    def = drv_domain_obj_current_def(obj);
+    def = drv_domain_obj_current_def_checked(obj, error);
     if (def)
         *out = max_vcpus ? def->max_vcpus : vcpus ? def->vcpus : def->max_memory_kib;
-    else
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' is being started", obj->name);
     drv_domain_obj_unlock(obj);
     return def != NULL;
 }
@@ -407,11 +404,9 @@ remote_domain_get_vcpus_flags(RpcCall *call, void *a, void *r, GError **error)
     } else {
         /* "current" is live while running, config otherwise. */
         def = (args->flags & config) && obj->def ? obj->def :
-              drv_domain_obj_current_def(obj);
+              drv_domain_obj_current_def_checked(obj, error);
         if (def)
             ret->value = (int)((args->flags & maximum) ? def->max_vcpus : def->vcpus);
-        else
-            drv_domain_set_error_not_running(error);
         ok = def != NULL;
     }
     drv_domain_obj_unlock(obj);

@@ -20,6 +20,15 @@ typedef struct {
     RpcClient *client;      /* ref */
 } RpcClientSource;
 
+/* Frees every queued packet (client->lock held). */
+static void
+rpc_client_drop_tx_locked(RpcClient *client)
+{
+    g_queue_clear_full(&client->tx, (GDestroyNotify)g_bytes_unref);
+    client->tx_bytes = client->tx_off = 0;
+    client->tx_packets = 0;
+}
+
 RpcClient *
 rpc_client_ref(RpcClient *client)
 {
@@ -45,47 +54,52 @@ rpc_client_unref(RpcClient *client)
 bool
 rpc_client_send(RpcClient *client, GBytes *packet)
 {
+    size_t cost = g_bytes_get_size(packet) + RPC_CLIENT_PACKET_COST;
     bool overflow = false;
 
     g_mutex_lock(&client->lock);
-    if (client->closed) {
+    if (client->closed || client->closing) {
         g_mutex_unlock(&client->lock);
         return false;
     }
-    client->tx_bytes += g_bytes_get_size(packet);
-    g_queue_push_tail(&client->tx, g_bytes_ref(packet));
-    overflow = client->tx_bytes > RPC_CLIENT_MAX_TX;
-    g_mutex_unlock(&client->lock);
-    if (overflow) {
-        g_warning("client pid %d does not read its replies (%zu bytes queued): disconnecting",
-                  (int)client->pid, (size_t)RPC_CLIENT_MAX_TX);
-        rpc_client_close(client);
-        return false;
+    /* Checked before queueing: the packet that would cross the limit is
+     * never stored, and the queue is dropped at once. */
+    if (client->tx_bytes + cost > RPC_CLIENT_MAX_TX ||
+        client->tx_packets >= RPC_CLIENT_MAX_TX_PACKETS) {
+        overflow = true;
+        client->closing = true;
+        rpc_client_drop_tx_locked(client);
+    } else {
+        client->tx_bytes += cost;
+        client->tx_packets++;
+        g_queue_push_tail(&client->tx, g_bytes_ref(packet));
     }
-    /* prepare() of the client source turns POLLOUT on for a non-empty
-     * queue; wake the main loop so that it runs again. */
+    g_mutex_unlock(&client->lock);
+    /* Once per client: closing is set once, and later sends stop above. */
+    if (overflow)
+        g_warning("client pid %d does not read its replies (more than %u packets or %u bytes queued): disconnecting",
+                  (int)client->pid, RPC_CLIENT_MAX_TX_PACKETS,
+                  RPC_CLIENT_MAX_TX);
+    /* prepare() of the client source polls for POLLOUT when the queue is
+     * not empty, and closes a closing client: wake the main loop so that
+     * it runs again. */
     g_main_context_wakeup(client->server->context);
-    return true;
-}
-
-static gboolean
-rpc_client_close_idle(gpointer data)
-{
-    rpc_client_close_now(data);
-    return G_SOURCE_REMOVE;
+    return !overflow;
 }
 
 void
 rpc_client_close(RpcClient *client)
 {
-    /* Always deferred, even on the main thread: callers may hold the
-     * server's client-list lock (event fan-out), which closing takes. */
-    GSource *idle = g_idle_source_new();
-
-    g_source_set_callback(idle, rpc_client_close_idle, rpc_client_ref(client),
-                          (GDestroyNotify)rpc_client_unref);
-    g_source_attach(idle, client->server->context);
-    g_source_unref(idle);
+    /* Only a flag: callers may hold the server's client-list lock (event
+     * fan-out), which closing takes.  The client's own source sees the
+     * flag in prepare() and closes the connection in its next dispatch;
+     * an idle source would not do, since it never runs while a busy
+     * client keeps its source ready. */
+    g_mutex_lock(&client->lock);
+    client->closing = true;
+    rpc_client_drop_tx_locked(client);
+    g_mutex_unlock(&client->lock);
+    g_main_context_wakeup(client->server->context);
 }
 
 bool
@@ -94,7 +108,7 @@ rpc_client_is_closed(RpcClient *client)
     bool closed;
 
     g_mutex_lock(&client->lock);
-    closed = client->closed;
+    closed = client->closed || client->closing;
     g_mutex_unlock(&client->lock);
     return closed;
 }
@@ -209,10 +223,11 @@ rpc_client_flush(RpcClient *client)
             return false;
         }
         client->tx_off += (size_t)n;
-        client->tx_bytes -= (size_t)n;
         if (client->tx_off == len) {
             g_bytes_unref(g_queue_pop_head(&client->tx));
             client->tx_off = 0;
+            client->tx_bytes -= len + RPC_CLIENT_PACKET_COST;
+            client->tx_packets--;
         }
     }
     g_mutex_unlock(&client->lock);
@@ -266,7 +281,8 @@ rpc_client_can_read(RpcClient *client)
     bool ok;
 
     g_mutex_lock(&client->lock);
-    ok = !client->closed && client->calls < RPC_CLIENT_MAX_CALLS;
+    ok = !client->closed && !client->closing &&
+         client->calls < RPC_CLIENT_MAX_CALLS;
     g_mutex_unlock(&client->lock);
     return ok;
 }
@@ -297,23 +313,42 @@ rpc_client_handle_input(RpcClient *client)
     return true;
 }
 
+static bool
+rpc_client_is_closing(RpcClient *client)
+{
+    bool closing;
+
+    g_mutex_lock(&client->lock);
+    closing = client->closing;
+    g_mutex_unlock(&client->lock);
+    return closing;
+}
+
 static gboolean
 rpc_client_source_prepare(GSource *source, gint *timeout)
 {
     RpcClientSource *cs = (RpcClientSource *)source;
     RpcClient *client = cs->client;
     GIOCondition events = 0;
+    bool closing;
 
+    *timeout = -1;
     /* Recomputed before every poll: workers only queue and wake us up. */
     if (rpc_client_can_read(client))
         events |= G_IO_IN;
     g_mutex_lock(&client->lock);
     if (!g_queue_is_empty(&client->tx))
         events |= G_IO_OUT;
+    closing = client->closing;
     g_mutex_unlock(&client->lock);
-    g_source_modify_unix_fd(source, client->fd_tag, events);
-    *timeout = -1;
-    return FALSE;
+    /* Only when it changes: g_source_modify_unix_fd() wakes the context
+     * up, so calling it on every iteration made the main loop spin at
+     * ~90 % of a core for as long as any client was connected. */
+    if (events != client->polled) {
+        g_source_modify_unix_fd(source, client->fd_tag, events);
+        client->polled = events;
+    }
+    return closing;
 }
 
 static gboolean
@@ -321,7 +356,8 @@ rpc_client_source_check(GSource *source)
 {
     RpcClientSource *cs = (RpcClientSource *)source;
 
-    return g_source_query_unix_fd(source, cs->client->fd_tag) != 0;
+    return rpc_client_is_closing(cs->client) ||
+           g_source_query_unix_fd(source, cs->client->fd_tag) != 0;
 }
 
 static gboolean
@@ -333,6 +369,11 @@ rpc_client_source_dispatch(GSource *source, GSourceFunc cb, gpointer data)
 
     /* GLib holds the source (and its client reference) for the whole
      * dispatch, even when rpc_client_close_now() destroys it. */
+
+    if (rpc_client_is_closing(client)) {
+        rpc_client_close_now(client);
+        return G_SOURCE_CONTINUE;
+    }
 
     if ((rev & G_IO_OUT) && !rpc_client_flush(client)) {
         rpc_client_close_now(client);
@@ -384,6 +425,7 @@ rpc_client_new(RpcServer *server, int fd, bool readonly, uid_t uid, pid_t pid)
     client->uid = uid;
     client->pid = pid;
     client->readonly = readonly;
+    client->ro_socket = readonly;
     g_mutex_init(&client->lock);
     g_queue_init(&client->tx);
     client->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -392,7 +434,8 @@ rpc_client_new(RpcServer *server, int fd, bool readonly, uid_t uid, pid_t pid)
                                          sizeof(RpcClientSource));
     cs->client = rpc_client_ref(client);
     g_source_set_static_name(&cs->source, "rpc-client");
-    client->fd_tag = g_source_add_unix_fd(&cs->source, fd, G_IO_IN);
+    client->polled = G_IO_IN;
+    client->fd_tag = g_source_add_unix_fd(&cs->source, fd, client->polled);
     client->source = &cs->source;
     g_source_attach(client->source, server->context);
     return client;
@@ -412,8 +455,7 @@ rpc_client_close_now(RpcClient *client)
      * the last ones: keep the client until the end. */
     rpc_client_ref(client);
     client->closed = true;
-    g_queue_clear_full(&client->tx, (GDestroyNotify)g_bytes_unref);
-    client->tx_bytes = client->tx_off = 0;
+    rpc_client_drop_tx_locked(client);
     g_mutex_unlock(&client->lock);
 
     g_debug("client pid %d disconnected", (int)client->pid);

@@ -176,7 +176,8 @@ rpc_dispatch_call(RpcClient *client, const RpcPacket *pkt)
     g_thread_pool_push(server->workers, call, NULL);
 }
 
-static void
+/* Returns false when the client must be disconnected. */
+static bool
 rpc_dispatch_keepalive(RpcClient *client, const RpcPacket *pkt)
 {
     RpcHeader pong = {
@@ -192,9 +193,17 @@ rpc_dispatch_keepalive(RpcClient *client, const RpcPacket *pkt)
     /* PING and PONG are MESSAGEs with serial 0 and no payload (§1.4).
      * We never ping first, so a PONG needs nothing. */
     if (pkt->hdr.proc != KEEPALIVE_PROC_PING)
-        return;
+        return true;
+    /* Anyone can connect to the -ro socket: a stream of PINGs from a peer
+     * that never opens a connection is a flood, not a client. */
+    if (!rpc_client_is_open(client) &&
+        ++client->pings_before_open > RPC_CLIENT_MAX_PINGS_BEFORE_OPEN) {
+        g_message("client pid %d: more than %u keepalive PINGs before CONNECT_OPEN; disconnecting",
+                  (int)client->pid, RPC_CLIENT_MAX_PINGS_BEFORE_OPEN);
+        return false;
+    }
     out = rpc_packet_encode_raw(&pong, NULL, 0);
-    rpc_client_send(client, out);
+    return rpc_client_send(client, out);
 }
 
 bool
@@ -216,8 +225,7 @@ rpc_dispatch_frame(RpcClient *client, const uint8_t *frame, size_t len)
                       (int)client->pid, pkt.hdr.vers, pkt.hdr.type);
             return false;
         }
-        rpc_dispatch_keepalive(client, &pkt);
-        return true;
+        return rpc_dispatch_keepalive(client, &pkt);
     }
 
     switch (pkt.hdr.type) {

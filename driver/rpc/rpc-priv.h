@@ -21,6 +21,7 @@ struct RpcServer {
     GPtrArray *listeners;               /* RpcListener*, main thread only */
     GMutex lock;
     GPtrArray *clients;                 /* RpcClient* (ref), lock */
+    unsigned int n_ro_clients;          /* lock: clients of -ro sockets */
     bool shutting_down;                 /* lock */
 };
 
@@ -30,10 +31,13 @@ struct RpcClient {
     int fd;                             /* immutable until close (main thread) */
     uid_t uid;                          /* immutable */
     pid_t pid;                          /* immutable */
+    bool ro_socket;                     /* immutable: accepted on the -ro socket */
 
     /* Main thread only. */
     GSource *source;
     gpointer fd_tag;
+    GIOCondition polled;                /* what fd_tag is polled for now */
+    unsigned int pings_before_open;     /* keepalive PINGs before CONNECT_OPEN */
     uint8_t len_buf[RPC_LEN_SIZE];
     size_t len_got;
     uint8_t *rx_buf;                    /* whole frame, length word included */
@@ -45,7 +49,9 @@ struct RpcClient {
     GMutex lock;
     GQueue tx;                          /* GBytes* packets */
     size_t tx_off;                      /* bytes of the head already sent */
-    size_t tx_bytes;                    /* total unsent */
+    size_t tx_bytes;                    /* cost of the queue (see rpc_client_send) */
+    unsigned int tx_packets;            /* packets queued */
+    bool closing;                       /* close asked for; the source closes it */
     bool closed;                        /* no more I/O; set once */
     bool open;                          /* CONNECT_OPEN succeeded */
     bool readonly;

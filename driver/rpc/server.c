@@ -20,13 +20,19 @@ typedef struct {
     int fd;
     bool readonly;
     guint watch;
+    guint pause_timer;      /* set while accepting is paused (out of fds) */
 } RpcListener;
+
+/* How long a listener stops accepting when the process is out of fds. */
+#define RPC_LISTENER_PAUSE_MS 100
 
 static void
 rpc_listener_free(RpcListener *l)
 {
     if (l->watch)
         g_source_remove(l->watch);
+    if (l->pause_timer)
+        g_source_remove(l->pause_timer);
     if (l->fd >= 0) {
         fd_close(l->fd);
         unlink(l->path);
@@ -58,30 +64,61 @@ rpc_server_new(const RpcProgram *program, gpointer program_data,
     return g_steal_pointer(&server);
 }
 
-/* One connection per wake-up: the listening fd stays readable while more
- * are pending, so the main loop comes back for them. */
+static gboolean rpc_server_accept(gint fd, GIOCondition cond, gpointer data);
+
 static gboolean
-rpc_server_accept(gint fd, GIOCondition cond, gpointer data)
+rpc_listener_resume(gpointer data)
 {
     RpcListener *l = data;
+
+    l->pause_timer = 0;
+    l->watch = g_unix_fd_add(l->fd, G_IO_IN, rpc_server_accept, l);
+    return G_SOURCE_REMOVE;
+}
+
+/* Out of fds: the pending connection stays in the backlog and the socket
+ * stays readable, so polling it now would spin.  Stop watching it for a
+ * while; connections close meanwhile and free fds. */
+static void
+rpc_listener_pause(RpcListener *l)
+{
+    if (!l->watch)
+        return;
+    g_warning("accept on '%s': out of file descriptors; pausing %u ms",
+              l->path, RPC_LISTENER_PAUSE_MS);
+    g_source_remove(l->watch);
+    l->watch = 0;
+    l->pause_timer = g_timeout_add(RPC_LISTENER_PAUSE_MS, rpc_listener_resume, l);
+}
+
+/* Takes one pending connection off @l.  Returns false when there is none
+ * left (or accept failed), true to try again. */
+static bool
+rpc_server_accept_one(RpcListener *l)
+{
     RpcServer *server = l->server;
     struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
     socklen_t clen = sizeof(cred);
     RpcClient *client;
+    unsigned int limit;
     bool full;
     int cfd;
 
-    cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    cfd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (cfd < 0) {
-        if (errno != EAGAIN && errno != EINTR)
+        if (errno == EINTR)
+            return true;
+        if (errno == EMFILE || errno == ENFILE)
+            rpc_listener_pause(l);
+        else if (errno != EAGAIN)
             g_warning("accept on '%s' failed: %s", l->path, g_strerror(errno));
-        return G_SOURCE_CONTINUE;
+        return false;
     }
     if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
         g_warning("cannot read the peer credentials on '%s': %s", l->path,
                   g_strerror(errno));
         fd_close(cfd);
-        return G_SOURCE_CONTINUE;
+        return true;
     }
     /* The read-write socket is 0600, but a copy of its fd, a bind mount or
      * a relaxed mode must not widen access: only root and our own user
@@ -91,16 +128,25 @@ rpc_server_accept(gint fd, GIOCondition cond, gpointer data)
         g_message("refusing uid %u (pid %d) on read-write socket '%s'",
                   (unsigned)cred.uid, (int)cred.pid, l->path);
         fd_close(cfd);
-        return G_SOURCE_CONTINUE;
+        return true;
     }
 
+    /* Each kind of socket has its own cap, so -ro clients (any local
+     * user) cannot use up the read-write clients' slots. */
+    if (l->readonly)
+        limit = RPC_SERVER_MAX_RO_CLIENTS;
+    else
+        limit = RPC_SERVER_MAX_CLIENTS + (cred.uid == 0 ? RPC_SERVER_ROOT_RESERVE : 0);
     g_mutex_lock(&server->lock);
-    full = server->shutting_down || server->clients->len >= RPC_SERVER_MAX_CLIENTS;
+    full = server->shutting_down ||
+           (l->readonly ? server->n_ro_clients
+                        : server->clients->len - server->n_ro_clients) >= limit;
     g_mutex_unlock(&server->lock);
     if (full) {
-        g_message("too many clients: refusing pid %d", (int)cred.pid);
+        g_message("too many clients on '%s': refusing pid %d", l->path,
+                  (int)cred.pid);
         fd_close(cfd);
-        return G_SOURCE_CONTINUE;
+        return true;
     }
 
     client = rpc_client_new(server, cfd, l->readonly, cred.uid, cred.pid);
@@ -112,7 +158,24 @@ rpc_server_accept(gint fd, GIOCondition cond, gpointer data)
             (unsigned)cred.uid, l->path, l->readonly ? " (read-only)" : "");
     g_mutex_lock(&server->lock);
     g_ptr_array_add(server->clients, client);
+    if (l->readonly)
+        server->n_ro_clients++;
     g_mutex_unlock(&server->lock);
+    return true;
+}
+
+/* A burst of connections per wake-up, not one: 10,000 connects took 88 s
+ * when each cost a main-loop iteration.  Bounded, so that a connect storm
+ * cannot starve the clients already there. */
+static gboolean
+rpc_server_accept(gint fd, GIOCondition cond, gpointer data)
+{
+    RpcListener *l = data;
+
+    for (unsigned int i = 0; i < RPC_SERVER_ACCEPT_BURST; i++) {
+        if (!rpc_server_accept_one(l))
+            break;
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -215,6 +278,8 @@ void
 rpc_server_remove_client(RpcServer *server, RpcClient *client)
 {
     g_mutex_lock(&server->lock);
+    if (g_ptr_array_find(server->clients, client, NULL) && client->ro_socket)
+        server->n_ro_clients--;
     g_ptr_array_remove(server->clients, client);
     g_mutex_unlock(&server->lock);
 }

@@ -14,11 +14,29 @@ typedef struct RpcServer RpcServer;
 /* At most this many calls of one client run at once; reading from that
  * client pauses until one finishes (libvirt's max_client_requests idea). */
 #define RPC_CLIENT_MAX_CALLS 16
-/* A client whose unsent output grows beyond this is disconnected (a reader
- * that stopped reading must not exhaust our memory). */
+/* A client whose unsent output would grow beyond this is disconnected (a
+ * reader that stopped reading must not exhaust our memory).  Each packet
+ * counts its size plus RPC_CLIENT_PACKET_COST, what queueing it costs in
+ * heap (GBytes, the queue link, allocator headers: a 28-byte PONG took
+ * about 140 bytes), and at most RPC_CLIENT_MAX_TX_PACKETS may wait: a
+ * client that floods keepalive PINGs and never reads its PONGs is cut off
+ * after a few thousand of them, not after 64 MiB of bookkeeping. */
 #define RPC_CLIENT_MAX_TX (64u * 1024 * 1024)
-/* Connections beyond this are accepted and closed at once. */
+#define RPC_CLIENT_PACKET_COST 128u
+#define RPC_CLIENT_MAX_TX_PACKETS 4096u
+/* Keepalive PINGs a client may send before CONNECT_OPEN: libvirt's client
+ * starts keepalive only after opening, so more is a flood, not a client. */
+#define RPC_CLIENT_MAX_PINGS_BEFORE_OPEN 16u
+/* Connections beyond these are accepted and closed at once.  The -ro
+ * socket (0666: any local user) and the read-write ones count apart, so
+ * that unprivileged clients can never lock root out; root gets a reserve
+ * on top, so that it can still connect when its own clients leaked. */
 #define RPC_SERVER_MAX_CLIENTS 1024
+#define RPC_SERVER_MAX_RO_CLIENTS 1024
+#define RPC_SERVER_ROOT_RESERVE 32
+/* Connections accepted per wake-up of a listener (a burst of connects
+ * must not take one main-loop iteration each). */
+#define RPC_SERVER_ACCEPT_BURST 64
 
 /**
  * rpc_server_new:

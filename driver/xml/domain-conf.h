@@ -77,6 +77,25 @@ DomainDef *domain_def_parse_string(const char *xml, unsigned int flags,
 char *domain_def_format(const DomainDef *def, int id, unsigned int flags,
                         GError **error);
 DomainDef *domain_def_copy(const DomainDef *def);
+
+/*
+ * Domain names become file names under the config and state directories
+ * ("<name>.xml", "<name>.sock.lock"; written through a ".XXXXXX" temp
+ * file) and are shown by every tool: at most DOMAIN_NAME_MAX bytes so that
+ * the longest of those stays within NAME_MAX (255).
+ */
+#define DOMAIN_NAME_MAX (255 - 10 /* ".sock.lock" */ - 7 /* ".XXXXXX" */)
+
+/**
+ * domain_name_check:
+ * The one rule for domain names, for every path that takes one (define,
+ * createXML, rename): not empty, at most DOMAIN_NAME_MAX bytes, no '/',
+ * not starting with '.' (hidden files, "." and ".."), no control
+ * characters (C0, DEL, C1), no bidirectional formatting characters (a
+ * U+202E makes `virsh list` lie), no leading or trailing white space.
+ * Errors are DRV_ERROR_INVALID_ARG and name the problem.
+ */
+bool domain_name_check(const char *name, GError **error);
 void domain_def_free(DomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDef, domain_def_free)
 

@@ -7,7 +7,9 @@
 noinst_LIBRARIES += driver/xml/libdomainxml.a
 driver_xml_libdomainxml_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbusd-xml\" \
-	-DNIMBUS_SCHEMA_DIR=\"$(pkgdatadir)/schemas\"
+	-DNIMBUS_SCHEMA_DIR=\"$(pkgdatadir)/schemas\" \
+	-DNIMBUS_ABS_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
+	-DNIMBUS_ABS_TOP_BUILDDIR=\"$(abs_top_builddir)\"
 driver_xml_libdomainxml_a_SOURCES = \
 	driver/drv-error.c driver/drv-error.h \
 	driver/xml/domain-conf.h \

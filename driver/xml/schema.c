@@ -2,6 +2,7 @@
 /* RelaxNG validation of domain XML against xml-schemas/domain.rng. */
 #include <config.h>
 
+#include <string.h>
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 
@@ -28,13 +29,36 @@ typedef xmlError *XmlErrorArg;
 static GMutex schema_lock;
 static xmlRelaxNGPtr schema;    /* schema_lock */
 
+/* True when this process runs a binary of the build tree (not installed):
+ * then the source tree's schemas are the ones that match it, as libvirt's
+ * uninstalled daemons use their tree's files. */
+static bool
+running_uninstalled(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    g_autofree char *top = g_canonicalize_filename(NIMBUS_ABS_TOP_BUILDDIR, NULL);
+
+    /* nimbusd is at the top of the build tree; test programs below it. */
+    return dir && (g_str_equal(dir, top) ||
+                   (g_str_has_prefix(dir, top) && dir[strlen(top)] == '/'));
+}
+
 const char *
 domain_xml_schema_dir(void)
 {
-    const char *dir = g_getenv("NIMBUS_SCHEMA_DIR");
+    static const char *dir;
+    const char *env = g_getenv("NIMBUS_SCHEMA_DIR");
 
-    /* Tests and uninstalled runs point this at the source tree. */
-    return dir && *dir ? dir : NIMBUS_SCHEMA_DIR;
+    if (env && *env)
+        return env;
+    if (g_once_init_enter(&dir)) {
+        const char *d = running_uninstalled() ?
+                        NIMBUS_ABS_TOP_SRCDIR "/xml-schemas" : NIMBUS_SCHEMA_DIR;
+
+        g_once_init_leave(&dir, d);
+    }
+    return dir;
 }
 
 typedef struct {

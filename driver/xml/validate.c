@@ -26,21 +26,78 @@ check_abs_path(const char *what, const char *path, GError **error)
     return false;
 }
 
+/* Characters that reorder the text around them (Unicode bidi controls:
+ * ALM, LRM, RLM, LRE..RLO, LRI..PDI). */
 static bool
-validate_general(const DomainDef *def, GError **error)
+is_bidi_control(gunichar c)
 {
-    if (!def->name || !*def->name) {
+    return c == 0x061c || c == 0x200e || c == 0x200f ||
+           (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+bool
+domain_name_check(const char *name, GError **error)
+{
+    g_autofree char *shown = NULL;
+    const char *p;
+    size_t len;
+
+    if (!name || !*name) {
         drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                       "domain name must not be empty");
         return false;
     }
-    /* The name becomes a file name under the config and state dirs. */
-    if (strchr(def->name, '/') || strchr(def->name, '\n')) {
+    /* Escaped in messages: the name may hold what we refuse to show. */
+    shown = g_strescape(name, NULL);
+    len = strlen(name);
+    if (len > DOMAIN_NAME_MAX) {
         drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                      "domain name '%s' must not contain '/' or a newline",
-                      def->name);
+                      "domain name is %zu bytes long; at most %d are allowed",
+                      len, DOMAIN_NAME_MAX);
         return false;
     }
+    if (!g_utf8_validate(name, (gssize)len, NULL)) {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "domain name '%s' is not valid UTF-8", shown);
+        return false;
+    }
+    /* The name becomes a file name under the config and state dirs. */
+    if (strchr(name, '/')) {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "domain name '%s' must not contain '/'", shown);
+        return false;
+    }
+    if (name[0] == '.') {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "domain name '%s' must not start with '.'", shown);
+        return false;
+    }
+    for (p = name; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (g_unichar_type(c) == G_UNICODE_CONTROL || is_bidi_control(c)) {
+            drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                          "domain name '%s' contains the %s character U+%04X",
+                          shown, is_bidi_control(c) ? "bidirectional formatting"
+                                                    : "control", c);
+            return false;
+        }
+    }
+    if (g_unichar_isspace(g_utf8_get_char(name)) ||
+        g_unichar_isspace(g_utf8_get_char(g_utf8_prev_char(name + len)))) {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "domain name '%s' must not start or end with white space",
+                      shown);
+        return false;
+    }
+    return true;
+}
+
+static bool
+validate_general(const DomainDef *def, GError **error)
+{
+    if (!domain_name_check(def->name, error))
+        return false;
     if (def->title && strchr(def->title, '\n')) {
         drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                       "title must not contain newlines");

@@ -31,6 +31,11 @@ EXTRA_tests_unit_test_rpc_server_DEPENDENCIES = nimbusd
 # the 32-client run (30 s by default, the length issue 6 asks for).
 dist_check_SCRIPTS += tests/unit/test-rpc-virsh.py tests/unit/rpc-fake-nimbus.py
 TESTS += tests/unit/test-rpc-virsh.py
+
+# Idle and hostile clients: CPU of idle connections (/proc/PID/stat), PING
+# flooders that never read, -ro clients against the read-write socket.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-load.py
+TESTS += tests/unit/test-nimbusd-load.py
 EXTRA_DIST += tests/data/nimbusd/virt-install-direct-kernel.xml \
 	tests/data/nimbusd/virt-install-direct-kernel.dumpxml
 

@@ -231,6 +231,8 @@ def main():
     if not api:
         sys.stderr.write("fake-nimbus: --api-socket path=... is required\n")
         return 1
+    # Like nimbus: "<socket>.lock" is held while serving and left behind.
+    open(api + ".lock", "a").close()
     VM = Vm(event_fd)
     signal.signal(signal.SIGTERM, lambda *a: VM.terminate())
     VM.event("vmm", "starting")

@@ -108,7 +108,8 @@ test_save_restore(void)
     g_autoptr(FakeHost) vm2 = fake_host_new(0);
     VmmDevice *dev2 = acpi_pm_new(fake_host_base(vm2), "__acpi_pm");
     g_autoptr(JsonNode) state = NULL;
-    g_autoptr(JsonNode) bad = json_from_string("{\"pm_timer\":-1}", NULL);
+    g_autoptr(JsonNode) bad = json_from_string(
+        "{\"version\":1,\"pm_timer\":-1}", NULL);
     g_autoptr(GError) error = NULL;
     uint32_t saved, restored;
 

@@ -360,6 +360,50 @@ test_stray_fds_closed(void)
     api_result_clear(&r);
 }
 
+/* 100,000 nested arrays (200 KB) used to overflow the stack inside
+ * json-glib: every body with a JSON argument gets a 400, and the VMM goes
+ * on answering. */
+static void
+test_deep_json(void)
+{
+    static const ApiAction actions[] = {
+        API_ACTION_VM_CREATE, API_ACTION_VM_ADD_DISK, API_ACTION_VM_RESIZE,
+        API_ACTION_VM_SNAPSHOT,
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autoptr(GString) deep = g_string_new("{\"cpus\": ");
+    ApiResult r = { 0 };
+
+    for (guint i = 0; i < 100000; i++)
+        g_string_append_c(deep, '[');
+    for (guint i = 0; i < 100000; i++)
+        g_string_append_c(deep, ']');
+    g_string_append_c(deep, '}');
+    for (guint i = 0; i < G_N_ELEMENTS(actions); i++) {
+        g_autofree char *msg = NULL;
+
+        run(vmm, actions[i], deep->str, NULL, &r);
+        g_assert_cmpuint(r.status, ==, 400);
+        msg = api_result_error_message(&r);
+        g_assert_nonnull(strstr(msg, "nested deeper than"));
+        api_result_clear(&r);
+    }
+    /* Brackets inside strings are not nesting. */
+    {
+        g_autoptr(GString) str = g_string_new("{\"payload\": {\"cmdline\": \"");
+        g_autofree char *msg = NULL;
+
+        for (guint i = 0; i < 100; i++)
+            g_string_append(str, "[{");
+        g_string_append(str, "\"}}");
+        run(vmm, API_ACTION_VM_CREATE, str->str, NULL, &r);
+        msg = r.errors ? api_result_error_message(&r) : g_strdup("");
+        g_assert_null(strstr(msg, "nested"));
+        api_result_clear(&r);
+    }
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VMM_PING, NULL), ==, 200);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -376,6 +420,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/info-content", test_info_content);
     g_test_add_func("/api/backend/create-net-fds", test_create_net_fds);
     g_test_add_func("/api/backend/stray-fds-closed", test_stray_fds_closed);
+    g_test_add_func("/api/backend/deep-json", test_deep_json);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

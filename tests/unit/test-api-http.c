@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "daemon/cli.h"
 #include "tests/testutil.h"
 #include "tests/unit/test-api-util.h"
 
@@ -31,6 +33,19 @@ test_ping_headers(void)
     n = parse_json(r->body->str);
     g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "pid"),
                     ==, getpid());
+    /* The same truth as --version: "cloud-hypervisor v<version> (nimbus
+     * v<build>)". */
+    {
+        g_autofree char *cli = nimbus_cli_version();
+        g_autofree char *want = g_strdup_printf(
+            "cloud-hypervisor v%s",
+            json_object_get_string_member(json_node_get_object(n), "version"));
+        const char *build = json_object_get_string_member(
+            json_node_get_object(n), "build_version");
+
+        g_assert_true(g_str_has_prefix(cli, want));
+        g_assert_cmpstr(cli + strlen("cloud-hypervisor "), ==, build);
+    }
     g_assert_cmpint(server_stop(s), ==, 0);
 }
 
@@ -203,6 +218,79 @@ test_disconnects(void)
     }
     r = request(s->path, "GET", "vmm.ping", NULL);
     g_assert_cmpuint(r->status, ==, 200);
+    server_stop(s);
+}
+
+/* True when the server closed @fd within @ms (EOF or reset). */
+static bool
+closed_within(int fd, guint ms)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    for (;;) {
+        gint64 left = deadline - g_get_monotonic_time();
+        char buf[4096];
+        ssize_t n;
+
+        if (left <= 0 || poll(&pfd, 1, (int)(left / 1000) + 1) <= 0)
+            return false;
+        n = read(fd, buf, sizeof(buf));
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+            return true;
+    }
+}
+
+/* Half-sent requests and idle connections are dropped after their
+ * timeouts (1,100 of them used to be held for ever, and at 1024 every new
+ * client got 503); a slow but complete exchange is not. */
+static void
+test_timeouts(void)
+{
+    Server *s = server_start();
+    int partial_head, partial_body, silent, idle;
+    g_autoptr(Client) c = NULL;
+    g_autoptr(Response) r = NULL;
+
+    api_http_set_timeouts(s->api, 400, 800);
+    partial_head = test_unix_connect(s->path);
+    client_send_str(partial_head, "GET /api/v1/vmm.p");
+    partial_body = test_unix_connect(s->path);
+    client_send_str(partial_body, "PUT /api/v1/vm.create HTTP/1.1\r\n"
+                                  "Content-Length: 100\r\n\r\n{\"pay");
+    silent = test_unix_connect(s->path);
+    c = client_new(s->path);
+    idle = c->fd;
+    client_send_str(idle, "GET /api/v1/vmm.ping HTTP/1.1\r\n\r\n");
+    r = client_read(c);
+    g_assert_cmpuint(r->status, ==, 200);
+
+    /* The request timeout runs from the request's first byte. */
+    g_assert_true(closed_within(partial_head, 2000));
+    g_assert_true(closed_within(partial_body, 2000));
+    /* Nothing sent, or nothing since the last answer: the idle timeout. */
+    g_assert_true(closed_within(silent, 3000));
+    g_assert_true(closed_within(idle, 3000));
+    close(partial_head);
+    close(partial_body);
+    close(silent);
+
+    /* Each request that completes in time is served, on one connection,
+     * as long as the pauses between them stay below the idle timeout. */
+    {
+        g_autoptr(Client) k = client_new(s->path);
+
+        for (int i = 0; i < 3; i++) {
+            g_autoptr(Response) kr = NULL;
+
+            client_send_str(k->fd, "GET /api/v1/vmm.pi");
+            g_usleep(150 * 1000);
+            client_send_str(k->fd, "ng HTTP/1.1\r\n\r\n");
+            kr = client_read(k);
+            g_assert_cmpuint(kr->status, ==, 200);
+            g_usleep(300 * 1000);
+        }
+    }
     server_stop(s);
 }
 
@@ -416,6 +504,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/http/body-too-large", test_body_too_large);
     g_test_add_func("/api/http/expect-continue", test_expect_continue);
     g_test_add_func("/api/http/disconnects", test_disconnects);
+    g_test_add_func("/api/http/timeouts", test_timeouts);
     g_test_add_func("/api/http/scm-rights", test_scm_rights);
     g_test_add_func("/api/http/curl", test_curl);
     g_test_add_func("/api/http/schemas", test_schemas);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of core pieces: guest memory and its dirty log, device lists, CPUID, events. */
+/* Unit tests of core pieces: guest memory, dirty log, device list, CPUID, events. */
 #include <config.h>
 
 #include <errno.h>

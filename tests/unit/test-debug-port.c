@@ -150,7 +150,7 @@ test_save_restore(void)
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(JsonNode) again = NULL;
     g_autoptr(JsonNode) bad = json_from_string(
-        "{\"uptime_us\":1,\"last_code\":-1,\"ranges\":[]}", NULL);
+        "{\"version\":1,\"uptime_us\":1,\"last_code\":-1,\"ranges\":[]}", NULL);
     g_autoptr(GError) error = NULL;
     uint8_t code;
     int64_t us1, us2;

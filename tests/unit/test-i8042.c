@@ -51,7 +51,8 @@ test_save_restore(void)
     VmmDevice *dev = i8042_new(fake_host_base(vm), "__i8042");
     VmmDevice *dev2 = i8042_new(fake_host_base(vm), "__i8042b");
     g_autoptr(JsonNode) state = NULL;
-    g_autoptr(JsonNode) bad = json_from_string("{\"port_b\":256}", NULL);
+    g_autoptr(JsonNode) bad = json_from_string(
+        "{\"version\":1,\"port_b\":256}", NULL);
     g_autoptr(GError) error = NULL;
 
     g_assert_true(fake_host_add(vm, dev, NULL));

@@ -402,31 +402,43 @@ static void
 test_msix_save_restore(Fx *f, gconstpointer data)
 {
     Msix *m = f->fn->msix;
+    g_autofree PciDeviceState *cst = g_new0(PciDeviceState, 1);
     g_autoptr(JsonNode) st = NULL;
     g_autoptr(JsonNode) cfg = NULL;
     g_autoptr(GError) error = NULL;
+    MsixState mst = { 0 };
 
     cfg_write(f, 1, PCI_REG_COMMAND, 2, PCI_COMMAND_MEMORY);
     msix_entry(f, 2, 0xfee01000, 0x55, true);
     msix_notify(m, 2);
-    cfg = pci_device_save(&f->fn->pci);
-    st = msix_save(m);
+    pci_device_get_state(&f->fn->pci, cst);
+    cfg = vmm_state_save(&pci_device_state_desc, cst);
+    msix_get_state(m, &mst);
+    st = vmm_state_save(&msix_state_desc, &mst);
+    msix_state_clear(&mst);
     msix_reset(m);
     pci_device_reset(&f->fn->pci);
     g_assert_cmphex(cfg_read(f, 1, PCI_REG_COMMAND, 2), ==, 0);
-    g_assert_true(pci_device_restore(&f->fn->pci, json_node_get_object(cfg),
-                                     &error));
-    g_assert_true(msix_restore(m, json_node_get_object(st), &error));
+    memset(cst, 0, sizeof(*cst));
+    g_assert_true(vmm_state_load(&pci_device_state_desc, cfg, "_test1", cst,
+                                 &error));
+    msix_get_state(m, &mst);
+    g_assert_true(vmm_state_load(&msix_state_desc, st, "_test1", &mst,
+                                 &error));
     g_assert_no_error(error);
+    pci_device_set_state(&f->fn->pci, cst);
+    msix_set_state(m, &mst);
+    msix_state_clear(&mst);
     g_assert_cmphex(cfg_read(f, 1, PCI_REG_COMMAND, 2), ==, PCI_COMMAND_MEMORY);
     g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 32, 4),
                     ==, 0xfee01000);
     g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + PBA_OFF, 4), ==, 0x4);
 
     json_object_set_string_member(json_node_get_object(cfg), "config", "AAAA");
-    g_assert_false(pci_device_restore(&f->fn->pci, json_node_get_object(cfg),
-                                      &error));
+    g_assert_false(vmm_state_load(&pci_device_state_desc, cfg, "_test1", cst,
+                                  &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_assert_nonnull(strstr(error->message, "field 'config'"));
 }
 
 static void

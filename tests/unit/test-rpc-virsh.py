@@ -294,6 +294,44 @@ def bad_xml_refused(d):
 
 
 @test
+def bad_names_refused(d):
+    """One rule for every path that takes a name (define and createXML):
+    no '.' start, '/', control or bidi characters, edge white space, and a
+    clean refusal at the length limit."""
+    conn = libvirt.open(d.uri)
+    before = names(d)
+    files = sorted(os.listdir(d.config))
+    uuid = "7c7c7c7c-1111-2222-3333-444444444444"
+    bad = [".", "..", ".hidden", "a/b", "cr\rname", "tab\tname", "nl\nname",
+           " lead", "trail ", "rlo\u202ename", "lrm\u200ename", "c1\u0085name",
+           "del\x7fname", "x" * 239]
+    try:
+        for name in bad:
+            # Through the XML text: escape what XML cannot carry raw.
+            esc = "".join("&#%d;" % ord(c) if ord(c) < 32 or ord(c) >= 127 else c
+                          for c in name)
+            xml = golden_xml("NAME", uuid).replace("<name>NAME</name>",
+                                                   "<name>%s</name>" % esc)
+            for what, fn in (("defineXML", conn.defineXML), ("createXML", conn.createXML)):
+                try:
+                    fn(xml) if what == "defineXML" else fn(xml, 0)
+                except libvirt.libvirtError as e:
+                    msg = e.get_error_message()
+                    assert "name" in msg, "%s %r: %s" % (what, name, msg)
+                    continue
+                raise AssertionError("%s accepted the name %r" % (what, name))
+        # The longest name allowed works end to end (define, list, undefine).
+        longest = "n" * 238
+        dom = conn.defineXML(golden_xml(longest, uuid))
+        assert longest in names(d)
+        dom.undefine()
+    finally:
+        conn.close()
+    assert names(d) == before
+    assert sorted(os.listdir(d.config)) == files
+
+
+@test
 def unsupported_device_refused(d):
     before = names(d)
     files = sorted(os.listdir(d.config))
@@ -475,6 +513,10 @@ def start_failure_is_clean(d):
         assert r.returncode != 0 and "vm.boot" in r.stderr and "injected failure" in r.stderr, r.stderr
         assert domstate(other, "vm-virt-install") == "shut off (unknown)"
         assert sorted(os.listdir(other.state)) == ["vm-virt-install.log"], os.listdir(other.state)
+        # The log says why, not only "starting up".
+        with open(os.path.join(other.state, "vm-virt-install.log")) as f:
+            log = f.read()
+        assert re.search(r"start failed: .*vm\.boot.*injected failure", log), log
     finally:
         other.stop()
         kill_vmms(other.state)

@@ -262,9 +262,9 @@ test_save_restore(void)
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(GError) error = NULL;
     static const char *const bad[] = {
-        "{\"index\":0,\"offset_s\":0,\"nvram\":\"AAAA\"}",
-        "{\"index\":128,\"offset_s\":0,\"nvram\":\"\"}",
-        "{\"index\":0,\"offset_s\":1e3,\"nvram\":\"\"}",
+        "{\"version\":1,\"index\":0,\"offset_s\":0,\"nvram\":\"AAAA\"}",
+        "{\"version\":1,\"index\":128,\"offset_s\":0,\"nvram\":\"\"}",
+        "{\"version\":1,\"index\":0,\"offset_s\":1e3,\"nvram\":\"\"}",
         "null",
     };
 

@@ -337,16 +337,20 @@ test_restore_invalid(Fixture *f, gconstpointer data)
     static const char *const bad[] = {
         "[]",
         "{}",
-        "{\"ier\":16,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
+        "{\"version\":1,"
+        "\"ier\":16,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
         "\"dll\":12,\"dlm\":0,\"fifo_enabled\":false,\"fifo_trigger\":0,"
         "\"thr_ipending\":false,\"rx_fifo\":\"\"}",
-        "{\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
+        "{\"version\":1,"
+        "\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
         "\"dll\":12,\"dlm\":0,\"fifo_enabled\":false,\"fifo_trigger\":0,"
         "\"thr_ipending\":false,\"rx_fifo\":\"YWI=\"}",   /* 2 bytes, no FIFO */
-        "{\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
+        "{\"version\":1,"
+        "\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":0,"
         "\"dll\":12,\"dlm\":0,\"fifo_enabled\":true,\"fifo_trigger\":0,"
         "\"thr_ipending\":false,\"rx_fifo\":\"not base64!\"}",
-        "{\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":\"x\","
+        "{\"version\":1,"
+        "\"ier\":0,\"lcr\":0,\"mcr\":0,\"lsr\":96,\"msr\":176,\"scr\":\"x\","
         "\"dll\":12,\"dlm\":0,\"fifo_enabled\":true,\"fifo_trigger\":0,"
         "\"thr_ipending\":false,\"rx_fifo\":\"\"}",
     };

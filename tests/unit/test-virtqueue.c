@@ -298,16 +298,20 @@ test_save_restore(Fixture *f, gconstpointer data)
 {
     g_autoptr(JsonNode) n = NULL;
     g_autoptr(GError) error = NULL;
+    VirtQueueState st;
     VirtQueue copy;
     JsonObject *o;
 
     f->vq.last_avail = 7;
     f->vq.used_idx = 5;
     f->vq.msix_vector = 3;
-    n = virtqueue_save(&f->vq);
+    virtqueue_get_state(&f->vq, &st);
+    n = vmm_state_save(&virtqueue_state_desc, &st);
     virtqueue_init(&copy, 0, QSIZE);
-    g_assert_true(virtqueue_restore(&copy, json_node_get_object(n), &error));
+    virtqueue_get_state(&copy, &st);
+    g_assert_true(vmm_state_load(&virtqueue_state_desc, n, "vq", &st, &error));
     g_assert_no_error(error);
+    virtqueue_set_state(&copy, &st);
     g_assert_cmpuint(copy.last_avail, ==, 7);
     g_assert_cmpuint(copy.used_idx, ==, 5);
     g_assert_cmpuint(copy.msix_vector, ==, 3);
@@ -316,8 +320,9 @@ test_save_restore(Fixture *f, gconstpointer data)
 
     o = json_node_get_object(n);
     json_object_set_int_member(o, "size", QSIZE * 2);   /* above max_size */
-    g_assert_false(virtqueue_restore(&copy, o, &error));
+    g_assert_false(vmm_state_load(&virtqueue_state_desc, n, "vq", &st, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_assert_nonnull(strstr(error->message, "field 'size'"));
 }
 
 /* ---- Malformed rings: every case is an error, never a crash ------------ */

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every device type with snapshot state, built as its unit test builds it. */
+#include <config.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "common/fd-util.h"
+#include "devices/char/chardev.h"
+#include "devices/legacy/legacy.h"
+#include "devices/pci/pci-bus.h"
+#include "devices/virtio/blk.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/rng.h"
+#include "devices/virtio/virtio-pci.h"
+#include "tests/testutil.h"
+#include "tests/unit/device-state-types.h"
+
+#define QSIZE 16
+#define SLOT 3
+#define NET_PAIRS 2
+
+/* ---- Legacy devices ------------------------------------------------------ */
+
+static VmmDevice *
+add(FakeHost *vm, VmmDevice *dev)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(fake_host_add(vm, dev, &error));
+    g_assert_no_error(error);
+    return dev;
+}
+
+static VmmDevice *
+serial_create(FakeHost *vm)
+{
+    return add(vm, serial8250_new(fake_host_base(vm), "__serial",
+                                  SERIAL8250_COM1_BASE, SERIAL8250_COM1_GSI,
+                                  NULL));
+}
+
+static void
+serial_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 7, 0x5a);   /* SCR */
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 1, 0x03);   /* IER */
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 2, 0xc1);   /* FCR: FIFO, 14 */
+}
+
+static VmmDevice *
+i8042_create(FakeHost *vm)
+{
+    return add(vm, i8042_new(fake_host_base(vm), "__i8042"));
+}
+
+static void
+i8042_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_outb(vm, I8042_BASE, 0x03);
+}
+
+static VmmDevice *
+rtc_create(FakeHost *vm)
+{
+    return add(vm, rtc_cmos_new(fake_host_base(vm), "__rtc", 512ULL << 20,
+                                1ULL << 30));
+}
+
+static void
+rtc_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_outb(vm, RTC_CMOS_BASE, 0x40);
+    fake_host_outb(vm, RTC_CMOS_BASE + 1, 0x77);
+}
+
+static VmmDevice *
+acpi_pm_create(FakeHost *vm)
+{
+    return add(vm, acpi_pm_new(fake_host_base(vm), "__acpi_pm"));
+}
+
+static VmmDevice *
+ged_create(FakeHost *vm)
+{
+    return add(vm, ged_new(fake_host_base(vm), "_ged"));
+}
+
+static void
+ged_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    ged_notify(dev, GED_EVENT_POWER_BUTTON);
+}
+
+static VmmDevice *
+debug_port_create(FakeHost *vm)
+{
+    return add(vm, debug_port_new(fake_host_base(vm), "__debug_port",
+                                  g_get_monotonic_time()));
+}
+
+static void
+debug_port_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_outb(vm, DEBUG_PORT_BASE, 0x42);
+}
+
+static VmmDevice *
+debug_console_create(FakeHost *vm)
+{
+    return add(vm, debug_console_new(fake_host_base(vm), "__debug_console",
+                                     DEBUG_CONSOLE_DEFAULT_IOBASE, NULL));
+}
+
+/* ---- PCI ------------------------------------------------------------------ */
+
+static VmmDevice *
+pci_bus_dev_create(FakeHost *vm)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull(pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error));
+    g_assert_no_error(error);
+    return fake_host_find(vm, "__pci_segment0");
+}
+
+static void
+pci_bus_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_pio_write(vm, PCI_CONFIG_ADDRESS_PORT, 4, 0x80001804);
+    /* The host bridge's command register (00:00.0), through ECAM. */
+    fake_host_mmio_write(vm, PCI_ECAM_BASE + PCI_REG_COMMAND, 2,
+                       PCI_COMMAND_MEMORY);
+}
+
+static VmmDevice *
+pci_ports_create(FakeHost *vm)
+{
+    pci_bus_dev_create(vm);
+    return fake_host_find(vm, "__pci_config_io");
+}
+
+/* ---- virtio-pci ----------------------------------------------------------- */
+
+static VmmDevice *
+virtio_pci_add(FakeHost *vm, VirtioDevice *vdev)
+{
+    g_autoptr(GError) error = NULL;
+    PciBus *bus = pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(vdev);
+    return add(vm, virtio_pci_new(fake_host_base(vm), bus, vdev, SLOT));
+}
+
+static uint64_t
+ecam(unsigned reg)
+{
+    return PCI_ECAM_BASE + (SLOT << 15) + reg;
+}
+
+/* What a driver does first: enable the BAR, program an MSI-X vector. */
+static void
+virtio_pci_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    uint64_t bar0;
+
+    fake_host_mmio_write(vm, ecam(PCI_REG_COMMAND), 2,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    bar0 = (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0), 4) & ~0xfULL) |
+           (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0 + 4), 4) << 32);
+    fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 16, 4,
+                       0xfee00000);
+    fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 24, 4, 0x41);
+}
+
+static VmmDevice *
+virtio_blk_create(FakeHost *vm)
+{
+    static unsigned count;
+    g_autoptr(GError) error = NULL;
+    /* An image per instance: a second one would find the first locked. */
+    g_autofree char *name = g_strdup_printf("state%u.img", count++);
+    g_autofree char *path = g_build_filename(test_tmpdir(), name, NULL);
+    DiskConfig disk = { .num_queues = 1, .queue_size = QSIZE,
+                        .id = (char *)"_disk0", .image_type = IMAGE_TYPE_RAW,
+                        .path = path };
+    VirtioDevice *vdev;
+    int fd;
+
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, 1 << 20), ==, 0);
+    close(fd);
+    vdev = virtio_blk_new(fake_host_base(vm), &disk, false, &error);
+    g_assert_no_error(error);
+    return virtio_pci_add(vm, vdev);
+}
+
+/* A TAP stand-in: one socketpair per queue pair (as tests/unit/test-net.c
+ * does), both ends closed with the device. */
+typedef struct {
+    NetBackend be;
+    int peer[NET_PAIRS];
+} SockBackend;
+
+static int
+sock_set_offload(NetBackend *be, unsigned flags)
+{
+    return 0;
+}
+
+static int
+sock_set_queues(NetBackend *be, unsigned n)
+{
+    return 0;
+}
+
+static void
+sock_free(NetBackend *be)
+{
+    SockBackend *s = (SockBackend *)be;
+
+    for (unsigned i = 0; i < be->nfds; i++) {
+        close(be->fds[i]);
+        close(s->peer[i]);
+    }
+    g_free(be->fds);
+    g_free(s);
+}
+
+static const NetBackendOps sock_ops = {
+    .name = "socketpair",
+    .set_offload = sock_set_offload,
+    .set_queues = sock_set_queues,
+    .free = sock_free,
+};
+
+static VmmDevice *
+virtio_net_create(FakeHost *vm)
+{
+    g_autoptr(GError) error = NULL;
+    NetConfig cfg = { .num_queues = 2 * NET_PAIRS, .queue_size = QSIZE,
+                      .id = (char *)"_net0", .mac = (char *)"52:54:00:aa:bb:cc",
+                      .mtu = 1400 };
+    SockBackend *s = g_new0(SockBackend, 1);
+    VirtioDevice *vdev;
+
+    s->be.ops = &sock_ops;
+    s->be.nfds = NET_PAIRS;
+    s->be.fds = g_new(int, NET_PAIRS);
+    for (unsigned i = 0; i < NET_PAIRS; i++) {
+        int sv[2];
+
+        g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+                                   sv), ==, 0);
+        g_assert_cmpint(fd_set_nonblock(sv[0], true), ==, 0);
+        s->be.fds[i] = sv[0];
+        s->peer[i] = sv[1];
+    }
+    vdev = virtio_net_new(fake_host_base(vm), &cfg, &s->be, &error);
+    g_assert_no_error(error);
+    return virtio_pci_add(vm, vdev);
+}
+
+static VmmDevice *
+virtio_console_create(FakeHost *vm)
+{
+    g_autoptr(GError) error = NULL;
+    ConsoleConfig cfg = { .mode = CONSOLE_MODE_NULL };
+    CharBackend *be = chardev_new(&cfg, "--console", fake_host_context(vm),
+                                  &error);
+    VirtioDevice *vdev;
+
+    g_assert_no_error(error);
+    vdev = virtio_console_new(fake_host_base(vm), NULL, be, &error);
+    g_assert_no_error(error);
+    return virtio_pci_add(vm, vdev);
+}
+
+static VmmDevice *
+virtio_rng_create(FakeHost *vm)
+{
+    g_autoptr(GError) error = NULL;
+    RngConfig cfg = { 0 };
+    VirtioDevice *vdev = virtio_rng_new(fake_host_base(vm), &cfg,
+                                        &error);
+
+    g_assert_no_error(error);
+    return virtio_pci_add(vm, vdev);
+}
+
+const DeviceStateType device_state_types[] = {
+    { "serial-8250", "__serial", serial_create, serial_exercise,
+      "ier", 0x10, NULL },
+    { "i8042", "__i8042", i8042_create, i8042_exercise, "port_b", 0x10, NULL },
+    { "rtc-cmos", "__rtc", rtc_create, rtc_exercise, "index", 0x80, NULL },
+    { "acpi-pm", "__acpi_pm", acpi_pm_create, NULL, "pm_timer", -1,
+      "pm_timer" },
+    { "ged", "_ged", ged_create, ged_exercise, "pending", 0x10, NULL },
+    { "debug-port", "__debug_port", debug_port_create, debug_port_exercise,
+      "ranges[2].first_code", 0x100, "uptime_us" },
+    { "debug-console", "__debug_console", debug_console_create, NULL,
+      NULL, 0, NULL },
+    { "pci-bus", "__pci_segment0", pci_bus_dev_create, pci_bus_exercise,
+      "config_address", 0x90000000, NULL },
+    { "pci-config-ports", "__pci_config_io", pci_ports_create, NULL,
+      NULL, 0, NULL },
+    { "virtio-blk", "_disk0", virtio_blk_create, virtio_pci_exercise,
+      "virtio.queues[0].size", QSIZE + 1, NULL },
+    { "virtio-net", "_net0", virtio_net_create, virtio_pci_exercise,
+      "virtio.device.active_pairs", NET_PAIRS + 1, NULL },
+    { "virtio-console", "__console", virtio_console_create,
+      virtio_pci_exercise, "virtio.config_vector", 0x10000, NULL },
+    { "virtio-rng", "__rng", virtio_rng_create, virtio_pci_exercise,
+      "msix.entries[1].ctrl", 2, NULL },
+};
+
+const unsigned device_state_n_types = G_N_ELEMENTS(device_state_types);

@@ -1,0 +1,347 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# nimbusd under idle and hostile local clients (the tools and security
+# issues): idle clients cost no CPU, a PING flooder that never reads is cut
+# off quickly with bounded memory, and -ro clients cannot lock out the
+# read-write socket.  Raw frames and python3-libvirt against nimbusd on
+# temp sockets; no KVM needed.  TAP output.
+#
+#   NIMBUSD_IDLE_SECONDS=N   length of each idle-CPU measurement (10)
+import importlib.util
+import os
+import resource
+import shutil
+import socket
+import struct
+import sys
+import tempfile
+import time
+import traceback
+
+import libvirt
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "rpcvirsh", os.path.join(HERE, "test-rpc-virsh.py"))
+rpcvirsh = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rpcvirsh)
+
+IDLE_SECONDS = float(os.environ.get("NIMBUSD_IDLE_SECONDS", "10"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# libvirt remote protocol constants (reference §1)
+REMOTE_PROGRAM, REMOTE_VERSION = 0x20008086, 1
+KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PING = 0x6b656570, 1, 1
+PROC_CONNECT_OPEN, PROC_AUTH_LIST, PROC_LIST_ALL_DOMAINS = 1, 66, 273
+TYPE_CALL, TYPE_REPLY, TYPE_MESSAGE = 0, 1, 2
+
+
+def packet(prog, vers, proc, ptype, serial, payload=b""):
+    body = struct.pack(">IIiIII", prog, vers, proc, ptype, serial, 0) + payload
+    return struct.pack(">I", len(body) + 4) + body
+
+
+def ping():
+    return packet(KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PING,
+                  TYPE_MESSAGE, 0)
+
+
+def recv_packet(s):
+    hdr = b""
+    while len(hdr) < 4:
+        chunk = s.recv(4 - len(hdr))
+        if not chunk:
+            raise AssertionError("connection closed by nimbusd")
+        hdr += chunk
+    (length,) = struct.unpack(">I", hdr)
+    body = b""
+    while len(body) < length - 4:
+        chunk = s.recv(length - 4 - len(body))
+        if not chunk:
+            raise AssertionError("connection closed by nimbusd")
+        body += chunk
+    return struct.unpack(">IIiIII", body[:24]), body[24:]
+
+
+def call(s, proc, serial, payload=b""):
+    s.sendall(packet(REMOTE_PROGRAM, REMOTE_VERSION, proc, TYPE_CALL, serial,
+                     payload))
+    while True:
+        hdr, body = recv_packet(s)
+        if hdr[0] == REMOTE_PROGRAM and hdr[4] == serial:
+            assert hdr[5] == 0, "call %d failed" % proc
+            return body
+
+
+def open_raw(path):
+    """AUTH_LIST + CONNECT_OPEN(NULL uri): what every client does first."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    call(s, PROC_AUTH_LIST, 1)
+    call(s, PROC_CONNECT_OPEN, 2, struct.pack(">Ii", 0, 0))
+    return s
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])      # utime + stime
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def idle_share(d):
+    """nimbusd's CPU use over IDLE_SECONDS, as a share of one core."""
+    time.sleep(0.5)     # let the connections settle
+    t0, c0 = time.monotonic(), cpu_ticks(d.proc.pid)
+    time.sleep(IDLE_SECONDS)
+    t1, c1 = time.monotonic(), cpu_ticks(d.proc.pid)
+    return (c1 - c0) / CLK_TCK / (t1 - t0)
+
+
+def flood_until_closed(s, limit_s):
+    """Sends PINGs as fast as the socket takes them and never reads.
+    Returns how long nimbusd took to close the connection."""
+    s.setblocking(False)
+    burst = ping() * 64
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        try:
+            s.send(burst)
+        except BlockingIOError:
+            time.sleep(0.0005)
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - start
+    return None
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def idle_client_costs_no_cpu(d):
+    conn = libvirt.open(d.uri)
+    raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    raw.connect(d.sock_ro)          # connected, sends nothing
+    try:
+        conn.listAllDomains(0)
+        share = idle_share(d)
+        print("# one idle libvirt client + one silent -ro socket: %.2f %% of a core"
+              % (share * 100))
+        assert share < 0.01, "nimbusd used %.1f %% of a core" % (share * 100)
+    finally:
+        raw.close()
+        conn.close()
+
+
+@test
+def fifty_idle_clients_cost_no_cpu(d):
+    conns = [libvirt.open(d.uri if i % 2 else d.uri_ro) for i in range(50)]
+    try:
+        share = idle_share(d)
+        print("# 50 idle libvirt clients: %.2f %% of a core" % (share * 100))
+        assert share < 0.01, "nimbusd used %.1f %% of a core" % (share * 100)
+    finally:
+        for c in conns:
+            c.close()
+
+
+@test
+def ping_flood_before_open_is_cut_off(d):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(d.sock_ro)
+    try:
+        took = flood_until_closed(s, 5)
+        assert took is not None, "still connected after 5 s of PINGs"
+        print("# pre-open PING flooder disconnected after %.3f s" % took)
+        assert took < 1.0
+    finally:
+        s.close()
+    assert d.proc.poll() is None
+
+
+@test
+def ping_flood_that_never_reads_is_cut_off(d):
+    before = rss_kib(d.proc.pid)
+    socks = [open_raw(d.sock_ro) for _ in range(5)]
+    try:
+        for s in socks:
+            took = flood_until_closed(s, 5)
+            assert took is not None, "still connected after 5 s of PINGs"
+            print("# PING flooder disconnected after %.3f s; nimbusd RSS %d KiB"
+                  % (took, rss_kib(d.proc.pid)))
+            assert took < 1.0
+    finally:
+        for s in socks:
+            s.close()
+    after = rss_kib(d.proc.pid)
+    print("# nimbusd RSS %d KiB before, %d KiB after five flooders" % (before, after))
+    assert after < 64 * 1024, "nimbusd RSS %d KiB" % after
+    # Still serving.
+    conn = libvirt.open(d.uri)
+    conn.listAllDomains(0)
+    conn.close()
+
+
+@test
+def ro_clients_cannot_lock_out_rw(d):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    socks = []
+    try:
+        for _ in range(1024):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.sock_ro)
+            socks.append(s)
+        # The 1025th -ro client is refused: nimbusd closes it at once.
+        extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        extra.connect(d.sock_ro)
+        extra.settimeout(10)
+        try:
+            assert extra.recv(1) == b"", "the -ro socket took a 1025th client"
+        except ConnectionResetError:
+            pass
+        extra.close()
+        # The read-write socket still answers, with a real client.
+        r = rpcvirsh.run(["virsh", "-q", "-c", d.uri, "list", "--all"])
+        assert r.returncode == 0
+        # And a raw one doing real calls.
+        rw = open_raw(d.sock)
+        call(rw, PROC_LIST_ALL_DOMAINS, 3, struct.pack(">iI", 1, 0))
+        rw.close()
+    finally:
+        for s in socks:
+            s.close()
+
+
+@test
+def accepts_a_burst_of_connects_quickly(d):
+    start = time.monotonic()
+    for _ in range(20):
+        batch = []
+        for _ in range(100):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.sock_ro)
+            batch.append(s)
+        for s in batch:
+            s.close()
+    took = time.monotonic() - start
+    print("# 2,000 connects and closes in %.2f s" % took)
+    assert took < 20, "2,000 connects took %.1f s" % took
+    conn = libvirt.open(d.uri_ro)
+    conn.listAllDomains(0)
+    conn.close()
+
+
+@test
+def lookups_racing_define_get_no_domain(d):
+    """While one client defines and undefines a domain in a loop, another's
+    lookups, info() and XMLDesc() succeed or fail with NO_DOMAIN only
+    (nova treats NO_DOMAIN as "instance gone"; anything else is an
+    error there)."""
+    import threading
+    xml = open(rpcvirsh.GOLDEN_IN).read().replace("vm-virt-install", "vm-race")
+    stop = time.monotonic() + 4
+    other = []
+    counts = {"ok": 0, "gone": 0, "cycles": 0}
+
+    def churn():
+        conn = libvirt.open(d.uri)
+        try:
+            while time.monotonic() < stop:
+                conn.defineXML(xml).undefine()
+                counts["cycles"] += 1
+        finally:
+            conn.close()
+
+    t = threading.Thread(target=churn)
+    t.start()
+    conn = libvirt.open(d.uri)
+    try:
+        while time.monotonic() < stop:
+            try:
+                dom = conn.lookupByName("vm-race")
+                dom.info()
+                dom.XMLDesc(0)
+                dom.vcpusFlags(0)
+                counts["ok"] += 1
+            except libvirt.libvirtError as e:
+                if e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    counts["gone"] += 1
+                else:
+                    other.append("%d %s" % (e.get_error_code(), e.get_error_message()))
+    finally:
+        conn.close()
+        t.join()
+    print("# %(cycles)d define/undefine cycles; lookups: %(ok)d ok, %(gone)d NO_DOMAIN"
+          % counts)
+    assert not other, "%d other errors, e.g. %s" % (len(other), other[:3])
+    assert counts["cycles"] > 10
+
+
+@test
+def uninstalled_daemon_finds_its_files(d):
+    """nimbusd run from the build tree with an empty environment finds the
+    tree's schemas (it used to look in /usr/local/share) and defines."""
+    tmp = tempfile.mkdtemp(prefix="nd-bare-", dir="/tmp")
+    bare = rpcvirsh.Daemon(tmp)
+    bare.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    try:
+        bare.start()
+        xml = open(rpcvirsh.GOLDEN_IN).read()
+        conn = libvirt.open(bare.uri)
+        try:
+            dom = conn.defineXML(xml)
+            assert dom.name() == "vm-virt-install"
+            dom.undefine()
+        finally:
+            conn.close()
+    finally:
+        bare.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    tmp = tempfile.mkdtemp(prefix="nd-load-", dir="/tmp")
+    d = rpcvirsh.Daemon(tmp)
+    failed = 0
+    print("1..%d" % len(TESTS))
+    try:
+        d.start()
+        for i, fn in enumerate(TESTS, 1):
+            name = fn.__name__.replace("_", "-")
+            try:
+                if d.proc is None or d.proc.poll() is not None:
+                    d.start()
+                fn(d)
+                print("ok %d /rpc/load/%s" % (i, name))
+            except Exception:
+                failed += 1
+                print("not ok %d /rpc/load/%s" % (i, name))
+                for line in traceback.format_exc().splitlines():
+                    print("# " + line)
+            sys.stdout.flush()
+    finally:
+        d.stop()
+        if failed or os.environ.get("NIMBUS_TEST_KEEP"):
+            print("# nimbusd log kept in " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
