@@ -46,10 +46,18 @@ RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
 # ---- the driver: domains, processes, the REMOTE program ---------------------
 noinst_LIBRARIES += driver/libnimbusd.a
 driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) \
-	-DG_LOG_DOMAIN=\"nimbusd\"
+	-DG_LOG_DOMAIN=\"nimbusd\" \
+	-DNIMBUS_DBUS_INTERFACES_DIR=\"$(dbusinterfacesdir)\" \
+	-DNIMBUS_ABS_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
+	-DNIMBUS_ABS_TOP_BUILDDIR=\"$(abs_top_builddir)\"
 driver_libnimbusd_a_SOURCES = \
 	driver/caps.c driver/caps.h \
 	driver/conf.c driver/conf.h \
+	driver/dbus/dbus.h driver/dbus/dbus-priv.h \
+	driver/dbus/dbus-connect.c \
+	driver/dbus/dbus-domain.c \
+	driver/dbus/dbus-service.c \
+	driver/dbus/dbus-util.c \
 	driver/domain.c driver/domain.h \
 	driver/domain-list.c driver/domain-list.h \
 	driver/driver.c driver/driver.h \
@@ -93,6 +101,14 @@ uninstall-hook: uninstall-hook-virtchd
 uninstall-hook-virtchd:
 	rm -f $(DESTDIR)$(sbindir)/virtchd$(EXEEXT)
 .PHONY: install-exec-hook-virtchd uninstall-hook-virtchd
+
+# org.libvirt on D-Bus (driver/dbus/): libvirt-dbus's interface XML, read
+# at run time as libvirt-dbus does, in our own directory so that both
+# packages can be installed; the system-bus policy beside the VMM's.
+dbusinterfacesdir = $(pkgdatadir)/dbus-interfaces
+dist_dbusinterfaces_DATA = data/dbus/interfaces/org.libvirt.Connect.xml \
+	data/dbus/interfaces/org.libvirt.Domain.xml
+dist_dbuspolicy_DATA += data/dbus/org.libvirt.CH.conf
 
 # systemd unit (KillMode=process: VMs outlive daemon restarts).
 systemdsystemunitdir = $(prefix)/lib/systemd/system

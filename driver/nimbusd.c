@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 #include <gio/gio.h>
 
+#include "driver/dbus/dbus.h"
 #include "driver/driver.h"
 #include "driver/remote/remote.h"
 #include "driver/rpc/server.h"
@@ -25,6 +26,7 @@ typedef struct {
     char **listen_ro;
     char *state_dir;
     char *config_dir;
+    char *dbus;
     int timeout;
     gboolean verbose;
     gboolean version;
@@ -35,9 +37,73 @@ typedef struct {
     GMainLoop *loop;
     RpcServer *server;
     DrvDriver *driver;
+    RemoteDaemon *remote;
+    DbusService *dbus;      /* NULL: not on D-Bus */
     int timeout;
     int idle;               /* seconds without clients nor running domains */
 } Nimbusd;
+
+/* The driver has one event sink: it feeds both front ends. */
+static void
+nimbusd_event_emit(const DrvDomainEvent *event, gpointer data)
+{
+    Nimbusd *d = data;
+    DbusService *dbus = g_atomic_pointer_get(&d->dbus);
+
+    remote_event_emit(event, d->remote);
+    if (dbus)
+        dbus_service_emit_event(event, dbus);
+}
+
+/*
+ * --dbus: the bus that serves org.libvirt (driver/dbus/).  "auto" is the
+ * bus matching the default sockets, as for libvirt-dbus: the system bus
+ * with ch:///system (root), the session bus with ch:///session; and none
+ * when --listen picks private sockets, so that a test or second daemon
+ * never takes org.libvirt from the real one.
+ */
+static bool
+nimbusd_dbus_bus(const NimbusdOptions *opts, bool *on, GBusType *type,
+                 GError **error)
+{
+    const char *v = opts->dbus ? opts->dbus : "auto";
+
+    *on = true;
+    if (g_str_equal(v, "auto")) {
+        *on = !opts->listen && !opts->listen_ro;
+        *type = geteuid() == 0 ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
+    } else if (g_str_equal(v, "system")) {
+        *type = G_BUS_TYPE_SYSTEM;
+    } else if (g_str_equal(v, "session")) {
+        *type = G_BUS_TYPE_SESSION;
+    } else if (g_str_equal(v, "none")) {
+        *on = false;
+    } else {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--dbus takes auto, system, session or none, not '%s'", v);
+        return false;
+    }
+    return true;
+}
+
+/* A bus that cannot be reached costs the D-Bus service only: the RPC
+ * sockets are what libvirt clients use, and they keep serving. */
+static DbusService *
+nimbusd_dbus_start(const NimbusdOptions *opts, DrvDriver *driver,
+                   uint64_t hv_version)
+{
+    g_autoptr(GError) error = NULL;
+    DbusService *svc;
+    GBusType type = G_BUS_TYPE_NONE;
+    bool on;
+
+    if (!nimbusd_dbus_bus(opts, &on, &type, &error) || !on)
+        return NULL;
+    svc = dbus_service_new(driver, hv_version, type, &error);
+    if (!svc)
+        g_warning("D-Bus: not serving org.libvirt: %s", error->message);
+    return svc;
+}
 
 static gboolean
 nimbusd_quit(gpointer data)
@@ -164,6 +230,7 @@ nimbusd_run(const NimbusdOptions *opts)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(DrvConfig) config = NULL;
+    g_autoptr(DbusService) dbus = NULL;
     g_autoptr(DrvDriver) driver = NULL;
     g_autoptr(RemoteDaemon) daemon = NULL;
     g_autoptr(RpcServer) server = NULL;
@@ -179,7 +246,8 @@ nimbusd_run(const NimbusdOptions *opts)
     if (!driver->config->nimbus_binary)
         g_warning("no nimbus binary found (NIMBUS_BINARY, next to nimbusd, PATH): domains cannot start");
     daemon = remote_daemon_new(driver);
-    drv_driver_set_event_func(driver, remote_event_emit, daemon);
+    d.remote = daemon;
+    drv_driver_set_event_func(driver, nimbusd_event_emit, &d);
     server = rpc_server_new(remote_program(), daemon, NIMBUSD_WORKERS, &error);
     if (!server) {
         g_printerr("nimbusd: %s\n", error->message);
@@ -193,6 +261,10 @@ nimbusd_run(const NimbusdOptions *opts)
     }
     d.server = server;
     d.driver = driver;
+    /* After the load: no call finds a half-loaded driver.  Events only
+     * reach d.dbus once it is set (the main thread sets it once). */
+    dbus = nimbusd_dbus_start(opts, driver, daemon->hv_version);
+    g_atomic_pointer_set(&d.dbus, dbus);
     g_unix_signal_add(SIGTERM, nimbusd_quit, &d);
     g_unix_signal_add(SIGINT, nimbusd_quit, &d);
     if (opts->timeout > 0)
@@ -207,6 +279,7 @@ nimbusd_run(const NimbusdOptions *opts)
     /* Background tasks may still emit events through daemon and server:
      * the driver (which waits for them) goes before those two. */
     g_clear_pointer(&driver, drv_driver_free);
+    g_clear_pointer(&dbus, dbus_service_free);
     return 0;
 }
 
@@ -228,6 +301,11 @@ main(int argc, char **argv)
           "Runtime state: sockets, logs and state of running domains", "DIR" },
         { "config-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.config_dir,
           "Persistent domain definitions and autostart links", "DIR" },
+        { "dbus", 0, 0, G_OPTION_ARG_STRING, &opts.dbus,
+          "Serve org.libvirt (libvirt-dbus's API, /org/libvirt/CH) on this bus: "
+          "auto (default: system for root, session otherwise, none with --listen), "
+          "system, session or none",
+          "BUS" },
         { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts.daemonize,
           "Run in the background", NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,
@@ -239,6 +317,8 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- libvirt-compatible management daemon for nimbus VMs");
     g_autoptr(GError) error = NULL;
+    GBusType dbus_type;
+    bool dbus_on;
     int rc;
 
     g_option_context_set_summary(ctx,
@@ -253,6 +333,11 @@ main(int argc, char **argv)
     if (opts.version) {
         printf("nimbusd (nimbus) %s\n", PACKAGE_VERSION);
         return 0;
+    }
+    /* A bad --dbus is a usage error, before anything starts. */
+    if (!nimbusd_dbus_bus(&opts, &dbus_on, &dbus_type, &error)) {
+        g_printerr("nimbusd: %s\n", error->message);
+        return 2;
     }
     if (opts.timeout < 0) {
         g_printerr("nimbusd: --timeout must be positive\n");
@@ -271,5 +356,6 @@ main(int argc, char **argv)
     g_strfreev(opts.listen_ro);
     g_free(opts.state_dir);
     g_free(opts.config_dir);
+    g_free(opts.dbus);
     return rc;
 }

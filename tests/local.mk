@@ -48,6 +48,12 @@ FUZZ_LINK_FLAGS =
 endif
 FUZZ_TARGETS =
 
+# "make syntax-check" as one more test, and the test that it fails on
+# planted violations.
+TESTS += build-aux/syntax-check.sh tests/unit/test-syntax-check.sh
+EXTRA_DIST += build-aux/syntax-check.sh build-aux/syntax-check-allow \
+	tests/unit/test-syntax-check.sh
+
 include tests/unit/local.mk
 include tests/harness/local.mk
 include tests/integration/local.mk

@@ -1,232 +1,84 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Block backends: an opened, locked raw image and the I/O engines (io_uring, synchronous). */
+/* Block backends: requests mapped through the image's format, run on an I/O engine. */
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <linux/fs.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <gio/gio.h>
 
-#include "common/fd-util.h"
 #include "devices/block/block.h"
+#include "devices/block/format.h"
 #include "devices/virtio/iov.h"
-
-#define BLOCK_ZERO_BUF_SIZE (64 * 1024)
 
 /* Immutable after block_backend_open(): shared read-only by the workers. */
 struct BlockBackend {
-    char *path;
-    int fd;
-    bool readonly;
-    bool direct;
-    bool is_blockdev;
-    uint64_t size;
-    uint32_t lbs;            /* logical block size */
-    uint32_t pbs;            /* physical block size */
-    uint32_t mem_align;      /* O_DIRECT buffer alignment */
-    struct stat st;
-    void *zeroes;            /* BLOCK_ZERO_BUF_SIZE, aligned, for WRITE_ZEROES */
+    BlockFormat *fmt;        /* owns the file */
+    const BlockFile *file;
 };
 
 const char *
 block_backend_path(const BlockBackend *bb)
 {
-    return bb->path;
+    return block_file_path(bb->file);
 }
 
-int
-block_backend_fd(const BlockBackend *bb)
+const char *
+block_backend_format(const BlockBackend *bb)
 {
-    return bb->fd;
+    return block_format_name(bb->fmt);
 }
 
 uint64_t
 block_backend_size(const BlockBackend *bb)
 {
-    return bb->size;
+    return bb->fmt->size;
 }
 
 bool
 block_backend_readonly(const BlockBackend *bb)
 {
-    return bb->readonly;
+    return block_file_readonly(bb->file);
 }
 
 uint32_t
 block_backend_logical_block_size(const BlockBackend *bb)
 {
-    return bb->lbs;
+    return block_file_logical_block_size(bb->file);
 }
 
 uint32_t
 block_backend_physical_block_size(const BlockBackend *bb)
 {
-    return bb->pbs;
+    return block_file_physical_block_size(bb->file);
 }
 
 bool
 block_backend_can_discard(const BlockBackend *bb)
 {
-    return !bb->readonly;
+    return !block_file_readonly(bb->file);
 }
 
 char *
 block_backend_default_serial(const BlockBackend *bb)
 {
-    char *s = g_strdup_printf("%" G_GUINT64_FORMAT "%" G_GUINT64_FORMAT
-                              "%" G_GUINT64_FORMAT, (guint64)bb->st.st_dev,
-                              (guint64)bb->st.st_rdev, (guint64)bb->st.st_ino);
-
-    if (strlen(s) > 20)
-        s[20] = '\0';
-    return s;
-}
-
-/* Format probe (the header magics CH's detect_image_type looks at). */
-static const char *
-block_probe_format(int fd)
-{
-    uint8_t head[8] = { 0 };
-
-    if (pread(fd, head, sizeof(head), 0) < 4)
-        return NULL;
-    if (memcmp(head, "QFI\xfb", 4) == 0)
-        return "qcow2";
-    if (memcmp(head, "vhdxfile", 8) == 0)
-        return "vhdx";
-    if (memcmp(head, "KDMV", 4) == 0)
-        return "vmdk";
-    return NULL;
-}
-
-static bool
-block_backend_lock(BlockBackend *bb, GError **error)
-{
-    struct flock fl = {
-        .l_type = bb->readonly ? F_RDLCK : F_WRLCK,
-        .l_whence = SEEK_SET,
-        .l_start = 0,
-        .l_len = 0,          /* the whole file */
-    };
-
-    /* OFD locks belong to this open file description: they conflict with
-     * other nimbus (or CH, or QEMU) processes and are released on close,
-     * not by an unrelated close() of the same file elsewhere. */
-    if (fcntl(bb->fd, F_OFD_SETLK, &fl) == 0)
-        return true;
-    if (errno == EAGAIN || errno == EACCES) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                    "disk image '%s' is locked by another process (%s "
-                    "access refused: is another VM using it?)", bb->path,
-                    bb->readonly ? "read" : "write");
-    } else {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "cannot lock disk image '%s': %s", bb->path,
-                    g_strerror(errno));
-    }
-    return false;
-}
-
-static bool
-block_backend_probe_sizes(BlockBackend *bb, GError **error)
-{
-    bb->lbs = 512;
-    bb->pbs = 512;
-    bb->mem_align = 512;
-    if (bb->is_blockdev) {
-        int lbs = 0;
-        unsigned pbs = 0;
-
-        if (ioctl(bb->fd, BLKGETSIZE64, &bb->size) < 0) {
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                        "cannot read the size of '%s': %s", bb->path,
-                        g_strerror(errno));
-            return false;
-        }
-        if (ioctl(bb->fd, BLKSSZGET, &lbs) == 0 && lbs >= 512 && lbs <= 65536)
-            bb->lbs = lbs;
-        if (ioctl(bb->fd, BLKPBSZGET, &pbs) == 0 && pbs >= bb->lbs &&
-            pbs <= 65536)
-            bb->pbs = pbs;
-    } else {
-        bb->size = (uint64_t)bb->st.st_size;
-        if (bb->st.st_blksize >= 512 && bb->st.st_blksize <= 65536 &&
-            (bb->st.st_blksize & (bb->st.st_blksize - 1)) == 0)
-            bb->pbs = (uint32_t)bb->st.st_blksize;
-    }
-    if (bb->direct) {
-        struct statx stx;
-
-        /* STATX_DIOALIGN (Linux 6.1) says what O_DIRECT needs; older
-         * kernels: the logical block size is the safe guess. */
-        if (statx(bb->fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
-            (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align) {
-            bb->lbs = MAX(bb->lbs, stx.stx_dio_offset_align);
-            bb->mem_align = MAX(512u, stx.stx_dio_mem_align);
-        }
-        bb->mem_align = MAX(bb->mem_align, bb->lbs);
-        bb->pbs = MAX(bb->pbs, bb->lbs);
-    }
-    return true;
+    return block_file_default_serial(bb->file);
 }
 
 BlockBackend *
 block_backend_open(const char *path, bool readonly, bool direct,
                    ImageType type, GError **error)
 {
-    g_autoptr(BlockBackend) bb = g_new0(BlockBackend, 1);
-    int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC |
-                (direct ? O_DIRECT : 0);
-    const char *fmt;
+    BlockFormat *fmt = block_format_open(path, readonly, direct, type, error);
+    BlockBackend *bb;
 
-    bb->fd = -1;
-    bb->path = g_strdup(path);
-    bb->readonly = readonly;
-    bb->direct = direct;
-    if (type != IMAGE_TYPE_RAW && type != IMAGE_TYPE_UNKNOWN) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "disk image '%s': only raw images are supported for now "
-                    "(image_type=raw)", path);
+    if (!fmt)
         return NULL;
-    }
-    bb->fd = open(path, flags);
-    if (bb->fd < 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "cannot open disk image '%s'%s: %s", path,
-                    direct ? " with O_DIRECT" : "", g_strerror(errno));
-        return NULL;
-    }
-    if (fstat(bb->fd, &bb->st) < 0 ||
-        (!S_ISREG(bb->st.st_mode) && !S_ISBLK(bb->st.st_mode))) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "disk image '%s' is neither a regular file nor a block "
-                    "device", path);
-        return NULL;
-    }
-    bb->is_blockdev = S_ISBLK(bb->st.st_mode);
-    if (!block_backend_lock(bb, error))
-        return NULL;
-    if (type == IMAGE_TYPE_UNKNOWN && (fmt = block_probe_format(bb->fd))) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "disk image '%s' is in %s format, which is not supported "
-                    "yet (raw images only)", path, fmt);
-        return NULL;
-    }
-    if (!block_backend_probe_sizes(bb, error))
-        return NULL;
-    if (posix_memalign(&bb->zeroes, MAX(4096u, bb->mem_align),
-                       BLOCK_ZERO_BUF_SIZE) != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
-        return NULL;
-    }
-    memset(bb->zeroes, 0, BLOCK_ZERO_BUF_SIZE);
-    return g_steal_pointer(&bb);
+    bb = g_new0(BlockBackend, 1);
+    bb->fmt = fmt;
+    bb->file = fmt->file;
+    return bb;
 }
 
 void
@@ -234,59 +86,14 @@ block_backend_free(BlockBackend *bb)
 {
     if (!bb)
         return;
-    fd_close(bb->fd);
-    free(bb->zeroes);
-    g_free(bb->path);
+    block_format_close(bb->fmt);
     g_free(bb);
 }
 
 /* ---- Synchronous I/O ------------------------------------------------------ */
 
-/* preadv/pwritev of bytes [@skip, @len) of @iov at @offset + @skip, until
- * done: short transfers are continued, EOF on a read is an I/O error. */
-static int64_t
-block_rw_sync(BlockBackend *bb, bool write, const struct iovec *iov,
-              unsigned iovcnt, uint64_t offset, uint64_t len, uint64_t skip)
-{
-    struct iovec part[IOV_MAX];
-
-    while (skip < len) {
-        int n = iov_slice(iov, iovcnt, skip, MIN(len - skip, (uint64_t)SSIZE_MAX),
-                          part, IOV_MAX);
-        ssize_t r;
-
-        if (n == -E2BIG) {
-            /* More pieces than one syscall takes: just the current one. */
-            uint64_t pos = 0;
-
-            for (unsigned i = 0; i < iovcnt; i++) {
-                if (skip < pos + iov[i].iov_len) {
-                    n = iov_slice(iov, iovcnt, skip,
-                                  MIN(pos + iov[i].iov_len, len) - skip, part,
-                                  1);
-                    break;
-                }
-                pos += iov[i].iov_len;
-            }
-        }
-        if (n < 0)
-            return -EINVAL;
-        r = write ? pwritev(bb->fd, part, n, (off_t)(offset + skip))
-                  : preadv(bb->fd, part, n, (off_t)(offset + skip));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (r == 0)
-            return -EIO;
-        skip += (uint64_t)r;
-    }
-    return (int64_t)len;
-}
-
 int
-block_backend_fallocate_mode(const BlockRequest *req)
+block_request_fallocate_mode(const BlockRequest *req)
 {
     if (req->op == BLOCK_OP_DISCARD ||
         (req->op == BLOCK_OP_WRITE_ZEROES && req->unmap))
@@ -294,60 +101,92 @@ block_backend_fallocate_mode(const BlockRequest *req)
     return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 }
 
-/* WRITE_ZEROES on a file system without ZERO_RANGE: plain writes. */
+/* The result of fallocate() over @len bytes at @offset of @file. */
 static int64_t
-block_write_zeroes_sync(BlockBackend *bb, uint64_t offset, uint64_t len)
-{
-    uint64_t done = 0;
-
-    while (done < len) {
-        uint64_t n = MIN(len - done, (uint64_t)BLOCK_ZERO_BUF_SIZE);
-        ssize_t r = pwrite(bb->fd, bb->zeroes, n, (off_t)(offset + done));
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r < 0 ? -errno : -EIO;
-        done += (uint64_t)r;
-    }
-    return (int64_t)len;
-}
-
-static int64_t
-block_fallocate_result(BlockBackend *bb, BlockRequest *req, int64_t res)
+block_fallocate_result(const BlockFile *file, const BlockRequest *req,
+                       uint64_t offset, uint64_t len, int64_t res)
 {
     if (res >= 0)
-        return (int64_t)req->len;
+        return (int64_t)len;
     /* DISCARD is a hint (virtio 1.2 §5.2.6.2): not supported is fine. */
     if (req->op == BLOCK_OP_DISCARD && (res == -EOPNOTSUPP || res == -EINVAL))
-        return (int64_t)req->len;
+        return (int64_t)len;
     if (req->op == BLOCK_OP_WRITE_ZEROES &&
         (res == -EOPNOTSUPP || res == -EINVAL))
-        return block_write_zeroes_sync(bb, req->offset, req->len);
+        return block_file_write_zeroes(file, offset, len);
     return res;
 }
 
-int64_t
-block_backend_do_sync(BlockBackend *bb, BlockRequest *req)
+/* Runs @req's part [@skip, @skip + @len) at @offset of @file. */
+static int64_t
+block_run_extent(const BlockFile *file, const BlockRequest *req,
+                 uint64_t skip, uint64_t len, uint64_t offset)
 {
     int r;
 
     switch (req->op) {
     case BLOCK_OP_READ:
     case BLOCK_OP_WRITE:
-        return block_rw_sync(bb, req->op == BLOCK_OP_WRITE, req->io_iov,
-                             req->io_iovcnt, req->offset, req->len, 0);
+        return block_file_rw(file, req->op == BLOCK_OP_WRITE, req->io_iov,
+                             req->io_iovcnt, skip, len, offset);
     case BLOCK_OP_FLUSH:
-        r = fdatasync(bb->fd);
-        return r < 0 ? -errno : 0;
+        return block_file_flush(file);
     case BLOCK_OP_DISCARD:
     case BLOCK_OP_WRITE_ZEROES:
-        r = fallocate(bb->fd, block_backend_fallocate_mode(req),
-                      (off_t)req->offset, (off_t)req->len);
-        return block_fallocate_result(bb, req, r < 0 ? -errno : 0);
+        r = block_file_fallocate(file, block_request_fallocate_mode(req),
+                                 offset, len);
+        return block_fallocate_result(file, req, offset, len, r);
     default:
         return -EOPNOTSUPP;
     }
+}
+
+int64_t
+block_request_run_sync(BlockRequest *req)
+{
+    if (req->io_done)
+        return req->result;
+    return block_run_extent(req->io_file, req, 0, req->len, req->io_offset);
+}
+
+/* A request that the format maps to several extents, or to unallocated
+ * ones: run here, extent by extent, synchronously.  Formats keep their
+ * data contiguous where they can, so this is the uncommon path (a
+ * request across clusters); the engines' batching serves the rest. */
+static int64_t
+block_run_mapped(BlockBackend *bb, BlockRequest *req)
+{
+    BlockFormat *fmt = bb->fmt;
+    uint64_t done = 0;
+
+    while (done < req->len) {
+        BlockExtent ext = { 0 };
+        uint64_t left = req->len - done;
+        int64_t r = fmt->ops->map(fmt, req->op, req->offset + done, left,
+                                  &ext);
+
+        if (r < 0)
+            return r;
+        /* A format that maps nothing, or more than asked, is broken:
+         * fail the request rather than loop or overrun. */
+        if (ext.len == 0 || ext.len > left || ext.kind >= BLOCK_EXTENT_LAST)
+            return -EIO;
+        if (ext.kind == BLOCK_EXTENT_ZERO) {
+            /* Writes must be mapped to DATA; DISCARD / WRITE_ZEROES of an
+             * unallocated range have nothing left to do. */
+            if (req->op == BLOCK_OP_WRITE)
+                return -EIO;
+            if (req->op == BLOCK_OP_READ)
+                iov_memset(req->io_iov, req->io_iovcnt, done, 0, ext.len);
+        } else {
+            r = block_run_extent(bb->file, req, done, ext.len,
+                                 ext.file_offset);
+            if (r < 0)
+                return r;
+        }
+        done += ext.len;
+    }
+    return (int64_t)req->len;
 }
 
 /* ---- Request preparation / completion ------------------------------------ */
@@ -361,71 +200,112 @@ block_request_clear(BlockRequest *req)
 }
 
 static bool
-block_iov_aligned(const BlockBackend *bb, const struct iovec *iov, unsigned n)
+block_iov_aligned(uint32_t align, const struct iovec *iov, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        if (((uintptr_t)iov[i].iov_base | iov[i].iov_len) & (bb->mem_align - 1))
+        if (((uintptr_t)iov[i].iov_base | iov[i].iov_len) & (align - 1))
             return false;
     }
     return true;
+}
+
+/* Asks the format where @req goes: one DATA extent for all of it lets the
+ * engine run it; anything else the format layer runs itself, and the
+ * engine only reports the result (io_done). */
+static int
+block_request_map(BlockBackend *bb, BlockRequest *req)
+{
+    BlockExtent ext = { 0 };
+    int r;
+
+    req->io_file = bb->file;
+    req->io_offset = 0;
+    req->io_done = false;
+    if (req->op == BLOCK_OP_FLUSH)
+        return 0;
+    r = bb->fmt->ops->map(bb->fmt, req->op, req->offset, req->len, &ext);
+    if (r < 0)
+        return r;
+    if (ext.kind == BLOCK_EXTENT_DATA && ext.len == req->len) {
+        req->io_offset = ext.file_offset;
+        return 0;
+    }
+    if (ext.len == 0 || ext.len > req->len)
+        return -EIO;      /* a broken format: see block_run_mapped() */
+    req->io_done = true;
+    return 0;
 }
 
 static int
 block_request_prepare(BlockBackend *bb, BlockRequest *req)
 {
     bool rw = req->op == BLOCK_OP_READ || req->op == BLOCK_OP_WRITE;
+    uint32_t align = block_file_mem_align(bb->file);
+    uint32_t lbs = block_file_logical_block_size(bb->file);
+    int r;
 
     if (req->op >= BLOCK_OP_LAST)
         return -EOPNOTSUPP;
-    if (bb->readonly && req->op != BLOCK_OP_READ && req->op != BLOCK_OP_FLUSH)
+    if (block_file_readonly(bb->file) && req->op != BLOCK_OP_READ &&
+        req->op != BLOCK_OP_FLUSH)
         return -EROFS;
     if (rw)
         req->len = iov_size(req->iov, req->iovcnt);
-    if (req->op != BLOCK_OP_FLUSH &&
-        (req->offset > bb->size || req->len > bb->size - req->offset))
-        return -EINVAL;
     req->io_iov = req->iov;
     req->io_iovcnt = req->iovcnt;
     req->result = 0;
-    if (!rw || !bb->direct)
-        return 0;
-    if ((req->offset | req->len) & (bb->lbs - 1))
-        return -EINVAL;   /* O_DIRECT needs block-aligned offsets and sizes */
-    if (block_iov_aligned(bb, req->iov, req->iovcnt))
-        return 0;
-    /* Unaligned guest buffers: go through an aligned bounce buffer. */
-    if (req->bounce_size < req->len) {
-        void *p = NULL;
+    /* The format owns the bounds: -EINVAL outside the virtual disk. */
+    r = block_request_map(bb, req);
+    if (r < 0)
+        return r;
+    if (rw && block_file_direct(bb->file)) {
+        if ((req->offset | req->len) & (lbs - 1))
+            return -EINVAL;   /* O_DIRECT needs block-aligned offsets, sizes */
+        if (!block_iov_aligned(align, req->iov, req->iovcnt)) {
+            /* Unaligned guest buffers: an aligned bounce buffer. */
+            if (req->bounce_size < req->len) {
+                void *p = NULL;
 
-        if (posix_memalign(&p, MAX(4096u, bb->mem_align), req->len) != 0)
-            return -ENOMEM;
-        free(req->bounce);
-        req->bounce = p;
-        req->bounce_size = req->len;
+                if (posix_memalign(&p, MAX(4096u, align), req->len) != 0)
+                    return -ENOMEM;
+                free(req->bounce);
+                req->bounce = p;
+                req->bounce_size = req->len;
+            }
+            if (req->op == BLOCK_OP_WRITE)
+                iov_to_buf(req->iov, req->iovcnt, 0, req->bounce, req->len);
+            req->io_vec.iov_base = req->bounce;
+            req->io_vec.iov_len = req->len;
+            req->io_iov = &req->io_vec;
+            req->io_iovcnt = 1;
+        }
     }
-    if (req->op == BLOCK_OP_WRITE)
-        iov_to_buf(req->iov, req->iovcnt, 0, req->bounce, req->len);
-    req->io_vec.iov_base = req->bounce;
-    req->io_vec.iov_len = req->len;
-    req->io_iov = &req->io_vec;
-    req->io_iovcnt = 1;
+    if (req->io_done)
+        req->result = block_run_mapped(bb, req);
     return 0;
 }
 
 void
-block_request_finish(BlockBackend *bb, BlockRequest *req, int64_t res)
+block_request_finish(BlockRequest *req, int64_t res)
 {
     bool rw = req->op == BLOCK_OP_READ || req->op == BLOCK_OP_WRITE;
 
-    if (rw && res >= 0 && (uint64_t)res < req->len) {
+    if (req->io_done) {
+        res = req->result;    /* the engine only carried it */
+    } else if (rw && res >= 0 && (uint64_t)res < req->len) {
         /* A short transfer (signal, page cache pressure, EOF race): the
          * rest goes synchronously rather than failing the guest's I/O. */
         res = res == 0 ? -EIO
-                       : block_rw_sync(bb, req->op == BLOCK_OP_WRITE,
-                                       req->io_iov, req->io_iovcnt, req->offset,
-                                       req->len, (uint64_t)res);
-    } else if (req->op == BLOCK_OP_DISCARD || req->op == BLOCK_OP_WRITE_ZEROES) {
-        res = block_fallocate_result(bb, req, res);
+                       : block_file_rw(req->io_file, req->op == BLOCK_OP_WRITE,
+                                       req->io_iov, req->io_iovcnt,
+                                       (uint64_t)res, req->len - (uint64_t)res,
+                                       req->io_offset + (uint64_t)res);
+        if (res >= 0)
+            res = (int64_t)req->len;
+    } else if (req->op == BLOCK_OP_DISCARD ||
+               req->op == BLOCK_OP_WRITE_ZEROES) {
+        res = block_fallocate_result(req->io_file, req, req->io_offset,
+                                     req->len, res);
     } else if (req->op == BLOCK_OP_FLUSH && res > 0) {
         res = 0;
     }
@@ -448,7 +328,7 @@ block_queue_new(BlockBackend *bb, unsigned depth, bool allow_uring,
         if (q)
             return q;
         g_message("%s: io_uring unavailable (%s), using synchronous I/O",
-                  bb->path, uring_error->message);
+                  block_backend_path(bb), uring_error->message);
     }
     return block_engine_sync.queue_new(bb, depth, error);
 }

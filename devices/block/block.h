@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Block backends: an opened, locked raw image and the I/O engines (io_uring, synchronous). */
+/* Block backends: an opened image (format + file), requests and the I/O engines. */
 #pragma once
 
 #include <stdbool.h>
@@ -8,18 +8,21 @@
 #include <glib.h>
 
 #include "config/vm-config.h"
+#include "devices/block/file.h"
 
+/* What a device holds: an image in some format (devices/block/format.h)
+ * on its locked file.  Immutable after open, shared by the workers. */
 typedef struct BlockBackend BlockBackend;
 
 /**
  * block_backend_open:
  * Opens the image at @path (read-only or read-write, O_DIRECT with
- * @direct) and takes an OFD lock on it: a write lock for read-write, a
- * read lock for read-only, so that a second writer, or a writer next to a
- * reader, is refused with an error naming the image
- * (G_IO_ERROR_BUSY).  @type must be raw or unknown (autodetect); images
- * whose header says qcow2/VHDX/VHD, and other formats, are refused
- * (G_IO_ERROR_NOT_SUPPORTED).  Regular files and block devices only.
+ * @direct) in the format @type says, or the one its header says for
+ * IMAGE_TYPE_UNKNOWN (block_format_open() decides which formats are
+ * supported: G_IO_ERROR_NOT_SUPPORTED otherwise).  The file is OFD-locked:
+ * a write lock for read-write, a read lock for read-only, so that a second
+ * writer, or a writer next to a reader, is refused with an error naming
+ * the image (G_IO_ERROR_BUSY).  Regular files and block devices only.
  * Returns (transfer full) or NULL with @error set.
  */
 BlockBackend *block_backend_open(const char *path, bool readonly, bool direct,
@@ -28,7 +31,9 @@ void block_backend_free(BlockBackend *bb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BlockBackend, block_backend_free)
 
 const char *block_backend_path(const BlockBackend *bb);
-int block_backend_fd(const BlockBackend *bb);
+/* The image's format ("raw"). */
+const char *block_backend_format(const BlockBackend *bb);
+/* The virtual disk's size in bytes (what the guest sees). */
 uint64_t block_backend_size(const BlockBackend *bb);
 bool block_backend_readonly(const BlockBackend *bb);
 /* Logical block size (512 unless a block device or O_DIRECT needs more)
@@ -55,12 +60,13 @@ typedef enum {
 
 /**
  * BlockRequest:
- * One I/O, owned by the caller from submit until reap (the engine keeps a
- * pointer).  For READ/WRITE the data is @iov (@len is their total);
- * DISCARD/WRITE_ZEROES use @offset/@len (@unmap: may deallocate).
- * @result is bytes transferred (all of @len) or -errno once reaped.
- * The bounce buffer (O_DIRECT with unaligned guest buffers) is allocated
- * on first need and kept for the slot's lifetime: block_request_clear().
+ * One I/O on the virtual disk, owned by the caller from submit until reap
+ * (the engine keeps a pointer).  For READ/WRITE the data is @iov (@len is
+ * their total); DISCARD/WRITE_ZEROES use @offset/@len (@unmap: may
+ * deallocate).  @result is bytes transferred (all of @len) or -errno once
+ * reaped.  The bounce buffer (O_DIRECT with unaligned guest buffers) is
+ * allocated on first need and kept for the slot's lifetime:
+ * block_request_clear().
  */
 typedef struct {
     BlockOp op;
@@ -72,10 +78,16 @@ typedef struct {
     int64_t result;
     gpointer opaque;
 
-    /* Engine side. */
+    /* Engine side, set by block_queue_submit() from the format's mapping:
+     * the engine runs @op on @io_file at @io_offset, or, with @io_done,
+     * only reports @result (the format layer ran a request that maps to
+     * several extents itself). */
     struct iovec io_vec;          /* the bounce buffer as an iovec */
     const struct iovec *io_iov;   /* what the engine transfers */
     unsigned io_iovcnt;
+    const BlockFile *io_file;
+    uint64_t io_offset;
+    bool io_done;
     void *bounce;
     size_t bounce_size;
 } BlockRequest;
@@ -87,6 +99,8 @@ typedef struct BlockQueue BlockQueue;
 /**
  * BlockEngineOps:
  * An I/O engine; one BlockQueue per virtio queue, used by one thread.
+ * Engines execute requests already mapped to the file (@io_file,
+ * @io_offset): they know nothing of formats.
  * @submit queues a request (the sync engine completes it at once);
  * @kick hands everything queued to the kernel in one call (batching);
  * @completion_fd is polled for completions (-1: none, reap right away);
@@ -122,8 +136,9 @@ BlockQueue *block_queue_new(BlockBackend *bb, unsigned depth, bool allow_uring,
 void block_queue_free(BlockQueue *q);
 const char *block_queue_engine(const BlockQueue *q);
 
-/* Validates and prepares @req (bounds, bounce buffer), then queues it.
- * Returns 0 or -errno (the request is not queued then). */
+/* Validates @req, maps it through the image's format (bounds: -EINVAL),
+ * prepares the bounce buffer, then queues it.  Returns 0 or -errno (the
+ * request is not queued then). */
 int block_queue_submit(BlockQueue *q, BlockRequest *req);
 int block_queue_kick(BlockQueue *q);
 int block_queue_completion_fd(BlockQueue *q);
@@ -133,10 +148,11 @@ unsigned block_queue_reap(BlockQueue *q, BlockRequest **done, unsigned max);
 
 /* ---- For engines (block.c) ------------------------------------------------- */
 
-/* Runs @req synchronously on the image; returns bytes or -errno. */
-int64_t block_backend_do_sync(BlockBackend *bb, BlockRequest *req);
+/* Runs the mapped @req synchronously on its file; returns bytes or
+ * -errno (@result for an @io_done request). */
+int64_t block_request_run_sync(BlockRequest *req);
 /* fallocate() mode for DISCARD/WRITE_ZEROES. */
-int block_backend_fallocate_mode(const BlockRequest *req);
+int block_request_fallocate_mode(const BlockRequest *req);
 /* Completes a request the engine finished with @res (>= 0 bytes or
  * -errno): retries short transfers, copies bounce data out. */
-void block_request_finish(BlockBackend *bb, BlockRequest *req, int64_t res);
+void block_request_finish(BlockRequest *req, int64_t res);

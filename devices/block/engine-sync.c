@@ -44,7 +44,7 @@ sync_submit(BlockQueue *q, BlockRequest *req)
 
     if (s->count == s->depth)
         return -EBUSY;
-    block_request_finish(q->bb, req, block_backend_do_sync(q->bb, req));
+    block_request_finish(req, block_request_run_sync(req));
     s->done[(s->head + s->count++) % s->depth] = req;
     return 0;
 }

@@ -85,7 +85,8 @@ static int
 uring_submit(BlockQueue *q, BlockRequest *req)
 {
     UringQueue *u = (UringQueue *)q;
-    int fd = block_backend_fd(q->bb);
+    /* The file and offset come from the format's mapping. */
+    int fd = block_file_fd(req->io_file);
     struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 
     if (!sqe) {
@@ -95,20 +96,24 @@ uring_submit(BlockQueue *q, BlockRequest *req)
         if (!sqe)
             return -EBUSY;
     }
-    switch (req->op) {
+    /* A request the format layer already ran: a NOP carries it through
+     * the ring, so that it completes in order with the others. */
+    switch (req->io_done ? BLOCK_OP_LAST : req->op) {
     case BLOCK_OP_READ:
-        io_uring_prep_readv(sqe, fd, req->io_iov, req->io_iovcnt, req->offset);
+        io_uring_prep_readv(sqe, fd, req->io_iov, req->io_iovcnt,
+                            req->io_offset);
         break;
     case BLOCK_OP_WRITE:
-        io_uring_prep_writev(sqe, fd, req->io_iov, req->io_iovcnt, req->offset);
+        io_uring_prep_writev(sqe, fd, req->io_iov, req->io_iovcnt,
+                             req->io_offset);
         break;
     case BLOCK_OP_FLUSH:
         io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
         break;
     case BLOCK_OP_DISCARD:
     case BLOCK_OP_WRITE_ZEROES:
-        io_uring_prep_fallocate(sqe, fd, block_backend_fallocate_mode(req),
-                                req->offset, req->len);
+        io_uring_prep_fallocate(sqe, fd, block_request_fallocate_mode(req),
+                                req->io_offset, req->len);
         break;
     default:
         io_uring_prep_nop(sqe);
@@ -140,7 +145,7 @@ uring_reap(BlockQueue *q, BlockRequest **done, unsigned max)
         int res = cqe->res;
 
         io_uring_cqe_seen(&u->ring, cqe);
-        block_request_finish(q->bb, req, res);
+        block_request_finish(req, res);
         done[n++] = req;
     }
     if (n == max)

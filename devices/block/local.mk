@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-# Block backends: raw images, io_uring and synchronous engines.
+# Block backends: image files, formats (raw), io_uring and synchronous engines.
 devices_libdevices_a_SOURCES += \
 	devices/block/block.c devices/block/block.h \
+	devices/block/file.c devices/block/file.h \
+	devices/block/format.c devices/block/format.h \
+	devices/block/format-priv.h devices/block/format-raw.c \
 	devices/block/engine-sync.c \
 	devices/block/engine-uring.c

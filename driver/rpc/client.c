@@ -77,7 +77,8 @@ rpc_client_send(RpcClient *client, GBytes *packet)
     g_mutex_unlock(&client->lock);
     /* Once per client: closing is set once, and later sends stop above. */
     if (overflow)
-        g_warning("client pid %d does not read its replies (more than %u packets or %u bytes queued): disconnecting",
+        g_warning("client pid %d does not read its replies "
+                  "(more than %u packets or %u bytes queued): disconnecting",
                   (int)client->pid, RPC_CLIENT_MAX_TX_PACKETS,
                   RPC_CLIENT_MAX_TX);
     /* prepare() of the client source polls for POLLOUT when the queue is

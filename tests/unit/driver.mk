@@ -47,3 +47,9 @@ tests_fuzz_fuzz_rpc_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
 tests_fuzz_fuzz_rpc_LDADD = $(FUZZ_MAIN_LIB) $(NIMBUSD_LIBS)
 tests_fuzz_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/rpc
+
+# nimbusd's org.libvirt service (libvirt-dbus's interfaces) on a private
+# dbus-daemon: introspection against the XML, the same calls over D-Bus and
+# over RPC, events, bad input.  Reuses test-rpc-virsh.py's helpers.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-dbus.py
+TESTS += tests/unit/test-nimbusd-dbus.py

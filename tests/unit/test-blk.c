@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for virtio-blk: request parsing, block engines (io_uring, sync), OFD locks, the device. */
+/* Unit tests of virtio-blk requests, block engines (io_uring, sync), OFD locks and formats. */
 #include <config.h>
 
 #include <errno.h>

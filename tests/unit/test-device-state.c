@@ -113,7 +113,8 @@ load_expect(const char *json, unsigned n, bool extra, const char *error_part)
     g_assert_false(ok);
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
     if (!strstr(error->message, error_part))
-        g_error("'%s' does not contain '%s'", error->message, error_part);
+        g_test_fail_printf("'%s' does not contain '%s'", error->message,
+                           error_part);
 }
 
 #define INNER_V2 "{\"version\":2,\"small\":1,\"neg\":-5,\"flag\":true," \
@@ -387,8 +388,8 @@ expect_refused(const DeviceStateType *t, Instance *in, JsonNode *bad,
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
     if (!g_str_has_prefix(error->message, t->id) ||
         !strstr(error->message, want))
-        g_error("%s: '%s' should name '%s' and %s", t->name, error->message,
-                t->id, want);
+        g_test_fail_printf("%s: '%s' should name '%s' and %s", t->name,
+                           error->message, t->id, want);
     after = save_text(t, in->dev);
     g_assert_cmpstr(before, ==, after);
 }

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Disk image formats: the seam between virtio-blk's requests and the file the I/O engines use. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "config/vm-config.h"
+#include "devices/block/block.h"
+#include "devices/block/file.h"
+
+/*
+ * A format owns the image's BlockFile and maps the virtual disk the guest
+ * sees onto it: raw maps offset to the same offset; qcow2, VHD or VHDX
+ * (later) map through their tables.  block.c asks the format where each
+ * request goes and hands the engines file offsets; virtio-blk and the
+ * engines never know which format it is.  A new format is one
+ * format-foo.c with a BlockFormatOps and one line in format.c's table.
+ */
+
+typedef enum {
+    BLOCK_EXTENT_DATA,       /* the bytes are in the file at @file_offset */
+    BLOCK_EXTENT_ZERO,       /* unallocated: reads as zeroes */
+    BLOCK_EXTENT_LAST
+} BlockExtentKind;
+
+/* Where the first @len bytes of a mapped range live. */
+typedef struct {
+    BlockExtentKind kind;
+    uint64_t file_offset;
+    uint64_t len;
+} BlockExtent;
+
+typedef struct BlockFormat BlockFormat;
+
+/**
+ * BlockFormatOps:
+ * @name: for messages ("raw").
+ * @type: the image_type that selects it; IMAGE_TYPE_UNKNOWN: only found
+ *   by @probe.
+ * @probe: whether @head, the first @len bytes of the file (fewer for a
+ *   short file), says this format; NULL for raw, which is what an image
+ *   no format claims is.
+ * @open: opens the image in @file, taking ownership of it (freed on
+ *   failure too); fills BlockFormat's fields.  Main thread.
+ * @close: frees the format and its file.
+ * @map: maps @len bytes of the virtual disk at @offset for @op (READ,
+ *   WRITE, DISCARD, WRITE_ZEROES) and fills @ext for the longest prefix
+ *   that has one mapping (0 < ext->len <= @len when @len > 0).  A WRITE
+ *   must map to DATA (the format allocates what it needs).  Returns 0,
+ *   -EINVAL for a range outside the virtual disk (the guest's fault), or
+ *   another -errno.  Worker threads, several at once: thread-safe.
+ */
+typedef struct {
+    const char *name;
+    ImageType type;
+    bool (*probe)(const uint8_t *head, size_t len);
+    BlockFormat *(*open)(BlockFile *file, GError **error);
+    void (*close)(BlockFormat *fmt);
+    int (*map)(BlockFormat *fmt, BlockOp op, uint64_t offset, uint64_t len,
+               BlockExtent *ext);
+} BlockFormatOps;
+
+/* Formats embed this first; immutable after open. */
+struct BlockFormat {
+    const BlockFormatOps *ops;
+    BlockFile *file;         /* owned */
+    uint64_t size;           /* of the virtual disk, in bytes */
+};
+
+extern const BlockFormatOps block_format_raw;
+
+/* How many bytes block_format_open() reads for the probes. */
+#define BLOCK_FORMAT_PROBE_SIZE 512
+
+/**
+ * block_format_open:
+ * The one place that decides which formats nimbus opens: @type selects a
+ * format (one nimbus does not have is refused before the file is opened),
+ * IMAGE_TYPE_UNKNOWN probes the file's header; an image in a format that
+ * is known but not implemented yet (qcow2, VHDX, VMDK) is refused rather
+ * than shown to the guest as raw bytes.  The file is opened and locked
+ * as block_file_open() says.  Errors are G_IO_ERROR_NOT_SUPPORTED for
+ * formats and name the image.  Returns (transfer full).
+ */
+BlockFormat *block_format_open(const char *path, bool readonly, bool direct,
+                               ImageType type, GError **error);
+void block_format_close(BlockFormat *fmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BlockFormat, block_format_close)
+
+const char *block_format_name(const BlockFormat *fmt);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the files of driver/dbus/ share: the service, method tables, helpers. */
+#pragma once
+
+#include <stdbool.h>
+#include <gio/gio.h>
+
+#include "driver/dbus/dbus.h"
+
+/* Domain objects live below this path (libvirt-dbus: "<driver>/domain"). */
+#define DBUS_DOMAIN_PATH DBUS_SERVICE_PATH "/domain"
+/* "_" + 36 UUID characters, as libvirt-dbus's paths. */
+#define DBUS_UUID_NODE_LEN 37
+
+/*
+ * A method or property accessor.  @path is the object the caller named,
+ * @args the call's parameters (already checked against the interface XML by
+ * GDBus).  Returns the reply tuple (floating or full), or NULL with @error
+ * set.  Runs in a worker thread: it may block on the driver.
+ */
+typedef GVariant *(*DbusMethodFunc)(DbusService *svc, const char *path,
+                                    GVariant *args, GError **error);
+typedef GVariant *(*DbusGetFunc)(DbusService *svc, const char *path,
+                                 GError **error);
+typedef bool (*DbusSetFunc)(DbusService *svc, const char *path,
+                            GVariant *value, GError **error);
+
+typedef struct {
+    const char *name;
+    DbusMethodFunc call;
+} DbusMethod;
+
+typedef struct {
+    const char *name;
+    DbusGetFunc get;
+    DbusSetFunc set;            /* NULL: read-only in the XML too */
+} DbusProperty;
+
+/* One interface's implementation.  Methods and properties the XML declares
+ * but the table lacks answer VIR_ERR_NO_SUPPORT, naming the libvirt API of
+ * the XML's DocString. */
+typedef struct {
+    const char *name;
+    const DbusMethod *methods;
+    gsize n_methods;
+    const DbusProperty *props;
+    gsize n_props;
+} DbusInterfaceImpl;
+
+struct DbusService {
+    DrvDriver *driver;              /* immutable */
+    uint64_t hv_version;            /* immutable */
+    GBusType bus_type;              /* immutable */
+    GDBusConnection *conn;          /* immutable after new */
+    GDBusNodeInfo *connect_node;    /* immutable after new */
+    GDBusNodeInfo *domain_node;     /* immutable after new */
+    GThreadPool *pool;              /* the calls, off the main loop */
+    guint connect_reg;              /* main thread */
+    guint domain_reg;               /* main thread */
+    guint owner_id;                 /* main thread */
+    gint serving;                   /* atomic: objects registered */
+};
+
+/* dbus-connect.c, dbus-domain.c */
+extern const DbusInterfaceImpl dbus_connect_impl;
+extern const DbusInterfaceImpl dbus_domain_impl;
+
+/* dbus-util.c */
+/* The object path of the domain with @uuid.  (transfer full) */
+char *dbus_domain_path(const unsigned char uuid[16]);
+/* The leaf name of that path: "_" + UUID with "-" turned to "_". */
+void dbus_domain_node(const unsigned char uuid[16],
+                      char out[DBUS_UUID_NODE_LEN + 1]);
+/* The domain @path names, or NO_DOMAIN for any path that decodes to no
+ * known domain.  (transfer full) */
+DrvDomainObj *dbus_domain_from_path(DbusService *svc, const char *path,
+                                    GError **error);
+/* The NO_SUPPORT error for @member of @iface, naming the libvirt API the
+ * interface XML documents for it. */
+void dbus_set_error_no_support(GDBusInterfaceInfo *iface, const char *member,
+                               GError **error);
+/* Replies to @inv with org.libvirt.Error and libvirt's message for @err. */
+void dbus_return_error(GDBusMethodInvocation *inv, const GError *err);
+/* "" means NULL in libvirt-dbus's string arguments (DocStrings). */
+static inline const char *
+dbus_empty_to_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
