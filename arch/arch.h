@@ -7,10 +7,35 @@
 #include <glib.h>
 
 #include "daemon/hv/hv.h"
-#include "daemon/memory.h"
 #include "config/vm-config.h"
+#include "devices/char/chardev.h"
+#include "devices/device-host.h"
+#include "devices/guest-memory.h"
 
-typedef struct Vm Vm;
+/*
+ * arch/ never sees the Vm: the core calls these hooks with what each one
+ * needs (config, memory, the hypervisor backend, the DeviceHost devices
+ * are created on), and arch code reaches the VM through nothing else.
+ */
+
+/**
+ * ArchPlatformInfo:
+ * Where the platform pieces the firmware tables describe ended up: filled
+ * while the VM's devices are created (arch_platform_create() and the
+ * device manager), read by arch_vm_load_payload().
+ */
+typedef struct {
+    bool serial;                  /* 16550 at 0x3f8, IRQ 4 */
+    bool ged;                     /* ACPI GED (power button, hotplug) */
+    uint64_t ged_base;
+    uint32_t ged_irq;
+    uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
+    uint64_t pci_ecam_size;
+    uint64_t mmio32_base;         /* PCI 32-bit BAR window */
+    uint64_t mmio32_size;
+    uint64_t mmio64_base;         /* PCI 64-bit BAR window */
+    uint64_t mmio64_size;
+} ArchPlatformInfo;
 
 /* Guest RAM ranges for @ram_size bytes (x86: split around the 32-bit device
  * hole).  Returns the number of ranges written (<= @max). */
@@ -27,15 +52,52 @@ gpointer arch_vm_init(const HvOps *ops, Hv *hv, GError **error);
 bool arch_vm_reset(const HvOps *ops, Hv *hv, gpointer arch_vm, GError **error);
 void arch_vm_free(gpointer arch_vm);
 
-/* Per-vCPU setup after creation (CPUID, LAPIC, MSRs); returns the state
+/* Per-vCPU setup after creation (CPUID, LAPIC, MSRs) for a VM configured
+ * as @config, whose arch_vm_init() state is @arch_vm; returns the state
  * reset goes back to (transfer full, g_free). */
-gpointer arch_vcpu_init(Vm *vm, const HvOps *ops, Hv *hv, HvVcpu *vcpu,
+gpointer arch_vcpu_init(const VmConfig *config, gpointer arch_vm,
+                        const HvOps *ops, Hv *hv, HvVcpu *vcpu,
                         uint32_t index, GError **error);
 bool arch_vcpu_reset(const HvOps *ops, HvVcpu *vcpu, gpointer arch_vcpu,
                      GError **error);
 
-/* Loads the payload (kernel/firmware, initramfs, cmdline), writes the boot
- * tables (ACPI, E820, boot params) into guest memory and sets the boot
- * vCPU's registers. */
-bool arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp,
-                          GError **error);
+/* Loads the payload @config names (kernel/firmware, initramfs, cmdline)
+ * into @mem, writes the boot tables (ACPI, E820, boot params) describing
+ * @platform and sets the boot vCPU's registers. */
+bool arch_vm_load_payload(const VmConfig *config, GuestMemory *mem,
+                          const ArchPlatformInfo *platform, const HvOps *ops,
+                          HvVcpu *bsp, GError **error);
+
+/* ---- The platform hook: the machine's own devices ----------------------- */
+
+/**
+ * ArchPlatformConsoles:
+ * The console backends the core opened for the platform's own consoles
+ * (opening them, and recording a pty's path, is the core's business):
+ * @serial: the --serial backend; NULL: no UART
+ * @debug_console: the --debug-console backend; NULL: none
+ * @debug_console_iobase: its port (x86: 0xe9 by default)
+ */
+typedef struct {
+    CharBackend *serial;
+    CharBackend *debug_console;
+    uint16_t debug_console_iobase;
+} ArchPlatformConsoles;
+
+/**
+ * arch_platform_create:
+ * Creates the architecture's platform devices (x86: i8042, CMOS, ACPI PM,
+ * GED, debug port, and the 16550 and debug console when @consoles has
+ * backends for them) on @host, adding each with device_host_add_device(),
+ * and records in @platform what the firmware tables must describe.  Takes
+ * the backends in @consoles (transfer full, also on error: the pointers are
+ * cleared).  On error the devices already added stay with the host's
+ * owner, which frees them.
+ */
+bool arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
+                          ArchPlatformInfo *platform, GError **error);
+/* The vCPUs are about to start (boot or reboot): time origin of the
+ * platform's boot-progress log. */
+void arch_platform_boot_started(DeviceHost *host);
+/* Presses the platform's ACPI power button; an error if it has none. */
+bool arch_platform_power_button(DeviceHost *host, GError **error);

@@ -9,6 +9,9 @@
 #
 # Rules (docs/style.md, sections 1, 3, 5 and 6):
 #   devices-daemon-include  no devices/ file includes a daemon/ header
+#   arch-daemon-include     arch/ includes no daemon/ header but the
+#                           hypervisor seam (daemon/hv/): it reaches the
+#                           VM core only through arch.h's hooks
 #   file-length             no .c/.h file over 1,500 lines
 #   spdx                    an SPDX line first (after a #! line)
 #   purpose-line            then a one-line comment saying what the file is
@@ -38,9 +41,9 @@ cd "$root" || { echo "Bail out! no source tree at '$root'"; exit 1; }
 allow=${SYNTAX_CHECK_ALLOW:-build-aux/syntax-check-allow}
 [ -f "$allow" ] || allow=/dev/null
 
-RULES="devices-daemon-include file-length spdx purpose-line line-length
-cleanup-label g-error devices-abort-exit pragma-once config-h-first
-cxx-comment file-name log-domain return-type-line"
+RULES="devices-daemon-include arch-daemon-include file-length spdx
+purpose-line line-length cleanup-label g-error devices-abort-exit
+pragma-once config-h-first cxx-comment file-name log-domain return-type-line"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/syntax-check.XXXXXX") || exit 1
 trap '[ -n "${SYNTAX_CHECK_KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -134,6 +137,7 @@ FNR == 1 {
     is_c = FILENAME ~ /\.[ch]$/
     is_h = FILENAME ~ /\.h$/
     in_devices = FILENAME ~ /^devices\//
+    in_arch = FILENAME ~ /^arch\//
     in_comment = 0
     pragma_once = 0
     seen_include_first = 0
@@ -175,6 +179,10 @@ FNR == spdx_line + 1 {
     }
     if (in_devices && $0 ~ /^[ \t]*#[ \t]*include[ \t]*["<](\.\.\/)*daemon\//)
         report("devices-daemon-include", FNR, "includes a daemon/ header")
+    if (in_arch && $0 ~ /^[ \t]*#[ \t]*include[ \t]*["<](\.\.\/)*daemon\// &&
+        $0 !~ /daemon\/hv\//)
+        report("arch-daemon-include", FNR,
+               "includes a daemon/ header other than daemon/hv/")
 }
 /^[ \t]*#[ \t]*define[ \t]+G_LOG_DOMAIN/ {
     report("log-domain", FNR, "G_LOG_DOMAIN defined in a source file")

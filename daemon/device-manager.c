@@ -4,91 +4,97 @@
 
 #include <gio/gio.h>
 
-#include "arch/x86_64/layout.h"
+#include "arch/arch.h"
 #include "daemon/device-manager.h"
 #include "devices/char/chardev.h"
-#include "devices/legacy/legacy.h"
+#include "devices/pci/pci-bus.h"
 #include "devices/registry.h"
 
-/* Device ids of the platform devices (the configurable types' ids are
- * in devices/registry.c). */
-#define ID_I8042         "__i8042"
-#define ID_CMOS          "__cmos"
-#define ID_ACPI_PM       "__acpi_pm"
-#define ID_GED           "__ged"
-#define ID_DEBUG_PORT    "__debug_port"
-
+/* Opens the backend of a platform console (--serial, --debug-console);
+ * *be stays NULL when the console is off. */
 static bool
-dm_add(Vm *vm, VmmDevice *dev, GError **error)
+dm_open_console(Vm *vm, const ConsoleConfig *con, const char *option,
+                CharBackend **be, GError **error)
 {
-    if (!dev) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "cannot create a platform device");
-        return false;
-    }
-    return vm_add_device(vm, dev, error);
+    *be = NULL;
+    if (con->mode == CONSOLE_MODE_OFF)
+        return true;
+    *be = chardev_new(con, option, vm_main_context(vm), error);
+    return *be != NULL;
 }
 
+/* A pty's path is a runtime fact of the device on it (vm.info's runtime
+ * member, and serial.file of the config it reports): never the config's. */
+static void
+dm_record_pty(Vm *vm, const char *id, const char *pty)
+{
+    VmmDevice *dev = pty ? vm_find_device(vm, id) : NULL;
+
+    if (dev) {
+        g_free(dev->runtime.pty);
+        dev->runtime.pty = g_strdup(pty);
+    }
+}
+
+/* The machine's own devices come from the architecture (arch/<arch>/
+ * platform.c); the consoles it puts on them are opened here. */
 static bool
 dm_create_platform(Vm *vm, GError **error)
 {
-    const GuestMemory *mem = vm_memory(vm);
-    uint64_t below = 0, above = 0;
-    VmmDevice *ged;
+    const VmConfig *cfg = vm_get_config(vm);
+    ArchPlatformConsoles cons = {
+        .debug_console_iobase = (uint16_t)cfg->debug_console.iobase,
+    };
+    g_autofree char *serial_pty = NULL;
+    g_autofree char *debug_pty = NULL;
 
-    for (unsigned i = 0; i < mem->nregions; i++) {
-        if (mem->regions[i].gpa < X86_RAM_64BIT_START)
-            below += mem->regions[i].size;
-        else
-            above += mem->regions[i].size;
+    if (!dm_open_console(vm, &cfg->serial, "--serial", &cons.serial, error))
+        return false;
+    if (!dm_open_console(vm, &cfg->debug_console, "--debug-console",
+                         &cons.debug_console, error)) {
+        g_clear_pointer(&cons.serial, chardev_free);
+        return false;
     }
-    if (!dm_add(vm, i8042_new(vm, ID_I8042), error) ||
-        !dm_add(vm, rtc_cmos_new(vm, ID_CMOS, below, above), error) ||
-        !dm_add(vm, acpi_pm_new(vm, ID_ACPI_PM), error) ||
-        !dm_add(vm, debug_port_new(vm, ID_DEBUG_PORT, 0), error))
+    /* Read now: the platform takes the backends. */
+    if (cons.serial)
+        serial_pty = g_strdup(chardev_get_pty_path(cons.serial));
+    if (cons.debug_console)
+        debug_pty = g_strdup(chardev_get_pty_path(cons.debug_console));
+    if (!arch_platform_create(vm_device_host(vm), &cons, vm_platform_info(vm),
+                              error))
         return false;
-    ged = ged_new(vm, ID_GED);
-    if (!dm_add(vm, ged, error))
-        return false;
-    vm_platform_info(vm)->ged = true;
-    vm_platform_info(vm)->ged_base = ged_get_mmio_base(ged);
-    vm_platform_info(vm)->ged_irq = ged_get_irq(ged);
+    dm_record_pty(vm, DEVICE_ID_SERIAL, serial_pty);
+    dm_record_pty(vm, DEVICE_ID_DEBUG_CONSOLE, debug_pty);
     return true;
 }
 
-/* The platform devices, then every configured device through the
- * registry, which creates PCI segment 0 when the first PCI device needs
- * it. */
+/* The platform devices, PCI segment 0, then every configured device
+ * through the registry. */
 bool
 device_manager_create(Vm *vm, GError **error)
 {
-    DeviceCreateCtx ctx = { .vm = vm };
+    DeviceCreateCtx ctx = { .host = vm_device_host(vm) };
+    ArchPlatformInfo *plat = vm_platform_info(vm);
 
-    return dm_create_platform(vm, error) &&
-           device_registry_create_all(&ctx, vm_get_config(vm), error);
+    if (!dm_create_platform(vm, error) ||
+        !(ctx.bus = pci_bus_create(ctx.host, PCI_ECAM_BASE, error)))
+        return false;
+    /* The ACPI MCFG and host bridge _CRS describe the ECAM window. */
+    plat->pci_ecam_base = pci_bus_ecam_base(ctx.bus);
+    plat->pci_ecam_size = pci_bus_ecam_size(ctx.bus);
+    return device_registry_create_all(&ctx, vm_get_config(vm), error);
 }
 
 void
 device_manager_boot_started(Vm *vm)
 {
-    VmmDevice *dev = vm_find_device(vm, ID_DEBUG_PORT);
-
-    if (dev)
-        debug_port_set_boot_time(dev, g_get_monotonic_time());
+    arch_platform_boot_started(vm_device_host(vm));
 }
 
 bool
 device_manager_power_button(Vm *vm, GError **error)
 {
-    VmmDevice *ged = vm_find_device(vm, ID_GED);
-
-    if (!ged) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "the VM has no ACPI power button");
-        return false;
-    }
-    ged_notify(ged, GED_EVENT_POWER_BUTTON);
-    return true;
+    return arch_platform_power_button(vm_device_host(vm), error);
 }
 
 void

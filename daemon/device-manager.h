@@ -8,7 +8,8 @@
 #include "daemon/vm.h"
 
 /* Creates and realizes every device the config asks for (platform devices,
- * consoles, PCI and virtio) and fills vm_platform_info(). */
+ * consoles, PCI and virtio) and fills vm_platform_info(): the platform
+ * devices through the arch hook arch_platform_create(). */
 bool device_manager_create(Vm *vm, GError **error);
 /* The vCPUs are about to start (boot or reboot): time origin of the
  * debug port's boot-progress log. */

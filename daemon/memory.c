@@ -126,81 +126,6 @@ guest_memory_free(GuestMemory *mem)
     g_free(mem);
 }
 
-void *
-guest_mem_ptr(const GuestMemory *mem, uint64_t gpa, uint64_t len)
-{
-    for (unsigned i = 0; i < mem->nregions; i++) {
-        const GuestRegion *r = &mem->regions[i];
-
-        /* Written so that no sum can overflow: gpa - r->gpa is only
-         * computed once gpa >= r->gpa. */
-        if (gpa >= r->gpa && gpa - r->gpa < r->size &&
-            len <= r->size - (gpa - r->gpa))
-            return r->hva + (gpa - r->gpa);
-    }
-    return NULL;
-}
-
-/* Walks [gpa, gpa + len) region by region; fails without side effects if
- * any byte is outside RAM. */
-static int
-guest_mem_copy(const GuestMemory *mem, uint64_t gpa, void *buf, size_t len,
-               bool to_guest)
-{
-    uint64_t pos = gpa;
-    size_t left = len;
-
-    if (len == 0)
-        return 0;
-    if (gpa + len < gpa)
-        return -EFAULT;
-    /* First pass: check; second: copy. */
-    for (int pass = 0; pass < 2; pass++) {
-        pos = gpa;
-        left = len;
-        while (left > 0) {
-            const GuestRegion *r = NULL;
-            uint64_t chunk;
-
-            for (unsigned i = 0; i < mem->nregions; i++) {
-                const GuestRegion *c = &mem->regions[i];
-                if (pos >= c->gpa && pos - c->gpa < c->size) {
-                    r = c;
-                    break;
-                }
-            }
-            if (!r)
-                return -EFAULT;
-            chunk = MIN(left, r->size - (pos - r->gpa));
-            if (pass == 1) {
-                uint8_t *h = r->hva + (pos - r->gpa);
-                uint8_t *b = (uint8_t *)buf + (pos - gpa);
-
-                if (to_guest)
-                    memcpy(h, b, chunk);
-                else
-                    memcpy(b, h, chunk);
-            }
-            pos += chunk;
-            left -= chunk;
-        }
-    }
-    return 0;
-}
-
-int
-guest_mem_read(const GuestMemory *mem, uint64_t gpa, void *buf, size_t len)
-{
-    return guest_mem_copy(mem, gpa, buf, len, false);
-}
-
-int
-guest_mem_write(const GuestMemory *mem, uint64_t gpa, const void *buf,
-                size_t len)
-{
-    return guest_mem_copy(mem, gpa, (void *)buf, len, true);
-}
-
 void
 guest_memory_clear(GuestMemory *mem)
 {
@@ -220,4 +145,85 @@ guest_memory_clear(GuestMemory *mem)
         }
         memset(r->hva, 0, r->size);
     }
+}
+
+/* ---- Dirty-page log ------------------------------------------------------ */
+
+struct GuestDirtyLog {
+    const GuestMemory *mem;         /* immutable */
+    uint64_t *bitmaps[GUEST_MEM_MAX_REGIONS];   /* atomic words */
+    size_t nwords[GUEST_MEM_MAX_REGIONS];       /* immutable */
+};
+
+GuestDirtyLog *
+guest_dirty_log_new(const GuestMemory *mem)
+{
+    GuestDirtyLog *log = g_new0(GuestDirtyLog, 1);
+
+    log->mem = mem;
+    for (unsigned i = 0; i < mem->nregions; i++) {
+        uint64_t pages = (mem->regions[i].size + GUEST_DIRTY_PAGE_SIZE - 1) >>
+                         GUEST_DIRTY_PAGE_SHIFT;
+
+        log->nwords[i] = (size_t)((pages + 63) / 64);
+        log->bitmaps[i] = g_new0(uint64_t, log->nwords[i]);
+    }
+    return log;
+}
+
+void
+guest_dirty_log_free(GuestDirtyLog *log)
+{
+    if (!log)
+        return;
+    for (unsigned i = 0; i < GUEST_MEM_MAX_REGIONS; i++)
+        g_free(log->bitmaps[i]);
+    g_free(log);
+}
+
+void
+guest_dirty_log_mark(GuestDirtyLog *log, uint64_t gpa, uint64_t len)
+{
+    const GuestMemory *mem = log->mem;
+    uint64_t end;
+
+    if (len == 0)
+        return;
+    /* Clamp instead of refusing: the device has already written the
+     * range, and a wrapped one would otherwise mark nothing. */
+    end = gpa + len - 1 < gpa ? G_MAXUINT64 : gpa + len - 1;
+    for (unsigned i = 0; i < mem->nregions; i++) {
+        const GuestRegion *r = &mem->regions[i];
+        uint64_t lo = MAX(gpa, r->gpa);
+        uint64_t hi = MIN(end, r->gpa + r->size - 1);
+
+        if (lo > hi)
+            continue;
+        /* Release: whoever fetches the bit (acquire) also sees the bytes
+         * the device wrote before marking them. */
+        for (uint64_t p = (lo - r->gpa) >> GUEST_DIRTY_PAGE_SHIFT;
+             p <= (hi - r->gpa) >> GUEST_DIRTY_PAGE_SHIFT; p++)
+            __atomic_fetch_or(&log->bitmaps[i][p / 64], 1ULL << (p % 64),
+                              __ATOMIC_RELEASE);
+    }
+}
+
+size_t
+guest_dirty_log_words(const GuestDirtyLog *log, unsigned region)
+{
+    return region < log->mem->nregions ? log->nwords[region] : 0;
+}
+
+size_t
+guest_dirty_log_fetch_and_clear(GuestDirtyLog *log, unsigned region,
+                                uint64_t *out, size_t nwords)
+{
+    size_t n = MIN(nwords, guest_dirty_log_words(log, region));
+
+    /* An exchange per word: a device marking concurrently either lands
+     * before (and is returned now) or after (and stays for next time). */
+    for (size_t w = 0; w < n; w++)
+        out[w] = __atomic_exchange_n(&log->bitmaps[region][w], 0,
+                                     __ATOMIC_ACQ_REL);
+    return n;
 }

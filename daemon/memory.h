@@ -8,41 +8,7 @@
 #include <glib.h>
 
 #include "config/vm-config.h"
-
-#define GUEST_MEM_MAX_REGIONS 8
-
-/**
- * GuestRegion:
- * One contiguous guest-physical RAM range and its host mapping.
- * All fields are immutable once guest_memory_new() returns.
- */
-typedef struct {
-    uint64_t gpa;
-    uint64_t size;
-    uint8_t *hva;
-    int fd;           /* memfd backing it (shared=on or hugepages=on), else -1 */
-    uint64_t fd_offset;
-    bool shared;      /* MAP_SHARED (shared=on) */
-} GuestRegion;
-
-/**
- * GuestMemory:
- * Immutable after guest_memory_new(): data-plane threads (vCPUs, virtio
- * workers) read it without locks.  Memory hotplug (roadmap) will publish a
- * new table and retire the old one after the vCPUs and workers pass a
- * quiescent point (they already pause for it).
- */
-typedef struct {
-    GuestRegion regions[GUEST_MEM_MAX_REGIONS];
-    unsigned nregions;
-    uint64_t ram_size;            /* sum of region sizes */
-} GuestMemory;
-
-/* A guest-physical range [start, start + size). */
-typedef struct {
-    uint64_t start;
-    uint64_t size;
-} GuestRange;
+#include "devices/guest-memory.h"
 
 /**
  * guest_memory_new:
@@ -58,19 +24,39 @@ GuestMemory *guest_memory_new(const MemoryConfig *config,
 void guest_memory_free(GuestMemory *mem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GuestMemory, guest_memory_free)
 
-/**
- * guest_mem_ptr:
- * Returns the host address of [@gpa, @gpa + @len) if that range lies inside a
- * single RAM region, else NULL (also on overflow).  This is the bounds check
- * every guest-supplied address goes through.
- */
-void *guest_mem_ptr(const GuestMemory *mem, uint64_t gpa, uint64_t len);
-
-/* Copies to/from guest RAM; the range may span adjacent regions.
- * Returns 0 or -EFAULT if any byte is outside RAM (nothing is copied then). */
-int guest_mem_read(const GuestMemory *mem, uint64_t gpa, void *buf, size_t len);
-int guest_mem_write(const GuestMemory *mem, uint64_t gpa, const void *buf,
-                    size_t len);
-
 /* Zeroes all of RAM (used on reboot, so the new boot sees clean memory). */
 void guest_memory_clear(GuestMemory *mem);
+
+/*
+ * Dirty-page log: every device write into guest memory is reported to
+ * the VM's DeviceHost mark_dirty, which sets bits here (one per 4 KiB page
+ * of each RAM region).  Live migration fetches and clears it each pass and
+ * ORs in KVM's own dirty log (what the vCPUs wrote).
+ */
+#define GUEST_DIRTY_PAGE_SHIFT 12
+#define GUEST_DIRTY_PAGE_SIZE (1ULL << GUEST_DIRTY_PAGE_SHIFT)
+
+typedef struct GuestDirtyLog GuestDirtyLog;
+
+/* A clear log covering every region of @mem (which must outlive it). */
+GuestDirtyLog *guest_dirty_log_new(const GuestMemory *mem);
+void guest_dirty_log_free(GuestDirtyLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GuestDirtyLog, guest_dirty_log_free)
+
+/* Marks every page [@gpa, @gpa + @len) touches; bytes outside RAM are
+ * ignored.  Lock-free (atomic OR), any thread, no allocation. */
+void guest_dirty_log_mark(GuestDirtyLog *log, uint64_t gpa, uint64_t len);
+
+/* Words (64 pages each) of region @region's bitmap: the size of the
+ * buffer guest_dirty_log_fetch_and_clear() fills.  0 for no such region. */
+size_t guest_dirty_log_words(const GuestDirtyLog *log, unsigned region);
+
+/**
+ * guest_dirty_log_fetch_and_clear:
+ * Copies region @region's bitmap into @out (@nwords words; bit n of word w
+ * is page 64 * w + n of the region, KVM_GET_DIRTY_LOG's layout on 64-bit
+ * hosts) and clears it, each word in one atomic exchange so that no mark
+ * made meanwhile is lost.  Returns the number of words written.
+ */
+size_t guest_dirty_log_fetch_and_clear(GuestDirtyLog *log, unsigned region,
+                                       uint64_t *out, size_t nwords);

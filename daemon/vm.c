@@ -8,6 +8,7 @@
 
 #include "arch/arch.h"
 #include "daemon/device-manager.h"
+#include "daemon/event-monitor.h"
 #include "daemon/vcpu.h"
 #include "daemon/vm.h"
 
@@ -26,6 +27,9 @@ typedef enum {
 } VmRunState;
 
 struct Vm {
+    /* What devices see of the VM (devices/device-host.h); immutable. */
+    DeviceHost host;
+
     /* Immutable after vm_new(). */
     VmConfig *config;
     VmHooks hooks;
@@ -33,13 +37,14 @@ struct Vm {
     const HvOps *ops;
     Hv *hv;
     GuestMemory *mem;
+    GuestDirtyLog *dirty;         /* pages devices wrote; atomic bits */
     Bus *pio_bus;
     Bus *mmio_bus;
     gpointer arch_vm;
     Vcpu **vcpus;
     gpointer *arch_vcpus;
     uint32_t nvcpus;
-    VmPlatformInfo platform;
+    ArchPlatformInfo platform;
 
     /* Control thread only. */
     GPtrArray *devices;           /* VmmDevice*, creation order */
@@ -77,6 +82,7 @@ vm_hv_check(int r, const char *what, GError **error)
 }
 
 static void vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque);
+static const DeviceHostOps vm_device_host_ops;
 
 static bool
 vm_setup_memory(Vm *vm, GError **error)
@@ -88,6 +94,7 @@ vm_setup_memory(Vm *vm, GError **error)
     vm->mem = guest_memory_new(&vm->config->memory, ranges, n, error);
     if (!vm->mem)
         return false;
+    vm->dirty = guest_dirty_log_new(vm->mem);
     for (unsigned i = 0; i < vm->mem->nregions; i++) {
         GuestRegion *r = &vm->mem->regions[i];
         int ret = vm->ops->set_memory(vm->hv, i, r->gpa, r->size, r->hva, 0);
@@ -146,8 +153,9 @@ vm_create_vcpus(Vm *vm, GError **error)
                                 vm_vcpu_guest_stop, vm, error);
         if (!vm->vcpus[i])
             return false;
-        vm->arch_vcpus[i] = arch_vcpu_init(vm, vm->ops, vm->hv,
-                                           vcpu_hv(vm->vcpus[i]), i, error);
+        vm->arch_vcpus[i] = arch_vcpu_init(vm->config, vm->arch_vm, vm->ops,
+                                           vm->hv, vcpu_hv(vm->vcpus[i]), i,
+                                           error);
         if (!vm->arch_vcpus[i])
             return false;
     }
@@ -162,6 +170,12 @@ vm_setup_mmio_windows(Vm *vm)
     arch_mmio_windows(last->gpa + last->size, vm->config->cpus.max_phys_bits,
                       &vm->mmio32_next, &vm->mmio32_end,
                       &vm->mmio64_next, &vm->mmio64_end);
+    /* The windows the host bridge decodes, for the ACPI _CRS: the same
+     * ones PCI BARs and GED get their addresses from. */
+    vm->platform.mmio32_base = vm->mmio32_next;
+    vm->platform.mmio32_size = vm->mmio32_end;
+    vm->platform.mmio64_base = vm->mmio64_next;
+    vm->platform.mmio64_size = vm->mmio64_end;
     vm->mmio32_end += vm->mmio32_next;
     vm->mmio64_end += vm->mmio64_next;
 }
@@ -172,6 +186,7 @@ vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
 {
     g_autoptr(Vm) vm = g_new0(Vm, 1);
 
+    vm->host.ops = &vm_device_host_ops;
     vm->config = vm_config_copy(config);
     if (hooks)
         vm->hooks = *hooks;
@@ -241,6 +256,7 @@ vm_free(Vm *vm)
     arch_vm_free(vm->arch_vm);
     if (vm->hv)
         vm->ops->vm_free(vm->hv);
+    guest_dirty_log_free(vm->dirty);
     guest_memory_free(vm->mem);
     bus_free(vm->pio_bus);
     bus_free(vm->mmio_bus);
@@ -285,7 +301,8 @@ vm_boot(Vm *vm, GError **error)
     }
     if (vm->booted_once && !vm_reset(vm, error))
         return false;
-    if (!arch_vm_load_payload(vm, vm->ops, vcpu_hv(vm->vcpus[0]), error))
+    if (!arch_vm_load_payload(vm->config, vm->mem, &vm->platform, vm->ops,
+                              vcpu_hv(vm->vcpus[0]), error))
         return false;
     vm->booted_once = true;
     device_manager_boot_started(vm);
@@ -449,18 +466,6 @@ vm_guest_exit_request(Vm *vm, VmGuestExit why)
     g_source_attach(src, vm->context);
 }
 
-void
-vm_request_poweroff(Vm *vm)
-{
-    vm_guest_exit_request(vm, VM_GUEST_POWEROFF);
-}
-
-void
-vm_request_reset(Vm *vm)
-{
-    vm_guest_exit_request(vm, VM_GUEST_RESET);
-}
-
 static void
 vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque)
 {
@@ -494,18 +499,6 @@ vm_memory_actual_size(Vm *vm)
     return vm->mem->ram_size;
 }
 
-Bus *
-vm_pio_bus(Vm *vm)
-{
-    return vm->pio_bus;
-}
-
-Bus *
-vm_mmio_bus(Vm *vm)
-{
-    return vm->mmio_bus;
-}
-
 const GuestMemory *
 vm_memory(Vm *vm)
 {
@@ -518,69 +511,152 @@ vm_main_context(Vm *vm)
     return vm->context;
 }
 
-uint32_t
-vm_boot_vcpus(Vm *vm)
-{
-    return vm->nvcpus;
-}
-
-VmPlatformInfo *
+ArchPlatformInfo *
 vm_platform_info(Vm *vm)
 {
     return &vm->platform;
 }
 
-gpointer
-vm_arch(Vm *vm)
+DeviceHost *
+vm_device_host(Vm *vm)
 {
-    return vm->arch_vm;
+    return &vm->host;
+}
+
+GuestDirtyLog *
+vm_dirty_log(Vm *vm)
+{
+    return vm->dirty;
 }
 
 bool
 vm_add_device(Vm *vm, VmmDevice *dev, GError **error)
 {
-    if (dev->ops->realize && !dev->ops->realize(dev, error)) {
-        g_prefix_error(error, "%s: ", dev->id);
-        bus_unregister_device(vm->pio_bus, dev);
-        bus_unregister_device(vm->mmio_bus, dev);
-        vmm_device_free(dev);
-        return false;
-    }
-    g_ptr_array_add(vm->devices, dev);
-    return true;
+    return vmm_device_list_add(vm->devices, dev, error);
 }
 
 VmmDevice *
 vm_find_device(Vm *vm, const char *id)
 {
-    for (guint i = 0; i < vm->devices->len; i++) {
-        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+    return vmm_device_list_find(vm->devices, id);
+}
 
-        if (g_strcmp0(dev->id, id) == 0)
-            return dev;
-    }
-    return NULL;
+/* ---- The device host (devices/device-host.h) ----------------------------- */
+
+static Vm *
+vm_of_host(DeviceHost *host)
+{
+    return (Vm *)((char *)host - G_STRUCT_OFFSET(Vm, host));
+}
+
+static const GuestMemory *
+vm_host_memory(DeviceHost *host)
+{
+    return vm_of_host(host)->mem;
+}
+
+static void
+vm_host_mark_dirty(DeviceHost *host, uint64_t gpa, uint64_t len)
+{
+    guest_dirty_log_mark(vm_of_host(host)->dirty, gpa, len);
+}
+
+static Bus *
+vm_bus(Vm *vm, DeviceSpace space)
+{
+    return space == DEVICE_SPACE_PIO ? vm->pio_bus : vm->mmio_bus;
+}
+
+static bool
+vm_host_register_range(DeviceHost *host, DeviceSpace space, uint64_t base,
+                       uint64_t len, VmmDevice *dev, GError **error)
+{
+    return bus_register(vm_bus(vm_of_host(host), space), base, len, dev, error);
+}
+
+static bool
+vm_host_unregister_range(DeviceHost *host, DeviceSpace space, uint64_t base,
+                         VmmDevice *dev)
+{
+    return bus_unregister(vm_bus(vm_of_host(host), space), base, dev);
+}
+
+static void
+vm_host_unregister_device(DeviceHost *host, VmmDevice *dev)
+{
+    Vm *vm = vm_of_host(host);
+
+    bus_unregister_device(vm->pio_bus, dev);
+    bus_unregister_device(vm->mmio_bus, dev);
+}
+
+static bool
+vm_host_add_device(DeviceHost *host, VmmDevice *dev, GError **error)
+{
+    return vm_add_device(vm_of_host(host), dev, error);
+}
+
+static VmmDevice *
+vm_host_find_device(DeviceHost *host, const char *id)
+{
+    return vm_find_device(vm_of_host(host), id);
+}
+
+static GMainContext *
+vm_host_main_context(DeviceHost *host)
+{
+    return vm_of_host(host)->context;
+}
+
+static uint32_t
+vm_host_boot_vcpus(DeviceHost *host)
+{
+    return vm_of_host(host)->nvcpus;
+}
+
+static void
+vm_host_request_poweroff(DeviceHost *host)
+{
+    vm_guest_exit_request(vm_of_host(host), VM_GUEST_POWEROFF);
+}
+
+static void
+vm_host_request_reset(DeviceHost *host)
+{
+    vm_guest_exit_request(vm_of_host(host), VM_GUEST_RESET);
+}
+
+/* The VM's event sink is the process's event monitor (--event-monitor). */
+static void
+vm_host_emit_event(DeviceHost *host, const char *source, const char *event,
+                   const char *const *props)
+{
+    event_monitor_emit(source, event, props);
 }
 
 /* ---- Interrupts --------------------------------------------------------- */
 
-int
-vm_irq_set(Vm *vm, uint32_t gsi, bool level)
+static int
+vm_host_irq_set(DeviceHost *host, uint32_t gsi, bool level)
 {
+    Vm *vm = vm_of_host(host);
+
     return vm->ops->irq_line(vm->hv, gsi, level);
 }
 
-int
-vm_irq_pulse(Vm *vm, uint32_t gsi)
+static int
+vm_host_irq_pulse(DeviceHost *host, uint32_t gsi)
 {
+    Vm *vm = vm_of_host(host);
     int r = vm->ops->irq_line(vm->hv, gsi, true);
 
     return r < 0 ? r : vm->ops->irq_line(vm->hv, gsi, false);
 }
 
-bool
-vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error)
+static bool
+vm_host_alloc_irq(DeviceHost *host, uint32_t *gsi, GError **error)
 {
+    Vm *vm = vm_of_host(host);
     bool ok = false;
 
     g_mutex_lock(&vm->irq_lock);
@@ -597,9 +673,10 @@ vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error)
     return ok;
 }
 
-int
-vm_msi_alloc(Vm *vm, uint32_t *gsi)
+static int
+vm_host_msi_alloc(DeviceHost *host, uint32_t *gsi)
 {
+    Vm *vm = vm_of_host(host);
     int r = 0;
 
     g_mutex_lock(&vm->irq_lock);
@@ -616,9 +693,11 @@ vm_msi_alloc(Vm *vm, uint32_t *gsi)
     return r;
 }
 
-int
-vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data)
+static int
+vm_host_msi_update(DeviceHost *host, uint32_t gsi, uint64_t addr,
+                   uint32_t data)
 {
+    Vm *vm = vm_of_host(host);
     HvIrqRoute route = { .gsi = gsi, .is_msi = true, .msi_addr = addr,
                          .msi_data = data };
     bool found = false;
@@ -645,9 +724,11 @@ vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data)
     return r;
 }
 
-void
-vm_msi_free(Vm *vm, uint32_t gsi)
+static void
+vm_host_msi_free(DeviceHost *host, uint32_t gsi)
 {
+    Vm *vm = vm_of_host(host);
+
     g_mutex_lock(&vm->irq_lock);
     for (guint i = 0; i < vm->routes->len; i++) {
         HvIrqRoute *e = &g_array_index(vm->routes, HvIrqRoute, i);
@@ -662,22 +743,29 @@ vm_msi_free(Vm *vm, uint32_t gsi)
     g_mutex_unlock(&vm->irq_lock);
 }
 
-int
-vm_signal_msi(Vm *vm, uint64_t addr, uint32_t data)
+static int
+vm_host_signal_msi(DeviceHost *host, uint64_t addr, uint32_t data)
 {
+    Vm *vm = vm_of_host(host);
+
     return vm->ops->signal_msi(vm->hv, addr, data);
 }
 
-int
-vm_irqfd(Vm *vm, int fd, uint32_t gsi, bool assign)
+static int
+vm_host_irqfd(DeviceHost *host, int fd, uint32_t gsi, bool assign)
 {
+    Vm *vm = vm_of_host(host);
+
     return vm->ops->irqfd(vm->hv, fd, gsi, -1, assign);
 }
 
-int
-vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
-             bool assign)
+static int
+vm_host_ioeventfd(DeviceHost *host, int fd, uint64_t addr, uint32_t len,
+                  DeviceSpace space, bool assign)
 {
+    Vm *vm = vm_of_host(host);
+    bool pio = space == DEVICE_SPACE_PIO;
+
     return vm->ops->ioeventfd(vm->hv, fd, addr, len, pio, assign);
 }
 
@@ -711,21 +799,52 @@ vm_alloc_from(Vm *vm, uint64_t *next, uint64_t end, uint64_t size,
     return ok;
 }
 
-bool
-vm_alloc_mmio32(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                GError **error)
+static bool
+vm_host_alloc_mmio32(DeviceHost *host, uint64_t size, uint64_t align,
+                     uint64_t *addr, GError **error)
 {
+    Vm *vm = vm_of_host(host);
+
     return vm_alloc_from(vm, &vm->mmio32_next, vm->mmio32_end, size, align, addr,
                          "32-bit MMIO", error);
 }
 
-bool
-vm_alloc_mmio64(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                GError **error)
+static bool
+vm_host_alloc_mmio64(DeviceHost *host, uint64_t size, uint64_t align,
+                     uint64_t *addr, GError **error)
 {
+    Vm *vm = vm_of_host(host);
+
     return vm_alloc_from(vm, &vm->mmio64_next, vm->mmio64_end, size, align, addr,
                          "64-bit MMIO", error);
 }
+
+
+static const DeviceHostOps vm_device_host_ops = {
+    .memory = vm_host_memory,
+    .mark_dirty = vm_host_mark_dirty,
+    .register_range = vm_host_register_range,
+    .unregister_range = vm_host_unregister_range,
+    .unregister_device = vm_host_unregister_device,
+    .irq_set = vm_host_irq_set,
+    .irq_pulse = vm_host_irq_pulse,
+    .msi_alloc = vm_host_msi_alloc,
+    .msi_update = vm_host_msi_update,
+    .msi_free = vm_host_msi_free,
+    .signal_msi = vm_host_signal_msi,
+    .irqfd = vm_host_irqfd,
+    .ioeventfd = vm_host_ioeventfd,
+    .alloc_mmio32 = vm_host_alloc_mmio32,
+    .alloc_mmio64 = vm_host_alloc_mmio64,
+    .alloc_irq = vm_host_alloc_irq,
+    .add_device = vm_host_add_device,
+    .find_device = vm_host_find_device,
+    .main_context = vm_host_main_context,
+    .boot_vcpus = vm_host_boot_vcpus,
+    .request_poweroff = vm_host_request_poweroff,
+    .request_reset = vm_host_request_reset,
+    .emit_event = vm_host_emit_event,
+};
 
 /* ---- vm.info / vm.counters ---------------------------------------------- */
 

@@ -7,9 +7,11 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "arch/arch.h"
 #include "daemon/memory.h"
 #include "config/vm-config.h"
 #include "devices/bus.h"
+#include "devices/device-host.h"
 #include "devices/device.h"
 
 typedef struct Vm Vm;
@@ -70,64 +72,31 @@ uint64_t vm_memory_actual_size(Vm *vm);
 JsonNode *vm_device_tree(Vm *vm);      /* {id: DeviceNode} */
 JsonNode *vm_counters(Vm *vm);         /* {id: {counter: int}} */
 
-/*
- * VmPlatformInfo: where the platform pieces the firmware tables describe
- * ended up (filled while devices are created in vm_new(); read by the ACPI
- * builder at boot).
+/* Where the platform pieces the firmware tables describe ended up (filled
+ * while devices are created in vm_new(); read when the payload is loaded). */
+ArchPlatformInfo *vm_platform_info(Vm *vm);
+
+/**
+ * vm_device_host:
+ * (transfer none) The DeviceHost devices of @vm are created on: the VM's
+ * implementation of devices/device-host.h.  Valid as long as @vm.
  */
-typedef struct {
-    bool serial;                  /* 16550 at 0x3f8, IRQ 4 */
-    bool ged;                     /* ACPI GED (power button, hotplug) */
-    uint64_t ged_base;
-    uint32_t ged_irq;
-    uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
-    uint64_t pci_ecam_size;
-    uint64_t mmio32_base;         /* PCI 32-bit BAR window */
-    uint64_t mmio32_size;
-    uint64_t mmio64_base;         /* PCI 64-bit BAR window */
-    uint64_t mmio64_size;
-} VmPlatformInfo;
+DeviceHost *vm_device_host(Vm *vm);
 
-VmPlatformInfo *vm_platform_info(Vm *vm);
-/* The architecture's VM-wide state (arch_vm_init's result), for arch code. */
-gpointer vm_arch(Vm *vm);
+/**
+ * vm_dirty_log:
+ * (transfer none) The log of guest pages devices wrote since it was last
+ * fetched (daemon/memory.h guest_dirty_log_fetch_and_clear()).
+ */
+GuestDirtyLog *vm_dirty_log(Vm *vm);
 
-/* ---- For devices (see devices/device.h for thread rules) ------------- */
+/* ---- For the device manager (devices themselves use vm_device_host()) -- */
 
-Bus *vm_pio_bus(Vm *vm);
-Bus *vm_mmio_bus(Vm *vm);
 const GuestMemory *vm_memory(Vm *vm);
 GMainContext *vm_main_context(Vm *vm);
-uint32_t vm_boot_vcpus(Vm *vm);
 
-/* Adds @dev (transfer full) to the VM's device list: it is realized now,
- * reset with the VM, paused/resumed/saved with it, and freed with it. */
+/* Adds @dev (transfer full) to the VM's device list: refused if its id is
+ * taken; it is realized now, reset with the VM, paused/resumed/saved with
+ * it, and freed with it (vmm_device_list_add()). */
 bool vm_add_device(Vm *vm, VmmDevice *dev, GError **error);
 VmmDevice *vm_find_device(Vm *vm, const char *id);
-
-/* Guest-initiated power events: safe from vCPU and device threads; the
- * VM stops its vCPUs and reports through VmHooks on the control thread. */
-void vm_request_poweroff(Vm *vm);
-void vm_request_reset(Vm *vm);
-
-/* Legacy interrupt lines (IOAPIC pins, GSI 0-23).  vCPU-thread safe. */
-int vm_irq_set(Vm *vm, uint32_t gsi, bool level);
-int vm_irq_pulse(Vm *vm, uint32_t gsi);
-
-/* MSI: a GSI per vector, routed in KVM so that irqfd can target it. */
-int vm_msi_alloc(Vm *vm, uint32_t *gsi);
-int vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data);
-void vm_msi_free(Vm *vm, uint32_t gsi);
-int vm_signal_msi(Vm *vm, uint64_t addr, uint32_t data);
-int vm_irqfd(Vm *vm, int fd, uint32_t gsi, bool assign);
-/* Queue notifications: @fd is signalled when the guest writes @addr. */
-int vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
-                 bool assign);
-
-/* Address-space allocation for device MMIO (PCI BARs, GED). */
-bool vm_alloc_mmio32(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                     GError **error);
-bool vm_alloc_mmio64(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                     GError **error);
-/* A free IOAPIC pin for a new legacy device (GED, PCI INTx). */
-bool vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error);

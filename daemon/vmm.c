@@ -296,7 +296,8 @@ vmm_vm_info(Vmm *vmm, GError **error)
      * vm.info's config shows them too: written into a copy, at format time.
      */
     if (vmm->vm)
-        reported = device_registry_config_with_runtime(vmm->vm, cfg);
+        reported = device_registry_config_with_runtime(
+            vm_device_host(vmm->vm), cfg);
     o = json_object_new();
     json_object_set_member(o, "config",
                            vm_config_to_json_node(reported ? reported : cfg));
@@ -307,7 +308,8 @@ vmm_vm_info(Vmm *vmm, GError **error)
     if (vmm->vm) {
         json_object_set_member(o, "device_tree", vm_device_tree(vmm->vm));
         json_object_set_member(o, "runtime",
-                               device_registry_runtime_info(vmm->vm, cfg));
+                               device_registry_runtime_info(
+                                   vm_device_host(vmm->vm), cfg));
     } else {
         json_object_set_object_member(o, "device_tree", json_object_new());
         json_object_set_object_member(o, "runtime", json_object_new());

@@ -4,13 +4,17 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
+#include "devices/device-host.h"
 #include "devices/device.h"
 
 void
-vmm_device_init(VmmDevice *dev, const VmmDeviceOps *ops, Vm *vm, const char *id)
+vmm_device_init(VmmDevice *dev, const VmmDeviceOps *ops, DeviceHost *host,
+                const char *id)
 {
     dev->ops = ops;
-    dev->vm = vm;
+    dev->host = host;
     dev->id = g_strdup(id);
 }
 
@@ -25,6 +29,41 @@ vmm_device_free(VmmDevice *dev)
     g_clear_pointer(&dev->runtime.tap, g_free);
     if (dev->ops && dev->ops->free)
         dev->ops->free(dev);
+}
+
+VmmDevice *
+vmm_device_list_find(GPtrArray *devices, const char *id)
+{
+    for (guint i = 0; i < devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(devices, i);
+
+        if (g_strcmp0(dev->id, id) == 0)
+            return dev;
+    }
+    return NULL;
+}
+
+bool
+vmm_device_list_add(GPtrArray *devices, VmmDevice *dev, GError **error)
+{
+    /* Ids name devices in vm.info, vm.counters, snapshots and hot-unplug:
+     * a second device with the same id would make all of them ambiguous. */
+    if (vmm_device_list_find(devices, dev->id)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                    "device id '%s' already in use", dev->id);
+        vmm_device_free(dev);
+        return false;
+    }
+    if (dev->ops->realize && !dev->ops->realize(dev, error)) {
+        g_prefix_error(error, "%s: ", dev->id);
+        /* A realize that fails half-way may have claimed ranges already. */
+        if (dev->host)
+            device_host_unregister_device(dev->host, dev);
+        vmm_device_free(dev);
+        return false;
+    }
+    g_ptr_array_add(devices, dev);
+    return true;
 }
 
 void

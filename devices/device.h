@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-typedef struct Vm Vm;
+typedef struct DeviceHost DeviceHost;   /* devices/device-host.h */
 typedef struct VmmDevice VmmDevice;
 
 /**
@@ -72,22 +72,36 @@ typedef struct {
  * @ops: immutable
  * @id: the device id used by vm.info's device_tree, vm.counters and
  *      snapshots ("__serial", "_disk0", ...); immutable after creation
- * @vm: the owning VM; immutable
+ * @host: what the device reaches the VM through (devices/device-host.h);
+ *        immutable, outlives the device
  * @runtime: see VmmDeviceRuntime; owned, freed with the device
  */
 struct VmmDevice {
     const VmmDeviceOps *ops;
     char *id;
-    Vm *vm;
+    DeviceHost *host;
     VmmDeviceRuntime runtime;
 };
 
 /* Sets the common fields; @id is copied. */
-void vmm_device_init(VmmDevice *dev, const VmmDeviceOps *ops, Vm *vm,
+void vmm_device_init(VmmDevice *dev, const VmmDeviceOps *ops, DeviceHost *host,
                      const char *id);
 /* Unrealizes nothing: frees @id and calls ops->free.  NULL is accepted. */
 void vmm_device_free(VmmDevice *dev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmmDevice, vmm_device_free)
+
+/**
+ * vmm_device_list_add:
+ * What every DeviceHost's add_device does with its list (GPtrArray of
+ * VmmDevice*): refuses an id already in @devices (G_IO_ERROR_EXISTS),
+ * realizes @dev (errors prefixed with its id; ranges it registered before
+ * failing are dropped), then appends it.  @dev is (transfer full): freed
+ * on any error.  One helper, so that the real VM and the unit tests' fake
+ * cannot disagree on what a valid addition is.
+ */
+bool vmm_device_list_add(GPtrArray *devices, VmmDevice *dev, GError **error);
+/* (transfer none) the device called @id in @devices, or NULL. */
+VmmDevice *vmm_device_list_find(GPtrArray *devices, const char *id);
 
 /* Fills @data with all-ones: what an unclaimed or unknown read returns. */
 void vmm_device_read_ones(void *data, unsigned len);

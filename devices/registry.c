@@ -5,7 +5,6 @@
 #include <gio/gio.h>
 
 #include "devices/char/chardev.h"
-#include "devices/legacy/legacy.h"
 #include "devices/net/net-backend.h"
 #include "devices/registry.h"
 #include "devices/virtio/blk.h"
@@ -23,18 +22,14 @@
  * (a TAP that cannot be created, an image another process locked).
  */
 
-/* Device ids, as Cloud Hypervisor names its platform devices where it
- * has them ("__serial", "__debug_console"). */
-#define ID_SERIAL        "__serial"
-#define ID_DEBUG_CONSOLE "__debug_console"
-
-/* PCI segment 0, created by the first PCI device that needs it: so the
- * VM's devices keep CH's order (platform, serial, PCI, virtio). */
+/* PCI segment 0: its creator (the device manager) records its ECAM
+ * window for the firmware tables, which devices/ knows nothing of. */
 static PciBus *
 reg_bus(DeviceCreateCtx *ctx, GError **error)
 {
     if (!ctx->bus)
-        ctx->bus = pci_bus_new(ctx->vm, error);
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "the VM has no PCI segment 0");
     return ctx->bus;
 }
 
@@ -42,7 +37,7 @@ reg_bus(DeviceCreateCtx *ctx, GError **error)
 static VmmDevice *
 reg_add(DeviceCreateCtx *ctx, VmmDevice *dev, GError **error)
 {
-    return vm_add_device(ctx->vm, dev, error) ? dev : NULL;
+    return device_host_add_device(ctx->host, dev, error) ? dev : NULL;
 }
 
 /* @vdev (transfer full; NULL when its constructor failed, with @error
@@ -52,7 +47,7 @@ reg_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev, int slot)
 {
     if (!vdev)
         return NULL;
-    return virtio_pci_new(ctx->vm, ctx->bus, vdev, slot);
+    return virtio_pci_new(ctx->host, ctx->bus, vdev, slot);
 }
 
 /* ---- Consoles: serial, debug console, virtio-console --------------------- */
@@ -84,29 +79,7 @@ serial_entry(const VmConfig *config, guint i)
 static const char *
 serial_id(gconstpointer entry)
 {
-    return ID_SERIAL;
-}
-
-/* The 16550 at 0x3f8 on its --serial backend. */
-static VmmDevice *
-serial_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
-{
-    const ConsoleConfig *con = entry;
-    CharBackend *be = chardev_new(con, "--serial", vm_main_context(ctx->vm),
-                                  error);
-    g_autofree char *pty = NULL;
-    VmmDevice *dev;
-
-    if (!be)
-        return NULL;
-    pty = g_strdup(chardev_get_pty_path(be));
-    dev = serial8250_new(ctx->vm, ID_SERIAL, SERIAL8250_COM1_BASE,
-                         SERIAL8250_COM1_GSI, be);
-    dev->runtime.pty = g_steal_pointer(&pty);
-    if (!reg_add(ctx, dev, error))
-        return NULL;
-    vm_platform_info(ctx->vm)->serial = true;
-    return dev;
+    return DEVICE_ID_SERIAL;
 }
 
 static const DeviceType serial_type = {
@@ -116,7 +89,6 @@ static const DeviceType serial_type = {
     .count = serial_count,
     .entry = serial_entry,
     .id = serial_id,
-    .create = serial_create,
     .report = console_report,
 };
 
@@ -135,25 +107,7 @@ debug_console_entry(const VmConfig *config, guint i)
 static const char *
 debug_console_id(gconstpointer entry)
 {
-    return ID_DEBUG_CONSOLE;
-}
-
-static VmmDevice *
-debug_console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
-{
-    const ConsoleConfig *con = entry;
-    CharBackend *be = chardev_new(con, "--debug-console",
-                                  vm_main_context(ctx->vm), error);
-    g_autofree char *pty = NULL;
-    VmmDevice *dev;
-
-    if (!be)
-        return NULL;
-    pty = g_strdup(chardev_get_pty_path(be));
-    dev = debug_console_new(ctx->vm, ID_DEBUG_CONSOLE, (uint16_t)con->iobase,
-                            be);
-    dev->runtime.pty = g_steal_pointer(&pty);
-    return reg_add(ctx, dev, error);
+    return DEVICE_ID_DEBUG_CONSOLE;
 }
 
 static const DeviceType debug_console_type = {
@@ -163,7 +117,6 @@ static const DeviceType debug_console_type = {
     .count = debug_console_count,
     .entry = debug_console_entry,
     .id = debug_console_id,
-    .create = debug_console_create,
     .report = console_report,
 };
 
@@ -194,12 +147,12 @@ console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     VmmDevice *dev;
 
     if (!reg_bus(ctx, error) ||
-        !(be = chardev_new(con, "--console", vm_main_context(ctx->vm),
-                           error)))
+        !(be = chardev_new(con, "--console",
+                           device_host_main_context(ctx->host), error)))
         return NULL;
     pty = g_strdup(chardev_get_pty_path(be));
-    dev = reg_virtio_pci(ctx, virtio_console_new(ctx->vm, vm_memory(ctx->vm),
-                                                 con->id, be, error), -1);
+    dev = reg_virtio_pci(ctx, virtio_console_new(ctx->host, con->id, be,
+                                                 error), -1);
     if (!dev)
         return NULL;
     dev->runtime.pty = g_steal_pointer(&pty);
@@ -257,8 +210,7 @@ disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 
     if (!reg_bus(ctx, error))
         return NULL;
-    dev = reg_virtio_pci(ctx, virtio_blk_new(ctx->vm, vm_memory(ctx->vm),
-                                             disk, true, error),
+    dev = reg_virtio_pci(ctx, virtio_blk_new(ctx->host, disk, true, error),
                          disk->pci_device_id);
     return dev ? reg_add(ctx, dev, error) : NULL;
 }
@@ -345,8 +297,7 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     if (!be)
         return NULL;
     tap = g_strdup(be->ifname);
-    dev = reg_virtio_pci(ctx, virtio_net_new(ctx->vm, vm_memory(ctx->vm),
-                                             &eff, be, error),
+    dev = reg_virtio_pci(ctx, virtio_net_new(ctx->host, &eff, be, error),
                          net->pci_device_id);
     if (!dev)
         return NULL;
@@ -396,8 +347,7 @@ rng_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 
     if (!reg_bus(ctx, error))
         return NULL;
-    dev = reg_virtio_pci(ctx, virtio_rng_new(ctx->vm, vm_memory(ctx->vm),
-                                             entry, error), -1);
+    dev = reg_virtio_pci(ctx, virtio_rng_new(ctx->host, entry, error), -1);
     return dev ? reg_add(ctx, dev, error) : NULL;
 }
 
@@ -449,7 +399,9 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
         const DeviceType *type = registry_types[t];
         guint n = type->count(config);
 
-        for (guint i = 0; i < n; i++) {
+        /* Types without create() are the platform's (see their
+         * descriptors). */
+        for (guint i = 0; type->create && i < n; i++) {
             if (!type->create(ctx, type->entry(config, i), error))
                 return false;
         }
@@ -495,7 +447,7 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
 }
 
 JsonNode *
-device_registry_runtime_info(Vm *vm, const VmConfig *config)
+device_registry_runtime_info(DeviceHost *host, const VmConfig *config)
 {
     JsonObject *all = json_object_new();
     JsonNode *node = json_node_new(JSON_NODE_OBJECT);
@@ -506,7 +458,7 @@ device_registry_runtime_info(Vm *vm, const VmConfig *config)
 
         for (guint i = 0; i < n; i++) {
             const char *id = type->id(type->entry(config, i));
-            VmmDevice *dev = id ? vm_find_device(vm, id) : NULL;
+            VmmDevice *dev = id ? device_host_find_device(host, id) : NULL;
             g_autofree char *bdf = NULL;
             JsonObject *o;
 
@@ -529,7 +481,7 @@ device_registry_runtime_info(Vm *vm, const VmConfig *config)
 }
 
 VmConfig *
-device_registry_config_with_runtime(Vm *vm, const VmConfig *config)
+device_registry_config_with_runtime(DeviceHost *host, const VmConfig *config)
 {
     VmConfig *copy = vm_config_copy(config);
 
@@ -540,7 +492,7 @@ device_registry_config_with_runtime(Vm *vm, const VmConfig *config)
         for (guint i = 0; type->report && i < n; i++) {
             gpointer entry = type->entry(copy, i);
             const char *id = type->id(entry);
-            VmmDevice *dev = id ? vm_find_device(vm, id) : NULL;
+            VmmDevice *dev = id ? device_host_find_device(host, id) : NULL;
 
             if (dev)
                 type->report(entry, &dev->runtime);

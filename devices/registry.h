@@ -7,13 +7,20 @@
 #include <json-glib/json-glib.h>
 
 #include "config/vm-config.h"
+#include "devices/device-host.h"
 #include "devices/device.h"
 #include "devices/pci/pci-bus.h"
 
-/* What a type's create() builds on: the VM and its PCI segment 0 (NULL
- * until the first PCI device needs it: see device_registry_create_all()). */
+/* The ids of the platform's consoles, as Cloud Hypervisor names them
+ * (the architecture creates those devices: see DeviceType.create). */
+#define DEVICE_ID_SERIAL        "__serial"
+#define DEVICE_ID_DEBUG_CONSOLE "__debug_console"
+
+/* What a type's create() builds on: the VM's device host and its PCI
+ * segment 0 (created by the device manager, which records its ECAM window
+ * for the firmware tables). */
 typedef struct {
-    Vm *vm;
+    DeviceHost *host;
     PciBus *bus;
 } DeviceCreateCtx;
 
@@ -35,8 +42,12 @@ typedef struct {
  * @attach: appends @entry (transfer full) to @config; NULL when @hotplug
  *   is false
  * @create: creates the device for @entry, records its runtime facts
- *   (VmmDeviceRuntime) and adds it to the VM with vm_add_device(), which
- *   realizes it.  Returns (transfer none) the device, owned by the VM.
+ *   (VmmDeviceRuntime) and adds it to the VM with device_host_add_device(),
+ *   which realizes it.  Returns (transfer none) the device, owned by the
+ *   VM.  NULL for the platform's consoles (--serial, --debug-console): the
+ *   architecture creates those with the rest of the machine
+ *   (arch_platform_create()); their descriptors are here for their config
+ *   and runtime facts.
  * @report: writes a device's runtime facts into @entry of a *copy* of
  *   the config, for vm.info's CH-compatible config (the pty path in
  *   serial.file, a generated MAC); NULL when the type has none
@@ -72,9 +83,9 @@ const DeviceType *device_registry_lookup(const char *name);
 /**
  * device_registry_create_all:
  * Walks @config (validated): for each registered type, each entry is
- * created and added to @ctx->vm.  The PCI bus is created on first need
- * with pci_bus_new() when @ctx->bus is NULL.  On error the devices already
- * added stay with the VM, which its creator frees.
+ * created and added to @ctx->host (types without create() are skipped:
+ * the platform made them).  On error the devices already added stay with
+ * the VM, which its creator frees.
  */
 bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
                                 GError **error);
@@ -98,10 +109,11 @@ VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
 /**
  * device_registry_runtime_info:
  * vm.info's "runtime": {id: {"pty", "mac", "tap", "pci_bdf"}} for every
- * device of @config that @vm has, with only the facts it has.
+ * device of @config that @host has, with only the facts it has.
  * Returns (transfer full).
  */
-JsonNode *device_registry_runtime_info(Vm *vm, const VmConfig *config);
+JsonNode *device_registry_runtime_info(DeviceHost *host,
+                                       const VmConfig *config);
 
 /**
  * device_registry_config_with_runtime:
@@ -110,4 +122,5 @@ JsonNode *device_registry_runtime_info(Vm *vm, const VmConfig *config);
  * net's mac and tap when the config had none).  @config itself is never
  * changed.  Returns (transfer full).
  */
-VmConfig *device_registry_config_with_runtime(Vm *vm, const VmConfig *config);
+VmConfig *device_registry_config_with_runtime(DeviceHost *host,
+                                              const VmConfig *config);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/memory.h"
+#include "devices/guest-memory.h"
 
 /*
  * The GED (Generic Event Device, ACPI0013) register: one byte at ged_base

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/memory.h"
+#include "devices/guest-memory.h"
 
 /*
  * Both boot protocols enter in 32-bit protected mode without paging, with

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "daemon/memory.h"
+#include "devices/guest-memory.h"
 
 #define E820_RAM        1
 #define E820_RESERVED   2

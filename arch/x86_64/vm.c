@@ -11,7 +11,6 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/regs.h"
-#include "daemon/vm.h"
 
 /* The power-on state of the in-kernel PIC pair and IOAPIC. */
 typedef struct {
@@ -111,18 +110,11 @@ x86_vm_topology(const VmConfig *cfg, X86Topology *t)
     }
 }
 
-static X86Vm *
-x86_vm_of(Vm *vm)
-{
-    return vm_arch(vm);
-}
-
 gpointer
-arch_vcpu_init(Vm *vm, const HvOps *ops, Hv *hv, HvVcpu *vcpu, uint32_t index,
-               GError **error)
+arch_vcpu_init(const VmConfig *cfg, gpointer arch_vm, const HvOps *ops, Hv *hv,
+               HvVcpu *vcpu, uint32_t index, GError **error)
 {
-    const VmConfig *cfg = vm_get_config(vm);
-    X86Vm *x = x86_vm_of(vm);
+    X86Vm *x = arch_vm;
     g_autofree X86VcpuState *st = g_new0(X86VcpuState, 1);
     X86CpuidParams p = {
         .max_vcpus = cfg->cpus.max_vcpus,
@@ -177,11 +169,10 @@ x86_write_reset_stub(GuestMemory *mem, GError **error)
 }
 
 bool
-arch_vm_load_payload(Vm *vm, const HvOps *ops, HvVcpu *bsp, GError **error)
+arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
+                     const ArchPlatformInfo *plat, const HvOps *ops,
+                     HvVcpu *bsp, GError **error)
 {
-    const VmConfig *cfg = vm_get_config(vm);
-    const VmPlatformInfo *plat = vm_platform_info(vm);
-    GuestMemory *mem = (GuestMemory *)vm_memory(vm);
     const char *image = cfg->payload.kernel ? cfg->payload.kernel
                                             : cfg->payload.firmware;
     X86Kernel kernel;

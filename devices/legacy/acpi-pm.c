@@ -5,7 +5,7 @@
 #include <time.h>
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/state.h"
@@ -90,12 +90,12 @@ acpi_pm_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 
     if (off == OFF_SLEEP) {
         if (v == ACPI_PM_RESET_VALUE) {
-            vm_request_reset(dev->vm);
+            device_host_request_reset(dev->host);
             return;
         }
         if ((v & SLP_EN) &&
             ((v >> SLP_TYP_SHIFT) & SLP_TYP_MASK) == ACPI_PM_S5_TYPE) {
-            vm_request_poweroff(dev->vm);
+            device_host_request_poweroff(dev->host);
             return;
         }
         /* Only \_S5_ is in the DSDT; SLP_EN without it does nothing. */
@@ -109,14 +109,14 @@ acpi_pm_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 static bool
 acpi_pm_realize(VmmDevice *dev, GError **error)
 {
-    return bus_register(vm_pio_bus(dev->vm), ACPI_PM_BASE, ACPI_PM_NR_PORTS,
-                        dev, error);
+    return device_host_register_pio(dev->host, ACPI_PM_BASE, ACPI_PM_NR_PORTS,
+                                    dev, error);
 }
 
 static void
 acpi_pm_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 static void
@@ -192,11 +192,11 @@ static const VmmDeviceOps acpi_pm_ops = {
 };
 
 VmmDevice *
-acpi_pm_new(Vm *vm, const char *id)
+acpi_pm_new(DeviceHost *host, const char *id)
 {
     AcpiPm *pm = g_new0(AcpiPm, 1);
 
-    vmm_device_init(&pm->dev, &acpi_pm_ops, vm, id);
+    vmm_device_init(&pm->dev, &acpi_pm_ops, host, id);
     g_mutex_init(&pm->lock);
     return &pm->dev;
 }

@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/state.h"
 
@@ -51,13 +51,13 @@ debug_console_realize(VmmDevice *dev, GError **error)
 {
     DebugConsole *d = debug_console_from_dev(dev);
 
-    return bus_register(vm_pio_bus(dev->vm), d->iobase, 1, dev, error);
+    return device_host_register_pio(dev->host, d->iobase, 1, dev, error);
 }
 
 static void
 debug_console_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 /* Stateless: nothing to reset. */
@@ -108,12 +108,12 @@ static const VmmDeviceOps debug_console_ops = {
 };
 
 VmmDevice *
-debug_console_new(Vm *vm, const char *id, uint16_t iobase,
+debug_console_new(DeviceHost *host, const char *id, uint16_t iobase,
                   CharBackend *backend)
 {
     DebugConsole *d = g_new0(DebugConsole, 1);
 
-    vmm_device_init(&d->dev, &debug_console_ops, vm, id);
+    vmm_device_init(&d->dev, &debug_console_ops, host, id);
     d->iobase = iobase;
     d->backend = backend;
     return &d->dev;

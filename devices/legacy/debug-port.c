@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/state.h"
@@ -192,13 +192,13 @@ debug_port_realize(VmmDevice *dev, GError **error)
     if (p->origin_us == 0)
         p->origin_us = g_get_monotonic_time();
     g_mutex_unlock(&p->lock);
-    return bus_register(vm_pio_bus(dev->vm), DEBUG_PORT_BASE, 1, dev, error);
+    return device_host_register_pio(dev->host, DEBUG_PORT_BASE, 1, dev, error);
 }
 
 static void
 debug_port_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 /* A reboot is a new boot: the milestones start over from now. */
@@ -308,11 +308,11 @@ static const VmmDeviceOps debug_port_ops = {
 };
 
 VmmDevice *
-debug_port_new(Vm *vm, const char *id, int64_t boot_time_us)
+debug_port_new(DeviceHost *host, const char *id, int64_t boot_time_us)
 {
     DebugPort *p = g_new0(DebugPort, 1);
 
-    vmm_device_init(&p->dev, &debug_port_ops, vm, id);
+    vmm_device_init(&p->dev, &debug_port_ops, host, id);
     g_mutex_init(&p->lock);
     debug_port_clear_locked(p, boot_time_us);
     return &p->dev;

@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/state.h"
@@ -76,7 +76,7 @@ ged_notify(VmmDevice *dev, uint32_t bits)
     g->pending |= bits;
     g_mutex_unlock(&g->lock);
     /* After the bits are visible: the guest's handler reads them. */
-    vm_irq_pulse(dev->vm, g->gsi);
+    device_host_irq_pulse(dev->host, g->gsi);
 }
 
 uint64_t
@@ -101,13 +101,13 @@ ged_realize(VmmDevice *dev, GError **error)
     if (!g->realized) {
         /* Allocated once: a device realized again (after unrealize) keeps
          * the addresses the ACPI tables already describe. */
-        if (!vm_alloc_mmio32(dev->vm, GED_MMIO_SIZE, GED_MMIO_SIZE,
-                             &g->mmio_base, error) ||
-            !vm_alloc_irq(dev->vm, &g->gsi, error))
+        if (!device_host_alloc_mmio32(dev->host, GED_MMIO_SIZE, GED_MMIO_SIZE,
+                                      &g->mmio_base, error) ||
+            !device_host_alloc_irq(dev->host, &g->gsi, error))
             return false;
     }
-    if (!bus_register(vm_mmio_bus(dev->vm), g->mmio_base, GED_MMIO_SIZE, dev,
-                      error))
+    if (!device_host_register_mmio(dev->host, g->mmio_base, GED_MMIO_SIZE,
+                                   dev, error))
         return false;
     g->realized = true;
     return true;
@@ -116,7 +116,7 @@ ged_realize(VmmDevice *dev, GError **error)
 static void
 ged_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_mmio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 static void
@@ -188,7 +188,7 @@ ged_restore(VmmDevice *dev, JsonNode *state, GError **error)
     g_mutex_unlock(&g->lock);
     /* An event the guest had not read yet gets its interrupt again. */
     if (st.pending)
-        vm_irq_pulse(dev->vm, g->gsi);
+        device_host_irq_pulse(dev->host, g->gsi);
     return true;
 }
 
@@ -214,11 +214,11 @@ static const VmmDeviceOps ged_ops = {
 };
 
 VmmDevice *
-ged_new(Vm *vm, const char *id)
+ged_new(DeviceHost *host, const char *id)
 {
     Ged *g = g_new0(Ged, 1);
 
-    vmm_device_init(&g->dev, &ged_ops, vm, id);
+    vmm_device_init(&g->dev, &ged_ops, host, id);
     g_mutex_init(&g->lock);
     return &g->dev;
 }

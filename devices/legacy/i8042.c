@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/state.h"
@@ -81,7 +81,7 @@ i8042_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
         if (v == I8042_CMD_RESET_CPU) {
             g_mutex_unlock(&k->lock);
             /* Pulses the CPU's reset line. */
-            vm_request_reset(dev->vm);
+            device_host_request_reset(dev->host);
             return;
         }
         legacy_debug_ratelimited(&k->rl, "%s: command 0x%02x ignored",
@@ -99,14 +99,14 @@ i8042_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 static bool
 i8042_realize(VmmDevice *dev, GError **error)
 {
-    return bus_register(vm_pio_bus(dev->vm), I8042_BASE, I8042_NR_PORTS, dev,
-                        error);
+    return device_host_register_pio(dev->host, I8042_BASE, I8042_NR_PORTS,
+                                    dev, error);
 }
 
 static void
 i8042_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 static void
@@ -185,11 +185,11 @@ static const VmmDeviceOps i8042_ops = {
 };
 
 VmmDevice *
-i8042_new(Vm *vm, const char *id)
+i8042_new(DeviceHost *host, const char *id)
 {
     I8042 *k = g_new0(I8042, 1);
 
-    vmm_device_init(&k->dev, &i8042_ops, vm, id);
+    vmm_device_init(&k->dev, &i8042_ops, host, id);
     g_mutex_init(&k->lock);
     return &k->dev;
 }

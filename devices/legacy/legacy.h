@@ -11,9 +11,10 @@
 
 /*
  * Each constructor returns a (transfer full) VmmDevice that is not yet
- * realized: hand it to vm_add_device(), which realizes it (registers its
- * ranges, allocates what it needs) and owns it from then on.  The addresses
- * and IRQs below are Cloud Hypervisor's, which the ACPI tables describe.
+ * realized: hand it to device_host_add_device() on the same @host, which
+ * realizes it (registers its ranges, allocates what it needs) and owns it
+ * from then on.  The addresses and IRQs below are Cloud Hypervisor's,
+ * which the ACPI tables describe.
  */
 
 /* ---- serial-8250.c: 16550A UART ----------------------------------------- */
@@ -24,8 +25,8 @@
 
 /* @backend: (transfer full) where output goes and input comes from; NULL
  * discards output (as a Null backend).  The device owns and frees it. */
-VmmDevice *serial8250_new(Vm *vm, const char *id, uint16_t base, uint32_t gsi,
-                          CharBackend *backend);
+VmmDevice *serial8250_new(DeviceHost *host, const char *id, uint16_t base,
+                          uint32_t gsi, CharBackend *backend);
 /* (transfer none) */
 CharBackend *serial8250_get_backend(VmmDevice *dev);
 
@@ -34,7 +35,7 @@ CharBackend *serial8250_get_backend(VmmDevice *dev);
 #define I8042_NR_PORTS 4
 #define I8042_CMD_RESET_CPU 0xfe
 
-VmmDevice *i8042_new(Vm *vm, const char *id);
+VmmDevice *i8042_new(DeviceHost *host, const char *id);
 
 /* ---- rtc-cmos.c: MC146818 RTC and CMOS NVRAM ----------------------------- */
 #define RTC_CMOS_BASE 0x70
@@ -44,7 +45,7 @@ VmmDevice *i8042_new(Vm *vm, const char *id);
 /* @mem_below_4g / @mem_above_4g: guest RAM, for the firmware's CMOS memory
  * size registers (0x34/0x35: 64 KiB units above 16 MiB; 0x5b-0x5d: 64 KiB
  * units above 4 GiB), as CH fills them. */
-VmmDevice *rtc_cmos_new(Vm *vm, const char *id, uint64_t mem_below_4g,
+VmmDevice *rtc_cmos_new(DeviceHost *host, const char *id, uint64_t mem_below_4g,
                         uint64_t mem_above_4g);
 
 /* ---- acpi-pm.c: HW-reduced sleep/reset register and the PM timer --------- */
@@ -56,7 +57,7 @@ VmmDevice *rtc_cmos_new(Vm *vm, const char *id, uint64_t mem_below_4g,
 #define ACPI_PM_S5_TYPE 5              /* the \_S5_ package's SLP_TYP */
 #define ACPI_PM_TIMER_HZ 3579545ULL
 
-VmmDevice *acpi_pm_new(Vm *vm, const char *id);
+VmmDevice *acpi_pm_new(DeviceHost *host, const char *id);
 
 /* ---- ged.c: ACPI Generic Event Device (ACPI0013) ------------------------- */
 #define GED_EVENT_CPU_HOTPLUG (1u << 0)
@@ -67,7 +68,7 @@ VmmDevice *acpi_pm_new(Vm *vm, const char *id);
 #define GED_MMIO_SIZE 0x10
 
 /* The MMIO window and the IRQ are allocated at realize. */
-VmmDevice *ged_new(Vm *vm, const char *id);
+VmmDevice *ged_new(DeviceHost *host, const char *id);
 /* Valid once realized: what the ACPI builder puts in GED's _CRS / GEC. */
 uint64_t ged_get_mmio_base(VmmDevice *ged);
 uint32_t ged_get_irq(VmmDevice *ged);
@@ -89,7 +90,8 @@ typedef enum {
 
 /* @boot_time_us: g_get_monotonic_time() when the VM started booting, the
  * origin of the logged timestamps; 0: when the device is realized. */
-VmmDevice *debug_port_new(Vm *vm, const char *id, int64_t boot_time_us);
+VmmDevice *debug_port_new(DeviceHost *host, const char *id,
+                          int64_t boot_time_us);
 /* A new origin (the VMM calls it when it (re)starts the vCPUs). */
 void debug_port_set_boot_time(VmmDevice *dev, int64_t boot_time_us);
 /* CH's names: "Firmware", "Bootloader", "Kernel", "Userspace", "Custom". */
@@ -109,5 +111,5 @@ uint64_t debug_port_get_count(VmmDevice *dev, DebugPortRange range);
 #define DEBUG_CONSOLE_DEFAULT_IOBASE 0xe9
 
 /* @backend: (transfer full), as for the serial port. */
-VmmDevice *debug_console_new(Vm *vm, const char *id, uint16_t iobase,
+VmmDevice *debug_console_new(DeviceHost *host, const char *id, uint16_t iobase,
                              CharBackend *backend);

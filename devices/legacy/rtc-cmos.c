@@ -6,7 +6,7 @@
 #include <time.h>
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/rtc-cmos-priv.h"
 #include "devices/legacy/ratelimit.h"
@@ -279,13 +279,13 @@ rtc_cmos_write(VmmDevice *dev, uint64_t off, const void *data, unsigned len)
 static bool
 rtc_cmos_realize(VmmDevice *dev, GError **error)
 {
-    return bus_register(vm_pio_bus(dev->vm), RTC_CMOS_BASE, 2, dev, error);
+    return device_host_register_pio(dev->host, RTC_CMOS_BASE, 2, dev, error);
 }
 
 static void
 rtc_cmos_unrealize(VmmDevice *dev)
 {
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 /* The RESET pin: interrupt enables and flags clear; the battery-backed
@@ -389,13 +389,13 @@ rtc_cmos_set_clock(VmmDevice *dev, RtcCmosClockFunc clock)
 }
 
 VmmDevice *
-rtc_cmos_new(Vm *vm, const char *id, uint64_t mem_below_4g,
+rtc_cmos_new(DeviceHost *host, const char *id, uint64_t mem_below_4g,
              uint64_t mem_above_4g)
 {
     RtcCmos *c = g_new0(RtcCmos, 1);
     uint64_t ext, high;
 
-    vmm_device_init(&c->dev, &rtc_cmos_ops, vm, id);
+    vmm_device_init(&c->dev, &rtc_cmos_ops, host, id);
     c->clock = rtc_cmos_host_clock;
     g_mutex_init(&c->lock);
     c->nvram[REG_A] = A_DEFAULT;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/legacy/serial-8250-priv.h"
@@ -161,7 +161,7 @@ serial8250_update_irq_locked(Serial8250 *s, bool force)
 
     if (level != s->irq_level || force) {
         s->irq_level = level;
-        vm_irq_set(s->dev.vm, s->gsi, level);
+        device_host_irq_set(s->dev.host, s->gsi, level);
     }
 }
 
@@ -447,8 +447,8 @@ serial8250_realize(VmmDevice *dev, GError **error)
 {
     Serial8250 *s = serial8250_from_dev(dev);
 
-    if (!bus_register(vm_pio_bus(dev->vm), s->base, SERIAL8250_NR_REGS, dev,
-                      error))
+    if (!device_host_register_pio(dev->host, s->base, SERIAL8250_NR_REGS,
+                                  dev, error))
         return false;
     if (s->backend)
         chardev_set_input_handler(s->backend, serial8250_backend_can_read,
@@ -463,7 +463,7 @@ serial8250_unrealize(VmmDevice *dev)
 
     if (s->backend)
         chardev_set_input_handler(s->backend, NULL, NULL, NULL);
-    bus_unregister_device(vm_pio_bus(dev->vm), dev);
+    device_host_unregister_device(dev->host, dev);
 }
 
 static void
@@ -635,12 +635,12 @@ static const VmmDeviceOps serial8250_ops = {
 };
 
 VmmDevice *
-serial8250_new(Vm *vm, const char *id, uint16_t base, uint32_t gsi,
+serial8250_new(DeviceHost *host, const char *id, uint16_t base, uint32_t gsi,
                CharBackend *backend)
 {
     Serial8250 *s = g_new0(Serial8250, 1);
 
-    vmm_device_init(&s->dev, &serial8250_ops, vm, id);
+    vmm_device_init(&s->dev, &serial8250_ops, host, id);
     s->base = base;
     s->gsi = gsi;
     s->backend = backend;

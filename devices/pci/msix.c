@@ -23,7 +23,7 @@
 typedef struct {
     uint32_t dw[4];        /* the guest-visible entry */
     uint32_t gsi;          /* immutable */
-    int fd;                /* irqfd eventfd, immutable; -1: vm_signal_msi */
+    int fd;                /* irqfd eventfd, immutable; -1: signal_msi */
     bool routed;           /* the GSI route holds dw[0..2] */
 } MsixVector;
 
@@ -35,7 +35,7 @@ typedef struct {
  */
 struct Msix {
     PciDevice *pdev;        /* immutable */
-    Vm *vm;
+    DeviceHost *host;
     unsigned n;
     uint8_t cap;
     GMutex lock;
@@ -77,7 +77,7 @@ msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
         return NULL;
     }
     msix->pdev = pdev;
-    msix->vm = pdev->vm;
+    msix->host = pdev->host;
     msix->n = nvectors;
     g_mutex_init(&msix->lock);
     msix->vec = g_new0(MsixVector, nvectors);
@@ -89,7 +89,7 @@ msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
     }
     for (unsigned i = 0; i < nvectors; i++) {
         MsixVector *v = &msix->vec[i];
-        int r = vm_msi_alloc(msix->vm, &v->gsi);
+        int r = device_host_msi_alloc(msix->host, &v->gsi);
 
         if (r < 0) {
             v->gsi = UINT32_MAX;
@@ -105,7 +105,7 @@ msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar, uint32_t table_off,
                         "cannot create an eventfd: %s", g_strerror(e));
             return NULL;
         }
-        r = vm_irqfd(msix->vm, v->fd, v->gsi, true);
+        r = device_host_irqfd(msix->host, v->fd, v->gsi, true);
         if (r < 0) {
             /* Still works, one KVM_SIGNAL_MSI ioctl per interrupt. */
             g_debug("%s: irqfd for vector %u refused (%s): direct MSI",
@@ -134,11 +134,11 @@ msix_free(Msix *msix)
         MsixVector *v = &msix->vec[i];
 
         if (v->fd >= 0) {
-            vm_irqfd(msix->vm, v->fd, v->gsi, false);
+            device_host_irqfd(msix->host, v->fd, v->gsi, false);
             fd_close(v->fd);
         }
         if (v->gsi != UINT32_MAX)
-            vm_msi_free(msix->vm, v->gsi);
+            device_host_msi_free(msix->host, v->gsi);
     }
     g_free(msix->vec);
     g_free(msix->pba);
@@ -169,7 +169,8 @@ msix_route_locked(Msix *msix, unsigned i)
 
     if (v->routed || v->fd < 0)
         return;
-    r = vm_msi_update(msix->vm, v->gsi, msix_addr(v), v->dw[MSIX_ENTRY_DATA]);
+    r = device_host_msi_update(msix->host, v->gsi, msix_addr(v),
+                               v->dw[MSIX_ENTRY_DATA]);
     if (r < 0)
         g_debug("%s: MSI route for vector %u: %s", msix->pdev->owner->id, i,
                 g_strerror(-r));
@@ -183,7 +184,8 @@ msix_deliver_locked(Msix *msix, unsigned i)
     MsixVector *v = &msix->vec[i];
 
     if (v->fd < 0)
-        return vm_signal_msi(msix->vm, msix_addr(v), v->dw[MSIX_ENTRY_DATA]);
+        return device_host_signal_msi(msix->host, msix_addr(v),
+                                      v->dw[MSIX_ENTRY_DATA]);
     msix_route_locked(msix, i);
     /* The irqfd injects the MSI the route describes, in the kernel. */
     return write(v->fd, &(uint64_t){ 1 }, 8) == 8 || errno == EAGAIN ? 0

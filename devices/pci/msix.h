@@ -19,9 +19,10 @@ typedef struct Msix Msix;
  * msix_new:
  * Adds an MSI-X capability with @nvectors vectors to @pdev, whose table
  * lives at @table_off and PBA at @pba_off of BAR @bar.  Every vector gets a
- * GSI (vm_msi_alloc) and an eventfd bound to it with vm_irqfd(), so that
- * worker threads interrupt the guest with a write(2); if KVM refuses the
- * irqfd, vectors fall back to vm_signal_msi().  All vectors start masked.
+ * GSI (device_host_msi_alloc()) and an eventfd bound to it with
+ * device_host_irqfd(), so that worker threads interrupt the guest with a
+ * write(2); if KVM refuses the irqfd, vectors fall back to
+ * device_host_signal_msi().  All vectors start masked.
  * Returns (transfer full) or NULL with @error set.
  */
 Msix *msix_new(PciDevice *pdev, unsigned nvectors, unsigned bar,

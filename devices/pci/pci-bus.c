@@ -302,19 +302,19 @@ static const VmmDeviceOps pci_ports_ops = {
 };
 
 static bool
-pci_ports_realize(Vm *vm, PciBus *bus, GError **error)
+pci_ports_realize(DeviceHost *host, PciBus *bus, GError **error)
 {
     PciConfigPorts *p = g_new0(PciConfigPorts, 1);
 
-    vmm_device_init(&p->dev, &pci_ports_ops, vm, "__pci_config_io");
+    vmm_device_init(&p->dev, &pci_ports_ops, host, "__pci_config_io");
     p->bus = bus;
-    if (!bus_register(vm_pio_bus(vm), PCI_CONFIG_ADDRESS_PORT, 8, &p->dev,
-                      error)) {
+    if (!device_host_register_pio(host, PCI_CONFIG_ADDRESS_PORT, 8, &p->dev,
+                                  error)) {
         vmm_device_free(&p->dev);
         return false;
     }
     /* Owned by the VM from here on (freed with it, listed in vm.info). */
-    return vm_add_device(vm, &p->dev, error);
+    return device_host_add_device(host, &p->dev, error);
 }
 
 static bool
@@ -322,8 +322,8 @@ pci_bus_realize(VmmDevice *dev, GError **error)
 {
     PciBus *bus = pci_bus_from_dev(dev);
 
-    return bus_register(vm_mmio_bus(dev->vm), bus->ecam_base, bus->ecam_size,
-                        dev, error);
+    return device_host_register_mmio(dev->host, bus->ecam_base,
+                                     bus->ecam_size, dev, error);
 }
 
 static const VmmDeviceOps pci_bus_ops = {
@@ -338,25 +338,25 @@ static const VmmDeviceOps pci_bus_ops = {
 };
 
 PciBus *
-pci_bus_create(Vm *vm, uint64_t ecam_base, GError **error)
+pci_bus_create(DeviceHost *host, uint64_t ecam_base, GError **error)
 {
     PciBus *bus = g_new0(PciBus, 1);
 
-    vmm_device_init(&bus->dev, &pci_bus_ops, vm, "__pci_segment0");
+    vmm_device_init(&bus->dev, &pci_bus_ops, host, "__pci_segment0");
     g_mutex_init(&bus->lock);
     bus->segment = 0;
     bus->ecam_base = ecam_base;
     bus->ecam_size = PCI_ECAM_SEGMENT_SIZE;
-    pci_device_init(&bus->host_bridge, NULL, &bus->dev, vm,
+    pci_device_init(&bus->host_bridge, NULL, &bus->dev, host,
                     PCI_HOST_BRIDGE_VENDOR, PCI_HOST_BRIDGE_DEVICE,
                     0x060000 /* bridge, host */, 0, 0, 0);
     pci_device_finish_init(&bus->host_bridge);
     bus->host_bridge.bus = bus;
     bus->slots[0] = &bus->host_bridge;
-    /* vm_add_device() frees the bus if realize fails. */
-    if (!vm_add_device(vm, &bus->dev, error))
+    /* device_host_add_device() frees the bus if realize fails. */
+    if (!device_host_add_device(host, &bus->dev, error))
         return NULL;
-    if (!pci_ports_realize(vm, bus, error))
+    if (!pci_ports_realize(host, bus, error))
         return NULL;
     return bus;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/pci/pci.h"
 
 /* CH's layout (x86_64): ECAM at 0xe8000000, 1 MiB (bus 0) per segment. */
@@ -18,27 +18,19 @@
 #define PCI_HOST_BRIDGE_DEVICE 0x0d57
 
 /**
- * pci_bus_new:
- * Creates PCI segment 0 of @vm: the host bridge at 00:00.0, config
- * mechanism #1 at ports 0xcf8-0xcff and ECAM at 0xe8000000 (1 MiB, bus 0).
- * Fills vm_platform_info(@vm): pci_ecam_base/size and the 32/64-bit MMIO
- * windows the ACPI host bridge _CRS describes; BARs get their addresses
- * from vm_alloc_mmio32/64() inside those windows.
+ * pci_bus_create:
+ * Creates PCI segment 0: the host bridge at 00:00.0, config mechanism #1
+ * at ports 0xcf8-0xcff and 1 MiB of ECAM (bus 0) at @ecam_base.  BARs get
+ * their addresses from device_host_alloc_mmio32/64().  What the firmware
+ * tables describe (ECAM, windows) is the caller's to record: see
+ * pci_bus_ecam_base()/pci_bus_ecam_size().
  *
- * The bus is itself a device ("__pci_segment0"): this function adds it to
- * @vm with vm_add_device(), so the VM owns and frees it.
+ * The bus is itself a device ("__pci_segment0"), added to @host with
+ * device_host_add_device(), which owns and frees it.
  *
  * Returns: (transfer none) the bus, or NULL with @error set.
  */
-PciBus *pci_bus_new(Vm *vm, GError **error);
-
-/**
- * pci_bus_create:
- * The bus alone (pci_bus_new() without the platform bookkeeping): host
- * bridge, 0xcf8 ports and 1 MiB of ECAM at @ecam_base, added to @vm.
- * Returns (transfer none) or NULL with @error set.
- */
-PciBus *pci_bus_create(Vm *vm, uint64_t ecam_base, GError **error);
+PciBus *pci_bus_create(DeviceHost *host, uint64_t ecam_base, GError **error);
 uint64_t pci_bus_ecam_base(const PciBus *bus);
 uint64_t pci_bus_ecam_size(const PciBus *bus);
 
@@ -46,8 +38,8 @@ uint64_t pci_bus_ecam_size(const PciBus *bus);
  * pci_bus_add_device:
  * Puts @pdev on the bus at @slot (1-31), or at the first free slot when
  * @slot is -1 (sequential allocation, as CH does).  Function 0 only.
- * Errors name the slot (taken, out of range, bus full); vm_add_device()
- * prefixes them with the device id.
+ * Errors name the slot (taken, out of range, bus full); the host's
+ * add_device prefixes them with the device id.
  */
 bool pci_bus_add_device(PciBus *bus, PciDevice *pdev, int slot,
                         GError **error);

@@ -76,13 +76,14 @@ static const VmmDeviceOps pci_bar_region_ops = {
 
 void
 pci_device_init(PciDevice *pdev, const PciDeviceOps *ops, VmmDevice *owner,
-                Vm *vm, uint16_t vendor, uint16_t device, uint32_t class_code,
-                uint8_t revision, uint16_t subsys_vendor, uint16_t subsys_id)
+                DeviceHost *host, uint16_t vendor, uint16_t device,
+                uint32_t class_code, uint8_t revision, uint16_t subsys_vendor,
+                uint16_t subsys_id)
 {
     memset(pdev, 0, sizeof(*pdev));
     pdev->ops = ops;
     pdev->owner = owner;
-    pdev->vm = vm;
+    pdev->host = host;
     pdev->cap_end = PCI_CAP_START;
     pci_set_word(pdev, PCI_REG_VENDOR_ID, vendor);
     pci_set_word(pdev, PCI_REG_DEVICE_ID, device);
@@ -107,7 +108,7 @@ pci_device_init(PciDevice *pdev, const PciDeviceOps *ops, VmmDevice *owner,
         pdev->bars[i].region.pdev = pdev;
         pdev->bars[i].region.bar = i;
         pdev->bars[i].region.dev.ops = &pci_bar_region_ops;
-        pdev->bars[i].region.dev.vm = vm;
+        pdev->bars[i].region.dev.host = host;
     }
 }
 
@@ -133,9 +134,9 @@ pci_device_add_bar(PciDevice *pdev, unsigned bar, PciBarType type,
     /* Natural alignment: a BAR's address is a multiple of its size, which
      * is what the size mask read back by the guest implies. */
     if (type == PCI_BAR_MEM64)
-        ok = vm_alloc_mmio64(pdev->vm, size, size, &addr, error);
+        ok = device_host_alloc_mmio64(pdev->host, size, size, &addr, error);
     else
-        ok = vm_alloc_mmio32(pdev->vm, size, size, &addr, error);
+        ok = device_host_alloc_mmio32(pdev->host, size, size, &addr, error);
     if (!ok) {
         g_prefix_error(error, "BAR %u: ", bar);
         return false;
@@ -226,7 +227,6 @@ static void
 pci_device_update_mappings(PciDevice *pdev)
 {
     bool mem_on = pci_get_word(pdev, PCI_REG_COMMAND) & PCI_COMMAND_MEMORY;
-    Bus *mmio = vm_mmio_bus(pdev->vm);
 
     for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
         PciBar *b = &pdev->bars[i];
@@ -241,7 +241,7 @@ pci_device_update_mappings(PciDevice *pdev)
         if (want == b->mapped && (!want || addr == b->addr))
             continue;
         if (b->mapped) {
-            bus_unregister(mmio, b->addr, &b->region.dev);
+            device_host_unregister_mmio(pdev->host, b->addr, &b->region.dev);
             b->mapped = false;
             if (pdev->ops && pdev->ops->bar_mapped)
                 pdev->ops->bar_mapped(pdev, i, b->addr, false);
@@ -249,7 +249,8 @@ pci_device_update_mappings(PciDevice *pdev)
         b->addr = addr;
         if (!want)
             continue;
-        if (!bus_register(mmio, addr, b->size, &b->region.dev, &error)) {
+        if (!device_host_register_mmio(pdev->host, addr, b->size,
+                                       &b->region.dev, &error)) {
             g_debug("%s: BAR %u not mapped: %s", pdev->owner->id, i,
                     error->message);
             continue;
@@ -303,7 +304,7 @@ pci_device_unmap_bars(PciDevice *pdev)
 
         if (!b->mapped)
             continue;
-        bus_unregister(vm_mmio_bus(pdev->vm), b->addr, &b->region.dev);
+        device_host_unregister_mmio(pdev->host, b->addr, &b->region.dev);
         b->mapped = false;
         if (pdev->ops && pdev->ops->bar_mapped)
             pdev->ops->bar_mapped(pdev, i, b->addr, false);

@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/device.h"
 #include "devices/state.h"
 
@@ -113,7 +113,7 @@ typedef struct {
 struct PciDevice {
     const PciDeviceOps *ops;
     VmmDevice *owner;
-    Vm *vm;
+    DeviceHost *host;
     PciBus *bus;
     uint8_t devfn;
     uint8_t config[PCI_CONFIG_SIZE];
@@ -127,7 +127,7 @@ struct PciDevice {
 
 /* Sets up a type-0 header.  @class_code is (class << 16 | sub << 8 | prog). */
 void pci_device_init(PciDevice *pdev, const PciDeviceOps *ops,
-                     VmmDevice *owner, Vm *vm, uint16_t vendor,
+                     VmmDevice *owner, DeviceHost *host, uint16_t vendor,
                      uint16_t device, uint32_t class_code, uint8_t revision,
                      uint16_t subsys_vendor, uint16_t subsys_id);
 

@@ -153,6 +153,10 @@ static void
 blk_complete(BlkQueue *q, BlkSlot *s, uint8_t status, uint32_t written)
 {
     *s->req.status = status;
+    /* The used length counts data then status, but the status byte ends
+     * the chain, past data the device may not have filled: mark it apart
+     * (live migration must resend it). */
+    virtqueue_mark_written(q->vq, s->elem, s->elem->in_len - 1, 1);
     virtqueue_push(q->vq, s->elem, written + 1);
     blk_slot_release(q, s);
 }
@@ -173,6 +177,9 @@ blk_finish_io(BlkQueue *q, BlkSlot *s)
         blk_stats_add(&blk->write, s->req.data_len,
                       (uint64_t)(g_get_monotonic_time() - s->start_us));
     }
+    /* A failed read may still have landed in part of the buffers. */
+    if (!ok && s->io.op == BLOCK_OP_READ)
+        virtqueue_mark_written(q->vq, s->elem, 0, s->req.data_len);
     if (!ok)
         g_debug("%s: %s at sector %" G_GUINT64_FORMAT ": %s", blk->vdev.id,
                 s->io.op == BLOCK_OP_WRITE ? "write" : "I/O", s->req.sector,
@@ -519,7 +526,7 @@ virtio_blk_fill_config(VirtioBlk *blk, unsigned nqueues)
 }
 
 VirtioDevice *
-virtio_blk_new(Vm *vm, const GuestMemory *mem, const DiskConfig *disk,
+virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
                bool allow_uring, GError **error)
 {
     g_autofree VirtioBlk *blk = g_new0(VirtioBlk, 1);
@@ -556,7 +563,7 @@ virtio_blk_new(Vm *vm, const GuestMemory *mem, const DiskConfig *disk,
     memcpy(blk->serial, serial, MIN(strlen(serial), sizeof(blk->serial)));
     blk->bb = g_steal_pointer(&bb);
     blk->read.lat_min = blk->write.lat_min = G_MAXUINT64;
-    if (!virtio_device_init(&blk->vdev, &virtio_blk_ops, vm, mem, disk->id,
+    if (!virtio_device_init(&blk->vdev, &virtio_blk_ops, host, disk->id,
                             features, nq, (uint16_t)qs, error)) {
         VirtioBlk *b = g_steal_pointer(&blk);
 

@@ -75,8 +75,7 @@ bool virtio_blk_range_ok(uint64_t sector, size_t len, uint64_t capacity);
  * @allow_uring false forces the synchronous engine.  Errors name the
  * option and the image.  Returns (transfer full).
  */
-VirtioDevice *virtio_blk_new(Vm *vm, const GuestMemory *mem,
-                             const DiskConfig *disk, bool allow_uring,
-                             GError **error);
+VirtioDevice *virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
+                             bool allow_uring, GError **error);
 /* The engine queue @q uses ("io_uring", "sync"; NULL before activation). */
 const char *virtio_blk_engine(VirtioDevice *vdev, unsigned q);

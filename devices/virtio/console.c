@@ -237,7 +237,7 @@ static const VirtioDeviceOps virtio_console_ops = {
 };
 
 VirtioDevice *
-virtio_console_new(Vm *vm, const GuestMemory *mem, const char *id,
+virtio_console_new(DeviceHost *host, const char *id,
                    CharBackend *be, GError **error)
 {
     VirtioConsole *c = g_new0(VirtioConsole, 1);
@@ -253,7 +253,7 @@ virtio_console_new(Vm *vm, const GuestMemory *mem, const char *id,
     c->tx_elem = virtqueue_elem_new(64);
     if (sized)
         features |= 1ULL << VIRTIO_CONSOLE_F_SIZE;
-    if (!virtio_device_init(&c->vdev, &virtio_console_ops, vm, mem,
+    if (!virtio_device_init(&c->vdev, &virtio_console_ops, host,
                             id ? id : "__console", features, 2,
                             CONSOLE_QUEUE_SIZE, error)) {
         virtio_console_free(&c->vdev);

@@ -18,6 +18,5 @@
  * configuration changes.  @id defaults to "__console".
  * Returns (transfer full).
  */
-VirtioDevice *virtio_console_new(Vm *vm, const GuestMemory *mem,
-                                 const char *id, CharBackend *be,
-                                 GError **error);
+VirtioDevice *virtio_console_new(DeviceHost *host, const char *id,
+                                 CharBackend *be, GError **error);

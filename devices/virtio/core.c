@@ -10,19 +10,17 @@
 #include <gio/gio.h>
 
 #include "common/fd-util.h"
-#include "daemon/event-monitor.h"
 #include "devices/virtio/virtio.h"
 
 bool
-virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops, Vm *vm,
-                   const GuestMemory *mem, const char *id,
+virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops,
+                   DeviceHost *host, const char *id,
                    uint64_t host_features, unsigned nvqs, uint16_t queue_size,
                    GError **error)
 {
     vdev->ops = ops;
     vdev->id = g_strdup(id);
-    vdev->vm = vm;
-    vdev->mem = mem;
+    vdev->host = host;
     vdev->host_features = host_features;
     vdev->nvqs = nvqs;
     vdev->vqs = g_new0(VirtQueue, nvqs);
@@ -66,7 +64,10 @@ virtio_emit(VirtioDevice *vdev, const char *event)
 {
     const char *props[] = { "id", vdev->id, NULL };
 
-    event_monitor_emit("virtio-device", event, props);
+    /* A device made without a host (unit tests of its constructor) has
+     * nobody to tell. */
+    if (vdev->host)
+        device_host_emit_event(vdev->host, "virtio-device", event, props);
 }
 
 uint8_t
@@ -113,7 +114,7 @@ virtio_device_activate(VirtioDevice *vdev)
     for (unsigned i = 0; i < vdev->nvqs; i++) {
         VirtQueue *vq = &vdev->vqs[i];
 
-        if (virtqueue_activate(vq, vdev->mem, vdev->driver_features) < 0) {
+        if (virtqueue_activate(vq, vdev->host, vdev->driver_features) < 0) {
             virtio_device_set_broken(vdev, "queue %u: %s", i, vq->error);
             return;
         }

@@ -123,6 +123,8 @@ net_rx(NetPair *p)
             break;
         }
         if ((size_t)n < NET_VNET_HDR_LEN) {
+            /* The bytes landed in guest memory all the same. */
+            virtqueue_mark_written(p->rx, e, 0, (size_t)n);
             virtqueue_unpop(p->rx);
             continue;     /* not a packet we can hand over */
         }
@@ -329,6 +331,10 @@ net_on_ctrl_kick(gpointer opaque, int fd, short revents)
             *c.ack = VIRTIO_NET_ERR;
             break;
         }
+        /* The ack ends the writable part, which the used length (1) does
+         * not reach when the driver gave more: mark it apart. */
+        virtqueue_mark_written(net->ctrl, net->ctrl_elem,
+                               net->ctrl_elem->in_len - 1, 1);
         virtqueue_push(net->ctrl, net->ctrl_elem, 1);
     }
     if (r != -ENOENT) {
@@ -573,7 +579,7 @@ virtio_net_features(const NetConfig *cfg, unsigned pairs)
 }
 
 VirtioDevice *
-virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
+virtio_net_new(DeviceHost *host, const NetConfig *cfg,
                NetBackend *be, GError **error)
 {
     g_autoptr(NetBackend) backend = be;
@@ -603,7 +609,7 @@ virtio_net_new(Vm *vm, const GuestMemory *mem, const NetConfig *cfg,
     net->be = g_steal_pointer(&backend);
     net->pairs = pairs;
     net->active_pairs = 1;
-    if (!virtio_device_init(&net->vdev, &virtio_net_ops, vm, mem, cfg->id,
+    if (!virtio_device_init(&net->vdev, &virtio_net_ops, host, cfg->id,
                             virtio_net_features(cfg, pairs), 2 * pairs + 1,
                             (uint16_t)qs, error)) {
         virtio_net_free(&net->vdev);

@@ -63,6 +63,5 @@ int virtio_net_ctrl_parse(const VirtQueueElem *elem, VirtioNetCtrl *ctrl,
  * its MAC (net->mac, which must be set), MTU and offload options.
  * Returns (transfer full) or NULL with @error set.
  */
-VirtioDevice *virtio_net_new(Vm *vm, const GuestMemory *mem,
-                             const NetConfig *net, NetBackend *be,
-                             GError **error);
+VirtioDevice *virtio_net_new(DeviceHost *host, const NetConfig *net,
+                             NetBackend *be, GError **error);

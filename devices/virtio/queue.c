@@ -66,6 +66,18 @@ vq_avail_event(const VirtQueue *vq)
     return vq->used + VQ_USED_RING + (size_t)VQ_USED_ELEM * vq->size;
 }
 
+/* Stores into the used ring ("device area") and reports the write to the
+ * dirty marker.  The mark follows the store: a dirty-log pass that runs in
+ * between then still sees the page, while marking first could let a pass
+ * clear the bit before the new value exists. */
+static inline void
+vq_used_store16(VirtQueue *vq, uint8_t *p, uint16_t v)
+{
+    vq_store16(p, v);
+    device_host_mark_dirty(vq->host, vq->used_addr + (uint64_t)(p - vq->used),
+                           2);
+}
+
 VirtQueueElem *
 virtqueue_elem_new(unsigned max_segs)
 {
@@ -73,6 +85,7 @@ virtqueue_elem_new(unsigned max_segs)
 
     elem->max_segs = max_segs;
     elem->iov = g_new0(struct iovec, max_segs);
+    elem->gpa = g_new0(uint64_t, max_segs);
     return elem;
 }
 
@@ -82,6 +95,7 @@ virtqueue_elem_free(VirtQueueElem *elem)
     if (!elem)
         return;
     g_free(elem->iov);
+    g_free(elem->gpa);
     g_free(elem);
 }
 
@@ -115,8 +129,9 @@ vq_fail(VirtQueue *vq, const char *why)
 }
 
 int
-virtqueue_activate(VirtQueue *vq, const GuestMemory *mem, uint64_t features)
+virtqueue_activate(VirtQueue *vq, DeviceHost *host, uint64_t features)
 {
+    const GuestMemory *mem = device_host_memory(host);
     uint64_t n = vq->size;
 
     vq->ready = false;
@@ -134,6 +149,7 @@ virtqueue_activate(VirtQueue *vq, const GuestMemory *mem, uint64_t features)
                              VQ_USED_RING + VQ_USED_ELEM * n + 2);
     if (!vq->desc || !vq->avail || !vq->used)
         return vq_fail(vq, "ring outside guest RAM");
+    vq->host = host;
     vq->mem = mem;
     vq->event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
     vq->indirect = features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
@@ -187,6 +203,7 @@ vq_map_desc(VirtQueue *vq, VirtQueueElem *elem, const VqDesc *d)
     }
     elem->iov[elem->out_num + elem->in_num] =
         (struct iovec){ .iov_base = hva, .iov_len = d->len };
+    elem->gpa[elem->out_num + elem->in_num] = d->addr;
     if (writable) {
         elem->in_num++;
         elem->in_len += d->len;
@@ -267,7 +284,7 @@ virtqueue_pop(VirtQueue *vq, VirtQueueElem *elem)
          * since the driver may have added one before seeing our write. */
         if (!vq->event_idx || vq->notify_off)
             return -ENOENT;
-        vq_store16(vq_avail_event(vq), vq->last_avail);
+        vq_used_store16(vq, vq_avail_event(vq), vq->last_avail);
         /* Full barrier: avail_event visible before we re-read the index. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         avail_idx = vq_avail_idx(vq);
@@ -296,19 +313,44 @@ virtqueue_unpop(VirtQueue *vq)
 }
 
 void
+virtqueue_mark_written(VirtQueue *vq, const VirtQueueElem *elem,
+                       size_t offset, size_t len)
+{
+    for (unsigned i = elem->out_num; i < elem->out_num + elem->in_num && len;
+         i++) {
+        size_t seg = elem->iov[i].iov_len, n;
+
+        if (offset >= seg) {
+            offset -= seg;
+            continue;
+        }
+        n = MIN(len, seg - offset);
+        device_host_mark_dirty(vq->host, elem->gpa[i] + offset, n);
+        offset = 0;
+        len -= n;
+    }
+}
+
+void
 virtqueue_push(VirtQueue *vq, const VirtQueueElem *elem, uint32_t len)
 {
     uint8_t *e = vq->used + VQ_USED_RING +
                  (size_t)VQ_USED_ELEM * (vq->used_idx & (vq->size - 1));
     uint32_t id = htole32(elem->head), l = htole32(len);
 
+    /* The buffers were written before the push: mark them now, before
+     * the driver may reuse them. */
+    virtqueue_mark_written(vq, elem, 0, len);
     memcpy(e, &id, 4);
     memcpy(e + 4, &l, 4);
+    device_host_mark_dirty(vq->host,
+                           vq->used_addr + (uint64_t)(e - vq->used),
+                           VQ_USED_ELEM);
     vq->used_idx++;
     /* The used element must be visible before the index that publishes it
      * (§2.7.8): the driver reads the element after seeing used->idx. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    vq_store16(vq->used + 2, vq->used_idx);
+    vq_used_store16(vq, vq->used + 2, vq->used_idx);
 }
 
 bool
@@ -344,7 +386,7 @@ virtqueue_disable_notify(VirtQueue *vq)
     vq->notify_off = true;
     if (!vq->ready || vq->event_idx)
         return;   /* with EVENT_IDX, not updating avail_event is enough */
-    vq_store16(vq->used, vq_load16(vq->used) | VRING_USED_F_NO_NOTIFY);
+    vq_used_store16(vq, vq->used, vq_load16(vq->used) | VRING_USED_F_NO_NOTIFY);
 }
 
 bool
@@ -354,9 +396,10 @@ virtqueue_enable_notify(VirtQueue *vq)
     if (!vq->ready)
         return false;
     if (vq->event_idx)
-        vq_store16(vq_avail_event(vq), vq->last_avail);
+        vq_used_store16(vq, vq_avail_event(vq), vq->last_avail);
     else
-        vq_store16(vq->used, vq_load16(vq->used) & ~VRING_USED_F_NO_NOTIFY);
+        vq_used_store16(vq, vq->used,
+                        vq_load16(vq->used) & ~VRING_USED_F_NO_NOTIFY);
     /* Full barrier: the driver must see notifications enabled before we
      * look at avail->idx again; otherwise a buffer added in between would
      * get neither a kick nor our attention (§2.7.10). */

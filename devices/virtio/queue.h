@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "daemon/memory.h"
+#include "devices/device-host.h"
 #include "devices/state.h"
 
 /* Largest split queue (virtio 1.2 §2.7: Queue Size up to 32768). */
@@ -29,6 +29,9 @@ typedef struct {
     size_t in_len;          /* bytes the device may write */
     unsigned max_segs;      /* capacity of @iov: longer chains are refused */
     struct iovec *iov;
+    /* Guest-physical address of each @iov entry: virtqueue_push() marks
+     * what the device wrote dirty by it (live migration). */
+    uint64_t *gpa;
 } VirtQueueElem;
 
 #define VIRTQUEUE_ELEM_OUT(e) ((e)->iov)
@@ -64,6 +67,7 @@ typedef struct {
     bool ready;
     bool event_idx;         /* VIRTIO_RING_F_EVENT_IDX negotiated */
     bool indirect;          /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+    DeviceHost *host;       /* memory translation and the dirty marker */
     const GuestMemory *mem;
     uint8_t *desc;          /* host pointers, bounds-checked at activation */
     uint8_t *avail;
@@ -89,9 +93,11 @@ void virtqueue_reset(VirtQueue *vq);
  * no larger than max_size, alignment of §2.7, every ring inside one RAM
  * region), with the negotiated @features (VIRTIO_RING_F_*).  Returns 0, or
  * -EINVAL with vq->error set.  A disabled queue is left not ready (0).
+ * @host's memory is where the rings live; every write the queue makes into
+ * guest memory (used ring, avail_event, the buffers a push reports as
+ * written) goes through its dirty marker.
  */
-int virtqueue_activate(VirtQueue *vq, const GuestMemory *mem,
-                       uint64_t features);
+int virtqueue_activate(VirtQueue *vq, DeviceHost *host, uint64_t features);
 
 /**
  * virtqueue_pop:
@@ -107,8 +113,21 @@ int virtqueue_activate(VirtQueue *vq, const GuestMemory *mem,
 int virtqueue_pop(VirtQueue *vq, VirtQueueElem *elem);
 /* Gives back the last popped chain (e.g. the backend had no data). */
 void virtqueue_unpop(VirtQueue *vq);
-/* Puts @elem in the used ring with @len bytes written, and publishes it. */
+/* Puts @elem in the used ring with @len bytes written, and publishes it.
+ * The first @len bytes of @elem's device-writable buffers and the used
+ * ring entry are marked dirty: @len must cover every byte the device wrote
+ * (virtio 1.2 §2.7.8 asks for exactly that). */
 void virtqueue_push(VirtQueue *vq, const VirtQueueElem *elem, uint32_t len);
+
+/**
+ * virtqueue_mark_written:
+ * Reports to the dirty marker that the device wrote bytes [@offset,
+ * @offset + @len) of @elem's device-writable buffers, for writes that the
+ * used length does not cover (virtio-blk's trailing status byte, a read
+ * that failed half-way).  Bytes past the buffers are ignored.
+ */
+void virtqueue_mark_written(VirtQueue *vq, const VirtQueueElem *elem,
+                            size_t offset, size_t len);
 
 /**
  * virtqueue_should_notify:

@@ -133,7 +133,7 @@ static const VirtioDeviceOps virtio_rng_ops = {
 };
 
 VirtioDevice *
-virtio_rng_new(Vm *vm, const GuestMemory *mem, const RngConfig *cfg,
+virtio_rng_new(DeviceHost *host, const RngConfig *cfg,
                GError **error)
 {
     const char *src = cfg->src ? cfg->src : "/dev/urandom";
@@ -153,7 +153,7 @@ virtio_rng_new(Vm *vm, const GuestMemory *mem, const RngConfig *cfg,
     rng->fd = fd;
     rng->src = g_strdup(src);
     rng->elem = virtqueue_elem_new(64);
-    if (!virtio_device_init(&rng->vdev, &virtio_rng_ops, vm, mem,
+    if (!virtio_device_init(&rng->vdev, &virtio_rng_ops, host,
                             cfg->id ? cfg->id : "__rng", VIRTIO_COMMON_FEATURES,
                             1, RNG_QUEUE_SIZE, error)) {
         virtio_rng_free(&rng->vdev);

@@ -13,5 +13,5 @@
  * now so that a missing source is a startup error naming it.
  * Returns (transfer full) or NULL with @error set.
  */
-VirtioDevice *virtio_rng_new(Vm *vm, const GuestMemory *mem,
-                             const RngConfig *cfg, GError **error);
+VirtioDevice *virtio_rng_new(DeviceHost *host, const RngConfig *cfg,
+                             GError **error);

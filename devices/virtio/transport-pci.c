@@ -265,12 +265,14 @@ virtio_pci_bar_mapped(PciDevice *pdev, unsigned bar, uint64_t addr,
 
         if (!mapped) {
             if (vp->ioeventfd_on[q])
-                vm_ioeventfd(vdev->vm, vdev->kick_fds[q], a, 0, false, false);
+                device_host_ioeventfd(vdev->host, vdev->kick_fds[q], a, 0,
+                                  DEVICE_SPACE_MMIO, false);
             vp->ioeventfd_on[q] = false;
             continue;
         }
         /* Any write width (Linux writes 16 bits) signals the eventfd. */
-        r = vm_ioeventfd(vdev->vm, vdev->kick_fds[q], a, 0, false, true);
+        r = device_host_ioeventfd(vdev->host, vdev->kick_fds[q], a, 0,
+                                  DEVICE_SPACE_MMIO, true);
         if (r < 0)
             g_debug("%s: no ioeventfd for queue %u (%s): notifications "
                     "trap to the VMM", vp->dev.id, q, g_strerror(-r));
@@ -404,7 +406,8 @@ virtio_pci_realize(VmmDevice *dev, GError **error)
                     "too many queues (%u)", vdev->nvqs);
         return false;
     }
-    pci_device_init(pdev, &virtio_pci_pci_ops, dev, dev->vm, VIRTIO_PCI_VENDOR,
+    pci_device_init(pdev, &virtio_pci_pci_ops, dev, dev->host,
+                    VIRTIO_PCI_VENDOR,
                     VIRTIO_PCI_DEVICE_BASE + vdev->ops->device_type,
                     virtio_pci_class(vdev->ops->device_type),
                     1 /* §4.1.2.1: non-transitional */, VIRTIO_PCI_VENDOR, 0x40);
@@ -617,11 +620,11 @@ static const VmmDeviceOps virtio_pci_ops = {
 };
 
 VmmDevice *
-virtio_pci_new(Vm *vm, PciBus *bus, VirtioDevice *vdev, int slot)
+virtio_pci_new(DeviceHost *host, PciBus *bus, VirtioDevice *vdev, int slot)
 {
     VirtioPci *vp = g_new0(VirtioPci, 1);
 
-    vmm_device_init(&vp->dev, &virtio_pci_ops, vm, vdev->id);
+    vmm_device_init(&vp->dev, &virtio_pci_ops, host, vdev->id);
     vp->vdev = vdev;
     vp->bus = bus;
     vp->slot = slot;

@@ -27,12 +27,13 @@
  * virtio_pci_new:
  * Wraps @vdev (transfer full, also on failure) in a virtio-pci function
  * for @bus at @slot (-1: next free).  The result is not realized yet: add
- * it with vm_add_device(), whose realize places BAR0, builds the
+ * it with device_host_add_device(), whose realize places BAR0, builds the
  * capabilities (common/ISR/device/notify/pci_cfg + MSI-X with one vector
  * per queue plus one for configuration changes) and takes the slot.
  * Returns (transfer full) the device.
  */
-VmmDevice *virtio_pci_new(Vm *vm, PciBus *bus, VirtioDevice *vdev, int slot);
+VmmDevice *virtio_pci_new(DeviceHost *host, PciBus *bus, VirtioDevice *vdev,
+                          int slot);
 
 /* (transfer none) accessors, for tests and the device manager. */
 VirtioDevice *virtio_pci_get_virtio(VmmDevice *dev);

@@ -10,7 +10,7 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
-#include "daemon/vm.h"
+#include "devices/device-host.h"
 #include "devices/legacy/ratelimit.h"
 #include "devices/state.h"
 #include "devices/virtio/queue.h"
@@ -81,7 +81,7 @@ typedef struct {
 /**
  * VirtioDevice:
  * Embedded in each device struct.  Field protection:
- *  - immutable after virtio_device_init(): @ops, @id, @vm, @mem,
+ *  - immutable after virtio_device_init(): @ops, @id, @host,
  *    @host_features, @nvqs, @vqs (the array), @kick_fds;
  *  - set once by the transport before realize: @transport, @transport_data;
  *  - written by vCPU threads under the transport's lock, immutable while
@@ -92,8 +92,7 @@ typedef struct {
 struct VirtioDevice {
     const VirtioDeviceOps *ops;
     char *id;
-    Vm *vm;
-    const GuestMemory *mem;
+    DeviceHost *host;
     uint64_t host_features;
     unsigned nvqs;
     VirtQueue *vqs;
@@ -119,11 +118,12 @@ struct VirtioDevice {
 /**
  * virtio_device_init:
  * Fills the common part: @nvqs queues of @queue_size, one kick eventfd each.
- * @mem may be NULL in unit tests that never activate.  Returns false with
- * @error set if an eventfd cannot be created.
+ * @host (the rings' memory, the dirty marker, the event sink) may be NULL
+ * in unit tests that never activate.  Returns false with @error set if an
+ * eventfd cannot be created.
  */
-bool virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops, Vm *vm,
-                        const GuestMemory *mem, const char *id,
+bool virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops,
+                        DeviceHost *host, const char *id,
                         uint64_t host_features, unsigned nvqs,
                         uint16_t queue_size, GError **error);
 /* Releases what virtio_device_init() took (not the containing struct). */

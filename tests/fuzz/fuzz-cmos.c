@@ -26,41 +26,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    g_autoptr(Vm) vm = fake_vm_new(0);
-    VmmDevice *dev = rtc_cmos_new(vm, "__rtc", 3ULL << 30, 5ULL << 30);
+    g_autoptr(FakeHost) vm = fake_host_new(0);
+    VmmDevice *dev = rtc_cmos_new(fake_host_base(vm), "__rtc", 3ULL << 30,
+                                  5ULL << 30);
     size_t i = 0;
 
-    g_assert_true(vm_add_device(vm, dev, NULL));
+    g_assert_true(fake_host_add(vm, dev, NULL));
     while (i < size) {
         uint8_t op = data[i++];
 
         switch (op & 7) {
         case 0:
             if (i < size)
-                fake_vm_outb(vm, RTC_CMOS_BASE, data[i++]);
+                fake_host_outb(vm, RTC_CMOS_BASE, data[i++]);
             break;
         case 1:
             if (i < size)
-                fake_vm_outb(vm, RTC_CMOS_BASE + 1, data[i++]);
+                fake_host_outb(vm, RTC_CMOS_BASE + 1, data[i++]);
             break;
         case 2:
-            fake_vm_inb(vm, RTC_CMOS_BASE + 1);
+            fake_host_inb(vm, RTC_CMOS_BASE + 1);
             break;
         case 3:
             if (i + 1 < size) {
-                fake_vm_pio_write(vm, RTC_CMOS_BASE, 2,
+                fake_host_pio_write(vm, RTC_CMOS_BASE, 2,
                                   data[i] | (uint16_t)data[i + 1] << 8);
                 i += 2;
             }
             break;
         case 4:
-            fake_vm_pio_read(vm, RTC_CMOS_BASE, op & 8 ? 4 : 2);
+            fake_host_pio_read(vm, RTC_CMOS_BASE, op & 8 ? 4 : 2);
             break;
         case 5:
             dev->ops->reset(dev);
             break;
         case 6:
-            fake_vm_check_save_restore(dev, dev);
+            fake_host_check_save_restore(dev, dev);
             break;
         default: {
             g_autofree char *doc = g_strndup((const char *)data + i, size - i);

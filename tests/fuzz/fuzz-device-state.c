@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * tests/unit/device-state-types.h gets it through ops->restore: a refusal
  * is fine, a crash, an assertion or a sanitizer report is not.  What a
  * device accepted it must save again.  The devices live across inputs (as
- * libFuzzer runs them in one process), each in a fake VM of its own.
+ * libFuzzer runs them in one process), each on a FakeHost of its own.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!devs) {
         devs = g_new0(VmmDevice *, device_state_n_types);
         for (unsigned i = 0; i < device_state_n_types; i++)
-            devs[i] = device_state_types[i].create(fake_vm_new(
+            devs[i] = device_state_types[i].create(fake_host_new(
                 DEVICE_STATE_RAM));
     }
     if (!node)

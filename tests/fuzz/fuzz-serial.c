@@ -27,23 +27,24 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned widths[4] = { 1, 2, 4, 1 };
-    g_autoptr(Vm) vm = fake_vm_new(0);
-    VmmDevice *dev = serial8250_new(vm, "__serial", SERIAL8250_COM1_BASE,
-                                    SERIAL8250_COM1_GSI, NULL);
+    g_autoptr(FakeHost) vm = fake_host_new(0);
+    VmmDevice *dev = serial8250_new(fake_host_base(vm), "__serial",
+                                    SERIAL8250_COM1_BASE, SERIAL8250_COM1_GSI,
+                                    NULL);
     size_t i = 0;
 
-    g_assert_true(vm_add_device(vm, dev, NULL));
+    g_assert_true(fake_host_add(vm, dev, NULL));
     while (i < size) {
         uint8_t op = data[i++];
         uint16_t port = SERIAL8250_COM1_BASE + ((op >> 2) & 7);
 
         switch (op & 3) {
         case 0:
-            fake_vm_pio_read(vm, port, widths[(op >> 5) & 3]);
+            fake_host_pio_read(vm, port, widths[(op >> 5) & 3]);
             break;
         case 1:
             if (i < size)
-                fake_vm_outb(vm, port, data[i++]);
+                fake_host_outb(vm, port, data[i++]);
             break;
         case 2: {
             size_t n = i < size ? data[i++] & 31 : 0;
@@ -57,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default:
             switch ((op >> 2) & 3) {
             case 0:
-                fake_vm_check_save_restore(dev, dev);
+                fake_host_check_save_restore(dev, dev);
                 break;
             case 1:
                 dev->ops->reset(dev);
@@ -74,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 /* Anything goes; a refused state leaves the device usable. */
                 if (node && !dev->ops->restore(dev, node, NULL))
-                    fake_vm_check_save_restore(dev, dev);
+                    fake_host_check_save_restore(dev, dev);
                 i = size;
                 break;
             }

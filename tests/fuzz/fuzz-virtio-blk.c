@@ -9,6 +9,7 @@
 
 #include "devices/virtio/blk.h"
 #include "devices/virtio/iov.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +26,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static GuestMemory *mem;
+    static FakeHost *host;   /* the queue's memory and dirty marker */
     static VirtQueueElem *elem;
     static struct iovec dataiov[VIRTIO_BLK_MAX_SEG + 2];
     VirtQueue vq;
@@ -32,9 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!mem) {
         mem = td_memory_new();
+        host = fake_host_new_with_memory(mem);
         elem = virtqueue_elem_new(VIRTIO_BLK_MAX_SEG + 2);
     }
-    if (!td_fuzz_load(mem, &vq, data, size))
+    if (!td_fuzz_load(fake_host_base(host), &vq, data, size))
         return 0;
     while ((r = virtqueue_pop(&vq, elem)) == 0) {
         VirtioBlkReq req = { .data = dataiov, .data_max = G_N_ELEMENTS(dataiov) };

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "devices/virtio/net.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +24,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static GuestMemory *mem;
+    static FakeHost *host;   /* the queue's memory and dirty marker */
     static VirtQueueElem *elem;
     static const unsigned bits[] = { VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4,
                                      VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_HOST_UFO,
@@ -33,6 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!mem) {
         mem = td_memory_new();
+        host = fake_host_new_with_memory(mem);
         elem = virtqueue_elem_new(VIRTIO_NET_MAX_SEGS);
     }
     if (size > 1) {
@@ -40,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (data[1] & (4u << i))
                 features |= 1ULL << bits[i];
     }
-    if (!td_fuzz_load(mem, &vq, data, size))
+    if (!td_fuzz_load(fake_host_base(host), &vq, data, size))
         return 0;
     virtio_net_tun_offloads(features | (data[7] * 0x101ULL));
     while ((r = virtqueue_pop(&vq, elem)) == 0) {

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "devices/virtio/queue.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static GuestMemory *mem;
+    static FakeHost *host;   /* the queue's memory and dirty marker */
     static VirtQueueElem *elem;
     VirtQueue vq;
     unsigned pops = 0;
@@ -43,9 +45,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!mem) {
         mem = td_memory_new();
+        host = fake_host_new_with_memory(mem);
         elem = virtqueue_elem_new(32);
     }
-    if (!td_fuzz_load(mem, &vq, data, size))
+    if (!td_fuzz_load(fake_host_base(host), &vq, data, size))
         return 0;
     virtqueue_disable_notify(&vq);
     for (;;) {

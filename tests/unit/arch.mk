@@ -1,12 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
 # tests/unit/test-arch-util.c stands in for daemon/memory.c (guest RAM
-# without KVM), so they run on any build machine.
+# without KVM), so they run on any build machine; translation and copies
+# come from devices/guest-memory.c, as in the VMM.
 if ARCH_X86_64
 noinst_LIBRARIES += tests/unit/libtestarch.a
 tests_unit_libtestarch_a_SOURCES = \
 	tests/unit/test-arch-util.c tests/unit/test-arch-util.h
-ARCH_TEST_LIBS = @LD_GROUP_START@ tests/unit/libtestarch.a arch/libarch.a \
-	common/libcommon.a @LD_GROUP_END@ $(GIO_LIBS) $(GLIB_LIBS)
+ARCH_TEST_LIBS = tests/unit/libtestarch.a arch/libarch.a devices/libdevices.a \
+	common/libcommon.a $(GIO_LIBS) $(GLIB_LIBS)
+
+# The platform hook creates devices: it runs on the FakeHost.
+check_PROGRAMS += tests/unit/test-x86-platform
+TESTS += tests/unit/test-x86-platform
+tests_unit_test_x86_platform_LDADD = tests/unit/libfakevm.a arch/libarch.a \
+	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
+	$(VMM_DEP_LIBS)
 
 check_PROGRAMS += tests/unit/test-x86-layout tests/unit/test-aml \
 	tests/unit/test-x86-acpi tests/unit/test-x86-loader

@@ -26,131 +26,134 @@
 /* ---- Legacy devices ------------------------------------------------------ */
 
 static VmmDevice *
-add(Vm *vm, VmmDevice *dev)
+add(FakeHost *vm, VmmDevice *dev)
 {
     g_autoptr(GError) error = NULL;
 
-    g_assert_true(vm_add_device(vm, dev, &error));
+    g_assert_true(fake_host_add(vm, dev, &error));
     g_assert_no_error(error);
     return dev;
 }
 
 static VmmDevice *
-serial_create(Vm *vm)
+serial_create(FakeHost *vm)
 {
-    return add(vm, serial8250_new(vm, "__serial", SERIAL8250_COM1_BASE,
-                                  SERIAL8250_COM1_GSI, NULL));
+    return add(vm, serial8250_new(fake_host_base(vm), "__serial",
+                                  SERIAL8250_COM1_BASE, SERIAL8250_COM1_GSI,
+                                  NULL));
 }
 
 static void
-serial_exercise(Vm *vm, VmmDevice *dev)
+serial_exercise(FakeHost *vm, VmmDevice *dev)
 {
-    fake_vm_outb(vm, SERIAL8250_COM1_BASE + 7, 0x5a);   /* SCR */
-    fake_vm_outb(vm, SERIAL8250_COM1_BASE + 1, 0x03);   /* IER */
-    fake_vm_outb(vm, SERIAL8250_COM1_BASE + 2, 0xc1);   /* FCR: FIFO, 14 */
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 7, 0x5a);   /* SCR */
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 1, 0x03);   /* IER */
+    fake_host_outb(vm, SERIAL8250_COM1_BASE + 2, 0xc1);   /* FCR: FIFO, 14 */
 }
 
 static VmmDevice *
-i8042_create(Vm *vm)
+i8042_create(FakeHost *vm)
 {
-    return add(vm, i8042_new(vm, "__i8042"));
+    return add(vm, i8042_new(fake_host_base(vm), "__i8042"));
 }
 
 static void
-i8042_exercise(Vm *vm, VmmDevice *dev)
+i8042_exercise(FakeHost *vm, VmmDevice *dev)
 {
-    fake_vm_outb(vm, I8042_BASE, 0x03);
+    fake_host_outb(vm, I8042_BASE, 0x03);
 }
 
 static VmmDevice *
-rtc_create(Vm *vm)
+rtc_create(FakeHost *vm)
 {
-    return add(vm, rtc_cmos_new(vm, "__rtc", 512ULL << 20, 1ULL << 30));
+    return add(vm, rtc_cmos_new(fake_host_base(vm), "__rtc", 512ULL << 20,
+                                1ULL << 30));
 }
 
 static void
-rtc_exercise(Vm *vm, VmmDevice *dev)
+rtc_exercise(FakeHost *vm, VmmDevice *dev)
 {
-    fake_vm_outb(vm, RTC_CMOS_BASE, 0x40);
-    fake_vm_outb(vm, RTC_CMOS_BASE + 1, 0x77);
+    fake_host_outb(vm, RTC_CMOS_BASE, 0x40);
+    fake_host_outb(vm, RTC_CMOS_BASE + 1, 0x77);
 }
 
 static VmmDevice *
-acpi_pm_create(Vm *vm)
+acpi_pm_create(FakeHost *vm)
 {
-    return add(vm, acpi_pm_new(vm, "__acpi_pm"));
+    return add(vm, acpi_pm_new(fake_host_base(vm), "__acpi_pm"));
 }
 
 static VmmDevice *
-ged_create(Vm *vm)
+ged_create(FakeHost *vm)
 {
-    return add(vm, ged_new(vm, "_ged"));
+    return add(vm, ged_new(fake_host_base(vm), "_ged"));
 }
 
 static void
-ged_exercise(Vm *vm, VmmDevice *dev)
+ged_exercise(FakeHost *vm, VmmDevice *dev)
 {
     ged_notify(dev, GED_EVENT_POWER_BUTTON);
 }
 
 static VmmDevice *
-debug_port_create(Vm *vm)
+debug_port_create(FakeHost *vm)
 {
-    return add(vm, debug_port_new(vm, "__debug_port", g_get_monotonic_time()));
+    return add(vm, debug_port_new(fake_host_base(vm), "__debug_port",
+                                  g_get_monotonic_time()));
 }
 
 static void
-debug_port_exercise(Vm *vm, VmmDevice *dev)
+debug_port_exercise(FakeHost *vm, VmmDevice *dev)
 {
-    fake_vm_outb(vm, DEBUG_PORT_BASE, 0x42);
+    fake_host_outb(vm, DEBUG_PORT_BASE, 0x42);
 }
 
 static VmmDevice *
-debug_console_create(Vm *vm)
+debug_console_create(FakeHost *vm)
 {
-    return add(vm, debug_console_new(vm, "__debug_console",
+    return add(vm, debug_console_new(fake_host_base(vm), "__debug_console",
                                      DEBUG_CONSOLE_DEFAULT_IOBASE, NULL));
 }
 
 /* ---- PCI ------------------------------------------------------------------ */
 
 static VmmDevice *
-pci_bus_dev_create(Vm *vm)
+pci_bus_dev_create(FakeHost *vm)
 {
     g_autoptr(GError) error = NULL;
 
-    g_assert_nonnull(pci_bus_create(vm, PCI_ECAM_BASE, &error));
+    g_assert_nonnull(pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error));
     g_assert_no_error(error);
-    return vm_find_device(vm, "__pci_segment0");
+    return fake_host_find(vm, "__pci_segment0");
 }
 
 static void
-pci_bus_exercise(Vm *vm, VmmDevice *dev)
+pci_bus_exercise(FakeHost *vm, VmmDevice *dev)
 {
-    fake_vm_pio_write(vm, PCI_CONFIG_ADDRESS_PORT, 4, 0x80001804);
+    fake_host_pio_write(vm, PCI_CONFIG_ADDRESS_PORT, 4, 0x80001804);
     /* The host bridge's command register (00:00.0), through ECAM. */
-    fake_vm_mmio_write(vm, PCI_ECAM_BASE + PCI_REG_COMMAND, 2,
+    fake_host_mmio_write(vm, PCI_ECAM_BASE + PCI_REG_COMMAND, 2,
                        PCI_COMMAND_MEMORY);
 }
 
 static VmmDevice *
-pci_ports_create(Vm *vm)
+pci_ports_create(FakeHost *vm)
 {
     pci_bus_dev_create(vm);
-    return vm_find_device(vm, "__pci_config_io");
+    return fake_host_find(vm, "__pci_config_io");
 }
 
 /* ---- virtio-pci ----------------------------------------------------------- */
 
 static VmmDevice *
-virtio_pci_add(Vm *vm, VirtioDevice *vdev)
+virtio_pci_add(FakeHost *vm, VirtioDevice *vdev)
 {
     g_autoptr(GError) error = NULL;
-    PciBus *bus = pci_bus_create(vm, PCI_ECAM_BASE, &error);
+    PciBus *bus = pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error);
 
     g_assert_no_error(error);
     g_assert_nonnull(vdev);
-    return add(vm, virtio_pci_new(vm, bus, vdev, SLOT));
+    return add(vm, virtio_pci_new(fake_host_base(vm), bus, vdev, SLOT));
 }
 
 static uint64_t
@@ -161,21 +164,21 @@ ecam(unsigned reg)
 
 /* What a driver does first: enable the BAR, program an MSI-X vector. */
 static void
-virtio_pci_exercise(Vm *vm, VmmDevice *dev)
+virtio_pci_exercise(FakeHost *vm, VmmDevice *dev)
 {
     uint64_t bar0;
 
-    fake_vm_mmio_write(vm, ecam(PCI_REG_COMMAND), 2,
+    fake_host_mmio_write(vm, ecam(PCI_REG_COMMAND), 2,
                        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    bar0 = (fake_vm_mmio_read(vm, ecam(PCI_REG_BAR0), 4) & ~0xfULL) |
-           (fake_vm_mmio_read(vm, ecam(PCI_REG_BAR0 + 4), 4) << 32);
-    fake_vm_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 16, 4,
+    bar0 = (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0), 4) & ~0xfULL) |
+           (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0 + 4), 4) << 32);
+    fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 16, 4,
                        0xfee00000);
-    fake_vm_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 24, 4, 0x41);
+    fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 24, 4, 0x41);
 }
 
 static VmmDevice *
-virtio_blk_create(Vm *vm)
+virtio_blk_create(FakeHost *vm)
 {
     static unsigned count;
     g_autoptr(GError) error = NULL;
@@ -192,7 +195,7 @@ virtio_blk_create(Vm *vm)
     g_assert_cmpint(fd, >=, 0);
     g_assert_cmpint(ftruncate(fd, 1 << 20), ==, 0);
     close(fd);
-    vdev = virtio_blk_new(vm, fake_vm_get_memory(vm), &disk, false, &error);
+    vdev = virtio_blk_new(fake_host_base(vm), &disk, false, &error);
     g_assert_no_error(error);
     return virtio_pci_add(vm, vdev);
 }
@@ -237,7 +240,7 @@ static const NetBackendOps sock_ops = {
 };
 
 static VmmDevice *
-virtio_net_create(Vm *vm)
+virtio_net_create(FakeHost *vm)
 {
     g_autoptr(GError) error = NULL;
     NetConfig cfg = { .num_queues = 2 * NET_PAIRS, .queue_size = QSIZE,
@@ -258,32 +261,32 @@ virtio_net_create(Vm *vm)
         s->be.fds[i] = sv[0];
         s->peer[i] = sv[1];
     }
-    vdev = virtio_net_new(vm, fake_vm_get_memory(vm), &cfg, &s->be, &error);
+    vdev = virtio_net_new(fake_host_base(vm), &cfg, &s->be, &error);
     g_assert_no_error(error);
     return virtio_pci_add(vm, vdev);
 }
 
 static VmmDevice *
-virtio_console_create(Vm *vm)
+virtio_console_create(FakeHost *vm)
 {
     g_autoptr(GError) error = NULL;
     ConsoleConfig cfg = { .mode = CONSOLE_MODE_NULL };
-    CharBackend *be = chardev_new(&cfg, "--console", vm_main_context(vm),
+    CharBackend *be = chardev_new(&cfg, "--console", fake_host_context(vm),
                                   &error);
     VirtioDevice *vdev;
 
     g_assert_no_error(error);
-    vdev = virtio_console_new(vm, fake_vm_get_memory(vm), NULL, be, &error);
+    vdev = virtio_console_new(fake_host_base(vm), NULL, be, &error);
     g_assert_no_error(error);
     return virtio_pci_add(vm, vdev);
 }
 
 static VmmDevice *
-virtio_rng_create(Vm *vm)
+virtio_rng_create(FakeHost *vm)
 {
     g_autoptr(GError) error = NULL;
     RngConfig cfg = { 0 };
-    VirtioDevice *vdev = virtio_rng_new(vm, fake_vm_get_memory(vm), &cfg,
+    VirtioDevice *vdev = virtio_rng_new(fake_host_base(vm), &cfg,
                                         &error);
 
     g_assert_no_error(error);

@@ -16,12 +16,12 @@
 typedef struct {
     const char *name;           /* the device type (VmmDeviceOps.name) */
     const char *id;             /* the id of the instance create() makes */
-    /* Creates the device (and what it sits on) in @vm, a fake VM of its
+    /* Creates the device (and what it sits on) in @vm, a FakeHost of its
      * own with DEVICE_STATE_RAM bytes of RAM, and adds it; (transfer none). */
-    VmmDevice *(*create)(Vm *vm);
+    VmmDevice *(*create)(FakeHost *vm);
     /* Optional: moves the device away from its power-on state, so that a
      * round trip carries something. */
-    void (*exercise)(Vm *vm, VmmDevice *dev);
+    void (*exercise)(FakeHost *vm, VmmDevice *dev);
     /* A bounded integer field (a path: "virtio.queues[0].size"), and a
      * value outside its bounds; NULL for a device with no fields. */
     const char *field;

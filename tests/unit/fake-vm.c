@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A link-time fake of daemon/vm.h's "For devices" API, for device unit tests. */
+/* FakeHost: the unit tests' implementation of the device host interface. */
 #include <config.h>
 
 #include <errno.h>
@@ -17,7 +17,7 @@ typedef struct {
     int fd;
     uint64_t addr;
     uint32_t len;
-    bool pio;
+    DeviceSpace space;
 } FakeIoeventfd;
 
 typedef struct {
@@ -26,33 +26,50 @@ typedef struct {
     uint32_t data;
 } FakeMsiRoute;
 
-struct Vm {
+struct FakeHost {
+    DeviceHost host;                /* ops: fake_host_ops; immutable */
     Bus *pio, *mmio;
     GMainContext *context;
-    GuestMemory mem;
+    GuestMemory own_mem;            /* fake_host_new()'s RAM */
+    const GuestMemory *mem;         /* &own_mem, or borrowed */
     uint32_t boot_vcpus;
     GPtrArray *devices;             /* VmmDevice*, realized */
 
     GMutex lock;                    /* everything below */
-    bool level[FAKE_VM_MAX_GSI];
-    unsigned raises[FAKE_VM_MAX_GSI];
-    unsigned pulses[FAKE_VM_MAX_GSI];
+    bool level[FAKE_HOST_MAX_GSI];
+    unsigned raises[FAKE_HOST_MAX_GSI];
+    unsigned pulses[FAKE_HOST_MAX_GSI];
     unsigned poweroffs, resets;
     bool alloc_fail;
     uint64_t mmio32_next, mmio64_next;
     uint32_t irq_next, msi_next;
-    FakeMsiRoute msi[FAKE_VM_MAX_GSI];
+    FakeMsiRoute msi[FAKE_HOST_MAX_GSI];
     unsigned msi_signals;
     uint64_t msi_last_addr;
     uint32_t msi_last_data;
     GArray *irqfds;                 /* FakeIrqfd */
     GArray *ioeventfds;             /* FakeIoeventfd */
+    GPtrArray *events;              /* char*: "source/event k=v ..." */
+    GHashTable *dirty;              /* page numbers (gpa / page size) */
 };
 
-Vm *
-fake_vm_new(uint64_t ram_size)
+static const DeviceHostOps fake_host_ops;
+
+static FakeHost *
+fake_of(DeviceHost *host)
 {
-    Vm *vm = g_new0(Vm, 1);
+    /* Only ever handed out by fake_host_base(). */
+    g_assert(host->ops == &fake_host_ops);
+    return (FakeHost *)host;
+}
+
+FakeHost *
+fake_host_new(uint64_t ram_size)
+{
+    FakeHost *vm = g_new0(FakeHost, 1);
+
+    G_STATIC_ASSERT(G_STRUCT_OFFSET(FakeHost, host) == 0);
+    vm->host.ops = &fake_host_ops;
 
     vm->pio = bus_new("pio");
     vm->mmio = bus_new("mmio");
@@ -60,25 +77,38 @@ fake_vm_new(uint64_t ram_size)
     vm->boot_vcpus = 1;
     vm->devices = g_ptr_array_new();
     g_mutex_init(&vm->lock);
-    vm->mmio32_next = FAKE_VM_MMIO32_BASE;
-    vm->mmio64_next = FAKE_VM_MMIO64_BASE;
-    vm->irq_next = FAKE_VM_FIRST_IRQ;
-    vm->msi_next = FAKE_VM_FIRST_MSI_GSI;
+    vm->mmio32_next = FAKE_HOST_MMIO32_BASE;
+    vm->mmio64_next = FAKE_HOST_MMIO64_BASE;
+    vm->irq_next = FAKE_HOST_FIRST_IRQ;
+    vm->msi_next = FAKE_HOST_FIRST_MSI_GSI;
     vm->irqfds = g_array_new(FALSE, FALSE, sizeof(FakeIrqfd));
     vm->ioeventfds = g_array_new(FALSE, FALSE, sizeof(FakeIoeventfd));
+    vm->events = g_ptr_array_new_with_free_func(g_free);
+    vm->dirty = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                      NULL);
+    vm->mem = &vm->own_mem;
     if (ram_size) {
-        vm->mem.regions[0].gpa = 0;
-        vm->mem.regions[0].size = ram_size;
-        vm->mem.regions[0].hva = g_malloc0(ram_size);
-        vm->mem.regions[0].fd = -1;
-        vm->mem.nregions = 1;
-        vm->mem.ram_size = ram_size;
+        vm->own_mem.regions[0].gpa = 0;
+        vm->own_mem.regions[0].size = ram_size;
+        vm->own_mem.regions[0].hva = g_malloc0(ram_size);
+        vm->own_mem.regions[0].fd = -1;
+        vm->own_mem.nregions = 1;
+        vm->own_mem.ram_size = ram_size;
     }
     return vm;
 }
 
+FakeHost *
+fake_host_new_with_memory(const GuestMemory *mem)
+{
+    FakeHost *vm = fake_host_new(0);
+
+    vm->mem = mem;
+    return vm;
+}
+
 void
-vm_free(Vm *vm)
+fake_host_free(FakeHost *vm)
 {
     if (!vm)
         return;
@@ -97,15 +127,17 @@ vm_free(Vm *vm)
     while (g_main_context_iteration(vm->context, FALSE))
         ;
     g_main_context_unref(vm->context);
-    g_free(vm->mem.regions[0].hva);
+    g_free(vm->own_mem.regions[0].hva);
     g_array_unref(vm->irqfds);
     g_array_unref(vm->ioeventfds);
+    g_ptr_array_unref(vm->events);
+    g_hash_table_unref(vm->dirty);
     g_mutex_clear(&vm->lock);
     g_free(vm);
 }
 
 void
-fake_vm_iterate(Vm *vm)
+fake_host_iterate(FakeHost *vm)
 {
     for (int i = 0; i < 1000 && g_main_context_iteration(vm->context, FALSE);
          i++)
@@ -120,7 +152,7 @@ wake_only(gpointer data)
 }
 
 bool
-fake_vm_iterate_until(Vm *vm, bool (*cond)(gpointer), gpointer data,
+fake_host_iterate_until(FakeHost *vm, bool (*cond)(gpointer), gpointer data,
                       guint timeout_ms)
 {
     int64_t deadline = g_get_monotonic_time() + (int64_t)timeout_ms * 1000;
@@ -139,7 +171,7 @@ fake_vm_iterate_until(Vm *vm, bool (*cond)(gpointer), gpointer data,
 }
 
 uint64_t
-fake_vm_pio_read(Vm *vm, uint16_t port, unsigned len)
+fake_host_pio_read(FakeHost *vm, uint16_t port, unsigned len)
 {
     uint8_t buf[8];
 
@@ -149,7 +181,7 @@ fake_vm_pio_read(Vm *vm, uint16_t port, unsigned len)
 }
 
 void
-fake_vm_pio_write(Vm *vm, uint16_t port, unsigned len, uint64_t value)
+fake_host_pio_write(FakeHost *vm, uint16_t port, unsigned len, uint64_t value)
 {
     uint8_t buf[8];
 
@@ -159,19 +191,19 @@ fake_vm_pio_write(Vm *vm, uint16_t port, unsigned len, uint64_t value)
 }
 
 uint8_t
-fake_vm_inb(Vm *vm, uint16_t port)
+fake_host_inb(FakeHost *vm, uint16_t port)
 {
-    return (uint8_t)fake_vm_pio_read(vm, port, 1);
+    return (uint8_t)fake_host_pio_read(vm, port, 1);
 }
 
 void
-fake_vm_outb(Vm *vm, uint16_t port, uint8_t value)
+fake_host_outb(FakeHost *vm, uint16_t port, uint8_t value)
 {
-    fake_vm_pio_write(vm, port, 1, value);
+    fake_host_pio_write(vm, port, 1, value);
 }
 
 uint64_t
-fake_vm_mmio_read(Vm *vm, uint64_t addr, unsigned len)
+fake_host_mmio_read(FakeHost *vm, uint64_t addr, unsigned len)
 {
     uint8_t buf[8];
 
@@ -181,7 +213,7 @@ fake_vm_mmio_read(Vm *vm, uint64_t addr, unsigned len)
 }
 
 void
-fake_vm_mmio_write(Vm *vm, uint64_t addr, unsigned len, uint64_t value)
+fake_host_mmio_write(FakeHost *vm, uint64_t addr, unsigned len, uint64_t value)
 {
     uint8_t buf[8];
 
@@ -191,98 +223,143 @@ fake_vm_mmio_write(Vm *vm, uint64_t addr, unsigned len, uint64_t value)
 }
 
 GuestMemory *
-fake_vm_get_memory(Vm *vm)
+fake_host_get_memory(FakeHost *vm)
 {
-    return &vm->mem;
+    /* Tests write guest RAM as the guest would. */
+    return (GuestMemory *)vm->mem;
 }
 
 void
-fake_vm_set_boot_vcpus(Vm *vm, uint32_t n)
+fake_host_set_boot_vcpus(FakeHost *vm, uint32_t n)
 {
     vm->boot_vcpus = n;
 }
 
-/* ---- the device-facing API (daemon/vm.h) ---------------------------------- */
+/* ---- the DeviceHost implementation --------------------------------------- */
 
-Bus *
-vm_pio_bus(Vm *vm)
+static const GuestMemory *
+fake_memory(DeviceHost *host)
 {
-    return vm->pio;
+    return fake_of(host)->mem;
 }
 
-Bus *
-vm_mmio_bus(Vm *vm)
+/* Records every page of [gpa, gpa + len) that is RAM, as the real VM's
+ * bitmap does (bytes outside RAM are ignored there too). */
+static void
+fake_mark_dirty(DeviceHost *host, uint64_t gpa, uint64_t len)
 {
-    return vm->mmio;
-}
+    FakeHost *vm = fake_of(host);
+    uint64_t first, last;
 
-const GuestMemory *
-vm_memory(Vm *vm)
-{
-    return &vm->mem;
-}
-
-GMainContext *
-vm_main_context(Vm *vm)
-{
-    return vm->context;
-}
-
-uint32_t
-vm_boot_vcpus(Vm *vm)
-{
-    return vm->boot_vcpus;
-}
-
-bool
-vm_add_device(Vm *vm, VmmDevice *dev, GError **error)
-{
-    if (vm_find_device(vm, dev->id)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                    "device id '%s' already in use", dev->id);
-        vmm_device_free(dev);
-        return false;
+    if (len == 0)
+        return;
+    first = gpa / FAKE_HOST_PAGE_SIZE;
+    last = (gpa + len - 1 < gpa ? G_MAXUINT64 : gpa + len - 1) /
+           FAKE_HOST_PAGE_SIZE;
+    g_mutex_lock(&vm->lock);
+    for (uint64_t p = first; p <= last; p++) {
+        if (!guest_mem_ptr(vm->mem, p * FAKE_HOST_PAGE_SIZE, 1))
+            continue;
+        g_hash_table_add(vm->dirty, g_memdup2(&p, sizeof(p)));
     }
-    if (dev->ops->realize && !dev->ops->realize(dev, error)) {
-        vmm_device_free(dev);
-        return false;
-    }
-    g_ptr_array_add(vm->devices, dev);
-    return true;
+    g_mutex_unlock(&vm->lock);
 }
 
-VmmDevice *
-vm_find_device(Vm *vm, const char *id)
+static Bus *
+fake_bus(FakeHost *vm, DeviceSpace space)
 {
-    for (guint i = 0; i < vm->devices->len; i++) {
-        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
-
-        if (g_strcmp0(dev->id, id) == 0)
-            return dev;
-    }
-    return NULL;
+    return space == DEVICE_SPACE_PIO ? vm->pio : vm->mmio;
 }
 
-void
-vm_request_poweroff(Vm *vm)
+static bool
+fake_register_range(DeviceHost *host, DeviceSpace space, uint64_t base,
+                    uint64_t len, VmmDevice *dev, GError **error)
 {
+    return bus_register(fake_bus(fake_of(host), space), base, len, dev, error);
+}
+
+static bool
+fake_unregister_range(DeviceHost *host, DeviceSpace space, uint64_t base,
+                      VmmDevice *dev)
+{
+    return bus_unregister(fake_bus(fake_of(host), space), base, dev);
+}
+
+static void
+fake_unregister_device(DeviceHost *host, VmmDevice *dev)
+{
+    FakeHost *vm = fake_of(host);
+
+    bus_unregister_device(vm->pio, dev);
+    bus_unregister_device(vm->mmio, dev);
+}
+
+static GMainContext *
+fake_main_context(DeviceHost *host)
+{
+    return fake_of(host)->context;
+}
+
+static uint32_t
+fake_boot_vcpus(DeviceHost *host)
+{
+    return fake_of(host)->boot_vcpus;
+}
+
+/* The same helper as the real VM's: one rule for duplicate ids. */
+static bool
+fake_add_device(DeviceHost *host, VmmDevice *dev, GError **error)
+{
+    return vmm_device_list_add(fake_of(host)->devices, dev, error);
+}
+
+static VmmDevice *
+fake_find_device(DeviceHost *host, const char *id)
+{
+    return vmm_device_list_find(fake_of(host)->devices, id);
+}
+
+static void
+fake_request_poweroff(DeviceHost *host)
+{
+    FakeHost *vm = fake_of(host);
+
     g_mutex_lock(&vm->lock);
     vm->poweroffs++;
     g_mutex_unlock(&vm->lock);
 }
 
-void
-vm_request_reset(Vm *vm)
+static void
+fake_request_reset(DeviceHost *host)
 {
+    FakeHost *vm = fake_of(host);
+
     g_mutex_lock(&vm->lock);
     vm->resets++;
     g_mutex_unlock(&vm->lock);
 }
 
-int
-vm_irq_set(Vm *vm, uint32_t gsi, bool level)
+static void
+fake_emit_event(DeviceHost *host, const char *source, const char *event,
+                const char *const *props)
 {
-    if (gsi >= FAKE_VM_MAX_GSI)
+    FakeHost *vm = fake_of(host);
+    GString *s = g_string_new(NULL);
+
+    g_string_append_printf(s, "%s/%s", source, event);
+    for (unsigned i = 0; props && props[i] && props[i + 1]; i += 2)
+        g_string_append_printf(s, " %s=%s", props[i], props[i + 1]);
+    g_mutex_lock(&vm->lock);
+    g_ptr_array_add(vm->events, g_string_free(s, FALSE));
+    g_mutex_unlock(&vm->lock);
+}
+
+static int
+fake_irq_set(DeviceHost *host, uint32_t gsi, bool level)
+{
+    FakeHost *vm = fake_of(host);
+
+    if (gsi >= FAKE_HOST_MAX_GSI)
         return -EINVAL;
     g_mutex_lock(&vm->lock);
     if (level && !vm->level[gsi])
@@ -292,10 +369,12 @@ vm_irq_set(Vm *vm, uint32_t gsi, bool level)
     return 0;
 }
 
-int
-vm_irq_pulse(Vm *vm, uint32_t gsi)
+static int
+fake_irq_pulse(DeviceHost *host, uint32_t gsi)
 {
-    if (gsi >= FAKE_VM_MAX_GSI)
+    FakeHost *vm = fake_of(host);
+
+    if (gsi >= FAKE_HOST_MAX_GSI)
         return -EINVAL;
     g_mutex_lock(&vm->lock);
     vm->pulses[gsi]++;
@@ -303,13 +382,14 @@ vm_irq_pulse(Vm *vm, uint32_t gsi)
     return 0;
 }
 
-int
-vm_msi_alloc(Vm *vm, uint32_t *gsi)
+static int
+fake_msi_alloc(DeviceHost *host, uint32_t *gsi)
 {
+    FakeHost *vm = fake_of(host);
     int r = 0;
 
     g_mutex_lock(&vm->lock);
-    if (vm->alloc_fail || vm->msi_next >= FAKE_VM_MAX_GSI) {
+    if (vm->alloc_fail || vm->msi_next >= FAKE_HOST_MAX_GSI) {
         r = -ENOSPC;
     } else {
         *gsi = vm->msi_next++;
@@ -319,13 +399,14 @@ vm_msi_alloc(Vm *vm, uint32_t *gsi)
     return r;
 }
 
-int
-vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data)
+static int
+fake_msi_update(DeviceHost *host, uint32_t gsi, uint64_t addr, uint32_t data)
 {
+    FakeHost *vm = fake_of(host);
     int r = 0;
 
     g_mutex_lock(&vm->lock);
-    if (gsi >= FAKE_VM_MAX_GSI || !vm->msi[gsi].used) {
+    if (gsi >= FAKE_HOST_MAX_GSI || !vm->msi[gsi].used) {
         r = -EINVAL;
     } else {
         vm->msi[gsi].addr = addr;
@@ -335,18 +416,22 @@ vm_msi_update(Vm *vm, uint32_t gsi, uint64_t addr, uint32_t data)
     return r;
 }
 
-void
-vm_msi_free(Vm *vm, uint32_t gsi)
+static void
+fake_msi_free(DeviceHost *host, uint32_t gsi)
 {
+    FakeHost *vm = fake_of(host);
+
     g_mutex_lock(&vm->lock);
-    if (gsi < FAKE_VM_MAX_GSI)
+    if (gsi < FAKE_HOST_MAX_GSI)
         memset(&vm->msi[gsi], 0, sizeof(vm->msi[gsi]));
     g_mutex_unlock(&vm->lock);
 }
 
-int
-vm_signal_msi(Vm *vm, uint64_t addr, uint32_t data)
+static int
+fake_signal_msi(DeviceHost *host, uint64_t addr, uint32_t data)
 {
+    FakeHost *vm = fake_of(host);
+
     g_mutex_lock(&vm->lock);
     vm->msi_signals++;
     vm->msi_last_addr = addr;
@@ -355,9 +440,10 @@ vm_signal_msi(Vm *vm, uint64_t addr, uint32_t data)
     return 0;
 }
 
-int
-vm_irqfd(Vm *vm, int fd, uint32_t gsi, bool assign)
+static int
+fake_irqfd(DeviceHost *host, int fd, uint32_t gsi, bool assign)
 {
+    FakeHost *vm = fake_of(host);
     int r = assign ? 0 : -ENOENT;
 
     g_mutex_lock(&vm->lock);
@@ -383,17 +469,18 @@ vm_irqfd(Vm *vm, int fd, uint32_t gsi, bool assign)
     return r;
 }
 
-int
-vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
-             bool assign)
+static int
+fake_ioeventfd(DeviceHost *host, int fd, uint64_t addr, uint32_t len,
+               DeviceSpace space, bool assign)
 {
+    FakeHost *vm = fake_of(host);
     int r = assign ? 0 : -ENOENT;
 
     g_mutex_lock(&vm->lock);
     for (guint i = 0; i < vm->ioeventfds->len; i++) {
         FakeIoeventfd *e = &g_array_index(vm->ioeventfds, FakeIoeventfd, i);
 
-        if (e->addr == addr && e->pio == pio) {
+        if (e->addr == addr && e->space == space) {
             if (assign) {
                 r = -EEXIST;
             } else {
@@ -404,7 +491,8 @@ vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
         }
     }
     if (assign && r == 0) {
-        FakeIoeventfd e = { .fd = fd, .addr = addr, .len = len, .pio = pio };
+        FakeIoeventfd e = { .fd = fd, .addr = addr, .len = len,
+                            .space = space };
 
         g_array_append_val(vm->ioeventfds, e);
     }
@@ -413,8 +501,8 @@ vm_ioeventfd(Vm *vm, int fd, uint64_t addr, uint32_t len, bool pio,
 }
 
 static bool
-fake_vm_alloc(Vm *vm, uint64_t *next, uint64_t limit, uint64_t size,
-              uint64_t align, uint64_t *addr, GError **error)
+fake_alloc(FakeHost *vm, uint64_t *next, uint64_t limit, uint64_t size,
+           uint64_t align, uint64_t *addr, GError **error)
 {
     uint64_t a;
     bool ok = false;
@@ -440,30 +528,35 @@ fake_vm_alloc(Vm *vm, uint64_t *next, uint64_t limit, uint64_t size,
     return ok;
 }
 
-bool
-vm_alloc_mmio32(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                GError **error)
+static bool
+fake_alloc_mmio32(DeviceHost *host, uint64_t size, uint64_t align,
+                  uint64_t *addr, GError **error)
 {
-    return fake_vm_alloc(vm, &vm->mmio32_next,
-                         FAKE_VM_MMIO32_BASE + FAKE_VM_MMIO32_SIZE, size, align,
-                         addr, error);
+    FakeHost *vm = fake_of(host);
+
+    return fake_alloc(vm, &vm->mmio32_next,
+                      FAKE_HOST_MMIO32_BASE + FAKE_HOST_MMIO32_SIZE, size,
+                      align, addr, error);
 }
 
-bool
-vm_alloc_mmio64(Vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
-                GError **error)
+static bool
+fake_alloc_mmio64(DeviceHost *host, uint64_t size, uint64_t align,
+                  uint64_t *addr, GError **error)
 {
-    return fake_vm_alloc(vm, &vm->mmio64_next, G_MAXUINT64, size, align, addr,
-                         error);
+    FakeHost *vm = fake_of(host);
+
+    return fake_alloc(vm, &vm->mmio64_next, G_MAXUINT64, size, align, addr,
+                      error);
 }
 
-bool
-vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error)
+static bool
+fake_alloc_irq(DeviceHost *host, uint32_t *gsi, GError **error)
 {
+    FakeHost *vm = fake_of(host);
     bool ok = false;
 
     g_mutex_lock(&vm->lock);
-    if (!vm->alloc_fail && vm->irq_next <= FAKE_VM_LAST_IRQ) {
+    if (!vm->alloc_fail && vm->irq_next <= FAKE_HOST_LAST_IRQ) {
         *gsi = vm->irq_next++;
         ok = true;
     }
@@ -474,14 +567,76 @@ vm_alloc_irq(Vm *vm, uint32_t *gsi, GError **error)
     return ok;
 }
 
+static const DeviceHostOps fake_host_ops = {
+    .memory = fake_memory,
+    .mark_dirty = fake_mark_dirty,
+    .register_range = fake_register_range,
+    .unregister_range = fake_unregister_range,
+    .unregister_device = fake_unregister_device,
+    .irq_set = fake_irq_set,
+    .irq_pulse = fake_irq_pulse,
+    .msi_alloc = fake_msi_alloc,
+    .msi_update = fake_msi_update,
+    .msi_free = fake_msi_free,
+    .signal_msi = fake_signal_msi,
+    .irqfd = fake_irqfd,
+    .ioeventfd = fake_ioeventfd,
+    .alloc_mmio32 = fake_alloc_mmio32,
+    .alloc_mmio64 = fake_alloc_mmio64,
+    .alloc_irq = fake_alloc_irq,
+    .add_device = fake_add_device,
+    .find_device = fake_find_device,
+    .main_context = fake_main_context,
+    .boot_vcpus = fake_boot_vcpus,
+    .request_poweroff = fake_request_poweroff,
+    .request_reset = fake_request_reset,
+    .emit_event = fake_emit_event,
+};
+
+DeviceHost *
+fake_host_base(FakeHost *vm)
+{
+    return &vm->host;
+}
+
+bool
+fake_host_add(FakeHost *vm, VmmDevice *dev, GError **error)
+{
+    return device_host_add_device(&vm->host, dev, error);
+}
+
+VmmDevice *
+fake_host_find(FakeHost *vm, const char *id)
+{
+    return device_host_find_device(&vm->host, id);
+}
+
+GMainContext *
+fake_host_context(FakeHost *vm)
+{
+    return vm->context;
+}
+
+Bus *
+fake_host_pio_bus(FakeHost *vm)
+{
+    return vm->pio;
+}
+
+Bus *
+fake_host_mmio_bus(FakeHost *vm)
+{
+    return vm->mmio;
+}
+
 /* ---- recorders ------------------------------------------------------------ */
 
 bool
-fake_vm_irq_level(Vm *vm, uint32_t gsi)
+fake_host_irq_level(FakeHost *vm, uint32_t gsi)
 {
     bool v;
 
-    g_assert_cmpuint(gsi, <, FAKE_VM_MAX_GSI);
+    g_assert_cmpuint(gsi, <, FAKE_HOST_MAX_GSI);
     g_mutex_lock(&vm->lock);
     v = vm->level[gsi];
     g_mutex_unlock(&vm->lock);
@@ -489,11 +644,11 @@ fake_vm_irq_level(Vm *vm, uint32_t gsi)
 }
 
 unsigned
-fake_vm_irq_raises(Vm *vm, uint32_t gsi)
+fake_host_irq_raises(FakeHost *vm, uint32_t gsi)
 {
     unsigned v;
 
-    g_assert_cmpuint(gsi, <, FAKE_VM_MAX_GSI);
+    g_assert_cmpuint(gsi, <, FAKE_HOST_MAX_GSI);
     g_mutex_lock(&vm->lock);
     v = vm->raises[gsi];
     g_mutex_unlock(&vm->lock);
@@ -501,11 +656,11 @@ fake_vm_irq_raises(Vm *vm, uint32_t gsi)
 }
 
 unsigned
-fake_vm_irq_pulses(Vm *vm, uint32_t gsi)
+fake_host_irq_pulses(FakeHost *vm, uint32_t gsi)
 {
     unsigned v;
 
-    g_assert_cmpuint(gsi, <, FAKE_VM_MAX_GSI);
+    g_assert_cmpuint(gsi, <, FAKE_HOST_MAX_GSI);
     g_mutex_lock(&vm->lock);
     v = vm->pulses[gsi];
     g_mutex_unlock(&vm->lock);
@@ -513,7 +668,7 @@ fake_vm_irq_pulses(Vm *vm, uint32_t gsi)
 }
 
 void
-fake_vm_irq_reset_counts(Vm *vm)
+fake_host_irq_reset_counts(FakeHost *vm)
 {
     g_mutex_lock(&vm->lock);
     memset(vm->raises, 0, sizeof(vm->raises));
@@ -522,7 +677,7 @@ fake_vm_irq_reset_counts(Vm *vm)
 }
 
 unsigned
-fake_vm_poweroff_requests(Vm *vm)
+fake_host_poweroff_requests(FakeHost *vm)
 {
     unsigned v;
 
@@ -533,7 +688,7 @@ fake_vm_poweroff_requests(Vm *vm)
 }
 
 unsigned
-fake_vm_reset_requests(Vm *vm)
+fake_host_reset_requests(FakeHost *vm)
 {
     unsigned v;
 
@@ -544,7 +699,7 @@ fake_vm_reset_requests(Vm *vm)
 }
 
 void
-fake_vm_set_alloc_fail(Vm *vm, bool fail)
+fake_host_set_alloc_fail(FakeHost *vm, bool fail)
 {
     g_mutex_lock(&vm->lock);
     vm->alloc_fail = fail;
@@ -552,12 +707,12 @@ fake_vm_set_alloc_fail(Vm *vm, bool fail)
 }
 
 bool
-fake_vm_msi_route(Vm *vm, uint32_t gsi, uint64_t *addr, uint32_t *data)
+fake_host_msi_route(FakeHost *vm, uint32_t gsi, uint64_t *addr, uint32_t *data)
 {
     bool used;
 
     g_mutex_lock(&vm->lock);
-    used = gsi < FAKE_VM_MAX_GSI && vm->msi[gsi].used;
+    used = gsi < FAKE_HOST_MAX_GSI && vm->msi[gsi].used;
     if (used) {
         *addr = vm->msi[gsi].addr;
         *data = vm->msi[gsi].data;
@@ -567,7 +722,7 @@ fake_vm_msi_route(Vm *vm, uint32_t gsi, uint64_t *addr, uint32_t *data)
 }
 
 unsigned
-fake_vm_msi_signals(Vm *vm, uint64_t *last_addr, uint32_t *last_data)
+fake_host_msi_signals(FakeHost *vm, uint64_t *last_addr, uint32_t *last_data)
 {
     unsigned n;
 
@@ -582,7 +737,7 @@ fake_vm_msi_signals(Vm *vm, uint64_t *last_addr, uint32_t *last_data)
 }
 
 int
-fake_vm_irqfd_gsi(Vm *vm, int fd)
+fake_host_irqfd_gsi(FakeHost *vm, int fd)
 {
     int gsi = -1;
 
@@ -596,7 +751,7 @@ fake_vm_irqfd_gsi(Vm *vm, int fd)
 }
 
 int
-fake_vm_ioeventfd_fd(Vm *vm, uint64_t addr, bool pio)
+fake_host_ioeventfd_fd(FakeHost *vm, uint64_t addr, DeviceSpace space)
 {
     int fd = -1;
 
@@ -604,15 +759,58 @@ fake_vm_ioeventfd_fd(Vm *vm, uint64_t addr, bool pio)
     for (guint i = 0; i < vm->ioeventfds->len; i++) {
         FakeIoeventfd *e = &g_array_index(vm->ioeventfds, FakeIoeventfd, i);
 
-        if (e->addr == addr && e->pio == pio)
+        if (e->addr == addr && e->space == space)
             fd = e->fd;
     }
     g_mutex_unlock(&vm->lock);
     return fd;
 }
 
+unsigned
+fake_host_count_events(FakeHost *vm, const char *record)
+{
+    unsigned n = 0;
+
+    g_mutex_lock(&vm->lock);
+    for (guint i = 0; i < vm->events->len; i++)
+        n += g_strcmp0(g_ptr_array_index(vm->events, i), record) == 0;
+    g_mutex_unlock(&vm->lock);
+    return n;
+}
+
+bool
+fake_host_page_dirty(FakeHost *vm, uint64_t gpa)
+{
+    uint64_t page = gpa / FAKE_HOST_PAGE_SIZE;
+    bool dirty;
+
+    g_mutex_lock(&vm->lock);
+    dirty = g_hash_table_contains(vm->dirty, &page);
+    g_mutex_unlock(&vm->lock);
+    return dirty;
+}
+
+unsigned
+fake_host_dirty_count(FakeHost *vm)
+{
+    unsigned n;
+
+    g_mutex_lock(&vm->lock);
+    n = g_hash_table_size(vm->dirty);
+    g_mutex_unlock(&vm->lock);
+    return n;
+}
+
 void
-fake_vm_check_save_restore(VmmDevice *from, VmmDevice *to)
+fake_host_dirty_clear(FakeHost *vm)
+{
+    g_mutex_lock(&vm->lock);
+    g_hash_table_remove_all(vm->dirty);
+    g_mutex_unlock(&vm->lock);
+}
+
+void
+fake_host_check_save_restore(VmmDevice *from, VmmDevice *to)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonNode) s1 = from->ops->save(from, &error);

@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # legacy device unit tests
 
-# The fake VM (tests/unit/fake-vm.h) stands in for daemon/vm.c: device tests
-# link it with the device library and never with daemon/libvmm.a's vm.o.
+# Device tests create their devices on a FakeHost (tests/unit/fake-vm.h),
+# a second implementation of devices/device-host.h; they need no VM core.
 noinst_LIBRARIES += tests/unit/libfakevm.a
 tests_unit_libfakevm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
 tests_unit_libfakevm_a_SOURCES = tests/unit/fake-vm.c tests/unit/fake-vm.h
 FAKE_VM_DEPS = tests/libtestutil.a tests/unit/libfakevm.a \
 	devices/libdevices.a config/libvmconfig.a common/libcommon.a
-FAKE_VM_LIBS = tests/libtestutil.a @LD_GROUP_START@ tests/unit/libfakevm.a \
+FAKE_VM_LIBS = tests/libtestutil.a tests/unit/libfakevm.a \
 	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
-	@LD_GROUP_END@ $(VMM_DEP_LIBS)
+	$(VMM_DEP_LIBS)
 
 LEGACY_UNIT_TESTS = \
 	tests/unit/test-serial-8250 \

@@ -2,16 +2,14 @@
 # Device state: the versioned state reader and every device type's tables.
 
 # The device types (tests/unit/device-state-types.h), shared with the
-# state fuzz target; the virtio devices need the event monitor of libvmm.a.
+# state fuzz target; every device sits on a FakeHost.
 noinst_LIBRARIES += tests/unit/libdevicestatetypes.a
 tests_unit_libdevicestatetypes_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbus-test\"
 tests_unit_libdevicestatetypes_a_SOURCES = \
 	tests/unit/device-state-types.c tests/unit/device-state-types.h
-DEVICE_STATE_LIBS = tests/unit/libdevicestatetypes.a $(FAKE_VM_LIBS) \
-	daemon/libvmm.a $(VMM_DEP_LIBS)
-DEVICE_STATE_DEPS = tests/unit/libdevicestatetypes.a $(FAKE_VM_DEPS) \
-	daemon/libvmm.a
+DEVICE_STATE_LIBS = tests/unit/libdevicestatetypes.a $(FAKE_VM_LIBS)
+DEVICE_STATE_DEPS = tests/unit/libdevicestatetypes.a $(FAKE_VM_DEPS)
 
 check_PROGRAMS += tests/unit/test-device-state
 TESTS += tests/unit/test-device-state

@@ -7,13 +7,13 @@
 #include "devices/legacy/legacy.h"
 #include "tests/unit/fake-vm.h"
 
-static Vm *
+static FakeHost *
 setup(VmmDevice **dev)
 {
-    Vm *vm = fake_vm_new(0);
+    FakeHost *vm = fake_host_new(0);
 
-    *dev = acpi_pm_new(vm, "__acpi_pm");
-    g_assert_true(vm_add_device(vm, *dev, NULL));
+    *dev = acpi_pm_new(fake_host_base(vm), "__acpi_pm");
+    g_assert_true(fake_host_add(vm, *dev, NULL));
     return vm;
 }
 
@@ -21,41 +21,41 @@ static void
 test_poweroff(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
     /* S3 and S5 without SLP_EN do nothing. */
-    fake_vm_outb(vm, ACPI_PM_SLEEP_PORT, (3 << 2) | (1 << 5));
-    fake_vm_outb(vm, ACPI_PM_SLEEP_PORT, 5 << 2);
-    g_assert_cmpuint(fake_vm_poweroff_requests(vm), ==, 0);
+    fake_host_outb(vm, ACPI_PM_SLEEP_PORT, (3 << 2) | (1 << 5));
+    fake_host_outb(vm, ACPI_PM_SLEEP_PORT, 5 << 2);
+    g_assert_cmpuint(fake_host_poweroff_requests(vm), ==, 0);
     /* \_S5_ with SLP_EN: what Linux writes for "poweroff". */
-    fake_vm_outb(vm, ACPI_PM_SLEEP_PORT, (5 << 2) | (1 << 5));
-    g_assert_cmpuint(fake_vm_poweroff_requests(vm), ==, 1);
-    g_assert_cmpuint(fake_vm_reset_requests(vm), ==, 0);
+    fake_host_outb(vm, ACPI_PM_SLEEP_PORT, (5 << 2) | (1 << 5));
+    g_assert_cmpuint(fake_host_poweroff_requests(vm), ==, 1);
+    g_assert_cmpuint(fake_host_reset_requests(vm), ==, 0);
     /* The sleep status register reads 0. */
-    g_assert_cmphex(fake_vm_inb(vm, ACPI_PM_SLEEP_PORT), ==, 0);
+    g_assert_cmphex(fake_host_inb(vm, ACPI_PM_SLEEP_PORT), ==, 0);
 }
 
 static void
 test_reset(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
-    fake_vm_outb(vm, ACPI_PM_SLEEP_PORT, ACPI_PM_RESET_VALUE);
-    g_assert_cmpuint(fake_vm_reset_requests(vm), ==, 1);
-    g_assert_cmpuint(fake_vm_poweroff_requests(vm), ==, 0);
+    fake_host_outb(vm, ACPI_PM_SLEEP_PORT, ACPI_PM_RESET_VALUE);
+    g_assert_cmpuint(fake_host_reset_requests(vm), ==, 1);
+    g_assert_cmpuint(fake_host_poweroff_requests(vm), ==, 0);
 }
 
 static uint32_t
-timer(Vm *vm)
+timer(FakeHost *vm)
 {
-    return (uint32_t)fake_vm_pio_read(vm, ACPI_PM_TIMER_PORT, 4);
+    return (uint32_t)fake_host_pio_read(vm, ACPI_PM_TIMER_PORT, 4);
 }
 
 /* A timer read bracketed by host clock reads no more than 50 us apart,
  * so that a preempted test does not skew the frequency. */
 static void
-timer_sample(Vm *vm, uint32_t *ticks, int64_t *us)
+timer_sample(FakeHost *vm, uint32_t *ticks, int64_t *us)
 {
     for (int i = 0; i < 1000; i++) {
         int64_t a = g_get_monotonic_time();
@@ -74,7 +74,7 @@ static void
 test_timer(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
     uint32_t t0, t1, prev;
     int64_t w0, w1;
     double hz;
@@ -95,25 +95,25 @@ test_timer(void)
     g_assert_cmpfloat(hz, >, 3579545.0 * 0.999);
     g_assert_cmpfloat(hz, <, 3579545.0 * 1.001);
     /* Byte reads see the counter's bytes; a read past it, all-ones. */
-    g_assert_cmphex(fake_vm_pio_read(vm, ACPI_PM_TIMER_PORT + 3, 2) >> 8, ==,
+    g_assert_cmphex(fake_host_pio_read(vm, ACPI_PM_TIMER_PORT + 3, 2) >> 8, ==,
                     0xff);
-    g_assert_cmphex(fake_vm_inb(vm, ACPI_PM_BASE + 4), ==, 0xff);
+    g_assert_cmphex(fake_host_inb(vm, ACPI_PM_BASE + 4), ==, 0xff);
 }
 
 static void
 test_save_restore(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
-    g_autoptr(Vm) vm2 = fake_vm_new(0);
-    VmmDevice *dev2 = acpi_pm_new(vm2, "__acpi_pm");
+    g_autoptr(FakeHost) vm = setup(&dev);
+    g_autoptr(FakeHost) vm2 = fake_host_new(0);
+    VmmDevice *dev2 = acpi_pm_new(fake_host_base(vm2), "__acpi_pm");
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(JsonNode) bad = json_from_string(
         "{\"version\":1,\"pm_timer\":-1}", NULL);
     g_autoptr(GError) error = NULL;
     uint32_t saved, restored;
 
-    g_assert_true(vm_add_device(vm2, dev2, NULL));
+    g_assert_true(fake_host_add(vm2, dev2, NULL));
     state = dev->ops->save(dev, &error);
     g_assert_no_error(error);
     saved = (uint32_t)json_object_get_int_member(json_node_get_object(state),

@@ -2,8 +2,6 @@
 /* Guest RAM for the arch unit tests, without KVM or daemon/memory.c. */
 #include <config.h>
 
-#include <errno.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "arch/arch.h"
@@ -38,71 +36,6 @@ test_guest_memory_free(GuestMemory *mem)
     for (unsigned i = 0; i < mem->nregions; i++)
         munmap(mem->regions[i].hva, mem->regions[i].size);
     g_free(mem);
-}
-
-void *
-guest_mem_ptr(const GuestMemory *mem, uint64_t gpa, uint64_t len)
-{
-    for (unsigned i = 0; i < mem->nregions; i++) {
-        const GuestRegion *r = &mem->regions[i];
-
-        if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
-            len <= r->size - (gpa - r->gpa))
-            return r->hva + (gpa - r->gpa);
-    }
-    return NULL;
-}
-
-static const GuestRegion *
-region_of(const GuestMemory *mem, uint64_t gpa)
-{
-    for (unsigned i = 0; i < mem->nregions; i++) {
-        const GuestRegion *r = &mem->regions[i];
-
-        if (gpa >= r->gpa && gpa - r->gpa < r->size)
-            return r;
-    }
-    return NULL;
-}
-
-static int
-copy(const GuestMemory *mem, uint64_t gpa, uint8_t *buf, size_t len,
-     bool write)
-{
-    if (len > 0 && gpa + len - 1 < gpa)
-        return -EFAULT;
-    /* Pass 1 checks every byte is RAM, so nothing is copied on failure;
-     * pass 2 copies region by region. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint64_t done = 0; done < len;) {
-            const GuestRegion *r = region_of(mem, gpa + done);
-            uint64_t off, n;
-
-            if (!r)
-                return -EFAULT;
-            off = gpa + done - r->gpa;
-            n = MIN(len - done, r->size - off);
-            if (pass == 1 && write)
-                memcpy(r->hva + off, buf + done, n);
-            else if (pass == 1)
-                memcpy(buf + done, r->hva + off, n);
-            done += n;
-        }
-    }
-    return 0;
-}
-
-int
-guest_mem_read(const GuestMemory *mem, uint64_t gpa, void *buf, size_t len)
-{
-    return copy(mem, gpa, buf, len, false);
-}
-
-int
-guest_mem_write(const GuestMemory *mem, uint64_t gpa, const void *buf,
-                size_t len)
-{
-    return copy(mem, gpa, (uint8_t *)buf, len, true);
 }
 
 uint64_t

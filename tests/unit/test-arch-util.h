@@ -5,14 +5,14 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "daemon/memory.h"
+#include "devices/guest-memory.h"
 
 /*
- * The arch tests link arch/libarch.a alone, so this file also provides
- * guest_mem_ptr()/guest_mem_read()/guest_mem_write() with the contract of
- * daemon/memory.h.  RAM is laid out by arch_ram_ranges() and backed by
- * MAP_NORESERVE anonymous mappings, so a 5 GiB guest costs nothing until
- * touched.
+ * The arch tests link arch/libarch.a without daemon/, so RAM comes from
+ * here; guest_mem_ptr()/guest_mem_read()/guest_mem_write() are the real
+ * ones (devices/guest-memory.c).  RAM is laid out by arch_ram_ranges() and
+ * backed by MAP_NORESERVE anonymous mappings, so a 5 GiB guest costs
+ * nothing until touched.
  */
 typedef GuestMemory TestGuestMemory;
 TestGuestMemory *test_guest_memory_new(uint64_t ram_size);

@@ -14,6 +14,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/worker.h"
 #include "tests/testutil.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define IMG_SIZE (1024 * 1024)
@@ -441,6 +442,7 @@ test_swap_device(gconstpointer data)
                                        SWAP_MAGIC);
     g_autoptr(GError) error = NULL;
     g_autoptr(GuestMemory) mem = td_memory_new();
+    g_autoptr(FakeHost) host = fake_host_new_with_memory(mem);
     DiskConfig disk = { .path = path, .num_queues = 1, .queue_size = 16,
                         .id = (char *)"_swap0",
                         .image_type = IMAGE_TYPE_UNKNOWN };
@@ -450,7 +452,7 @@ test_swap_device(gconstpointer data)
     uint64_t buf;
     uint8_t *p, back[2 * SWAP_CHUNK];
 
-    vdev = virtio_blk_new(NULL, mem, &disk, uring, &error);
+    vdev = virtio_blk_new(fake_host_base(host), &disk, uring, &error);
     g_assert_no_error(error);
     vdev->ops->read_config(vdev, 0, &cfg, sizeof(cfg));
     g_assert_cmpuint(cfg.capacity, ==, sectors);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of core pieces: guest memory, CPUID building, event format. */
+/* Unit tests of core pieces: guest memory, dirty log, device list, CPUID, events. */
 #include <config.h>
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include "arch/x86_64/topology.h"
 #include "daemon/event-monitor.h"
 #include "daemon/memory.h"
+#include "devices/device.h"
 
 static GuestMemory *
 two_region_memory(void)
@@ -178,6 +179,129 @@ test_event_format(void)
                                "    \"bdf\": \"0000:00:05.0\"\n  }"));
 }
 
+/* The VM's dirty-page log: a mark sets exactly the pages of the range that
+ * are RAM, in the region they belong to; fetch-and-clear hands them over
+ * once. */
+static void
+test_dirty_log(void)
+{
+    g_autoptr(GuestMemory) mem = two_region_memory();
+    g_autoptr(GuestDirtyLog) log = guest_dirty_log_new(mem);
+    uint64_t w[4];
+
+    g_assert_cmpuint(guest_dirty_log_words(log, 0), ==, 4);   /* 256 pages */
+    g_assert_cmpuint(guest_dirty_log_words(log, 3), ==, 0);
+    guest_dirty_log_mark(log, 3 * 4096 + 10, 4096);       /* pages 3 and 4 */
+    guest_dirty_log_mark(log, (1 << 20) - 8, 16);         /* 0:255 and 1:0 */
+    guest_dirty_log_mark(log, 2 << 20, 4096);             /* a hole */
+    guest_dirty_log_mark(log, G_MAXUINT64 - 4, 100);      /* wraps: no RAM */
+    guest_dirty_log_mark(log, (1ULL << 32) + (1 << 20) - 1, 1);
+    guest_dirty_log_mark(log, 0, 0);                      /* nothing */
+
+    g_assert_cmpuint(guest_dirty_log_fetch_and_clear(log, 0, w, 4), ==, 4);
+    g_assert_cmphex(w[0], ==, (1ULL << 3) | (1ULL << 4));
+    g_assert_cmphex(w[1], ==, 0);
+    g_assert_cmphex(w[2], ==, 0);
+    g_assert_cmphex(w[3], ==, 1ULL << 63);
+    g_assert_cmpuint(guest_dirty_log_fetch_and_clear(log, 1, w, 4), ==, 4);
+    g_assert_cmphex(w[0], ==, 1);
+    g_assert_cmphex(w[1] | w[2] | w[3], ==, 0);
+    g_assert_cmpuint(guest_dirty_log_fetch_and_clear(log, 2, w, 4), ==, 4);
+    g_assert_cmphex(w[0] | w[1] | w[2], ==, 0);
+    g_assert_cmphex(w[3], ==, 1ULL << 63);
+
+    /* Cleared: a second fetch finds nothing until the next mark. */
+    g_assert_cmpuint(guest_dirty_log_fetch_and_clear(log, 0, w, 4), ==, 4);
+    g_assert_cmphex(w[0] | w[1] | w[2] | w[3], ==, 0);
+    guest_dirty_log_mark(log, 5 * 4096, 1);
+    g_assert_cmpuint(guest_dirty_log_fetch_and_clear(log, 0, w, 1), ==, 1);
+    g_assert_cmphex(w[0], ==, 1ULL << 5);
+}
+
+typedef struct {
+    VmmDevice dev;
+    bool fail_realize;
+    unsigned *realized;
+    unsigned *freed;
+} ListDev;
+
+static bool
+list_dev_realize(VmmDevice *dev, GError **error)
+{
+    ListDev *d = (ListDev *)dev;
+
+    if (d->fail_realize) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no luck");
+        return false;
+    }
+    (*d->realized)++;
+    return true;
+}
+
+static void
+list_dev_free(VmmDevice *dev)
+{
+    ListDev *d = (ListDev *)dev;
+
+    (*d->freed)++;
+    g_free(d);
+}
+
+static const VmmDeviceOps list_dev_ops = {
+    .name = "list-test",
+    .realize = list_dev_realize,
+    .free = list_dev_free,
+};
+
+static VmmDevice *
+list_dev_new(const char *id, bool fail, unsigned *realized, unsigned *freed)
+{
+    ListDev *d = g_new0(ListDev, 1);
+
+    vmm_device_init(&d->dev, &list_dev_ops, NULL, id);
+    d->fail_realize = fail;
+    d->realized = realized;
+    d->freed = freed;
+    return &d->dev;
+}
+
+/* What every DeviceHost's add_device decides (the VM's and the unit
+ * tests' FakeHost): a second device with a taken id is refused before it
+ * is realized, a failed realize names the device; both free it. */
+static void
+test_device_list(void)
+{
+    g_autoptr(GPtrArray) list = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
+    unsigned realized = 0, freed = 0;
+    VmmDevice *a = list_dev_new("_a", false, &realized, &freed);
+
+    g_assert_true(vmm_device_list_add(list, a, &error));
+    g_assert_no_error(error);
+    g_assert_true(vmm_device_list_find(list, "_a") == a);
+    g_assert_null(vmm_device_list_find(list, "_b"));
+
+    g_assert_false(vmm_device_list_add(list,
+                                       list_dev_new("_a", false, &realized,
+                                                    &freed), &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_cmpstr(error->message, ==, "device id '_a' already in use");
+    g_clear_error(&error);
+    g_assert_cmpuint(realized, ==, 1);
+    g_assert_cmpuint(freed, ==, 1);
+
+    g_assert_false(vmm_device_list_add(list,
+                                       list_dev_new("_b", true, &realized,
+                                                    &freed), &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    g_assert_cmpstr(error->message, ==, "_b: no luck");
+    g_assert_cmpuint(freed, ==, 2);
+    g_assert_cmpuint(list->len, ==, 1);
+    g_assert_true(vmm_device_list_find(list, "_a") == a);
+    vmm_device_free(a);
+    g_assert_cmpuint(freed, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,6 +309,8 @@ main(int argc, char **argv)
     g_test_add_func("/memory/bounds", test_memory_bounds);
     g_test_add_func("/memory/copy", test_memory_copy);
     g_test_add_func("/memory/bad-layout", test_memory_bad_layout);
+    g_test_add_func("/memory/dirty-log", test_dirty_log);
+    g_test_add_func("/device/list/add", test_device_list);
     g_test_add_func("/cpuid/topology", test_cpuid_topology);
     g_test_add_func("/cpuid/apic-ids", test_cpuid_apic_ids);
     g_test_add_func("/event-monitor/format", test_event_format);

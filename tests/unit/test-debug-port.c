@@ -27,15 +27,15 @@ capture_start(void)
     g_log_set_handler("nimbus-devices", G_LOG_LEVEL_INFO, capture_log, NULL);
 }
 
-static Vm *
+static FakeHost *
 setup(VmmDevice **dev)
 {
-    Vm *vm = fake_vm_new(0);
+    FakeHost *vm = fake_host_new(0);
 
     /* Booted 1.5 s ago. */
-    *dev = debug_port_new(vm, "__debug_port",
+    *dev = debug_port_new(fake_host_base(vm), "__debug_port",
                           g_get_monotonic_time() - 1500000);
-    g_assert_true(vm_add_device(vm, *dev, NULL));
+    g_assert_true(fake_host_add(vm, *dev, NULL));
     capture_start();
     return vm;
 }
@@ -71,16 +71,16 @@ static void
 test_milestones(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
     uint8_t code;
     int64_t us, us2;
     unsigned secs, frac;
 
     g_assert_false(debug_port_get_first(dev, DEBUG_PORT_RANGE_KERNEL, &code,
                                         &us));
-    fake_vm_outb(vm, 0x80, 0x41);
-    fake_vm_outb(vm, 0x80, 0x42);
-    fake_vm_outb(vm, 0x80, 0x60);
+    fake_host_outb(vm, 0x80, 0x41);
+    fake_host_outb(vm, 0x80, 0x42);
+    fake_host_outb(vm, 0x80, 0x60);
     g_assert_true(debug_port_get_first(dev, DEBUG_PORT_RANGE_KERNEL, &code,
                                        &us));
     g_assert_cmphex(code, ==, 0x41);
@@ -101,13 +101,13 @@ test_milestones(void)
     g_assert_true(g_str_has_prefix(g_ptr_array_index(logged, 2),
                                    "[Debug I/O port: Userspace code 0x60] "));
     /* Reads: all-ones. */
-    g_assert_cmphex(fake_vm_inb(vm, 0x80), ==, 0xff);
+    g_assert_cmphex(fake_host_inb(vm, 0x80), ==, 0xff);
 
     /* Reboot: the milestones start over. */
     dev->ops->reset(dev);
     g_assert_false(debug_port_get_first(dev, DEBUG_PORT_RANGE_KERNEL, NULL,
                                         NULL));
-    fake_vm_outb(vm, 0x80, 0x40);
+    fake_host_outb(vm, 0x80, 0x40);
     g_assert_true(debug_port_get_first(dev, DEBUG_PORT_RANGE_KERNEL, NULL,
                                        &us));
     g_assert_cmpint(us, <, 1500000);
@@ -117,15 +117,15 @@ static void
 test_flood(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
     /* Linux's I/O delay: the same byte, thousands of times. */
     for (int i = 0; i < 5000; i++)
-        fake_vm_outb(vm, 0x80, 0x00);
+        fake_host_outb(vm, 0x80, 0x00);
     g_assert_cmpuint(logged->len, ==, 1);
     /* A guest alternating codes is held to the budget. */
     for (int i = 0; i < 5000; i++)
-        fake_vm_outb(vm, 0x80, i & 1 ? 0x90 : 0x91);
+        fake_host_outb(vm, 0x80, i & 1 ? 0x90 : 0x91);
     g_assert_cmpuint(logged->len, <=, 1 + 1 + 20 + 1);
     g_assert_cmpuint(logged->len, >=, 2);
     g_assert_cmpuint(debug_port_get_count(dev, DEBUG_PORT_RANGE_FIRMWARE), ==,
@@ -133,7 +133,7 @@ test_flood(void)
     g_assert_cmpuint(debug_port_get_count(dev, DEBUG_PORT_RANGE_CUSTOM), ==,
                      5000);
     /* A new milestone is never suppressed, and reports what was not. */
-    fake_vm_outb(vm, 0x80, 0x61);
+    fake_host_outb(vm, 0x80, 0x61);
     g_assert_true(g_str_has_prefix(g_ptr_array_index(logged, logged->len - 1),
                                    "[Debug I/O port: Userspace code 0x61]"));
     g_assert_nonnull(strstr(g_ptr_array_index(logged, logged->len - 2),
@@ -144,9 +144,9 @@ static void
 test_save_restore(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
-    g_autoptr(Vm) vm2 = fake_vm_new(0);
-    VmmDevice *dev2 = debug_port_new(vm2, "__debug_port", 0);
+    g_autoptr(FakeHost) vm = setup(&dev);
+    g_autoptr(FakeHost) vm2 = fake_host_new(0);
+    VmmDevice *dev2 = debug_port_new(fake_host_base(vm2), "__debug_port", 0);
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(JsonNode) again = NULL;
     g_autoptr(JsonNode) bad = json_from_string(
@@ -155,8 +155,8 @@ test_save_restore(void)
     uint8_t code;
     int64_t us1, us2;
 
-    g_assert_true(vm_add_device(vm2, dev2, NULL));
-    fake_vm_outb(vm, 0x80, 0x42);
+    g_assert_true(fake_host_add(vm2, dev2, NULL));
+    fake_host_outb(vm, 0x80, 0x42);
     state = dev->ops->save(dev, &error);
     g_assert_no_error(error);
     g_assert_true(dev2->ops->restore(dev2, state, &error));

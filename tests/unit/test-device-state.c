@@ -325,14 +325,14 @@ save_text(const DeviceStateType *t, VmmDevice *dev)
 }
 
 typedef struct {
-    Vm *vm;
+    FakeHost *vm;
     VmmDevice *dev;
 } Instance;
 
 static void
 instance_init(Instance *in, const DeviceStateType *t)
 {
-    in->vm = fake_vm_new(DEVICE_STATE_RAM);
+    in->vm = fake_host_new(DEVICE_STATE_RAM);
     in->dev = t->create(in->vm);
     g_assert_nonnull(in->dev);
     g_assert_cmpstr(in->dev->id, ==, t->id);
@@ -369,8 +369,8 @@ test_round_trip(gconstpointer data)
     g_assert_no_error(error);
     after = save_text(t, a.dev);
     g_assert_cmpstr(before, ==, after);
-    vm_free(b.vm);
-    vm_free(a.vm);
+    fake_host_free(b.vm);
+    fake_host_free(a.vm);
 }
 
 /* Restores @bad into @in and checks the refusal names the device and
@@ -462,7 +462,7 @@ test_refusals(gconstpointer data)
         json_object_set_int_member(o, name, t->bad_value);
         expect_refused(t, &in, out_of_range, t->field, before);
     }
-    vm_free(in.vm);
+    fake_host_free(in.vm);
 }
 
 int

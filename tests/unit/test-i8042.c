@@ -10,53 +10,53 @@
 static void
 test_reset_command(void)
 {
-    g_autoptr(Vm) vm = fake_vm_new(0);
-    VmmDevice *dev = i8042_new(vm, "__i8042");
+    g_autoptr(FakeHost) vm = fake_host_new(0);
+    VmmDevice *dev = i8042_new(fake_host_base(vm), "__i8042");
 
-    g_assert_true(vm_add_device(vm, dev, NULL));
+    g_assert_true(fake_host_add(vm, dev, NULL));
     /* Other commands do nothing. */
-    fake_vm_outb(vm, 0x64, 0x20);
-    fake_vm_outb(vm, 0x64, 0xad);
-    g_assert_cmpuint(fake_vm_reset_requests(vm), ==, 0);
-    fake_vm_outb(vm, 0x64, I8042_CMD_RESET_CPU);
-    g_assert_cmpuint(fake_vm_reset_requests(vm), ==, 1);
-    g_assert_cmpuint(fake_vm_poweroff_requests(vm), ==, 0);
+    fake_host_outb(vm, 0x64, 0x20);
+    fake_host_outb(vm, 0x64, 0xad);
+    g_assert_cmpuint(fake_host_reset_requests(vm), ==, 0);
+    fake_host_outb(vm, 0x64, I8042_CMD_RESET_CPU);
+    g_assert_cmpuint(fake_host_reset_requests(vm), ==, 1);
+    g_assert_cmpuint(fake_host_poweroff_requests(vm), ==, 0);
 }
 
 static void
 test_ports(void)
 {
-    g_autoptr(Vm) vm = fake_vm_new(0);
-    VmmDevice *dev = i8042_new(vm, "__i8042");
+    g_autoptr(FakeHost) vm = fake_host_new(0);
+    VmmDevice *dev = i8042_new(fake_host_base(vm), "__i8042");
 
-    g_assert_true(vm_add_device(vm, dev, NULL));
+    g_assert_true(fake_host_add(vm, dev, NULL));
     /* Status: no data, ready for commands (what a probe expects). */
-    g_assert_cmphex(fake_vm_inb(vm, 0x64), ==, 0x00);
+    g_assert_cmphex(fake_host_inb(vm, 0x64), ==, 0x00);
     /* Port B: writable low bits, timer 2 output high. */
-    g_assert_cmphex(fake_vm_inb(vm, 0x61), ==, 0x20);
-    fake_vm_outb(vm, 0x61, 0xff);
-    g_assert_cmphex(fake_vm_inb(vm, 0x61), ==, 0x2f);
+    g_assert_cmphex(fake_host_inb(vm, 0x61), ==, 0x20);
+    fake_host_outb(vm, 0x61, 0xff);
+    g_assert_cmphex(fake_host_inb(vm, 0x61), ==, 0x2f);
     /* Unknown ports in the range read all-ones; 0x60 is not ours. */
-    g_assert_cmphex(fake_vm_inb(vm, 0x62), ==, 0xff);
-    g_assert_null(bus_lookup(vm_pio_bus(vm), 0x60, NULL, NULL));
-    g_assert_true(bus_lookup(vm_pio_bus(vm), 0x64, NULL, NULL) == dev);
+    g_assert_cmphex(fake_host_inb(vm, 0x62), ==, 0xff);
+    g_assert_null(bus_lookup(fake_host_pio_bus(vm), 0x60, NULL, NULL));
+    g_assert_true(bus_lookup(fake_host_pio_bus(vm), 0x64, NULL, NULL) == dev);
     dev->ops->reset(dev);
-    g_assert_cmphex(fake_vm_inb(vm, 0x61), ==, 0x20);
+    g_assert_cmphex(fake_host_inb(vm, 0x61), ==, 0x20);
 }
 
 static void
 test_save_restore(void)
 {
-    g_autoptr(Vm) vm = fake_vm_new(0);
-    VmmDevice *dev = i8042_new(vm, "__i8042");
-    VmmDevice *dev2 = i8042_new(vm, "__i8042b");
+    g_autoptr(FakeHost) vm = fake_host_new(0);
+    VmmDevice *dev = i8042_new(fake_host_base(vm), "__i8042");
+    VmmDevice *dev2 = i8042_new(fake_host_base(vm), "__i8042b");
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(JsonNode) bad = json_from_string(
         "{\"version\":1,\"port_b\":256}", NULL);
     g_autoptr(GError) error = NULL;
 
-    g_assert_true(vm_add_device(vm, dev, NULL));
-    fake_vm_outb(vm, 0x61, 0x03);
+    g_assert_true(fake_host_add(vm, dev, NULL));
+    fake_host_outb(vm, 0x61, 0x03);
     state = dev->ops->save(dev, &error);
     g_assert_no_error(error);
     g_assert_true(dev2->ops->restore(dev2, state, &error));

@@ -16,6 +16,7 @@
 #include "common/fd-util.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/worker.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define QSIZE 16
@@ -207,6 +208,7 @@ sock_backend_new(unsigned pairs)
 
 typedef struct {
     GuestMemory *mem;
+    FakeHost *host;         /* the device's view of @mem */
     VirtioDevice *vdev;
     SockBackend *sb;
     TdRing rings[5];        /* rx0 tx0 rx1 tx1 ctrl */
@@ -222,8 +224,10 @@ net_fx_init(NetFx *f, bool offloads)
                       .offload_ufo = offloads, .offload_csum = offloads };
 
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     f->sb = sock_backend_new(2);
-    f->vdev = virtio_net_new(NULL, f->mem, &cfg, &f->sb->be, &error);
+    f->vdev = virtio_net_new(fake_host_base(f->host), &cfg, &f->sb->be,
+                             &error);
     g_assert_no_error(error);
     for (unsigned i = 0; i < 5; i++)
         td_ring_init(&f->rings[i], f->mem, 0x40000 * (i + 1), 0x40000, QSIZE);
@@ -233,6 +237,7 @@ static void
 net_fx_clear(NetFx *f)
 {
     virtio_device_free(f->vdev);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
 }
 
@@ -442,13 +447,13 @@ test_config_errors(void)
 
     /* num_queues itself is vm_config_validate()'s (test-vm-config.c); a
      * backend opened for another number of pairs is refused here. */
-    g_assert_null(virtio_net_new(NULL, NULL, &cfg, &sock_backend_new(2)->be,
+    g_assert_null(virtio_net_new(NULL, &cfg, &sock_backend_new(2)->be,
                                  &error));
     g_assert_nonnull(strstr(error->message, "num_queues=2 needs 1 TAP"));
     g_clear_error(&error);
     cfg.num_queues = 2;
     cfg.mac = (char *)"nope";
-    g_assert_null(virtio_net_new(NULL, NULL, &cfg, &sock_backend_new(1)->be,
+    g_assert_null(virtio_net_new(NULL, &cfg, &sock_backend_new(1)->be,
                                  &error));
     g_assert_nonnull(strstr(error->message, "nope"));
 }

@@ -112,7 +112,7 @@ static const VmmDeviceOps tf_ops = {
 };
 
 typedef struct {
-    Vm *vm;
+    FakeHost *vm;
     PciBus *bus;
     TestFn *fn;
 } Fx;
@@ -123,11 +123,12 @@ fx_setup(Fx *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
     TestFn *t = g_new0(TestFn, 1);
 
-    f->vm = fake_vm_new(16 << 20);
-    f->bus = pci_bus_create(f->vm, ECAM, &error);
+    f->vm = fake_host_new(16 << 20);
+    f->bus = pci_bus_create(fake_host_base(f->vm), ECAM, &error);
     g_assert_no_error(error);
-    vmm_device_init(&t->dev, &tf_ops, f->vm, "_test0");
-    pci_device_init(&t->pci, &tf_pci_ops, &t->dev, f->vm, 0x1234, 0x5678,
+    vmm_device_init(&t->dev, &tf_ops, fake_host_base(f->vm), "_test0");
+    pci_device_init(&t->pci, &tf_pci_ops, &t->dev, fake_host_base(f->vm),
+                    0x1234, 0x5678,
                     0x020000, 2, 0x1af4, 0x1100);
     g_assert_true(pci_device_add_bar(&t->pci, 0, PCI_BAR_MEM64, BAR0_SIZE,
                                      false, &error));
@@ -138,7 +139,7 @@ fx_setup(Fx *f, gconstpointer data)
     g_assert_no_error(error);
     pci_device_finish_init(&t->pci);
     g_assert_true(pci_bus_add_device(f->bus, &t->pci, -1, &error));
-    g_assert_true(vm_add_device(f->vm, &t->dev, &error));
+    g_assert_true(fake_host_add(f->vm, &t->dev, &error));
     g_assert_no_error(error);
     f->fn = t;
 }
@@ -146,19 +147,19 @@ fx_setup(Fx *f, gconstpointer data)
 static void
 fx_teardown(Fx *f, gconstpointer data)
 {
-    vm_free(f->vm);
+    fake_host_free(f->vm);
 }
 
 static uint64_t
 cfg_read(Fx *f, unsigned slot, unsigned reg, unsigned len)
 {
-    return fake_vm_mmio_read(f->vm, ECAM + (slot << 15) + reg, len);
+    return fake_host_mmio_read(f->vm, ECAM + (slot << 15) + reg, len);
 }
 
 static void
 cfg_write(Fx *f, unsigned slot, unsigned reg, unsigned len, uint64_t v)
 {
-    fake_vm_mmio_write(f->vm, ECAM + (slot << 15) + reg, len, v);
+    fake_host_mmio_write(f->vm, ECAM + (slot << 15) + reg, len, v);
 }
 
 static uint64_t
@@ -174,21 +175,21 @@ test_host_bridge(Fx *f, gconstpointer data)
     /* ECAM and mechanism #1 see the same function. */
     g_assert_cmphex(cfg_read(f, 0, 0, 4), ==, 0x0d578086);
     g_assert_cmphex(cfg_read(f, 0, PCI_REG_REVISION, 4) >> 8, ==, 0x060000);
-    fake_vm_pio_write(f->vm, 0xcf8, 4, 0x80000000);
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcf8, 4), ==, 0x80000000);
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcfc, 4), ==, 0x0d578086);
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcfe, 2), ==, 0x0d57);
+    fake_host_pio_write(f->vm, 0xcf8, 4, 0x80000000);
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcf8, 4), ==, 0x80000000);
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcfc, 4), ==, 0x0d578086);
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcfe, 2), ==, 0x0d57);
     /* Slot 1: the test function; slot 2: nothing (all ones). */
-    fake_vm_pio_write(f->vm, 0xcf8, 4, 0x80000000 | (1 << 11));
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcfc, 4), ==, 0x56781234);
-    fake_vm_pio_write(f->vm, 0xcf8, 4, 0x80000000 | (2 << 11));
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcfc, 4), ==, 0xffffffff);
+    fake_host_pio_write(f->vm, 0xcf8, 4, 0x80000000 | (1 << 11));
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcfc, 4), ==, 0x56781234);
+    fake_host_pio_write(f->vm, 0xcf8, 4, 0x80000000 | (2 << 11));
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcfc, 4), ==, 0xffffffff);
     /* Enable bit clear: no config cycle. */
-    fake_vm_pio_write(f->vm, 0xcf8, 4, 1 << 11);
-    g_assert_cmphex(fake_vm_pio_read(f->vm, 0xcfc, 4), ==, 0xffffffff);
+    fake_host_pio_write(f->vm, 0xcf8, 4, 1 << 11);
+    g_assert_cmphex(fake_host_pio_read(f->vm, 0xcfc, 4), ==, 0xffffffff);
     /* Functions other than 0, other buses, unaligned accesses. */
     g_assert_cmphex(cfg_read(f, 1, 0 + (1 << 12), 4), ==, 0xffffffff);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, ECAM + (1 << 20), 4), ==, 0xffffffff);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, ECAM + (1 << 20), 4), ==, 0xffffffff);
     g_assert_cmphex(cfg_read(f, 1, 2, 4), ==, 0xffffffff);
     g_assert_cmphex(cfg_read(f, 1, 0x2c, 4), ==, 0x11001af4);
 }
@@ -201,7 +202,7 @@ test_bar_sizing(Fx *f, gconstpointer data)
 
     g_assert_cmphex(lo & 0xf, ==, PCI_BAR_MEM_TYPE_64);
     g_assert_cmphex(bar0_addr(f) % BAR0_SIZE, ==, 0);   /* natural alignment */
-    g_assert_cmphex(bar0_addr(f), >=, FAKE_VM_MMIO64_BASE);
+    g_assert_cmphex(bar0_addr(f), >=, FAKE_HOST_MMIO64_BASE);
     /* Sizing: all-ones reads back the size mask (PCI 3.0 §6.2.5.1). */
     cfg_write(f, 1, PCI_REG_BAR0, 4, 0xffffffff);
     cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, 0xffffffff);
@@ -214,7 +215,7 @@ test_bar_sizing(Fx *f, gconstpointer data)
 
     lo = cfg_read(f, 1, PCI_REG_BAR0 + 8, 4);
     g_assert_cmphex(lo & 0xf, ==, 0);
-    g_assert_cmphex(lo, >=, FAKE_VM_MMIO32_BASE);
+    g_assert_cmphex(lo, >=, FAKE_HOST_MMIO32_BASE);
     cfg_write(f, 1, PCI_REG_BAR0 + 8, 4, 0xffffffff);
     g_assert_cmphex(cfg_read(f, 1, PCI_REG_BAR0 + 8, 4), ==, 0xfffff000);
     cfg_write(f, 1, PCI_REG_BAR0 + 8, 4, lo);
@@ -229,7 +230,7 @@ static void
 test_bar_mapping(Fx *f, gconstpointer data)
 {
     uint64_t a = bar0_addr(f), b = a + 0x100000;
-    Bus *mmio = vm_mmio_bus(f->vm);
+    Bus *mmio = fake_host_mmio_bus(f->vm);
 
     /* Memory decoding off: nothing on the bus. */
     g_assert_null(bus_lookup(mmio, a, NULL, NULL));
@@ -239,9 +240,9 @@ test_bar_mapping(Fx *f, gconstpointer data)
     g_assert_nonnull(bus_lookup(mmio, a, NULL, NULL));
     g_assert_true(f->fn->last_mapped);
     g_assert_cmphex(f->fn->last_mapped_addr, ==, a);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, a + 0x10, 4), ==, 0xb000);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, a + 0x10, 4), ==, 0xb000);
     g_assert_cmpuint(f->fn->last_off, ==, 0x10);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, cfg_read(f, 1, 0x18, 4) + 4, 2), ==,
+    g_assert_cmphex(fake_host_mmio_read(f->vm, cfg_read(f, 1, 0x18, 4) + 4, 2), ==,
                     0xb002);
 
     /* The guest moves BAR0 (low dword, then high): the range follows. */
@@ -251,7 +252,7 @@ test_bar_mapping(Fx *f, gconstpointer data)
     g_assert_nonnull(bus_lookup(mmio, b, NULL, NULL));
     g_assert_cmphex(f->fn->last_mapped_addr, ==, b);
     g_assert_true(f->fn->last_mapped);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, b + 0x20, 4), ==, 0xb000);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, b + 0x20, 4), ==, 0xb000);
 
     /* Onto ECAM: refused by the bus, left unmapped until moved again. */
     cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, 0);
@@ -323,9 +324,9 @@ msix_entry(Fx *f, unsigned v, uint64_t addr, uint32_t data, bool masked)
 {
     uint64_t t = bar0_addr(f) + TABLE_OFF + 16ULL * v;
 
-    fake_vm_mmio_write(f->vm, t, 8, addr);
-    fake_vm_mmio_write(f->vm, t + 8, 4, data);
-    fake_vm_mmio_write(f->vm, t + 12, 4, masked);
+    fake_host_mmio_write(f->vm, t, 8, addr);
+    fake_host_mmio_write(f->vm, t + 8, 4, data);
+    fake_host_mmio_write(f->vm, t + 12, 4, masked);
 }
 
 static void
@@ -340,26 +341,26 @@ test_msix(Fx *f, gconstpointer data)
     cfg_write(f, 1, PCI_REG_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     pba = bar0_addr(f) + PBA_OFF;
     /* Every vector has an irqfd on its own GSI. */
-    g_assert_cmpint(fake_vm_irqfd_gsi(f->vm, fd1), >=, FAKE_VM_FIRST_MSI_GSI);
+    g_assert_cmpint(fake_host_irqfd_gsi(f->vm, fd1), >=, FAKE_HOST_FIRST_MSI_GSI);
     /* Entries start masked; the table reads back what was written. */
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 12, 4),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 12, 4),
                     ==, 1);
     msix_entry(f, 1, 0xfee00000, 0x4041, false);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 16, 8),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 16, 8),
                     ==, 0xfee00000);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 24, 4),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 24, 4),
                     ==, 0x4041);
 
     /* MSI-X disabled: the interrupt stays pending. */
     g_assert_cmpint(msix_notify(m, 1), ==, 0);
     g_assert_false(eventfd_fired(fd1));
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, pba, 8), ==, 0x2);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0x2);
     /* Enabling delivers it through the routed GSI, and clears the bit. */
     cfg_write(f, 1, cap + 2, 2, 0x8000);
     g_assert_true(msix_enabled(m));
     g_assert_true(eventfd_fired(fd1));
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, pba, 8), ==, 0);
-    g_assert_true(fake_vm_msi_route(f->vm, (uint32_t)fake_vm_irqfd_gsi(f->vm, fd1),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0);
+    g_assert_true(fake_host_msi_route(f->vm, (uint32_t)fake_host_irqfd_gsi(f->vm, fd1),
                                     &addr, &d));
     g_assert_cmphex(addr, ==, 0xfee00000);
     g_assert_cmphex(d, ==, 0x4041);
@@ -367,15 +368,15 @@ test_msix(Fx *f, gconstpointer data)
     g_assert_true(eventfd_fired(fd1));
 
     /* Vector mask: pending, then delivered on unmask. */
-    fake_vm_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 1);
+    fake_host_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 1);
     msix_notify(m, 1);
     g_assert_false(eventfd_fired(fd1));
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, pba, 4), ==, 0x2);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 4), ==, 0x2);
     /* A new address while masked is routed at unmask. */
-    fake_vm_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 8, 4, 0x4042);
-    fake_vm_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 0);
+    fake_host_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 8, 4, 0x4042);
+    fake_host_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 0);
     g_assert_true(eventfd_fired(fd1));
-    g_assert_true(fake_vm_msi_route(f->vm, (uint32_t)fake_vm_irqfd_gsi(f->vm, fd1),
+    g_assert_true(fake_host_msi_route(f->vm, (uint32_t)fake_host_irqfd_gsi(f->vm, fd1),
                                     &addr, &d));
     g_assert_cmphex(d, ==, 0x4042);
 
@@ -388,9 +389,9 @@ test_msix(Fx *f, gconstpointer data)
 
     /* Out-of-range vector and table accesses: refused, no crash. */
     g_assert_cmpint(msix_notify(m, NVEC), ==, -EINVAL);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 16 * NVEC,
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 16 * NVEC,
                                       4), ==, 0xffffffff);   /* past the table */
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 2, 4),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 2, 4),
                     ==, 0xffffffff);                     /* unaligned */
 
     msix_reset(m);
@@ -429,9 +430,9 @@ test_msix_save_restore(Fx *f, gconstpointer data)
     msix_set_state(m, &mst);
     msix_state_clear(&mst);
     g_assert_cmphex(cfg_read(f, 1, PCI_REG_COMMAND, 2), ==, PCI_COMMAND_MEMORY);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 32, 4),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + TABLE_OFF + 32, 4),
                     ==, 0xfee01000);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, bar0_addr(f) + PBA_OFF, 4), ==, 0x4);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar0_addr(f) + PBA_OFF, 4), ==, 0x4);
 
     json_object_set_string_member(json_node_get_object(cfg), "config", "AAAA");
     g_assert_false(vmm_state_load(&pci_device_state_desc, cfg, "_test1", cst,
@@ -452,7 +453,8 @@ test_slots(Fx *f, gconstpointer data)
     g_assert_true(pci_bus_get_device(f->bus, 1) == &f->fn->pci);
     g_assert_cmpstr(bdf, ==, "0000:00:01.0");
     for (unsigned i = 0; i < PCI_SLOTS; i++)
-        pci_device_init(&extra[i], NULL, &owner, f->vm, 1, 2, 0, 0, 0, 0);
+        pci_device_init(&extra[i], NULL, &owner, fake_host_base(f->vm), 1, 2,
+                        0, 0, 0, 0);
     g_assert_false(pci_bus_add_device(f->bus, &extra[0], 0, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_clear_error(&error);
@@ -480,11 +482,11 @@ static void
 test_bar_errors(void)
 {
     g_autoptr(GError) error = NULL;
-    Vm *vm = fake_vm_new(0);
+    FakeHost *vm = fake_host_new(0);
     VmmDevice owner = { .id = (char *)"_bad" };
     PciDevice p;
 
-    pci_device_init(&p, NULL, &owner, vm, 1, 2, 0, 0, 0, 0);
+    pci_device_init(&p, NULL, &owner, fake_host_base(vm), 1, 2, 0, 0, 0, 0);
     g_assert_false(pci_device_add_bar(&p, 0, PCI_BAR_MEM32, 100, false, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_clear_error(&error);
@@ -494,10 +496,10 @@ test_bar_errors(void)
     g_assert_cmphex(pci_get_long(&p, PCI_REG_BAR0) & 0xf, ==, 0xc);
     g_assert_false(pci_device_add_bar(&p, 1, PCI_BAR_MEM32, 4096, false, &error));
     g_clear_error(&error);
-    fake_vm_set_alloc_fail(vm, true);
+    fake_host_set_alloc_fail(vm, true);
     g_assert_false(pci_device_add_bar(&p, 2, PCI_BAR_MEM32, 4096, false, &error));
     g_assert_nonnull(strstr(error->message, "BAR 2"));
-    vm_free(vm);
+    fake_host_free(vm);
 }
 
 int

@@ -10,28 +10,28 @@
 #include "devices/legacy/rtc-cmos-priv.h"
 #include "tests/unit/fake-vm.h"
 
-static Vm *
+static FakeHost *
 setup(VmmDevice **dev)
 {
-    Vm *vm = fake_vm_new(0);
+    FakeHost *vm = fake_host_new(0);
 
-    *dev = rtc_cmos_new(vm, "__rtc", 512ULL << 20, 1ULL << 30);
-    g_assert_true(vm_add_device(vm, *dev, NULL));
+    *dev = rtc_cmos_new(fake_host_base(vm), "__rtc", 512ULL << 20, 1ULL << 30);
+    g_assert_true(fake_host_add(vm, *dev, NULL));
     return vm;
 }
 
 static uint8_t
-cmos_read(Vm *vm, uint8_t idx)
+cmos_read(FakeHost *vm, uint8_t idx)
 {
-    fake_vm_outb(vm, 0x70, idx);
-    return fake_vm_inb(vm, 0x71);
+    fake_host_outb(vm, 0x70, idx);
+    return fake_host_inb(vm, 0x71);
 }
 
 static void
-cmos_write(Vm *vm, uint8_t idx, uint8_t v)
+cmos_write(FakeHost *vm, uint8_t idx, uint8_t v)
 {
-    fake_vm_outb(vm, 0x70, idx);
-    fake_vm_outb(vm, 0x71, v);
+    fake_host_outb(vm, 0x70, idx);
+    fake_host_outb(vm, 0x71, v);
 }
 
 static unsigned
@@ -45,7 +45,7 @@ bcd(uint8_t v)
 /* The guest's time in Unix seconds, read as Linux's mc146818_get_time()
  * does: wait for UIP to clear, then read every field. */
 static int64_t
-read_time(Vm *vm)
+read_time(FakeHost *vm)
 {
     uint8_t b = cmos_read(vm, 0x0b);
     bool binary = b & 0x04, h24 = b & 0x02;
@@ -83,7 +83,7 @@ static void
 test_time_modes(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
     static const uint8_t modes[] = { 0x02, 0x06, 0x00, 0x04 };
 
     /* Power-on: BCD, 24 h; registers A and D as firmware expects. */
@@ -115,7 +115,7 @@ static void
 test_uip(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
     rtc_cmos_set_clock(dev, fake_clock);
     fake_now.tv_sec = 1700000000;
@@ -144,7 +144,7 @@ static void
 test_encoding(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
     /* 2099-12-31 23:59:59 UTC, a Thursday. */
     g_autoptr(GDateTime) t = g_date_time_new_utc(2099, 12, 31, 23, 59, 59);
 
@@ -179,7 +179,7 @@ static void
 test_set_time(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
     g_autoptr(GDateTime) want = g_date_time_new_utc(2001, 2, 3, 16, 5, 6);
     int64_t t;
 
@@ -220,7 +220,7 @@ static void
 test_nvram(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
     for (unsigned i = 0x40; i < 0x80; i++)
         cmos_write(vm, (uint8_t)i, (uint8_t)(i ^ 0xa5));
@@ -232,9 +232,9 @@ test_nvram(void)
     cmos_write(vm, 0x0d, 0);
     g_assert_cmphex(cmos_read(vm, 0x0d), ==, 0x80);
     /* The index port itself reads all-ones. */
-    g_assert_cmphex(fake_vm_inb(vm, 0x70), ==, 0xff);
+    g_assert_cmphex(fake_host_inb(vm, 0x70), ==, 0xff);
     /* A word write is index then data, as the ISA bus splits it. */
-    fake_vm_pio_write(vm, 0x70, 2, 0x5a41);
+    fake_host_pio_write(vm, 0x70, 2, 0x5a41);
     g_assert_cmphex(cmos_read(vm, 0x41), ==, 0x5a);
 }
 
@@ -242,7 +242,7 @@ static void
 test_memory_size(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
+    g_autoptr(FakeHost) vm = setup(&dev);
 
     /* (512 - 16) MiB in 64 KiB units = 0x1f00; 1 GiB above 4G = 0x4000. */
     g_assert_cmphex(cmos_read(vm, 0x34), ==, 0x00);
@@ -256,9 +256,9 @@ static void
 test_save_restore(void)
 {
     VmmDevice *dev;
-    g_autoptr(Vm) vm = setup(&dev);
-    g_autoptr(Vm) vm2 = fake_vm_new(0);
-    VmmDevice *dev2 = rtc_cmos_new(vm2, "__rtc", 0, 0);
+    g_autoptr(FakeHost) vm = setup(&dev);
+    g_autoptr(FakeHost) vm2 = fake_host_new(0);
+    VmmDevice *dev2 = rtc_cmos_new(fake_host_base(vm2), "__rtc", 0, 0);
     g_autoptr(JsonNode) state = NULL;
     g_autoptr(GError) error = NULL;
     static const char *const bad[] = {
@@ -268,20 +268,20 @@ test_save_restore(void)
         "null",
     };
 
-    g_assert_true(vm_add_device(vm2, dev2, NULL));
+    g_assert_true(fake_host_add(vm2, dev2, NULL));
     cmos_write(vm, 0x50, 0x99);
     /* Move the clock back ten years. */
     cmos_write(vm, 0x0b, 0x82);
     cmos_write(vm, 0x09, bcd(cmos_read(vm, 0x09)) >= 10 ?
                    cmos_read(vm, 0x09) - 0x10 : cmos_read(vm, 0x09));
     cmos_write(vm, 0x0b, 0x02);
-    fake_vm_outb(vm, 0x70, 0x50);
+    fake_host_outb(vm, 0x70, 0x50);
     state = dev->ops->save(dev, &error);
     g_assert_no_error(error);
     g_assert_true(dev2->ops->restore(dev2, state, &error));
     g_assert_no_error(error);
     /* Index, NVRAM and the clock's offset all came across. */
-    g_assert_cmphex(fake_vm_inb(vm2, 0x71), ==, 0x99);
+    g_assert_cmphex(fake_host_inb(vm2, 0x71), ==, 0x99);
     g_assert_cmphex(cmos_read(vm2, 0x35), ==, 0x1f);
     g_assert_cmpint(read_time(vm2) - read_time(vm), <=, 1);
     g_assert_cmpint(read_time(vm2) - read_time(vm), >=, -1);

@@ -31,7 +31,7 @@
 /* A UART whose backend is one end of a socketpair; the test holds the
  * other end ("the host side"). */
 typedef struct {
-    Vm *vm;
+    FakeHost *vm;
     VmmDevice *dev;
     int peer;
 } Fixture;
@@ -45,31 +45,31 @@ fixture_setup(Fixture *f, gconstpointer data)
 
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==,
                     0);
-    f->vm = fake_vm_new(0);
+    f->vm = fake_host_new(0);
     f->peer = sv[1];
-    be = chardev_new_fds("serial", sv[0], sv[0], vm_main_context(f->vm));
-    f->dev = serial8250_new(f->vm, "__serial", COM1, IRQ, be);
-    g_assert_true(vm_add_device(f->vm, f->dev, &error));
+    be = chardev_new_fds("serial", sv[0], sv[0], fake_host_context(f->vm));
+    f->dev = serial8250_new(fake_host_base(f->vm), "__serial", COM1, IRQ, be);
+    g_assert_true(fake_host_add(f->vm, f->dev, &error));
     g_assert_no_error(error);
 }
 
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-    vm_free(f->vm);
+    fake_host_free(f->vm);
     close(f->peer);
 }
 
 static uint8_t
 inb(Fixture *f, uint16_t port)
 {
-    return fake_vm_inb(f->vm, port);
+    return fake_host_inb(f->vm, port);
 }
 
 static void
 outb(Fixture *f, uint16_t port, uint8_t v)
 {
-    fake_vm_outb(f->vm, port, v);
+    fake_host_outb(f->vm, port, v);
 }
 
 /* Sends @s from the host side and lets the main context deliver it. */
@@ -77,7 +77,7 @@ static void
 host_send(Fixture *f, const char *s, size_t len)
 {
     g_assert_cmpint(write(f->peer, s, len), ==, (ssize_t)len);
-    fake_vm_iterate(f->vm);
+    fake_host_iterate(f->vm);
 }
 
 static size_t
@@ -96,7 +96,7 @@ test_reset_state(Fixture *f, gconstpointer data)
     g_assert_cmphex(inb(f, MSR), ==, 0xb0);     /* DCD | DSR | CTS */
     g_assert_cmphex(inb(f, IER), ==, 0x00);
     g_assert_cmphex(inb(f, LCR), ==, 0x00);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
     outb(f, SCR, 0x5a);
     g_assert_cmphex(inb(f, SCR), ==, 0x5a);
 
@@ -107,7 +107,7 @@ test_reset_state(Fixture *f, gconstpointer data)
     g_assert_cmphex(inb(f, IER), ==, 0x00);
     g_assert_cmphex(inb(f, LCR), ==, 0x00);
     g_assert_cmphex(inb(f, SCR), ==, 0x00);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
 }
 
 static void
@@ -117,11 +117,11 @@ test_thre_interrupt(Fixture *f, gconstpointer data)
 
     /* Enabling ETBEI with THR empty interrupts at once. */
     outb(f, IER, 0x02);
-    g_assert_true(fake_vm_irq_level(f->vm, IRQ));
-    g_assert_cmpuint(fake_vm_irq_raises(f->vm, IRQ), ==, 1);
+    g_assert_true(fake_host_irq_level(f->vm, IRQ));
+    g_assert_cmpuint(fake_host_irq_raises(f->vm, IRQ), ==, 1);
     g_assert_cmphex(inb(f, IIR), ==, 0x02);
     /* Reading IIR acknowledged it. */
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
     g_assert_cmphex(inb(f, IIR), ==, 0x01);
     /* Re-enabling re-arms it (Linux's UART_BUG_THRE probe). */
     outb(f, IER, 0x00);
@@ -130,12 +130,12 @@ test_thre_interrupt(Fixture *f, gconstpointer data)
     g_assert_cmphex(inb(f, IIR), ==, 0x01);
     /* Each byte sent raises a new edge. */
     outb(f, THR, 'x');
-    g_assert_cmpuint(fake_vm_irq_raises(f->vm, IRQ), ==, 3);
+    g_assert_cmpuint(fake_host_irq_raises(f->vm, IRQ), ==, 3);
     outb(f, THR, 'y');
-    g_assert_cmpuint(fake_vm_irq_raises(f->vm, IRQ), ==, 4);
-    g_assert_true(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_cmpuint(fake_host_irq_raises(f->vm, IRQ), ==, 4);
+    g_assert_true(fake_host_irq_level(f->vm, IRQ));
     outb(f, IER, 0x00);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
     g_assert_cmpuint(host_recv(f, buf, sizeof(buf)), ==, 2);
     g_assert_cmpmem(buf, 2, "xy", 2);
 }
@@ -160,18 +160,18 @@ test_rx_fifo(Fixture *f, gconstpointer data)
     outb(f, FCR, 0xc7);     /* enable, clear both, trigger 14 */
     g_assert_cmphex(inb(f, IIR), ==, 0xc1);
     outb(f, IER, 0x01);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
 
     host_send(f, "abc", 3);
     g_assert_cmphex(inb(f, LSR) & 0x01, ==, 0x01);
-    g_assert_true(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_true(fake_host_irq_level(f->vm, IRQ));
     /* Fewer than the trigger level: character timeout. */
     g_assert_cmphex(inb(f, IIR), ==, 0xcc);
     g_assert_cmphex(inb(f, RBR), ==, 'a');
     g_assert_cmphex(inb(f, RBR), ==, 'b');
     g_assert_cmphex(inb(f, RBR), ==, 'c');
     g_assert_cmphex(inb(f, LSR) & 0x01, ==, 0x00);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
     g_assert_cmphex(inb(f, IIR), ==, 0xc1);
 
     /* At the trigger level: received data available. */
@@ -180,7 +180,7 @@ test_rx_fifo(Fixture *f, gconstpointer data)
     /* FCR "clear RX" empties the FIFO. */
     outb(f, FCR, 0xc3);
     g_assert_cmphex(inb(f, LSR) & 0x01, ==, 0x00);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
 }
 
 static void
@@ -199,7 +199,7 @@ test_rx_backpressure(Fixture *f, gconstpointer data)
     while (n < sizeof(got) && rounds++ < 100) {
         while (inb(f, LSR) & 0x01)
             got[n++] = (char)inb(f, RBR);
-        fake_vm_iterate(f->vm);
+        fake_host_iterate(f->vm);
     }
     g_assert_cmpuint(n, ==, sizeof(sent));
     g_assert_cmpmem(got, n, sent, sizeof(sent));
@@ -214,7 +214,7 @@ test_no_fifo(Fixture *f, gconstpointer data)
     host_send(f, "xy", 2);
     g_assert_cmpuint(serial8250_can_receive(f->dev), ==, 0);
     g_assert_cmphex(inb(f, RBR), ==, 'x');
-    fake_vm_iterate(f->vm);
+    fake_host_iterate(f->vm);
     g_assert_cmphex(inb(f, RBR), ==, 'y');
     g_assert_cmphex(inb(f, LSR) & 0x01, ==, 0);
 }
@@ -234,9 +234,9 @@ test_loopback(Fixture *f, gconstpointer data)
     outb(f, IER, 0x08);
     outb(f, MCR, 0x1b);     /* RI (OUT1) falls: trailing edge */
     g_assert_cmphex(inb(f, IIR), ==, 0x00);     /* modem status */
-    g_assert_true(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_true(fake_host_irq_level(f->vm, IRQ));
     g_assert_cmphex(inb(f, MSR), ==, 0xb4);
-    g_assert_false(fake_vm_irq_level(f->vm, IRQ));
+    g_assert_false(fake_host_irq_level(f->vm, IRQ));
 
     /* Sent bytes come back and never reach the host. */
     outb(f, FCR, 0x01);
@@ -302,16 +302,17 @@ test_linux_probe(Fixture *f, gconstpointer data)
     outb(f, IER, 0x40);
     g_assert_cmphex(inb(f, IER), ==, 0);
     /* Wide reads split into bytes; past the 8 registers: all-ones. */
-    g_assert_cmphex(fake_vm_pio_read(f->vm, SCR, 2), ==, 0xff00);
+    g_assert_cmphex(fake_host_pio_read(f->vm, SCR, 2), ==, 0xff00);
 }
 
 static void
 test_save_restore(Fixture *f, gconstpointer data)
 {
-    g_autoptr(Vm) vm2 = fake_vm_new(0);
-    VmmDevice *dev2 = serial8250_new(vm2, "__serial", COM1, IRQ, NULL);
+    g_autoptr(FakeHost) vm2 = fake_host_new(0);
+    VmmDevice *dev2 = serial8250_new(fake_host_base(vm2), "__serial", COM1, IRQ,
+                                     NULL);
 
-    g_assert_true(vm_add_device(vm2, dev2, NULL));
+    g_assert_true(fake_host_add(vm2, dev2, NULL));
     outb(f, FCR, 0x81);
     outb(f, LCR, 0x83);
     outb(f, DLL, 0x03);
@@ -322,12 +323,12 @@ test_save_restore(Fixture *f, gconstpointer data)
     host_send(f, "hello", 5);
     g_assert_cmphex(inb(f, RBR), ==, 'h');
 
-    fake_vm_check_save_restore(f->dev, dev2);
+    fake_host_check_save_restore(f->dev, dev2);
     /* The restored device continues where the first one was. */
-    g_assert_true(fake_vm_irq_level(vm2, IRQ));
-    g_assert_cmphex(fake_vm_inb(vm2, IIR), ==, 0xcc);
-    g_assert_cmphex(fake_vm_inb(vm2, RBR), ==, 'e');
-    g_assert_cmphex(fake_vm_inb(vm2, SCR), ==, 0x77);
+    g_assert_true(fake_host_irq_level(vm2, IRQ));
+    g_assert_cmphex(fake_host_inb(vm2, IIR), ==, 0xcc);
+    g_assert_cmphex(fake_host_inb(vm2, RBR), ==, 'e');
+    g_assert_cmphex(fake_host_inb(vm2, SCR), ==, 0x77);
 }
 
 static void
@@ -375,8 +376,8 @@ test_pause(Fixture *f, gconstpointer data)
     host_send(f, "z", 1);
     g_assert_cmphex(inb(f, LSR) & 0x01, ==, 0);
     g_assert_true(f->dev->ops->resume(f->dev, NULL));
-    fake_vm_iterate(f->vm);
-    fake_vm_iterate(f->vm);
+    fake_host_iterate(f->vm);
+    fake_host_iterate(f->vm);
     g_assert_cmphex(inb(f, RBR), ==, 'z');
 }
 

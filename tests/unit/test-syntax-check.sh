@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # build-aux/syntax-check.sh on scratch trees: clean files pass, each planted violation fails its rule.
 #
-# The scratch tree holds copies of real sources (a device, a header, a
+# The scratch tree holds copies of real sources (a device, a header, arch.h, a
 # script, a Makefile fragment); each case plants one violation in a fresh
 # copy and expects the checker to fail with that rule, and only that rule.
 set -u
@@ -21,10 +21,12 @@ failed=0
 # characters of UTF-8).
 fresh() {
     rm -rf "$scratch/t"
-    mkdir -p "$scratch/t/devices/block" "$scratch/t/build-aux"
+    mkdir -p "$scratch/t/devices/block" "$scratch/t/build-aux" \
+        "$scratch/t/arch"
     cp "$top/devices/block/format-raw.c" "$top/devices/block/format.h" \
         "$top/devices/block/local.mk" "$scratch/t/devices/block/"
     cp "$top/build-aux/gtest-run.sh" "$scratch/t/build-aux/"
+    cp "$top/arch/arch.h" "$scratch/t/arch/"
     cat >>"$scratch/t/devices/block/format-raw.c" <<'EOF'
 
 /* Neither exit() nor abort() nor g_error() here; see http://example.org. */
@@ -60,7 +62,7 @@ expect() {
     fi
 }
 
-echo "1..22"
+echo "1..24"
 
 fresh
 expect "clean tree passes" 0
@@ -74,6 +76,16 @@ fresh
 plant devices/block/format.h \
     '{ print } /^#pragma once/ { print "#include \"../../daemon/memory.h\"" }'
 expect "a devices/ header including ../../daemon/" 1 devices-daemon-include
+
+fresh
+plant arch/arch.h \
+    '{ print } /^#pragma once/ { print "#include \"daemon/vm.h\"" }'
+expect "arch/ including daemon/vm.h" 1 arch-daemon-include
+
+fresh
+plant arch/arch.h \
+    '{ print } /^#pragma once/ { print "#include \"daemon/hv/fake.h\"" }'
+expect "arch/ including the hypervisor seam" 0
 
 fresh
 plant devices/block/format-raw.c \

@@ -14,6 +14,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/worker.h"
 #include "tests/testutil.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define IMG_SIZE (8 * 1024 * 1024)
@@ -22,6 +23,7 @@
 typedef struct {
     char *path;
     GuestMemory *mem;
+    FakeHost *host;         /* the device's view of @mem */
     VirtioDevice *vdev;
     TdRing rings[2];
     unsigned nq;
@@ -41,6 +43,7 @@ blk_fx_init(BlkFx *f, bool uring, bool readonly, unsigned nq)
     g_assert_cmpint(ftruncate(fd, IMG_SIZE), ==, 0);
     close(fd);
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     f->nq = nq;
     disk.path = f->path;
     disk.readonly = readonly;
@@ -49,7 +52,7 @@ blk_fx_init(BlkFx *f, bool uring, bool readonly, unsigned nq)
     disk.id = (char *)"_disk0";
     disk.serial = (char *)"nimbus-serial";
     disk.image_type = IMAGE_TYPE_RAW;
-    f->vdev = virtio_blk_new(NULL, f->mem, &disk, uring, &error);
+    f->vdev = virtio_blk_new(fake_host_base(f->host), &disk, uring, &error);
     g_assert_no_error(error);
     for (unsigned i = 0; i < nq; i++)
         td_ring_init(&f->rings[i], f->mem, 0x100000 * (i + 1), 0x100000, QSIZE);
@@ -59,6 +62,7 @@ static void
 blk_fx_clear(BlkFx *f)
 {
     virtio_device_free(f->vdev);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
     unlink(f->path);
     g_free(f->path);
@@ -289,6 +293,53 @@ test_device_ioerr(gconstpointer data)
     blk_fx_clear(&f);
 }
 
+/* Every byte the device writes into guest memory reaches the host's dirty
+ * marker (read data, the status byte, the used ring), including the status
+ * byte of a request whose used length stops short of it; what the device
+ * only reads stays clean. */
+static void
+test_device_dirty(void)
+{
+    BlkFx f = { 0 };
+    TdRing *r = &f.rings[0];
+    uint64_t out, in, st_page;
+
+    blk_fx_init(&f, false, false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    /* Page-aligned buffers, each page with one role; every header and
+     * status byte goes to the page after them. */
+    out = td_alloc(r, 2 * 4096);
+    in = td_alloc(r, 2 * 4096);
+    g_assert_cmpuint(out % 4096, ==, 0);
+    g_assert_cmpuint(in, ==, out + 2 * 4096);
+    st_page = in + 2 * 4096;
+    g_assert_cmpuint(r->used / 4096, <, out / 4096);
+
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_OUT, 0, out, 8192, false,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_true(fake_host_page_dirty(f.host, r->used));
+    g_assert_cmpuint(fake_host_dirty_count(f.host), ==, 2);
+
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 0, in, 8192, true,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    g_assert_true(fake_host_page_dirty(f.host, in));
+    g_assert_true(fake_host_page_dirty(f.host, in + 4096));
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_true(fake_host_page_dirty(f.host, r->used));
+    g_assert_cmpuint(fake_host_dirty_count(f.host), ==, 4);
+
+    /* Past the end: used length 1, yet the status byte sits 4 KiB on. */
+    fake_host_dirty_clear(f.host);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, IMG_SIZE / 512, in + 4096,
+                             4096, true, NULL), ==, VIRTIO_BLK_S_IOERR);
+    g_assert_true(fake_host_page_dirty(f.host, st_page));
+    g_assert_false(fake_host_page_dirty(f.host, out));
+    blk_fx_clear(&f);
+}
+
 /* A malformed request breaks the device (NEEDS_RESET), the VMM goes on,
  * and a driver reset brings it back. */
 static void
@@ -407,7 +458,7 @@ test_device_config_errors(void)
                         .id = (char *)"_disk0" };
     VirtioDevice *vdev;
 
-    vdev = virtio_blk_new(NULL, mem, &disk, true, &error);
+    vdev = virtio_blk_new(NULL, &disk, true, &error);
     g_assert_null(vdev);
     g_assert_nonnull(strstr(error->message, "--disk"));
     g_assert_nonnull(strstr(error->message, "/nonexistent/disk.img"));
@@ -427,6 +478,7 @@ main(int argc, char **argv)
                          test_device_ioerr);
     g_test_add_data_func("/virtio/blk/device/ioerr/sync", GINT_TO_POINTER(0),
                          test_device_ioerr);
+    g_test_add_func("/virtio/blk/device/dirty", test_device_dirty);
     g_test_add_func("/virtio/blk/device/needs-reset", test_device_needs_reset);
     g_test_add_func("/virtio/blk/device/features", test_device_features);
     g_test_add_func("/virtio/blk/device/bad-ring", test_device_bad_ring);

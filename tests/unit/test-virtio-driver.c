@@ -211,8 +211,10 @@ td_device_start(VirtioDevice *vdev, TdRing *rings, unsigned n)
 }
 
 bool
-td_fuzz_load(GuestMemory *mem, VirtQueue *vq, const uint8_t *data, size_t size)
+td_fuzz_load(DeviceHost *host, VirtQueue *vq, const uint8_t *data,
+             size_t size)
 {
+    const GuestMemory *mem = device_host_memory(host);
     uint16_t qsize, avail_idx, used_event;
     uint64_t features = 0;
     uint8_t *ram = td_ptr(mem, 0, TD_FUZZ_DATA + 0x10000);
@@ -249,6 +251,6 @@ td_fuzz_load(GuestMemory *mem, VirtQueue *vq, const uint8_t *data, size_t size)
     vq->avail_addr = TD_FUZZ_AVAIL;
     vq->used_addr = TD_FUZZ_USED;
     vq->enabled = true;
-    g_assert_cmpint(virtqueue_activate(vq, mem, features), ==, 0);
+    g_assert_cmpint(virtqueue_activate(vq, host, features), ==, 0);
     return true;
 }

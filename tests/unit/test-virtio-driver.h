@@ -87,11 +87,11 @@ void td_device_start(struct VirtioDevice *vdev, TdRing *rings, unsigned n);
 
 /**
  * td_fuzz_load:
- * Turns fuzz input into a programmed, activated queue over @mem: header
- * (size log2, ring features, avail idx, used_event, avail flags), then
+ * Turns fuzz input into a programmed, activated queue over @host's RAM:
+ * header (size log2, ring features, avail idx, used_event, avail flags), then
  * descriptor table bytes, available ring entries, and the rest at
  * TD_FUZZ_DATA.  Clears what a previous input left.  Returns false if the
  * input is too short for the header.
  */
-bool td_fuzz_load(GuestMemory *mem, VirtQueue *vq, const uint8_t *data,
+bool td_fuzz_load(DeviceHost *host, VirtQueue *vq, const uint8_t *data,
                   size_t size);

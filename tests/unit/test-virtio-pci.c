@@ -10,7 +10,6 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_pci.h>
 
-#include "daemon/event-monitor.h"
 #include "devices/pci/msix.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/virtio-pci.h"
@@ -23,59 +22,35 @@
 #define SLOT 3
 
 typedef struct {
-    Vm *vm;
+    FakeHost *vm;
     PciBus *bus;
     VmmDevice *dev;
     char *path;
     TdRing ring;
     uint8_t caps[16];       /* cfg_type -> config offset of the capability */
-    GMutex ev_lock;
-    GPtrArray *events;
-    guint sub;
 } Fx;
 
-static void
-on_event(const char *json, gpointer opaque)
-{
-    Fx *f = opaque;
-
-    g_mutex_lock(&f->ev_lock);
-    g_ptr_array_add(f->events, g_strdup(json));
-    g_mutex_unlock(&f->ev_lock);
-}
-
+/* The device reports to the event sink of its host (the FakeHost here),
+ * from the thread that changed its state, before that access returns. */
 static bool
 saw_event(Fx *f, const char *event)
 {
-    g_autofree char *needle = g_strdup_printf("\"event\": \"%s\"", event);
+    g_autofree char *record = g_strdup_printf("virtio-device/%s id=_disk0",
+                                              event);
 
-    for (unsigned i = 0; i < 400; i++) {
-        g_mutex_lock(&f->ev_lock);
-        for (guint k = 0; k < f->events->len; k++) {
-            const char *e = g_ptr_array_index(f->events, k);
-
-            if (strstr(e, needle) && strstr(e, "_disk0") &&
-                strstr(e, "virtio-device")) {
-                g_mutex_unlock(&f->ev_lock);
-                return true;
-            }
-        }
-        g_mutex_unlock(&f->ev_lock);
-        g_usleep(5000);
-    }
-    return false;
+    return fake_host_count_events(f->vm, record) > 0;
 }
 
 static uint64_t
 cfg_read(Fx *f, unsigned reg, unsigned len)
 {
-    return fake_vm_mmio_read(f->vm, PCI_ECAM_BASE + (SLOT << 15) + reg, len);
+    return fake_host_mmio_read(f->vm, PCI_ECAM_BASE + (SLOT << 15) + reg, len);
 }
 
 static void
 cfg_write(Fx *f, unsigned reg, unsigned len, uint64_t v)
 {
-    fake_vm_mmio_write(f->vm, PCI_ECAM_BASE + (SLOT << 15) + reg, len, v);
+    fake_host_mmio_write(f->vm, PCI_ECAM_BASE + (SLOT << 15) + reg, len, v);
 }
 
 static uint64_t
@@ -96,14 +71,14 @@ cap_addr(Fx *f, unsigned type)
 static uint64_t
 common_read(Fx *f, unsigned off, unsigned len)
 {
-    return fake_vm_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_COMMON_CFG) + off,
+    return fake_host_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_COMMON_CFG) + off,
                              len);
 }
 
 static void
 common_write(Fx *f, unsigned off, unsigned len, uint64_t v)
 {
-    fake_vm_mmio_write(f->vm, cap_addr(f, VIRTIO_PCI_CAP_COMMON_CFG) + off, len,
+    fake_host_mmio_write(f->vm, cap_addr(f, VIRTIO_PCI_CAP_COMMON_CFG) + off, len,
                        v);
 }
 
@@ -117,23 +92,21 @@ fx_setup(Fx *f, gconstpointer data)
     unsigned ptr;
     int fd;
 
-    g_mutex_init(&f->ev_lock);
-    f->events = g_ptr_array_new_with_free_func(g_free);
-    f->sub = event_monitor_subscribe(on_event, f);
-    f->vm = fake_vm_new(8 << 20);
-    f->bus = pci_bus_create(f->vm, PCI_ECAM_BASE, &error);
+    f->vm = fake_host_new(8 << 20);
+    f->bus = pci_bus_create(fake_host_base(f->vm), PCI_ECAM_BASE, &error);
     g_assert_no_error(error);
     f->path = g_build_filename(test_tmpdir(), "vpci.img", NULL);
     fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     g_assert_cmpint(ftruncate(fd, 1 << 20), ==, 0);
     close(fd);
     disk.path = f->path;
-    vdev = virtio_blk_new(f->vm, fake_vm_get_memory(f->vm), &disk, true, &error);
+    vdev = virtio_blk_new(fake_host_base(f->vm), &disk, true, &error);
     g_assert_no_error(error);
-    f->dev = virtio_pci_new(f->vm, f->bus, vdev, SLOT);
-    g_assert_true(vm_add_device(f->vm, f->dev, &error));
+    f->dev = virtio_pci_new(fake_host_base(f->vm), f->bus, vdev, SLOT);
+    g_assert_true(fake_host_add(f->vm, f->dev, &error));
     g_assert_no_error(error);
-    td_ring_init(&f->ring, fake_vm_get_memory(f->vm), 0x100000, 0x100000, QSIZE);
+    td_ring_init(&f->ring, fake_host_get_memory(f->vm), 0x100000, 0x100000,
+                 QSIZE);
 
     /* Enumerate the vendor capabilities, as virtio_pci_modern does. */
     ptr = (unsigned)cfg_read(f, PCI_REG_CAP_PTR, 1);
@@ -153,10 +126,7 @@ fx_setup(Fx *f, gconstpointer data)
 static void
 fx_teardown(Fx *f, gconstpointer data)
 {
-    vm_free(f->vm);
-    event_monitor_unsubscribe(f->sub);
-    g_ptr_array_unref(f->events);
-    g_mutex_clear(&f->ev_lock);
+    fake_host_free(f->vm);
     unlink(f->path);
     g_free(f->path);
 }
@@ -178,9 +148,9 @@ fx_msix_enable(Fx *f)
     g_assert_cmpuint(cfg_read(f, ptr + 2, 2) & 0x7ff, ==, 1);   /* 2 vectors */
     cfg_write(f, ptr + 2, 2, 0x8000);
     for (unsigned v = 0; v < 2; v++) {
-        fake_vm_mmio_write(f->vm, t + 16 * v, 8, 0xfee00000);
-        fake_vm_mmio_write(f->vm, t + 16 * v + 8, 4, 0x30 + v);
-        fake_vm_mmio_write(f->vm, t + 16 * v + 12, 4, 0);
+        fake_host_mmio_write(f->vm, t + 16 * v, 8, 0xfee00000);
+        fake_host_mmio_write(f->vm, t + 16 * v + 8, 4, 0x30 + v);
+        fake_host_mmio_write(f->vm, t + 16 * v + 12, 4, 0);
     }
 }
 
@@ -192,7 +162,7 @@ vector_fired(Fx *f, unsigned v, guint timeout_ms)
     p.fd = msix_vector_eventfd(virtio_pci_get_msix(f->dev), v);
     g_assert_cmpint(p.fd, >=, 0);
     /* The fake VM holds it as the irqfd of the vector's GSI. */
-    g_assert_cmpint(fake_vm_irqfd_gsi(f->vm, p.fd), >=, FAKE_VM_FIRST_MSI_GSI);
+    g_assert_cmpint(fake_host_irqfd_gsi(f->vm, p.fd), >=, FAKE_HOST_FIRST_MSI_GSI);
     if (poll(&p, 1, (int)timeout_ms) != 1)
         return false;
     virtio_eventfd_drain(p.fd);
@@ -259,7 +229,7 @@ submit_read(Fx *f)
     g_assert_cmpuint(mult, ==, 4);
     td_publish(r, td_add_chain(r, a, l, 3, 1));
     /* No KVM here: the doorbell write traps to the transport. */
-    fake_vm_mmio_write(f->vm, notify + 0 * mult, 2, 0);
+    fake_host_mmio_write(f->vm, notify + 0 * mult, 2, 0);
 }
 
 static void
@@ -279,10 +249,11 @@ test_layout(Fx *f, gconstpointer data)
     g_assert_cmphex(cap_addr(f, VIRTIO_PCI_CAP_NOTIFY_CFG) - bar0(f), ==, 0x6000);
     g_assert_cmpuint(f->caps[VIRTIO_PCI_CAP_PCI_CFG], !=, 0);
     /* The device config: capacity in sectors. */
-    g_assert_cmpuint(fake_vm_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_DEVICE_CFG),
+    g_assert_cmpuint(fake_host_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_DEVICE_CFG),
                                        8), ==, 2048);
     /* The doorbell has an ioeventfd while BAR0 decodes, and follows it. */
-    g_assert_cmpint(fake_vm_ioeventfd_fd(f->vm, bar0(f) + 0x6000, false), ==,
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, bar0(f) + 0x6000,
+                                           DEVICE_SPACE_MMIO), ==,
                     fx_vdev(f)->kick_fds[0]);
 }
 
@@ -293,11 +264,14 @@ test_bar_move_ioeventfd(Fx *f, gconstpointer data)
 
     cfg_write(f, PCI_REG_BAR0, 4, (uint32_t)new);
     cfg_write(f, PCI_REG_BAR0 + 4, 4, new >> 32);
-    g_assert_cmpint(fake_vm_ioeventfd_fd(f->vm, old + 0x6000, false), ==, -1);
-    g_assert_cmpint(fake_vm_ioeventfd_fd(f->vm, new + 0x6000, false), ==,
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, old + 0x6000,
+                                           DEVICE_SPACE_MMIO), ==, -1);
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, new + 0x6000,
+                                           DEVICE_SPACE_MMIO), ==,
                     fx_vdev(f)->kick_fds[0]);
     cfg_write(f, PCI_REG_COMMAND, 2, 0);
-    g_assert_cmpint(fake_vm_ioeventfd_fd(f->vm, new + 0x6000, false), ==, -1);
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, new + 0x6000,
+                                           DEVICE_SPACE_MMIO), ==, -1);
 }
 
 static void
@@ -333,21 +307,21 @@ test_needs_reset(Fx *f, gconstpointer data)
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*device needs reset");
     td_publish(r, td_add_chain(r, &a, &l, 1, 1));
-    fake_vm_mmio_write(f->vm, cap_addr(f, VIRTIO_PCI_CAP_NOTIFY_CFG), 2, 0);
+    fake_host_mmio_write(f->vm, cap_addr(f, VIRTIO_PCI_CAP_NOTIFY_CFG), 2, 0);
     /* The configuration vector (0) tells the driver. */
     g_assert_true(vector_fired(f, 0, 5000));
     g_test_assert_expected_messages();
     g_assert_cmphex(common_read(f, VIRTIO_PCI_COMMON_STATUS, 1) &
                     VIRTIO_CONFIG_S_NEEDS_RESET, !=, 0);
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_ISR_CFG),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_ISR_CFG),
                                       1) & 2, !=, 0);
     /* ISR is read-to-clear. */
-    g_assert_cmphex(fake_vm_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_ISR_CFG),
+    g_assert_cmphex(fake_host_mmio_read(f->vm, cap_addr(f, VIRTIO_PCI_CAP_ISR_CFG),
                                       1), ==, 0);
     /* The generation moved with the config change. */
     g_assert_cmpuint(common_read(f, VIRTIO_PCI_COMMON_CFGGENERATION, 1), !=, 0);
     /* Reset and start over: works again. */
-    td_ring_init(r, fake_vm_get_memory(f->vm), 0x100000, 0x100000, QSIZE);
+    td_ring_init(r, fake_host_get_memory(f->vm), 0x100000, 0x100000, QSIZE);
     driver_init(f, true);
     g_assert_false(virtio_device_is_broken(fx_vdev(f)));
     submit_read(f);
@@ -382,10 +356,10 @@ test_features_refused(Fx *f, gconstpointer data)
     common_write(f, VIRTIO_PCI_COMMON_STATUS, 1, 0x0b);
     g_assert_cmphex(common_read(f, VIRTIO_PCI_COMMON_STATUS, 1), ==, 3);
     /* Odd-sized and out-of-range accesses do not crash. */
-    fake_vm_mmio_read(f->vm, bar0(f) + 0x3f, 8);
-    fake_vm_mmio_write(f->vm, bar0(f) + 0x1000, 4, 0x1234);
-    fake_vm_mmio_write(f->vm, bar0(f) + 0x6000 + 4 * 200, 2, 0);
-    fake_vm_mmio_read(f->vm, bar0(f) + VIRTIO_PCI_BAR_SIZE - 4, 4);
+    fake_host_mmio_read(f->vm, bar0(f) + 0x3f, 8);
+    fake_host_mmio_write(f->vm, bar0(f) + 0x1000, 4, 0x1234);
+    fake_host_mmio_write(f->vm, bar0(f) + 0x6000 + 4 * 200, 2, 0);
+    fake_host_mmio_read(f->vm, bar0(f) + VIRTIO_PCI_BAR_SIZE - 4, 4);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "devices/virtio/rng.h"
 #include "devices/virtio/worker.h"
 #include "tests/testutil.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define QSIZE 16
@@ -25,6 +26,7 @@ test_rng(void)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GuestMemory) mem = td_memory_new();
+    g_autoptr(FakeHost) host = fake_host_new_with_memory(mem);
     g_autofree char *src = g_build_filename(test_tmpdir(), "entropy", NULL);
     RngConfig cfg = { .src = src };
     VirtioDevice *vdev;
@@ -36,7 +38,7 @@ test_rng(void)
     for (unsigned i = 0; i < sizeof(pattern); i++)
         pattern[i] = (char)i;
     g_assert_true(g_file_set_contents(src, pattern, sizeof(pattern), &error));
-    vdev = virtio_rng_new(NULL, mem, &cfg, &error);
+    vdev = virtio_rng_new(fake_host_base(host), &cfg, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(vdev->id, ==, "__rng");
     g_assert_cmpuint(vdev->ops->device_type, ==, VIRTIO_ID_RNG);
@@ -51,6 +53,9 @@ test_rng(void)
     g_assert_cmpuint(len, ==, 128);
     g_assert_cmpmem(td_ptr(mem, a[0], 100), 100, pattern, 100);
     g_assert_cmpmem(td_ptr(mem, a[1], 28), 28, pattern + 100, 28);
+    /* The fill went through the host's dirty marker. */
+    g_assert_true(fake_host_page_dirty(host, a[0]));
+    g_assert_true(fake_host_page_dirty(host, a[1] + 27));
     /* The source ran dry: fewer bytes, not an error. */
     a[0] = td_alloc(&ring, 200);
     l[0] = 200;
@@ -63,7 +68,7 @@ test_rng(void)
     virtio_device_free(vdev);
 
     cfg.src = (char *)"/nonexistent/entropy";
-    g_assert_null(virtio_rng_new(NULL, mem, &cfg, &error));
+    g_assert_null(virtio_rng_new(fake_host_base(host), &cfg, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
     g_assert_nonnull(strstr(error->message, "/nonexistent/entropy"));
 }
@@ -72,6 +77,7 @@ typedef struct {
     GMainContext *ctx;
     char *pty;
     GuestMemory *mem;
+    FakeHost *host;         /* the device's view of @mem */
     VirtioDevice *vdev;
     TdRing rings[2];
 } ConFx;
@@ -84,10 +90,11 @@ con_fx_init(ConFx *f, ConsoleConfig *cfg)
 
     f->ctx = g_main_context_new();
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     be = chardev_new(cfg, "--console", f->ctx, &error);
     g_assert_no_error(error);
     f->pty = g_strdup(chardev_get_pty_path(be));
-    f->vdev = virtio_console_new(NULL, f->mem, NULL, be, &error);
+    f->vdev = virtio_console_new(fake_host_base(f->host), NULL, be, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(f->vdev->id, ==, "__console");
     for (unsigned i = 0; i < 2; i++)
@@ -102,6 +109,7 @@ con_fx_clear(ConFx *f)
     while (g_main_context_iteration(f->ctx, FALSE))
         ;
     g_main_context_unref(f->ctx);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
     g_free(f->pty);
 }

@@ -7,6 +7,7 @@
 #include <linux/virtio_ring.h>
 
 #include "devices/virtio/queue.h"
+#include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
 #define QSIZE 16
@@ -15,6 +16,7 @@
 
 typedef struct {
     GuestMemory *mem;
+    FakeHost *host;         /* the queue's view of @mem, dirty marker */
     TdRing ring;
     VirtQueue vq;
     VirtQueueElem *elem;
@@ -24,10 +26,12 @@ static void
 fx_setup_features(Fixture *f, uint64_t features)
 {
     f->mem = td_memory_new();
+    f->host = fake_host_new_with_memory(f->mem);
     td_ring_init(&f->ring, f->mem, 0x10000, 0x100000, QSIZE);
     virtqueue_init(&f->vq, 0, QSIZE);
     td_ring_program(&f->ring, &f->vq);
-    g_assert_cmpint(virtqueue_activate(&f->vq, f->mem, features), ==, 0);
+    g_assert_cmpint(virtqueue_activate(&f->vq, fake_host_base(f->host),
+                                       features), ==, 0);
     g_assert_true(f->vq.ready);
     f->elem = virtqueue_elem_new(8);
 }
@@ -48,6 +52,7 @@ static void
 fx_teardown(Fixture *f, gconstpointer data)
 {
     virtqueue_elem_free(f->elem);
+    fake_host_free(f->host);
     guest_memory_free(f->mem);
 }
 
@@ -228,6 +233,43 @@ test_event_idx_empty_pop(Fixture *f, gconstpointer data)
     g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 3);
     g_assert_false(virtqueue_enable_notify(&f->vq));
     g_assert_cmpuint(td_get_avail_event(&f->ring), ==, 4);
+}
+
+/* A push reports exactly what the device wrote to the dirty marker: the
+ * first @len bytes of the writable buffers (across segments and page
+ * boundaries) and the used ring, nothing of the readable buffer nor of
+ * the writable bytes past @len. */
+static void
+test_push_marks_dirty(Fixture *f, gconstpointer data)
+{
+    uint64_t base = td_alloc(&f->ring, 8 * 4096);
+    uint64_t page = (base + 4095) & ~4095ULL;
+    /* Readable: 64 bytes of page 0.  Writable: 6 KiB from the middle of
+     * page 1 (pages 1-2), then 8 KiB at page 4 (pages 4-5). */
+    uint64_t a[3] = { page, page + 4096 + 0x800, page + 4 * 4096 };
+    uint32_t l[3] = { 64, 0x1800, 0x2000 };
+
+    g_assert_cmpuint(page + 6 * 4096, <=, base + 8 * 4096);
+    td_publish(&f->ring, td_add_chain(&f->ring, a, l, 3, 1));
+    g_assert_cmpint(virtqueue_pop(&f->vq, f->elem), ==, 0);
+    fake_host_dirty_clear(f->host);
+    /* All of the first writable buffer and 16 bytes of the second. */
+    virtqueue_push(&f->vq, f->elem, 0x1800 + 16);
+    g_assert_false(fake_host_page_dirty(f->host, page));
+    g_assert_true(fake_host_page_dirty(f->host, page + 4096));
+    g_assert_true(fake_host_page_dirty(f->host, page + 2 * 4096));
+    g_assert_false(fake_host_page_dirty(f->host, page + 3 * 4096));
+    g_assert_true(fake_host_page_dirty(f->host, page + 4 * 4096));
+    g_assert_false(fake_host_page_dirty(f->host, page + 5 * 4096));
+    /* td_ring_init puts the used ring alone in its page. */
+    g_assert_true(fake_host_page_dirty(f->host, f->ring.used));
+    g_assert_cmpuint(fake_host_dirty_count(f->host), ==, 4);
+
+    /* Notification suppression writes the used ring's flags. */
+    fake_host_dirty_clear(f->host);
+    virtqueue_disable_notify(&f->vq);
+    g_assert_true(fake_host_page_dirty(f->host, f->ring.used));
+    g_assert_cmpuint(fake_host_dirty_count(f->host), ==, 1);
 }
 
 static void
@@ -439,28 +481,30 @@ static void
 test_activate_errors(void)
 {
     g_autoptr(GuestMemory) mem = td_memory_new();
+    g_autoptr(FakeHost) host = fake_host_new_with_memory(mem);
+    DeviceHost *dh = fake_host_base(host);
     VirtQueue vq;
     TdRing ring;
 
     td_ring_init(&ring, mem, 0x10000, 0x100000, QSIZE);
     virtqueue_init(&vq, 0, QSIZE);
     /* Disabled queue: fine, not ready. */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, 0);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, 0);
     g_assert_false(vq.ready);
 
     td_ring_program(&ring, &vq);
     vq.size = 12;                        /* not a power of two */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.size = QSIZE * 2;                 /* above the maximum */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.size = QSIZE;
     vq.desc_addr = ring.desc + 8;        /* misaligned */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.desc_addr = TD_HOLE;              /* outside RAM */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     vq.desc_addr = ring.desc;
     vq.used_addr = TD_RAM_END - 8;       /* runs off the end */
-    g_assert_cmpint(virtqueue_activate(&vq, mem, 0), ==, -EINVAL);
+    g_assert_cmpint(virtqueue_activate(&vq, dh, 0), ==, -EINVAL);
     g_assert_false(vq.ready);
     /* Not ready: pops see nothing, notifications are off. */
     g_assert_cmpint(virtqueue_pop(&vq, NULL), ==, -ENOENT);
@@ -484,6 +528,8 @@ main(int argc, char **argv)
     ADD("/virtio/queue/event-idx", test_event_idx, fx_setup);
     ADD("/virtio/queue/event-idx-empty-pop", test_event_idx_empty_pop, fx_setup);
     ADD("/virtio/queue/wraparound", test_wraparound, fx_setup);
+    ADD("/virtio/queue/push-marks-dirty", test_push_marks_dirty,
+        fx_setup_plain);
     ADD("/virtio/queue/save-restore", test_save_restore, fx_setup);
 #undef ADD
     for (unsigned c = 0; c < BAD_LAST; c++) {

@@ -6,7 +6,10 @@ noinst_LIBRARIES += tests/unit/libvirtiodriver.a
 tests_unit_libvirtiodriver_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
 tests_unit_libvirtiodriver_a_SOURCES = \
 	tests/unit/test-virtio-driver.c tests/unit/test-virtio-driver.h
-VIRTIO_TEST_LIBS = tests/unit/libvirtiodriver.a $(TEST_LIBS)
+# Virtio tests put the test driver's RAM behind a FakeHost
+# (fake_host_new_with_memory()); the real daemon/memory.c maps it.
+VIRTIO_TEST_LIBS = tests/unit/libvirtiodriver.a tests/unit/libfakevm.a \
+	$(TEST_LIBS)
 
 VIRTIO_UNIT_TESTS = \
 	tests/unit/test-virtqueue \
@@ -24,13 +27,10 @@ tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)
 
-# Tests of PCI and the virtio-pci transport run on the fake VM
-# (tests/unit/fake-vm.h); the event monitor comes from libvmm.a, the
-# config enums' names (block format errors) from libvmconfig.a.
-VIRTIO_FAKE_VM_LIBS = tests/unit/libvirtiodriver.a $(FAKE_VM_LIBS) \
-	daemon/libvmm.a config/libvmconfig.a $(VMM_DEP_LIBS)
+# Tests of PCI and the virtio-pci transport: devices on a FakeHost too.
+VIRTIO_FAKE_VM_LIBS = $(VIRTIO_TEST_LIBS)
 VIRTIO_FAKE_VM_DEPS = tests/unit/libvirtiodriver.a $(FAKE_VM_DEPS) \
-	daemon/libvmm.a config/libvmconfig.a
+	$(VMM_LIB_DEPS)
 VIRTIO_FAKE_VM_TESTS = \
 	tests/unit/test-pci \
 	tests/unit/test-virtio-pci

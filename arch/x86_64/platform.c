@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, debug ports). */
+#include <config.h>
+
+#include <gio/gio.h>
+
+#include "arch/arch.h"
+#include "arch/x86_64/layout.h"
+#include "devices/legacy/legacy.h"
+#include "devices/registry.h"
+
+/* Device ids, as Cloud Hypervisor names its platform devices where it
+ * has them ("__serial", "__debug_console"). */
+#define ID_I8042         "__i8042"
+#define ID_CMOS          "__cmos"
+#define ID_ACPI_PM       "__acpi_pm"
+#define ID_GED           "__ged"
+#define ID_DEBUG_PORT    "__debug_port"
+
+static bool
+x86_platform_add(DeviceHost *host, VmmDevice *dev, GError **error)
+{
+    if (!dev) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "cannot create a platform device");
+        return false;
+    }
+    return device_host_add_device(host, dev, error);
+}
+
+/* The 16550 at 0x3f8 (COM1, IRQ 4), when --serial is on. */
+static bool
+x86_platform_serial(DeviceHost *host, ArchPlatformConsoles *cons,
+                    ArchPlatformInfo *plat, GError **error)
+{
+    VmmDevice *dev;
+
+    if (!cons->serial)
+        return true;
+    dev = serial8250_new(host, DEVICE_ID_SERIAL, SERIAL8250_COM1_BASE,
+                         SERIAL8250_COM1_GSI, g_steal_pointer(&cons->serial));
+    if (!x86_platform_add(host, dev, error))
+        return false;
+    /* The DSDT describes COM1 only when it exists. */
+    plat->serial = true;
+    return true;
+}
+
+/* Cloud Hypervisor's debug console: one port (0xe9 by default). */
+static bool
+x86_platform_debug_console(DeviceHost *host, ArchPlatformConsoles *cons,
+                           GError **error)
+{
+    VmmDevice *dev;
+
+    if (!cons->debug_console)
+        return true;
+    dev = debug_console_new(host, DEVICE_ID_DEBUG_CONSOLE,
+                            cons->debug_console_iobase,
+                            g_steal_pointer(&cons->debug_console));
+    return x86_platform_add(host, dev, error);
+}
+
+/* The devices every PC has, whatever the config says. */
+static bool
+x86_platform_fixed(DeviceHost *host, ArchPlatformInfo *plat, GError **error)
+{
+    const GuestMemory *mem = device_host_memory(host);
+    uint64_t below = 0, above = 0;
+    VmmDevice *ged;
+
+    /* The CMOS memory-size registers count RAM below and above 4 GiB. */
+    for (unsigned i = 0; i < mem->nregions; i++) {
+        if (mem->regions[i].gpa < X86_RAM_64BIT_START)
+            below += mem->regions[i].size;
+        else
+            above += mem->regions[i].size;
+    }
+    if (!x86_platform_add(host, i8042_new(host, ID_I8042), error) ||
+        !x86_platform_add(host, rtc_cmos_new(host, ID_CMOS, below, above),
+                          error) ||
+        !x86_platform_add(host, acpi_pm_new(host, ID_ACPI_PM), error) ||
+        !x86_platform_add(host, debug_port_new(host, ID_DEBUG_PORT, 0), error))
+        return false;
+    ged = ged_new(host, ID_GED);
+    if (!x86_platform_add(host, ged, error))
+        return false;
+    /* GED's window and IRQ are allocated at realize: read them back for
+     * the DSDT's GED device. */
+    plat->ged = true;
+    plat->ged_base = ged_get_mmio_base(ged);
+    plat->ged_irq = ged_get_irq(ged);
+    return true;
+}
+
+bool
+arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
+                     ArchPlatformInfo *platform, GError **error)
+{
+    bool ok = x86_platform_fixed(host, platform, error) &&
+              x86_platform_serial(host, consoles, platform, error) &&
+              x86_platform_debug_console(host, consoles, error);
+
+    /* What no device took (an earlier step failed) goes now. */
+    g_clear_pointer(&consoles->serial, chardev_free);
+    g_clear_pointer(&consoles->debug_console, chardev_free);
+    return ok;
+}
+
+void
+arch_platform_boot_started(DeviceHost *host)
+{
+    VmmDevice *dev = device_host_find_device(host, ID_DEBUG_PORT);
+
+    if (dev)
+        debug_port_set_boot_time(dev, g_get_monotonic_time());
+}
+
+bool
+arch_platform_power_button(DeviceHost *host, GError **error)
+{
+    VmmDevice *ged = device_host_find_device(host, ID_GED);
+
+    if (!ged) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the VM has no ACPI power button");
+        return false;
+    }
+    ged_notify(ged, GED_EVENT_POWER_BUTTON);
+    return true;
+}
