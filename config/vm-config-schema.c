@@ -127,6 +127,7 @@ cli_affinity(const VmOpts *o, const VField *f, void *member, GError **error)
         CpuAffinity *a = vschema_new(f->sub);
 
         a->vcpu = t->id;
+        g_array_unref(a->host_cpus);
         a->host_cpus = g_array_ref(t->values);
         g_ptr_array_add(list, a);
     }
@@ -262,7 +263,8 @@ static const VField affinity_fields[] = {
     V_UINT("vcpu", CpuAffinity, vcpu, 0, VM_CONFIG_MAX_VCPUS - 1, 0,
            .flags = VF_JSON_REQUIRED),
     V_U32S("host_cpus", CpuAffinity, host_cpus, VM_CONFIG_HOST_CPU_MAX,
-           .flags = VF_JSON_REQUIRED, .what = "host CPU numbers"),
+           .flags = VF_JSON_REQUIRED | VF_NEVER_NULL,
+           .what = "host CPU numbers"),
     V_END
 };
 

@@ -64,7 +64,8 @@ typedef enum {
     VF_OMIT_DEFAULT = 1 << 5,   /* not written while equal to its default */
     VF_UNSUP_NONDEFAULT = 1 << 6, /* a member accepting only its default */
     VF_CLI_SIZE = 1 << 7,       /* CLI value in bytes with K/M/G/T suffix */
-    VF_NEVER_NULL = 1 << 8,     /* a list that always exists (may be empty) */
+    VF_NEVER_NULL = 1 << 8,     /* a list/array that always exists (may be
+                                 * empty) */
     /* A member no format names for this struct (ConsoleConfig.socket of
      * the debug console): still defaulted, copied and freed. */
     VF_STORE_ONLY = VF_NO_JSON | VF_NO_CLI | VF_NO_FORMAT,

@@ -80,8 +80,11 @@ vschema_init(const VStruct *s, void *obj)
                 *(GPtrArray **)p = g_ptr_array_new_with_free_func(
                     f->sub->free);
             break;
-        case VF_STRUCT_PTR:
         case VF_U32_ARRAY:
+            if (f->flags & VF_NEVER_NULL)
+                *(GArray **)p = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+            break;
+        case VF_STRUCT_PTR:
         case VF_FD_ARRAY:
         case VF_UNSUP:
             break;
