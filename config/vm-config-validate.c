@@ -617,17 +617,8 @@ fill_defaults(VmConfig *c)
 
         if (!n->id)
             n->id = vm_config_next_device_id(c, "_net");
-        if (!n->mac) {
-            /* CH's MacAddr::local_random(): locally administered unicast. */
-            guint8 b[6];
-            int k;
-
-            for (k = 0; k < 6; k++)
-                b[k] = (guint8)g_random_int_range(0, 256);
-            b[0] = (guint8)((b[0] & 0xfe) | 0x02);
-            n->mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x",
-                                     b[0], b[1], b[2], b[3], b[4], b[5]);
-        }
+        if (!n->mac)
+            n->mac = vm_config_mac_random_string();
         if (n->ip && !n->mask)
             n->mask = g_strdup(strchr(n->ip, ':') ? "ffff:ffff:ffff:ffff::" :
                                "255.255.255.0");   /* CH's IPv4 default */

@@ -280,3 +280,13 @@ vm_config_mac_parse(const char *s, uint8_t mac[6])
     }
     return true;
 }
+
+char *
+vm_config_mac_random_string(void)
+{
+    uint8_t b[6];
+
+    vm_config_mac_random(b);
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+                           b[3], b[4], b[5]);
+}
