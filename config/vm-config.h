@@ -18,6 +18,12 @@
  * Strings are owned (g_free).  Arrays are GPtrArray with the element's
  * free function set.  After vm_config_validate() the config is complete:
  * every default is filled in and every id is assigned.
+ *
+ * Each struct is described once, by its field table in vm-config-schema.c
+ * (JSON key, CLI key, kind, bounds, default, flags); JSON parse and
+ * format, the CLI parsers, defaults, copy and free are all derived from
+ * it.  A new member needs exactly one line there (see the comment above
+ * the tables); rules between fields stay in vm-config-validate.c.
  */
 
 #define VM_CONFIG_CMDLINE_MAX 0x10000   /* CH: cmdline at 0x20000, 64 KiB */
