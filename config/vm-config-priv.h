@@ -30,8 +30,6 @@
 #define VM_CONFIG_MTU_MIN 68
 #define VM_CONFIG_MTU_MAX 65535
 
-/* An empty CpusConfig.affinity list (CpuAffinity* with its free function). */
-GPtrArray *vm_config_affinity_new(void);
 
 /* "52:54:00:12:34:56" (hex, either case); false on bad syntax. */
 bool vm_config_mac_parse(const char *s, uint8_t mac[6]);

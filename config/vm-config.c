@@ -95,12 +95,6 @@ vm_config_copy(const VmConfig *src)
     return c;
 }
 
-GPtrArray *
-vm_config_affinity_new(void)
-{
-    return g_ptr_array_new_with_free_func(vschema_affinity.free);
-}
-
 DiskConfig *
 disk_config_new(void)
 {
