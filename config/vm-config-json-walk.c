@@ -139,17 +139,22 @@ j_enum(const VField *f, JsonNode *node, const char *path, int *out,
     return true;
 }
 
+/* What an array element parser gets: its field and the array it fills. */
+typedef struct {
+    const VField *f;
+    void *out;          /* GPtrArray (VF_LIST) or GArray (VF_U32_ARRAY) */
+} JArrayCtx;
+
 static bool
 j_list_one(JsonNode *elem, const char *path, guint i, void *data,
            GError **error)
 {
-    const VField *f = ((void **)data)[0];
-    GPtrArray *list = ((void **)data)[1];
-    void *e = vschema_new(f->sub);
+    JArrayCtx *ctx = data;
+    void *e = vschema_new(ctx->f->sub);
 
     /* Owned by the list from here on, even if parsing fails. */
-    g_ptr_array_add(list, e);
-    return vschema_json_object(f->sub, elem, path, e, error);
+    g_ptr_array_add(ctx->out, e);
+    return vschema_json_object(ctx->f->sub, elem, path, e, error);
 }
 
 static bool
@@ -157,15 +162,15 @@ j_list(const VField *f, JsonNode *node, const char *path, GPtrArray **out,
        GError **error)
 {
     g_autoptr(GPtrArray) list = NULL;
-    void *data[2] = { (void *)f, NULL };
+    JArrayCtx ctx = { f, NULL };
 
     if (vm_json_is_null(node) && !(f->flags & VF_NEVER_NULL)) {
         g_clear_pointer(out, g_ptr_array_unref);
         return true;
     }
     list = g_ptr_array_new_with_free_func(f->sub->free);
-    data[1] = list;
-    if (!vm_json_parse_array(node, path, j_list_one, data, error))
+    ctx.out = list;
+    if (!vm_json_parse_array(node, path, j_list_one, &ctx, error))
         return false;
     g_clear_pointer(out, g_ptr_array_unref);
     *out = g_steal_pointer(&list);
@@ -175,14 +180,14 @@ j_list(const VField *f, JsonNode *node, const char *path, GPtrArray **out,
 static bool
 j_u32(JsonNode *elem, const char *path, guint i, void *data, GError **error)
 {
-    const VField *f = ((void **)data)[0];
+    JArrayCtx *ctx = data;
     uint64_t v = 0;
     uint32_t u;
 
-    if (!vm_json_get_uint(elem, path, 0, f->max, &v, error))
+    if (!vm_json_get_uint(elem, path, 0, ctx->f->max, &v, error))
         return false;
     u = (uint32_t)v;
-    g_array_append_val(((void **)data)[1], u);
+    g_array_append_val((GArray *)ctx->out, u);
     return true;
 }
 
@@ -191,11 +196,11 @@ j_u32_array(const VField *f, JsonNode *node, const char *path, GArray **out,
             GError **error)
 {
     g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    void *data[2] = { (void *)f, a };
+    JArrayCtx ctx = { f, a };
 
     if (!JSON_NODE_HOLDS_ARRAY(node))
         return vm_json_fail(error, path, "expected an array of %s", f->what);
-    if (!vm_json_parse_array(node, path, j_u32, data, error))
+    if (!vm_json_parse_array(node, path, j_u32, &ctx, error))
         return false;
     if (*out)
         g_array_unref(*out);
@@ -234,7 +239,8 @@ j_fds(JsonNode *node, const char *path, GArray **out, GError **error)
 }
 
 static bool
-j_string(JsonNode *node, const char *path, char **out, GError **error)
+j_string(const VField *f, JsonNode *node, const char *path, char **out,
+         GError **error)
 {
     if (!vm_json_is_null(node) && !vm_json_is_string(node))
         return vm_json_fail(error, path, "expected a string");
@@ -244,12 +250,14 @@ j_string(JsonNode *node, const char *path, char **out, GError **error)
         !g_utf8_validate(json_node_get_string(node), -1, NULL))
         return vm_json_fail(error, path, "not valid UTF-8");
     g_free(*out);
-    *out = vm_json_is_null(node) ? NULL : g_strdup(json_node_get_string(node));
+    *out = g_strdup(vm_json_is_null(node) ? f->dflt_s :
+                    json_node_get_string(node));
     return true;
 }
 
-/* null means "absent" (serde's Option): the member keeps its default,
- * which is what it holds (the walker parses into defaulted structs). */
+/* null means "absent" (serde's Option): the member gets its default,
+ * which for most kinds is what it already holds (the walkers parse into
+ * defaulted structs). */
 static bool
 vm_json_parse_field(const VField *f, JsonNode *node, const char *path,
                     void *obj, GError **error)
@@ -286,7 +294,7 @@ vm_json_parse_field(const VField *f, JsonNode *node, const char *path,
         *(int *)p = (int)v;
         return true;
     case VF_STRING:
-        return j_string(node, path, p, error);
+        return j_string(f, node, path, p, error);
     case VF_ENUM:
         return j_enum(f, node, path, p, error);
     case VF_STRUCT:

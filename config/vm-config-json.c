@@ -14,7 +14,8 @@
  * plus the few keys CH itself writes beyond it, such as
  * DiskConfig.disable_io_uring), so an unknown key is an error and an
  * unimplemented one gets a clear "not supported yet" unless it carries its
- * default.  null means "absent" for every key, as serde's Option does.  Errors name the JSON path:
+ * default.  null means "absent" for every key, as serde's Option does.
+ * Errors name the JSON path:
  * "disks[1].queue_size: expected an integer between 1 and 32768".
  *
  * json-glib keeps the last of duplicated keys; the document's nesting depth

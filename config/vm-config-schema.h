@@ -62,7 +62,8 @@ typedef enum {
     VF_NO_CLI = 1 << 3,         /* a JSON-only key */
     VF_NO_FORMAT = 1 << 4,      /* parsed, never written */
     VF_OMIT_DEFAULT = 1 << 5,   /* not written while equal to its default */
-    VF_UNSUP_NONDEFAULT = 1 << 6, /* a member accepting only its default */
+    VF_UNSUP_NONDEFAULT = 1 << 6, /* a VF_BOOL member accepting only its
+                                   * default ("not supported yet") */
     VF_CLI_SIZE = 1 << 7,       /* CLI value in bytes with K/M/G/T suffix */
     VF_NEVER_NULL = 1 << 8,     /* a list/array that always exists (may be
                                  * empty) */

@@ -195,6 +195,8 @@ test_tables(void)
                 g_assert_false(f->flags & VF_NO_JSON);
             if (f->flags & VF_CLI_REQUIRED)
                 g_assert_nonnull(f->cli_meta);
+            if (f->flags & VF_UNSUP_NONDEFAULT)
+                g_assert_cmpint(f->kind, ==, VF_BOOL);
             /* Kinds without a generic CLI syntax need a hook. */
             if (is_cli_struct(s) && !(f->flags & VF_NO_CLI) &&
                 (f->kind == VF_STRUCT || f->kind == VF_STRUCT_PTR ||
