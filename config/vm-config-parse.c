@@ -128,6 +128,13 @@ vschema_cli_field(const VField *f, const VmOpts *o, void *obj, GError **error)
               vm_opts_get_size(o, key, &v, error) :
               vm_opts_get_u64(o, key, f->min, f->max, &v, error)))
             return false;
+        /* Sizes are read without bounds; the table's still apply. */
+        if ((f->flags & VF_CLI_SIZE) && vm_opts_has(o, key) &&
+            (v < f->min || v > f->max))
+            return parse_fail(error, vm_opts_option(o), "invalid value for "
+                              "'%s': expected a size between %" G_GUINT64_FORMAT
+                              " and %" G_GUINT64_FORMAT " bytes", key, f->min,
+                              f->max);
         vfield_set_uint(f, obj, v);
         return true;
     case VF_INT_OPT:
