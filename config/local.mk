@@ -21,4 +21,7 @@ config_libvmconfig_a_SOURCES = \
 	config/vm-config-json.c \
 	config/vm-config-json-priv.h \
 	config/vm-config-json-walk.c \
-	config/vm-config-json-format.c
+	config/vm-config-json-format.c \
+	config/vm-config-schema.c \
+	config/vm-config-schema.h \
+	config/vm-config-walk.c

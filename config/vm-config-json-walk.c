@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The table-driven JSON walker under vm-config-json.c: types, paths, errors. */
+/* The strict JSON parser, walked from the field tables (vm-config-schema.h). */
 #include <config.h>
 
 #include <string.h>
@@ -73,83 +73,218 @@ vm_json_get_uint(JsonNode *node, const char *path, uint64_t min,
                         G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT, min, max);
 }
 
-static void
-store_uint(void *p, size_t size, uint64_t v)
-{
-    switch (size) {
-    case 1: *(uint8_t *)p = (uint8_t)v; break;
-    case 2: *(uint16_t *)p = (uint16_t)v; break;
-    case 4: *(uint32_t *)p = (uint32_t)v; break;
-    default: *(uint64_t *)p = v; break;
-    }
-}
+static bool vschema_json_object(const VStruct *s, JsonNode *node,
+                                const char *path, void *obj, GError **error);
 
+/* A VF_UNSUP key, or a member flagged VF_UNSUP_NONDEFAULT. */
 static bool
-vm_json_unsupported_ok(const JField *f, JsonNode *node, const char *path,
+vm_json_unsupported_ok(const VField *f, JsonNode *node, const char *path,
                        GError **error)
 {
     if (vm_json_is_null(node))
         return true;
-    switch (f->kind) {
-    case JF_UNSUP_BOOL:
+    switch (f->kind == VF_UNSUP ? f->unsup : VU_BOOL) {
+    case VU_BOOL:
         if (!vm_json_is_bool(node))
             return vm_json_fail(error, path, "expected true or false");
-        if (json_node_get_boolean(node) == f->dflt_bool)
+        if (json_node_get_boolean(node) == (f->dflt != 0))
             return true;
         break;
-    case JF_UNSUP_INT:
+    case VU_INT:
         if (!vm_json_is_int(node))
             return vm_json_fail(error, path, "expected an integer");
-        if ((uint64_t)json_node_get_int(node) == f->min)
+        if ((uint64_t)json_node_get_int(node) == f->dflt)
             return true;
         break;
-    case JF_UNSUP_STR:
+    case VU_STR:
         if (!vm_json_is_string(node))
             return vm_json_fail(error, path, "expected a string");
-        if (g_ascii_strcasecmp(json_node_get_string(node), f->dflt_str) == 0)
+        if (g_ascii_strcasecmp(json_node_get_string(node), f->dflt_s) == 0)
             return true;
         break;
-    case JF_UNSUP_EMPTY:
+    case VU_EMPTY:
         if (JSON_NODE_HOLDS_ARRAY(node) &&
             json_array_get_length(json_node_get_array(node)) == 0)
             return true;
         if (vm_json_is_string(node) && !*json_node_get_string(node))
             return true;
         break;
-    case JF_UNSUP_DEFAULTS:
+    case VU_DEFAULTS:
         /* Its own unknown or non-default keys produce the error. */
-        return vm_json_parse_object(node, path, f->sub, NULL, error);
-    default:
+        return vschema_json_object(f->sub, node, path, NULL, error);
+    case VU_IGNORED:
         break;
     }
     return vm_json_unsupported(error, path);
 }
 
 static bool
-vm_json_parse_field(const JField *f, JsonNode *node, const char *path,
-                    void *target, GError **error)
+j_enum(const VField *f, JsonNode *node, const char *path, int *out,
+       GError **error)
 {
-    void *p = target ? (char *)target + f->offset : NULL;
+    int v;
+
+    if (vm_json_is_null(node)) {
+        *out = (int)f->dflt;
+        return true;
+    }
+    if (!vm_json_is_string(node) ||
+        (v = f->venum->from_string(json_node_get_string(node))) < 0)
+        return vm_json_fail(error, path, "expected %s",
+                            f->venum->json_expected);
+    if (f->venum->unsupported & (1u << v))
+        return vm_json_fail(error, path, "%s is not supported yet",
+                            f->venum->to_string(v));
+    *out = v;
+    return true;
+}
+
+/* What an array element parser gets: its field and the array it fills. */
+typedef struct {
+    const VField *f;
+    void *out;          /* GPtrArray (VF_LIST) or GArray (VF_U32_ARRAY) */
+} JArrayCtx;
+
+static bool
+j_list_one(JsonNode *elem, const char *path, guint i, void *data,
+           GError **error)
+{
+    JArrayCtx *ctx = data;
+    void *e = vschema_new(ctx->f->sub);
+
+    /* Owned by the list from here on, even if parsing fails. */
+    g_ptr_array_add(ctx->out, e);
+    return vschema_json_object(ctx->f->sub, elem, path, e, error);
+}
+
+static bool
+j_list(const VField *f, JsonNode *node, const char *path, GPtrArray **out,
+       GError **error)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    JArrayCtx ctx = { f, NULL };
+
+    if (vm_json_is_null(node) && !(f->flags & VF_NEVER_NULL)) {
+        g_clear_pointer(out, g_ptr_array_unref);
+        return true;
+    }
+    list = g_ptr_array_new_with_free_func(f->sub->free);
+    ctx.out = list;
+    if (!vm_json_parse_array(node, path, j_list_one, &ctx, error))
+        return false;
+    g_clear_pointer(out, g_ptr_array_unref);
+    *out = g_steal_pointer(&list);
+    return true;
+}
+
+static bool
+j_u32(JsonNode *elem, const char *path, guint i, void *data, GError **error)
+{
+    JArrayCtx *ctx = data;
+    uint64_t v = 0;
+    uint32_t u;
+
+    if (!vm_json_get_uint(elem, path, 0, ctx->f->max, &v, error))
+        return false;
+    u = (uint32_t)v;
+    g_array_append_val((GArray *)ctx->out, u);
+    return true;
+}
+
+static bool
+j_u32_array(const VField *f, JsonNode *node, const char *path, GArray **out,
+            GError **error)
+{
+    g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    JArrayCtx ctx = { f, a };
+
+    if (!JSON_NODE_HOLDS_ARRAY(node))
+        return vm_json_fail(error, path, "expected an array of %s", f->what);
+    if (!vm_json_parse_array(node, path, j_u32, &ctx, error))
+        return false;
+    if (*out)
+        g_array_unref(*out);
+    *out = g_steal_pointer(&a);
+    return true;
+}
+
+static bool
+j_fd_placeholder(JsonNode *elem, const char *path, guint i, void *data,
+                 GError **error)
+{
+    int placeholder = -1;
+
+    /* The number itself means nothing here: see vm-config.h. */
+    if (!vm_json_is_int(elem))
+        return vm_json_fail(error, path,
+                            "expected an integer (an fd placeholder)");
+    g_array_append_val(data, placeholder);
+    return true;
+}
+
+static bool
+j_fds(JsonNode *node, const char *path, GArray **out, GError **error)
+{
+    g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+
+    if (!vm_json_parse_array(node, path, j_fd_placeholder, fds, error))
+        return false;
+    if (fds->len > VM_CONFIG_NET_QUEUES_MAX / 2)
+        return vm_json_fail(error, path, "at most %u fds (one per queue pair)",
+                            VM_CONFIG_NET_QUEUES_MAX / 2);
+    g_clear_pointer(out, g_array_unref);
+    if (fds->len)
+        *out = g_steal_pointer(&fds);
+    return true;
+}
+
+static bool
+j_string(const VField *f, JsonNode *node, const char *path, char **out,
+         GError **error)
+{
+    if (!vm_json_is_null(node) && !vm_json_is_string(node))
+        return vm_json_fail(error, path, "expected a string");
+    /* json-glib decodes an unpaired "\ud8xx" escape into bytes that are
+     * not UTF-8, which no JSON writer can put back. */
+    if (vm_json_is_string(node) &&
+        !g_utf8_validate(json_node_get_string(node), -1, NULL))
+        return vm_json_fail(error, path, "not valid UTF-8");
+    g_free(*out);
+    *out = g_strdup(vm_json_is_null(node) ? f->dflt_s :
+                    json_node_get_string(node));
+    return true;
+}
+
+/* null means "absent" (serde's Option): the member gets its default,
+ * which for most kinds is what it already holds (the walkers parse into
+ * defaulted structs). */
+static bool
+vm_json_parse_field(const VField *f, JsonNode *node, const char *path,
+                    void *obj, GError **error)
+{
+    void *p = obj ? vfield_member(f, obj) : NULL;
     uint64_t v = 0;
 
-    if (vm_json_is_null(node) && f->required)
+    if (vm_json_is_null(node) && (f->flags & VF_JSON_REQUIRED))
         return vm_json_fail(error, path, "required, cannot be null");
+    if (f->kind == VF_UNSUP || (f->flags & VF_UNSUP_NONDEFAULT))
+        return vm_json_unsupported_ok(f, node, path, error);
     switch (f->kind) {
-    case JF_BOOL:
+    case VF_BOOL:
         if (vm_json_is_null(node))
             return true;
         if (!vm_json_is_bool(node))
             return vm_json_fail(error, path, "expected true or false");
         *(bool *)p = json_node_get_boolean(node);
         return true;
-    case JF_UINT:
+    case VF_UINT:
         if (vm_json_is_null(node))
             return true;
         if (!vm_json_get_uint(node, path, f->min, f->max, &v, error))
             return false;
-        store_uint(p, f->size, v);
+        vfield_set_uint(f, obj, v);
         return true;
-    case JF_INT_OPT:
+    case VF_INT_OPT:
         if (vm_json_is_null(node)) {
             *(int *)p = -1;
             return true;
@@ -158,42 +293,64 @@ vm_json_parse_field(const JField *f, JsonNode *node, const char *path,
             return false;
         *(int *)p = (int)v;
         return true;
-    case JF_STRING:
-        if (!vm_json_is_null(node) && !vm_json_is_string(node))
-            return vm_json_fail(error, path, "expected a string");
-        /* json-glib decodes an unpaired "\ud8xx" escape into bytes that
-         * are not UTF-8, which no JSON writer can put back. */
-        if (vm_json_is_string(node) &&
-            !g_utf8_validate(json_node_get_string(node), -1, NULL))
-            return vm_json_fail(error, path, "not valid UTF-8");
-        g_free(*(char **)p);
-        *(char **)p = vm_json_is_null(node) ? NULL :
-                      g_strdup(json_node_get_string(node));
+    case VF_STRING:
+        return j_string(f, node, path, p, error);
+    case VF_ENUM:
+        return j_enum(f, node, path, p, error);
+    case VF_STRUCT:
+        return vm_json_is_null(node) ||
+               vschema_json_object(f->sub, node, path, p, error);
+    case VF_STRUCT_PTR: {
+        g_autofree void *n = NULL;
+
+        if (vm_json_is_null(node)) {
+            if (*(void **)p)
+                vschema_clear(f->sub, *(void **)p);
+            g_clear_pointer((void **)p, g_free);
+            return true;
+        }
+        n = vschema_new(f->sub);
+        if (!vschema_json_object(f->sub, node, path, n, error)) {
+            vschema_clear(f->sub, n);
+            return false;
+        }
+        g_free(*(void **)p);
+        *(void **)p = g_steal_pointer(&n);
         return true;
-    case JF_CUSTOM:
-        return f->parse(node, path, p, error);
-    default:
-        return vm_json_unsupported_ok(f, node, path, error);
     }
+    case VF_LIST:
+        return j_list(f, node, path, p, error);
+    case VF_U32_ARRAY:
+        return j_u32_array(f, node, path, p, error);
+    case VF_FD_ARRAY:
+        return j_fds(node, path, p, error);
+    case VF_UNSUP:
+        break;
+    }
+    return true;
 }
 
-bool
-vm_json_parse_object(JsonNode *node, const char *path, const JField *fields,
-                     void *target, GError **error)
+/* Checks every member is in @s, then parses each field into @obj (NULL
+ * for tables of unsupported keys only). */
+static bool
+vschema_json_object(const VStruct *s, JsonNode *node, const char *path,
+                    void *obj, GError **error)
 {
-    JsonObject *obj;
+    JsonObject *o;
     JsonObjectIter iter;
     const char *name;
     JsonNode *member;
-    const JField *f;
+    const VField *f;
+    VGiven given = { s, 0 };
+    guint i;
 
     if (!JSON_NODE_HOLDS_OBJECT(node))
         return vm_json_fail(error, path, "expected an object");
-    obj = json_node_get_object(node);
-    json_object_iter_init(&iter, obj);
+    o = json_node_get_object(node);
+    json_object_iter_init(&iter, o);
     while (json_object_iter_next(&iter, &name, &member)) {
-        for (f = fields; f->name; f++) {
-            if (strcmp(f->name, name) == 0)
+        for (f = s->fields; f->name; f++) {
+            if (!(f->flags & VF_NO_JSON) && strcmp(f->name, name) == 0)
                 break;
         }
         if (!f->name) {
@@ -202,19 +359,36 @@ vm_json_parse_object(JsonNode *node, const char *path, const JField *fields,
             return vm_json_fail(error, p, "unknown field");
         }
     }
-    for (f = fields; f->name; f++) {
-        g_autofree char *p = vm_json_path_member(path, f->name);
+    for (i = 0; s->fields[i].name; i++) {
+        g_autofree char *p = NULL;
 
-        member = json_object_get_member(obj, f->name);
+        f = &s->fields[i];
+        if (f->flags & VF_NO_JSON)
+            continue;
+        p = vm_json_path_member(path, f->name);
+        member = json_object_get_member(o, f->name);
         if (!member) {
-            if (f->required)
+            if (f->flags & VF_JSON_REQUIRED)
                 return vm_json_fail(error, p, "required field missing");
             continue;
         }
-        if (!vm_json_parse_field(f, member, p, target, error))
+        if (!vm_json_parse_field(f, member, p, obj, error))
             return false;
+        if (!vm_json_is_null(member))
+            given.bits |= G_GUINT64_CONSTANT(1) << i;
     }
+    if (obj && s->fixup)
+        s->fixup(obj, &given);
     return true;
+}
+
+bool
+vschema_json_parse(const VStruct *s, JsonNode *node, const char *path,
+                   void *obj, GError **error)
+{
+    if (!node)
+        return vm_json_fail(error, path, "empty document");
+    return vschema_json_object(s, node, path, obj, error);
 }
 
 /* Each element of an array through @fn; null is an empty array. */

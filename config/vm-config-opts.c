@@ -20,6 +20,7 @@ typedef struct {
 
 struct VmOpts {
     char *option;
+    char *arg;        /* the value as given, for messages */
     GPtrArray *items; /* VmOptsItem* */
 };
 
@@ -39,6 +40,7 @@ vm_opts_free(VmOpts *opts)
         return;
     g_ptr_array_unref(opts->items);
     g_free(opts->option);
+    g_free(opts->arg);
     g_free(opts);
 }
 
@@ -46,6 +48,12 @@ const char *
 vm_opts_option(const VmOpts *opts)
 {
     return opts->option;
+}
+
+const char *
+vm_opts_arg(const VmOpts *opts)
+{
+    return opts->arg;
 }
 
 /* "--option: message"; returns false. */
@@ -117,6 +125,7 @@ vm_opts_parse(const char *option, const char *arg, GError **error)
     bool quoted = false;
 
     opts->option = g_strdup(option);
+    opts->arg = g_strdup(arg);
     opts->items = g_ptr_array_new_with_free_func(
         (GDestroyNotify)vm_opts_item_free);
     if (!arg || !*arg) {

@@ -48,6 +48,8 @@ bool vm_opts_check_keys(const VmOpts *opts, const char *const *known,
 bool vm_opts_has(const VmOpts *opts, const char *key);
 /* The option name given to vm_opts_parse() ("--cpus"). */
 const char *vm_opts_option(const VmOpts *opts);
+/* The value given to vm_opts_parse(), for messages. */
+const char *vm_opts_arg(const VmOpts *opts);
 
 /* A bare key ("tty"): true in *present; a value ("tty=1") is an error. */
 bool vm_opts_get_flag(const VmOpts *opts, const char *key, bool *present,

@@ -30,13 +30,6 @@
 #define VM_CONFIG_MTU_MIN 68
 #define VM_CONFIG_MTU_MAX 65535
 
-void console_config_init(ConsoleConfig *con, ConsoleMode mode);
-void console_config_clear(ConsoleConfig *con);
-void console_config_copy_into(ConsoleConfig *dst, const ConsoleConfig *src);
-void cpus_config_clear(CpusConfig *cpus);
-void rng_config_clear(RngConfig *rng);
-/* An empty CpusConfig.affinity list (CpuAffinity* with its free function). */
-GPtrArray *vm_config_affinity_new(void);
 
 /* "52:54:00:12:34:56" (hex, either case); false on bad syntax. */
 bool vm_config_mac_parse(const char *s, uint8_t mac[6]);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* VmConfig: constructors with Cloud Hypervisor's defaults, copies, enums. */
+/* VmConfig: constructors, copies, enums, ids, fds and MAC addresses. */
 #include <config.h>
 
 #include <string.h>
 #include <gio/gio.h>
 
-#include "config/vm-config-priv.h"
+#include "config/vm-config-schema.h"
 
 /* Spelled as the JSON schema's ConsoleMode enum. */
 static const char *const console_mode_names[] = {
@@ -68,74 +68,13 @@ image_type_from_string(const char *name)
     return -1;
 }
 
-void
-console_config_init(ConsoleConfig *con, ConsoleMode mode)
-{
-    memset(con, 0, sizeof(*con));
-    con->mode = mode;
-}
-
-void
-console_config_clear(ConsoleConfig *con)
-{
-    g_clear_pointer(&con->file, g_free);
-    g_clear_pointer(&con->socket, g_free);
-    g_clear_pointer(&con->id, g_free);
-}
-
-void
-console_config_copy_into(ConsoleConfig *dst, const ConsoleConfig *src)
-{
-    *dst = *src;
-    dst->file = g_strdup(src->file);
-    dst->socket = g_strdup(src->socket);
-    dst->id = g_strdup(src->id);
-}
-
-static void
-cpu_affinity_free(CpuAffinity *a)
-{
-    if (!a)
-        return;
-    g_clear_pointer(&a->host_cpus, g_array_unref);
-    g_free(a);
-}
-
-void
-cpus_config_clear(CpusConfig *cpus)
-{
-    g_clear_pointer(&cpus->topology, g_free);
-    g_clear_pointer(&cpus->affinity, g_ptr_array_unref);
-}
-
-void
-rng_config_clear(RngConfig *rng)
-{
-    g_clear_pointer(&rng->src, g_free);
-    g_clear_pointer(&rng->id, g_free);
-}
-
-/* CH's Default impls (vmm/src/vm_config.rs); the reference's §9 checklist
- * is tested field by field in test-vm-config. */
+/* Constructors, copies and frees walk the field tables
+ * (vm-config-schema.c), which hold CH's defaults (vmm/src/vm_config.rs);
+ * the reference's §9 checklist is tested field by field in test-vm-config. */
 VmConfig *
 vm_config_new(void)
 {
-    VmConfig *c = g_new0(VmConfig, 1);
-
-    c->cpus.boot_vcpus = 1;
-    c->cpus.max_vcpus = 1;
-    c->cpus.max_phys_bits = VM_CONFIG_DEFAULT_PHYS_BITS;
-    c->cpus.nested = true;
-    c->memory.size = VM_CONFIG_DEFAULT_MEMORY;
-    c->memory.thp = true;
-    c->disks = g_ptr_array_new_with_free_func((GDestroyNotify)disk_config_free);
-    c->net = g_ptr_array_new_with_free_func((GDestroyNotify)net_config_free);
-    c->rng.src = g_strdup(VM_CONFIG_DEFAULT_RNG);
-    console_config_init(&c->serial, CONSOLE_MODE_NULL);
-    console_config_init(&c->console, CONSOLE_MODE_TTY);
-    console_config_init(&c->debug_console, CONSOLE_MODE_OFF);
-    c->debug_console.iobase = VM_CONFIG_DEFAULT_DEBUG_IOBASE;
-    return c;
+    return vschema_new(&vschema_vm);
 }
 
 void
@@ -143,94 +82,23 @@ vm_config_free(VmConfig *c)
 {
     if (!c)
         return;
-    cpus_config_clear(&c->cpus);
-    g_free(c->payload.firmware);
-    g_free(c->payload.kernel);
-    g_free(c->payload.cmdline);
-    g_free(c->payload.initramfs);
-    g_clear_pointer(&c->disks, g_ptr_array_unref);
-    g_clear_pointer(&c->net, g_ptr_array_unref);
-    rng_config_clear(&c->rng);
-    console_config_clear(&c->serial);
-    console_config_clear(&c->console);
-    console_config_clear(&c->debug_console);
+    vschema_clear(&vschema_vm, c);
     g_free(c);
 }
 
-/* GArray has no deep copy of its own; the element size is kept, so the
- * same helper copies host CPU lists (uint32_t) and fd lists (int). */
-static GArray *
-array_copy(const GArray *a)
-{
-    GArray *r;
-
-    if (!a)
-        return NULL;
-    r = g_array_sized_new(FALSE, FALSE, g_array_get_element_size((GArray *)a),
-                          a->len);
-    g_array_append_vals(r, a->data, a->len);
-    return r;
-}
-
-/* Struct copy first for the scalars, then every owned pointer is
- * replaced by a copy of its own, so the two configs share nothing. */
 VmConfig *
 vm_config_copy(const VmConfig *src)
 {
     VmConfig *c = g_new0(VmConfig, 1);
-    guint i;
 
-    *c = *src;
-    if (src->cpus.topology)
-        c->cpus.topology = g_memdup2(src->cpus.topology, sizeof(CpuTopology));
-    if (src->cpus.affinity) {
-        c->cpus.affinity = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)cpu_affinity_free);
-        for (i = 0; i < src->cpus.affinity->len; i++) {
-            const CpuAffinity *a = g_ptr_array_index(src->cpus.affinity, i);
-            CpuAffinity *n = g_new0(CpuAffinity, 1);
-
-            n->vcpu = a->vcpu;
-            n->host_cpus = array_copy(a->host_cpus);
-            g_ptr_array_add(c->cpus.affinity, n);
-        }
-    }
-    c->payload.firmware = g_strdup(src->payload.firmware);
-    c->payload.kernel = g_strdup(src->payload.kernel);
-    c->payload.cmdline = g_strdup(src->payload.cmdline);
-    c->payload.initramfs = g_strdup(src->payload.initramfs);
-    c->disks = g_ptr_array_new_with_free_func((GDestroyNotify)disk_config_free);
-    for (i = 0; i < src->disks->len; i++)
-        g_ptr_array_add(c->disks,
-                        disk_config_copy(g_ptr_array_index(src->disks, i)));
-    c->net = g_ptr_array_new_with_free_func((GDestroyNotify)net_config_free);
-    for (i = 0; i < src->net->len; i++)
-        g_ptr_array_add(c->net,
-                        net_config_copy(g_ptr_array_index(src->net, i)));
-    c->rng.src = g_strdup(src->rng.src);
-    c->rng.id = g_strdup(src->rng.id);
-    console_config_copy_into(&c->serial, &src->serial);
-    console_config_copy_into(&c->console, &src->console);
-    console_config_copy_into(&c->debug_console, &src->debug_console);
+    vschema_copy(&vschema_vm, c, src);
     return c;
-}
-
-GPtrArray *
-vm_config_affinity_new(void)
-{
-    return g_ptr_array_new_with_free_func((GDestroyNotify)cpu_affinity_free);
 }
 
 DiskConfig *
 disk_config_new(void)
 {
-    DiskConfig *d = g_new0(DiskConfig, 1);
-
-    d->num_queues = VM_CONFIG_DISK_QUEUES;
-    d->queue_size = VM_CONFIG_DISK_QUEUE_SIZE;
-    d->image_type = IMAGE_TYPE_UNKNOWN;
-    d->pci_device_id = -1;
-    return d;
+    return vschema_new(&vschema_disk);
 }
 
 void
@@ -238,35 +106,23 @@ disk_config_free(DiskConfig *d)
 {
     if (!d)
         return;
-    g_free(d->path);
-    g_free(d->id);
-    g_free(d->serial);
+    vschema_clear(&vschema_disk, d);
     g_free(d);
 }
 
 DiskConfig *
 disk_config_copy(const DiskConfig *src)
 {
-    DiskConfig *d = g_memdup2(src, sizeof(*src));
+    DiskConfig *d = g_new0(DiskConfig, 1);
 
-    d->path = g_strdup(src->path);
-    d->id = g_strdup(src->id);
-    d->serial = g_strdup(src->serial);
+    vschema_copy(&vschema_disk, d, src);
     return d;
 }
 
 NetConfig *
 net_config_new(void)
 {
-    NetConfig *n = g_new0(NetConfig, 1);
-
-    n->num_queues = VM_CONFIG_NET_QUEUES;
-    n->queue_size = VM_CONFIG_NET_QUEUE_SIZE;
-    n->pci_device_id = -1;
-    n->offload_tso = true;
-    n->offload_ufo = true;
-    n->offload_csum = true;
-    return n;
+    return vschema_new(&vschema_net);
 }
 
 void
@@ -274,28 +130,16 @@ net_config_free(NetConfig *n)
 {
     if (!n)
         return;
-    g_free(n->tap);
-    g_free(n->ip);
-    g_free(n->mask);
-    g_free(n->mac);
-    g_free(n->host_mac);
-    g_clear_pointer(&n->fds, g_array_unref);
-    g_free(n->id);
+    vschema_clear(&vschema_net, n);
     g_free(n);
 }
 
 NetConfig *
 net_config_copy(const NetConfig *src)
 {
-    NetConfig *n = g_memdup2(src, sizeof(*src));
+    NetConfig *n = g_new0(NetConfig, 1);
 
-    n->tap = g_strdup(src->tap);
-    n->ip = g_strdup(src->ip);
-    n->mask = g_strdup(src->mask);
-    n->mac = g_strdup(src->mac);
-    n->host_mac = g_strdup(src->host_mac);
-    n->fds = array_copy(src->fds);   /* numbers only: never dup'ed */
-    n->id = g_strdup(src->id);
+    vschema_copy(&vschema_net, n, src);
     return n;
 }
 
@@ -429,4 +273,14 @@ vm_config_mac_parse(const char *s, uint8_t mac[6])
                            g_ascii_xdigit_value(p[1]));
     }
     return true;
+}
+
+char *
+vm_config_mac_random_string(void)
+{
+    uint8_t b[6];
+
+    vm_config_mac_random(b);
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+                           b[3], b[4], b[5]);
 }

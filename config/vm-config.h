@@ -18,6 +18,12 @@
  * Strings are owned (g_free).  Arrays are GPtrArray with the element's
  * free function set.  After vm_config_validate() the config is complete:
  * every default is filled in and every id is assigned.
+ *
+ * Each struct is described once, by its field table in vm-config-schema.c
+ * (JSON key, CLI key, kind, bounds, default, flags); JSON parse and
+ * format, the CLI parsers, defaults, copy and free are all derived from
+ * it.  A new member needs exactly one line there (see the comment above
+ * the tables); rules between fields stay in vm-config-validate.c.
  */
 
 #define VM_CONFIG_CMDLINE_MAX 0x10000   /* CH: cmdline at 0x20000, 64 KiB */
@@ -230,6 +236,23 @@ void vm_config_cpu_topology(const CpusConfig *cpus, CpuTopology *out);
 /* A free default id "<prefix><N>" (N smallest unused), e.g. for hotplug:
  * vm_config_next_device_id(config, "_disk").  (transfer full) */
 char *vm_config_next_device_id(const VmConfig *config, const char *prefix);
+
+/* A random locally administered unicast MAC, as CH's
+ * MacAddr::local_random() picks one for a net given none: the one
+ * generator, for validation's defaults and devices alike.  Inline so that
+ * devices/ need not link libvmconfig.a for it. */
+static inline void
+vm_config_mac_random(uint8_t mac[6])
+{
+    int i;
+
+    for (i = 0; i < 6; i++)
+        mac[i] = (uint8_t)g_random_int_range(0, 256);
+    /* IEEE 802: bit 0 clear = unicast, bit 1 set = locally administered. */
+    mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+/* The same, spelled "xx:xx:xx:xx:xx:xx" (transfer full). */
+char *vm_config_mac_random_string(void);
 
 /* See the comment above NetConfig: fills the -1 placeholders of every
  * net's fds, in order, from @fds; the counts must match exactly. */

@@ -282,17 +282,12 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     g_autofree char *tap = NULL;
     NetBackend *be;
     VmmDevice *dev;
-    uint8_t m[6];
 
     if (!reg_bus(ctx, error))
         return NULL;
     /* CH picks a random local MAC when none is given, and reports it. */
-    if (!net->mac) {
-        net_random_mac(m);
-        mac = g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
-                              m[2], m[3], m[4], m[5]);
-        eff.mac = mac;
-    }
+    if (!net->mac)
+        eff.mac = mac = vm_config_mac_random_string();
     be = tap_open(&eff, net->num_queues / 2, error);
     if (!be)
         return NULL;

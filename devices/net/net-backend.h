@@ -62,5 +62,3 @@ NetBackend *tap_open(const NetConfig *net, unsigned pairs, GError **error);
 
 /* Parses "12:34:56:78:9a:bc". */
 bool net_parse_mac(const char *s, uint8_t mac[6]);
-/* A random locally administered unicast MAC (as CH picks one). */
-void net_random_mac(uint8_t mac[6]);

@@ -40,14 +40,6 @@ net_parse_mac(const char *s, uint8_t mac[6])
     return true;
 }
 
-void
-net_random_mac(uint8_t mac[6])
-{
-    for (unsigned i = 0; i < 6; i++)
-        mac[i] = (uint8_t)g_random_int_range(0, 256);
-    mac[0] = (mac[0] & 0xfe) | 0x02;   /* unicast, locally administered */
-}
-
 static int
 tap_set_offload(NetBackend *be, unsigned flags)
 {

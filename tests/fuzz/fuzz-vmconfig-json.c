@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "config/vm-config.h"
+#include "config/vm-config-schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,6 +70,12 @@ check_round_trip(const VmConfig *c)
     json2 = vm_config_to_json(again, false);
     if (strcmp(json, json2) != 0) {
         g_printerr("unstable round trip:\n%s\n%s\n", json, json2);
+        abort();
+    }
+    /* Field by field too: whatever the output leaves out must be a
+     * default (vm-config-schema.c). */
+    if (!vschema_equal(&vschema_vm, c, again)) {
+        g_printerr("round trip changed a field:\n%s\n", json);
         abort();
     }
 }

@@ -138,7 +138,7 @@ test_mac(void)
     g_assert_false(net_parse_mac("52:54:00:12:34:ab:", mac));
     g_assert_false(net_parse_mac("zz:54:00:12:34:ab", mac));
     g_assert_false(net_parse_mac(NULL, mac));
-    net_random_mac(mac);
+    vm_config_mac_random(mac);           /* the one generator */
     g_assert_cmphex(mac[0] & 3, ==, 2);   /* local, unicast */
 }
 
