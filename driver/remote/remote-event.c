@@ -7,10 +7,10 @@
 #include "driver/remote/remote.h"
 #include "driver/rpc/client.h"
 
-/* virDomainEventID: lifecycle is 0; libvirt 9.0 knows ids below 27 and
- * virsh "event --all" registers each of them (§2.2). */
+/* virDomainEventID: lifecycle is 0; libvirt 9.0 knows ids below 27
+ * (VIR_DOMAIN_EVENT_ID_LAST) and virsh "event --all" registers each. */
 #define REMOTE_EVENT_ID_LIFECYCLE 0
-#define REMOTE_EVENT_ID_KNOWN_MAX 64
+#define REMOTE_EVENT_ID_LAST 27
 
 gpointer
 remote_conn_new(RpcClient *client, gpointer daemon)
@@ -42,18 +42,15 @@ remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
     RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
     RemoteEventCallback cb = { .event_id = args->eventID };
 
-    if (args->eventID < 0 || args->eventID >= REMOTE_EVENT_ID_KNOWN_MAX) {
+    if (args->eventID < 0 || args->eventID >= REMOTE_EVENT_ID_LAST) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                     "unsupported event ID %d", args->eventID);
         return false;
     }
-    if (args->eventID != REMOTE_EVENT_ID_LIFECYCLE) {
-        /* Clients try every id and keep going when one is refused with
-         * NO_SUPPORT (virsh event --all, virt-manager, nova: §4). */
-        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
-                    "virConnectDomainEventRegisterAny (event ID %d)", args->eventID);
-        return false;
-    }
+    /* Every known id registers, as on libvirtd: a callback for an event
+     * nimbus never produces (DEVICE_REMOVED, TUNABLE...) simply never
+     * fires, which is the truth.  nova and virt-manager subscribe to such
+     * ids at connect time; only lifecycle events are sent below. */
     if (args->dom) {
         cb.has_dom = true;
         memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
