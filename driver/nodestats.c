@@ -20,6 +20,13 @@ drv_stats_read(const char *root, const char *rel)
     return g_strstrip(text);
 }
 
+/* For messages: "/proc/stat", not "//proc/stat". */
+static char *
+drv_stats_path(const char *root, const char *rel)
+{
+    return g_build_filename(root, rel, NULL);
+}
+
 GByteArray *
 drv_node_cpu_map_new(const char *root, int *ncpus, unsigned int *online,
                      GError **error)
@@ -32,9 +39,10 @@ drv_node_cpu_map_new(const char *root, int *ncpus, unsigned int *online,
     int max = -1;
 
     if (!present || !up || present->len == 0) {
+        g_autofree char *dir = g_build_filename(root, "sys/devices/system/cpu", NULL);
+
         g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
-                    "cannot read the present and online CPU lists under '%s/sys/devices/system/cpu'",
-                    root);
+                    "cannot read the present and online CPU lists under '%s'", dir);
         return NULL;
     }
     /* libvirt's map covers every possible id up to the highest present
@@ -68,8 +76,10 @@ drv_node_cpu_stats(const char *root, int cpu, DrvNodeStat *stats, GError **error
     uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 
     if (!text) {
+        g_autofree char *path = drv_stats_path(root, "proc/stat");
+
         g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
-                    "cannot read '%s/proc/stat'", root);
+                    "cannot read '%s'", path);
         return false;
     }
     lines = g_strsplit(text, "\n", -1);
@@ -95,7 +105,7 @@ drv_node_cpu_stats(const char *root, int cpu, DrvNodeStat *stats, GError **error
         return true;
     }
     g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                "Invalid cpuNum %d: no such CPU in '%s/proc/stat'", cpu, root);
+                "Invalid cpuNum %d: no such CPU in /proc/stat", cpu);
     return false;
 }
 
@@ -113,11 +123,12 @@ drv_node_memory_stats(const char *root, int cell, DrvNodeStat *stats,
     g_autofree char *rel = cell == DRV_NODE_STATS_ALL ? g_strdup("proc/meminfo") :
         g_strdup_printf("sys/devices/system/node/node%d/meminfo", cell);
     g_autofree char *text = cell < DRV_NODE_STATS_ALL ? NULL : drv_stats_read(root, rel);
+    g_autofree char *path = drv_stats_path(root, rel);
     int n = 0;
 
     if (!text) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "Invalid cellNum %d: cannot read '%s/%s'", cell, root, rel);
+                    "Invalid cellNum %d: cannot read '%s'", cell, path);
         return -1;
     }
     for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
@@ -128,7 +139,7 @@ drv_node_memory_stats(const char *root, int cell, DrvNodeStat *stats,
     }
     if (n < 2) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
-                    "no MemTotal/MemFree in '%s/%s'", root, rel);
+                    "no MemTotal/MemFree in '%s'", path);
         return -1;
     }
     return n;
@@ -188,10 +199,12 @@ drv_node_sysinfo_format(const char *root, GError **error)
     else
         g_string_truncate(x, mark);
     if (x->len == strlen("<sysinfo type='smbios'>\n")) {
+        g_autofree char *dir = drv_stats_path(root, "sys/class/dmi/id");
+
         /* libvirt's own answer on hosts without DMI (virsysinfo.c). */
         g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
-                    "Host SMBIOS information is not available ('%s/sys/class/dmi/id' is missing or unreadable)",
-                    root);
+                    "Host SMBIOS information is not available ('%s' is missing or unreadable)",
+                    dir);
         return NULL;
     }
     g_string_append(x, "</sysinfo>\n");

@@ -119,24 +119,16 @@ bool
 remote_connect_get_cpu_model_names(RpcCall *call, void *a, void *r, GError **error)
 {
     remote_connect_get_cpu_model_names_args *args = a;
-    remote_connect_get_cpu_model_names_ret *ret = r;
-    g_autoptr(DrvNodeInfo) node = NULL;
 
-    if (!drv_check_flags(args->flags, 0, "virConnectGetCPUModelNames", error) ||
-        !(node = drv_node_info_new(REMOTE_HOST_ROOT, error)))
+    if (!drv_check_flags(args->flags, 0, "virConnectGetCPUModelNames", error))
         return false;
-    if (strcmp(args->arch, node->model) != 0) {
-        /* libvirt's answer for an architecture it has no CPU map of. */
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
-                    "cannot find CPU models for architecture '%s': nimbus runs '%s' guests only",
-                    args->arch, node->model);
-        return false;
-    }
-    /* nimbus has no named CPU models (guests get the host CPU): the
-     * list is truthfully empty. */
-    ret->models.models_len = 0;
-    ret->ret = 0;
-    return true;
+    /* libvirt documents an empty list as "any CPU model is accepted"
+     * (virsh cpu-models prints so), the opposite of nimbus, which has no
+     * named models at all: every guest gets the host CPU. */
+    g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
+                "no CPU models for architecture '%s': nimbus has none, every guest gets the host CPU (use <cpu mode='host-passthrough'/>)",
+                args->arch);
+    return false;
 }
 
 bool
