@@ -218,12 +218,13 @@ drv_domain_cpu_times(DrvDomainObj *obj, uint64_t *total, uint64_t *user,
     if (!drv_domain_snap_active(obj, &s, error))
         return false;
     ok = drv_proc_cpu_times(s.pid, user, system);
-    if (!ok) {
+    if (ok) {
+        *total = *user + *system;
+    } else {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
                     "domain '%s' is not running (its nimbus process is gone)",
                     obj->name);
     }
-    *total = *user + *system;
     drv_domain_snap_clear(&s);
     return ok;
 }

@@ -94,6 +94,7 @@ drv_domain_event_emit(DrvDriver *driver, DrvDomainObj *obj, int event,
                       int detail)
 {
     DrvDomainEvent ev = {
+        .event_id = DRV_EVENT_ID_LIFECYCLE,
         .name = obj->name,
         .uuid = obj->uuid,
         .id = obj->id,
@@ -317,6 +318,24 @@ drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj, bool autostart,
     return ok;
 }
 
+/* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE for @obj (locked). */
+static void
+drv_domain_metadata_event_emit(DrvDriver *driver, DrvDomainObj *obj, int type,
+                               const char *uri)
+{
+    DrvDomainEvent ev = {
+        .event_id = DRV_EVENT_ID_METADATA_CHANGE,
+        .name = obj->name,
+        .uuid = obj->uuid,
+        .id = obj->id,
+        .metadata_type = type,
+        .metadata_uri = type == DOMAIN_METADATA_ELEMENT ? uri : NULL,
+    };
+
+    if (driver->event_func)
+        driver->event_func(&ev, driver->event_data);
+}
+
 /* Resolves AFFECT_CURRENT and checks the definitions @flags name exist
  * (obj locked). */
 static bool
@@ -375,6 +394,8 @@ drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
         g_clear_pointer(&obj->def, domain_def_free);
         obj->def = g_steal_pointer(&config);
     }
+    /* As libvirt: one event per call, whichever definitions changed. */
+    drv_domain_metadata_event_emit(driver, obj, type, uri);
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

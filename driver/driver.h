@@ -10,13 +10,20 @@
 #include "driver/domain-list.h"
 #include "driver/domain.h"
 
-/* A lifecycle event, as the RPC layer sends it (reference §1.5). */
+/* virDomainEventID values nimbusd produces. */
+#define DRV_EVENT_ID_LIFECYCLE 0
+#define DRV_EVENT_ID_METADATA_CHANGE 23
+
+/* A domain event, as the RPC layer sends it (reference §1.5). */
 typedef struct {
+    int event_id;                   /* DRV_EVENT_ID_* */
     const char *name;
     const unsigned char *uuid;      /* 16 bytes */
     int id;
-    int event;                      /* DrvEventType */
+    int event;                      /* lifecycle: DrvEventType */
     int detail;
+    int metadata_type;              /* metadata change: DomainMetadataType */
+    const char *metadata_uri;       /* metadata change: element namespace */
 } DrvDomainEvent;
 
 /* Called with the domain locked, from any thread; must not block. */

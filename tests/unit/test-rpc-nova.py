@@ -317,6 +317,10 @@ def metadata_set_get_dumpxml(d):
     conn = libvirt.open(d.uri)
     dom = conn.defineXML(nova_xml(d, "nova-meta", str(uuid.uuid4())))
     uri = "http://example.org/nimbus-test/1"
+    seen = []
+    cb = conn.domainEventRegisterAny(
+        dom, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+        lambda c, dm, mtype, nsuri, opaque: seen.append((dm.name(), mtype, nsuri)), None)
     expect_error(libvirt.VIR_ERR_NO_DOMAIN_METADATA, dom.metadata,
                  libvirt.VIR_DOMAIN_METADATA_ELEMENT, uri, 0)
     dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, "<owner><id>42</id></owner>",
@@ -334,6 +338,11 @@ def metadata_set_get_dumpxml(d):
     # Kept on disk: the definition the daemon reloads.
     with open(os.path.join(d.config, "nova-meta.xml")) as f:
         assert uri in f.read()
+    # One METADATA_CHANGE event per change (type, namespace of an element).
+    rpcvirsh.wait_for(lambda: len(seen) >= 2, "2 metadata-change events")
+    assert seen[:2] == [("nova-meta", libvirt.VIR_DOMAIN_METADATA_ELEMENT, uri),
+                        ("nova-meta", libvirt.VIR_DOMAIN_METADATA_TITLE, None)], seen
+    conn.domainEventDeregisterAny(cb)
     dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, None, None, uri, 0)
     expect_error(libvirt.VIR_ERR_NO_DOMAIN_METADATA, dom.metadata,
                  libvirt.VIR_DOMAIN_METADATA_ELEMENT, uri, 0)
@@ -414,7 +423,13 @@ def main():
     failed = 0
     print("1..%d" % len(TESTS))
     try:
-        d.start()
+        try:
+            d.start()
+        except RuntimeError as e:
+            # Keep the log: a daemon that cannot start is the failure.
+            failed += 1
+            print("Bail out! %s" % e)
+            return 1
         for i, fn in enumerate(TESTS, 1):
             name = fn.__name__.replace("_", "-")
             try:
