@@ -89,7 +89,8 @@ domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu)
     /* libvirt omits mode='custom' when there is no <model>, which nimbus
      * never has (a CPU model is refused as unsupported). */
     if (cpu->mode == DOMAIN_CPU_MODE_CUSTOM && cpu->check < 0 &&
-        cpu->match < 0 && cpu->migratable == XML_TRISTATE_ABSENT && !cpu->has_topology)
+        cpu->match < 0 && cpu->migratable == XML_TRISTATE_ABSENT &&
+        !cpu->has_topology)
         return;
     xml_buf_open(buf, "cpu");
     if (cpu->mode != DOMAIN_CPU_MODE_CUSTOM)
