@@ -11,6 +11,7 @@
 
 #include "common/fd-util.h"
 #include "driver/caps.h"
+#include "driver/xml/domain-conf.h"
 
 /* Cloud Hypervisor's vCPU limit on KVM x86_64 (reference §1, --cpus), which
  * nimbus keeps; KVM's own limit is usually lower. */
@@ -116,7 +117,9 @@ drv_caps_format(const DrvConfig *cfg, const DrvNodeInfo *node)
     g_autofree char *uuid = drv_host_uuid();
     g_autofree char *emulator = g_markup_escape_text(cfg->nimbus_binary ?
                                                      cfg->nimbus_binary : "nimbus", -1);
+    int max = DRV_NIMBUS_MAX_VCPUS;
 
+    drv_max_vcpus(NULL, &max, NULL);
     g_string_append(x, "  <host>\n");
     if (uuid)
         g_string_append_printf(x, "    <uuid>%s</uuid>\n", uuid);
@@ -133,6 +136,15 @@ drv_caps_format(const DrvConfig *cfg, const DrvNodeInfo *node)
     g_string_append_printf(x, "    <arch name='%s'>\n", node->model);
     g_string_append(x, "      <wordsize>64</wordsize>\n");
     g_string_append_printf(x, "      <emulator>%s</emulator>\n", emulator);
+    /* nimbus's one platform, and the QEMU names tools ask for mapped to
+     * it (canonical=, as libvirt lists 'pc' -> 'pc-i440fx-7.2'): nova
+     * refuses to define a guest whose machine type is not listed. */
+    g_string_append_printf(x, "      <machine maxCpus='%d'>%s</machine>\n",
+                           max, DOMAIN_MACHINE_CANONICAL);
+    for (const char *const *a = domain_os_machine_aliases(); *a; a++) {
+        g_string_append_printf(x, "      <machine canonical='%s' maxCpus='%d'>%s</machine>\n",
+                               DOMAIN_MACHINE_CANONICAL, max, *a);
+    }
     g_string_append(x, "      <domain type='kvm'/>\n");
     g_string_append(x, "    </arch>\n");
     g_string_append(x, "    <features>\n");
@@ -170,10 +182,11 @@ drv_domcaps_format(const DrvConfig *cfg, const char *emulatorbin,
                     uts.machine);
         return NULL;
     }
-    /* nimbus has one machine type; it has no name, so none is accepted. */
-    if (machine && *machine) {
+    /* nimbus has one machine type; 'q35' and 'pc' are its aliases. */
+    if (machine && *machine && !domain_os_machine_canonical(machine)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
-                    "machine type '%s' is not supported", machine);
+                    "machine type '%s' is not supported (use '%s', 'q35' or 'pc')",
+                    machine, DOMAIN_MACHINE_CANONICAL);
         return NULL;
     }
     if (emulatorbin && strcmp(emulatorbin, emu) != 0) {
@@ -187,6 +200,7 @@ drv_domcaps_format(const DrvConfig *cfg, const char *emulatorbin,
     x = g_string_new("<domainCapabilities>\n");
     g_string_append_printf(x, "  <path>%s</path>\n", emu_x);
     g_string_append(x, "  <domain>kvm</domain>\n");
+    g_string_append_printf(x, "  <machine>%s</machine>\n", DOMAIN_MACHINE_CANONICAL);
     g_string_append_printf(x, "  <arch>%s</arch>\n", uts.machine);
     g_string_append_printf(x, "  <vcpu max='%d'/>\n", max);
     g_string_append(x, "  <iothreads supported='no'/>\n");

@@ -94,6 +94,7 @@ drv_domain_event_emit(DrvDriver *driver, DrvDomainObj *obj, int event,
                       int detail)
 {
     DrvDomainEvent ev = {
+        .event_id = DRV_EVENT_ID_LIFECYCLE,
         .name = obj->name,
         .uuid = obj->uuid,
         .id = obj->id,
@@ -316,6 +317,108 @@ drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj, bool autostart,
         obj->autostart = autostart;
     drv_domain_obj_unlock(obj);
     return ok;
+}
+
+/* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE for @obj (locked). */
+static void
+drv_domain_metadata_event_emit(DrvDriver *driver, DrvDomainObj *obj, int type,
+                               const char *uri)
+{
+    DrvDomainEvent ev = {
+        .event_id = DRV_EVENT_ID_METADATA_CHANGE,
+        .name = obj->name,
+        .uuid = obj->uuid,
+        .id = obj->id,
+        .metadata_type = type,
+        .metadata_uri = type == DOMAIN_METADATA_ELEMENT ? uri : NULL,
+    };
+
+    if (driver->event_func)
+        driver->event_func(&ev, driver->event_data);
+}
+
+/* Resolves AFFECT_CURRENT and checks the definitions @flags name exist
+ * (obj locked). */
+static bool
+drv_domain_affect(DrvDomainObj *obj, unsigned int *flags, const char *api,
+                  GError **error)
+{
+    if (!drv_check_flags(*flags, DRV_DOMAIN_AFFECT_LIVE | DRV_DOMAIN_AFFECT_CONFIG,
+                         api, error))
+        return false;
+    if (*flags == 0)
+        *flags = drv_domain_obj_is_active(obj) ? DRV_DOMAIN_AFFECT_LIVE :
+                                                 DRV_DOMAIN_AFFECT_CONFIG;
+    if ((*flags & DRV_DOMAIN_AFFECT_LIVE) && !drv_domain_obj_is_active(obj)) {
+        drv_domain_set_error_not_running(error);
+        return false;
+    }
+    if ((*flags & DRV_DOMAIN_AFFECT_CONFIG) && !drv_domain_obj_is_persistent(obj)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a transient domain");
+        return false;
+    }
+    return true;
+}
+
+bool
+drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
+                        const char *metadata, const char *key, const char *uri,
+                        unsigned int flags, GError **error)
+{
+    g_autoptr(DomainDef) config = NULL;
+    bool ok = false;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_affect(obj, &flags, "virDomainSetMetadata", error))
+        goto cleanup;
+    /* Both changes are checked on copies first, so that a bad argument
+     * changes neither definition. */
+    if (flags & DRV_DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(obj->def);
+        if (!domain_def_set_metadata(config, type, metadata, key, uri, error) ||
+            !drv_domain_save_config(driver, config, error))
+            goto cleanup;
+    }
+    if (flags & DRV_DOMAIN_AFFECT_LIVE) {
+        g_autoptr(DomainDef) probe = domain_def_copy(obj->live);
+
+        /* obj->live stays the same object (a job may be using it while
+         * the lock is dropped): the change is tried on a copy, then made
+         * in place, where it cannot fail differently. */
+        if (!domain_def_set_metadata(probe, type, metadata, key, uri, error) ||
+            !domain_def_set_metadata(obj->live, type, metadata, key, uri, error))
+            goto cleanup;
+        drv_process_save_state(driver, obj);
+    }
+    if (config) {
+        g_clear_pointer(&obj->def, domain_def_free);
+        obj->def = g_steal_pointer(&config);
+    }
+    /* As libvirt: one event per call, whichever definitions changed. */
+    drv_domain_metadata_event_emit(driver, obj, type, uri);
+    ok = true;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
+char *
+drv_domain_get_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
+                        const char *uri, unsigned int flags, GError **error)
+{
+    char *out = NULL;
+
+    drv_domain_obj_lock(obj);
+    if (flags == (DRV_DOMAIN_AFFECT_LIVE | DRV_DOMAIN_AFFECT_CONFIG)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "flags 'live' and 'config' are mutually exclusive");
+    } else if (drv_domain_affect(obj, &flags, "virDomainGetMetadata", error)) {
+        out = domain_def_get_metadata((flags & DRV_DOMAIN_AFFECT_LIVE) ?
+                                      obj->live : obj->def, type, uri, error);
+    }
+    drv_domain_obj_unlock(obj);
+    return out;
 }
 
 /* Does @obj (locked) pass the DRV_LIST_* @flags?  Each pair of flags

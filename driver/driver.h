@@ -10,13 +10,20 @@
 #include "driver/domain-list.h"
 #include "driver/domain.h"
 
-/* A lifecycle event, as the RPC layer sends it (reference §1.5). */
+/* virDomainEventID values nimbusd produces. */
+#define DRV_EVENT_ID_LIFECYCLE 0
+#define DRV_EVENT_ID_METADATA_CHANGE 23
+
+/* A domain event, as the RPC layer sends it (reference §1.5). */
 typedef struct {
+    int event_id;                   /* DRV_EVENT_ID_* */
     const char *name;
     const unsigned char *uuid;      /* 16 bytes */
     int id;
-    int event;                      /* DrvEventType */
+    int event;                      /* lifecycle: DrvEventType */
     int detail;
+    int metadata_type;              /* metadata change: DomainMetadataType */
+    const char *metadata_uri;       /* metadata change: element namespace */
 } DrvDomainEvent;
 
 /* Called with the domain locked, from any thread; must not block. */
@@ -58,6 +65,8 @@ struct DrvDriver {
 #define DRV_DOMAIN_XML_INACTIVE   (1u << 1)
 #define DRV_DOMAIN_XML_UPDATE_CPU (1u << 2)
 #define DRV_DOMAIN_XML_MIGRATABLE (1u << 3)
+#define DRV_DOMAIN_AFFECT_LIVE    (1u << 0)
+#define DRV_DOMAIN_AFFECT_CONFIG  (1u << 1)
 #define DRV_DOMAIN_CONSOLE_FORCE  (1u << 0)
 #define DRV_DOMAIN_CONSOLE_SAFE   (1u << 1)
 
@@ -126,6 +135,15 @@ char *drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj,
                               unsigned int flags, GError **error);
 bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
                               bool autostart, GError **error);
+/* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
+ * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
+ * rewritten on disk before it changes. */
+bool drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
+                             const char *metadata, const char *key,
+                             const char *uri, unsigned int flags, GError **error);
+/* (transfer full) */
+char *drv_domain_get_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
+                              const char *uri, unsigned int flags, GError **error);
 /* (transfer container) references, filtered by DRV_LIST_* @flags. */
 GPtrArray *drv_domain_list_all(DrvDriver *driver, unsigned int flags,
                                GError **error);

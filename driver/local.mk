@@ -45,7 +45,7 @@ RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
 
 # ---- the driver: domains, processes, the REMOTE program ---------------------
 noinst_LIBRARIES += driver/libnimbusd.a
-driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) \
+driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbusd\" \
 	-DNIMBUS_DBUS_INTERFACES_DIR=\"$(dbusinterfacesdir)\" \
 	-DNIMBUS_ABS_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
@@ -60,10 +60,13 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus-util.c \
 	driver/domain.c driver/domain.h \
 	driver/domain-list.c driver/domain-list.h \
+	driver/domain-stats.c driver/domain-stats.h \
 	driver/driver.c driver/driver.h \
+	driver/hostcpu.c driver/hostcpu.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
 	driver/nodeinfo.c driver/nodeinfo.h \
+	driver/nodestats.c driver/nodestats.h \
 	driver/process.c driver/process.h \
 	driver/process-reconnect.c \
 	driver/process-watch.c \
@@ -74,8 +77,10 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-console.c \
 	driver/remote/remote-domain.c \
 	driver/remote/remote-event.c \
+	driver/remote/remote-host.c \
 	driver/remote/remote-lifecycle.c \
 	driver/remote/remote-names.c \
+	driver/remote/remote-stats.c \
 	driver/remote/remote-program.c
 
 # Everything a nimbusd binary or test links, in dependency order.

@@ -68,8 +68,7 @@ drv_read_int(const char *root, const char *rel, int dflt)
     return (int)v;
 }
 
-/* "Key:   1234 kB" from a meminfo-style file, in KiB. */
-static bool
+bool
 drv_meminfo_value(const char *text, const char *key, uint64_t *kib)
 {
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);

@@ -46,5 +46,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvNodeInfo, drv_node_info_free)
 /* Free memory in bytes (MemFree of /proc/meminfo). */
 bool drv_node_free_memory(const char *sysfs_root, uint64_t *bytes, GError **error);
 
+/* "Key:   1234 kB" from a meminfo-style text (also the per-node "Node 0
+ * Key:" form), in KiB; false if @key is absent. */
+bool drv_meminfo_value(const char *text, const char *key, uint64_t *kib);
+
 /* Parses a kernel cpu list ("0-3,8,10-11") into ids; NULL if malformed. */
 GArray *drv_parse_cpulist(const char *text);

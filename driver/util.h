@@ -28,3 +28,9 @@ bool drv_json_bool(JsonObject *o, const char *name, bool dflt);
  * be NULL.  False when the process does not exist.
  */
 bool drv_proc_stat(pid_t pid, uint64_t *start_ticks, uint64_t *cpu_ns);
+
+/* User and system CPU time of all threads of @pid, in ns; false when the
+ * process does not exist. */
+bool drv_proc_cpu_times(pid_t pid, uint64_t *user_ns, uint64_t *system_ns);
+/* Resident set size of @pid in KiB (/proc/<pid>/statm). */
+bool drv_proc_rss_kib(pid_t pid, uint64_t *kib);

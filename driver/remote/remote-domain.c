@@ -481,3 +481,33 @@ remote_domain_list_all_snapshots(RpcCall *call, void *a, void *r, GError **error
     ret->ret = 0;
     return true;
 }
+
+bool
+remote_domain_set_metadata(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_set_metadata_args *args = a;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    return obj && drv_domain_set_metadata(daemon->driver, obj, args->type,
+                                          args->metadata ? *args->metadata : NULL,
+                                          args->key ? *args->key : NULL,
+                                          args->uri ? *args->uri : NULL,
+                                          args->flags, error);
+}
+
+bool
+remote_domain_get_metadata(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_get_metadata_args *args = a;
+    remote_domain_get_metadata_ret *ret = r;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    if (!obj)
+        return false;
+    ret->metadata = drv_domain_get_metadata(daemon->driver, obj, args->type,
+                                            args->uri ? *args->uri : NULL,
+                                            args->flags, error);
+    return ret->metadata != NULL;
+}

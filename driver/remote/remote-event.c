@@ -7,10 +7,9 @@
 #include "driver/remote/remote.h"
 #include "driver/rpc/client.h"
 
-/* virDomainEventID: lifecycle is 0; libvirt 9.0 knows ids below 27 and
- * virsh "event --all" registers each of them (§2.2). */
-#define REMOTE_EVENT_ID_LIFECYCLE 0
-#define REMOTE_EVENT_ID_KNOWN_MAX 64
+/* virDomainEventID: lifecycle is 0; libvirt 9.0 knows ids below 27
+ * (VIR_DOMAIN_EVENT_ID_LAST) and virsh "event --all" registers each. */
+#define REMOTE_EVENT_ID_LAST 27
 
 gpointer
 remote_conn_new(RpcClient *client, gpointer daemon)
@@ -42,18 +41,15 @@ remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
     RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
     RemoteEventCallback cb = { .event_id = args->eventID };
 
-    if (args->eventID < 0 || args->eventID >= REMOTE_EVENT_ID_KNOWN_MAX) {
+    if (args->eventID < 0 || args->eventID >= REMOTE_EVENT_ID_LAST) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                     "unsupported event ID %d", args->eventID);
         return false;
     }
-    if (args->eventID != REMOTE_EVENT_ID_LIFECYCLE) {
-        /* Clients try every id and keep going when one is refused with
-         * NO_SUPPORT (virsh event --all, virt-manager, nova: §4). */
-        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
-                    "virConnectDomainEventRegisterAny (event ID %d)", args->eventID);
-        return false;
-    }
+    /* Every known id registers, as on libvirtd: a callback for an event
+     * nimbus never produces (DEVICE_REMOVED, TUNABLE...) simply never
+     * fires, which is the truth.  nova and virt-manager subscribe to such
+     * ids at connect time; lifecycle and metadata-change are sent. */
     if (args->dom) {
         cb.has_dom = true;
         memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
@@ -88,21 +84,55 @@ remote_connect_domain_event_callback_deregister_any(RpcCall *call, void *a,
     return found;
 }
 
-/* Sends @event to each matching lifecycle callback of @client. */
+/* The message of @event for callback @cb_id, encoded (NULL on failure). */
+static GBytes *
+remote_event_encode(const DrvDomainEvent *event, int cb_id)
+{
+    /* Real libvirtd sends events with serial 1 (§1.5); clients ignore it. */
+    RpcHeader hdr = {
+        .prog = REMOTE_PROGRAM,
+        .vers = REMOTE_PROTOCOL_VERSION,
+        .type = RPC_TYPE_MESSAGE,
+        .serial = 1,
+        .status = RPC_STATUS_OK,
+    };
+    remote_nonnull_domain dom = {
+        .name = (char *)event->name,
+        .id = event->id,
+    };
+
+    memcpy(dom.uuid, event->uuid, 16);
+    if (event->event_id == DRV_EVENT_ID_METADATA_CHANGE) {
+        remote_domain_event_callback_metadata_change_msg msg = {
+            .callbackID = cb_id,
+            .dom = dom,
+            .type = event->metadata_type,
+            .nsuri = event->metadata_uri ? (char **)&event->metadata_uri : NULL,
+        };
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
+        return rpc_packet_encode(&hdr,
+                                 (xdrproc_t)xdr_remote_domain_event_callback_metadata_change_msg,
+                                 &msg, NULL);
+    } else {
+        remote_domain_event_callback_lifecycle_msg msg = {
+            .callbackID = cb_id,
+            .msg = { .dom = dom, .event = event->event, .detail = event->detail },
+        };
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE;
+        return rpc_packet_encode(&hdr,
+                                 (xdrproc_t)xdr_remote_domain_event_callback_lifecycle_msg,
+                                 &msg, NULL);
+    }
+}
+
+/* Sends @event to each callback of @client registered for its id. */
 static void
 remote_event_send_client(RpcClient *client, gpointer data)
 {
     const DrvDomainEvent *event = data;
     RemoteConn *conn = rpc_client_get_data(client);
-    /* Real libvirtd sends events with serial 1 (§1.5); clients ignore it. */
-    RpcHeader hdr = {
-        .prog = REMOTE_PROGRAM,
-        .vers = REMOTE_PROTOCOL_VERSION,
-        .proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-        .type = RPC_TYPE_MESSAGE,
-        .serial = 1,
-        .status = RPC_STATUS_OK,
-    };
 
     if (!conn)
         return;
@@ -110,21 +140,12 @@ remote_event_send_client(RpcClient *client, gpointer data)
     for (guint i = 0; i < conn->callbacks->len; i++) {
         const RemoteEventCallback *cb = &g_array_index(conn->callbacks,
                                                        RemoteEventCallback, i);
-        remote_domain_event_callback_lifecycle_msg msg = { 0 };
         g_autoptr(GBytes) pkt = NULL;
 
-        if (cb->event_id != REMOTE_EVENT_ID_LIFECYCLE ||
+        if (cb->event_id != event->event_id ||
             (cb->has_dom && memcmp(cb->uuid, event->uuid, 16) != 0))
             continue;
-        msg.callbackID = cb->id;
-        msg.msg.dom.name = (char *)event->name;
-        memcpy(msg.msg.dom.uuid, event->uuid, 16);
-        msg.msg.dom.id = event->id;
-        msg.msg.event = event->event;
-        msg.msg.detail = event->detail;
-        pkt = rpc_packet_encode(&hdr,
-                                (xdrproc_t)xdr_remote_domain_event_callback_lifecycle_msg,
-                                &msg, NULL);
+        pkt = remote_event_encode(event, cb->id);
         if (pkt)
             rpc_client_send(client, pkt);
     }
@@ -136,7 +157,8 @@ remote_event_emit(const DrvDomainEvent *event, gpointer data)
 {
     RemoteDaemon *daemon = data;
 
-    g_debug("event %d/%d for domain '%s'", event->event, event->detail, event->name);
+    g_debug("event %d (%d/%d) for domain '%s'", event->event_id, event->event,
+            event->detail, event->name);
     if (daemon->server)
         rpc_server_foreach_client(daemon->server, remote_event_send_client,
                                   (gpointer)event);

@@ -118,6 +118,8 @@ REMOTE_HANDLER(remote_domain_get_autostart);
 REMOTE_HANDLER(remote_domain_set_autostart);
 REMOTE_HANDLER(remote_domain_has_managed_save_image);
 REMOTE_HANDLER(remote_domain_list_all_snapshots);
+REMOTE_HANDLER(remote_domain_set_metadata);
+REMOTE_HANDLER(remote_domain_get_metadata);
 
 /* remote-lifecycle.c */
 REMOTE_HANDLER(remote_domain_create);
@@ -139,6 +141,27 @@ REMOTE_HANDLER(remote_connect_domain_event_callback_deregister_any);
 REMOTE_HANDLER(remote_domain_open_console);
 /* The uuid -> console table of RemoteDaemon.consoles. */
 GHashTable *remote_console_table_new(void);
+
+/* remote-host.c */
+REMOTE_HANDLER(remote_node_get_cpu_map);
+REMOTE_HANDLER(remote_node_cpu_stats);
+REMOTE_HANDLER(remote_node_memory_stats);
+REMOTE_HANDLER(remote_connect_get_sysinfo);
+REMOTE_HANDLER(remote_connect_get_cpu_model_names);
+REMOTE_HANDLER(remote_connect_compare_cpu);
+REMOTE_HANDLER(remote_connect_compare_hypervisor_cpu);
+REMOTE_HANDLER(remote_connect_baseline_cpu);
+REMOTE_HANDLER(remote_connect_baseline_hypervisor_cpu);
+REMOTE_HANDLER(remote_secret_lookup_by_uuid);
+REMOTE_HANDLER(remote_secret_lookup_by_usage);
+REMOTE_HANDLER(remote_domain_set_time);
+
+/* remote-stats.c */
+REMOTE_HANDLER(remote_domain_block_stats);
+REMOTE_HANDLER(remote_domain_interface_stats);
+REMOTE_HANDLER(remote_domain_memory_stats);
+REMOTE_HANDLER(remote_domain_get_cpu_stats);
+REMOTE_HANDLER(remote_connect_get_all_domain_stats);
 
 /* remote-names.c: "virXxx" of procedures we do not implement. */
 const char *remote_unsupported_name(int32_t proc);

@@ -24,12 +24,15 @@ static const struct {
     { DRV_ERROR_NO_DOMAIN, "Domain not found" },
     { DRV_ERROR_AUTH_FAILED, "authentication failed" },
     { DRV_ERROR_OPERATION_INVALID, "Requested operation is not valid" },
+    { DRV_ERROR_NO_SECRET, "Secret not found" },
     { DRV_ERROR_CONFIG_UNSUPPORTED, "unsupported configuration" },
     { DRV_ERROR_OPERATION_TIMEOUT, "Timed out during operation" },
     { DRV_ERROR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found" },
     { DRV_ERROR_ARGUMENT_UNSUPPORTED, "argument unsupported" },
     { DRV_ERROR_OPERATION_ABORTED, "operation aborted" },
+    { DRV_ERROR_NO_DOMAIN_METADATA, "metadata not found" },
     { DRV_ERROR_OPERATION_UNSUPPORTED, "Operation not supported" },
+    { DRV_ERROR_CPU_INCOMPATIBLE, "the CPU is incompatible with host CPU" },
 };
 
 DrvErrorDomain

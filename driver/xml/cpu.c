@@ -8,6 +8,8 @@ ENUM_IMPL(domain_cpu_mode, DOMAIN_CPU_MODE_LAST,
           "custom", "host-model", "host-passthrough", "maximum");
 ENUM_IMPL(domain_cpu_check, DOMAIN_CPU_CHECK_LAST,
           "none", "partial", "full");
+ENUM_IMPL(domain_cpu_match, DOMAIN_CPU_MATCH_LAST,
+          "minimum", "exact", "strict");
 ENUM_IMPL(domain_clock_offset, DOMAIN_CLOCK_LAST,
           "utc", "localtime");
 ENUM_IMPL(domain_timer_name, DOMAIN_TIMER_LAST,
@@ -59,12 +61,16 @@ domain_cpu_parse(xmlNodePtr node, DomainCpuDef *cpu, GError **error)
     /* nimbus has no CPU models: the guest CPUID comes from
      * KVM_GET_SUPPORTED_CPUID (arch/x86_64/vm.c), so every mode behaves as
      * host-passthrough; mode, check and migratable are kept for the round
-     * trip. */
+     * trip.  match says how strictly a <model> must be matched; with no
+     * model (nimbus refuses them) there is nothing to match, as in
+     * libvirt, and it is kept too (nova writes match='exact'). */
     cpu->present = true;
     if (!xml_prop_enum(node, "mode", domain_cpu_mode_from_string, &cpu->mode,
                        error) ||
         !xml_prop_enum(node, "check", domain_cpu_check_from_string,
                        &cpu->check, error) ||
+        !xml_prop_enum(node, "match", domain_cpu_match_from_string,
+                       &cpu->match, error) ||
         !xml_prop_tristate(node, "migratable", true, &cpu->migratable, error))
         return false;
     if (cpu->mode < 0)
@@ -83,11 +89,13 @@ domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu)
     /* libvirt omits mode='custom' when there is no <model>, which nimbus
      * never has (a CPU model is refused as unsupported). */
     if (cpu->mode == DOMAIN_CPU_MODE_CUSTOM && cpu->check < 0 &&
-        cpu->migratable == XML_TRISTATE_ABSENT && !cpu->has_topology)
+        cpu->match < 0 && cpu->migratable == XML_TRISTATE_ABSENT &&
+        !cpu->has_topology)
         return;
     xml_buf_open(buf, "cpu");
     if (cpu->mode != DOMAIN_CPU_MODE_CUSTOM)
         xml_buf_attr(buf, "mode", domain_cpu_mode_to_string(cpu->mode));
+    xml_buf_attr(buf, "match", domain_cpu_match_to_string(cpu->match));
     xml_buf_attr(buf, "check", domain_cpu_check_to_string(cpu->check));
     xml_buf_attr(buf, "migratable", xml_on_off_to_string(cpu->migratable));
     if (!cpu->has_topology) {

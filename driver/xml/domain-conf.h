@@ -119,6 +119,47 @@ bool domain_def_check_vmconfig(const DomainDef *def, GError **error);
 void domain_def_set_serial_path(DomainDef *def, const char *path);
 void domain_def_set_console_path(DomainDef *def, const char *path);
 
+/* A disk or interface as the VMM knows it: vm.counters reports under
+ * @id, the id domain_def_to_vmconfig_json() gives the device. */
+typedef struct {
+    char *id;
+    char *name;                 /* <target dev>; may be NULL for a NIC */
+    char *path;                 /* disk: <source file>; NIC: NULL */
+    char mac[18];               /* NIC: "52:54:00:..."; disk: "" */
+} DomainDevRef;
+
+/* (transfer full) DomainDevRef* of @def's disks / interfaces, in order. */
+GPtrArray *domain_def_disk_refs(const DomainDef *def);
+GPtrArray *domain_def_net_refs(const DomainDef *def);
+
+/* virDomainMetadataType */
+typedef enum {
+    DOMAIN_METADATA_DESCRIPTION = 0,
+    DOMAIN_METADATA_TITLE = 1,
+    DOMAIN_METADATA_ELEMENT = 2,
+} DomainMetadataType;
+
+/**
+ * domain_def_set_metadata:
+ * Sets (or, @metadata NULL or empty, removes) the title, the description
+ * or the <metadata> child in namespace @uri, which is put under prefix
+ * @key, as virDomainSetMetadata does.
+ */
+bool domain_def_set_metadata(DomainDef *def, int type, const char *metadata,
+                             const char *key, const char *uri, GError **error);
+/* (transfer full) what virDomainGetMetadata answers, or NULL with
+ * DRV_ERROR_NO_DOMAIN_METADATA when it is absent. */
+char *domain_def_get_metadata(const DomainDef *def, int type, const char *uri,
+                              GError **error);
+
+/* nimbus's one machine type, and the names accepted as its aliases. */
+#define DOMAIN_MACHINE_CANONICAL "nimbus"
+/* DOMAIN_MACHINE_CANONICAL if @name (NULL: the default) names nimbus's
+ * machine, else NULL. */
+const char *domain_os_machine_canonical(const char *name);
+/* NULL-terminated, static. */
+const char *const *domain_os_machine_aliases(void);
+
 /* uuid helpers: canonical "8-4-4-4-12" form. */
 bool domain_uuid_parse(const char *str, unsigned char uuid[16]);
 void domain_uuid_format(const unsigned char uuid[16], char out[37]);

@@ -56,7 +56,7 @@ ENUM_DECL(domain_loader_type);
 typedef struct {
     char *type;                 /* "hvm" */
     char *arch;                 /* "x86_64" after post-parse */
-    char *machine;              /* kept, not interpreted */
+    char *machine;              /* 'nimbus' or an alias (validate.c) */
     char *loader;               /* PVH firmware (payload.firmware) */
     XmlTristate loader_readonly;
     int loader_type;            /* DomainLoaderType or -1 */
@@ -71,6 +71,7 @@ typedef enum {
     DOMAIN_FEATURE_ACPI,
     DOMAIN_FEATURE_APIC,
     DOMAIN_FEATURE_PAE,
+    DOMAIN_FEATURE_VMCOREINFO,  /* accepted, always runs state='off' */
     DOMAIN_FEATURE_LAST
 } DomainFeature;
 ENUM_DECL(domain_feature);
@@ -92,10 +93,19 @@ typedef enum {
 } DomainCpuCheck;
 ENUM_DECL(domain_cpu_check);
 
+typedef enum {
+    DOMAIN_CPU_MATCH_MINIMUM,
+    DOMAIN_CPU_MATCH_EXACT,
+    DOMAIN_CPU_MATCH_STRICT,
+    DOMAIN_CPU_MATCH_LAST
+} DomainCpuMatch;
+ENUM_DECL(domain_cpu_match);
+
 typedef struct {
     bool present;               /* a <cpu> element was given */
     int mode;                   /* DomainCpuMode */
     int check;                  /* DomainCpuCheck or -1 */
+    int match;                  /* DomainCpuMatch or -1 */
     XmlTristate migratable;
     bool has_topology;
     uint32_t sockets, dies, cores, threads;

@@ -11,7 +11,8 @@ ENUM_IMPL(domain_virt, DOMAIN_VIRT_LAST, "kvm", "ch");
 ENUM_IMPL(domain_lifecycle, DOMAIN_LIFECYCLE_LAST,
           "destroy", "restart", "preserve", "rename-restart",
           "coredump-destroy", "coredump-restart");
-ENUM_IMPL(domain_feature, DOMAIN_FEATURE_LAST, "acpi", "apic", "pae");
+ENUM_IMPL(domain_feature, DOMAIN_FEATURE_LAST, "acpi", "apic", "pae",
+          "vmcoreinfo");
 
 const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_DISK] = &domain_disk_class,

@@ -64,6 +64,12 @@ format_features(XmlBuf *buf, const DomainDefPriv *priv)
         xml_buf_open(buf, domain_feature_to_string(f));
         if (f == DOMAIN_FEATURE_APIC)
             xml_buf_attr(buf, "eoi", xml_on_off_to_string(priv->apic_eoi));
+        /* nimbus has no fw_cfg device through which the guest kernel
+         * publishes its vmcoreinfo note, nor a host-side guest dump to
+         * read it: the feature is defined as what runs, 'off'
+         * (docs/xml-format.md).  nova writes <vmcoreinfo/> always. */
+        if (f == DOMAIN_FEATURE_VMCOREINFO)
+            xml_buf_attr(buf, "state", "off");
         xml_buf_end_empty(buf);
     }
     xml_buf_close(buf, "features");

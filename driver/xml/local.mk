@@ -29,6 +29,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/rng.c \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \
+	driver/xml/metadata.c \
 	driver/xml/postparse.c \
 	driver/xml/validate.c \
 	driver/xml/format.c \

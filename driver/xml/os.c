@@ -9,6 +9,31 @@ ENUM_IMPL(domain_boot_dev, DOMAIN_BOOT_LAST,
 ENUM_IMPL(domain_loader_type, DOMAIN_LOADER_TYPE_LAST,
           "rom", "pflash");
 
+/* The machine types capabilities list: nimbus's one platform under its
+ * own name, and the two names tools ask for by default (virt-install and
+ * nova: 'q35'; older tools: 'pc') as aliases.  nimbus's platform is
+ * neither chipset: a PCIe host bridge with virtio devices, no ISA bus
+ * devices but the 8250 UART, i8042 and CMOS RTC (docs/xml-format.md). */
+static const char *const domain_machine_aliases[] = { "q35", "pc", NULL };
+
+const char *
+domain_os_machine_canonical(const char *name)
+{
+    if (!name || g_str_equal(name, DOMAIN_MACHINE_CANONICAL))
+        return DOMAIN_MACHINE_CANONICAL;
+    for (const char *const *a = domain_machine_aliases; *a; a++) {
+        if (g_str_equal(name, *a))
+            return DOMAIN_MACHINE_CANONICAL;
+    }
+    return NULL;
+}
+
+const char *const *
+domain_os_machine_aliases(void)
+{
+    return domain_machine_aliases;
+}
+
 bool
 domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
 {
@@ -25,8 +50,9 @@ domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
      * kernel sees every byte of its command line). */
     os->type = g_strstrip(xml_text(type));
     os->arch = xml_prop(type, "arch");
-    /* Machine types are QEMU's; nimbus has one platform.  Kept so that
-     * virt-manager gets back what it wrote. */
+    /* nimbus has one platform; QEMU's 'pc' and 'q35' are accepted as
+     * aliases of it (validate.c), and kept so that tools get back what
+     * they wrote. */
     os->machine = xml_prop(type, "machine");
     /* The loader is a PVH firmware image (hypervisor-fw, OVMF's PVH
      * build), loaded like CH's --firmware. */

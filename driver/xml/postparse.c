@@ -72,6 +72,14 @@ postparse_nets(DomainDef *def)
         /* virtio-net is nimbus's only NIC model. */
         if (!net->model)
             net->model = g_strdup("virtio");
+        /* nimbus's virtio-net has one ring size for both directions: a
+         * size given for one direction only (nova writes rx_queue_size
+         * alone) is the size of both, and the XML says so.  Two different
+         * sizes are refused (validate.c). */
+        if (net->rx_queue_size && !net->tx_queue_size)
+            net->tx_queue_size = net->rx_queue_size;
+        else if (net->tx_queue_size && !net->rx_queue_size)
+            net->rx_queue_size = net->tx_queue_size;
     }
 }
 

@@ -122,6 +122,26 @@ check_device(xmlNodePtr dev, GError **error)
                       v ? v : "", r->hint);
         return false;
     }
+    if ((xml_is_element(dev, "serial") || xml_is_element(dev, "console")) &&
+        xml_child(dev, "log")) {
+        /* nova writes <log file=... append='off'/> on its pty serial. */
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "%s <log> is not supported by nimbus (a pty's output is read with virsh console; use type='file' to keep it in a file)",
+                      (const char *)dev->name);
+        return false;
+    }
+    if (xml_is_element(dev, "interface")) {
+        xmlNodePtr drv = xml_child(dev, "driver");
+        g_autofree char *name = drv ? xml_prop(drv, "name") : NULL;
+
+        if (name) {
+            /* nova writes name='vhost' for virtio NICs on KVM. */
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "interface driver name '%s' is not supported by nimbus (its virtio-net backend runs in the VMM, without vhost-net: remove name=, keep queues/rx_queue_size/tx_queue_size)",
+                          name);
+            return false;
+        }
+    }
     if (xml_is_element(dev, "rng")) {
         xmlNodePtr backend = xml_child(dev, "backend");
         g_autofree char *model = backend ? xml_prop(backend, "model") : NULL;
@@ -177,7 +197,8 @@ check_os(xmlNodePtr os, GError **error)
 static bool
 check_child(xmlNodePtr n, GError **error)
 {
-    static const char *const features[] = { "acpi", "apic", "pae", NULL };
+    static const char *const features[] = { "acpi", "apic", "pae", "vmcoreinfo",
+                                            NULL };
 
     if (!unsupported_element(n, "element", unsupported_domain_children, error))
         return false;

@@ -156,6 +156,12 @@ validate_os(const DomainDef *def, GError **error)
 {
     const DomainOsDef *os = &domain_def_priv(def)->os;
 
+    if (!domain_os_machine_canonical(os->machine)) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "machine type '%s' is not supported by nimbus (use 'nimbus', or its aliases 'q35' and 'pc')",
+                      os->machine);
+        return false;
+    }
     if (os->loader_type == DOMAIN_LOADER_TYPE_PFLASH) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "os loader type 'pflash' is not supported by nimbus (use a PVH firmware with type='rom')");

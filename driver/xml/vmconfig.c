@@ -61,6 +61,20 @@ fill_payload(PayloadConfig *payload, const DomainOsDef *os)
     payload->initramfs = g_strdup(os->initrd);
 }
 
+/* The VMM device ids: vm.counters reports under them (domain_def_*_refs). */
+static char *
+disk_vmm_id(const DomainDiskDef *d)
+{
+    return g_strdup(d->info.alias ? d->info.alias : d->dst);
+}
+
+static char *
+net_vmm_id(const DomainNetDef *def, guint index)
+{
+    return def->info.alias ? g_strdup(def->info.alias)
+                           : g_strdup_printf("net%u", index);
+}
+
 static DiskConfig *
 disk_config_from_def(const DomainDiskDef *d)
 {
@@ -71,7 +85,7 @@ disk_config_from_def(const DomainDiskDef *d)
     /* cache='none' and 'directsync' bypass the host page cache. */
     disk->direct = d->cache == DOMAIN_DISK_CACHE_NONE ||
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
-    disk->id = g_strdup(d->info.alias ? d->info.alias : d->dst);
+    disk->id = disk_vmm_id(d);
     disk->serial = g_strdup(d->serial);
     /* Never autodetect: validate() allows raw only. */
     disk->image_type = IMAGE_TYPE_RAW;
@@ -110,8 +124,7 @@ net_config_from_def(const DomainNetDef *def, guint index)
         net->num_queues = 2 * def->queues;
     if (def->rx_queue_size)
         net->queue_size = def->rx_queue_size;
-    net->id = def->info.alias ? g_strdup(def->info.alias)
-                              : g_strdup_printf("net%u", index);
+    net->id = net_vmm_id(def, index);
     return net;
 }
 
@@ -210,4 +223,47 @@ domain_def_check_vmconfig(const DomainDef *def, GError **error)
         return false;
     }
     return true;
+}
+
+static void
+domain_dev_ref_free(DomainDevRef *ref)
+{
+    g_free(ref->id);
+    g_free(ref->name);
+    g_free(ref->path);
+    g_free(ref);
+}
+
+GPtrArray *
+domain_def_disk_refs(const DomainDef *def)
+{
+    GPtrArray *refs = g_ptr_array_new_with_free_func((GDestroyNotify)domain_dev_ref_free);
+
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_DISK); i++) {
+        const DomainDiskDef *d = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
+        DomainDevRef *ref = g_new0(DomainDevRef, 1);
+
+        ref->id = disk_vmm_id(d);
+        ref->name = g_strdup(d->dst);
+        ref->path = g_strdup(d->src);
+        g_ptr_array_add(refs, ref);
+    }
+    return refs;
+}
+
+GPtrArray *
+domain_def_net_refs(const DomainDef *def)
+{
+    GPtrArray *refs = g_ptr_array_new_with_free_func((GDestroyNotify)domain_dev_ref_free);
+
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_NET); i++) {
+        const DomainNetDef *n = domain_def_device(def, DOMAIN_DEVICE_NET, i);
+        DomainDevRef *ref = g_new0(DomainDevRef, 1);
+
+        ref->id = net_vmm_id(n, i);
+        ref->name = g_strdup(n->ifname);
+        xml_mac_format(n->mac, ref->mac);
+        g_ptr_array_add(refs, ref);
+    }
+    return refs;
 }

@@ -36,6 +36,11 @@ TESTS += tests/unit/test-rpc-virsh.py
 # flooders that never read, -ro clients against the read-write socket.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-load.py
 TESTS += tests/unit/test-nimbusd-load.py
+
+# The host APIs nova calls and a replay of its call sequence for one
+# instance (nova's guest XML for a raw image, direct kernel boot).
+dist_check_SCRIPTS += tests/unit/test-rpc-nova.py
+TESTS += tests/unit/test-rpc-nova.py
 EXTRA_DIST += tests/data/nimbusd/virt-install-direct-kernel.xml \
 	tests/data/nimbusd/virt-install-direct-kernel.dumpxml
 

@@ -11,7 +11,8 @@
 # Toy guest, on the serial pty: prints "fake guest ready" and a "# " prompt
 # after boot; echoes input; "poweroff" shuts the VM down (events "vm
 # shutdown", exit 0, as nimbus without --no-shutdown); "panic" reports a
-# guest panic; "reboot" reboots (events rebooting/rebooted).
+# guest panic; "reboot" reboots (events rebooting/rebooted).  vm.counters
+# reports fixed per-device values (the fake does no I/O).
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
 import json
 import os
@@ -92,6 +93,27 @@ class Vm:
         elif cmd:
             os.write(self.master, ("you said: %s\r\n" % cmd).encode())
 
+    def counters(self):
+        """vm.counters in nimbus's shape (daemon/vm.c vm_counters(): one
+        object per device id; virtio-blk and virtio-net counters).  The fake
+        does no I/O: it reports fixed, distinct values per device index so
+        that tests can tell the fields and the devices apart."""
+        out = {}
+        for i, disk in enumerate((self.config or {}).get("disks") or []):
+            c = {}
+            for j, d in enumerate(("read", "write")):
+                ops = 10 * (i + 1) + j
+                c.update({d + "_bytes": 512 * ops, d + "_ops": ops,
+                          d + "_latency_min": 0, d + "_latency_max": 0,
+                          d + "_latency_avg": 0})
+            out[disk.get("id") or "_disk%d" % i] = c
+        for i, net in enumerate((self.config or {}).get("net") or []):
+            n = 100 * (i + 1)
+            out[net.get("id") or "_net%d" % i] = {
+                "rx_bytes": 1500 * n, "rx_frames": n,
+                "tx_bytes": 1000 * (n + 1), "tx_frames": n + 1}
+        return out
+
     def terminate(self):
         # Like nimbus on SIGTERM: the VM is shut down (and says so), then
         # the VMM exits 0.
@@ -155,6 +177,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, {"config": config, "state": VM.state,
                                  "memory_actual_size": 0, "device_tree": {},
                                  "runtime": VM.runtime})
+        elif ep == "vm.counters":
+            with VM.lock:
+                if VM.state is None:
+                    return self.reply(404, ["VM is not created"])
+                self.reply(200, VM.counters())
         else:
             self.reply(400, ["unknown endpoint %s" % ep])
 

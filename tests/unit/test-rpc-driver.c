@@ -3,13 +3,16 @@
 #include <config.h>
 
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 #include <libxml/parser.h>
 
 #include "driver/caps.h"
 #include "driver/domain-list.h"
+#include "driver/hostcpu.h"
 #include "driver/monitor.h"
 #include "driver/nodeinfo.h"
+#include "driver/nodestats.h"
 #include "driver/remote/remote.h"
 #include "driver/vmm-events.h"
 #include "tests/testutil.h"
@@ -179,6 +182,111 @@ test_nodeinfo(void)
     g_assert_null(drv_node_info_new("/nonexistent", &error) ? (gpointer)1 : NULL);
 }
 
+/* CPU map, CPU and memory statistics and sysinfo from the fake tree. */
+static void
+test_nodestats(void)
+{
+    g_autofree char *root = make_fake_host();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GByteArray) map = NULL;
+    g_autofree char *sysinfo = NULL;
+    DrvNodeStat st[DRV_NODE_MEMORY_STATS_COUNT];
+    uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+    unsigned int online = 0;
+    int ncpus = 0;
+
+    /* 10 possible CPUs, 1 and 8 offline; the map is 10 bits long. */
+    write_file(root, "sys/devices/system/cpu/present", "0-9\n");
+    write_file(root, "sys/devices/system/cpu/online", "0,2-7,9\n");
+    map = drv_node_cpu_map_new(root, &ncpus, &online, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ncpus, ==, 10);
+    g_assert_cmpuint(online, ==, 8);
+    g_assert_cmpuint(map->len, ==, 2);
+    g_assert_cmpuint(map->data[0], ==, 0xfd);
+    g_assert_cmpuint(map->data[1], ==, 0x02);
+
+    write_file(root, "proc/stat",
+               "cpu  10 1 20 300 4 5 6 0 0 0\n"
+               "cpu0 7 0 8 100 1 1 1 0 0 0\n");
+    g_assert_true(drv_node_cpu_stats(root, DRV_NODE_STATS_ALL, st, &error));
+    g_assert_cmpstr(st[0].field, ==, "kernel");
+    g_assert_cmpuint(st[0].value, ==, (20 + 5 + 6) * tick_ns);
+    g_assert_cmpstr(st[1].field, ==, "user");
+    g_assert_cmpuint(st[1].value, ==, 11 * tick_ns);
+    g_assert_cmpuint(st[2].value, ==, 300 * tick_ns);
+    g_assert_cmpuint(st[3].value, ==, 4 * tick_ns);
+    g_assert_true(drv_node_cpu_stats(root, 0, st, &error));
+    g_assert_cmpuint(st[2].value, ==, 100 * tick_ns);
+    g_assert_false(drv_node_cpu_stats(root, 1, st, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG);
+    g_clear_error(&error);
+
+    write_file(root, "proc/meminfo",
+               "MemTotal: 3000 kB\nMemFree: 1234 kB\nBuffers: 5 kB\nCached: 6 kB\n");
+    g_assert_cmpint(drv_node_memory_stats(root, DRV_NODE_STATS_ALL, st, &error), ==, 4);
+    g_assert_cmpstr(st[3].field, ==, "cached");
+    g_assert_cmpuint(st[3].value, ==, 6);
+    /* A cell: the node's meminfo has total and free only. */
+    g_assert_cmpint(drv_node_memory_stats(root, 0, st, &error), ==, 2);
+    g_assert_cmpuint(st[0].value, ==, 1000);
+    g_assert_cmpuint(st[1].value, ==, 10);
+    g_assert_cmpint(drv_node_memory_stats(root, 5, st, &error), ==, -1);
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG);
+    g_clear_error(&error);
+
+    g_assert_null(drv_node_sysinfo_format(root, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+    g_clear_error(&error);
+    write_file(root, "sys/class/dmi/id/sys_vendor", "ACME & Co\n");
+    write_file(root, "sys/class/dmi/id/bios_version", "1.2\n");
+    sysinfo = drv_node_sysinfo_format(root, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(sysinfo, "<bios>\n    <entry name='version'>1.2</entry>\n  </bios>"));
+    g_assert_nonnull(strstr(sysinfo, "<entry name='manufacturer'>ACME &amp; Co</entry>"));
+}
+
+/* Compare and baseline against the fake host (x86_64 when run here). */
+static void
+test_hostcpu(void)
+{
+    g_autofree char *root = make_fake_host();
+    g_autoptr(DrvNodeInfo) node = drv_node_info_new(root, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *host = g_strdup_printf("<cpu><arch>%s</arch><vendor>AMD</vendor></cpu>",
+                                            node->model);
+    g_autofree char *base = NULL;
+    char *xmls[2] = { host, (char *)"<cpu mode='host-model'/>" };
+
+    g_assert_cmpint(drv_cpu_compare(node, host, 0, &error), ==, DRV_CPU_COMPARE_IDENTICAL);
+    g_assert_cmpint(drv_cpu_compare(node, "<cpu mode='host-passthrough'/>", 0, &error),
+                    ==, DRV_CPU_COMPARE_IDENTICAL);
+    g_assert_cmpint(drv_cpu_compare(node, "<cpu><vendor>Intel</vendor></cpu>", 0, &error),
+                    ==, DRV_CPU_COMPARE_INCOMPATIBLE);
+    g_assert_cmpint(drv_cpu_compare(node, "<cpu><vendor>Intel</vendor></cpu>",
+                                    DRV_CPU_COMPARE_FAIL_INCOMPATIBLE, &error),
+                    ==, DRV_CPU_COMPARE_ERROR);
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CPU_INCOMPATIBLE);
+    g_clear_error(&error);
+    g_assert_cmpint(drv_cpu_compare(node, "<cpu><model>Haswell</model></cpu>", 0, &error),
+                    ==, DRV_CPU_COMPARE_ERROR);
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+    g_clear_error(&error);
+    g_assert_cmpint(drv_cpu_compare(node, "<cpu", 0, &error), ==, DRV_CPU_COMPARE_ERROR);
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_XML_ERROR);
+    g_clear_error(&error);
+
+    base = drv_cpu_baseline(node, xmls, 2, DRV_CPU_BASELINE_EXPAND_FEATURES, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(base, "mode='host-passthrough'"));
+    xmls[1] = (char *)"<cpu><arch>aarch64</arch></cpu>";
+    g_assert_null(drv_cpu_baseline(node, xmls, 2, 0, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED);
+    g_clear_error(&error);
+    g_assert_null(drv_cpu_baseline(node, xmls, 0, 0, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG);
+}
+
 static void
 test_caps_xml(void)
 {
@@ -197,6 +305,9 @@ test_caps_xml(void)
     g_assert_nonnull(strstr(caps, "<domain type='kvm'/>"));
     g_assert_nonnull(strstr(caps, "<os_type>hvm</os_type>"));
     g_assert_nonnull(strstr(caps, "<emulator>/usr/bin/nimbus</emulator>"));
+    g_assert_nonnull(strstr(caps, ">nimbus</machine>"));
+    g_assert_nonnull(strstr(caps, "<machine canonical='nimbus' maxCpus="));
+    g_assert_nonnull(strstr(caps, ">q35</machine>"));
 
     domcaps = drv_domcaps_format(&cfg, NULL, NULL, NULL, "kvm", 0, &error);
     g_assert_no_error(error);
@@ -204,6 +315,14 @@ test_caps_xml(void)
     g_assert_nonnull(doc);
     xmlFreeDoc(doc);
     g_assert_nonnull(strstr(domcaps, "<domain>kvm</domain>"));
+    g_assert_nonnull(strstr(domcaps, "<machine>nimbus</machine>"));
+    g_free(g_steal_pointer(&domcaps));
+    domcaps = drv_domcaps_format(&cfg, NULL, NULL, "pc", "kvm", 0, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(domcaps, "<machine>nimbus</machine>"));
+    g_assert_null(drv_domcaps_format(&cfg, NULL, NULL, "pc-i440fx-7.2", NULL, 0, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+    g_clear_error(&error);
     g_assert_null(drv_domcaps_format(&cfg, NULL, NULL, NULL, "qemu", 0, &error));
     g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
     g_clear_error(&error);
@@ -343,6 +462,8 @@ main(int argc, char **argv)
     g_test_add_func("/rpc/driver/events/junk", test_events_junk);
     g_test_add_func("/rpc/driver/host/cpulist", test_cpulist);
     g_test_add_func("/rpc/driver/host/nodeinfo", test_nodeinfo);
+    g_test_add_func("/rpc/driver/host/nodestats", test_nodestats);
+    g_test_add_func("/rpc/driver/host/cpu-compare-baseline", test_hostcpu);
     g_test_add_func("/rpc/driver/caps/xml", test_caps_xml);
     g_test_add_func("/rpc/driver/version-and-flags", test_version_and_flags);
     g_test_add_func("/rpc/driver/domain-list/claim", test_domain_list_claim);

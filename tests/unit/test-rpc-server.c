@@ -491,11 +491,20 @@ test_events(void)
                                (xdrproc_t)xdr_remote_connect_domain_event_callback_register_any_ret,
                                &rr, NULL), ==, 0);
     cb = rr.callbackID;
-    /* Other event ids: NO_SUPPORT, which clients tolerate (§2.2). */
-    ra.eventID = 1;
+    /* Other known ids register (nova subscribes to DEVICE_REMOVED 15) but
+     * never fire: the lifecycle events below reach only @cb.  Ids beyond
+     * libvirt 9.0's are INVALID_ARG. */
+    ra.eventID = 15;
     send_call(fd, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 4,
               (xdrproc_t)xdr_remote_connect_domain_event_callback_register_any_args, &ra);
-    g_assert_cmpint(recv_reply(fd, 4, NULL, NULL, NULL), ==, 3);
+    g_assert_cmpint(recv_reply(fd, 4,
+                               (xdrproc_t)xdr_remote_connect_domain_event_callback_register_any_ret,
+                               &rr, NULL), ==, 0);
+    g_assert_cmpint(rr.callbackID, !=, cb);
+    ra.eventID = 27;
+    send_call(fd, REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 40,
+              (xdrproc_t)xdr_remote_connect_domain_event_callback_register_any_args, &ra);
+    g_assert_cmpint(recv_reply(fd, 40, NULL, NULL, NULL), ==, 8);
 
     send_call(fd, REMOTE_PROC_DOMAIN_DEFINE_XML, 5,
               (xdrproc_t)xdr_remote_domain_define_xml_args, &da);

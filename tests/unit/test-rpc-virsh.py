@@ -64,7 +64,8 @@ class Daemon:
             [NIMBUSD, "--listen", self.sock, "--listen-ro", self.sock_ro,
              "--state-dir", self.state, "--config-dir", self.config, "--verbose"]
             + self.args, env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 10
+        # Generous: make check runs this beside compilers and other daemons.
+        deadline = time.time() + 30
         while not (os.path.exists(self.sock) and os.path.exists(self.sock_ro)):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("nimbusd did not start (see %s)" % self.log.name)

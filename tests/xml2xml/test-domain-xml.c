@@ -37,6 +37,17 @@ static const BadCase bad_cases[] = {
     { "doctype", "<!DOCTYPE domain [<!ENTITY a 'b'>]>" DOM(""),
       DRV_ERROR_XML_ERROR, "DOCTYPE" },
     /* Recognised but unsupported: CONFIG_UNSUPPORTED naming the element */
+    { "machine", HEAD "<os><type machine='pc-q35-7.2'>hvm</type>"
+      "<kernel>/boot/vmlinux</kernel></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "machine type 'pc-q35-7.2'" },
+    { "vhost", NET("<target dev='tap0'/><driver name='vhost'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface driver name 'vhost'" },
+    { "serial-log", DEV("<serial type='pty'><log file='/var/log/c.log'/></serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "serial <log>" },
+    { "queue-sizes", NET("<target dev='tap0'/>"
+                         "<driver rx_queue_size='256' tx_queue_size='512'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
+    { "cpu-match", DOM("<cpu match='loose'/>"), DRV_ERROR_XML_ERROR, "match" },
     { "graphics", DEV("<graphics type='vnc'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
       "unsupported configuration: device 'graphics' is not supported by nimbus" },
     { "video", DEV("<video><model type='virtio'/></video>"),
