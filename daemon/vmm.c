@@ -10,6 +10,7 @@
 #include "daemon/event-monitor.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
+#include "devices/block/block.h"
 #include "devices/registry.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
@@ -350,7 +351,9 @@ vmm_ping(Vmm *vmm)
     json_object_set_int_member(o, "pid", (gint64)getpid());
     /* The build features CH reports that nimbus has. */
     json_array_add_string_element(features, "kvm");
-    json_array_add_string_element(features, "io_uring");
+    /* Only where queues can really use it (not after a fallback). */
+    if (block_engine_uring_available())
+        json_array_add_string_element(features, "io_uring");
     json_array_add_string_element(features, "dbus_api");
     json_object_set_array_member(o, "features", features);
     json_node_take_object(node, o);

@@ -123,6 +123,10 @@ struct BlockQueue {
 };
 
 extern const BlockEngineOps block_engine_uring;
+/* Whether this process can set up an io_uring now (probed once): what
+ * vmm.ping's "io_uring" feature reports, so that it is not listed where
+ * every queue would fall back to synchronous I/O. */
+bool block_engine_uring_available(void);
 extern const BlockEngineOps block_engine_sync;
 
 /**

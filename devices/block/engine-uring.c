@@ -46,6 +46,26 @@ uring_queue_setup(UringQueue *u, unsigned depth)
     return io_uring_register_eventfd(&u->ring, u->efd);
 }
 
+bool
+block_engine_uring_available(void)
+{
+    static gsize probed;
+    static bool available;
+
+    if (g_once_init_enter(&probed)) {
+        struct io_uring ring;
+        int r = io_uring_queue_init(1, &ring, 0);
+
+        if (r == 0)
+            io_uring_queue_exit(&ring);
+        else
+            g_debug("io_uring is not available: %s", g_strerror(-r));
+        available = r == 0;
+        g_once_init_leave(&probed, 1);
+    }
+    return available;
+}
+
 static BlockQueue *
 uring_queue_new(BlockBackend *bb, unsigned depth, GError **error)
 {

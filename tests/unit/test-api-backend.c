@@ -2,13 +2,16 @@
 /* Table-driven tests of the API's status codes against a real Vmm (no guest booted). */
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <seccomp.h>
 
 #include "daemon/api-backend.h"
+#include "devices/block/block.h"
 #include "tests/testutil.h"
 
 static char *kernel_path;
@@ -440,6 +443,50 @@ test_deep_json(void)
     g_assert_cmpuint(run_status(vmm, API_ACTION_VMM_PING, NULL), ==, 200);
 }
 
+static bool
+ping_lists(Vmm *vmm, const char *feature)
+{
+    g_autoptr(JsonNode) ping = vmm_ping(vmm);
+    JsonArray *f = json_object_get_array_member(json_node_get_object(ping),
+                                                "features");
+
+    for (guint i = 0; i < json_array_get_length(f); i++) {
+        if (g_str_equal(json_array_get_string_element(f, i), feature))
+            return true;
+    }
+    return false;
+}
+
+/* vmm.ping lists io_uring only where the process can set one up: with
+ * io_uring_setup() refused (as a seccomp filter or io_uring_disabled
+ * would), every queue falls back to synchronous I/O and it is not
+ * listed.  In a subprocess: the probe is made once per process. */
+static void
+test_ping_io_uring(void)
+{
+    if (g_test_subprocess()) {
+        g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+        g_assert_nonnull(ctx);
+        g_assert_cmpint(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+                                         SCMP_SYS(io_uring_setup), 0), ==, 0);
+        g_assert_cmpint(seccomp_load(ctx), ==, 0);
+        seccomp_release(ctx);
+        g_assert_false(ping_lists(vmm, "io_uring"));
+        g_assert_true(ping_lists(vmm, "kvm"));
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    {
+        g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+
+        g_assert_true(ping_lists(vmm, "io_uring") ==
+                      block_engine_uring_available());
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -457,6 +504,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/create-net-fds", test_create_net_fds);
     g_test_add_func("/api/backend/stray-fds-closed", test_stray_fds_closed);
     g_test_add_func("/api/backend/deep-json", test_deep_json);
+    g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;
