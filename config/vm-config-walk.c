@@ -212,11 +212,13 @@ array_equal(const GArray *a, const GArray *b)
 {
     if (!a || !b)
         return a == b;
+    /* An empty GArray may have no data at all: memcmp() must not see it. */
     return a->len == b->len &&
            g_array_get_element_size((GArray *)a) ==
            g_array_get_element_size((GArray *)b) &&
-           memcmp(a->data, b->data,
-                  a->len * g_array_get_element_size((GArray *)a)) == 0;
+           (a->len == 0 ||
+            memcmp(a->data, b->data,
+                   a->len * g_array_get_element_size((GArray *)a)) == 0);
 }
 
 bool

@@ -33,6 +33,18 @@ typedef struct {
     gboolean daemonize;
 } NimbusdOptions;
 
+/* Frees what GOption filled in (every return of main(), usage errors too). */
+static void
+nimbusd_options_clear(NimbusdOptions *opts)
+{
+    g_clear_pointer(&opts->listen, g_strfreev);
+    g_clear_pointer(&opts->listen_ro, g_strfreev);
+    g_clear_pointer(&opts->state_dir, g_free);
+    g_clear_pointer(&opts->config_dir, g_free);
+    g_clear_pointer(&opts->dbus, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NimbusdOptions, nimbusd_options_clear)
+
 typedef struct {
     GMainLoop *loop;
     RpcServer *server;
@@ -286,7 +298,7 @@ nimbusd_run(const NimbusdOptions *opts)
 int
 main(int argc, char **argv)
 {
-    NimbusdOptions opts = { 0 };
+    g_auto(NimbusdOptions) opts = { 0 };
     const GOptionEntry entries[] = {
         { "listen", 'l', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.listen,
           "Listen on this UNIX socket (read-write, mode 0600) instead of the "
@@ -352,10 +364,5 @@ main(int argc, char **argv)
         return 1;
     }
     rc = nimbusd_run(&opts);
-    g_strfreev(opts.listen);
-    g_strfreev(opts.listen_ro);
-    g_free(opts.state_dir);
-    g_free(opts.config_dir);
-    g_free(opts.dbus);
     return rc;
 }
