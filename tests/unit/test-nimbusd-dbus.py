@@ -16,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 import libvirt
 from gi.repository import Gio, GLib
@@ -452,8 +451,7 @@ def system_bus_policy(ctx):
         os.chmod(ctx.tmp, 0o700)
 
 
-class Skip(Exception):
-    pass
+Skip = rv.Skip
 
 
 class Ctx:
@@ -480,19 +478,7 @@ def main():
                                           dest="org.freedesktop.DBus").unpack()[0],
                      "org.libvirt on the bus")
         ctx.conn = libvirt.open(ctx.d.uri)
-        for i, fn in enumerate(TESTS, 1):
-            name = fn.__name__.replace("_", "-")
-            try:
-                fn(ctx)
-                print("ok %d /dbus/%s" % (i, name))
-            except Skip as e:
-                print("ok %d /dbus/%s # SKIP %s" % (i, name, e))
-            except Exception:
-                failed += 1
-                print("not ok %d /dbus/%s" % (i, name))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+        failed += rv.run_tap(TESTS, "/dbus", ctx)
     finally:
         ctx.d.stop()
         rv.kill_vmms(ctx.d.state)

@@ -16,7 +16,6 @@ import struct
 import sys
 import tempfile
 import time
-import traceback
 
 import libvirt
 
@@ -325,19 +324,12 @@ def main():
     print("1..%d" % len(TESTS))
     try:
         d.start()
-        for i, fn in enumerate(TESTS, 1):
-            name = fn.__name__.replace("_", "-")
-            try:
-                if d.proc is None or d.proc.poll() is not None:
-                    d.start()
-                fn(d)
-                print("ok %d /rpc/load/%s" % (i, name))
-            except Exception:
-                failed += 1
-                print("not ok %d /rpc/load/%s" % (i, name))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+
+        def restart():
+            if d.proc is None or d.proc.poll() is not None:
+                d.start()
+
+        failed += rpcvirsh.run_tap(TESTS, "/rpc/load", d, restart)
     finally:
         d.stop()
         if failed or os.environ.get("NIMBUS_TEST_KEEP"):

@@ -10,7 +10,6 @@ import shutil
 import sys
 import tempfile
 import threading
-import traceback
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -439,19 +438,12 @@ def main():
             failed += 1
             print("Bail out! %s" % e)
             return 1
-        for i, fn in enumerate(TESTS, 1):
-            name = fn.__name__.replace("_", "-")
-            try:
-                if d.proc is None or d.proc.poll() is not None:
-                    d.start()
-                fn(d)
-                print("ok %d /rpc/nova/%s" % (i, name))
-            except Exception:
-                failed += 1
-                print("not ok %d /rpc/nova/%s" % (i, name))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+
+        def restart():
+            if d.proc is None or d.proc.poll() is not None:
+                d.start()
+
+        failed += rpcvirsh.run_tap(TESTS, "/rpc/nova", d, restart)
     finally:
         d.stop()
         rpcvirsh.kill_vmms(d.state)

@@ -210,6 +210,35 @@ def event_loop():
 TESTS = []
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here; reported as a TAP SKIP."""
+
+
+def run_tap(tests, prefix, arg, before_each=None):
+    """Runs each of @tests with @arg, printing one TAP line each as
+    "<prefix>/<name>" (the function's name with '-' for '_'), a failure's
+    traceback as TAP comments; @before_each runs before every test (e.g.
+    restarting a daemon a test killed).  Returns the number of failures.
+    The tests' common runner: the plan line is the caller's."""
+    failed = 0
+    for i, fn in enumerate(tests, 1):
+        name = fn.__name__.replace("_", "-")
+        try:
+            if before_each:
+                before_each()
+            fn(arg)
+            print("ok %d %s/%s" % (i, prefix, name))
+        except Skip as e:
+            print("ok %d %s/%s # SKIP %s" % (i, prefix, name, e))
+        except Exception:
+            failed += 1
+            print("not ok %d %s/%s" % (i, prefix, name))
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+        sys.stdout.flush()
+    return failed
+
+
 def test(fn):
     TESTS.append(fn)
     return fn
@@ -596,19 +625,12 @@ def main():
     print("1..%d" % len(TESTS))
     try:
         d.start()
-        for i, fn in enumerate(TESTS, 1):
-            name = fn.__name__.replace("_", "-")
-            try:
-                if d.proc is None or d.proc.poll() is not None:
-                    d.start()
-                fn(d)
-                print("ok %d /rpc/virsh/%s" % (i, name))
-            except Exception:
-                failed += 1
-                print("not ok %d /rpc/virsh/%s" % (i, name))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+
+        def restart():
+            if d.proc is None or d.proc.poll() is not None:
+                d.start()
+
+        failed += run_tap(TESTS, "/rpc/virsh", d, restart)
     finally:
         d.stop()
         kill_vmms(d.state)
