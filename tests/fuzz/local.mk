@@ -50,3 +50,9 @@ tests_fuzz_fuzz_virtio_pci_common_DEPENDENCIES = $(FUZZ_MAIN_LIB) \
 	$(VIRTIO_FAKE_VM_DEPS)
 EXTRA_DIST += tests/fuzz/corpus/pci-config tests/fuzz/corpus/msix \
 	tests/fuzz/corpus/virtio-pci-common
+
+# The REST API past the router: requests executed on a Vmm (no VM booted).
+FUZZ_TARGETS += tests/fuzz/fuzz-api-request
+tests_fuzz_fuzz_api_request_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
+tests_fuzz_fuzz_api_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/api-request
