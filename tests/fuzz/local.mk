@@ -56,3 +56,11 @@ FUZZ_TARGETS += tests/fuzz/fuzz-api-request
 tests_fuzz_fuzz_api_request_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
 tests_fuzz_fuzz_api_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/api-request
+
+# Domain XML per device class: a fixed skeleton around the input.
+FUZZ_TARGETS += tests/fuzz/fuzz-domain-xml-device
+tests_fuzz_fuzz_domain_xml_device_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
+	-DNIMBUS_SRC_SCHEMA_DIR=\"$(abs_top_srcdir)/xml-schemas\"
+tests_fuzz_fuzz_domain_xml_device_LDADD = $(FUZZ_MAIN_LIB) $(DOMAINXML_LIBS)
+tests_fuzz_fuzz_domain_xml_device_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/domain-xml-device
