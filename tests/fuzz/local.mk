@@ -69,3 +69,6 @@ tests_fuzz_fuzz_domain_xml_device_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 tests_fuzz_fuzz_domain_xml_device_LDADD = $(FUZZ_MAIN_LIB) $(DOMAINXML_LIBS)
 tests_fuzz_fuzz_domain_xml_device_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/domain-xml-device
+
+# Writes the record-driven targets' seed corpora (documents their layout).
+EXTRA_DIST += tests/fuzz/make-seeds.py
