@@ -233,6 +233,11 @@ def virtio_pci_common():
     write('virtio-pci-common', 'config-space',
           d_r(0, 2) + d_r(2, 2) + d_r(4, 4) + d_w(0, 0xffff, 2) + d_w(8, 1) +
           d_r(0xfc, 8) + isr_r + prec(3, 1, 0, 0xff) + s(1))
+    # DRIVER_OK taken away and given back without a reset: the device
+    # must not activate twice (it left an orphan worker thread behind).
+    write('virtio-pci-common', 'regress-driver-ok-cleared',
+          s(2, 0, 0x01000010) + kick(0) + c_w(20, 7, 1) + c_r(20, 1) +
+          c_w(20, 15, 1) + kick(0) + kick(1) + s(3) + s(1))
     write('virtio-pci-common', 'features-reset-midway',
           c_w(20, 3, 1) + c_w(8, 0) + c_w(12, 0xffffffff) + c_w(8, 1) +
           c_w(12, 0xffffffff) + c_w(8, 7) + c_w(12, 1) + c_w(20, 11, 1) +
