@@ -140,6 +140,14 @@ virtio_device_set_status(VirtioDevice *vdev, uint8_t status)
     /* NEEDS_RESET is the device's to set (§2.1.2); keep ours. */
     status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
              (old & VIRTIO_CONFIG_S_NEEDS_RESET);
+    /* §2.1.2: the driver never clears a bit but by a reset (0).  Taking
+     * DRIVER_OK away and back would activate the device a second time
+     * over its running workers (found by fuzz-virtio-pci-common). */
+    if (old & ~status) {
+        g_debug("%s: status 0x%x clears bits of 0x%x: ignored", vdev->id,
+                status, old);
+        return;
+    }
     if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
         !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         /* §3.1.1: refuse a subset we did not offer, and legacy drivers
