@@ -89,6 +89,7 @@ virtio_device_reset(VirtioDevice *vdev)
     for (unsigned i = 0; i < vdev->nvqs; i++)
         virtqueue_reset(&vdev->vqs[i]);
     vdev->driver_features = 0;
+    vdev->driver_features_bad = false;
     vdev->config_vector = VIRTIO_NO_VECTOR;
     g_atomic_int_set(&vdev->isr, 0);
     g_atomic_int_set(&vdev->broken, 0);
@@ -152,7 +153,8 @@ virtio_device_set_status(VirtioDevice *vdev, uint8_t status)
         !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         /* §3.1.1: refuse a subset we did not offer, and legacy drivers
          * (modern transport only): the driver sees FEATURES_OK unset. */
-        if ((vdev->driver_features & ~vdev->host_features) ||
+        if (vdev->driver_features_bad ||
+            (vdev->driver_features & ~vdev->host_features) ||
             !virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
             g_debug("%s: driver features 0x%" G_GINT64_MODIFIER "x refused",
                     vdev->id, vdev->driver_features);

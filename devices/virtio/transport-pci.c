@@ -123,6 +123,23 @@ virtio_pci_touches(uint64_t off, unsigned len, unsigned field, unsigned size)
     return off < field + size && off + len > field;
 }
 
+
+/* A ring address is guest-physical: no machine has bit 63 in one (the
+ * physical-address width CPUID reports stops at 52), and keeping such a
+ * value made a saved state unrestorable (state integers are JSON int64;
+ * found by fuzz-virtio-pci-common).  Ignored like a reserved value; the
+ * ring check at DRIVER_OK judges what is left. */
+static void
+virtio_pci_set_ring_addr(uint64_t *field, uint64_t addr)
+{
+    if (addr >> 63) {
+        g_debug("virtio-pci: ring address 0x%" G_GINT64_MODIFIER "x ignored",
+                addr);
+        return;
+    }
+    *field = addr;
+}
+
 static void
 virtio_pci_common_write(VirtioPci *vp, uint64_t off, const void *data,
                         unsigned len)
@@ -147,11 +164,17 @@ virtio_pci_common_write(VirtioPci *vp, uint64_t off, const void *data,
     /* §3.1.1: features are fixed once FEATURES_OK is set. */
     if (TOUCHES(VIRTIO_PCI_COMMON_GF, 4) && vp->gfselect < 2 &&
         !(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
-        uint64_t v = vmm_le_load(img + VIRTIO_PCI_COMMON_GF, 4);
         unsigned shift = 32 * vp->gfselect;
+        uint64_t v = vmm_le_load(img + VIRTIO_PCI_COMMON_GF, 4) << shift;
+        uint64_t half = 0xffffffffULL << shift;
 
-        vdev->driver_features = (vdev->driver_features &
-                                 ~(0xffffffffULL << shift)) | (v << shift);
+        /* Kept masked to what we offer, the rest remembered as a refusal
+         * of FEATURES_OK: a state saved now restores (the fuzzer found
+         * unoffered bits, bit 63 among them, that restore refused). */
+        if (v & ~vdev->host_features)
+            vdev->driver_features_bad = true;
+        vdev->driver_features = (vdev->driver_features & ~half) |
+                                (v & vdev->host_features);
     }
     if (TOUCHES(VIRTIO_PCI_COMMON_MSIX, 2))
         vdev->config_vector = virtio_pci_check_vector(
@@ -163,8 +186,15 @@ virtio_pci_common_write(VirtioPci *vp, uint64_t off, const void *data,
     /* Queue registers: only for an existing queue, and not once the
      * device runs (§4.1.4.3.2); queue_enable only accepts 1. */
     if (vq && !driver_ok) {
-        if (TOUCHES(VIRTIO_PCI_COMMON_Q_SIZE, 2))
-            vq->size = (uint16_t)vmm_le_load(img + VIRTIO_PCI_COMMON_Q_SIZE, 2);
+        /* §4.1.4.3.2: a size above the queue's maximum is not one the
+         * device takes (kept, it made a saved state unrestorable). */
+        if (TOUCHES(VIRTIO_PCI_COMMON_Q_SIZE, 2)) {
+            uint16_t size = (uint16_t)vmm_le_load(
+                img + VIRTIO_PCI_COMMON_Q_SIZE, 2);
+
+            if (size <= vq->max_size)
+                vq->size = size;
+        }
         if (TOUCHES(VIRTIO_PCI_COMMON_Q_MSIX, 2))
             vq->msix_vector = virtio_pci_check_vector(
                 vp, (uint16_t)vmm_le_load(img + VIRTIO_PCI_COMMON_Q_MSIX, 2));
@@ -172,11 +202,14 @@ virtio_pci_common_write(VirtioPci *vp, uint64_t off, const void *data,
             vmm_le_load(img + VIRTIO_PCI_COMMON_Q_ENABLE, 2) == 1)
             vq->enabled = true;
         if (TOUCHES(VIRTIO_PCI_COMMON_Q_DESCLO, 8))
-            vq->desc_addr = vmm_le_load(img + VIRTIO_PCI_COMMON_Q_DESCLO, 8);
+            virtio_pci_set_ring_addr(&vq->desc_addr,
+                vmm_le_load(img + VIRTIO_PCI_COMMON_Q_DESCLO, 8));
         if (TOUCHES(VIRTIO_PCI_COMMON_Q_AVAILLO, 8))
-            vq->avail_addr = vmm_le_load(img + VIRTIO_PCI_COMMON_Q_AVAILLO, 8);
+            virtio_pci_set_ring_addr(&vq->avail_addr,
+                vmm_le_load(img + VIRTIO_PCI_COMMON_Q_AVAILLO, 8));
         if (TOUCHES(VIRTIO_PCI_COMMON_Q_USEDLO, 8))
-            vq->used_addr = vmm_le_load(img + VIRTIO_PCI_COMMON_Q_USEDLO, 8);
+            virtio_pci_set_ring_addr(&vq->used_addr,
+                vmm_le_load(img + VIRTIO_PCI_COMMON_Q_USEDLO, 8));
     }
     /* Last: a status write may activate the device with the values above. */
     if (TOUCHES(VIRTIO_PCI_COMMON_STATUS, 1))

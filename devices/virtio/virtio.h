@@ -101,7 +101,12 @@ struct VirtioDevice {
     const VirtioTransportOps *transport;
     gpointer transport_data;
 
+    /* What the driver accepted, masked to @host_features (as QEMU keeps
+     * it): a saved state then always restores.  @driver_features_bad: the
+     * driver also wrote bits we do not offer, so FEATURES_OK is refused
+     * (§3.1.1); cleared by a reset, not saved. */
     uint64_t driver_features;
+    bool driver_features_bad;
     uint16_t config_vector;
     bool active;                   /* DRIVER_OK seen and activation done */
 
