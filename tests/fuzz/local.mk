@@ -63,6 +63,8 @@ tests_fuzz_fuzz_api_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/api-request
 
 # Domain XML per device class: a fixed skeleton around the input.
+# Both domain XML targets share their check (domain-xml-check.h).
+noinst_HEADERS += tests/fuzz/domain-xml-check.h
 FUZZ_TARGETS += tests/fuzz/fuzz-domain-xml-device
 tests_fuzz_fuzz_domain_xml_device_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 	-DNIMBUS_SRC_SCHEMA_DIR=\"$(abs_top_srcdir)/xml-schemas\"

@@ -3,11 +3,9 @@
 #include <config.h>
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
-#include "common/fd-util.h"
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-bus.h"
@@ -18,6 +16,7 @@
 #include "devices/virtio/virtio-pci.h"
 #include "tests/testutil.h"
 #include "tests/unit/device-state-types.h"
+#include "tests/unit/sock-backend.h"
 
 #define QSIZE 16
 #define SLOT 3
@@ -200,45 +199,7 @@ virtio_blk_create(FakeHost *vm)
     return virtio_pci_add(vm, vdev);
 }
 
-/* A TAP stand-in: one socketpair per queue pair (as tests/unit/test-net.c
- * does), both ends closed with the device. */
-typedef struct {
-    NetBackend be;
-    int peer[NET_PAIRS];
-} SockBackend;
-
-static int
-sock_set_offload(NetBackend *be, unsigned flags)
-{
-    return 0;
-}
-
-static int
-sock_set_queues(NetBackend *be, unsigned n)
-{
-    return 0;
-}
-
-static void
-sock_free(NetBackend *be)
-{
-    SockBackend *s = (SockBackend *)be;
-
-    for (unsigned i = 0; i < be->nfds; i++) {
-        close(be->fds[i]);
-        close(s->peer[i]);
-    }
-    g_free(be->fds);
-    g_free(s);
-}
-
-static const NetBackendOps sock_ops = {
-    .name = "socketpair",
-    .set_offload = sock_set_offload,
-    .set_queues = sock_set_queues,
-    .free = sock_free,
-};
-
+/* On a TAP stand-in (tests/unit/sock-backend.h), closed with the device. */
 static VmmDevice *
 virtio_net_create(FakeHost *vm)
 {
@@ -246,21 +207,9 @@ virtio_net_create(FakeHost *vm)
     NetConfig cfg = { .num_queues = 2 * NET_PAIRS, .queue_size = QSIZE,
                       .id = (char *)"_net0", .mac = (char *)"52:54:00:aa:bb:cc",
                       .mtu = 1400 };
-    SockBackend *s = g_new0(SockBackend, 1);
+    SockBackend *s = sock_backend_new(NET_PAIRS);
     VirtioDevice *vdev;
 
-    s->be.ops = &sock_ops;
-    s->be.nfds = NET_PAIRS;
-    s->be.fds = g_new(int, NET_PAIRS);
-    for (unsigned i = 0; i < NET_PAIRS; i++) {
-        int sv[2];
-
-        g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-                                   sv), ==, 0);
-        g_assert_cmpint(fd_set_nonblock(sv[0], true), ==, 0);
-        s->be.fds[i] = sv[0];
-        s->peer[i] = sv[1];
-    }
     vdev = virtio_net_new(fake_host_base(vm), &cfg, &s->be, &error);
     g_assert_no_error(error);
     return virtio_pci_add(vm, vdev);

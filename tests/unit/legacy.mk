@@ -5,7 +5,8 @@
 # a second implementation of devices/device-host.h; they need no VM core.
 noinst_LIBRARIES += tests/unit/libfakevm.a
 tests_unit_libfakevm_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
-tests_unit_libfakevm_a_SOURCES = tests/unit/fake-vm.c tests/unit/fake-vm.h
+tests_unit_libfakevm_a_SOURCES = tests/unit/fake-vm.c tests/unit/fake-vm.h \
+	tests/unit/sock-backend.c tests/unit/sock-backend.h
 FAKE_VM_DEPS = tests/libtestutil.a tests/unit/libfakevm.a \
 	devices/libdevices.a config/libvmconfig.a common/libcommon.a
 FAKE_VM_LIBS = tests/libtestutil.a tests/unit/libfakevm.a \
