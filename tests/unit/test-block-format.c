@@ -400,35 +400,7 @@ static uint8_t
 dev_req(VirtioDevice *vdev, TdRing *r, uint32_t type, uint64_t sector,
         uint64_t data, uint32_t len, bool data_in)
 {
-    const GuestMemory *mem = r->mem;
-    uint64_t hdr = td_alloc(r, 16), st = td_alloc(r, 1);
-    uint64_t a[3];
-    uint32_t l[3], id, ulen;
-    unsigned n = 0, n_out;
-    uint8_t *h = td_ptr(mem, hdr, 16);
-
-    memcpy(h, &type, 4);
-    memcpy(h + 8, &sector, 8);
-    *(uint8_t *)td_ptr(mem, st, 1) = 0xff;
-    a[n] = hdr;
-    l[n++] = 16;
-    if (len && !data_in) {
-        a[n] = data;
-        l[n++] = len;
-    }
-    n_out = n;
-    if (len && data_in) {
-        a[n] = data;
-        l[n++] = len;
-    }
-    a[n] = st;
-    l[n++] = 1;
-    td_publish(r, td_add_chain(r, a, l, n, n_out));
-    virtio_eventfd_signal(vdev->kick_fds[0]);
-    if (!td_wait_used(r, 1, 5000))
-        return 0xff;
-    g_assert_true(td_get_used(r, &id, &ulen));
-    return *(uint8_t *)td_ptr(mem, st, 1);
+    return td_blk_request(vdev, 0, r, type, sector, data, len, data_in, NULL);
 }
 
 static void

@@ -74,38 +74,8 @@ static uint8_t
 blk_req(BlkFx *f, unsigned q, uint32_t type, uint64_t sector, uint64_t data,
         uint32_t len, bool data_in, uint32_t *used_len)
 {
-    TdRing *r = &f->rings[q];
-    uint64_t hdr = td_alloc(r, 16), st = td_alloc(r, 1);
-    uint64_t a[3];
-    uint32_t l[3], id, ulen = 0;
-    unsigned n = 0, n_out;
-    uint8_t *h = td_ptr(f->mem, hdr, 16);
-
-    memset(h, 0, 16);
-    memcpy(h, &type, 4);
-    memcpy(h + 8, &sector, 8);
-    *(uint8_t *)td_ptr(f->mem, st, 1) = 0xff;
-    a[n] = hdr;
-    l[n++] = 16;
-    if (len && !data_in) {
-        a[n] = data;
-        l[n++] = len;
-    }
-    n_out = n;
-    if (len && data_in) {
-        a[n] = data;
-        l[n++] = len;
-    }
-    a[n] = st;
-    l[n++] = 1;
-    td_publish(r, td_add_chain(r, a, l, n, n_out));
-    virtio_eventfd_signal(f->vdev->kick_fds[q]);
-    if (!td_wait_used(r, 1, 5000))
-        return 0xff;
-    g_assert_true(td_get_used(r, &id, &ulen));
-    if (used_len)
-        *used_len = ulen;
-    return *(uint8_t *)td_ptr(f->mem, st, 1);
+    return td_blk_request(f->vdev, q, &f->rings[q], type, sector, data, len,
+                          data_in, used_len);
 }
 
 static bool

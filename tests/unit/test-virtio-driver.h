@@ -75,6 +75,14 @@ bool td_wait_used(TdRing *r, unsigned n, guint timeout_ms);
 struct VirtioDevice;
 void td_device_start(struct VirtioDevice *vdev, TdRing *rings, unsigned n);
 
+/* One virtio-blk request on queue @q of @vdev, whose ring is @r: header
+ * (@type, @sector), @len bytes at @data (device-writable when @data_in),
+ * status.  Returns the status byte (0xff when the device did not answer
+ * within 5 s) and, when @used_len is not NULL, the used length. */
+uint8_t td_blk_request(struct VirtioDevice *vdev, unsigned q, TdRing *r,
+                       uint32_t type, uint64_t sector, uint64_t data,
+                       uint32_t len, bool data_in, uint32_t *used_len);
+
 /* ---- For fuzz targets ---------------------------------------------------- */
 
 /* The fuzz layout: descriptor table at 0, available ring at 0x1000, used
