@@ -20,6 +20,8 @@ config_libvmconfig_a_SOURCES = \
 	config/vm-config-validate.c \
 	config/vm-config-json.c \
 	config/vm-config-json-priv.h \
+	config/vm-config-kind.c \
+	config/vm-config-kind.h \
 	config/vm-config-json-walk.c \
 	config/vm-config-json-format.c \
 	config/vm-config-schema.c \

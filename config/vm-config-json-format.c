@@ -53,7 +53,7 @@ vfield_omitted(const VField *f, const void *obj)
         return !*(void *const *)p;
     case VF_LIST:
         return !*(void *const *)p ||
-               ((f->flags & VF_OMIT_DEFAULT) &&
+               ((f->flags & (VF_OMIT_DEFAULT | VF_SINGLE)) &&
                 !(*(GPtrArray *const *)p)->len);
     default:
         return false;
@@ -92,6 +92,11 @@ vschema_json_field(const VField *f, JsonBuilder *b, const void *obj)
     case VF_LIST: {
         const GPtrArray *a = *(GPtrArray *const *)p;
 
+        if (f->flags & VF_SINGLE) {
+            vschema_json_object(f->sub, b, g_ptr_array_index((GPtrArray *)a,
+                                                             0));
+            break;
+        }
         json_builder_begin_array(b);
         for (i = 0; i < a->len; i++)
             vschema_json_object(f->sub, b, g_ptr_array_index((GPtrArray *)a,
@@ -110,6 +115,7 @@ vschema_json_field(const VField *f, JsonBuilder *b, const void *obj)
         json_builder_end_array(b);
         break;
     case VF_UNSUP:
+    case VF_DEVICE:
         break;
     }
 }
@@ -128,8 +134,11 @@ vschema_json_format(const VStruct *s, JsonBuilder *b, const void *obj)
     const VField *f;
 
     for (f = s->fields; f->name; f++) {
-        if (!vfield_omitted(f, obj))
-            vschema_json_field(f, b, obj);
+        VField tmp;
+        const VField *r = vfield_resolve(f, &tmp);
+
+        if (!vfield_omitted(r, obj))
+            vschema_json_field(r, b, obj);
     }
 }
 

@@ -170,8 +170,13 @@ j_list(const VField *f, JsonNode *node, const char *path, GPtrArray **out,
     }
     list = g_ptr_array_new_with_free_func(f->sub->free);
     ctx.out = list;
-    if (!vm_json_parse_array(node, path, j_list_one, &ctx, error))
+    /* One optional device (VmConfig.vsock): an object, not an array. */
+    if (f->flags & VF_SINGLE) {
+        if (!j_list_one(node, path, 0, &ctx, error))
+            return false;
+    } else if (!vm_json_parse_array(node, path, j_list_one, &ctx, error)) {
         return false;
+    }
     g_clear_pointer(out, g_ptr_array_unref);
     *out = g_steal_pointer(&list);
     return true;
@@ -325,6 +330,7 @@ vm_json_parse_field(const VField *f, JsonNode *node, const char *path,
     case VF_FD_ARRAY:
         return j_fds(node, path, p, error);
     case VF_UNSUP:
+    case VF_DEVICE:
         break;
     }
     return true;
@@ -361,8 +367,9 @@ vschema_json_object(const VStruct *s, JsonNode *node, const char *path,
     }
     for (i = 0; s->fields[i].name; i++) {
         g_autofree char *p = NULL;
+        VField tmp;
 
-        f = &s->fields[i];
+        f = vfield_resolve(&s->fields[i], &tmp);
         if (f->flags & VF_NO_JSON)
             continue;
         p = vm_json_path_member(path, f->name);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/vm-config.h"
+#include "config/vm-config-kind.h"
 
 /* CH's defaults (reference §9 checklist). */
 #define VM_CONFIG_DEFAULT_MEMORY (512ULL << 20)
@@ -33,3 +34,18 @@
 
 /* "52:54:00:12:34:56" (hex, either case); false on bad syntax. */
 bool vm_config_mac_parse(const char *s, uint8_t mac[6]);
+
+/* Device config kinds in validation (vm-config-kind.c). */
+/* "--vsock" for the CLI; "vsock" or "fs[1]" for JSON. (transfer full) */
+char *vm_config_kind_where(const VmConfigKind *kind, VmConfigNames names,
+                           guint i);
+/* The entry's pci_device_id, -1 when unset or when the kind has none. */
+int vm_config_kind_pci_device_id(const VmConfigKind *kind,
+                                 gconstpointer entry);
+bool vm_config_kinds_validate(const VmConfig *config, VmConfigNames names,
+                              GError **error);
+bool vm_config_kinds_check_host(const VmConfig *config, VmConfigNames names,
+                                GError **error);
+bool vm_config_kinds_id_used(const VmConfig *config, const char *id);
+/* Default ids ("<id_prefix><N>") for entries without one; cannot fail. */
+void vm_config_kinds_fill_ids(VmConfig *config);

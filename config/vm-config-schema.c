@@ -543,7 +543,9 @@ static const VStruct platform = {
 };
 
 /* The top level has no CLI form of its own: each option fills one of its
- * structs (daemon/cli.c). */
+ * structs (daemon/cli.c).  V_DEVICE lines are the device keys of CH's
+ * schema whose config a device describes in its own file
+ * (vm-config-kind.h); each has a slot of its own in VmConfig.devices. */
 static const VField vm_fields[] = {
     V_STRUCT("cpus", VmConfig, cpus, &vschema_cpus),
     V_STRUCT("memory", VmConfig, memory, &vschema_memory),
@@ -555,17 +557,17 @@ static const VField vm_fields[] = {
     V_LIST("net", VmConfig, net, &vschema_net,
            .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
     V_STRUCT("rng", VmConfig, rng, &vschema_rng),
-    U_EMPTY("balloon"),
-    U_EMPTY("fs"),
-    U_EMPTY("generic_vhost_user"),
-    U_EMPTY("pmem"),
+    V_DEVICE("balloon", 0, .flags = VF_SINGLE),
+    V_DEVICE("fs", 1),
+    V_DEVICE("generic_vhost_user", 2),
+    V_DEVICE("pmem", 3),
     V_STRUCT("serial", VmConfig, serial, &vschema_serial),
     V_STRUCT("console", VmConfig, console, &vschema_console),
     V_STRUCT("debug_console", VmConfig, debug_console, &vschema_debug_console),
-    U_EMPTY("devices"),
-    U_EMPTY("user_devices"),
-    U_EMPTY("vdpa"),
-    U_EMPTY("vsock"),
+    V_DEVICE("devices", 4),
+    V_DEVICE("user_devices", 5),
+    V_DEVICE("vdpa", 6),
+    V_DEVICE("vsock", 7, .flags = VF_SINGLE),
     U_EMPTY("numa"),
     V_BOOL("iommu", VmConfig, iommu, false),
     V_BOOL("watchdog", VmConfig, watchdog, false),
@@ -573,7 +575,7 @@ static const VField vm_fields[] = {
     V_BOOL("pvpanic", VmConfig, pvpanic, false),
     U_EMPTY("pci_segments"),
     U_DEFAULTS("platform", &platform),
-    U_EMPTY("tpm"),
+    V_DEVICE("tpm", 8, .flags = VF_SINGLE),
     V_BOOL("landlock_enable", VmConfig, landlock_enable, false),
     U_EMPTY("landlock_rules"),
     V_END

@@ -43,6 +43,10 @@ typedef enum {
     VF_U32_ARRAY,     /* GArray of uint32_t, each in [0, max] */
     VF_FD_ARRAY,      /* GArray of int fds, NULL when none (vm-config.h) */
     VF_UNSUP,         /* no member: a key nimbus does not implement yet */
+    VF_DEVICE,        /* a slot of VmConfig.devices, served by the device
+                       * kind registered for the key (vm-config-kind.h):
+                       * walked as a VF_LIST of that kind's struct, or as
+                       * a VU_EMPTY key while no kind is registered */
 } VKind;
 
 /* What a VF_UNSUP key may carry and still be accepted. */
@@ -67,6 +71,8 @@ typedef enum {
     VF_CLI_SIZE = 1 << 7,       /* CLI value in bytes with K/M/G/T suffix */
     VF_NEVER_NULL = 1 << 8,     /* a list/array that always exists (may be
                                  * empty) */
+    VF_SINGLE = 1 << 9,         /* VF_DEVICE: one optional device, JSON
+                                 * an object or null (else an array) */
     /* A member no format names for this struct (ConsoleConfig.socket of
      * the debug console): still defaulted, copied and freed. */
     VF_STORE_ONLY = VF_NO_JSON | VF_NO_CLI | VF_NO_FORMAT,
@@ -160,6 +166,11 @@ struct VStruct {
 #define U_IGNORED(n, ...)                                                      \
     { .name = n, .kind = VF_UNSUP, .unsup = VU_IGNORED,                        \
       .flags = VF_NO_JSON, __VA_ARGS__ }
+/* Slot @slot of VmConfig.devices (each slot used by one line). */
+#define V_DEVICE(n, slot, ...)                                                 \
+    { .name = n, .kind = VF_DEVICE, .unsup = VU_EMPTY,                         \
+      .offset = offsetof(VmConfig, devices) + (slot) * sizeof(GPtrArray *),    \
+      .size = sizeof(GPtrArray *), __VA_ARGS__ }
 #define V_END { .name = NULL }
 
 /* The tables (vm-config-schema.c). */
@@ -199,6 +210,12 @@ vfield_member_const(const VField *f, const void *obj)
 }
 
 bool vgiven_has(const VGiven *given, const char *name);
+
+/* What the walkers see of @f: a VF_DEVICE line becomes, in *@tmp, the
+ * VF_LIST of its registered kind's struct, or the VU_EMPTY key it stands
+ * for when none is registered; any other field is returned as is.
+ * (vm-config-kind.c) */
+const VField *vfield_resolve(const VField *f, VField *tmp);
 
 /* vm-config-walk.c */
 void vschema_init(const VStruct *s, void *obj);

@@ -684,6 +684,16 @@ validate_ids(VCtx *v, const VmConfig *c)
                              NULL))
             return false;
     }
+    for (const VmConfigKind *const *k = vm_config_kinds(); *k; k++) {
+        for (i = 0; i < vm_config_kind_count(c, *k); i++) {
+            const char *id = vm_config_kind_id(
+                *k, vm_config_kind_entry(c, *k, i));
+
+            if (id && !id_add(v, ids, id,
+                              vm_config_kind_where(*k, v->names, i), NULL))
+                return false;
+        }
+    }
     return true;
 }
 
@@ -741,6 +751,14 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
     }
     if (ok)
         ok = take_slot(v, owners, -1, g_strdup(NM(v, "--rng", "rng")));
+    /* Then the devices described in their own files, in table order (the
+     * registry creates them in that order too). */
+    for (const VmConfigKind *const *k = vm_config_kinds(); ok && *k; k++) {
+        for (i = 0; ok && (*k)->pci && i < vm_config_kind_count(c, *k); i++)
+            ok = take_slot(v, owners, vm_config_kind_pci_device_id(
+                               *k, vm_config_kind_entry(c, *k, i)),
+                           vm_config_kind_where(*k, v->names, i));
+    }
     for (i = 0; i < G_N_ELEMENTS(owners); i++)
         g_free(owners[i]);
     return ok;
@@ -795,6 +813,7 @@ fill_defaults(VmConfig *c)
         if (n->ip && !n->mask)
             n->mask = g_strdup("255.255.255.0");   /* CH's IPv4 default */
     }
+    vm_config_kinds_fill_ids(c);
 }
 
 bool
@@ -810,7 +829,9 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
           vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
         !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||
         !validate_iommu(&v, NM(&v, "--rng", "rng"), config->rng.iommu) ||
-        !validate_consoles(&v, config) || !validate_ids(&v, config) ||
+        !validate_consoles(&v, config) ||
+        !vm_config_kinds_validate(config, names, error) ||
+        !validate_ids(&v, config) ||
         !validate_pci_slots(&v, config) || !validate_unimplemented(&v, config))
         return false;
     fill_defaults(config);
@@ -828,7 +849,8 @@ vm_config_check_host(const VmConfig *config, VmConfigNames names,
            (!config->rng.src ||
             check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src,
                        FILE_RNG, false, NULL)) &&
-           check_host_net_fds(&v, config);
+           check_host_net_fds(&v, config) &&
+           vm_config_kinds_check_host(config, names, error);
 }
 
 bool

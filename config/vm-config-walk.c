@@ -53,9 +53,11 @@ vschema_init(const VStruct *s, void *obj)
     const VField *f;
 
     memset(obj, 0, s->size);
-    for (f = s->fields; f->name; f++) {
-        void *p = vfield_member(f, obj);
+    for (const VField *line = s->fields; line->name; line++) {
+        void *p = vfield_member(line, obj);
+        VField tmp;
 
+        f = vfield_resolve(line, &tmp);
         switch (f->kind) {
         case VF_BOOL:
             *(bool *)p = f->dflt != 0;
@@ -87,6 +89,7 @@ vschema_init(const VStruct *s, void *obj)
         case VF_STRUCT_PTR:
         case VF_FD_ARRAY:
         case VF_UNSUP:
+        case VF_DEVICE:
             break;
         }
     }
@@ -106,9 +109,11 @@ vschema_clear(const VStruct *s, void *obj)
 {
     const VField *f;
 
-    for (f = s->fields; f->name; f++) {
-        void *p = vfield_member(f, obj);
+    for (const VField *line = s->fields; line->name; line++) {
+        void *p = vfield_member(line, obj);
+        VField tmp;
 
+        f = vfield_resolve(line, &tmp);
         switch (f->kind) {
         case VF_STRING:
             g_clear_pointer((char **)p, g_free);
@@ -156,10 +161,12 @@ vschema_copy_owned(const VStruct *s, void *dst, const void *src)
     const VField *f;
     guint i;
 
-    for (f = s->fields; f->name; f++) {
-        void *d = vfield_member(f, dst);
-        const void *p = vfield_member_const(f, src);
+    for (const VField *line = s->fields; line->name; line++) {
+        void *d = vfield_member(line, dst);
+        const void *p = vfield_member_const(line, src);
+        VField tmp;
 
+        f = vfield_resolve(line, &tmp);
         switch (f->kind) {
         case VF_STRING:
             *(char **)d = g_strdup(*(char *const *)p);
@@ -227,10 +234,12 @@ vschema_equal(const VStruct *s, const void *a, const void *b)
     const VField *f;
     guint i;
 
-    for (f = s->fields; f->name; f++) {
-        const void *pa = vfield_member_const(f, a);
-        const void *pb = vfield_member_const(f, b);
+    for (const VField *line = s->fields; line->name; line++) {
+        const void *pa = vfield_member_const(line, a);
+        const void *pb = vfield_member_const(line, b);
+        VField tmp;
 
+        f = vfield_resolve(line, &tmp);
         switch (f->kind) {
         case VF_BOOL:
             if (*(const bool *)pa != *(const bool *)pb)
@@ -284,6 +293,7 @@ vschema_equal(const VStruct *s, const void *a, const void *b)
                 return false;
             break;
         case VF_UNSUP:
+        case VF_DEVICE:
             break;
         }
     }

@@ -176,7 +176,8 @@ vm_config_id_used(const VmConfig *c, const char *id)
         if (g_strcmp0(n->id, id) == 0)
             return true;
     }
-    return g_strcmp0(c->rng.id, id) == 0 || g_strcmp0(c->console.id, id) == 0;
+    return g_strcmp0(c->rng.id, id) == 0 ||
+           g_strcmp0(c->console.id, id) == 0 || vm_config_kinds_id_used(c, id);
 }
 
 char *

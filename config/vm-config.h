@@ -28,6 +28,7 @@
 
 #define VM_CONFIG_CMDLINE_MAX 0x10000   /* CH: cmdline at 0x20000, 64 KiB */
 #define VM_CONFIG_MAX_VCPUS 8192        /* CH's KVM x86_64 limit */
+#define VM_CONFIG_DEVICE_SLOTS 16       /* VmConfig.devices */
 
 typedef enum {
     CONSOLE_MODE_OFF,
@@ -169,6 +170,10 @@ typedef struct {
     bool watchdog;
     bool pvpanic;
     bool landlock_enable;
+    /* The devices of kinds described in their own files (V_DEVICE lines
+     * of the table, vm-config-kind.h): one list of entries per slot, NULL
+     * when there are none.  Reach them through vm_config_kind_*(). */
+    GPtrArray *devices[VM_CONFIG_DEVICE_SLOTS];
 } VmConfig;
 
 /* A config with CH's defaults (what an empty CLI or "{}" plus payload gives). */

@@ -9,20 +9,26 @@
 #include "daemon/cli.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
+#include "devices/registry.h"
 
 /*
  * Hand-written rather than GOptionContext: CH's grammar (clap) takes
  * several values after one "--disk", and every error must name the option
- * and the value.  The option table drives parsing and --help alike.
+ * and the value.  The option table drives parsing and --help alike.  The
+ * device options (--disk, --net, --rng, the consoles, and each device type
+ * with a config kind) are not in it: they come from the device registry
+ * (devices/registry.c), which names each type's option, help text and
+ * parser, so a new device type brings its option with it.
  */
 
 typedef enum {
-    OPT_API_SOCKET, OPT_CMDLINE, OPT_CONSOLE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
-    OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS, OPT_DEBUG_CONSOLE, OPT_DISK,
+    OPT_API_SOCKET, OPT_CMDLINE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
+    OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
-    OPT_LANDLOCK, OPT_LOG_FILE, OPT_MEMORY, OPT_NET, OPT_NO_SHUTDOWN,
-    OPT_PVPANIC, OPT_RNG, OPT_SECCOMP, OPT_SERIAL, OPT_VERBOSE, OPT_VERSION,
-    OPT_WATCHDOG, OPT_LAST
+    OPT_LANDLOCK, OPT_LOG_FILE, OPT_MEMORY, OPT_NO_SHUTDOWN,
+    OPT_PVPANIC, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
+    OPT_WATCHDOG, OPT_LAST,
+    OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
 
 typedef enum {
@@ -38,20 +44,18 @@ typedef struct {
     CliArgKind arg;
     bool vm;              /* CH's "vm-config" group: needs a payload */
     const char *help;
+    const DeviceType *dev;  /* OPT_DEVICE */
 } CliOption;
 
-/* In alphabetical order of the long name (-v sorts as "v"): the --help
- * text lists them as they are here, and a unit test checks the order. */
-static const CliOption cli_options[] = {
+/* In alphabetical order of the long name (-v sorts as "v"), as the merged
+ * list (cli_option_list()) is: --help lists them in that order, and a
+ * unit test checks it. */
+static const CliOption cli_static_options[] = {
     { OPT_API_SOCKET, "api-socket", 0, ARG_ONE, false,
       "HTTP API socket (UNIX domain socket): path=</path/to/a/file> or "
       "fd=<fd>; a bare path also works" },
     { OPT_CMDLINE, "cmdline", 0, ARG_ONE, true,
       "Kernel command line (at most 65535 bytes)" },
-    { OPT_CONSOLE, "console", 0, ARG_ONE, true,
-      "virtio-console: off|null|pty|tty|file=</path/to/a/file>|"
-      "socket=</path/to/a/socket>,iommu=on|off,id=<device_id> "
-      "[default: tty]" },
     { OPT_CPUS, "cpus", 0, ARG_ONE, true,
       "boot=<boot_vcpus>,max=<max_vcpus>,topology=<threads_per_core>:"
       "<cores_per_die>:<dies_per_package>:<packages>,kvm_hyperv=on|off,"
@@ -64,15 +68,6 @@ static const CliOption cli_options[] = {
       "Well-known name of the D-Bus API service (with --dbus-object-path)" },
     { OPT_DBUS_SYSTEM_BUS, "dbus-system-bus", 0, ARG_NONE, false,
       "Serve the D-Bus API on the system bus instead of the session bus" },
-    { OPT_DEBUG_CONSOLE, "debug-console", 0, ARG_ONE, true,
-      "Debug console (I/O port): off|pty|tty|file=</path/to/a/file>,"
-      "iobase=<port in hex> [default: off,iobase=0xe9]" },
-    { OPT_DISK, "disk", 0, ARG_MULTI, true,
-      "path=<disk_image_path>,readonly=on|off,direct=on|off,iommu=on|off,"
-      "num_queues=<number_of_queues>,queue_size=<size_of_each_queue>,"
-      "id=<device_id>,serial=<serial_number>,image_type=raw,"
-      "pci_segment=0,pci_device_id=<slot 1-31> "
-      "[defaults: num_queues=1,queue_size=128, image type detected]" },
     { OPT_EVENT_MONITOR, "event-monitor", 0, ARG_ONE, false,
       "File to report events on: path=</path/to/a/file> or fd=<fd>" },
     { OPT_FIRMWARE, "firmware", 0, ARG_ONE, true,
@@ -91,33 +86,69 @@ static const CliOption cli_options[] = {
       "shared=on|off,hugepages=on|off,hugepage_size=<hugepage_size>,"
       "prefault=on|off,reserve=on|off,thp=on|off "
       "[default: size=512M,thp=on]" },
-    { OPT_NET, "net", 0, ARG_MULTI, true,
-      "tap=<if_name>,ip=<ip_addr>,mask=<net_mask>,mac=<mac_addr>,"
-      "host_mac=<mac_addr>,mtu=<mtu>,fd=[<fd1>,<fd2>...],iommu=on|off,"
-      "num_queues=<number_of_queues>,queue_size=<size_of_each_queue>,"
-      "id=<device_id>,pci_segment=0,pci_device_id=<slot 1-31>,"
-      "offload_tso=on|off,offload_ufo=on|off,offload_csum=on|off "
-      "[defaults: num_queues=2,queue_size=256, random local MAC]" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
     { OPT_PVPANIC, "pvpanic", 0, ARG_NONE, true,
       "Add a pvpanic device" },
-    { OPT_RNG, "rng", 0, ARG_ONE, true,
-      "Random number generator: src=<entropy_source_path>,iommu=on|off "
-      "[default: src=/dev/urandom]" },
     { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
       "Seccomp filtering: true|false|log|errno (only false until filters "
       "are implemented) [default: false]" },
-    { OPT_SERIAL, "serial", 0, ARG_ONE, true,
-      "Serial port (16550 at 0x3f8): off|null|pty|tty|"
-      "file=</path/to/a/file>|socket=</path/to/a/socket> [default: null]" },
     { OPT_VERBOSE, NULL, 'v', ARG_NONE, false,
       "More verbose output: -v info, -vv debug (repeatable)" },
     { OPT_VERSION, "version", 'V', ARG_NONE, false, "Print version" },
     { OPT_WATCHDOG, "watchdog", 0, ARG_NONE, true,
       "Add a virtio-watchdog device" },
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(cli_options) == OPT_LAST);
+G_STATIC_ASSERT(G_N_ELEMENTS(cli_static_options) == OPT_LAST);
+
+/* What an option sorts by: its long name, or its letter. */
+static const char *
+cli_sort_key(const CliOption *o, char buf[2])
+{
+    if (o->name)
+        return o->name;
+    buf[0] = o->short_name;
+    buf[1] = '\0';
+    return buf;
+}
+
+static gint
+cli_option_cmp(gconstpointer a, gconstpointer b)
+{
+    char ba[2], bb[2];
+
+    return strcmp(cli_sort_key(a, ba), cli_sort_key(b, bb));
+}
+
+/* The static options and one per registry type with an option, sorted;
+ * built once, never freed.  Sets *@n. */
+static const CliOption *
+cli_option_list(guint *n)
+{
+    static GArray *list;
+
+    if (g_once_init_enter(&list)) {
+        GArray *a = g_array_new(FALSE, FALSE, sizeof(CliOption));
+        const DeviceType *const *t;
+
+        g_array_append_vals(a, cli_static_options,
+                            G_N_ELEMENTS(cli_static_options));
+        for (t = device_registry_types(); *t; t++) {
+            CliOption o = {
+                OPT_DEVICE, (*t)->cli_option + 2, 0,
+                (*t)->cli_multi ? ARG_MULTI : ARG_ONE, true, (*t)->cli_help,
+                *t,
+            };
+
+            if ((*t)->cli_option)
+                g_array_append_val(a, o);
+        }
+        g_array_sort(a, cli_option_cmp);
+        g_once_init_leave(&list, a);
+    }
+    *n = list->len;
+    return (const CliOption *)(void *)list->data;
+}
 
 /* CH options nimbus does not implement yet (reference §1). */
 static const char *const cli_later[] = {
@@ -133,7 +164,7 @@ typedef struct {
     VmConfig *vm;
     bool payload;
     const char *first_vm_option;
-    guint seen[OPT_LAST];
+    guint *seen;            /* per cli_option_list() entry */
 } CliState;
 
 /* The message names its option itself; returns false. */
@@ -214,9 +245,6 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     static const char *const seccomp_values[] = {
         "true", "false", "log", "errno", NULL
     };
-    DiskConfig *disk;
-    NetConfig *net;
-
     if (value && !g_utf8_validate(value, -1, NULL)) {
         g_autofree char *shown = g_utf8_make_valid(value, -1);
 
@@ -244,24 +272,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
         return vm_config_parse_cpus(&vm->cpus, value, error);
     case OPT_MEMORY:
         return vm_config_parse_memory(&vm->memory, value, error);
-    case OPT_RNG:
-        return vm_config_parse_rng(&vm->rng, value, error);
-    case OPT_SERIAL:
-        return vm_config_parse_console(&vm->serial, opt, value, error);
-    case OPT_CONSOLE:
-        return vm_config_parse_console(&vm->console, opt, value, error);
-    case OPT_DEBUG_CONSOLE:
-        return vm_config_parse_console(&vm->debug_console, opt, value, error);
-    case OPT_DISK:
-        if (!(disk = vm_config_parse_disk(value, error)))
-            return false;
-        g_ptr_array_add(vm->disks, disk);
-        return true;
-    case OPT_NET:
-        if (!(net = vm_config_parse_net(value, error)))
-            return false;
-        g_ptr_array_add(vm->net, net);
-        return true;
+    case OPT_DEVICE:
+        return device_type_cli_parse(o->dev, vm, value, error);
     case OPT_DBUS_SERVICE_NAME:
         if (!g_dbus_is_name(value) || g_dbus_is_unique_name(value))
             return cli_fail(error, "%s: '%s' is not a well-known D-Bus name",
@@ -308,7 +320,6 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_VERSION:
         cli->version = true;
         return true;
-    case OPT_LAST:
     default:
         break;
     }
@@ -318,13 +329,14 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
 static const CliOption *
 cli_find_long(const char *name, size_t len)
 {
-    guint i;
+    guint i, n;
+    const CliOption *opts = cli_option_list(&n);
 
-    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
-        const char *n = cli_options[i].name;
+    for (i = 0; i < n; i++) {
+        const char *nm = opts[i].name;
 
-        if (n && strlen(n) == len && strncmp(n, name, len) == 0)
-            return &cli_options[i];
+        if (nm && strlen(nm) == len && strncmp(nm, name, len) == 0)
+            return &opts[i];
     }
     return NULL;
 }
@@ -332,20 +344,35 @@ cli_find_long(const char *name, size_t len)
 static const CliOption *
 cli_find_short(char c)
 {
-    guint i;
+    guint i, n;
+    const CliOption *opts = cli_option_list(&n);
 
-    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
-        if (cli_options[i].short_name == c)
-            return &cli_options[i];
+    for (i = 0; i < n; i++) {
+        if (opts[i].short_name == c)
+            return &opts[i];
     }
     return NULL;
+}
+
+/* How often the option called @name was given. */
+static guint
+cli_times_seen(const CliState *st, const char *name)
+{
+    guint n;
+    const CliOption *opts = cli_option_list(&n);
+    const CliOption *o = cli_find_long(name, strlen(name));
+
+    return o ? st->seen[o - opts] : 0;
 }
 
 /* Book-keeping shared by long and short options; false on a repeat. */
 static bool
 cli_seen(CliState *st, const CliOption *o, const char *opt, GError **error)
 {
-    if (st->seen[o->id]++ && o->arg != ARG_MULTI && o->id != OPT_VERBOSE)
+    guint n;
+    const CliOption *opts = cli_option_list(&n);
+
+    if (st->seen[o - opts]++ && o->arg != ARG_MULTI && o->id != OPT_VERBOSE)
         return cli_fail(error, "%s is given more than once", opt);
     if (o->vm && !st->first_vm_option)
         st->first_vm_option = o->name;
@@ -449,7 +476,8 @@ cli_finish(CliState *st, GError **error)
      * and said nothing about --console, so the documented
      * "nimbus --kernel ... --serial tty" just works; an explicit
      * "--console tty" is still refused below. */
-    if (st->vm->serial.mode == CONSOLE_MODE_TTY && !st->seen[OPT_CONSOLE])
+    if (st->vm->serial.mode == CONSOLE_MODE_TTY &&
+        !cli_times_seen(st, "console"))
         st->vm->console.mode = CONSOLE_MODE_OFF;
     if (!vm_config_validate_full(st->vm, VM_CONFIG_NAMES_CLI, error) ||
         !vm_config_check_host(st->vm, VM_CONFIG_NAMES_CLI, error))
@@ -464,8 +492,13 @@ bool
 nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
 {
     CliState st = { .cli = cli };
+    g_autofree guint *seen = NULL;
+    guint n_opts;
     int i;
     bool ok = true;
+
+    cli_option_list(&n_opts);
+    st.seen = seen = g_new0(guint, n_opts);
 
     memset(cli, 0, sizeof(*cli));
     nimbus_cli_free(cli);
@@ -503,7 +536,8 @@ char *
 nimbus_cli_help(void)
 {
     GString *s = g_string_new(NULL);
-    guint i;
+    guint i, n;
+    const CliOption *opts = cli_option_list(&n);
 
     g_string_append(s,
         "Usage: nimbus [OPTIONS]\n"
@@ -515,8 +549,8 @@ nimbus_cli_help(void)
         "lists, sizes with K/M/G suffixes, toggles on/off/true/false.\n"
         "\n"
         "Options:\n");
-    for (i = 0; i < G_N_ELEMENTS(cli_options); i++) {
-        const CliOption *o = &cli_options[i];
+    for (i = 0; i < n; i++) {
+        const CliOption *o = &opts[i];
 
         if (o->short_name && o->name)
             g_string_append_printf(s, "  -%c, --%s", o->short_name, o->name);

@@ -15,6 +15,7 @@
 #include "daemon/event-monitor.h"
 #include "daemon/log.h"
 #include "daemon/vmm.h"
+#include "devices/registry.h"
 
 static gboolean
 on_terminate(gpointer data)
@@ -48,6 +49,8 @@ main(int argc, char **argv)
     /* A client that goes away must not kill the VMM. */
     signal(SIGPIPE, SIG_IGN);
     atexit(restore_terminal_at_exit);
+    /* Device types with a config kind: before any config is parsed. */
+    device_registry_init();
 
     if (!nimbus_cli_parse(argc, argv, &cli, &error)) {
         fprintf(stderr, "nimbus: %s\n", error->message);

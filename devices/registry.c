@@ -64,6 +64,12 @@ console_report(gpointer entry, const VmmDeviceRuntime *runtime)
     }
 }
 
+static bool
+serial_cli(VmConfig *config, const char *value, GError **error)
+{
+    return vm_config_parse_console(&config->serial, "--serial", value, error);
+}
+
 static guint
 serial_count(const VmConfig *config)
 {
@@ -86,11 +92,22 @@ static const DeviceType serial_type = {
     .name = "serial",
     .cli_option = "--serial",
     .json_key = "serial",
+    .cli_help = "Serial port (16550 at 0x3f8): off|null|pty|tty|"
+                "file=</path/to/a/file>|socket=</path/to/a/socket> "
+                "[default: null]",
+    .cli_parse = serial_cli,
     .count = serial_count,
     .entry = serial_entry,
     .id = serial_id,
     .report = console_report,
 };
+
+static bool
+debug_console_cli(VmConfig *config, const char *value, GError **error)
+{
+    return vm_config_parse_console(&config->debug_console, "--debug-console",
+                                   value, error);
+}
 
 static guint
 debug_console_count(const VmConfig *config)
@@ -114,11 +131,21 @@ static const DeviceType debug_console_type = {
     .name = "debug-console",
     .cli_option = "--debug-console",
     .json_key = "debug_console",
+    .cli_help = "Debug console (I/O port): off|pty|tty|file=</path/to/a/file>,"
+                "iobase=<port in hex> [default: off,iobase=0xe9]",
+    .cli_parse = debug_console_cli,
     .count = debug_console_count,
     .entry = debug_console_entry,
     .id = debug_console_id,
     .report = console_report,
 };
+
+static bool
+console_cli(VmConfig *config, const char *value, GError **error)
+{
+    return vm_config_parse_console(&config->console, "--console", value,
+                                   error);
+}
 
 static guint
 console_count(const VmConfig *config)
@@ -163,6 +190,10 @@ static const DeviceType console_type = {
     .name = "console",
     .cli_option = "--console",
     .json_key = "console",
+    .cli_help = "virtio-console: off|null|pty|tty|file=</path/to/a/file>|"
+                "socket=</path/to/a/socket>,iommu=on|off,id=<device_id> "
+                "[default: tty]",
+    .cli_parse = console_cli,
     .count = console_count,
     .entry = console_entry,
     .id = console_id,
@@ -171,6 +202,16 @@ static const DeviceType console_type = {
 };
 
 /* ---- Disks --------------------------------------------------------------- */
+
+static bool
+disk_cli(VmConfig *config, const char *value, GError **error)
+{
+    DiskConfig *disk = vm_config_parse_disk(value, error);
+
+    if (disk)
+        g_ptr_array_add(config->disks, disk);
+    return disk != NULL;
+}
 
 static guint
 disk_count(const VmConfig *config)
@@ -219,6 +260,14 @@ static const DeviceType disk_type = {
     .name = "disk",
     .cli_option = "--disk",
     .json_key = "disks",
+    .cli_help = "path=<disk_image_path>,readonly=on|off,direct=on|off,"
+                "iommu=on|off,num_queues=<number_of_queues>,"
+                "queue_size=<size_of_each_queue>,id=<device_id>,"
+                "serial=<serial_number>,image_type=raw,pci_segment=0,"
+                "pci_device_id=<slot 1-31> "
+                "[defaults: num_queues=1,queue_size=128, image type detected]",
+    .cli_multi = true,
+    .cli_parse = disk_cli,
     .hotplug = true,
     .count = disk_count,
     .entry = disk_entry,
@@ -229,6 +278,16 @@ static const DeviceType disk_type = {
 };
 
 /* ---- Nets ---------------------------------------------------------------- */
+
+static bool
+net_cli(VmConfig *config, const char *value, GError **error)
+{
+    NetConfig *net = vm_config_parse_net(value, error);
+
+    if (net)
+        g_ptr_array_add(config->net, net);
+    return net != NULL;
+}
 
 static guint
 net_count(const VmConfig *config)
@@ -305,6 +364,15 @@ static const DeviceType net_type = {
     .name = "net",
     .cli_option = "--net",
     .json_key = "net",
+    .cli_help = "tap=<if_name>,ip=<ip_addr>,mask=<net_mask>,mac=<mac_addr>,"
+                "host_mac=<mac_addr>,mtu=<mtu>,fd=[<fd1>,<fd2>...],"
+                "iommu=on|off,num_queues=<number_of_queues>,"
+                "queue_size=<size_of_each_queue>,id=<device_id>,"
+                "pci_segment=0,pci_device_id=<slot 1-31>,offload_tso=on|off,"
+                "offload_ufo=on|off,offload_csum=on|off "
+                "[defaults: num_queues=2,queue_size=256, random local MAC]",
+    .cli_multi = true,
+    .cli_parse = net_cli,
     .hotplug = true,
     .count = net_count,
     .entry = net_entry,
@@ -316,6 +384,12 @@ static const DeviceType net_type = {
 };
 
 /* ---- Rng ----------------------------------------------------------------- */
+
+static bool
+rng_cli(VmConfig *config, const char *value, GError **error)
+{
+    return vm_config_parse_rng(&config->rng, value, error);
+}
 
 static guint
 rng_count(const VmConfig *config)
@@ -350,6 +424,9 @@ static const DeviceType rng_type = {
     .name = "rng",
     .cli_option = "--rng",
     .json_key = "rng",
+    .cli_help = "Random number generator: src=<entropy_source_path>,"
+                "iommu=on|off [default: src=/dev/urandom]",
+    .cli_parse = rng_cli,
     .count = rng_count,
     .entry = rng_entry,
     .id = rng_id,
@@ -359,7 +436,9 @@ static const DeviceType rng_type = {
 /* ---- The registry -------------------------------------------------------- */
 
 /* Creation order: the legacy ports first, then the virtio devices in CH's
- * order (console, disks, nets, rng), which fixes their PCI slots. */
+ * order (console, disks, nets, rng), which fixes their PCI slots; then the
+ * types with a config kind, in the order of VmConfig's table
+ * (vm_config_validate() assigns their slots in that order). */
 static const DeviceType *const registry_types[] = {
     &serial_type,
     &debug_console_type,
@@ -370,15 +449,82 @@ static const DeviceType *const registry_types[] = {
     NULL
 };
 
+void
+device_registry_init(void)
+{
+    static gsize done;
+
+    if (g_once_init_enter(&done)) {
+        for (guint i = 0; registry_types[i]; i++) {
+            if (registry_types[i]->kind)
+                vm_config_kind_register(registry_types[i]->kind);
+        }
+        g_once_init_leave(&done, 1);
+    }
+}
+
+guint
+device_type_count(const DeviceType *type, const VmConfig *config)
+{
+    return type->kind ? vm_config_kind_count(config, type->kind)
+                      : type->count(config);
+}
+
+gpointer
+device_type_entry(const DeviceType *type, const VmConfig *config, guint i)
+{
+    return type->kind ? vm_config_kind_entry(config, type->kind, i)
+                      : type->entry(config, i);
+}
+
+const char *
+device_type_id(const DeviceType *type, gconstpointer entry)
+{
+    return type->kind ? vm_config_kind_id(type->kind, entry)
+                      : type->id(entry);
+}
+
+bool
+device_type_cli_parse(const DeviceType *type, VmConfig *config,
+                      const char *value, GError **error)
+{
+    gpointer entry;
+
+    if (!type->kind)
+        return type->cli_parse(config, value, error);
+    if (!(entry = vm_config_kind_parse_cli(type->kind, value, error)))
+        return false;
+    vm_config_kind_append(config, type->kind, entry);
+    return true;
+}
+
+static gpointer
+device_type_from_json(const DeviceType *type, JsonNode *body, GError **error)
+{
+    return type->kind ? vm_config_kind_from_json(type->kind, body, error)
+                      : type->from_json(body, error);
+}
+
+static void
+device_type_attach(const DeviceType *type, VmConfig *config, gpointer entry)
+{
+    if (type->kind)
+        vm_config_kind_append(config, type->kind, entry);
+    else
+        type->attach(config, entry);
+}
+
 const DeviceType *const *
 device_registry_types(void)
 {
+    device_registry_init();
     return registry_types;
 }
 
 const DeviceType *
 device_registry_lookup(const char *name)
 {
+    device_registry_init();
     for (guint i = 0; registry_types[i]; i++) {
         if (g_strcmp0(registry_types[i]->name, name) == 0)
             return registry_types[i];
@@ -392,12 +538,12 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
 {
     for (guint t = 0; registry_types[t]; t++) {
         const DeviceType *type = registry_types[t];
-        guint n = type->count(config);
+        guint n = device_type_count(type, config);
 
         /* Types without create() are the platform's (see their
          * descriptors). */
         for (guint i = 0; type->create && i < n; i++) {
-            if (!type->create(ctx, type->entry(config, i), error))
+            if (!type->create(ctx, device_type_entry(type, config, i), error))
                 return false;
         }
     }
@@ -423,17 +569,26 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
                     "%s devices cannot be hot-added", type->name);
         return NULL;
     }
-    if (!(entry = type->from_json(body, error)))
+    if (type->kind && vm_config_kind_single(type->kind) &&
+        device_type_count(type, *config)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                    "the VM already has a %s device (one at most)",
+                    type->name);
+        return NULL;
+    }
+    if (!(entry = device_type_from_json(type, body, error)))
         return NULL;
     /* The config as it would be with the device, checked by the same rules
      * as vm.create (ids unique across every device, the default id
      * assigned once, here); the VM's config changes only on success. */
     next = vm_config_copy(*config);
-    type->attach(next, entry);
+    device_type_attach(type, next, entry);
     if (!vm_config_validate(next, error) ||
         !vm_config_check_host(next, VM_CONFIG_NAMES_JSON, error))
         return NULL;
-    dev = type->create(ctx, type->entry(next, type->count(next) - 1), error);
+    dev = type->create(ctx, device_type_entry(type, next,
+                                              device_type_count(type, next) - 1),
+                       error);
     if (!dev)
         return NULL;
     vm_config_free(*config);
@@ -449,10 +604,11 @@ device_registry_runtime_info(DeviceHost *host, const VmConfig *config)
 
     for (guint t = 0; registry_types[t]; t++) {
         const DeviceType *type = registry_types[t];
-        guint n = type->count(config);
+        guint n = device_type_count(type, config);
 
         for (guint i = 0; i < n; i++) {
-            const char *id = type->id(type->entry(config, i));
+            const char *id = device_type_id(type,
+                                            device_type_entry(type, config, i));
             VmmDevice *dev = id ? device_host_find_device(host, id) : NULL;
             g_autofree char *bdf = NULL;
             JsonObject *o;
@@ -482,11 +638,11 @@ device_registry_config_with_runtime(DeviceHost *host, const VmConfig *config)
 
     for (guint t = 0; registry_types[t]; t++) {
         const DeviceType *type = registry_types[t];
-        guint n = type->count(copy);
+        guint n = device_type_count(type, copy);
 
         for (guint i = 0; type->report && i < n; i++) {
-            gpointer entry = type->entry(copy, i);
-            const char *id = type->id(entry);
+            gpointer entry = device_type_entry(type, copy, i);
+            const char *id = device_type_id(type, entry);
             VmmDevice *dev = id ? device_host_find_device(host, id) : NULL;
 
             if (dev)

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "config/vm-config.h"
+#include "config/vm-config-kind.h"
 #include "devices/device-host.h"
 #include "devices/device.h"
 #include "devices/pci/pci-bus.h"
@@ -29,10 +30,16 @@ typedef struct {
  * @name: the type's name, as in vm.add-<name> ("disk", "net", ...)
  * @cli_option: the CLI option that configures it ("--disk")
  * @json_key: its member of the VmConfig JSON ("disks")
+ * @cli_help: the --help text of @cli_option: CH's syntax and defaults
+ * @cli_multi: @cli_option takes several values and may repeat (--disk)
  * @hotplug: whether it can be hot-added and removed (CH: disk and net)
- * @config_fields: the field table of its config struct, from which parse,
- *   format, copy and defaults derive (issue 10 item 3); NULL until that
- *   table exists
+ * @kind: for a type whose config struct is described in its own file
+ *   (vm-config-kind.h: its field table, rules and JSON key): the
+ *   accessors below (@count ... @attach, @cli_parse) are derived from it
+ *   and left NULL.  Types built into VmConfig (disks, net, rng, the
+ *   consoles) have no kind; their field tables are in config/.
+ * @cli_parse: applies one value of @cli_option to @config (a disk is
+ *   appended, the rng replaced); errors name the option
  * @count: how many devices of the type @config asks for (0 or 1 for the
  *   consoles and the rng)
  * @entry: the config of device @i (transfer none), inside @config
@@ -62,8 +69,11 @@ typedef struct {
     const char *name;
     const char *cli_option;
     const char *json_key;
+    const char *cli_help;
+    bool cli_multi;
     bool hotplug;
-    const void *config_fields;
+    const VmConfigKind *kind;
+    bool (*cli_parse)(VmConfig *config, const char *value, GError **error);
     guint (*count)(const VmConfig *config);
     gpointer (*entry)(const VmConfig *config, guint i);
     const char *(*id)(gconstpointer entry);
@@ -73,6 +83,21 @@ typedef struct {
                          GError **error);
     void (*report)(gpointer entry, const VmmDeviceRuntime *runtime);
 } DeviceType;
+
+/* Registers the config kinds of the types that have one
+ * (vm_config_kind_register()), so that configs can name them; idempotent,
+ * and done by the first call of any function below.  Call it before
+ * parsing a config in a program that reaches the registry later or not at
+ * all (nimbusd validates configs with it). */
+void device_registry_init(void);
+
+/* The accessors of @type, whether derived from its kind or its own. */
+guint device_type_count(const DeviceType *type, const VmConfig *config);
+gpointer device_type_entry(const DeviceType *type, const VmConfig *config,
+                           guint i);
+const char *device_type_id(const DeviceType *type, gconstpointer entry);
+bool device_type_cli_parse(const DeviceType *type, VmConfig *config,
+                           const char *value, GError **error);
 
 /* The registered types, in creation order (CH's: serial, debug console,
  * then the virtio devices console, disks, nets, rng); NULL-terminated. */

@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 #include <gio/gio.h>
 
+#include "devices/registry.h"
 #include "driver/dbus/dbus.h"
 #include "driver/driver.h"
 #include "driver/remote/remote.h"
@@ -338,6 +339,9 @@ main(int argc, char **argv)
         "virt-manager manage nimbus VMs with ch:///system (root) or ch:///session,\n"
         "or ch+unix:///system?socket=PATH with --listen PATH.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    /* Device types with a config kind, so that define validates them as
+     * start will. */
+    device_registry_init();
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("nimbusd: %s\n", error->message);
         return 2;
