@@ -272,7 +272,8 @@ vm_config_kinds_fill_ids(VmConfig *config)
             char **id = vfield_member(f, vm_config_kind_entry(config, kind, i));
 
             if (!*id)
-                *id = vm_config_next_device_id(config, kind->id_prefix);
+                *id = kind->default_id ? g_strdup(kind->default_id) :
+                      vm_config_next_device_id(config, kind->id_prefix);
         }
     }
 }

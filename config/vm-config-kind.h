@@ -39,6 +39,8 @@ typedef struct VmConfigKind VmConfigKind;
  * @cli_option: its nimbus option ("--vsock"), for error names
  * @fields: the config struct's field table (its .free frees one entry)
  * @id_prefix: default ids are "<prefix><N>" ("_vsock" gives "_vsock0")
+ * @default_id: instead, the one id of a single device ("__balloon"),
+ *   which the "__" reservation lets through for this kind
  * @pci: the device takes a PCI slot on segment 0 (its table has a
  *   "pci_device_id" VF_INT_OPT field when the user may choose it)
  * @validate: the kind's rules (needing no host) for @entry; NULL if none
@@ -49,6 +51,7 @@ struct VmConfigKind {
     const char *cli_option;
     const VStruct *fields;
     const char *id_prefix;
+    const char *default_id;
     bool pci;
     bool (*validate)(const VmConfig *config, gconstpointer entry,
                      const VmConfigKindCtx *ctx, GError **error);

@@ -689,8 +689,13 @@ validate_ids(VCtx *v, const VmConfig *c)
             const char *id = vm_config_kind_id(
                 *k, vm_config_kind_entry(c, *k, i));
 
+            /* Not assigned yet: the single device's own id. */
+            if (!id)
+                id = (*k)->default_id;
+
             if (id && !id_add(v, ids, id,
-                              vm_config_kind_where(*k, v->names, i), NULL))
+                              vm_config_kind_where(*k, v->names, i),
+                              (*k)->default_id))
                 return false;
         }
     }

@@ -40,7 +40,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VM_COUNTERS] = {
         "vm.counters", true, false, "VmCounters", NULL, true, true },
     [API_ACTION_VM_RESIZE] = {
-        "vm.resize", false, true, "VmResize", "vm_resize", false, false },
+        "vm.resize", false, true, "VmResize", "vm_resize", false, true },
     [API_ACTION_VM_RESIZE_ZONE] = {
         "vm.resize-zone", false, true, "VmResizeZone", "vm_resize_zone",
         false, false },

@@ -182,6 +182,65 @@ run_vm_counters(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return true;
 }
 
+/* CH's VmResize: optional desired_vcpus (u8 in CH's schema, bounded by
+ * nimbus's vCPU limit here), desired_ram and desired_balloon (bytes). */
+static bool
+run_vm_resize(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+              GError **error)
+{
+    static const struct {
+        const char *name;
+        uint64_t max;
+    } members[] = {
+        { "desired_vcpus", VM_CONFIG_MAX_VCPUS },
+        { "desired_ram", G_MAXINT64 },
+        { "desired_balloon", G_MAXINT64 },
+    };
+    VmmResize r = { 0 };
+    uint64_t v[G_N_ELEMENTS(members)] = { 0 };
+    bool given[G_N_ELEMENTS(members)] = { false };
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *member;
+
+    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
+        return false;
+    }
+    json_object_iter_init(&iter, json_node_get_object(body));
+    while (json_object_iter_next(&iter, &name, &member)) {
+        guint i;
+
+        for (i = 0; i < G_N_ELEMENTS(members); i++) {
+            if (strcmp(name, members[i].name) == 0)
+                break;
+        }
+        if (i == G_N_ELEMENTS(members)) {
+            g_set_error(error, API_BODY_ERROR, 0, "%s: unknown field", name);
+            return false;
+        }
+        if (JSON_NODE_HOLDS_NULL(member))
+            continue;
+        if (json_node_get_value_type(member) != G_TYPE_INT64 ||
+            json_node_get_int(member) < 0 ||
+            (uint64_t)json_node_get_int(member) > members[i].max) {
+            g_set_error(error, API_BODY_ERROR, 0, "%s: expected an integer "
+                        "between 0 and %" G_GUINT64_FORMAT, name,
+                        members[i].max);
+            return false;
+        }
+        v[i] = (uint64_t)json_node_get_int(member);
+        given[i] = true;
+    }
+    r.has_vcpus = given[0];
+    r.desired_vcpus = (uint32_t)v[0];
+    r.has_ram = given[1];
+    r.desired_ram = v[1];
+    r.has_balloon = given[2];
+    r.desired_balloon = v[2];
+    return vmm_vm_resize(vmm, &r, error);
+}
+
 /* Checks of bodies of actions not implemented yet. */
 static bool
 check_disk_body(JsonNode *body, GError **error)
@@ -231,7 +290,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_COUNTERS] = {
         "The VM counters are not available",
         run_vm_counters },
-    [API_ACTION_VM_RESIZE] = { "The VM could not be resized", NULL },
+    [API_ACTION_VM_RESIZE] = { "The VM could not be resized", run_vm_resize },
     [API_ACTION_VM_RESIZE_ZONE] = {
         "The memory zone could not be resized",
         NULL },

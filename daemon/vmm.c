@@ -12,6 +12,8 @@
 #include "daemon/vmm.h"
 #include "devices/block/block.h"
 #include "devices/registry.h"
+#include "devices/virtio/balloon.h"
+#include "devices/virtio/virtio-pci.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
 
@@ -45,6 +47,8 @@ vmm_new(const VmmOptions *options, GMainContext *context)
 {
     Vmm *vmm = g_new0(Vmm, 1);
 
+    /* Configs it parses may name device types with a config kind. */
+    device_registry_init();
     if (options)
         vmm->options = *options;
     vmm->context = g_main_context_ref(context ? context
@@ -275,6 +279,66 @@ vmm_vm_delete(Vmm *vmm, GError **error)
     vmm->state = VMM_VM_CREATED;
     event_monitor_emit("vm", "deleted", NULL);
     return true;
+}
+
+/* The balloon target, through the same rules as vm.create: the config
+ * of record changes only when the new one passes them. */
+static bool
+vmm_resize_balloon(Vmm *vmm, uint64_t bytes, GError **error)
+{
+    const VmConfigKind *kind = virtio_balloon_type.kind;
+    g_autoptr(VmConfig) next = NULL;
+    GError *local = NULL;
+    gpointer entry;
+    VmmDevice *dev;
+
+    if (!vm_config_kind_count(vmm->config, kind)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_balloon: the VM has no balloon device "
+                    "(--balloon)");
+        return false;
+    }
+    next = vm_config_copy(vmm->config);
+    entry = vm_config_kind_entry(next, kind, 0);
+    virtio_balloon_config_set_size(entry, bytes);
+    if (!vm_config_validate(next, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_balloon: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    dev = vmm->vm ? vm_find_device(vmm->vm, vm_config_kind_id(kind, entry))
+                  : NULL;
+    if (dev)
+        virtio_balloon_set_target(virtio_pci_get_virtio(dev), bytes);
+    vm_config_free(vmm->config);
+    vmm->config = g_steal_pointer(&next);
+    return true;
+}
+
+bool
+vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
+{
+    if (!vmm_check_created(vmm, error))
+        return false;
+    /* Checked before anything changes: the request is all or nothing. */
+    if ((r->has_vcpus && r->desired_vcpus != vmm->config->cpus.boot_vcpus) ||
+        (r->has_ram && r->desired_ram != vmm->config->memory.size)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "resizing %s is not supported yet",
+                    r->has_vcpus &&
+                    r->desired_vcpus != vmm->config->cpus.boot_vcpus ?
+                    "vCPUs" : "RAM");
+        return false;
+    }
+    if (!r->has_vcpus && !r->has_ram && !r->has_balloon) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "nothing to resize: give desired_vcpus, desired_ram or "
+                    "desired_balloon");
+        return false;
+    }
+    return !r->has_balloon ||
+           vmm_resize_balloon(vmm, r->desired_balloon, error);
 }
 
 JsonNode *

@@ -64,6 +64,18 @@ bool vmm_vm_power_button(Vmm *vmm, GError **error);
 bool vmm_vm_nmi(Vmm *vmm, GError **error);
 bool vmm_vm_delete(Vmm *vmm, GError **error);
 /* VmInfo / counters / VmmPingResponse JSON (transfer full). */
+/* vm.resize (CH's VmResize): each member only when given. */
+typedef struct {
+    bool has_vcpus, has_ram, has_balloon;
+    uint32_t desired_vcpus;
+    uint64_t desired_ram;
+    uint64_t desired_balloon;
+} VmmResize;
+
+/* Changes what @r asks for, in the config of record and, on a booted VM,
+ * in the guest.  The balloon target today; vCPUs and RAM other than what
+ * the VM has are "not supported yet" (500). */
+bool vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error);
 JsonNode *vmm_vm_info(Vmm *vmm, GError **error);
 JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
 JsonNode *vmm_ping(Vmm *vmm);

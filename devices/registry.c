@@ -7,6 +7,7 @@
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/registry.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -446,6 +447,7 @@ static const DeviceType *const registry_types[] = {
     &disk_type,
     &net_type,
     &rng_type,
+    &virtio_balloon_type,
     NULL
 };
 

@@ -32,6 +32,9 @@ typedef struct {
  * @json_key: its member of the VmConfig JSON ("disks")
  * @cli_help: the --help text of @cli_option: CH's syntax and defaults
  * @cli_multi: @cli_option takes several values and may repeat (--disk)
+ * @example: a value of @cli_option that creates a device of the type on
+ *   its own (needed for a @kind type: the registry-walking state tests
+ *   create each type from it)
  * @hotplug: whether it can be hot-added and removed (CH: disk and net)
  * @kind: for a type whose config struct is described in its own file
  *   (vm-config-kind.h: its field table, rules and JSON key): the
@@ -71,6 +74,7 @@ typedef struct {
     const char *json_key;
     const char *cli_help;
     bool cli_multi;
+    const char *example;
     bool hotplug;
     const VmConfigKind *kind;
     bool (*cli_parse)(VmConfig *config, const char *value, GError **error);

@@ -46,7 +46,6 @@ tests_fuzz_libreplaymain_a_SOURCES = tests/fuzz/replay-main.c
 FUZZ_MAIN_LIB = tests/fuzz/libreplaymain.a
 FUZZ_LINK_FLAGS =
 endif
-FUZZ_TARGETS =
 
 # "make syntax-check" as one more test, and the test that it fails on
 # planted violations.

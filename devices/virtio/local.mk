@@ -3,6 +3,8 @@
 include devices/pci/local.mk
 include devices/block/local.mk
 include devices/net/local.mk
+# One fragment per device type added by the recipe (docs/adding-a-device.md).
+include devices/virtio/balloon.mk
 
 devices_libdevices_a_SOURCES += \
 	devices/virtio/blk.c devices/virtio/blk-req.c devices/virtio/blk.h \

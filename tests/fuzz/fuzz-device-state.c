@@ -22,18 +22,21 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static VmmDevice **devs;
+    static const DeviceStateType *types;
+    static unsigned n_types;
     g_autofree char *doc = g_strndup((const char *)data, size);
     g_autoptr(JsonNode) node = json_from_string(doc, NULL);
 
     if (!devs) {
-        devs = g_new0(VmmDevice *, device_state_n_types);
-        for (unsigned i = 0; i < device_state_n_types; i++)
-            devs[i] = device_state_types[i].create(fake_host_new(
-                DEVICE_STATE_RAM));
+        types = device_state_types(&n_types);
+        devs = g_new0(VmmDevice *, n_types);
+        for (unsigned i = 0; i < n_types; i++)
+            devs[i] = device_state_create(&types[i],
+                                          fake_host_new(DEVICE_STATE_RAM));
     }
     if (!node)
         return 0;
-    for (unsigned i = 0; i < device_state_n_types; i++) {
+    for (unsigned i = 0; i < n_types; i++) {
         VmmDevice *dev = devs[i];
         g_autoptr(GError) error = NULL;
 

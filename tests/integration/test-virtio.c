@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration tests: virtio-blk (root, readonly, lock, multiqueue), virtio-console and virtio-rng in a guest. */
+/* Integration tests: virtio-blk (root, readonly, lock, multiqueue), virtio-console, virtio-rng and virtio-balloon in a guest. */
 #include <config.h>
 
 #include <errno.h>
@@ -121,7 +121,9 @@ sha256_file(const char *path)
  *    while the guest runs, a second nimbus on vdb's image (read-write, then
  *    read-only) is refused by the OFD lock with an error naming the image;
  *  - a line on /dev/hvc0 lands in the --console file;
- *  - 1 MiB from /dev/hwrng.
+ *  - 1 MiB from /dev/hwrng;
+ *  - --balloon size=128M: the guest's driver inflates it, and its
+ *    MemTotal drops by that much.
  */
 static void
 test_devices(void)
@@ -140,7 +142,8 @@ test_devices(void)
     g_autofree char *content = NULL;
     g_autofree char *out = NULL;
     g_autofree char *out2 = NULL;
-    const char *args[] = { "--disk", ro_disk, "--disk", mq_disk, NULL };
+    const char *args[] = { "--disk", ro_disk, "--disk", mq_disk,
+                           "--balloon", "size=128M", NULL };
     const char *args2[] = { "--disk", mq_disk, NULL };
     const char *args3[] = { "--disk", mq_disk_ro, NULL };
     GuestSpec g = {
@@ -173,6 +176,14 @@ test_devices(void)
             "echo \"hvc0-line-$((6 * 7))\" > /dev/hvc0\n"
             "echo \"rng-current: $(cat /sys/class/misc/hw_random/rng_current)\"\n"
             "echo \"rng-bytes: $(head -c 1048576 /dev/hwrng | wc -c)\"\n"
+            /* balloon: inflation runs in the background; 512 MiB of RAM
+             * is about 490000 kB of MemTotal before it. */
+            "i=0; while [ $i -lt 300 ]; do "
+            "t=$(awk '/MemTotal/ {print $2}' /proc/meminfo); "
+            "[ $t -lt 400000 ] && break; sleep 0.1; i=$((i + 1)); done\n"
+            "echo \"memtotal-kb: $t\"\n"
+            "echo \"balloon-bound: $(ls /sys/bus/virtio/drivers/virtio_balloon"
+            " | grep -c virtio)\"\n"
             /* The host tries a second VMM on vdb's image meanwhile. */
             "echo waiting-for-host\n"
             "read -r reply\n"
@@ -186,6 +197,7 @@ test_devices(void)
     g_autoptr(TestProc) c = NULL;
     g_auto(GStrv) lines = NULL;
     unsigned busy = 0;
+    bool mem_seen = false;
 
     g_assert_true(test_proc_wait_output(p, "waiting-for-host", BOOT_TIMEOUT_MS));
     b = guest_spawn(&second);
@@ -229,6 +241,21 @@ test_devices(void)
     assert_contains(content, "hvc0-line-42");
     assert_contains(out, "rng-current: virtio_rng.0");
     assert_contains(out, "rng-bytes: 1048576");
+
+    assert_contains(out, "balloon-bound: 1");
+    for (unsigned i = 0; lines[i]; i++) {
+        unsigned kb = 0;
+
+        if (sscanf(lines[i], "memtotal-kb: %u", &kb) == 1) {
+            g_test_message("guest MemTotal with the balloon: %u kB", kb);
+            /* 512 MiB less the 128 MiB balloon, less what the kernel
+             * keeps for itself. */
+            g_assert_cmpuint(kb, <, 400000);
+            g_assert_cmpuint(kb, >, 300000);
+            mem_seen = true;
+        }
+    }
+    g_assert_true(mem_seen);
 }
 
 int

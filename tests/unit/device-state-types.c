@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
@@ -155,25 +156,37 @@ virtio_pci_add(FakeHost *vm, VirtioDevice *vdev)
     return add(vm, virtio_pci_new(fake_host_base(vm), bus, vdev, SLOT));
 }
 
-static uint64_t
-ecam(unsigned reg)
-{
-    return PCI_ECAM_BASE + (SLOT << 15) + reg;
-}
-
 /* What a driver does first: enable the BAR, program an MSI-X vector. */
 static void
-virtio_pci_exercise(FakeHost *vm, VmmDevice *dev)
+virtio_pci_exercise_slot(FakeHost *vm, unsigned slot)
 {
+    uint64_t base = PCI_ECAM_BASE + ((uint64_t)slot << 15);
     uint64_t bar0;
 
-    fake_host_mmio_write(vm, ecam(PCI_REG_COMMAND), 2,
+    fake_host_mmio_write(vm, base + PCI_REG_COMMAND, 2,
                        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    bar0 = (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0), 4) & ~0xfULL) |
-           (fake_host_mmio_read(vm, ecam(PCI_REG_BAR0 + 4), 4) << 32);
+    bar0 = (fake_host_mmio_read(vm, base + PCI_REG_BAR0, 4) & ~0xfULL) |
+           (fake_host_mmio_read(vm, base + PCI_REG_BAR0 + 4, 4) << 32);
     fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 16, 4,
                        0xfee00000);
     fake_host_mmio_write(vm, bar0 + VIRTIO_PCI_MSIX_TABLE_OFF + 24, 4, 0x41);
+}
+
+static void
+virtio_pci_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    virtio_pci_exercise_slot(vm, SLOT);
+}
+
+/* A device the registry put on whichever slot was free: its BDF says. */
+static void
+registry_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    g_autofree char *bdf = dev->ops->pci_bdf ? dev->ops->pci_bdf(dev) : NULL;
+    unsigned seg, bus, slot, fn;
+
+    if (bdf && sscanf(bdf, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) == 4)
+        virtio_pci_exercise_slot(vm, slot);
 }
 
 static VmmDevice *
@@ -242,9 +255,9 @@ virtio_rng_create(FakeHost *vm)
     return virtio_pci_add(vm, vdev);
 }
 
-const DeviceStateType device_state_types[] = {
+static const DeviceStateType static_types[] = {
     { "serial-8250", "__serial", serial_create, serial_exercise,
-      "ier", 0x10, NULL },
+      "ier", 0x10, NULL, "serial" },
     { "i8042", "__i8042", i8042_create, i8042_exercise, "port_b", 0x10, NULL },
     { "rtc-cmos", "__rtc", rtc_create, rtc_exercise, "index", 0x80, NULL },
     { "acpi-pm", "__acpi_pm", acpi_pm_create, NULL, "pm_timer", -1,
@@ -253,19 +266,95 @@ const DeviceStateType device_state_types[] = {
     { "debug-port", "__debug_port", debug_port_create, debug_port_exercise,
       "ranges[2].first_code", 0x100, "uptime_us" },
     { "debug-console", "__debug_console", debug_console_create, NULL,
-      NULL, 0, NULL },
+      NULL, 0, NULL, "debug-console" },
     { "pci-bus", "__pci_segment0", pci_bus_dev_create, pci_bus_exercise,
       "config_address", 0x90000000, NULL },
     { "pci-config-ports", "__pci_config_io", pci_ports_create, NULL,
       NULL, 0, NULL },
     { "virtio-blk", "_disk0", virtio_blk_create, virtio_pci_exercise,
-      "virtio.queues[0].size", QSIZE + 1, NULL },
+      "virtio.queues[0].size", QSIZE + 1, NULL, "disk" },
     { "virtio-net", "_net0", virtio_net_create, virtio_pci_exercise,
-      "virtio.device.active_pairs", NET_PAIRS + 1, NULL },
+      "virtio.device.active_pairs", NET_PAIRS + 1, NULL, "net" },
     { "virtio-console", "__console", virtio_console_create,
-      virtio_pci_exercise, "virtio.config_vector", 0x10000, NULL },
+      virtio_pci_exercise, "virtio.config_vector", 0x10000, NULL, "console" },
     { "virtio-rng", "__rng", virtio_rng_create, virtio_pci_exercise,
-      "msix.entries[1].ctrl", 2, NULL },
+      "msix.entries[1].ctrl", 2, NULL, "rng" },
 };
 
-const unsigned device_state_n_types = G_N_ELEMENTS(device_state_types);
+/* ---- Registry types with a config kind ------------------------------------ */
+
+/* @type's example config, validated (ids assigned); (transfer full). */
+static VmConfig *
+registry_config(const DeviceType *type)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) c = vm_config_new();
+    gpointer entry = vm_config_kind_parse_cli(type->kind, type->example,
+                                              &error);
+
+    g_assert_no_error(error);
+    c->payload.kernel = g_strdup("vmlinux");
+    vm_config_kind_append(c, type->kind, entry);
+    g_assert_true(vm_config_validate(c, &error));
+    g_assert_no_error(error);
+    return g_steal_pointer(&c);
+}
+
+/* As the device manager does it: on PCI segment 0 of @vm.  The config
+ * outlives the device (kept until exit). */
+static VmmDevice *
+registry_create(const DeviceType *type, FakeHost *vm)
+{
+    static GPtrArray *configs;
+    g_autoptr(GError) error = NULL;
+    VmConfig *c = registry_config(type);
+    DeviceCreateCtx ctx = {
+        fake_host_base(vm),
+        pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error),
+    };
+    VmmDevice *dev;
+
+    g_assert_no_error(error);
+    if (!configs)
+        configs = g_ptr_array_new_with_free_func((GDestroyNotify)
+                                                 vm_config_free);
+    g_ptr_array_add(configs, c);
+    dev = type->create(&ctx, vm_config_kind_entry(c, type->kind, 0), &error);
+    g_assert_no_error(error);
+    return dev;
+}
+
+const DeviceStateType *
+device_state_types(unsigned *n)
+{
+    static GArray *all;
+
+    if (!all) {
+        device_registry_init();
+        all = g_array_new(FALSE, FALSE, sizeof(DeviceStateType));
+        g_array_append_vals(all, static_types, G_N_ELEMENTS(static_types));
+        for (const DeviceType *const *t = device_registry_types(); *t; t++) {
+            g_autoptr(VmConfig) c = NULL;
+            DeviceStateType st = {
+                (*t)->name, NULL, NULL, registry_exercise,
+                /* Every virtio-pci device has it, bounded by 16 bits. */
+                "virtio.config_vector", 0x10000, NULL, (*t)->name, *t,
+            };
+
+            if (!(*t)->kind)
+                continue;
+            c = registry_config(*t);
+            st.id = g_strdup(vm_config_kind_id((*t)->kind,
+                vm_config_kind_entry(c, (*t)->kind, 0)));
+            g_array_append_val(all, st);
+        }
+    }
+    *n = all->len;
+    return (const DeviceStateType *)(void *)all->data;
+}
+
+VmmDevice *
+device_state_create(const DeviceStateType *t, FakeHost *vm)
+{
+    return t->registry ? registry_create(t->registry, vm) : t->create(vm);
+}

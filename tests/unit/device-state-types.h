@@ -7,11 +7,16 @@
 #include <glib.h>
 
 #include "devices/device.h"
+#include "devices/registry.h"
 #include "tests/unit/fake-vm.h"
 
 /*
- * One array, so that the device-type registry (issue 10, item 2) can
- * replace it: the state tests and the state fuzz target walk it.
+ * Every device type with snapshot state: the platform devices and the
+ * registry's built-in types as their unit tests build them (a line each in
+ * device-state-types.c), then every registry type with a config kind,
+ * created from its example config through the registry itself, so that a
+ * new device type is covered without a line here.  The state tests and
+ * the state fuzz target walk the list.
  */
 typedef struct {
     const char *name;           /* the device type (VmmDeviceOps.name) */
@@ -29,9 +34,17 @@ typedef struct {
     /* A root field that changes by itself between two saves (a clock),
      * left out of identity comparisons; NULL if none. */
     const char *volatile_field;
+    /* The registry type it is (DeviceType.name), NULL for the platform's
+     * own devices. */
+    const char *registry_name;
+    /* A type with a config kind, created through the registry (@create
+     * is NULL then). */
+    const DeviceType *registry;
 } DeviceStateType;
 
 #define DEVICE_STATE_RAM (8u << 20)
 
-extern const DeviceStateType device_state_types[];
-extern const unsigned device_state_n_types;
+/* The list (built once; transfer none) and its length in *@n. */
+const DeviceStateType *device_state_types(unsigned *n);
+/* Creates @t's device in @vm (see @create); (transfer none). */
+VmmDevice *device_state_create(const DeviceStateType *t, FakeHost *vm);

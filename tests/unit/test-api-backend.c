@@ -103,6 +103,9 @@ static const StatusCase status_cases[] = {
     { "delete-before-create", { NONE }, { API_ACTION_VM_DELETE, NULL }, 204,
       NULL, NULL },
     { "ping", { NONE }, { API_ACTION_VMM_PING, NULL }, 200, NULL, NULL },
+    { "resize-before-create", { NONE },
+      { API_ACTION_VM_RESIZE, "{\"desired_balloon\": 0}" }, 404,
+      "Error from API", "The VM could not be resized" },
 
     /* Bad bodies: 400 naming the problem. */
     { "create-no-body", { NONE }, { API_ACTION_VM_CREATE, NULL }, 400,
@@ -487,6 +490,75 @@ test_ping_io_uring(void)
     }
 }
 
+static gint64
+info_balloon_size(Vmm *vmm)
+{
+    ApiResult r = { 0 };
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *config;
+    gint64 size;
+
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_cmpuint(r.status, ==, 200);
+    info = parse(r.body);
+    config = json_object_get_object_member(json_node_get_object(info),
+                                           "config");
+    size = json_object_get_int_member(
+        json_object_get_object_member(config, "balloon"), "size");
+    api_result_clear(&r);
+    return size;
+}
+
+/* vm.resize desired_balloon changes the config of record through the
+ * config's rules; what it cannot do is refused and changes nothing. */
+static void
+test_resize_balloon(void)
+{
+    static const struct {
+        const char *body;
+        guint status;
+        const char *mentions;
+    } bad[] = {
+        { "{\"desired_balloon\": 536870912}", 400, "smaller than the guest RAM" },
+        { "{\"desired_balloon\": -1}", 400, "desired_balloon" },
+        { "{\"desired_balloon\": \"1G\"}", 400, "desired_balloon" },
+        { "{\"desired_ballon\": 1}", 400, "desired_ballon: unknown field" },
+        { "{}", 400, "nothing to resize" },
+        { "{\"desired_vcpus\": 2, \"desired_balloon\": 0}", 500,
+          "not supported yet" },
+        { "[1]", 400, "JSON object" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autoptr(Vmm) plain = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json("\"balloon\": {\"size\": 1048576}");
+    g_autofree char *no_balloon = config_json(NULL);
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_assert_cmpint(info_balloon_size(vmm), ==, 1048576);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_balloon\": 67108864}"), ==, 204);
+    g_assert_cmpint(info_balloon_size(vmm), ==, 67108864);
+    /* The vCPUs and RAM it already has: nothing to do, and fine. */
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_vcpus\": 1, "
+                                "\"desired_ram\": 536870912}"), ==, 204);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ApiResult r = { 0 };
+        g_autofree char *msg = NULL;
+
+        run(vmm, API_ACTION_VM_RESIZE, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, bad[i].status);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+        g_assert_cmpint(info_balloon_size(vmm), ==, 67108864);
+    }
+    g_assert_cmpuint(run_status(plain, API_ACTION_VM_CREATE, no_balloon), ==,
+                     204);
+    g_assert_cmpuint(run_status(plain, API_ACTION_VM_RESIZE,
+                                "{\"desired_balloon\": 0}"), ==, 400);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -505,6 +577,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/stray-fds-closed", test_stray_fds_closed);
     g_test_add_func("/api/backend/deep-json", test_deep_json);
     g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);
+    g_test_add_func("/api/backend/resize-balloon", test_resize_balloon);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

@@ -250,7 +250,9 @@ flow(Server *s, bool dbus)
     RUN(dbus, 1, "cannot pause the VM in state Created", "pause");
     RUN(dbus, 1, "vm.add-disk is not supported yet", "add-disk",
         "path=/x,readonly=on");
-    RUN(dbus, 1, "vm.resize is not supported yet", "resize", "--cpus", "2");
+    RUN(dbus, 1, "resizing vCPUs is not supported yet", "resize", "--cpus",
+        "2");
+    RUN(dbus, 1, "the VM has no balloon device", "resize", "--balloon", "1M");
     RUN(dbus, 0, NULL, "counters");
     RUN(dbus, 0, NULL, "delete");
 }

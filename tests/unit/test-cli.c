@@ -343,7 +343,8 @@ test_help_text(void)
 {
     /* Every option nimbus implements, as --help must list them. */
     static const char *const expected[] = {
-        "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
+        "api-socket", "balloon", "cmdline", "console", "cpus",
+        "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
         "log-file", "memory", "net", "no-shutdown", "pvpanic", "rng",

@@ -42,8 +42,14 @@ test_table(void)
     JsonObject *o;
     guint n = 0;
 
-    /* Empty arrays are not written: give every array an entry. */
+    /* Empty arrays are not written: give every array an entry, and each
+     * kind type one from its example. */
     g_ptr_array_add(c->net, net_config_new());
+    for (guint i = 0; types[i]; i++) {
+        if (types[i]->kind)
+            g_assert_true(device_type_cli_parse(types[i], c,
+                                                types[i]->example, NULL));
+    }
     json = vm_config_to_json_node(c);
     o = json_node_get_object(json);
 
@@ -54,7 +60,11 @@ test_table(void)
         g_assert_nonnull(t->name);
         g_assert_true(g_str_has_prefix(t->cli_option, "--"));
         g_assert_true(json_object_has_member(o, t->json_key));
-        g_assert_true(t->count && t->entry && t->id);
+        /* Accessors of their own, or derived from the config kind. */
+        g_assert_true(t->kind ? !t->count && !t->entry && !t->id && t->example
+                              : t->count && t->entry && t->id &&
+                                t->cli_parse);
+        g_assert_nonnull(t->cli_help);
         /* Only the platform's consoles are created by the architecture. */
         g_assert_true(t->create || g_str_equal(t->name, "serial") ||
                       g_str_equal(t->name, "debug-console"));
@@ -64,7 +74,7 @@ test_table(void)
         for (guint j = 0; j < i; j++)
             g_assert_cmpstr(types[j]->name, !=, t->name);
     }
-    g_assert_cmpuint(n, ==, 6);
+    g_assert_cmpuint(n, ==, 7);
     g_assert_null(device_registry_lookup("floppy"));
     /* The ids the VM's devices get, from the validated config. */
     g_assert_cmpuint(device_registry_lookup("disk")->count(c), ==, 1);
