@@ -74,7 +74,28 @@ test_table(void)
         for (guint j = 0; j < i; j++)
             g_assert_cmpstr(types[j]->name, !=, t->name);
     }
-    g_assert_cmpuint(n, ==, 7);
+    /* Kind types are created in the order of VmConfig's table, the order
+     * vm_config_validate() assigns their PCI slots in. */
+    {
+        const VmConfigKind *const *kinds = vm_config_kinds();
+        guint k = 0;
+
+        for (guint i = 0; types[i]; i++) {
+            if (types[i]->kind)
+                g_assert_true(kinds[k++] == types[i]->kind);
+        }
+        g_assert_null(kinds[k]);
+    }
+    /* The built-in types, at least; kind types come and go with their
+     * files. */
+    g_assert_cmpuint(n, >=, 6);
+    for (guint i = 0; i < 6; i++) {
+        static const char *const builtin[] = {
+            "serial", "debug-console", "console", "disk", "net", "rng",
+        };
+
+        g_assert_nonnull(device_registry_lookup(builtin[i]));
+    }
     g_assert_null(device_registry_lookup("floppy"));
     /* The ids the VM's devices get, from the validated config. */
     g_assert_cmpuint(device_registry_lookup("disk")->count(c), ==, 1);
