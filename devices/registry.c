@@ -175,7 +175,7 @@ console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     VmmDevice *dev;
 
     if (!reg_bus(ctx, error) ||
-        !(be = chardev_new(con, "--console",
+        !(be = chardev_new(con, con->id,
                            device_host_main_context(ctx->host), error)))
         return NULL;
     pty = g_strdup(chardev_get_pty_path(be));
@@ -349,8 +349,11 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     if (!net->mac)
         eff.mac = mac = vm_config_mac_random_string();
     be = tap_open(&eff, net->num_queues / 2, error);
-    if (!be)
+    if (!be) {
+        /* Named by the device, as over REST the option means nothing. */
+        g_prefix_error(error, "%s: ", net->id);
         return NULL;
+    }
     tap = g_strdup(be->ifname);
     dev = reg_virtio_pci(ctx, virtio_net_new(ctx->host, &eff, be, error),
                          net->pci_device_id);

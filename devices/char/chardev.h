@@ -41,7 +41,8 @@ typedef void (*CharResizeFunc)(gpointer opaque, uint16_t cols, uint16_t rows);
  * chardev_new:
  * @config: the mode and its path (file= or socket=); mode Off is refused
  *   (the VMM creates no device at all for Off)
- * @what: the option name for messages ("serial", "console", ...)
+ * @what: what messages name: the option or the device id ("--serial",
+ *   "__console")
  * @context: where input and deferred output run (NULL: the global default)
  *
  * Opens the backend: File creates/truncates the file (as CH does), Pty

@@ -96,7 +96,7 @@ tap_prepare_fd(int fd, const char *ifname, GError **error)
         ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
         ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "--net: cannot set up TAP '%s': %s", ifname,
+                    "cannot set up TAP '%s': %s", ifname,
                     g_strerror(errno));
         return false;
     }
@@ -112,7 +112,7 @@ tap_create_one(const char *name, bool multi, char ifname[IFNAMSIZ],
 
     if (fd < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "--net: cannot open /dev/net/tun: %s", g_strerror(errno));
+                    "cannot open /dev/net/tun: %s", g_strerror(errno));
         return -1;
     }
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
@@ -122,7 +122,7 @@ tap_create_one(const char *name, bool multi, char ifname[IFNAMSIZ],
         int e = errno;
 
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                    "--net: cannot create or attach TAP '%s': %s%s", name,
+                    "cannot create or attach TAP '%s': %s%s", name,
                     g_strerror(e),
                     e == EPERM ? " (needs CAP_NET_ADMIN, or a TAP owned by "
                                  "this user)" : "");
@@ -141,13 +141,13 @@ tap_check_fd(int fd, char ifname[IFNAMSIZ], GError **error)
 
     if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: fd=%d is not a TAP device: %s", fd,
+                    "fd=%d is not a TAP device: %s", fd,
                     g_strerror(errno));
         return false;
     }
     if (!(ifr.ifr_flags & IFF_TAP) || !(ifr.ifr_flags & IFF_VNET_HDR)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: fd=%d ('%s') is not a TAP opened with "
+                    "fd=%d ('%s') is not a TAP opened with "
                     "IFF_VNET_HDR", fd, ifr.ifr_name);
         return false;
     }
@@ -162,7 +162,7 @@ tap_ioctl(int sock, unsigned long req, struct ifreq *ifr, const char *what,
     if (ioctl(sock, req, ifr) == 0)
         return true;
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                "--net: cannot set the %s of '%s': %s", what, ifr->ifr_name,
+                "cannot set the %s of '%s': %s", what, ifr->ifr_name,
                 g_strerror(errno));
     return false;
 }
@@ -176,7 +176,7 @@ tap_set_inet(int sock, const char *ifname, unsigned long req, const char *addr,
 
     if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: %s '%s' is not an IPv4 address", what, addr);
+                    "%s '%s' is not an IPv4 address", what, addr);
         return false;
     }
     g_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
@@ -194,7 +194,7 @@ tap_configure_host(const NetConfig *net, const char *ifname, GError **error)
 
     if (sock < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "--net: socket: %s", g_strerror(errno));
+                    "socket: %s", g_strerror(errno));
         return false;
     }
     if (net->ip &&
@@ -212,7 +212,7 @@ tap_configure_host(const NetConfig *net, const char *ifname, GError **error)
     if (net->host_mac) {
         if (!net_parse_mac(net->host_mac, mac)) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "--net: host_mac '%s' is not a MAC address",
+                        "host_mac '%s' is not a MAC address",
                         net->host_mac);
             return false;
         }
@@ -245,7 +245,7 @@ tap_open(const NetConfig *net, unsigned pairs, GError **error)
         be->fds[i] = -1;
     if (given && net->fds->len != pairs) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: %u fds for %u queue pairs (num_queues must be "
+                    "%u fds for %u queue pairs (num_queues must be "
                     "twice the number of fds)", net->fds->len, pairs);
         return NULL;
     }

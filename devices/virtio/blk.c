@@ -543,7 +543,7 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
     bb = block_backend_open(disk->path, disk->readonly, disk->direct,
                             disk->image_type, error);
     if (!bb) {
-        g_prefix_error(error, "--disk: ");
+        g_prefix_error(error, "%s: ", disk->id);
         return NULL;
     }
     blk->seg_max = MIN(qs - 2, (unsigned)VIRTIO_BLK_MAX_SEG);

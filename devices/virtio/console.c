@@ -261,7 +261,8 @@ virtio_console_new(DeviceHost *host, const char *id,
     }
     if (c->input_efd < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "--console: cannot create an eventfd: %s", g_strerror(errno));
+                    "%s: cannot create an eventfd: %s", c->vdev.id,
+                    g_strerror(errno));
         virtio_console_free(&c->vdev);
         return NULL;
     }

@@ -601,7 +601,7 @@ virtio_net_new(DeviceHost *host, const NetConfig *cfg,
     }
     if (!net_parse_mac(cfg->mac, mac)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--net: mac '%s' is not a MAC address",
+                    "%s: mac '%s' is not a MAC address", cfg->id,
                     cfg->mac ? cfg->mac : "");
         return NULL;
     }

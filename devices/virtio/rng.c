@@ -146,7 +146,8 @@ virtio_rng_new(DeviceHost *host, const RngConfig *cfg,
     fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "--rng: cannot open src '%s': %s", src, g_strerror(errno));
+                    "%s: cannot open src '%s': %s", cfg->id ? cfg->id : "__rng",
+                    src, g_strerror(errno));
         return NULL;
     }
     rng = g_new0(VirtioRng, 1);
