@@ -30,6 +30,7 @@ drv_driver_new(DrvConfig *config, GError **error)
 
     driver->config = config;
     driver->domains = drv_domain_list_new();
+    driver->forward = drv_forward_new(config->libvirtd_uri);
     driver->inotify_fd = -1;
     driver->next_id = 1;
     g_mutex_init(&driver->lock);
@@ -53,6 +54,7 @@ drv_driver_free(DrvDriver *driver)
     /* Background tasks finish first: they hold domain references. */
     drv_process_watch_fini(driver);
     g_clear_pointer(&driver->domains, drv_domain_list_free);
+    g_clear_pointer(&driver->forward, drv_forward_free);
     g_clear_pointer(&driver->config, drv_config_free);
     g_mutex_clear(&driver->lock);
     g_free(driver);

@@ -2,7 +2,7 @@
 # nimbusd unit tests: RPC framing and XDR, the HTTP client, driver helpers,
 # the daemon over raw frames, and stock virsh/python3-libvirt against it
 # (no KVM: a fake nimbus stands in for the VMM).
-RPC_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS)
+RPC_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS) $(LIBVIRT_CFLAGS)
 RPC_TEST_LIBS = tests/libtestutil.a $(NIMBUSD_LIBS)
 
 check_PROGRAMS += tests/unit/test-rpc-packet
