@@ -53,6 +53,12 @@ tests_fuzz_fuzz_rpc_LDADD = $(FUZZ_MAIN_LIB) $(NIMBUSD_LIBS)
 tests_fuzz_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/rpc
 
+# Networks, pools and volumes forwarded to a private, unprivileged libvirtd
+# the test starts (issue 11): virsh pool-*/vol-*/net-*, virt-install's
+# --disk size=N and --disk PATH, libvirtd's errors 1:1, libvirtd absent.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-libvirtd.py
+TESTS += tests/unit/test-nimbusd-libvirtd.py
+
 # nimbusd's org.libvirt service (libvirt-dbus's interfaces) on a private
 # dbus-daemon: introspection against the XML, the same calls over D-Bus and
 # over RPC, events, bad input.  Reuses test-rpc-virsh.py's helpers.

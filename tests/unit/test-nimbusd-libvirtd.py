@@ -1,0 +1,339 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# Networks, storage pools and volumes through nimbusd, served by a private
+# libvirtd (issue 11): its own config, socket and state under a temp dir,
+# so the host's libvirtd is never touched.  TAP output.
+#
+# The private libvirtd runs unprivileged (as nobody when the test runs as
+# root): an unprivileged libvirtd keeps everything under $XDG_* and its
+# network driver defines networks without creating bridges, so nothing on
+# the host changes.  No network is started.
+#
+#   NIMBUS_TEST_KEEP=1          keep the temp directory
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import libvirt
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("rpcvirsh", os.path.join(HERE, "test-rpc-virsh.py"))
+rv = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rv)
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+NOBODY = 65534
+NETWORK_XML = """<network>
+  <name>nmbnet</name>
+  <bridge name='nmbtest0'/>
+  <forward mode='nat'/>
+  <ip address='192.168.231.1' netmask='255.255.255.0'/>
+</network>
+"""
+
+
+class Libvirtd:
+    """A private, unprivileged libvirtd under @tmp/libvirtd."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "libvirtd")
+        self.run_dir = os.path.join(self.dir, "run")
+        self.sock = os.path.join(self.run_dir, "libvirt-sock")
+        self.uri = "qemu+unix:///session?socket=" + self.sock
+        self.conf = os.path.join(self.dir, "libvirtd.conf")
+        self.proc = None
+        self.uid = NOBODY if os.geteuid() == 0 else os.geteuid()
+        for sub in ("run", "config", "cache", "data", "home"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        rv.write(self.conf, 'unix_sock_dir = "%s"\nauth_unix_rw = "none"\n'
+                 'unix_sock_rw_perms = "0777"\nlog_outputs = "3:file:%s"\n'
+                 % (self.run_dir, os.path.join(self.dir, "libvirtd.log")))
+        self.chown(self.dir)
+
+    def chown(self, path):
+        if os.geteuid() == 0:
+            for root, dirs, files in os.walk(path):
+                for n in [root] + [os.path.join(root, x) for x in dirs + files]:
+                    os.chown(n, NOBODY, NOBODY)
+
+    def start(self):
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+               "HOME": os.path.join(self.dir, "home"),
+               "XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
+               "XDG_CACHE_HOME": os.path.join(self.dir, "cache"),
+               "XDG_DATA_HOME": os.path.join(self.dir, "data"),
+               "XDG_RUNTIME_DIR": self.run_dir}
+        cmd = [LIBVIRTD, "--config", self.conf, "--timeout", "300"]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                   "--clear-groups"] + cmd
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        with open(os.path.join(self.dir, "stderr.log"), "ab") as log:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
+                                         cwd=self.dir)
+        rv.wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None,
+                    "libvirtd's socket", timeout=30)
+        if self.proc.poll() is not None:
+            raise RuntimeError("libvirtd did not start (see %s)" % self.dir)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+def error_of(fn):
+    """(code, domain, message) of the libvirtError @fn raises."""
+    try:
+        fn()
+    except libvirt.libvirtError as e:
+        return e.get_error_code(), e.get_error_domain(), e.get_error_message()
+    raise AssertionError("no error")
+
+
+def virsh_fails(d, *args):
+    r = rv.virsh(d, *args, check=False)
+    assert r.returncode != 0, r.stdout
+    return r.stderr
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Ctx:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.lv = Libvirtd(tmp)
+        self.pool_dir = os.path.join(tmp, "pool")
+        self.default_dir = os.path.join(tmp, "default-pool")
+        for p in (self.pool_dir, self.default_dir):
+            os.makedirs(p)
+        self.lv.chown(self.pool_dir)
+        self.lv.chown(self.default_dir)
+        self.d = rv.Daemon(tmp, args=["--libvirtd-uri", self.lv.uri])
+        self.direct = None
+        self.conn = None
+
+    # The rv helpers take the daemon; these tests mostly need it.
+    @property
+    def uri(self):
+        return self.d.uri
+
+
+# ---- storage ------------------------------------------------------------------
+
+
+@test
+def pool_define_start_list(c):
+    rv.virsh(c.d, "pool-define-as", "p1", "dir", "--target", c.pool_dir)
+    rv.virsh(c.d, "pool-start", "p1")
+    out = rv.virsh(c.d, "pool-list", "--all").stdout
+    assert re.search(r"^\s*p1\s+active\s+no", out, re.M), out
+    # The pool is libvirtd's: a direct connection sees the same object.
+    p = c.direct.storagePoolLookupByName("p1")
+    assert c.conn.storagePoolLookupByName("p1").UUIDString() == p.UUIDString()
+    assert [x.name() for x in c.conn.listAllStoragePools()] == \
+        [x.name() for x in c.direct.listAllStoragePools()]
+    info = c.conn.storagePoolLookupByName("p1").info()
+    assert info[0] == libvirt.VIR_STORAGE_POOL_RUNNING and info[1] > 0, info
+
+
+@test
+def vol_create_list_path(c):
+    rv.virsh(c.d, "vol-create-as", "p1", "v1", "1M")
+    path = os.path.join(c.pool_dir, "v1")
+    assert os.path.getsize(path) == 1 << 20
+    out = rv.virsh(c.d, "vol-list", "p1").stdout
+    assert re.search(r"^\s*v1\s+%s\s*$" % re.escape(path), out, re.M), out
+    assert rv.virsh(c.d, "vol-path", "--pool", "p1", "v1").stdout.strip() == path
+    info = rv.virsh(c.d, "vol-info", path).stdout
+    assert re.search(r"Capacity:\s+1\.00 MiB", info), info
+    pool = c.conn.storagePoolLookupByName("p1")
+    assert pool.listVolumes() == ["v1"] and pool.numOfVolumes() == 1
+    vol = pool.storageVolLookupByName("v1")
+    assert vol.path() == path and vol.key() == path
+    assert vol.info() == [libvirt.VIR_STORAGE_VOL_FILE, 1 << 20, 1 << 20], vol.info()
+    assert "<name>v1</name>" in vol.XMLDesc(0)
+
+
+@test
+def vol_lookup_by_path(c):
+    path = os.path.join(c.pool_dir, "v1")
+    vol = c.conn.storageVolLookupByPath(path)
+    assert vol.name() == "v1" and vol.path() == path
+    assert vol.storagePoolLookupByVolume().name() == "p1"
+    assert c.conn.storageVolLookupByKey(path).name() == "v1"
+    # A path in no pool: libvirtd's NO_STORAGE_VOL, which virt-install and
+    # virt-manager expect for "use the path as it is".
+    outside = rv.write(os.path.join(c.tmp, "outside.img"), "")
+    got = error_of(lambda: c.conn.storageVolLookupByPath(outside))
+    want = error_of(lambda: c.direct.storageVolLookupByPath(outside))
+    assert got == want and got[0] == libvirt.VIR_ERR_NO_STORAGE_VOL, got
+
+
+@test
+def unknown_pool_is_libvirts_error(c):
+    got = error_of(lambda: c.conn.storagePoolLookupByName("nope"))
+    want = error_of(lambda: c.direct.storagePoolLookupByName("nope"))
+    assert got == want, (got, want)
+    assert got[0] == libvirt.VIR_ERR_NO_STORAGE_POOL and \
+        got[1] == libvirt.VIR_FROM_STORAGE, got
+    err = virsh_fails(c.d, "pool-info", "nope")
+    assert "Storage pool not found: no storage pool with matching name 'nope'" in err, err
+
+
+@test
+def readonly_socket_refuses_pool_define(c):
+    r = rv.virsh(c.d, "pool-define-as", "ro", "dir", "--target", c.pool_dir,
+                 check=False, uri=c.d.uri_ro)
+    assert r.returncode != 0 and "forbidden" in r.stderr, r.stderr
+    assert "p1" in rv.virsh(c.d, "pool-list", "--name", uri=c.d.uri_ro).stdout
+
+
+@test
+def vol_delete(c):
+    rv.virsh(c.d, "vol-create-as", "p1", "gone", "1M")
+    rv.virsh(c.d, "vol-delete", "--pool", "p1", "gone")
+    assert not os.path.exists(os.path.join(c.pool_dir, "gone"))
+    err = virsh_fails(c.d, "vol-info", "--pool", "p1", "gone")
+    assert "Storage volume not found" in err, err
+
+
+# ---- virt-install ---------------------------------------------------------------
+
+
+def virt_install(c, name, disk, *extra):
+    kernel = rv.write(os.path.join(c.tmp, "vmlinuz"), "")
+    return rv.run(["virt-install", "--connect", c.uri, "--name", name,
+                   "--memory", "256", "--vcpus", "1",
+                   "--boot", "kernel=%s,kernel_args=console=ttyS0" % kernel,
+                   "--disk", disk, "--graphics", "none", "--console", "pty",
+                   "--osinfo", "detect=on,require=off", "--network", "none"]
+                  + list(extra))
+
+
+def disk_sources(xml):
+    return re.findall(r"<source file=\"([^\"]+)\"", xml)
+
+
+@test
+def virt_install_disk_size_uses_default_pool(c):
+    rv.virsh(c.d, "pool-define-as", "default", "dir", "--target", c.default_dir)
+    rv.virsh(c.d, "pool-start", "default")
+    out = virt_install(c, "vi-size", "size=1,bus=virtio", "--print-xml").stdout
+    assert disk_sources(out) == [os.path.join(c.default_dir, "vi-size.img")], out
+
+
+@test
+def virt_install_disk_path(c):
+    in_pool = os.path.join(c.pool_dir, "v1")
+    out = virt_install(c, "vi-path", "path=%s,bus=virtio" % in_pool, "--print-xml").stdout
+    assert disk_sources(out) == [in_pool], out
+    outside = os.path.join(c.tmp, "outside.img")
+    out = virt_install(c, "vi-path", "path=%s,bus=virtio" % outside, "--print-xml").stdout
+    assert disk_sources(out) == [outside], out
+    out = virt_install(c, "vi-path", "vol=p1/v1,bus=virtio", "--print-xml").stdout
+    assert disk_sources(out) == [in_pool], out
+
+
+# ---- networks -------------------------------------------------------------------
+
+
+@test
+def network_define_list_dumpxml(c):
+    xml = rv.write(os.path.join(c.tmp, "net.xml"), NETWORK_XML)
+    rv.virsh(c.d, "net-define", xml)
+    out = rv.virsh(c.d, "net-list", "--all").stdout
+    assert re.search(r"^\s*nmbnet\s+inactive\s+no\s+yes", out, re.M), out
+    net = c.conn.networkLookupByName("nmbnet")
+    direct = c.direct.networkLookupByName("nmbnet")
+    assert net.UUIDString() == direct.UUIDString()
+    assert c.conn.networkLookupByUUIDString(direct.UUIDString()).name() == "nmbnet"
+    assert net.XMLDesc(0) == direct.XMLDesc(0)
+    assert "<bridge name='nmbtest0'" in rv.virsh(c.d, "net-dumpxml", "nmbnet").stdout
+    assert net.bridgeName() == "nmbtest0"
+    assert net.isActive() == 0 and net.isPersistent() == 1 and net.autostart() == 0
+    assert "nmbnet" in c.conn.listDefinedNetworks()
+    assert [n.name() for n in c.conn.listAllNetworks()] == \
+        [n.name() for n in c.direct.listAllNetworks()]
+
+
+@test
+def unknown_network_is_libvirts_error(c):
+    got = error_of(lambda: c.conn.networkLookupByName("nonet"))
+    want = error_of(lambda: c.direct.networkLookupByName("nonet"))
+    assert got == want and got[0] == libvirt.VIR_ERR_NO_NETWORK, got
+
+
+@test
+def network_undefine(c):
+    rv.virsh(c.d, "net-undefine", "nmbnet")
+    assert "nmbnet" not in rv.virsh(c.d, "net-list", "--all", "--name").stdout
+
+
+# ---- libvirtd absent --------------------------------------------------------------
+
+
+@test
+def libvirtd_absent_says_so(c):
+    c.lv.stop()
+    try:
+        code, dom, msg = error_of(lambda: c.conn.storagePoolLookupByName("p1"))
+        # Not NO_SUPPORT: tools would take the API for missing and go on.
+        assert code != libvirt.VIR_ERR_NO_SUPPORT, (code, msg)
+        assert "libvirtd" in msg and "not reachable at '%s'" % c.lv.uri in msg, msg
+        err = virsh_fails(c.d, "net-list", "--all")
+        assert "is not reachable" in err, err
+        # Domains do not need libvirtd.
+        assert isinstance(c.conn.listAllDomains(), list)
+    finally:
+        c.lv.start()
+    # Back as soon as libvirtd is: nimbusd reconnects on the next call.
+    assert "p1" in rv.virsh(c.d, "pool-list", "--all", "--name").stdout
+
+
+def main():
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    tmp = tempfile.mkdtemp(prefix="nd-libvirtd-", dir="/tmp")
+    # The unprivileged libvirtd must reach its directories inside.
+    os.chmod(tmp, 0o755)
+    c = Ctx(tmp)
+    failed = 0
+    print("1..%d" % len(TESTS))
+    try:
+        c.lv.start()
+        c.d.start()
+        c.direct = libvirt.open(c.lv.uri)
+        c.conn = libvirt.open(c.d.uri)
+        failed += rv.run_tap(TESTS, "/rpc/libvirtd", c)
+    finally:
+        for conn in (c.conn, c.direct):
+            if conn:
+                try:
+                    conn.close()
+                except libvirt.libvirtError:
+                    pass
+        c.d.stop()
+        rv.kill_vmms(c.d.state)
+        c.lv.stop()
+        if failed or os.environ.get("NIMBUS_TEST_KEEP"):
+            print("# logs and state kept in " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
