@@ -191,8 +191,12 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
                                   ((flags & DRV_DOMAIN_DEFINE_VALIDATE) ?
                                    DOMAIN_DEF_PARSE_VALIDATE : 0), error);
     /* The name was checked by domain_def_validate() (domain_name_check);
-     * what `virsh start` would refuse, `virsh define` refuses. */
-    if (!def || !domain_def_check_vmconfig(def, error))
+     * what `virsh start` would refuse, `virsh define` refuses, a volume
+     * that libvirtd does not know included. */
+    if (!def ||
+        !domain_def_resolve_volumes(def, drv_forward_volume_resolver,
+                                    driver->forward, error) ||
+        !domain_def_check_vmconfig(def, error))
         return NULL;
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)

@@ -96,13 +96,17 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
     if (!fwd->conn) {
         err = virGetLastError();
         g_mutex_unlock(&fwd->lock);
-        /* libvirt's code and domain stay (a client may branch on them);
-         * the message says which daemon is missing and for what. */
-        g_set_error(error, DRV_RELAYED_ERROR,
-                    err ? DRV_RELAYED_CODE(err->domain, err->code) :
-                    DRV_RELAYED_CODE(0, DRV_ERROR_NO_CONNECT),
-                    "libvirtd, which serves networks and storage for nimbusd, "
-                    "is not reachable at '%s': %s", fwd->uri,
+        /*
+         * Without libvirtd nimbusd has no networks or storage: it declines
+         * the call, with VIR_ERR_NO_SUPPORT, the one code tools read as
+         * "this connection has no such API" (reference §1.3): virt-install
+         * then uses a --disk PATH as it is and virt-manager hides its
+         * storage pages, where any other code makes them fail on every
+         * disk.  The message says why, which daemon, and where.
+         */
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
+                    "networks and storage come from libvirtd, which is not "
+                    "reachable at '%s' (%s)", fwd->uri,
                     err && err->message ? err->message : "unknown error");
         return NULL;
     }
@@ -163,4 +167,11 @@ drv_forward_volume_path(DrvForward *fwd, const char *pool,
         return NULL;
     }
     return g_strdup(path);
+}
+
+char *
+drv_forward_volume_resolver(const char *pool, const char *volume,
+                            gpointer fwd, GError **error)
+{
+    return drv_forward_volume_path(fwd, pool, volume, error);
 }

@@ -40,8 +40,9 @@ const char *drv_forward_get_uri(const DrvForward *fwd);
 /**
  * drv_forward_conn_new:
  * Returns: (transfer full) a reference to the shared connection, opened on
- * first use and again after libvirtd went away; NULL with @error saying
- * that libvirtd is not reachable, at which URI and why.
+ * first use and again after libvirtd went away; NULL with @error
+ * (VIR_ERR_NO_SUPPORT) saying that libvirtd is not reachable, at which URI
+ * and why.
  * Safe from any thread (libvirt connections are thread-safe).
  */
 virConnectPtr drv_forward_conn_new(DrvForward *fwd, GError **error);
@@ -68,3 +69,8 @@ char *drv_forward_network_bridge(DrvForward *fwd, const char *network,
  */
 char *drv_forward_volume_path(DrvForward *fwd, const char *pool,
                               const char *volume, GError **error);
+
+/* drv_forward_volume_path() as a DomainVolumeResolver (@fwd: DrvForward),
+ * for domain_def_resolve_volumes(). */
+char *drv_forward_volume_resolver(const char *pool, const char *volume,
+                                  gpointer fwd, GError **error);

@@ -298,6 +298,10 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
     bool ok;
 
     g_assert(obj->job && !obj->proc);
+    /* Volumes are looked up at each start: libvirtd may have moved them. */
+    if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
+                                    driver->forward, error))
+        return false;
     config_json = domain_def_to_vmconfig_json(def, error);
     if (!config_json)
         return false;

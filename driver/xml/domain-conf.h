@@ -132,6 +132,19 @@ typedef struct {
 GPtrArray *domain_def_disk_refs(const DomainDef *def);
 GPtrArray *domain_def_net_refs(const DomainDef *def);
 
+/* The path of volume @volume of storage pool @pool (transfer full), or
+ * NULL with @error. */
+typedef char *(*DomainVolumeResolver)(const char *pool, const char *volume,
+                                      gpointer data, GError **error);
+
+/**
+ * domain_def_resolve_volumes:
+ * Sets the path of each <disk type='volume'> of @def from @resolve; the
+ * formatted XML keeps pool and volume.  Stops at the first failure.
+ */
+bool domain_def_resolve_volumes(DomainDef *def, DomainVolumeResolver resolve,
+                                gpointer data, GError **error);
+
 /* virDomainMetadataType */
 typedef enum {
     DOMAIN_METADATA_DESCRIPTION = 0,

@@ -188,7 +188,7 @@ ENUM_DECL(domain_disk_cache);
 ENUM_DECL(domain_disk_io);            /* default, native, threads, io_uring */
 ENUM_DECL(domain_disk_discard);       /* default, unmap, ignore */
 
-/* <disk type='file' device='disk'>: the only kind nimbus accepts. */
+/* <disk type='file'|'volume' device='disk'>: what nimbus accepts. */
 typedef struct {
     DomainDeviceInfo info;
     char *driver_name;          /* kept ("qemu" from virt-install) */
@@ -196,13 +196,22 @@ typedef struct {
     int cache;                  /* DomainDiskCache or -1 */
     int io;                     /* -1: absent */
     int discard;                /* -1: absent */
-    char *src;                  /* <source file> */
+    char *src;                  /* <source file>, or a volume's path */
+    /* type='volume': <source pool volume>; src is libvirtd's path of it,
+     * set by domain_def_resolve_volumes() at define and at start. */
+    char *src_pool;
+    char *src_volume;
     char *dst;                  /* <target dev> */
     int bus;                    /* DomainDiskBus; -1 until post-parse */
     bool readonly;
     bool shareable;
     char *serial;
 } DomainDiskDef;
+
+/* disk-volume.c: <disk type='volume'><source pool= volume=/> */
+bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,
+                              GError **error);
+void domain_disk_volume_format(XmlBuf *buf, const DomainDiskDef *disk);
 
 /* <interface type='ethernet'>: a TAP device nimbus opens by name. */
 typedef struct {
