@@ -10,8 +10,11 @@
 # the host changes.  No network is started.
 #
 #   NIMBUS_TEST_KEEP=1          keep the temp directory
+import http.client
 import importlib.util
+import json
 import os
+import socket
 import re
 import shutil
 import subprocess
@@ -209,6 +212,66 @@ def vol_delete(c):
     assert not os.path.exists(os.path.join(c.pool_dir, "gone"))
     err = virsh_fails(c.d, "vol-info", "--pool", "p1", "gone")
     assert "Storage volume not found" in err, err
+
+
+# ---- <disk type='volume'> -------------------------------------------------------
+
+
+def volume_domain(name, pool, volume):
+    disk = ('<disk type="volume" device="disk"><source pool="%s" volume="%s"/>'
+            '<target dev="vda" bus="virtio"/></disk>' % (pool, volume))
+    xml = rv.golden_xml(name, "7d0e6c1a-5b2f-4e3d-9a8c-%012d" % len(name))
+    return re.sub(r"<disk .*?</disk>", disk, xml, flags=re.S)
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def vmm_config(c, name):
+    """The config nimbusd gave the (fake) VMM with vm.create."""
+    h = UnixHTTP(os.path.join(c.d.state, name + ".sock"))
+    h.request("GET", "/api/v1/vm.info")
+    return json.loads(h.getresponse().read())["config"]
+
+
+@test
+def define_start_volume_disk(c):
+    xml = rv.write(os.path.join(c.tmp, "vol-dom.xml"), volume_domain("vol-dom", "p1", "v1"))
+    rv.virsh(c.d, "define", xml)
+    try:
+        # The definition keeps pool and volume, as libvirt's does.
+        out = rv.virsh(c.d, "dumpxml", "--inactive", "vol-dom").stdout
+        assert re.search(r"<disk type='volume' device='disk'>\s*<driver type='raw'/>\s*"
+                         r"<source pool='p1' volume='v1'/>", out), out
+        # nimbus gets libvirtd's path of the volume.
+        rv.virsh(c.d, "start", "vol-dom")
+        disks = vmm_config(c, "vol-dom")["disks"]
+        assert [x["path"] for x in disks] == [os.path.join(c.pool_dir, "v1")], disks
+        rv.virsh(c.d, "destroy", "vol-dom")
+    finally:
+        rv.virsh(c.d, "undefine", "vol-dom", check=False)
+
+
+@test
+def volume_disk_errors_are_libvirts(c):
+    for pool, vol, want in (("nopool", "v1", "no storage pool with matching name 'nopool'"),
+                            ("p1", "novol", "no storage vol with matching name 'novol'")):
+        xml = rv.write(os.path.join(c.tmp, "bad-vol.xml"), volume_domain("bad-vol", pool, vol))
+        err = virsh_fails(c.d, "define", xml)
+        assert want in err, err
+        assert "bad-vol" not in rv.names(c.d)
+    # Without a pool or volume: the XML names what is missing.
+    xml = rv.write(os.path.join(c.tmp, "bad-vol.xml"),
+                   volume_domain("bad-vol", "p1", "v1").replace(' volume="v1"', ""))
+    err = virsh_fails(c.d, "define", xml)
+    assert "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>" in err, err
 
 
 # ---- virt-install ---------------------------------------------------------------
