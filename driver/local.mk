@@ -83,6 +83,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/hostcpu.c driver/hostcpu.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
+	driver/net-tap.c driver/net-tap.h \
 	driver/nodeinfo.c driver/nodeinfo.h \
 	driver/nodestats.c driver/nodestats.h \
 	driver/process.c driver/process.h \

@@ -213,9 +213,21 @@ bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,
                               GError **error);
 void domain_disk_volume_format(XmlBuf *buf, const DomainDiskDef *disk);
 
-/* <interface type='ethernet'>: a TAP device nimbus opens by name. */
+typedef enum {
+    DOMAIN_NET_TYPE_ETHERNET,   /* a TAP nimbus opens (or makes) by name */
+    DOMAIN_NET_TYPE_BRIDGE,     /* a TAP nimbusd makes on <source bridge> */
+    DOMAIN_NET_TYPE_NETWORK,    /* ... on a libvirt network's bridge */
+    DOMAIN_NET_TYPE_LAST
+} DomainNetType;
+ENUM_DECL(domain_net_type);
+
+/* <interface type='ethernet'|'bridge'|'network'>: virtio-net on a TAP. */
 typedef struct {
     DomainDeviceInfo info;
+    int type;                   /* DomainNetType */
+    /* type='network': <source network>; its bridge once started. */
+    char *source_network;
+    char *source_bridge;        /* type='bridge' (and 'network' live) */
     unsigned char mac[6];
     bool mac_set;               /* always true after post-parse */
     char *ifname;               /* <target dev>; NULL: nimbus creates one */
@@ -228,6 +240,11 @@ typedef struct {
     uint32_t rx_queue_size;
     uint32_t tx_queue_size;
 } DomainNetDef;
+
+/* net-source.c: the type and <source> of bridged interfaces. */
+bool domain_net_source_parse(xmlNodePtr node, DomainNetDef *net,
+                             GError **error);
+void domain_net_source_format(XmlBuf *buf, const DomainNetDef *net);
 
 ENUM_DECL(domain_chr_type);            /* "", "pty", "file" (DomainChrType) */
 

@@ -6,8 +6,12 @@
 #
 # The private libvirtd runs unprivileged (as nobody when the test runs as
 # root): an unprivileged libvirtd keeps everything under $XDG_* and its
-# network driver defines networks without creating bridges, so nothing on
-# the host changes.  No network is started.
+# network driver defines networks without creating bridges.  As root the
+# whole test runs in a private network namespace (unshare -n), where it
+# makes a bridge of its own for the TAPs of type='bridge' and 'network'
+# interfaces; the only network it starts is a forward mode='bridge' one,
+# which makes nothing.  Those cases need root (CAP_NET_ADMIN) and are
+# skipped without it.
 #
 #   NIMBUS_TEST_KEEP=1          keep the temp directory
 import http.client
@@ -274,6 +278,139 @@ def volume_disk_errors_are_libvirts(c):
     assert "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>" in err, err
 
 
+# ---- <interface type='bridge'|'network'> -------------------------------------------
+
+
+BRIDGE = "nmbbr0"
+
+
+def bridged_domain(name, source, extra=""):
+    iface = ('<interface type="%s"><source %s/><model type="virtio"/>%s</interface>'
+             % (source[0], source[1], extra))
+    xml = rv.golden_xml(name, "3c2b1a09-8f7e-4d6c-9b5a-%012d" % len(name))
+    return xml.replace("</devices>", iface + "</devices>")
+
+
+def links(*args):
+    out = rv.run(["ip", "-o", "link", "show"] + list(args)).stdout
+    return sorted(m for m in re.findall(r"^\d+: ([^:@]+)[:@]", out, re.M))
+
+
+def iface_tap(xml):
+    return re.search(r"<interface .*?<target dev='([^']+)'", xml, re.S).group(1)
+
+
+def need_root():
+    if os.geteuid() != 0:
+        raise rv.Skip("creating TAPs and bridges needs root")
+
+
+def start_bridged(c, name, source, extra=""):
+    xml = rv.write(os.path.join(c.tmp, name + ".xml"), bridged_domain(name, source, extra))
+    rv.virsh(c.d, "define", xml)
+    rv.virsh(c.d, "start", name)
+    return rv.virsh(c.d, "dumpxml", name).stdout
+
+
+@test
+def bridge_interface_gets_a_tap(c):
+    need_root()
+    try:
+        live = start_bridged(c, "br-dom", ("bridge", "bridge='%s'" % BRIDGE))
+        tap = iface_tap(live)
+        assert tap.startswith("vnet"), live
+        assert "<interface type='bridge'>" in live and \
+            "<source bridge='%s'/>" % BRIDGE in live, live
+        assert links("master", BRIDGE) == [tap]
+        assert [n["tap"] for n in vmm_config(c, "br-dom")["net"]] == [tap]
+        # The definition names no TAP: a new one at each start.
+        inactive = rv.virsh(c.d, "dumpxml", "--inactive", "br-dom").stdout
+        assert "<target" not in re.search(r"<interface.*?</interface>", inactive,
+                                          re.S).group(0), inactive
+        rv.virsh(c.d, "destroy", "br-dom")
+        assert tap not in links(), links()
+    finally:
+        rv.virsh(c.d, "destroy", "br-dom", check=False)
+        rv.virsh(c.d, "undefine", "br-dom", check=False)
+
+
+@test
+def network_interface_uses_the_networks_bridge(c):
+    need_root()
+    xml = rv.write(os.path.join(c.tmp, "hostbr.xml"),
+                   "<network><name>hostbr</name><forward mode='bridge'/>"
+                   "<bridge name='%s'/></network>" % BRIDGE)
+    rv.virsh(c.d, "net-define", xml)
+    rv.virsh(c.d, "net-start", "hostbr")
+    try:
+        live = start_bridged(c, "net-dom", ("network", "network='hostbr'"))
+        tap = iface_tap(live)
+        assert "<source network='hostbr' bridge='%s'/>" % BRIDGE in live, live
+        assert links("master", BRIDGE) == [tap]
+        inactive = rv.virsh(c.d, "dumpxml", "--inactive", "net-dom").stdout
+        assert "<source network='hostbr'/>" in inactive, inactive
+        rv.virsh(c.d, "destroy", "net-dom")
+        assert tap not in links(), links()
+    finally:
+        rv.virsh(c.d, "destroy", "net-dom", check=False)
+        rv.virsh(c.d, "undefine", "net-dom", check=False)
+        rv.virsh(c.d, "net-destroy", "hostbr", check=False)
+        rv.virsh(c.d, "net-undefine", "hostbr", check=False)
+
+
+@test
+def bridged_interface_errors_leave_no_tap(c):
+    need_root()
+    before = links()
+    cases = [(("bridge", "bridge='nope0'"), "bridge 'nope0' does not exist"),
+             (("network", "network='nonet'"),
+              "Network not found: no network with matching name 'nonet'"),
+             (("bridge", "bridge='lo'"), "cannot attach TAP"),
+             (("bridge", "bridge='%s'" % BRIDGE),
+              "network device 'lo' already exists")]
+    for i, (source, want) in enumerate(cases):
+        name = "bad-br%d" % i
+        extra = "<target dev='lo'/>" if "already" in want else ""
+        xml = rv.write(os.path.join(c.tmp, name + ".xml"), bridged_domain(name, source, extra))
+        rv.virsh(c.d, "define", xml)
+        try:
+            err = virsh_fails(c.d, "start", name)
+            assert want in err, err
+            assert rv.domstate(c.d, name).startswith("shut off"), name
+            assert links() == before, (links(), before)
+        finally:
+            rv.virsh(c.d, "undefine", name, check=False)
+    # An inactive network has no bridge to join.
+    xml = rv.write(os.path.join(c.tmp, "inactive.xml"),
+                   NETWORK_XML.replace("nmbnet", "offnet"))
+    rv.virsh(c.d, "net-define", xml)
+    try:
+        xml = rv.write(os.path.join(c.tmp, "bad-off.xml"),
+                       bridged_domain("bad-off", ("network", "network='offnet'")))
+        rv.virsh(c.d, "define", xml)
+        err = virsh_fails(c.d, "start", "bad-off")
+        assert "network 'offnet' is not active" in err, err
+        assert links() == before
+    finally:
+        rv.virsh(c.d, "undefine", "bad-off", check=False)
+        rv.virsh(c.d, "net-undefine", "offnet", check=False)
+
+
+@test
+def bridged_interface_xml_errors(c):
+    for source, want in ((("network", "bridge='x'"), "needs <source network='NAME'/>"),
+                         (("bridge", "network='x'"), "needs <source bridge='NAME'/>")):
+        xml = rv.write(os.path.join(c.tmp, "bad-xml.xml"), bridged_domain("bad-xml", source))
+        err = virsh_fails(c.d, "define", xml)
+        assert want in err, err
+    xml = rv.write(os.path.join(c.tmp, "bad-xml.xml"),
+                   bridged_domain("bad-xml", ("bridge", "bridge='br0'"),
+                                  "<ip address='10.0.0.1' prefix='24'/>"))
+    err = virsh_fails(c.d, "define", xml)
+    assert "<ip> is not supported by nimbus on interface type 'bridge'" in err, err
+    assert "bad-xml" not in rv.names(c.d)
+
+
 # ---- virt-install ---------------------------------------------------------------
 
 
@@ -376,6 +513,13 @@ def libvirtd_absent_says_so(c):
 
 
 def main():
+    # As root: a private network namespace for the bridge and TAPs.
+    if os.geteuid() == 0 and os.environ.get("NIMBUS_TEST_NETNS") != "1":
+        os.environ["NIMBUS_TEST_NETNS"] = "1"
+        sys.stdout.flush()
+        os.execvp("unshare", ["unshare", "-n", sys.executable] + sys.argv)
+    if os.geteuid() == 0:
+        rv.run(["ip", "link", "add", BRIDGE, "type", "bridge"])
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     tmp = tempfile.mkdtemp(prefix="nd-libvirtd-", dir="/tmp")
     # The unprivileged libvirtd must reach its directories inside.
