@@ -52,7 +52,8 @@ domain_net_source_parse(xmlNodePtr node, DomainNetDef *net, GError **error)
      * has no address of its own. */
     if (xml_child(node, "ip")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: <ip> is not supported by nimbus on interface type '%s' (it sets the host end of a type='ethernet' TAP; a bridge port has none)",
+                      "%s: <ip> is not supported by nimbus on interface type "
+                      "'%s' (a bridge port has no host address)",
                       path, domain_net_type_to_string(net->type));
         return false;
     }

@@ -407,7 +407,7 @@ def bridged_interface_xml_errors(c):
                    bridged_domain("bad-xml", ("bridge", "bridge='br0'"),
                                   "<ip address='10.0.0.1' prefix='24'/>"))
     err = virsh_fails(c.d, "define", xml)
-    assert "<ip> is not supported by nimbus on interface type 'bridge'" in err, err
+    assert "<ip> is not supported by nimbus on interface type 'bridge' (a bridge port" in err, err
     assert "bad-xml" not in rv.names(c.d)
 
 
