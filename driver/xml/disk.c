@@ -82,8 +82,9 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
 {
     const DomainDiskDef *disk = dev;
 
-    /* unsupported.c admits type='file' device='disk' only (both are
-     * libvirt's defaults), so they are printed explicitly as libvirt does. */
+    /* unsupported.c admits type='file'|'volume' device='disk' only ('file'
+     * and 'disk' are libvirt's defaults), printed explicitly as libvirt
+     * does. */
     xml_buf_open(buf, "disk");
     xml_buf_attr(buf, "type", disk->src_volume ? "volume" : "file");
     xml_buf_attr(buf, "device", "disk");

@@ -48,6 +48,16 @@ domain_net_source_parse(xmlNodePtr node, DomainNetDef *net, GError **error)
                       path);
         return false;
     }
+    /* nimbusd always makes (and removes) a bridged interface's TAP: there
+     * is no unmanaged one to open. */
+    if ((src = xml_child(node, "target")) &&
+        xmlHasProp(src, (const xmlChar *)"managed")) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "%s: <target managed> is not supported by nimbus on "
+                      "interface type '%s' (nimbusd creates its TAP)",
+                      path, domain_net_type_to_string(net->type));
+        return false;
+    }
     /* CH's net.ip/mask configure the host end of the TAP; a bridge port
      * has no address of its own. */
     if (xml_child(node, "ip")) {

@@ -142,6 +142,9 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_XML_ERROR, "<interface type='network'> needs <source network='NAME'/>" },
     { "iface-bridge-nosource", DEV("<interface type='bridge'><source network='x'/></interface>"),
       DRV_ERROR_XML_ERROR, "<interface type='bridge'> needs <source bridge='NAME'/>" },
+    { "iface-bridge-managed", DEV("<interface type='bridge'><source bridge='br0'/>"
+                                  "<target dev='t0' managed='no'/></interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<target managed> is not supported by nimbus on interface" },
     { "iface-bridge-ip", DEV("<interface type='bridge'><source bridge='br0'/>"
                              "<ip address='10.0.0.1'/></interface>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "<ip> is not supported by nimbus on interface type 'bridge'" },
