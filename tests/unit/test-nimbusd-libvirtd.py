@@ -437,6 +437,23 @@ def virt_install_disk_size_uses_default_pool(c):
 
 
 @test
+def virt_install_creates_volume_and_runs(c):
+    # Not --print-xml: virt-install creates the volume through nimbusd,
+    # then defines and starts the domain on it (the fake VMM runs it).
+    try:
+        virt_install(c, "vi-run", "pool=p1,size=0.01,bus=virtio", "--import",
+                     "--noautoconsole")
+        path = os.path.join(c.pool_dir, "vi-run.img")
+        assert c.direct.storageVolLookupByPath(path).name() == "vi-run.img"
+        assert rv.domstate(c.d, "vi-run").startswith("running"), rv.domstate(c.d, "vi-run")
+        assert [x["path"] for x in vmm_config(c, "vi-run")["disks"]] == [path]
+    finally:
+        rv.virsh(c.d, "destroy", "vi-run", check=False)
+        rv.virsh(c.d, "undefine", "vi-run", "--remove-all-storage", check=False)
+    assert not os.path.exists(os.path.join(c.pool_dir, "vi-run.img"))
+
+
+@test
 def virt_install_disk_path(c):
     in_pool = os.path.join(c.pool_dir, "v1")
     out = virt_install(c, "vi-path", "path=%s,bus=virtio" % in_pool, "--print-xml").stdout
