@@ -86,7 +86,9 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
      * replaced; calls still holding a reference keep it until they finish.
      * Without an event loop the client library only notices a closed
      * socket when it next uses it, so a cheap call checks first: else the
-     * first call after a libvirtd restart would fail with EPIPE. */
+     * first call after a libvirtd restart would fail with EPIPE.  It runs
+     * under the lock, so that one caller reconnects and the others wait
+     * for it (a local round trip). */
     if (fwd->conn && (virConnectIsAlive(fwd->conn) != 1 ||
                       virConnectGetLibVersion(fwd->conn, &(unsigned long){0})
                       < 0))
@@ -100,7 +102,7 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
          * Without libvirtd nimbusd has no networks or storage: it declines
          * the call, with VIR_ERR_NO_SUPPORT, the one code tools read as
          * "this connection has no such API" (reference §1.3): virt-install
-         * then uses a --disk PATH as it is and virt-manager hides its
+         * then uses a type=file disk as it is and virt-manager hides its
          * storage pages, where any other code makes them fail on every
          * disk.  The message says why, which daemon, and where.
          */

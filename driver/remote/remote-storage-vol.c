@@ -4,7 +4,9 @@
 
 #include "driver/remote/remote-forward.h"
 
-/* A call that answers one volume; @pool_name as remote_fwd_make_vol. */
+/* A call that answers one volume; @pool_name as remote_fwd_make_vol.
+ * Callers read the pool name before making the call: every libvirt entry
+ * point clears the thread's last error, which must survive until here. */
 static bool
 remote_fwd_vol_reply(virStorageVolPtr vol, const char *pool_name, void *ret,
                      GError **error)
@@ -24,11 +26,13 @@ REMOTE_HANDLER(remote_fwd_storage_vol_create_xml)
     const remote_fwd_vol_create_xml_args *a = args;
     g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
     g_autoptr(virStoragePool) p = NULL;
+    const char *pool_name;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
         return false;
+    pool_name = virStoragePoolGetName(p);
     return remote_fwd_vol_reply(virStorageVolCreateXML(p, a->xml, a->flags),
-                                virStoragePoolGetName(p), ret, error);
+                                pool_name, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_create_xml_from)
@@ -37,13 +41,15 @@ REMOTE_HANDLER(remote_fwd_storage_vol_create_xml_from)
     g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
     g_autoptr(virStoragePool) p = NULL;
     g_autoptr(virStorageVol) clone = NULL;
+    const char *pool_name;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)) ||
         !(clone = remote_fwd_vol(conn, &a->clonevol, error)))
         return false;
+    pool_name = virStoragePoolGetName(p);
     return remote_fwd_vol_reply(
-        virStorageVolCreateXMLFrom(p, a->xml, clone, a->flags),
-        virStoragePoolGetName(p), ret, error);
+        virStorageVolCreateXMLFrom(p, a->xml, clone, a->flags), pool_name,
+        ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_name)
@@ -51,11 +57,13 @@ REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_name)
     const remote_fwd_vol_lookup_by_name_args *a = args;
     g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
     g_autoptr(virStoragePool) p = NULL;
+    const char *pool_name;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
         return false;
+    pool_name = virStoragePoolGetName(p);
     return remote_fwd_vol_reply(virStorageVolLookupByName(p, a->name),
-                                virStoragePoolGetName(p), ret, error);
+                                pool_name, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_key)

@@ -173,6 +173,11 @@ def vol_create_list_path(c):
     assert vol.path() == path and vol.key() == path
     assert vol.info() == [libvirt.VIR_STORAGE_VOL_FILE, 1 << 20, 1 << 20], vol.info()
     assert "<name>v1</name>" in vol.XMLDesc(0)
+    # A failed create answers libvirtd's error, as a direct call does.
+    xml = "<volume><name>v1</name><capacity>1024</capacity></volume>"
+    got = error_of(lambda: pool.createXML(xml, 0))
+    want = error_of(lambda: c.direct.storagePoolLookupByName("p1").createXML(xml, 0))
+    assert got == want and got[0] == libvirt.VIR_ERR_STORAGE_VOL_EXIST, (got, want)
 
 
 @test
