@@ -332,6 +332,15 @@ def bridge_interface_gets_a_tap(c):
         inactive = rv.virsh(c.d, "dumpxml", "--inactive", "br-dom").stdout
         assert "<target" not in re.search(r"<interface.*?</interface>", inactive,
                                           re.S).group(0), inactive
+        # A restarted nimbusd still knows the TAP (live state) and removes it.
+        c.d.stop()
+        c.d.start()
+        try:
+            c.conn.close()
+        except libvirt.libvirtError:
+            pass
+        c.conn = libvirt.open(c.d.uri)
+        assert iface_tap(rv.virsh(c.d, "dumpxml", "br-dom").stdout) == tap
         rv.virsh(c.d, "destroy", "br-dom")
         assert tap not in links(), links()
     finally:
