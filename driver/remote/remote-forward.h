@@ -50,7 +50,7 @@ bool remote_fwd_names_finish(char **names, int n, remote_fwd_names_ret *ret,
 /* A string libvirt allocated, or NULL with @error (libvirt's). */
 bool remote_fwd_take_string(char *str, char **out, GError **error);
 
-/* ---- remote-network.c ----------------------------------------------------- */
+/* ---- remote-network.c --------------------------------------------------- */
 REMOTE_HANDLER(remote_fwd_connect_num_of_networks);
 REMOTE_HANDLER(remote_fwd_connect_list_networks);
 REMOTE_HANDLER(remote_fwd_connect_num_of_defined_networks);
@@ -70,7 +70,7 @@ REMOTE_HANDLER(remote_fwd_network_set_autostart);
 REMOTE_HANDLER(remote_fwd_network_is_active);
 REMOTE_HANDLER(remote_fwd_network_is_persistent);
 
-/* ---- remote-storage-pool.c ------------------------------------------------ */
+/* ---- remote-storage-pool.c ---------------------------------------------- */
 REMOTE_HANDLER(remote_fwd_connect_num_of_storage_pools);
 REMOTE_HANDLER(remote_fwd_connect_list_storage_pools);
 REMOTE_HANDLER(remote_fwd_connect_num_of_defined_storage_pools);
@@ -98,7 +98,7 @@ REMOTE_HANDLER(remote_fwd_storage_pool_num_of_volumes);
 REMOTE_HANDLER(remote_fwd_storage_pool_list_volumes);
 REMOTE_HANDLER(remote_fwd_storage_pool_list_all_volumes);
 
-/* ---- remote-storage-vol.c ------------------------------------------------- */
+/* ---- remote-storage-vol.c ----------------------------------------------- */
 REMOTE_HANDLER(remote_fwd_storage_vol_create_xml);
 REMOTE_HANDLER(remote_fwd_storage_vol_create_xml_from);
 REMOTE_HANDLER(remote_fwd_storage_vol_delete);
