@@ -80,6 +80,10 @@ drv_config_new(const char *config_dir, const char *state_dir, GError **error)
                                           NULL);
     cfg->autostart_dir = g_build_filename(cfg->config_dir, "autostart", NULL);
     cfg->nimbus_binary = drv_config_find_nimbus();
+    /* The libvirtd beside ch:///system is the system one; a per-user
+     * nimbusd talks to the per-user libvirtd. */
+    cfg->libvirtd_uri = g_strdup(cfg->privileged ? "qemu:///system" :
+                                 "qemu:///session");
 
     if (!drv_config_make_dir(cfg->config_dir, error) ||
         !drv_config_make_dir(cfg->autostart_dir, error) ||
@@ -97,6 +101,7 @@ drv_config_free(DrvConfig *cfg)
     g_free(cfg->autostart_dir);
     g_free(cfg->state_dir);
     g_free(cfg->nimbus_binary);
+    g_free(cfg->libvirtd_uri);
     g_free(cfg);
 }
 

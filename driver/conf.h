@@ -20,6 +20,9 @@ typedef struct {
     char *state_dir;
     char *nimbus_binary;    /* NULL: not found; starting a domain fails */
     bool privileged;        /* running as root */
+    /* libvirtd, for networks and storage (driver/forward.h): qemu:///system
+     * for root, qemu:///session otherwise, or nimbusd --libvirtd-uri. */
+    char *libvirtd_uri;
 } DrvConfig;
 
 /**

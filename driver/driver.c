@@ -30,6 +30,7 @@ drv_driver_new(DrvConfig *config, GError **error)
 
     driver->config = config;
     driver->domains = drv_domain_list_new();
+    driver->forward = drv_forward_new(config->libvirtd_uri);
     driver->inotify_fd = -1;
     driver->next_id = 1;
     g_mutex_init(&driver->lock);
@@ -53,6 +54,7 @@ drv_driver_free(DrvDriver *driver)
     /* Background tasks finish first: they hold domain references. */
     drv_process_watch_fini(driver);
     g_clear_pointer(&driver->domains, drv_domain_list_free);
+    g_clear_pointer(&driver->forward, drv_forward_free);
     g_clear_pointer(&driver->config, drv_config_free);
     g_mutex_clear(&driver->lock);
     g_free(driver);
@@ -189,8 +191,12 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
                                   ((flags & DRV_DOMAIN_DEFINE_VALIDATE) ?
                                    DOMAIN_DEF_PARSE_VALIDATE : 0), error);
     /* The name was checked by domain_def_validate() (domain_name_check);
-     * what `virsh start` would refuse, `virsh define` refuses. */
-    if (!def || !domain_def_check_vmconfig(def, error))
+     * what `virsh start` would refuse, `virsh define` refuses, a volume
+     * that libvirtd does not know included. */
+    if (!def ||
+        !domain_def_resolve_volumes(def, drv_forward_volume_resolver,
+                                    driver->forward, error) ||
+        !domain_def_check_vmconfig(def, error))
         return NULL;
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)

@@ -9,6 +9,7 @@
 #include "driver/conf.h"
 #include "driver/domain-list.h"
 #include "driver/domain.h"
+#include "driver/forward.h"
 
 /* virDomainEventID values nimbusd produces. */
 #define DRV_EVENT_ID_LIFECYCLE 0
@@ -34,6 +35,7 @@ typedef struct DrvDriver DrvDriver;
 struct DrvDriver {
     DrvConfig *config;              /* immutable */
     DrvDomainList *domains;         /* immutable pointer, self-locking */
+    DrvForward *forward;            /* libvirtd; immutable, self-locking */
     GThreadPool *tasks;             /* background work (exits, autostart) */
     DrvEventFunc event_func;        /* set before serving, then immutable */
     gpointer event_data;

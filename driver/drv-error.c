@@ -5,3 +5,4 @@
 #include "driver/drv-error.h"
 
 G_DEFINE_QUARK(nimbus-driver-error-quark, drv_error)
+G_DEFINE_QUARK(nimbus-driver-relayed-error-quark, drv_relayed_error)

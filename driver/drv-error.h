@@ -48,3 +48,17 @@ typedef enum {
 
 #define DRV_ERROR (drv_error_quark())
 GQuark drv_error_quark(void);
+
+/*
+ * DRV_RELAYED_ERROR: an error that libvirtd reported to a call nimbusd
+ * forwarded to it (driver/forward.c).  The GError code packs libvirt's
+ * error domain and number, and the message is libvirt's whole text, so the
+ * RPC layer hands the client all three unchanged (issue 11: "errors one to
+ * one").
+ */
+#define DRV_RELAYED_ERROR (drv_relayed_error_quark())
+GQuark drv_relayed_error_quark(void);
+#define DRV_RELAYED_CODE(domain, number) \
+    ((int)(((unsigned int)(domain) << 16) | ((unsigned int)(number) & 0xffffu)))
+#define DRV_RELAYED_DOMAIN(code) ((int)((unsigned int)(code) >> 16))
+#define DRV_RELAYED_NUMBER(code) ((int)((unsigned int)(code) & 0xffffu))

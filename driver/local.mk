@@ -19,12 +19,28 @@ driver/rpc/remote-gen.c: driver/rpc/remote.x driver/rpc/remote-gen.h
 	$(SED) 's|^#include "remote.h"|#include "driver/rpc/remote-gen.h"|' > $@-t && \
 	mv $@-t $@
 
+# The procedures forwarded to libvirtd (driver/forward.c) have their own .x,
+# built the same way; its header includes remote-gen.h for the shared types.
+DRIVER_FORWARD_XDR_GEN = driver/rpc/forward-gen.h driver/rpc/forward-gen.c
+BUILT_SOURCES += $(DRIVER_FORWARD_XDR_GEN)
+CLEANFILES += $(DRIVER_FORWARD_XDR_GEN)
+EXTRA_DIST += driver/rpc/forward.x
+
+driver/rpc/forward-gen.h: driver/rpc/forward.x driver/rpc/remote-gen.h
+	$(AM_V_GEN)$(MKDIR_P) driver/rpc && \
+	(cd $(srcdir)/driver/rpc && $(RPCGEN) -h forward.x) > $@-t && mv $@-t $@
+driver/rpc/forward-gen.c: driver/rpc/forward.x driver/rpc/forward-gen.h
+	$(AM_V_GEN)$(MKDIR_P) driver/rpc && \
+	(cd $(srcdir)/driver/rpc && $(RPCGEN) -c forward.x) | \
+	$(SED) 's|^#include "forward.h"|#include "driver/rpc/forward-gen.h"|' \
+	> $@-t && mv $@-t $@
+
 # rpcgen's output declares variables it does not always use.
 noinst_LIBRARIES += driver/rpc/libremotexdr.a
 driver_rpc_libremotexdr_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS)
 driver_rpc_libremotexdr_a_CFLAGS = $(AM_CFLAGS) -Wno-unused-variable \
 	-Wno-missing-prototypes -Wno-strict-prototypes
-nodist_driver_rpc_libremotexdr_a_SOURCES = $(DRIVER_XDR_GEN)
+nodist_driver_rpc_libremotexdr_a_SOURCES = $(DRIVER_XDR_GEN) $(DRIVER_FORWARD_XDR_GEN)
 
 # ---- the RPC server (no driver knowledge) -----------------------------------
 noinst_LIBRARIES += driver/rpc/librpc.a
@@ -50,6 +66,7 @@ RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
 # ---- the driver: domains, processes, the REMOTE program ---------------------
 noinst_LIBRARIES += driver/libnimbusd.a
 driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS) \
+	$(LIBVIRT_CFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbusd\" \
 	-DNIMBUS_DBUS_INTERFACES_DIR=\"$(dbusinterfacesdir)\" \
 	-DNIMBUS_ABS_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
@@ -65,10 +82,12 @@ driver_libnimbusd_a_SOURCES = \
 	driver/domain.c driver/domain.h \
 	driver/domain-list.c driver/domain-list.h \
 	driver/domain-stats.c driver/domain-stats.h \
+	driver/forward.c driver/forward.h \
 	driver/driver.c driver/driver.h \
 	driver/hostcpu.c driver/hostcpu.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
+	driver/net-tap.c driver/net-tap.h \
 	driver/nodeinfo.c driver/nodeinfo.h \
 	driver/nodestats.c driver/nodestats.h \
 	driver/process.c driver/process.h \
@@ -81,22 +100,27 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-console.c \
 	driver/remote/remote-domain.c \
 	driver/remote/remote-event.c \
+	driver/remote/remote-forward.c driver/remote/remote-forward.h \
 	driver/remote/remote-host.c \
 	driver/remote/remote-lifecycle.c \
 	driver/remote/remote-names.c \
+	driver/remote/remote-network.c \
 	driver/remote/remote-stats.c \
+	driver/remote/remote-storage-pool.c \
+	driver/remote/remote-storage-vol.c \
 	driver/remote/remote-program.c
 
 # Everything a nimbusd binary or test links, in dependency order.
 NIMBUSD_LIBS = driver/libnimbusd.a $(RPC_LIBS) $(LIBXML_LIBS) $(JSON_GLIB_LIBS) \
-	$(HTTP_PARSER_LIBS)
+	$(HTTP_PARSER_LIBS) $(LIBVIRT_LIBS)
 NIMBUSD_LIB_DEPS = driver/libnimbusd.a driver/rpc/librpc.a \
 	driver/rpc/libremotexdr.a driver/xml/libdomainxml.a devices/libdevices.a \
 	config/libvmconfig.a common/libcommon.a
 
 sbin_PROGRAMS += nimbusd
 nimbusd_SOURCES = driver/nimbusd.c
-nimbusd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) -DG_LOG_DOMAIN=\"nimbusd\"
+nimbusd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBVIRT_CFLAGS) \
+	-DG_LOG_DOMAIN=\"nimbusd\"
 nimbusd_LDADD = $(NIMBUSD_LIBS)
 nimbusd_DEPENDENCIES = $(NIMBUSD_LIB_DEPS)
 

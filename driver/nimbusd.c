@@ -28,6 +28,7 @@ typedef struct {
     char *state_dir;
     char *config_dir;
     char *dbus;
+    char *libvirtd_uri;
     int timeout;
     gboolean verbose;
     gboolean version;
@@ -43,6 +44,7 @@ nimbusd_options_clear(NimbusdOptions *opts)
     g_clear_pointer(&opts->state_dir, g_free);
     g_clear_pointer(&opts->config_dir, g_free);
     g_clear_pointer(&opts->dbus, g_free);
+    g_clear_pointer(&opts->libvirtd_uri, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NimbusdOptions, nimbusd_options_clear)
 
@@ -252,6 +254,10 @@ nimbusd_run(const NimbusdOptions *opts)
 
     nimbusd_raise_nofile();
     config = drv_config_new(opts->config_dir, opts->state_dir, &error);
+    if (config && opts->libvirtd_uri) {
+        g_free(config->libvirtd_uri);
+        config->libvirtd_uri = g_strdup(opts->libvirtd_uri);
+    }
     if (!config || !(driver = drv_driver_new(g_steal_pointer(&config), &error))) {
         g_printerr("nimbusd: %s\n", error->message);
         return 1;
@@ -319,6 +325,11 @@ main(int argc, char **argv)
           "auto (default: system for root, session otherwise, none with --listen), "
           "system, session or none",
           "BUS" },
+        { "libvirtd-uri", 0, 0, G_OPTION_ARG_STRING, &opts.libvirtd_uri,
+          "libvirtd whose network and storage drivers serve networks, pools "
+          "and volumes (default: qemu:///system for root, qemu:///session "
+          "otherwise)",
+          "URI" },
         { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts.daemonize,
           "Run in the background", NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,

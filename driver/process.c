@@ -15,6 +15,7 @@
 
 #include "common/fd-util.h"
 #include "driver/monitor.h"
+#include "driver/net-tap.h"
 #include "driver/process.h"
 #include "driver/util.h"
 
@@ -288,6 +289,7 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
                   bool paused, GError **error)
 {
     g_autoptr(DomainDef) def = def_in;
+    g_autoptr(GPtrArray) taps = NULL;
     g_autofree char *config_json = NULL;
     g_autoptr(JsonNode) info = NULL;
     g_autoptr(GError) local = NULL;
@@ -298,19 +300,28 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
     bool ok;
 
     g_assert(obj->job && !obj->proc);
-    config_json = domain_def_to_vmconfig_json(def, error);
-    if (!config_json)
+    /* Volumes are looked up at each start: libvirtd may have moved them.
+     * TAPs of bridged interfaces come last, and go if anything fails. */
+    taps = g_ptr_array_new_with_free_func(g_free);
+    if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
+                                    driver->forward, error) ||
+        !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
+        !(config_json = domain_def_to_vmconfig_json(def, error))) {
+        drv_tap_delete_list(taps);
         return false;
+    }
     proc = drv_process_new(driver, obj);
     if (strlen(proc->api_socket) >= sizeof(addr.sun_path)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
                     "API socket path '%s' is too long for a UNIX socket: use a shorter state directory or domain name",
                     proc->api_socket);
         drv_process_free(proc);
+        drv_tap_delete_list(taps);
         return false;
     }
     if (!drv_process_spawn(driver, proc, error)) {
         drv_process_free(proc);
+        drv_tap_delete_list(taps);
         return false;
     }
     obj->proc = proc;
@@ -339,6 +350,7 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
         drv_process_remove_files(proc);
         obj->proc = NULL;
         drv_process_free(proc);
+        drv_tap_delete_list(taps);
         return false;
     }
 
@@ -422,6 +434,8 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
     obj->proc = NULL;
     drv_process_free(proc);
 
+    /* The TAPs nimbusd made for bridged interfaces go with the VM. */
+    drv_tap_delete_all(obj->live);
     g_clear_pointer(&obj->live, domain_def_free);
     obj->id = -1;
     drv_domain_obj_set_state(obj, DRV_STATE_SHUTOFF, reason);

@@ -78,6 +78,13 @@ rpc_error_message(int code, const char *detail)
 void
 rpc_error_fields(const GError *err, int *code, int *domain, char **message)
 {
+    if (err->domain == DRV_RELAYED_ERROR) {
+        /* libvirtd's own error: its domain, code and finished message. */
+        *code = DRV_RELAYED_NUMBER(err->code);
+        *domain = DRV_RELAYED_DOMAIN(err->code);
+        *message = g_strdup(err->message);
+        return;
+    }
     if (err->domain == DRV_ERROR) {
         *code = err->code;
     } else if (err->domain == G_IO_ERROR || err->domain == G_FILE_ERROR) {

@@ -21,6 +21,8 @@ domain_disk_def_free(DomainDiskDef *disk)
     g_free(disk->driver_name);
     g_free(disk->driver_type);
     g_free(disk->src);
+    g_free(disk->src_pool);
+    g_free(disk->src_volume);
     g_free(disk->dst);
     g_free(disk->serial);
     g_free(disk);
@@ -30,6 +32,7 @@ static gpointer
 domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
 {
     g_autoptr(DomainDiskDef) disk = g_new0(DomainDiskDef, 1);
+    g_autofree char *type = xml_prop(node, "type");
     xmlNodePtr n;
 
     /* -1 = absent: printed back only if given (bus is inferred later). */
@@ -45,8 +48,13 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
                            &disk->discard, error))
             return NULL;
     }
-    if ((n = xml_child(node, "source")))
+    /* unsupported.c admitted only 'file' (the default) and 'volume'. */
+    if (type && g_str_equal(type, "volume")) {
+        if (!domain_disk_volume_parse(node, disk, error))
+            return NULL;
+    } else if ((n = xml_child(node, "source"))) {
         disk->src = xml_prop(n, "file");
+    }
     if ((n = xml_child(node, "target"))) {
         disk->dst = xml_prop(n, "dev");
         if (!xml_prop_enum(n, "bus", domain_disk_bus_from_string, &disk->bus,
@@ -74,10 +82,11 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
 {
     const DomainDiskDef *disk = dev;
 
-    /* unsupported.c admits type='file' device='disk' only (both are
-     * libvirt's defaults), so they are printed explicitly as libvirt does. */
+    /* unsupported.c admits type='file'|'volume' device='disk' only ('file'
+     * and 'disk' are libvirt's defaults), printed explicitly as libvirt
+     * does. */
     xml_buf_open(buf, "disk");
-    xml_buf_attr(buf, "type", "file");
+    xml_buf_attr(buf, "type", disk->src_volume ? "volume" : "file");
     xml_buf_attr(buf, "device", "disk");
     xml_buf_end_open(buf);
     if (disk->driver_name || disk->driver_type || disk->cache >= 0 ||
@@ -92,8 +101,11 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
                      domain_disk_discard_to_string(disk->discard));
         xml_buf_end_empty(buf);
     }
-    /* A missing source fails validation; copy() may still format it. */
-    if (disk->src) {
+    /* A missing source fails validation; copy() may still format it.  A
+     * volume's path is libvirtd's to say: printed as pool and volume. */
+    if (disk->src_volume) {
+        domain_disk_volume_format(buf, disk);
+    } else if (disk->src) {
         xml_buf_open(buf, "source");
         xml_buf_attr(buf, "file", disk->src);
         xml_buf_end_empty(buf);

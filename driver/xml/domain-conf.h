@@ -132,6 +132,48 @@ typedef struct {
 GPtrArray *domain_def_disk_refs(const DomainDef *def);
 GPtrArray *domain_def_net_refs(const DomainDef *def);
 
+/* The path of volume @volume of storage pool @pool (transfer full), or
+ * NULL with @error. */
+typedef char *(*DomainVolumeResolver)(const char *pool, const char *volume,
+                                      gpointer data, GError **error);
+
+/**
+ * domain_def_resolve_volumes:
+ * Sets the path of each <disk type='volume'> of @def from @resolve; the
+ * formatted XML keeps pool and volume.  Stops at the first failure.
+ */
+bool domain_def_resolve_volumes(DomainDef *def, DomainVolumeResolver resolve,
+                                gpointer data, GError **error);
+
+/* One <interface type='bridge'|'network'> to put on its bridge. */
+typedef struct {
+    const char *network;        /* type='network': the libvirt network */
+    const char *bridge;         /* type='bridge': the host bridge */
+    const char *ifname;         /* <target dev>, or NULL: any free name */
+    bool multi_queue;           /* the TAP needs IFF_MULTI_QUEUE */
+} DomainNetAttach;
+
+/* Creates the TAP for @attach on its bridge; returns its name and the
+ * bridge's (both transfer full), or false with @error, leaving no TAP. */
+typedef bool (*DomainNetAttachFunc)(const DomainNetAttach *attach, char **tap,
+                                    char **bridge, gpointer data,
+                                    GError **error);
+
+/**
+ * domain_def_attach_nets:
+ * Calls @attach for each bridged interface of @def (a live definition),
+ * records the TAP and bridge it reports in the interface and adds the TAP
+ * to @created (char*, owned), so that a caller can remove exactly those
+ * after a failure.  Stops at the first failure.
+ */
+bool domain_def_attach_nets(DomainDef *def, DomainNetAttachFunc attach,
+                            gpointer data, GPtrArray *created,
+                            GError **error);
+
+/* The TAPs of @def's bridged interfaces (transfer full, NULL-terminated):
+ * in a started live definition, those domain_def_attach_nets() made. */
+char **domain_def_bridged_taps(const DomainDef *def);
+
 /* virDomainMetadataType */
 typedef enum {
     DOMAIN_METADATA_DESCRIPTION = 0,

@@ -188,7 +188,7 @@ ENUM_DECL(domain_disk_cache);
 ENUM_DECL(domain_disk_io);            /* default, native, threads, io_uring */
 ENUM_DECL(domain_disk_discard);       /* default, unmap, ignore */
 
-/* <disk type='file' device='disk'>: the only kind nimbus accepts. */
+/* <disk type='file'|'volume' device='disk'>: what nimbus accepts. */
 typedef struct {
     DomainDeviceInfo info;
     char *driver_name;          /* kept ("qemu" from virt-install) */
@@ -196,7 +196,11 @@ typedef struct {
     int cache;                  /* DomainDiskCache or -1 */
     int io;                     /* -1: absent */
     int discard;                /* -1: absent */
-    char *src;                  /* <source file> */
+    char *src;                  /* <source file>, or a volume's path */
+    /* type='volume': <source pool volume>; src is libvirtd's path of it,
+     * set by domain_def_resolve_volumes() at define and at start. */
+    char *src_pool;
+    char *src_volume;
     char *dst;                  /* <target dev> */
     int bus;                    /* DomainDiskBus; -1 until post-parse */
     bool readonly;
@@ -204,9 +208,26 @@ typedef struct {
     char *serial;
 } DomainDiskDef;
 
-/* <interface type='ethernet'>: a TAP device nimbus opens by name. */
+/* disk-volume.c: <disk type='volume'><source pool= volume=/> */
+bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,
+                              GError **error);
+void domain_disk_volume_format(XmlBuf *buf, const DomainDiskDef *disk);
+
+typedef enum {
+    DOMAIN_NET_TYPE_ETHERNET,   /* a TAP nimbus opens (or makes) by name */
+    DOMAIN_NET_TYPE_BRIDGE,     /* a TAP nimbusd makes on <source bridge> */
+    DOMAIN_NET_TYPE_NETWORK,    /* ... on a libvirt network's bridge */
+    DOMAIN_NET_TYPE_LAST
+} DomainNetType;
+ENUM_DECL(domain_net_type);
+
+/* <interface type='ethernet'|'bridge'|'network'>: virtio-net on a TAP. */
 typedef struct {
     DomainDeviceInfo info;
+    int type;                   /* DomainNetType */
+    /* type='network': <source network>; its bridge once started. */
+    char *source_network;
+    char *source_bridge;        /* type='bridge' (and 'network' live) */
     unsigned char mac[6];
     bool mac_set;               /* always true after post-parse */
     char *ifname;               /* <target dev>; NULL: nimbus creates one */
@@ -219,6 +240,11 @@ typedef struct {
     uint32_t rx_queue_size;
     uint32_t tx_queue_size;
 } DomainNetDef;
+
+/* net-source.c: the type and <source> of bridged interfaces. */
+bool domain_net_source_parse(xmlNodePtr node, DomainNetDef *net,
+                             GError **error);
+void domain_net_source_format(XmlBuf *buf, const DomainNetDef *net);
 
 ENUM_DECL(domain_chr_type);            /* "", "pty", "file" (DomainChrType) */
 

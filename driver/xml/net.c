@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <interface type='ethernet'>: a virtio-net device on a named TAP. */
+/* <interface type='ethernet'|'bridge'|'network'>: virtio-net on a TAP. */
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
@@ -10,6 +10,8 @@ domain_net_def_free(DomainNetDef *net)
     if (!net)
         return;
     domain_device_info_clear(&net->info);
+    g_free(net->source_network);
+    g_free(net->source_bridge);
     g_free(net->ifname);
     g_free(net->model);
     g_free(net->ip_address);
@@ -35,6 +37,8 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
     xmlNodePtr n;
 
     net->ip_prefix = -1;
+    if (!domain_net_source_parse(node, net, error))
+        return NULL;
     if ((n = xml_child(node, "mac"))) {
         g_autofree char *mac = xml_prop(n, "address");
 
@@ -88,9 +92,9 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
     const DomainNetDef *net = dev;
 
     xml_buf_open(buf, "interface");
-    xml_buf_attr(buf, "type", "ethernet");
+    xml_buf_attr(buf, "type", domain_net_type_to_string(net->type));
     xml_buf_end_open(buf);
-    /* libvirt's order: mac, ip, target, model, driver, mtu, then
+    /* libvirt's order: mac, source, ip, target, model, driver, mtu, then
      * boot/alias/address. */
     if (net->mac_set) {
         char mac[18];
@@ -100,6 +104,7 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_attr(buf, "address", mac);
         xml_buf_end_empty(buf);
     }
+    domain_net_source_format(buf, net);
     if (net->ip_address) {
         xml_buf_open(buf, "ip");
         xml_buf_attr(buf, "address", net->ip_address);

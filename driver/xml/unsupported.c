@@ -52,19 +52,20 @@ typedef struct {
     const char *hint;
 } TypeRule;
 
-static const char *const file_only[] = { "file", NULL };
+static const char *const file_volume[] = { "file", "volume", NULL };
 static const char *const disk_only[] = { "disk", NULL };
-static const char *const ethernet_only[] = { "ethernet", NULL };
+static const char *const net_types[] = { "ethernet", "bridge", "network",
+                                         NULL };
 static const char *const pty_file[] = { "pty", "file", NULL };
 static const char *const usb_pci[] = { "usb", "pci", NULL };
 
 static const TypeRule device_rules[] = {
-    { "disk", "type", "disk type", file_only, true,
-      "only file-backed disks: type='file'" },
+    { "disk", "type", "disk type", file_volume, true,
+      "only file-backed disks: type='file', or type='volume' of a libvirt pool" },
     { "disk", "device", "disk device", disk_only, true,
       "only device='disk'" },
-    { "interface", "type", "interface type", ethernet_only, false,
-      "use type='ethernet' with <target dev='TAP'/>" },
+    { "interface", "type", "interface type", net_types, false,
+      "use 'ethernet', 'bridge' or 'network'" },
     { "serial", "type", "serial type", pty_file, true,
       "use 'pty' or 'file'" },
     { "console", "type", "console type", pty_file, true,

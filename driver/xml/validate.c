@@ -268,12 +268,13 @@ validate_disks(const DomainDef *def, GError **error)
                           disk->driver_type, disk->dst);
             return false;
         }
-        if (!disk->src) {
+        /* A volume's path is libvirtd's, resolved at define and start. */
+        if (!disk->src && !disk->src_volume) {
             drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                           "disk '%s' has no <source file=...>", disk->dst);
             return false;
         }
-        if (!check_abs_path("disk source", disk->src, error))
+        if (disk->src && !check_abs_path("disk source", disk->src, error))
             return false;
         for (guint j = 0; j < i; j++) {
             const DomainDiskDef *o = domain_def_device(def, DOMAIN_DEVICE_DISK, j);
@@ -281,7 +282,8 @@ validate_disks(const DomainDef *def, GError **error)
             if (strcmp(o->dst, disk->dst) == 0) {
                 drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                               "target '%s' duplicated for disk sources '%s' and '%s'",
-                              disk->dst, o->src, disk->src);
+                              disk->dst, o->src ? o->src : o->src_volume,
+                              disk->src ? disk->src : disk->src_volume);
                 return false;
             }
         }

@@ -99,6 +99,9 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "disk type 'block'" },
     { "disk-network", DEV("<disk type='network'><target dev='vda'/></disk>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "disk type 'network'" },
+    { "disk-volume-nosource", DEV("<disk type='volume'><source pool='p'/>"
+                                  "<target dev='vda'/></disk>"),
+      DRV_ERROR_XML_ERROR, "<disk type='volume'> needs <source pool='POOL' volume='VOLUME'/>" },
     { "disk-cdrom", DISK(" type='file' device='cdrom'", "<target dev='hdc'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "disk device 'cdrom'" },
     { "disk-sata", DISK("", "<target dev='sda' bus='sata'/>"),
@@ -130,11 +133,21 @@ static const BadCase bad_cases[] = {
     { "disk-typo-elem", DISK("", "<target dev='vda'/><readonyl/>"),
       DRV_ERROR_XML_ERROR, "readonyl" },
     { "device-typo", DEV("<disc/>"), DRV_ERROR_XML_ERROR, "disc" },
-    { "iface-network", DEV("<interface type='network'><source network='default'/>"
-                           "</interface>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'network' is not supported by nimbus" },
-    { "iface-bridge", DEV("<interface type='bridge'/>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'bridge'" },
+    { "iface-direct", DEV("<interface type='direct'><source dev='eth0' mode='bridge'/>"
+                          "</interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'direct' is not supported by nimbus" },
+    { "iface-user", DEV("<interface type='user'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "interface type 'user'" },
+    { "iface-network-nosource", DEV("<interface type='network'/>"),
+      DRV_ERROR_XML_ERROR, "<interface type='network'> needs <source network='NAME'/>" },
+    { "iface-bridge-nosource", DEV("<interface type='bridge'><source network='x'/></interface>"),
+      DRV_ERROR_XML_ERROR, "<interface type='bridge'> needs <source bridge='NAME'/>" },
+    { "iface-bridge-managed", DEV("<interface type='bridge'><source bridge='br0'/>"
+                                  "<target dev='t0' managed='no'/></interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<target managed> is not supported by nimbus on interface" },
+    { "iface-bridge-ip", DEV("<interface type='bridge'><source bridge='br0'/>"
+                             "<ip address='10.0.0.1'/></interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<ip> is not supported by nimbus on interface type 'bridge'" },
     { "iface-e1000", NET("<model type='e1000'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "interface model 'e1000'" },
     { "iface-badmac", NET("<mac address='52:54:00:zz:00:01'/>"),

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* DrvForward: nimbusd's connection to libvirtd, for networks and storage. */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "driver/drv-error.h"
+
+/*
+ * Networks, storage pools and volumes are not nimbusd's to implement: on
+ * Debian 12 libvirtd's network and storage drivers own them (issue 11).
+ * nimbusd opens a libvirt client connection to that daemon
+ * (DrvConfig.libvirtd_uri)
+ * and passes those procedures through it; libvirtd's hypervisor driver
+ * itself is never used.
+ */
+typedef struct DrvForward DrvForward;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
+
+/**
+ * drv_forward_new:
+ * @uri: libvirtd's URI (copied)
+ * Connects lazily: nothing is opened until the first forwarded call, so
+ * nimbusd starts and serves domains whether or not libvirtd runs.
+ * Returns: (transfer full)
+ */
+DrvForward *drv_forward_new(const char *uri);
+void drv_forward_free(DrvForward *fwd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvForward, drv_forward_free)
+
+/* The URI given to drv_forward_new() (transfer none). */
+const char *drv_forward_get_uri(const DrvForward *fwd);
+
+/**
+ * drv_forward_conn_new:
+ * Returns: (transfer full) a reference to the shared connection, opened on
+ * first use and again after libvirtd went away; NULL with @error
+ * (VIR_ERR_NO_SUPPORT) saying that libvirtd is not reachable, at which URI
+ * and why.
+ * Safe from any thread (libvirt connections are thread-safe).
+ */
+virConnectPtr drv_forward_conn_new(DrvForward *fwd, GError **error);
+
+/* Fills @error from libvirt's last error of the calling thread: libvirt's
+ * domain, code and message unchanged (DRV_RELAYED_ERROR). */
+void drv_forward_set_error(GError **error);
+
+/**
+ * drv_forward_network_bridge:
+ * The bridge of the libvirt network @network (it must be active: a bridge
+ * only exists while its network runs).
+ * Returns: (transfer full), or NULL with @error (NO_NETWORK, not active,
+ * libvirtd unreachable).
+ */
+char *drv_forward_network_bridge(DrvForward *fwd, const char *network,
+                                 GError **error);
+
+/**
+ * drv_forward_volume_path:
+ * The path of volume @volume in storage pool @pool.
+ * Returns: (transfer full), or NULL with @error (NO_STORAGE_POOL,
+ * NO_STORAGE_VOL, libvirtd unreachable).
+ */
+char *drv_forward_volume_path(DrvForward *fwd, const char *pool,
+                              const char *volume, GError **error);
+
+/* drv_forward_volume_path() as a DomainVolumeResolver (@fwd: DrvForward),
+ * for domain_def_resolve_volumes(). */
+char *drv_forward_volume_resolver(const char *pool, const char *volume,
+                                  gpointer fwd, GError **error);

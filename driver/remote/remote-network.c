@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* virsh net-*, virt-manager and virt-install's networks: libvirtd's. */
+#include <config.h>
+
+#include "driver/remote/remote-forward.h"
+
+/* Counting and legacy listing (virsh net-list asks list-all first; older
+ * tools and virt-manager's probe use these). */
+REMOTE_HANDLER(remote_fwd_connect_num_of_networks)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    remote_fwd_num_ret *r = ret;
+
+    if (!conn)
+        return false;
+    if ((r->num = virConnectNumOfNetworks(conn)) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_connect_num_of_defined_networks)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    remote_fwd_num_ret *r = ret;
+
+    if (!conn)
+        return false;
+    if ((r->num = virConnectNumOfDefinedNetworks(conn)) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_connect_list_networks)
+{
+    const remote_fwd_maxnames_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    char **names;
+
+    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
+        return false;
+    return remote_fwd_names_finish(
+        names, virConnectListNetworks(conn, names, a->maxnames), ret, error);
+}
+
+REMOTE_HANDLER(remote_fwd_connect_list_defined_networks)
+{
+    const remote_fwd_maxnames_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    char **names;
+
+    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
+        return false;
+    return remote_fwd_names_finish(
+        names, virConnectListDefinedNetworks(conn, names, a->maxnames),
+        ret, error);
+}
+
+REMOTE_HANDLER(remote_fwd_connect_list_all_networks)
+{
+    const remote_fwd_list_all_args *a = args;
+    remote_fwd_list_all_networks_ret *r = ret;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    virNetworkPtr *nets = NULL;
+    int n;
+
+    if (!conn)
+        return false;
+    n = virConnectListAllNetworks(conn, a->need_results ? &nets : NULL,
+                                  a->flags);
+    if (n < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    r->ret = n;
+    if (nets) {
+        r->nets.nets_len = n;
+        r->nets.nets_val = g_new0(remote_nonnull_network, MAX(n, 1));
+        for (int i = 0; i < n; i++) {
+            remote_fwd_make_network(nets[i], &r->nets.nets_val[i]);
+            virNetworkFree(nets[i]);
+        }
+        free(nets);
+    }
+    return true;
+}
+
+/* A call that answers one network. */
+static bool
+remote_fwd_network_reply(virNetworkPtr net, void *ret, GError **error)
+{
+    remote_fwd_network_ret *r = ret;
+
+    if (!net) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    remote_fwd_make_network(net, &r->net);
+    virNetworkFree(net);
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_network_lookup_by_name)
+{
+    const remote_fwd_name_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+
+    return conn && remote_fwd_network_reply(
+        virNetworkLookupByName(conn, a->name), ret, error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_lookup_by_uuid)
+{
+    const remote_fwd_uuid_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+
+    return conn && remote_fwd_network_reply(
+        virNetworkLookupByUUID(conn, (const unsigned char *)a->uuid),
+        ret, error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_create_xml)
+{
+    const remote_fwd_xml_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+
+    return conn && remote_fwd_network_reply(
+        virNetworkCreateXML(conn, a->xml), ret, error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_define_xml)
+{
+    const remote_fwd_xml_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+
+    return conn && remote_fwd_network_reply(
+        virNetworkDefineXML(conn, a->xml), ret, error);
+}
+
+/* The calls on one network: found by UUID, then @op.  -1 is failure. */
+typedef int (*RemoteFwdNetworkOp)(virNetworkPtr net);
+
+static bool
+remote_fwd_network_do(RpcCall *call, const remote_nonnull_network *net,
+                      RemoteFwdNetworkOp op, int *result, GError **error)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virNetwork) n = NULL;
+    int rc;
+
+    if (!conn || !(n = remote_fwd_network(conn, net, error)))
+        return false;
+    if ((rc = op(n)) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    if (result)
+        *result = rc;
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_network_create)
+{
+    const remote_fwd_network_args *a = args;
+
+    return remote_fwd_network_do(call, &a->net, virNetworkCreate, NULL,
+                                 error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_destroy)
+{
+    const remote_fwd_network_args *a = args;
+
+    return remote_fwd_network_do(call, &a->net, virNetworkDestroy, NULL,
+                                 error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_undefine)
+{
+    const remote_fwd_network_args *a = args;
+
+    return remote_fwd_network_do(call, &a->net, virNetworkUndefine, NULL,
+                                 error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_is_active)
+{
+    const remote_fwd_network_args *a = args;
+
+    return remote_fwd_network_do(call, &a->net, virNetworkIsActive,
+                                 &((remote_fwd_num_ret *)ret)->num, error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_is_persistent)
+{
+    const remote_fwd_network_args *a = args;
+
+    return remote_fwd_network_do(call, &a->net, virNetworkIsPersistent,
+                                 &((remote_fwd_num_ret *)ret)->num, error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_get_autostart)
+{
+    const remote_fwd_network_args *a = args;
+    remote_fwd_num_ret *r = ret;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virNetwork) n = NULL;
+
+    if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
+        return false;
+    if (virNetworkGetAutostart(n, &r->num) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_network_set_autostart)
+{
+    const remote_fwd_network_set_autostart_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virNetwork) n = NULL;
+
+    if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
+        return false;
+    if (virNetworkSetAutostart(n, a->autostart) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    return true;
+}
+
+REMOTE_HANDLER(remote_fwd_network_get_xml_desc)
+{
+    const remote_fwd_network_flags_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virNetwork) n = NULL;
+
+    if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
+        return false;
+    return remote_fwd_take_string(virNetworkGetXMLDesc(n, a->flags),
+                                  &((remote_fwd_string_ret *)ret)->str,
+                                  error);
+}
+
+REMOTE_HANDLER(remote_fwd_network_get_bridge_name)
+{
+    const remote_fwd_network_args *a = args;
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virNetwork) n = NULL;
+
+    if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
+        return false;
+    return remote_fwd_take_string(virNetworkGetBridgeName(n),
+                                  &((remote_fwd_string_ret *)ret)->str,
+                                  error);
+}
