@@ -34,6 +34,7 @@ typedef struct {
     unsigned int max_vcpus;
     GPtrArray *disks;           /* DomainDevRef* */
     GPtrArray *nets;            /* DomainDevRef* */
+    bool balloon;               /* a virtio memballoon */
 } DrvDomainSnap;
 
 static void
@@ -64,6 +65,7 @@ drv_domain_snap(DrvDomainObj *obj, DrvDomainSnap *s, GError **error)
         s->max_vcpus = def->max_vcpus;
         s->disks = domain_def_disk_refs(def);
         s->nets = domain_def_net_refs(def);
+        s->balloon = domain_def_has_balloon(def);
     }
     drv_domain_obj_unlock(obj);
     return def != NULL;
@@ -193,14 +195,45 @@ int
 drv_domain_memory_stats(DrvDomainObj *obj, DrvMemoryStat *stats, int max,
                         GError **error)
 {
+    /* The balloon's counters (devices/virtio/balloon.c: Linux's names,
+     * in bytes) by libvirt tag, scaled as libvirt's QEMU driver does. */
+    static const struct {
+        const char *counter;
+        int tag;
+        unsigned div;
+    } guest[] = {
+        { "swap_in", 0, 1024 }, { "swap_out", 1, 1024 },
+        { "major_faults", 2, 1 }, { "minor_faults", 3, 1 },
+        { "free_memory", 4, 1024 }, { "total_memory", 5, 1024 },
+        { "available_memory", 8, 1024 }, { "disk_caches", 10, 1024 },
+        { "hugetlb_allocations", 11, 1 }, { "hugetlb_failures", 12, 1 },
+    };
     DrvDomainSnap s;
-    uint64_t rss = 0;
+    g_autoptr(JsonNode) all = NULL;
+    JsonObject *balloon = NULL;
+    uint64_t rss = 0, cur = 0;
     int n = 0;
 
     if (!drv_domain_snap_active(obj, &s, error))
         return -1;
+    /* Asking also has the balloon hand its statistics buffer back, so the
+     * next call sees what the guest says then (libvirt's period). */
+    if (s.balloon && (all = drv_monitor_get(s.api_socket, "vm.counters", NULL)))
+        balloon = drv_counters_of(all, "__balloon");
+    for (guint i = 0; balloon && i < G_N_ELEMENTS(guest); i++) {
+        int64_t v = drv_counter(balloon, guest[i].counter);
+
+        if (v >= 0 && n < max)
+            stats[n++] = (DrvMemoryStat){ guest[i].tag,
+                                          (uint64_t)v / guest[i].div };
+    }
+    /* What the guest has: <memory> less what the balloon holds. */
+    cur = s.cur_mem_kib;
+    if (balloon && drv_counter(balloon, "actual_bytes") >= 0)
+        cur = s.max_mem_kib - MIN(s.max_mem_kib, (uint64_t)drv_counter(
+                  balloon, "actual_bytes") / 1024);
     if (n < max)
-        stats[n++] = (DrvMemoryStat){ DRV_MEMORY_STAT_ACTUAL_BALLOON, s.cur_mem_kib };
+        stats[n++] = (DrvMemoryStat){ DRV_MEMORY_STAT_ACTUAL_BALLOON, cur };
     if (n < max && drv_proc_rss_kib(s.pid, &rss))
         stats[n++] = (DrvMemoryStat){ DRV_MEMORY_STAT_RSS, rss };
     drv_domain_snap_clear(&s);

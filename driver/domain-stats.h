@@ -18,10 +18,12 @@ typedef struct {
     int64_t tx_bytes, tx_packets, tx_errs, tx_drop;
 } DrvInterfaceStats;
 
-/* virDomainMemoryStatTags nimbusd reports. */
+/* virDomainMemoryStatTags nimbusd reports: the balloon driver's
+ * statistics (0-5, 8, 10-12) when the domain has a virtio memballoon,
+ * the balloon's size and the process's RSS always. */
 #define DRV_MEMORY_STAT_ACTUAL_BALLOON 6
 #define DRV_MEMORY_STAT_RSS 7
-#define DRV_MEMORY_STATS_COUNT 2
+#define DRV_MEMORY_STATS_COUNT 13
 
 typedef struct {
     int tag;

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "driver/driver.h"
+#include "driver/monitor.h"
 #include "driver/process.h"
 
 bool
@@ -403,6 +404,99 @@ drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
     }
     /* As libvirt: one event per call, whichever definitions changed. */
     drv_domain_metadata_event_emit(driver, obj, type, uri);
+    ok = true;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
+/* @def with @kib as its current memory (or <memory>, @maximum), checked
+ * as define checks it; NULL with @error set. */
+static DomainDef *
+drv_memory_def(const DomainDef *def, uint64_t kib, bool maximum,
+               GError **error)
+{
+    g_autoptr(DomainDef) copy = domain_def_copy(def);
+
+    if (maximum) {
+        copy->max_memory_kib = kib;
+        copy->current_memory_kib = MIN(copy->current_memory_kib, kib);
+    } else if (kib > copy->max_memory_kib) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "invalid argument: cannot set memory higher than max "
+                    "memory (%" G_GUINT64_FORMAT " KiB)",
+                    (guint64)copy->max_memory_kib);
+        return NULL;
+    } else {
+        copy->current_memory_kib = kib;
+    }
+    if (kib == 0) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "invalid argument: memory must not be zero");
+        return NULL;
+    }
+    return domain_def_check_vmconfig(copy, error) ? g_steal_pointer(&copy)
+                                                  : NULL;
+}
+
+bool
+drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj, uint64_t kib,
+                      unsigned int flags, GError **error)
+{
+    bool maximum = flags & DRV_DOMAIN_MEM_MAXIMUM;
+    unsigned int affect = flags & ~DRV_DOMAIN_MEM_MAXIMUM;
+    g_autoptr(DomainDef) config = NULL;
+    g_autoptr(DomainDef) live = NULL;
+    g_autofree char *sock = NULL;
+    g_autofree char *body = NULL;
+    bool ok = false;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_affect(obj, &affect, "virDomainSetMemoryFlags", error))
+        goto cleanup;
+    if (maximum && (affect & DRV_DOMAIN_AFFECT_LIVE)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot resize the maximum memory on an active "
+                            "domain");
+        goto cleanup;
+    }
+    if ((affect & DRV_DOMAIN_AFFECT_CONFIG) &&
+        !(config = drv_memory_def(obj->def, kib, maximum, error)))
+        goto cleanup;
+    if (affect & DRV_DOMAIN_AFFECT_LIVE) {
+        /* The guest's balloon driver gives the memory back: libvirt's
+         * words for a domain without one. */
+        if (!domain_def_has_balloon(obj->live)) {
+            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                                "Unable to change memory of active domain "
+                                "without the balloon device and guest OS "
+                                "balloon driver");
+            goto cleanup;
+        }
+        if (!(live = drv_memory_def(obj->live, kib, false, error)))
+            goto cleanup;
+        if (!(sock = drv_domain_begin_running(obj, "setmem", error)))
+            goto cleanup;
+        body = g_strdup_printf("{\"desired_balloon\": %" G_GUINT64_FORMAT "}",
+                               (guint64)(live->max_memory_kib - kib) * 1024);
+        drv_domain_obj_unlock(obj);
+        ok = drv_monitor_put(sock, "vm.resize", body, error);
+        drv_domain_obj_lock(obj);
+        drv_domain_job_end(obj);
+        if (!ok)
+            goto cleanup;
+        ok = false;
+        if (obj->live) {
+            obj->live->current_memory_kib = kib;
+            drv_process_save_state(driver, obj);
+        }
+    }
+    if (config) {
+        if (!drv_domain_save_config(driver, config, error))
+            goto cleanup;
+        g_clear_pointer(&obj->def, domain_def_free);
+        obj->def = g_steal_pointer(&config);
+    }
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

@@ -69,6 +69,8 @@ struct DrvDriver {
 #define DRV_DOMAIN_XML_MIGRATABLE (1u << 3)
 #define DRV_DOMAIN_AFFECT_LIVE    (1u << 0)
 #define DRV_DOMAIN_AFFECT_CONFIG  (1u << 1)
+/* virDomainMemoryModFlags: <memory> rather than the current size. */
+#define DRV_DOMAIN_MEM_MAXIMUM    (1u << 2)
 #define DRV_DOMAIN_CONSOLE_FORCE  (1u << 0)
 #define DRV_DOMAIN_CONSOLE_SAFE   (1u << 1)
 
@@ -140,6 +142,22 @@ bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
 /* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
  * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
  * rewritten on disk before it changes. */
+/* Begins a job on a running domain and copies its API socket path (obj
+ * locked on entry and exit); NULL with @error set when it is not running
+ * or another job holds it. */
+char *drv_domain_begin_running(DrvDomainObj *obj, const char *job,
+                               GError **error);
+
+/**
+ * drv_domain_set_memory:
+ * virDomainSetMemoryFlags: with DRV_DOMAIN_MEM_MAXIMUM, <memory> of the
+ * persistent definition (currentMemory follows it down); otherwise the
+ * memory the guest has, in KiB, which on a running domain is the balloon
+ * target (a virtio <memballoon> is needed) and in the definition
+ * <currentMemory>.  Both are checked before either changes.
+ */
+bool drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj,
+                           uint64_t kib, unsigned int flags, GError **error);
 bool drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
                              const char *metadata, const char *key,
                              const char *uri, unsigned int flags, GError **error);

@@ -87,9 +87,7 @@ drv_domain_create_xml(DrvDriver *driver, const char *xml, unsigned int flags,
     return obj;
 }
 
-/* Begins a job on a running domain and copies its API socket path (obj
- * locked on entry and exit). */
-static char *
+char *
 drv_domain_begin_running(DrvDomainObj *obj, const char *job, GError **error)
 {
     if (!drv_domain_job_begin(obj, job, error))

@@ -511,3 +511,39 @@ remote_domain_get_metadata(RpcCall *call, void *a, void *r, GError **error)
                                             args->flags, error);
     return ret->metadata != NULL;
 }
+
+/* setmem / setmaxmem: virDomainSetMemory is the live balloon target,
+ * virDomainSetMaxMemory <memory> of the current definition. */
+bool
+remote_domain_set_memory(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_set_memory_args *args = a;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    return obj && drv_domain_set_memory(daemon->driver, obj, args->memory,
+                                        DRV_DOMAIN_AFFECT_LIVE, error);
+}
+
+bool
+remote_domain_set_max_memory(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_set_memory_args *args = a;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    return obj && drv_domain_set_memory(daemon->driver, obj, args->memory,
+                                        DRV_DOMAIN_MEM_MAXIMUM, error);
+}
+
+bool
+remote_domain_set_memory_flags(RpcCall *call, void *a, void *r,
+                               GError **error)
+{
+    remote_domain_set_memory_flags_args *args = a;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    return obj && drv_domain_set_memory(daemon->driver, obj, args->memory,
+                                        args->flags, error);
+}

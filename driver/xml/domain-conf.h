@@ -131,6 +131,9 @@ typedef struct {
 /* (transfer full) DomainDevRef* of @def's disks / interfaces, in order. */
 GPtrArray *domain_def_disk_refs(const DomainDef *def);
 GPtrArray *domain_def_net_refs(const DomainDef *def);
+/* Whether @def has a virtio <memballoon>: the VMM then has a balloon
+ * (id "__balloon") with <memory> - <currentMemory> in it. */
+bool domain_def_has_balloon(const DomainDef *def);
 
 /* The path of volume @volume of storage pool @pool (transfer full), or
  * NULL with @error. */

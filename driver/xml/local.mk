@@ -34,7 +34,10 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c
-DOMAINXML_LIBS = driver/xml/libdomainxml.a config/libvmconfig.a \
-	common/libcommon.a $(LIBXML_LIBS) $(JSON_GLIB_LIBS) $(GLIB_LIBS)
+# devices/libdevices.a: for device_registry_init(), which registers the
+# config kinds (the balloon) that the VmConfig mapping builds through.
+DOMAINXML_LIBS = driver/xml/libdomainxml.a devices/libdevices.a \
+	config/libvmconfig.a common/libcommon.a $(LIBXML_LIBS) \
+	$(JSON_GLIB_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(LIBURING_LIBS) -lutil
 
 dist_doc_DATA += docs/xml-format.md

@@ -5,16 +5,21 @@
 #include <string.h>
 
 #include "config/vm-config.h"
+#include "config/vm-config-kind.h"
 #include "driver/xml/domain-priv.h"
 
 /*
  * Mapping (docs/xml-format.md has the full table):
  *   <vcpu current=C>M</vcpu>     cpus.boot_vcpus=C, max_vcpus=M
  *   <cpu><topology>              cpus.topology (packages=sockets, ...)
- *   <currentMemory>              memory.size in bytes.  nimbus has no
- *                                balloon, so the guest boots with what
- *                                libvirt reports as its current memory
- *                                (libvirt's CH driver does the same).
+ *   <memory>, <currentMemory>    with <memballoon model='virtio'>:
+ *                                memory.size = <memory> and a balloon
+ *                                (balloon.size = memory - currentMemory,
+ *                                deflate_on_oom = autodeflate,
+ *                                free_page_reporting), as libvirt's QEMU
+ *                                driver boots such a guest; without one,
+ *                                memory.size = <currentMemory> (libvirt's
+ *                                CH driver does the same).
  *   <os><kernel|initrd|cmdline>  payload.kernel/initramfs/cmdline
  *   <os><loader>                 payload.firmware (PVH, e.g. hypervisor-fw)
  *   <disk>                       disks[]: path, readonly, direct (cache
@@ -25,7 +30,7 @@
  *   <rng>                        rng.src
  *   <serial>                     serial: Pty | File; none -> Null
  *   <console target=virtio>      console: Pty | File; none -> Off
- * Everything else (features, clock, pm, controllers, memballoon, emulator,
+ * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
  * The translation fills a VmConfig (vm_config_new()'s defaults for what the
@@ -150,6 +155,63 @@ fill_console(ConsoleConfig *con, DomainChrType type, const char *path,
     }
 }
 
+bool
+domain_def_has_balloon(const DomainDef *def)
+{
+    const DomainMemballoonDef *b =
+        domain_def_ndevices(def, DOMAIN_DEVICE_MEMBALLOON) ?
+        domain_def_device(def, DOMAIN_DEVICE_MEMBALLOON, 0) : NULL;
+
+    return b && g_strcmp0(b->model, "virtio") == 0;
+}
+
+/* The memory the guest boots with, and its balloon (see the mapping
+ * above).  The balloon's config struct is its device's own
+ * (devices/virtio/balloon.c): it is built from CH's JSON through the
+ * registered config kind. */
+static bool
+fill_memory(VmConfig *config, const DomainDef *def, GError **error)
+{
+    const DomainMemballoonDef *b =
+        domain_def_ndevices(def, DOMAIN_DEVICE_MEMBALLOON) ?
+        domain_def_device(def, DOMAIN_DEVICE_MEMBALLOON, 0) : NULL;
+    const VmConfigKind *kind;
+    g_autoptr(JsonBuilder) jb = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) local = NULL;
+    gpointer entry;
+
+    if (!domain_def_has_balloon(def)) {
+        config->memory.size = def->current_memory_kib * 1024;
+        return true;
+    }
+    if (!(kind = vm_config_kind_lookup("balloon"))) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "the balloon device type is not registered");
+        return false;
+    }
+    config->memory.size = def->max_memory_kib * 1024;
+    jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "size");
+    json_builder_add_int_value(jb, (gint64)((def->max_memory_kib -
+                                             def->current_memory_kib) * 1024));
+    json_builder_set_member_name(jb, "deflate_on_oom");
+    json_builder_add_boolean_value(jb, b->autodeflate == XML_TRISTATE_YES);
+    json_builder_set_member_name(jb, "free_page_reporting");
+    json_builder_add_boolean_value(jb,
+                                   b->free_page_reporting == XML_TRISTATE_YES);
+    json_builder_end_object(jb);
+    node = json_builder_get_root(jb);
+    if (!(entry = vm_config_kind_from_json(kind, node, &local))) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR, "memballoon: %s",
+                      local->message);
+        return false;
+    }
+    vm_config_kind_append(config, kind, entry);
+    return true;
+}
+
 /* @def as a VmConfig, not yet validated.  (transfer full) */
 static VmConfig *
 domain_def_to_vmconfig(const DomainDef *def, GError **error)
@@ -158,15 +220,18 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     g_autoptr(VmConfig) config = NULL;
     guint i, n;
 
-    if (def->current_memory_kib > G_MAXINT64 / 1024) {
+    /* validate.c keeps currentMemory within memory. */
+    if (MAX(def->max_memory_kib, def->current_memory_kib) > G_MAXINT64 / 1024) {
         drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                       "memory size %" G_GUINT64_FORMAT " KiB is too large",
-                      (guint64)def->current_memory_kib);
+                      (guint64)MAX(def->max_memory_kib,
+                                   def->current_memory_kib));
         return NULL;
     }
     config = vm_config_new();
     fill_cpus(&config->cpus, def);
-    config->memory.size = def->current_memory_kib * 1024;
+    if (!fill_memory(config, def, error))
+        return NULL;
     fill_payload(&config->payload, &priv->os);
     n = domain_def_ndevices(def, DOMAIN_DEVICE_DISK);
     for (i = 0; i < n; i++)

@@ -12,7 +12,8 @@
 # after boot; echoes input; "poweroff" shuts the VM down (events "vm
 # shutdown", exit 0, as nimbus without --no-shutdown); "panic" reports a
 # guest panic; "reboot" reboots (events rebooting/rebooted).  vm.counters
-# reports fixed per-device values (the fake does no I/O).
+# reports fixed per-device values (the fake does no I/O); a balloon's
+# driver does at once what vm.resize desired_balloon asks.
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
 import json
 import os
@@ -112,6 +113,20 @@ class Vm:
             out[net.get("id") or "_net%d" % i] = {
                 "rx_bytes": 1500 * n, "rx_frames": n,
                 "tx_bytes": 1000 * (n + 1), "tx_frames": n + 1}
+        balloon = (self.config or {}).get("balloon")
+        if balloon:
+            # devices/virtio/balloon.c's counters, Linux's tag names.
+            ram = self.config["memory"]["size"]
+            out["__balloon"] = {
+                "target_bytes": balloon["size"],
+                "actual_bytes": balloon["size"],
+                "inflated_pages": balloon["size"] // 4096,
+                "deflated_pages": 0, "reported_bytes": 0,
+                "swap_in": 4096, "swap_out": 8192, "major_faults": 3,
+                "minor_faults": 77, "free_memory": (ram - balloon["size"]) // 2,
+                "total_memory": ram - balloon["size"],
+                "available_memory": (ram - balloon["size"]) // 4 * 3,
+                "disk_caches": 1 << 20}
         return out
 
     def terminate(self):
@@ -230,6 +245,17 @@ class Handler(BaseHTTPRequestHandler):
             if ep == "vm.reboot":
                 VM.event("vm", "rebooting")
                 VM.event("vm", "rebooted")
+                return self.reply(204)
+            if ep == "vm.resize":
+                req = json.loads(body or b"{}")
+                balloon = VM.config.get("balloon")
+                if "desired_balloon" in req:
+                    if not balloon:
+                        return self.reply(400, ["the VM has no balloon device"])
+                    if req["desired_balloon"] >= VM.config["memory"]["size"]:
+                        return self.reply(400, ["balloon: size must be smaller "
+                                                "than the guest RAM"])
+                    balloon["size"] = req["desired_balloon"]
                 return self.reply(204)
             if ep == "vm.power-button":
                 if VM.state != "Running":

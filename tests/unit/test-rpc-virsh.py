@@ -592,6 +592,60 @@ def idle_timeout_exits(d):
 
 
 @test
+def balloon_setmem_dommemstat(d):
+    """A virtio memballoon: the guest has <memory> and a balloon of the
+    rest; setmem moves it live (vm.resize) and in the definition;
+    dommemstat reports the balloon driver's numbers."""
+    xml = golden_xml("vm-balloon", "6b7c8d9e-0000-4000-8000-0000000000b1",
+                     "<memballoon model='virtio'/>")
+    xml = re.sub(r"<currentMemory>[^<]*</currentMemory>", "", xml)
+    xml = xml.replace("<memory>524288</memory>",
+                      "<memory>1048576</memory>"
+                      "<currentMemory>524288</currentMemory>")
+    virsh(d, "define", write(os.path.join(d.tmp, "balloon.xml"), xml))
+    try:
+        virsh(d, "start", "vm-balloon")
+        stats = dict(l.split() for l in
+                     virsh(d, "dommemstat", "vm-balloon").stdout.splitlines())
+        assert stats["actual"] == "524288", stats
+        assert stats["available"] == "524288", stats      # total_memory
+        assert stats["unused"] == "262144", stats         # free_memory
+        assert stats["swap_in"] == "4" and stats["minor_fault"] == "77", stats
+        assert "rss" in stats, stats
+        virsh(d, "setmem", "vm-balloon", "262144", "--live")
+        stats = dict(l.split() for l in
+                     virsh(d, "dommemstat", "vm-balloon").stdout.splitlines())
+        assert stats["actual"] == "262144", stats
+        info = virsh(d, "dominfo", "vm-balloon").stdout
+        assert re.search(r"Used memory:\s+262144 KiB", info), info
+        assert re.search(r"Max memory:\s+1048576 KiB", info), info
+        # The persistent definition did not change.
+        inactive = virsh(d, "dumpxml", "--inactive", "vm-balloon").stdout
+        assert "<currentMemory unit='KiB'>524288</currentMemory>" in inactive, inactive
+        r = virsh(d, "setmem", "vm-balloon", "2097152", "--live", check=False)
+        assert r.returncode != 0 and "higher than max memory" in r.stderr, r.stderr
+        r = virsh(d, "setmaxmem", "vm-balloon", "2097152", "--live", check=False)
+        assert r.returncode != 0 and "maximum memory on an active" in r.stderr, r.stderr
+        virsh(d, "setmem", "vm-balloon", "786432", "--config")
+        inactive = virsh(d, "dumpxml", "--inactive", "vm-balloon").stdout
+        assert "<currentMemory unit='KiB'>786432</currentMemory>" in inactive, inactive
+        virsh(d, "destroy", "vm-balloon")
+        virsh(d, "setmaxmem", "vm-balloon", "655360", "--config")
+        inactive = virsh(d, "dumpxml", "--inactive", "vm-balloon").stdout
+        assert "<memory unit='KiB'>655360</memory>" in inactive, inactive
+        assert "<currentMemory unit='KiB'>655360</currentMemory>" in inactive, inactive
+        # Without a balloon the running guest's memory cannot move.
+        virsh(d, "start", "vm-virt-install")
+        r = virsh(d, "setmem", "vm-virt-install", "262144", "--live",
+                  check=False)
+        assert r.returncode != 0 and "without the balloon device" in r.stderr, r.stderr
+        virsh(d, "destroy", "vm-virt-install")
+    finally:
+        virsh(d, "destroy", "vm-balloon", check=False)
+        virsh(d, "undefine", "vm-balloon", check=False)
+
+
+@test
 def undefine_removes_everything(d):
     virsh(d, "undefine", "vm-virt-install")
     assert names(d) == []

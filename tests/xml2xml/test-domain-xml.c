@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "devices/registry.h"
 #include "driver/xml/domain-conf.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"
@@ -544,6 +545,8 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* As nimbusd: configs may name device types with a config kind. */
+    device_registry_init();
     golden_init_schema_dir();
     for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *path = g_strdup_printf("/domain-xml/bad/%s",
