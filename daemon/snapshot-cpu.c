@@ -20,8 +20,10 @@
  * for a few more: KVM itself refuses values it does not know. */
 #define SNAPSHOT_MAX_MP_STATE 31
 #define IRQCHIP_BYTES sizeof(((struct kvm_irqchip *)0)->chip)
-/* SDM vol. 4, table 2-2: the time-stamp counter. */
+/* SDM vol. 4, table 2-2: the time-stamp counter and the LAPIC timer's
+ * TSC deadline. */
 #define MSR_IA32_TSC 0x10
+#define MSR_IA32_TSC_DEADLINE 0x6e0
 
 typedef struct {
     uint32_t index;
@@ -334,16 +336,37 @@ snapshot_cpus_load(const HvOps *ops, Hv *hv, JsonNode *node, unsigned n,
     return g_steal_pointer(&cpus);
 }
 
+/* Sets @n MSRs; an MSR KVM refuses is named. */
+static bool
+cpu_set_msrs(const HvOps *ops, HvVcpu *vcpu, unsigned i,
+             const struct kvm_msr_entry *e, unsigned n, GError **error)
+{
+    int r = ops->set_msrs(vcpu, e, n);
+
+    if (!cpu_check(r, i, "restore MSRs", error))
+        return false;
+    if ((unsigned)r < n) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "vCPU %u: MSR 0x%" PRIx32 " was refused (value 0x%"
+                    PRIx64 ")", i, e[r].index, (uint64_t)e[r].data);
+        return false;
+    }
+    return true;
+}
+
 /* QEMU's order (kvm_arch_put_registers): xsave and XCRs before the
  * special registers, MSRs after them (EFER, APIC base), then MP state,
- * LAPIC, pending events and debug registers. */
+ * LAPIC, the TSC deadline (KVM drops it unless the LAPIC timer is
+ * already in TSC-deadline mode), pending events and debug registers. */
 static bool
 cpu_apply_one(const SnapshotVcpu *st, const HvOps *ops, HvVcpu *vcpu,
               unsigned i, GError **error)
 {
     g_autofree struct kvm_msr_entry *e =
         g_new0(struct kvm_msr_entry, MAX(st->nmsrs, 1));
-    int r;
+    struct kvm_msr_entry deadline = { .index = MSR_IA32_TSC_DEADLINE };
+    bool has_deadline = false;
+    unsigned n = 0;
 
     /* Only when it differs: a host without TSC scaling refuses any set,
      * even of its own frequency. */
@@ -360,22 +383,22 @@ cpu_apply_one(const SnapshotVcpu *st, const HvOps *ops, HvVcpu *vcpu,
                    "restore special registers", error))
         return false;
     for (unsigned j = 0; j < st->nmsrs; j++) {
-        e[j].index = st->msrs[j].index;
-        e[j].data = st->msrs[j].data;
+        if (st->msrs[j].index == MSR_IA32_TSC_DEADLINE) {
+            deadline.data = st->msrs[j].data;
+            has_deadline = true;
+            continue;
+        }
+        e[n].index = st->msrs[j].index;
+        e[n].data = st->msrs[j].data;
+        n++;
     }
-    r = ops->set_msrs(vcpu, e, st->nmsrs);
-    if (!cpu_check(r, i, "restore MSRs", error))
-        return false;
-    if ((unsigned)r < st->nmsrs) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "vCPU %u: MSR 0x%" PRIx32 " was refused (value 0x%"
-                    PRIx64 ")", i, e[r].index, (uint64_t)e[r].data);
-        return false;
-    }
-    return cpu_check(ops->set_mp_state(vcpu, st->mp_state), i,
+    return cpu_set_msrs(ops, vcpu, i, e, n, error) &&
+           cpu_check(ops->set_mp_state(vcpu, st->mp_state), i,
                      "restore the MP state", error) &&
            cpu_check(ops->set_lapic(vcpu, &st->lapic), i,
                      "restore the LAPIC", error) &&
+           (!has_deadline ||
+            cpu_set_msrs(ops, vcpu, i, &deadline, 1, error)) &&
            cpu_check(ops->set_vcpu_events(vcpu, &st->events), i,
                      "restore pending events", error) &&
            cpu_check(ops->set_debugregs(vcpu, &st->debugregs), i,
