@@ -8,6 +8,7 @@
 #include "daemon/cli.h"
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
+#include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
 #include "devices/block/block.h"
@@ -317,6 +318,31 @@ vmm_resize_balloon(Vmm *vmm, uint64_t bytes, GError **error)
 }
 
 bool
+vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    /* CH: only a paused VM has a consistent state to save. */
+    if (vmm->state != VMM_VM_PAUSED || !vmm->vm)
+        return vmm_wrong_state(vmm, "snapshot", error);
+    event_monitor_emit("vm", "snapshotting", NULL);
+    if (!snapshot_save(vmm->vm, vmm->config, url, &local)) {
+        g_set_error(error, VMM_ERROR,
+                    local->domain == G_IO_ERROR &&
+                    (local->code == G_IO_ERROR_INVALID_ARGUMENT ||
+                     local->code == G_IO_ERROR_EXISTS)
+                        ? VMM_ERROR_BAD_REQUEST : VMM_ERROR_INTERNAL,
+                    "cannot snapshot the VM: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    event_monitor_emit("vm", "snapshotted", NULL);
+    return true;
+}
+
+bool
 vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
 {
     if (!vmm_check_created(vmm, error))
@@ -339,6 +365,35 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
     }
     return !r->has_balloon ||
            vmm_resize_balloon(vmm, r->desired_balloon, error);
+}
+
+bool
+vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
+{
+    static const VmHooks hooks_template = { .guest_exit = vmm_guest_exit };
+    VmHooks hooks = hooks_template;
+    g_autoptr(VmConfig) cfg = NULL;
+    g_autoptr(Vm) vm = NULL;
+    GError *local = NULL;
+
+    if (vmm->config) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "VM is already created");
+        return false;
+    }
+    event_monitor_emit("vm", "restoring", NULL);
+    hooks.opaque = vmm;
+    /* A VM that fails anywhere is freed unrun: nothing is left
+     * half-restored, and the Vmm stays without a VM. */
+    if (!(cfg = snapshot_read_config(rc, fds, &local)) ||
+        !(vm = vm_new(cfg, &hooks, vmm->context, &local)) ||
+        !snapshot_restore_into(vm, rc, &local))
+        return vmm_internal(error, local, "cannot restore the VM");
+    vmm->config = g_steal_pointer(&cfg);
+    vmm->vm = g_steal_pointer(&vm);
+    vmm->state = VMM_VM_PAUSED;
+    event_monitor_emit("vm", "restored", NULL);
+    return !rc->resume || vmm_vm_resume(vmm, error);
 }
 
 JsonNode *
