@@ -9,6 +9,7 @@
 
 #include "config/vm-config.h"
 #include "daemon/vm.h"
+#include "daemon/snapshot-uffd.h"
 #include "daemon/vmm.h"
 
 /*
@@ -112,8 +113,12 @@ VmConfig *snapshot_read_config(const RestoreConfig *rc, GArray *fds,
  * controller state, and leaves it Paused (vm_start_restored()).  Every
  * section is checked before the VM changes; on error the caller frees
  * @vm, which was never run.
+ * @lazy: (out) with OnDemand, the threads that serve and fill guest RAM
+ * (daemon/snapshot-uffd.h), also set on error: the caller frees it after
+ * @vm, whose threads may wait on its faults until they are stopped.
  */
-bool snapshot_restore_into(Vm *vm, const RestoreConfig *rc, GError **error);
+bool snapshot_restore_into(Vm *vm, const RestoreConfig *rc,
+                           SnapshotLazyMem **lazy, GError **error);
 
 /**
  * snapshot_state_parse:

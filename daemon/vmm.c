@@ -26,6 +26,9 @@ struct Vmm {
     VmConfig *config;     /* set by vm.create, NULL before / after delete */
     Vm *vm;               /* instantiated at first boot, kept until delete */
     VmmVmState state;
+    /* An OnDemand restore's RAM filler; freed after vm (whose threads
+     * may wait on its faults), or once it is done before a reboot. */
+    SnapshotLazyMem *lazy;
 };
 
 const char *
@@ -65,6 +68,7 @@ vmm_free(Vmm *vmm)
     if (!vmm)
         return;
     vm_free(vmm->vm);
+    snapshot_lazy_mem_free(vmm->lazy);
     vm_config_free(vmm->config);
     g_main_loop_unref(vmm->loop);
     g_main_context_unref(vmm->context);
@@ -147,6 +151,18 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
     return true;
 }
 
+/* A reboot must not receive snapshot pages in its fresh RAM: the
+ * OnDemand filler finishes first (it only copies from a local file). */
+static void
+vmm_lazy_finish(Vmm *vmm)
+{
+    if (!vmm->lazy)
+        return;
+    if (!snapshot_lazy_mem_wait(vmm->lazy, 10 * 60 * 1000))
+        g_warning("the on-demand restore did not finish before the reboot");
+    g_clear_pointer(&vmm->lazy, snapshot_lazy_mem_free);
+}
+
 bool
 vmm_vm_boot(Vmm *vmm, GError **error)
 {
@@ -195,6 +211,7 @@ vmm_vm_reboot(Vmm *vmm, GError **error)
     if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
         return vmm_wrong_state(vmm, "reboot", error);
     event_monitor_emit("vm", "rebooting", NULL);
+    vmm_lazy_finish(vmm);
     if (!vm_reboot(vmm->vm, &local)) {
         vmm->state = VMM_VM_SHUTDOWN;
         return vmm_internal(error, local, "cannot reboot the VM");
@@ -276,6 +293,7 @@ vmm_vm_delete(Vmm *vmm, GError **error)
         vm_shutdown(vmm->vm, NULL);
         g_clear_pointer(&vmm->vm, vm_free);
     }
+    g_clear_pointer(&vmm->lazy, snapshot_lazy_mem_free);
     g_clear_pointer(&vmm->config, vm_config_free);
     vmm->state = VMM_VM_CREATED;
     event_monitor_emit("vm", "deleted", NULL);
@@ -374,6 +392,7 @@ vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
     VmHooks hooks = hooks_template;
     g_autoptr(VmConfig) cfg = NULL;
     g_autoptr(Vm) vm = NULL;
+    SnapshotLazyMem *lazy = NULL;
     GError *local = NULL;
 
     if (vmm->config) {
@@ -387,10 +406,14 @@ vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
      * half-restored, and the Vmm stays without a VM. */
     if (!(cfg = snapshot_read_config(rc, fds, &local)) ||
         !(vm = vm_new(cfg, &hooks, vmm->context, &local)) ||
-        !snapshot_restore_into(vm, rc, &local))
+        !snapshot_restore_into(vm, rc, &lazy, &local)) {
+        g_clear_pointer(&vm, vm_free);
+        snapshot_lazy_mem_free(lazy);
         return vmm_internal(error, local, "cannot restore the VM");
+    }
     vmm->config = g_steal_pointer(&cfg);
     vmm->vm = g_steal_pointer(&vm);
+    vmm->lazy = lazy;
     vmm->state = VMM_VM_PAUSED;
     event_monitor_emit("vm", "restored", NULL);
     return !rc->resume || vmm_vm_resume(vmm, error);
@@ -500,6 +523,7 @@ vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque)
         /* CH: a guest reboot boots the same VM again in this process. */
         g_info("guest requested a reset: rebooting");
         event_monitor_emit("vm", "rebooting", NULL);
+        vmm_lazy_finish(vmm);
         if (!vm_boot(vm, &error)) {
             g_warning("reboot failed: %s", error->message);
             vmm->state = VMM_VM_SHUTDOWN;

@@ -31,6 +31,8 @@
  *   3. nimbus --restore source_url=...,resume=true: the guest runs on, the
  *      blob's checksum still matches, and its clock moved on across the
  *      time the VMM was gone.
+ *   4. vm.restore of the same snapshot with memory_restore_mode=OnDemand
+ *      (userfaultfd): the same checks.
  */
 #define BOOT_TIMEOUT_MS (300 * 1000)
 #define GONE_S 6
@@ -335,6 +337,7 @@ test_snapshot_restore(void)
         "{\"destination_url\": \"file://%s\"}", snap);
     g_autofree char *url = g_strdup_printf("file://%s", snap);
     g_autofree char *restore_arg = NULL;
+    g_autofree char *ondemand_body = NULL;
     g_autofree char *blob = NULL;
     g_autofree char *sum = NULL;
     g_autofree char *out = NULL;
@@ -408,6 +411,21 @@ test_snapshot_restore(void)
      * (the clock is not advanced twice, by kvmclock and by the TSC). */
     g_assert_cmpfloat(after - before, <=, away + 2);
     api_ok(v, "GET", "vm.info", NULL);
+    vmm_free(v);
+
+    /* 4. The same snapshot on demand (userfaultfd), through vm.restore:
+     * the guest runs while its RAM is still being filled. */
+    v = vmm_start("ondemand", NULL);
+    ondemand_body = g_strdup_printf(
+        "{\"source_url\": \"%s\", \"memory_restore_mode\": \"OnDemand\", "
+        "\"resume\": true}", url);
+    api_ok(v, "PUT", "vm.restore", ondemand_body);
+    after = next_tick(v, -1, 120000);
+    g_clear_pointer(&sum, g_free);
+    sum = wait_line(v, "sum ", 120000);
+    g_assert_cmpstr(sum, ==, blob);
+    g_assert_cmpfloat(after - before, >=, GONE_S - 2);
+    g_assert_cmpfloat(next_tick(v, after, 60000), >, after);
     vmm_free(v);
 }
 

@@ -220,11 +220,12 @@ static const StatusCase status_cases[] = {
       400, "Failed to deserialize JSON", "'prefault' must be a boolean" },
     { "restore-no-url", { NONE }, { API_ACTION_VM_RESTORE, "{}" },
       400, "Failed to deserialize JSON", "missing field 'source_url'" },
-    /* Strict, as CH: never a quiet copy instead. */
-    { "restore-ondemand", { NONE },
+    /* OnDemand fills every page anyway: prefault is Copy's. */
+    { "restore-ondemand-prefault", { NONE },
       { API_ACTION_VM_RESTORE, "{\"source_url\": \"file:///nonexistent\", "
-        "\"memory_restore_mode\": \"OnDemand\"}" },
-      500, "Error from API", "'OnDemand' (userfaultfd) is not supported yet" },
+        "\"memory_restore_mode\": \"OnDemand\", \"prefault\": true}" },
+      500, "Error from API",
+      "prefault applies to memory_restore_mode 'Copy' only" },
     { "restore-missing-dir", { NONE },
       { API_ACTION_VM_RESTORE, "{\"source_url\": \"file:///nonexistent\"}" },
       500, "Error from API", "config.json" },

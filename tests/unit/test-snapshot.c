@@ -14,6 +14,7 @@
 #include "daemon/hv/fake.h"
 #include "daemon/snapshot-cpu.h"
 #include "daemon/snapshot-memory.h"
+#include "daemon/snapshot-uffd.h"
 #include "daemon/snapshot.h"
 #include "tests/testutil.h"
 
@@ -366,13 +367,13 @@ typedef struct {
 /* Two regions, as x86 has below and above the 32-bit hole; @pattern:
  * data pages with zero pages in between. */
 static void
-test_mem_init(TestMem *t, bool pattern)
+test_mem_init_sized(TestMem *t, const uint64_t *sizes, unsigned n,
+                    bool pattern)
 {
-    static const uint64_t sizes[] = { 3 << 20, (1 << 20) + 8192 };
     uint64_t gpa = 0;
 
     memset(t, 0, sizeof(*t));
-    for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+    for (unsigned i = 0; i < n; i++) {
         GuestRegion *r = &t->mem.regions[i];
 
         r->gpa = gpa;
@@ -390,7 +391,15 @@ test_mem_init(TestMem *t, bool pattern)
                 fill(r->hva + off, 4096, (guint32)(i * 100000 + off));
         }
     }
-    t->mem.nregions = G_N_ELEMENTS(sizes);
+    t->mem.nregions = n;
+}
+
+static void
+test_mem_init(TestMem *t, bool pattern)
+{
+    static const uint64_t sizes[] = { 3 << 20, (1 << 20) + 8192 };
+
+    test_mem_init_sized(t, sizes, G_N_ELEMENTS(sizes), pattern);
 }
 
 static void
@@ -506,6 +515,61 @@ test_memory_table(void)
     g_assert_nonnull(strstr(error->message, "field 'ranges'"));
     t.mem.nregions = 2;
     test_mem_clear(&t);
+}
+
+/* OnDemand: RAM read through userfaultfd faults (this thread's reads)
+ * and the background filler comes out as the file has it. */
+static void
+test_memory_ondemand(void)
+{
+    TestMem src, dst;
+    g_autofree char *path = g_build_filename(test_tmpdir(), "lazy", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    g_autoptr(GFileOutputStream) out = NULL;
+    g_autoptr(SnapshotLazyMem) lm = NULL;
+    g_autoptr(GError) error = NULL;
+
+    /* Large enough that the filler is still at the start when this
+     * thread touches the end: both paths serve pages. */
+    static const uint64_t sizes[] = { 1 << 20, 32 << 20 };
+
+    test_mem_init_sized(&src, sizes, G_N_ELEMENTS(sizes), true);
+    test_mem_init_sized(&dst, sizes, G_N_ELEMENTS(sizes), false);
+    /* A page the VMM touched before the restore must not keep its old
+     * content: the restore drops it. */
+    memset(dst.mem.regions[1].hva, 0x5a, 4096);
+    out = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+    g_assert_true(snapshot_memory_write(&src.mem, G_OUTPUT_STREAM(out), NULL,
+                                        &error));
+    g_assert_true(g_output_stream_close(G_OUTPUT_STREAM(out), NULL, &error));
+    g_assert_no_error(error);
+
+    lm = snapshot_lazy_mem_new(&dst.mem, path, &error);
+    if (!lm) {
+        /* The host refuses userfaultfd (no /dev/userfaultfd access, no
+         * privilege): the restore says so, as here. */
+        g_test_skip(error->message);
+        test_mem_clear(&src);
+        test_mem_clear(&dst);
+        return;
+    }
+    /* From the end first, where the filler arrives last. */
+    for (unsigned i = dst.mem.nregions; i > 0; i--) {
+        const GuestRegion *a = &src.mem.regions[i - 1];
+        const GuestRegion *b = &dst.mem.regions[i - 1];
+
+        for (uint64_t off = a->size; off > 0; off -= 4096)
+            g_assert_cmpmem(a->hva + off - 4096, 4096, b->hva + off - 4096,
+                            4096);
+    }
+    g_assert_true(snapshot_lazy_mem_wait(lm, 60000));
+    g_test_message("%" G_GUINT64_FORMAT " pages served by faults",
+                   snapshot_lazy_mem_faults(lm));
+    g_assert_cmpuint(snapshot_lazy_mem_faults(lm), >, 0);
+    g_clear_pointer(&lm, snapshot_lazy_mem_free);
+    assert_same_mem(&src.mem, &dst.mem);
+    test_mem_clear(&src);
+    test_mem_clear(&dst);
 }
 
 /* ---- state.json --------------------------------------------------------------- */
@@ -773,6 +837,7 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/vm/clock", test_vm_clock);
     g_test_add_func("/snapshot/memory/round-trip", test_memory_round_trip);
     g_test_add_func("/snapshot/memory/truncated", test_memory_truncated);
+    g_test_add_func("/snapshot/memory/ondemand", test_memory_ondemand);
     g_test_add_func("/snapshot/memory/table", test_memory_table);
     g_test_add_func("/snapshot/state/parse", test_state_parse);
     g_test_add_func("/snapshot/dir/atomic", test_write_dir);
