@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration: snapshot a running guest, kill the VMM, restore it in a new nimbus process. */
+/* Integration: snapshot a running guest, restore it in a new process. */
 #include <config.h>
 
 #include <errno.h>
@@ -46,7 +46,8 @@ static const char guest_script[] =
     "while :; do\n"
     "  echo \"tick $(cut -d' ' -f1 /proc/uptime) $(date +%s)\"\n"
     "  i=$((i + 1))\n"
-    "  [ $((i % 10)) = 0 ] && echo \"sum $(sha256sum /tmp/blob | cut -c1-64)\"\n"
+    "  [ $((i % 10)) = 0 ] &&\n"
+    "    echo \"sum $(sha256sum /tmp/blob | cut -c1-64)\"\n"
     "  sleep 0.2\n"
     "done\n";
 

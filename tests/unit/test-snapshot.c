@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of snapshot/restore: state round trips on the fake hypervisor, refusals, atomicity. */
+/* Unit tests of snapshot/restore: state round trips, refusals, atomicity. */
 #include <config.h>
 
 #include <errno.h>
@@ -358,7 +358,7 @@ test_cpu_refusals(void)
     expect_cpus_refused(f, bad, NVCPUS, "field 'vcpus[0].id'");
 }
 
-/* ---- Memory ---------------------------------------------------------------- */
+/* ---- Memory ------------------------------------------------------------- */
 
 typedef struct {
     GuestMemory mem;
@@ -572,7 +572,7 @@ test_memory_ondemand(void)
     test_mem_clear(&dst);
 }
 
-/* ---- state.json --------------------------------------------------------------- */
+/* ---- state.json --------------------------------------------------------- */
 
 static const struct {
     const char *json;
@@ -623,7 +623,7 @@ test_state_parse(void)
     }
 }
 
-/* ---- The directory ------------------------------------------------------------- */
+/* ---- The directory ------------------------------------------------------ */
 
 static unsigned
 count_entries(const char *dir)
@@ -693,7 +693,7 @@ test_write_dir(void)
     test_mem_clear(&t);
 }
 
-/* ---- RestoreConfig and URLs ---------------------------------------------------- */
+/* ---- RestoreConfig and URLs --------------------------------------------- */
 
 static void
 test_restore_config(void)
@@ -777,7 +777,7 @@ test_url(void)
     }
 }
 
-/* ---- Fuzz seeds ------------------------------------------------------------------ */
+/* ---- Fuzz seeds --------------------------------------------------------- */
 
 static void
 write_seed(const char *dir, const char *name, const char *text)
