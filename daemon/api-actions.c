@@ -73,12 +73,12 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         false, false },
     [API_ACTION_VM_SNAPSHOT] = {
         "vm.snapshot", false, true, "VmSnapshot", "vm_snapshot_config", false,
-        false },
+        true },
     [API_ACTION_VM_COREDUMP] = {
         "vm.coredump", false, true, "VmCoredump", "vm_coredump_data", false,
         false },
     [API_ACTION_VM_RESTORE] = {
-        "vm.restore", false, true, "VmRestore", "restore_config", false, false
+        "vm.restore", false, true, "VmRestore", "restore_config", false, true
         },
     [API_ACTION_VM_NMI] = { "vm.nmi", false, false, NULL, NULL, false, true },
     [API_ACTION_VM_SEND_MIGRATION] = {

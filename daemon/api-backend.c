@@ -10,6 +10,7 @@
 #include "common/json-util.h"
 #include "daemon/api-backend.h"
 #include "config/vm-config.h"
+#include "daemon/snapshot.h"
 
 /* Errors about the request body itself: CH's HttpError::SerdeJsonDeserialize
  * ("Failed to deserialize JSON", 400). */
@@ -241,6 +242,46 @@ run_vm_resize(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return vmm_vm_resize(vmm, &r, error);
 }
 
+/* VmSnapshotConfig: {"destination_url": "file:///DIR"}, nothing else. */
+static bool
+run_vm_snapshot(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                GError **error)
+{
+    JsonObject *o = json_node_get_object(body);
+    JsonNode *url = json_object_get_member(o, "destination_url");
+
+    if (!url || json_node_get_value_type(url) != G_TYPE_STRING ||
+        json_object_get_size(o) != 1) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmSnapshotConfig: expected exactly "
+                            "{\"destination_url\": string}");
+        return false;
+    }
+    return vmm_vm_snapshot(vmm, json_node_get_string(url), error);
+}
+
+static bool
+run_vm_restore(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+               GError **error)
+{
+    g_autoptr(RestoreConfig) rc = NULL;
+    GError *local = NULL;
+
+    rc = restore_config_from_json(body, &local);
+    if (!rc) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* On failure the fds go back to the caller, which closes them. */
+    if (!vmm_vm_restore(vmm, rc, fds, error))
+        return false;
+    /* The restored nets use them: closed when the VM is deleted. */
+    if (fds->len > 0)
+        held_fds_set(vmm, fds);
+    return true;
+}
+
 /* Checks of bodies of actions not implemented yet. */
 static bool
 check_disk_body(JsonNode *body, GError **error)
@@ -323,9 +364,13 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_REMOVE_DEVICE] = {
         "The device could not be removed from the VM",
         NULL },
-    [API_ACTION_VM_SNAPSHOT] = { "The VM could not be snapshotted", NULL },
+    [API_ACTION_VM_SNAPSHOT] = {
+        "The VM could not be snapshotted",
+        run_vm_snapshot },
     [API_ACTION_VM_COREDUMP] = { "The VM could not be coredumped", NULL },
-    [API_ACTION_VM_RESTORE] = { "The VM could not be restored", NULL },
+    [API_ACTION_VM_RESTORE] = {
+        "The VM could not be restored",
+        run_vm_restore },
     [API_ACTION_VM_NMI] = { "Error triggering NMI", run_vm_nmi },
     [API_ACTION_VM_SEND_MIGRATION] = {
         "Error starting migration sender",

@@ -7,6 +7,7 @@
 
 #include "common/error-util.h"
 #include "daemon/cli.h"
+#include "daemon/snapshot.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
 #include "devices/registry.h"
@@ -26,7 +27,7 @@ typedef enum {
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LOG_FILE, OPT_MEMORY, OPT_NO_SHUTDOWN,
-    OPT_PVPANIC, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
+    OPT_PVPANIC, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
     OPT_WATCHDOG, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
@@ -90,6 +91,10 @@ static const CliOption cli_static_options[] = {
       "Keep the VMM running after the guest shuts down" },
     { OPT_PVPANIC, "pvpanic", 0, ARG_NONE, true,
       "Add a pvpanic device" },
+    { OPT_RESTORE, "restore", 0, ARG_ONE, false,
+      "Restore from a VM snapshot: source_url=<source_url>,prefault=on|off,"
+      "memory_restore_mode=copy|ondemand,resume=true|false "
+      "[default: prefault=off,memory_restore_mode=copy,resume=false]" },
     { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
       "Seccomp filtering: true|false|log|errno (only false until filters "
       "are implemented) [default: false]" },
@@ -155,7 +160,7 @@ static const char *const cli_later[] = {
     "balloon", "device", "fs", "fw-cfg-config", "gdb", "generic-vhost-user",
     "host-data", "igvm", "ivshmem", "landlock-rules", "log-format",
     "memory-zone", "numa", "pci-segment", "platform", "pmem", "pvmemcontrol",
-    "rate-limit-group", "restore", "rtc", "tpm", "user-device", "vdpa",
+    "rate-limit-group", "rtc", "tpm", "user-device", "vdpa",
     "vsock", NULL
 };
 
@@ -182,6 +187,7 @@ nimbus_cli_free(NimbusCli *cli)
     g_clear_pointer(&cli->dbus_object_path, g_free);
     g_clear_pointer(&cli->log_file, g_free);
     g_clear_pointer(&cli->seccomp, g_free);
+    g_clear_pointer(&cli->restore, restore_config_free);
     memset(cli, 0, sizeof(*cli));
     cli->api_socket_fd = -1;
     cli->event_monitor_fd = -1;
@@ -311,6 +317,9 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_WATCHDOG:
         vm->watchdog = true;
         return true;
+    case OPT_RESTORE:
+        cli->restore = restore_config_parse_cli(value, error);
+        return cli->restore != NULL;
     case OPT_VERBOSE:
         cli->verbosity++;
         return true;
@@ -462,6 +471,10 @@ cli_finish(CliState *st, GError **error)
     if (cli->dbus_system_bus && !cli->dbus_service_name)
         return cli_fail(error, "--dbus-system-bus needs --dbus-service-name "
                         "and --dbus-object-path");
+    /* CH: the restored VM's config is the snapshot's config.json. */
+    if (cli->restore && st->first_vm_option)
+        return cli_fail(error, "--restore cannot be combined with --%s: the "
+                        "VM comes from the snapshot", st->first_vm_option);
     if (!st->payload) {
         /* CH: VM options without a payload are an error; no VM options at
          * all means the process only serves the API (vm.create later). */

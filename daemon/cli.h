@@ -7,6 +7,8 @@
 
 #include "config/vm-config.h"
 
+typedef struct RestoreConfig RestoreConfig;
+
 /*
  * The Cloud Hypervisor release whose interface nimbus implements
  * (reference: "Baseline: Cloud Hypervisor v53.0").  --version reports it
@@ -32,6 +34,8 @@ typedef struct {
     bool help;                  /* -h/--help: print nimbus_cli_help() */
     char *seccomp;              /* "true" (default), "false", "log", "errno" */
     bool no_shutdown;
+    RestoreConfig *restore;     /* --restore (daemon/snapshot.h); NULL if
+                                 * not given */
 } NimbusCli;
 
 /**

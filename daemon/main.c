@@ -92,7 +92,10 @@ main(int argc, char **argv)
             goto fail;
     }
     /* With a payload on the command line: create and boot now (CH). */
-    if (cli.vm) {
+    if (cli.restore) {
+        if (!vmm_vm_restore(vmm, cli.restore, NULL, &error))
+            goto fail;
+    } else if (cli.vm) {
         if (!vmm_vm_create(vmm, g_steal_pointer(&cli.vm), &error) ||
             !vmm_vm_boot(vmm, &error))
             goto fail;

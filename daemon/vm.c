@@ -921,3 +921,87 @@ vm_counters(Vm *vm)
     json_node_take_object(node, all);
     return node;
 }
+
+/* ---- Snapshot and restore ------------------------------------------------ */
+
+const HvOps *
+vm_hv_ops(Vm *vm)
+{
+    return vm->ops;
+}
+
+Hv *
+vm_hv(Vm *vm)
+{
+    return vm->hv;
+}
+
+uint32_t
+vm_nvcpus(Vm *vm)
+{
+    return vm->nvcpus;
+}
+
+HvVcpu *
+vm_hv_vcpu(Vm *vm, uint32_t index)
+{
+    g_return_val_if_fail(index < vm->nvcpus, NULL);
+    return vcpu_hv(vm->vcpus[index]);
+}
+
+GPtrArray *
+vm_devices(Vm *vm)
+{
+    return vm->devices;
+}
+
+bool
+vm_paused_clock(Vm *vm, uint64_t *ns)
+{
+    if (vm->state != VM_STATE_PAUSED || !vm->paused_clock_valid)
+        return false;
+    *ns = vm->paused_clock;
+    return true;
+}
+
+bool
+vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error)
+{
+    if (vm->state != VM_STATE_CREATED || vm->booted_once) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                    "only a VM that never ran can be restored into");
+        return false;
+    }
+    /* Paused as vm_pause() leaves a VM: devices first (their workers stop
+     * touching guest memory), undone if one refuses. */
+    for (guint i = 0; i < vm->devices->len; i++) {
+        VmmDevice *dev = g_ptr_array_index(vm->devices, i);
+
+        if (dev->ops->pause && !dev->ops->pause(dev, error)) {
+            for (guint j = 0; j < i; j++) {
+                VmmDevice *d = g_ptr_array_index(vm->devices, j);
+                if (d->ops->resume)
+                    d->ops->resume(d, NULL);
+            }
+            return false;
+        }
+    }
+    /* RAM holds the restored guest: a later reboot must reset it. */
+    vm->booted_once = true;
+    g_atomic_int_set(&vm->guest_exit, 0);
+    /* The threads see the PAUSE request before their first KVM_RUN. */
+    vm->vcpu_ctl.request = VCPU_REQ_PAUSE;
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        if (!vcpu_start(vm->vcpus[i], error)) {
+            vm_stop_vcpus(vm);
+            vm->state = VM_STATE_STOPPED;
+            return false;
+        }
+    }
+    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_PAUSE);
+    /* vm_resume() writes it back, as after any pause. */
+    vm->paused_clock = clock_ns;
+    vm->paused_clock_valid = vm->ops->set_clock != NULL;
+    vm->state = VM_STATE_PAUSED;
+    return true;
+}

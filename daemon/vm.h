@@ -100,3 +100,25 @@ GMainContext *vm_main_context(Vm *vm);
  * it, and freed with it (vmm_device_list_add()). */
 bool vm_add_device(Vm *vm, VmmDevice *dev, GError **error);
 VmmDevice *vm_find_device(Vm *vm, const char *id);
+
+/* ---- For snapshot and restore (daemon/snapshot.c) ----------------------- */
+
+/* The hypervisor backend and its handles; valid as long as @vm. */
+const HvOps *vm_hv_ops(Vm *vm);
+Hv *vm_hv(Vm *vm);
+uint32_t vm_nvcpus(Vm *vm);
+HvVcpu *vm_hv_vcpu(Vm *vm, uint32_t index);
+/* (transfer none) VmmDevice*, creation order. */
+GPtrArray *vm_devices(Vm *vm);
+/* The guest clock read when the VM was paused; false if none was read
+ * (not paused, or the backend has no clock). */
+bool vm_paused_clock(Vm *vm, uint64_t *ns);
+
+/**
+ * vm_start_restored:
+ * Takes a VM that was created and never booted, whose RAM, vCPU and device
+ * state the caller has restored, to the Paused state: devices are paused,
+ * the vCPU threads start parked, and the guest clock is @clock_ns when the
+ * VM is resumed.  Nothing is loaded: the payload is already in RAM.
+ */
+bool vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error);

@@ -8,6 +8,7 @@
 #include "daemon/cli.h"
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
+#include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
 #include "devices/block/block.h"
@@ -25,6 +26,9 @@ struct Vmm {
     VmConfig *config;     /* set by vm.create, NULL before / after delete */
     Vm *vm;               /* instantiated at first boot, kept until delete */
     VmmVmState state;
+    /* An OnDemand restore's RAM filler; freed after vm (whose threads
+     * may wait on its faults), or once it is done before a reboot. */
+    SnapshotLazyMem *lazy;
 };
 
 const char *
@@ -64,6 +68,7 @@ vmm_free(Vmm *vmm)
     if (!vmm)
         return;
     vm_free(vmm->vm);
+    snapshot_lazy_mem_free(vmm->lazy);
     vm_config_free(vmm->config);
     g_main_loop_unref(vmm->loop);
     g_main_context_unref(vmm->context);
@@ -146,6 +151,18 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
     return true;
 }
 
+/* A reboot must not receive snapshot pages in its fresh RAM: the
+ * OnDemand filler finishes first (it only copies from a local file). */
+static void
+vmm_lazy_finish(Vmm *vmm)
+{
+    if (!vmm->lazy)
+        return;
+    if (!snapshot_lazy_mem_wait(vmm->lazy, 10 * 60 * 1000))
+        g_warning("the on-demand restore did not finish before the reboot");
+    g_clear_pointer(&vmm->lazy, snapshot_lazy_mem_free);
+}
+
 bool
 vmm_vm_boot(Vmm *vmm, GError **error)
 {
@@ -194,6 +211,7 @@ vmm_vm_reboot(Vmm *vmm, GError **error)
     if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
         return vmm_wrong_state(vmm, "reboot", error);
     event_monitor_emit("vm", "rebooting", NULL);
+    vmm_lazy_finish(vmm);
     if (!vm_reboot(vmm->vm, &local)) {
         vmm->state = VMM_VM_SHUTDOWN;
         return vmm_internal(error, local, "cannot reboot the VM");
@@ -275,6 +293,7 @@ vmm_vm_delete(Vmm *vmm, GError **error)
         vm_shutdown(vmm->vm, NULL);
         g_clear_pointer(&vmm->vm, vm_free);
     }
+    g_clear_pointer(&vmm->lazy, snapshot_lazy_mem_free);
     g_clear_pointer(&vmm->config, vm_config_free);
     vmm->state = VMM_VM_CREATED;
     event_monitor_emit("vm", "deleted", NULL);
@@ -317,6 +336,31 @@ vmm_resize_balloon(Vmm *vmm, uint64_t bytes, GError **error)
 }
 
 bool
+vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
+{
+    GError *local = NULL;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    /* CH: only a paused VM has a consistent state to save. */
+    if (vmm->state != VMM_VM_PAUSED || !vmm->vm)
+        return vmm_wrong_state(vmm, "snapshot", error);
+    event_monitor_emit("vm", "snapshotting", NULL);
+    if (!snapshot_save(vmm->vm, vmm->config, url, &local)) {
+        g_set_error(error, VMM_ERROR,
+                    local->domain == G_IO_ERROR &&
+                    (local->code == G_IO_ERROR_INVALID_ARGUMENT ||
+                     local->code == G_IO_ERROR_EXISTS)
+                        ? VMM_ERROR_BAD_REQUEST : VMM_ERROR_INTERNAL,
+                    "cannot snapshot the VM: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    event_monitor_emit("vm", "snapshotted", NULL);
+    return true;
+}
+
+bool
 vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
 {
     if (!vmm_check_created(vmm, error))
@@ -339,6 +383,40 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
     }
     return !r->has_balloon ||
            vmm_resize_balloon(vmm, r->desired_balloon, error);
+}
+
+bool
+vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
+{
+    static const VmHooks hooks_template = { .guest_exit = vmm_guest_exit };
+    VmHooks hooks = hooks_template;
+    g_autoptr(VmConfig) cfg = NULL;
+    g_autoptr(Vm) vm = NULL;
+    SnapshotLazyMem *lazy = NULL;
+    GError *local = NULL;
+
+    if (vmm->config) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "VM is already created");
+        return false;
+    }
+    event_monitor_emit("vm", "restoring", NULL);
+    hooks.opaque = vmm;
+    /* A VM that fails anywhere is freed unrun: nothing is left
+     * half-restored, and the Vmm stays without a VM. */
+    if (!(cfg = snapshot_read_config(rc, fds, &local)) ||
+        !(vm = vm_new(cfg, &hooks, vmm->context, &local)) ||
+        !snapshot_restore_into(vm, rc, &lazy, &local)) {
+        g_clear_pointer(&vm, vm_free);
+        snapshot_lazy_mem_free(lazy);
+        return vmm_internal(error, local, "cannot restore the VM");
+    }
+    vmm->config = g_steal_pointer(&cfg);
+    vmm->vm = g_steal_pointer(&vm);
+    vmm->lazy = lazy;
+    vmm->state = VMM_VM_PAUSED;
+    event_monitor_emit("vm", "restored", NULL);
+    return !rc->resume || vmm_vm_resume(vmm, error);
 }
 
 JsonNode *
@@ -445,6 +523,7 @@ vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque)
         /* CH: a guest reboot boots the same VM again in this process. */
         g_info("guest requested a reset: rebooting");
         event_monitor_emit("vm", "rebooting", NULL);
+        vmm_lazy_finish(vmm);
         if (!vm_boot(vm, &error)) {
             g_warning("reboot failed: %s", error->message);
             vmm->state = VMM_VM_SHUTDOWN;

@@ -63,6 +63,16 @@ bool vmm_vm_resume(Vmm *vmm, GError **error);
 bool vmm_vm_power_button(Vmm *vmm, GError **error);
 bool vmm_vm_nmi(Vmm *vmm, GError **error);
 bool vmm_vm_delete(Vmm *vmm, GError **error);
+/* vm.snapshot: the VM must be Paused (405 otherwise); @url "file:///DIR". */
+bool vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error);
+/* vm.restore / --restore: creates the VM from the snapshot @rc names
+ * (a RestoreConfig, daemon/snapshot.h) and leaves it Paused, or Running
+ * with rc->resume.  @fds (int, borrowed, may be NULL): descriptors for
+ * the nets, which the caller keeps open as long as the VM (as for
+ * vm.create). */
+typedef struct RestoreConfig RestoreConfig;
+bool vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds,
+                    GError **error);
 /* VmInfo / counters / VmmPingResponse JSON (transfer full). */
 /* vm.resize (CH's VmResize): each member only when given. */
 typedef struct {

@@ -17,7 +17,25 @@
 struct Hv {
     GMutex lock;
     int irq_level[64];
+    /* VM-wide state for snapshot round trips (control thread only). */
+    struct kvm_irqchip chips[3];    /* KVM_IRQCHIP_PIC_MASTER..IOAPIC */
+    uint64_t clock;
 };
+
+/*
+ * The MSRs the fake reports as saveable.  The last one is listed but not
+ * readable, as KVM lists MSRs a given CPU model lacks: the snapshot code
+ * must filter the list by what get_msrs really returns.
+ */
+static const uint32_t fake_msr_list[] = {
+    0x10,           /* IA32_TSC */
+    0x1b,           /* IA32_APIC_BASE */
+    0x174,          /* IA32_SYSENTER_CS */
+    0xc0000080,     /* EFER */
+    0x4b564d01,     /* MSR_KVM_SYSTEM_TIME_NEW */
+    0x4b564d7f,     /* listed, not readable */
+};
+#define FAKE_MSRS_READABLE (G_N_ELEMENTS(fake_msr_list) - 1)
 
 typedef struct {
     HvExit ex;
@@ -35,6 +53,16 @@ struct HvVcpu {
     uint8_t data[64];      /* the "run page" data area */
     struct kvm_regs regs;
     struct kvm_sregs sregs;
+    /* The rest of a vCPU's state, stored as set (snapshot round trips). */
+    struct kvm_fpu fpu;
+    struct kvm_xsave xsave;
+    struct kvm_xcrs xcrs;
+    struct kvm_debugregs dregs;
+    struct kvm_lapic_state lapic;
+    struct kvm_vcpu_events events;
+    uint32_t mp_state;
+    uint32_t tsc_khz;
+    uint64_t msrs[G_N_ELEMENTS(fake_msr_list)];
 };
 
 static Hv *
@@ -250,28 +278,148 @@ fake_set_sregs(HvVcpu *v, const struct kvm_sregs *sregs)
     return 0;
 }
 
-/* State calls exit-dispatch tests do not need: refuse them loudly. */
-#define FAKE_UNSUPPORTED(name, ...) \
-    static int name(__VA_ARGS__) { return -ENOSYS; }
-FAKE_UNSUPPORTED(fake_set_fpu, HvVcpu *v, const struct kvm_fpu *f)
-FAKE_UNSUPPORTED(fake_set_cpuid, HvVcpu *v, const struct kvm_cpuid_entry2 *e,
-                 unsigned n)
-FAKE_UNSUPPORTED(fake_set_msrs, HvVcpu *v, const struct kvm_msr_entry *m,
-                 unsigned n)
-FAKE_UNSUPPORTED(fake_get_lapic, HvVcpu *v, struct kvm_lapic_state *l)
-FAKE_UNSUPPORTED(fake_set_lapic, HvVcpu *v, const struct kvm_lapic_state *l)
-FAKE_UNSUPPORTED(fake_get_mp_state, HvVcpu *v, uint32_t *s)
-FAKE_UNSUPPORTED(fake_set_mp_state, HvVcpu *v, uint32_t s)
-FAKE_UNSUPPORTED(fake_get_xsave, HvVcpu *v, struct kvm_xsave *x)
-FAKE_UNSUPPORTED(fake_set_xsave, HvVcpu *v, const struct kvm_xsave *x)
-FAKE_UNSUPPORTED(fake_get_xcrs, HvVcpu *v, struct kvm_xcrs *x)
-FAKE_UNSUPPORTED(fake_set_xcrs, HvVcpu *v, const struct kvm_xcrs *x)
-FAKE_UNSUPPORTED(fake_get_events, HvVcpu *v, struct kvm_vcpu_events *e)
-FAKE_UNSUPPORTED(fake_set_events, HvVcpu *v, const struct kvm_vcpu_events *e)
-FAKE_UNSUPPORTED(fake_get_irqchip, Hv *h, struct kvm_irqchip *c)
-FAKE_UNSUPPORTED(fake_set_irqchip, Hv *h, const struct kvm_irqchip *c)
-FAKE_UNSUPPORTED(fake_supported_cpuid, Hv *h, struct kvm_cpuid_entry2 **e,
-                 unsigned *n)
+/* Plain stores of the rest of the vCPU state: what a snapshot reads is
+ * what was last set, so unit tests round-trip every piece. */
+#define FAKE_STATE(field, type)                                             \
+    static int fake_get_##field(HvVcpu *v, type *out)                       \
+    {                                                                       \
+        *out = v->field;                                                    \
+        return 0;                                                           \
+    }                                                                       \
+    static int fake_set_##field(HvVcpu *v, const type *in)                  \
+    {                                                                       \
+        v->field = *in;                                                     \
+        return 0;                                                           \
+    }
+FAKE_STATE(xsave, struct kvm_xsave)
+FAKE_STATE(xcrs, struct kvm_xcrs)
+FAKE_STATE(dregs, struct kvm_debugregs)
+FAKE_STATE(lapic, struct kvm_lapic_state)
+FAKE_STATE(events, struct kvm_vcpu_events)
+
+static int
+fake_set_fpu(HvVcpu *v, const struct kvm_fpu *f)
+{
+    v->fpu = *f;
+    return 0;
+}
+
+static int
+fake_get_mp_state(HvVcpu *v, uint32_t *s)
+{
+    *s = v->mp_state;
+    return 0;
+}
+
+static int
+fake_set_mp_state(HvVcpu *v, uint32_t s)
+{
+    v->mp_state = s;
+    return 0;
+}
+
+static int
+fake_msr_slot(uint32_t index)
+{
+    for (unsigned i = 0; i < FAKE_MSRS_READABLE; i++) {
+        if (fake_msr_list[i] == index)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int
+fake_msr_index_list(Hv *h, uint32_t **indices, unsigned *n)
+{
+    *n = G_N_ELEMENTS(fake_msr_list);
+    *indices = g_memdup2(fake_msr_list, sizeof(fake_msr_list));
+    return 0;
+}
+
+/* As KVM: stops at the first MSR it does not know, returns the count. */
+static int
+fake_get_msrs(HvVcpu *v, struct kvm_msr_entry *m, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        int slot = fake_msr_slot(m[i].index);
+
+        if (slot < 0)
+            return (int)i;
+        m[i].data = v->msrs[slot];
+    }
+    return (int)n;
+}
+
+static int
+fake_set_msrs(HvVcpu *v, const struct kvm_msr_entry *m, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        int slot = fake_msr_slot(m[i].index);
+
+        if (slot < 0)
+            return (int)i;
+        v->msrs[slot] = m[i].data;
+    }
+    return (int)n;
+}
+
+static int
+fake_set_tsc_khz(HvVcpu *v, uint32_t khz)
+{
+    v->tsc_khz = khz;
+    return 0;
+}
+
+static uint32_t
+fake_tsc_khz(HvVcpu *v)
+{
+    return v->tsc_khz;
+}
+
+static int
+fake_get_irqchip(Hv *h, struct kvm_irqchip *c)
+{
+    if (c->chip_id >= G_N_ELEMENTS(h->chips))
+        return -EINVAL;
+    memcpy(&c->chip, &h->chips[c->chip_id].chip, sizeof(c->chip));
+    return 0;
+}
+
+static int
+fake_set_irqchip(Hv *h, const struct kvm_irqchip *c)
+{
+    if (c->chip_id >= G_N_ELEMENTS(h->chips))
+        return -EINVAL;
+    h->chips[c->chip_id] = *c;
+    return 0;
+}
+
+static int
+fake_get_clock(Hv *h, uint64_t *ns)
+{
+    *ns = h->clock;
+    return 0;
+}
+
+static int
+fake_set_clock(Hv *h, uint64_t ns)
+{
+    h->clock = ns;
+    return 0;
+}
+
+/* CPUID is not part of the fake's job: refuse it loudly. */
+static int
+fake_set_cpuid(HvVcpu *v, const struct kvm_cpuid_entry2 *e, unsigned n)
+{
+    return -ENOSYS;
+}
+
+static int
+fake_supported_cpuid(Hv *h, struct kvm_cpuid_entry2 **e, unsigned *n)
+{
+    return -ENOSYS;
+}
 
 const HvOps hv_fake_ops = {
     .name = "fake",
@@ -311,5 +459,12 @@ const HvOps hv_fake_ops = {
     .get_irqchip = fake_get_irqchip,
     .set_irqchip = fake_set_irqchip,
     .supported_cpuid = fake_supported_cpuid,
-    .tsc_khz = NULL,
+    .tsc_khz = fake_tsc_khz,
+    .get_clock = fake_get_clock,
+    .set_clock = fake_set_clock,
+    .msr_index_list = fake_msr_index_list,
+    .get_msrs = fake_get_msrs,
+    .get_debugregs = fake_get_dregs,
+    .set_debugregs = fake_set_dregs,
+    .set_tsc_khz = fake_set_tsc_khz,
 };

@@ -134,6 +134,23 @@ typedef struct {
      * while it is paused (as CH does).  Optional (NULL: time runs on). */
     int (*get_clock)(Hv *hv, uint64_t *ns);
     int (*set_clock)(Hv *hv, uint64_t ns);
+
+    /* Snapshot and restore (daemon/snapshot-cpu.c).  They may also run on
+     * the control thread while every vCPU thread is parked or stopped:
+     * KVM serialises vCPU ioctls per vCPU, and a parked vCPU is not in
+     * KVM_RUN. */
+    /* The MSRs the backend can save and restore (KVM_GET_MSR_INDEX_LIST;
+     * transfer full, g_free). */
+    int (*msr_index_list)(Hv *hv, uint32_t **indices, unsigned *n);
+    /* Reads msrs[i].data for each msrs[i].index; returns how many were
+     * read, in order (KVM stops at the first one it cannot read), or
+     * -errno. */
+    int (*get_msrs)(HvVcpu *vcpu, struct kvm_msr_entry *msrs, unsigned n);
+    int (*get_debugregs)(HvVcpu *vcpu, struct kvm_debugregs *dregs);
+    int (*set_debugregs)(HvVcpu *vcpu, const struct kvm_debugregs *dregs);
+    /* Sets the guest TSC frequency (KVM_SET_TSC_KHZ): a restored guest
+     * keeps the frequency it calibrated against. */
+    int (*set_tsc_khz)(HvVcpu *vcpu, uint32_t khz);
 } HvOps;
 
 /* The backend for this host: KVM.  Tests use hv_fake_ops. */

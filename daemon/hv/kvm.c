@@ -561,6 +561,60 @@ kvm_set_clock(Hv *hv, uint64_t ns)
     return ioctl(hv->vm_fd, KVM_SET_CLOCK, &data) < 0 ? -errno : 0;
 }
 
+static int
+kvm_msr_index_list(Hv *hv, uint32_t **indices, unsigned *n)
+{
+    struct kvm_msr_list probe = { .nmsrs = 0 };
+    g_autofree struct kvm_msr_list *list = NULL;
+    int r;
+
+    /* The first call fails with E2BIG and says how many there are. */
+    r = kvm_ioctl(hv->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe);
+    if (r < 0 && r != -E2BIG)
+        return r;
+    list = g_malloc0(sizeof(*list) + probe.nmsrs * sizeof(uint32_t));
+    list->nmsrs = probe.nmsrs;
+    r = kvm_ioctl(hv->kvm_fd, KVM_GET_MSR_INDEX_LIST, list);
+    if (r < 0)
+        return r;
+    *n = list->nmsrs;
+    *indices = g_memdup2(list->indices, list->nmsrs * sizeof(uint32_t));
+    return 0;
+}
+
+static int
+kvm_get_msrs(HvVcpu *vcpu, struct kvm_msr_entry *msrs, unsigned n)
+{
+    g_autofree struct kvm_msrs *m = g_malloc0(sizeof(*m) + n * sizeof(*msrs));
+    int r;
+
+    m->nmsrs = n;
+    memcpy(m->entries, msrs, n * sizeof(*msrs));
+    r = kvm_ioctl(vcpu->fd, KVM_GET_MSRS, m);
+    if (r > 0)
+        memcpy(msrs, m->entries, (size_t)r * sizeof(*msrs));
+    return r;
+}
+
+static int
+kvm_get_debugregs(HvVcpu *vcpu, struct kvm_debugregs *dregs)
+{
+    return kvm_ioctl(vcpu->fd, KVM_GET_DEBUGREGS, dregs);
+}
+
+static int
+kvm_set_debugregs(HvVcpu *vcpu, const struct kvm_debugregs *dregs)
+{
+    return kvm_ioctl(vcpu->fd, KVM_SET_DEBUGREGS, (void *)dregs);
+}
+
+static int
+kvm_set_tsc_khz(HvVcpu *vcpu, uint32_t khz)
+{
+    return ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0 ? -errno
+                                                                   : 0;
+}
+
 const HvOps hv_kvm_ops = {
     .name = "kvm",
     .vm_new = kvm_vm_new,
@@ -602,4 +656,9 @@ const HvOps hv_kvm_ops = {
     .tsc_khz = kvm_tsc_khz,
     .get_clock = kvm_get_clock,
     .set_clock = kvm_set_clock,
+    .msr_index_list = kvm_msr_index_list,
+    .get_msrs = kvm_get_msrs,
+    .get_debugregs = kvm_get_debugregs,
+    .set_debugregs = kvm_set_debugregs,
+    .set_tsc_khz = kvm_set_tsc_khz,
 };

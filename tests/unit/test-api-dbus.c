@@ -69,6 +69,17 @@ test_flow(void)
     g_assert_cmpint(gdbus_call("VmAddDisk", "{\"path\": \"/x\"}", &out), !=, 0);
     g_assert_nonnull(strstr(out, "vm.add-disk is not supported yet"));
     g_clear_pointer(&out, g_free);
+    /* Snapshot and restore reach the same actions as REST. */
+    g_assert_cmpint(gdbus_call("VmSnapshot",
+                               "{\"destination_url\": \"file:///tmp/x\"}",
+                               &out), !=, 0);
+    g_assert_nonnull(strstr(out, "cannot snapshot the VM in state Created"));
+    g_clear_pointer(&out, g_free);
+    g_assert_cmpint(gdbus_call("VmRestore",
+                               "{\"source_url\": \"file:///tmp/x\"}",
+                               &out), !=, 0);
+    g_assert_nonnull(strstr(out, "VM is already created"));
+    g_clear_pointer(&out, g_free);
     g_assert_cmpint(gdbus_call("VmCounters", NULL, &out), ==, 0);
     g_clear_pointer(&out, g_free);
     /* CH has no VmNmi over D-Bus. */

@@ -442,7 +442,7 @@ test_schemas(void)
     g_autoptr(Response) counters = request(s->path, "GET", "vm.counters", NULL);
     g_autoptr(Response) e404 = request(s->path, "GET", "vm.nope", NULL);
     g_autoptr(Response) e405 = request(s->path, "PUT", "vm.pause", NULL);
-    g_autoptr(Response) e500 = request(s->path, "PUT", "vm.snapshot",
+    g_autoptr(Response) e500 = request(s->path, "PUT", "vm.coredump",
                                        "{\"destination_url\": \"file:///x\"}");
     g_autofree char *script = test_src_path("tests/unit/test-api-schema.py");
     g_autofree char *yaml = test_src_path("tests/data/api/cloud-hypervisor-openapi.yaml");

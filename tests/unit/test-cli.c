@@ -189,7 +189,13 @@ static const BadCli bad_cli[] = {
     { ARGS("--foo=1"), "unknown option '--foo'", 0 },
     { ARGS("--fs", "tag=x,socket=/s"), "--fs is not supported yet", 0 },
     { ARGS("--vsock=cid=3,socket=/v"), "--vsock is not supported yet", 0 },
-    { ARGS("--restore", "source_url=file:///x"), "--restore is not supported yet", 0 },
+    { ARGS("--restore", "prefault=on"), "--restore: source_url is required", 0 },
+    { ARGS("--restore", "source_url=file:///x,memory_restore_mode=lazy"),
+      "--restore: memory_restore_mode='lazy' is not 'copy' or 'ondemand'", 0 },
+    { ARGS("--restore", "source_url=file:///x,net_fds=[3]"),
+      "net_fds", 0 },
+    { ARGS("--restore", "source_url=file:///x", "--kernel", "/k"),
+      "--restore cannot be combined with --kernel", 0 },
     { ARGS("--log-format", "x"), "--log-format is not supported yet", 0 },
     { ARGS("--pmem", "file=/p"), "--pmem is not supported yet", 0 },
     { ARGS("--numa", "guest_numa_id=0"), "--numa is not supported yet", 0 },
@@ -348,7 +354,7 @@ test_help_text(void)
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
-        "log-file", "memory", "net", "no-shutdown", "pvpanic", "rng",
+        "log-file", "memory", "net", "no-shutdown", "pvpanic", "restore", "rng",
         "seccomp", "serial", "v", "version", "watchdog", NULL
     };
     g_autofree char *help = nimbus_cli_help();
