@@ -30,6 +30,8 @@
 #define PCI_HOTPLUG_REG_B0EJ 0x8
 #define PCI_HOTPLUG_REG_PSEG 0xc
 #define PCI_HOTPLUG_SEGMENTS 1
+/* The id the platform gives its controller (the VMM finds it by it). */
+#define PCI_HOTPLUG_ID "__pci_hotplug"
 
 /**
  * PciHotplugEjectFunc:
