@@ -69,3 +69,26 @@ JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
 JsonNode *vmm_ping(Vmm *vmm);
 /* vmm.shutdown: stops the VM and ends vmm_run() with status 0. */
 void vmm_shutdown(Vmm *vmm);
+/* The control thread's context (the one given to vmm_new()). */
+GMainContext *vmm_get_context(Vmm *vmm);
+
+/**
+ * vmm_vm_add_device:
+ * vm.add-<@type> ("disk", "net"): *@info is CH's PciDeviceInfo (transfer
+ * full), or NULL when the VM is not booted and only its config changed
+ * (daemon/vmm-hotplug.h).
+ */
+bool vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body,
+                       JsonNode **info, GError **error);
+/* The end of an asynchronous action: @error NULL on success. */
+typedef void (*VmmDoneFunc)(const GError *error, gpointer opaque);
+/**
+ * vmm_vm_remove_device:
+ * vm.remove-device: completes when the guest has ejected the device, or
+ * fails after VMM_HOTPLUG_EJECT_TIMEOUT_MS with the device still there;
+ * @done runs once, on the control thread, maybe before this returns.
+ */
+void vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
+                          gpointer opaque);
+/* Tests: how long vm.remove-device waits for the guest. */
+void vmm_set_eject_timeout(Vmm *vmm, guint timeout_ms);

@@ -202,6 +202,12 @@ disk_attach(VmConfig *config, gpointer entry)
     g_ptr_array_add(config->disks, entry);
 }
 
+static void
+disk_detach(VmConfig *config, guint i)
+{
+    g_ptr_array_remove_index(config->disks, i);
+}
+
 static VmmDevice *
 disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
@@ -225,6 +231,7 @@ static const DeviceType disk_type = {
     .id = disk_id,
     .from_json = disk_from_json,
     .attach = disk_attach,
+    .detach = disk_detach,
     .create = disk_create,
 };
 
@@ -258,6 +265,12 @@ static void
 net_attach(VmConfig *config, gpointer entry)
 {
     g_ptr_array_add(config->net, entry);
+}
+
+static void
+net_detach(VmConfig *config, guint i)
+{
+    g_ptr_array_remove_index(config->net, i);
 }
 
 static void
@@ -311,6 +324,7 @@ static const DeviceType net_type = {
     .id = net_id,
     .from_json = net_from_json,
     .attach = net_attach,
+    .detach = net_detach,
     .create = net_create,
     .report = net_report,
 };
@@ -404,14 +418,15 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
     return true;
 }
 
-VmmDevice *
-device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
-                    const char *type_name, JsonNode *body, GError **error)
+/* vm.add-*'s checks: *@next is a copy of @config with the new entry
+ * attached (the last of its type), validated as vm.create validates. */
+static const DeviceType *
+registry_prepare(const VmConfig *config, const char *type_name,
+                 JsonNode *body, VmConfig **next, GError **error)
 {
     const DeviceType *type = device_registry_lookup(type_name);
-    g_autoptr(VmConfig) next = NULL;
+    g_autoptr(VmConfig) copy = NULL;
     gpointer entry;
-    VmmDevice *dev;
 
     if (!type) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -428,10 +443,24 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
     /* The config as it would be with the device, checked by the same rules
      * as vm.create (ids unique across every device, the default id
      * assigned once, here); the VM's config changes only on success. */
-    next = vm_config_copy(*config);
-    type->attach(next, entry);
-    if (!vm_config_validate(next, error) ||
-        !vm_config_check_host(next, VM_CONFIG_NAMES_JSON, error))
+    copy = vm_config_copy(config);
+    type->attach(copy, entry);
+    if (!vm_config_validate(copy, error) ||
+        !vm_config_check_host(copy, VM_CONFIG_NAMES_JSON, error))
+        return NULL;
+    *next = g_steal_pointer(&copy);
+    return type;
+}
+
+VmmDevice *
+device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
+                    const char *type_name, JsonNode *body, GError **error)
+{
+    g_autoptr(VmConfig) next = NULL;
+    const DeviceType *type;
+    VmmDevice *dev;
+
+    if (!(type = registry_prepare(*config, type_name, body, &next, error)))
         return NULL;
     dev = type->create(ctx, type->entry(next, type->count(next) - 1), error);
     if (!dev)
@@ -439,6 +468,64 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
     vm_config_free(*config);
     *config = g_steal_pointer(&next);
     return dev;
+}
+
+bool
+device_registry_add_config(VmConfig **config, const char *type_name,
+                           JsonNode *body, GError **error)
+{
+    g_autoptr(VmConfig) next = NULL;
+
+    if (!registry_prepare(*config, type_name, body, &next, error))
+        return false;
+    vm_config_free(*config);
+    *config = g_steal_pointer(&next);
+    return true;
+}
+
+const DeviceType *
+device_registry_find_entry(const VmConfig *config, const char *id,
+                           guint *index)
+{
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = type->count(config);
+
+        for (guint i = 0; i < n; i++) {
+            if (g_strcmp0(type->id(type->entry(config, i)), id) == 0) {
+                *index = i;
+                return type;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool
+device_registry_detach(VmConfig **config, const char *id, GError **error)
+{
+    guint i = 0;
+    const DeviceType *type = device_registry_find_entry(*config, id, &i);
+    VmConfig *next;
+
+    if (!type) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "no device with id '%s'", id);
+        return false;
+    }
+    if (!type->detach) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "'%s' is a %s device, which cannot be hot-removed", id,
+                    type->name);
+        return false;
+    }
+    /* A copy, like device_registry_add(): the config of record is
+     * replaced whole, never edited in place. */
+    next = vm_config_copy(*config);
+    type->detach(next, i);
+    vm_config_free(*config);
+    *config = next;
+    return true;
 }
 
 JsonNode *

@@ -41,6 +41,8 @@ typedef struct {
  *   NULL when @hotplug is false
  * @attach: appends @entry (transfer full) to @config; NULL when @hotplug
  *   is false
+ * @detach: removes (and frees) entry @i of @config, for vm.remove-device;
+ *   NULL when @hotplug is false
  * @create: creates the device for @entry, records its runtime facts
  *   (VmmDeviceRuntime) and adds it to the VM with device_host_add_device(),
  *   which realizes it.  Returns (transfer none) the device, owned by the
@@ -69,6 +71,7 @@ typedef struct {
     const char *(*id)(gconstpointer entry);
     gpointer (*from_json)(JsonNode *node, GError **error);
     void (*attach)(VmConfig *config, gpointer entry);
+    void (*detach)(VmConfig *config, guint i);
     VmmDevice *(*create)(DeviceCreateCtx *ctx, gpointer entry,
                          GError **error);
     void (*report)(gpointer entry, const VmmDeviceRuntime *runtime);
@@ -98,13 +101,40 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * created and added.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
- * Telling a running guest about the new device (PCI hotplug) is not part
- * of this: vm.add-* answers "not supported yet" until it is.
+ * Telling a running guest about the new device (PCI hotplug) is the
+ * caller's (daemon/vmm-hotplug.c).
  * Returns (transfer none) the new device, owned by the VM.
  */
 VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
                                const char *type_name, JsonNode *body,
                                GError **error);
+
+/**
+ * device_registry_add_config:
+ * vm.add-<@type_name> on a VM that is created but not running yet: the
+ * same checks as device_registry_add(), then only *@config gains the
+ * entry (its devices are built at boot).
+ */
+bool device_registry_add_config(VmConfig **config, const char *type_name,
+                                JsonNode *body, GError **error);
+
+/**
+ * device_registry_find_entry:
+ * The type of the entry of @config whose device id is @id, and its index
+ * in *@index; NULL if no configured device has that id.
+ */
+const DeviceType *device_registry_find_entry(const VmConfig *config,
+                                             const char *id, guint *index);
+
+/**
+ * device_registry_detach:
+ * vm.remove-device's config side: *@config (the config of record) is
+ * replaced by one without the entry of @id.  G_IO_ERROR_NOT_FOUND when no
+ * configured device has that id, G_IO_ERROR_NOT_SUPPORTED when its type
+ * cannot be hot-removed; *@config is unchanged then.
+ */
+bool device_registry_detach(VmConfig **config, const char *id,
+                            GError **error);
 
 /**
  * device_registry_runtime_info:
