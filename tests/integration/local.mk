@@ -7,3 +7,4 @@ include tests/integration/boot.mk
 include tests/integration/api.mk
 include tests/integration/virtio.mk
 include tests/integration/driver.mk
+include tests/integration/hotplug.mk
