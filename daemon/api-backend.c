@@ -86,6 +86,25 @@ held_fds_set(Vmm *vmm, GArray *fds)
     g_mutex_unlock(&held_lock);
 }
 
+/* Takes the contents of @fds too, next to what the VM holds already. */
+static void
+held_fds_add(Vmm *vmm, GArray *fds)
+{
+    GArray *keep;
+
+    g_mutex_lock(&held_lock);
+    if (!held_fds)
+        held_fds = g_hash_table_new_full(NULL, NULL, NULL, held_fds_free);
+    keep = g_hash_table_lookup(held_fds, vmm);
+    if (!keep) {
+        keep = g_array_new(FALSE, FALSE, sizeof(int));
+        g_hash_table_insert(held_fds, vmm, keep);
+    }
+    g_array_append_vals(keep, fds->data, fds->len);
+    g_array_set_size(fds, 0);
+    g_mutex_unlock(&held_lock);
+}
+
 static void
 held_fds_drop(Vmm *vmm)
 {
@@ -229,15 +248,22 @@ check_net_body(JsonNode *body, GError **error)
 /* vm.add-disk / vm.add-net: CH's PciDeviceInfo, or 204 when the VM is
  * not booted and only its config changed. */
 static bool
-run_add(Vmm *vmm, const char *type, JsonNode *body, char **out,
+run_add(Vmm *vmm, const char *type, JsonNode *body, GArray *fds, char **out,
         GError **error)
 {
     g_autoptr(JsonNode) info = NULL;
 
-    if (!vmm_vm_add_device(vmm, type, body, &info, error))
+    if (!vmm_vm_add_device(vmm, type, body, (const int *)(void *)fds->data,
+                           fds->len, &info, error))
         return false;
-    if (info)
+    if (info) {
         *out = node_to_string(info);
+    } else if (fds->len > 0) {
+        /* Not booted: the config names them until the device is built at
+         * boot (which works on duplicates), so they live as vm.create's
+         * do, until vm.delete. */
+        held_fds_add(vmm, fds);
+    }
     return true;
 }
 
@@ -246,27 +272,17 @@ run_vm_add_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                 GError **error)
 {
     return check_disk_body(body, error) &&
-           run_add(vmm, "disk", body, out, error);
+           run_add(vmm, "disk", body, fds, out, error);
 }
 
+/* A net's TAP fds ride along (SCM_RIGHTS) in the order of its "fds"
+ * placeholders, as with vm.create. */
 static bool
 run_vm_add_net(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                GError **error)
 {
-    JsonObject *o = json_node_get_object(body);
-
-    /* The TAP backend would take the descriptors over, and a refused
-     * addition would then close them twice: until that is sorted out,
-     * a hot-added net names its TAP (tap=) or gets a new one. */
-    if (!check_net_body(body, error))
-        return false;
-    if (fds->len > 0 || json_object_has_member(o, "fds")) {
-        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
-                    "vm.add-net: TAP fds (fds=) are not supported yet for "
-                    "hot-added nets; name the TAP with tap= instead");
-        return false;
-    }
-    return run_add(vmm, "net", body, out, error);
+    return check_net_body(body, error) &&
+           run_add(vmm, "net", body, fds, out, error);
 }
 
 static void
@@ -447,7 +463,12 @@ run_action(Vmm *vmm, const ApiActionInfo *info, JsonNode *body, GArray *fds,
         return;
     }
     if (def->run) {
-        def->run(vmm, body, fds, &out, &error);
+        /* A run that failed says why; one that did not, has no error. */
+        if (!def->run(vmm, body, fds, &out, &error) && !error)
+            g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "%s failed", info->endpoint);
+        if (error)
+            g_clear_pointer(&out, g_free);
     } else if (!def->check || def->check(body, &error)) {
         g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,
                     "%s is not supported yet by nimbus", info->endpoint);
@@ -468,7 +489,15 @@ api_backend_execute_async(Vmm *vmm, ApiAction action, GBytes *body,
     ApiPending *p;
 
     api_result_clear(result);
-    g_return_if_fail(action < API_ACTION_LAST);
+    if (action >= API_ACTION_LAST) {
+        /* A programmer error, but @done must still run: a caller waits. */
+        g_critical("api_backend_execute_async: action %d out of range",
+                   (int)action);
+        api_result_set_error(result, 500, "Internal Server Error", NULL);
+        done(opaque);
+        fds_close_all(my_fds);
+        return;
+    }
     p = g_new0(ApiPending, 1);
     p->def = &api_runs[action];
     p->result = result;

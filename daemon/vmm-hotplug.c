@@ -100,7 +100,8 @@ hp_add_error(GError **error, GError *local)
 
 bool
 vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
-                JsonNode *body, JsonNode **info, GError **error)
+                JsonNode *body, const int *fds, guint n_fds, JsonNode **info,
+                GError **error)
 {
     DeviceCreateCtx ctx = { 0 };
     GError *local = NULL;
@@ -113,7 +114,8 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
     *info = NULL;
     if (!vm) {
         /* Not booted yet: the device is built with the others at boot. */
-        if (!device_registry_add_config(config, type, body, &local)) {
+        if (!device_registry_add_config(config, type, body, fds, n_fds,
+                                        &local)) {
             hp_add_error(error, local);
             return false;
         }
@@ -127,7 +129,7 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
                             "the VM has no PCI hotplug controller");
         return false;
     }
-    dev = device_registry_add(&ctx, config, type, body, &local);
+    dev = device_registry_add(&ctx, config, type, body, fds, n_fds, &local);
     if (!dev) {
         hp_add_error(error, local);
         return false;

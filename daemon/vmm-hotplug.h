@@ -35,11 +35,12 @@ void vmm_hotplug_set_timeout(VmmHotplug *hp, guint timeout_ms);
  * 204).  Otherwise the device is created through the registry, put in a
  * free PCI slot and announced to the guest (PCIU + GED); *@info is CH's
  * PciDeviceInfo {"id", "bdf"} (transfer full).  On error nothing changed.
+ * @fds: a net's TAP fds (device_registry_add()), transfer none.
  * Errors are VMM_ERROR (their codes are the HTTP status).
  */
 bool vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config,
-                     const char *type, JsonNode *body, JsonNode **info,
-                     GError **error);
+                     const char *type, JsonNode *body, const int *fds,
+                     guint n_fds, JsonNode **info, GError **error);
 
 /**
  * vmm_hotplug_remove:

@@ -429,14 +429,14 @@ vmm_get_context(Vmm *vmm)
 }
 
 bool
-vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body, JsonNode **info,
-                  GError **error)
+vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body, const int *fds,
+                  guint n_fds, JsonNode **info, GError **error)
 {
     *info = NULL;
     if (!vmm_check_created(vmm, error))
         return false;
     return vmm_hotplug_add(vmm->hotplug, vmm->vm, &vmm->config, type, body,
-                           info, error);
+                           fds, n_fds, info, error);
 }
 
 void

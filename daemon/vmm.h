@@ -76,10 +76,13 @@ GMainContext *vmm_get_context(Vmm *vmm);
  * vmm_vm_add_device:
  * vm.add-<@type> ("disk", "net"): *@info is CH's PciDeviceInfo (transfer
  * full), or NULL when the VM is not booted and only its config changed
- * (daemon/vmm-hotplug.h).
+ * (daemon/vmm-hotplug.h).  @fds: a net's TAP fds, transfer none (kept
+ * open by the caller while the config refers to them: until vm.delete
+ * when the VM is not booted, else the device has duplicates).
  */
 bool vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body,
-                       JsonNode **info, GError **error);
+                       const int *fds, guint n_fds, JsonNode **info,
+                       GError **error);
 /* The end of an asynchronous action: @error NULL on success. */
 typedef void (*VmmDoneFunc)(const GError *error, gpointer opaque);
 /**

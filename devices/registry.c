@@ -2,8 +2,10 @@
 /* The device-type registry: how each configurable device type is created from its config. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <gio/gio.h>
 
+#include "common/fd-util.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/registry.h"
@@ -293,6 +295,8 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     NetConfig eff = *net;
     g_autofree char *mac = NULL;
     g_autofree char *tap = NULL;
+    /* Handed to tap_open(), which closes them even when it fails. */
+    g_autoptr(GArray) dups = NULL;
     NetBackend *be;
     VmmDevice *dev;
 
@@ -301,6 +305,30 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     /* CH picks a random local MAC when none is given, and reports it. */
     if (!net->mac)
         eff.mac = mac = vm_config_mac_random_string();
+    /* The backend owns (and closes) the TAP fds it is given; the ones in
+     * the config are the API's, which closes them itself: it gets
+     * duplicates. */
+    if (net->fds && net->fds->len > 0) {
+        dups = g_array_new(FALSE, FALSE, sizeof(int));
+        for (guint i = 0; i < net->fds->len; i++) {
+            int fd = fcntl(g_array_index(net->fds, int, i), F_DUPFD_CLOEXEC,
+                           3);
+
+            if (fd < 0) {
+                int e = errno;
+
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                            "net '%s': cannot duplicate TAP fd %d: %s",
+                            net->id, g_array_index(net->fds, int, i),
+                            g_strerror(e));
+                for (guint j = 0; j < dups->len; j++)
+                    fd_close(g_array_index(dups, int, j));
+                return NULL;
+            }
+            g_array_append_val(dups, fd);
+        }
+        eff.fds = dups;
+    }
     be = tap_open(&eff, net->num_queues / 2, error);
     if (!be)
         return NULL;
@@ -422,7 +450,8 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * attached (the last of its type), validated as vm.create validates. */
 static const DeviceType *
 registry_prepare(const VmConfig *config, const char *type_name,
-                 JsonNode *body, VmConfig **next, GError **error)
+                 JsonNode *body, const int *fds, guint n_fds,
+                 VmConfig **next, GError **error)
 {
     const DeviceType *type = device_registry_lookup(type_name);
     g_autoptr(VmConfig) copy = NULL;
@@ -445,6 +474,17 @@ registry_prepare(const VmConfig *config, const char *type_name,
      * assigned once, here); the VM's config changes only on success. */
     copy = vm_config_copy(config);
     type->attach(copy, entry);
+    /* Only a net takes descriptors (its TAP queues, in its "fds"): they
+     * fill the body's placeholders, as for vm.create. */
+    if (type == &net_type) {
+        if (!net_config_attach_fds(entry, fds, n_fds, error))
+            return NULL;
+    } else if (n_fds > 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s devices take no fds (%u received)", type->name,
+                    n_fds);
+        return NULL;
+    }
     if (!vm_config_validate(copy, error) ||
         !vm_config_check_host(copy, VM_CONFIG_NAMES_JSON, error))
         return NULL;
@@ -454,13 +494,16 @@ registry_prepare(const VmConfig *config, const char *type_name,
 
 VmmDevice *
 device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
-                    const char *type_name, JsonNode *body, GError **error)
+                    const char *type_name, JsonNode *body, const int *fds,
+                    guint n_fds, GError **error)
 {
     g_autoptr(VmConfig) next = NULL;
     const DeviceType *type;
     VmmDevice *dev;
 
-    if (!(type = registry_prepare(*config, type_name, body, &next, error)))
+    type = registry_prepare(*config, type_name, body, fds, n_fds, &next,
+                            error);
+    if (!type)
         return NULL;
     dev = type->create(ctx, type->entry(next, type->count(next) - 1), error);
     if (!dev)
@@ -472,11 +515,12 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
 
 bool
 device_registry_add_config(VmConfig **config, const char *type_name,
-                           JsonNode *body, GError **error)
+                           JsonNode *body, const int *fds, guint n_fds,
+                           GError **error)
 {
     g_autoptr(VmConfig) next = NULL;
 
-    if (!registry_prepare(*config, type_name, body, &next, error))
+    if (!registry_prepare(*config, type_name, body, fds, n_fds, &next, error))
         return false;
     vm_config_free(*config);
     *config = g_steal_pointer(&next);

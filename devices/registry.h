@@ -98,7 +98,9 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * vm.add-<@type_name>: look up, validate, create, add.  @body is the
  * request body; *@config is the VM's config of record, replaced by one
  * with the new entry (its default id assigned) only when the device was
- * created and added.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
+ * created and added.  @fds (@n_fds of them; transfer none, the caller
+ * keeps and closes them) fill a net's "fds" placeholders as vm.create's
+ * do; the device works on duplicates of them.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
  * Telling a running guest about the new device (PCI hotplug) is the
@@ -107,16 +109,18 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  */
 VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
                                const char *type_name, JsonNode *body,
-                               GError **error);
+                               const int *fds, guint n_fds, GError **error);
 
 /**
  * device_registry_add_config:
  * vm.add-<@type_name> on a VM that is created but not running yet: the
  * same checks as device_registry_add(), then only *@config gains the
- * entry (its devices are built at boot).
+ * entry (its devices are built at boot: the caller keeps @fds open until
+ * then, as for vm.create).
  */
 bool device_registry_add_config(VmConfig **config, const char *type_name,
-                                JsonNode *body, GError **error);
+                                JsonNode *body, const int *fds, guint n_fds,
+                                GError **error);
 
 /**
  * device_registry_find_entry:

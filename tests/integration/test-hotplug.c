@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration: PCI hotplug of a disk into a running guest and its removal, through nimbus-remote. */
+/* Integration: PCI hotplug of a disk and a NIC into a running guest and out, via nimbus-remote. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <gio/gio.h>
 
 #include "tests/integration/test-virtio-guest.h"
@@ -16,7 +20,9 @@
  *   hotplug slot and reads the data; bad additions and removals fail
  *   with the VM unchanged; remove-device -> the guest ejects it, the
  *   device leaves vm.info, the image is closed (/proc/PID/fd) and the
- *   event monitor reports device-removed.
+ *   event monitor reports device-removed; then the same for a NIC on a
+ *   TAP passed by fd (SCM_RIGHTS): the guest gets link and pings the host
+ *   side, and the TAP goes with the device.
  * A second guest, whose kernel ignores ACPI PCI hotplug, never lets go:
  * the removal fails after its timeout and the device stays.
  */
@@ -53,6 +59,42 @@ remote(const char *socket, char **out, const char *const *args)
         if (needle)                                                        \
             assert_contains(out_, (needle));                               \
     } while (0)
+
+/* nimbus-remote add-net with @fd passed along (SCM_RIGHTS). */
+static void
+remote_add_net_fd(const char *socket, int fd, const char *net,
+                  const char *needle)
+{
+    g_autofree char *bin = test_build_path("nimbus-remote");
+    const char *argv[] = { bin, "--api-socket", socket, "add-net", net,
+                           NULL };
+    g_autoptr(TestProc) p = test_proc_spawn_full(argv, &fd, 1);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(test_proc_wait_exit(p, REMOTE_TIMEOUT_MS), ==, 0);
+    out = test_proc_output(p);
+    assert_contains(out, needle);
+}
+
+/* A TAP as libvirt opens one for nimbus (IFF_VNET_HDR), up, with the host
+ * side's address; the interface lives as long as a descriptor does. */
+static int
+open_tap(const char *name)
+{
+    struct ifreq ifr = { 0 };
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    g_autofree char *cmd = NULL;
+    g_autofree char *o = NULL;
+
+    g_assert_cmpint(fd, >=, 0);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    g_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+    g_assert_cmpint(ioctl(fd, TUNSETIFF, &ifr), ==, 0);
+    cmd = g_strdup_printf("ip addr add 192.168.252.1/24 dev %s && "
+                          "ip link set %s up", name, name);
+    o = sh(cmd);
+    return fd;
+}
 
 /* Whether process @pid has @path open. */
 static bool
@@ -112,6 +154,10 @@ test_disk(void)
     g_autofree char *disk = g_strdup_printf("path=%s,id=hp0", img);
     g_autofree char *dup_id = g_strdup_printf("path=%s,id=hp0", img2);
     g_autofree char *dup_path = g_strdup_printf("path=%s,id=hp1", img);
+    g_autofree char *tap = g_strdup_printf("hptap%d", (int)(getpid() % 1000));
+    g_autofree char *tap_sys = g_build_filename("/sys/class/net", tap, NULL);
+    g_autofree char *net = NULL;
+    int tap_fd;
     g_autofree char *ev_content = NULL;
     g_autofree char *out = NULL;
     const char *args[] = { "--api-socket", api, "--event-monitor", ev, NULL };
@@ -130,7 +176,23 @@ test_disk(void)
             "i=0\n"
             "while [ -b /dev/vda ] && [ $i -lt 300 ]; do sleep 0.1; "
             "i=$((i + 1)); done\n"
-            "[ -b /dev/vda ] && echo hp-still-there || echo hp-gone\n",
+            "[ -b /dev/vda ] && echo hp-still-there || echo hp-gone\n"
+            /* Then a NIC on a TAP nimbus creates with a host address. */
+            "echo hp-net-ready\n"
+            "read -r c\n"
+            "i=0\n"
+            "while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do "
+            "sleep 0.1; i=$((i + 1)); done\n"
+            "ip link set eth0 up\n"
+            "ip addr add 192.168.252.2/24 dev eth0\n"
+            "ping -c 3 -W 5 192.168.252.1 >/dev/null && echo hp-ping-ok\n"
+            "echo hp-net-added\n"
+            "read -r d\n"
+            "i=0\n"
+            "while [ -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do "
+            "sleep 0.1; i=$((i + 1)); done\n"
+            "[ -e /sys/class/net/eth0 ] && echo hp-net-still-there "
+            "|| echo hp-net-gone\n",
         .args = args,
     };
     g_autoptr(TestProc) p = guest_spawn(&g);
@@ -171,9 +233,29 @@ test_disk(void)
         g_clear_pointer(&out, g_free);
     }
     test_proc_write(p, "go\n");
-    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    g_assert_true(test_proc_wait_output(p, "hp-net-ready", BOOT_TIMEOUT_MS));
     out = test_proc_output(p);
     assert_contains(out, "hp-gone");
+    g_clear_pointer(&out, g_free);
+
+    /* A NIC on a TAP passed by fd: link and a ping to the host side.  Once
+     * we close ours, nimbus holds the TAP alone; it goes with the device. */
+    tap_fd = open_tap(tap);
+    net = g_strdup_printf("fd=[%d],id=hpnet", tap_fd);
+    remote_add_net_fd(sock, tap_fd, net, "\"id\":\"hpnet\"");
+    close(tap_fd);
+    g_assert_true(g_file_test(tap_sys, G_FILE_TEST_EXISTS));
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "hp-net-added", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    assert_contains(out, "hp-ping-ok");
+    g_clear_pointer(&out, g_free);
+    REMOTE(sock, 0, NULL, "remove-device", "hpnet");
+    g_assert_false(g_file_test(tap_sys, G_FILE_TEST_EXISTS));
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    assert_contains(out, "hp-net-gone");
     g_assert_true(g_file_get_contents(events, &ev_content, NULL, NULL));
     assert_contains(ev_content, "\"device-removed\"");
     assert_contains(ev_content, "\"hp0\"");

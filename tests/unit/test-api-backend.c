@@ -200,9 +200,9 @@ static const StatusCase status_cases[] = {
     { "add-disk-missing-file", { CREATE },
       { API_ACTION_VM_ADD_DISK, "{\"path\": \"/nonexistent/x\"}" }, 400,
       "Error from API", "/nonexistent/x" },
-    { "add-net-fds", { CREATE },
-      { API_ACTION_VM_ADD_NET, "{\"fds\": [3], \"num_queues\": 2}" }, 400,
-      "Error from API", "tap=" },
+    { "add-net-fds-missing", { CREATE },
+      { API_ACTION_VM_ADD_NET, "{\"fds\": [-1], \"num_queues\": 2}" }, 400,
+      "Error from API", "names 1 fd(s) but 0 were received" },
     { "remove-device-not-created", { NONE },
       { API_ACTION_VM_REMOVE_DEVICE, "{\"id\": \"_disk0\"}" }, 404,
       "Error from API", "not created" },
@@ -444,6 +444,36 @@ test_create_net_fds(void)
         g_assert_false(fd_is_open(kept[i]));
 }
 
+/* vm.add-net's TAP fds on a VM not booted yet: kept while its config
+ * names them (until vm.delete); a disk takes none. */
+static void
+test_add_net_fds(void)
+{
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(NULL);
+    g_autofree char *disk = g_strdup_printf("{\"path\": \"%s\"}", kernel());
+    g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) stray = g_array_new(FALSE, FALSE, sizeof(int));
+    ApiResult r = { 0 };
+    int kept = open_null(), lost = open_null();
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_array_append_val(stray, lost);
+    run(vmm, API_ACTION_VM_ADD_DISK, disk, g_steal_pointer(&stray), &r);
+    g_assert_cmpuint(r.status, ==, 400);
+    api_result_clear(&r);
+    g_assert_false(fd_is_open(lost));
+
+    g_array_append_val(fds, kept);
+    run(vmm, API_ACTION_VM_ADD_NET, "{\"id\": \"n1\", \"fds\": [-1], "
+        "\"num_queues\": 2}", g_steal_pointer(&fds), &r);
+    g_assert_cmpuint(r.status, ==, 204);
+    api_result_clear(&r);
+    g_assert_true(fd_is_open(kept));
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_DELETE, NULL), ==, 204);
+    g_assert_false(fd_is_open(kept));
+}
+
 /* Descriptors sent to an action that takes none are closed. */
 static void
 test_stray_fds_closed(void)
@@ -564,6 +594,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/info-content", test_info_content);
     g_test_add_func("/api/backend/hotplug-config", test_hotplug_config);
     g_test_add_func("/api/backend/create-net-fds", test_create_net_fds);
+    g_test_add_func("/api/backend/add-net-fds", test_add_net_fds);
     g_test_add_func("/api/backend/stray-fds-closed", test_stray_fds_closed);
     g_test_add_func("/api/backend/deep-json", test_deep_json);
     g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);
