@@ -100,7 +100,8 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * with the new entry (its default id assigned) only when the device was
  * created and added.  @fds (@n_fds of them; transfer none, the caller
  * keeps and closes them) fill a net's "fds" placeholders as vm.create's
- * do; the device works on duplicates of them.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
+ * do; the device works on duplicates of them.  Errors:
+ * G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
  * Telling a running guest about the new device (PCI hotplug) is the
