@@ -134,16 +134,17 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
         hp_add_error(error, local);
         return false;
     }
-    /* Every hot-pluggable type is a PCI function on segment 0. */
-    if (!hp_device_slot(dev, &bdf, &slot)) {
+    /* Every hot-pluggable type is a PCI function on segment 0; one that
+     * is not cannot be announced, and goes again, config entry included,
+     * so that a refusal leaves nothing behind. */
+    if (!hp_device_slot(dev, &bdf, &slot) ||
+        !pci_hotplug_plug(ctl, 0, slot, NULL)) {
+        g_autofree char *id = g_strdup(dev->id);
+
+        vm_remove_device(vm, dev);
+        device_registry_detach(config, id, NULL);
         g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                    "'%s' did not get a PCI address", dev->id);
-        return false;
-    }
-    if (!pci_hotplug_plug(ctl, 0, slot, &local)) {
-        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "'%s': %s",
-                    dev->id, local->message);
-        g_error_free(local);
+                    "'%s' did not get a hotplug slot on PCI segment 0", id);
         return false;
     }
     g_info("hot-added '%s' at %s", dev->id, bdf);

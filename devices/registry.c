@@ -2,6 +2,7 @@
 /* The device-type registry: how each configurable device type is created from its config. */
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 
