@@ -6,7 +6,10 @@
 #include <gio/gio.h>
 
 #include "devices/legacy/legacy.h"
+#include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
+#include "devices/registry.h"
+#include "tests/testutil.h"
 #include "tests/unit/fake-vm.h"
 
 typedef struct {
@@ -234,6 +237,114 @@ test_save_restore(Fixture *f, gconstpointer data)
     fixture_teardown(&g, NULL);
 }
 
+/* vm.add-disk @id on @path through the registry; NULL with @error set
+ * when refused. */
+static VmmDevice *
+registry_add_disk(DeviceCreateCtx *ctx, VmConfig **c, const char *path,
+                  const char *id, const int *fds, guint n_fds,
+                  GError **error)
+{
+    g_autofree char *json = g_strdup_printf("{\"path\": \"%s\", "
+                                            "\"id\": \"%s\"}", path, id);
+    g_autoptr(JsonNode) node = json_from_string(json, NULL);
+
+    return device_registry_add(ctx, c, "disk", node, fds, n_fds, error);
+}
+
+static unsigned
+registry_count(VmConfig *c)
+{
+    return device_registry_lookup("disk")->count(c);
+}
+
+/* What hot-add and hot-remove do on the bus and the config: every free
+ * slot can be filled (31 less the default console's and rng's, which
+ * the config has),
+ * one more is refused with nothing changed, a freed slot is used again;
+ * the config loses exactly the removed entry. */
+static void
+test_registry_slots(void)
+{
+    g_autoptr(FakeHost) vm = fake_host_new(8 << 20);
+    g_autofree char *kernel = g_build_filename(test_tmpdir(), "vmlinux", NULL);
+    g_autofree char *json = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *img = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) c = NULL;
+    DeviceCreateCtx ctx = { .host = fake_host_base(vm) };
+    VmConfig *orig;
+    VmmDevice *dev;
+    int fd = 0;
+
+    g_assert_true(g_file_set_contents(kernel, "k", -1, NULL));
+    json = g_strdup_printf("{\"payload\": {\"kernel\": \"%s\"}}", kernel);
+    c = vm_config_from_json(json, -1, &error);
+    g_assert_no_error(error);
+    ctx.bus = pci_bus_create(ctx.host, PCI_ECAM_BASE, &error);
+    g_assert_no_error(error);
+
+    /* Slots 1-29 (0 is the host bridge; the console and the rng take
+     * two at boot). */
+    for (unsigned slot = 1; slot < 30; slot++) {
+        g_autofree char *id = g_strdup_printf("hp%u", slot);
+        g_autofree char *bdf = g_strdup_printf("0000:00:%02x.0", slot);
+        g_autofree char *got = NULL;
+
+        g_free(img);
+        img = g_strdup_printf("%s/%s.img", test_tmpdir(), id);
+        g_assert_true(g_file_set_contents(img, "data", -1, NULL));
+        dev = registry_add_disk(&ctx, &c, img, id, NULL, 0, &error);
+        g_assert_no_error(error);
+        got = dev->ops->pci_bdf(dev);
+        g_assert_cmpstr(got, ==, bdf);
+    }
+    g_assert_cmpuint(registry_count(c), ==, 29);
+
+    /* Past the free slots: refused, the config as it was. */
+    orig = c;
+    before = vm_config_to_json(c, false);
+    g_free(img);
+    img = g_strdup_printf("%s/extra.img", test_tmpdir());
+    g_assert_true(g_file_set_contents(img, "data", -1, NULL));
+    g_assert_null(registry_add_disk(&ctx, &c, img, "extra", NULL, 0, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "no free PCI slot"));
+    g_clear_error(&error);
+    g_assert_null(fake_host_find(vm, "extra"));
+    /* A disk takes no fds. */
+    g_assert_null(registry_add_disk(&ctx, &c, img, "extra", &fd, 1, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "take no fds"));
+    g_clear_error(&error);
+    g_assert_true(c == orig);
+    after = vm_config_to_json(c, false);
+    g_assert_cmpstr(after, ==, before);
+
+    /* Removal: unknown ids and non-hotplug types are refused. */
+    g_assert_false(device_registry_detach(&c, "nope", &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_false(device_registry_detach(&c, "__rng", &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+    g_clear_error(&error);
+    g_assert_true(c == orig);
+    /* hp5 goes: off the bus and out of the config; its slot is reused. */
+    fake_host_remove(vm, fake_host_find(vm, "hp5"));
+    g_assert_true(device_registry_detach(&c, "hp5", &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(registry_count(c), ==, 28);
+    g_free(after);
+    after = vm_config_to_json(c, false);
+    g_assert_null(strstr(after, "hp5.img"));
+    dev = registry_add_disk(&ctx, &c, img, "extra", NULL, 0, &error);
+    g_assert_no_error(error);
+    g_free(after);
+    after = dev->ops->pci_bdf(dev);
+    g_assert_cmpstr(after, ==, "0000:00:05.0");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -249,5 +360,6 @@ main(int argc, char **argv)
     ADD("reset", test_reset);
     ADD("save-restore", test_save_restore);
 #undef ADD
+    g_test_add_func("/pci-hotplug/registry-slots", test_registry_slots);
     return g_test_run();
 }
