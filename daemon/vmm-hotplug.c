@@ -36,7 +36,7 @@ typedef struct {
 /* Control thread only. */
 struct VmmHotplug {
     GPtrArray *removals;    /* Removal*, waiting for the guest */
-    guint timeout_ms;
+    guint timeout_ms;       /* VMM_HOTPLUG_EJECT_TIMEOUT_MS */
 };
 
 VmmHotplug *
@@ -57,12 +57,6 @@ vmm_hotplug_free(VmmHotplug *hp)
     vmm_hotplug_cancel_all(hp, "the VMM is shutting down");
     g_ptr_array_unref(hp->removals);
     g_free(hp);
-}
-
-void
-vmm_hotplug_set_timeout(VmmHotplug *hp, guint timeout_ms)
-{
-    hp->timeout_ms = timeout_ms;
 }
 
 /* The slot of a PCI device of segment 0 ("0000:00:05.0" -> 5); false for

@@ -25,9 +25,6 @@ VmmHotplug *vmm_hotplug_new(void);
 void vmm_hotplug_free(VmmHotplug *hp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmmHotplug, vmm_hotplug_free)
 
-/* For tests: the eject timeout of later removals. */
-void vmm_hotplug_set_timeout(VmmHotplug *hp, guint timeout_ms);
-
 /**
  * vmm_hotplug_add:
  * vm.add-<@type>.  With no @vm (created, not booted) only *@config, the

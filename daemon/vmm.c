@@ -459,9 +459,3 @@ vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
     vmm_hotplug_remove(vmm->hotplug, vmm->vm, vmm->state == VMM_VM_RUNNING,
                        &vmm->config, id, done, opaque);
 }
-
-void
-vmm_set_eject_timeout(Vmm *vmm, guint timeout_ms)
-{
-    vmm_hotplug_set_timeout(vmm->hotplug, timeout_ms);
-}

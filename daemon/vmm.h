@@ -93,5 +93,3 @@ typedef void (*VmmDoneFunc)(const GError *error, gpointer opaque);
  */
 void vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
                           gpointer opaque);
-/* Tests: how long vm.remove-device waits for the guest. */
-void vmm_set_eject_timeout(Vmm *vmm, guint timeout_ms);
