@@ -29,6 +29,7 @@ typedef struct {
     bool ged;                     /* ACPI GED (power button, hotplug) */
     uint64_t ged_base;
     uint32_t ged_irq;
+    uint64_t pci_hotplug_base;    /* ACPI PCI hotplug registers; 0: none */
     uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
     uint64_t pci_ecam_size;
     uint64_t mmio32_base;         /* PCI 32-bit BAR window */

@@ -144,6 +144,16 @@ vm_config_kind_append(VmConfig *config, const VmConfigKind *kind,
 }
 
 void
+vm_config_kind_remove(VmConfig *config, const VmConfigKind *kind, guint i)
+{
+    GPtrArray **list = kind_list(config, kind);
+
+    g_ptr_array_remove_index(*list, i);
+    if (!(*list)->len)
+        g_clear_pointer(list, g_ptr_array_unref);
+}
+
+void
 vm_config_kind_entry_free(const VmConfigKind *kind, gpointer entry)
 {
     if (entry)

@@ -81,6 +81,9 @@ const char *vm_config_kind_id(const VmConfigKind *kind, gconstpointer entry);
  * was (the callers check for "given twice" first). */
 void vm_config_kind_append(VmConfig *config, const VmConfigKind *kind,
                            gpointer entry);
+/* Removes (frees) entry @i (hot-unplug). */
+void vm_config_kind_remove(VmConfig *config, const VmConfigKind *kind,
+                           guint i);
 /* A vm.add-<name> body: a new defaulted entry parsed from @node, paths
  * named from the kind's key (transfer full). */
 gpointer vm_config_kind_from_json(const VmConfigKind *kind, JsonNode *node,

@@ -50,14 +50,14 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         "vm.add-device", false, true, "VmAddDevice", "device_config", true,
         false },
     [API_ACTION_VM_ADD_DISK] = {
-        "vm.add-disk", false, true, "VmAddDisk", "disk_config", true, false },
+        "vm.add-disk", false, true, "VmAddDisk", "disk_config", true, true },
     [API_ACTION_VM_ADD_FS] = {
         "vm.add-fs", false, true, "VmAddFs", "fs_config", true, false },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "vm.add-generic-vhost-user", false, true, "VmAddGenericVhostUser",
         "generic_vhost_user_config", true, false },
     [API_ACTION_VM_ADD_NET] = {
-        "vm.add-net", false, true, "VmAddNet", "net_config", true, false },
+        "vm.add-net", false, true, "VmAddNet", "net_config", true, true },
     [API_ACTION_VM_ADD_PMEM] = {
         "vm.add-pmem", false, true, "VmAddPmem", "pmem_config", true, false },
     [API_ACTION_VM_ADD_VSOCK] = {
@@ -70,7 +70,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         "vm_add_user_device", true, false },
     [API_ACTION_VM_REMOVE_DEVICE] = {
         "vm.remove-device", false, true, "VmRemoveDevice", "vm_remove_device",
-        false, false },
+        false, true },
     [API_ACTION_VM_SNAPSHOT] = {
         "vm.snapshot", false, true, "VmSnapshot", "vm_snapshot_config", false,
         true },

@@ -22,6 +22,18 @@ static G_DEFINE_QUARK(nimbus-api-body-error-quark, api_body_error)
 typedef bool (*ApiRunFunc)(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                            GError **error);
 
+/* A call in progress (api_backend_execute_async()). */
+typedef struct ApiPending ApiPending;
+
+/* An action that ends later (vm.remove-device waits for the guest): it
+ * ends @p exactly once with api_pending_finish(), on the VMM thread,
+ * maybe before it returns.  Fds it keeps are taken out of @fds before it
+ * returns. */
+typedef void (*ApiRunAsyncFunc)(Vmm *vmm, JsonNode *body, GArray *fds,
+                                ApiPending *p);
+static void api_pending_finish(ApiPending *p, const GError *error,
+                               const char *out);
+
 typedef struct {
     /* CH's ApiError text: the second link of the error chain. */
     const char *failure;
@@ -29,6 +41,8 @@ typedef struct {
     ApiRunFunc run;
     /* Optional check of the body of an action not supported yet. */
     bool (*check)(JsonNode *body, GError **error);
+    /* Instead of @run, for actions that wait. */
+    ApiRunAsyncFunc run_async;
 } ApiActionDef;
 
 /*
@@ -70,6 +84,25 @@ held_fds_set(Vmm *vmm, GArray *fds)
     if (!held_fds)
         held_fds = g_hash_table_new_full(NULL, NULL, NULL, held_fds_free);
     g_hash_table_replace(held_fds, vmm, keep);
+    g_mutex_unlock(&held_lock);
+}
+
+/* Takes the contents of @fds too, next to what the VM holds already. */
+static void
+held_fds_add(Vmm *vmm, GArray *fds)
+{
+    GArray *keep;
+
+    g_mutex_lock(&held_lock);
+    if (!held_fds)
+        held_fds = g_hash_table_new_full(NULL, NULL, NULL, held_fds_free);
+    keep = g_hash_table_lookup(held_fds, vmm);
+    if (!keep) {
+        keep = g_array_new(FALSE, FALSE, sizeof(int));
+        g_hash_table_insert(held_fds, vmm, keep);
+    }
+    g_array_append_vals(keep, fds->data, fds->len);
+    g_array_set_size(fds, 0);
     g_mutex_unlock(&held_lock);
 }
 
@@ -282,7 +315,8 @@ run_vm_restore(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return true;
 }
 
-/* Checks of bodies of actions not implemented yet. */
+/* Body checks first: a body that does not parse is CH's "Failed to
+ * deserialize JSON" (400), before anything else is looked at. */
 static bool
 check_disk_body(JsonNode *body, GError **error)
 {
@@ -309,6 +343,77 @@ check_net_body(JsonNode *body, GError **error)
     g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
     g_error_free(local);
     return false;
+}
+
+/* vm.add-disk / vm.add-net: CH's PciDeviceInfo, or 204 when the VM is
+ * not booted and only its config changed. */
+static bool
+run_add(Vmm *vmm, const char *type, JsonNode *body, GArray *fds, char **out,
+        GError **error)
+{
+    g_autoptr(JsonNode) info = NULL;
+
+    if (!vmm_vm_add_device(vmm, type, body, (const int *)(void *)fds->data,
+                           fds->len, &info, error))
+        return false;
+    if (info) {
+        *out = node_to_string(info);
+    } else if (fds->len > 0) {
+        /* Not booted: the config names them until the device is built at
+         * boot (which works on duplicates), so they live as vm.create's
+         * do, until vm.delete. */
+        held_fds_add(vmm, fds);
+    }
+    return true;
+}
+
+static bool
+run_vm_add_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                GError **error)
+{
+    return check_disk_body(body, error) &&
+           run_add(vmm, "disk", body, fds, out, error);
+}
+
+/* A net's TAP fds ride along (SCM_RIGHTS) in the order of its "fds"
+ * placeholders, as with vm.create. */
+static bool
+run_vm_add_net(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+               GError **error)
+{
+    return check_net_body(body, error) &&
+           run_add(vmm, "net", body, fds, out, error);
+}
+
+static void
+remove_device_done(const GError *error, gpointer data)
+{
+    api_pending_finish(data, error, NULL);     /* 204 on success */
+}
+
+/* vm.remove-device: VmRemoveDevice {"id"}. */
+static void
+run_vm_remove_device(Vmm *vmm, JsonNode *body, GArray *fds, ApiPending *p)
+{
+    JsonObject *o = json_node_get_object(body);
+    JsonNode *id = json_object_get_member(o, "id");
+    g_autoptr(GError) error = NULL;
+
+    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
+        json_node_get_value_type(id) != G_TYPE_STRING) {
+        g_set_error_literal(&error, API_BODY_ERROR, 0,
+                            "VmRemoveDevice: 'id' (a string) is required");
+        api_pending_finish(p, error, NULL);
+        return;
+    }
+    if (json_object_get_size(o) != 1) {
+        g_set_error_literal(&error, API_BODY_ERROR, 0,
+                            "VmRemoveDevice: 'id' is its only field");
+        api_pending_finish(p, error, NULL);
+        return;
+    }
+    vmm_vm_remove_device(vmm, json_node_get_string(id), remove_device_done,
+                         p);
 }
 
 /* CH's ApiError texts (vmm/src/api/mod.rs) and our implementations. */
@@ -341,14 +446,14 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
         NULL },
     [API_ACTION_VM_ADD_DISK] = {
         "The disk could not be added to the VM",
-        NULL, check_disk_body },
+        run_vm_add_disk },
     [API_ACTION_VM_ADD_FS] = { "The fs could not be added to the VM", NULL },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "The generic vhost-user device could not be added to the VM",
         NULL },
     [API_ACTION_VM_ADD_NET] = {
         "The network device could not be added to the VM",
-        NULL, check_net_body },
+        run_vm_add_net },
     [API_ACTION_VM_ADD_PMEM] = {
         "The pmem device could not be added to the VM",
         NULL },
@@ -363,7 +468,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
         NULL },
     [API_ACTION_VM_REMOVE_DEVICE] = {
         "The device could not be removed from the VM",
-        NULL },
+        NULL, NULL, run_vm_remove_device },
     [API_ACTION_VM_SNAPSHOT] = {
         "The VM could not be snapshotted",
         run_vm_snapshot },
@@ -410,22 +515,6 @@ parse_body(GBytes *body, GError **error)
     return g_steal_pointer(&root);
 }
 
-/* Bodies of actions not implemented yet are still checked where we can, so
- * that a client learns about a bad field before it learns that the
- * operation is missing; then the answer is an honest 500. */
-static bool
-run_action(Vmm *vmm, const ApiActionDef *def, const ApiActionInfo *info,
-           JsonNode *body, GArray *fds, char **out, GError **error)
-{
-    if (def->run)
-        return def->run(vmm, body, fds, out, error);
-    if (def->check && !def->check(body, error))
-        return false;
-    g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                "%s is not supported yet by nimbus", info->endpoint);
-    return false;
-}
-
 /* VMM_ERROR codes are HTTP statuses (vmm.h); anything else is internal. */
 static guint
 error_status(const GError *error)
@@ -435,21 +524,99 @@ error_status(const GError *error)
     return 500;
 }
 
-void
-api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
-                    ApiResult *result)
-{
+struct ApiPending {
     const ApiActionDef *def;
+    ApiResult *result;
+    ApiBackendDoneFunc done;
+    gpointer opaque;
+    /* Inside api_backend_execute_async(): an outcome reached there is
+     * reported only after the fds the action did not keep are closed, so
+     * that a client that reads the answer finds them closed. */
+    bool starting;
+    bool finished;
+};
+
+/* The one place an outcome becomes a result: errors about the body are
+ * CH's "Failed to deserialize JSON" (400), the others carry the action's
+ * failure text and their own status. */
+static void
+api_pending_finish(ApiPending *p, const GError *error, const char *out)
+{
+    if (error && error->domain == API_BODY_ERROR) {
+        api_result_set_error(p->result, 400, "Failed to deserialize JSON",
+                             error->message, NULL);
+    } else if (error) {
+        api_result_set_error(p->result, error_status(error), "Error from API",
+                             p->def->failure, error->message, NULL);
+    } else {
+        p->result->status = out ? 200 : 204;
+        p->result->body = g_strdup(out);
+    }
+    if (p->starting) {
+        p->finished = true;
+        return;
+    }
+    p->done(p->opaque);
+    g_free(p);
+}
+
+/* Bodies of actions not implemented yet are still checked where we can, so
+ * that a client learns about a bad field before it learns that the
+ * operation is missing; then the answer is an honest 500. */
+static void
+run_action(Vmm *vmm, const ApiActionInfo *info, JsonNode *body, GArray *fds,
+           ApiPending *p)
+{
+    const ApiActionDef *def = p->def;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+
+    if (def->run_async) {
+        def->run_async(vmm, body, fds, p);
+        return;
+    }
+    if (def->run) {
+        /* A run that failed says why; one that did not, has no error. */
+        if (!def->run(vmm, body, fds, &out, &error) && !error)
+            g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "%s failed", info->endpoint);
+        if (error)
+            g_clear_pointer(&out, g_free);
+    } else if (!def->check || def->check(body, &error)) {
+        g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "%s is not supported yet by nimbus", info->endpoint);
+    }
+    api_pending_finish(p, error, out);
+}
+
+void
+api_backend_execute_async(Vmm *vmm, ApiAction action, GBytes *body,
+                          GArray *fds, ApiResult *result,
+                          ApiBackendDoneFunc done, gpointer opaque)
+{
     const ApiActionInfo *info;
     g_autoptr(GArray) my_fds = fds ? fds
                                    : g_array_new(FALSE, FALSE, sizeof(int));
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = NULL;
+    ApiPending *p;
 
     api_result_clear(result);
-    g_return_if_fail(action < API_ACTION_LAST);
-    def = &api_runs[action];
+    if (action >= API_ACTION_LAST) {
+        /* A programmer error, but @done must still run: a caller waits. */
+        g_critical("api_backend_execute_async: action %d out of range",
+                   (int)action);
+        api_result_set_error(result, 500, "Internal Server Error", NULL);
+        done(opaque);
+        fds_close_all(my_fds);
+        return;
+    }
+    p = g_new0(ApiPending, 1);
+    p->def = &api_runs[action];
+    p->result = result;
+    p->done = done;
+    p->opaque = opaque;
+    p->starting = true;
     info = api_action_info(action);
     if (body && g_bytes_get_size(body) == 0)
         body = NULL;
@@ -458,26 +625,43 @@ api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
         g_autofree char *msg = g_strdup_printf("%s needs a JSON request body",
                                                info->endpoint);
         api_result_set_error(result, 400, "Bad Request", msg, NULL);
+        p->finished = true;
     } else if (!info->body && !info->get && body) {
         /* CH refuses a body on its body-less PUT actions. */
         g_autofree char *msg = g_strdup_printf("%s takes no request body",
                                                info->endpoint);
         api_result_set_error(result, 400, "Bad Request", msg, NULL);
+        p->finished = true;
     } else if (info->body && !(node = parse_body(body, &error))) {
-        api_result_set_error(result, 400, "Failed to deserialize JSON",
-                             error->message, NULL);
-    } else if (!run_action(vmm, def, info, node, my_fds, &out, &error)) {
-        if (error->domain == API_BODY_ERROR)
-            api_result_set_error(result, 400, "Failed to deserialize JSON",
-                                 error->message, NULL);
-        else
-            api_result_set_error(result, error_status(error),
-                                 "Error from API", def->failure,
-                                 error->message, NULL);
+        api_pending_finish(p, error, NULL);
     } else {
-        result->status = out ? 200 : 204;
-        result->body = g_steal_pointer(&out);
+        run_action(vmm, info, node, my_fds, p);
     }
-    /* Whatever the action did not keep is closed (CH drops the files). */
+    /* Whatever the action did not keep is closed (CH drops the files),
+     * before the answer can reach the client. */
     fds_close_all(my_fds);
+    p->starting = false;
+    if (p->finished) {
+        done(opaque);
+        g_free(p);
+    }
+}
+
+static void
+set_finished(gpointer opaque)
+{
+    *(bool *)opaque = true;
+}
+
+void
+api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
+                    ApiResult *result)
+{
+    bool finished = false;
+
+    api_backend_execute_async(vmm, action, body, fds, result, set_finished,
+                              &finished);
+    /* An action that waits (for the guest) ends on the VMM's context. */
+    while (!finished)
+        g_main_context_iteration(vmm_get_context(vmm), TRUE);
 }

@@ -18,3 +18,17 @@
  */
 void api_backend_execute(Vmm *vmm, ApiAction action, GBytes *body, GArray *fds,
                          ApiResult *result);
+
+typedef void (*ApiBackendDoneFunc)(gpointer opaque);
+
+/**
+ * api_backend_execute_async:
+ * The same, for the VMM thread's main loop: an action that waits for the
+ * guest (vm.remove-device) does not block it.  @result is final when
+ * @done runs (once, on the VMM thread, maybe before this returns); it
+ * must stay valid until then.  api_backend_execute() runs the VMM's
+ * context until then (tests, fuzzing).
+ */
+void api_backend_execute_async(Vmm *vmm, ApiAction action, GBytes *body,
+                               GArray *fds, ApiResult *result,
+                               ApiBackendDoneFunc done, gpointer opaque);

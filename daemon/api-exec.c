@@ -60,22 +60,14 @@ call_reply(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* On the VMM thread. */
-static gboolean
-call_run(gpointer data)
+/* On the VMM thread, once the action is over (at once, or when the guest
+ * answered: vm.remove-device). */
+static void
+call_finished(gpointer data)
 {
     ApiCall *call = data;
-    ApiExecutor *ex = call->ex;
     GMainContext *reply_context;
     GSource *reply;
-
-    g_mutex_lock(&ex->lock);
-    g_hash_table_remove(ex->pending, call);
-    g_mutex_unlock(&ex->lock);
-
-    api_backend_execute(ex->vmm, call->action, call->body,
-                        g_steal_pointer(&call->fds), &call->result);
-    g_clear_pointer(&call->body, g_bytes_unref);
 
     /* From here the reply context owns the call (its source's destroy
      * notify frees it).  Our context reference goes now: if the transport
@@ -87,6 +79,25 @@ call_run(gpointer data)
     g_source_attach(reply, reply_context);
     g_source_unref(reply);
     g_main_context_unref(reply_context);
+}
+
+/* On the VMM thread. */
+static gboolean
+call_run(gpointer data)
+{
+    ApiCall *call = data;
+    ApiExecutor *ex = call->ex;
+    /* Ours: once call_finished() ran, the call may already be freed by
+     * the transport's thread. */
+    g_autoptr(GBytes) body = g_steal_pointer(&call->body);
+
+    g_mutex_lock(&ex->lock);
+    g_hash_table_remove(ex->pending, call);
+    g_mutex_unlock(&ex->lock);
+
+    api_backend_execute_async(ex->vmm, call->action, body,
+                              g_steal_pointer(&call->fds), &call->result,
+                              call_finished, call);
     return G_SOURCE_REMOVE;
 }
 

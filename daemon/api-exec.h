@@ -9,9 +9,11 @@
 /*
  * The transports (http-server, dbus-thread) never run VM code: each call is
  * queued as a source on the VMM thread's GMainContext, executed there with
- * api_backend_execute(), and its result is queued back as a source on the
- * caller's context.  Nobody waits: a slow action (pause waits for every
- * vCPU) holds up neither the transport thread nor its other clients.
+ * api_backend_execute_async(), and its result is queued back as a source on
+ * the caller's context when the action is over.  Nobody waits: a slow
+ * action (pause waits for every vCPU) holds up neither the transport thread
+ * nor its other clients, and one that waits for the guest (vm.remove-device)
+ * does not even hold up the VMM thread.
  */
 typedef struct ApiExecutor ApiExecutor;
 

@@ -12,7 +12,8 @@ daemon_libvmm_a_SOURCES = \
 	daemon/memory.c daemon/memory.h \
 	daemon/vcpu.c daemon/vcpu.h \
 	daemon/vm.c daemon/vm.h \
-	daemon/vmm.c daemon/vmm.h
+	daemon/vmm.c daemon/vmm.h \
+	daemon/vmm-hotplug.c daemon/vmm-hotplug.h
 
 # Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.
 include daemon/config.mk

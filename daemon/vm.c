@@ -541,6 +541,29 @@ vm_find_device(Vm *vm, const char *id)
     return vmm_device_list_find(vm->devices, id);
 }
 
+void
+vm_remove_device(Vm *vm, VmmDevice *dev)
+{
+    bool park = vm->state == VM_STATE_RUNNING;
+
+    if (!g_ptr_array_remove(vm->devices, dev)) {
+        g_critical("vm_remove_device: '%s' is not a device of this VM",
+                   dev->id);
+        return;
+    }
+    if (park)
+        vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus,
+                             VCPU_REQ_PAUSE);
+    if (dev->ops->unrealize)
+        dev->ops->unrealize(dev);
+    bus_unregister_device(vm->pio_bus, dev);
+    bus_unregister_device(vm->mmio_bus, dev);
+    vmm_device_free(dev);
+    if (park)
+        vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus,
+                             VCPU_REQ_NONE);
+}
+
 /* ---- The device host (devices/device-host.h) ----------------------------- */
 
 static Vm *

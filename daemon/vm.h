@@ -100,6 +100,15 @@ GMainContext *vm_main_context(Vm *vm);
  * it, and freed with it (vmm_device_list_add()). */
 bool vm_add_device(Vm *vm, VmmDevice *dev, GError **error);
 VmmDevice *vm_find_device(Vm *vm, const char *id);
+/**
+ * vm_remove_device:
+ * Hot-unplug's last step: @dev (one of @vm's) is unrealized (its workers
+ * stopped, BARs, MSI routes, irqfds and ioeventfds released), taken off
+ * the buses and the device list, and freed with its backend.  Running
+ * vCPUs are parked meanwhile: a vCPU may be dispatching to the device
+ * (devices/bus.c relies on removal with the vCPUs paused).
+ */
+void vm_remove_device(Vm *vm, VmmDevice *dev);
 
 /* ---- For snapshot and restore (daemon/snapshot.c) ----------------------- */
 

@@ -11,6 +11,7 @@
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
+#include "daemon/vmm-hotplug.h"
 #include "devices/block/block.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
@@ -29,6 +30,7 @@ struct Vmm {
     /* An OnDemand restore's RAM filler; freed after vm (whose threads
      * may wait on its faults), or once it is done before a reboot. */
     SnapshotLazyMem *lazy;
+    VmmHotplug *hotplug;  /* removals waiting for the guest */
 };
 
 const char *
@@ -58,6 +60,7 @@ vmm_new(const VmmOptions *options, GMainContext *context)
     vmm->context = g_main_context_ref(context ? context
                                               : g_main_context_default());
     vmm->loop = g_main_loop_new(vmm->context, FALSE);
+    vmm->hotplug = vmm_hotplug_new();
     event_monitor_emit("vmm", "starting", NULL);
     return vmm;
 }
@@ -67,6 +70,8 @@ vmm_free(Vmm *vmm)
 {
     if (!vmm)
         return;
+    /* Waiting removals refer to the VM and its config: they end first. */
+    vmm_hotplug_free(vmm->hotplug);
     vm_free(vmm->vm);
     snapshot_lazy_mem_free(vmm->lazy);
     vm_config_free(vmm->config);
@@ -289,6 +294,7 @@ vmm_vm_delete(Vmm *vmm, GError **error)
     /* CH: deleting when nothing was created is not an error. */
     if (!vmm->config)
         return true;
+    vmm_hotplug_cancel_all(vmm->hotplug, "the VM was deleted");
     if (vmm->vm) {
         vm_shutdown(vmm->vm, NULL);
         g_clear_pointer(&vmm->vm, vm_free);
@@ -555,4 +561,44 @@ vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque)
         vmm_quit(vmm, 1);
         return;
     }
+}
+
+/* ---- Hotplug (daemon/vmm-hotplug.c) ------------------------------------ */
+
+GMainContext *
+vmm_get_context(Vmm *vmm)
+{
+    return vmm->context;
+}
+
+bool
+vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body, const int *fds,
+                  guint n_fds, JsonNode **info, GError **error)
+{
+    *info = NULL;
+    if (!vmm_check_created(vmm, error))
+        return false;
+    return vmm_hotplug_add(vmm->hotplug, vmm->vm, &vmm->config, type, body,
+                           fds, n_fds, info, error);
+}
+
+void
+vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
+                     gpointer opaque)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!vmm_check_created(vmm, &error)) {
+        done(error, opaque);
+        return;
+    }
+    /* A paused guest cannot answer the eject request: refuse rather than
+     * time out. */
+    if (vmm->state == VMM_VM_PAUSED) {
+        vmm_wrong_state(vmm, "remove a device from", &error);
+        done(error, opaque);
+        return;
+    }
+    vmm_hotplug_remove(vmm->hotplug, vmm->vm, vmm->state == VMM_VM_RUNNING,
+                       &vmm->config, id, done, opaque);
 }

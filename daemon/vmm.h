@@ -91,3 +91,27 @@ JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
 JsonNode *vmm_ping(Vmm *vmm);
 /* vmm.shutdown: stops the VM and ends vmm_run() with status 0. */
 void vmm_shutdown(Vmm *vmm);
+/* The control thread's context (the one given to vmm_new()). */
+GMainContext *vmm_get_context(Vmm *vmm);
+
+/**
+ * vmm_vm_add_device:
+ * vm.add-<@type> ("disk", "net"): *@info is CH's PciDeviceInfo (transfer
+ * full), or NULL when the VM is not booted and only its config changed
+ * (daemon/vmm-hotplug.h).  @fds: a net's TAP fds, transfer none (kept
+ * open by the caller while the config refers to them: until vm.delete
+ * when the VM is not booted, else the device has duplicates).
+ */
+bool vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body,
+                       const int *fds, guint n_fds, JsonNode **info,
+                       GError **error);
+/* The end of an asynchronous action: @error NULL on success. */
+typedef void (*VmmDoneFunc)(const GError *error, gpointer opaque);
+/**
+ * vmm_vm_remove_device:
+ * vm.remove-device: completes when the guest has ejected the device, or
+ * fails after VMM_HOTPLUG_EJECT_TIMEOUT_MS with the device still there;
+ * @done runs once, on the control thread, maybe before this returns.
+ */
+void vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
+                          gpointer opaque);

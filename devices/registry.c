@@ -2,8 +2,11 @@
 /* The device-type registry: how each configurable device type is created from its config. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 
+#include "common/fd-util.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/registry.h"
@@ -244,6 +247,12 @@ disk_attach(VmConfig *config, gpointer entry)
     g_ptr_array_add(config->disks, entry);
 }
 
+static void
+disk_detach(VmConfig *config, guint i)
+{
+    g_ptr_array_remove_index(config->disks, i);
+}
+
 static VmmDevice *
 disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
@@ -275,6 +284,7 @@ static const DeviceType disk_type = {
     .id = disk_id,
     .from_json = disk_from_json,
     .attach = disk_attach,
+    .detach = disk_detach,
     .create = disk_create,
 };
 
@@ -321,6 +331,12 @@ net_attach(VmConfig *config, gpointer entry)
 }
 
 static void
+net_detach(VmConfig *config, guint i)
+{
+    g_ptr_array_remove_index(config->net, i);
+}
+
+static void
 net_report(gpointer entry, const VmmDeviceRuntime *runtime)
 {
     NetConfig *net = entry;
@@ -340,6 +356,8 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     NetConfig eff = *net;
     g_autofree char *mac = NULL;
     g_autofree char *tap = NULL;
+    /* Handed to tap_open(), which closes them even when it fails. */
+    g_autoptr(GArray) dups = NULL;
     NetBackend *be;
     VmmDevice *dev;
 
@@ -348,6 +366,30 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     /* CH picks a random local MAC when none is given, and reports it. */
     if (!net->mac)
         eff.mac = mac = vm_config_mac_random_string();
+    /* The backend owns (and closes) the TAP fds it is given; the ones in
+     * the config are the API's, which closes them itself: it gets
+     * duplicates. */
+    if (net->fds && net->fds->len > 0) {
+        dups = g_array_new(FALSE, FALSE, sizeof(int));
+        for (guint i = 0; i < net->fds->len; i++) {
+            int fd = fcntl(g_array_index(net->fds, int, i), F_DUPFD_CLOEXEC,
+                           3);
+
+            if (fd < 0) {
+                int e = errno;
+
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                            "net '%s': cannot duplicate TAP fd %d: %s",
+                            net->id, g_array_index(net->fds, int, i),
+                            g_strerror(e));
+                for (guint j = 0; j < dups->len; j++)
+                    fd_close(g_array_index(dups, int, j));
+                return NULL;
+            }
+            g_array_append_val(dups, fd);
+        }
+        eff.fds = dups;
+    }
     be = tap_open(&eff, net->num_queues / 2, error);
     if (!be) {
         /* Named by the device, as over REST the option means nothing. */
@@ -383,6 +425,7 @@ static const DeviceType net_type = {
     .id = net_id,
     .from_json = net_from_json,
     .attach = net_attach,
+    .detach = net_detach,
     .create = net_create,
     .report = net_report,
 };
@@ -555,14 +598,16 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
     return true;
 }
 
-VmmDevice *
-device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
-                    const char *type_name, JsonNode *body, GError **error)
+/* vm.add-*'s checks: *@next is a copy of @config with the new entry
+ * attached (the last of its type), validated as vm.create validates. */
+static const DeviceType *
+registry_prepare(const VmConfig *config, const char *type_name,
+                 JsonNode *body, const int *fds, guint n_fds,
+                 VmConfig **next, GError **error)
 {
     const DeviceType *type = device_registry_lookup(type_name);
-    g_autoptr(VmConfig) next = NULL;
+    g_autoptr(VmConfig) copy = NULL;
     gpointer entry;
-    VmmDevice *dev;
 
     if (!type) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -575,7 +620,7 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
         return NULL;
     }
     if (type->kind && vm_config_kind_single(type->kind) &&
-        device_type_count(type, *config)) {
+        device_type_count(type, config)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                     "the VM already has a %s device (one at most)",
                     type->name);
@@ -586,10 +631,38 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
     /* The config as it would be with the device, checked by the same rules
      * as vm.create (ids unique across every device, the default id
      * assigned once, here); the VM's config changes only on success. */
-    next = vm_config_copy(*config);
-    device_type_attach(type, next, entry);
-    if (!vm_config_validate(next, error) ||
-        !vm_config_check_host(next, VM_CONFIG_NAMES_JSON, error))
+    copy = vm_config_copy(config);
+    device_type_attach(type, copy, entry);
+    /* Only a net takes descriptors (its TAP queues, in its "fds"): they
+     * fill the body's placeholders, as for vm.create. */
+    if (type == &net_type) {
+        if (!net_config_attach_fds(entry, fds, n_fds, error))
+            return NULL;
+    } else if (n_fds > 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s devices take no fds (%u received)", type->name,
+                    n_fds);
+        return NULL;
+    }
+    if (!vm_config_validate(copy, error) ||
+        !vm_config_check_host(copy, VM_CONFIG_NAMES_JSON, error))
+        return NULL;
+    *next = g_steal_pointer(&copy);
+    return type;
+}
+
+VmmDevice *
+device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
+                    const char *type_name, JsonNode *body, const int *fds,
+                    guint n_fds, GError **error)
+{
+    g_autoptr(VmConfig) next = NULL;
+    const DeviceType *type;
+    VmmDevice *dev;
+
+    type = registry_prepare(*config, type_name, body, fds, n_fds, &next,
+                            error);
+    if (!type)
         return NULL;
     dev = type->create(ctx, device_type_entry(type, next,
                                               device_type_count(type, next) - 1),
@@ -599,6 +672,70 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
     vm_config_free(*config);
     *config = g_steal_pointer(&next);
     return dev;
+}
+
+bool
+device_registry_add_config(VmConfig **config, const char *type_name,
+                           JsonNode *body, const int *fds, guint n_fds,
+                           GError **error)
+{
+    g_autoptr(VmConfig) next = NULL;
+
+    if (!registry_prepare(*config, type_name, body, fds, n_fds, &next, error))
+        return false;
+    vm_config_free(*config);
+    *config = g_steal_pointer(&next);
+    return true;
+}
+
+const DeviceType *
+device_registry_find_entry(const VmConfig *config, const char *id,
+                           guint *index)
+{
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = device_type_count(type, config);
+
+        for (guint i = 0; i < n; i++) {
+            if (g_strcmp0(device_type_id(type, device_type_entry(type, config,
+                                                                 i)),
+                          id) == 0) {
+                *index = i;
+                return type;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool
+device_registry_detach(VmConfig **config, const char *id, GError **error)
+{
+    guint i = 0;
+    const DeviceType *type = device_registry_find_entry(*config, id, &i);
+    VmConfig *next;
+
+    if (!type) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "no device with id '%s'", id);
+        return false;
+    }
+    if (type->kind ? !type->hotplug : !type->detach) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "'%s' is a %s device, which cannot be hot-removed", id,
+                    type->name);
+        return false;
+    }
+    /* A copy, like device_registry_add(): the config of record is
+     * replaced whole, never edited in place. */
+    next = vm_config_copy(*config);
+    if (type->kind)
+        vm_config_kind_remove(next, type->kind, i);
+    else
+        type->detach(next, i);
+    vm_config_free(*config);
+    *config = next;
+    return true;
 }
 
 JsonNode *

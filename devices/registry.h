@@ -38,7 +38,7 @@ typedef struct {
  * @hotplug: whether it can be hot-added and removed (CH: disk and net)
  * @kind: for a type whose config struct is described in its own file
  *   (vm-config-kind.h: its field table, rules and JSON key): the
- *   accessors below (@count ... @attach, @cli_parse) are derived from it
+ *   accessors below (@count ... @detach, @cli_parse) are derived from it
  *   and left NULL.  Types built into VmConfig (disks, net, rng, the
  *   consoles) have no kind; their field tables are in config/.
  * @cli_parse: applies one value of @cli_option to @config (a disk is
@@ -51,6 +51,8 @@ typedef struct {
  *   NULL when @hotplug is false
  * @attach: appends @entry (transfer full) to @config; NULL when @hotplug
  *   is false
+ * @detach: removes (and frees) entry @i of @config, for vm.remove-device;
+ *   NULL when @hotplug is false
  * @create: creates the device for @entry, records its runtime facts
  *   (VmmDeviceRuntime) and adds it to the VM with device_host_add_device(),
  *   which realizes it.  Returns (transfer none) the device, owned by the
@@ -83,6 +85,7 @@ typedef struct {
     const char *(*id)(gconstpointer entry);
     gpointer (*from_json)(JsonNode *node, GError **error);
     void (*attach)(VmConfig *config, gpointer entry);
+    void (*detach)(VmConfig *config, guint i);
     VmmDevice *(*create)(DeviceCreateCtx *ctx, gpointer entry,
                          GError **error);
     void (*report)(gpointer entry, const VmmDeviceRuntime *runtime);
@@ -124,16 +127,48 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * vm.add-<@type_name>: look up, validate, create, add.  @body is the
  * request body; *@config is the VM's config of record, replaced by one
  * with the new entry (its default id assigned) only when the device was
- * created and added.  Errors: G_IO_ERROR_NOT_FOUND for an unknown type,
+ * created and added.  @fds (@n_fds of them; transfer none, the caller
+ * keeps and closes them) fill a net's "fds" placeholders as vm.create's
+ * do; the device works on duplicates of them.  Errors:
+ * G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
- * Telling a running guest about the new device (PCI hotplug) is not part
- * of this: vm.add-* answers "not supported yet" until it is.
+ * Telling a running guest about the new device (PCI hotplug) is the
+ * caller's (daemon/vmm-hotplug.c).
  * Returns (transfer none) the new device, owned by the VM.
  */
 VmmDevice *device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
                                const char *type_name, JsonNode *body,
-                               GError **error);
+                               const int *fds, guint n_fds, GError **error);
+
+/**
+ * device_registry_add_config:
+ * vm.add-<@type_name> on a VM that is created but not running yet: the
+ * same checks as device_registry_add(), then only *@config gains the
+ * entry (its devices are built at boot: the caller keeps @fds open until
+ * then, as for vm.create).
+ */
+bool device_registry_add_config(VmConfig **config, const char *type_name,
+                                JsonNode *body, const int *fds, guint n_fds,
+                                GError **error);
+
+/**
+ * device_registry_find_entry:
+ * The type of the entry of @config whose device id is @id, and its index
+ * in *@index; NULL if no configured device has that id.
+ */
+const DeviceType *device_registry_find_entry(const VmConfig *config,
+                                             const char *id, guint *index);
+
+/**
+ * device_registry_detach:
+ * vm.remove-device's config side: *@config (the config of record) is
+ * replaced by one without the entry of @id.  G_IO_ERROR_NOT_FOUND when no
+ * configured device has that id, G_IO_ERROR_NOT_SUPPORTED when its type
+ * cannot be hot-removed; *@config is unchanged then.
+ */
+bool device_registry_detach(VmConfig **config, const char *id,
+                            GError **error);
 
 /**
  * device_registry_runtime_info:

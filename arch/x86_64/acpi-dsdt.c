@@ -8,8 +8,9 @@
 /*
  * The namespace follows Cloud Hypervisor's (vmm/src/{device_manager,
  * cpu,pci_segment}.rs) so that guests see the same devices; objects of
- * features nimbus does not have yet (PCI/CPU/memory hotplug controllers,
- * TPM, fw_cfg) are left out rather than stubbed, and nothing calls them.
+ * features nimbus does not have yet (CPU/memory hotplug controllers, TPM,
+ * fw_cfg) are left out rather than stubbed, and nothing calls them.  PCI
+ * hotplug's objects are in acpi-pci-hotplug.c.
  */
 
 /* ACPI 6.5 §4.8.3.1.1.2: notification 0x80 on a power button device
@@ -59,8 +60,12 @@ dsdt_pci0(AmlWriter *w, const X86AcpiConfig *cfg)
                             cfg->pci_mmio64_base + cfg->pci_mmio64_size - 1);
     }
     aml_end(w);
-    for (unsigned i = 0; i < cfg->n_pci_slots; i++)
-        dsdt_pci_slot(w, &cfg->pci_slots[i]);
+    if (cfg->pci_hotplug_base != 0) {
+        x86_acpi_dsdt_pci_hotplug_slots(w, cfg);
+    } else {
+        for (unsigned i = 0; i < cfg->n_pci_slots; i++)
+            dsdt_pci_slot(w, &cfg->pci_slots[i]);
+    }
     aml_end(w);
 
     /* Motherboard resources: Linux only trusts MCFG's ECAM window if
@@ -131,6 +136,16 @@ dsdt_ged(AmlWriter *w, const X86AcpiConfig *cfg)
     aml_namestring(w, "\\_SB_.PWRB");
     aml_integer(w, NOTIFY_POWER_BUTTON_PRESSED);
     aml_end(w);
+    if (cfg->pci_hotplug_base != 0) {
+        /* If (And (Local0, PCI, Local1)) { \_SB_.PHPR.PSCN () } */
+        aml_if_begin(w);
+        aml_and(w);
+        aml_local(w, 0);
+        aml_integer(w, X86_GED_PCI_HOTPLUG);
+        aml_local(w, 1);
+        aml_namestring(w, "\\_SB_.PHPR.PSCN");
+        aml_end(w);
+    }
     aml_end(w);
     aml_end(w);
 
@@ -204,5 +219,7 @@ x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg)
 
     if (cfg->ged_base != 0)
         dsdt_ged(w, cfg);
+    if (cfg->pci_hotplug_base != 0)
+        x86_acpi_dsdt_pci_hotplug(w, cfg);
     dsdt_cpus(w, cfg);
 }

@@ -23,6 +23,10 @@ void x86_acpi_topology(const X86AcpiConfig *cfg, uint32_t *threads,
 void x86_acpi_x2apic_entry(const X86AcpiConfig *cfg, uint32_t cpu,
                            uint32_t flags, uint8_t out[ACPI_MADT_X2APIC_LEN]);
 
+/* acpi-pci-hotplug.c: \_SB_.PHPR (at the top level) and PCI0's PCNT and
+ * slot devices (inside PCI0), when cfg->pci_hotplug_base is set. */
+void x86_acpi_dsdt_pci_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
+void x86_acpi_dsdt_pci_hotplug_slots(AmlWriter *w, const X86AcpiConfig *cfg);
 /* Writes the DSDT's definition blocks (everything after its header). */
 void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
 

@@ -253,6 +253,17 @@ validate(const X86AcpiConfig *cfg, GError **error)
                     X86_IOAPIC_PINS - 1);
         return false;
     }
+    /* The controller is described with a Memory32Fixed, notified through
+     * the GED and scans PCI0: it needs all three. */
+    if (cfg->pci_hotplug_base != 0 &&
+        (cfg->ged_base == 0 || cfg->pci_ecam_size == 0 ||
+         cfg->pci_hotplug_base > (1ULL << 32) - X86_PCI_HOTPLUG_SIZE)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "ACPI: the PCI hotplug controller at 0x%"
+                    G_GINT64_MODIFIER "x needs a GED, a PCI segment and a "
+                    "window below 4 GiB", cfg->pci_hotplug_base);
+        return false;
+    }
     if (cfg->pci_ecam_size == 0) {
         if (cfg->n_pci_slots > 0) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

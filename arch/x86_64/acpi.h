@@ -19,6 +19,8 @@
 #define X86_GED_MEMORY_HOTPLUG  (1u << 1)
 #define X86_GED_PCI_HOTPLUG     (1u << 2)
 #define X86_GED_POWER_BUTTON    (1u << 3)
+/* The PCI hotplug controller's window (devices/pci/pci-hotplug.h). */
+#define X86_PCI_HOTPLUG_SIZE    0x10
 
 /* The COM1 resources the DSDT and MADT describe (the 8250 must match). */
 #define X86_COM1_PORT           0x3f8
@@ -49,6 +51,11 @@ typedef struct {
     uint64_t pci_mmio64_base, pci_mmio64_size;
     const X86AcpiPciSlot *pci_slots;    /* (transfer none) may be NULL */
     unsigned n_pci_slots;
+    /* The PCI hotplug controller's MMIO window (below 4 GiB); 0: none.
+     * With it, every slot of PCI0 is described, ejectable, and the GED's
+     * PCI bit scans them (needs the GED and PCI0); pci_slots is then
+     * unused. */
+    uint64_t pci_hotplug_base;
 } X86AcpiConfig;
 
 /**

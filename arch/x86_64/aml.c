@@ -30,6 +30,7 @@ enum {
     AML_LOCAL0_OP = 0x60,
     AML_ARG0_OP = 0x68,
     AML_STORE_OP = 0x70,
+    AML_SHIFT_LEFT_OP = 0x79,
     AML_AND_OP = 0x7b,
     AML_NOTIFY_OP = 0x86,
     AML_LEQUAL_OP = 0x93,
@@ -37,6 +38,9 @@ enum {
     AML_ELSE_OP = 0xa1,
     AML_RETURN_OP = 0xa4,
     /* after AML_EXT_OP_PREFIX */
+    AML_EXT_MUTEX_OP = 0x01,
+    AML_EXT_ACQUIRE_OP = 0x23,
+    AML_EXT_RELEASE_OP = 0x27,
     AML_EXT_OPREGION_OP = 0x80,
     AML_EXT_FIELD_OP = 0x81,
     AML_EXT_DEVICE_OP = 0x82,
@@ -460,6 +464,34 @@ aml_operation_region(AmlWriter *w, const char *name, AmlRegionSpace space,
 }
 
 void
+aml_mutex(AmlWriter *w, const char *name, unsigned sync_level)
+{
+    if (sync_level > 15)
+        aml_fail(w, "mutex %s: sync level %u is above 15", name, sync_level);
+    put8(w, AML_EXT_OP_PREFIX);
+    put8(w, AML_EXT_MUTEX_OP);
+    aml_namestring(w, name);
+    put8(w, (uint8_t)(sync_level & 0x0f));   /* SyncFlags */
+}
+
+void
+aml_acquire(AmlWriter *w, const char *mutex, uint16_t timeout_ms)
+{
+    put8(w, AML_EXT_OP_PREFIX);
+    put8(w, AML_EXT_ACQUIRE_OP);
+    aml_namestring(w, mutex);
+    put_le(w, timeout_ms, 2);                 /* WordData, not a TermArg */
+}
+
+void
+aml_release(AmlWriter *w, const char *mutex)
+{
+    put8(w, AML_EXT_OP_PREFIX);
+    put8(w, AML_EXT_RELEASE_OP);
+    aml_namestring(w, mutex);
+}
+
+void
 aml_scope_begin(AmlWriter *w, const char *path)
 {
     put8(w, AML_SCOPE_OP);
@@ -587,6 +619,12 @@ void
 aml_store(AmlWriter *w)
 {
     put8(w, AML_STORE_OP);
+}
+
+void
+aml_shift_left(AmlWriter *w)
+{
+    put8(w, AML_SHIFT_LEFT_OP);
 }
 
 void

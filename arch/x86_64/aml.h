@@ -88,6 +88,11 @@ void aml_name_eisaid(AmlWriter *w, const char *name, const char *id);
 void aml_operation_region(AmlWriter *w, const char *name,
                           AmlRegionSpace space, uint64_t offset,
                           uint64_t len);
+/* Mutex (name, sync_level): sync levels 0-15 (§19.6.88). */
+void aml_mutex(AmlWriter *w, const char *name, unsigned sync_level);
+/* Acquire (mutex, timeout): 0xffff waits forever.  Release (mutex). */
+void aml_acquire(AmlWriter *w, const char *mutex, uint16_t timeout_ms);
+void aml_release(AmlWriter *w, const char *mutex);
 
 /* ---- Blocks, closed with aml_end() ---- */
 void aml_scope_begin(AmlWriter *w, const char *path);
@@ -111,6 +116,7 @@ void aml_end(AmlWriter *w);
 /* ---- Operators (prefix: the caller writes the operands next) ---- */
 void aml_store(AmlWriter *w);   /* Store (source, destination) */
 void aml_and(AmlWriter *w);     /* And (a, b, target) */
+void aml_shift_left(AmlWriter *w);  /* ShiftLeft (value, count, target) */
 void aml_lequal(AmlWriter *w);  /* LEqual (a, b) */
 void aml_notify(AmlWriter *w);  /* Notify (object, value) */
 void aml_return(AmlWriter *w);  /* Return (value) */

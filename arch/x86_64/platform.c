@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, debug ports). */
+/* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, PCI hotplug, ...). */
 #include <config.h>
 
 #include <gio/gio.h>
@@ -7,6 +7,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
 #include "devices/legacy/legacy.h"
+#include "devices/pci/pci-hotplug.h"
 #include "devices/registry.h"
 
 /* Device ids, as Cloud Hypervisor names its platform devices where it
@@ -61,6 +62,20 @@ x86_platform_debug_console(DeviceHost *host, ArchPlatformConsoles *cons,
     return x86_platform_add(host, dev, error);
 }
 
+/* CH's ACPI PCI hotplug controller, which interrupts through @ged: its
+ * window, allocated at realize, goes into the DSDT's PHPR. */
+static bool
+x86_platform_pci_hotplug(DeviceHost *host, VmmDevice *ged,
+                         ArchPlatformInfo *plat, GError **error)
+{
+    VmmDevice *hp = pci_hotplug_new(host, PCI_HOTPLUG_ID, ged);
+
+    if (!x86_platform_add(host, hp, error))
+        return false;
+    plat->pci_hotplug_base = pci_hotplug_get_mmio_base(hp);
+    return true;
+}
+
 /* The devices every PC has, whatever the config says. */
 static bool
 x86_platform_fixed(DeviceHost *host, ArchPlatformInfo *plat, GError **error)
@@ -90,7 +105,7 @@ x86_platform_fixed(DeviceHost *host, ArchPlatformInfo *plat, GError **error)
     plat->ged = true;
     plat->ged_base = ged_get_mmio_base(ged);
     plat->ged_irq = ged_get_irq(ged);
-    return true;
+    return x86_platform_pci_hotplug(host, ged, plat, error);
 }
 
 bool

@@ -342,7 +342,7 @@ pci_bus_create(DeviceHost *host, uint64_t ecam_base, GError **error)
 {
     PciBus *bus = g_new0(PciBus, 1);
 
-    vmm_device_init(&bus->dev, &pci_bus_ops, host, "__pci_segment0");
+    vmm_device_init(&bus->dev, &pci_bus_ops, host, PCI_BUS_SEGMENT0_ID);
     g_mutex_init(&bus->lock);
     bus->segment = 0;
     bus->ecam_base = ecam_base;
@@ -359,6 +359,12 @@ pci_bus_create(DeviceHost *host, uint64_t ecam_base, GError **error)
     if (!pci_ports_realize(host, bus, error))
         return NULL;
     return bus;
+}
+
+PciBus *
+pci_bus_from_device(VmmDevice *dev)
+{
+    return dev && dev->ops == &pci_bus_ops ? pci_bus_from_dev(dev) : NULL;
 }
 
 uint64_t

@@ -31,6 +31,12 @@
  * Returns: (transfer none) the bus, or NULL with @error set.
  */
 PciBus *pci_bus_create(DeviceHost *host, uint64_t ecam_base, GError **error);
+/* The id pci_bus_create() gives the bus device. */
+#define PCI_BUS_SEGMENT0_ID "__pci_segment0"
+/* The bus that @dev is (the device pci_bus_create() added), or NULL when
+ * @dev is something else or NULL; for hot-add, which finds the bus by
+ * its id. */
+PciBus *pci_bus_from_device(VmmDevice *dev);
 uint64_t pci_bus_ecam_base(const PciBus *bus);
 uint64_t pci_bus_ecam_size(const PciBus *bus);
 

@@ -8,3 +8,4 @@ include tests/integration/api.mk
 include tests/integration/virtio.mk
 include tests/integration/driver.mk
 include tests/integration/snapshot.mk
+include tests/integration/hotplug.mk

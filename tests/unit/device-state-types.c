@@ -10,6 +10,7 @@
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-bus.h"
+#include "devices/pci/pci-hotplug.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -93,6 +94,22 @@ static void
 ged_exercise(FakeHost *vm, VmmDevice *dev)
 {
     ged_notify(dev, GED_EVENT_POWER_BUTTON);
+}
+
+/* The controller interrupts through a GED of its own host. */
+static VmmDevice *
+pci_hotplug_create(FakeHost *vm)
+{
+    VmmDevice *ged = add(vm, ged_new(fake_host_base(vm), "_ged"));
+
+    return add(vm, pci_hotplug_new(fake_host_base(vm), "_pci_hotplug", ged));
+}
+
+static void
+pci_hotplug_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    g_assert_true(pci_hotplug_plug(dev, 0, 3, NULL));
+    g_assert_true(pci_hotplug_request_eject(dev, 0, 4, NULL));
 }
 
 static VmmDevice *
@@ -263,6 +280,8 @@ static const DeviceStateType static_types[] = {
     { "acpi-pm", "__acpi_pm", acpi_pm_create, NULL, "pm_timer", -1,
       "pm_timer" },
     { "ged", "_ged", ged_create, ged_exercise, "pending", 0x10, NULL },
+    { "pci-hotplug", "_pci_hotplug", pci_hotplug_create,
+      pci_hotplug_exercise, "pseg", 1, NULL },
     { "debug-port", "__debug_port", debug_port_create, debug_port_exercise,
       "ranges[2].first_code", 0x100, "uptime_us" },
     { "debug-console", "__debug_console", debug_console_create, NULL,

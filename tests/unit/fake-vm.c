@@ -605,6 +605,16 @@ fake_host_add(FakeHost *vm, VmmDevice *dev, GError **error)
     return device_host_add_device(&vm->host, dev, error);
 }
 
+void
+fake_host_remove(FakeHost *vm, VmmDevice *dev)
+{
+    g_assert_true(g_ptr_array_remove(vm->devices, dev));
+    if (dev->ops->unrealize)
+        dev->ops->unrealize(dev);
+    device_host_unregister_device(&vm->host, dev);
+    vmm_device_free(dev);
+}
+
 VmmDevice *
 fake_host_find(FakeHost *vm, const char *id)
 {

@@ -44,6 +44,9 @@ DeviceHost *fake_host_base(FakeHost *fh);
 /* Shorthands for device_host_add_device() / _find_device() /
  * _main_context() on fake_host_base(@fh). */
 bool fake_host_add(FakeHost *fh, VmmDevice *dev, GError **error);
+/* Hot-unplug's last step, as daemon/vm.c's vm_remove_device() does it:
+ * @dev is unrealized, taken off the buses and the list, and freed. */
+void fake_host_remove(FakeHost *fh, VmmDevice *dev);
 VmmDevice *fake_host_find(FakeHost *fh, const char *id);
 GMainContext *fake_host_context(FakeHost *fh);
 /* The buses, for lookups. */

@@ -190,16 +190,34 @@ static const StatusCase status_cases[] = {
     { "create-after-delete", { CREATE, { API_ACTION_VM_DELETE, NULL } },
       CREATE, 204, NULL, NULL },
 
-    /* Not implemented yet: body checks first, then an honest 500. */
+    /* Hotplug: body checks first, then the VM's state and the config's
+     * rules (the hotplug-config test below has the successes). */
     { "add-disk-no-body", { CREATE }, { API_ACTION_VM_ADD_DISK, NULL }, 400,
       "Bad Request", NULL },
     { "add-disk-bad-field", { CREATE },
       { API_ACTION_VM_ADD_DISK, "{\"path\": \"/x\", \"readonly\": \"yes\"}" },
       400, "Failed to deserialize JSON", "readonly" },
-    { "add-disk", { CREATE }, { API_ACTION_VM_ADD_DISK, "{\"path\": \"/x\"}" },
-      500, "Error from API", "not supported yet" },
-    { "add-net", { CREATE }, { API_ACTION_VM_ADD_NET, "{}" }, 500,
-      "Error from API", "not supported yet" },
+    { "add-disk-not-created", { NONE },
+      { API_ACTION_VM_ADD_DISK, "{\"path\": \"/x\"}" }, 404,
+      "Error from API", "not created" },
+    { "add-disk-missing-file", { CREATE },
+      { API_ACTION_VM_ADD_DISK, "{\"path\": \"/nonexistent/x\"}" }, 400,
+      "Error from API", "/nonexistent/x" },
+    { "add-net-fds-missing", { CREATE },
+      { API_ACTION_VM_ADD_NET, "{\"fds\": [-1], \"num_queues\": 2}" }, 400,
+      "Error from API", "names 1 fd(s) but 0 were received" },
+    { "remove-device-not-created", { NONE },
+      { API_ACTION_VM_REMOVE_DEVICE, "{\"id\": \"_disk0\"}" }, 404,
+      "Error from API", "not created" },
+    { "remove-device-unknown", { CREATE },
+      { API_ACTION_VM_REMOVE_DEVICE, "{\"id\": \"nope\"}" }, 404,
+      "Error from API", "'nope'" },
+    { "remove-device-no-id", { CREATE },
+      { API_ACTION_VM_REMOVE_DEVICE, "{}" }, 400,
+      "Failed to deserialize JSON", "id" },
+    { "remove-device-extra-field", { CREATE },
+      { API_ACTION_VM_REMOVE_DEVICE, "{\"id\": \"a\", \"x\": 1}" }, 400,
+      "Failed to deserialize JSON", "id" },
     /* Snapshot and restore (daemon/snapshot.c): the state rules first. */
     { "snapshot", { CREATE },
       { API_ACTION_VM_SNAPSHOT, "{\"destination_url\": \"file:///tmp/s\"}" },
@@ -271,6 +289,49 @@ test_status(gconstpointer data)
         if (c->mentions)
             g_assert_nonnull(strstr(msg, c->mentions));
     }
+    api_result_clear(&r);
+}
+
+/* Hot-add and remove on a created VM (not booted): only the config of
+ * record changes, checked by vm.create's rules, and vm.info shows it. */
+static void
+test_hotplug_config(void)
+{
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(NULL);
+    g_autofree char *disk = g_strdup_printf("{\"path\": \"%s\", "
+                                            "\"id\": \"d1\"}", kernel());
+    ApiResult r = { 0 };
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    /* No guest yet: no PCI address to report, CH answers 204. */
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_ADD_NET,
+                                "{\"id\": \"n1\", \"tap\": \"hp0\"}"), ==,
+                     204);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_ADD_DISK, disk), ==, 204);
+    /* A taken id is refused, the config unchanged. */
+    run(vmm, API_ACTION_VM_ADD_NET, "{\"id\": \"d1\", \"tap\": \"hp1\"}",
+        NULL, &r);
+    g_assert_cmpuint(r.status, >=, 400);
+    g_assert_cmpuint(r.status, <, 500);
+    api_result_clear(&r);
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_nonnull(strstr(r.body, "\"n1\""));
+    g_assert_nonnull(strstr(r.body, "\"d1\""));
+    g_assert_null(strstr(r.body, "hp1"));
+    api_result_clear(&r);
+
+    /* The platform's and non-hotplug devices cannot be removed. */
+    run(vmm, API_ACTION_VM_REMOVE_DEVICE, "{\"id\": \"__rng\"}", NULL, &r);
+    g_assert_cmpuint(r.status, ==, 400);
+    api_result_clear(&r);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_REMOVE_DEVICE,
+                                "{\"id\": \"d1\"}"), ==, 204);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_REMOVE_DEVICE,
+                                "{\"id\": \"d1\"}"), ==, 404);
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_null(strstr(r.body, "\"d1\""));
+    g_assert_nonnull(strstr(r.body, "\"n1\""));
     api_result_clear(&r);
 }
 
@@ -410,6 +471,36 @@ test_create_net_fds(void)
     g_assert_cmpuint(run_status(vmm, API_ACTION_VM_DELETE, NULL), ==, 204);
     for (guint i = 0; i < 3; i++)
         g_assert_false(fd_is_open(kept[i]));
+}
+
+/* vm.add-net's TAP fds on a VM not booted yet: kept while its config
+ * names them (until vm.delete); a disk takes none. */
+static void
+test_add_net_fds(void)
+{
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(NULL);
+    g_autofree char *disk = g_strdup_printf("{\"path\": \"%s\"}", kernel());
+    g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) stray = g_array_new(FALSE, FALSE, sizeof(int));
+    ApiResult r = { 0 };
+    int kept = open_null(), lost = open_null();
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_array_append_val(stray, lost);
+    run(vmm, API_ACTION_VM_ADD_DISK, disk, g_steal_pointer(&stray), &r);
+    g_assert_cmpuint(r.status, ==, 400);
+    api_result_clear(&r);
+    g_assert_false(fd_is_open(lost));
+
+    g_array_append_val(fds, kept);
+    run(vmm, API_ACTION_VM_ADD_NET, "{\"id\": \"n1\", \"fds\": [-1], "
+        "\"num_queues\": 2}", g_steal_pointer(&fds), &r);
+    g_assert_cmpuint(r.status, ==, 204);
+    api_result_clear(&r);
+    g_assert_true(fd_is_open(kept));
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_DELETE, NULL), ==, 204);
+    g_assert_false(fd_is_open(kept));
 }
 
 /* Descriptors sent to an action that takes none are closed. */
@@ -599,7 +690,9 @@ main(int argc, char **argv)
     }
     g_test_add_func("/api/backend/unsupported-all", test_unsupported_all);
     g_test_add_func("/api/backend/info-content", test_info_content);
+    g_test_add_func("/api/backend/hotplug-config", test_hotplug_config);
     g_test_add_func("/api/backend/create-net-fds", test_create_net_fds);
+    g_test_add_func("/api/backend/add-net-fds", test_add_net_fds);
     g_test_add_func("/api/backend/stray-fds-closed", test_stray_fds_closed);
     g_test_add_func("/api/backend/deep-json", test_deep_json);
     g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);

@@ -66,8 +66,19 @@ test_flow(void)
     g_assert_cmpint(gdbus_call("VmCreate", "{\"payload\": 3}", &out), !=, 0);
     g_assert_nonnull(strstr(out, "Failed to deserialize JSON"));
     g_clear_pointer(&out, g_free);
-    g_assert_cmpint(gdbus_call("VmAddDisk", "{\"path\": \"/x\"}", &out), !=, 0);
-    g_assert_nonnull(strstr(out, "vm.add-disk is not supported yet"));
+    g_assert_cmpint(gdbus_call("VmAddPmem", "{\"file\": \"/x\"}", &out), !=, 0);
+    g_assert_nonnull(strstr(out, "vm.add-pmem is not supported yet"));
+    g_clear_pointer(&out, g_free);
+    /* Hotplug on the created VM: its config alone changes. */
+    g_assert_cmpint(gdbus_call("VmAddNet", "{\"id\": \"n1\", "
+                               "\"tap\": \"hp0\"}", &out), ==, 0);
+    g_clear_pointer(&out, g_free);
+    g_assert_cmpint(gdbus_call("VmRemoveDevice", "{\"id\": \"n1\"}", &out),
+                    ==, 0);
+    g_clear_pointer(&out, g_free);
+    g_assert_cmpint(gdbus_call("VmRemoveDevice", "{\"id\": \"n1\"}", &out),
+                    !=, 0);
+    g_assert_nonnull(strstr(out, "no device with id 'n1'"));
     g_clear_pointer(&out, g_free);
     /* Snapshot and restore reach the same actions as REST. */
     g_assert_cmpint(gdbus_call("VmSnapshot",

@@ -248,8 +248,12 @@ flow(Server *s, bool dbus)
     RUN(dbus, 0, NULL, "create", config);
     RUN(dbus, 0, "\"state\":\"Created\"", "info");
     RUN(dbus, 1, "cannot pause the VM in state Created", "pause");
-    RUN(dbus, 1, "vm.add-disk is not supported yet", "add-disk",
-        "path=/x,readonly=on");
+    RUN(dbus, 1, "vm.add-pmem is not supported yet", "add-pmem", "file=/x");
+    /* Hotplug on the created VM: its config alone changes. */
+    RUN(dbus, 0, NULL, "add-net", "id=n1,tap=hp0");
+    RUN(dbus, 0, "\"n1\"", "info");
+    RUN(dbus, 0, NULL, "remove-device", "n1");
+    RUN(dbus, 1, "no device with id 'n1'", "remove-device", "n1");
     RUN(dbus, 1, "resizing vCPUs is not supported yet", "resize", "--cpus",
         "2");
     RUN(dbus, 1, "the VM has no balloon device", "resize", "--balloon", "1M");

@@ -158,7 +158,7 @@ test_add_refused(void)
         g_assert_no_error(error);
         g_test_message("add %s %s", cases[i].type, body->str);
         g_assert_null(device_registry_add(&ctx, &c, cases[i].type, node,
-                                          &error));
+                                          NULL, 0, &error));
         g_test_message("-> %s", error->message);
         g_assert_error(error, cases[i].domain, cases[i].code);
         g_assert_nonnull(strstr(error->message, cases[i].message));

@@ -257,6 +257,58 @@ test_layout(Fx *f, gconstpointer data)
                     fx_vdev(f)->kick_fds[0]);
 }
 
+/* Whether this process has @path open. */
+static bool
+self_has_open(const char *path)
+{
+    g_autoptr(GDir) d = g_dir_open("/proc/self/fd", 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *link = g_build_filename("/proc/self/fd", name, NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+
+        if (target && g_str_equal(target, path))
+            return true;
+    }
+    return false;
+}
+
+/* Hot-unplug of a running device (vm_remove_device()): everything it held
+ * in the VM and on the host is released, and its slot is free again. */
+static void
+test_unplug(Fx *f, gconstpointer data)
+{
+    uint64_t bar = 0, addr = 0;
+    uint32_t msi_data = 0;
+    int vec_fd, gsi;
+
+    driver_init(f, true);
+    bar = bar0(f);
+    vec_fd = msix_vector_eventfd(virtio_pci_get_msix(f->dev), 1);
+    gsi = fake_host_irqfd_gsi(f->vm, vec_fd);
+    g_assert_cmpint(gsi, >=, FAKE_HOST_FIRST_MSI_GSI);
+    g_assert_true(fake_host_msi_route(f->vm, (uint32_t)gsi, &addr, &msi_data));
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, bar + 0x6000,
+                                           DEVICE_SPACE_MMIO), >=, 0);
+    g_assert_true(self_has_open(f->path));
+    g_assert_true(pci_bus_get_device(f->bus, SLOT) != NULL);
+
+    fake_host_remove(f->vm, f->dev);
+    f->dev = NULL;
+    g_assert_cmpint(fake_host_ioeventfd_fd(f->vm, bar + 0x6000,
+                                           DEVICE_SPACE_MMIO), ==, -1);
+    g_assert_cmpint(fake_host_irqfd_gsi(f->vm, vec_fd), ==, -1);
+    g_assert_false(fake_host_msi_route(f->vm, (uint32_t)gsi, &addr,
+                                       &msi_data));
+    g_assert_null(bus_lookup(fake_host_mmio_bus(f->vm), bar, NULL, NULL));
+    g_assert_false(self_has_open(f->path));
+    g_assert_null(pci_bus_get_device(f->bus, SLOT));
+    /* The slot's config space reads as empty. */
+    g_assert_cmphex(cfg_read(f, 0, 4), ==, 0xffffffff);
+}
+
 static void
 test_bar_move_ioeventfd(Fx *f, gconstpointer data)
 {
@@ -390,6 +442,7 @@ main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fx, NULL, fx_setup, fn, fx_teardown)
     ADD("/virtio/pci/layout", test_layout);
     ADD("/virtio/pci/bar-move-ioeventfd", test_bar_move_ioeventfd);
+    ADD("/virtio/pci/unplug", test_unplug);
     ADD("/virtio/pci/io-msix", test_io_msix);
     ADD("/virtio/pci/needs-reset", test_needs_reset);
     ADD("/virtio/pci/pci-cfg-window", test_pci_cfg_window);

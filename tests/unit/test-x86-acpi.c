@@ -434,6 +434,61 @@ test_refused(void)
     check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*slot 1 listed twice*");
 }
 
+/* PCI hotplug: every slot described and ejectable, PHPR, the GED's scan. */
+static void
+test_dsdt_pci_hotplug(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *d;
+    size_t dlen;
+    /* OperationRegion (PCST, SystemMemory, 0xfe001000, 0x10) */
+    const uint8_t pcst[] = { 0x5b, 0x80, 'P', 'C', 'S', 'T', 0x00,
+                             0x0c, 0x00, 0x10, 0x00, 0xfe, 0x0a, 0x10 };
+    /* Mutex (BLCK, 0) */
+    const uint8_t blck[] = { 0x5b, 0x01, 'B', 'L', 'C', 'K', 0x00 };
+    /* Name (_SUN, 0x1F) */
+    const uint8_t sun31[] = { 0x08, '_', 'S', 'U', 'N', 0x0a, 0x1f };
+
+    cfg.pci_hotplug_base = 0xfe001000;
+    mem = build_ok(&cfg, &rsdp);
+    d = dsdt_of(mem, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "PHPR", 4), >=, 1);
+    g_assert_cmpuint(count(d, dlen, pcst, sizeof(pcst)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, blck, sizeof(blck)), ==, 1);
+    g_assert_cmpuint(count(d, dlen, sun31, sizeof(sun31)), ==, 1);
+    /* Slot 0 (the host bridge) is not a slot; 1-31 are: each is a device
+     * and twice a Notify target in PCNT. */
+    g_assert_cmpuint(count(d, dlen, "S000", 4), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "S001", 4), ==, 3);
+    g_assert_cmpuint(count(d, dlen, "S031", 4), ==, 3);
+    g_assert_cmpuint(count(d, dlen, "_EJ0", 4), ==, 31);
+    /* PSCN: defined once, called from the GED's ESCN. */
+    g_assert_cmpuint(count(d, dlen, "PSCN", 4), ==, 2);
+    g_assert_cmpuint(count(d, dlen, "PCNT", 4), ==, 2);
+}
+
+static void
+test_pci_hotplug_refused(void)
+{
+    X86AcpiConfig cfg = default_config();
+
+    cfg.pci_hotplug_base = 0xfe001000;
+    cfg.ged_base = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*PCI hotplug controller*GED*");
+    cfg = default_config();
+    cfg.pci_hotplug_base = 0xfe001000;
+    cfg.pci_ecam_size = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*PCI hotplug controller*");
+    cfg = default_config();
+    cfg.pci_hotplug_base = 0xfffffff8;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*PCI hotplug controller*4 GiB*");
+}
+
 static void
 test_no_low_ram(void)
 {
@@ -516,6 +571,54 @@ test_acpiexec(void)
                                  "02 00 00 00"));
 }
 
+/* ACPICA runs the hotplug AML: the GED's scan reaches PCNT, a slot's _EJ0
+ * writes B0EJ through PCEJ, with no error. */
+static void
+test_acpiexec_pci_hotplug(void)
+{
+    X86AcpiConfig cfg = default_config();
+    g_autofree char *acpiexec = g_find_program_in_path("acpiexec");
+    g_autoptr(GByteArray) blob = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *cmdline = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *cmds = "evaluate \\_SB_.GED_._EVT 5; "
+                       "evaluate \\_SB_.PHPR.PSCN; "
+                       "evaluate \\_SB_.PCI0.S007._EJ0 1; "
+                       "evaluate \\_SB_.PCI0.S007._SUN; "
+                       "evaluate \\_SB_.PCI0.S007._ADR";
+    int status;
+    size_t dsdt_len;
+
+    if (!acpiexec) {
+        g_test_skip("acpiexec (acpica-tools) not installed");
+        return;
+    }
+    cfg.pci_hotplug_base = 0xfe001000;
+    blob = x86_acpi_build_blob(&cfg, X86_RSDP_START, &error);
+    g_assert_no_error(error);
+    dsdt_len = (size_t)test_le(blob->data + 36 + 4, 4);
+    dir = g_dir_make_tmp("nimbus-acpi-XXXXXX", &error);
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "dsdt.dat", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)blob->data + 36,
+                                      (gssize)dsdt_len, NULL));
+    cmdline = g_strdup_printf("%s -b \"%s\" %s", acpiexec, cmds, path);
+    g_assert_true(g_spawn_command_line_sync(cmdline, &out, NULL, &status,
+                                            &error));
+    g_assert_no_error(error);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_test_message("%s", out);
+    g_assert_null(strstr(out, "Error"));
+    g_assert_null(strstr(out, "Exception"));
+    g_assert_nonnull(strstr(out, "successfully acquired and loaded"));
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000000007"));
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000070000"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,5 +636,10 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);
     g_test_add_func("/x86/acpi/large-vm", test_large_vm);
     g_test_add_func("/x86/acpi/acpiexec", test_acpiexec);
+    g_test_add_func("/x86/acpi/dsdt-pci-hotplug", test_dsdt_pci_hotplug);
+    g_test_add_func("/x86/acpi/pci-hotplug-refused",
+                    test_pci_hotplug_refused);
+    g_test_add_func("/x86/acpi/acpiexec-pci-hotplug",
+                    test_acpiexec_pci_hotplug);
     return g_test_run();
 }

@@ -6,6 +6,7 @@
 
 #include "arch/arch.h"
 #include "devices/legacy/legacy.h"
+#include "devices/pci/pci-hotplug.h"
 #include "tests/unit/fake-vm.h"
 
 static CharBackend *
@@ -50,6 +51,10 @@ test_fixed(void)
                              NULL) == fake_host_find(fh, "__ged"));
     g_assert_true(bus_lookup(fake_host_pio_bus(fh), ACPI_PM_SLEEP_PORT, NULL,
                              NULL) == fake_host_find(fh, "__acpi_pm"));
+    /* The PCI hotplug controller: its window goes into the DSDT. */
+    g_assert_cmphex(plat.pci_hotplug_base, !=, 0);
+    g_assert_true(bus_lookup(fake_host_mmio_bus(fh), plat.pci_hotplug_base,
+                             NULL, NULL) == fake_host_find(fh, PCI_HOTPLUG_ID));
     g_assert_null(bus_lookup(fake_host_pio_bus(fh), SERIAL8250_COM1_BASE,
                              NULL, NULL));
 
