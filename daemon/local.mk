@@ -17,6 +17,7 @@ daemon_libvmm_a_SOURCES = \
 # Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.
 include daemon/config.mk
 include daemon/api.mk
+include daemon/seccomp.mk
 
 bin_PROGRAMS += nimbus
 nimbus_SOURCES = daemon/main.c
