@@ -7,6 +7,7 @@
 
 #include "common/error-util.h"
 #include "daemon/cli.h"
+#include "daemon/seccomp.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
 
@@ -106,8 +107,9 @@ static const CliOption cli_options[] = {
       "Random number generator: src=<entropy_source_path>,iommu=on|off "
       "[default: src=/dev/urandom]" },
     { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
-      "Seccomp filtering: true|false|log|errno (only false until filters "
-      "are implemented) [default: false]" },
+      "Seccomp filtering: true (a forbidden system call kills the VMM), "
+      "false, log (allowed and logged by the kernel), errno (fails with "
+      "EPERM) [default: true]" },
     { OPT_SERIAL, "serial", 0, ARG_ONE, true,
       "Serial port (16550 at 0x3f8): off|null|pty|tty|"
       "file=</path/to/a/file>|socket=</path/to/a/socket> [default: null]" },
@@ -211,9 +213,7 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
 {
     NimbusCli *cli = st->cli;
     VmConfig *vm = st->vm;
-    static const char *const seccomp_values[] = {
-        "true", "false", "log", "errno", NULL
-    };
+    SeccompMode mode;
     DiskConfig *disk;
     NetConfig *net;
 
@@ -275,14 +275,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_LOG_FILE:
         return cli_set_string(opt, value, &cli->log_file, error);
     case OPT_SECCOMP:
-        if (!g_strv_contains(seccomp_values, value))
-            return cli_fail(error, "%s: invalid value '%s': expected true, "
-                            "false, log or errno", opt, value);
-        /* CH's values are all known, so a CH command line parses; but no
-         * filter is installed yet, and claiming one would be a lie. */
-        if (strcmp(value, "false") != 0)
-            return cli_fail(error, "%s=%s: seccomp filtering is not supported "
-                            "yet (only --seccomp false)", opt, value);
+        if (!seccomp_mode_parse(value, &mode, error))
+            return false;
         return cli_set_string(opt, value, &cli->seccomp, error);
     case OPT_DBUS_SYSTEM_BUS:
         cli->dbus_system_bus = true;
@@ -488,9 +482,9 @@ nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
     /* --help and --version win over whatever follows them, as with clap. */
     if (ok && !cli->help && !cli->version)
         ok = cli_finish(&st, error);
-    /* CH defaults to "true"; nimbus has no filter to install yet. */
+    /* CH's default: filters on. */
     if (ok && !cli->seccomp)
-        cli->seccomp = g_strdup("false");
+        cli->seccomp = g_strdup("true");
     g_clear_pointer(&st.vm, vm_config_free);
     if (!ok)
         nimbus_cli_free(cli);
