@@ -15,6 +15,7 @@
 #include "common/fd-util.h"
 #include "common/thread-role.h"
 #include "daemon/seccomp-priv.h"
+#include "tests/seccomp-threads.h"
 #include "tests/testutil.h"
 
 /*
@@ -302,13 +303,9 @@ test_nimbus_threads(void)
     g_autofree char *bus_address = NULL;
     g_autoptr(TestProc) bus = test_dbus_daemon_spawn("--session", &bus_address);
     g_autoptr(TestProc) vmm = NULL;
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *taskdir = NULL;
     g_autofree char *ping = NULL;
     g_autofree char *bye = NULL;
     g_autofree char *dbus_out = NULL;
-    g_autoptr(GDir) tasks = NULL;
-    const char *tid;
     const char *const argv[] = {
         bin, "--api-socket", sock_arg, "--event-monitor", ev_arg,
         "--dbus-service-name", "org.nimbus.SeccompTest",
@@ -321,49 +318,24 @@ test_nimbus_threads(void)
         "--method", "org.cloudhypervisor.DBusApi1.VmmPing", NULL,
     };
     static const char *const expected[] = {
-        "vmm", "spawner", "http-server", "dbus-thread", "event-monitor",
+        "vmm", "spawner", "http-server", "dbus-thread", "event-monitor", NULL,
     };
 
     g_setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
     vmm = test_proc_spawn(argv);
-    for (int i = 0; i < 400 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
-        g_usleep(50000);
-    g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+    /* The D-Bus API starts after the REST one: once it answers, both
+     * are up. */
+    for (int i = 0; i < 100 && !test_proc_exited(vmm); i++) {
+        g_clear_pointer(&dbus_out, g_free);
+        if (test_run(gdbus, &dbus_out, 20000) == 0)
+            break;
+        g_usleep(100000);
+    }
+    g_assert_nonnull(strstr(dbus_out, "build_version"));
     ping = api_request(sock, "GET", "vmm.ping");
     g_assert_nonnull(strstr(ping, "200 OK"));
-    g_assert_cmpint(test_run(gdbus, &dbus_out, 20000), ==, 0);
-    g_assert_nonnull(strstr(dbus_out, "build_version"));
 
-    taskdir = g_strdup_printf("/proc/%d/task", test_proc_pid(vmm));
-    tasks = g_dir_open(taskdir, 0, NULL);
-    g_assert_nonnull(tasks);
-    while ((tid = g_dir_read_name(tasks))) {
-        g_autofree char *status_path =
-            g_build_filename(taskdir, tid, "status", NULL);
-        g_autofree char *comm_path = g_build_filename(taskdir, tid, "comm",
-                                                      NULL);
-        g_autofree char *status = NULL;
-        g_autofree char *comm = NULL;
-
-        /* A thread may end between the listing and the read. */
-        if (!g_file_get_contents(status_path, &status, NULL, NULL) ||
-            !g_file_get_contents(comm_path, &comm, NULL, NULL))
-            continue;
-        g_strchomp(comm);
-        g_test_message("thread %s '%s'", tid, comm);
-        if (!strstr(status, "\nSeccomp:\t2\n")) {
-            g_test_message("thread %s '%s' has no seccomp filter", tid, comm);
-            g_test_fail();
-        }
-        g_ptr_array_add(names, g_steal_pointer(&comm));
-    }
-    for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
-        if (!g_ptr_array_find_with_equal_func(names, expected[i], g_str_equal,
-                                              NULL)) {
-            g_test_message("no '%s' thread", expected[i]);
-            g_test_fail();
-        }
-    }
+    test_assert_threads_seccomp(test_proc_pid(vmm), expected);
     bye = api_request(sock, "PUT", "vmm.shutdown");
     g_assert_nonnull(strstr(bye, "204"));
     g_assert_cmpint(test_proc_wait_exit(vmm, 20000), ==, 0);
