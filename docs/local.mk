@@ -1,2 +1,2 @@
 # SPDX-License-Identifier: Apache-2.0
-dist_doc_DATA += docs/architecture.md docs/testing.md
+dist_doc_DATA += docs/architecture.md docs/testing.md docs/seccomp.md
