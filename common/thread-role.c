@@ -132,14 +132,22 @@ role_spawner_main(gpointer unused)
     return NULL;
 }
 
-void
-thread_role_set_enter(ThreadRoleEnterFunc enter)
+bool
+thread_role_set_enter(ThreadRoleEnterFunc enter, GError **error)
 {
-    g_return_if_fail(!role_enter);
-    role_enter = enter;
+    GThread *spawner;
+
+    g_return_val_if_fail(!role_enter, false);
     spawn_queue = g_async_queue_new();
+    spawner = g_thread_try_new("spawner", role_spawner_main, NULL, error);
+    if (!spawner) {
+        g_clear_pointer(&spawn_queue, g_async_queue_unref);
+        return false;
+    }
     /* Lives as long as the process; nothing joins it. */
-    g_thread_unref(g_thread_new("spawner", role_spawner_main, NULL));
+    g_thread_unref(spawner);
+    role_enter = enter;
+    return true;
 }
 
 GThread *

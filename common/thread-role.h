@@ -43,9 +43,9 @@ typedef bool (*ThreadRoleEnterFunc)(ThreadRole role, GError **error);
  * thread inherits its creator's filter and can only narrow it, so a worker
  * that a vCPU thread starts (virtio activation) must not be created under
  * the vCPU filter.  The spawner keeps the filter of the thread that calls
- * this function.
+ * this function.  False with @error if the spawner cannot start.
  */
-void thread_role_set_enter(ThreadRoleEnterFunc enter);
+bool thread_role_set_enter(ThreadRoleEnterFunc enter, GError **error);
 
 /**
  * thread_role_new:

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -419,6 +420,10 @@ seccomp_setup(SeccompMode mode, GError **error)
         mode = SECCOMP_MODE_LOG;
     }
 #endif
+    /* glibc reads /etc/localtime the first time any thread converts a
+     * time, even gmtime_r() (the RTC, on a vCPU thread, which may not
+     * open files): load it now. */
+    tzset();
     /* Compile everything now, before any filter is on: the role threads
      * only load these programs. */
     for (int r = 0; r <= THREAD_ROLE_LAST; r++) {
@@ -433,7 +438,8 @@ seccomp_setup(SeccompMode mode, GError **error)
         return false;
     /* The spawner starts here, under the baseline, before this thread
      * narrows itself. */
-    thread_role_set_enter(seccomp_enter);
+    if (!thread_role_set_enter(seccomp_enter, error))
+        return false;
     thread_role_set_current(THREAD_ROLE_VMM);
     return seccomp_load_prog(&seccomp_progs[mode][THREAD_ROLE_VMM], 0,
                              thread_role_name(THREAD_ROLE_VMM), error);

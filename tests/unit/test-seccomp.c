@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,64 @@ test_mode_false(void)
     g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
+/* Reports the role and signal mask the thread started with. */
+static gpointer
+role_report(gpointer data)
+{
+    int *out = data;
+    sigset_t cur;
+
+    pthread_sigmask(SIG_SETMASK, NULL, &cur);
+    out[0] = thread_role_current();
+    out[1] = sigismember(&cur, SIGTERM);
+    out[2] = sigismember(&cur, SIGSYS);
+    return NULL;
+}
+
+static bool
+enter_refuse_rng(ThreadRole role, GError **error)
+{
+    if (role != THREAD_ROLE_VIRTIO_RNG)
+        return true;
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                        "refused");
+    return false;
+}
+
+/*
+ * thread_role_new() through the spawner: the hook runs on the new thread
+ * before its function, a refusal means the function never runs and the
+ * caller gets the error, and threads start with SIGTERM blocked but not
+ * SIGSYS.  In a subprocess: the hook can be set once per process.
+ */
+static void
+test_spawner(void)
+{
+    if (g_test_subprocess()) {
+        int out[3] = { -1, -1, -1 };
+        g_autoptr(GError) error = NULL;
+        GThread *t;
+
+        g_assert_true(thread_role_set_enter(enter_refuse_rng, &error));
+        t = thread_role_new(THREAD_ROLE_VIRTIO_BLK, "blk", role_report, out,
+                            &error);
+        g_assert_no_error(error);
+        g_thread_join(t);
+        g_assert_cmpint(out[0], ==, THREAD_ROLE_VIRTIO_BLK);
+        g_assert_cmpint(out[1], ==, 1);
+        g_assert_cmpint(out[2], ==, 0);
+        out[0] = -1;
+        g_assert_null(thread_role_new(THREAD_ROLE_VIRTIO_RNG, "rng",
+                                      role_report, out, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+        g_assert_cmpstr(error->message, ==, "rng: refused");
+        g_assert_cmpint(out[0], ==, -1);      /* never ran */
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
 /* One HTTP/1.1 request on the API socket; returns the whole answer. */
 static char *
 api_request(const char *sock, const char *method, const char *what)
@@ -349,6 +408,7 @@ main(int argc, char **argv)
     g_test_add_func("/seccomp/mode-false", test_mode_false);
     g_test_add_func("/seccomp/rules-compile", test_rules_compile);
     g_test_add_func("/seccomp/vcpu-ioctl-args", test_vcpu_ioctl);
+    g_test_add_func("/seccomp/spawner", test_spawner);
     g_test_add_func("/seccomp/nimbus-threads", test_nimbus_threads);
     for (int r = 0; r < THREAD_ROLE_LAST; r++) {
         static const struct {
