@@ -133,6 +133,14 @@ static const SeccompRule set_vcpu_rules[] = {
 };
 static RULE_SET(set_vcpu, "vcpu");
 
+/* Console output (devices/char/chardev.c): the writing thread (a vCPU for
+ * the serial port, the virtio-console worker) writes to the backend's fd
+ * directly while it takes the bytes; a socket backend uses send(). */
+static const SeccompRule set_chardev_out_rules[] = {
+    ALLOW(sendto),
+};
+static RULE_SET(set_chardev_out, "console output");
+
 /* The REST API: a UNIX socket, requests with SCM_RIGHTS fds. */
 static const SeccompRule set_http_rules[] = {
     ALLOW(accept4), ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(sendto),
@@ -194,14 +202,14 @@ RULE_SET(seccomp_set_baseline_only, "baseline");
 static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][10] = {
     [THREAD_ROLE_VMM] = SETS(&set_threads, &set_files, &set_sockets,
                              &set_ioctl_any, &set_signals, &set_io_uring),
-    [THREAD_ROLE_VCPU] = SETS(&set_vcpu, &set_io_uring),
+    [THREAD_ROLE_VCPU] = SETS(&set_vcpu, &set_io_uring, &set_chardev_out),
     [THREAD_ROLE_HTTP_API] = SETS(&set_http),
     [THREAD_ROLE_DBUS_API] = SETS(&set_threads, &set_sockets, &set_dbus),
     [THREAD_ROLE_EVENT_MONITOR] = SETS(NULL),
     [THREAD_ROLE_VIRTIO_BLK] = SETS(&set_worker_irq, &set_blk),
     [THREAD_ROLE_VIRTIO_NET] = SETS(&set_worker_irq, &set_net),
     [THREAD_ROLE_VIRTIO_NET_CTL] = SETS(&set_worker_irq, &set_tun_tty),
-    [THREAD_ROLE_VIRTIO_CONSOLE] = SETS(&set_worker_irq),
+    [THREAD_ROLE_VIRTIO_CONSOLE] = SETS(&set_worker_irq, &set_chardev_out),
     [THREAD_ROLE_VIRTIO_RNG] = SETS(&set_worker_irq),
 };
 
