@@ -406,6 +406,29 @@ seccomp_enter(ThreadRole role, GError **error)
     return seccomp_load_prog(prog, 0, thread_role_name(role), error);
 }
 
+/*
+ * Files glibc reads lazily, the first time any thread needs them, loaded
+ * now while every call is allowed: threads that may not open files need
+ * them too.
+ */
+static void
+seccomp_preload(void)
+{
+    const char *charset = NULL;
+
+    /* /etc/localtime: on the first time conversion, even gmtime_r() (the
+     * RTC, on a vCPU thread). */
+    tzset();
+    /* gconv-modules.cache: on the first iconv_open(), which g_printerr()
+     * makes when stderr's charset is not UTF-8 (a vCPU's crash report).
+     * nimbus never calls setlocale(), so that conversion is one glibc has
+     * built in and nothing else is loaded later. */
+    if (!g_get_console_charset(&charset)) {
+        g_autofree char *s = g_convert_with_fallback("", 0, charset, "UTF-8",
+                                                     "?", NULL, NULL, NULL);
+    }
+}
+
 bool
 seccomp_setup(SeccompMode mode, GError **error)
 {
@@ -420,10 +443,7 @@ seccomp_setup(SeccompMode mode, GError **error)
         mode = SECCOMP_MODE_LOG;
     }
 #endif
-    /* glibc reads /etc/localtime the first time any thread converts a
-     * time, even gmtime_r() (the RTC, on a vCPU thread, which may not
-     * open files): load it now. */
-    tzset();
+    seccomp_preload();
     /* Compile everything now, before any filter is on: the role threads
      * only load these programs. */
     for (int r = 0; r <= THREAD_ROLE_LAST; r++) {
