@@ -14,8 +14,8 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
-#include "common/thread-role.h"
 #include "common/fd-util.h"
+#include "common/thread-role.h"
 #include "daemon/api-http-priv.h"
 #include "daemon/api-response.h"
 

@@ -9,8 +9,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "common/thread-role.h"
 #include "common/fd-util.h"
+#include "common/thread-role.h"
 #include "daemon/event-monitor.h"
 
 typedef struct {
