@@ -8,4 +8,5 @@ common_libcommon_a_SOURCES = \
 	common/error-util.c common/error-util.h \
 	common/fd-util.c common/fd-util.h \
 	common/http-client.c common/http-client.h \
-	common/json-util.c common/json-util.h
+	common/json-util.c common/json-util.h \
+	common/thread-role.c common/thread-role.h

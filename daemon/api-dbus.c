@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/thread-role.h"
 #include "daemon/api.h"
 #include "daemon/api-exec.h"
 #include "daemon/dbus-api-gen.h"
@@ -257,7 +258,10 @@ api_dbus_new(Vmm *vmm, GMainContext *context, const char *service_name,
     g_mutex_init(&api->lock);
     g_cond_init(&api->cond);
     /* libvirt classifies the VMM's threads by these names. */
-    api->thread = g_thread_new("dbus-thread", dbus_thread, api);
+    api->thread = thread_role_new(THREAD_ROLE_DBUS_API, "dbus-thread",
+                                  dbus_thread, api, error);
+    if (!api->thread)
+        return NULL;
     g_mutex_lock(&api->lock);
     while (!api->started)
         g_cond_wait(&api->cond, &api->lock);

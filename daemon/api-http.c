@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 
 #include "common/fd-util.h"
+#include "common/thread-role.h"
 #include "daemon/api-http-priv.h"
 #include "daemon/api-response.h"
 
@@ -289,7 +290,10 @@ api_http_new(Vmm *vmm, GMainContext *context, const char *path, int fd,
     api->idle_timeout_ms = API_HTTP_IDLE_TIMEOUT_MS;
     listen_start(api);
     /* libvirt classifies the VMM's threads by these names. */
-    api->thread = g_thread_new("http-server", http_thread, api);
+    api->thread = thread_role_new(THREAD_ROLE_HTTP_API, "http-server",
+                                  http_thread, api, error);
+    if (!api->thread)
+        return NULL;
     return g_steal_pointer(&api);
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/error-util.h"
 #include "daemon/cli.h"
+#include "daemon/seccomp.h"
 #include "daemon/snapshot.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
@@ -96,8 +97,9 @@ static const CliOption cli_static_options[] = {
       "memory_restore_mode=copy|ondemand,resume=true|false "
       "[default: prefault=off,memory_restore_mode=copy,resume=false]" },
     { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
-      "Seccomp filtering: true|false|log|errno (only false until filters "
-      "are implemented) [default: false]" },
+      "Seccomp filtering: true (a forbidden system call kills the VMM), "
+      "false, log (allowed and logged by the kernel), errno (fails with "
+      "EPERM) [default: true]" },
     { OPT_VERBOSE, NULL, 'v', ARG_NONE, false,
       "More verbose output: -v info, -vv debug (repeatable)" },
     { OPT_VERSION, "version", 'V', ARG_NONE, false, "Print version" },
@@ -248,9 +250,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
 {
     NimbusCli *cli = st->cli;
     VmConfig *vm = st->vm;
-    static const char *const seccomp_values[] = {
-        "true", "false", "log", "errno", NULL
-    };
+    SeccompMode mode;
+
     if (value && !g_utf8_validate(value, -1, NULL)) {
         g_autofree char *shown = g_utf8_make_valid(value, -1);
 
@@ -293,14 +294,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_LOG_FILE:
         return cli_set_string(opt, value, &cli->log_file, error);
     case OPT_SECCOMP:
-        if (!g_strv_contains(seccomp_values, value))
-            return cli_fail(error, "%s: invalid value '%s': expected true, "
-                            "false, log or errno", opt, value);
-        /* CH's values are all known, so a CH command line parses; but no
-         * filter is installed yet, and claiming one would be a lie. */
-        if (strcmp(value, "false") != 0)
-            return cli_fail(error, "%s=%s: seccomp filtering is not supported "
-                            "yet (only --seccomp false)", opt, value);
+        if (!seccomp_mode_parse(value, &mode, error))
+            return false;
         return cli_set_string(opt, value, &cli->seccomp, error);
     case OPT_DBUS_SYSTEM_BUS:
         cli->dbus_system_bus = true;
@@ -534,9 +529,9 @@ nimbus_cli_parse(int argc, char **argv, NimbusCli *cli, GError **error)
     /* --help and --version win over whatever follows them, as with clap. */
     if (ok && !cli->help && !cli->version)
         ok = cli_finish(&st, error);
-    /* CH defaults to "true"; nimbus has no filter to install yet. */
+    /* CH's default: filters on. */
     if (ok && !cli->seccomp)
-        cli->seccomp = g_strdup("false");
+        cli->seccomp = g_strdup("true");
     g_clear_pointer(&st.vm, vm_config_free);
     if (!ok)
         nimbus_cli_free(cli);

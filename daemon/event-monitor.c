@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/fd-util.h"
+#include "common/thread-role.h"
 #include "daemon/event-monitor.h"
 
 typedef struct {
@@ -121,11 +122,13 @@ em_thread(gpointer unused)
     return NULL;
 }
 
-static void
-em_start_thread(void)
+static bool
+em_start_thread(GError **error)
 {
     if (!em.thread)
-        em.thread = g_thread_new("event-monitor", em_thread, NULL);
+        em.thread = thread_role_new(THREAD_ROLE_EVENT_MONITOR, "event-monitor",
+                                    em_thread, NULL, error);
+    return em.thread != NULL;
 }
 
 bool
@@ -156,14 +159,14 @@ event_monitor_open(const char *path, int fd, GError **error)
         close(em.fd);
     em.fd = fd;
     g_mutex_unlock(&em.lock);
-    em_start_thread();
-    return true;
+    return em_start_thread(error);
 }
 
 void
 event_monitor_emit(const char *source, const char *event,
                    const char *const *properties)
 {
+    g_autoptr(GError) err = NULL;
     gint64 us;
 
     em_init_once();
@@ -173,7 +176,8 @@ event_monitor_emit(const char *source, const char *event,
                                             (gint32)(us % G_USEC_PER_SEC) * 1000,
                                             source, event, properties));
     g_debug("event %s/%s", source, event);
-    em_start_thread();
+    if (!em_start_thread(&err))
+        g_warning("event monitor: %s", err->message);
 }
 
 guint

@@ -14,6 +14,7 @@
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
 #include "daemon/log.h"
+#include "daemon/seccomp.h"
 #include "daemon/vmm.h"
 #include "devices/registry.h"
 
@@ -42,6 +43,7 @@ main(int argc, char **argv)
     g_autoptr(ApiDbus) dbus = NULL;
     NimbusCli cli;
     VmmOptions options = { 0 };
+    SeccompMode seccomp;
     int status;
 
     /* libvirt and CH tooling find the VMM thread by this name. */
@@ -69,6 +71,11 @@ main(int argc, char **argv)
         return 0;
     }
     if (!nimbus_log_init(cli.log_file, cli.verbosity, &error))
+        goto fail;
+    /* Before any other thread starts: each starts under its role's filter
+     * (docs/seccomp.md). */
+    if (!seccomp_mode_parse(cli.seccomp, &seccomp, &error) ||
+        !seccomp_setup(seccomp, &error))
         goto fail;
     if ((cli.event_monitor_path || cli.event_monitor_fd >= 0) &&
         !event_monitor_open(cli.event_monitor_path, cli.event_monitor_fd, &error))

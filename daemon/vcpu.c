@@ -8,6 +8,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/thread-role.h"
 #include "daemon/vcpu.h"
 
 struct Vcpu {
@@ -292,7 +293,8 @@ vcpu_start(Vcpu *vcpu, GError **error)
     ctl->running++;
     vcpu->thread_alive = true;
     g_mutex_unlock(&ctl->lock);
-    vcpu->thread = g_thread_try_new(name, vcpu_thread, vcpu, error);
+    vcpu->thread = thread_role_new(THREAD_ROLE_VCPU, name, vcpu_thread, vcpu,
+                                   error);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!vcpu->thread) {
         g_mutex_lock(&ctl->lock);

@@ -226,6 +226,9 @@ drv_process_spawn(DrvDriver *driver, DrvProcess *proc, GError **error)
          * blocks or gets SIGPIPE on it, and a restarted nimbusd can
          * follow it again from where it is. */
         "--event-monitor", "fd=3",
+        /* Explicit although it is nimbus's default: every domain runs
+         * with the per-thread filters on (docs/seccomp.md). */
+        "--seccomp", "true",
         NULL,
     };
     g_autofd_t log_fd = -1;

@@ -32,7 +32,8 @@ AM_TESTS_ENVIRONMENT = \
 # Test helpers shared by unit and integration tests.
 noinst_LIBRARIES += tests/libtestutil.a
 tests_libtestutil_a_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"nimbus-test\"
-tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h \
+	tests/seccomp-threads.c tests/seccomp-threads.h
 TEST_LIBS = tests/libtestutil.a $(VMM_LIBS)
 
 # Fuzz targets: built with libFuzzer's main under --enable-fuzzing, else with

@@ -367,7 +367,7 @@ balloon_activate(VirtioDevice *vdev, GError **error)
                         next++ : -1;
     b->queue[Q_REPORT] = virtio_has_feature(vdev, VIRTIO_BALLOON_F_REPORTING) ?
                          next++ : -1;
-    b->worker = virtio_worker_new(vdev->id);
+    b->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_BALLOON, vdev->id);
     for (int role = 0; role < Q_ROLES; role++) {
         if (b->queue[role] < 0 || (unsigned)b->queue[role] >= vdev->nvqs)
             continue;

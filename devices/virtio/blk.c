@@ -393,7 +393,7 @@ virtio_blk_activate(VirtioDevice *vdev, GError **error)
         q->bq = block_queue_new(blk->bb, q->nslots, blk->allow_uring, error);
         if (!q->bq)
             return false;
-        q->worker = virtio_worker_new(name);
+        q->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_BLK, name);
         virtio_worker_add_fd(q->worker, vdev->kick_fds[i], POLLIN, blk_on_kick,
                              q);
         cfd = block_queue_completion_fd(q->bq);

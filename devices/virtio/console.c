@@ -164,7 +164,7 @@ virtio_console_activate(VirtioDevice *vdev, GError **error)
 {
     VirtioConsole *c = virtio_console_from_vdev(vdev);
 
-    c->worker = virtio_worker_new(vdev->id);
+    c->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_CONSOLE, vdev->id);
     virtio_worker_add_fd(c->worker, vdev->kick_fds[CONSOLE_RXQ], POLLIN,
                          console_on_event, c);
     virtio_worker_add_fd(c->worker, vdev->kick_fds[CONSOLE_TXQ], POLLIN,

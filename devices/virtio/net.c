@@ -408,7 +408,7 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
         p->tx = &vdev->vqs[2 * i + 1];
         p->rx_starved = p->tx_blocked = p->fd_error = false;
         g_atomic_int_set(&p->active, i < net->active_pairs);
-        p->worker = virtio_worker_new(name);
+        p->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_NET, name);
         virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i], POLLIN,
                              net_on_rx_kick, p);
         virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i + 1], POLLIN,
@@ -418,7 +418,7 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
     if (net->ctrl) {
         g_autofree char *name = g_strdup_printf("%s_ctrl", vdev->id);
 
-        net->ctrl_worker = virtio_worker_new(name);
+        net->ctrl_worker = virtio_worker_new(THREAD_ROLE_VIRTIO_NET_CTL, name);
         virtio_worker_add_fd(net->ctrl_worker, vdev->kick_fds[2 * net->pairs],
                              POLLIN, net_on_ctrl_kick, net);
     }

@@ -82,7 +82,7 @@ virtio_rng_activate(VirtioDevice *vdev, GError **error)
 {
     VirtioRng *rng = virtio_rng_from_vdev(vdev);
 
-    rng->worker = virtio_worker_new(vdev->id);
+    rng->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_RNG, vdev->id);
     virtio_worker_add_fd(rng->worker, vdev->kick_fds[0], POLLIN, rng_on_kick,
                          rng);
     virtio_eventfd_signal(vdev->kick_fds[0]);

@@ -25,6 +25,7 @@ typedef struct {
  */
 struct VirtioWorker {
     char *name;
+    ThreadRole role;              /* immutable */
     GThread *thread;              /* control/vCPU thread that starts/stops */
     int stop_fd;
     GArray *pfds;                 /* struct pollfd; worker thread */
@@ -52,13 +53,14 @@ virtio_eventfd_signal(int fd)
 }
 
 VirtioWorker *
-virtio_worker_new(const char *name)
+virtio_worker_new(ThreadRole role, const char *name)
 {
     VirtioWorker *w = g_new0(VirtioWorker, 1);
     struct pollfd p = { .events = POLLIN };
     WorkerSlot s = { 0 };
 
     w->name = g_strdup(name);
+    w->role = role;
     w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     w->pfds = g_array_new(FALSE, TRUE, sizeof(struct pollfd));
     w->slots = g_array_new(FALSE, TRUE, sizeof(WorkerSlot));
@@ -144,8 +146,9 @@ virtio_worker_start(VirtioWorker *w, GError **error)
         return false;
     }
     virtio_eventfd_drain(w->stop_fd);
-    /* g_thread_try_new names the thread (prctl PR_SET_NAME). */
-    w->thread = g_thread_try_new(w->name, virtio_worker_main, w, error);
+    /* Named (prctl PR_SET_NAME) and filtered for its kind. */
+    w->thread = thread_role_new(w->role, w->name, virtio_worker_main, w,
+                                error);
     return w->thread != NULL;
 }
 

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <glib.h>
 
+#include "common/thread-role.h"
+
 typedef struct VirtioWorker VirtioWorker;
 
 /* Runs on the worker thread when @fd polls ready (@revents from poll()). */
@@ -13,9 +15,11 @@ typedef void (*VirtioWorkerFunc)(gpointer opaque, int fd, short revents);
 /**
  * virtio_worker_new:
  * A worker named @name (the thread name libvirt and CH users look for:
- * "_disk0_q0", "_net0_qp0", "_net0_ctrl"...).  Add fds, then start it.
+ * "_disk0_q0", "_net0_qp0", "_net0_ctrl"...) whose thread runs under
+ * @role's seccomp filter (THREAD_ROLE_VIRTIO_*: what the device's queue
+ * handlers and backend need).  Add fds, then start it.
  */
-VirtioWorker *virtio_worker_new(const char *name);
+VirtioWorker *virtio_worker_new(ThreadRole role, const char *name);
 void virtio_worker_free(VirtioWorker *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtioWorker, virtio_worker_free)
 

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "tests/integration/test-virtio-guest.h"
+#include "tests/seccomp-threads.h"
 
 /* ---- virtio-blk --------------------------------------------------------- */
 
@@ -190,6 +191,9 @@ test_devices(void)
             "echo \"host-replied: $reply\"\n",
         .args = args,
     };
+    static const char *const seccomp_threads[] = {
+        "vmm", "spawner", "vcpu0", "vcpu1", NULL,
+    };
     GuestSpec second = { .script = "exit 0\n", .cpus = "boot=2",
                          .args = args2 };
     g_autoptr(TestProc) p = guest_spawn(&g);
@@ -200,6 +204,9 @@ test_devices(void)
     bool mem_seen = false;
 
     g_assert_true(test_proc_wait_output(p, "waiting-for-host", BOOT_TIMEOUT_MS));
+    /* Every device active: vCPUs and all workers run under their seccomp
+     * filters (on by default). */
+    test_assert_threads_seccomp(test_proc_pid(p), seccomp_threads);
     b = guest_spawn(&second);
     g_assert_cmpint(test_proc_wait_exit(b, 120 * 1000), !=, 0);
     out2 = test_proc_output(b);

@@ -12,3 +12,9 @@ tests_unit_test_vcpu_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
 tests_unit_test_core_LDADD = $(TEST_LIBS)
+
+# The per-thread-role seccomp filters (daemon/seccomp*.c), and every thread
+# of a running nimbus under one.
+check_PROGRAMS += tests/unit/test-seccomp
+TESTS += tests/unit/test-seccomp
+tests_unit_test_seccomp_LDADD = $(TEST_LIBS)

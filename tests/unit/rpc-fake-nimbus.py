@@ -5,8 +5,11 @@
 # serial pty with a toy shell.  It runs no guest.
 #
 # Usage (as nimbusd runs nimbus):
-#   rpc-fake-nimbus.py --api-socket path=SOCK --event-monitor fd=N
+#   rpc-fake-nimbus.py --api-socket path=SOCK --event-monitor fd=N \
+#       --seccomp true
 #   rpc-fake-nimbus.py --version
+# It refuses to start without "--seccomp true": nimbusd runs every domain
+# with the filters on, and every nimbusd test that starts a domain checks it.
 #
 # Toy guest, on the serial pty: prints "fake guest ready" and a "# " prompt
 # after boot; echoes input; "poweroff" shuts the VM down (events "vm
@@ -278,6 +281,7 @@ def main():
         return 0
     api = None
     event_fd = None
+    seccomp = None
     i = 0
     while i < len(args):
         if args[i] == "--api-socket":
@@ -286,10 +290,16 @@ def main():
         elif args[i] == "--event-monitor":
             event_fd = int(args[i + 1].split("=", 1)[1])
             i += 2
+        elif args[i] == "--seccomp":
+            seccomp = args[i + 1]
+            i += 2
         else:
             i += 1
     if not api:
         sys.stderr.write("fake-nimbus: --api-socket path=... is required\n")
+        return 1
+    if seccomp != "true":
+        sys.stderr.write("fake-nimbus: nimbusd must pass --seccomp true\n")
         return 1
     # Like nimbus: "<socket>.lock" is held while serving and left behind.
     open(api + ".lock", "a").close()

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "daemon/cli.h"
+#include "daemon/seccomp.h"
 #include "devices/registry.h"
 #include "tests/testutil.h"
 
@@ -59,7 +60,7 @@ test_api_only(void)
     g_assert_cmpint(cli.api_socket_fd, ==, -1);
     g_assert_null(cli.event_monitor_path);
     g_assert_cmpint(cli.event_monitor_fd, ==, -1);
-    g_assert_cmpstr(cli.seccomp, ==, "false");   /* no filter yet */
+    g_assert_cmpstr(cli.seccomp, ==, "true");    /* CH's default */
     g_assert_cmpint(cli.verbosity, ==, 0);
     g_assert_false(cli.help || cli.version || cli.no_shutdown ||
                    cli.dbus_system_bus);
@@ -288,10 +289,14 @@ static const BadCli bad_cli[] = {
       "--event-monitor: expected path=<path> or fd=<fd>, not '/tmp/x'", 0 },
     { ARGS("--seccomp", "maybe"),
       "--seccomp: invalid value 'maybe': expected true, false, log or errno", 0 },
-    { ARGS("--seccomp", "true"),
-      "--seccomp=true: seccomp filtering is not supported yet (only --seccomp false)", 0 },
-    { ARGS("--seccomp", "log"),
-      "--seccomp=log: seccomp filtering is not supported yet (only --seccomp false)", 0 },
+    { ARGS("--seccomp", ""),
+      "--seccomp: invalid value '': expected true, false, log or errno", 0 },
+    { ARGS("--seccomp", "TRUE"),
+      "--seccomp: invalid value 'TRUE': expected true, false, log or errno", 0 },
+    { ARGS("--seccomp", "on"),
+      "--seccomp: invalid value 'on': expected true, false, log or errno", 0 },
+    { ARGS("--seccomp", "log", "--seccomp", "true"),
+      "--seccomp is given more than once", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--watchdog"),
       "--watchdog: the virtio-watchdog device is not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--pvpanic"),
@@ -312,6 +317,30 @@ static const BadCli bad_cli[] = {
       "--disk: 'path=/b\xef\xbf\xbd' is not valid UTF-8", 0 },
     { ARGS("--x\xff"), "argument 1 is not valid UTF-8", 0 },
 };
+
+/* CH's four values, in both spellings; main() maps them to a mode. */
+static void
+test_seccomp(void)
+{
+    static const char *const values[] = { "true", "false", "log", "errno" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        g_auto(NimbusCli) cli = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_autofree char *eq = g_strdup_printf("--seccomp=%s", values[i]);
+        SeccompMode mode = SECCOMP_MODE_LAST;
+
+        g_assert_true(parse(ARGS("--seccomp", values[i]), &cli, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(cli.seccomp, ==, values[i]);
+        nimbus_cli_free(&cli);
+        g_assert_true(parse(ARGS(eq), &cli, &error));
+        g_assert_cmpstr(cli.seccomp, ==, values[i]);
+        g_assert_true(seccomp_mode_parse(cli.seccomp, &mode, &error));
+        g_assert_cmpint(mode, ==, i);
+        g_assert_cmpstr(seccomp_mode_name(mode), ==, values[i]);
+    }
+}
 
 static void
 test_bad(void)
@@ -450,6 +479,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/api-only", test_api_only);
     g_test_add_func("/cli/vm", test_vm);
     g_test_add_func("/cli/help-version", test_help_version);
+    g_test_add_func("/cli/seccomp", test_seccomp);
     g_test_add_func("/cli/bad", test_bad);
     g_test_add_func("/cli/help-text", test_help_text);
     g_test_add_func("/cli/version", test_version);
