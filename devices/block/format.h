@@ -44,9 +44,9 @@ typedef struct BlockFormat BlockFormat;
  * @readonly, @direct: as block_file_open() takes them.
  * @type: the image_type; IMAGE_TYPE_UNKNOWN probes the header.
  * @backing_files: whether an image that names a backing file may open it
- *   (CH's backing_files=on); otherwise such an image is refused, since
- *   following a path written inside a guest-writable file is a choice the
- *   user must make.
+ *   (CH's backing_files=on); otherwise such an image is refused.  The
+ *   user must choose it: an autodetected header may be guest data (a raw
+ *   disk the guest wrote a qcow2 header into), naming any host file.
  * @sparse: whether freed clusters are given back to the host file system
  *   (CH's sparse=on); off keeps the file's allocation as it is.
  * @depth: how many images above this one name it as their backing file
@@ -118,7 +118,7 @@ extern const BlockFormatOps block_format_qcow2;
  * The one place that decides which formats nimbus opens: @type selects a
  * format (one nimbus does not have is refused before the file is opened),
  * IMAGE_TYPE_UNKNOWN probes the file's header; an image in a format that
- * is known but not implemented yet (qcow2, VHDX, VMDK) is refused rather
+ * is known but not implemented yet (VHDX, VMDK) is refused rather
  * than shown to the guest as raw bytes.  The file is opened and locked
  * as block_file_open() says.  Errors are G_IO_ERROR_NOT_SUPPORTED for
  * formats and name the image.  Returns (transfer full).

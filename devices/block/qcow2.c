@@ -517,7 +517,9 @@ qcow2_map_zero(Qcow2 *q, BlockOp op, uint64_t offset, uint64_t len,
     uint64_t vcl = offset >> q->cluster_bits;
     uint64_t in = offset & (q->cluster_size - 1);
     uint64_t i0 = vcl % q->l2_entries, count, newe, l2off;
-    bool zeroes = op == BLOCK_OP_WRITE_ZEROES || q->backing;
+    /* Without a backing file an unallocated cluster reads as zeroes;
+     * with one, only the zero flag hides the backing data. */
+    bool flag = q->backing != NULL;
     Qcow2Slot s;
     int r;
 
@@ -536,14 +538,14 @@ qcow2_map_zero(Qcow2 *q, BlockOp op, uint64_t offset, uint64_t len,
     /* sparse=off keeps the file's allocation: a discard does nothing. */
     if (op == BLOCK_OP_DISCARD && !q->sparse)
         return 0;
-    if (zeroes && q->h.version < 3) {
+    if (flag && q->h.version < 3) {
         /* v2 has no zero flag: a discard over a backing file stays a
          * hint, zeroes are written as data. */
         if (op == BLOCK_OP_DISCARD)
             return 0;
         return qcow2_map_write(q, offset, ext->len, ext);
     }
-    newe = zeroes ? QCOW2_OFLAG_ZERO : 0;
+    newe = flag ? QCOW2_OFLAG_ZERO : 0;
     count = MIN(len >> q->cluster_bits, q->l2_entries - i0);
     ext->len = count << q->cluster_bits;
     if (!(qcow2_be64(q->l1 + (vcl / q->l2_entries) * 8) & QCOW2_OFFSET_MASK) &&

@@ -28,8 +28,8 @@
 #define QCOW2_INCOMPAT_DATA_FILE (1ull << 2)
 #define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
-/* Compatible feature bits (offset 80). */
-#define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
+/* Compatible features (offset 80) need nothing: lazy refcounts only
+ * matter through the dirty bit, as nimbus keeps refcounts exact. */
 
 #define QCOW2_COMPRESSION_ZLIB 0
 #define QCOW2_COMPRESSION_ZSTD 1
@@ -37,8 +37,6 @@
 /* Header extension types. */
 #define QCOW2_EXT_END 0
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
-#define QCOW2_EXT_FEATURE_TABLE 0x6803f857u
-#define QCOW2_EXT_BITMAPS 0x23852875u
 #define QCOW2_EXT_CRYPTO 0x0537be77u
 #define QCOW2_EXT_DATA_FILE 0x44415441u
 
@@ -48,7 +46,6 @@
 #define QCOW2_OFLAG_ZERO (1ull << 0)          /* v3: reads as zeroes */
 #define QCOW2_OFFSET_MASK 0x00fffffffffffe00ull  /* bits 9-55 */
 #define QCOW2_L1_RESERVED 0x7f000000000001ffull
-#define QCOW2_L2_RESERVED 0x3f000000000001feull
 #define QCOW2_REFT_OFFSET_MASK 0xfffffffffffffe00ull
 #define QCOW2_REFT_RESERVED 0x1ffull
 
