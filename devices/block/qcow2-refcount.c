@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gio.h>
@@ -103,6 +105,120 @@ grow_file(Qcow2 *q, uint64_t n, uint64_t *off)
 
 static int refcount_add(Qcow2 *q, uint64_t index, int delta);
 
+/* Whether refcount block @t exists. */
+static bool
+refblock_exists(Qcow2 *q, uint64_t t)
+{
+    return t < q->reftable_entries &&
+           (qcow2_be64(q->reftable + t * 8) & QCOW2_REFT_OFFSET_MASK);
+}
+
+/* Points the header at the refcount table of @clusters at @off: both
+ * fields lie in one sector, so the switch is one write. */
+static int
+header_set_reftable(Qcow2 *q, uint64_t off, uint32_t clusters)
+{
+    uint8_t *hdr = NULL;
+    int r;
+
+    if (posix_memalign((void **)&hdr, MAX(4096u, q->align), q->align) != 0)
+        return -ENOMEM;
+    r = qcow2_pread(q, hdr, q->align, 0);
+    if (r == 0) {
+        qcow2_put_be64(hdr + 48, off);
+        for (int i = 0; i < 4; i++)
+            hdr[56 + i] = (uint8_t)(clusters >> (24 - 8 * i));
+        r = qcow2_pwrite(q, hdr, q->align, 0);
+    }
+    free(hdr);
+    return r;
+}
+
+/*
+ * The refcount table has no entry for block @t: a table twice as large
+ * (at least) goes at the end of the file, followed by the refcount blocks
+ * its own clusters and theirs need where none exists, all counted before
+ * the header switches to it; then the old table is freed.  A crash before
+ * the switch leaves the old table in charge and the new clusters leaked.
+ * Rare (a disk grows past what the table covers), so it may allocate.
+ */
+static int
+reftable_grow(Qcow2 *q, uint64_t t)
+{
+    uint64_t per = q->cluster_size / 8;
+    uint64_t entries = MAX(q->reftable_entries * 2, t + 1);
+    uint64_t start = q->file_end >> q->cluster_bits;
+    uint64_t old_off = q->h.refcount_table_offset;
+    uint64_t old_cl = q->h.refcount_table_clusters;
+    uint64_t tcl, nblk = 0, end, off, k = 0;
+    uint8_t *nt = NULL;
+    int r;
+
+    entries = (entries + per - 1) / per * per;
+    tcl = entries / per;
+    if (tcl * q->cluster_size > QCOW2_MAX_REFTABLE_BYTES) {
+        g_warning("qcow2 image '%s': the refcount table would pass %u "
+                  "bytes, cannot allocate", q->path,
+                  QCOW2_MAX_REFTABLE_BYTES);
+        return -ENOSPC;
+    }
+    /* How many new blocks the new clusters (table and blocks) need. */
+    for (;;) {
+        uint64_t need = 0;
+
+        end = start + tcl + nblk;
+        for (uint64_t b = start / q->rb_entries; b <= (end - 1) / q->rb_entries;
+             b++)
+            need += !refblock_exists(q, b);
+        if (need <= nblk)
+            break;
+        nblk = need;
+    }
+    if ((r = grow_file(q, tcl + nblk, &off)) < 0)
+        return r;
+    if (posix_memalign((void **)&nt, MAX(4096u, q->align),
+                       tcl * q->cluster_size) != 0)
+        return -ENOMEM;
+    memset(nt, 0, tcl * q->cluster_size);
+    memcpy(nt, q->reftable, q->reftable_entries * 8);
+    for (uint64_t b = start / q->rb_entries; r == 0 && b <= (end - 1) /
+         q->rb_entries; b++) {
+        uint64_t boff = (start + tcl + k) << q->cluster_bits;
+        uint8_t *blk;
+
+        if (refblock_exists(q, b)) {
+            /* An existing block counts the new clusters in its range. */
+            for (uint64_t c = MAX(start, b * q->rb_entries);
+                 r == 0 && c < MIN(end, (b + 1) * q->rb_entries); c++)
+                r = refcount_add(q, c, 1);
+            continue;
+        }
+        k++;
+        if ((r = qcow2_cache_get(q, &q->rb_cache, boff, true, &blk)) < 0)
+            break;
+        for (uint64_t c = MAX(start, b * q->rb_entries);
+             c < MIN(end, (b + 1) * q->rb_entries); c++)
+            rb_set(blk, q->refcount_bits, c % q->rb_entries, 1);
+        r = qcow2_pwrite(q, blk, q->cluster_size, boff);
+        qcow2_put_be64(nt + b * 8, boff);
+    }
+    q->unsynced = true;
+    if (r < 0 || (r = qcow2_pwrite(q, nt, tcl * q->cluster_size, off)) < 0 ||
+        (r = block_file_flush(q->base.file)) < 0 ||
+        (r = header_set_reftable(q, off, (uint32_t)tcl)) < 0 ||
+        (r = block_file_flush(q->base.file)) < 0) {
+        free(nt);
+        return r;
+    }
+    q->unsynced = false;
+    free(q->reftable);
+    q->reftable = nt;
+    q->reftable_entries = entries;
+    q->h.refcount_table_offset = off;
+    q->h.refcount_table_clusters = (uint32_t)tcl;
+    return qcow2_free(q, old_off, old_cl);
+}
+
 /* Creates the refcount block for cluster @index (its table entry is 0):
  * the block goes at the end of the file and is counted before the table
  * points at it. */
@@ -115,9 +231,10 @@ refblock_create(Qcow2 *q, uint64_t index)
     int r;
 
     if (t >= q->reftable_entries) {
-        g_warning("qcow2 image '%s': the refcount table is full, cannot "
-                  "allocate (nimbus does not grow it yet)", q->path);
-        return -ENOSPC;
+        /* Growing may have created the block too. */
+        if ((r = reftable_grow(q, t)) < 0 ||
+            (r = reftable_entry(q, index, &off)) < 0 || off)
+            return r;
     }
     if ((r = grow_file(q, 1, &off)) < 0)
         return r;

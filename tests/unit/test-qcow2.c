@@ -120,6 +120,18 @@ qimg_check(const char *path)
     return st;
 }
 
+static uint64_t
+read_be64_at(const char *path, uint64_t off)
+{
+    uint8_t b[8];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, b, 8, (off_t)off), ==, 8);
+    close(fd);
+    return qcow2_be64(b);
+}
+
 static BlockFormat *
 open_fmt(const char *path, bool readonly, bool backing, GError **error)
 {
@@ -285,6 +297,47 @@ test_write_random(gconstpointer data)
     block_queue_free(q);
     block_backend_free(bb);
     g_rand_free(rand);
+    g_assert_cmpint(qimg_check(img), ==, 0);
+    got = qimg_raw(img, &glen);
+    g_assert_cmpmem(got, glen, model, len);
+}
+
+/* 512-byte clusters: qemu-img's one-cluster refcount table covers 8 MiB
+ * of file, so filling a 32 MiB disk makes nimbus grow it (twice or more);
+ * the image stays clean and holds what was written. */
+static void
+test_reftable_growth(void)
+{
+    size_t len = 32 * MIB;
+    g_autofree char *img = tmp_path("grow.qcow2");
+    g_autofree uint8_t *model = g_malloc0(len);
+    g_autofree uint8_t *got = NULL;
+    BlockFormatOptions o = { .type = IMAGE_TYPE_QCOW2, .sparse = true };
+    g_autoptr(GError) error = NULL;
+    uint64_t rt_before;
+    BlockBackend *bb;
+    BlockQueue *q;
+    size_t glen;
+
+    qimg_ok("create", "-q", "-f", "qcow2", "-o", "cluster_size=512", img,
+            "32M", NULL);
+    rt_before = read_be64_at(img, 48);
+    bb = block_backend_open_opts(img, &o, &error);
+    g_assert_no_error(error);
+    q = block_queue_new(bb, 4, false, &error);
+    g_assert_no_error(error);
+    /* Host offsets are what the refcounts cover: fill the whole disk,
+     * in pieces that do not line up with anything. */
+    for (uint64_t off = 0; off < len; off += 200704 + 512) {
+        uint64_t n = MIN(200704, len - off);
+
+        memset(model + off, (int)(off >> 16) + 1, n);
+        g_assert_cmpint(run_io(q, BLOCK_OP_WRITE, off, model + off, n), ==,
+                        (int64_t)n);
+    }
+    block_queue_free(q);
+    block_backend_free(bb);
+    g_assert_cmpuint(read_be64_at(img, 48), !=, rt_before);
     g_assert_cmpint(qimg_check(img), ==, 0);
     got = qimg_raw(img, &glen);
     g_assert_cmpmem(got, glen, model, len);
@@ -721,6 +774,7 @@ main(int argc, char **argv)
 
         g_test_add_data_func(name, &writes[i], test_write_random);
     }
+    g_test_add_func("/qcow2/write/reftable-growth", test_reftable_growth);
     g_test_add_func("/qcow2/backing/chain", test_backing_chain);
     g_test_add_func("/qcow2/backing/refused", test_backing_refused);
     g_test_add_func("/qcow2/crash", test_crash);
