@@ -736,13 +736,10 @@ qcow2_check_l1(Qcow2 *q, GError **error)
     return true;
 }
 
-/* The states a writer must not open, and the autoclear bits it clears. */
+/* The states a writer must not open. */
 static bool
 qcow2_check_writable(Qcow2 *q, GError **error)
 {
-    uint8_t *hdr;
-    int r;
-
     if (q->h.incompatible_features & QCOW2_INCOMPAT_CORRUPT) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "qcow2 image '%s' is marked corrupt: repair it with "
@@ -766,7 +763,18 @@ qcow2_check_writable(Qcow2 *q, GError **error)
                     " opens read-only only", q->path, q->h.nb_snapshots);
         return false;
     }
-    if (q->h.version < 3 || q->h.autoclear_features == 0)
+    return true;
+}
+
+/* The last step of a read-write open, so that an open that fails leaves
+ * the image as it was. */
+static bool
+qcow2_clear_autoclear(Qcow2 *q, GError **error)
+{
+    uint8_t *hdr;
+    int r;
+
+    if (q->readonly || q->h.version < 3 || q->h.autoclear_features == 0)
         return true;
     /* Autoclear bits (bitmaps) describe data nimbus does not keep up to
      * date: clearing them tells the next reader to ignore that data. */
@@ -921,7 +929,8 @@ qcow2_open(BlockFile *file, const BlockFormatOptions *opts, GError **error)
         !qcow2_setup(q, opts, error) ||
         (!q->readonly && !qcow2_check_writable(q, error)) ||
         !qcow2_compress_init(q, error) ||
-        !qcow2_open_backing(q, opts, error))
+        !qcow2_open_backing(q, opts, error) ||
+        !qcow2_clear_autoclear(q, error))
         goto cleanup;
     q->base.size = q->h.size;
     return &q->base;
