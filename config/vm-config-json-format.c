@@ -40,6 +40,9 @@ vfield_omitted(const VField *f, const void *obj)
     if (f->kind == VF_UNSUP || (f->flags & (VF_NO_JSON | VF_NO_FORMAT)))
         return true;
     switch (f->kind) {
+    case VF_BOOL:
+        return (f->flags & VF_OMIT_DEFAULT) &&
+               *(const bool *)p == (f->dflt != 0);
     case VF_UINT:
         return (f->flags & VF_OMIT_DEFAULT) &&
                vfield_get_uint(f, obj) == f->dflt;

@@ -384,9 +384,11 @@ validate_disks(VCtx *v, const VmConfig *c)
             !validate_pci(v, w, d->pci_segment, d->pci_device_id) ||
             !validate_iommu(v, w, d->iommu))
             return false;
-        /* The one place that says "raw images only" (an autodetected
-         * image's header is read when the device opens it). */
+        /* The one place that says which image types nimbus opens (an
+         * autodetected image's header is read when the device opens
+         * it, as CH does: by its magic, raw when none matches). */
         if (d->image_type != IMAGE_TYPE_RAW &&
+            d->image_type != IMAGE_TYPE_QCOW2 &&
             d->image_type != IMAGE_TYPE_UNKNOWN)
             return vfail(v, w, "image_type=%s is not supported yet",
                          image_type_name(v, d->image_type));

@@ -114,6 +114,7 @@ typedef struct {
     char *id;                     /* default "_disk<N>" */
     char *serial;
     ImageType image_type;         /* default UNKNOWN (autodetect) */
+    bool backing_files;           /* may open the image's backing files */
     uint16_t pci_segment;
     int pci_device_id;            /* -1: allocate */
 } DiskConfig;

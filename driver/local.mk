@@ -61,7 +61,7 @@ driver_rpc_librpc_a_SOURCES = \
 RPC_LIBS = driver/rpc/librpc.a driver/rpc/libremotexdr.a \
 	driver/xml/libdomainxml.a devices/libdevices.a config/libvmconfig.a \
 	common/libcommon.a $(GIO_UNIX_LIBS) $(GIO_LIBS) $(GLIB_LIBS) \
-	$(LIBTIRPC_LIBS) $(LIBURING_LIBS) -lutil
+	$(LIBTIRPC_LIBS) $(DEVICES_DEP_LIBS)
 
 # ---- the driver: domains, processes, the REMOTE program ---------------------
 noinst_LIBRARIES += driver/libnimbusd.a

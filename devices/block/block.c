@@ -70,7 +70,19 @@ BlockBackend *
 block_backend_open(const char *path, bool readonly, bool direct,
                    ImageType type, GError **error)
 {
-    BlockFormat *fmt = block_format_open(path, readonly, direct, type, error);
+    BlockFormatOptions opts = {
+        .readonly = readonly, .direct = direct, .type = type,
+        .backing_files = false, .sparse = true, .depth = 0,
+    };
+
+    return block_backend_open_opts(path, &opts, error);
+}
+
+BlockBackend *
+block_backend_open_opts(const char *path, const BlockFormatOptions *opts,
+                        GError **error)
+{
+    BlockFormat *fmt = block_format_open_opts(path, opts, error);
     BlockBackend *bb;
 
     if (!fmt)
@@ -171,7 +183,15 @@ block_run_mapped(BlockBackend *bb, BlockRequest *req)
          * fail the request rather than loop or overrun. */
         if (ext.len == 0 || ext.len > left || ext.kind >= BLOCK_EXTENT_LAST)
             return -EIO;
-        if (ext.kind == BLOCK_EXTENT_ZERO) {
+        if (ext.kind == BLOCK_EXTENT_FORMAT) {
+            /* Only reads map there (compressed clusters, backing files). */
+            if (req->op != BLOCK_OP_READ || !fmt->ops->read)
+                return -EIO;
+            r = fmt->ops->read(fmt, req->offset + done, ext.len, req->io_iov,
+                               req->io_iovcnt, done);
+            if (r < 0)
+                return r;
+        } else if (ext.kind == BLOCK_EXTENT_ZERO) {
             /* Writes must be mapped to DATA; DISCARD / WRITE_ZEROES of an
              * unallocated range have nothing left to do. */
             if (req->op == BLOCK_OP_WRITE)

@@ -27,6 +27,12 @@ typedef struct BlockBackend BlockBackend;
  */
 BlockBackend *block_backend_open(const char *path, bool readonly, bool direct,
                                  ImageType type, GError **error);
+/* The same with every option of the format layer (backing files, sparse):
+ * BlockFormatOptions in devices/block/format.h. */
+typedef struct BlockFormatOptions BlockFormatOptions;
+BlockBackend *block_backend_open_opts(const char *path,
+                                      const BlockFormatOptions *opts,
+                                      GError **error);
 void block_backend_free(BlockBackend *bb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BlockBackend, block_backend_free)
 

@@ -8,7 +8,8 @@
 #include "devices/block/format.h"
 
 static BlockFormat *
-raw_open(BlockFile *file, GError **error)
+raw_open(BlockFile *file, const BlockFormatOptions *opts,
+         GError **error)
 {
     BlockFormat *fmt = g_new0(BlockFormat, 1);
 
@@ -45,4 +46,5 @@ const BlockFormatOps block_format_raw = {
     .open = raw_open,
     .close = raw_close,
     .map = raw_map,
+    .read = NULL,
 };

@@ -2,14 +2,17 @@
 /* The format table: image_type selection, header probing and the formats not supported yet. */
 #include <config.h>
 
+#include <errno.h>
 #include <string.h>
 #include <gio/gio.h>
 
 #include "devices/block/format-priv.h"
+#include "devices/virtio/iov.h"
 
 /* Built-in formats: image_type selects among them, and their probes run
  * in this order.  Raw has no probe: it is what no probe claims. */
 static const BlockFormatOps *const block_formats[] = {
+    &block_format_qcow2,
     &block_format_raw,
 };
 
@@ -27,7 +30,6 @@ static const struct {
     const char *magic;
     size_t len;
 } block_formats_unsupported[] = {
-    { "qcow2", "QFI\xfb", 4 },
     { "vhdx", "vhdxfile", 8 },
     { "vmdk", "KDMV", 4 },
 };
@@ -81,7 +83,7 @@ block_format_probe(const char *path, const uint8_t *head, size_t len,
                    block_formats_unsupported[i].len) == 0) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                         "disk image '%s' is in %s format, which is not "
-                        "supported yet (raw images only)", path,
+                        "supported yet (raw and qcow2 images only)", path,
                         block_formats_unsupported[i].name);
             return NULL;
         }
@@ -93,18 +95,32 @@ BlockFormat *
 block_format_open(const char *path, bool readonly, bool direct,
                   ImageType type, GError **error)
 {
+    BlockFormatOptions opts = {
+        .readonly = readonly, .direct = direct, .type = type,
+        .backing_files = false, .sparse = true, .depth = 0,
+    };
+
+    return block_format_open_opts(path, &opts, error);
+}
+
+BlockFormat *
+block_format_open_opts(const char *path, const BlockFormatOptions *opts,
+                       GError **error)
+{
     g_autoptr(BlockFile) file = NULL;
     const BlockFormatOps *ops = NULL;
+    ImageType type = opts->type;
     uint8_t head[BLOCK_FORMAT_PROBE_SIZE];
     ssize_t n;
 
     if (type != IMAGE_TYPE_UNKNOWN && !(ops = block_format_find_type(type))) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                     "disk image '%s': image_type '%s' is not supported yet "
-                    "(only raw images are)", path, image_type_to_string(type));
+                    "(only raw and qcow2 images are)", path,
+                    image_type_to_string(type));
         return NULL;
     }
-    if (!(file = block_file_open(path, readonly, direct, error)))
+    if (!(file = block_file_open(path, opts->readonly, opts->direct, error)))
         return NULL;
     if (!ops) {
         n = block_file_read_head(file, head, sizeof(head));
@@ -117,7 +133,7 @@ block_format_open(const char *path, bool readonly, bool direct,
         if (!(ops = block_format_probe(path, head, (size_t)n, error)))
             return NULL;
     }
-    return ops->open(g_steal_pointer(&file), error);
+    return ops->open(g_steal_pointer(&file), opts, error);
 }
 
 void
@@ -131,4 +147,54 @@ const char *
 block_format_name(const BlockFormat *fmt)
 {
     return fmt->ops->name;
+}
+
+int
+block_format_read(BlockFormat *fmt, uint64_t offset, uint64_t len,
+                  const struct iovec *iov, unsigned iovcnt, uint64_t skip)
+{
+    uint64_t done = 0;
+
+    /* A backing file may be shorter than the image above it (qcow2 spec:
+     * the part past its end reads as zeroes). */
+    if (offset >= fmt->size) {
+        iov_memset(iov, iovcnt, skip, 0, len);
+        return 0;
+    }
+    if (len > fmt->size - offset) {
+        iov_memset(iov, iovcnt, skip + (fmt->size - offset), 0,
+                   len - (fmt->size - offset));
+        len = fmt->size - offset;
+    }
+    while (done < len) {
+        BlockExtent ext = { 0 };
+        uint64_t left = len - done;
+        int64_t r = fmt->ops->map(fmt, BLOCK_OP_READ, offset + done, left,
+                                  &ext);
+
+        if (r < 0)
+            return (int)r;
+        if (ext.len == 0 || ext.len > left)
+            return -EIO;      /* a broken format: never loop or overrun */
+        switch (ext.kind) {
+        case BLOCK_EXTENT_DATA:
+            r = block_file_rw(fmt->file, false, iov, iovcnt, skip + done,
+                              ext.len, ext.file_offset);
+            break;
+        case BLOCK_EXTENT_ZERO:
+            iov_memset(iov, iovcnt, skip + done, 0, ext.len);
+            break;
+        case BLOCK_EXTENT_FORMAT:
+            r = fmt->ops->read ? fmt->ops->read(fmt, offset + done, ext.len,
+                                                iov, iovcnt, skip + done)
+                               : -EIO;
+            break;
+        default:
+            return -EIO;
+        }
+        if (r < 0)
+            return (int)r;
+        done += ext.len;
+    }
+    return 0;
 }

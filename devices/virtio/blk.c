@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "devices/block/block.h"
+#include "devices/block/format.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/iov.h"
 #include "devices/virtio/worker.h"
@@ -537,11 +538,16 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
                         (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
                         (1ULL << VIRTIO_BLK_F_FLUSH) |
                         (1ULL << VIRTIO_BLK_F_TOPOLOGY);
+    BlockFormatOptions fo = {
+        .readonly = disk->readonly, .direct = disk->direct,
+        .type = disk->image_type, .backing_files = disk->backing_files,
+        .sparse = true, .depth = 0,
+    };
 
     /* @disk passed vm_config_validate(): a path, a power-of-two
-     * queue_size of at least 4, no iommu, a raw or autodetected image. */
-    bb = block_backend_open(disk->path, disk->readonly, disk->direct,
-                            disk->image_type, error);
+     * queue_size of at least 4, no iommu, a raw, qcow2 or autodetected
+     * image. */
+    bb = block_backend_open_opts(disk->path, &fo, error);
     if (!bb) {
         g_prefix_error(error, "%s: ", disk->id);
         return NULL;

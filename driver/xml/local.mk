@@ -38,6 +38,6 @@ driver_xml_libdomainxml_a_SOURCES = \
 # config kinds (the balloon) that the VmConfig mapping builds through.
 DOMAINXML_LIBS = driver/xml/libdomainxml.a devices/libdevices.a \
 	config/libvmconfig.a common/libcommon.a $(LIBXML_LIBS) \
-	$(JSON_GLIB_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(LIBURING_LIBS) -lutil
+	$(JSON_GLIB_LIBS) $(GIO_LIBS) $(GLIB_LIBS) $(DEVICES_DEP_LIBS)
 
 dist_doc_DATA += docs/xml-format.md

@@ -262,9 +262,11 @@ validate_disks(const DomainDef *def, GError **error)
                           domain_disk_bus_to_string(disk->bus), disk->dst);
             return false;
         }
-        if (strcmp(disk->driver_type, "raw") != 0) {
+        if (strcmp(disk->driver_type, "raw") != 0 &&
+            strcmp(disk->driver_type, "qcow2") != 0) {
             drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                          "disk format '%s' is not supported by nimbus (target '%s'; only 'raw')",
+                          "disk format '%s' is not supported by nimbus "
+                          "(target '%s'; only 'raw' and 'qcow2')",
                           disk->driver_type, disk->dst);
             return false;
         }

@@ -23,7 +23,8 @@
  *   <os><kernel|initrd|cmdline>  payload.kernel/initramfs/cmdline
  *   <os><loader>                 payload.firmware (PVH, e.g. hypervisor-fw)
  *   <disk>                       disks[]: path, readonly, direct (cache
- *                                none/directsync), serial, image_type Raw,
+ *                                none/directsync), serial, image_type Raw
+ *                                or Qcow2 (with backing_files),
  *                                id = user alias or target dev
  *   <interface type=ethernet>    net[]: tap = target dev, mac, ip/mask, mtu,
  *                                num_queues = 2 x driver queues, queue_size
@@ -92,8 +93,16 @@ disk_config_from_def(const DomainDiskDef *d)
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
     disk->id = disk_vmm_id(d);
     disk->serial = g_strdup(d->serial);
-    /* Never autodetect: validate() allows raw only. */
-    disk->image_type = IMAGE_TYPE_RAW;
+    /* Never autodetect: the format is the XML's (validate() allows raw
+     * and qcow2).  A qcow2 image's backing chain is opened as libvirt
+     * follows it: the header naming it is the host's, never guest data,
+     * so the escape that probing a raw image allows does not apply. */
+    if (!strcmp(d->driver_type, "qcow2")) {
+        disk->image_type = IMAGE_TYPE_QCOW2;
+        disk->backing_files = true;
+    } else {
+        disk->image_type = IMAGE_TYPE_RAW;
+    }
     return disk;
 }
 

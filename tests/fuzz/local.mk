@@ -74,3 +74,11 @@ EXTRA_DIST += tests/fuzz/corpus/domain-xml-device
 
 # Writes the record-driven targets' seed corpora (documents their layout).
 EXTRA_DIST += tests/fuzz/make-seeds.py
+
+# qcow2 image metadata (header, extensions, L1/L2, refcounts, compressed
+# clusters) on hostile image files.  Seeds: small images from qemu-img
+# (v2, v3, 512 B and 4 KiB clusters, zlib and zstd compressed, with data).
+FUZZ_TARGETS += tests/fuzz/fuzz-qcow2
+tests_fuzz_fuzz_qcow2_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
+tests_fuzz_fuzz_qcow2_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/qcow2

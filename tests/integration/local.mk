@@ -6,6 +6,7 @@ include tests/integration/smoke.mk
 include tests/integration/boot.mk
 include tests/integration/api.mk
 include tests/integration/virtio.mk
+include tests/integration/qcow2.mk
 include tests/integration/driver.mk
 include tests/integration/snapshot.mk
 include tests/integration/hotplug.mk

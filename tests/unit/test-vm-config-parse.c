@@ -323,7 +323,6 @@ test_disk(void)
         { "path=/a,ops_refill_time=10", "ops_refill_time=10 is not supported yet" },
         { "path=/a,rate_limit_group=g", "rate_limit_group=g is not supported yet" },
         { "path=/a,queue_affinity=[0@[1]]", "queue_affinity=[0@[1]] is not supported yet" },
-        { "path=/a,backing_files=on", "backing_files=on is not supported yet" },
         { "path=/a,sparse=off", "sparse=off is not supported yet" },
         { "path=/a,lock_granularity=full", "lock_granularity=full is not supported yet" },
         { "path=/a,pci_device_id=256", "invalid value 'pci_device_id=256'" },
@@ -360,13 +359,22 @@ test_disk(void)
     g_assert_cmpint(e->image_type, ==, IMAGE_TYPE_RAW);
     g_assert_cmpint(e->pci_device_id, ==, 5);
     /* The other formats parse; refusing them is vm_config_validate()'s
-     * rule (test-cli.c: "--disk: image_type=qcow2 is not supported yet"). */
+     * rule (test-cli.c: "--disk: image_type=vhdx is not supported yet"). */
     {
         g_autoptr(DiskConfig) q = vm_config_parse_disk(
             "path=/a,image_type=qcow2", &error);
 
         g_assert_no_error(error);
         g_assert_cmpint(q->image_type, ==, IMAGE_TYPE_QCOW2);
+        g_assert_false(q->backing_files);
+    }
+    /* backing_files=on lets a qcow2 image open its backing chain. */
+    {
+        g_autoptr(DiskConfig) q = vm_config_parse_disk(
+            "path=/a,image_type=qcow2,backing_files=on", &error);
+
+        g_assert_no_error(error);
+        g_assert_true(q->backing_files);
     }
 
     for (i = 0; i < G_N_ELEMENTS(bad); i++) {

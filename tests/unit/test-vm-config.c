@@ -255,8 +255,8 @@ static const ValidateCase validate_bad[] = {
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"iommu\": true}]}",
       "disks[0]: iommu=true is not supported yet", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", "
-      "\"image_type\": \"Qcow2\"}]}",
-      "disks[0]: image_type=Qcow2 is not supported yet", 0 },
+      "\"image_type\": \"Vhdx\"}]}",
+      "disks[0]: image_type=Vhdx is not supported yet", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"\"}]}",
       "disks[0].path: the path is empty", 0 },
     { "{" KERNEL ", \"net\": [{\"iommu\": true}]}",

@@ -15,6 +15,7 @@ VIRTIO_UNIT_TESTS = \
 	tests/unit/test-virtqueue \
 	tests/unit/test-blk \
 	tests/unit/test-block-format \
+	tests/unit/test-qcow2 \
 	tests/unit/test-virtio-blk \
 	tests/unit/test-net \
 	tests/unit/test-virtio-rng-console
@@ -23,6 +24,7 @@ TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_block_format_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_qcow2_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)

@@ -113,9 +113,9 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'usb'" },
     { "disk-scsi-implied", DISK("", "<target dev='sdb'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'scsi'" },
-    { "disk-qcow2", DISK("", "<driver name='qemu' type='qcow2'/>"
-                             "<target dev='vda' bus='virtio'/>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "disk format 'qcow2'" },
+    { "disk-vmdk", DISK("", "<driver name='qemu' type='vmdk'/>"
+                            "<target dev='vda' bus='virtio'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk format 'vmdk'" },
     { "disk-relative", DEV("<disk type='file'><source file='img/a.raw'/>"
                            "<target dev='vda'/></disk>"),
       DRV_ERROR_INVALID_ARG, "disk source 'img/a.raw' must be an absolute path" },

@@ -9,6 +9,7 @@
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "driver/xml/domain-conf.h"
+#include "driver/xml/domain-priv.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"
 
@@ -83,9 +84,16 @@ check_vm_config(const char *json, const DomainDef *def)
                     def->console_type == DOMAIN_CHR_PTY ? CONSOLE_MODE_PTY
                     : def->console_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
                                                            : CONSOLE_MODE_OFF);
+    /* Never autodetected: the XML's format, and only qcow2 follows its
+     * backing files. */
     for (guint i = 0; i < cfg->disks->len; i++) {
         const DiskConfig *d = g_ptr_array_index(cfg->disks, i);
-        g_assert_cmpint(d->image_type, ==, IMAGE_TYPE_RAW);
+        const DomainDiskDef *x = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
+        bool qcow2 = g_str_equal(x->driver_type, "qcow2");
+
+        g_assert_cmpint(d->image_type, ==,
+                        qcow2 ? IMAGE_TYPE_QCOW2 : IMAGE_TYPE_RAW);
+        g_assert_true(d->backing_files == qcow2);
     }
 }
 
