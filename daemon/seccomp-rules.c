@@ -170,11 +170,12 @@ static const SeccompRule set_worker_irq_rules[] = {
 static RULE_SET(set_worker_irq, "worker interrupts");
 
 /* virtio-blk queue workers: the io_uring submitter and completion reaper,
- * or the synchronous engine's calls. */
+ * or the synchronous engine's calls; a qcow2 image grows (ftruncate) when
+ * a cluster is allocated past its end. */
 static const SeccompRule set_blk_rules[] = {
     ALLOW(io_uring_enter), ALLOW(preadv), ALLOW(pwritev), ALLOW(preadv2),
     ALLOW(pwritev2), ALLOW(pread64), ALLOW(pwrite64), ALLOW(fdatasync),
-    ALLOW(fsync), ALLOW(fallocate),
+    ALLOW(fsync), ALLOW(fallocate), ALLOW(ftruncate),
 };
 static RULE_SET(set_blk, "virtio-blk");
 

@@ -3,8 +3,6 @@
 include devices/pci/local.mk
 include devices/block/local.mk
 include devices/net/local.mk
-# One fragment per device type added by the recipe (docs/adding-a-device.md).
-include devices/virtio/balloon.mk
 
 devices_libdevices_a_SOURCES += \
 	devices/virtio/blk.c devices/virtio/blk-req.c devices/virtio/blk.h \
@@ -17,3 +15,16 @@ devices_libdevices_a_SOURCES += \
 	devices/virtio/transport-pci.c devices/virtio/virtio-pci.h \
 	devices/virtio/worker.c devices/virtio/worker.h
 dist_doc_DATA += docs/devices.md
+
+# virtio-balloon, as the recipe adds a device (docs/adding-a-device.md): its
+# file (config kind and registry descriptor included), its unit test and
+# its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/balloon.c \
+	devices/virtio/balloon.h
+check_PROGRAMS += tests/unit/test-virtio-balloon
+TESTS += tests/unit/test-virtio-balloon
+tests_unit_test_virtio_balloon_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-balloon
+tests_fuzz_fuzz_virtio_balloon_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_balloon_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-balloon
