@@ -423,7 +423,7 @@ drv_memory_def(const DomainDef *def, uint64_t kib, bool maximum,
         copy->current_memory_kib = MIN(copy->current_memory_kib, kib);
     } else if (kib > copy->max_memory_kib) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "invalid argument: cannot set memory higher than max "
+                    "cannot set memory higher than max "
                     "memory (%" G_GUINT64_FORMAT " KiB)",
                     (guint64)copy->max_memory_kib);
         return NULL;
@@ -432,7 +432,7 @@ drv_memory_def(const DomainDef *def, uint64_t kib, bool maximum,
     }
     if (kib == 0) {
         g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                            "invalid argument: memory must not be zero");
+                            "memory must not be zero");
         return NULL;
     }
     return domain_def_check_vmconfig(copy, error) ? g_steal_pointer(&copy)
