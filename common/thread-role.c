@@ -23,8 +23,10 @@ static const char *const thread_role_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(thread_role_names) == THREAD_ROLE_LAST);
 
-/* One request to start a thread; lives on the requester's stack. */
+/* One request to start a thread (or, with @job, to run @job on the
+ * spawner); lives on the requester's stack. */
 typedef struct {
+    bool (*job)(gpointer data, GError **error);
     ThreadRole role;
     const char *name;
     GThreadFunc func;
@@ -124,7 +126,10 @@ role_spawner_main(gpointer unused)
     for (;;) {
         RoleSpawn *s = g_async_queue_pop(spawn_queue);
 
-        role_spawn_run(s);
+        if (s->job)
+            s->entered = s->job(s->data, &s->error) ? 1 : -1;
+        else
+            role_spawn_run(s);
         g_mutex_lock(&s->lock);
         s->done = true;
         g_cond_broadcast(&s->cond);
@@ -151,6 +156,37 @@ thread_role_set_enter(ThreadRoleEnterFunc enter, GError **error)
     return true;
 }
 
+/* Hands @s to the spawner and waits for its answer. */
+static void
+role_spawner_call(RoleSpawn *s)
+{
+    g_async_queue_push(spawn_queue, s);
+    g_mutex_lock(&s->lock);
+    while (!s->done)
+        g_cond_wait(&s->cond, &s->lock);
+    g_mutex_unlock(&s->lock);
+}
+
+bool
+thread_role_run_on_spawner(bool (*func)(gpointer data, GError **error),
+                           gpointer data, GError **error)
+{
+    RoleSpawn s = { .job = func, .data = data };
+
+    if (!role_enter)
+        return func(data, error);
+    g_mutex_init(&s.lock);
+    g_cond_init(&s.cond);
+    role_spawner_call(&s);
+    g_mutex_clear(&s.lock);
+    g_cond_clear(&s.cond);
+    if (s.entered < 0) {
+        g_propagate_error(error, s.error);
+        return false;
+    }
+    return true;
+}
+
 GThread *
 thread_role_new(ThreadRole role, const char *name, GThreadFunc func,
                 gpointer data, GError **error)
@@ -162,15 +198,10 @@ thread_role_new(ThreadRole role, const char *name, GThreadFunc func,
     g_return_val_if_fail(role < THREAD_ROLE_LAST, NULL);
     g_mutex_init(&s.lock);
     g_cond_init(&s.cond);
-    if (!role_enter) {
+    if (!role_enter)
         role_spawn_run(&s);
-    } else {
-        g_async_queue_push(spawn_queue, &s);
-        g_mutex_lock(&s.lock);
-        while (!s.done)
-            g_cond_wait(&s.cond, &s.lock);
-        g_mutex_unlock(&s.lock);
-    }
+    else
+        role_spawner_call(&s);
     g_mutex_clear(&s.lock);
     g_cond_clear(&s.cond);
     if (!s.thread) {

@@ -58,6 +58,16 @@ bool thread_role_set_enter(ThreadRoleEnterFunc enter, GError **error);
 GThread *thread_role_new(ThreadRole role, const char *name, GThreadFunc func,
                          gpointer data, GError **error);
 
+/**
+ * thread_role_run_on_spawner:
+ * Runs @func(@data, @error) on the spawner thread and returns its result;
+ * without a spawner (no hook installed), on the calling thread.  For the
+ * per-thread restrictions every later thread must inherit from its
+ * creator (Landlock, daemon/landlock.c).
+ */
+bool thread_role_run_on_spawner(bool (*func)(gpointer data, GError **error),
+                                gpointer data, GError **error);
+
 /* The role of the calling thread, THREAD_ROLE_LAST if it was not started
  * by thread_role_new() (the main thread says so itself). */
 ThreadRole thread_role_current(void);

@@ -292,3 +292,19 @@ vm_config_parse_rng(RngConfig *rng, const char *arg, GError **error)
 {
     return cli_parse_replace(&vschema_rng, "--rng", arg, rng, error);
 }
+
+bool
+vm_config_parse_landlock_rule(VmConfig *config, const char *arg,
+                              GError **error)
+{
+    LandlockConfig *rule = cli_parse_new(&vschema_landlock,
+                                         "--landlock-rules", arg, error);
+
+    if (!rule)
+        return false;
+    if (!config->landlock_rules)
+        config->landlock_rules =
+            g_ptr_array_new_with_free_func(vschema_landlock.free);
+    g_ptr_array_add(config->landlock_rules, rule);
+    return true;
+}

@@ -346,10 +346,10 @@ const VStruct vschema_memory = {
 /* ---- PayloadConfig ------------------------------------------------------- */
 
 static const VField payload_fields[] = {
-    V_STR("firmware", PayloadConfig, firmware),
-    V_STR("kernel", PayloadConfig, kernel),
+    V_STR("firmware", PayloadConfig, firmware, .flags = VF_PATH_R),
+    V_STR("kernel", PayloadConfig, kernel, .flags = VF_PATH_R),
     V_STR("cmdline", PayloadConfig, cmdline),
-    V_STR("initramfs", PayloadConfig, initramfs),
+    V_STR("initramfs", PayloadConfig, initramfs, .flags = VF_PATH_R),
     U_EMPTY("igvm"),
     U_EMPTY("host_data"),
     V_END
@@ -362,7 +362,7 @@ const VStruct vschema_payload = {
 /* ---- DiskConfig ---------------------------------------------------------- */
 
 static const VField disk_fields[] = {
-    V_STR("path", DiskConfig, path, .flags = VF_CLI_REQUIRED,
+    V_STR("path", DiskConfig, path, .flags = VF_CLI_REQUIRED | VF_PATH_RW,
           .cli_meta = "<image>"),
     V_BOOL("readonly", DiskConfig, readonly, false),
     V_BOOL("direct", DiskConfig, direct, false),
@@ -447,7 +447,7 @@ const VStruct vschema_net = {
 
 static const VField rng_fields[] = {
     V_STR("src", RngConfig, src, .dflt_s = VM_CONFIG_DEFAULT_RNG,
-          .flags = VF_JSON_REQUIRED),
+          .flags = VF_JSON_REQUIRED | VF_PATH_R),
     V_BOOL("iommu", RngConfig, iommu, false),
     V_STR("id", RngConfig, id, .flags = VF_NO_CLI),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
@@ -464,8 +464,8 @@ const VStruct vschema_rng = {
  * iobase and no socket.  Members a table does not name are STORE_ONLY so
  * that copies and frees still cover them. */
 static const VField serial_fields[] = {
-    V_STR("file", ConsoleConfig, file),
-    V_STR("socket", ConsoleConfig, socket),
+    V_STR("file", ConsoleConfig, file, .flags = VF_PATH_CREATE),
+    V_STR("socket", ConsoleConfig, socket, .flags = VF_PATH_SOCKET),
     V_ENUM("mode", ConsoleConfig, mode, &console_mode_enum, CONSOLE_MODE_NULL,
            .flags = VF_JSON_REQUIRED, .cli_parse = cli_console_mode,
            .cli_keys = cli_console_modes),
@@ -480,8 +480,8 @@ const VStruct vschema_serial = {
 };
 
 static const VField console_fields[] = {
-    V_STR("file", ConsoleConfig, file),
-    V_STR("socket", ConsoleConfig, socket),
+    V_STR("file", ConsoleConfig, file, .flags = VF_PATH_CREATE),
+    V_STR("socket", ConsoleConfig, socket, .flags = VF_PATH_SOCKET),
     V_ENUM("mode", ConsoleConfig, mode, &console_mode_enum, CONSOLE_MODE_TTY,
            .flags = VF_JSON_REQUIRED, .cli_parse = cli_console_mode,
            .cli_keys = cli_console_modes),
@@ -497,7 +497,7 @@ const VStruct vschema_console = {
 };
 
 static const VField debug_console_fields[] = {
-    V_STR("file", ConsoleConfig, file),
+    V_STR("file", ConsoleConfig, file, .flags = VF_PATH_CREATE),
     V_STR("socket", ConsoleConfig, socket, .flags = VF_STORE_ONLY),
     V_ENUM("mode", ConsoleConfig, mode, &console_mode_enum, CONSOLE_MODE_OFF,
            .flags = VF_JSON_REQUIRED, .cli_parse = cli_console_mode,
@@ -543,6 +543,24 @@ static const VStruct platform = {
     "PlatformConfig", 0, platform_fields, NULL, NULL
 };
 
+/* ---- LandlockConfig ------------------------------------------------------ */
+
+/* CH's LandlockConfig: extra paths for files the VMM opens after vm.create
+ * (hotplug, snapshots).  The path is not a VF_PATH_* field: its access
+ * is given by the rule itself (daemon/landlock.c). */
+static const VField landlock_fields[] = {
+    V_STR("path", LandlockConfig, path, .flags = VF_CLI_REQUIRED,
+          .cli_meta = "<path>"),
+    V_STR("access", LandlockConfig, access, .flags = VF_CLI_REQUIRED,
+          .cli_meta = "r|w|rw"),
+    V_END
+};
+
+const VStruct vschema_landlock = {
+    "LandlockConfig", sizeof(LandlockConfig), landlock_fields,
+    (GDestroyNotify)landlock_config_free, NULL
+};
+
 /* The top level has no CLI form of its own: each option fills one of its
  * structs (daemon/cli.c).  V_DEVICE lines are the device keys of CH's
  * schema whose config a device describes in its own file
@@ -578,7 +596,8 @@ static const VField vm_fields[] = {
     U_DEFAULTS("platform", &platform),
     V_DEVICE("tpm", 8, .flags = VF_SINGLE),
     V_BOOL("landlock_enable", VmConfig, landlock_enable, false),
-    U_EMPTY("landlock_rules"),
+    V_LIST("landlock_rules", VmConfig, landlock_rules, &vschema_landlock,
+           .flags = VF_OMIT_DEFAULT),
     V_END
 };
 
@@ -590,6 +609,6 @@ const VStruct vschema_vm = {
 const VStruct *const vschema_all[] = {
     &vschema_topology, &vschema_affinity, &vschema_cpus, &vschema_memory,
     &vschema_payload, &vschema_disk, &vschema_net, &vschema_rng,
-    &vschema_serial, &vschema_console, &vschema_debug_console, &vschema_vm,
-    NULL
+    &vschema_serial, &vschema_console, &vschema_debug_console,
+    &vschema_landlock, &vschema_vm, NULL
 };

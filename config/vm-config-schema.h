@@ -73,6 +73,13 @@ typedef enum {
                                  * empty) */
     VF_SINGLE = 1 << 9,         /* VF_DEVICE: one optional device, JSON
                                  * an object or null (else an array) */
+    /* A VF_STRING naming a host file the VMM opens (vschema_paths(), which
+     * Landlock's ruleset is built from): read only, read-write, a file
+     * the VMM may create, a UNIX socket the VMM binds. */
+    VF_PATH_R = 1 << 10,
+    VF_PATH_RW = 1 << 11,
+    VF_PATH_CREATE = 1 << 12,
+    VF_PATH_SOCKET = 1 << 13,
     /* A member no format names for this struct (ConsoleConfig.socket of
      * the debug console): still defaulted, copied and freed. */
     VF_STORE_ONLY = VF_NO_JSON | VF_NO_CLI | VF_NO_FORMAT,
@@ -185,6 +192,7 @@ extern const VStruct vschema_rng;
 extern const VStruct vschema_serial;
 extern const VStruct vschema_console;
 extern const VStruct vschema_debug_console;
+extern const VStruct vschema_landlock;
 extern const VStruct vschema_vm;
 
 /* Every table above, NULL-terminated (the walker tests iterate it). */
@@ -225,6 +233,10 @@ bool vschema_equal(const VStruct *s, const void *a, const void *b);
 /* A new, defaulted instance of @s (transfer full; free with s->free or
  * vschema_clear() + g_free()). */
 void *vschema_new(const VStruct *s);
+/* Calls @func for every set VF_PATH_* string of @obj, nested structs,
+ * lists and device kinds included, in table order. */
+void vschema_paths(const VStruct *s, const void *obj, VmConfigPathFunc func,
+                   gpointer data);
 /* Integer members of 1, 2, 4 or 8 bytes. */
 uint64_t vfield_get_uint(const VField *f, const void *obj);
 void vfield_set_uint(const VField *f, void *obj, uint64_t v);

@@ -35,6 +35,7 @@
 typedef struct {
     VmConfigNames names;
     GError **error;
+    bool landlock;        /* host checks: the VMM is (to be) confined */
 } VCtx;
 
 /* The CLI or the JSON spelling of a name. */
@@ -100,7 +101,11 @@ check_file(VCtx *v, const char *where, const char *path, FileKind kind,
     if (fd < 0) {
         int e = errno;
 
+        /* Under Landlock, EACCES is most likely the ruleset's answer. */
         return vfail(v, where, "%s: %s%s", path, g_strerror(e),
+                     e == EACCES && v->landlock ?
+                     " (not among the paths Landlock lets this VMM reach; "
+                     "see landlock_rules)" :
                      writable && (e == EACCES || e == EROFS) ?
                      " (a read-only image needs readonly=on)" : "");
     }
@@ -784,12 +789,38 @@ validate_unimplemented(VCtx *v, const VmConfig *c)
     if (c->pvpanic)
         return vfail(v, NM(v, "--pvpanic", "pvpanic"),
                      "the pvpanic device is not supported yet");
-    if (c->landlock_enable)
-        return vfail(v, NM(v, "--landlock", "landlock_enable"),
-                     "Landlock confinement is not supported yet");
     if (c->iommu)
         return vfail(v, "iommu", "the virtio-iommu device is not supported "
                      "yet");
+    return true;
+}
+
+/* CH's LandlockConfig rules: the path is absolute (the VMM's working
+ * directory is nobody's business), the access one of CH's spellings.
+ * Whether the path exists is the host's question, asked when the ruleset
+ * is built (daemon/landlock.c). */
+static bool
+validate_landlock(VCtx *v, const VmConfig *c)
+{
+    const char *where = NM(v, "--landlock-rules", "landlock_rules");
+
+    for (guint i = 0; c->landlock_rules && i < c->landlock_rules->len; i++) {
+        const LandlockConfig *r = g_ptr_array_index(c->landlock_rules, i);
+
+        /* Both are required (the JSON walker's defaults are NULL). */
+        if (!r->path || !r->access)
+            return vfail(v, where, "rule %u: %s is required", i,
+                         r->path ? "access" : "path");
+        if (!g_path_is_absolute(r->path))
+            return vfail(v, where, "path '%s' is not absolute", r->path);
+        if (strcmp(r->access, "r") != 0 && strcmp(r->access, "w") != 0 &&
+            strcmp(r->access, "rw") != 0)
+            return vfail(v, where, "access '%s' of '%s' is not r, w or rw",
+                         r->access, r->path);
+    }
+    if (c->landlock_rules && c->landlock_rules->len && !c->landlock_enable)
+        return vfail(v, where, "rules are given but Landlock is not enabled "
+                     "(%s)", NM(v, "--landlock", "landlock_enable"));
     return true;
 }
 
@@ -839,7 +870,8 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !validate_consoles(&v, config) ||
         !vm_config_kinds_validate(config, names, error) ||
         !validate_ids(&v, config) ||
-        !validate_pci_slots(&v, config) || !validate_unimplemented(&v, config))
+        !validate_pci_slots(&v, config) || !validate_landlock(&v, config) ||
+        !validate_unimplemented(&v, config))
         return false;
     fill_defaults(config);
     return true;
@@ -849,7 +881,7 @@ bool
 vm_config_check_host(const VmConfig *config, VmConfigNames names,
                      GError **error)
 {
-    VCtx v = { names, error };
+    VCtx v = { names, error, config->landlock_enable };
 
     return check_host_payload(&v, &config->payload) &&
            check_host_disks(&v, config) &&

@@ -299,3 +299,69 @@ vschema_equal(const VStruct *s, const void *a, const void *b)
     }
     return true;
 }
+
+static void
+paths_walk(const VStruct *s, const void *obj, const char *prefix,
+           VmConfigPathFunc func, gpointer data)
+{
+    static const struct {
+        unsigned flag;
+        VmPathAccess access;
+    } kinds[] = {
+        { VF_PATH_R, VM_PATH_READ },
+        { VF_PATH_RW, VM_PATH_READ_WRITE },
+        { VF_PATH_CREATE, VM_PATH_CREATE },
+        { VF_PATH_SOCKET, VM_PATH_SOCKET },
+    };
+
+    for (const VField *line = s->fields; line->name; line++) {
+        const void *p = vfield_member_const(line, obj);
+        g_autofree char *name = prefix ? g_strconcat(prefix, ".", line->name,
+                                                     NULL)
+                                       : g_strdup(line->name);
+        const VField *f;
+        VField tmp;
+
+        f = vfield_resolve(line, &tmp);
+        switch (f->kind) {
+        case VF_STRING:
+            for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+                const char *v = *(char *const *)p;
+
+                if ((f->flags & kinds[i].flag) && v && *v)
+                    func(v, kinds[i].access, name, data);
+            }
+            break;
+        case VF_STRUCT:
+            paths_walk(f->sub, p, name, func, data);
+            break;
+        case VF_STRUCT_PTR:
+            if (*(void *const *)p)
+                paths_walk(f->sub, *(void *const *)p, name, func, data);
+            break;
+        case VF_LIST: {
+            const GPtrArray *a = *(GPtrArray *const *)p;
+
+            for (guint i = 0; a && i < a->len; i++)
+                paths_walk(f->sub, g_ptr_array_index(a, i), name, func, data);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+void
+vschema_paths(const VStruct *s, const void *obj, VmConfigPathFunc func,
+              gpointer data)
+{
+    paths_walk(s, obj, NULL, func, data);
+}
+
+void
+vm_config_foreach_path(const VmConfig *config, VmConfigPathFunc func,
+                       gpointer data)
+{
+    vschema_paths(&vschema_vm, config, func, data);
+}

@@ -110,6 +110,15 @@ disk_config_free(DiskConfig *d)
     g_free(d);
 }
 
+void
+landlock_config_free(LandlockConfig *rule)
+{
+    if (!rule)
+        return;
+    vschema_clear(&vschema_landlock, rule);
+    g_free(rule);
+}
+
 DiskConfig *
 disk_config_copy(const DiskConfig *src)
 {

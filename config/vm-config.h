@@ -157,6 +157,12 @@ typedef struct {
     char *id;                     /* default "__rng" */
 } RngConfig;
 
+/* CH's LandlockConfig (--landlock-rules path=,access=). */
+typedef struct {
+    char *path;
+    char *access;                 /* "r", "w" or "rw" (vm_config_validate) */
+} LandlockConfig;
+
 typedef struct {
     CpusConfig cpus;
     MemoryConfig memory;
@@ -171,6 +177,7 @@ typedef struct {
     bool watchdog;
     bool pvpanic;
     bool landlock_enable;
+    GPtrArray *landlock_rules;    /* LandlockConfig*, NULL when none */
     /* The devices of kinds described in their own files (V_DEVICE lines
      * of the table, vm-config-kind.h): one list of entries per slot, NULL
      * when there are none.  Reach them through vm_config_kind_*(). */
@@ -185,6 +192,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmConfig, vm_config_free)
 VmConfig *vm_config_copy(const VmConfig *config);
 
 void disk_config_free(DiskConfig *disk);
+void landlock_config_free(LandlockConfig *rule);
 void net_config_free(NetConfig *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DiskConfig, disk_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NetConfig, net_config_free)
@@ -267,6 +275,25 @@ bool vm_config_attach_net_fds(VmConfig *config, const int *fds, guint n_fds,
 bool net_config_attach_fds(NetConfig *net, const int *fds, guint n_fds,
                            GError **error);
 
+/* How the VMM uses a host path its config names (Landlock's ruleset is
+ * built from these, daemon/landlock.c). */
+typedef enum {
+    VM_PATH_READ,         /* payload files, the rng source */
+    VM_PATH_READ_WRITE,   /* disk images */
+    VM_PATH_CREATE,       /* console/serial output files (may not exist) */
+    VM_PATH_SOCKET,       /* UNIX sockets the VMM binds */
+} VmPathAccess;
+
+/* @field: the JSON key ("disks.path") naming @path. */
+typedef void (*VmConfigPathFunc)(const char *path, VmPathAccess access,
+                                 const char *field, gpointer data);
+
+/* Every host path @config names, with how it is used; the table lines
+ * say which fields are paths (vm-config-schema.c, VF_PATH_*).  The
+ * landlock_rules themselves are not reported. */
+void vm_config_foreach_path(const VmConfig *config, VmConfigPathFunc func,
+                            gpointer data);
+
 /* How validation errors name things: by JSON path ("cpus: boot_vcpus=4 is
  * greater than max_vcpus=2") or by CLI option ("--cpus: boot=4 is greater
  * than max=2").  vm_config_validate() uses the JSON names. */
@@ -302,5 +329,9 @@ bool vm_config_parse_console(ConsoleConfig *con, const char *option,
 DiskConfig *vm_config_parse_disk(const char *arg, GError **error);
 NetConfig *vm_config_parse_net(const char *arg, GError **error);
 bool vm_config_parse_rng(RngConfig *rng, const char *arg, GError **error);
+/* One "--landlock-rules path=<path>,access=r|w|rw", appended to
+ * @config's rules. */
+bool vm_config_parse_landlock_rule(VmConfig *config, const char *arg,
+                                   GError **error);
 /* "512M", "1G", "4096": bytes; overflow and junk are errors. */
 bool vm_config_parse_size(const char *s, uint64_t *out, GError **error);

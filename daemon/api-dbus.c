@@ -10,6 +10,7 @@
 #include "daemon/api-exec.h"
 #include "daemon/dbus-api-gen.h"
 #include "daemon/event-monitor.h"
+#include "daemon/landlock.h"
 
 #define DBUS_API_INTERFACE "org.cloudhypervisor.DBusApi1"
 /* How long a stopping thread waits for queued replies (VmmShutdown's) to
@@ -257,6 +258,9 @@ api_dbus_new(Vmm *vmm, GMainContext *context, const char *service_name,
     api->loop = g_main_loop_new(api->context, FALSE);
     g_mutex_init(&api->lock);
     g_cond_init(&api->cond);
+    /* Confined with the VMM thread when a config asks for Landlock (GDBus's
+     * own worker thread, which only moves messages, is not). */
+    landlock_watch_context(api->context);
     /* libvirt classifies the VMM's threads by these names. */
     api->thread = thread_role_new(THREAD_ROLE_DBUS_API, "dbus-thread",
                                   dbus_thread, api, error);

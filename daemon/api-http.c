@@ -18,6 +18,7 @@
 #include "common/thread-role.h"
 #include "daemon/api-http-priv.h"
 #include "daemon/api-response.h"
+#include "daemon/landlock.h"
 
 #define READ_BUFFER_SIZE (64 * 1024)
 /* How long a stopping server keeps trying to deliver queued answers (the
@@ -174,6 +175,8 @@ on_accept_retry(gpointer data)
 
     g_clear_pointer(&api->accept_retry, g_source_unref);
     listen_start(api);
+    /* Confined with the VMM thread when a config asks for Landlock. */
+    landlock_watch_context(api->context);
     return G_SOURCE_REMOVE;
 }
 

@@ -27,7 +27,7 @@ typedef enum {
     OPT_API_SOCKET, OPT_CMDLINE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
-    OPT_LANDLOCK, OPT_LOG_FILE, OPT_MEMORY, OPT_NO_SHUTDOWN,
+    OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY, OPT_NO_SHUTDOWN,
     OPT_PVPANIC, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
     OPT_WATCHDOG, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
@@ -81,6 +81,9 @@ static const CliOption cli_static_options[] = {
       "Path to a kernel: an ELF with a PVH note (vmlinux) or a bzImage" },
     { OPT_LANDLOCK, "landlock", 0, ARG_NONE, true,
       "Confine the VMM with Landlock to the files its config names" },
+    { OPT_LANDLOCK_RULES, "landlock-rules", 0, ARG_MULTI, true,
+      "More paths Landlock lets the VMM reach (hotplug, snapshots): "
+      "path=<path>,access=r|w|rw" },
     { OPT_LOG_FILE, "log-file", 0, ARG_ONE, false,
       "Log file [default: standard error]" },
     { OPT_MEMORY, "memory", 0, ARG_ONE, true,
@@ -160,7 +163,7 @@ cli_option_list(guint *n)
 /* CH options nimbus does not implement yet (reference §1). */
 static const char *const cli_later[] = {
     "balloon", "device", "fs", "fw-cfg-config", "gdb", "generic-vhost-user",
-    "host-data", "igvm", "ivshmem", "landlock-rules", "log-format",
+    "host-data", "igvm", "ivshmem", "log-format",
     "memory-zone", "numa", "pci-segment", "platform", "pmem", "pvmemcontrol",
     "rate-limit-group", "rtc", "tpm", "user-device", "vdpa",
     "vsock", NULL
@@ -306,6 +309,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_LANDLOCK:
         vm->landlock_enable = true;
         return true;
+    case OPT_LANDLOCK_RULES:
+        return vm_config_parse_landlock_rule(vm, value, error);
     case OPT_PVPANIC:
         vm->pvpanic = true;
         return true;

@@ -160,6 +160,21 @@ static const SeccompRule set_dbus_rules[] = {
 };
 static RULE_SET(set_dbus, "dbus-api");
 
+/* Landlock (daemon/landlock.c): every thread alive at vm.create
+ * restricts itself with the ruleset the VMM thread built. */
+static const SeccompRule set_landlock_rules[] = {
+    ALLOW(landlock_restrict_self),
+    ALLOW_EQ(prctl, 0, PR_GET_NO_NEW_PRIVS),
+    ALLOW_EQ(prctl, 0, PR_SET_NO_NEW_PRIVS),
+};
+static RULE_SET(set_landlock, "landlock");
+
+/* ... and the VMM thread builds that ruleset. */
+static const SeccompRule set_landlock_build_rules[] = {
+    ALLOW(landlock_create_ruleset), ALLOW(landlock_add_rule),
+};
+static RULE_SET(set_landlock_build, "landlock ruleset");
+
 /* Interrupts a worker raises when it completes requests: through an irqfd
  * (an eventfd write) normally, but a legacy INTx line or an MSI without a
  * route is an ioctl on the VM fd (devices/device-host.h irq_set,
@@ -207,12 +222,14 @@ RULE_SET(seccomp_set_baseline_only, "baseline");
 
 #define SETS(...) { &set_common, __VA_ARGS__, NULL }
 /* One line per role: its list is the union of these sets. */
-static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][10] = {
+static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VMM] = SETS(&set_threads, &set_files, &set_sockets,
-                             &set_ioctl_any, &set_signals, &set_io_uring),
+                             &set_ioctl_any, &set_signals, &set_io_uring,
+                             &set_landlock, &set_landlock_build),
     [THREAD_ROLE_VCPU] = SETS(&set_vcpu, &set_io_uring, &set_chardev_out),
-    [THREAD_ROLE_HTTP_API] = SETS(&set_http),
-    [THREAD_ROLE_DBUS_API] = SETS(&set_threads, &set_sockets, &set_dbus),
+    [THREAD_ROLE_HTTP_API] = SETS(&set_http, &set_landlock),
+    [THREAD_ROLE_DBUS_API] = SETS(&set_threads, &set_sockets, &set_dbus,
+                                  &set_landlock),
     [THREAD_ROLE_EVENT_MONITOR] = SETS(NULL),
     [THREAD_ROLE_VIRTIO_BLK] = SETS(&set_worker_irq, &set_blk),
     [THREAD_ROLE_VIRTIO_NET] = SETS(&set_worker_irq, &set_net),

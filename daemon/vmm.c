@@ -8,6 +8,7 @@
 #include "daemon/cli.h"
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
+#include "daemon/landlock.h"
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
@@ -148,6 +149,14 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
                     g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS)
                         ? VMM_ERROR_CONFLICT : VMM_ERROR_BAD_REQUEST,
                     "invalid VM configuration: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* After the checks, so that a refused config confines nothing; before
+     * vm.boot opens the files, so that what it opens is the config's. */
+    if (cfg->landlock_enable && !landlock_confine(cfg, NULL, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot confine the VMM: %s", local->message);
         g_error_free(local);
         return false;
     }
@@ -391,6 +400,21 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
            vmm_resize_balloon(vmm, r->desired_balloon, error);
 }
 
+/* A restored VM confined as it was created (its config says), the
+ * snapshot directory readable besides: OnDemand reads memory from it
+ * for as long as the guest runs. */
+static bool
+vmm_restore_confine(const VmConfig *cfg, const RestoreConfig *rc,
+                    GError **error)
+{
+    g_autofree char *dir = NULL;
+
+    if (!cfg->landlock_enable)
+        return true;
+    dir = snapshot_url_to_path(rc->source_url, error);
+    return dir && landlock_confine(cfg, dir, error);
+}
+
 bool
 vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
 {
@@ -411,6 +435,7 @@ vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
     /* A VM that fails anywhere is freed unrun: nothing is left
      * half-restored, and the Vmm stays without a VM. */
     if (!(cfg = snapshot_read_config(rc, fds, &local)) ||
+        !vmm_restore_confine(cfg, rc, &local) ||
         !(vm = vm_new(cfg, &hooks, vmm->context, &local)) ||
         !snapshot_restore_into(vm, rc, &lazy, &local)) {
         g_clear_pointer(&vm, vm_free);

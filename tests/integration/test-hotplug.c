@@ -24,7 +24,8 @@
  *   TAP passed by fd (SCM_RIGHTS): the guest gets link and pings the host
  *   side, and the TAP goes with the device.
  * A second guest, whose kernel ignores ACPI PCI hotplug, never lets go:
- * the removal fails after its timeout and the device stays.
+ * the removal fails after its timeout and the device stays; that VMM
+ * runs under --landlock.
  */
 
 #define DATA "nimbus-hotplug-data-42"
@@ -262,25 +263,48 @@ test_disk(void)
     g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
 }
 
-/* acpiphp.disable=1: the guest never answers the eject request. */
+/* acpiphp.disable=1: the guest never answers the eject request.  This
+ * guest also runs under --landlock: it boots and takes a disk from the
+ * directory its rule names, and an image anywhere else cannot be opened. */
 static void
 test_unacknowledged(void)
 {
-    g_autofree char *img = make_image("stuck.img");
+    g_autofree char *allowed = path_in_tmp("landlock-rw");
+    g_autofree char *img = NULL;
+    g_autofree char *outside = make_image("outside.img");
     g_autofree char *sock = path_in_tmp("api2.sock");
     g_autofree char *api = g_strdup_printf("path=%s", sock);
-    g_autofree char *disk = g_strdup_printf("path=%s,id=stuck0", img);
-    const char *args[] = { "--api-socket", api, NULL };
+    g_autofree char *rule = NULL;
+    g_autofree char *disk = NULL;
+    g_autofree char *denied = g_strdup_printf("path=%s,id=out0", outside);
+    const char *args[] = { "--api-socket", api, "--landlock",
+                           "--landlock-rules", NULL, NULL };
     GuestSpec g = {
         .script = "echo hp-ready\nread -r a\n",
         .cmdline = "acpiphp.disable=1",
         .args = args,
     };
-    g_autoptr(TestProc) p = guest_spawn(&g);
-    GPid pid = test_proc_pid(p);
+    g_autoptr(TestProc) p = NULL;
+    GPid pid;
 
+    g_assert_cmpint(g_mkdir_with_parents(allowed, 0700), ==, 0);
+    img = g_build_filename(allowed, "stuck.img", NULL);
+    {
+        g_autofree char *made = make_image("stuck.img");
+
+        g_assert_cmpint(rename(made, img), ==, 0);
+    }
+    rule = g_strdup_printf("path=%s,access=rw", allowed);
+    args[4] = rule;
+    disk = g_strdup_printf("path=%s,id=stuck0", img);
+    p = guest_spawn(&g);
+    pid = test_proc_pid(p);
     g_assert_true(test_proc_wait_output(p, "hp-ready", BOOT_TIMEOUT_MS));
     wait_api(sock);
+    /* Landlock: outside the rules, the open fails and nothing changes. */
+    REMOTE(sock, 1, "Permission denied (not among the paths Landlock",
+           "add-disk", denied);
+    g_assert_false(has_open(pid, outside));
     REMOTE(sock, 0, "\"id\":\"stuck0\"", "add-disk", disk);
     REMOTE(sock, 1, "did not release 'stuck0'", "remove-device", "stuck0");
     /* The device stays, with its image, and the VM runs on. */

@@ -18,3 +18,9 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/test-seccomp
 TESTS += tests/unit/test-seccomp
 tests_unit_test_seccomp_LDADD = $(TEST_LIBS)
+
+# --landlock (daemon/landlock.c): the ruleset from a config, and the
+# threads it reaches; each case confines a forked child.
+check_PROGRAMS += tests/unit/test-landlock
+TESTS += tests/unit/test-landlock
+tests_unit_test_landlock_LDADD = $(TEST_LIBS)

@@ -301,8 +301,12 @@ static const BadCli bad_cli[] = {
       "--watchdog: the virtio-watchdog device is not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--pvpanic"),
       "--pvpanic: the pvpanic device is not supported yet", 0 },
-    { ARGS("--kernel", "@T@/vmlinux", "--landlock"),
-      "--landlock: Landlock confinement is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--landlock-rules", "path=/tmp,access=r"),
+      "--landlock-rules: rules are given but Landlock is not enabled "
+      "(--landlock)", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--landlock", "--landlock-rules",
+           "path=/tmp,access=rwx"),
+      "--landlock-rules: access 'rwx' of '/tmp' is not r, w or rw", 0 },
     { ARGS("--dbus-service-name", "org.example.Vm"),
       "--dbus-service-name and --dbus-object-path must be given together", 0 },
     { ARGS("--dbus-system-bus"), "--dbus-system-bus needs --dbus-service-name", 0 },
@@ -383,7 +387,7 @@ test_help_text(void)
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
-        "log-file", "memory", "net", "no-shutdown", "pvpanic", "restore", "rng",
+        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "pvpanic", "restore", "rng",
         "seccomp", "serial", "v", "version", "watchdog", NULL
     };
     g_autofree char *help = nimbus_cli_help();

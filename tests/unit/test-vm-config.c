@@ -353,8 +353,15 @@ static const ValidateCase validate_bad[] = {
       "watchdog: the virtio-watchdog device is not supported yet", 0 },
     { "{" KERNEL ", \"pvpanic\": true}",
       "pvpanic: the pvpanic device is not supported yet", 0 },
-    { "{" KERNEL ", \"landlock_enable\": true}",
-      "landlock_enable: Landlock confinement is not supported yet", 0 },
+    { "{" KERNEL ", \"landlock_rules\": [{\"path\": \"/\", \"access\": \"r\"}]}",
+      "landlock_rules: rules are given but Landlock is not enabled "
+      "(landlock_enable)", 0 },
+    { "{" KERNEL ", \"landlock_enable\": true, \"landlock_rules\": "
+      "[{\"path\": \"/\", \"access\": \"x\"}]}",
+      "landlock_rules: access 'x' of '/' is not r, w or rw", 0 },
+    { "{" KERNEL ", \"landlock_enable\": true, \"landlock_rules\": "
+      "[{\"path\": \"/\"}]}",
+      "landlock_rules: rule 0: access is required", 0 },
 };
 
 static void
