@@ -14,11 +14,15 @@
 #define CPUID_TOPOLOGY_V2     0x1f
 #define CPUID_HV_BASE         0x40000000
 #define CPUID_HV_TIMING       0x40000010
+#define CPUID_EXT_FEATURES    0x80000001
 #define CPUID_EXT_ADDR_SIZE   0x80000008
+#define CPUID_SVM_FEATURES    0x8000000a
 #define CPUID_AMD_EXT_APIC    0x8000001e
 
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_HTT        (1u << 28)
+#define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID_EXT_ECX_SVM     (1u << 2)
 
 /* Level types of leaves 0xb/0x1f (ECX[15:8]). */
 #define TOPO_LEVEL_INVALID 0
@@ -139,6 +143,17 @@ x86_cpuid_build(const struct kvm_cpuid_entry2 *supported, unsigned n,
             e->edx |= CPUID1_EDX_HTT;
         else
             e->edx &= ~CPUID1_EDX_HTT;
+    }
+
+    /* nested=off (CH's --cpus nested): the guest sees no hardware
+     * virtualisation, Intel's or AMD's, so it cannot run guests of its
+     * own; KVM then refuses its VMXON/VMRUN as it would on such a CPU. */
+    if (!p->nested) {
+        if ((e = x86_cpuid_find(table, CPUID_FEATURES, 0)))
+            e->ecx &= ~CPUID1_ECX_VMX;
+        if ((e = x86_cpuid_find(table, CPUID_EXT_FEATURES, 0)))
+            e->ecx &= ~CPUID_EXT_ECX_SVM;
+        cpuid_remove(table, CPUID_SVM_FEATURES);
     }
 
     /* Deterministic cache parameters: who shares each cache level. */

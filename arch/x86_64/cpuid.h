@@ -20,6 +20,7 @@ typedef struct {
     uint32_t max_vcpus;
     uint8_t max_phys_bits;     /* 0: host value */
     uint32_t tsc_khz;          /* leaf 0x40000010; 0: leave the leaf out */
+    bool nested;               /* false: VMX and SVM hidden (nested=off) */
 } X86CpuidParams;
 
 /* The x2APIC ID of vCPU @index (x86_topology_apic_id() with @topo): the
@@ -32,7 +33,8 @@ uint32_t x86_apic_id(const X86Topology *topo, uint32_t index);
  * struct kvm_cpuid_entry2) from the host-supported @supported entries:
  * initial APIC IDs and logical counts in leaves 0x1/0x4/0xb/0x1f/
  * 0x8000001e/0x80000008, the hypervisor bit, max_phys_bits, and the
- * hypervisor leaves with TSC frequency leaf 0x40000010.  Pure: unit tested.
+ * hypervisor leaves with TSC frequency leaf 0x40000010; without
+ * @params->nested, no VMX or SVM.  Pure: unit tested.
  */
 GArray *x86_cpuid_build(const struct kvm_cpuid_entry2 *supported, unsigned n,
                         const X86CpuidParams *params, uint32_t index);

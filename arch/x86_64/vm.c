@@ -119,6 +119,7 @@ arch_vcpu_init(const VmConfig *cfg, gpointer arch_vm, const HvOps *ops, Hv *hv,
     X86CpuidParams p = {
         .max_vcpus = cfg->cpus.max_vcpus,
         .max_phys_bits = cfg->cpus.max_phys_bits,
+        .nested = cfg->cpus.nested,
     };
 
     x86_vm_topology(cfg, &p.topo);

@@ -93,7 +93,9 @@ static struct kvm_cpuid_entry2 fake_host[] = {
     { .function = 0x1f, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
     { .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
     { .function = 0x40000001, .eax = 0x1000 },
+    { .function = 0x80000001, .ecx = 0x00000125 },   /* SVM is bit 2 */
     { .function = 0x80000008, .eax = 0x3030 },
+    { .function = 0x8000000a, .eax = 1, .ebx = 0x8000 },
 };
 
 static void
@@ -142,6 +144,31 @@ test_cpuid_topology(void)
     e = x86_cpuid_find(t, 0x40000010, 0);
     g_assert_cmpuint(e->eax, ==, 2500000);
     g_assert_cmpuint(e->ebx, ==, 1000000);
+}
+
+/* nested=off hides VMX (leaf 1) and SVM (leaf 0x80000001 and its
+ * feature leaf); nested=on passes both through from the host. */
+static void
+test_cpuid_nested(void)
+{
+    X86CpuidParams p = {
+        .topo = { .threads_per_core = 1, .cores_per_die = 1,
+                  .dies_per_package = 1, .packages = 1 },
+        .max_vcpus = 1, .nested = true,
+    };
+    g_autoptr(GArray) on = x86_cpuid_build(fake_host, G_N_ELEMENTS(fake_host),
+                                           &p, 0);
+    g_autoptr(GArray) off = NULL;
+
+    g_assert_true(x86_cpuid_find(on, 1, 0)->ecx & (1u << 5));
+    g_assert_true(x86_cpuid_find(on, 0x80000001, 0)->ecx & (1u << 2));
+    g_assert_nonnull(x86_cpuid_find(on, 0x8000000a, 0));
+    p.nested = false;
+    off = x86_cpuid_build(fake_host, G_N_ELEMENTS(fake_host), &p, 0);
+    g_assert_cmphex(x86_cpuid_find(off, 1, 0)->ecx, ==,
+                    x86_cpuid_find(on, 1, 0)->ecx & ~(1u << 5));
+    g_assert_cmphex(x86_cpuid_find(off, 0x80000001, 0)->ecx, ==, 0x121);
+    g_assert_null(x86_cpuid_find(off, 0x8000000a, 0));
 }
 
 static void
@@ -313,6 +340,7 @@ main(int argc, char **argv)
     g_test_add_func("/device/list/add", test_device_list);
     g_test_add_func("/cpuid/topology", test_cpuid_topology);
     g_test_add_func("/cpuid/apic-ids", test_cpuid_apic_ids);
+    g_test_add_func("/cpuid/nested", test_cpuid_nested);
     g_test_add_func("/event-monitor/format", test_event_format);
     return g_test_run();
 }
