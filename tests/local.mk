@@ -74,3 +74,18 @@ check_PROGRAMS += $(FUZZ_TARGETS)
 if !ENABLE_FUZZING
 TESTS += $(FUZZ_TARGETS)
 endif
+
+# "make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS=tests/fuzz/fuzz-x]": every fuzz
+# target under libFuzzer for N seconds each (scripts/fuzz says where the
+# findings go).  Only a libFuzzer build has them.
+FUZZ_SECONDS = 60
+if ENABLE_FUZZING
+fuzz: $(FUZZ_TARGETS)
+	@NIMBUS_TOP_SRCDIR=$(abs_top_srcdir) $(SHELL) \
+		$(top_srcdir)/scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+else
+fuzz:
+	@echo "make fuzz needs a libFuzzer build:" \
+		"./configure CC=clang --enable-fuzzing" >&2; exit 1
+endif
+.PHONY: fuzz
