@@ -520,13 +520,15 @@ static void
 vm_opts_tuple_free(VmOptsTuple *t)
 {
     g_array_unref(t->values);
+    g_free(t->name);
     g_free(t);
 }
 
-/* "0@[1,2],1@[3]" into @out; false on junk. */
+/* "0@[1,2],1@[3]" into @out; false on junk.  @named: the ids are names,
+ * not numbers up to @id_max. */
 static bool
-vm_opts_parse_tuples(const char *s, uint32_t id_max, uint32_t value_max,
-                     GPtrArray *out)
+vm_opts_parse_tuples(const char *s, bool named, uint32_t id_max,
+                     uint32_t value_max, GPtrArray *out)
 {
     const char *p = s;
 
@@ -541,11 +543,21 @@ vm_opts_parse_tuples(const char *s, uint32_t id_max, uint32_t value_max,
         if (!at || at[1] != '[' || !(close = strchr(at, ']')))
             return false;
         id_str = g_strndup(p, at - p);
-        if (!vm_opts_str_to_u64(id_str, &id) || id > id_max)
+        if (named) {
+            id = 0;
+            if (!*id_str || strpbrk(id_str, "[],@="))
+                return false;
+            for (guint i = 0; i < out->len; i++) {
+                if (g_str_equal(((VmOptsTuple *)out->pdata[i])->name, id_str))
+                    return false;
+            }
+        } else if (!vm_opts_str_to_u64(id_str, &id) || id > id_max) {
             return false;
+        }
         list = g_strndup(at + 2, close - (at + 2));
         t = g_new0(VmOptsTuple, 1);
         t->id = (uint32_t)id;
+        t->name = g_steal_pointer(&id_str);
         t->values = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         g_ptr_array_add(out, t);
         if (!vm_opts_parse_int_list(list, value_max, t->values))
@@ -559,9 +571,10 @@ vm_opts_parse_tuples(const char *s, uint32_t id_max, uint32_t value_max,
     return true;
 }
 
-bool
-vm_opts_get_tuple_list(const VmOpts *opts, const char *key, uint32_t id_max,
-                       uint32_t value_max, GPtrArray **out, GError **error)
+static bool
+vm_opts_tuples(const VmOpts *opts, const char *key, bool named,
+               uint32_t id_max, uint32_t value_max, GPtrArray **out,
+               GError **error)
 {
     bool absent;
     const char *v = vm_opts_value(opts, key, &absent, error);
@@ -575,14 +588,35 @@ vm_opts_get_tuple_list(const VmOpts *opts, const char *key, uint32_t id_max,
     if (!v)
         return false;
     inner = vm_opts_unbracket(v);
-    if (!inner || !vm_opts_parse_tuples(inner, id_max, value_max, list)) {
-        expected = g_strdup_printf("expected a list like [0@[0,1],1@[2-3]] "
-                                   "(ids up to %u, values up to %u)",
-                                   id_max, value_max);
+    if (!inner ||
+        !vm_opts_parse_tuples(inner, named, id_max, value_max, list)) {
+        if (named)
+            expected = g_strdup_printf("expected a list like "
+                                       "[net0@[3,4],net1@[5]] (distinct "
+                                       "names, values up to %u)", value_max);
+        else
+            expected = g_strdup_printf("expected a list like "
+                                       "[0@[0,1],1@[2-3]] (ids up to %u, "
+                                       "values up to %u)", id_max, value_max);
         return vm_opts_invalid(opts, key, error, expected);
     }
     if (*out)
         g_ptr_array_unref(*out);
     *out = g_steal_pointer(&list);
     return true;
+}
+
+bool
+vm_opts_get_tuple_list(const VmOpts *opts, const char *key, uint32_t id_max,
+                       uint32_t value_max, GPtrArray **out, GError **error)
+{
+    return vm_opts_tuples(opts, key, false, id_max, value_max, out, error);
+}
+
+bool
+vm_opts_get_named_tuple_list(const VmOpts *opts, const char *key,
+                             uint32_t value_max, GPtrArray **out,
+                             GError **error)
+{
+    return vm_opts_tuples(opts, key, true, 0, value_max, out, error);
 }

@@ -75,11 +75,17 @@ bool vm_opts_get_u32_list(const VmOpts *opts, const char *key, uint32_t max,
 /* "[0@[1,2],1@[3-4]]": a GPtrArray of VmOptsTuple. */
 typedef struct {
     uint32_t id;
+    char *name;              /* the id as written */
     GArray *values;          /* uint32_t */
 } VmOptsTuple;
 bool vm_opts_get_tuple_list(const VmOpts *opts, const char *key,
                             uint32_t id_max, uint32_t value_max,
                             GPtrArray **out, GError **error);
+/* "[net0@[3,4],net1@[5]]": tuples named by a string (.id is 0); each name
+ * non-empty and unique. */
+bool vm_opts_get_named_tuple_list(const VmOpts *opts, const char *key,
+                                  uint32_t value_max, GPtrArray **out,
+                                  GError **error);
 
 /*
  * The scalar converters alone (for strings outside a key=value list).

@@ -97,7 +97,8 @@ static const CliOption cli_static_options[] = {
       "Add a pvpanic device" },
     { OPT_RESTORE, "restore", 0, ARG_ONE, false,
       "Restore from a VM snapshot: source_url=<source_url>,prefault=on|off,"
-      "memory_restore_mode=copy|ondemand,resume=true|false "
+      "memory_restore_mode=copy|ondemand,resume=true|false,"
+      "net_fds=<list_of_net_ids_with_their_associated_fds> "
       "[default: prefault=off,memory_restore_mode=copy,resume=false]" },
     { OPT_SECCOMP, "seccomp", 0, ARG_ONE, false,
       "Seccomp filtering: true (a forbidden system call kills the VMM), "

@@ -15,6 +15,7 @@
 #include "daemon/event-monitor.h"
 #include "daemon/log.h"
 #include "daemon/seccomp.h"
+#include "daemon/snapshot.h"
 #include "daemon/vmm.h"
 #include "devices/registry.h"
 
@@ -100,7 +101,7 @@ main(int argc, char **argv)
     }
     /* With a payload on the command line: create and boot now (CH). */
     if (cli.restore) {
-        if (!vmm_vm_restore(vmm, cli.restore, NULL, &error))
+        if (!vmm_vm_restore(vmm, cli.restore, cli.restore->cli_fds, &error))
             goto fail;
     } else if (cli.vm) {
         if (!vmm_vm_create(vmm, g_steal_pointer(&cli.vm), &error) ||

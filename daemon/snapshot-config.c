@@ -2,6 +2,7 @@
 /* RestoreConfig: vm.restore's JSON body and --restore's sub-options. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <gio/gio.h>
 
 #include "config/vm-config-opts.h"
@@ -28,6 +29,7 @@ restore_config_free(RestoreConfig *rc)
             g_free(g_array_index(rc->net_fds, SnapshotNetFds, i).id);
         g_array_unref(rc->net_fds);
     }
+    g_clear_pointer(&rc->cli_fds, g_array_unref);
     g_free(rc);
 }
 
@@ -157,16 +159,42 @@ restore_config_from_json(JsonNode *node, GError **error)
     return g_steal_pointer(&rc);
 }
 
+/* CH's "net_fds=[net1@[23,24],...]": descriptors this process inherited,
+ * by net id; each must be open now (a typo would otherwise reach the
+ * device as somebody else's fd number later). */
+static bool
+rc_cli_net_fds(RestoreConfig *rc, GPtrArray *tuples, GError **error)
+{
+    rc->net_fds = g_array_new(FALSE, TRUE, sizeof(SnapshotNetFds));
+    rc->cli_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    for (guint i = 0; i < tuples->len; i++) {
+        const VmOptsTuple *t = g_ptr_array_index(tuples, i);
+        SnapshotNetFds nf = { g_strdup(t->name), t->values->len };
+
+        g_array_append_val(rc->net_fds, nf);
+        if (!t->values->len)
+            return rc_fail(error, "--restore: net_fds: net '%s' has no fds",
+                           t->name);
+        for (guint j = 0; j < t->values->len; j++) {
+            int fd = (int)g_array_index(t->values, uint32_t, j);
+
+            if (fcntl(fd, F_GETFD) < 0)
+                return rc_fail(error, "--restore: net_fds: fd %d of net '%s' "
+                               "is not open", fd, t->name);
+            g_array_append_val(rc->cli_fds, fd);
+        }
+    }
+    return true;
+}
+
 RestoreConfig *
 restore_config_parse_cli(const char *arg, GError **error)
 {
     static const char *const known[] = {
-        "source_url", "prefault", "memory_restore_mode", "resume", NULL
+        "source_url", "prefault", "memory_restore_mode", "resume", "net_fds",
+        NULL
     };
-    /* CH's net_fds names inherited descriptors by net id ("net1@[23,24]"),
-     * which the option grammar's numeric tuples cannot carry yet. */
     static const VmOptUnsupported unsupported[] = {
-        { "net_fds", VM_OPT_UNSUP_ALWAYS, NULL },
         { "vfio_fds", VM_OPT_UNSUP_ALWAYS, NULL },
         { "iommufd_fd", VM_OPT_UNSUP_ALWAYS, NULL },
         { "zone_updates", VM_OPT_UNSUP_ALWAYS, NULL },
@@ -174,13 +202,17 @@ restore_config_parse_cli(const char *arg, GError **error)
     };
     g_autoptr(RestoreConfig) rc = g_new0(RestoreConfig, 1);
     g_autoptr(VmOpts) opts = vm_opts_parse("--restore", arg, error);
+    g_autoptr(GPtrArray) net_fds = NULL;
     g_autofree char *mode = NULL;
 
     if (!opts || !vm_opts_check_keys(opts, known, unsupported, error) ||
         !vm_opts_get_string(opts, "source_url", &rc->source_url, error) ||
         !vm_opts_get_toggle(opts, "prefault", &rc->prefault, error) ||
         !vm_opts_get_toggle(opts, "resume", &rc->resume, error) ||
-        !vm_opts_get_string(opts, "memory_restore_mode", &mode, error))
+        !vm_opts_get_string(opts, "memory_restore_mode", &mode, error) ||
+        !vm_opts_get_named_tuple_list(opts, "net_fds", G_MAXINT, &net_fds,
+                                      error) ||
+        (net_fds && !rc_cli_net_fds(rc, net_fds, error)))
         return NULL;
     if (!rc->source_url) {
         rc_fail(error, "--restore: source_url is required");

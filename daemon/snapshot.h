@@ -52,6 +52,10 @@ struct RestoreConfig {
     SnapshotRestoreMode memory_restore_mode;
     bool resume;
     GArray *net_fds;        /* SnapshotNetFds; NULL when absent */
+    /* --restore net_fds=[id@[fd,...],...]: the inherited fds themselves
+     * (int), in net_fds order, which the API receives by SCM_RIGHTS
+     * instead; NULL otherwise.  Not owned: the config never closes them. */
+    GArray *cli_fds;
 };
 
 void restore_config_free(RestoreConfig *rc);

@@ -194,7 +194,7 @@ static const BadCli bad_cli[] = {
     { ARGS("--restore", "source_url=file:///x,memory_restore_mode=lazy"),
       "--restore: memory_restore_mode='lazy' is not 'copy' or 'ondemand'", 0 },
     { ARGS("--restore", "source_url=file:///x,net_fds=[3]"),
-      "net_fds", 0 },
+      "'net_fds=[3]': expected a list like [net0@[3,4],net1@[5]]", 0 },
     { ARGS("--restore", "source_url=file:///x", "--kernel", "/k"),
       "--restore cannot be combined with --kernel", 0 },
     { ARGS("--log-format", "x"), "--log-format is not supported yet", 0 },

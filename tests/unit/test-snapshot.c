@@ -750,6 +750,52 @@ test_restore_config(void)
     g_assert_true(cli->prefault);
     g_assert_false(cli->resume);
     g_assert_cmpint(cli->memory_restore_mode, ==, SNAPSHOT_RESTORE_COPY);
+    g_assert_null(cli->cli_fds);
+}
+
+/* --restore net_fds=[id@[fd,...]]: CH's spelling of inherited TAP fds. */
+static void
+test_restore_cli_net_fds(void)
+{
+    int p[2];
+    g_autofree char *arg = NULL;
+    g_autoptr(RestoreConfig) rc = NULL;
+    g_autoptr(GError) error = NULL;
+    static const struct {
+        const char *arg;
+        const char *error;
+    } bad[] = {
+        { "source_url=file:///d,net_fds=[3]",
+          "expected a list like [net0@[3,4],net1@[5]]" },
+        { "source_url=file:///d,net_fds=[n@[9999]]",
+          "--restore: net_fds: fd 9999 of net 'n' is not open" },
+        { "source_url=file:///d,net_fds=[n@[0],n@[1]]", "distinct names" },
+        { "source_url=file:///d,net_fds=[@[0]]", "expected a list" },
+    };
+
+    g_assert_cmpint(pipe(p), ==, 0);
+    arg = g_strdup_printf("source_url=file:///d,net_fds=[net0@[%d,%d]]",
+                          p[0], p[1]);
+    rc = restore_config_parse_cli(arg, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(rc->net_fds->len, ==, 1);
+    g_assert_cmpstr(g_array_index(rc->net_fds, SnapshotNetFds, 0).id, ==,
+                    "net0");
+    g_assert_cmpuint(g_array_index(rc->net_fds, SnapshotNetFds, 0).num_fds,
+                     ==, 2);
+    g_assert_cmpuint(rc->cli_fds->len, ==, 2);
+    g_assert_cmpint(g_array_index(rc->cli_fds, int, 0), ==, p[0]);
+    g_assert_cmpint(g_array_index(rc->cli_fds, int, 1), ==, p[1]);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(RestoreConfig) r = restore_config_parse_cli(bad[i].arg, &e);
+
+        g_assert_null(r);
+        g_test_message("%s -> %s", bad[i].arg, e->message);
+        g_assert_nonnull(strstr(e->message, bad[i].error));
+    }
+    close(p[0]);
+    close(p[1]);
 }
 
 static void
@@ -843,5 +889,6 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot/dir/atomic", test_write_dir);
     g_test_add_func("/snapshot/restore-config", test_restore_config);
     g_test_add_func("/snapshot/url", test_url);
+    g_test_add_func("/snapshot/restore-cli-net-fds", test_restore_cli_net_fds);
     return g_test_run();
 }
