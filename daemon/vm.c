@@ -603,7 +603,7 @@ vm_check_resize_vcpus(Vm *vm, uint32_t n, GError **error)
 
     if (n < 1 || n > max) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "desired_vcpus %u is out of range: the VM has 1 to %u "
+                    "%u is out of range: the VM has 1 to %u "
                     "vCPUs (max_vcpus)", n, max);
         return false;
     }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ACPI CPU hotplug controller: per-vCPU present/insert/remove bits, guest ejects, GED notification. */
+/* ACPI CPU hotplug controller: per-vCPU present/insert/remove bits, guest ejects, GED. */
 #include <config.h>
 
 #include <gio/gio.h>
