@@ -115,7 +115,7 @@ test_resize(void)
         /* Waits for a CPU to come or go; onlines new ones (no udev). */
         .script =
             "on() { cat /sys/devices/system/cpu/online; }\n"
-            "echo \"vh-boot: $(on)\"\n"
+            "echo \"vh-boot: [$(on)]\"\n"
             "echo vh-ready\n"
             "read -r a\n"
             "i=0\n"
@@ -123,23 +123,23 @@ test_resize(void)
             "[ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done\n"
             "for c in 1 2 3; do "
             "echo 1 > /sys/devices/system/cpu/cpu$c/online; done\n"
-            "echo \"vh-four: $(on)\"\n"
+            "echo \"vh-four: [$(on)]\"\n"
             "echo vh-up\n"
             "read -r b\n"
             "i=0\n"
             "while [ -e /sys/devices/system/cpu/cpu2 ] && [ $i -lt 600 ]; "
             "do sleep 0.1; i=$((i + 1)); done\n"
-            "echo \"vh-two: $(on)\"\n"
+            "echo \"vh-two: [$(on)]\"\n"
             "echo vh-down\n"
             "read -r c\n"
-            "echo \"vh-still: $(on)\"\n",
+            "echo \"vh-still: [$(on)]\"\n",
         .args = args,
     };
     g_autoptr(TestProc) p = guest_spawn(&g);
     GPid pid = test_proc_pid(p);
 
     out = wait_guest(p, "vh-ready");
-    assert_contains(out, "vh-boot: 0\n");
+    assert_contains(out, "vh-boot: [0]");
     g_clear_pointer(&out, g_free);
     wait_api(sock);
     /* vCPU 0 runs where affinity put it. */
@@ -159,7 +159,7 @@ test_resize(void)
     g_clear_pointer(&cpus, g_free);
     test_proc_write(p, "go\n");
     out = wait_guest(p, "vh-up");
-    assert_contains(out, "vh-four: 0-3\n");
+    assert_contains(out, "vh-four: [0-3]");
     g_clear_pointer(&out, g_free);
 
     /* Down to 2: the guest ejects 2 and 3, whose threads then end. */
@@ -167,7 +167,7 @@ test_resize(void)
     REMOTE(sock, 0, "\"boot_vcpus\":2", "info");
     test_proc_write(p, "go\n");
     out = wait_guest(p, "vh-down");
-    assert_contains(out, "vh-two: 0-1\n");
+    assert_contains(out, "vh-two: [0-1]");
     g_clear_pointer(&out, g_free);
     for (int i = 0; i < 600 && (cpus = thread_cpus(pid, "vcpu3")); i++) {
         g_clear_pointer(&cpus, g_free);
@@ -184,7 +184,7 @@ test_resize(void)
     REMOTE(sock, 0, "\"state\":\"Running\"", "info");
     test_proc_write(p, "go\n");
     out = wait_guest(p, GUEST_OK);
-    assert_contains(out, "vh-still: 0-1\n");
+    assert_contains(out, "vh-still: [0-1]");
     g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
 }
 
