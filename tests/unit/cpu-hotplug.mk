@@ -11,3 +11,7 @@ tests_fuzz_fuzz_cpu_hotplug_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
 tests_fuzz_fuzz_cpu_hotplug_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_cpu_hotplug_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
 EXTRA_DIST += tests/fuzz/corpus/cpu-hotplug
+
+# nimbusd: setvcpus / vcpucount with stock virsh against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-rpc-vcpu.py
+TESTS += tests/unit/test-rpc-vcpu.py
