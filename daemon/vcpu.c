@@ -392,17 +392,6 @@ vcpu_set_affinity(Vcpu *vcpu, const GArray *host_cpus, GError **error)
     return vcpu_apply_affinity(vcpu, error);
 }
 
-pid_t
-vcpu_thread_id(Vcpu *vcpu)
-{
-    pid_t ktid;
-
-    g_mutex_lock(&vcpu->ctl->lock);
-    ktid = vcpu->ktid;
-    g_mutex_unlock(&vcpu->ctl->lock);
-    return ktid;
-}
-
 void
 vcpu_unplug(Vcpu *vcpu)
 {

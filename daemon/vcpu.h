@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <glib.h>
 
 #include "daemon/hv/hv.h"
@@ -79,8 +78,6 @@ bool vcpu_start(Vcpu *vcpu, GError **error);
  * refuses it (then the next start fails too).
  */
 bool vcpu_set_affinity(Vcpu *vcpu, const GArray *host_cpus, GError **error);
-/* The kernel id of the vCPU's thread, 0 when it has none. */
-pid_t vcpu_thread_id(Vcpu *vcpu);
 /**
  * vcpu_unplug:
  * Control thread: ends this vCPU's thread (running or parked) and joins

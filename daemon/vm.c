@@ -660,12 +660,6 @@ vm_resize_vcpus(Vm *vm, uint32_t n, GError **error)
     return true;
 }
 
-pid_t
-vm_vcpu_thread_id(Vm *vm, uint32_t index)
-{
-    return index < vm->nvcpus ? vcpu_thread_id(vm->vcpus[index]) : 0;
-}
-
 /* ---- Guest-initiated stops -------------------------------------------- */
 
 static gboolean

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -78,8 +77,7 @@ bool vm_nmi(Vm *vm, GError **error);
 bool vm_resize_vcpus(Vm *vm, uint32_t n, GError **error);
 /* What vm_resize_vcpus() would refuse, without changing anything. */
 bool vm_check_resize_vcpus(Vm *vm, uint32_t n, GError **error);
-/* The kernel thread id of plugged vCPU @index, 0 if it has no thread. */
-pid_t vm_vcpu_thread_id(Vm *vm, uint32_t index);
+
 
 /* The config the VM runs with, as validated (runtime facts such as pty
  * paths are the devices' own: VmmDevice.runtime). */

@@ -353,6 +353,7 @@ cpu_hotplug_restore(VmmDevice *dev, JsonNode *state, GError **error)
 {
     CpuHotplug *h = cpu_hotplug_from_dev(dev);
     g_autofree CpuHotplugState *st = g_new0(CpuHotplugState, 1);
+    uint32_t boot = device_host_boot_vcpus(dev->host);
     bool news = false;
 
     if (!vmm_state_load(&cpu_hotplug_state_desc, state, dev->id, st, error))
@@ -372,6 +373,15 @@ cpu_hotplug_restore(VmmDevice *dev, JsonNode *state, GError **error)
         if (st->flags[cpu] & ~CPU_F_GUEST_MASK) {
             vmm_state_error(error, dev->id, "flags", "vCPU %u: unknown bits "
                             "0x%x", cpu, st->flags[cpu] & ~CPU_F_GUEST_MASK);
+            return false;
+        }
+        /* The VM was created with the vCPUs of the saved config: the
+         * present ones must be exactly those, or a later plug would find
+         * a vCPU present that has no thread. */
+        if (!(st->flags[cpu] & CPU_F_PRESENT) != !(cpu < boot)) {
+            vmm_state_error(error, dev->id, "flags", "vCPU %u is %s, but "
+                            "the VM has %u vCPUs", cpu,
+                            cpu < boot ? "absent" : "present", boot);
             return false;
         }
     }

@@ -236,10 +236,22 @@ test_save_restore(Fixture *f, gconstpointer data)
     g_autoptr(JsonNode) st = NULL;
     JsonObject *o;
 
-    g_assert_true(cpu_hotplug_plug(f->hp, 3, NULL));
+    g_assert_true(cpu_hotplug_plug(f->hp, 1, NULL));
+    /* A VM restored from it is created with the saved boot_vcpus, which
+     * a resize keeps equal to the present vCPUs. */
+    fake_host_set_boot_vcpus(f->vm, 2);
     select_cpu(f, 2);
     fake_host_check_save_restore(f->hp, f->hp);
-    g_assert_cmphex(status(f, 3), ==, CPU_HOTPLUG_CPEN | CPU_HOTPLUG_CINS);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, f->base, 4), ==, 2);
+    g_assert_cmphex(status(f, 1), ==, CPU_HOTPLUG_CPEN | CPU_HOTPLUG_CINS);
+    /* Present vCPUs that the VM does not have: refused. */
+    fake_host_set_boot_vcpus(f->vm, 3);
+    st = f->hp->ops->save(f->hp, NULL);
+    g_assert_false(f->hp->ops->restore(f->hp, st, &error));
+    g_assert_nonnull(strstr(error->message, "vCPU 2 is absent"));
+    g_clear_error(&error);
+    g_clear_pointer(&st, json_node_unref);
+    fake_host_set_boot_vcpus(f->vm, 2);
     /* A blob for another vCPU count, or with unknown bits, is refused
      * and changes nothing. */
     st = f->hp->ops->save(f->hp, NULL);
@@ -252,7 +264,7 @@ test_save_restore(Fixture *f, gconstpointer data)
     json_object_set_string_member(o, "flags", "AUAAAA==");
     g_assert_false(f->hp->ops->restore(f->hp, st, &error));
     g_assert_nonnull(strstr(error->message, "unknown bits"));
-    g_assert_cmphex(status(f, 3), ==, CPU_HOTPLUG_CPEN | CPU_HOTPLUG_CINS);
+    g_assert_cmphex(status(f, 1), ==, CPU_HOTPLUG_CPEN | CPU_HOTPLUG_CINS);
 }
 
 int
