@@ -565,11 +565,18 @@ vm_plug_vcpus(Vm *vm, uint32_t n, GError **error)
     uint32_t i;
 
     for (i = first; i < n; i++) {
-        bool ok = i < vm->ncreated
-                      ? arch_vcpu_reset(vm->ops, vcpu_hv(vm->vcpus[i]),
-                                        vm->arch_vcpus[i], error)
-                      : vm_create_vcpu(vm, i, error);
+        bool ok;
 
+        if (i < vm->ncreated && !vm->arch_vcpus[i]) {
+            /* KVM made it, but its setup failed at an earlier plug. */
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                        "vCPU %u could not be set up", i);
+            goto cleanup;
+        }
+        ok = i < vm->ncreated
+                 ? arch_vcpu_reset(vm->ops, vcpu_hv(vm->vcpus[i]),
+                                   vm->arch_vcpus[i], error)
+                 : vm_create_vcpu(vm, i, error);
         if (!ok || !vcpu_start(vm->vcpus[i], error))
             goto cleanup;
     }
