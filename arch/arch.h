@@ -30,6 +30,7 @@ typedef struct {
     uint64_t ged_base;
     uint32_t ged_irq;
     uint64_t pci_hotplug_base;    /* ACPI PCI hotplug registers; 0: none */
+    uint64_t cpu_hotplug_base;    /* ACPI CPU hotplug registers; 0: none */
     uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
     uint64_t pci_ecam_size;
     uint64_t mmio32_base;         /* PCI 32-bit BAR window */
@@ -97,6 +98,18 @@ typedef struct {
  */
 bool arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
                           ArchPlatformInfo *platform, GError **error);
+/**
+ * arch_platform_cpu_hotplug:
+ * Creates the platform's CPU hotplug controller on @host for vCPUs
+ * 0..@max_vcpus-1, of which 0..@present-1 are plugged, notified through
+ * the platform's GED, and records its window in @platform.  Returns
+ * (transfer none) the controller, which @host owns, or NULL with @error
+ * set.  Called after arch_platform_create().
+ */
+VmmDevice *arch_platform_cpu_hotplug(DeviceHost *host, uint32_t max_vcpus,
+                                     uint32_t present,
+                                     ArchPlatformInfo *platform,
+                                     GError **error);
 /* The vCPUs are about to start (boot or reboot): time origin of the
  * platform's boot-progress log. */
 void arch_platform_boot_started(DeviceHost *host);

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "common/thread-role.h"
@@ -23,6 +25,10 @@ struct Vcpu {
     pthread_t tid;                  /* ctl->lock; valid when tid_valid */
     bool tid_valid;                 /* ctl->lock */
     bool thread_alive;              /* ctl->lock */
+    pid_t ktid;                     /* ctl->lock; kernel id, 0: no thread */
+    bool released;                  /* ctl->lock: may enter the guest */
+    int unplug;                     /* atomic reads, writes under ctl->lock */
+    cpu_set_t *affinity;            /* control thread; NULL: not pinned */
 };
 
 /* The signal that knocks a vCPU thread out of KVM_RUN.  Its handler does
@@ -33,6 +39,8 @@ static void
 vcpu_kick_handler(int sig)
 {
 }
+
+static bool vcpu_apply_affinity(Vcpu *vcpu, GError **error);
 
 static gpointer
 vcpu_install_kick_handler(gpointer unused)
@@ -142,6 +150,7 @@ vcpu_free(Vcpu *vcpu)
     g_assert(!vcpu->thread);
     if (vcpu->hv)
         vcpu->ops->vcpu_free(vcpu->hv);
+    g_free(vcpu->affinity);
     g_free(vcpu);
 }
 
@@ -174,11 +183,12 @@ vcpu_park(Vcpu *vcpu, bool guest_stopped)
     vcpu->ops->vcpu_clear_kick(vcpu->hv);
     ctl->parked++;
     g_cond_broadcast(&ctl->cond);
-    while (ctl->request == VCPU_REQ_PAUSE ||
-           (guest_stopped && ctl->request == VCPU_REQ_NONE))
+    while (!vcpu->unplug &&
+           (ctl->request == VCPU_REQ_PAUSE ||
+            (guest_stopped && ctl->request == VCPU_REQ_NONE)))
         g_cond_wait(&ctl->cond, &ctl->lock);
     ctl->parked--;
-    stop = ctl->request == VCPU_REQ_STOP;
+    stop = ctl->request == VCPU_REQ_STOP || vcpu->unplug;
     g_mutex_unlock(&ctl->lock);
     return stop;
 }
@@ -224,6 +234,11 @@ vcpu_thread(gpointer data)
     g_mutex_lock(&ctl->lock);
     vcpu->tid = pthread_self();
     vcpu->tid_valid = true;
+    vcpu->ktid = gettid();
+    g_cond_broadcast(&ctl->cond);
+    /* vcpu_start() pins the thread before it may run guest code. */
+    while (!vcpu->released)
+        g_cond_wait(&ctl->cond, &ctl->lock);
     g_mutex_unlock(&ctl->lock);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
@@ -232,6 +247,10 @@ vcpu_thread(gpointer data)
         VcpuAction action;
         int r;
 
+        /* Unplugged (the guest ejected it): the thread ends, the vCPU
+         * stays for a later plug (KVM cannot destroy a vCPU). */
+        if (g_atomic_int_get(&vcpu->unplug))
+            break;
         if (guest_stopped || g_atomic_int_get(&ctl->request) != VCPU_REQ_NONE) {
             if (vcpu_park(vcpu, guest_stopped))
                 break;
@@ -270,6 +289,7 @@ vcpu_thread(gpointer data)
     g_mutex_lock(&ctl->lock);
     vcpu->thread_alive = false;
     vcpu->tid_valid = false;
+    vcpu->ktid = 0;
     ctl->running--;
     g_cond_broadcast(&ctl->cond);
     g_mutex_unlock(&ctl->lock);
@@ -282,6 +302,7 @@ vcpu_start(Vcpu *vcpu, GError **error)
     g_autofree char *name = g_strdup_printf("vcpu%u", vcpu->index);
     VcpuControl *ctl = vcpu->ctl;
     sigset_t set, old;
+    bool ok;
 
     g_assert(!vcpu->thread);
     /* The thread starts with the kick signal blocked and unblocks it
@@ -292,6 +313,7 @@ vcpu_start(Vcpu *vcpu, GError **error)
     g_mutex_lock(&ctl->lock);
     ctl->running++;
     vcpu->thread_alive = true;
+    vcpu->released = false;
     g_mutex_unlock(&ctl->lock);
     vcpu->thread = thread_role_new(THREAD_ROLE_VCPU, name, vcpu_thread, vcpu,
                                    error);
@@ -303,7 +325,90 @@ vcpu_start(Vcpu *vcpu, GError **error)
         g_mutex_unlock(&ctl->lock);
         return false;
     }
+    /* The thread waits for its release once it has published its id. */
+    g_mutex_lock(&ctl->lock);
+    while (!vcpu->ktid)
+        g_cond_wait(&ctl->cond, &ctl->lock);
+    g_mutex_unlock(&ctl->lock);
+    ok = vcpu_apply_affinity(vcpu, error);
+    g_mutex_lock(&ctl->lock);
+    if (!ok)
+        vcpu->unplug = true;    /* it leaves before entering the guest */
+    vcpu->released = true;
+    g_cond_broadcast(&ctl->cond);
+    g_mutex_unlock(&ctl->lock);
+    if (!ok) {
+        vcpu_join(vcpu);
+        g_mutex_lock(&ctl->lock);
+        vcpu->unplug = false;
+        g_mutex_unlock(&ctl->lock);
+    }
+    return ok;
+}
+
+/* Control thread: pins the live thread to vcpu->affinity, if any. */
+static bool
+vcpu_apply_affinity(Vcpu *vcpu, GError **error)
+{
+    pid_t ktid;
+
+    g_mutex_lock(&vcpu->ctl->lock);
+    ktid = vcpu->ktid;
+    g_mutex_unlock(&vcpu->ctl->lock);
+    if (!vcpu->affinity || !ktid)
+        return true;
+    if (sched_setaffinity(ktid, sizeof(cpu_set_t), vcpu->affinity) < 0) {
+        int e = errno;
+
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                    "cannot pin vCPU %u (thread %d): %s", vcpu->index,
+                    (int)ktid, g_strerror(e));
+        return false;
+    }
     return true;
+}
+
+bool
+vcpu_set_affinity(Vcpu *vcpu, const GArray *host_cpus, GError **error)
+{
+    g_autofree cpu_set_t *set = NULL;
+
+    if (host_cpus) {
+        set = g_new0(cpu_set_t, 1);
+        for (guint i = 0; i < host_cpus->len; i++) {
+            uint32_t c = g_array_index(host_cpus, uint32_t, i);
+
+            if (c >= CPU_SETSIZE) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "vCPU %u: host CPU %u is out of range (0 to %d)",
+                            vcpu->index, c, CPU_SETSIZE - 1);
+                return false;
+            }
+            CPU_SET(c, set);
+        }
+    }
+    g_free(vcpu->affinity);
+    vcpu->affinity = g_steal_pointer(&set);
+    return vcpu_apply_affinity(vcpu, error);
+}
+
+void
+vcpu_unplug(Vcpu *vcpu)
+{
+    VcpuControl *ctl = vcpu->ctl;
+
+    if (!vcpu->thread)
+        return;
+    g_mutex_lock(&ctl->lock);
+    g_atomic_int_set(&vcpu->unplug, 1);
+    /* A parked thread wakes up to see it. */
+    g_cond_broadcast(&ctl->cond);
+    g_mutex_unlock(&ctl->lock);
+    vcpu_kick(vcpu);
+    vcpu_join(vcpu);
+    g_mutex_lock(&ctl->lock);
+    g_atomic_int_set(&vcpu->unplug, 0);
+    g_mutex_unlock(&ctl->lock);
 }
 
 void

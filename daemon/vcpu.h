@@ -70,6 +70,21 @@ HvVcpu *vcpu_hv(Vcpu *vcpu);
 
 /* Starts the thread ("vcpu<N>"); it runs until VCPU_REQ_STOP. */
 bool vcpu_start(Vcpu *vcpu, GError **error);
+/**
+ * vcpu_set_affinity:
+ * Control thread: the host CPUs (uint32_t) the vCPU's thread may run on,
+ * NULL for any.  Applied now to a live thread and by every later
+ * vcpu_start() before the thread enters the guest; an error if the kernel
+ * refuses it (then the next start fails too).
+ */
+bool vcpu_set_affinity(Vcpu *vcpu, const GArray *host_cpus, GError **error);
+/**
+ * vcpu_unplug:
+ * Control thread: ends this vCPU's thread (running or parked) and joins
+ * it, leaving the others alone; the vCPU itself stays and can be started
+ * again (a plug after an eject).
+ */
+void vcpu_unplug(Vcpu *vcpu);
 /* Joins a thread that was told to stop. */
 void vcpu_join(Vcpu *vcpu);
 /* Makes a running vCPU leave KVM_RUN and look at its requests. */

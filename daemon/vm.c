@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <gio/gio.h>
 
@@ -11,6 +12,7 @@
 #include "daemon/event-monitor.h"
 #include "daemon/vcpu.h"
 #include "daemon/vm.h"
+#include "devices/legacy/cpu-hotplug.h"
 
 #define VM_IOAPIC_PINS 24
 /* Legacy pins handed out to new devices: 5 and up, leaving the ISA
@@ -41,9 +43,18 @@ struct Vm {
     Bus *pio_bus;
     Bus *mmio_bus;
     gpointer arch_vm;
+    /* Sized max_vcpus; vCPUs 0..ncreated-1 exist (KVM cannot destroy
+     * one: an unplugged vCPU stays for the next plug). */
     Vcpu **vcpus;
     gpointer *arch_vcpus;
+    uint32_t ncreated;            /* control thread */
+    /* vCPUs 0..nvcpus-1 are plugged, their threads run while the VM
+     * does; vcpus_target < nvcpus while the guest has still to eject
+     * the ones above it.  Control thread. */
     uint32_t nvcpus;
+    uint32_t vcpus_target;
+    bool *vcpu_ejected;           /* max_vcpus; ejected, thread not stopped */
+    VmmDevice *cpu_hotplug;       /* NULL: max_vcpus == boot_vcpus */
     ArchPlatformInfo platform;
 
     /* Control thread only. */
@@ -82,6 +93,7 @@ vm_hv_check(int r, const char *what, GError **error)
 }
 
 static void vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque);
+static bool vm_setup_cpu_hotplug(Vm *vm, GError **error);
 static const DeviceHostOps vm_device_host_ops;
 
 static bool
@@ -133,30 +145,100 @@ vm_setup_irqs(Vm *vm, GError **error)
     return vm_hv_check(r, "cannot set the interrupt routing", error);
 }
 
+/* --cpus affinity's host CPUs of vCPU @index, NULL: not pinned. */
+static const GArray *
+vm_vcpu_affinity(Vm *vm, uint32_t index)
+{
+    const GPtrArray *aff = vm->config->cpus.affinity;
+
+    for (guint i = 0; aff && i < aff->len; i++) {
+        const CpuAffinity *a = g_ptr_array_index(aff, i);
+
+        if (a->vcpu == index)
+            return a->host_cpus;
+    }
+    return NULL;
+}
+
+/* Every host CPU --cpus affinity names must be one this process may run
+ * on: pinning to a CPU the host lacks would fail at each vCPU start, or
+ * silently run on the others of the set. */
+static bool
+vm_check_affinity(Vm *vm, GError **error)
+{
+    const GPtrArray *aff = vm->config->cpus.affinity;
+    cpu_set_t allowed;
+
+    if (!aff || !aff->len)
+        return true;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
+        int e = errno;
+
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                    "--cpus affinity: cannot read the host's CPUs: %s",
+                    g_strerror(e));
+        return false;
+    }
+    for (guint i = 0; i < aff->len; i++) {
+        const CpuAffinity *a = g_ptr_array_index(aff, i);
+
+        for (guint j = 0; a->host_cpus && j < a->host_cpus->len; j++) {
+            uint32_t c = g_array_index(a->host_cpus, uint32_t, j);
+
+            if (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "--cpus affinity: vCPU %u: host CPU %u does not "
+                            "exist or is not available to this process",
+                            a->vcpu, c);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Creates vCPU @i (KVM_CREATE_VCPU, then CPUID, LAPIC and MSRs as for
+ * every vCPU), with its pinning. */
+static bool
+vm_create_vcpu(Vm *vm, uint32_t i, GError **error)
+{
+    VcpuBuses buses = { .pio = vm->pio_bus, .mmio = vm->mmio_bus };
+
+    g_assert(i == vm->ncreated);
+    vm->vcpus[i] = vcpu_new(vm->ops, vm->hv, i, &vm->vcpu_ctl, &buses,
+                            vm_vcpu_guest_stop, vm, error);
+    if (!vm->vcpus[i])
+        return false;
+    vm->ncreated++;
+    vm->arch_vcpus[i] = arch_vcpu_init(vm->config, vm->arch_vm, vm->ops,
+                                       vm->hv, vcpu_hv(vm->vcpus[i]), i,
+                                       error);
+    return vm->arch_vcpus[i] &&
+           vcpu_set_affinity(vm->vcpus[i], vm_vcpu_affinity(vm, i), error);
+}
+
 static bool
 vm_create_vcpus(Vm *vm, GError **error)
 {
-    VcpuBuses buses = { .pio = vm->pio_bus, .mmio = vm->mmio_bus };
     uint32_t max = vm->ops->max_vcpus(vm->hv);
 
-    if (vm->config->cpus.boot_vcpus > max) {
+    if (vm->config->cpus.max_vcpus > max) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--cpus: boot=%u exceeds the %u vCPUs KVM supports here",
-                    vm->config->cpus.boot_vcpus, max);
+                    "--cpus: %s=%u exceeds the %u vCPUs KVM supports here",
+                    vm->config->cpus.boot_vcpus > max ? "boot" : "max",
+                    vm->config->cpus.boot_vcpus > max
+                        ? vm->config->cpus.boot_vcpus
+                        : vm->config->cpus.max_vcpus, max);
         return false;
     }
-    vm->nvcpus = vm->config->cpus.boot_vcpus;
-    vm->vcpus = g_new0(Vcpu *, vm->nvcpus);
-    vm->arch_vcpus = g_new0(gpointer, vm->nvcpus);
+    if (!vm_check_affinity(vm, error))
+        return false;
+    vm->vcpus = g_new0(Vcpu *, vm->config->cpus.max_vcpus);
+    vm->arch_vcpus = g_new0(gpointer, vm->config->cpus.max_vcpus);
+    vm->vcpu_ejected = g_new0(bool, vm->config->cpus.max_vcpus);
+    vm->nvcpus = vm->vcpus_target = vm->config->cpus.boot_vcpus;
     for (uint32_t i = 0; i < vm->nvcpus; i++) {
-        vm->vcpus[i] = vcpu_new(vm->ops, vm->hv, i, &vm->vcpu_ctl, &buses,
-                                vm_vcpu_guest_stop, vm, error);
-        if (!vm->vcpus[i])
-            return false;
-        vm->arch_vcpus[i] = arch_vcpu_init(vm->config, vm->arch_vm, vm->ops,
-                                           vm->hv, vcpu_hv(vm->vcpus[i]), i,
-                                           error);
-        if (!vm->arch_vcpus[i])
+        if (!vm_create_vcpu(vm, i, error))
             return false;
     }
     return true;
@@ -212,7 +294,8 @@ vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
         return NULL;
     vm_setup_mmio_windows(vm);
     if (!vm_create_vcpus(vm, error) ||
-        !device_manager_create(vm, error))
+        !device_manager_create(vm, error) ||
+        !vm_setup_cpu_hotplug(vm, error))
         return NULL;
     vm->state = VM_STATE_CREATED;
     return g_steal_pointer(&vm);
@@ -247,12 +330,13 @@ vm_free(Vm *vm)
         vmm_device_free(dev);
     }
     g_ptr_array_unref(vm->devices);
-    for (uint32_t i = 0; vm->vcpus && i < vm->nvcpus; i++) {
+    for (uint32_t i = 0; vm->vcpus && i < vm->ncreated; i++) {
         vcpu_free(vm->vcpus[i]);
         g_free(vm->arch_vcpus[i]);
     }
     g_free(vm->vcpus);
     g_free(vm->arch_vcpus);
+    g_free(vm->vcpu_ejected);
     arch_vm_free(vm->arch_vm);
     if (vm->hv)
         vm->ops->vm_free(vm->hv);
@@ -275,6 +359,12 @@ vm_free(Vm *vm)
 static bool
 vm_reset(Vm *vm, GError **error)
 {
+    /* The vCPUs of the last vm.resize boot (CH keeps boot_vcpus in step
+     * with it); an eject the guest never did is moot now.  Before the
+     * devices: the CPU controller resets to this count. */
+    vm->nvcpus = vm->vcpus_target = vm->config->cpus.boot_vcpus;
+    memset(vm->vcpu_ejected, 0,
+           sizeof(bool) * vm->config->cpus.max_vcpus);
     for (guint i = 0; i < vm->devices->len; i++) {
         VmmDevice *dev = g_ptr_array_index(vm->devices, i);
 
@@ -422,6 +512,158 @@ vm_nmi(Vm *vm, GError **error)
                          "cannot inject an NMI", error))
             return false;
     }
+    return true;
+}
+
+/* ---- vCPU hotplug --------------------------------------------------------- */
+
+/* The guest ejected vCPU @cpu (control thread, from the controller).
+ * Ejects may come in any order; threads stop from the top, so that the
+ * plugged vCPUs stay 0..nvcpus-1. */
+static void
+vm_vcpu_ejected(uint32_t cpu, gpointer opaque)
+{
+    Vm *vm = opaque;
+
+    if (cpu >= vm->nvcpus || cpu < vm->vcpus_target) {
+        g_debug("eject of vCPU %u ignored: not being removed", cpu);
+        return;
+    }
+    vm->vcpu_ejected[cpu] = true;
+    while (vm->nvcpus > vm->vcpus_target &&
+           vm->vcpu_ejected[vm->nvcpus - 1]) {
+        uint32_t top = --vm->nvcpus;
+
+        vm->vcpu_ejected[top] = false;
+        vcpu_unplug(vm->vcpus[top]);
+        g_info("vCPU %u unplugged", top);
+    }
+}
+
+/* The controller exists when vCPUs can come and go (max above boot). */
+static bool
+vm_setup_cpu_hotplug(Vm *vm, GError **error)
+{
+    if (vm->config->cpus.max_vcpus <= vm->config->cpus.boot_vcpus)
+        return true;
+    vm->cpu_hotplug = arch_platform_cpu_hotplug(&vm->host,
+                                                vm->config->cpus.max_vcpus,
+                                                vm->nvcpus, &vm->platform,
+                                                error);
+    if (!vm->cpu_hotplug)
+        return false;
+    cpu_hotplug_set_eject_handler(vm->cpu_hotplug, vm_vcpu_ejected, vm);
+    return true;
+}
+
+/* Plugs vCPUs nvcpus..@n-1: created (or, unplugged before, reset to
+ * power-on state), started (parked if the VM is paused), announced. */
+static bool
+vm_plug_vcpus(Vm *vm, uint32_t n, GError **error)
+{
+    uint32_t first = vm->nvcpus;
+    uint32_t i;
+
+    for (i = first; i < n; i++) {
+        bool ok;
+
+        if (i < vm->ncreated && !vm->arch_vcpus[i]) {
+            /* KVM made it, but its setup failed at an earlier plug. */
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                        "vCPU %u could not be set up", i);
+            goto cleanup;
+        }
+        ok = i < vm->ncreated
+                 ? arch_vcpu_reset(vm->ops, vcpu_hv(vm->vcpus[i]),
+                                   vm->arch_vcpus[i], error)
+                 : vm_create_vcpu(vm, i, error);
+        if (!ok || !vcpu_start(vm->vcpus[i], error))
+            goto cleanup;
+    }
+    for (i = first; i < n; i++) {
+        /* Cannot fail: the vCPU exists and was absent (no eject pends
+         * below nvcpus and none above it is in flight). */
+        if (!cpu_hotplug_plug(vm->cpu_hotplug, i, error))
+            g_assert_not_reached();
+    }
+    vm->nvcpus = vm->vcpus_target = n;
+    return true;
+
+ cleanup:
+    /* Nothing was announced: the threads just go. */
+    while (i-- > first)
+        vcpu_unplug(vm->vcpus[i]);
+    return false;
+}
+
+/* Whether the guest runs: a stopped VM only changes what it boots with. */
+static bool
+vm_guest_live(Vm *vm)
+{
+    return vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED;
+}
+
+bool
+vm_check_resize_vcpus(Vm *vm, uint32_t n, GError **error)
+{
+    uint32_t max = vm->config->cpus.max_vcpus;
+
+    if (n < 1 || n > max) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%u is out of range: the VM has 1 to %u "
+                    "vCPUs (max_vcpus)", n, max);
+        return false;
+    }
+    if (vm->state == VM_STATE_CREATED) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                    "the VM is being restored");
+        return false;
+    }
+    if (!vm_guest_live(vm) || (n == vm->vcpus_target && vm->nvcpus == n))
+        return true;
+    if (!vm->cpu_hotplug) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the VM cannot change its vCPUs while it runs: "
+                    "max_vcpus (%u) is not above boot_vcpus", max);
+        return false;
+    }
+    if (vm->vcpus_target != vm->nvcpus) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                    "the guest has not yet ejected vCPUs %u to %u of the "
+                    "last resize", vm->vcpus_target, vm->nvcpus - 1);
+        return false;
+    }
+    return true;
+}
+
+bool
+vm_resize_vcpus(Vm *vm, uint32_t n, GError **error)
+{
+    if (!vm_check_resize_vcpus(vm, n, error))
+        return false;
+    if (!vm_guest_live(vm)) {
+        /* The next boot (vm_reset()) starts n: they must exist. */
+        for (uint32_t i = vm->ncreated; i < n; i++) {
+            if (!vm_create_vcpu(vm, i, error))
+                return false;
+        }
+    } else if (n == vm->nvcpus) {
+        return true;
+    } else if (n > vm->nvcpus) {
+        if (!vm_plug_vcpus(vm, n, error))
+            return false;
+    } else {
+        /* The guest offlines each and calls its _EJ0; the threads stop
+         * in vm_vcpu_ejected().  Cannot fail: each is present and none
+         * is being removed. */
+        for (uint32_t i = n; i < vm->nvcpus; i++) {
+            if (!cpu_hotplug_request_eject(vm->cpu_hotplug, i, error))
+                g_assert_not_reached();
+        }
+        vm->vcpus_target = n;
+    }
+    /* A reboot boots with this many, as with CH. */
+    vm->config->cpus.boot_vcpus = n;
     return true;
 }
 

@@ -63,6 +63,21 @@ bool vm_reboot(Vm *vm, GError **error);
 bool vm_power_button(Vm *vm, GError **error);
 /* Injects an NMI into every vCPU. */
 bool vm_nmi(Vm *vm, GError **error);
+/**
+ * vm_resize_vcpus:
+ * vm.resize desired_vcpus.  On a running or paused VM: up, the new vCPUs
+ * are created (or reused), started and announced to the guest through the
+ * ACPI CPU hotplug controller; down, the guest is asked to eject the top
+ * ones, whose threads stop when it does.  The config's boot_vcpus becomes
+ * @n (what a reboot starts; all a stopped VM changes).
+ * G_IO_ERROR_INVALID_ARGUMENT outside 1 to
+ * max_vcpus, _NOT_SUPPORTED without hotplug (max_vcpus == boot_vcpus),
+ * _BUSY while the guest has still to eject vCPUs; nothing changes then.
+ */
+bool vm_resize_vcpus(Vm *vm, uint32_t n, GError **error);
+/* What vm_resize_vcpus() would refuse, without changing anything. */
+bool vm_check_resize_vcpus(Vm *vm, uint32_t n, GError **error);
+
 
 /* The config the VM runs with, as validated (runtime facts such as pty
  * paths are the devices' own: VmmDevice.runtime). */

@@ -375,19 +375,62 @@ vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
     return true;
 }
 
+/* A VM core refusal of a vCPU resize as the API's status. */
+static bool
+vmm_vcpus_error(GError **error, GError *local)
+{
+    int code = VMM_ERROR_INTERNAL;
+
+    if (local->domain == G_IO_ERROR &&
+        (local->code == G_IO_ERROR_INVALID_ARGUMENT ||
+         local->code == G_IO_ERROR_NOT_SUPPORTED))
+        code = VMM_ERROR_BAD_REQUEST;
+    else if (local->domain == G_IO_ERROR && local->code == G_IO_ERROR_BUSY)
+        code = VMM_ERROR_CONFLICT;
+    g_set_error(error, VMM_ERROR, code, "desired_vcpus: %s", local->message);
+    g_error_free(local);
+    return false;
+}
+
+static bool
+vmm_check_resize_vcpus(Vmm *vmm, uint32_t n, GError **error)
+{
+    GError *local = NULL;
+
+    /* Not booted yet: the config's range is all there is to check. */
+    if (!vmm->vm) {
+        if (n >= 1 && n <= vmm->config->cpus.max_vcpus)
+            return true;
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_vcpus: %u is out of range: the VM has 1 to %u "
+                    "vCPUs (max_vcpus)", n, vmm->config->cpus.max_vcpus);
+        return false;
+    }
+    return vm_check_resize_vcpus(vmm->vm, n, &local) ||
+           vmm_vcpus_error(error, local);
+}
+
+static bool
+vmm_resize_vcpus(Vmm *vmm, uint32_t n, GError **error)
+{
+    GError *local = NULL;
+
+    if (vmm->vm && !vm_resize_vcpus(vmm->vm, n, &local))
+        return vmm_vcpus_error(error, local);
+    /* vm.info reports it, and a boot starts that many (CH). */
+    vmm->config->cpus.boot_vcpus = n;
+    return true;
+}
+
 bool
 vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
 {
     if (!vmm_check_created(vmm, error))
         return false;
     /* Checked before anything changes: the request is all or nothing. */
-    if ((r->has_vcpus && r->desired_vcpus != vmm->config->cpus.boot_vcpus) ||
-        (r->has_ram && r->desired_ram != vmm->config->memory.size)) {
+    if (r->has_ram && r->desired_ram != vmm->config->memory.size) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                    "resizing %s is not supported yet",
-                    r->has_vcpus &&
-                    r->desired_vcpus != vmm->config->cpus.boot_vcpus ?
-                    "vCPUs" : "RAM");
+                    "resizing RAM is not supported yet");
         return false;
     }
     if (!r->has_vcpus && !r->has_ram && !r->has_balloon) {
@@ -396,8 +439,13 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
                     "desired_balloon");
         return false;
     }
-    return !r->has_balloon ||
-           vmm_resize_balloon(vmm, r->desired_balloon, error);
+    if (r->has_vcpus && !vmm_check_resize_vcpus(vmm, r->desired_vcpus, error))
+        return false;
+    /* The vCPU change, checked above, comes last: only an internal
+     * failure (KVM refusing a vCPU) can stop it after the balloon moved. */
+    return (!r->has_balloon ||
+            vmm_resize_balloon(vmm, r->desired_balloon, error)) &&
+           (!r->has_vcpus || vmm_resize_vcpus(vmm, r->desired_vcpus, error));
 }
 
 /* A restored VM confined as it was created (its config says), the

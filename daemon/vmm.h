@@ -83,8 +83,9 @@ typedef struct {
 } VmmResize;
 
 /* Changes what @r asks for, in the config of record and, on a booted VM,
- * in the guest.  The balloon target today; vCPUs and RAM other than what
- * the VM has are "not supported yet" (500). */
+ * in the guest: the vCPUs (ACPI CPU hotplug, 1 to max_vcpus) and the
+ * balloon target; RAM other than what the VM has is "not supported yet"
+ * (500). */
 bool vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error);
 JsonNode *vmm_vm_info(Vmm *vmm, GError **error);
 JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);

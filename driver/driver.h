@@ -142,6 +142,13 @@ bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
 /* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
  * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
  * rewritten on disk before it changes. */
+/* Writes @def to <config_dir>/<name>.xml (temp file, fsync, rename). */
+bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
+                            GError **error);
+/* Resolves AFFECT_CURRENT in *@flags and checks that the definitions they
+ * name exist (obj locked); @api names the call in errors. */
+bool drv_domain_affect(DrvDomainObj *obj, unsigned int *flags,
+                       const char *api, GError **error);
 /* Begins a job on a running domain and copies its API socket path (obj
  * locked on entry and exit); NULL with @error set when it is not running
  * or another job holds it. */

@@ -94,6 +94,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/process-reconnect.c \
 	driver/process-watch.c \
 	driver/util.c driver/util.h \
+	driver/vcpu.c driver/vcpu.h \
 	driver/vmm-events.c driver/vmm-events.h \
 	driver/remote/remote.h \
 	driver/remote/remote-connect.c \
@@ -108,6 +109,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-stats.c \
 	driver/remote/remote-storage-pool.c \
 	driver/remote/remote-storage-vol.c \
+	driver/remote/remote-vcpu.c \
 	driver/remote/remote-program.c
 
 # Everything a nimbusd binary or test links, in dependency order.

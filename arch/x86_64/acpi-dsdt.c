@@ -146,6 +146,16 @@ dsdt_ged(AmlWriter *w, const X86AcpiConfig *cfg)
         aml_namestring(w, "\\_SB_.PHPR.PSCN");
         aml_end(w);
     }
+    if (cfg->cpu_hotplug_base != 0) {
+        /* If (And (Local0, CPU, Local1)) { \_SB_.PRES.CSCN () } */
+        aml_if_begin(w);
+        aml_and(w);
+        aml_local(w, 0);
+        aml_integer(w, X86_GED_CPU_HOTPLUG);
+        aml_local(w, 1);
+        aml_namestring(w, "\\_SB_.PRES.CSCN");
+        aml_end(w);
+    }
     aml_end(w);
     aml_end(w);
 
@@ -178,12 +188,17 @@ dsdt_cpus(AmlWriter *w, const X86AcpiConfig *cfg)
         aml_device_begin(w, name);
         aml_name_string(w, "_HID", "ACPI0007");
         aml_name_integer(w, "_UID", cpu);      /* = MADT processor UID */
-        /* Present, enabled, shown, functioning for the boot vCPUs; absent
-         * until hotplugged for the others. */
-        aml_method_begin(w, "_STA", 0, false);
-        aml_return(w);
-        aml_integer(w, cpu < cfg->boot_vcpus ? 0x0f : 0x00);
-        aml_end(w);
+        if (cfg->cpu_hotplug_base != 0) {
+            /* The controller knows which vCPUs are plugged now. */
+            x86_acpi_dsdt_cpu_hotplug_cpu(w, cfg, cpu);
+        } else {
+            /* Present, enabled, shown, functioning for the boot vCPUs;
+             * absent for the others. */
+            aml_method_begin(w, "_STA", 0, false);
+            aml_return(w);
+            aml_integer(w, cpu < cfg->boot_vcpus ? 0x0f : 0x00);
+            aml_end(w);
+        }
         /* Linux wants every CPU's _MAT enabled, even one the MADT lists as
          * disabled: it is what a hotplugged CPU will look like. */
         x86_acpi_x2apic_entry(cfg, cpu, ACPI_MADT_ENABLED, mat);
@@ -221,5 +236,7 @@ x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg)
         dsdt_ged(w, cfg);
     if (cfg->pci_hotplug_base != 0)
         x86_acpi_dsdt_pci_hotplug(w, cfg);
+    if (cfg->cpu_hotplug_base != 0)
+        x86_acpi_dsdt_cpu_hotplug(w, cfg);
     dsdt_cpus(w, cfg);
 }

@@ -27,6 +27,11 @@ void x86_acpi_x2apic_entry(const X86AcpiConfig *cfg, uint32_t cpu,
  * slot devices (inside PCI0), when cfg->pci_hotplug_base is set. */
 void x86_acpi_dsdt_pci_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
 void x86_acpi_dsdt_pci_hotplug_slots(AmlWriter *w, const X86AcpiConfig *cfg);
+/* acpi-cpu-hotplug.c: \_SB_.PRES (at the top level) and a processor
+ * object's _STA and _EJ0 (inside it), when cfg->cpu_hotplug_base is set. */
+void x86_acpi_dsdt_cpu_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
+void x86_acpi_dsdt_cpu_hotplug_cpu(AmlWriter *w, const X86AcpiConfig *cfg,
+                                   uint32_t cpu);
 /* Writes the DSDT's definition blocks (everything after its header). */
 void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
 

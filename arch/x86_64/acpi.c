@@ -264,6 +264,16 @@ validate(const X86AcpiConfig *cfg, GError **error)
                     "window below 4 GiB", cfg->pci_hotplug_base);
         return false;
     }
+    /* The CPU controller is a Memory32Fixed notified through the GED. */
+    if (cfg->cpu_hotplug_base != 0 &&
+        (cfg->ged_base == 0 ||
+         cfg->cpu_hotplug_base > (1ULL << 32) - X86_CPU_HOTPLUG_SIZE)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "ACPI: the CPU hotplug controller at 0x%"
+                    G_GINT64_MODIFIER "x needs a GED and a window below "
+                    "4 GiB", cfg->cpu_hotplug_base);
+        return false;
+    }
     if (cfg->pci_ecam_size == 0) {
         if (cfg->n_pci_slots > 0) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

@@ -21,6 +21,8 @@
 #define X86_GED_POWER_BUTTON    (1u << 3)
 /* The PCI hotplug controller's window (devices/pci/pci-hotplug.h). */
 #define X86_PCI_HOTPLUG_SIZE    0x10
+/* The CPU hotplug controller's window (devices/legacy/cpu-hotplug.h). */
+#define X86_CPU_HOTPLUG_SIZE    0xc
 
 /* The COM1 resources the DSDT and MADT describe (the 8250 must match). */
 #define X86_COM1_PORT           0x3f8
@@ -56,6 +58,10 @@ typedef struct {
      * PCI bit scans them (needs the GED and PCI0); pci_slots is then
      * unused. */
     uint64_t pci_hotplug_base;
+    /* The CPU hotplug controller's MMIO window (below 4 GiB); 0: none.
+     * With it, each processor's _STA asks the controller, _EJ0 ejects,
+     * and the GED's CPU bit scans them (needs the GED). */
+    uint64_t cpu_hotplug_base;
 } X86AcpiConfig;
 
 /**

@@ -12,4 +12,5 @@ arch_libarch_a_SOURCES += \
 	arch/x86_64/aml.c arch/x86_64/aml.h \
 	arch/x86_64/acpi.c arch/x86_64/acpi.h arch/x86_64/acpi-priv.h \
 	arch/x86_64/acpi-dsdt.c \
-	arch/x86_64/acpi-pci-hotplug.c
+	arch/x86_64/acpi-pci-hotplug.c \
+	arch/x86_64/acpi-cpu-hotplug.c

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, PCI hotplug, ...). */
+/* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, PCI/CPU hotplug, ...). */
 #include <config.h>
 
 #include <gio/gio.h>
 
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
+#include "devices/legacy/cpu-hotplug.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/registry.h"
@@ -120,6 +121,27 @@ arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
     g_clear_pointer(&consoles->serial, chardev_free);
     g_clear_pointer(&consoles->debug_console, chardev_free);
     return ok;
+}
+
+VmmDevice *
+arch_platform_cpu_hotplug(DeviceHost *host, uint32_t max_vcpus,
+                          uint32_t present, ArchPlatformInfo *platform,
+                          GError **error)
+{
+    VmmDevice *ged = device_host_find_device(host, ID_GED);
+    VmmDevice *hp;
+
+    if (!ged) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the VM has no ACPI GED to announce vCPU hotplug with");
+        return NULL;
+    }
+    hp = cpu_hotplug_new(host, CPU_HOTPLUG_ID, ged, max_vcpus, present);
+    if (!x86_platform_add(host, hp, error))
+        return NULL;
+    /* Its window, allocated at realize, goes into the DSDT's PRES. */
+    platform->cpu_hotplug_base = cpu_hotplug_get_mmio_base(hp);
+    return hp;
 }
 
 void

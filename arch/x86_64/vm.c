@@ -205,6 +205,7 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.ged_base = plat->ged_base;
     acpi.ged_irq = plat->ged_irq;
     acpi.pci_hotplug_base = plat->pci_hotplug_base;
+    acpi.cpu_hotplug_base = plat->cpu_hotplug_base;
     acpi.pci_ecam_base = plat->pci_ecam_base;
     acpi.pci_ecam_size = plat->pci_ecam_size;
     acpi.pci_mmio32_base = plat->mmio32_base;

@@ -8,5 +8,6 @@ devices_libdevices_a_SOURCES += \
 	devices/legacy/rtc-cmos.c devices/legacy/rtc-cmos-priv.h \
 	devices/legacy/acpi-pm.c \
 	devices/legacy/ged.c \
+	devices/legacy/cpu-hotplug.c devices/legacy/cpu-hotplug.h \
 	devices/legacy/debug-port.c \
 	devices/legacy/debug-console.c

@@ -82,6 +82,8 @@ static const RpcProcedure remote_procedures[] = {
          remote_domain_set_max_memory, W),
     P_NR(DOMAIN_SET_MEMORY, "virDomainSetMemory", remote_domain_set_memory_args,
          remote_domain_set_memory, W),
+    P_NR(DOMAIN_SET_VCPUS, "virDomainSetVcpus", remote_domain_set_vcpus_args,
+         remote_domain_set_vcpus, W),
     P_NR(DOMAIN_SHUTDOWN, "virDomainShutdown", remote_domain_args,
          remote_domain_shutdown, W),
     P_NR(DOMAIN_SUSPEND, "virDomainSuspend", remote_domain_args,
@@ -260,6 +262,8 @@ static const RpcProcedure remote_procedures[] = {
       remote_domain_has_managed_save_image, 0),
     P(DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", remote_domain_flags_args,
       remote_domain_ret, remote_domain_create_with_flags, W),
+    P_NR(DOMAIN_SET_VCPUS_FLAGS, "virDomainSetVcpusFlags",
+         remote_domain_set_vcpus_flags_args, remote_domain_set_vcpus_flags, W),
     P(DOMAIN_GET_VCPUS_FLAGS, "virDomainGetVcpusFlags", remote_domain_flags_args,
       remote_domain_int_ret, remote_domain_get_vcpus_flags, 0),
     /* Main thread: the stream must be registered before its first data. */

@@ -122,6 +122,9 @@ REMOTE_HANDLER(remote_domain_set_metadata);
 REMOTE_HANDLER(remote_domain_set_memory);
 REMOTE_HANDLER(remote_domain_set_max_memory);
 REMOTE_HANDLER(remote_domain_set_memory_flags);
+/* remote-vcpu.c */
+REMOTE_HANDLER(remote_domain_set_vcpus);
+REMOTE_HANDLER(remote_domain_set_vcpus_flags);
 REMOTE_HANDLER(remote_domain_get_metadata);
 
 /* remote-lifecycle.c */

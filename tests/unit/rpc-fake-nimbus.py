@@ -16,7 +16,8 @@
 # shutdown", exit 0, as nimbus without --no-shutdown); "panic" reports a
 # guest panic; "reboot" reboots (events rebooting/rebooted).  vm.counters
 # reports fixed per-device values (the fake does no I/O); a balloon's
-# driver does at once what vm.resize desired_balloon asks.
+# driver does at once what vm.resize desired_balloon asks; desired_vcpus
+# changes boot_vcpus within max_vcpus, as nimbus does.
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
 import json
 import os
@@ -259,6 +260,17 @@ class Handler(BaseHTTPRequestHandler):
                         return self.reply(400, ["balloon: size must be smaller "
                                                 "than the guest RAM"])
                     balloon["size"] = req["desired_balloon"]
+                if "desired_vcpus" in req:
+                    # As nimbus: 1 to max_vcpus, boot_vcpus follows (the
+                    # guest's CPU hotplug is not simulated).
+                    cpus = VM.config.setdefault("cpus", {})
+                    top = cpus.get("max_vcpus", cpus.get("boot_vcpus", 1))
+                    n = req["desired_vcpus"]
+                    if not 1 <= n <= top:
+                        return self.reply(400, ["desired_vcpus: %d is out of "
+                                                "range: the VM has 1 to %d "
+                                                "vCPUs (max_vcpus)" % (n, top)])
+                    cpus["boot_vcpus"] = n
                 return self.reply(204)
             if ep == "vm.power-button":
                 if VM.state != "Running":

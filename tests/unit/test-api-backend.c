@@ -641,7 +641,9 @@ test_resize_balloon(void)
         { "{\"desired_balloon\": \"1G\"}", 400, "desired_balloon" },
         { "{\"desired_ballon\": 1}", 400, "desired_ballon: unknown field" },
         { "{}", 400, "nothing to resize" },
-        { "{\"desired_vcpus\": 2, \"desired_balloon\": 0}", 500,
+        { "{\"desired_vcpus\": 2, \"desired_balloon\": 0}", 400,
+          "desired_vcpus: 2 is out of range" },
+        { "{\"desired_ram\": 1073741824, \"desired_balloon\": 0}", 500,
           "not supported yet" },
         { "[1]", 400, "JSON object" },
     };
@@ -676,6 +678,65 @@ test_resize_balloon(void)
                                 "{\"desired_balloon\": 0}"), ==, 400);
 }
 
+/* boot_vcpus as vm.info reports it. */
+static gint64
+info_boot_vcpus(Vmm *vmm)
+{
+    ApiResult r = { 0 };
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *cpus;
+    gint64 n;
+
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_cmpuint(r.status, ==, 200);
+    info = parse(r.body);
+    cpus = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(info), "config"),
+        "cpus");
+    n = json_object_get_int_member(cpus, "boot_vcpus");
+    api_result_clear(&r);
+    return n;
+}
+
+/* vm.resize desired_vcpus on a VM not booted yet: the config of record
+ * changes within 1 to max_vcpus; out of range is refused, nothing
+ * changes. */
+static void
+test_resize_vcpus(void)
+{
+    static const struct {
+        const char *body;
+        const char *mentions;
+    } bad[] = {
+        { "{\"desired_vcpus\": 0}", "desired_vcpus: 0 is out of range" },
+        { "{\"desired_vcpus\": 5}", "1 to 4 vCPUs" },
+        { "{\"desired_vcpus\": -1}", "desired_vcpus" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config =
+        config_json("\"cpus\": {\"boot_vcpus\": 1, \"max_vcpus\": 4}");
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_assert_cmpint(info_boot_vcpus(vmm), ==, 1);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_vcpus\": 3}"), ==, 204);
+    g_assert_cmpint(info_boot_vcpus(vmm), ==, 3);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ApiResult r = { 0 };
+        g_autofree char *msg = NULL;
+
+        run(vmm, API_ACTION_VM_RESIZE, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, 400);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+        g_assert_cmpint(info_boot_vcpus(vmm), ==, 3);
+    }
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_vcpus\": 4}"), ==, 204);
+    g_assert_cmpint(info_boot_vcpus(vmm), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -697,6 +758,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/deep-json", test_deep_json);
     g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);
     g_test_add_func("/api/backend/resize-balloon", test_resize_balloon);
+    g_test_add_func("/api/backend/resize-vcpus", test_resize_vcpus);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

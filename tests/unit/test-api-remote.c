@@ -254,7 +254,7 @@ flow(Server *s, bool dbus)
     RUN(dbus, 0, "\"n1\"", "info");
     RUN(dbus, 0, NULL, "remove-device", "n1");
     RUN(dbus, 1, "no device with id 'n1'", "remove-device", "n1");
-    RUN(dbus, 1, "resizing vCPUs is not supported yet", "resize", "--cpus",
+    RUN(dbus, 1, "desired_vcpus: 2 is out of range", "resize", "--cpus",
         "2");
     RUN(dbus, 1, "the VM has no balloon device", "resize", "--balloon", "1M");
     RUN(dbus, 0, NULL, "counters");

@@ -619,6 +619,89 @@ test_acpiexec_pci_hotplug(void)
     g_assert_nonnull(strstr(out, "[Integer] = 0000000000070000"));
 }
 
+/* CPU hotplug: PRES, each processor's _STA/_EJ0 through it, the GED's
+ * scan; refused without a GED or above 4 GiB. */
+static void
+test_dsdt_cpu_hotplug(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *d;
+    size_t dlen;
+    /* OperationRegion (PRST, SystemMemory, 0xfe002000, 0x0c) */
+    const uint8_t prst[] = { 0x5b, 0x80, 'P', 'R', 'S', 'T', 0x00,
+                             0x0c, 0x00, 0x20, 0x00, 0xfe, 0x0a, 0x0c };
+
+    cfg.cpu_hotplug_base = 0xfe002000;
+    mem = build_ok(&cfg, &rsdp);
+    d = dsdt_of(mem, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, prst, sizeof(prst)), ==, 1);
+    /* CSCN: defined once, called from the GED's ESCN. */
+    g_assert_cmpuint(count(d, dlen, "CSCN", 4), ==, 2);
+    /* CSTA/CEJM: defined once, called by each of the 4 processors. */
+    g_assert_cmpuint(count(d, dlen, "CSTA", 4), ==, 5);
+    g_assert_cmpuint(count(d, dlen, "CEJM", 4), ==, 5);
+    g_assert_cmpuint(count(d, dlen, "_EJ0", 4), ==, 4);
+    /* Each processor: its device name and two Notify targets in CSCN. */
+    g_assert_cmpuint(count(d, dlen, "C003", 4), ==, 3);
+
+    cfg.ged_base = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*CPU hotplug controller*GED*");
+    cfg = default_config();
+    cfg.cpu_hotplug_base = 0xfffffff8;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*CPU hotplug controller*4 GiB*");
+}
+
+/* ACPICA runs the CPU hotplug AML: the GED's scan, a processor's _STA
+ * and _EJ0 through the controller, with no error (its memory reads 0). */
+static void
+test_acpiexec_cpu_hotplug(void)
+{
+    X86AcpiConfig cfg = default_config();
+    g_autofree char *acpiexec = g_find_program_in_path("acpiexec");
+    g_autoptr(GByteArray) blob = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *cmdline = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *cmds = "evaluate \\_SB_.GED_._EVT 5; "
+                       "evaluate \\_SB_.PRES.CSCN; "
+                       "evaluate \\_SB_.CPUS.C003._EJ0 1; "
+                       "evaluate \\_SB_.CPUS.C003._STA";
+    int status;
+    size_t dsdt_len;
+
+    if (!acpiexec) {
+        g_test_skip("acpiexec (acpica-tools) not installed");
+        return;
+    }
+    cfg.cpu_hotplug_base = 0xfe002000;
+    blob = x86_acpi_build_blob(&cfg, X86_RSDP_START, &error);
+    g_assert_no_error(error);
+    dsdt_len = (size_t)test_le(blob->data + 36 + 4, 4);
+    dir = g_dir_make_tmp("nimbus-acpi-XXXXXX", &error);
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "dsdt.dat", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)blob->data + 36,
+                                      (gssize)dsdt_len, NULL));
+    cmdline = g_strdup_printf("%s -b \"%s\" %s", acpiexec, cmds, path);
+    g_assert_true(g_spawn_command_line_sync(cmdline, &out, NULL, &status,
+                                            &error));
+    g_assert_no_error(error);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_test_message("%s", out);
+    g_assert_null(strstr(out, "Error"));
+    g_assert_null(strstr(out, "Exception"));
+    g_assert_nonnull(strstr(out, "successfully acquired and loaded"));
+    /* CPEN reads 0 in acpiexec's memory: _STA says absent. */
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000000000"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -637,6 +720,9 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/large-vm", test_large_vm);
     g_test_add_func("/x86/acpi/acpiexec", test_acpiexec);
     g_test_add_func("/x86/acpi/dsdt-pci-hotplug", test_dsdt_pci_hotplug);
+    g_test_add_func("/x86/acpi/dsdt-cpu-hotplug", test_dsdt_cpu_hotplug);
+    g_test_add_func("/x86/acpi/acpiexec-cpu-hotplug",
+                    test_acpiexec_cpu_hotplug);
     g_test_add_func("/x86/acpi/pci-hotplug-refused",
                     test_pci_hotplug_refused);
     g_test_add_func("/x86/acpi/acpiexec-pci-hotplug",
