@@ -151,7 +151,7 @@ drv_domain_lookup_by_id(DrvDriver *driver, int id, GError **error)
 /* ---- persistent definitions ------------------------------------------------ */
 
 /* Writes @def to <config_dir>/<name>.xml: temp file, fsync, rename. */
-static bool
+bool
 drv_domain_save_config(DrvDriver *driver, const DomainDef *def, GError **error)
 {
     g_autofree char *path = drv_config_domain_xml_path(driver->config, def->name);
@@ -346,7 +346,7 @@ drv_domain_metadata_event_emit(DrvDriver *driver, DrvDomainObj *obj, int type,
 
 /* Resolves AFFECT_CURRENT and checks the definitions @flags name exist
  * (obj locked). */
-static bool
+bool
 drv_domain_affect(DrvDomainObj *obj, unsigned int *flags, const char *api,
                   GError **error)
 {
