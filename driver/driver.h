@@ -143,9 +143,6 @@ char *drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj,
                               unsigned int flags, GError **error);
 bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
                               bool autostart, GError **error);
-/* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
- * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
- * rewritten on disk before it changes. */
 /* Writes @def to <config_dir>/<name>.xml atomically (temp file, fsync,
  * rename). */
 bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
@@ -155,6 +152,9 @@ bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
  * errors. */
 bool drv_domain_affect(DrvDomainObj *obj, unsigned int *flags,
                        const char *api, GError **error);
+/* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
+ * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
+ * rewritten on disk before it changes. */
 /* Begins a job on a running domain and copies its API socket path (obj
  * locked on entry and exit); NULL with @error set when it is not running
  * or another job holds it. */

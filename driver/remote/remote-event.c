@@ -129,7 +129,6 @@ remote_event_encode(const DrvDomainEvent *event, int cb_id)
             .dom = dom,
             .devAlias = (char *)event->dev_alias,
         };
-
         xdrproc_t enc = (xdrproc_t)
             xdr_remote_domain_event_callback_device_removal_failed_msg;
 
