@@ -34,10 +34,14 @@ device_xml_read(const char *xml, DomainHotplugKind *kind, GError **error)
     xmlDocPtr doc;
     xmlNodePtr root;
 
-    if (len == 0 || len > DEVICE_XML_MAX_LEN) {
+    if (len == 0) {
+        drv_xml_error(error, DRV_ERROR_XML_ERROR, "empty device XML");
+        return NULL;
+    }
+    if (len > DEVICE_XML_MAX_LEN) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      len ? "device XML too large (%zu bytes)" :
-                      "empty device XML", len);
+                      "device XML too large (%zu bytes, limit %d)", len,
+                      DEVICE_XML_MAX_LEN);
         return NULL;
     }
     /* As for a domain: no network access, no entity expansion. */
