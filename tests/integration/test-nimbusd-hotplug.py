@@ -4,8 +4,9 @@
 # virsh attach-device puts a disk into the running guest (it sees a new
 # /dev/vdX and reads the data the test wrote), blockresize grows it (the
 # guest sees the new size), detach-device takes it out (gone in the guest
-# and in vm.info, the image closed); python3-libvirt receives DEVICE_ADDED
-# and DEVICE_REMOVED.  TAP output.
+# and in vm.info, the image closed); an ethernet interface on a TAP nimbus
+# makes gets link and pings the host side, then goes; python3-libvirt
+# receives DEVICE_ADDED and DEVICE_REMOVED.  TAP output.
 #
 # Runs itself through tests/harness/with-kvm like test-nimbusd-lifecycle.py
 # (same guest assets); it never skips.  NIMBUS_BOOT_TIMEOUT (120 s)
@@ -183,8 +184,34 @@ def main():
         assert "hp-gone" in out, out
 
     @step
+    def attach_interface_guest_pings():
+        # type='ethernet': nimbus creates the TAP with the host address.
+        g = ctx["guest"]
+        tap = "hptap%d" % (os.getpid() % 1000)
+        nic = os.path.join(env.tmp, "nic.xml")
+        with open(nic, "w") as f:
+            f.write("<interface type='ethernet'><mac address='52:54:00:12:34:56'/>"
+                    "<target dev='%s'/><ip address='192.168.253.1' prefix='24'/>"
+                    "<model type='virtio'/></interface>" % tap)
+        env.virsh("attach-device", NAME, nic, "--live")
+        assert "<alias name='net0'/>" in env.virsh("dumpxml", NAME).stdout
+        out = g.sh("i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; "
+                   "do sleep 0.1; i=$((i + 1)); done; ip link set eth0 up; "
+                   "ip addr add 192.168.253.2/24 dev eth0; "
+                   "ping -c 3 -W 5 192.168.253.1 >/dev/null && echo hp-ping-ok")
+        assert "hp-ping-ok" in out, out
+        env.virsh("detach-device", NAME, nic, "--live")
+        assert "<interface" not in env.virsh("dumpxml", NAME).stdout
+        out = g.sh("i=0; while [ -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; "
+                   "do sleep 0.1; i=$((i + 1)); done; "
+                   "[ -e /sys/class/net/eth0 ] && echo hp-net-still-there "
+                   "|| echo hp-net-gone")
+        assert "hp-net-gone" in out, out
+
+    @step
     def device_events():
-        want = [("added", "virtio-disk0"), ("removed", "virtio-disk0")]
+        want = [("added", "virtio-disk0"), ("removed", "virtio-disk0"),
+                ("added", "net0"), ("removed", "net0")]
         deadline = time.time() + 10
         while len(events) < len(want) and time.time() < deadline:
             time.sleep(0.1)
