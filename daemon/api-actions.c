@@ -45,7 +45,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         "vm.resize-zone", false, true, "VmResizeZone", "vm_resize_zone",
         false, false },
     [API_ACTION_VM_RESIZE_DISK] = {
-        "vm.resize-disk", false, true, NULL, NULL, false, false },
+        "vm.resize-disk", false, true, NULL, NULL, false, true },
     [API_ACTION_VM_ADD_DEVICE] = {
         "vm.add-device", false, true, "VmAddDevice", "device_config", true,
         false },

@@ -275,6 +275,48 @@ run_vm_resize(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return vmm_vm_resize(vmm, &r, error);
 }
 
+/* CH's VmResizeDisk: {"id": string, "desired_size": bytes}, both
+ * required (CH's schema lists them without a "required", but a resize
+ * without either means nothing). */
+static bool
+run_vm_resize_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                   GError **error)
+{
+    JsonObject *o;
+    JsonNode *id;
+    JsonNode *size;
+
+    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
+        return false;
+    }
+    o = json_node_get_object(body);
+    id = json_object_get_member(o, "id");
+    size = json_object_get_member(o, "desired_size");
+    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
+        json_node_get_value_type(id) != G_TYPE_STRING) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeDisk: 'id' (a string) is required");
+        return false;
+    }
+    if (!size || !JSON_NODE_HOLDS_VALUE(size) ||
+        json_node_get_value_type(size) != G_TYPE_INT64 ||
+        json_node_get_int(size) < 0) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeDisk: 'desired_size' (bytes, a "
+                            "non-negative integer) is required");
+        return false;
+    }
+    if (json_object_get_size(o) != 2) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeDisk: 'id' and 'desired_size' are its "
+                            "only fields");
+        return false;
+    }
+    return vmm_vm_resize_disk(vmm, json_node_get_string(id),
+                              (uint64_t)json_node_get_int(size), error);
+}
+
 /* VmSnapshotConfig: {"destination_url": "file:///DIR"}, nothing else. */
 static bool
 run_vm_snapshot(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
@@ -440,7 +482,9 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_RESIZE_ZONE] = {
         "The memory zone could not be resized",
         NULL },
-    [API_ACTION_VM_RESIZE_DISK] = { "The disk could not be resized", NULL },
+    [API_ACTION_VM_RESIZE_DISK] = {
+        "The disk could not be resized",
+        run_vm_resize_disk },
     [API_ACTION_VM_ADD_DEVICE] = {
         "The device could not be added to the VM",
         NULL },

@@ -16,6 +16,7 @@
 #include "devices/block/block.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/virtio-pci.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
@@ -674,4 +675,41 @@ vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
     }
     vmm_hotplug_remove(vmm->hotplug, vmm->vm, vmm->state == VMM_VM_RUNNING,
                        &vmm->config, id, done, opaque);
+}
+
+bool
+vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes, GError **error)
+{
+    GError *local = NULL;
+    VmmDevice *dev = NULL;
+    VirtioDevice *vdev;
+
+    if (!vmm_check_created(vmm, error))
+        return false;
+    for (guint i = 0; i < vmm->config->disks->len && !dev; i++) {
+        const DiskConfig *disk = g_ptr_array_index(vmm->config->disks, i);
+
+        if (g_strcmp0(disk->id, id) == 0) {
+            if (!vmm->vm)
+                return vmm_wrong_state(vmm, "resize a disk of", error);
+            dev = vm_find_device(vmm->vm, id);
+        }
+    }
+    vdev = dev ? virtio_pci_get_virtio(dev) : NULL;
+    if (!vdev || vdev->ops->device_type != VIRTIO_ID_BLOCK) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_NOT_CREATED,
+                    "no disk with id '%s'", id);
+        return false;
+    }
+    /* The config of record has no size: the image file is the record. */
+    if (!virtio_blk_resize(vdev, bytes, &local)) {
+        g_set_error_literal(error, VMM_ERROR,
+                            g_error_matches(local, G_IO_ERROR,
+                                            G_IO_ERROR_INVALID_ARGUMENT) ?
+                            VMM_ERROR_BAD_REQUEST : VMM_ERROR_INTERNAL,
+                            local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
 }

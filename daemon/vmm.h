@@ -87,6 +87,10 @@ typedef struct {
  * balloon target; RAM other than what the VM has is "not supported yet"
  * (500). */
 bool vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error);
+/* vm.resize-disk: grows the running VM's disk @id to @bytes (raw images;
+ * shrinking refused) and tells the guest (virtio_blk_resize()). */
+bool vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes,
+                        GError **error);
 JsonNode *vmm_vm_info(Vmm *vmm, GError **error);
 JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
 JsonNode *vmm_ping(Vmm *vmm);

@@ -13,6 +13,9 @@
 
 /* virDomainEventID values nimbusd produces. */
 #define DRV_EVENT_ID_LIFECYCLE 0
+#define DRV_EVENT_ID_DEVICE_REMOVED 15
+#define DRV_EVENT_ID_DEVICE_ADDED 19
+#define DRV_EVENT_ID_DEVICE_REMOVAL_FAILED 22
 #define DRV_EVENT_ID_METADATA_CHANGE 23
 
 /* A domain event, as the RPC layer sends it (reference §1.5). */
@@ -25,6 +28,7 @@ typedef struct {
     int detail;
     int metadata_type;              /* metadata change: DomainMetadataType */
     const char *metadata_uri;       /* metadata change: element namespace */
+    const char *dev_alias;          /* device added/removed/removal failed */
 } DrvDomainEvent;
 
 /* Called with the domain locked, from any thread; must not block. */
@@ -139,6 +143,15 @@ char *drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj,
                               unsigned int flags, GError **error);
 bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
                               bool autostart, GError **error);
+/* Writes @def to <config_dir>/<name>.xml atomically (temp file, fsync,
+ * rename). */
+bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
+                            GError **error);
+/* Resolves AFFECT_CURRENT in *@flags (DRV_DOMAIN_AFFECT_*) for @obj
+ * (locked) and checks the definitions they name exist, with libvirt's
+ * errors. */
+bool drv_domain_affect(DrvDomainObj *obj, unsigned int *flags,
+                       const char *api, GError **error);
 /* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
  * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
  * rewritten on disk before it changes. */

@@ -36,6 +36,7 @@ typedef enum {
     DRV_ERROR_NO_DOMAIN_METADATA = 80,
     DRV_ERROR_OPERATION_UNSUPPORTED = 84,
     DRV_ERROR_CPU_INCOMPATIBLE = 91,
+    DRV_ERROR_DEVICE_MISSING = 99,
 } DrvErrorCode;
 
 /* libvirt error domains (virErrorDomain) used in remote_error.domain. */

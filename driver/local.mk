@@ -85,6 +85,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/forward.c driver/forward.h \
 	driver/driver.c driver/driver.h \
 	driver/hostcpu.c driver/hostcpu.h \
+	driver/hotplug.c driver/hotplug.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
 	driver/net-tap.c driver/net-tap.h \
@@ -103,6 +104,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-event.c \
 	driver/remote/remote-forward.c driver/remote/remote-forward.h \
 	driver/remote/remote-host.c \
+	driver/remote/remote-hotplug.c \
 	driver/remote/remote-lifecycle.c \
 	driver/remote/remote-names.c \
 	driver/remote/remote-network.c \

@@ -85,18 +85,18 @@ drv_monitor_put(const char *socket, const char *endpoint,
     return resp != NULL;
 }
 
-JsonNode *
-drv_monitor_get(const char *socket, const char *endpoint, GError **error)
+/* The JSON body of @resp; an empty one is JSON null (PUTs answering 204). */
+static JsonNode *
+drv_monitor_answer(HttpResponse *resp, const char *endpoint, bool allow_empty,
+                   GError **error)
 {
-    g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "GET", endpoint,
-                                                       NULL, error);
     g_autoptr(GError) local = NULL;
     g_autofree char *body = NULL;
     JsonNode *root;
 
-    if (!resp)
-        return NULL;
     body = http_response_body_string(resp);
+    if (allow_empty && !*body)
+        return json_node_new(JSON_NODE_NULL);
     /* A VMM is a guest's neighbour: its answers are bounded like any
      * other untrusted JSON before json-glib recurses into them. */
     root = json_parse_bounded(body, -1, DRV_MONITOR_JSON_MAX_DEPTH, &local);
@@ -107,6 +107,25 @@ drv_monitor_get(const char *socket, const char *endpoint, GError **error)
         return NULL;
     }
     return root;
+}
+
+JsonNode *
+drv_monitor_get(const char *socket, const char *endpoint, GError **error)
+{
+    g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "GET", endpoint,
+                                                       NULL, error);
+
+    return resp ? drv_monitor_answer(resp, endpoint, false, error) : NULL;
+}
+
+JsonNode *
+drv_monitor_put_answer(const char *socket, const char *endpoint,
+                       const char *json_body, GError **error)
+{
+    g_autoptr(HttpResponse) resp = drv_monitor_request(socket, "PUT", endpoint,
+                                                       json_body, error);
+
+    return resp ? drv_monitor_answer(resp, endpoint, true, error) : NULL;
 }
 
 bool

@@ -25,6 +25,11 @@ bool drv_monitor_put(const char *socket, const char *endpoint,
 JsonNode *drv_monitor_get(const char *socket, const char *endpoint,
                           GError **error);
 
+/* PUT with an answer (vm.add-disk's PciDeviceInfo): the parsed JSON body,
+ * a JSON null node when it has none (transfer full). */
+JsonNode *drv_monitor_put_answer(const char *socket, const char *endpoint,
+                                 const char *json_body, GError **error);
+
 /**
  * drv_monitor_wait_ready:
  * Polls vmm.ping until it answers, @timeout_ms passes, or @alive returns

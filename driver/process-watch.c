@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "common/fd-util.h"
+#include "driver/hotplug.h"
 #include "driver/process.h"
 #include "driver/util.h"
 #include "driver/vmm-events.h"
@@ -239,6 +240,13 @@ drv_process_handle_event(const char *source, const char *event,
                                   DRV_EVENT_RESUMED_UNPAUSED);
             drv_process_save_state(ctx->driver, obj);
         }
+    } else if (g_str_equal(source, "vm") &&
+               g_str_equal(event, "device-removed")) {
+        /* The guest let go of a device (detach-device, or nimbus-remote
+         * remove-device behind our back). */
+        drv_hotplug_device_removed(ctx->driver, obj,
+                                   properties ? drv_json_string(properties, "id")
+                                              : NULL);
     } else if (g_str_equal(source, "guest") && g_str_equal(event, "panic")) {
         if (!proc->panicked) {
             proc->panicked = true;

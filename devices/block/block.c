@@ -6,13 +6,16 @@
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "devices/block/block.h"
 #include "devices/block/format.h"
 #include "devices/virtio/iov.h"
 
-/* Immutable after block_backend_open(): shared read-only by the workers. */
+/* Immutable after block_backend_open(), but for the format's size, which
+ * block_backend_grow() raises atomically: shared by the workers. */
 struct BlockBackend {
     BlockFormat *fmt;        /* owns the file */
     const BlockFile *file;
@@ -33,7 +36,48 @@ block_backend_format(const BlockBackend *bb)
 uint64_t
 block_backend_size(const BlockBackend *bb)
 {
-    return bb->fmt->size;
+    return __atomic_load_n(&bb->fmt->size, __ATOMIC_ACQUIRE);
+}
+
+bool
+block_backend_grow(BlockBackend *bb, uint64_t size, GError **error)
+{
+    const char *path = block_file_path(bb->file);
+    struct stat st;
+
+    /* A qcow2 image's virtual size lives in its header and L1 table,
+     * which nimbus's qcow2 code does not rewrite; a block device's size
+     * is the host's. */
+    if (strcmp(block_format_name(bb->fmt), "raw") != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "'%s': growing a %s image is not supported (only raw)",
+                    path, block_format_name(bb->fmt));
+        return false;
+    }
+    if (block_file_readonly(bb->file)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+                    "'%s' is read-only", path);
+        return false;
+    }
+    if (fstat(block_file_fd(bb->file), &st) < 0 || !S_ISREG(st.st_mode)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "'%s' is not a regular file: only image files can grow",
+                    path);
+        return false;
+    }
+    if (size > G_MAXINT64 || ftruncate(block_file_fd(bb->file), (off_t)size) < 0) {
+        int err = size > G_MAXINT64 ? EFBIG : errno;
+
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+                    "cannot grow '%s' to %" G_GUINT64_FORMAT " bytes: %s",
+                    path, size, g_strerror(err));
+        return false;
+    }
+    /* The one field that changes after open: it only grows, so a worker
+     * that still reads the old size refuses at most what the guest cannot
+     * address yet (it learns the size from the config change after). */
+    __atomic_store_n(&bb->fmt->size, size, __ATOMIC_RELEASE);
+    return true;
 }
 
 bool

@@ -46,6 +46,15 @@ bool block_backend_readonly(const BlockBackend *bb);
  * and physical block size, for VIRTIO_BLK_F_BLK_SIZE / TOPOLOGY. */
 uint32_t block_backend_logical_block_size(const BlockBackend *bb);
 uint32_t block_backend_physical_block_size(const BlockBackend *bb);
+/**
+ * block_backend_grow:
+ * Control thread: grows a writable raw image file to @size bytes
+ * (ftruncate; the new part reads as zeroes) and makes that the disk's
+ * size.  qcow2 images, block devices and read-only disks are refused
+ * (G_IO_ERROR_NOT_SUPPORTED, _READ_ONLY) naming the image; shrinking is
+ * the caller's to refuse.
+ */
+bool block_backend_grow(BlockBackend *bb, uint64_t size, GError **error);
 /* Whether fallocate() can punch holes / zero ranges (DISCARD,
  * WRITE_ZEROES). */
 bool block_backend_can_discard(const BlockBackend *bb);

@@ -59,7 +59,9 @@ struct VirtioBlk {
     BlockBackend *bb;
     bool allow_uring;
     unsigned seg_max;
-    uint64_t capacity;                   /* sectors */
+    /* Sectors; grown by virtio_blk_resize() on the control thread, read
+     * by the workers with blk_capacity(): atomic. */
+    uint64_t capacity;
     uint32_t max_discard_sectors;
     char serial[VIRTIO_BLK_ID_BYTES];
     struct virtio_blk_config config;
@@ -73,6 +75,12 @@ static VirtioBlk *
 virtio_blk_from_vdev(VirtioDevice *vdev)
 {
     return (VirtioBlk *)vdev;
+}
+
+static uint64_t
+blk_capacity(VirtioBlk *blk)
+{
+    return __atomic_load_n(&blk->capacity, __ATOMIC_ACQUIRE);
 }
 
 /* ---- Counters ---------------------------------------------------------- */
@@ -222,7 +230,8 @@ blk_start(BlkQueue *q, BlkSlot *s)
     switch (req->type) {
     case VIRTIO_BLK_T_IN:
     case VIRTIO_BLK_T_OUT:
-        if (!virtio_blk_range_ok(req->sector, req->data_len, blk->capacity) ||
+        if (!virtio_blk_range_ok(req->sector, req->data_len,
+                                 blk_capacity(blk)) ||
             (req->type == VIRTIO_BLK_T_OUT && block_backend_readonly(blk->bb))) {
             blk_complete(q, s, VIRTIO_BLK_S_IOERR, 0);
             return true;
@@ -246,7 +255,7 @@ blk_start(BlkQueue *q, BlkSlot *s)
             blk_complete(q, s, VIRTIO_BLK_S_UNSUPP, 0);
             return true;
         }
-        st = virtio_blk_parse_segment(req, blk->capacity,
+        st = virtio_blk_parse_segment(req, blk_capacity(blk),
                                       blk->max_discard_sectors, &seg);
         if (st != VIRTIO_BLK_S_OK) {
             blk_complete(q, s, st, 0);
@@ -499,7 +508,7 @@ virtio_blk_engine(VirtioDevice *vdev, unsigned q)
                ? block_queue_engine(blk->queues[q].bq) : NULL;
 }
 
-/* The config space (§5.2.4), immutable: the image does not change size. */
+/* The config space (§5.2.4): only the capacity changes, on a resize. */
 static void
 virtio_blk_fill_config(VirtioBlk *blk, unsigned nqueues)
 {
@@ -594,4 +603,43 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
         }
     }
     return &((VirtioBlk *)g_steal_pointer(&blk))->vdev;
+}
+
+bool
+virtio_blk_resize(VirtioDevice *vdev, uint64_t bytes, GError **error)
+{
+    VirtioBlk *blk = virtio_blk_from_vdev(vdev);
+    uint64_t cur = blk_capacity(blk) * VIRTIO_BLK_SECTOR_SIZE;
+    uint64_t le;
+
+    if (bytes % VIRTIO_BLK_SECTOR_SIZE) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: desired_size %" G_GUINT64_FORMAT " is not a "
+                    "multiple of %d bytes", vdev->id, bytes,
+                    VIRTIO_BLK_SECTOR_SIZE);
+        return false;
+    }
+    if (bytes < cur) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: shrinking from %" G_GUINT64_FORMAT " to %"
+                    G_GUINT64_FORMAT " bytes is not supported", vdev->id, cur,
+                    bytes);
+        return false;
+    }
+    if (bytes == cur)
+        return true;
+    if (!block_backend_grow(blk->bb, bytes, error))
+        return false;
+    __atomic_store_n(&blk->capacity, bytes / VIRTIO_BLK_SECTOR_SIZE,
+                     __ATOMIC_RELEASE);
+    /* vCPUs may be reading the config space: bumping the generation
+     * before the store as well as after it (virtio_notify_config) makes a
+     * driver that read a torn capacity see two different generations and
+     * read again (virtio 1.2 §2.5.1). */
+    g_atomic_int_inc(&vdev->config_generation);
+    le = htole64(bytes / VIRTIO_BLK_SECTOR_SIZE);
+    memcpy(&blk->config.capacity, &le, sizeof(le));
+    virtio_notify_config(vdev);
+    g_info("%s: capacity now %" G_GUINT64_FORMAT " bytes", vdev->id, bytes);
+    return true;
 }

@@ -77,5 +77,14 @@ bool virtio_blk_range_ok(uint64_t sector, size_t len, uint64_t capacity);
  */
 VirtioDevice *virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
                              bool allow_uring, GError **error);
+/**
+ * virtio_blk_resize:
+ * Control thread (vm.resize-disk): grows the disk's image to @bytes (a
+ * multiple of 512; raw images only, see block_backend_grow()), updates
+ * the capacity the device reports and the guest's I/O is checked
+ * against, and sends a configuration change interrupt.  Shrinking is
+ * refused; the current size is a no-op.
+ */
+bool virtio_blk_resize(VirtioDevice *vdev, uint64_t bytes, GError **error);
 /* The engine queue @q uses ("io_uring", "sync"; NULL before activation). */
 const char *virtio_blk_engine(VirtioDevice *vdev, unsigned q);

@@ -47,9 +47,9 @@ remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
         return false;
     }
     /* Every known id registers, as on libvirtd: a callback for an event
-     * nimbus never produces (DEVICE_REMOVED, TUNABLE...) simply never
-     * fires, which is the truth.  nova and virt-manager subscribe to such
-     * ids at connect time; lifecycle and metadata-change are sent. */
+     * nimbus never produces (TUNABLE...) simply never fires, which is the
+     * truth.  nova and virt-manager subscribe to such ids at connect
+     * time; lifecycle, metadata-change and the device events are sent. */
     if (args->dom) {
         cb.has_dom = true;
         memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
@@ -102,7 +102,39 @@ remote_event_encode(const DrvDomainEvent *event, int cb_id)
     };
 
     memcpy(dom.uuid, event->uuid, 16);
-    if (event->event_id == DRV_EVENT_ID_METADATA_CHANGE) {
+    if (event->event_id == DRV_EVENT_ID_DEVICE_REMOVED) {
+        remote_domain_event_callback_device_removed_msg msg = {
+            .callbackID = cb_id,
+            .msg = { .dom = dom, .devAlias = (char *)event->dev_alias },
+        };
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED;
+        return rpc_packet_encode(&hdr,
+                                 (xdrproc_t)xdr_remote_domain_event_callback_device_removed_msg,
+                                 &msg, NULL);
+    } else if (event->event_id == DRV_EVENT_ID_DEVICE_ADDED) {
+        remote_domain_event_callback_device_added_msg msg = {
+            .callbackID = cb_id,
+            .dom = dom,
+            .devAlias = (char *)event->dev_alias,
+        };
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED;
+        return rpc_packet_encode(&hdr,
+                                 (xdrproc_t)xdr_remote_domain_event_callback_device_added_msg,
+                                 &msg, NULL);
+    } else if (event->event_id == DRV_EVENT_ID_DEVICE_REMOVAL_FAILED) {
+        remote_domain_event_callback_device_removal_failed_msg msg = {
+            .callbackID = cb_id,
+            .dom = dom,
+            .devAlias = (char *)event->dev_alias,
+        };
+        xdrproc_t enc = (xdrproc_t)
+            xdr_remote_domain_event_callback_device_removal_failed_msg;
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED;
+        return rpc_packet_encode(&hdr, enc, &msg, NULL);
+    } else if (event->event_id == DRV_EVENT_ID_METADATA_CHANGE) {
         remote_domain_event_callback_metadata_change_msg msg = {
             .callbackID = cb_id,
             .dom = dom,

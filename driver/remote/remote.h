@@ -169,5 +169,13 @@ REMOTE_HANDLER(remote_domain_memory_stats);
 REMOTE_HANDLER(remote_domain_get_cpu_stats);
 REMOTE_HANDLER(remote_connect_get_all_domain_stats);
 
+/* remote-hotplug.c */
+REMOTE_HANDLER(remote_domain_attach_device);
+REMOTE_HANDLER(remote_domain_attach_device_flags);
+REMOTE_HANDLER(remote_domain_detach_device);
+REMOTE_HANDLER(remote_domain_detach_device_flags);
+REMOTE_HANDLER(remote_domain_detach_device_alias);
+REMOTE_HANDLER(remote_domain_block_resize);
+
 /* remote-names.c: "virXxx" of procedures we do not implement. */
 const char *remote_unsupported_name(int32_t proc);

@@ -245,6 +245,9 @@ typedef struct {
 bool domain_net_source_parse(xmlNodePtr node, DomainNetDef *net,
                              GError **error);
 void domain_net_source_format(XmlBuf *buf, const DomainNetDef *net);
+/* domain_def_attach_nets() for one interface (nothing for 'ethernet'). */
+bool domain_net_attach_one(DomainNetDef *net, DomainNetAttachFunc attach,
+                           gpointer data, GPtrArray *created, GError **error);
 
 ENUM_DECL(domain_chr_type);            /* "", "pty", "file" (DomainChrType) */
 
@@ -447,6 +450,12 @@ bool domain_def_postparse(DomainDef *def, GError **error);
 bool domain_def_validate(const DomainDef *def, GError **error);
 /* Generates a MAC in 52:54:00:xx:xx:xx, libvirt's (and QEMU's) range. */
 void domain_mac_generate(unsigned char mac[6]);
+
+/* vmconfig.c: one disk or interface as nimbus knows it (hotplug). */
+char *domain_device_vmm_id(const DomainDef *def, DomainDeviceType type,
+                           guint index);
+char *domain_device_vmconfig_json(const DomainDef *def, DomainDeviceType type,
+                                  guint index);
 
 /* domain.c: the DomainDef allocation helpers. */
 DomainDef *domain_def_new_empty(void);

@@ -82,34 +82,43 @@ domain_net_source_format(XmlBuf *buf, const DomainNetDef *net)
 }
 
 bool
+domain_net_attach_one(DomainNetDef *net, DomainNetAttachFunc attach,
+                      gpointer data, GPtrArray *created, GError **error)
+{
+    DomainNetAttach a = { 0 };
+    g_autofree char *tap = NULL;
+    g_autofree char *bridge = NULL;
+
+    if (net->type == DOMAIN_NET_TYPE_ETHERNET)
+        return true;
+    a.network = net->type == DOMAIN_NET_TYPE_NETWORK ?
+                net->source_network : NULL;
+    a.bridge = net->type == DOMAIN_NET_TYPE_BRIDGE ?
+               net->source_bridge : NULL;
+    a.ifname = net->ifname;
+    /* nimbus opens the TAP with IFF_MULTI_QUEUE for more than one
+     * queue pair (devices/net/tap.c); the flags must match. */
+    a.multi_queue = net->queues > 1;
+    if (!attach(&a, &tap, &bridge, data, error))
+        return false;
+    g_ptr_array_add(created, g_strdup(tap));
+    g_free(net->ifname);
+    net->ifname = g_steal_pointer(&tap);
+    g_free(net->source_bridge);
+    net->source_bridge = g_steal_pointer(&bridge);
+    return true;
+}
+
+bool
 domain_def_attach_nets(DomainDef *def, DomainNetAttachFunc attach,
                        gpointer data, GPtrArray *created, GError **error)
 {
     guint n = domain_def_ndevices(def, DOMAIN_DEVICE_NET);
 
     for (guint i = 0; i < n; i++) {
-        DomainNetDef *net = domain_def_device(def, DOMAIN_DEVICE_NET, i);
-        DomainNetAttach a = { 0 };
-        g_autofree char *tap = NULL;
-        g_autofree char *bridge = NULL;
-
-        if (net->type == DOMAIN_NET_TYPE_ETHERNET)
-            continue;
-        a.network = net->type == DOMAIN_NET_TYPE_NETWORK ?
-                    net->source_network : NULL;
-        a.bridge = net->type == DOMAIN_NET_TYPE_BRIDGE ?
-                   net->source_bridge : NULL;
-        a.ifname = net->ifname;
-        /* nimbus opens the TAP with IFF_MULTI_QUEUE for more than one
-         * queue pair (devices/net/tap.c); the flags must match. */
-        a.multi_queue = net->queues > 1;
-        if (!attach(&a, &tap, &bridge, data, error))
+        if (!domain_net_attach_one(domain_def_device(def, DOMAIN_DEVICE_NET, i),
+                                   attach, data, created, error))
             return false;
-        g_ptr_array_add(created, g_strdup(tap));
-        g_free(net->ifname);
-        net->ifname = g_steal_pointer(&tap);
-        g_free(net->source_bridge);
-        net->source_bridge = g_steal_pointer(&bridge);
     }
     return true;
 }

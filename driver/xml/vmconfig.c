@@ -341,3 +341,33 @@ domain_def_net_refs(const DomainDef *def)
     }
     return refs;
 }
+
+char *
+domain_device_vmm_id(const DomainDef *def, DomainDeviceType type, guint index)
+{
+    if (type == DOMAIN_DEVICE_DISK)
+        return disk_vmm_id(domain_def_device(def, type, index));
+    return net_vmm_id(domain_def_device(def, type, index), index);
+}
+
+char *
+domain_device_vmconfig_json(const DomainDef *def, DomainDeviceType type,
+                            guint index)
+{
+    g_autoptr(VmConfig) config = vm_config_new();
+    g_autoptr(JsonNode) root = NULL;
+    const char *key = type == DOMAIN_DEVICE_DISK ? "disks" : "net";
+    JsonArray *arr;
+
+    /* Through a VmConfig, so that nimbus's serialiser writes the entry
+     * exactly as it does in vm.create. */
+    if (type == DOMAIN_DEVICE_DISK)
+        g_ptr_array_add(config->disks, disk_config_from_def(
+            domain_def_device(def, type, index)));
+    else
+        g_ptr_array_add(config->net, net_config_from_def(
+            domain_def_device(def, type, index), index));
+    root = vm_config_to_json_node(config);
+    arr = json_object_get_array_member(json_node_get_object(root), key);
+    return json_to_string(json_array_get_element(arr, 0), FALSE);
+}

@@ -5,3 +5,9 @@
 # uses the harness's guest assets (emulated mode: about 6 minutes).
 dist_check_SCRIPTS += tests/integration/test-nimbusd-lifecycle.py
 TESTS += tests/integration/test-nimbusd-lifecycle.py
+
+# test-nimbusd-hotplug.py: attach-device / blockresize / detach-device on one
+# running guest (the guest sees the disk, its data and its new size), and
+# DEVICE_ADDED / DEVICE_REMOVED through python3-libvirt; one boot.
+dist_check_SCRIPTS += tests/integration/test-nimbusd-hotplug.py
+TESTS += tests/integration/test-nimbusd-hotplug.py

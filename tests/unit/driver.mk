@@ -64,3 +64,8 @@ TESTS += tests/unit/test-nimbusd-libvirtd.py
 # over RPC, events, bad input.  Reuses test-rpc-virsh.py's helpers.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-dbus.py
 TESTS += tests/unit/test-nimbusd-dbus.py
+
+# attach/detach-device, detach-device-alias and blockresize (issue 13):
+# flags, live XML, device events and refusals, against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-hotplug.py
+TESTS += tests/unit/test-nimbusd-hotplug.py

@@ -19,6 +19,13 @@
 # driver does at once what vm.resize desired_balloon asks; desired_vcpus
 # changes boot_vcpus within max_vcpus, as nimbus does.
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
+# PCI hotplug as nimbus does it: vm.add-disk / vm.add-net answer
+# PciDeviceInfo {id, bdf} (slots 1-31 of segment 0; FAKE_NIMBUS_SLOTS=N
+# makes N the last one); vm.remove-device answers once the "guest"
+# let go, after the device-removed event, or, with
+# FAKE_NIMBUS_NO_EJECT=1, fails as nimbus does when the guest never
+# acknowledges, the device staying; vm.resize-disk grows a disk's file
+# (ftruncate) and refuses shrinking.
 import json
 import os
 import pty
@@ -43,6 +50,7 @@ class Vm:
         self.state = None          # None (not created), Created, Running, Paused
         self.master = None
         self.exit_code = None
+        self.bdfs = {}             # hot-added device id -> bdf
 
     def event(self, source, name, props=None):
         if self.event_fd is None:
@@ -97,6 +105,84 @@ class Vm:
             self.event("vm", "rebooted")
         elif cmd:
             os.write(self.master, ("you said: %s\r\n" % cmd).encode())
+
+    def device_ids(self):
+        ids = set()
+        for key in ("disks", "net"):
+            for i, dev in enumerate((self.config or {}).get(key) or []):
+                ids.add(dev.get("id") or "_%s%d" % (key, i))
+        return ids
+
+    def hot_add(self, key, body):
+        """vm.add-disk / vm.add-net: (code, answer)."""
+        try:
+            dev = json.loads(body)
+        except ValueError as e:
+            return 400, ["invalid body: %s" % e]
+        if not isinstance(dev, dict):
+            return 400, ["invalid body"]
+        if key == "disks":
+            path = dev.get("path")
+            if not path or not os.path.exists(path):
+                return 400, ["cannot open disk image '%s'" % path]
+        elif not dev.get("tap"):
+            # The fake has no TAP devices to make.
+            return 400, ["a hot-added net needs a tap name"]
+        did = dev.get("id")
+        if not did or did in self.device_ids():
+            return 409, ["device id '%s' is already in use" % did]
+        # Slot 1 onwards, after the boot devices (as nimbus fills them).
+        boot = len(self.config.get("disks") or []) + \
+            len(self.config.get("net") or []) - len(self.bdfs)
+        used = {int(b.split(":")[2].split(".")[0], 16) for b in self.bdfs.values()}
+        last = int(os.environ.get("FAKE_NIMBUS_SLOTS", "31"))
+        free = [n for n in range(boot + 1, min(last, 31) + 1) if n not in used]
+        if not free:
+            return 500, ["no free PCI slot on segment 0"]
+        bdf = "0000:00:%02x.0" % free[0]
+        self.config.setdefault(key, []).append(dev)
+        self.bdfs[did] = bdf
+        return 200, {"id": did, "bdf": bdf}
+
+    def hot_remove(self, body):
+        try:
+            did = json.loads(body).get("id")
+        except (ValueError, AttributeError):
+            return 400, ["invalid body"]
+        for key in ("disks", "net"):
+            devs = self.config.get(key) or []
+            for i, dev in enumerate(devs):
+                if dev.get("id") != did:
+                    continue
+                bdf = self.bdfs.get(did, "0000:00:%02x.0" % (i + 1))
+                if os.environ.get("FAKE_NIMBUS_NO_EJECT"):
+                    return 500, ["the guest did not release '%s' (%s) within "
+                                 "10000 ms; the device stays" % (did, bdf)]
+                del devs[i]
+                self.bdfs.pop(did, None)
+                self.event("vm", "device-removed", {"id": did, "bdf": bdf})
+                return 204, None
+        return 404, ["no device with id '%s'" % did]
+
+    def resize_disk(self, body):
+        try:
+            req = json.loads(body)
+            did, size = req["id"], req["desired_size"]
+        except (ValueError, KeyError, TypeError):
+            return 400, ["invalid body"]
+        for dev in self.config.get("disks") or []:
+            if dev.get("id") != did:
+                continue
+            try:
+                cur = os.path.getsize(dev["path"])
+            except OSError as e:
+                return 500, ["disk '%s': %s" % (did, e)]
+            if size < cur:
+                return 400, ["disk '%s': shrinking from %d to %d bytes is not "
+                             "supported" % (did, cur, size)]
+            os.truncate(dev["path"], size)
+            return 204, None
+        return 404, ["no disk with id '%s'" % did]
 
     def counters(self):
         """vm.counters in nimbus's shape (daemon/vm.c vm_counters(): one
@@ -272,6 +358,13 @@ class Handler(BaseHTTPRequestHandler):
                                                 "vCPUs (max_vcpus)" % (n, top)])
                     cpus["boot_vcpus"] = n
                 return self.reply(204)
+            if ep in ("vm.add-disk", "vm.add-net"):
+                return self.reply(*VM.hot_add("disks" if ep == "vm.add-disk"
+                                              else "net", body))
+            if ep == "vm.remove-device":
+                return self.reply(*VM.hot_remove(body))
+            if ep == "vm.resize-disk":
+                return self.reply(*VM.resize_disk(body))
             if ep == "vm.power-button":
                 if VM.state != "Running":
                     return self.reply(405, ["VM is not running"])

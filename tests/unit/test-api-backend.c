@@ -335,6 +335,56 @@ test_hotplug_config(void)
     api_result_clear(&r);
 }
 
+/* vm.resize-disk's API half: CH's VmResizeDisk body, and a disk that is
+ * not there or not running yet is refused (test-virtio-blk.c has the
+ * device half). */
+static void
+test_resize_disk_refusals(void)
+{
+    static const struct {
+        const char *body;
+        guint status;
+        const char *mentions;
+    } bad[] = {
+        { "{}", 400, "'id'" },
+        { "{\"id\": \"_disk0\"}", 400, "'desired_size'" },
+        { "{\"id\": 1, \"desired_size\": 1048576}", 400, "'id'" },
+        { "{\"id\": \"_disk0\", \"desired_size\": -1}", 400,
+          "'desired_size'" },
+        { "{\"id\": \"_disk0\", \"desired_size\": 1048576, \"x\": 1}",
+          400, "only fields" },
+        { "{\"id\": \"nope\", \"desired_size\": 1048576}", 404,
+          "no disk with id 'nope'" },
+        /* Created, not booted: there is no device to grow yet. */
+        { "{\"id\": \"_disk0\", \"desired_size\": 1048576}", 405,
+          "state Created" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *img = g_build_filename(test_tmpdir(), "resize.img", NULL);
+    g_autofree char *disks = NULL;
+    g_autofree char *config = NULL;
+
+    g_assert_true(g_file_set_contents(img, "", 0, NULL));
+    disks = g_strdup_printf("\"disks\": [{\"path\": \"%s\", "
+                            "\"id\": \"_disk0\"}]", img);
+    config = config_json(disks);
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE_DISK,
+                                "{\"id\": \"_disk0\", \"desired_size\": 0}"),
+                     ==, 404);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ApiResult r = { 0 };
+        g_autofree char *msg = NULL;
+
+        run(vmm, API_ACTION_VM_RESIZE_DISK, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, bad[i].status);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+    }
+}
+
 /* Every action CH has that nimbus lacks answers 500 "not supported yet"
  * to a well-formed request, and never a fake success. */
 static void
@@ -750,6 +800,8 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &status_cases[i], test_status);
     }
     g_test_add_func("/api/backend/unsupported-all", test_unsupported_all);
+    g_test_add_func("/api/backend/resize-disk-refusals",
+                    test_resize_disk_refusals);
     g_test_add_func("/api/backend/info-content", test_info_content);
     g_test_add_func("/api/backend/hotplug-config", test_hotplug_config);
     g_test_add_func("/api/backend/create-net-fds", test_create_net_fds);

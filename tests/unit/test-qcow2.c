@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <gio/gio.h>
@@ -734,6 +735,32 @@ test_select(void)
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* vm.resize-disk: a qcow2 image's virtual size is in its header and L1
+ * table, which nimbus does not rewrite: growing it is refused, the image
+ * untouched. */
+static void
+test_grow_refused(void)
+{
+    g_autofree char *path = tmp_path("grow.qcow2");
+    g_autoptr(BlockBackend) bb = NULL;
+    g_autoptr(GError) error = NULL;
+    struct stat before, after;
+
+    qimg_ok("create", "-q", "-f", "qcow2", path, "1M", NULL);
+    g_assert_cmpint(stat(path, &before), ==, 0);
+    bb = block_backend_open(path, false, false, IMAGE_TYPE_QCOW2, &error);
+    g_assert_no_error(error);
+    g_assert_false(block_backend_grow(bb, 2 << 20, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+    g_assert_nonnull(strstr(error->message, "qcow2"));
+    g_assert_cmpuint(block_backend_size(bb), ==, 1 << 20);
+    g_assert_cmpint(stat(path, &after), ==, 0);
+    g_assert_cmpint(after.st_size, ==, before.st_size);
+    /* qemu-img check needs the image unlocked. */
+    g_clear_pointer(&bb, block_backend_free);
+    g_assert_cmpint(qimg_check(path), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -778,6 +805,7 @@ main(int argc, char **argv)
         g_test_add_data_func(name, &writes[i], test_write_random);
     }
     g_test_add_func("/qcow2/write/reftable-growth", test_reftable_growth);
+    g_test_add_func("/qcow2/grow-refused", test_grow_refused);
     g_test_add_func("/qcow2/backing/chain", test_backing_chain);
     g_test_add_func("/qcow2/backing/refused", test_backing_refused);
     g_test_add_func("/qcow2/crash", test_crash);

@@ -2,11 +2,13 @@
 /* virtio-blk as a driver sees it: worker threads, both engines, errors, NEEDS_RESET. */
 #include <config.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gio.h>
 #include <linux/virtio_blk.h>
@@ -418,6 +420,72 @@ test_device_pause(void)
     blk_fx_clear(&f);
 }
 
+static uint64_t
+blk_config_capacity(VirtioDevice *vdev)
+{
+    uint64_t le;
+
+    vdev->ops->read_config(vdev, 0, &le, sizeof(le));
+    return le64toh(le);
+}
+
+/* vm.resize-disk's device half: the image grows, the capacity the guest
+ * reads and the range its I/O is checked against follow, and a config
+ * change interrupt tells it; shrinking and odd sizes change nothing. */
+static void
+test_device_resize(void)
+{
+    g_autoptr(GError) error = NULL;
+    BlkFx f = { 0 };
+    uint64_t sectors = IMG_SIZE / 512;
+    uint64_t buf;
+    gint gen;
+    struct stat st;
+
+    blk_fx_init(&f, false, false, 1);
+    td_device_start(f.vdev, f.rings, 1);
+    buf = td_alloc(&f.rings[0], 512);
+    g_assert_cmpuint(blk_config_capacity(f.vdev), ==, sectors);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, sectors, buf, 512, true,
+                             NULL), ==, VIRTIO_BLK_S_IOERR);
+    (void)virtio_device_read_isr(f.vdev);
+    gen = g_atomic_int_get(&f.vdev->config_generation);
+
+    g_assert_false(virtio_blk_resize(f.vdev, IMG_SIZE - 512, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "shrinking"));
+    g_clear_error(&error);
+    g_assert_false(virtio_blk_resize(f.vdev, IMG_SIZE + 100, &error));
+    g_assert_nonnull(strstr(error->message, "multiple of 512"));
+    g_clear_error(&error);
+    g_assert_cmpint(g_atomic_int_get(&f.vdev->config_generation), ==, gen);
+    g_assert_cmpuint(virtio_device_read_isr(f.vdev) & 2, ==, 0);
+
+    g_assert_true(virtio_blk_resize(f.vdev, 2 * IMG_SIZE, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(stat(f.path, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, 2 * IMG_SIZE);
+    g_assert_cmpuint(blk_config_capacity(f.vdev), ==, 2 * sectors);
+    g_assert_cmpint(g_atomic_int_get(&f.vdev->config_generation), !=, gen);
+    g_assert_cmpuint(virtio_device_read_isr(f.vdev) & 2, ==, 2);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, sectors, buf, 512, true,
+                             NULL), ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpuint(blk_req(&f, 0, VIRTIO_BLK_T_IN, 2 * sectors, buf, 512,
+                             true, NULL), ==, VIRTIO_BLK_S_IOERR);
+    /* The size it has: nothing to do, no interrupt. */
+    g_assert_true(virtio_blk_resize(f.vdev, 2 * IMG_SIZE, &error));
+    g_assert_cmpuint(virtio_device_read_isr(f.vdev) & 2, ==, 0);
+    blk_fx_clear(&f);
+
+    /* Read-only disks do not grow. */
+    blk_fx_init(&f, false, true, 1);
+    g_assert_false(virtio_blk_resize(f.vdev, 2 * IMG_SIZE, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_READ_ONLY);
+    g_assert_cmpint(stat(f.path, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, IMG_SIZE);
+    blk_fx_clear(&f);
+}
+
 static void
 test_device_config_errors(void)
 {
@@ -455,5 +523,6 @@ main(int argc, char **argv)
     g_test_add_func("/virtio/blk/device/bad-ring", test_device_bad_ring);
     g_test_add_func("/virtio/blk/device/pause-restore", test_device_pause);
     g_test_add_func("/virtio/blk/device/config-errors", test_device_config_errors);
+    g_test_add_func("/virtio/blk/device/resize", test_device_resize);
     return g_test_run();
 }
