@@ -152,16 +152,6 @@ bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
  * errors. */
 bool drv_domain_affect(DrvDomainObj *obj, unsigned int *flags,
                        const char *api, GError **error);
-/* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
- * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
- * rewritten on disk before it changes. */
-/* Writes @def to <config_dir>/<name>.xml (temp file, fsync, rename). */
-bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
-                            GError **error);
-/* Resolves AFFECT_CURRENT in *@flags and checks that the definitions they
- * name exist (obj locked); @api names the call in errors. */
-bool drv_domain_affect(DrvDomainObj *obj, unsigned int *flags,
-                       const char *api, GError **error);
 /* Begins a job on a running domain and copies its API socket path (obj
  * locked on entry and exit); NULL with @error set when it is not running
  * or another job holds it. */
@@ -178,6 +168,9 @@ char *drv_domain_begin_running(DrvDomainObj *obj, const char *job,
  */
 bool drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj,
                            uint64_t kib, unsigned int flags, GError **error);
+/* virDomainSetMetadata / virDomainGetMetadata (DomainMetadataType
+ * @type; DRV_DOMAIN_AFFECT_* @flags).  The persistent definition is
+ * rewritten on disk before it changes. */
 bool drv_domain_set_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
                              const char *metadata, const char *key,
                              const char *uri, unsigned int flags, GError **error);
