@@ -1,0 +1,1006 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Live migration: vm.send-migration and vm.receive-migration on their own thread. */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <gio/gunixfdmessage.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "common/thread-role.h"
+#include "daemon/event-monitor.h"
+#include "daemon/migration-dirty.h"
+#include "daemon/migration-protocol.h"
+#include "daemon/migration-receive.h"
+#include "daemon/migration.h"
+#include "daemon/snapshot-memory.h"
+#include "daemon/snapshot.h"
+#include "daemon/vm.h"
+
+/* CH's defaults (SendMigrationData). */
+#define MIGRATION_DEFAULT_DOWNTIME_MS 300
+#define MIGRATION_DEFAULT_TIMEOUT_S 3600
+/* Bytes per write of guest memory: whole pages, large enough that the
+ * per-call cost disappears. */
+#define MIGRATION_SEND_CHUNK (4u << 20)
+
+struct Migration {
+    Vmm *vmm;                   /* immutable */
+    GMainContext *context;      /* the control thread's; immutable */
+    bool sending;               /* immutable */
+    GThread *thread;            /* control thread */
+    GCancellable *cancellable;  /* immutable; cancelled by migration_free */
+
+    GMutex lock;
+    GCond cond;
+    bool quitting;              /* lock: no more calls to the control thread */
+    bool busy;                  /* control thread: until the end step ran */
+
+    /* Sending.  Set at start, then owned by the migration thread, except
+     * where noted. */
+    MigrationSendConfig *cfg;
+    GSocketAddress *addr;
+    Vm *vm;                     /* the source VM, borrowed */
+    MigrationDirty *dirty;      /* control thread starts/stops it */
+    bool paused_by_us;          /* control thread */
+    bool source_was_paused;     /* immutable */
+
+    /* Receiving: the listener, then the VM being built (control thread,
+     * except rx_mem, immutable once the Config step returned it). */
+    GSocket *listener;
+    char *unix_path;
+    VmConfig *rx_config;
+    Vm *rx_vm;
+    JsonNode *rx_state;
+    int rx_fds[GUEST_MEM_MAX_REGIONS];
+
+    GError *error;              /* the migration's failure, for the end step */
+    char *state_text;           /* the State payload, from the control thread */
+    gsize state_len;
+};
+
+/* ---- Request bodies ------------------------------------------------------ */
+
+void
+migration_send_config_free(MigrationSendConfig *cfg)
+{
+    if (!cfg)
+        return;
+    g_free(cfg->destination_url);
+    g_free(cfg);
+}
+
+static bool
+body_error(GError **error, const char *schema, const char *member,
+           const char *what)
+{
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "%s: field '%s': %s", schema, member, what);
+    return false;
+}
+
+static bool
+body_uint(JsonNode *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+    gint64 i;
+
+    if (json_node_get_value_type(v) != G_TYPE_INT64)
+        return false;
+    i = json_node_get_int(v);
+    if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
+        return false;
+    *out = (uint64_t)i;
+    return true;
+}
+
+MigrationSendConfig *
+migration_send_config_from_json(JsonNode *node, GError **error)
+{
+    static const char *schema = "SendMigrationData";
+    g_autoptr(MigrationSendConfig) cfg = g_new0(MigrationSendConfig, 1);
+    g_autoptr(GList) members = NULL;
+    JsonObject *o;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: not a JSON object", schema);
+        return NULL;
+    }
+    o = json_node_get_object(node);
+    cfg->downtime_ms = MIGRATION_DEFAULT_DOWNTIME_MS;
+    cfg->timeout_s = MIGRATION_DEFAULT_TIMEOUT_S;
+    cfg->timeout_strategy = MIGRATION_TIMEOUT_CANCEL;
+    members = json_object_get_members(o);
+    for (GList *l = members; l; l = l->next) {
+        const char *k = l->data;
+        JsonNode *v = json_object_get_member(o, k);
+        uint64_t u = 0;
+        bool ok = true;
+
+        if (g_str_equal(k, "destination_url")) {
+            ok = json_node_get_value_type(v) == G_TYPE_STRING;
+            if (ok)
+                cfg->destination_url = g_strdup(json_node_get_string(v));
+        } else if (g_str_equal(k, "local")) {
+            ok = json_node_get_value_type(v) == G_TYPE_BOOLEAN;
+            if (ok)
+                cfg->local = json_node_get_boolean(v);
+        } else if (g_str_equal(k, "downtime_ms")) {
+            ok = body_uint(v, 1, G_MAXINT64, &cfg->downtime_ms);
+        } else if (g_str_equal(k, "timeout_s")) {
+            ok = body_uint(v, 1, G_MAXINT64 / G_USEC_PER_SEC, &cfg->timeout_s);
+        } else if (g_str_equal(k, "timeout_strategy")) {
+            const char *s = json_node_get_value_type(v) == G_TYPE_STRING
+                                ? json_node_get_string(v) : "";
+
+            if (g_str_equal(s, "Cancel"))
+                cfg->timeout_strategy = MIGRATION_TIMEOUT_CANCEL;
+            else if (g_str_equal(s, "Ignore"))
+                cfg->timeout_strategy = MIGRATION_TIMEOUT_IGNORE;
+            else
+                return body_error(error, schema, k,
+                                  "expected \"Cancel\" or \"Ignore\""), NULL;
+        } else if (g_str_equal(k, "connections")) {
+            if (!body_uint(v, 1, 128, &u))
+                return body_error(error, schema, k,
+                                  "expected an integer from 1 to 128"), NULL;
+            if (u != 1) {
+                g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                            "connections=%" PRIu64 " is not supported yet "
+                            "(one connection only)", u);
+                return NULL;
+            }
+        } else if (g_str_equal(k, "memory_mode")) {
+            const char *s = json_node_get_value_type(v) == G_TYPE_STRING
+                                ? json_node_get_string(v) : "";
+
+            if (g_str_equal(s, "Postcopy")) {
+                g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                            "memory_mode 'Postcopy' is not supported yet");
+                return NULL;
+            }
+            if (!g_str_equal(s, "Precopy"))
+                return body_error(error, schema, k,
+                                  "expected \"Precopy\" or \"Postcopy\""),
+                       NULL;
+        } else if (g_str_equal(k, "tls_dir")) {
+            g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "tls_dir: TLS migration is not supported yet");
+            return NULL;
+        } else {
+            return body_error(error, schema, k, "unknown field"), NULL;
+        }
+        if (!ok)
+            return body_error(error, schema, k, "wrong type or out of range"),
+                   NULL;
+    }
+    if (!cfg->destination_url)
+        return body_error(error, schema, "destination_url", "missing"), NULL;
+    return g_steal_pointer(&cfg);
+}
+
+char *
+migration_receive_url_from_json(JsonNode *node, GError **error)
+{
+    static const char *schema = "ReceiveMigrationData";
+    g_autoptr(GList) members = NULL;
+    const char *url = NULL;
+    JsonObject *o;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: not a JSON object", schema);
+        return NULL;
+    }
+    o = json_node_get_object(node);
+    members = json_object_get_members(o);
+    for (GList *l = members; l; l = l->next) {
+        const char *k = l->data;
+        JsonNode *v = json_object_get_member(o, k);
+        bool is_str = json_node_get_value_type(v) == G_TYPE_STRING;
+
+        if (g_str_equal(k, "receiver_url") && is_str) {
+            url = json_node_get_string(v);
+        } else if (g_str_equal(k, "memory_mode") && is_str &&
+                   g_str_equal(json_node_get_string(v), "Precopy")) {
+            continue;
+        } else if (g_str_equal(k, "memory_mode") && is_str &&
+                   g_str_equal(json_node_get_string(v), "Postcopy")) {
+            g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "memory_mode 'Postcopy' is not supported yet");
+            return NULL;
+        } else if (g_str_equal(k, "tls_dir") ||
+                   g_str_equal(k, "zone_updates")) {
+            g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "%s is not supported yet", k);
+            return NULL;
+        } else {
+            return body_error(error, schema, k,
+                              g_str_equal(k, "receiver_url") ||
+                              g_str_equal(k, "memory_mode")
+                                  ? "wrong type or value" : "unknown field"),
+                   NULL;
+        }
+    }
+    if (!url)
+        return body_error(error, schema, "receiver_url", "missing"), NULL;
+    return g_strdup(url);
+}
+
+GSocketAddress *
+migration_url_parse(const char *url, char **unix_path, GError **error)
+{
+    *unix_path = NULL;
+    if (g_str_has_prefix(url, "unix:") && url[5]) {
+        *unix_path = g_strdup(url + 5);
+        return g_unix_socket_address_new(*unix_path);
+    }
+    if (g_str_has_prefix(url, "tcp:")) {
+        const char *hostport = url + 4;
+        const char *colon = strrchr(hostport, ':');
+        g_autofree char *host = NULL;
+        g_autoptr(GInetAddress) ia = NULL;
+        guint64 port = 0;
+
+        if (colon && colon > hostport &&
+            g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL)) {
+            host = g_strndup(hostport, (gsize)(colon - hostport));
+            /* "[::1]": an IPv6 literal in brackets, as in URLs. */
+            if (host[0] == '[' && g_str_has_suffix(host, "]")) {
+                memmove(host, host + 1, strlen(host));
+                host[strlen(host) - 1] = '\0';
+            }
+            /* Literals only: a name lookup would run GLib's resolver
+             * threads, and migration peers are given by address. */
+            ia = g_inet_address_new_from_string(host);
+            if (ia)
+                return g_inet_socket_address_new(ia, (guint16)port);
+        }
+    }
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "'%s' is not a migration URL: expected 'unix:<path>' or "
+                "'tcp:<IP address>:<port>'", url);
+    return NULL;
+}
+
+/* ---- Calls to the control thread ---------------------------------------- */
+
+typedef bool (*MigrationMainFunc)(Migration *m, gpointer arg, GError **error);
+
+typedef struct {
+    gint refs;
+    Migration *m;
+    MigrationMainFunc func;
+    gpointer arg;
+    bool done;                  /* m->lock */
+    bool abandoned;             /* m->lock: the waiter gave up */
+    bool ok;
+    GError *error;
+} MainCall;
+
+static void
+main_call_unref(gpointer data)
+{
+    MainCall *c = data;
+
+    if (!g_atomic_int_dec_and_test(&c->refs))
+        return;
+    g_clear_error(&c->error);
+    g_free(c);
+}
+
+static gboolean
+main_call_run(gpointer data)
+{
+    MainCall *c = data;
+    Migration *m = c->m;
+    bool abandoned;
+
+    g_mutex_lock(&m->lock);
+    abandoned = c->abandoned;
+    g_mutex_unlock(&m->lock);
+    /* A waiter that gave up may have left with the Migration freed. */
+    if (abandoned)
+        return G_SOURCE_REMOVE;
+    c->ok = c->func(m, c->arg, &c->error);
+    g_mutex_lock(&m->lock);
+    c->done = true;
+    g_cond_broadcast(&m->cond);
+    g_mutex_unlock(&m->lock);
+    return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the control thread and waits for it; fails at once when
+ * the Vmm is going away (migration_free() waits for this thread). */
+static bool
+migration_call_main(Migration *m, MigrationMainFunc func, gpointer arg,
+                    GError **error)
+{
+    MainCall *c = g_new0(MainCall, 1);
+    bool ok;
+
+    c->refs = 2;
+    c->m = m;
+    c->func = func;
+    c->arg = arg;
+    g_mutex_lock(&m->lock);
+    if (m->quitting) {
+        g_mutex_unlock(&m->lock);
+        g_free(c);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                    "the VMM is shutting down");
+        return false;
+    }
+    g_mutex_unlock(&m->lock);
+    g_main_context_invoke_full(m->context, G_PRIORITY_DEFAULT, main_call_run,
+                               c, main_call_unref);
+    g_mutex_lock(&m->lock);
+    while (!c->done && !m->quitting)
+        g_cond_wait(&m->cond, &m->lock);
+    if (!c->done)
+        c->abandoned = true;
+    g_mutex_unlock(&m->lock);
+    if (!c->done) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                    "the VMM is shutting down");
+        ok = false;
+    } else {
+        ok = c->ok;
+        if (!ok)
+            g_propagate_error(error, g_steal_pointer(&c->error));
+    }
+    main_call_unref(c);
+    return ok;
+}
+
+/* ---- Lifetime ----------------------------------------------------------- */
+
+static Migration *
+migration_new(Vmm *vmm, bool sending)
+{
+    Migration *m = g_new0(Migration, 1);
+
+    m->vmm = vmm;
+    m->context = g_main_context_ref(vmm_get_context(vmm));
+    m->sending = sending;
+    m->cancellable = g_cancellable_new();
+    g_mutex_init(&m->lock);
+    g_cond_init(&m->cond);
+    for (unsigned i = 0; i < GUEST_MEM_MAX_REGIONS; i++)
+        m->rx_fds[i] = -1;
+    return m;
+}
+
+bool
+migration_busy(Migration *m)
+{
+    return m && m->busy;
+}
+
+static void
+migration_rx_discard(Migration *m)
+{
+    g_clear_pointer(&m->rx_vm, vm_free);
+    g_clear_pointer(&m->rx_config, vm_config_free);
+    g_clear_pointer(&m->rx_state, json_node_unref);
+    for (unsigned i = 0; i < GUEST_MEM_MAX_REGIONS; i++) {
+        if (m->rx_fds[i] >= 0)
+            close(m->rx_fds[i]);
+        m->rx_fds[i] = -1;
+    }
+}
+
+void
+migration_free(Migration *m)
+{
+    if (!m)
+        return;
+    /* The thread may be waiting for this thread, or blocked in I/O. */
+    g_mutex_lock(&m->lock);
+    m->quitting = true;
+    g_cond_broadcast(&m->cond);
+    g_mutex_unlock(&m->lock);
+    g_cancellable_cancel(m->cancellable);
+    if (m->listener)
+        g_socket_close(m->listener, NULL);
+    if (m->thread)
+        g_thread_join(m->thread);
+    /* A send cut short: the source VM goes on (the Vmm is ending). */
+    g_clear_pointer(&m->dirty, migration_dirty_free);
+    migration_rx_discard(m);
+    if (m->unix_path && !m->sending)
+        unlink(m->unix_path);
+    g_clear_object(&m->listener);
+    g_clear_object(&m->addr);
+    g_clear_object(&m->cancellable);
+    g_clear_error(&m->error);
+    g_free(m->state_text);
+    g_free(m->unix_path);
+    migration_send_config_free(m->cfg);
+    g_main_context_unref(m->context);
+    g_mutex_clear(&m->lock);
+    g_cond_clear(&m->cond);
+    g_free(m);
+}
+
+/* ---- Sending: control-thread steps -------------------------------------- */
+
+static bool
+send_step_dirty_start(Migration *m, gpointer arg, GError **error)
+{
+    m->dirty = migration_dirty_new(vm_hv_ops(m->vm), vm_hv(m->vm),
+                                   vm_memory(m->vm), vm_dirty_log(m->vm));
+    return migration_dirty_start(m->dirty, error);
+}
+
+static bool
+send_step_pause(Migration *m, gpointer arg, GError **error)
+{
+    if (vmm_get_state(m->vmm) == VMM_VM_PAUSED)
+        return true;
+    if (!vmm_migration_pause(m->vmm, error))
+        return false;
+    m->paused_by_us = true;
+    return true;
+}
+
+static bool
+send_step_state(Migration *m, gpointer arg, GError **error)
+{
+    g_autoptr(JsonNode) state = snapshot_state_save(m->vm, error);
+
+    if (!state)
+        return false;
+    m->state_text = json_to_string(state, FALSE);
+    m->state_len = strlen(m->state_text);
+    return true;
+}
+
+/* The end, either way.  Success: CH's source VMM exits.  Failure: the VM
+ * goes on as it was. */
+static bool
+send_step_end(Migration *m, gpointer arg, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    g_clear_pointer(&m->dirty, migration_dirty_free);
+    m->busy = false;
+    if (!m->error) {
+        g_info("migration to '%s' completed", m->cfg->destination_url);
+        event_monitor_emit("vm", "migration-finished", NULL);
+        event_monitor_emit("vmm", "shutdown", NULL);
+        vmm_quit(m->vmm, 0);
+        return true;
+    }
+    if (m->paused_by_us && !vmm_migration_resume(m->vmm, &local))
+        g_warning("migration failed and the VM could not be resumed: %s",
+                  local->message);
+    m->paused_by_us = false;
+    g_warning("migration to '%s' failed: %s", m->cfg->destination_url,
+              m->error->message);
+    event_monitor_emit("vm", "migration-failed", NULL);
+    return true;
+}
+
+/* ---- Sending: the migration thread -------------------------------------- */
+
+static bool
+send_request_ok(GIOStream *s, MigrationCommand cmd, const void *payload,
+                uint64_t len, GCancellable *c, GError **error)
+{
+    return migration_send_request(g_io_stream_get_output_stream(s), cmd,
+                                  payload, len, c, error) &&
+           migration_expect_ok(g_io_stream_get_input_stream(s), cmd, c,
+                               error);
+}
+
+/* One Memory request: the table of @ranges, then their bytes. */
+static bool
+send_memory(Migration *m, GIOStream *s, GArray *ranges, GError **error)
+{
+    GOutputStream *out = g_io_stream_get_output_stream(s);
+    const GuestMemory *mem = vm_memory(m->vm);
+    g_autoptr(GByteArray) table = g_byte_array_new();
+    g_autofree guint8 *buf = NULL;
+
+    if (ranges->len == 0)
+        return true;
+    migration_ranges_encode((const MigrationRange *)(void *)ranges->data,
+                            ranges->len, table);
+    if (!migration_send_request(out, MIGRATION_CMD_MEMORY, table->data,
+                                table->len, m->cancellable, error))
+        return false;
+    for (guint i = 0; i < ranges->len; i++) {
+        const MigrationRange *r = &g_array_index(ranges, MigrationRange, i);
+
+        for (uint64_t off = 0; off < r->length; off += MIGRATION_SEND_CHUNK) {
+            size_t n = (size_t)MIN((uint64_t)MIGRATION_SEND_CHUNK,
+                                   r->length - off);
+            const void *p = guest_mem_ptr(mem, r->gpa + off, n);
+
+            /* A range made of adjacent regions goes through a copy. */
+            if (!p) {
+                if (!buf)
+                    buf = g_malloc(MIGRATION_SEND_CHUNK);
+                if (guest_mem_read(mem, r->gpa + off, buf, n) < 0) {
+                    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                "range 0x%" PRIx64 " is not guest RAM",
+                                r->gpa + off);
+                    return false;
+                }
+                p = buf;
+            }
+            if (!g_output_stream_write_all(out, p, n, NULL, m->cancellable,
+                                           error))
+                return false;
+        }
+    }
+    return migration_expect_ok(g_io_stream_get_input_stream(s),
+                               MIGRATION_CMD_MEMORY, m->cancellable, error);
+}
+
+/* MemoryFd: each region's memfd with its slot number, one sendmsg. */
+static bool
+send_memory_fds(Migration *m, GIOStream *s, GSocket *sock, GError **error)
+{
+    const GuestMemory *mem = vm_memory(m->vm);
+
+    for (unsigned i = 0; i < mem->nregions; i++) {
+        guint8 slot[4] = { (guint8)i, (guint8)(i >> 8), (guint8)(i >> 16),
+                           (guint8)(i >> 24) };
+        GOutputVector vec = { slot, sizeof(slot) };
+        g_autoptr(GSocketControlMessage) msg = g_unix_fd_message_new();
+        GSocketControlMessage *msgs[1] = { msg };
+
+        if (!g_unix_fd_message_append_fd(G_UNIX_FD_MESSAGE(msg),
+                                         mem->regions[i].fd, error) ||
+            !migration_send_request(g_io_stream_get_output_stream(s),
+                                    MIGRATION_CMD_MEMORY_FD, NULL,
+                                    sizeof(slot), m->cancellable, error))
+            return false;
+        if (g_socket_send_message(sock, NULL, &vec, 1, msgs, 1, 0,
+                                  m->cancellable, error) !=
+            (gssize)sizeof(slot)) {
+            if (error && !*error)
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "short write of a MemoryFd slot");
+            return false;
+        }
+        if (!migration_expect_ok(g_io_stream_get_input_stream(s),
+                                 MIGRATION_CMD_MEMORY_FD, m->cancellable,
+                                 error))
+            return false;
+    }
+    return true;
+}
+
+/* Pre-copy: all of RAM, then what changed, until the rest fits in the
+ * downtime (estimated from the bandwidth of the last pass), nothing is
+ * left, or the timeout strikes.  @pending: (out) the dirty pages still
+ * to send once the VM is paused. */
+static bool
+send_precopy(Migration *m, GIOStream *s, GArray *pending, GError **error)
+{
+    gint64 start = g_get_monotonic_time();
+    gint64 deadline = start + (gint64)m->cfg->timeout_s * G_USEC_PER_SEC;
+    g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE,
+                                           sizeof(MigrationRange));
+    uint64_t bytes = 0;
+    double bytes_per_us = 0;
+
+    if (!migration_call_main(m, send_step_dirty_start, NULL, error))
+        return false;
+    migration_all_ranges(vm_memory(m->vm), ranges, &bytes);
+    for (guint iteration = 0;; iteration++) {
+        g_autofree char *id = g_strdup_printf("%u", iteration);
+        const char *props[] = { "id", id, NULL };
+        gint64 t0 = g_get_monotonic_time(), now;
+
+        event_monitor_emit("vm", "migration-memory-iteration", props);
+        if (!send_memory(m, s, ranges, error))
+            return false;
+        now = g_get_monotonic_time();
+        if (now > t0 && bytes > 0)
+            bytes_per_us = (double)bytes / (double)(now - t0);
+        g_array_set_size(ranges, 0);
+        if (!migration_dirty_collect(m->dirty, ranges, &bytes, error))
+            return false;
+        /* bytes / bandwidth: the time the last pass would take paused. */
+        if (bytes == 0 ||
+            (bytes_per_us > 0 &&
+             (double)bytes / bytes_per_us <= (double)m->cfg->downtime_ms *
+                                             1000.0))
+            break;
+        if (now >= deadline) {
+            if (m->cfg->timeout_strategy == MIGRATION_TIMEOUT_CANCEL) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                            "not converged after %" PRIu64 " s (%" PRIu64
+                            " bytes still dirty); timeout_strategy is "
+                            "Cancel", m->cfg->timeout_s, bytes);
+                return false;
+            }
+            g_info("migration: timeout reached, completing with %" PRIu64
+                   " dirty bytes (timeout_strategy Ignore)", bytes);
+            break;
+        }
+    }
+    g_array_append_vals(pending, ranges->data, ranges->len);
+    return true;
+}
+
+static bool
+migration_send(Migration *m, GError **error)
+{
+    g_autoptr(GSocket) sock = NULL;
+    g_autoptr(GSocketConnection) conn = NULL;
+    g_autoptr(GArray) pending = g_array_new(FALSE, FALSE,
+                                            sizeof(MigrationRange));
+    g_autofree char *config = NULL;
+    GIOStream *s;
+    gsize config_len = 0;
+    uint64_t bytes = 0;
+    bool aborted = false;
+    GError *local = NULL;
+
+    sock = g_socket_new(g_socket_address_get_family(m->addr),
+                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                        error);
+    if (!sock)
+        return false;
+    if (!g_socket_connect(sock, m->addr, m->cancellable, error)) {
+        g_prefix_error(error, "cannot connect to '%s': ",
+                       m->cfg->destination_url);
+        return false;
+    }
+    conn = g_socket_connection_factory_create_connection(sock);
+    s = G_IO_STREAM(conn);
+    config = migration_config_build(vmm_get_config(m->vmm), vm_memory(m->vm),
+                                    &config_len);
+    if (!send_request_ok(s, MIGRATION_CMD_START, NULL, 0, m->cancellable,
+                         error))
+        return false;
+    /* Everything past Start: on our own failure, tell the destination
+     * to discard what it built (Abandon), best effort. */
+    if ((m->cfg->local && !send_memory_fds(m, s, sock, &local)) ||
+        !send_request_ok(s, MIGRATION_CMD_CONFIG, config, config_len,
+                         m->cancellable, &local) ||
+        (!m->cfg->local && !send_precopy(m, s, pending, &local)) ||
+        !migration_call_main(m, send_step_pause, NULL, &local)) {
+        aborted = true;
+    } else if (!m->cfg->local) {
+        /* The last delta, with the vCPUs and devices stopped. */
+        g_autoptr(GArray) last = g_array_new(FALSE, FALSE,
+                                             sizeof(MigrationRange));
+
+        if (!migration_dirty_collect(m->dirty, last, &bytes, &local))
+            aborted = true;
+        else
+            g_array_append_vals(pending, last->data, last->len);
+    }
+    if (aborted ||
+        !send_memory(m, s, pending, &local) ||
+        !migration_call_main(m, send_step_state, NULL, &local) ||
+        !send_request_ok(s, MIGRATION_CMD_STATE, m->state_text, m->state_len,
+                         m->cancellable, &local) ||
+        !send_request_ok(s, m->source_was_paused
+                                ? MIGRATION_CMD_COMPLETE_PAUSED
+                                : MIGRATION_CMD_COMPLETE,
+                         NULL, 0, m->cancellable, &local)) {
+        /* A refusal or a broken connection needs no Abandon; our own
+         * error does, so that the destination does not wait for more. */
+        if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_FAILED) &&
+            !g_error_matches(local, G_IO_ERROR,
+                             G_IO_ERROR_CONNECTION_CLOSED) &&
+            !g_error_matches(local, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) &&
+            !g_cancellable_is_cancelled(m->cancellable))
+            send_request_ok(s, MIGRATION_CMD_ABANDON, NULL, 0, NULL, NULL);
+        g_propagate_error(error, local);
+        return false;
+    }
+    return true;
+}
+
+static gpointer
+migration_send_thread(gpointer data)
+{
+    Migration *m = data;
+
+    if (!migration_send(m, &m->error) && !m->error)
+        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "migration failed");
+    /* When the Vmm is going away this fails, and migration_free() tidies
+     * up instead. */
+    migration_call_main(m, send_step_end, NULL, NULL);
+    return NULL;
+}
+
+bool
+migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
+{
+    Migration *m;
+    Vm *vm = vmm_get_vm(vmm);
+    VmmVmState state = vmm_get_state(vmm);
+    g_autoptr(GSocketAddress) addr = NULL;
+    g_autofree char *path = NULL;
+    GError *local = NULL;
+
+    if (!vmm_get_config(vmm)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_NOT_CREATED,
+                    "VM is not created");
+        return false;
+    }
+    if (migration_busy(vmm_get_migration(vmm))) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "a migration is already in progress");
+        return false;
+    }
+    if (!vm || (state != VMM_VM_RUNNING && state != VMM_VM_PAUSED)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_WRONG_STATE,
+                    "cannot migrate the VM in state %s",
+                    vmm_vm_state_to_string(state));
+        return false;
+    }
+    if (!(addr = migration_url_parse(cfg->destination_url, &path, &local))) {
+        g_set_error_literal(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                            local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* Local migration hands the memory itself over: it must be memory
+     * another process can map, and a socket that carries fds. */
+    if (cfg->local && !path) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "local migration needs a 'unix:' destination_url, not "
+                    "'%s'", cfg->destination_url);
+        return false;
+    }
+    if (cfg->local && !vm_memory(vm)->regions[0].shared) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "local migration needs guest memory that another "
+                    "process can map: create the VM with memory shared=on");
+        return false;
+    }
+    m = migration_new(vmm, true);
+    m->cfg = g_new0(MigrationSendConfig, 1);
+    *m->cfg = *cfg;
+    m->cfg->destination_url = g_strdup(cfg->destination_url);
+    m->addr = g_steal_pointer(&addr);
+    m->unix_path = g_steal_pointer(&path);
+    m->vm = vm;
+    m->source_was_paused = state == VMM_VM_PAUSED;
+    m->busy = true;
+    event_monitor_emit("vm", "migration-started", NULL);
+    m->thread = thread_role_new(THREAD_ROLE_MIGRATION, "migration",
+                                migration_send_thread, m, &local);
+    if (!m->thread) {
+        m->busy = false;
+        migration_free(m);
+        event_monitor_emit("vm", "migration-failed", NULL);
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "cannot start the migration thread: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    vmm_set_migration(vmm, m);
+    return true;
+}
+
+/* ---- Receiving: control-thread steps ------------------------------------ */
+
+/* Handed from the migration thread for one step. */
+typedef struct {
+    VmConfig *config;
+    JsonNode *table;
+    bool paused;
+} RxStep;
+
+static bool
+rx_step_config(Migration *m, gpointer arg, GError **error)
+{
+    RxStep *step = arg;
+    g_autoptr(GError) local = NULL;
+
+    if (!vm_config_check_host(step->config, VM_CONFIG_NAMES_JSON, &local)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "migration Config: %s", local->message);
+        return false;
+    }
+    if (m->rx_fds[0] >= 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "receiving memory fds (local migration) is not "
+                    "supported yet");
+        return false;
+    }
+    m->rx_vm = vmm_new_unrecorded_vm(m->vmm, step->config, error);
+    if (!m->rx_vm)
+        return false;
+    if (!snapshot_memory_table_check(step->table, vm_memory(m->rx_vm),
+                                     error)) {
+        g_clear_pointer(&m->rx_vm, vm_free);
+        return false;
+    }
+    m->rx_config = vm_config_copy(step->config);
+    return true;
+}
+
+static bool
+rx_step_complete(Migration *m, gpointer arg, GError **error)
+{
+    RxStep *step = arg;
+
+    if (!snapshot_state_apply(m->rx_vm, m->rx_state, NULL, NULL, error))
+        return false;
+    vmm_adopt_vm(m->vmm, g_steal_pointer(&m->rx_config),
+                 g_steal_pointer(&m->rx_vm));
+    return step->paused || vmm_migration_resume(m->vmm, error);
+}
+
+static bool
+rx_step_end(Migration *m, gpointer arg, GError **error)
+{
+    m->busy = false;
+    if (m->unix_path)
+        unlink(m->unix_path);
+    g_clear_object(&m->listener);
+    if (!m->error) {
+        event_monitor_emit("vm", "migration-receive-finished", NULL);
+        return true;
+    }
+    /* Nothing half-built stays: the Vmm has no VM, as before. */
+    migration_rx_discard(m);
+    g_warning("receiving the migration failed: %s", m->error->message);
+    event_monitor_emit("vm", "migration-receive-failed", NULL);
+    return true;
+}
+
+/* ---- Receiving: the migration thread ------------------------------------ */
+
+static const GuestMemory *
+rx_op_config(gpointer opaque, VmConfig *config, JsonNode *table,
+             GError **error)
+{
+    Migration *m = opaque;
+    RxStep step = { .config = config, .table = table };
+
+    if (m->rx_vm) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "migration: a second Config");
+        return NULL;
+    }
+    if (!migration_call_main(m, rx_step_config, &step, error))
+        return NULL;
+    return vm_memory(m->rx_vm);
+}
+
+static bool
+rx_op_memory_fd(gpointer opaque, uint32_t slot, int fd, GError **error)
+{
+    Migration *m = opaque;
+
+    if (slot >= GUEST_MEM_MAX_REGIONS || m->rx_fds[slot] >= 0) {
+        close(fd);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "migration: MemoryFd slot %u is %s", slot,
+                    slot >= GUEST_MEM_MAX_REGIONS ? "out of range"
+                                                  : "given twice");
+        return false;
+    }
+    m->rx_fds[slot] = fd;
+    return true;
+}
+
+static bool
+rx_op_state(gpointer opaque, JsonNode *state, GError **error)
+{
+    Migration *m = opaque;
+
+    /* Checked against the VM and applied at Complete, with the VM's
+     * RAM complete. */
+    g_clear_pointer(&m->rx_state, json_node_unref);
+    m->rx_state = json_node_copy(state);
+    return true;
+}
+
+static bool
+rx_op_complete(gpointer opaque, bool paused, GError **error)
+{
+    Migration *m = opaque;
+    RxStep step = { .paused = paused };
+
+    return migration_call_main(m, rx_step_complete, &step, error);
+}
+
+static const MigrationReceiveOps rx_ops = {
+    .config = rx_op_config,
+    .memory_fd = rx_op_memory_fd,
+    .state = rx_op_state,
+    .complete = rx_op_complete,
+};
+
+static bool
+migration_receive(Migration *m, GError **error)
+{
+    g_autoptr(GSocket) sock = NULL;
+    g_autoptr(GSocketConnection) conn = NULL;
+
+    sock = g_socket_accept(m->listener, m->cancellable, error);
+    if (!sock)
+        return false;
+    /* One migration per listener, as CH: no second source. */
+    g_socket_close(m->listener, NULL);
+    event_monitor_emit("vm", "migration-receive-ready", NULL);
+    conn = g_socket_connection_factory_create_connection(sock);
+    return migration_receive_run(G_IO_STREAM(conn), sock, &rx_ops, m,
+                                 m->cancellable, error);
+}
+
+static gpointer
+migration_receive_thread(gpointer data)
+{
+    Migration *m = data;
+
+    if (!migration_receive(m, &m->error) && !m->error)
+        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "migration failed");
+    migration_call_main(m, rx_step_end, NULL, NULL);
+    return NULL;
+}
+
+bool
+migration_receive_start(Vmm *vmm, const char *url, GError **error)
+{
+    Migration *m;
+    g_autoptr(GSocketAddress) addr = NULL;
+    g_autoptr(GSocket) listener = NULL;
+    g_autofree char *path = NULL;
+    GError *local = NULL;
+
+    if (vmm_get_config(vmm)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "VM is already created");
+        return false;
+    }
+    if (migration_busy(vmm_get_migration(vmm))) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
+                    "a migration is already in progress");
+        return false;
+    }
+    if (!(addr = migration_url_parse(url, &path, &local))) {
+        g_set_error_literal(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                            local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* Listening before the answer: once vm.receive-migration returns,
+     * the source may connect. */
+    if (!(listener = g_socket_new(g_socket_address_get_family(addr),
+                                  G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &local)) ||
+        !g_socket_bind(listener, addr, TRUE, &local) ||
+        !g_socket_listen(listener, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "cannot listen on '%s': %s", url, local->message);
+        g_error_free(local);
+        return false;
+    }
+    m = migration_new(vmm, false);
+    m->listener = g_steal_pointer(&listener);
+    m->unix_path = g_steal_pointer(&path);
+    m->busy = true;
+    event_monitor_emit("vm", "migration-receive-started", NULL);
+    m->thread = thread_role_new(THREAD_ROLE_MIGRATION, "migration",
+                                migration_receive_thread, m, &local);
+    if (!m->thread) {
+        m->busy = false;
+        migration_free(m);
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "cannot start the migration thread: %s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    vmm_set_migration(vmm, m);
+    return true;
+}
