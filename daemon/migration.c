@@ -472,7 +472,7 @@ send_step_end(Migration *m, gpointer arg, GError **error)
         g_info("migration to '%s' completed", m->cfg->destination_url);
         event_monitor_emit("vm", "migration-finished", NULL);
         event_monitor_emit("vmm", "shutdown", NULL);
-        vmm_quit(m->vmm, 0);
+        vmm_quit_migrated(m->vmm);
         return true;
     }
     if (m->paused_by_us && !vmm_migration_resume(m->vmm, &local))
@@ -808,13 +808,17 @@ rx_step_config(Migration *m, gpointer arg, GError **error)
                     "migration Config: %s", local->message);
         return false;
     }
-    if (m->rx_fds[0] >= 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                    "receiving memory fds (local migration) is not "
-                    "supported yet");
+    /* Local migration: the RAM is the source's, so its memfds must cover
+     * every region (guest_memory_new_from_fds() checks each). */
+    if (m->rx_fds[0] >= 0 && !step->config->memory.shared) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "migration: memory fds were sent for a VM without "
+                    "memory shared=on");
         return false;
     }
-    m->rx_vm = vmm_new_unrecorded_vm(m->vmm, step->config, error);
+    m->rx_vm = vmm_new_unrecorded_vm(m->vmm, step->config,
+                                     m->rx_fds[0] >= 0 ? m->rx_fds : NULL,
+                                     error);
     if (!m->rx_vm)
         return false;
     if (!snapshot_memory_table_check(step->table, vm_memory(m->rx_vm),

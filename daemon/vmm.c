@@ -640,13 +640,24 @@ vmm_set_migration(Vmm *vmm, Migration *m)
 }
 
 Vm *
-vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config, GError **error)
+vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config, const int *mem_fds,
+                      GError **error)
 {
     static const VmHooks hooks_template = { .guest_exit = vmm_guest_exit };
     VmHooks hooks = hooks_template;
 
     hooks.opaque = vmm;
-    return vm_new(config, &hooks, vmm->context, error);
+    return vm_new_with_memory_fds(config, &hooks, vmm->context, mem_fds,
+                                  error);
+}
+
+void
+vmm_quit_migrated(Vmm *vmm)
+{
+    /* vm_free() at exit stops the parked vCPUs and unrealizes the paused
+     * devices without running them again. */
+    vmm->exit_status = 0;
+    g_main_loop_quit(vmm->loop);
 }
 
 void

@@ -131,8 +131,14 @@ VmmVmState vmm_get_state(Vmm *vmm);
 Migration *vmm_get_migration(Vmm *vmm);
 void vmm_set_migration(Vmm *vmm, Migration *m);
 /* A VM built from @config with the Vmm's hooks, not recorded anywhere
- * (the destination of a migration, before it completes).  (transfer full) */
-Vm *vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config, GError **error);
+ * (the destination of a migration, before it completes); RAM mapped from
+ * @mem_fds when not NULL (vm_new_with_memory_fds()).  (transfer full) */
+Vm *vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config,
+                          const int *mem_fds, GError **error);
+/* The end of a successful migration's source: the process ends with
+ * status 0, the VM left paused (vm_shutdown() would resume its devices,
+ * which must not touch RAM the destination now runs on). */
+void vmm_quit_migrated(Vmm *vmm);
 /* Makes @config and @vm (transfer full; restored and Paused) the Vmm's
  * VM; the Vmm must have none. */
 void vmm_adopt_vm(Vmm *vmm, VmConfig *config, Vm *vm);
