@@ -202,6 +202,8 @@ static RULE_SET(set_tun_tty, "TUN and tty ioctls");
  * connection (UNIX or TCP), sends or receives guest memory, memory fds
  * (SCM_RIGHTS) and JSON over it, and reads KVM's dirty-page log. */
 static const SeccompRule set_migration_rules[] = {
+    /* GLib's g_socket_accept() calls accept(), not accept4(). */
+    ALLOW(accept),
     ALLOW_EQ(ioctl, 1, KVM_GET_DIRTY_LOG),
 };
 static RULE_SET(set_migration, "migration");
