@@ -40,6 +40,7 @@ struct Migration {
      * where noted. */
     MigrationSendConfig *cfg;
     GSocketAddress *addr;
+    GSocket *socket;            /* made on the control thread, see below */
     Vm *vm;                     /* the source VM, borrowed */
     MigrationDirty *dirty;      /* control thread starts/stops it */
     bool paused_by_us;          /* control thread */
@@ -207,6 +208,7 @@ migration_free(Migration *m)
     if (m->unix_path && !m->sending)
         unlink(m->unix_path);
     g_clear_object(&m->listener);
+    g_clear_object(&m->socket);
     g_clear_object(&m->addr);
     g_clear_object(&m->cancellable);
     g_clear_error(&m->error);
@@ -438,11 +440,7 @@ migration_send(Migration *m, GError **error)
     bool aborted = false;
     GError *local = NULL;
 
-    sock = g_socket_new(g_socket_address_get_family(m->addr),
-                        G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                        error);
-    if (!sock)
-        return false;
+    sock = g_steal_pointer(&m->socket);
     if (!g_socket_connect(sock, m->addr, m->cancellable, error)) {
         g_prefix_error(error, "cannot connect to '%s': ",
                        m->cfg->destination_url);
@@ -562,6 +560,19 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
     m->cfg->destination_url = g_strdup(cfg->destination_url);
     m->addr = g_steal_pointer(&addr);
     m->unix_path = g_steal_pointer(&path);
+    /* Made here: GSocket's class setup ignores SIGPIPE (rt_sigaction),
+     * which the migration thread's role does not allow. */
+    m->socket = g_socket_new(g_socket_address_get_family(m->addr),
+                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                             &local);
+    if (!m->socket) {
+        migration_free(m);
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                    "cannot create the migration socket: %s",
+                    local->message);
+        g_error_free(local);
+        return false;
+    }
     m->vm = vm;
     m->source_was_paused = state == VMM_VM_PAUSED;
     m->busy = true;
