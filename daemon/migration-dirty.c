@@ -152,12 +152,38 @@ migration_dirty_collect(MigrationDirty *md, GArray *ranges, uint64_t *bytes,
     return true;
 }
 
+static bool
+page_is_zero(const uint8_t *p, size_t len)
+{
+    const uint64_t *w = (const uint64_t *)(const void *)p;
+    size_t i;
+
+    for (i = 0; i < len / sizeof(*w); i++) {
+        if (w[i])
+            return false;
+    }
+    for (i *= sizeof(*w); i < len; i++) {
+        if (p[i])
+            return false;
+    }
+    return true;
+}
+
 void
-migration_all_ranges(const GuestMemory *mem, GArray *ranges, uint64_t *bytes)
+migration_nonzero_ranges(const GuestMemory *mem, GArray *ranges,
+                         uint64_t *bytes)
 {
     *bytes = 0;
     for (unsigned i = 0; i < mem->nregions; i++) {
-        ranges_add(ranges, mem->regions[i].gpa, mem->regions[i].size);
-        *bytes += mem->regions[i].size;
+        const GuestRegion *r = &mem->regions[i];
+
+        for (uint64_t off = 0; off < r->size; off += GUEST_DIRTY_PAGE_SIZE) {
+            uint64_t len = MIN(GUEST_DIRTY_PAGE_SIZE, r->size - off);
+
+            if (page_is_zero(r->hva + off, (size_t)len))
+                continue;
+            ranges_add(ranges, r->gpa + off, len);
+            *bytes += len;
+        }
     }
 }

@@ -40,6 +40,12 @@ void migration_dirty_stop(MigrationDirty *md);
  */
 bool migration_dirty_collect(MigrationDirty *md, GArray *ranges,
                              uint64_t *bytes, GError **error);
-/* Every RAM region as one range each: the first pass. */
-void migration_all_ranges(const GuestMemory *mem, GArray *ranges,
-                          uint64_t *bytes);
+/**
+ * migration_nonzero_ranges:
+ * The first pass: every page of RAM that is not all zero.  The
+ * destination's RAM starts zero, and a page written after this looked at
+ * it is in the dirty log (started before), so zero pages never need to
+ * travel; a guest that touched 100 MiB of 1 GiB sends about 100 MiB.
+ */
+void migration_nonzero_ranges(const GuestMemory *mem, GArray *ranges,
+                              uint64_t *bytes);

@@ -58,6 +58,8 @@ struct Migration {
     GError *error;              /* the migration's failure, for the end step */
     char *state_text;           /* the State payload, from the control thread */
     gsize state_len;
+    char *config_text;          /* the Config payload, made at the start */
+    gsize config_len;
 };
 
 /* ---- Calls to the control thread ---------------------------------------- */
@@ -213,6 +215,7 @@ migration_free(Migration *m)
     g_clear_object(&m->cancellable);
     g_clear_error(&m->error);
     g_free(m->state_text);
+    g_free(m->config_text);
     g_free(m->unix_path);
     migration_send_config_free(m->cfg);
     g_main_context_unref(m->context);
@@ -372,7 +375,7 @@ send_memory_fds(Migration *m, GIOStream *s, GSocket *sock, GError **error)
     return true;
 }
 
-/* Pre-copy: all of RAM, then what changed, until the rest fits in the
+/* Pre-copy: all of RAM (but zero pages), then what changed, until the rest fits in the
  * downtime (estimated from the bandwidth of the last pass), nothing is
  * left, or the timeout strikes.  @pending: (out) the dirty pages still
  * to send once the VM is paused. */
@@ -388,7 +391,7 @@ send_precopy(Migration *m, GIOStream *s, GArray *pending, GError **error)
 
     if (!migration_call_main(m, send_step_dirty_start, NULL, error))
         return false;
-    migration_all_ranges(vm_memory(m->vm), ranges, &bytes);
+    migration_nonzero_ranges(vm_memory(m->vm), ranges, &bytes);
     for (guint iteration = 0;; iteration++) {
         g_autofree char *id = g_strdup_printf("%u", iteration);
         const char *props[] = { "id", id, NULL };
@@ -433,9 +436,7 @@ migration_send(Migration *m, GError **error)
     g_autoptr(GSocketConnection) conn = NULL;
     g_autoptr(GArray) pending = g_array_new(FALSE, FALSE,
                                             sizeof(MigrationRange));
-    g_autofree char *config = NULL;
     GIOStream *s;
-    gsize config_len = 0;
     uint64_t bytes = 0;
     bool aborted = false;
     GError *local = NULL;
@@ -448,16 +449,14 @@ migration_send(Migration *m, GError **error)
     }
     conn = g_socket_connection_factory_create_connection(sock);
     s = G_IO_STREAM(conn);
-    config = migration_config_build(vmm_get_config(m->vmm), vm_memory(m->vm),
-                                    &config_len);
     if (!send_request_ok(s, MIGRATION_CMD_START, NULL, 0, m->cancellable,
                          error))
         return false;
     /* Everything past Start: on our own failure, tell the destination
      * to discard what it built (Abandon), best effort. */
     if ((m->cfg->local && !send_memory_fds(m, s, sock, &local)) ||
-        !send_request_ok(s, MIGRATION_CMD_CONFIG, config, config_len,
-                         m->cancellable, &local) ||
+        !send_request_ok(s, MIGRATION_CMD_CONFIG, m->config_text,
+                         m->config_len, m->cancellable, &local) ||
         (!m->cfg->local && !send_precopy(m, s, pending, &local)) ||
         !migration_call_main(m, send_step_pause, NULL, &local)) {
         aborted = true;
@@ -574,6 +573,10 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
         return false;
     }
     m->vm = vm;
+    /* The config of record may be replaced meanwhile (vm.resize): what
+     * is sent is the one the migration started with. */
+    m->config_text = migration_config_build(vmm_get_config(vmm),
+                                            vm_memory(vm), &m->config_len);
     m->source_was_paused = state == VMM_VM_PAUSED;
     m->busy = true;
     event_monitor_emit("vm", "migration-started", NULL);

@@ -311,7 +311,10 @@ migrate(Vmm *from, const char *name, const char *rx_url,
     status = test_proc_wait_exit(from->vmm, MIGRATE_TIMEOUT_MS);
     if (status != 0) {
         g_autofree char *log = test_proc_output(from->vmm);
+        g_autofree char *dst = test_proc_output(to->vmm);
+
         g_test_message("the source ended with %d:\n%s", status, log);
+        g_test_message("the destination's output:\n%s", dst);
     }
     g_assert_cmpint(status, ==, 0);
     wait_running(to, 30000);
@@ -379,16 +382,25 @@ test_migration(void)
 
     /* 2. unix */
     url = g_strdup_printf("unix:%s/b.mig", test_tmpdir());
-    body = g_strdup_printf("{\"destination_url\": \"%s\", \"timeout_s\": "
-                           "30, \"timeout_strategy\": \"Ignore\"}", url);
+    body = g_strdup_printf("{\"destination_url\": \"%s\", \"downtime_ms\": "
+                           "1000, \"timeout_s\": 10, \"timeout_strategy\": "
+                           "\"Ignore\"}", url);
     v = migrate(v, "b", url, body, NULL, blob);
     g_clear_pointer(&url, g_free);
     g_clear_pointer(&body, g_free);
 
-    /* 3. tcp, through nimbus-remote */
+    /* 3. tcp, through nimbus-remote.  The harness's VM may leave the
+     * loopback interface down. */
+    {
+        const char *up[] = { "ip", "link", "set", "lo", "up", NULL };
+        g_autofree char *ipout = NULL;
+
+        if (test_run(up, &ipout, 10000) != 0)
+            g_test_message("ip link set lo up: %s", ipout);
+    }
     url = g_strdup_printf("tcp:127.0.0.1:%u", free_port());
-    remote_arg = g_strdup_printf("destination_url=%s,timeout_s=30,"
-                                 "timeout_strategy=ignore", url);
+    remote_arg = g_strdup_printf("destination_url=%s,downtime_ms=1000,"
+                                 "timeout_s=10,timeout_strategy=ignore", url);
     v = migrate(v, "c", url, NULL, remote_arg, blob);
     g_clear_pointer(&url, g_free);
 

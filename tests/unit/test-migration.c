@@ -644,10 +644,19 @@ test_dirty_collect(void)
     g_assert_true(migration_dirty_collect(md, ranges, &bytes, &error));
     g_assert_cmpuint(ranges->len, ==, 0);
     g_assert_cmpuint(bytes, ==, 0);
-    /* The first pass: every region whole. */
-    migration_all_ranges(&mem, ranges, &bytes);
+    /* The first pass: the pages that are not zero (two adjacent ones,
+     * one byte in the last, partial page). */
+    ram[5 * PAGE] = 1;
+    ram[7 * PAGE - 1] = 2;
+    ram[RX_RAM + 2 * PAGE + 99] = 3;
+    migration_nonzero_ranges(&mem, ranges, &bytes);
     g_assert_cmpuint(ranges->len, ==, 2);
-    g_assert_cmpuint(bytes, ==, mem.ram_size);
+    r = (const MigrationRange *)(void *)ranges->data;
+    g_assert_cmpuint(r[0].gpa, ==, 5 * PAGE);
+    g_assert_cmpuint(r[0].length, ==, 2 * PAGE);
+    g_assert_cmpuint(r[1].gpa, ==, (1ull << 32) + 2 * PAGE);
+    g_assert_cmpuint(r[1].length, ==, 100);
+    g_assert_cmpuint(bytes, ==, 2 * PAGE + 100);
     migration_dirty_stop(md);
     g_assert_cmpuint(hv_fake_slot_flags(hv, 0), ==, 0);
     g_assert_false(hv_fake_dirty_page(hv, 0, 1));
