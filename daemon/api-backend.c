@@ -316,6 +316,20 @@ run_vm_restore(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return true;
 }
 
+/* A migration body's error (transfer full): "not supported yet" keeps its
+ * 500, anything else is a bad body (400). */
+static bool
+migration_body_error(GError *local, GError **error)
+{
+    if (local->domain == VMM_ERROR) {
+        g_propagate_error(error, local);
+        return false;
+    }
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
 /* SendMigrationData; returns at once, the migration goes on in the
  * background (CH since v53). */
 static bool
@@ -326,16 +340,8 @@ run_vm_send_migration(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     GError *local = NULL;
 
     cfg = migration_send_config_from_json(body, &local);
-    if (!cfg) {
-        /* "not supported yet" keeps its 500; a bad body is a 400. */
-        if (local->domain == VMM_ERROR) {
-            g_propagate_error(error, local);
-            return false;
-        }
-        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
-        g_error_free(local);
-        return false;
-    }
+    if (!cfg)
+        return migration_body_error(local, error);
     return migration_send_start(vmm, cfg, error);
 }
 
@@ -348,15 +354,8 @@ run_vm_receive_migration(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     GError *local = NULL;
 
     url = migration_receive_url_from_json(body, &local);
-    if (!url) {
-        if (local->domain == VMM_ERROR) {
-            g_propagate_error(error, local);
-            return false;
-        }
-        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
-        g_error_free(local);
-        return false;
-    }
+    if (!url)
+        return migration_body_error(local, error);
     return migration_receive_start(vmm, url, error);
 }
 

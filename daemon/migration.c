@@ -131,8 +131,16 @@ migration_call_main(Migration *m, MigrationMainFunc func, gpointer arg,
         return false;
     }
     g_mutex_unlock(&m->lock);
-    g_main_context_invoke_full(m->context, G_PRIORITY_DEFAULT, main_call_run,
-                               c, main_call_unref);
+    /* A source, not g_main_context_invoke(): that would run @func right
+     * here when no thread owns the context at this moment. */
+    {
+        GSource *src = g_idle_source_new();
+
+        g_source_set_priority(src, G_PRIORITY_DEFAULT);
+        g_source_set_callback(src, main_call_run, c, main_call_unref);
+        g_source_attach(src, m->context);
+        g_source_unref(src);
+    }
     g_mutex_lock(&m->lock);
     while (!c->done && !m->quitting)
         g_cond_wait(&m->cond, &m->lock);
@@ -493,19 +501,7 @@ migration_send(Migration *m, GError **error)
     return true;
 }
 
-static gpointer
-migration_send_thread(gpointer data)
-{
-    Migration *m = data;
-
-    if (!migration_send(m, &m->error) && !m->error)
-        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "migration failed");
-    /* When the Vmm is going away this fails, and migration_free() tidies
-     * up instead. */
-    migration_call_main(m, send_step_end, NULL, NULL);
-    return NULL;
-}
+static bool migration_launch(Vmm *vmm, Migration *m, GError **error);
 
 bool
 migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
@@ -578,20 +574,11 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
     m->config_text = migration_config_build(vmm_get_config(vmm),
                                             vm_memory(vm), &m->config_len);
     m->source_was_paused = state == VMM_VM_PAUSED;
-    m->busy = true;
     event_monitor_emit("vm", "migration-started", NULL);
-    m->thread = thread_role_new(THREAD_ROLE_MIGRATION, "migration",
-                                migration_send_thread, m, &local);
-    if (!m->thread) {
-        m->busy = false;
-        migration_free(m);
+    if (!migration_launch(vmm, m, error)) {
         event_monitor_emit("vm", "migration-failed", NULL);
-        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                    "cannot start the migration thread: %s", local->message);
-        g_error_free(local);
         return false;
     }
-    vmm_set_migration(vmm, m);
     return true;
 }
 
@@ -748,18 +735,6 @@ migration_receive(Migration *m, GError **error)
                                  m->cancellable, error);
 }
 
-static gpointer
-migration_receive_thread(gpointer data)
-{
-    Migration *m = data;
-
-    if (!migration_receive(m, &m->error) && !m->error)
-        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "migration failed");
-    migration_call_main(m, rx_step_end, NULL, NULL);
-    return NULL;
-}
-
 bool
 migration_receive_start(Vmm *vmm, const char *url, GError **error)
 {
@@ -800,10 +775,38 @@ migration_receive_start(Vmm *vmm, const char *url, GError **error)
     m = migration_new(vmm, false);
     m->listener = g_steal_pointer(&listener);
     m->unix_path = g_steal_pointer(&path);
-    m->busy = true;
     event_monitor_emit("vm", "migration-receive-started", NULL);
+    return migration_launch(vmm, m, error);
+}
+
+/* ---- Both sides --------------------------------------------------------- */
+
+static gpointer
+migration_thread(gpointer data)
+{
+    Migration *m = data;
+    bool ok = m->sending ? migration_send(m, &m->error)
+                         : migration_receive(m, &m->error);
+
+    if (!ok && !m->error)
+        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "migration failed");
+    /* When the Vmm is going away this fails, and migration_free() tidies
+     * up instead. */
+    migration_call_main(m, m->sending ? send_step_end : rx_step_end, NULL,
+                        NULL);
+    return NULL;
+}
+
+/* Starts @m's thread and hands @m to the Vmm; frees @m on failure. */
+static bool
+migration_launch(Vmm *vmm, Migration *m, GError **error)
+{
+    GError *local = NULL;
+
+    m->busy = true;
     m->thread = thread_role_new(THREAD_ROLE_MIGRATION, "migration",
-                                migration_receive_thread, m, &local);
+                                migration_thread, m, &local);
     if (!m->thread) {
         m->busy = false;
         migration_free(m);

@@ -5,11 +5,13 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "daemon/api-backend.h"
 #include "daemon/hv/fake.h"
 #include "daemon/migration-dirty.h"
 #include "daemon/migration-protocol.h"
 #include "daemon/migration-receive.h"
 #include "daemon/migration.h"
+#include "tests/testutil.h"
 
 #define PAGE 4096u
 
@@ -664,6 +666,111 @@ test_dirty_collect(void)
     hv_fake_ops.vm_free(hv);
 }
 
+/* ---- The API on a Vmm without KVM ------------------------------------- */
+
+/* Runs @action; returns the status, *@msg (may be NULL) the error. */
+static guint
+api(Vmm *vmm, ApiAction action, const char *body, char **msg)
+{
+    g_autoptr(GBytes) b = body ? g_bytes_new(body, strlen(body)) : NULL;
+    ApiResult r = { 0 };
+    guint status;
+
+    api_backend_execute(vmm, action, b, NULL, &r);
+    status = r.status;
+    if (msg)
+        *msg = r.errors ? api_result_error_message(&r) : NULL;
+    api_result_clear(&r);
+    return status;
+}
+
+static void
+expect_api(Vmm *vmm, ApiAction action, const char *body, guint status,
+           const char *mentions)
+{
+    g_autofree char *msg = NULL;
+
+    g_assert_cmpuint(api(vmm, action, body, &msg), ==, status);
+    if (mentions) {
+        g_test_message("%s", msg);
+        g_assert_nonnull(strstr(msg, mentions));
+    }
+}
+
+/* The control thread's share of a migration runs in this test's main
+ * context: iterate it until the migration ended. */
+static void
+wait_migration_end(Vmm *vmm)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    while (migration_busy(vmm_get_migration(vmm)) &&
+           g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, FALSE);
+    g_assert_false(migration_busy(vmm_get_migration(vmm)));
+}
+
+/*
+ * vm.send-migration and vm.receive-migration through the API: refusals
+ * before anything starts, then a receiver fed garbage, which answers
+ * Error, ends, and leaves the Vmm without a VM and ready for another.
+ */
+static void
+test_api(void)
+{
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *path = g_build_filename(test_tmpdir(), "m.sock", NULL);
+    g_autofree char *body = g_strdup_printf("{\"receiver_url\": \"unix:%s\"}",
+                                            path);
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    g_autoptr(GSocketConnection) conn = NULL;
+    g_autoptr(GError) error = NULL;
+    static const char junk[] = "GET / HTTP/1.1\r\n\r\n";
+    guint8 answer[MIGRATION_HEADER_SIZE];
+
+    expect_api(vmm, API_ACTION_VM_SEND_MIGRATION,
+               "{\"destination_url\": \"unix:/nowhere\"}", 404,
+               "not created");
+    expect_api(vmm, API_ACTION_VM_SEND_MIGRATION, "{\"local\": true}", 400,
+               "'destination_url': missing");
+    expect_api(vmm, API_ACTION_VM_RECEIVE_MIGRATION,
+               "{\"receiver_url\": \"tcp:localhost:1\"}", 400,
+               "not a migration URL");
+    expect_api(vmm, API_ACTION_VM_RECEIVE_MIGRATION,
+               "{\"receiver_url\": \"unix:/x\", \"tls_dir\": \"/t\"}", 500,
+               "not supported yet");
+    expect_api(vmm, API_ACTION_VM_RECEIVE_MIGRATION, body, 204, NULL);
+    /* Listening: one migration at a time, and no VM meanwhile. */
+    expect_api(vmm, API_ACTION_VM_RECEIVE_MIGRATION, body, 409,
+               "already in progress");
+    expect_api(vmm, API_ACTION_VM_CREATE,
+               "{\"payload\": {\"kernel\": \"/k\"}}", 405,
+               "migration is in progress");
+    expect_api(vmm, API_ACTION_VM_INFO, NULL, 404, NULL);
+    conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL,
+                                   &error);
+    g_assert_no_error(error);
+    g_assert_true(g_output_stream_write_all(
+        g_io_stream_get_output_stream(G_IO_STREAM(conn)), junk, strlen(junk),
+        NULL, NULL, &error));
+    g_assert_true(migration_read_exact(
+        g_io_stream_get_input_stream(G_IO_STREAM(conn)), answer,
+        sizeof(answer), "the answer", NULL, &error));
+    g_assert_cmpuint(answer[0], ==, MIGRATION_STATUS_ERROR);
+    /* One clear error on the receiving side. */
+    g_test_expect_message("nimbus", G_LOG_LEVEL_WARNING,
+                          "receiving the migration failed: migration: "
+                          "unknown command*");
+    wait_migration_end(vmm);
+    g_test_assert_expected_messages();
+    expect_api(vmm, API_ACTION_VM_INFO, NULL, 404, NULL);
+    /* The socket went with the failed migration: listening again works,
+     * and freeing the Vmm stops the thread waiting in accept. */
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    expect_api(vmm, API_ACTION_VM_RECEIVE_MIGRATION, body, 204, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -684,5 +791,6 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &rx_cases[i], test_receive_refused);
     }
     g_test_add_func("/migration/dirty/collect", test_dirty_collect);
+    g_test_add_func("/migration/api", test_api);
     return g_test_run();
 }
