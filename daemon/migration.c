@@ -72,7 +72,9 @@ typedef struct {
     MigrationMainFunc func;
     gpointer arg;
     bool done;                  /* m->lock */
-    bool abandoned;             /* m->lock: the waiter gave up */
+    /* Atomic: the waiter gave up (only ever while the control thread is
+     * in migration_free(), which then frees m). */
+    gint abandoned;
     bool ok;
     GError *error;
 } MainCall;
@@ -93,13 +95,10 @@ main_call_run(gpointer data)
 {
     MainCall *c = data;
     Migration *m = c->m;
-    bool abandoned;
 
-    g_mutex_lock(&m->lock);
-    abandoned = c->abandoned;
-    g_mutex_unlock(&m->lock);
-    /* A waiter that gave up may have left with the Migration freed. */
-    if (abandoned)
+    /* A waiter that gave up left with the Migration freed: not even its
+     * lock may be touched. */
+    if (g_atomic_int_get(&c->abandoned))
         return G_SOURCE_REMOVE;
     c->ok = c->func(m, c->arg, &c->error);
     g_mutex_lock(&m->lock);
@@ -116,7 +115,7 @@ migration_call_main(Migration *m, MigrationMainFunc func, gpointer arg,
                     GError **error)
 {
     MainCall *c = g_new0(MainCall, 1);
-    bool ok;
+    bool done, ok;
 
     c->refs = 2;
     c->m = m;
@@ -144,10 +143,11 @@ migration_call_main(Migration *m, MigrationMainFunc func, gpointer arg,
     g_mutex_lock(&m->lock);
     while (!c->done && !m->quitting)
         g_cond_wait(&m->cond, &m->lock);
-    if (!c->done)
-        c->abandoned = true;
+    done = c->done;
+    if (!done)
+        g_atomic_int_set(&c->abandoned, 1);
     g_mutex_unlock(&m->lock);
-    if (!c->done) {
+    if (!done) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                     "the VMM is shutting down");
         ok = false;
