@@ -643,12 +643,14 @@ rx_step_end(Migration *m, gpointer arg, GError **error)
     if (m->unix_path)
         unlink(m->unix_path);
     g_clear_object(&m->listener);
+    /* After a success only the received memfds are left (the VM mapped
+     * its own duplicates); after a failure, nothing half-built stays:
+     * the Vmm has no VM, as before. */
+    migration_rx_discard(m);
     if (!m->error) {
         event_monitor_emit("vm", "migration-receive-finished", NULL);
         return true;
     }
-    /* Nothing half-built stays: the Vmm has no VM, as before. */
-    migration_rx_discard(m);
     g_warning("receiving the migration failed: %s", m->error->message);
     event_monitor_emit("vm", "migration-receive-failed", NULL);
     return true;
