@@ -83,10 +83,10 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VM_NMI] = { "vm.nmi", false, false, NULL, NULL, false, true },
     [API_ACTION_VM_SEND_MIGRATION] = {
         "vm.send-migration", false, true, "VmSendMigration",
-        "send_migration_data", false, false },
+        "send_migration_data", false, true },
     [API_ACTION_VM_RECEIVE_MIGRATION] = {
         "vm.receive-migration", false, true, "VmReceiveMigration",
-        "receive_migration_data", false, false },
+        "receive_migration_data", false, true },
 };
 
 const ApiActionInfo *

@@ -313,6 +313,20 @@ ll_context_job(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Queues the restriction on @context's thread.  An attached source, not
+ * g_main_context_invoke(), which runs the function on the calling thread
+ * when no thread owns the context yet. */
+static void
+ll_queue_on(GMainContext *context, int fd)
+{
+    g_autoptr(GSource) src = g_idle_source_new();
+
+    g_source_set_priority(src, G_PRIORITY_HIGH * 2);
+    g_source_set_callback(src, ll_context_job, GINT_TO_POINTER(fd), NULL);
+    g_source_set_static_name(src, "landlock");
+    g_source_attach(src, context);
+}
+
 void
 landlock_watch_context(GMainContext *context)
 {
@@ -322,9 +336,7 @@ landlock_watch_context(GMainContext *context)
     g_ptr_array_add(landlock_contexts, g_main_context_ref(context));
     /* A server started after a confinement catches up at once. */
     if (landlock_fd >= 0)
-        g_main_context_invoke_full(context, G_PRIORITY_HIGH * 2,
-                                   ll_context_job,
-                                   GINT_TO_POINTER(landlock_fd), NULL);
+        ll_queue_on(context, landlock_fd);
     g_mutex_unlock(&landlock_lock);
 }
 
@@ -349,9 +361,7 @@ landlock_confine(const VmConfig *config, const char *extra_read,
     g_mutex_lock(&landlock_lock);
     landlock_fd = fd;
     for (guint i = 0; landlock_contexts && i < landlock_contexts->len; i++)
-        g_main_context_invoke_full(g_ptr_array_index(landlock_contexts, i),
-                                   G_PRIORITY_HIGH * 2, ll_context_job,
-                                   GINT_TO_POINTER(fd), NULL);
+        ll_queue_on(g_ptr_array_index(landlock_contexts, i), fd);
     g_mutex_unlock(&landlock_lock);
     return true;
 }

@@ -19,6 +19,7 @@ daemon_libvmm_a_SOURCES = \
 include daemon/config.mk
 include daemon/api.mk
 include daemon/snapshot.mk
+include daemon/migration.mk
 include daemon/seccomp.mk
 
 bin_PROGRAMS += nimbus

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
@@ -105,6 +106,63 @@ guest_memory_new(const MemoryConfig *config, const GuestRange *ranges,
         mem->nregions = i + 1;
         if (!guest_region_map(r, config, i, error))
             return NULL;
+        mem->ram_size += r->size;
+    }
+    return g_steal_pointer(&mem);
+}
+
+GuestMemory *
+guest_memory_new_from_fds(const MemoryConfig *config, const GuestRange *ranges,
+                          unsigned nranges, const int *fds, GError **error)
+{
+    g_autoptr(GuestMemory) mem = g_new0(GuestMemory, 1);
+
+    if (nranges == 0 || nranges > GUEST_MEM_MAX_REGIONS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "invalid guest memory layout (%u ranges)", nranges);
+        return NULL;
+    }
+    for (unsigned i = 0; i < nranges; i++) {
+        GuestRegion *r = &mem->regions[i];
+        struct stat sb;
+        void *p;
+
+        r->gpa = ranges[i].start;
+        r->size = ranges[i].size;
+        r->fd = -1;
+        mem->nregions = i + 1;
+        if (fds[i] < 0 || fstat(fds[i], &sb) < 0 ||
+            (uint64_t)sb.st_size < r->size) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "no usable memory fd for RAM region %u (%"
+                        G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER
+                        "x)", i, r->size, r->gpa);
+            return NULL;
+        }
+        /* Our own descriptor: the caller keeps (and closes) its own. */
+        r->fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+        if (r->fd < 0) {
+            int e = errno;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "cannot duplicate the memory fd of region %u: %s", i,
+                        g_strerror(e));
+            return NULL;
+        }
+        /* Shared, so the pages are the ones the other process wrote. */
+        p = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_NORESERVE, r->fd, 0);
+        if (p == MAP_FAILED) {
+            int e = errno;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "cannot map the memory fd of region %u: %s", i,
+                        g_strerror(e));
+            return NULL;
+        }
+        r->hva = p;
+        r->shared = true;
+        madvise(p, r->size, MADV_DONTDUMP);
+        if (config->thp && !config->hugepages)
+            madvise(p, r->size, MADV_HUGEPAGE);
         mem->ram_size += r->size;
     }
     return g_steal_pointer(&mem);

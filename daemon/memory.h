@@ -21,6 +21,17 @@
 GuestMemory *guest_memory_new(const MemoryConfig *config,
                               const GuestRange *ranges, unsigned nranges,
                               GError **error);
+/**
+ * guest_memory_new_from_fds:
+ * The same layout, mapped MAP_SHARED from @fds (one per range, borrowed:
+ * duplicated, the caller keeps its own), memory another process created
+ * (the source of a local migration).  Each must be at least its range's
+ * size.  Returns (transfer full) or NULL with @error set.
+ */
+GuestMemory *guest_memory_new_from_fds(const MemoryConfig *config,
+                                       const GuestRange *ranges,
+                                       unsigned nranges, const int *fds,
+                                       GError **error);
 void guest_memory_free(GuestMemory *mem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GuestMemory, guest_memory_free)
 

@@ -213,6 +213,16 @@ static const SeccompRule set_tun_tty_rules[] = {
 };
 static RULE_SET(set_tun_tty, "TUN and tty ioctls");
 
+/* Live migration (daemon/migration.c): connects or accepts one
+ * connection (UNIX or TCP), sends or receives guest memory, memory fds
+ * (SCM_RIGHTS) and JSON over it, and reads KVM's dirty-page log. */
+static const SeccompRule set_migration_rules[] = {
+    /* GLib's g_socket_accept() calls accept(), not accept4(). */
+    ALLOW(accept),
+    ALLOW_EQ(ioctl, 1, KVM_GET_DIRTY_LOG),
+};
+static RULE_SET(set_migration, "migration");
+
 /* Only the thread-creating baseline (the spawner, and any thread before
  * it narrows itself) may install filters: a role's thread cannot. */
 static const SeccompRule seccomp_set_baseline_only_rules[] = {
@@ -237,6 +247,7 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VIRTIO_CONSOLE] = SETS(&set_worker_irq, &set_chardev_out),
     [THREAD_ROLE_VIRTIO_RNG] = SETS(&set_worker_irq),
     [THREAD_ROLE_VIRTIO_BALLOON] = SETS(&set_worker_irq, &set_balloon),
+    [THREAD_ROLE_MIGRATION] = SETS(&set_sockets, &set_migration),
 };
 
 const SeccompRuleSet *const *

@@ -540,29 +540,19 @@ snapshot_read_memory(const char *dir, Vm *vm, const RestoreConfig *rc,
 }
 
 bool
-snapshot_restore_into(Vm *vm, const RestoreConfig *rc, SnapshotLazyMem **lazy,
-                      GError **error)
+snapshot_state_apply(Vm *vm, JsonNode *root, SnapshotFillMemoryFunc fill,
+                     gpointer opaque, GError **error)
 {
     const HvOps *ops = vm_hv_ops(vm);
     uint32_t n = vm_nvcpus(vm);
     g_autofree HvVcpu **vcpus = g_new0(HvVcpu *, MAX(n, 1));
-    g_autofree char *dir = snapshot_url_to_path(rc->source_url, error);
-    g_autofree char *text = NULL;
-    g_autoptr(JsonNode) root = NULL;
     g_autoptr(SnapshotCpus) cpus = NULL;
     g_autoptr(SnapshotVmHv) vmhv = NULL;
     GPtrArray *devs = vm_devices(vm);
-    JsonObject *o, *devices;
-    gsize len = 0;
+    JsonObject *o = json_node_get_object(root);
+    JsonObject *devices;
     int64_t now;
 
-    if (!dir)
-        return false;
-    text = snapshot_read_file(dir, SNAPSHOT_STATE_FILE,
-                              SNAPSHOT_STATE_MAX_BYTES, &len, error);
-    if (!text || !(root = snapshot_state_parse(text, (gssize)len, error)))
-        return false;
-    o = json_node_get_object(root);
     devices = json_object_get_object_member(
         json_object_get_object_member(o, SECTION_DEVICES), "devices");
     for (uint32_t i = 0; i < n; i++)
@@ -578,7 +568,7 @@ snapshot_restore_into(Vm *vm, const RestoreConfig *rc, SnapshotLazyMem **lazy,
                                      vm_memory(vm), error) ||
         !snapshot_check_devices(vm, devices, error))
         return false;
-    if (!snapshot_read_memory(dir, vm, rc, lazy, error))
+    if (fill && !fill(vm, opaque, error))
         return false;
     /* Devices after RAM: a virtio device that comes back DRIVER_OK
      * reads its rings. */
@@ -589,11 +579,47 @@ snapshot_restore_into(Vm *vm, const RestoreConfig *rc, SnapshotLazyMem **lazy,
                                error))
             return false;
     }
-    /* The guest's time moves on by the time the snapshot sat on disk,
-     * in both clocks a guest may use: kvmclock and the TSC. */
+    /* The guest's time moves on by the time the state was away (on disk,
+     * or on the wire), in both clocks a guest may use: kvmclock and the
+     * TSC. */
     now = g_get_real_time() * 1000;
     snapshot_cpus_advance_tsc(cpus, snapshot_vm_hv_elapsed(vmhv, now));
     return snapshot_vm_hv_apply(vmhv, ops, vm_hv(vm), error) &&
            snapshot_cpus_apply(cpus, ops, vcpus, error) &&
            vm_start_restored(vm, snapshot_vm_hv_clock(vmhv, now), error);
+}
+
+typedef struct {
+    const char *dir;
+    const RestoreConfig *rc;
+    SnapshotLazyMem **lazy;
+} SnapshotFillFromDir;
+
+static bool
+snapshot_fill_from_dir(Vm *vm, gpointer opaque, GError **error)
+{
+    SnapshotFillFromDir *f = opaque;
+
+    return snapshot_read_memory(f->dir, vm, f->rc, f->lazy, error);
+}
+
+bool
+snapshot_restore_into(Vm *vm, const RestoreConfig *rc, SnapshotLazyMem **lazy,
+                      GError **error)
+{
+    g_autofree char *dir = snapshot_url_to_path(rc->source_url, error);
+    g_autofree char *text = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    SnapshotFillFromDir fill = { .rc = rc, .lazy = lazy };
+    gsize len = 0;
+
+    if (!dir)
+        return false;
+    text = snapshot_read_file(dir, SNAPSHOT_STATE_FILE,
+                              SNAPSHOT_STATE_MAX_BYTES, &len, error);
+    if (!text || !(root = snapshot_state_parse(text, (gssize)len, error)))
+        return false;
+    fill.dir = dir;
+    return snapshot_state_apply(vm, root, snapshot_fill_from_dir, &fill,
+                                error);
 }

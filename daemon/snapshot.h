@@ -124,6 +124,22 @@ VmConfig *snapshot_read_config(const RestoreConfig *rc, GArray *fds,
 bool snapshot_restore_into(Vm *vm, const RestoreConfig *rc,
                            SnapshotLazyMem **lazy, GError **error);
 
+/* Fills @vm's RAM between the checks and the device restores. */
+typedef bool (*SnapshotFillMemoryFunc)(Vm *vm, gpointer opaque,
+                                       GError **error);
+
+/**
+ * snapshot_state_apply:
+ * The second half of snapshot_restore_into(), shared with live migration
+ * (daemon/migration.c): checks every section of @root (borrowed, from
+ * snapshot_state_parse()) against @vm (created from the same config, never
+ * booted), then fills RAM with @fill (NULL: it already holds the guest's
+ * memory), restores the devices, the vCPUs and the VM-wide state, and
+ * leaves @vm Paused.  On error the caller frees @vm.
+ */
+bool snapshot_state_apply(Vm *vm, JsonNode *root, SnapshotFillMemoryFunc fill,
+                          gpointer opaque, GError **error);
+
 /**
  * snapshot_state_parse:
  * Parses state.json's text and checks what needs no VM: JSON, the format

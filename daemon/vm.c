@@ -97,13 +97,16 @@ static bool vm_setup_cpu_hotplug(Vm *vm, GError **error);
 static const DeviceHostOps vm_device_host_ops;
 
 static bool
-vm_setup_memory(Vm *vm, GError **error)
+vm_setup_memory(Vm *vm, const int *mem_fds, GError **error)
 {
     GuestRange ranges[GUEST_MEM_MAX_REGIONS];
     unsigned n = arch_ram_ranges(vm->config->memory.size, ranges,
                                  G_N_ELEMENTS(ranges));
 
-    vm->mem = guest_memory_new(&vm->config->memory, ranges, n, error);
+    vm->mem = mem_fds ? guest_memory_new_from_fds(&vm->config->memory,
+                                                  ranges, n, mem_fds, error)
+                      : guest_memory_new(&vm->config->memory, ranges, n,
+                                         error);
     if (!vm->mem)
         return false;
     vm->dirty = guest_dirty_log_new(vm->mem);
@@ -266,6 +269,14 @@ Vm *
 vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
        GError **error)
 {
+    return vm_new_with_memory_fds(config, hooks, context, NULL, error);
+}
+
+Vm *
+vm_new_with_memory_fds(const VmConfig *config, const VmHooks *hooks,
+                       GMainContext *context, const int *mem_fds,
+                       GError **error)
+{
     g_autoptr(Vm) vm = g_new0(Vm, 1);
 
     vm->host.ops = &vm_device_host_ops;
@@ -286,7 +297,7 @@ vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
 
     vm->hv = vm->ops->vm_new(error);
     if (!vm->hv ||
-        !vm_setup_memory(vm, error) ||
+        !vm_setup_memory(vm, mem_fds, error) ||
         !vm_setup_irqs(vm, error))
         return NULL;
     vm->arch_vm = arch_vm_init(vm->ops, vm->hv, error);

@@ -45,6 +45,12 @@ typedef struct {
  */
 Vm *vm_new(const VmConfig *config, const VmHooks *hooks, GMainContext *context,
            GError **error);
+/* vm_new() with guest RAM mapped from @mem_fds (one per RAM range,
+ * borrowed; NULL: new memory), the memfds a local migration's source
+ * handed over (daemon/migration.c). */
+Vm *vm_new_with_memory_fds(const VmConfig *config, const VmHooks *hooks,
+                           GMainContext *context, const int *mem_fds,
+                           GError **error);
 void vm_free(Vm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
 

@@ -9,6 +9,7 @@
 #include "daemon/device-manager.h"
 #include "daemon/event-monitor.h"
 #include "daemon/landlock.h"
+#include "daemon/migration.h"
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
@@ -33,6 +34,7 @@ struct Vmm {
      * may wait on its faults), or once it is done before a reboot. */
     SnapshotLazyMem *lazy;
     VmmHotplug *hotplug;  /* removals waiting for the guest */
+    Migration *migration; /* daemon/migration.c; NULL when none ran */
 };
 
 const char *
@@ -72,6 +74,8 @@ vmm_free(Vmm *vmm)
 {
     if (!vmm)
         return;
+    /* A migration thread reads the VM's memory: it ends before all. */
+    g_clear_pointer(&vmm->migration, migration_free);
     /* Waiting removals refer to the VM and its config: they end first. */
     vmm_hotplug_free(vmm->hotplug);
     vm_free(vmm->vm);
@@ -117,6 +121,18 @@ vmm_wrong_state(Vmm *vmm, const char *action, GError **error)
     return false;
 }
 
+/* While a migration runs, its thread reads the VM (or builds the one to
+ * come): what would change or free the VM waits until it ends. */
+static bool
+vmm_check_not_migrating(Vmm *vmm, const char *action, GError **error)
+{
+    if (!vmm->migration || !migration_busy(vmm->migration))
+        return true;
+    g_set_error(error, VMM_ERROR, VMM_ERROR_WRONG_STATE,
+                "cannot %s the VM while a migration is in progress", action);
+    return false;
+}
+
 /* Errors from the VM core are internal (500) unless they say otherwise. */
 static bool
 vmm_internal(GError **error, GError *local, const char *what)
@@ -137,6 +153,8 @@ vmm_vm_create(Vmm *vmm, VmConfig *config, GError **error)
     g_autoptr(VmConfig) cfg = config;
     GError *local = NULL;
 
+    if (!vmm_check_not_migrating(vmm, "create", error))
+        return false;
     if (vmm->config) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
                     "VM is already created");
@@ -208,6 +226,8 @@ vmm_vm_shutdown(Vmm *vmm, GError **error)
 {
     if (!vmm_check_created(vmm, error))
         return false;
+    if (!vmm_check_not_migrating(vmm, "shut down", error))
+        return false;
     if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
         return vmm_wrong_state(vmm, "shut down", error);
     vm_shutdown(vmm->vm, NULL);
@@ -222,6 +242,8 @@ vmm_vm_reboot(Vmm *vmm, GError **error)
     GError *local = NULL;
 
     if (!vmm_check_created(vmm, error))
+        return false;
+    if (!vmm_check_not_migrating(vmm, "reboot", error))
         return false;
     if (vmm->state != VMM_VM_RUNNING && vmm->state != VMM_VM_PAUSED)
         return vmm_wrong_state(vmm, "reboot", error);
@@ -239,6 +261,13 @@ vmm_vm_reboot(Vmm *vmm, GError **error)
 bool
 vmm_vm_pause(Vmm *vmm, GError **error)
 {
+    return vmm_check_not_migrating(vmm, "pause", error) &&
+           vmm_migration_pause(vmm, error);
+}
+
+bool
+vmm_migration_pause(Vmm *vmm, GError **error)
+{
     GError *local = NULL;
 
     if (!vmm_check_created(vmm, error))
@@ -255,6 +284,13 @@ vmm_vm_pause(Vmm *vmm, GError **error)
 
 bool
 vmm_vm_resume(Vmm *vmm, GError **error)
+{
+    return vmm_check_not_migrating(vmm, "resume", error) &&
+           vmm_migration_resume(vmm, error);
+}
+
+bool
+vmm_migration_resume(Vmm *vmm, GError **error)
 {
     GError *local = NULL;
 
@@ -301,6 +337,8 @@ vmm_vm_nmi(Vmm *vmm, GError **error)
 bool
 vmm_vm_delete(Vmm *vmm, GError **error)
 {
+    if (!vmm_check_not_migrating(vmm, "delete", error))
+        return false;
     /* CH: deleting when nothing was created is not an error. */
     if (!vmm->config)
         return true;
@@ -357,6 +395,8 @@ vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
     GError *local = NULL;
 
     if (!vmm_check_created(vmm, error))
+        return false;
+    if (!vmm_check_not_migrating(vmm, "snapshot", error))
         return false;
     /* CH: only a paused VM has a consistent state to save. */
     if (vmm->state != VMM_VM_PAUSED || !vmm->vm)
@@ -426,7 +466,9 @@ vmm_resize_vcpus(Vmm *vmm, uint32_t n, GError **error)
 bool
 vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
 {
-    if (!vmm_check_created(vmm, error))
+    /* A resize would change the state a migration is sending. */
+    if (!vmm_check_created(vmm, error) ||
+        !vmm_check_not_migrating(vmm, "resize", error))
         return false;
     /* Checked before anything changes: the request is all or nothing. */
     if (r->has_ram && r->desired_ram != vmm->config->memory.size) {
@@ -474,6 +516,8 @@ vmm_vm_restore(Vmm *vmm, const RestoreConfig *rc, GArray *fds, GError **error)
     SnapshotLazyMem *lazy = NULL;
     GError *local = NULL;
 
+    if (!vmm_check_not_migrating(vmm, "restore", error))
+        return false;
     if (vmm->config) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_CONFLICT,
                     "VM is already created");
@@ -637,6 +681,70 @@ vmm_guest_exit(Vm *vm, VmGuestExit why, gpointer opaque)
     }
 }
 
+/* ---- Live migration (daemon/migration.c) ------------------------------- */
+
+Vm *
+vmm_get_vm(Vmm *vmm)
+{
+    return vmm->vm;
+}
+
+const VmConfig *
+vmm_get_config(Vmm *vmm)
+{
+    return vmm->config;
+}
+
+VmmVmState
+vmm_get_state(Vmm *vmm)
+{
+    return vmm->state;
+}
+
+Migration *
+vmm_get_migration(Vmm *vmm)
+{
+    return vmm->migration;
+}
+
+void
+vmm_set_migration(Vmm *vmm, Migration *m)
+{
+    if (vmm->migration != m)
+        g_clear_pointer(&vmm->migration, migration_free);
+    vmm->migration = m;
+}
+
+Vm *
+vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config, const int *mem_fds,
+                      GError **error)
+{
+    static const VmHooks hooks_template = { .guest_exit = vmm_guest_exit };
+    VmHooks hooks = hooks_template;
+
+    hooks.opaque = vmm;
+    return vm_new_with_memory_fds(config, &hooks, vmm->context, mem_fds,
+                                  error);
+}
+
+void
+vmm_quit_migrated(Vmm *vmm)
+{
+    /* vm_free() at exit stops the parked vCPUs and unrealizes the paused
+     * devices without running them again. */
+    vmm->exit_status = 0;
+    g_main_loop_quit(vmm->loop);
+}
+
+void
+vmm_adopt_vm(Vmm *vmm, VmConfig *config, Vm *vm)
+{
+    g_assert(!vmm->config && !vmm->vm);
+    vmm->config = config;
+    vmm->vm = vm;
+    vmm->state = VMM_VM_PAUSED;
+}
+
 /* ---- Hotplug (daemon/vmm-hotplug.c) ------------------------------------ */
 
 GMainContext *
@@ -650,7 +758,8 @@ vmm_vm_add_device(Vmm *vmm, const char *type, JsonNode *body, const int *fds,
                   guint n_fds, JsonNode **info, GError **error)
 {
     *info = NULL;
-    if (!vmm_check_created(vmm, error))
+    if (!vmm_check_created(vmm, error) ||
+        !vmm_check_not_migrating(vmm, "add a device to", error))
         return false;
     return vmm_hotplug_add(vmm->hotplug, vmm->vm, &vmm->config, type, body,
                            fds, n_fds, info, error);
@@ -662,7 +771,8 @@ vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
 {
     g_autoptr(GError) error = NULL;
 
-    if (!vmm_check_created(vmm, &error)) {
+    if (!vmm_check_created(vmm, &error) ||
+        !vmm_check_not_migrating(vmm, "remove a device from", &error)) {
         done(error, opaque);
         return;
     }
@@ -684,7 +794,8 @@ vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes, GError **error)
     VmmDevice *dev = NULL;
     VirtioDevice *vdev;
 
-    if (!vmm_check_created(vmm, error))
+    if (!vmm_check_created(vmm, error) ||
+        !vmm_check_not_migrating(vmm, "resize a disk of", error))
         return false;
     for (guint i = 0; i < vmm->config->disks->len && !dev; i++) {
         const DiskConfig *disk = g_ptr_array_index(vmm->config->disks, i);

@@ -120,3 +120,34 @@ typedef void (*VmmDoneFunc)(const GError *error, gpointer opaque);
  */
 void vmm_vm_remove_device(Vmm *vmm, const char *id, VmmDoneFunc done,
                           gpointer opaque);
+
+/* ---- For live migration (daemon/migration.c) ----------------------------- */
+
+typedef struct Vm Vm;
+typedef struct Migration Migration;
+
+/* (transfer none) The VM (NULL before the first boot) and the config of
+ * record (NULL when none is created); the VM's state. */
+Vm *vmm_get_vm(Vmm *vmm);
+const VmConfig *vmm_get_config(Vmm *vmm);
+VmmVmState vmm_get_state(Vmm *vmm);
+/* The migration in progress or last run (owned by the Vmm, freed first
+ * in vmm_free()); setting a new one frees the old one. */
+Migration *vmm_get_migration(Vmm *vmm);
+void vmm_set_migration(Vmm *vmm, Migration *m);
+/* A VM built from @config with the Vmm's hooks, not recorded anywhere
+ * (the destination of a migration, before it completes); RAM mapped from
+ * @mem_fds when not NULL (vm_new_with_memory_fds()).  (transfer full) */
+Vm *vmm_new_unrecorded_vm(Vmm *vmm, const VmConfig *config,
+                          const int *mem_fds, GError **error);
+/* The end of a successful migration's source: the process ends with
+ * status 0, the VM left paused (vm_shutdown() would resume its devices,
+ * which must not touch RAM the destination now runs on). */
+void vmm_quit_migrated(Vmm *vmm);
+/* Makes @config and @vm (transfer full; restored and Paused) the Vmm's
+ * VM; the Vmm must have none. */
+void vmm_adopt_vm(Vmm *vmm, VmConfig *config, Vm *vm);
+/* vm.pause / vm.resume without the "migration in progress" guard, for
+ * the migration's own steps. */
+bool vmm_migration_pause(Vmm *vmm, GError **error);
+bool vmm_migration_resume(Vmm *vmm, GError **error);

@@ -67,6 +67,7 @@ include tests/unit/virtio.mk
 include tests/unit/state.mk
 include tests/unit/driver.mk
 include tests/unit/snapshot.mk
+include tests/unit/migration.mk
 include tests/unit/hotplug.mk
 include tests/unit/cpu-hotplug.mk
 include tests/xml2xml/local.mk

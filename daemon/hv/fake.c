@@ -14,12 +14,21 @@
  * waits (as a guest spinning in KVM_RUN would) until kicked, then returns
  * HV_EXIT_INTR.
  */
+#define FAKE_SLOTS 8
+
 struct Hv {
     GMutex lock;
     int irq_level[64];
     /* VM-wide state for snapshot round trips (control thread only). */
     struct kvm_irqchip chips[3];    /* KVM_IRQCHIP_PIC_MASTER..IOAPIC */
     uint64_t clock;
+    /* Memory slots as registered, and the pages tests say the "vCPUs"
+     * wrote (hv_fake_dirty_page()); lock. */
+    struct {
+        uint64_t size;
+        uint32_t flags;
+        uint64_t *dirty;            /* (pages + 63) / 64 words */
+    } slots[FAKE_SLOTS];
 };
 
 /*
@@ -77,6 +86,8 @@ fake_vm_new(GError **error)
 static void
 fake_vm_free(Hv *hv)
 {
+    for (unsigned i = 0; i < FAKE_SLOTS; i++)
+        g_free(hv->slots[i].dirty);
     g_mutex_clear(&hv->lock);
     g_free(hv);
 }
@@ -87,11 +98,74 @@ fake_max_vcpus(Hv *hv)
     return 64;
 }
 
-static int
-fake_ok_memory(Hv *hv, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
-               uint32_t flags)
+static size_t
+fake_slot_words(uint64_t size)
 {
+    return (size_t)((((size + 4095) >> 12) + 63) / 64);
+}
+
+/* Records the slot; turning dirty logging on starts a clean log, as
+ * KVM does. */
+static int
+fake_set_memory(Hv *hv, uint32_t slot, uint64_t gpa, uint64_t size,
+                void *hva, uint32_t flags)
+{
+    if (slot >= FAKE_SLOTS)
+        return -EINVAL;
+    g_mutex_lock(&hv->lock);
+    g_clear_pointer(&hv->slots[slot].dirty, g_free);
+    hv->slots[slot].size = size;
+    hv->slots[slot].flags = flags;
+    if (flags & HV_MEM_LOG_DIRTY)
+        hv->slots[slot].dirty = g_new0(uint64_t, fake_slot_words(size));
+    g_mutex_unlock(&hv->lock);
     return 0;
+}
+
+static int
+fake_get_dirty_log(Hv *hv, uint32_t slot, uint64_t *bitmap)
+{
+    size_t n;
+
+    if (slot >= FAKE_SLOTS)
+        return -EINVAL;
+    g_mutex_lock(&hv->lock);
+    /* KVM answers ENOENT for a slot without dirty logging. */
+    if (!hv->slots[slot].dirty) {
+        g_mutex_unlock(&hv->lock);
+        return -ENOENT;
+    }
+    n = fake_slot_words(hv->slots[slot].size);
+    memcpy(bitmap, hv->slots[slot].dirty, n * sizeof(*bitmap));
+    memset(hv->slots[slot].dirty, 0, n * sizeof(*bitmap));
+    g_mutex_unlock(&hv->lock);
+    return 0;
+}
+
+bool
+hv_fake_dirty_page(Hv *hv, uint32_t slot, uint64_t page)
+{
+    bool logged = false;
+
+    g_mutex_lock(&hv->lock);
+    if (slot < FAKE_SLOTS && hv->slots[slot].dirty &&
+        page < (hv->slots[slot].size + 4095) >> 12) {
+        hv->slots[slot].dirty[page / 64] |= 1ULL << (page % 64);
+        logged = true;
+    }
+    g_mutex_unlock(&hv->lock);
+    return logged;
+}
+
+uint32_t
+hv_fake_slot_flags(Hv *hv, uint32_t slot)
+{
+    uint32_t flags;
+
+    g_mutex_lock(&hv->lock);
+    flags = slot < FAKE_SLOTS ? hv->slots[slot].flags : 0;
+    g_mutex_unlock(&hv->lock);
+    return flags;
 }
 
 static int
@@ -426,7 +500,7 @@ const HvOps hv_fake_ops = {
     .vm_new = fake_vm_new,
     .vm_free = fake_vm_free,
     .max_vcpus = fake_max_vcpus,
-    .set_memory = fake_ok_memory,
+    .set_memory = fake_set_memory,
     .create_irqchip = fake_ok_hv,
     .irq_line = fake_irq_line,
     .signal_msi = fake_signal_msi,
@@ -467,4 +541,5 @@ const HvOps hv_fake_ops = {
     .get_debugregs = fake_get_dregs,
     .set_debugregs = fake_set_dregs,
     .set_tsc_khz = fake_set_tsc_khz,
+    .get_dirty_log = fake_get_dirty_log,
 };

@@ -13,3 +13,8 @@ const uint8_t *hv_fake_last_data(HvVcpu *vcpu);
 unsigned hv_fake_run_count(HvVcpu *vcpu);
 /* Level of legacy GSI @gsi as last set through irq_line. */
 int hv_fake_irq_level(Hv *hv, uint32_t gsi);
+/* Marks page @page of memory slot @slot as written by a vCPU; false if
+ * the slot does not log dirty pages or is smaller. */
+bool hv_fake_dirty_page(Hv *hv, uint32_t slot, uint64_t page);
+/* The HV_MEM_* flags slot @slot was last registered with. */
+uint32_t hv_fake_slot_flags(Hv *hv, uint32_t slot);

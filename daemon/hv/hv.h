@@ -151,6 +151,14 @@ typedef struct {
     /* Sets the guest TSC frequency (KVM_SET_TSC_KHZ): a restored guest
      * keeps the frequency it calibrated against. */
     int (*set_tsc_khz)(HvVcpu *vcpu, uint32_t khz);
+
+    /* Live migration (daemon/migration-dirty.c).  Copies into @bitmap the
+     * pages of memory slot @slot the vCPUs wrote since the last call (bit
+     * n of word w is page 64 * w + n of the slot, 4 KiB pages) and clears
+     * them (KVM_GET_DIRTY_LOG).  The slot must have been registered with
+     * HV_MEM_LOG_DIRTY; @bitmap holds (pages + 63) / 64 words.  Any
+     * thread. */
+    int (*get_dirty_log)(Hv *hv, uint32_t slot, uint64_t *bitmap);
 } HvOps;
 
 /* The backend for this host: KVM.  Tests use hv_fake_ops. */

@@ -615,6 +615,17 @@ kvm_set_tsc_khz(HvVcpu *vcpu, uint32_t khz)
                                                                    : 0;
 }
 
+static int
+kvm_get_dirty_log(Hv *hv, uint32_t slot, uint64_t *bitmap)
+{
+    struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+    /* Without KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 enabled (nimbus never
+     * enables it), the ioctl also clears the log and write-protects the
+     * pages again, so the next call returns only newer writes. */
+    return kvm_ioctl(hv->vm_fd, KVM_GET_DIRTY_LOG, &log);
+}
+
 const HvOps hv_kvm_ops = {
     .name = "kvm",
     .vm_new = kvm_vm_new,
@@ -661,4 +672,5 @@ const HvOps hv_kvm_ops = {
     .get_debugregs = kvm_get_debugregs,
     .set_debugregs = kvm_set_debugregs,
     .set_tsc_khz = kvm_set_tsc_khz,
+    .get_dirty_log = kvm_get_dirty_log,
 };

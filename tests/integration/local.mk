@@ -9,5 +9,6 @@ include tests/integration/virtio.mk
 include tests/integration/qcow2.mk
 include tests/integration/driver.mk
 include tests/integration/snapshot.mk
+include tests/integration/migration.mk
 include tests/integration/hotplug.mk
 include tests/integration/vcpu-hotplug.mk
