@@ -12,10 +12,10 @@
 
 #include "common/thread-role.h"
 #include "daemon/event-monitor.h"
+#include "daemon/landlock.h"
 #include "daemon/migration-dirty.h"
 #include "daemon/migration-protocol.h"
 #include "daemon/migration-receive.h"
-#include "daemon/landlock.h"
 #include "daemon/migration.h"
 #include "daemon/snapshot-memory.h"
 #include "daemon/snapshot.h"
