@@ -597,7 +597,7 @@ static const VField vm_fields[] = {
     V_DEVICE("tpm", 8, .flags = VF_SINGLE),
     V_BOOL("landlock_enable", VmConfig, landlock_enable, false),
     V_LIST("landlock_rules", VmConfig, landlock_rules, &vschema_landlock,
-           .flags = VF_OMIT_DEFAULT),
+           .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
     V_END
 };
 

@@ -177,7 +177,7 @@ typedef struct {
     bool watchdog;
     bool pvpanic;
     bool landlock_enable;
-    GPtrArray *landlock_rules;    /* LandlockConfig*, NULL when none */
+    GPtrArray *landlock_rules;    /* LandlockConfig*, never NULL */
     /* The devices of kinds described in their own files (V_DEVICE lines
      * of the table, vm-config-kind.h): one list of entries per slot, NULL
      * when there are none.  Reach them through vm_config_kind_*(). */

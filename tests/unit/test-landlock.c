@@ -326,7 +326,7 @@ test_cli_parse(void)
     g_assert_false(vm_config_parse_landlock_rule(cfg, "path=/a,mode=r",
                                                  &error));
     g_clear_error(&error);
-    g_assert_null(cfg->landlock_rules);
+    g_assert_cmpuint(cfg->landlock_rules->len, ==, 0);
     g_assert_true(vm_config_parse_landlock_rule(cfg, "path=/a,access=r",
                                                 &error));
     g_assert_cmpuint(cfg->landlock_rules->len, ==, 1);
