@@ -23,6 +23,7 @@ typedef enum {
     THREAD_ROLE_VIRTIO_CONSOLE,
     THREAD_ROLE_VIRTIO_RNG,
     THREAD_ROLE_VIRTIO_BALLOON,   /* inflate/deflate/stats/reporting */
+    THREAD_ROLE_VIRTIO_VSOCK,     /* queues and the host UNIX sockets */
     THREAD_ROLE_LAST
 } ThreadRole;
 

@@ -189,7 +189,9 @@ static const BadCli bad_cli[] = {
     { ARGS("--foo"), "unknown option '--foo'", 0 },
     { ARGS("--foo=1"), "unknown option '--foo'", 0 },
     { ARGS("--fs", "tag=x,socket=/s"), "--fs is not supported yet", 0 },
-    { ARGS("--vsock=cid=3,socket=/v"), "--vsock is not supported yet", 0 },
+    { ARGS("--vsock=cid=2,socket=/v"),
+      "--vsock: invalid value 'cid=2': expected an integer between 3 and "
+      "4294967294", 0 },
     { ARGS("--restore", "prefault=on"), "--restore: source_url is required", 0 },
     { ARGS("--restore", "source_url=file:///x,memory_restore_mode=lazy"),
       "--restore: memory_restore_mode='lazy' is not 'copy' or 'ondemand'", 0 },
