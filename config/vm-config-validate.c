@@ -781,9 +781,6 @@ validate_unimplemented(VCtx *v, const VmConfig *c)
     if (c->watchdog)
         return vfail(v, NM(v, "--watchdog", "watchdog"),
                      "the virtio-watchdog device is not supported yet");
-    if (c->pvpanic)
-        return vfail(v, NM(v, "--pvpanic", "pvpanic"),
-                     "the pvpanic device is not supported yet");
     if (c->landlock_enable)
         return vfail(v, NM(v, "--landlock", "landlock_enable"),
                      "Landlock confinement is not supported yet");

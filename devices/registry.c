@@ -12,6 +12,7 @@
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/vsock.h"
+#include "devices/pci/pvpanic.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -494,6 +495,7 @@ static const DeviceType *const registry_types[] = {
     &disk_type,
     &net_type,
     &rng_type,
+    &pvpanic_type,
     &virtio_balloon_type,
     &virtio_vsock_type,
     NULL

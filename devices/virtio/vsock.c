@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* virtio-vsock (virtio 1.2 §5.10) with Cloud Hypervisor's hybrid vsock: its config, the device, its registry entry. */
+/* virtio-vsock (virtio 1.2 §5.10), CH's hybrid vsock: config kind, device, registry entry. */
 #include <config.h>
 
 #include <errno.h>

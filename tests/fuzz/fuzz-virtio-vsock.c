@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fuzz target: virtio-vsock packets (headers, lengths, ports, ops) on hostile rings, through the multiplexer. */
+/* Fuzz target: virtio-vsock packets on hostile rings, through the multiplexer. */
 #include <config.h>
 
 #include <errno.h>

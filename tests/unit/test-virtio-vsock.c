@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for virtio-vsock: its config kind, both handshakes, credit, shutdown and hostile packets. */
+/* Unit tests for virtio-vsock: config, handshakes, credit, shutdown, hostile packets. */
 #include <config.h>
 
 #include <errno.h>

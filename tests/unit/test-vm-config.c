@@ -351,8 +351,6 @@ static const ValidateCase validate_bad[] = {
       "is longer than the 107 bytes a UNIX socket path may have", 0 },
     { "{" KERNEL ", \"watchdog\": true}",
       "watchdog: the virtio-watchdog device is not supported yet", 0 },
-    { "{" KERNEL ", \"pvpanic\": true}",
-      "pvpanic: the pvpanic device is not supported yet", 0 },
     { "{" KERNEL ", \"landlock_enable\": true}",
       "landlock_enable: Landlock confinement is not supported yet", 0 },
 };
