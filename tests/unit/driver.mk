@@ -64,3 +64,9 @@ TESTS += tests/unit/test-nimbusd-libvirtd.py
 # over RPC, events, bad input.  Reuses test-rpc-virsh.py's helpers.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-dbus.py
 TESTS += tests/unit/test-nimbusd-dbus.py
+
+# nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
+check_PROGRAMS += tests/unit/test-driver-vsock
+TESTS += tests/unit/test-driver-vsock
+tests_unit_test_driver_vsock_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_unit_test_driver_vsock_LDADD = $(RPC_TEST_LIBS)
