@@ -729,7 +729,7 @@ take_slot(VCtx *v, char **owners, int want, char *owner)
 
 /*
  * The PCI slots as the devices will take them: in creation order
- * (devices/registry.c: console, disks, nets, rng), a device with a
+ * (devices/registry.c: console, disks, nets, rng, pvpanic), a device with a
  * pci_device_id takes that slot, which must still be free, and the others
  * the lowest free one.  Checked here so that two devices on one slot, or
  * more devices than slots, are refused at vm.create and not at boot.
@@ -758,6 +758,10 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
     }
     if (ok)
         ok = take_slot(v, owners, -1, g_strdup(NM(v, "--rng", "rng")));
+    /* The pvpanic function comes next (devices/registry.c). */
+    if (ok && c->pvpanic)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--pvpanic",
+                                                   "pvpanic")));
     /* Then the devices described in their own files, in table order (the
      * registry creates them in that order too). */
     for (const VmConfigKind *const *k = vm_config_kinds(); ok && *k; k++) {

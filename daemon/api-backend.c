@@ -9,9 +9,9 @@
 
 #include "common/json-util.h"
 #include "daemon/api-backend.h"
-#include "devices/registry.h"
 #include "config/vm-config.h"
 #include "daemon/snapshot.h"
+#include "devices/registry.h"
 
 /* Errors about the request body itself: CH's HttpError::SerdeJsonDeserialize
  * ("Failed to deserialize JSON", 400). */

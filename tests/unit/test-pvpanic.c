@@ -2,6 +2,7 @@
 /* Unit tests for pvpanic-pci: its PCI identity, the register, the panic events, --pvpanic. */
 #include <config.h>
 
+#include <string.h>
 #include <gio/gio.h>
 
 #include "devices/pci/pci-bus.h"
@@ -128,6 +129,25 @@ test_config(void)
     g_assert_true(c->pvpanic);
 }
 
+/* Its PCI slot is counted where it is created: after the rng. */
+static void
+test_slot(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) c = vm_config_from_json(
+        "{\"payload\":{\"kernel\":\"k\"},\"console\":{\"mode\":\"Off\"},"
+        "\"pvpanic\":true,\"vsock\":{\"cid\":3,\"socket\":\"/v\","
+        "\"pci_device_id\":2}}", -1, &error);
+
+    g_assert_no_error(error);
+    g_assert_false(vm_config_validate(c, &error));
+    g_assert_nonnull(strstr(error->message,
+                            "pci_device_id=2 is already used by pvpanic"));
+    g_clear_error(&error);
+    c->pvpanic = false;
+    g_assert_true(vm_config_validate(c, &error));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,5 +157,6 @@ main(int argc, char **argv)
     g_test_add_func("/pvpanic/events", test_events);
     g_test_add_func("/pvpanic/event-names", test_event_names);
     g_test_add_func("/pvpanic/config", test_config);
+    g_test_add_func("/pvpanic/slot", test_slot);
     return g_test_run();
 }
