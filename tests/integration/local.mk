@@ -10,3 +10,4 @@ include tests/integration/qcow2.mk
 include tests/integration/driver.mk
 include tests/integration/snapshot.mk
 include tests/integration/hotplug.mk
+include tests/integration/vsock.mk
