@@ -185,7 +185,7 @@ conn_drop(VsockMux *m, VsockConn *c)
     g_free(c);
 }
 
-static bool
+static void
 conn_insert(VsockMux *m, VsockConn *c)
 {
     uint64_t *key = g_new(uint64_t, 1);
@@ -193,7 +193,6 @@ conn_insert(VsockMux *m, VsockConn *c)
     *key = conn_key(c->local_port, c->peer_port);
     g_hash_table_insert(m->conns, key, c);
     c->in_hash = true;
-    return true;
 }
 
 static VsockConn *
@@ -463,7 +462,7 @@ conn_handshake(VsockMux *m, VsockConn *c)
     c->state = CONN_CONNECTING;
     conn_insert(m, c);
     /* Nothing is read from the client until the guest accepts. */
-    conn_set_events(m, c, 0);
+    conn_sync(m, c);
     ctl_push(m, c->local_port, c->peer_port, VIRTIO_VSOCK_OP_REQUEST, 0);
 }
 
@@ -486,8 +485,9 @@ vsock_mux_on_epoll(VsockMux *m)
                 conn_handshake(m, c);
             continue;
         }
-        if (re & EPOLLERR || (re & EPOLLHUP && (c->backlog->len > 0 ||
-                                                c->state != CONN_ESTABLISHED))) {
+        if (re & EPOLLERR ||
+            (re & EPOLLHUP &&
+             (c->backlog->len > 0 || c->state != CONN_ESTABLISHED))) {
             /* Guest bytes can no longer be delivered, or the client gave
              * up before the guest answered. */
             conn_rst(m, c);
