@@ -12,6 +12,7 @@
 #include "config/vm-config.h"
 #include "daemon/migration.h"
 #include "daemon/snapshot.h"
+#include "devices/registry.h"
 
 /* Errors about the request body itself: CH's HttpError::SerdeJsonDeserialize
  * ("Failed to deserialize JSON", 400). */
@@ -471,6 +472,32 @@ run_vm_add_net(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
            run_add(vmm, "net", body, fds, out, error);
 }
 
+/* A body that is no VsockConfig is the client's error (400), as a bad
+ * DiskConfig is. */
+static bool
+check_vsock_body(JsonNode *body, GError **error)
+{
+    const VmConfigKind *kind = device_registry_lookup("vsock")->kind;
+    GError *local = NULL;
+    gpointer entry = vm_config_kind_from_json(kind, body, &local);
+
+    if (entry) {
+        vm_config_kind_entry_free(kind, entry);
+        return true;
+    }
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
+static bool
+run_vm_add_vsock(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                 GError **error)
+{
+    return check_vsock_body(body, error) &&
+           run_add(vmm, "vsock", body, fds, out, error);
+}
+
 static void
 remove_device_done(const GError *error, gpointer data)
 {
@@ -547,7 +574,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
         NULL },
     [API_ACTION_VM_ADD_VSOCK] = {
         "The vsock device could not be added to the VM",
-        NULL },
+        run_vm_add_vsock },
     [API_ACTION_VM_ADD_VDPA] = {
         "The vDPA device could not be added to the VM",
         NULL },

@@ -27,8 +27,8 @@ typedef enum {
     OPT_API_SOCKET, OPT_CMDLINE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
-    OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY, OPT_NO_SHUTDOWN,
-    OPT_PVPANIC, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
+    OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
+    OPT_NO_SHUTDOWN, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
     OPT_WATCHDOG, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
@@ -93,8 +93,6 @@ static const CliOption cli_static_options[] = {
       "[default: size=512M,thp=on]" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
-    { OPT_PVPANIC, "pvpanic", 0, ARG_NONE, true,
-      "Add a pvpanic device" },
     { OPT_RESTORE, "restore", 0, ARG_ONE, false,
       "Restore from a VM snapshot: source_url=<source_url>,prefault=on|off,"
       "memory_restore_mode=copy|ondemand,resume=true|false,"
@@ -147,6 +145,7 @@ cli_option_list(guint *n)
         for (t = device_registry_types(); *t; t++) {
             CliOption o = {
                 OPT_DEVICE, (*t)->cli_option + 2, 0,
+                (*t)->cli_flag ? ARG_NONE :
                 (*t)->cli_multi ? ARG_MULTI : ARG_ONE, true, (*t)->cli_help,
                 *t,
             };
@@ -312,9 +311,6 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
         return true;
     case OPT_LANDLOCK_RULES:
         return vm_config_parse_landlock_rule(vm, value, error);
-    case OPT_PVPANIC:
-        vm->pvpanic = true;
-        return true;
     case OPT_WATCHDOG:
         vm->watchdog = true;
         return true;

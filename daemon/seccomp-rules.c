@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <signal.h>
 
 #include "daemon/seccomp-priv.h"
@@ -201,6 +202,15 @@ static const SeccompRule set_balloon_rules[] = {
 };
 static RULE_SET(set_balloon, "virtio-balloon");
 
+/* virtio-vsock: host clients arrive on its listening socket, guest
+ * connections open UNIX sockets; every connection is in one epoll set. */
+static const SeccompRule set_vsock_rules[] = {
+    ALLOW_EQ(socket, 0, AF_UNIX), ALLOW(connect), ALLOW(accept4),
+    ALLOW(sendto), ALLOW(sendmsg), ALLOW(recvfrom), ALLOW(recvmsg),
+    ALLOW(shutdown), ALLOW(epoll_ctl), ALLOW(epoll_wait), ALLOW(epoll_pwait),
+};
+static RULE_SET(set_vsock, "virtio-vsock");
+
 /* virtio-net queue pairs: TAP reads and writes, or a socket backend. */
 static const SeccompRule set_net_rules[] = {
     ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(recvfrom), ALLOW(sendto),
@@ -248,6 +258,7 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VIRTIO_RNG] = SETS(&set_worker_irq),
     [THREAD_ROLE_VIRTIO_BALLOON] = SETS(&set_worker_irq, &set_balloon),
     [THREAD_ROLE_MIGRATION] = SETS(&set_sockets, &set_migration),
+    [THREAD_ROLE_VIRTIO_VSOCK] = SETS(&set_worker_irq, &set_vsock),
 };
 
 const SeccompRuleSet *const *

@@ -11,6 +11,8 @@
 #include "devices/net/net-backend.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
+#include "devices/virtio/vsock.h"
+#include "devices/pci/pvpanic.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -493,7 +495,9 @@ static const DeviceType *const registry_types[] = {
     &disk_type,
     &net_type,
     &rng_type,
+    &pvpanic_type,
     &virtio_balloon_type,
+    &virtio_vsock_type,
     NULL
 };
 

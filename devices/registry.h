@@ -32,6 +32,7 @@ typedef struct {
  * @json_key: its member of the VmConfig JSON ("disks")
  * @cli_help: the --help text of @cli_option: CH's syntax and defaults
  * @cli_multi: @cli_option takes several values and may repeat (--disk)
+ * @cli_flag: @cli_option takes no value (--pvpanic); @cli_parse gets NULL
  * @example: a value of @cli_option that creates a device of the type on
  *   its own (needed for a @kind type: the registry-walking state tests
  *   create each type from it)
@@ -76,6 +77,7 @@ typedef struct {
     const char *json_key;
     const char *cli_help;
     bool cli_multi;
+    bool cli_flag;
     const char *example;
     bool hotplug;
     const VmConfigKind *kind;

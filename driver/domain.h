@@ -31,6 +31,10 @@ enum {
     DRV_PAUSED_USER = 1,
 };
 enum {
+    DRV_CRASHED_UNKNOWN = 0,
+    DRV_CRASHED_PANICKED = 1,
+};
+enum {
     DRV_SHUTOFF_UNKNOWN = 0,
     DRV_SHUTOFF_SHUTDOWN = 1,
     DRV_SHUTOFF_DESTROYED = 2,

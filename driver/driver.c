@@ -57,6 +57,7 @@ drv_driver_free(DrvDriver *driver)
     g_clear_pointer(&driver->domains, drv_domain_list_free);
     g_clear_pointer(&driver->forward, drv_forward_free);
     g_clear_pointer(&driver->config, drv_config_free);
+    g_clear_pointer(&driver->vsock_cids, g_hash_table_unref);
     g_mutex_clear(&driver->lock);
     g_free(driver);
 }

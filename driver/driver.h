@@ -48,6 +48,7 @@ struct DrvDriver {
     GHashTable *inotify_wds;        /* wd -> DrvDomainObj* (ref); main thread */
     GMutex lock;
     int next_id;                    /* lock */
+    GHashTable *vsock_cids;         /* lock: guest CID -> domain (vsock.c) */
 };
 
 /* Flags (libvirt's values). */

@@ -97,6 +97,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/util.c driver/util.h \
 	driver/vcpu.c driver/vcpu.h \
 	driver/vmm-events.c driver/vmm-events.h \
+	driver/vsock.c driver/vsock.h \
 	driver/remote/remote.h \
 	driver/remote/remote-connect.c \
 	driver/remote/remote-console.c \

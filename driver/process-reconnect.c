@@ -10,6 +10,7 @@
 
 #include "driver/monitor.h"
 #include "driver/process.h"
+#include "driver/vsock.h"
 #include "driver/util.h"
 
 /* What a state file records (drv_process_save_state). */
@@ -137,6 +138,11 @@ drv_process_reconnect_one(DrvDriver *driver, const char *name)
     proc->state_path = g_strdup(path);
     proc->log_path = drv_config_state_path(driver->config, name, ".log");
     obj->proc = proc;
+    /* Its vsock keeps the CID it runs with (the live XML's address). */
+    if (!drv_vsock_prepare(driver, name, def, &error)) {
+        g_warning("domain '%s': %s", name, error->message);
+        g_clear_error(&error);
+    }
     obj->live = g_steal_pointer(&def);
     obj->id = (int)sf.id;
     drv_domain_obj_set_state(obj, (DrvDomainState)sf.state, (int)sf.reason);

@@ -14,6 +14,7 @@
 
 #include "common/fd-util.h"
 #include "driver/hotplug.h"
+#include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/util.h"
 #include "driver/vmm-events.h"
@@ -34,6 +35,7 @@ struct DrvEventTail {
 typedef enum {
     DRV_TASK_EXITED,                /* the process is gone: clean up */
     DRV_TASK_KILL,                  /* on_reboot/on_crash want it gone */
+    DRV_TASK_PRESERVE,              /* on_crash=preserve: keep it, paused */
     DRV_TASK_AUTOSTART,
 } DrvTaskType;
 
@@ -252,8 +254,10 @@ drv_process_handle_event(const char *source, const char *event,
             proc->panicked = true;
             drv_domain_event_emit(ctx->driver, obj, DRV_EVENT_CRASHED,
                                   DRV_EVENT_CRASHED_PANICKED);
-            if (obj->live->on_crash != DOMAIN_LIFECYCLE_PRESERVE)
-                drv_task_queue(ctx->driver, DRV_TASK_KILL, obj, proc->generation);
+            drv_task_queue(ctx->driver,
+                           obj->live->on_crash == DOMAIN_LIFECYCLE_PRESERVE ?
+                           DRV_TASK_PRESERVE : DRV_TASK_KILL,
+                           obj, proc->generation);
         }
     }
 }
@@ -416,6 +420,32 @@ drv_process_finish(DrvDriver *driver, DrvDomainObj *obj)
     }
 }
 
+/* on_crash=preserve, as libvirt's qemu driver keeps a panicked guest:
+ * the vCPUs stop (vm.pause) and the domain stays, CRASHED/PANICKED, for
+ * inspection until it is destroyed (obj locked, job held). */
+static void
+drv_process_preserve(DrvDriver *driver, DrvDomainObj *obj,
+                     unsigned int generation)
+{
+    g_autofree char *sock = g_strdup(obj->proc->api_socket);
+    g_autoptr(GError) error = NULL;
+    bool ok;
+
+    /* The job keeps everyone else away while the call runs unlocked. */
+    drv_domain_obj_unlock(obj);
+    ok = drv_monitor_put(sock, "vm.pause", NULL, &error);
+    drv_domain_obj_lock(obj);
+    if (!ok) {
+        g_warning("domain '%s': pausing the panicked guest: %s", obj->name,
+                  error->message);
+        return;
+    }
+    if (!drv_process_current(obj, generation))
+        return;
+    drv_domain_obj_set_state(obj, DRV_STATE_CRASHED, DRV_CRASHED_PANICKED);
+    drv_process_save_state(driver, obj);
+}
+
 static void
 drv_task_run(gpointer data, gpointer user_data)
 {
@@ -445,6 +475,10 @@ drv_task_run(gpointer data, gpointer user_data)
             break;
         }
         drv_process_finish(driver, obj);
+        break;
+    case DRV_TASK_PRESERVE:
+        if (proc)
+            drv_process_preserve(driver, obj, task->generation);
         break;
     case DRV_TASK_AUTOSTART:
         if (drv_domain_obj_is_active(obj) || !obj->def || !obj->autostart)

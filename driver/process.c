@@ -17,6 +17,7 @@
 #include "driver/monitor.h"
 #include "driver/net-tap.h"
 #include "driver/process.h"
+#include "driver/vsock.h"
 #include "driver/util.h"
 
 /* How long nimbus may take to open its API socket. */
@@ -309,7 +310,9 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
     if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
                                     driver->forward, error) ||
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
+        !drv_vsock_prepare(driver, obj->name, def, error) ||
         !(config_json = domain_def_to_vmconfig_json(def, error))) {
+        drv_vsock_release(driver, obj->name);
         drv_tap_delete_list(taps);
         return false;
     }
@@ -354,6 +357,7 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
         obj->proc = NULL;
         drv_process_free(proc);
         drv_tap_delete_list(taps);
+        drv_vsock_release(driver, obj->name);
         return false;
     }
 
@@ -437,8 +441,10 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
     obj->proc = NULL;
     drv_process_free(proc);
 
-    /* The TAPs nimbusd made for bridged interfaces go with the VM. */
+    /* The TAPs nimbusd made for bridged interfaces go with the VM, and
+     * so does its vsock CID. */
     drv_tap_delete_all(obj->live);
+    drv_vsock_release(driver, obj->name);
     g_clear_pointer(&obj->live, domain_def_free);
     obj->id = -1;
     drv_domain_obj_set_state(obj, DRV_STATE_SHUTOFF, reason);

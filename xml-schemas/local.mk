@@ -14,4 +14,6 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/chr.rng \
 	xml-schemas/devices/rng.rng \
 	xml-schemas/devices/controller.rng \
-	xml-schemas/devices/memballoon.rng
+	xml-schemas/devices/memballoon.rng \
+	xml-schemas/devices/vsock.rng \
+	xml-schemas/devices/panic.rng

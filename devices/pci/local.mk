@@ -4,4 +4,16 @@ devices_libdevices_a_SOURCES += \
 	devices/pci/msix.c devices/pci/msix.h \
 	devices/pci/pci-bus.c devices/pci/pci-bus.h \
 	devices/pci/pci-device.c devices/pci/pci.h \
-	devices/pci/pci-hotplug.c devices/pci/pci-hotplug.h
+	devices/pci/pci-hotplug.c devices/pci/pci-hotplug.h \
+	devices/pci/pvpanic.c devices/pci/pvpanic.h
+
+# pvpanic-pci: its unit test and its fuzz target.
+check_PROGRAMS += tests/unit/test-pvpanic
+TESTS += tests/unit/test-pvpanic
+tests_unit_test_pvpanic_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_pvpanic_DEPENDENCIES = $(FAKE_VM_DEPS)
+FUZZ_TARGETS += tests/fuzz/fuzz-pvpanic
+tests_fuzz_fuzz_pvpanic_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_pvpanic_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_pvpanic_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
+EXTRA_DIST += tests/fuzz/corpus/pvpanic

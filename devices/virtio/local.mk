@@ -28,3 +28,16 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-balloon
 tests_fuzz_fuzz_virtio_balloon_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_balloon_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-balloon
+
+# virtio-vsock (CH's hybrid vsock): the device and its config kind, the
+# connection multiplexer, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/vsock.c \
+	devices/virtio/vsock.h devices/virtio/vsock-mux.c \
+	devices/virtio/vsock-priv.h
+check_PROGRAMS += tests/unit/test-virtio-vsock
+TESTS += tests/unit/test-virtio-vsock
+tests_unit_test_virtio_vsock_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-vsock
+tests_fuzz_fuzz_virtio_vsock_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_vsock_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-vsock

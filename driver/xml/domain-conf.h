@@ -135,6 +135,16 @@ GPtrArray *domain_def_net_refs(const DomainDef *def);
  * (id "__balloon") with <memory> - <currentMemory> in it. */
 bool domain_def_has_balloon(const DomainDef *def);
 
+#define DOMAIN_VSOCK_MIN_CID 3u             /* 0-2: reserved (virtio §5.10.4) */
+#define DOMAIN_VSOCK_MAX_CID 0xfffffffeu    /* -1: VMADDR_CID_ANY */
+
+/* Whether @def has a <vsock>, and its CID (0: not chosen yet) and
+ * whether nimbusd picks it (auto='yes'). */
+bool domain_def_vsock_get(const DomainDef *def, uint32_t *cid,
+                          bool *cid_auto);
+/* Sets the <vsock>'s CID and nimbus's host socket for a run (start). */
+void domain_def_vsock_set(DomainDef *def, uint32_t cid, const char *socket);
+
 /* The path of volume @volume of storage pool @pool (transfer full), or
  * NULL with @error. */
 typedef char *(*DomainVolumeResolver)(const char *pool, const char *volume,

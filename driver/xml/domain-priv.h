@@ -324,6 +324,19 @@ typedef struct {
     int64_t stats_period;       /* -1: absent */
 } DomainMemballoonDef;
 
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "virtio" or absent */
+    XmlTristate cid_auto;       /* <cid auto> */
+    uint32_t cid;               /* <cid address>; 0: not chosen yet */
+    char *socket;               /* nimbus's host socket: set at start, no XML */
+} DomainVsockDef;
+
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "pvpanic" */
+} DomainPanicDef;
+
 /* Device classes, in libvirt's output order inside <devices>. */
 typedef enum {
     DOMAIN_DEVICE_DISK,
@@ -333,6 +346,8 @@ typedef enum {
     DOMAIN_DEVICE_CONSOLE,
     DOMAIN_DEVICE_MEMBALLOON,
     DOMAIN_DEVICE_RNG,
+    DOMAIN_DEVICE_PANIC,
+    DOMAIN_DEVICE_VSOCK,
     DOMAIN_DEVICE_LAST
 } DomainDeviceType;
 
@@ -363,6 +378,8 @@ extern const DomainDeviceClass domain_serial_class;
 extern const DomainDeviceClass domain_console_class;
 extern const DomainDeviceClass domain_memballoon_class;
 extern const DomainDeviceClass domain_rng_class;
+extern const DomainDeviceClass domain_panic_class;
+extern const DomainDeviceClass domain_vsock_class;
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);
@@ -370,12 +387,16 @@ void domain_chr_def_free(DomainChrDef *chr);
 void domain_rng_def_free(DomainRngDef *rng);
 void domain_controller_def_free(DomainControllerDef *ctrl);
 void domain_memballoon_def_free(DomainMemballoonDef *balloon);
+void domain_panic_def_free(DomainPanicDef *panic);
+void domain_vsock_def_free(DomainVsockDef *vsock);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainRngDef, domain_rng_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainControllerDef, domain_controller_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemballoonDef, domain_memballoon_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainPanicDef, domain_panic_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainVsockDef, domain_vsock_def_free)
 
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];

@@ -27,6 +27,8 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/net.c driver/xml/net-source.c \
 	driver/xml/chr.c \
 	driver/xml/rng.c \
+	driver/xml/panic.c \
+	driver/xml/vsock.c \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \
 	driver/xml/metadata.c \

@@ -27,8 +27,8 @@ static const char *const unsupported_domain_children[] = {
 static const char *const unsupported_devices[] = {
     "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
-    "channel", "watchdog", "tpm", "shmem", "memory", "iommu", "vsock",
-    "panic", "nvram", "crypto", "pstore", NULL,
+    "channel", "watchdog", "tpm", "shmem", "memory", "iommu", "nvram",
+    "crypto", "pstore", NULL,
 };
 
 /* libvirt <os> children nimbus has no use for (firmware variables, DTBs,
@@ -58,6 +58,8 @@ static const char *const net_types[] = { "ethernet", "bridge", "network",
                                          NULL };
 static const char *const pty_file[] = { "pty", "file", NULL };
 static const char *const usb_pci[] = { "usb", "pci", NULL };
+static const char *const virtio_only[] = { "virtio", NULL };
+static const char *const pvpanic_only[] = { "pvpanic", NULL };
 
 static const TypeRule device_rules[] = {
     { "disk", "type", "disk type", file_volume, true,
@@ -72,6 +74,11 @@ static const TypeRule device_rules[] = {
       "use 'pty' or 'file'" },
     { "controller", "type", "controller type", usb_pci, false,
       "only 'usb' and 'pci' controllers are accepted" },
+    { "vsock", "model", "vsock model", virtio_only, true,
+      "use model='virtio'" },
+    /* A missing model is libvirt's 'isa' on x86. */
+    { "panic", "model", "panic model", pvpanic_only, false,
+      "use model='pvpanic', a PCI device" },
 };
 
 static bool

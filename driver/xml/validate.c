@@ -201,21 +201,27 @@ validate_lifecycle(const DomainDef *def, GError **error)
     const struct {
         const char *element;
         DomainLifecycleAction action;
+        bool preserve;
     } events[] = {
-        { "on_poweroff", def->on_poweroff },
-        { "on_reboot", def->on_reboot },
-        { "on_crash", def->on_crash },
+        { "on_poweroff", def->on_poweroff, false },
+        { "on_reboot", def->on_reboot, false },
+        /* A panicked guest can be kept, paused, for inspection. */
+        { "on_crash", def->on_crash, true },
     };
 
-    /* nimbusd either stops the VMM or lets the guest reboot in place. */
+    /* nimbusd either stops the VMM or lets the guest reboot in place; it
+     * takes no core dumps. */
     for (guint i = 0; i < G_N_ELEMENTS(events); i++) {
         if (events[i].action == DOMAIN_LIFECYCLE_DESTROY ||
-            events[i].action == DOMAIN_LIFECYCLE_RESTART)
+            events[i].action == DOMAIN_LIFECYCLE_RESTART ||
+            (events[i].preserve &&
+             events[i].action == DOMAIN_LIFECYCLE_PRESERVE))
             continue;
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s action '%s' is not supported by nimbus (use 'destroy' or 'restart')",
+                      "%s action '%s' is not supported by nimbus (use 'destroy', 'restart'%s)",
                       events[i].element,
-                      domain_lifecycle_to_string(events[i].action));
+                      domain_lifecycle_to_string(events[i].action),
+                      events[i].preserve ? " or 'preserve'" : "");
         return false;
     }
     return true;
@@ -446,6 +452,17 @@ validate_misc_devices(const DomainDef *def, GError **error)
     if (nrng > 1) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "nimbus supports one rng device, got %u", nrng);
+        return false;
+    }
+    /* CH has one "vsock" and one "pvpanic" (vmconfig.c maps them). */
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_VSOCK) > 1) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "only one <vsock> device is supported");
+        return false;
+    }
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 1) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "only one <panic> device is supported");
         return false;
     }
     if (nrng) {

@@ -31,6 +31,10 @@
  *   <rng>                        rng.src
  *   <serial>                     serial: Pty | File; none -> Null
  *   <console target=virtio>      console: Pty | File; none -> Off
+ *   <panic model=pvpanic>        pvpanic = true
+ *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
+ *                                nimbusd picks at start for auto='yes'),
+ *                                socket in nimbusd's state directory
  * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
@@ -221,6 +225,52 @@ fill_memory(VmConfig *config, const DomainDef *def, GError **error)
     return true;
 }
 
+/* <vsock> as CH's VsockConfig ("vsock": one device at most), through the
+ * vsock device type's registered config kind.  The CID and socket are a
+ * run's (domain_def_vsock_set() at start): a definition that has none
+ * yet (auto CID, not started) is checked without it. */
+static bool
+fill_vsock(VmConfig *config, const DomainDef *def, GError **error)
+{
+    const DomainVsockDef *v;
+    const VmConfigKind *kind;
+    g_autoptr(JsonBuilder) jb = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) local = NULL;
+    gpointer entry;
+
+    /* validate.c allows one. */
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_VSOCK) == 0)
+        return true;
+    v = domain_def_device(def, DOMAIN_DEVICE_VSOCK, 0);
+    if (!v->cid || !v->socket)
+        return true;
+    if (!(kind = vm_config_kind_lookup("vsock"))) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "the vsock device type is not registered");
+        return false;
+    }
+    jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "cid");
+    json_builder_add_int_value(jb, v->cid);
+    json_builder_set_member_name(jb, "socket");
+    json_builder_add_string_value(jb, v->socket);
+    if (v->info.alias) {
+        json_builder_set_member_name(jb, "id");
+        json_builder_add_string_value(jb, v->info.alias);
+    }
+    json_builder_end_object(jb);
+    node = json_builder_get_root(jb);
+    if (!(entry = vm_config_kind_from_json(kind, node, &local))) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED, "vsock: %s",
+                      local->message);
+        return false;
+    }
+    vm_config_kind_append(config, kind, entry);
+    return true;
+}
+
 /* @def as a VmConfig, not yet validated.  (transfer full) */
 static VmConfig *
 domain_def_to_vmconfig(const DomainDef *def, GError **error)
@@ -260,6 +310,10 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
         }
         config->rng.id = g_strdup(rng->info.alias);
     }
+    /* unsupported.c let only model='pvpanic' through, validate.c one. */
+    config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
+    if (!fill_vsock(config, def, error))
+        return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its
      * output goes nowhere; without a virtio <console> there is none. */
     fill_console(&config->serial, def->serial_type, def->serial_path,

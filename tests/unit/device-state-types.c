@@ -11,6 +11,7 @@
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
+#include "devices/pci/pvpanic.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -272,6 +273,24 @@ virtio_rng_create(FakeHost *vm)
     return virtio_pci_add(vm, vdev);
 }
 
+/* pvpanic: its config space is all it saves; a driver enables the BAR. */
+static VmmDevice *
+pvpanic_state_create(FakeHost *vm)
+{
+    g_autoptr(GError) error = NULL;
+    PciBus *bus = pci_bus_create(fake_host_base(vm), PCI_ECAM_BASE, &error);
+
+    g_assert_no_error(error);
+    return add(vm, pvpanic_new(fake_host_base(vm), bus, SLOT));
+}
+
+static void
+pvpanic_state_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_mmio_write(vm, PCI_ECAM_BASE + ((uint64_t)SLOT << 15) +
+                         PCI_REG_COMMAND, 2, PCI_COMMAND_MEMORY);
+}
+
 static const DeviceStateType static_types[] = {
     { "serial-8250", "__serial", serial_create, serial_exercise,
       "ier", 0x10, NULL, "serial" },
@@ -298,6 +317,8 @@ static const DeviceStateType static_types[] = {
       virtio_pci_exercise, "virtio.config_vector", 0x10000, NULL, "console" },
     { "virtio-rng", "__rng", virtio_rng_create, virtio_pci_exercise,
       "msix.entries[1].ctrl", 2, NULL, "rng" },
+    { "pvpanic", PVPANIC_ID, pvpanic_state_create, pvpanic_state_exercise,
+      NULL, 0, NULL, "pvpanic" },
 };
 
 /* ---- Registry types with a config kind ------------------------------------ */

@@ -69,3 +69,9 @@ TESTS += tests/unit/test-nimbusd-dbus.py
 # flags, live XML, device events and refusals, against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-hotplug.py
 TESTS += tests/unit/test-nimbusd-hotplug.py
+
+# nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
+check_PROGRAMS += tests/unit/test-driver-vsock
+TESTS += tests/unit/test-driver-vsock
+tests_unit_test_driver_vsock_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_unit_test_driver_vsock_LDADD = $(RPC_TEST_LIBS)

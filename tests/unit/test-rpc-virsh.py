@@ -478,6 +478,49 @@ def lifecycle_console_and_events(d):
 
 
 @test
+def panic_preserve_and_vsock_cids(d):
+    """<on_crash>preserve</on_crash>: a panicked guest is paused and the
+    domain stays crashed (panicked) until destroyed.  <vsock cid auto>:
+    each running domain gets its own CID, shown in the live XML."""
+    panic = golden_xml("vm-panic", "5d2c1f3e-9a8b-4c7d-8e6f-0a1b2c3d4e51",
+                       "<panic model='pvpanic'/><vsock model='virtio'>"
+                       "<cid auto='yes'/></vsock>")
+    panic = panic.replace("<devices>",
+                          "<on_crash>preserve</on_crash>\n  <devices>", 1)
+    other = golden_xml("vm-vsock", "5d2c1f3e-9a8b-4c7d-8e6f-0a1b2c3d4e52",
+                       "<vsock model='virtio'><cid auto='yes'/></vsock>")
+    virsh(d, "define", write(os.path.join(d.tmp, "panic.xml"), panic))
+    virsh(d, "define", write(os.path.join(d.tmp, "vsock.xml"), other))
+    try:
+        virsh(d, "start", "vm-panic")
+        virsh(d, "start", "vm-vsock")
+        live = virsh(d, "dumpxml", "vm-panic").stdout
+        assert "<cid auto='yes' address='3'/>" in live, live
+        live = virsh(d, "dumpxml", "vm-vsock").stdout
+        assert "<cid auto='yes' address='4'/>" in live, live
+        inactive = virsh(d, "dumpxml", "--inactive", "vm-panic").stdout
+        assert "<cid auto='yes'/>" in inactive, inactive
+        con = Console(d, "vm-panic")
+        con.sync()
+        con.send("panic\r")
+        wait_for(lambda: domstate(d, "vm-panic") == "crashed (panicked)",
+                 "preserved crash", timeout=20)
+        # Kept: the VMM still answers, the domain is still there.
+        assert "vm-panic" in virsh(d, "list").stdout
+        virsh(d, "destroy", "vm-panic")
+        assert domstate(d, "vm-panic").startswith("shut off")
+        # Its CID is free again: the next start takes 3 once more.
+        virsh(d, "start", "vm-panic")
+        live = virsh(d, "dumpxml", "vm-panic").stdout
+        assert "<cid auto='yes' address='3'/>" in live, live
+        virsh(d, "destroy", "vm-panic")
+        virsh(d, "destroy", "vm-vsock")
+    finally:
+        virsh(d, "undefine", "vm-panic", check=False)
+        virsh(d, "undefine", "vm-vsock", check=False)
+
+
+@test
 def console_on_inactive_domain_fails(d):
     con = Console(d, "vm-virt-install")
     con.expect("domain is not running")
