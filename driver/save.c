@@ -39,6 +39,18 @@ drv_save_check_flags(unsigned int flags, const char *api, GError **error)
     return true;
 }
 
+/* libvirt's clients send absolute paths; a relative one would be the
+ * daemon's working directory, which no caller means. */
+static bool
+drv_save_check_path(const char *path, GError **error)
+{
+    if (g_path_is_absolute(path))
+        return true;
+    g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                "save image path '%s' is not absolute", path);
+    return false;
+}
+
 /* The state restore goes to: the flags' choice, else @was_running. */
 static uint32_t
 drv_save_image_flags(unsigned int flags, bool was_running)
@@ -235,13 +247,9 @@ drv_domain_save(DrvDriver *driver, DrvDomainObj *obj, const char *path,
 {
     bool ok;
 
-    if (!drv_save_check_flags(flags, "virDomainSaveFlags", error))
+    if (!drv_save_check_flags(flags, "virDomainSaveFlags", error) ||
+        !drv_save_check_path(path, error))
         return false;
-    if (!g_path_is_absolute(path)) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "save file path '%s' is not absolute", path);
-        return false;
-    }
     drv_domain_obj_lock(obj);
     if (!drv_save_begin(obj, error)) {
         drv_domain_obj_unlock(obj);
@@ -338,6 +346,7 @@ drv_domain_restore(DrvDriver *driver, const char *path, const char *dxml,
     bool ok = false;
 
     if (!drv_save_check_flags(flags, "virDomainRestoreFlags", error) ||
+        !drv_save_check_path(path, error) ||
         !(hdr = drv_restore_prepare(driver, path, dxml, &dir, &def, error)))
         return false;
     /* Same name and uuid, or a new transient domain; another domain's
@@ -370,6 +379,7 @@ drv_domain_save_image_get_xml(DrvDriver *driver, const char *path,
     /* The image always holds the secure XML, as libvirt's does. */
     if (!drv_check_flags(flags, DRV_DOMAIN_XML_SECURE,
                          "virDomainSaveImageGetXMLDesc", error) ||
+        !drv_save_check_path(path, error) ||
         !(hdr = drv_save_image_read_header(path, error)) ||
         !(def = domain_def_parse_string(hdr->xml, 0, error)))
         return NULL;
@@ -403,11 +413,11 @@ drv_domain_save_image_define_xml(DrvDriver *driver, const char *path,
                                  const char *dxml, unsigned int flags,
                                  GError **error)
 {
-    if (!drv_save_check_flags(flags & ~DRV_DOMAIN_SAVE_BYPASS_CACHE,
-                              "virDomainSaveImageDefineXML", error) ||
-        !drv_check_flags(flags, DRV_DOMAIN_SAVE_RUNNING |
+    if (!drv_check_flags(flags, DRV_DOMAIN_SAVE_RUNNING |
                          DRV_DOMAIN_SAVE_PAUSED,
-                         "virDomainSaveImageDefineXML", error))
+                         "virDomainSaveImageDefineXML", error) ||
+        !drv_save_check_flags(flags, "virDomainSaveImageDefineXML", error) ||
+        !drv_save_check_path(path, error))
         return false;
     return drv_save_image_redefine(path, dxml, flags, error);
 }
