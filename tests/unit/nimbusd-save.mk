@@ -19,3 +19,4 @@ tests_fuzz_fuzz_save_image_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
 tests_fuzz_fuzz_save_image_LDADD = $(FUZZ_MAIN_LIB) $(NIMBUSD_LIBS)
 tests_fuzz_fuzz_save_image_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/save-image tests/fuzz/make-save-image-seeds.py
+
