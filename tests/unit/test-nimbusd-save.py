@@ -325,6 +325,58 @@ def bad_images_are_refused_and_nothing_runs(d):
         cleanup(d, "vm-bad")
 
 
+def vmm_failure(d, endpoint):
+    """A second nimbusd whose fake VMMs fail @endpoint (FAKE_NIMBUS_FAIL),
+    sharing @d's config and state directories while @d is stopped."""
+    d.stop()
+    return rv.Daemon(d.tmp, extra_env={"FAKE_NIMBUS_FAIL": endpoint})
+
+
+@test
+def vmm_failures_leave_nothing_behind(d):
+    try:
+        define(d, "vm-vf")
+        virsh(d, "start", "vm-vf")
+        img = image(d, "vm-vf")
+        virsh(d, "save", "vm-vf", img)
+        f = vmm_failure(d, "vm.restore")
+        f.start()
+        try:
+            # nimbus refuses the restore: nothing runs, nothing is left.
+            refused(virsh(f, "restore", img, check=False),
+                    "injected failure of vm.restore")
+            assert rv.domstate(f, "vm-vf").startswith("shut off")
+            assert not [x for x in os.listdir(f.state) if x.startswith(".")]
+            virsh(f, "undefine", "vm-vf")
+            refused(virsh(f, "restore", img, check=False), "vm.restore")
+            assert "vm-vf" not in rv.names(f), "a failed restore left a domain"
+        finally:
+            f.stop()
+        d.start()
+        define(d, "vm-vf")
+        virsh(d, "restore", img)
+        set_ram(d, "vm-vf", "kept")
+        virsh(d, "destroy", "vm-vf")
+        f = vmm_failure(d, "vm.snapshot")
+        f.start()
+        try:
+            virsh(f, "start", "vm-vf")
+            os.unlink(img)
+            # The snapshot fails: the domain runs on, no image is written.
+            refused(virsh(f, "save", "vm-vf", img, check=False),
+                    "injected failure of vm.snapshot")
+            assert rv.domstate(f, "vm-vf") == "running (unpaused)"
+            assert not os.path.exists(img)
+            assert not [x for x in os.listdir(d.tmp) if ".tmp-" in x]
+            assert not [x for x in os.listdir(f.state) if x.startswith(".")]
+            virsh(f, "destroy", "vm-vf")
+        finally:
+            f.stop()
+    finally:
+        d.start()
+        cleanup(d, "vm-vf")
+
+
 # ---- managed save -----------------------------------------------------------
 
 
