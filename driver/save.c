@@ -227,7 +227,8 @@ drv_save_locked(DrvDriver *driver, DrvDomainObj *obj, const char *path,
     return true;
 }
 
-/* Begins the save job (obj locked): NULL error when it may go on. */
+/* Begins the save job on a running domain (obj locked); false with
+ * @error set, and no job held, when it cannot. */
 static bool
 drv_save_begin(DrvDomainObj *obj, GError **error)
 {
