@@ -117,7 +117,8 @@ def save_restore_keeps_ram_and_sends_events(d):
         define(d, "vm-save")
         virsh(d, "start", "vm-save")
         set_ram(d, "vm-save", "value-before-save")
-        ev.take("vm-save", 1)
+        # DEFINED, STARTED: all of them, or a late one spills over.
+        assert ev.take("vm-save", 2) == [(0, 0), (STARTED, STARTED_BOOTED)]
         img = image(d, "vm-save")
         virsh(d, "save", "vm-save", img)
         assert ev.take("vm-save", 2) == [(SUSPENDED, SUSPENDED_PAUSED),
@@ -145,7 +146,8 @@ def restore_running_or_paused_as_asked(d):
     try:
         define(d, "vm-rp")
         virsh(d, "start", "vm-rp", "--paused")
-        ev.take("vm-rp", 2)
+        assert ev.take("vm-rp", 3) == [(0, 0), (STARTED, STARTED_BOOTED),
+                                        (SUSPENDED, SUSPENDED_PAUSED)]
         img = image(d, "vm-rp")
         # A paused domain is restored paused by default...
         virsh(d, "save", "vm-rp", img)
@@ -386,7 +388,7 @@ def managedsave_then_start_restores_once(d):
     try:
         define(d, "vm-ms")
         virsh(d, "start", "vm-ms")
-        ev.take("vm-ms", 1)
+        assert ev.take("vm-ms", 2) == [(0, 0), (STARTED, STARTED_BOOTED)]
         set_ram(d, "vm-ms", "managed")
         virsh(d, "managedsave", "vm-ms")
         assert ev.take("vm-ms", 2) == [(SUSPENDED, SUSPENDED_PAUSED),
