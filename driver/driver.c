@@ -10,6 +10,7 @@
 #include "driver/driver.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
+#include "driver/save.h"
 
 bool
 drv_check_flags(unsigned int flags, unsigned int supported, const char *api,
@@ -228,9 +229,11 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
 {
     g_autofree char *path = NULL;
     g_autofree char *link = NULL;
+    g_autofree char *save = NULL;
 
-    /* Managed save, snapshots, checkpoints, NVRAM and TPM state do not
-     * exist for our domains, so the flags about them have nothing to do. */
+    /* Snapshots, checkpoints, NVRAM and TPM state do not exist for our
+     * domains, so the flags about them have nothing to do; a managed save
+     * image does (driver/save.c). */
     if (!drv_check_flags(flags, DRV_DOMAIN_UNDEFINE_MANAGED_SAVE |
                          DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                          DRV_DOMAIN_UNDEFINE_NVRAM |
@@ -249,7 +252,17 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
     }
     path = drv_config_domain_xml_path(driver->config, obj->name);
     link = drv_config_autostart_path(driver->config, obj->name);
-    if (!drv_unlink(link, error) || !drv_unlink(path, error)) {
+    save = drv_managed_save_path(driver, obj->name);
+    /* libvirt: the image would outlive the definition it restores. */
+    if (g_file_test(save, G_FILE_TEST_EXISTS) &&
+        !(flags & DRV_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "Refusing to undefine while domain managed save image exists");
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    if (!drv_unlink(save, error) || !drv_unlink(link, error) ||
+        !drv_unlink(path, error)) {
         drv_domain_obj_unlock(obj);
         return false;
     }
@@ -525,7 +538,7 @@ drv_domain_get_metadata(DrvDriver *driver, DrvDomainObj *obj, int type,
 /* Does @obj (locked) pass the DRV_LIST_* @flags?  Each pair of flags
  * filters only when one of the two is given (libvirt's semantics). */
 static bool
-drv_domain_matches(const DrvDomainObj *obj, unsigned int flags)
+drv_domain_matches(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags)
 {
     bool active = drv_domain_obj_is_active(obj);
     bool persistent = drv_domain_obj_is_persistent(obj);
@@ -534,7 +547,8 @@ drv_domain_matches(const DrvDomainObj *obj, unsigned int flags)
     ((flags & ((yes) | (no))) && !(((flags & (yes)) && (cond)) || ((flags & (no)) && !(cond))))
     if (DRV_PAIR(DRV_LIST_ACTIVE, DRV_LIST_INACTIVE, active) ||
         DRV_PAIR(DRV_LIST_PERSISTENT, DRV_LIST_TRANSIENT, persistent) ||
-        DRV_PAIR(DRV_LIST_MANAGEDSAVE, DRV_LIST_NO_MANAGEDSAVE, false) ||
+        DRV_PAIR(DRV_LIST_MANAGEDSAVE, DRV_LIST_NO_MANAGEDSAVE,
+                 drv_managed_save_exists(driver, obj)) ||
         DRV_PAIR(DRV_LIST_AUTOSTART, DRV_LIST_NO_AUTOSTART, obj->autostart) ||
         DRV_PAIR(DRV_LIST_HAS_SNAPSHOT, DRV_LIST_NO_SNAPSHOT, false) ||
         DRV_PAIR(DRV_LIST_HAS_CHECKPOINT, DRV_LIST_NO_CHECKPOINT, false))
@@ -571,7 +585,7 @@ drv_domain_list_all(DrvDriver *driver, unsigned int flags, GError **error)
         drv_domain_obj_lock(obj);
         /* A transient domain whose first start is still running has no
          * definition yet: not listed until it has one. */
-        keep = drv_domain_obj_current_def(obj) && drv_domain_matches(obj, flags);
+        keep = drv_domain_obj_current_def(obj) && drv_domain_matches(driver, obj, flags);
         drv_domain_obj_unlock(obj);
         if (keep)
             g_ptr_array_add(out, drv_domain_obj_ref(obj));

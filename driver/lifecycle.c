@@ -7,6 +7,7 @@
 #include "driver/driver.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
+#include "driver/save.h"
 #include "driver/util.h"
 
 /*
@@ -21,9 +22,10 @@ drv_domain_create(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
                   GError **error)
 {
     bool ok = false;
+    bool restored = false;
 
-    /* No managed save exists, so BYPASS_CACHE and FORCE_BOOT (which are
-     * about restoring one) change nothing. */
+    /* BYPASS_CACHE and FORCE_BOOT are about a managed save image
+     * (drv_managed_save_start). */
     if (!drv_check_flags(flags, DRV_DOMAIN_START_PAUSED |
                          DRV_DOMAIN_START_BYPASS_CACHE |
                          DRV_DOMAIN_START_FORCE_BOOT,
@@ -37,8 +39,9 @@ drv_domain_create(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
     else if (!obj->def)
         g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
                             "domain has no persistent definition");
-    else
-        ok = drv_process_start(driver, obj, domain_def_copy(obj->def),
+    else if (drv_managed_save_start(driver, obj, flags, &restored, error))
+        ok = restored ||
+             drv_process_start(driver, obj, domain_def_copy(obj->def),
                                flags & DRV_DOMAIN_START_PAUSED, error);
     drv_domain_job_end(obj);
  cleanup:

@@ -159,3 +159,6 @@ data/nimbusd.service: data/nimbusd.service.in
 		$(srcdir)/data/nimbusd.service.in > $@-t && mv $@-t $@
 
 dist_doc_DATA += docs/nimbusd.md
+
+# Save images, managed save and snapshots (issue 12): their own fragment.
+include driver/save.mk

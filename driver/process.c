@@ -269,14 +269,51 @@ drv_process_spawn(DrvDriver *driver, DrvProcess *proc, GError **error)
     return true;
 }
 
+/* vm.restore of @dir; the VM comes back paused unless it resumes. */
+static bool
+drv_process_restore(DrvProcess *proc, const char *dir, bool paused,
+                    GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *url = g_filename_to_uri(dir, NULL, error);
+    g_autofree char *body = NULL;
+
+    if (!url)
+        return false;
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "source_url");
+    json_builder_add_string_value(b, url);
+    /* Copy: the memory is read before vm.restore answers, so the caller
+     * may remove the directory at once. */
+    json_builder_set_member_name(b, "memory_restore_mode");
+    json_builder_add_string_value(b, "Copy");
+    json_builder_set_member_name(b, "resume");
+    json_builder_add_boolean_value(b, !paused);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    body = json_generator_to_data(gen, NULL);
+    return drv_monitor_put(proc->api_socket, "vm.restore", body, error);
+}
+
 /* The REST sequence that turns a fresh nimbus into a running VM. */
 static bool
 drv_process_boot(DrvProcess *proc, DrvDomainObj *obj, const char *config_json,
-                 bool paused, JsonNode **info, GError **error)
+                 const char *restore_dir, bool paused, JsonNode **info,
+                 GError **error)
 {
     if (!drv_monitor_wait_ready(proc->api_socket, DRV_PROCESS_API_TIMEOUT_MS,
-                                drv_process_alive, obj, error) ||
-        !drv_monitor_put(proc->api_socket, "vm.create", config_json, error) ||
+                                drv_process_alive, obj, error))
+        return false;
+    if (restore_dir) {
+        if (!drv_process_restore(proc, restore_dir, paused, error))
+            return false;
+        *info = drv_monitor_get(proc->api_socket, "vm.info", error);
+        return *info != NULL;
+    }
+    if (!drv_monitor_put(proc->api_socket, "vm.create", config_json, error) ||
         !drv_monitor_put(proc->api_socket, "vm.boot", NULL, error))
         return false;
     /* The REST API has no "create paused": Created -> Paused is not a
@@ -288,9 +325,36 @@ drv_process_boot(DrvProcess *proc, DrvDomainObj *obj, const char *config_json,
     return *info != NULL;
 }
 
-bool
-drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
-                  bool paused, GError **error)
+/* The run state and events of a fresh start, a restore or a revert (the
+ * reasons and details libvirt's qemu driver reports for each). */
+static void
+drv_process_set_started(DrvDriver *driver, DrvDomainObj *obj, bool paused,
+                        int started_detail)
+{
+    int running = DRV_RUNNING_BOOTED;
+    int suspended = DRV_EVENT_SUSPENDED_PAUSED;
+    int paused_reason = DRV_PAUSED_USER;
+
+    if (started_detail == DRV_EVENT_STARTED_RESTORED) {
+        running = DRV_RUNNING_RESTORED;
+        suspended = DRV_EVENT_SUSPENDED_RESTORED;
+    } else if (started_detail == DRV_EVENT_STARTED_FROM_SNAPSHOT) {
+        running = DRV_RUNNING_FROM_SNAPSHOT;
+        suspended = DRV_EVENT_SUSPENDED_FROM_SNAPSHOT;
+        paused_reason = DRV_PAUSED_FROM_SNAPSHOT;
+    }
+    drv_domain_obj_set_state(obj, DRV_STATE_RUNNING, running);
+    drv_domain_event_emit(driver, obj, DRV_EVENT_STARTED, started_detail);
+    if (paused) {
+        drv_domain_obj_set_state(obj, DRV_STATE_PAUSED, paused_reason);
+        drv_domain_event_emit(driver, obj, DRV_EVENT_SUSPENDED, suspended);
+    }
+}
+
+static bool
+drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
+                         DomainDef *def_in, const char *restore_dir,
+                         bool paused, int started_detail, GError **error)
 {
     g_autoptr(DomainDef) def = def_in;
     g_autoptr(GPtrArray) taps = NULL;
@@ -337,7 +401,8 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
     } else {
         g_debug("domain '%s': nimbus pid %d started", obj->name, (int)proc->pid);
         drv_domain_obj_unlock(obj);
-        ok = drv_process_boot(proc, obj, config_json, paused, &info, &local);
+        ok = drv_process_boot(proc, obj, config_json, restore_dir, paused,
+                              &info, &local);
         drv_domain_obj_lock(obj);
     }
     if (!ok) {
@@ -369,15 +434,26 @@ drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def_in,
         domain_def_set_console_path(def, console);
     obj->live = g_steal_pointer(&def);
     obj->id = drv_driver_next_id(driver);
-    drv_domain_obj_set_state(obj, DRV_STATE_RUNNING, DRV_RUNNING_BOOTED);
-    drv_domain_event_emit(driver, obj, DRV_EVENT_STARTED, DRV_EVENT_STARTED_BOOTED);
-    if (paused) {
-        drv_domain_obj_set_state(obj, DRV_STATE_PAUSED, DRV_PAUSED_USER);
-        drv_domain_event_emit(driver, obj, DRV_EVENT_SUSPENDED,
-                              DRV_EVENT_SUSPENDED_PAUSED);
-    }
+    drv_process_set_started(driver, obj, paused, started_detail);
     drv_process_save_state(driver, obj);
     return true;
+}
+
+bool
+drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def,
+                  bool paused, GError **error)
+{
+    return drv_process_start_common(driver, obj, def, NULL, paused,
+                                    DRV_EVENT_STARTED_BOOTED, error);
+}
+
+bool
+drv_process_start_restore(DrvDriver *driver, DrvDomainObj *obj,
+                          DomainDef *def, const char *snapshot_dir,
+                          bool paused, int started_detail, GError **error)
+{
+    return drv_process_start_common(driver, obj, def, snapshot_dir, paused,
+                                    started_detail, error);
 }
 
 /* ---- kill and stop --------------------------------------------------------- */
@@ -457,6 +533,12 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
         break;
     case DRV_SHUTOFF_CRASHED:
         detail = DRV_EVENT_STOPPED_CRASHED;
+        break;
+    case DRV_SHUTOFF_SAVED:
+        detail = DRV_EVENT_STOPPED_SAVED;
+        break;
+    case DRV_SHUTOFF_FROM_SNAPSHOT:
+        detail = DRV_EVENT_STOPPED_FROM_SNAPSHOT;
         break;
     default:
         detail = DRV_EVENT_STOPPED_FAILED;

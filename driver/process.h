@@ -53,6 +53,19 @@ bool drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def,
                        bool paused, GError **error);
 
 /**
+ * drv_process_start_restore:
+ * As drv_process_start(), but the VM comes from the nimbus snapshot in
+ * @snapshot_dir (vm.restore, memory copied, so the directory may go once
+ * this returns) instead of vm.create + vm.boot.  @started_detail is
+ * DRV_EVENT_STARTED_RESTORED or _FROM_SNAPSHOT: the STARTED event's
+ * detail, and the run state's reason follows it.
+ */
+bool drv_process_start_restore(DrvDriver *driver, DrvDomainObj *obj,
+                               DomainDef *def, const char *snapshot_dir,
+                               bool paused, int started_detail,
+                               GError **error);
+
+/**
  * drv_process_kill:
  * With @obj locked and its job held: SIGTERM, then SIGKILL unless
  * @graceful, and waits for the process to exit.  Does not clean up: call

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/dbus/dbus-priv.h"
+#include "driver/save.h"
 
 /*
  * Each call resolves its object path to a domain first (NO_DOMAIN when it
@@ -134,8 +135,8 @@ dbus_domain_has_managed_save_image(DbusService *svc, const char *path,
     if (!drv_check_flags(flags, 0, "virDomainHasManagedSaveImage", error) ||
         !(obj = dbus_domain_from_path(svc, path, error)))
         return NULL;
-    /* No managed save in nimbusd, hence never an image (as REMOTE). */
-    return g_variant_new("(b)", FALSE);
+    /* The same answer as REMOTE's HAS_MANAGED_SAVE_IMAGE. */
+    return g_variant_new("(b)", drv_managed_save_exists(svc->driver, obj));
 }
 
 static GVariant *

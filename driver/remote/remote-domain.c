@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver/remote/remote.h"
+#include "driver/save.h"
 #include "driver/rpc/client.h"
 
 /* libvirt's server resolves a remote_nonnull_domain by its uuid only: the
@@ -460,9 +461,7 @@ remote_domain_has_managed_save_image(RpcCall *call, void *a, void *r,
     if (!drv_check_flags(args->flags, 0, "virDomainHasManagedSaveImage", error) ||
         !(obj = remote_get_domain(remote_daemon_of(call), &args->dom, error)))
         return false;
-    /* nimbusd has no managed save: no domain ever has an image.  virsh
-     * dominfo and virt-manager ask, and need an answer, not an error. */
-    ret->value = 0;
+    ret->value = drv_managed_save_exists(remote_daemon_of(call)->driver, obj);
     return true;
 }
 

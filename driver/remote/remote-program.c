@@ -6,6 +6,7 @@
 
 #include "driver/remote/remote.h"
 #include "driver/remote/remote-forward.h"
+#include "driver/remote/remote-save.h"
 #include "driver/rpc/client.h"
 
 /* A table row.  WRITE procedures are refused on read-only connections. */
@@ -132,6 +133,10 @@ static const RpcProcedure remote_procedures[] = {
          remote_connect_num_of_domains_ret, remote_connect_num_of_domains, 0),
     P_NA(CONNECT_NUM_OF_NETWORKS, "virConnectNumOfNetworks", remote_fwd_num_ret,
          remote_fwd_connect_num_of_networks, 0),
+    P_NR(DOMAIN_RESTORE, "virDomainRestore", remote_domain_restore_args,
+         remote_domain_restore, W),
+    P_NR(DOMAIN_SAVE, "virDomainSave", remote_domain_save_args,
+         remote_domain_save, W),
     P_NA(CONNECT_GET_HOSTNAME, "virConnectGetHostname",
          remote_connect_get_hostname_ret, remote_connect_get_hostname, 0),
     P(CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature",
@@ -267,9 +272,13 @@ static const RpcProcedure remote_procedures[] = {
       remote_connect_baseline_cpu_ret, remote_connect_baseline_cpu, 0),
     P_NR(STORAGE_VOL_WIPE, "virStorageVolWipe", remote_fwd_vol_flags_args,
          remote_fwd_storage_vol_wipe, W),
+    P_NR(DOMAIN_MANAGED_SAVE, "virDomainManagedSave",
+         remote_domain_managed_save_args, remote_domain_managed_save, W),
     P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",
       remote_domain_flags_args, remote_domain_int_ret,
       remote_domain_has_managed_save_image, 0),
+    P_NR(DOMAIN_MANAGED_SAVE_REMOVE, "virDomainManagedSaveRemove",
+         remote_domain_managed_save_args, remote_domain_managed_save_remove, W),
     P(DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", remote_domain_flags_args,
       remote_domain_ret, remote_domain_create_with_flags, W),
     P_NR(DOMAIN_SET_VCPUS_FLAGS, "virDomainSetVcpusFlags",
@@ -291,8 +300,20 @@ static const RpcProcedure remote_procedures[] = {
       remote_node_get_memory_stats_ret, remote_node_memory_stats, 0),
     P_NR(DOMAIN_UNDEFINE_FLAGS, "virDomainUndefineFlags", remote_domain_flags_args,
          remote_domain_undefine_flags, W),
+    P_NR(DOMAIN_SAVE_FLAGS, "virDomainSaveFlags", remote_domain_save_flags_args,
+         remote_domain_save_flags, W),
+    P_NR(DOMAIN_RESTORE_FLAGS, "virDomainRestoreFlags",
+         remote_domain_restore_flags_args, remote_domain_restore_flags, W),
     P_NR(DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", remote_domain_flags_args,
          remote_domain_destroy_flags, W),
+    /* Read-write only: it reads any file the daemon can. */
+    P(DOMAIN_SAVE_IMAGE_GET_XML_DESC, "virDomainSaveImageGetXMLDesc",
+      remote_domain_save_image_get_xml_desc_args,
+      remote_domain_save_image_get_xml_desc_ret,
+      remote_domain_save_image_get_xml_desc, W),
+    P_NR(DOMAIN_SAVE_IMAGE_DEFINE_XML, "virDomainSaveImageDefineXML",
+         remote_domain_save_image_define_xml_args,
+         remote_domain_save_image_define_xml, W),
     P_NR(DOMAIN_BLOCK_RESIZE, "virDomainBlockResize",
          remote_domain_block_resize_args, remote_domain_block_resize, W),
     P_NR(DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", remote_domain_flags_args,
@@ -348,6 +369,13 @@ static const RpcProcedure remote_procedures[] = {
          remote_connect_close_callback, 0),
     P_NN(CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",
          remote_connect_close_callback, 0),
+    P(DOMAIN_MANAGED_SAVE_GET_XML_DESC, "virDomainManagedSaveGetXMLDesc",
+      remote_domain_managed_save_args,
+      remote_domain_managed_save_get_xml_desc_ret,
+      remote_domain_managed_save_get_xml_desc, W),
+    P_NR(DOMAIN_MANAGED_SAVE_DEFINE_XML, "virDomainManagedSaveDefineXML",
+         remote_domain_managed_save_define_xml_args,
+         remote_domain_managed_save_define_xml, W),
     P_NR(DOMAIN_DETACH_DEVICE_ALIAS, "virDomainDetachDeviceAlias",
          remote_domain_detach_device_alias_args,
          remote_domain_detach_device_alias, W),

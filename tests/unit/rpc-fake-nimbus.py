@@ -26,12 +26,17 @@
 # FAKE_NIMBUS_NO_EJECT=1, fails as nimbus does when the guest never
 # acknowledges, the device staying; vm.resize-disk grows a disk's file
 # (ftruncate) and refuses shrinking.
+# vm.snapshot/vm.restore write and read a real snapshot directory (CH's
+# file names; "memory-ranges" holds the toy guest's RAM, which the test-only
+# endpoints fake.ram GET/PUT read and write), so that a value set before a
+# save is there after the restore only if nimbusd carried the files over.
 import json
 import os
 import pty
 import signal
 import socketserver
 import sys
+import tempfile
 import threading
 import time
 import tty
@@ -51,6 +56,7 @@ class Vm:
         self.master = None
         self.exit_code = None
         self.bdfs = {}             # hot-added device id -> bdf
+        self.ram = b""             # the toy guest's memory
 
     def event(self, source, name, props=None):
         if self.event_fd is None:
@@ -282,6 +288,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, {"config": config, "state": VM.state,
                                  "memory_actual_size": 0, "device_tree": {},
                                  "runtime": VM.runtime})
+        elif ep == "fake.ram":
+            with VM.lock:
+                self.reply(200, {"ram": VM.ram.decode()})
         elif ep == "vm.counters":
             with VM.lock:
                 if VM.state is None:
@@ -297,6 +306,11 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("FAKE_NIMBUS_FAIL") == ep:
             return self.reply(500, ["injected failure of %s" % ep])
         with VM.lock:
+            if ep == "fake.ram":
+                VM.ram = json.loads(body)["ram"].encode()
+                return self.reply(204)
+            if ep == "vm.restore":
+                return self.restore(body)
             if ep == "vm.create":
                 if VM.state is not None:
                     return self.reply(400, ["VM already created"])
@@ -365,6 +379,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":
                 return self.reply(*VM.resize_disk(body))
+            if ep == "vm.snapshot":
+                return self.snapshot(body)
             if ep == "vm.power-button":
                 if VM.state != "Running":
                     return self.reply(405, ["VM is not running"])
@@ -372,6 +388,68 @@ class Handler(BaseHTTPRequestHandler):
                 threading.Timer(0.2, VM.shutdown_and_exit).start()
                 return self.reply(204)
         self.reply(400, ["unsupported endpoint %s" % ep])
+
+
+def url_path(url):
+    if not isinstance(url, str) or not url.startswith("file://"):
+        raise ValueError("only file:// URLs are supported: %r" % (url,))
+    return url[len("file://"):]
+
+
+def snapshot_to(Handler, body):
+    # As nimbus: paused only, a fresh or empty destination, written into a
+    # temp directory next to it, synced, renamed (complete or absent).
+    if VM.state != "Paused":
+        return Handler.reply(405, ["VM is not paused"])
+    try:
+        dest = url_path(json.loads(body).get("destination_url"))
+    except ValueError as e:
+        return Handler.reply(400, [str(e)])
+    if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
+        return Handler.reply(500, ["'%s' is not empty" % dest])
+    tmp = tempfile.mkdtemp(prefix=".snap-", dir=os.path.dirname(dest))
+    files = {"config.json": json.dumps(VM.config).encode(),
+             "state.json": json.dumps({"fake": True}).encode(),
+             "memory-ranges": VM.ram}
+    for name, data in files.items():
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(data)
+            os.fsync(f.fileno())
+    os.rename(tmp, dest)
+    VM.event("vm", "snapshotted")
+    Handler.reply(204)
+
+
+def restore_from(Handler, body):
+    if VM.state is not None:
+        return Handler.reply(409, ["VM is already created"])
+    try:
+        req = json.loads(body)
+        src = url_path(req.get("source_url"))
+        if req.get("memory_restore_mode", "Copy") not in ("Copy", "OnDemand"):
+            raise ValueError("bad memory_restore_mode")
+        with open(os.path.join(src, "config.json"), "rb") as f:
+            config = json.loads(f.read())
+        with open(os.path.join(src, "state.json"), "rb") as f:
+            json.loads(f.read())
+        with open(os.path.join(src, "memory-ranges"), "rb") as f:
+            ram = f.read()
+    except (OSError, ValueError) as e:
+        return Handler.reply(500, ["cannot restore the VM: %s" % e])
+    VM.event("vm", "restoring")
+    VM.config = config
+    VM.ram = ram
+    VM.state = "Paused"
+    VM.start_console()
+    VM.event("vm", "restored")
+    if req.get("resume"):
+        VM.state = "Running"
+        VM.event("vm", "resumed")
+    Handler.reply(204)
+
+
+Handler.snapshot = snapshot_to
+Handler.restore = restore_from
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
