@@ -52,8 +52,10 @@ static const VField vsock_fields[] = {
      * 0xffffffff is VMADDR_CID_ANY. */
     V_UINT("cid", VsockConfig, cid, 3, G_MAXUINT32 - 1, 0,
            .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED, .cli_meta = "<cid>"),
+    /* Bound by the device (Landlock grants its directory); guest-initiated
+     * connections go to "<socket>_<port>" beside it. */
     V_STR("socket", VsockConfig, socket,
-          .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED,
+          .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED | VF_PATH_SOCKET,
           .cli_meta = "<socket_path>"),
     U_BOOL("iommu", false),
     V_STR("id", VsockConfig, id),

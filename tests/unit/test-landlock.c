@@ -13,6 +13,7 @@
 
 #include "common/thread-role.h"
 #include "daemon/landlock.h"
+#include "devices/registry.h"
 #include "tests/testutil.h"
 
 /*
@@ -361,13 +362,34 @@ test_foreach_path(void)
     paths_clear(&p);
 }
 
+/* A device kind's table marks its own paths: vsock's socket. */
+static void
+test_foreach_path_kind(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) cfg = vm_config_from_json(
+        "{\"payload\": {\"kernel\": \"/k\"}, \"rng\": {\"src\": \"/r\"},"
+        " \"vsock\": {\"cid\": 3, \"socket\": \"/run/v.sock\"}}", -1, &error);
+    g_autoptr(GString) s = g_string_new(NULL);
+    g_autofree char *want = NULL;
+
+    g_assert_no_error(error);
+    vm_config_foreach_path(cfg, collect, s);
+    want = g_strdup_printf("payload.kernel=/k:%d;rng.src=/r:%d;"
+                           "vsock.socket=/run/v.sock:%d;", VM_PATH_READ,
+                           VM_PATH_READ, VM_PATH_SOCKET);
+    g_assert_cmpstr(s->str, ==, want);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    device_registry_init();
     g_test_add_func("/landlock/cli-parse", test_cli_parse);
     g_test_add_func("/landlock/validate", test_validate);
     g_test_add_func("/landlock/foreach-path", test_foreach_path);
+    g_test_add_func("/landlock/foreach-path-kind", test_foreach_path_kind);
     g_test_add_func("/landlock/confine", test_confine);
     g_test_add_func("/landlock/server-context", test_server_context);
     g_test_add_func("/landlock/missing-rule-path", test_missing_rule_path);
