@@ -9,15 +9,15 @@
 #include "common/fd-util.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
+#include "devices/pci/pvpanic.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
-#include "devices/virtio/vsock.h"
-#include "devices/pci/pvpanic.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
+#include "devices/virtio/vsock.h"
 
 /*
  * One descriptor per type, one line per type in registry_types[].  A type
@@ -30,8 +30,8 @@
 
 /* PCI segment 0: its creator (the device manager) records its ECAM
  * window for the firmware tables, which devices/ knows nothing of. */
-static PciBus *
-reg_bus(DeviceCreateCtx *ctx, GError **error)
+PciBus *
+device_create_pci_bus(DeviceCreateCtx *ctx, GError **error)
 {
     if (!ctx->bus)
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -39,9 +39,8 @@ reg_bus(DeviceCreateCtx *ctx, GError **error)
     return ctx->bus;
 }
 
-/* Adds @dev (transfer full) to the VM; returns it (transfer none). */
-static VmmDevice *
-reg_add(DeviceCreateCtx *ctx, VmmDevice *dev, GError **error)
+VmmDevice *
+device_create_add(DeviceCreateCtx *ctx, VmmDevice *dev, GError **error)
 {
     return device_host_add_device(ctx->host, dev, error) ? dev : NULL;
 }
@@ -54,6 +53,15 @@ reg_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev, int slot)
     if (!vdev)
         return NULL;
     return virtio_pci_new(ctx->host, ctx->bus, vdev, slot);
+}
+
+VmmDevice *
+device_create_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev, int slot,
+                         GError **error)
+{
+    VmmDevice *dev = reg_virtio_pci(ctx, vdev, slot);
+
+    return dev ? device_create_add(ctx, dev, error) : NULL;
 }
 
 /* ---- Consoles: serial, debug console, virtio-console --------------------- */
@@ -179,7 +187,7 @@ console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     g_autofree char *pty = NULL;
     VmmDevice *dev;
 
-    if (!reg_bus(ctx, error) ||
+    if (!device_create_pci_bus(ctx, error) ||
         !(be = chardev_new(con, con->id,
                            device_host_main_context(ctx->host), error)))
         return NULL;
@@ -189,7 +197,7 @@ console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     if (!dev)
         return NULL;
     dev->runtime.pty = g_steal_pointer(&pty);
-    return reg_add(ctx, dev, error);
+    return device_create_add(ctx, dev, error);
 }
 
 static const DeviceType console_type = {
@@ -259,13 +267,12 @@ static VmmDevice *
 disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
     const DiskConfig *disk = entry;
-    VmmDevice *dev;
 
-    if (!reg_bus(ctx, error))
+    if (!device_create_pci_bus(ctx, error))
         return NULL;
-    dev = reg_virtio_pci(ctx, virtio_blk_new(ctx->host, disk, true, error),
-                         disk->pci_device_id);
-    return dev ? reg_add(ctx, dev, error) : NULL;
+    return device_create_virtio_pci(ctx, virtio_blk_new(ctx->host, disk,
+                                                        true, error),
+                                    disk->pci_device_id, error);
 }
 
 static const DeviceType disk_type = {
@@ -363,7 +370,7 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     NetBackend *be;
     VmmDevice *dev;
 
-    if (!reg_bus(ctx, error))
+    if (!device_create_pci_bus(ctx, error))
         return NULL;
     /* CH picks a random local MAC when none is given, and reports it. */
     if (!net->mac)
@@ -405,7 +412,7 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
         return NULL;
     dev->runtime.mac = g_strdup(eff.mac);
     dev->runtime.tap = g_steal_pointer(&tap);
-    return reg_add(ctx, dev, error);
+    return device_create_add(ctx, dev, error);
 }
 
 static const DeviceType net_type = {
@@ -461,12 +468,10 @@ rng_id(gconstpointer entry)
 static VmmDevice *
 rng_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
-    VmmDevice *dev;
-
-    if (!reg_bus(ctx, error))
+    if (!device_create_pci_bus(ctx, error))
         return NULL;
-    dev = reg_virtio_pci(ctx, virtio_rng_new(ctx->host, entry, error), -1);
-    return dev ? reg_add(ctx, dev, error) : NULL;
+    return device_create_virtio_pci(ctx, virtio_rng_new(ctx->host, entry,
+                                                        error), -1, error);
 }
 
 static const DeviceType rng_type = {

@@ -11,6 +11,7 @@
 #include "devices/device-host.h"
 #include "devices/device.h"
 #include "devices/pci/pci-bus.h"
+#include "devices/virtio/virtio.h"
 
 /* The ids of the platform's consoles, as Cloud Hypervisor names them
  * (the architecture creates those devices: see DeviceType.create). */
@@ -24,6 +25,19 @@ typedef struct {
     DeviceHost *host;
     PciBus *bus;
 } DeviceCreateCtx;
+
+/*
+ * For a type's create(), in the device's own file: PCI segment 0, or NULL
+ * with @error when the VM has none; @dev (transfer full) added to the VM;
+ * @vdev (transfer full; NULL when its constructor failed, with @error
+ * set) behind a PCI function at @slot (-1: the next free), added to the
+ * VM.  The devices return (transfer none), or NULL with @error set.
+ */
+PciBus *device_create_pci_bus(DeviceCreateCtx *ctx, GError **error);
+VmmDevice *device_create_add(DeviceCreateCtx *ctx, VmmDevice *dev,
+                             GError **error);
+VmmDevice *device_create_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev,
+                                    int slot, GError **error);
 
 /**
  * DeviceType:

@@ -258,15 +258,9 @@ pvpanic_id(gconstpointer entry)
 static VmmDevice *
 pvpanic_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
-    VmmDevice *dev;
-
-    if (!ctx->bus) {
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                            "the VM has no PCI segment 0");
+    if (!device_create_pci_bus(ctx, error))
         return NULL;
-    }
-    dev = pvpanic_new(ctx->host, ctx->bus, -1);
-    return device_host_add_device(ctx->host, dev, error) ? dev : NULL;
+    return device_create_add(ctx, pvpanic_new(ctx->host, ctx->bus, -1), error);
 }
 
 const DeviceType pvpanic_type = {

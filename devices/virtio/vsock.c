@@ -486,18 +486,11 @@ static VmmDevice *
 vsock_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
     const VsockConfig *cfg = entry;
-    VirtioDevice *vdev;
-    VmmDevice *dev;
 
-    if (!ctx->bus) {
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                            "the VM has no PCI segment 0");
+    if (!device_create_pci_bus(ctx, error))
         return NULL;
-    }
-    if (!(vdev = virtio_vsock_new(ctx->host, cfg, error)))
-        return NULL;
-    dev = virtio_pci_new(ctx->host, ctx->bus, vdev, cfg->pci_device_id);
-    return device_host_add_device(ctx->host, dev, error) ? dev : NULL;
+    return device_create_virtio_pci(ctx, virtio_vsock_new(ctx->host, cfg, error),
+                                    cfg->pci_device_id, error);
 }
 
 const DeviceType virtio_vsock_type = {

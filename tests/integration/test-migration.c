@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "tests/integration/api-vmm.h"
 #include "tests/testutil.h"
 
 /*
@@ -47,183 +48,6 @@ static const char guest_script[] =
     "  sleep 0.2\n"
     "done\n";
 
-static char *
-make_config(void)
-{
-    g_autofree char *kernel = test_asset("vmlinux");
-    g_autofree char *initrd = test_asset("guest-initramfs.cpio");
-    g_autofree char *cmd = g_base64_encode((const guchar *)guest_script,
-                                           strlen(guest_script));
-
-    return g_strdup_printf(
-        "{\"cpus\": {\"boot_vcpus\": 1, \"max_vcpus\": 1},"
-        " \"memory\": {\"size\": 134217728, \"shared\": true},"
-        " \"payload\": {\"kernel\": \"%s\", \"initramfs\": \"%s\","
-        " \"cmdline\": \"console=ttyS0 quiet no_timer_check "
-        "cryptomgr.notests panic=-1 nimbus.cmd=%s\"},"
-        " \"serial\": {\"mode\": \"Tty\"}, \"console\": {\"mode\": \"Off\"}}",
-        kernel, initrd, cmd);
-}
-
-static bool
-socket_answers(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok;
-
-    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
-    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(fd);
-    return ok;
-}
-
-typedef struct {
-    char *dir;
-    char *socket;
-    TestProc *vmm;
-} Vmm;
-
-/* A nimbus serving its API on a socket, with @extra arguments. */
-static Vmm *
-vmm_start(const char *name, const char *const *extra)
-{
-    Vmm *v = g_new0(Vmm, 1);
-    g_autofree char *nimbus = test_build_path("nimbus");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-
-    v->dir = g_build_filename(test_tmpdir(), name, NULL);
-    g_assert_cmpint(g_mkdir_with_parents(v->dir, 0700), ==, 0);
-    v->socket = g_build_filename(v->dir, "api.sock", NULL);
-    g_ptr_array_add(argv, nimbus);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, v->socket);
-    for (guint i = 0; extra && extra[i]; i++)
-        g_ptr_array_add(argv, (char *)extra[i]);
-    g_ptr_array_add(argv, NULL);
-    v->vmm = test_proc_spawn((const char *const *)argv->pdata);
-    for (int i = 0; i < 3000 && !socket_answers(v->socket); i++) {
-        if (test_proc_exited(v->vmm))
-            break;
-        g_usleep(10000);
-    }
-    if (!socket_answers(v->socket)) {
-        g_autofree char *out = test_proc_output(v->vmm);
-        g_test_message("nimbus did not start:\n%s", out);
-        g_assert_not_reached();
-    }
-    return v;
-}
-
-static void
-vmm_free(Vmm *v)
-{
-    test_proc_free(v->vmm);
-    g_free(v->dir);
-    g_free(v->socket);
-    g_free(v);
-}
-
-/* curl on the API socket; returns the HTTP status, the body in *out. */
-static guint
-api(Vmm *v, const char *method, const char *endpoint, const char *body,
-    char **out)
-{
-    g_autofree char *url = g_strdup_printf("http://localhost/api/v1/%s",
-                                           endpoint);
-    const char *argv[] = {
-        "curl", "-sS", "--unix-socket", v->socket, "-w", "\n%{http_code}",
-        "-X", method, "-H", "Content-Type: application/json",
-        body ? "-d" : url, body ? body : NULL, body ? url : NULL, NULL
-    };
-    g_autofree char *raw = NULL;
-    char *nl;
-    guint status;
-
-    g_assert_cmpint(test_run(argv, &raw, 300000), ==, 0);
-    nl = strrchr(raw, '\n');
-    g_assert_nonnull(nl);
-    status = (guint)atoi(nl + 1);
-    *nl = '\0';
-    if (out)
-        *out = g_steal_pointer(&raw);
-    return status;
-}
-
-static void
-api_ok(Vmm *v, const char *method, const char *endpoint, const char *body)
-{
-    g_autofree char *out = NULL;
-    guint status = api(v, method, endpoint, body, &out);
-
-    if (status >= 300)
-        g_test_message("%s: %u %s", endpoint, status, out);
-    g_assert_cmpuint(status, <, 300);
-}
-
-/* The last "<prefix> ..." line of the console (transfer full), or NULL. */
-static char *
-last_line(Vmm *v, const char *prefix)
-{
-    g_autofree char *out = test_proc_output(v->vmm);
-    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-    char *found = NULL;
-
-    for (guint i = 0; lines[i] && lines[i + 1]; i++) {
-        const char *s = strstr(lines[i], prefix);
-
-        if (s && s == lines[i] + strspn(lines[i], "\r")) {
-            g_free(found);
-            found = g_strdup(s + strlen(prefix));
-            g_strchomp(found);
-        }
-    }
-    return found;
-}
-
-static char *
-wait_line(Vmm *v, const char *prefix, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    char *s;
-
-    while (!(s = last_line(v, prefix))) {
-        g_autofree char *out = NULL;
-
-        if (g_get_monotonic_time() < deadline && !test_proc_exited(v->vmm)) {
-            g_usleep(50 * 1000);
-            continue;
-        }
-        out = test_proc_output(v->vmm);
-        g_test_message("no '%s' line; the VMM's output:\n%s", prefix, out);
-        g_assert_not_reached();
-    }
-    return s;
-}
-
-/* The guest uptime of the newest tick line. */
-static double
-tick_uptime(Vmm *v)
-{
-    g_autofree char *t = wait_line(v, "tick ", 60000);
-
-    return g_ascii_strtod(t, NULL);
-}
-
-/* A new tick, different from @after. */
-static double
-next_tick(Vmm *v, double after, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    double u;
-
-    while ((u = tick_uptime(v)) == after &&
-           g_get_monotonic_time() < deadline)
-        g_usleep(50 * 1000);
-    g_assert_cmpfloat(u, !=, after);
-    return u;
-}
-
 /* A loopback TCP port nobody listens on now. */
 static guint
 free_port(void)
@@ -242,12 +66,12 @@ free_port(void)
 }
 
 static void
-expect_state(Vmm *v, const char *state)
+expect_state(ApiVmm *v, const char *state)
 {
     g_autofree char *out = NULL;
     g_autofree char *want = g_strdup_printf("\"state\":\"%s\"", state);
 
-    g_assert_cmpuint(api(v, "GET", "vm.info", NULL, &out), ==, 200);
+    g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &out), ==, 200);
     if (!strstr(out, want))
         g_test_message("vm.info: %s", out);
     g_assert_nonnull(strstr(out, want));
@@ -256,14 +80,14 @@ expect_state(Vmm *v, const char *state)
 /* Waits until @v has a VM in state Running (the receiver adopts it at
  * Complete), or fails with its output. */
 static void
-wait_running(Vmm *v, guint timeout_ms)
+wait_running(ApiVmm *v, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
     while (g_get_monotonic_time() < deadline) {
         g_autofree char *out = NULL;
 
-        if (api(v, "GET", "vm.info", NULL, &out) == 200 &&
+        if (api_vmm_call(v, "GET", "vm.info", NULL, &out) == 200 &&
             strstr(out, "\"state\":\"Running\""))
             return;
         g_usleep(100 * 1000);
@@ -281,27 +105,27 @@ wait_running(Vmm *v, guint timeout_ms)
  * @remote_arg); the source must exit with status 0 and the destination
  * run the guest with the blob intact.  Returns the destination.
  */
-static Vmm *
-migrate(Vmm *from, const char *name, const char *rx_url,
+static ApiVmm *
+migrate(ApiVmm *from, const char *name, const char *rx_url,
         const char *send_body, const char *remote_arg, const char *blob)
 {
     g_autofree char *rx_body = g_strdup_printf("{\"receiver_url\": \"%s\"}",
                                                rx_url);
     g_autofree char *sum = NULL;
-    Vmm *to = vmm_start(name, NULL);
+    ApiVmm *to = api_vmm_start(name, NULL);
     gint64 t0;
     int status;
 
-    api_ok(to, "PUT", "vm.receive-migration", rx_body);
+    api_vmm_call_ok(to, "PUT", "vm.receive-migration", rx_body);
     /* Nothing exists on the destination until the migration completes. */
-    g_assert_cmpuint(api(to, "GET", "vm.info", NULL, NULL), ==, 404);
+    g_assert_cmpuint(api_vmm_call(to, "GET", "vm.info", NULL, NULL), ==, 404);
     t0 = g_get_monotonic_time();
     if (send_body) {
-        api_ok(from, "PUT", "vm.send-migration", send_body);
+        api_vmm_call_ok(from, "PUT", "vm.send-migration", send_body);
     } else {
         g_autofree char *remote = test_build_path("nimbus-remote");
         g_autofree char *out = NULL;
-        const char *argv[] = { remote, "--api-socket", from->socket,
+        const char *argv[] = { remote, "--api_vmm_call-socket", from->socket,
                                "send-migration", remote_arg, NULL };
         int rc = test_run(argv, &out, 60000);
 
@@ -321,10 +145,10 @@ migrate(Vmm *from, const char *name, const char *rx_url,
     g_test_message("%s: migrated in %.2f s", name,
                    (g_get_monotonic_time() - t0) / (double)G_USEC_PER_SEC);
     /* The destination's own output: the guest runs there, blob intact. */
-    next_tick(to, -1, 60000);
-    sum = wait_line(to, "sum ", 60000);
+    api_vmm_next_tick(to, -1, 60000);
+    sum = api_vmm_wait_line(to, "sum ", 60000);
     g_assert_cmpstr(sum, ==, blob);
-    vmm_free(from);
+    api_vmm_free(from);
     return to;
 }
 
@@ -333,7 +157,7 @@ migrate(Vmm *from, const char *name, const char *rx_url,
 static void
 check_garbage(void)
 {
-    Vmm *v = vmm_start("garbage", NULL);
+    ApiVmm *v = api_vmm_start("garbage", NULL);
     g_autofree char *path = g_build_filename(v->dir, "mig.sock", NULL);
     g_autofree char *body = g_strdup_printf(
         "{\"receiver_url\": \"unix:%s\"}", path);
@@ -343,7 +167,7 @@ check_garbage(void)
     char answer[16];
     int fd;
 
-    api_ok(v, "PUT", "vm.receive-migration", body);
+    api_vmm_call_ok(v, "PUT", "vm.receive-migration", body);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
     g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
@@ -352,33 +176,34 @@ check_garbage(void)
     g_assert_cmpint(read(fd, answer, sizeof(answer)), ==, sizeof(answer));
     g_assert_cmpint(answer[0], ==, 2);
     close(fd);
-    g_assert_cmpuint(api(v, "GET", "vm.info", NULL, NULL), ==, 404);
+    g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, NULL), ==, 404);
     /* ... and it can receive again. */
-    api_ok(v, "PUT", "vm.receive-migration", body);
+    api_vmm_call_ok(v, "PUT", "vm.receive-migration", body);
     log = test_proc_output(v->vmm);
     g_assert_nonnull(strstr(log, "unknown command"));
-    vmm_free(v);
+    api_vmm_free(v);
 }
 
 static void
 test_migration(void)
 {
-    g_autofree char *config = make_config();
+    g_autofree char *config = api_vmm_guest_config(guest_script, 1,
+                                                   134217728, true);
     g_autofree char *blob = NULL;
     g_autofree char *url = NULL;
     g_autofree char *body = NULL;
     g_autofree char *remote_arg = NULL;
     g_autofree char *out = NULL;
-    Vmm *v, *dead;
+    ApiVmm *v, *dead;
     double t;
 
     check_garbage();
 
-    v = vmm_start("a", NULL);
-    api_ok(v, "PUT", "vm.create", config);
-    api_ok(v, "PUT", "vm.boot", NULL);
-    blob = wait_line(v, "blob ", BOOT_TIMEOUT_MS);
-    next_tick(v, tick_uptime(v), 60000);
+    v = api_vmm_start("a", NULL);
+    api_vmm_call_ok(v, "PUT", "vm.create", config);
+    api_vmm_call_ok(v, "PUT", "vm.boot", NULL);
+    blob = api_vmm_wait_line(v, "blob ", BOOT_TIMEOUT_MS);
+    api_vmm_next_tick(v, api_vmm_tick_uptime(v), 60000);
 
     /* 2. unix */
     url = g_strdup_printf("unix:%s/b.mig", test_tmpdir());
@@ -416,33 +241,33 @@ test_migration(void)
      * stopped first, so that the source is surely waiting on it (the
      * kernel accepts the connection for it) when it is killed. */
     url = g_strdup_printf("unix:%s/e.mig", test_tmpdir());
-    dead = vmm_start("e", NULL);
+    dead = api_vmm_start("e", NULL);
     body = g_strdup_printf("{\"receiver_url\": \"%s\"}", url);
-    api_ok(dead, "PUT", "vm.receive-migration", body);
+    api_vmm_call_ok(dead, "PUT", "vm.receive-migration", body);
     g_clear_pointer(&body, g_free);
     kill(test_proc_pid(dead->vmm), SIGSTOP);
     body = g_strdup_printf("{\"destination_url\": \"%s\"}", url);
-    api_ok(v, "PUT", "vm.send-migration", body);
+    api_vmm_call_ok(v, "PUT", "vm.send-migration", body);
     /* In progress: what would change the VM is refused meanwhile. */
-    g_assert_cmpuint(api(v, "PUT", "vm.pause", NULL, &out), ==, 405);
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.pause", NULL, &out), ==, 405);
     g_assert_nonnull(strstr(out, "migration is in progress"));
     kill(test_proc_pid(dead->vmm), SIGKILL);
-    vmm_free(dead);
+    api_vmm_free(dead);
     /* The source answers throughout, and ends up Running again. */
     for (int i = 0; i < 300; i++) {
         g_clear_pointer(&out, g_free);
-        g_assert_cmpuint(api(v, "GET", "vm.info", NULL, &out), ==, 200);
+        g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &out), ==, 200);
         if (strstr(out, "\"state\":\"Running\"") &&
-            api(v, "PUT", "vm.pause", NULL, NULL) == 204)
+            api_vmm_call(v, "PUT", "vm.pause", NULL, NULL) == 204)
             break;
         g_usleep(100 * 1000);
     }
     expect_state(v, "Paused");
-    api_ok(v, "PUT", "vm.resume", NULL);
-    t = tick_uptime(v);
-    g_assert_cmpfloat(next_tick(v, t, 60000), >, t);
+    api_vmm_call_ok(v, "PUT", "vm.resume", NULL);
+    t = api_vmm_tick_uptime(v);
+    g_assert_cmpfloat(api_vmm_next_tick(v, t, 60000), >, t);
     g_assert_false(test_proc_exited(v->vmm));
-    vmm_free(v);
+    api_vmm_free(v);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "tests/integration/api-vmm.h"
 #include "tests/testutil.h"
 
 /*
@@ -52,183 +53,6 @@ static const char guest_script[] =
     "  sleep 0.2\n"
     "done\n";
 
-typedef struct {
-    char *dir;
-    char *socket;
-    TestProc *vmm;
-} Vmm;
-
-static char *
-make_config(void)
-{
-    g_autofree char *kernel = test_asset("vmlinux");
-    g_autofree char *initrd = test_asset("guest-initramfs.cpio");
-    g_autofree char *cmd = g_base64_encode((const guchar *)guest_script,
-                                           strlen(guest_script));
-
-    return g_strdup_printf(
-        "{\"cpus\": {\"boot_vcpus\": 2, \"max_vcpus\": 2},"
-        " \"memory\": {\"size\": 268435456},"
-        " \"payload\": {\"kernel\": \"%s\", \"initramfs\": \"%s\","
-        " \"cmdline\": \"console=ttyS0 quiet no_timer_check "
-        "cryptomgr.notests panic=-1 nimbus.cmd=%s\"},"
-        " \"serial\": {\"mode\": \"Tty\"}, \"console\": {\"mode\": \"Off\"}}",
-        kernel, initrd, cmd);
-}
-
-static bool
-socket_answers(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok;
-
-    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
-    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(fd);
-    return ok;
-}
-
-/* A nimbus serving its API on a socket, with @extra arguments. */
-static Vmm *
-vmm_start(const char *name, const char *const *extra)
-{
-    Vmm *v = g_new0(Vmm, 1);
-    g_autofree char *nimbus = test_build_path("nimbus");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-
-    v->dir = g_build_filename(test_tmpdir(), name, NULL);
-    g_assert_cmpint(g_mkdir_with_parents(v->dir, 0700), ==, 0);
-    v->socket = g_build_filename(v->dir, "api.sock", NULL);
-    g_ptr_array_add(argv, nimbus);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, v->socket);
-    for (guint i = 0; extra && extra[i]; i++)
-        g_ptr_array_add(argv, (char *)extra[i]);
-    g_ptr_array_add(argv, NULL);
-    v->vmm = test_proc_spawn((const char *const *)argv->pdata);
-    for (int i = 0; i < 3000 && !socket_answers(v->socket); i++) {
-        if (test_proc_exited(v->vmm))
-            break;
-        g_usleep(10000);
-    }
-    if (!socket_answers(v->socket)) {
-        g_autofree char *out = test_proc_output(v->vmm);
-        g_test_message("nimbus did not start:\n%s", out);
-        g_assert_not_reached();
-    }
-    return v;
-}
-
-static void
-vmm_free(Vmm *v)
-{
-    test_proc_free(v->vmm);
-    g_free(v->dir);
-    g_free(v->socket);
-    g_free(v);
-}
-
-/* curl on the API socket; returns the HTTP status, the body in *out. */
-static guint
-api(Vmm *v, const char *method, const char *endpoint, const char *body,
-    char **out)
-{
-    g_autofree char *url = g_strdup_printf("http://localhost/api/v1/%s",
-                                           endpoint);
-    const char *argv[] = {
-        "curl", "-sS", "--unix-socket", v->socket, "-w", "\n%{http_code}",
-        "-X", method, "-H", "Content-Type: application/json",
-        body ? "-d" : url, body ? body : NULL, body ? url : NULL, NULL
-    };
-    g_autofree char *raw = NULL;
-    char *nl;
-    guint status;
-
-    g_assert_cmpint(test_run(argv, &raw, 300000), ==, 0);
-    nl = strrchr(raw, '\n');
-    g_assert_nonnull(nl);
-    status = (guint)atoi(nl + 1);
-    *nl = '\0';
-    if (out)
-        *out = g_steal_pointer(&raw);
-    return status;
-}
-
-static void
-api_ok(Vmm *v, const char *method, const char *endpoint, const char *body)
-{
-    g_autofree char *out = NULL;
-    guint status = api(v, method, endpoint, body, &out);
-
-    if (status >= 300)
-        g_test_message("%s: %u %s", endpoint, status, out);
-    g_assert_cmpuint(status, <, 300);
-}
-
-/* The last "<prefix> ..." line of the console (transfer full), or NULL. */
-static char *
-last_line(Vmm *v, const char *prefix)
-{
-    g_autofree char *out = test_proc_output(v->vmm);
-    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
-    char *found = NULL;
-
-    for (guint i = 0; lines[i] && lines[i + 1]; i++) {
-        const char *s = strstr(lines[i], prefix);
-
-        if (s && s == lines[i] + strspn(lines[i], "\r")) {
-            g_free(found);
-            found = g_strdup(s + strlen(prefix));
-            g_strchomp(found);
-        }
-    }
-    return found;
-}
-
-static char *
-wait_line(Vmm *v, const char *prefix, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    char *s;
-
-    while (!(s = last_line(v, prefix))) {
-        g_autofree char *out = NULL;
-
-        if (g_get_monotonic_time() < deadline && !test_proc_exited(v->vmm)) {
-            g_usleep(50 * 1000);
-            continue;
-        }
-        out = test_proc_output(v->vmm);
-        g_test_message("no '%s' line; the VMM's output:\n%s", prefix, out);
-        g_assert_not_reached();
-    }
-    return s;
-}
-
-/* The guest uptime of the newest tick line. */
-static double
-tick_uptime(Vmm *v)
-{
-    g_autofree char *t = wait_line(v, "tick ", 60000);
-
-    return g_ascii_strtod(t, NULL);
-}
-
-/* A new tick, different from @after. */
-static double
-next_tick(Vmm *v, double after, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    double u;
-
-    while ((u = tick_uptime(v)) == after &&
-           g_get_monotonic_time() < deadline)
-        g_usleep(50 * 1000);
-    g_assert_cmpfloat(u, !=, after);
-    return u;
-}
-
 static void
 copy_dir(const char *from, const char *to)
 {
@@ -248,13 +72,13 @@ check_refused(const char *name, const char *snap,
                                             copy);
     g_autofree char *out = NULL;
     g_autofree char *info = NULL;
-    Vmm *v;
+    ApiVmm *v;
     guint status;
 
     copy_dir(snap, copy);
     breakit(copy);
-    v = vmm_start(name, NULL);
-    status = api(v, "PUT", "vm.restore", body, &out);
+    v = api_vmm_start(name, NULL);
+    status = api_vmm_call(v, "PUT", "vm.restore", body, &out);
     g_test_message("%s: %u %s", name, status, out);
     g_assert_cmpuint(status, >=, 400);
     if (!strstr(out, mentions)) {
@@ -262,8 +86,8 @@ check_refused(const char *name, const char *snap,
         g_test_fail();
     }
     /* Nothing half-restored: no VM, and the VMM still answers. */
-    g_assert_cmpuint(api(v, "GET", "vm.info", NULL, &info), ==, 404);
-    vmm_free(v);
+    g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &info), ==, 404);
+    api_vmm_free(v);
 }
 
 static void
@@ -333,7 +157,8 @@ break_device(const char *dir)
 static void
 test_snapshot_restore(void)
 {
-    g_autofree char *config = make_config();
+    g_autofree char *config = api_vmm_guest_config(guest_script, 2,
+                                                   268435456, false);
     g_autofree char *snap = g_build_filename(test_tmpdir(), "snap", NULL);
     g_autofree char *snap_body = g_strdup_printf(
         "{\"destination_url\": \"file://%s\"}", snap);
@@ -347,26 +172,26 @@ test_snapshot_restore(void)
     const char *extra[4] = { NULL };
     double before, after, away;
     gint64 paused_at, killed_at, resumed_at;
-    Vmm *v;
+    ApiVmm *v;
 
     /* 1. Boot, fill RAM, snapshot, kill. */
-    v = vmm_start("first", NULL);
-    api_ok(v, "PUT", "vm.create", config);
-    api_ok(v, "PUT", "vm.boot", NULL);
-    blob = wait_line(v, "blob ", BOOT_TIMEOUT_MS);
+    v = api_vmm_start("first", NULL);
+    api_vmm_call_ok(v, "PUT", "vm.create", config);
+    api_vmm_call_ok(v, "PUT", "vm.boot", NULL);
+    blob = api_vmm_wait_line(v, "blob ", BOOT_TIMEOUT_MS);
     {
-        g_autofree char *cs = wait_line(v, "clocksource ", 1000);
+        g_autofree char *cs = api_vmm_wait_line(v, "clocksource ", 1000);
 
         g_test_message("blob checksum %s, guest clocksource %s", blob, cs);
     }
-    before = next_tick(v, tick_uptime(v), 60000);
-    g_assert_cmpuint(api(v, "PUT", "vm.snapshot", snap_body, &out), ==, 405);
+    before = api_vmm_next_tick(v, api_vmm_tick_uptime(v), 60000);
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out), ==, 405);
     g_clear_pointer(&out, g_free);
-    api_ok(v, "PUT", "vm.pause", NULL);
+    api_vmm_call_ok(v, "PUT", "vm.pause", NULL);
     paused_at = g_get_monotonic_time();
-    before = tick_uptime(v);
+    before = api_vmm_tick_uptime(v);
     {
-        const char *argv[] = { remote, "--api-socket", v->socket, "snapshot",
+        const char *argv[] = { remote, "--api_vmm_call-socket", v->socket, "snapshot",
                                url, NULL };
         int rc = test_run(argv, &out, 300000);
 
@@ -375,12 +200,12 @@ test_snapshot_restore(void)
         g_clear_pointer(&out, g_free);
     }
     /* Never overwritten. */
-    g_assert_cmpuint(api(v, "PUT", "vm.snapshot", snap_body, &out), ==, 400);
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out), ==, 400);
     g_assert_nonnull(strstr(out, "not empty"));
     g_clear_pointer(&out, g_free);
     kill(test_proc_pid(v->vmm), SIGKILL);
     killed_at = g_get_monotonic_time();
-    vmm_free(v);
+    api_vmm_free(v);
 
     /* 2. Broken snapshots: one clear error, nothing left running. */
     check_refused("truncated", snap, break_truncate, "truncated");
@@ -394,12 +219,12 @@ test_snapshot_restore(void)
     restore_arg = g_strdup_printf("source_url=%s,resume=true", url);
     extra[0] = "--restore";
     extra[1] = restore_arg;
-    v = vmm_start("restored", extra);
+    v = api_vmm_start("restored", extra);
     resumed_at = g_get_monotonic_time();
     /* The first tick may carry an uptime read just before the pause and
      * printed after the restore: the second one is the restored guest's
      * own reading. */
-    after = next_tick(v, next_tick(v, -1, 120000), 60000);
+    after = api_vmm_next_tick(v, api_vmm_next_tick(v, -1, 120000), 60000);
     away = (g_get_monotonic_time() - paused_at) / (double)G_USEC_PER_SEC;
     g_test_message("guest uptime %.2f s before the snapshot, %.2f s after "
                    "the restore; the VMM was gone %.2f s, the guest paused "
@@ -407,7 +232,7 @@ test_snapshot_restore(void)
                    (resumed_at - killed_at) / (double)G_USEC_PER_SEC, away);
     /* Only the restored guest's own reading counts: this process's
      * output starts after the restore. */
-    sum = wait_line(v, "sum ", 120000);
+    sum = api_vmm_wait_line(v, "sum ", 120000);
     g_assert_cmpstr(sum, ==, blob);
     /* The guest saw the time the VMM was gone (less slack for output
      * that reached us late). */
@@ -415,29 +240,29 @@ test_snapshot_restore(void)
     /* ... and no more than it was away from the guest's point of view
      * (the clock is not advanced twice, by kvmclock and by the TSC). */
     g_assert_cmpfloat(after - before, <=, away + 2);
-    api_ok(v, "GET", "vm.info", NULL);
-    vmm_free(v);
+    api_vmm_call_ok(v, "GET", "vm.info", NULL);
+    api_vmm_free(v);
 
     /* 4. The same snapshot on demand (userfaultfd), through vm.restore,
      * without resume: Paused until vm.resume; then the guest runs while
      * its RAM is still being filled. */
-    v = vmm_start("ondemand", NULL);
+    v = api_vmm_start("ondemand", NULL);
     ondemand_body = g_strdup_printf(
         "{\"source_url\": \"%s\", \"memory_restore_mode\": \"OnDemand\"}",
         url);
-    api_ok(v, "PUT", "vm.restore", ondemand_body);
-    g_assert_cmpuint(api(v, "GET", "vm.info", NULL, &out), ==, 200);
+    api_vmm_call_ok(v, "PUT", "vm.restore", ondemand_body);
+    g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &out), ==, 200);
     g_assert_nonnull(strstr(out, "\"state\":\"Paused\""));
     g_clear_pointer(&out, g_free);
-    g_assert_null(last_line(v, "tick "));
-    api_ok(v, "PUT", "vm.resume", NULL);
-    after = next_tick(v, next_tick(v, -1, 120000), 60000);
+    g_assert_null(api_vmm_last_line(v, "tick "));
+    api_vmm_call_ok(v, "PUT", "vm.resume", NULL);
+    after = api_vmm_next_tick(v, api_vmm_next_tick(v, -1, 120000), 60000);
     g_clear_pointer(&sum, g_free);
-    sum = wait_line(v, "sum ", 120000);
+    sum = api_vmm_wait_line(v, "sum ", 120000);
     g_assert_cmpstr(sum, ==, blob);
     g_assert_cmpfloat(after - before, >=, GONE_S - 2);
-    g_assert_cmpfloat(next_tick(v, after, 60000), >, after);
-    vmm_free(v);
+    g_assert_cmpfloat(api_vmm_next_tick(v, after, 60000), >, after);
+    api_vmm_free(v);
 }
 
 int
