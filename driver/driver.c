@@ -630,6 +630,17 @@ drv_driver_load_config(DrvDriver *driver, const char *file)
     drv_domain_obj_unref(obj);
 }
 
+/* "<name>.xml.XXXXXX": the temp file of an atomic write (g_file_set_contents
+ * names it so) that a killed daemon never renamed into place.  The
+ * definition it was replacing is intact; the temp file is garbage. */
+static bool
+drv_is_stale_temp(const char *file)
+{
+    const char *x = g_strrstr(file, ".xml.");
+
+    return x && x != file && strlen(x + strlen(".xml.")) == 6;
+}
+
 bool
 drv_driver_load(DrvDriver *driver, GError **error)
 {
@@ -640,8 +651,16 @@ drv_driver_load(DrvDriver *driver, GError **error)
     if (!dir)
         return false;
     while ((file = g_dir_read_name(dir))) {
-        if (g_str_has_suffix(file, ".xml") && strlen(file) > strlen(".xml"))
+        if (g_str_has_suffix(file, ".xml") && strlen(file) > strlen(".xml")) {
             drv_driver_load_config(driver, file);
+        } else if (drv_is_stale_temp(file)) {
+            g_autofree char *path = g_build_filename(
+                driver->config->config_dir, file, NULL);
+
+            g_message("removing '%s', left by an interrupted write", path);
+            if (unlink(path) < 0)
+                g_warning("cannot remove '%s': %s", path, g_strerror(errno));
+        }
     }
     drv_process_reconnect_all(driver);
 

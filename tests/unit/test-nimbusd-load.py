@@ -422,6 +422,11 @@ def kill9_during_define_loops_loses_nothing(d):
     for t in threads:
         t.join(30)
     d.proc = None
+    # What a kill between the temp file's write and its rename leaves (the
+    # kill above may or may not have hit that moment): planted, so that
+    # the cleanup at start is always exercised.
+    with open(os.path.join(d.config, "k9-0.xml.AbC123"), "w") as f:
+        f.write("<domain")
     d.start()
     listed = set(rpcvirsh.names(d))
     settled = [n for n, (a, i) in seen.items() if i is None and a]
