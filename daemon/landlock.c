@@ -353,11 +353,14 @@ landlock_confine(const VmConfig *config, const char *extra_read,
      * themselves at their next iteration, before anything else they
      * would dispatch (the highest priority there is). */
     if (!thread_role_run_on_spawner(ll_spawner_job, GINT_TO_POINTER(fd),
-                                    error) ||
-        !ll_restrict_self(fd, error)) {
+                                    error)) {
         close(fd);
         return false;
     }
+    /* From here @fd stays open even on failure: the spawner compares fd
+     * numbers, and a reused one would look already applied. */
+    if (!ll_restrict_self(fd, error))
+        return false;
     g_mutex_lock(&landlock_lock);
     landlock_fd = fd;
     for (guint i = 0; landlock_contexts && i < landlock_contexts->len; i++)
