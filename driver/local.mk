@@ -96,6 +96,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/process-watch.c \
 	driver/util.c driver/util.h \
 	driver/vcpu.c driver/vcpu.h \
+	driver/vcpu-pin.c driver/vcpu-pin.h \
 	driver/vmm-events.c driver/vmm-events.h \
 	driver/vsock.c driver/vsock.h \
 	driver/remote/remote.h \
@@ -113,6 +114,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-storage-pool.c \
 	driver/remote/remote-storage-vol.c \
 	driver/remote/remote-vcpu.c \
+	driver/remote/remote-vcpu-pin.c \
 	driver/remote/remote-program.c
 
 # Everything a nimbusd binary or test links, in dependency order.

@@ -125,6 +125,13 @@ REMOTE_HANDLER(remote_domain_set_memory_flags);
 /* remote-vcpu.c */
 REMOTE_HANDLER(remote_domain_set_vcpus);
 REMOTE_HANDLER(remote_domain_set_vcpus_flags);
+/* remote-vcpu-pin.c */
+REMOTE_HANDLER(remote_domain_get_vcpus);
+REMOTE_HANDLER(remote_domain_get_vcpu_pin_info);
+REMOTE_HANDLER(remote_domain_pin_vcpu);
+REMOTE_HANDLER(remote_domain_pin_vcpu_flags);
+REMOTE_HANDLER(remote_domain_pin_emulator);
+REMOTE_HANDLER(remote_domain_get_emulator_pin_info);
 REMOTE_HANDLER(remote_domain_get_metadata);
 
 /* remote-lifecycle.c */

@@ -15,3 +15,8 @@ EXTRA_DIST += tests/fuzz/corpus/cpu-hotplug
 # nimbusd: setvcpus / vcpucount with stock virsh against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-rpc-vcpu.py
 TESTS += tests/unit/test-rpc-vcpu.py
+
+# nimbusd: vcpuinfo / vcpupin / emulatorpin against the fake VMM's
+# real vCPU threads.
+dist_check_SCRIPTS += tests/unit/test-rpc-vcpupin.py
+TESTS += tests/unit/test-rpc-vcpupin.py

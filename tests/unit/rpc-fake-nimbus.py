@@ -30,6 +30,7 @@
 # file names; "memory-ranges" holds the toy guest's RAM, which the test-only
 # endpoints fake.ram GET/PUT read and write), so that a value set before a
 # save is there after the restore only if nimbusd carried the files over.
+import ctypes
 import json
 import os
 import pty
@@ -43,6 +44,22 @@ import tty
 from http.server import BaseHTTPRequestHandler
 
 VERSION = "cloud-hypervisor v41.0.0-fake"
+PR_SET_NAME = 15
+# CPU time each vCPU thread spends when it starts (test-rpc-vcpupin.py
+# compares virsh vcpuinfo's CPU time with /proc's).
+VCPU_BURN_SECONDS = 0.2
+
+
+def vcpu_loop(index, stop):
+    """A vCPU thread as nimbus has one: named vcpu<index> (nimbusd finds
+    it by that name in /proc/PID/task/TID/comm), some CPU time spent,
+    then idle until unplugged."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NAME, ("vcpu%d" % index).encode(), 0, 0, 0)
+    end = time.thread_time() + VCPU_BURN_SECONDS
+    while time.thread_time() < end and not stop.is_set():
+        pass
+    stop.wait()
 
 
 class Vm:
@@ -57,6 +74,24 @@ class Vm:
         self.exit_code = None
         self.bdfs = {}             # hot-added device id -> bdf
         self.ram = b""             # the toy guest's memory
+        self.vcpus = []            # (thread, stop event) per plugged vCPU
+
+    def set_vcpus(self, n):
+        """Threads vcpu0..n-1, as nimbus runs them: new ones start,
+        unplugged ones end from the top."""
+        while len(self.vcpus) < n:
+            stop = threading.Event()
+            t = threading.Thread(target=vcpu_loop,
+                                 args=(len(self.vcpus), stop), daemon=True)
+            self.vcpus.append((t, stop))
+            t.start()
+        while len(self.vcpus) > n:
+            t, stop = self.vcpus.pop()
+            stop.set()
+            t.join()
+
+    def boot_vcpus(self):
+        return ((self.config or {}).get("cpus") or {}).get("boot_vcpus", 1)
 
     def event(self, source, name, props=None):
         if self.event_fd is None:
@@ -329,6 +364,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(405, ["VM is already booted"])
                 VM.event("vm", "booting")
                 VM.state = "Running"
+                VM.set_vcpus(VM.boot_vcpus())
                 VM.start_console()
                 VM.event("vm", "booted")
                 return self.reply(204)
@@ -371,6 +407,7 @@ class Handler(BaseHTTPRequestHandler):
                                                 "range: the VM has 1 to %d "
                                                 "vCPUs (max_vcpus)" % (n, top)])
                     cpus["boot_vcpus"] = n
+                    VM.set_vcpus(n)
                 return self.reply(204)
             if ep in ("vm.add-disk", "vm.add-net"):
                 return self.reply(*VM.hot_add("disks" if ep == "vm.add-disk"
@@ -440,6 +477,7 @@ def restore_from(Handler, body):
     VM.config = config
     VM.ram = ram
     VM.state = "Paused"
+    VM.set_vcpus(VM.boot_vcpus())
     VM.start_console()
     VM.event("vm", "restored")
     if req.get("resume"):

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vCPU and emulator thread placement: vcpuinfo, vcpupin, emulatorpin. */
+#include <config.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "driver/domain.h"
+#include "driver/drv-error.h"
+#include "driver/nodestats.h"
+#include "driver/process.h"
+#include "driver/vcpu-pin.h"
+
+/* Host CPUs are read from the real /proc and /sys: the threads are real. */
+#define VCPU_PIN_ROOT "/"
+
+/* "vcpu<N>" -> N; false for any other thread name.  nimbus names each
+ * vCPU thread so (daemon/vcpu.c); every other thread is the emulator's. */
+static bool
+vcpu_pin_parse_comm(const char *comm, unsigned int *index)
+{
+    guint64 n = 0;
+
+    if (!g_str_has_prefix(comm, "vcpu") || !comm[4] ||
+        !g_ascii_string_to_unsigned(comm + 4, 10, 0, G_MAXUINT, &n, NULL))
+        return false;
+    *index = (unsigned int)n;
+    return true;
+}
+
+/* tid -> vCPU index (or -1 for an emulator thread) of every thread of
+ * @pid, from /proc/<pid>/task/<tid>/comm. */
+static GHashTable *
+vcpu_pin_threads_new(pid_t pid, GError **error)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int)pid);
+    g_autoptr(GHashTable) tids = g_hash_table_new(NULL, NULL);
+    g_autoptr(GDir) d = NULL;
+    const char *ent;
+
+    if (!(d = g_dir_open(dir, 0, error)))
+        return NULL;
+    while ((ent = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/comm", dir, ent);
+        g_autofree char *comm = NULL;
+        unsigned int index = 0;
+        guint64 tid = 0;
+
+        /* A thread that ended between the listing and the read is gone:
+         * it is neither a vCPU nor an emulator thread any more. */
+        if (!g_ascii_string_to_unsigned(ent, 10, 1, G_MAXINT, &tid, NULL) ||
+            !g_file_get_contents(path, &comm, NULL, NULL))
+            continue;
+        g_strchomp(comm);
+        g_hash_table_insert(tids, GSIZE_TO_POINTER(tid),
+                            GINT_TO_POINTER(vcpu_pin_parse_comm(comm, &index)
+                                            ? (int)index : -1));
+    }
+    return g_steal_pointer(&tids);
+}
+
+/* The tid of vCPU @index among @threads, 0 if it has no thread. */
+static pid_t
+vcpu_pin_find(GHashTable *threads, unsigned int index)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, threads);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (GPOINTER_TO_INT(v) == (int)index)
+            return (pid_t)GPOINTER_TO_SIZE(k);
+    }
+    return 0;
+}
+
+/* The nimbus pid of a running @obj (locked), or 0 with @error. */
+static pid_t
+vcpu_pin_pid(DrvDomainObj *obj, GError **error)
+{
+    if (!drv_domain_obj_is_active(obj) || !obj->proc) {
+        drv_domain_set_error_not_running(error);
+        return 0;
+    }
+    return obj->proc->pid;
+}
+
+/* libvirt's cpumap (bit j of byte i = CPU i*8+j) <-> cpu_set_t. */
+static void
+vcpu_pin_set_to_map(const cpu_set_t *set, unsigned char *map, int maplen)
+{
+    for (int cpu = 0; cpu < maplen * 8 && cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, set))
+            map[cpu / 8] |= 1u << (cpu % 8);
+    }
+}
+
+/* @map as a cpu_set_t, refused when empty or naming a CPU that is not
+ * an online host CPU (libvirt's words). */
+static bool
+vcpu_pin_map_to_set(const unsigned char *map, int maplen, cpu_set_t *set,
+                    GError **error)
+{
+    g_autoptr(GByteArray) online = NULL;
+    unsigned int nonline = 0;
+    int ncpus = 0;
+
+    if (!(online = drv_node_cpu_map_new(VCPU_PIN_ROOT, &ncpus, &nonline,
+                                        error)))
+        return false;
+    CPU_ZERO(set);
+    for (int cpu = 0; cpu < maplen * 8; cpu++) {
+        if (!(map[cpu / 8] & (1u << (cpu % 8))))
+            continue;
+        if (cpu >= ncpus || cpu >= CPU_SETSIZE ||
+            !(online->data[cpu / 8] & (1u << (cpu % 8)))) {
+            g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                        "invalid argument: CPU %d is not an online CPU of "
+                        "this host", cpu);
+            return false;
+        }
+        CPU_SET(cpu, set);
+    }
+    if (CPU_COUNT(set) == 0) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "invalid argument: Empty cpu list for pinning");
+        return false;
+    }
+    return true;
+}
+
+/* Every online host CPU into @map: a vCPU nothing pins may run on any. */
+static bool
+vcpu_pin_all_cpus(unsigned char *map, int maplen, GError **error)
+{
+    g_autoptr(GByteArray) online = NULL;
+    unsigned int nonline = 0;
+    int ncpus = 0;
+
+    if (!(online = drv_node_cpu_map_new(VCPU_PIN_ROOT, &ncpus, &nonline,
+                                        error)))
+        return false;
+    memcpy(map, online->data, MIN((guint)maplen, online->len));
+    return true;
+}
+
+static bool
+vcpu_pin_get_affinity(pid_t tid, unsigned char *map, int maplen,
+                      GError **error)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(tid, sizeof(set), &set) < 0) {
+        int e = errno;
+
+        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
+                    "cannot get CPU affinity of process %d: %s", (int)tid,
+                    g_strerror(e));
+        return false;
+    }
+    vcpu_pin_set_to_map(&set, map, maplen);
+    return true;
+}
+
+static bool
+vcpu_pin_set_affinity(pid_t tid, const cpu_set_t *set, GError **error)
+{
+    if (sched_setaffinity(tid, sizeof(*set), set) < 0) {
+        int e = errno;
+
+        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
+                    "cannot set CPU affinity on process %d: %s", (int)tid,
+                    g_strerror(e));
+        return false;
+    }
+    return true;
+}
+
+/* Fills @info from /proc/<pid>/task/<tid>/stat (proc(5): field 3 state,
+ * 14 utime, 15 stime, 39 processor), read after the comm's last ')'
+ * since the name may hold spaces or parentheses. */
+static bool
+vcpu_pin_read_stat(pid_t pid, pid_t tid, DrvVcpuInfo *info, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/task/%d/stat",
+                                            (int)pid, (int)tid);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) f = NULL;
+    const char *rest;
+    long hz = sysconf(_SC_CLK_TCK);
+    guint64 utime = 0, stime = 0;
+    gint64 cpu = 0;
+
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return false;
+    rest = strrchr(text, ')');
+    /* After ") ": f[0] is field 3, so field N is f[N - 3]. */
+    if (!rest || !(f = g_strsplit(g_strstrip((char *)rest + 1), " ", 0)) ||
+        g_strv_length(f) < 37 ||
+        !g_ascii_string_to_unsigned(f[11], 10, 0, G_MAXUINT64, &utime, NULL) ||
+        !g_ascii_string_to_unsigned(f[12], 10, 0, G_MAXUINT64, &stime, NULL) ||
+        !g_ascii_string_to_signed(f[36], 10, 0, G_MAXINT, &cpu, NULL) ||
+        hz <= 0) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
+                    "internal error: cannot parse '%s'", path);
+        return false;
+    }
+    info->state = f[0][0] == 'R' ? DRV_VCPU_RUNNING : DRV_VCPU_BLOCKED;
+    info->cpu_time_ns = (utime + stime) * (G_GUINT64_CONSTANT(1000000000) /
+                                           (guint64)hz);
+    info->cpu = (int)cpu;
+    return true;
+}
+
+static void
+vcpu_pin_set_error_no_thread(unsigned int vcpu, GError **error)
+{
+    g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                "operation failed: vCPU %u has no thread (is it being "
+                "hot-plugged?)", vcpu);
+}
+
+int
+drv_domain_get_vcpus(DrvDomainObj *obj, DrvVcpuInfo *info, int maxinfo,
+                     unsigned char *cpumaps, int maplen, GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    int n = -1;
+    int count;
+    pid_t pid;
+
+    drv_domain_obj_lock(obj);
+    if (!(pid = vcpu_pin_pid(obj, error)) ||
+        !(threads = vcpu_pin_threads_new(pid, error)))
+        goto cleanup;
+    count = MIN(maxinfo, (int)obj->live->vcpus);
+    for (int i = 0; i < count; i++) {
+        pid_t tid = vcpu_pin_find(threads, (unsigned int)i);
+
+        if (!tid) {
+            vcpu_pin_set_error_no_thread((unsigned int)i, error);
+            goto cleanup;
+        }
+        info[i].number = (unsigned int)i;
+        if (!vcpu_pin_read_stat(pid, tid, &info[i], error) ||
+            (maplen > 0 &&
+             !vcpu_pin_get_affinity(tid, cpumaps + (gsize)i * maplen, maplen,
+                                    error)))
+            goto cleanup;
+    }
+    n = count;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return n;
+}
+
+/* A query reads one definition: live or config, not both. */
+static bool
+vcpu_pin_check_one(unsigned int flags, GError **error)
+{
+    unsigned int both = DRV_DOMAIN_AFFECT_LIVE | DRV_DOMAIN_AFFECT_CONFIG;
+
+    if ((flags & both) == both) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "invalid argument: Flags "
+                            "'VIR_DOMAIN_AFFECT_LIVE' and "
+                            "'VIR_DOMAIN_AFFECT_CONFIG' are mutually "
+                            "exclusive");
+        return false;
+    }
+    return true;
+}
+
+int
+drv_domain_get_vcpu_pin_info(DrvDomainObj *obj, int ncpumaps,
+                             unsigned char *cpumaps, int maplen,
+                             unsigned int flags, GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    const DomainDef *def;
+    int n = -1;
+    int count;
+    pid_t pid = 0;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_affect(obj, &flags, "virDomainGetVcpuPinInfo", error) ||
+        !vcpu_pin_check_one(flags, error))
+        goto cleanup;
+    def = (flags & DRV_DOMAIN_AFFECT_LIVE) ? obj->live : obj->def;
+    if ((flags & DRV_DOMAIN_AFFECT_LIVE) &&
+        (!(pid = vcpu_pin_pid(obj, error)) ||
+         !(threads = vcpu_pin_threads_new(pid, error))))
+        goto cleanup;
+    /* As libvirt: one map per vCPU up to the maximum; an unplugged one
+     * may run anywhere once plugged. */
+    count = MIN(ncpumaps, (int)def->max_vcpus);
+    for (int i = 0; i < count; i++) {
+        unsigned char *map = cpumaps + (gsize)i * maplen;
+        pid_t tid = threads ? vcpu_pin_find(threads, (unsigned int)i) : 0;
+
+        if (tid ? !vcpu_pin_get_affinity(tid, map, maplen, error)
+                : !vcpu_pin_all_cpus(map, maplen, error))
+            goto cleanup;
+    }
+    n = count;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return n;
+}
+
+/* AFFECT_CONFIG of the pin calls: the definition has no <cputune>. */
+static bool
+vcpu_pin_check_live(DrvDomainObj *obj, unsigned int *flags, const char *api,
+                    GError **error)
+{
+    if (!drv_domain_affect(obj, flags, api, error))
+        return false;
+    if (*flags & DRV_DOMAIN_AFFECT_CONFIG) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
+                    "unsupported configuration: %s: <cputune> pinning in "
+                    "the persistent definition is not supported by nimbusd",
+                    api);
+        return false;
+    }
+    return true;
+}
+
+bool
+drv_domain_pin_vcpu(DrvDomainObj *obj, unsigned int vcpu,
+                    const unsigned char *cpumap, int maplen,
+                    unsigned int flags, GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    cpu_set_t set;
+    bool ok = false;
+    pid_t pid;
+    pid_t tid;
+
+    drv_domain_obj_lock(obj);
+    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinVcpuFlags", error))
+        goto cleanup;
+    if (vcpu >= obj->live->vcpus) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "invalid argument: vcpu %u is out of range of live cpu "
+                    "count %u", vcpu, obj->live->vcpus);
+        goto cleanup;
+    }
+    if (!vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
+        !(pid = vcpu_pin_pid(obj, error)) ||
+        !(threads = vcpu_pin_threads_new(pid, error)))
+        goto cleanup;
+    if (!(tid = vcpu_pin_find(threads, vcpu))) {
+        vcpu_pin_set_error_no_thread(vcpu, error);
+        goto cleanup;
+    }
+    ok = vcpu_pin_set_affinity(tid, &set, error);
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
+bool
+drv_domain_pin_emulator(DrvDomainObj *obj, const unsigned char *cpumap,
+                        int maplen, unsigned int flags, GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    GHashTableIter it;
+    gpointer k, v;
+    cpu_set_t set;
+    bool ok = false;
+    pid_t pid;
+
+    drv_domain_obj_lock(obj);
+    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinEmulator", error) ||
+        !vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
+        !(pid = vcpu_pin_pid(obj, error)) ||
+        !(threads = vcpu_pin_threads_new(pid, error)))
+        goto cleanup;
+    g_hash_table_iter_init(&it, threads);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (GPOINTER_TO_INT(v) < 0 &&
+            !vcpu_pin_set_affinity((pid_t)GPOINTER_TO_SIZE(k), &set, error))
+            goto cleanup;
+    }
+    ok = true;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
+int
+drv_domain_get_emulator_pin_info(DrvDomainObj *obj, unsigned char *cpumap,
+                                 int maplen, unsigned int flags,
+                                 GError **error)
+{
+    int n = -1;
+    pid_t pid;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_affect(obj, &flags, "virDomainGetEmulatorPinInfo",
+                           error) ||
+        !vcpu_pin_check_one(flags, error))
+        goto cleanup;
+    if (flags & DRV_DOMAIN_AFFECT_LIVE) {
+        /* The main thread stands for them all: emulatorpin sets every
+         * emulator thread alike. */
+        if (!(pid = vcpu_pin_pid(obj, error)) ||
+            !vcpu_pin_get_affinity(pid, cpumap, maplen, error))
+            goto cleanup;
+    } else if (!vcpu_pin_all_cpus(cpumap, maplen, error)) {
+        goto cleanup;
+    }
+    n = 1;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return n;
+}
