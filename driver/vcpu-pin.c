@@ -330,64 +330,113 @@ vcpu_pin_check_live(DrvDomainObj *obj, unsigned int *flags, const char *api,
     return true;
 }
 
+/* vcpupin on the running @obj (locked, job held). */
+static bool
+vcpu_pin_vcpu_locked(DrvDomainObj *obj, unsigned int vcpu,
+                     const cpu_set_t *set, GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    pid_t pid;
+    pid_t tid;
+
+    /* Checked again under the job: the domain may have stopped, or
+     * changed its vCPUs, while this call waited for the previous job. */
+    if (!(pid = vcpu_pin_pid(obj, error)))
+        return false;
+    if (vcpu >= obj->live->vcpus) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "invalid argument: vcpu %u is out of range of live cpu "
+                    "count %u", vcpu, obj->live->vcpus);
+        return false;
+    }
+    if (!(threads = vcpu_pin_threads_new(pid, error)))
+        return false;
+    if (!(tid = vcpu_pin_find(threads, vcpu))) {
+        vcpu_pin_set_error_no_thread(vcpu, error);
+        return false;
+    }
+    return vcpu_pin_set_affinity(tid, set, error);
+}
+
 bool
 drv_domain_pin_vcpu(DrvDomainObj *obj, unsigned int vcpu,
                     const unsigned char *cpumap, int maplen,
                     unsigned int flags, GError **error)
 {
-    g_autoptr(GHashTable) threads = NULL;
     cpu_set_t set;
     bool ok = false;
-    pid_t pid;
-    pid_t tid;
 
     drv_domain_obj_lock(obj);
-    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinVcpuFlags", error))
+    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinVcpuFlags", error) ||
+        !vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
+        !drv_domain_job_begin(obj, "vcpupin", error))
         goto cleanup;
-    if (vcpu >= obj->live->vcpus) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "invalid argument: vcpu %u is out of range of live cpu "
-                    "count %u", vcpu, obj->live->vcpus);
-        goto cleanup;
-    }
-    if (!vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
-        !(pid = vcpu_pin_pid(obj, error)) ||
-        !(threads = vcpu_pin_threads_new(pid, error)))
-        goto cleanup;
-    if (!(tid = vcpu_pin_find(threads, vcpu))) {
-        vcpu_pin_set_error_no_thread(vcpu, error);
-        goto cleanup;
-    }
-    ok = vcpu_pin_set_affinity(tid, &set, error);
+    ok = vcpu_pin_vcpu_locked(obj, vcpu, &set, error);
+    drv_domain_job_end(obj);
  cleanup:
     drv_domain_obj_unlock(obj);
     return ok;
+}
+
+/* emulatorpin on the running @obj (locked, job held): every thread or
+ * none.  A thread that ended meanwhile (ESRCH) needs no pinning; on any
+ * other failure the threads already pinned get their old affinity back. */
+static bool
+vcpu_pin_emulator_locked(DrvDomainObj *obj, const cpu_set_t *set,
+                         GError **error)
+{
+    g_autoptr(GHashTable) threads = NULL;
+    g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    g_autoptr(GArray) old = g_array_new(FALSE, FALSE, sizeof(cpu_set_t));
+    GHashTableIter it;
+    gpointer k, v;
+    pid_t pid;
+
+    if (!(pid = vcpu_pin_pid(obj, error)) ||
+        !(threads = vcpu_pin_threads_new(pid, error)))
+        return false;
+    g_hash_table_iter_init(&it, threads);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        pid_t tid = (pid_t)GPOINTER_TO_SIZE(k);
+        cpu_set_t prev;
+        int e;
+
+        if (GPOINTER_TO_INT(v) >= 0)
+            continue;
+        if (sched_getaffinity(tid, sizeof(prev), &prev) == 0 &&
+            sched_setaffinity(tid, sizeof(*set), set) == 0) {
+            g_array_append_val(done, tid);
+            g_array_append_val(old, prev);
+            continue;
+        }
+        if ((e = errno) == ESRCH)
+            continue;
+        for (guint i = 0; i < done->len; i++) {
+            sched_setaffinity(g_array_index(done, pid_t, i), sizeof(cpu_set_t),
+                              &g_array_index(old, cpu_set_t, i));
+        }
+        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
+                    "cannot set CPU affinity on process %d: %s", (int)tid,
+                    g_strerror(e));
+        return false;
+    }
+    return true;
 }
 
 bool
 drv_domain_pin_emulator(DrvDomainObj *obj, const unsigned char *cpumap,
                         int maplen, unsigned int flags, GError **error)
 {
-    g_autoptr(GHashTable) threads = NULL;
-    GHashTableIter it;
-    gpointer k, v;
     cpu_set_t set;
     bool ok = false;
-    pid_t pid;
 
     drv_domain_obj_lock(obj);
     if (!vcpu_pin_check_live(obj, &flags, "virDomainPinEmulator", error) ||
         !vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
-        !(pid = vcpu_pin_pid(obj, error)) ||
-        !(threads = vcpu_pin_threads_new(pid, error)))
+        !drv_domain_job_begin(obj, "emulatorpin", error))
         goto cleanup;
-    g_hash_table_iter_init(&it, threads);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        if (GPOINTER_TO_INT(v) < 0 &&
-            !vcpu_pin_set_affinity((pid_t)GPOINTER_TO_SIZE(k), &set, error))
-            goto cleanup;
-    }
-    ok = true;
+    ok = vcpu_pin_emulator_locked(obj, &set, error);
+    drv_domain_job_end(obj);
  cleanup:
     drv_domain_obj_unlock(obj);
     return ok;

@@ -182,7 +182,28 @@ def vcpupin_live(d):
                 "vcpupin", NAME, "3", str(min(cpus)), "--live")
         refused(d, "not supported by nimbusd",
                 "vcpupin", NAME, "0", str(min(cpus)), "--config")
+        # An empty map: virsh refuses one itself, python3-libvirt sends it.
+        lv = rv.libvirt
+        dom = lv.open(d.uri).lookupByName(NAME)
+        empty = (False,) * (max(cpus) + 1)
+        for call in (lambda: dom.pinVcpuFlags(1, empty,
+                                              lv.VIR_DOMAIN_AFFECT_LIVE),
+                     lambda: dom.pinEmulator(empty,
+                                             lv.VIR_DOMAIN_AFFECT_LIVE)):
+            try:
+                call()
+                raise AssertionError("an empty cpumap was accepted")
+            except lv.libvirtError as e:
+                assert e.get_error_code() == lv.VIR_ERR_INVALID_ARG, e
+                assert "Empty cpu list" in str(e), e
         assert allowed(pid, vcpu_tid(pid, 1)) == one
+        assert allowed(pid, pid) == cpus
+        # A restarted nimbusd finds the adopted process's threads.
+        d.stop()
+        d.start()
+        assert pins(d, "--live")[1] == one
+        rv.virsh(d, "vcpupin", NAME, "1", str(max(cpus)), "--live")
+        assert allowed(pid, vcpu_tid(pid, 1)) == {max(cpus)}
     finally:
         rv.virsh(d, "destroy", NAME, check=False)
         rv.virsh(d, "undefine", NAME, check=False)
