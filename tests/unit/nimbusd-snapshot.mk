@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# nimbusd's domain snapshots (issue 12).
+
+# <domainsnapshot> parse/format (golden files), the store, the current marker.
+check_PROGRAMS += tests/unit/test-snapshot-def
+TESTS += tests/unit/test-snapshot-def
+tests_unit_test_snapshot_def_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_unit_test_snapshot_def_LDADD = $(RPC_TEST_LIBS)
+EXTRA_DIST += tests/data/nimbusd-snapshot
