@@ -280,6 +280,46 @@ def python_libvirt_snapshot_api(d):
         cleanup(d, "vm-py")
 
 
+@test
+def halt_metadata_only_and_xml_disks(d):
+    try:
+        define(d, "vm-h")
+        virsh(d, "start", "vm-h")
+        # --halt: the domain stops once the snapshot is safe.
+        virsh(d, "snapshot-create-as", "vm-h", "h1", "--halt")
+        assert rv.domstate(d, "vm-h") == "shut off (from snapshot)"
+        virsh(d, "snapshot-revert", "vm-h", "h1")
+        assert rv.domstate(d, "vm-h") == "running (from snapshot)"
+        ns.refused(virsh(d, "snapshot-revert", "vm-h", "h1", "--running",
+                         "--paused", check=False), "mutually exclusive")
+        # A disk the XML marks snapshot='no' is not copied.
+        path = rv.write(os.path.join(d.tmp, "snap.xml"),
+                        "<domainsnapshot><name>h2</name><disks>"
+                        "<disk name='vda' snapshot='no'/></disks>"
+                        "</domainsnapshot>")
+        virsh(d, "snapshot-create", "vm-h", path)
+        xml = virsh(d, "snapshot-dumpxml", "vm-h", "h2").stdout
+        assert "<disk name='vda' snapshot='no'/>" in xml, xml
+        assert not os.path.exists(os.path.join(snapdir(d, "vm-h"), "h2.vm",
+                                               "disks", "vda"))
+        ns.refused(virsh(d, "snapshot-create", "vm-h", rv.write(
+            os.path.join(d.tmp, "bad.xml"),
+            "<domainsnapshot><disks><disk name='vdz'/></disks>"
+            "</domainsnapshot>"), check=False), "no disk named 'vdz'")
+        # --current lists the children of the current snapshot (h2: none).
+        assert listed(d, "vm-h", "--current") == []
+        assert listed(d, "vm-h", "--topological") == ["h1", "h2"]
+        # --metadata leaves the data, and the name cannot be reused.
+        virsh(d, "snapshot-delete", "vm-h", "h2", "--metadata")
+        assert listed(d, "vm-h") == ["h1"]
+        assert os.path.isdir(os.path.join(snapdir(d, "vm-h"), "h2.vm"))
+        ns.refused(virsh(d, "snapshot-create-as", "vm-h", "h2", check=False),
+                   "left by a metadata-only delete")
+        assert rv.domstate(d, "vm-h") == "running (unpaused)"
+    finally:
+        cleanup(d, "vm-h")
+
+
 def main():
     libvirt.virEventRegisterDefaultImpl()
     threading.Thread(target=rv.event_loop, daemon=True).start()
