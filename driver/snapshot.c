@@ -13,6 +13,7 @@
 #include "driver/process.h"
 #include "driver/snapshot-def.h"
 #include "driver/snapshot-disk.h"
+#include "driver/snapshot-priv.h"
 #include "driver/snapshot.h"
 
 /*
@@ -31,26 +32,19 @@
 /* libvirt's VIR_DOMAIN_PAUSED_SNAPSHOT: paused while a snapshot is taken. */
 #define DRV_PAUSED_SNAPSHOT 9
 
-typedef struct {
-    char *dir;
-    GPtrArray *all;         /* DrvSnapshotDef, by creation time */
-    char *current;          /* nullable */
-} SnapTree;
-
-static void
-snap_tree_free(SnapTree *t)
+void
+drv_snapshot_tree_free(DrvSnapshotTree *t)
 {
     g_free(t->dir);
     g_clear_pointer(&t->all, g_ptr_array_unref);
     g_free(t->current);
     g_free(t);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SnapTree, snap_tree_free)
 
-static SnapTree *
-snap_tree_load(DrvDriver *driver, const char *domain, GError **error)
+DrvSnapshotTree *
+drv_snapshot_tree_load(DrvDriver *driver, const char *domain, GError **error)
 {
-    g_autoptr(SnapTree) t = g_new0(SnapTree, 1);
+    g_autoptr(DrvSnapshotTree) t = g_new0(DrvSnapshotTree, 1);
 
     t->dir = drv_snapshot_dir(driver->config->config_dir, domain);
     if (!(t->all = drv_snapshot_load_all(t->dir, error)))
@@ -59,8 +53,8 @@ snap_tree_load(DrvDriver *driver, const char *domain, GError **error)
     return g_steal_pointer(&t);
 }
 
-static DrvSnapshotDef *
-snap_tree_find(SnapTree *t, const char *name)
+DrvSnapshotDef *
+drv_snapshot_tree_find(DrvSnapshotTree *t, const char *name)
 {
     for (guint i = 0; i < t->all->len; i++) {
         DrvSnapshotDef *d = g_ptr_array_index(t->all, i);
@@ -72,10 +66,10 @@ snap_tree_find(SnapTree *t, const char *name)
 }
 
 /* libvirt's VIR_ERR_NO_DOMAIN_SNAPSHOT text. */
-static DrvSnapshotDef *
-snap_tree_get(SnapTree *t, const char *name, GError **error)
+DrvSnapshotDef *
+drv_snapshot_tree_get(DrvSnapshotTree *t, const char *name, GError **error)
 {
-    DrvSnapshotDef *d = snap_tree_find(t, name);
+    DrvSnapshotDef *d = drv_snapshot_tree_find(t, name);
 
     if (!d)
         g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN_SNAPSHOT,
@@ -85,7 +79,7 @@ snap_tree_get(SnapTree *t, const char *name, GError **error)
 }
 
 static bool
-snap_has_children(SnapTree *t, const char *name)
+drv_snapshot_has_children(DrvSnapshotTree *t, const char *name)
 {
     for (guint i = 0; i < t->all->len; i++) {
         DrvSnapshotDef *d = g_ptr_array_index(t->all, i);
@@ -99,12 +93,13 @@ snap_has_children(SnapTree *t, const char *name)
 /* Two flags of one group (LEAVES/NO_LEAVES...) together filter nothing,
  * as in libvirt. */
 static bool
-snap_filter(SnapTree *t, const DrvSnapshotDef *d, unsigned int flags)
+drv_snapshot_filter(DrvSnapshotTree *t, const DrvSnapshotDef *d,
+                    unsigned int flags)
 {
     const unsigned int state_flags = DRV_SNAPSHOT_LIST_INACTIVE |
                                      DRV_SNAPSHOT_LIST_ACTIVE |
                                      DRV_SNAPSHOT_LIST_DISK_ONLY;
-    bool leaf = !snap_has_children(t, d->name);
+    bool leaf = !drv_snapshot_has_children(t, d->name);
     bool inactive = d->state == DRV_SNAPSHOT_STATE_SHUTOFF;
 
     if ((flags & DRV_SNAPSHOT_LIST_LEAVES) &&
@@ -130,29 +125,30 @@ snap_filter(SnapTree *t, const DrvSnapshotDef *d, unsigned int flags)
 
 /* Children of @parent (NULL: the roots) in creation order, each followed
  * by its own subtree when @recurse: a topological order. */
-static void
-snap_walk(SnapTree *t, const char *parent, bool recurse, unsigned int flags,
-          GPtrArray *out)
+void
+drv_snapshot_tree_walk(DrvSnapshotTree *t, const char *parent, bool recurse,
+                       unsigned int flags, GPtrArray *out)
 {
     for (guint i = 0; i < t->all->len; i++) {
         DrvSnapshotDef *d = g_ptr_array_index(t->all, i);
 
         if (g_strcmp0(d->parent, parent) != 0)
             continue;
-        if (snap_filter(t, d, flags))
+        if (drv_snapshot_filter(t, d, flags))
             g_ptr_array_add(out, g_strdup(d->name));
         if (recurse)
-            snap_walk(t, d->name, true, flags, out);
+            drv_snapshot_tree_walk(t, d->name, true, flags, out);
     }
 }
 
-static SnapTree *
-snap_tree_load_locked(DrvDriver *driver, DrvDomainObj *obj, GError **error)
+static DrvSnapshotTree *
+drv_snapshot_tree_load_locked(DrvDriver *driver, DrvDomainObj *obj,
+                              GError **error)
 {
-    SnapTree *t;
+    DrvSnapshotTree *t;
 
     drv_domain_obj_lock(obj);
-    t = snap_tree_load(driver, obj->name, error);
+    t = drv_snapshot_tree_load(driver, obj->name, error);
     drv_domain_obj_unlock(obj);
     return t;
 }
@@ -163,20 +159,20 @@ GPtrArray *
 drv_snapshot_list(DrvDriver *driver, DrvDomainObj *obj, const char *from,
                   unsigned int flags, const char *api, GError **error)
 {
-    g_autoptr(SnapTree) t = NULL;
+    g_autoptr(DrvSnapshotTree) t = NULL;
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
 
     if (!drv_check_flags(flags, (DRV_SNAPSHOT_LIST_TOPOLOGICAL << 1) - 1,
                          api, error) ||
-        !(t = snap_tree_load_locked(driver, obj, error)))
+        !(t = drv_snapshot_tree_load_locked(driver, obj, error)))
         return NULL;
     if (from) {
-        if (!snap_tree_get(t, from, error))
+        if (!drv_snapshot_tree_get(t, from, error))
             return NULL;
-        snap_walk(t, from, flags & DRV_SNAPSHOT_LIST_DESCENDANTS,
+        drv_snapshot_tree_walk(t, from, flags & DRV_SNAPSHOT_LIST_DESCENDANTS,
                   flags & ~DRV_SNAPSHOT_LIST_DESCENDANTS, out);
     } else {
-        snap_walk(t, NULL, !(flags & DRV_SNAPSHOT_LIST_ROOTS),
+        drv_snapshot_tree_walk(t, NULL, !(flags & DRV_SNAPSHOT_LIST_ROOTS),
                   flags & ~DRV_SNAPSHOT_LIST_ROOTS, out);
     }
     return g_steal_pointer(&out);
@@ -186,24 +182,25 @@ bool
 drv_snapshot_lookup(DrvDriver *driver, DrvDomainObj *obj, const char *name,
                     GError **error)
 {
-    g_autoptr(SnapTree) t = snap_tree_load_locked(driver, obj, error);
+    g_autoptr(DrvSnapshotTree) t =
+        drv_snapshot_tree_load_locked(driver, obj, error);
 
-    return t && snap_tree_get(t, name, error);
+    return t && drv_snapshot_tree_get(t, name, error);
 }
 
 char *
 drv_snapshot_get_xml(DrvDriver *driver, DrvDomainObj *obj, const char *name,
                      unsigned int flags, GError **error)
 {
-    g_autoptr(SnapTree) t = NULL;
+    g_autoptr(DrvSnapshotTree) t = NULL;
     g_autoptr(DomainDef) dom = NULL;
     g_autofree char *dom_xml = NULL;
     DrvSnapshotDef *d;
 
     if (!drv_check_flags(flags, DRV_SNAPSHOT_XML_SECURE,
                          "virDomainSnapshotGetXMLDesc", error) ||
-        !(t = snap_tree_load_locked(driver, obj, error)) ||
-        !(d = snap_tree_get(t, name, error)))
+        !(t = drv_snapshot_tree_load_locked(driver, obj, error)) ||
+        !(d = drv_snapshot_tree_get(t, name, error)))
         return NULL;
     /* The stored domain is the secure one; without SECURE it is shown
      * as dumpxml shows a domain, passwords left out. */
@@ -221,12 +218,13 @@ char *
 drv_snapshot_current(DrvDriver *driver, DrvDomainObj *obj, bool *none,
                      GError **error)
 {
-    g_autoptr(SnapTree) t = snap_tree_load_locked(driver, obj, error);
+    g_autoptr(DrvSnapshotTree) t =
+        drv_snapshot_tree_load_locked(driver, obj, error);
 
     *none = false;
     if (!t)
         return NULL;
-    if (!t->current || !snap_tree_find(t, t->current)) {
+    if (!t->current || !drv_snapshot_tree_find(t, t->current)) {
         *none = true;
         g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN_SNAPSHOT,
                     "Domain snapshot not found: the domain does not have a "
@@ -237,13 +235,14 @@ drv_snapshot_current(DrvDriver *driver, DrvDomainObj *obj, bool *none,
 }
 
 char *
-drv_snapshot_get_parent(DrvDriver *driver, DrvDomainObj *obj,
-                        const char *name, GError **error)
+drv_snapshot_get_parent(DrvDriver *driver, DrvDomainObj *obj, const char *name,
+                        GError **error)
 {
-    g_autoptr(SnapTree) t = snap_tree_load_locked(driver, obj, error);
+    g_autoptr(DrvSnapshotTree) t =
+        drv_snapshot_tree_load_locked(driver, obj, error);
     DrvSnapshotDef *d;
 
-    if (!t || !(d = snap_tree_get(t, name, error)))
+    if (!t || !(d = drv_snapshot_tree_get(t, name, error)))
         return NULL;
     if (!d->parent) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN_SNAPSHOT,
@@ -255,12 +254,13 @@ drv_snapshot_get_parent(DrvDriver *driver, DrvDomainObj *obj,
 }
 
 int
-drv_snapshot_is_current(DrvDriver *driver, DrvDomainObj *obj,
-                        const char *name, GError **error)
+drv_snapshot_is_current(DrvDriver *driver, DrvDomainObj *obj, const char *name,
+                        GError **error)
 {
-    g_autoptr(SnapTree) t = snap_tree_load_locked(driver, obj, error);
+    g_autoptr(DrvSnapshotTree) t =
+        drv_snapshot_tree_load_locked(driver, obj, error);
 
-    if (!t || !snap_tree_get(t, name, error))
+    if (!t || !drv_snapshot_tree_get(t, name, error))
         return -1;
     return g_strcmp0(t->current, name) == 0;
 }
@@ -270,7 +270,7 @@ drv_snapshot_is_current(DrvDriver *driver, DrvDomainObj *obj,
 /* Disk copies are named after the target; one that is not a plain file
  * name cannot be copied (domain targets are "vda" and the like). */
 static bool
-snap_disk_name_ok(const char *target, GError **error)
+drv_snapshot_disk_name_ok(const char *target, GError **error)
 {
     if (target && target[0] && target[0] != '.' && !strchr(target, '/'))
         return true;
@@ -286,7 +286,8 @@ snap_disk_name_ok(const char *target, GError **error)
  * def->disks in the domain's order.
  */
 static bool
-snap_plan_disks(DrvSnapshotDef *def, const DomainDef *dom, GError **error)
+drv_snapshot_plan_disks(DrvSnapshotDef *def, const DomainDef *dom,
+                        GError **error)
 {
     g_autoptr(GPtrArray) refs = domain_def_disk_refs(dom);
     g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func(
@@ -320,7 +321,7 @@ snap_plan_disks(DrvSnapshotDef *def, const DomainDef *dom, GError **error)
                 d->snapshot = want->snapshot && r->path;
         }
         g_ptr_array_add(disks, d);
-        if (d->snapshot && !snap_disk_name_ok(r->name, error))
+        if (d->snapshot && !drv_snapshot_disk_name_ok(r->name, error))
             return false;
     }
     g_ptr_array_unref(def->disks);
@@ -329,8 +330,8 @@ snap_plan_disks(DrvSnapshotDef *def, const DomainDef *dom, GError **error)
 }
 
 /* The image path of disk @target of @dom, or NULL (transfer full). */
-static char *
-snap_disk_path(const DomainDef *dom, const char *target)
+char *
+drv_snapshot_disk_path(const DomainDef *dom, const char *target)
 {
     g_autoptr(GPtrArray) refs = domain_def_disk_refs(dom);
 
@@ -345,8 +346,8 @@ snap_disk_path(const DomainDef *dom, const char *target)
 
 /* Copies the snapshotted disks of @dom into @tmp/disks. */
 static bool
-snap_copy_disks_out(const DrvSnapshotDef *def, const DomainDef *dom,
-                    const char *tmp, GError **error)
+drv_snapshot_copy_disks_out(const DrvSnapshotDef *def, const DomainDef *dom,
+                            const char *tmp, GError **error)
 {
     g_autofree char *ddir = g_build_filename(tmp, "disks", NULL);
 
@@ -362,7 +363,7 @@ snap_copy_disks_out(const DrvSnapshotDef *def, const DomainDef *dom,
 
         if (!d->snapshot)
             continue;
-        src = snap_disk_path(dom, d->name);
+        src = drv_snapshot_disk_path(dom, d->name);
         dst = g_build_filename(ddir, d->name, NULL);
         if (!drv_snapshot_copy_file(src, dst, error))
             return false;
@@ -371,7 +372,7 @@ snap_copy_disks_out(const DrvSnapshotDef *def, const DomainDef *dom,
 }
 
 static char *
-snap_vm_snapshot_body(const char *dir, GError **error)
+drv_snapshot_vm_snapshot_body(const char *dir, GError **error)
 {
     g_autofree char *url = g_filename_to_uri(dir, NULL, error);
     g_autoptr(JsonObject) o = NULL;
@@ -387,7 +388,7 @@ snap_vm_snapshot_body(const char *dir, GError **error)
 
 /* Sets @obj's pause state and its event (obj unlocked on entry). */
 static void
-snap_set_paused(DrvDriver *driver, DrvDomainObj *obj, bool paused)
+drv_snapshot_set_paused(DrvDriver *driver, DrvDomainObj *obj, bool paused)
 {
     drv_domain_obj_lock(obj);
     if (obj->proc) {
@@ -413,12 +414,12 @@ snap_set_paused(DrvDriver *driver, DrvDomainObj *obj, bool paused)
  * resume if it ran.
  */
 static bool
-snap_take_active(DrvDriver *driver, DrvDomainObj *obj,
-                 const DrvSnapshotDef *def, const DomainDef *dom,
-                 const char *tmp, GError **error)
+drv_snapshot_take_active(DrvDriver *driver, DrvDomainObj *obj,
+                         const DrvSnapshotDef *def, const DomainDef *dom,
+                         const char *tmp, GError **error)
 {
     g_autofree char *mem = g_build_filename(tmp, "memory", NULL);
-    g_autofree char *body = snap_vm_snapshot_body(mem, error);
+    g_autofree char *body = drv_snapshot_vm_snapshot_body(mem, error);
     g_autofree char *sock = g_strdup(obj->proc->api_socket);
     bool was_running = obj->state == DRV_STATE_RUNNING;
     bool paused_here = false;
@@ -429,18 +430,18 @@ snap_take_active(DrvDriver *driver, DrvDomainObj *obj,
     drv_domain_obj_unlock(obj);
     ok = !was_running || drv_monitor_put(sock, "vm.pause", NULL, error);
     if (ok && was_running) {
-        snap_set_paused(driver, obj, true);
+        drv_snapshot_set_paused(driver, obj, true);
         paused_here = true;
     }
     /* The disks are copied while the guest cannot write them, so that
      * they match the memory image. */
     ok = ok && drv_monitor_put(sock, "vm.snapshot", body, error) &&
-         snap_copy_disks_out(def, dom, tmp, error);
+         drv_snapshot_copy_disks_out(def, dom, tmp, error);
     if (paused_here) {
         g_autoptr(GError) resume_err = NULL;
 
         if (drv_monitor_put(sock, "vm.resume", NULL, &resume_err))
-            snap_set_paused(driver, obj, false);
+            drv_snapshot_set_paused(driver, obj, false);
         else
             g_warning("domain '%s': cannot resume after a snapshot: %s",
                       obj->name, resume_err->message);
@@ -451,8 +452,8 @@ snap_take_active(DrvDriver *driver, DrvDomainObj *obj,
 
 /* What the XML asks, checked against the domain's state. */
 static bool
-snap_prepare(DrvSnapshotDef *def, DrvDomainObj *obj, bool active,
-             GError **error)
+drv_snapshot_prepare(DrvSnapshotDef *def, DrvDomainObj *obj, bool active,
+                     GError **error)
 {
     const DomainDef *dom = active ? obj->live : obj->def;
     unsigned int fmt = DOMAIN_DEF_FORMAT_SECURE |
@@ -481,7 +482,7 @@ snap_prepare(DrvSnapshotDef *def, DrvDomainObj *obj, bool active,
     if (!def->name)
         def->name = g_strdup_printf("%" G_GINT64_FORMAT, def->creation_time);
     if (!drv_snapshot_name_check(def->name, error) ||
-        !snap_plan_disks(def, dom, error))
+        !drv_snapshot_plan_disks(def, dom, error))
         return false;
     def->domain_xml = domain_def_format(dom, -1, fmt, error);
     if (!def->domain_xml)
@@ -492,11 +493,12 @@ snap_prepare(DrvSnapshotDef *def, DrvDomainObj *obj, bool active,
 
 /* Takes the snapshot (obj locked, job held). */
 static bool
-snap_create_locked(DrvDriver *driver, DrvDomainObj *obj, DrvSnapshotDef *def,
-                   unsigned int flags, GError **error)
+drv_snapshot_create_locked(DrvDriver *driver, DrvDomainObj *obj,
+                           DrvSnapshotDef *def, unsigned int flags,
+                           GError **error)
 {
     bool active = drv_domain_obj_is_active(obj) && obj->proc;
-    g_autoptr(SnapTree) t = NULL;
+    g_autoptr(DrvSnapshotTree) t = NULL;
     g_autoptr(DomainDef) dom = NULL;
     g_autofree char *data = NULL;
     g_autofree char *xml_path = NULL;
@@ -508,12 +510,12 @@ snap_create_locked(DrvDriver *driver, DrvDomainObj *obj, DrvSnapshotDef *def,
                             "Domain not found");
         return false;
     }
-    if (!snap_prepare(def, obj, active, error) ||
-        !(t = snap_tree_load(driver, obj->name, error)))
+    if (!drv_snapshot_prepare(def, obj, active, error) ||
+        !(t = drv_snapshot_tree_load(driver, obj->name, error)))
         return false;
     data = drv_snapshot_data_path(t->dir, def->name);
     xml_path = drv_snapshot_xml_path(t->dir, def->name);
-    if (snap_tree_find(t, def->name)) {
+    if (drv_snapshot_tree_find(t, def->name)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
                     "domain snapshot '%s' already exists", def->name);
         return false;
@@ -525,7 +527,7 @@ snap_create_locked(DrvDriver *driver, DrvDomainObj *obj, DrvSnapshotDef *def,
                     "delete); remove it first", data);
         return false;
     }
-    def->parent = t->current && snap_tree_find(t, t->current) ?
+    def->parent = t->current && drv_snapshot_tree_find(t, t->current) ?
                   g_strdup(t->current) : NULL;
     if (g_mkdir_with_parents(t->dir, 0700) < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -542,10 +544,10 @@ snap_create_locked(DrvDriver *driver, DrvDomainObj *obj, DrvSnapshotDef *def,
     /* A copy: the live definition may change while the lock is dropped. */
     dom = domain_def_copy(active ? obj->live : obj->def);
     if (active) {
-        ok = snap_take_active(driver, obj, def, dom, tmp, error);
+        ok = drv_snapshot_take_active(driver, obj, def, dom, tmp, error);
     } else {
         drv_domain_obj_unlock(obj);
-        ok = snap_copy_disks_out(def, dom, tmp, error);
+        ok = drv_snapshot_copy_disks_out(def, dom, tmp, error);
         drv_domain_obj_lock(obj);
     }
     /* Data whole, then metadata, then the marker: a failure between
@@ -601,281 +603,8 @@ drv_snapshot_create(DrvDriver *driver, DrvDomainObj *obj, const char *xml,
         drv_domain_obj_unlock(obj);
         return NULL;
     }
-    ok = snap_create_locked(driver, obj, def, flags, error);
+    ok = drv_snapshot_create_locked(driver, obj, def, flags, error);
     drv_domain_job_end(obj);
     drv_domain_obj_unlock(obj);
     return ok ? g_strdup(def->name) : NULL;
-}
-
-/* ---- delete -------------------------------------------------------- */
-
-/* @name's descendants, deepest last (transfer full, names borrowed). */
-static GPtrArray *
-snap_descendants(SnapTree *t, const char *name)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-
-    snap_walk(t, name, true, 0, out);
-    return out;
-}
-
-static bool
-snap_remove_one(SnapTree *t, const char *name, bool data, GError **error)
-{
-    g_autofree char *xml = drv_snapshot_xml_path(t->dir, name);
-    g_autofree char *dpath = drv_snapshot_data_path(t->dir, name);
-
-    if (g_unlink(xml) < 0 && errno != ENOENT) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                    "cannot remove '%s': %s", xml, g_strerror(errno));
-        return false;
-    }
-    if (data)
-        drv_snapshot_remove_tree(dpath);
-    return true;
-}
-
-static bool
-snap_delete_locked(DrvDriver *driver, DrvDomainObj *obj, const char *name,
-                   unsigned int flags, GError **error)
-{
-    g_autoptr(SnapTree) t = snap_tree_load(driver, obj->name, error);
-    g_autoptr(GPtrArray) victims = NULL;
-    g_autofree char *new_current = NULL;
-    bool data = !(flags & DRV_SNAPSHOT_DELETE_METADATA_ONLY);
-    bool current_gone = false;
-    DrvSnapshotDef *def;
-
-    if (!t || !(def = snap_tree_get(t, name, error)))
-        return false;
-    victims = (flags & (DRV_SNAPSHOT_DELETE_CHILDREN |
-                        DRV_SNAPSHOT_DELETE_CHILDREN_ONLY)) ?
-              snap_descendants(t, name) :
-              g_ptr_array_new_with_free_func(g_free);
-    if (!(flags & DRV_SNAPSHOT_DELETE_CHILDREN_ONLY))
-        g_ptr_array_add(victims, g_strdup(name));
-    for (guint i = 0; i < victims->len; i++)
-        current_gone |= g_strcmp0(t->current, victims->pdata[i]) == 0;
-    /* The current snapshot moves up to what survives above it. */
-    if (current_gone)
-        new_current = (flags & DRV_SNAPSHOT_DELETE_CHILDREN_ONLY) ?
-                      g_strdup(name) : g_strdup(def->parent);
-    if (!(flags & (DRV_SNAPSHOT_DELETE_CHILDREN |
-                   DRV_SNAPSHOT_DELETE_CHILDREN_ONLY))) {
-        /* Its children now hang from its parent. */
-        for (guint i = 0; i < t->all->len; i++) {
-            DrvSnapshotDef *c = g_ptr_array_index(t->all, i);
-
-            if (g_strcmp0(c->parent, name) != 0)
-                continue;
-            g_free(c->parent);
-            c->parent = g_strdup(def->parent);
-            if (!drv_snapshot_def_store(t->dir, c, error))
-                return false;
-        }
-    }
-    /* Deepest first, so that no file ever names a missing parent. */
-    for (guint i = victims->len; i > 0; i--) {
-        if (!snap_remove_one(t, victims->pdata[i - 1], data, error))
-            return false;
-    }
-    return !current_gone ||
-           drv_snapshot_current_set(t->dir, new_current, error);
-}
-
-bool
-drv_snapshot_delete(DrvDriver *driver, DrvDomainObj *obj, const char *name,
-                    unsigned int flags, GError **error)
-{
-    bool ok = false;
-
-    if (!drv_check_flags(flags, DRV_SNAPSHOT_DELETE_CHILDREN |
-                         DRV_SNAPSHOT_DELETE_METADATA_ONLY |
-                         DRV_SNAPSHOT_DELETE_CHILDREN_ONLY,
-                         "virDomainSnapshotDelete", error))
-        return false;
-    if ((flags & DRV_SNAPSHOT_DELETE_CHILDREN) &&
-        (flags & DRV_SNAPSHOT_DELETE_CHILDREN_ONLY)) {
-        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                            "flags 'children' and 'children-only' are "
-                            "mutually exclusive");
-        return false;
-    }
-    drv_domain_obj_lock(obj);
-    if (drv_domain_job_begin(obj, "snapshot-delete", error)) {
-        ok = snap_delete_locked(driver, obj, name, flags, error);
-        drv_domain_job_end(obj);
-    }
-    drv_domain_obj_unlock(obj);
-    return ok;
-}
-
-/* ---- revert -------------------------------------------------------- */
-
-/* Puts the copies back over the disks of @dom (the domain is stopped). */
-static bool
-snap_copy_disks_in(const DrvSnapshotDef *def, const DomainDef *dom,
-                   const char *data, GError **error)
-{
-    for (guint i = 0; i < def->disks->len; i++) {
-        DrvSnapshotDisk *d = g_ptr_array_index(def->disks, i);
-        g_autofree char *src = NULL;
-        g_autofree char *dst = NULL;
-
-        if (!d->snapshot)
-            continue;
-        src = g_build_filename(data, "disks", d->name, NULL);
-        dst = snap_disk_path(dom, d->name);
-        if (!dst) {
-            g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
-                        "snapshot '%s' has no path for disk '%s'", def->name,
-                        d->name);
-            return false;
-        }
-        if (!drv_snapshot_replace_file(src, dst, error))
-            return false;
-    }
-    return true;
-}
-
-/* Everything revert needs is there, before anything is stopped. */
-static bool
-snap_revert_check(const DrvSnapshotDef *def, const DomainDef *dom,
-                  const char *data, GError **error)
-{
-    g_autofree char *mem = g_build_filename(data, "memory", NULL);
-
-    if (def->memory && !g_file_test(mem, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "snapshot '%s' has no memory image at '%s'", def->name,
-                    mem);
-        return false;
-    }
-    for (guint i = 0; i < def->disks->len; i++) {
-        DrvSnapshotDisk *d = g_ptr_array_index(def->disks, i);
-        g_autofree char *src = NULL;
-        g_autofree char *dst = NULL;
-
-        if (!d->snapshot)
-            continue;
-        src = g_build_filename(data, "disks", d->name, NULL);
-        dst = snap_disk_path(dom, d->name);
-        if (!dst || !g_file_test(src, G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                        "snapshot '%s' lacks the copy of disk '%s'",
-                        def->name, d->name);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool
-snap_revert_locked(DrvDriver *driver, DrvDomainObj *obj, const char *name,
-                   unsigned int flags, GError **error)
-{
-    g_autoptr(SnapTree) t = snap_tree_load(driver, obj->name, error);
-    g_autoptr(DomainDef) dom = NULL;
-    g_autofree char *data = NULL;
-    g_autofree char *mem = NULL;
-    DrvSnapshotDef *def;
-    bool paused;
-
-    if (!t || !(def = snap_tree_get(t, name, error)))
-        return false;
-    if (!drv_domain_obj_is_persistent(obj)) {
-        /* Stopping a transient domain would remove it. */
-        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                            "cannot revert a transient domain to a snapshot");
-        return false;
-    }
-    dom = domain_def_parse_string(def->domain_xml, def->memory ? 0 :
-                                  DOMAIN_DEF_PARSE_INACTIVE, error);
-    data = drv_snapshot_data_path(t->dir, name);
-    mem = g_build_filename(data, "memory", NULL);
-    if (!dom || !snap_revert_check(def, dom, data, error))
-        return false;
-    if (drv_domain_obj_is_active(obj) && obj->proc) {
-        if (!drv_process_kill(driver, obj, false, error))
-            return false;
-        drv_process_stop(driver, obj, DRV_SHUTOFF_FROM_SNAPSHOT);
-    }
-    if (!snap_copy_disks_in(def, dom, data, error))
-        return false;
-    paused = (flags & DRV_SNAPSHOT_REVERT_PAUSED) ||
-             (!(flags & DRV_SNAPSHOT_REVERT_RUNNING) &&
-              def->state == DRV_SNAPSHOT_STATE_PAUSED);
-    if (def->memory) {
-        if (!drv_process_start_restore(driver, obj, g_steal_pointer(&dom),
-                                       mem, paused,
-                                       DRV_EVENT_STARTED_FROM_SNAPSHOT,
-                                       error))
-            return false;
-    } else if (flags & (DRV_SNAPSHOT_REVERT_RUNNING |
-                        DRV_SNAPSHOT_REVERT_PAUSED)) {
-        /* A shut-off snapshot boots only when asked to. */
-        g_autoptr(DomainDef) boot = domain_def_copy(obj->def);
-
-        if (!drv_process_start(driver, obj, g_steal_pointer(&boot), paused,
-                               error))
-            return false;
-    }
-    return drv_snapshot_current_set(t->dir, name, error);
-}
-
-bool
-drv_snapshot_revert(DrvDriver *driver, DrvDomainObj *obj, const char *name,
-                    unsigned int flags, GError **error)
-{
-    bool ok = false;
-
-    /* FORCE allows risky reverts; none of ours is. */
-    if (!drv_check_flags(flags, DRV_SNAPSHOT_REVERT_RUNNING |
-                         DRV_SNAPSHOT_REVERT_PAUSED |
-                         DRV_SNAPSHOT_REVERT_FORCE,
-                         "virDomainRevertToSnapshot", error))
-        return false;
-    if ((flags & DRV_SNAPSHOT_REVERT_RUNNING) &&
-        (flags & DRV_SNAPSHOT_REVERT_PAUSED)) {
-        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                            "flags 'running' and 'paused' are mutually "
-                            "exclusive");
-        return false;
-    }
-    drv_domain_obj_lock(obj);
-    if (drv_domain_job_begin(obj, "snapshot-revert", error)) {
-        ok = snap_revert_locked(driver, obj, name, flags, error);
-        drv_domain_job_end(obj);
-    }
-    drv_domain_obj_unlock(obj);
-    return ok;
-}
-
-/* ---- undefine ------------------------------------------------------ */
-
-bool
-drv_snapshot_undefine(DrvDriver *driver, DrvDomainObj *obj,
-                      unsigned int flags, GError **error)
-{
-    g_autoptr(SnapTree) t = NULL;
-
-    if (drv_domain_obj_is_active(obj))
-        return true;
-    if (!(t = snap_tree_load(driver, obj->name, error)))
-        return false;
-    if (t->all->len && !(flags & DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "cannot delete inactive domain with %u snapshots",
-                    t->all->len);
-        return false;
-    }
-    for (guint i = t->all->len; i > 0; i--) {
-        DrvSnapshotDef *d = g_ptr_array_index(t->all, i - 1);
-
-        if (!snap_remove_one(t, d->name, true, error))
-            return false;
-    }
-    /* Data a metadata-only delete left goes too: nothing names it. */
-    drv_snapshot_remove_tree(t->dir);
-    return true;
 }

@@ -3,7 +3,8 @@
 driver_libnimbusd_a_SOURCES += \
 	driver/snapshot-def.c driver/snapshot-def.h \
 	driver/snapshot-disk.c driver/snapshot-disk.h \
-	driver/snapshot.c driver/snapshot.h \
+	driver/snapshot.c driver/snapshot.h driver/snapshot-priv.h \
+	driver/snapshot-revert.c \
 	driver/remote/remote-snapshot.c driver/remote/remote-snapshot.h
 
 # Their XDR, built as save.x is (driver/save.mk).
