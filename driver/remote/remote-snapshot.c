@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/remote/remote-snapshot.h"
+#include "driver/rpc/client.h"
 #include "driver/snapshot.h"
 
 /* A snapshot is named by its domain and its name (reference §1.2): the
@@ -106,9 +107,17 @@ remote_domain_snapshot_get_xml_desc(RpcCall *call, void *a, void *r,
 {
     remote_domain_snapshot_snap_args *args = a;
     remote_domain_snapshot_get_xml_desc_ret *ret = r;
-    g_autoptr(DrvDomainObj) obj = remote_snap_domain(call, &args->snap, error);
+    g_autoptr(DrvDomainObj) obj = NULL;
 
-    if (!obj)
+    /* The domain inside keeps its secrets for read-write connections, as
+     * GET_XML_DESC does. */
+    if ((args->flags & DRV_SNAPSHOT_XML_SECURE) &&
+        rpc_client_is_readonly(rpc_call_get_client(call))) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_DENIED,
+                            "virDomainSnapshotGetXMLDesc with secure flag");
+        return false;
+    }
+    if (!(obj = remote_snap_domain(call, &args->snap, error)))
         return false;
     ret->xml = drv_snapshot_get_xml(remote_daemon_of(call)->driver, obj,
                                     args->snap.name, args->flags, error);

@@ -156,6 +156,17 @@ def tree_queries(d):
         xml = virsh(d, "snapshot-dumpxml", "vm-t", "c").stdout
         assert "<parent>\n    <name>b</name>" in xml, xml
         assert "<name>vm-t</name>" in xml, xml
+        # Read-only: queries work, changes and secrets do not.
+        ro = ["virsh", "-q", "-r", "-c", d.uri]
+        assert rv.run(ro + ["snapshot-list", "vm-t", "--name"]).stdout.split() \
+            == ["a", "b", "c", "d"]
+        for args in (["snapshot-create-as", "vm-t", "x"],
+                     ["snapshot-delete", "vm-t", "a"],
+                     ["snapshot-revert", "vm-t", "a"],
+                     ["snapshot-dumpxml", "vm-t", "a", "--security-info"]):
+            r = rv.run(ro + args, check=False)
+            assert r.returncode != 0 and \
+                ("forbidden" in r.stderr or "denied" in r.stderr), r.stderr
         r = virsh(d, "snapshot-info", "vm-t", "zz", check=False)
         assert "no domain snapshot with matching name 'zz'" in r.stderr
     finally:
