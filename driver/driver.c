@@ -11,6 +11,7 @@
 #include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/save.h"
+#include "driver/snapshot.h"
 
 bool
 drv_check_flags(unsigned int flags, unsigned int supported, const char *api,
@@ -231,9 +232,9 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
     g_autofree char *link = NULL;
     g_autofree char *save = NULL;
 
-    /* Snapshots, checkpoints, NVRAM and TPM state do not exist for our
-     * domains, so the flags about them have nothing to do; a managed save
-     * image does (driver/save.c). */
+    /* Checkpoints, NVRAM and TPM state do not exist for our domains, so
+     * the flags about them have nothing to do; a managed save image
+     * (driver/save.c) and snapshots (driver/snapshot.c) do. */
     if (!drv_check_flags(flags, DRV_DOMAIN_UNDEFINE_MANAGED_SAVE |
                          DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                          DRV_DOMAIN_UNDEFINE_NVRAM |
@@ -261,7 +262,8 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
         drv_domain_obj_unlock(obj);
         return false;
     }
-    if (!drv_unlink(save, error) || !drv_unlink(link, error) ||
+    if (!drv_snapshot_undefine(driver, obj, flags, error) ||
+        !drv_unlink(save, error) || !drv_unlink(link, error) ||
         !drv_unlink(path, error)) {
         drv_domain_obj_unlock(obj);
         return false;

@@ -164,3 +164,4 @@ dist_doc_DATA += docs/nimbusd.md
 
 # Save images, managed save and snapshots (issue 12): their own fragment.
 include driver/save.mk
+include driver/snapshot.mk

@@ -466,22 +466,6 @@ remote_domain_has_managed_save_image(RpcCall *call, void *a, void *r,
 }
 
 bool
-remote_domain_list_all_snapshots(RpcCall *call, void *a, void *r, GError **error)
-{
-    remote_domain_list_all_snapshots_args *args = a;
-    remote_domain_list_all_snapshots_ret *ret = r;
-    g_autoptr(DrvDomainObj) obj = remote_get_domain(remote_daemon_of(call),
-                                                    &args->dom, error);
-
-    if (!obj)
-        return false;
-    /* No snapshot support yet, hence no snapshots: an empty list, which
-     * virt-manager needs rather than an error (§4.1). */
-    ret->ret = 0;
-    return true;
-}
-
-bool
 remote_domain_set_metadata(RpcCall *call, void *a, void *r, GError **error)
 {
     remote_domain_set_metadata_args *args = a;

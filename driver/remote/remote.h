@@ -117,7 +117,6 @@ REMOTE_HANDLER(remote_domain_is_persistent);
 REMOTE_HANDLER(remote_domain_get_autostart);
 REMOTE_HANDLER(remote_domain_set_autostart);
 REMOTE_HANDLER(remote_domain_has_managed_save_image);
-REMOTE_HANDLER(remote_domain_list_all_snapshots);
 REMOTE_HANDLER(remote_domain_set_metadata);
 REMOTE_HANDLER(remote_domain_set_memory);
 REMOTE_HANDLER(remote_domain_set_max_memory);
