@@ -55,9 +55,9 @@ api_vmm_start(const char *name, const char *const *extra)
 
     v->dir = g_build_filename(test_tmpdir(), name, NULL);
     g_assert_cmpint(g_mkdir_with_parents(v->dir, 0700), ==, 0);
-    v->socket = g_build_filename(v->dir, "api_vmm_call.sock", NULL);
+    v->socket = g_build_filename(v->dir, "api.sock", NULL);
     g_ptr_array_add(argv, nimbus);
-    g_ptr_array_add(argv, (char *)"--api_vmm_call-socket");
+    g_ptr_array_add(argv, (char *)"--api-socket");
     g_ptr_array_add(argv, v->socket);
     for (guint i = 0; extra && extra[i]; i++)
         g_ptr_array_add(argv, (char *)extra[i]);
@@ -87,10 +87,10 @@ api_vmm_free(ApiVmm *v)
 
 /* curl on the API socket; returns the HTTP status, the body in *out. */
 guint
-api_vmm_call(ApiVmm *v, const char *method, const char *endpoint, const char *body,
-    char **out)
+api_vmm_call(ApiVmm *v, const char *method, const char *endpoint,
+             const char *body, char **out)
 {
-    g_autofree char *url = g_strdup_printf("http://localhost/api_vmm_call/v1/%s",
+    g_autofree char *url = g_strdup_printf("http://localhost/api/v1/%s",
                                            endpoint);
     const char *argv[] = {
         "curl", "-sS", "--unix-socket", v->socket, "-w", "\n%{http_code}",
@@ -112,7 +112,8 @@ api_vmm_call(ApiVmm *v, const char *method, const char *endpoint, const char *bo
 }
 
 void
-api_vmm_call_ok(ApiVmm *v, const char *method, const char *endpoint, const char *body)
+api_vmm_call_ok(ApiVmm *v, const char *method, const char *endpoint,
+                const char *body)
 {
     g_autofree char *out = NULL;
     guint status = api_vmm_call(v, method, endpoint, body, &out);

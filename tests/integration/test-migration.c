@@ -125,7 +125,7 @@ migrate(ApiVmm *from, const char *name, const char *rx_url,
     } else {
         g_autofree char *remote = test_build_path("nimbus-remote");
         g_autofree char *out = NULL;
-        const char *argv[] = { remote, "--api_vmm_call-socket", from->socket,
+        const char *argv[] = { remote, "--api-socket", from->socket,
                                "send-migration", remote_arg, NULL };
         int rc = test_run(argv, &out, 60000);
 
@@ -256,7 +256,8 @@ test_migration(void)
     /* The source answers throughout, and ends up Running again. */
     for (int i = 0; i < 300; i++) {
         g_clear_pointer(&out, g_free);
-        g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &out), ==, 200);
+        g_assert_cmpuint(api_vmm_call(v, "GET", "vm.info", NULL, &out),
+                         ==, 200);
         if (strstr(out, "\"state\":\"Running\"") &&
             api_vmm_call(v, "PUT", "vm.pause", NULL, NULL) == 204)
             break;

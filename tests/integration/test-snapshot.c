@@ -185,13 +185,14 @@ test_snapshot_restore(void)
         g_test_message("blob checksum %s, guest clocksource %s", blob, cs);
     }
     before = api_vmm_next_tick(v, api_vmm_tick_uptime(v), 60000);
-    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out), ==, 405);
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out),
+                     ==, 405);
     g_clear_pointer(&out, g_free);
     api_vmm_call_ok(v, "PUT", "vm.pause", NULL);
     paused_at = g_get_monotonic_time();
     before = api_vmm_tick_uptime(v);
     {
-        const char *argv[] = { remote, "--api_vmm_call-socket", v->socket, "snapshot",
+        const char *argv[] = { remote, "--api-socket", v->socket, "snapshot",
                                url, NULL };
         int rc = test_run(argv, &out, 300000);
 
@@ -200,7 +201,8 @@ test_snapshot_restore(void)
         g_clear_pointer(&out, g_free);
     }
     /* Never overwritten. */
-    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out), ==, 400);
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.snapshot", snap_body, &out),
+                     ==, 400);
     g_assert_nonnull(strstr(out, "not empty"));
     g_clear_pointer(&out, g_free);
     kill(test_proc_pid(v->vmm), SIGKILL);
