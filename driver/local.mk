@@ -77,6 +77,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus.h driver/dbus/dbus-priv.h \
 	driver/dbus/dbus-connect.c \
 	driver/dbus/dbus-domain.c \
+	driver/dbus/dbus-snapshot.c \
 	driver/dbus/dbus-service.c \
 	driver/dbus/dbus-util.c \
 	driver/domain.c driver/domain.h \
@@ -147,7 +148,8 @@ uninstall-hook-virtchd:
 # packages can be installed; the system-bus policy beside the VMM's.
 dbusinterfacesdir = $(pkgdatadir)/dbus-interfaces
 dist_dbusinterfaces_DATA = data/dbus/interfaces/org.libvirt.Connect.xml \
-	data/dbus/interfaces/org.libvirt.Domain.xml
+	data/dbus/interfaces/org.libvirt.Domain.xml \
+	data/dbus/interfaces/org.libvirt.DomainSnapshot.xml
 dist_dbuspolicy_DATA += data/dbus/org.libvirt.CH.conf
 
 # systemd unit (KillMode=process: VMs outlive daemon restarts).

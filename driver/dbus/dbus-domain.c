@@ -4,7 +4,6 @@
 
 #include "driver/dbus/dbus-priv.h"
 #include "driver/save.h"
-#include "driver/snapshot.h"
 
 /*
  * Each call resolves its object path to a domain first (NO_DOMAIN when it
@@ -140,33 +139,6 @@ dbus_domain_has_managed_save_image(DbusService *svc, const char *path,
     return g_variant_new("(b)", drv_managed_save_exists(svc->driver, obj));
 }
 
-static GVariant *
-dbus_domain_list_snapshots(DbusService *svc, const char *path, GVariant *args,
-                           GError **error)
-{
-    g_autoptr(DrvDomainObj) obj = NULL;
-    g_autoptr(GPtrArray) names = NULL;
-    guint32 flags;
-
-    g_variant_get(args, "(u)", &flags);
-    if (!(obj = dbus_domain_from_path(svc, path, error)) ||
-        !(names = drv_snapshot_list(svc->driver, obj, NULL, flags,
-                                    "virDomainListAllSnapshots", error)))
-        return NULL;
-    /* The same snapshots REMOTE lists; but the org.libvirt.DomainSnapshot
-     * objects they would be paths to are not served yet, so a domain that
-     * has some gets "not supported" rather than paths that lead nowhere
-     * (an empty list is still the answer virt-manager and cockpit need). */
-    if (names->len) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
-                    "virDomainListAllSnapshots (org.libvirt.DomainSnapshot "
-                    "objects are not served over D-Bus yet)");
-        return NULL;
-    }
-    return g_variant_new("(@ao)", g_variant_new_array(G_VARIANT_TYPE_OBJECT_PATH,
-                                                      NULL, 0));
-}
-
 /* ---- properties ---------------------------------------------------------- */
 
 typedef enum {
@@ -279,6 +251,9 @@ static const DbusMethod dbus_domain_methods[] = {
     { "Reboot", dbus_domain_reboot },
     { "Resume", dbus_domain_resume },
     { "Shutdown", dbus_domain_shutdown },
+    { "SnapshotCreateXML", dbus_domain_snapshot_create_xml },
+    { "SnapshotCurrent", dbus_domain_snapshot_current },
+    { "SnapshotLookupByName", dbus_domain_snapshot_lookup_by_name },
     { "Suspend", dbus_domain_suspend },
     { "Undefine", dbus_domain_undefine },
 };

@@ -9,6 +9,8 @@
 
 /* Domain objects live below this path (libvirt-dbus: "<driver>/domain"). */
 #define DBUS_DOMAIN_PATH DBUS_SERVICE_PATH "/domain"
+/* Snapshot objects: "<domain node>_<encoded name>" below this path. */
+#define DBUS_SNAPSHOT_PATH DBUS_SERVICE_PATH "/domainsnapshot"
 /* "_" + 36 UUID characters, as libvirt-dbus's paths. */
 #define DBUS_UUID_NODE_LEN 37
 
@@ -54,16 +56,33 @@ struct DbusService {
     GDBusConnection *conn;          /* immutable after new */
     GDBusNodeInfo *connect_node;    /* immutable after new */
     GDBusNodeInfo *domain_node;     /* immutable after new */
+    GDBusNodeInfo *snapshot_node;   /* immutable after new */
     GThreadPool *pool;              /* the calls, off the main loop */
     guint connect_reg;              /* main thread */
     guint domain_reg;               /* main thread */
+    guint snapshot_reg;             /* main thread */
     guint owner_id;                 /* main thread */
     gint serving;                   /* atomic: objects registered */
 };
 
-/* dbus-connect.c, dbus-domain.c */
+/* dbus-connect.c, dbus-domain.c, dbus-snapshot.c */
 extern const DbusInterfaceImpl dbus_connect_impl;
 extern const DbusInterfaceImpl dbus_domain_impl;
+extern const DbusInterfaceImpl dbus_snapshot_impl;
+
+/* dbus-snapshot.c: the Domain methods that answer snapshot objects. */
+GVariant *dbus_domain_list_snapshots(DbusService *svc, const char *path,
+                                     GVariant *args, GError **error);
+GVariant *dbus_domain_snapshot_create_xml(DbusService *svc, const char *path,
+                                          GVariant *args, GError **error);
+GVariant *dbus_domain_snapshot_current(DbusService *svc, const char *path,
+                                       GVariant *args, GError **error);
+GVariant *dbus_domain_snapshot_lookup_by_name(DbusService *svc,
+                                              const char *path,
+                                              GVariant *args, GError **error);
+/* The children of DBUS_SNAPSHOT_PATH: every snapshot of every domain.
+ * (transfer full, NULL-terminated) */
+char **dbus_snapshot_enumerate(DbusService *svc);
 
 /* dbus-util.c */
 /* The object path of the domain with @uuid.  (transfer full) */
@@ -75,6 +94,19 @@ void dbus_domain_node(const unsigned char uuid[16],
  * known domain.  (transfer full) */
 DrvDomainObj *dbus_domain_from_path(DbusService *svc, const char *path,
                                     GError **error);
+/* libvirt-dbus's path element for any string: [A-Za-z0-9] as they are,
+ * every other byte as "_" and two lower-case hex digits.  (transfer full) */
+char *dbus_encode_str(const char *s);
+/* The reverse; NULL for anything dbus_encode_str() cannot have written
+ * (a bad escape, an escaped NUL).  (transfer full) */
+char *dbus_decode_str(const char *s);
+/* The object path of @obj's snapshot @name.  (transfer full) */
+char *dbus_snapshot_path(const unsigned char uuid[16], const char *name);
+/* The domain and snapshot name @path names: NO_DOMAIN when the path
+ * decodes to no known domain, NO_DOMAIN_SNAPSHOT when the domain has no
+ * such snapshot.  (transfer full) */
+DrvDomainObj *dbus_snapshot_from_path(DbusService *svc, const char *path,
+                                      char **name, GError **error);
 /* The NO_SUPPORT error for @member of @iface, naming the libvirt API the
  * interface XML documents for it. */
 void dbus_set_error_no_support(GDBusInterfaceInfo *iface, const char *member,

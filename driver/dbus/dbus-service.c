@@ -189,6 +189,10 @@ dbus_impl_for(DbusService *svc, const char *name, GDBusInterfaceInfo **iface)
         *iface = g_dbus_node_info_lookup_interface(svc->domain_node, name);
         return &dbus_domain_impl;
     }
+    if (g_str_equal(name, dbus_snapshot_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->snapshot_node, name);
+        return &dbus_snapshot_impl;
+    }
     return NULL;
 }
 
@@ -278,6 +282,38 @@ static const GDBusSubtreeVTable dbus_domain_subtree = {
     .dispatch = dbus_domain_dispatch,
 };
 
+/* Children of /org/libvirt/CH/domainsnapshot: one node per snapshot of
+ * each domain, named as libvirt-dbus names them. */
+static char **
+dbus_snapshot_subtree_enumerate(GDBusConnection *conn, const char *sender,
+                                const char *path, gpointer data)
+{
+    return dbus_snapshot_enumerate(data);
+}
+
+static GDBusInterfaceInfo **
+dbus_snapshot_introspect(GDBusConnection *conn, const char *sender,
+                         const char *path, const char *node, gpointer data)
+{
+    DbusService *svc = data;
+    GDBusInterfaceInfo **ifaces;
+
+    if (!node)
+        return NULL;
+    ifaces = g_new0(GDBusInterfaceInfo *, 2);
+    ifaces[0] = g_dbus_interface_info_ref(
+        g_dbus_node_info_lookup_interface(svc->snapshot_node,
+                                          dbus_snapshot_impl.name));
+    return ifaces;
+}
+
+static const GDBusSubtreeVTable dbus_snapshot_subtree = {
+    .enumerate = dbus_snapshot_subtree_enumerate,
+    .introspect = dbus_snapshot_introspect,
+    /* As domains: an unknown node answers "not found" from the call. */
+    .dispatch = dbus_domain_dispatch,
+};
+
 static void
 dbus_unregister(DbusService *svc)
 {
@@ -286,7 +322,9 @@ dbus_unregister(DbusService *svc)
         g_dbus_connection_unregister_object(svc->conn, svc->connect_reg);
     if (svc->domain_reg)
         g_dbus_connection_unregister_subtree(svc->conn, svc->domain_reg);
-    svc->connect_reg = svc->domain_reg = 0;
+    if (svc->snapshot_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->snapshot_reg);
+    svc->connect_reg = svc->domain_reg = svc->snapshot_reg = 0;
 }
 
 static void
@@ -326,6 +364,8 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
     svc->bus_type = bus_type;
     if (!(svc->connect_node = dbus_load_interface(dbus_connect_impl.name, error)) ||
         !(svc->domain_node = dbus_load_interface(dbus_domain_impl.name, error)) ||
+        !(svc->snapshot_node = dbus_load_interface(dbus_snapshot_impl.name,
+                                                   error)) ||
         !(svc->pool = g_thread_pool_new(dbus_call_worker, svc, DBUS_WORKERS, FALSE,
                                         error)) ||
         !(svc->conn = g_bus_get_sync(bus_type, NULL, error)))
@@ -343,6 +383,11 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         svc->conn, DBUS_DOMAIN_PATH, &dbus_domain_subtree,
         G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL, error);
     if (!svc->domain_reg)
+        return NULL;
+    svc->snapshot_reg = g_dbus_connection_register_subtree(
+        svc->conn, DBUS_SNAPSHOT_PATH, &dbus_snapshot_subtree,
+        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL, error);
+    if (!svc->snapshot_reg)
         return NULL;
     g_atomic_int_set(&svc->serving, 1);
     /* Objects first, then the name: a client that sees the name appear
@@ -372,6 +417,7 @@ dbus_service_free(DbusService *svc)
     g_clear_object(&svc->conn);
     g_clear_pointer(&svc->connect_node, g_dbus_node_info_unref);
     g_clear_pointer(&svc->domain_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->snapshot_node, g_dbus_node_info_unref);
     g_free(svc);
 }
 

@@ -6,6 +6,7 @@
 
 #include "driver/dbus/dbus-priv.h"
 #include "driver/rpc/rpc-error.h"
+#include "driver/snapshot.h"
 
 /* libvirt-dbus registers this one name for every libvirt failure; clients
  * read the message only (cockpit-machines: startsWith("Domain not found")). */
@@ -67,6 +68,102 @@ dbus_domain_from_path(DbusService *svc, const char *path, GError **error)
                             "no domain with matching object path");
     }
     return obj;
+}
+
+char *
+dbus_encode_str(const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    GString *out = g_string_sized_new(strlen(s) * 3 + 1);
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (g_ascii_isalnum(*p)) {
+            g_string_append_c(out, (char)*p);
+        } else {
+            g_string_append_c(out, '_');
+            g_string_append_c(out, hex[*p >> 4]);
+            g_string_append_c(out, hex[*p & 0xf]);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+dbus_decode_str(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s) + 1);
+
+    /* Stricter than libvirt-dbus's decoder (which passes a stray "_"
+     * through): a path element is the caller's, and only our own
+     * encoding can name an existing object. */
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+
+        if (*p != '_') {
+            if (!g_ascii_isalnum(*p))
+                goto bad;
+            g_string_append_c(out, *p);
+            continue;
+        }
+        hi = g_ascii_xdigit_value(p[1]);
+        lo = hi < 0 ? -1 : g_ascii_xdigit_value(p[2]);
+        if (lo < 0 || (hi | lo) == 0 || g_ascii_isupper(p[1]) ||
+            g_ascii_isupper(p[2]))
+            goto bad;
+        g_string_append_c(out, (char)(hi << 4 | lo));
+        p += 2;
+    }
+    return g_string_free(out, FALSE);
+bad:
+    g_string_free(out, TRUE);
+    return NULL;
+}
+
+char *
+dbus_snapshot_path(const unsigned char uuid[16], const char *name)
+{
+    char node[DBUS_UUID_NODE_LEN + 1];
+    g_autofree char *enc = dbus_encode_str(name);
+
+    /* libvirt-dbus: "<domainsnapshot>/<domain node>_<encoded name>". */
+    dbus_domain_node(uuid, node);
+    return g_strconcat(DBUS_SNAPSHOT_PATH "/", node, "_", enc, NULL);
+}
+
+DrvDomainObj *
+dbus_snapshot_from_path(DbusService *svc, const char *path, char **name,
+                        GError **error)
+{
+    const char *prefix = DBUS_SNAPSHOT_PATH "/";
+    const char *leaf = g_str_has_prefix(path, prefix) ?
+                       path + strlen(prefix) : "";
+    char node[DBUS_UUID_NODE_LEN + 1];
+    unsigned char uuid[16];
+    g_autoptr(DrvDomainObj) obj = NULL;
+    g_autofree char *decoded = NULL;
+
+    if (strlen(leaf) > DBUS_UUID_NODE_LEN + 1 &&
+        leaf[DBUS_UUID_NODE_LEN] == '_') {
+        memcpy(node, leaf, DBUS_UUID_NODE_LEN);
+        node[DBUS_UUID_NODE_LEN] = '\0';
+        if (dbus_domain_node_parse(node, uuid))
+            obj = drv_domain_list_find_by_uuid(svc->driver->domains, uuid);
+    }
+    if (!obj) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                            "no domain with matching object path");
+        return NULL;
+    }
+    decoded = dbus_decode_str(leaf + DBUS_UUID_NODE_LEN + 1);
+    if (!decoded) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN_SNAPSHOT,
+                            "no domain snapshot with matching object path");
+        return NULL;
+    }
+    if (!drv_snapshot_lookup(svc->driver, obj, decoded, error))
+        return NULL;
+    *name = g_steal_pointer(&decoded);
+    return g_steal_pointer(&obj);
 }
 
 void

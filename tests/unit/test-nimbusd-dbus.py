@@ -31,6 +31,7 @@ NAME = "org.libvirt"
 CONNECT = "/org/libvirt/CH"
 C_IFACE = "org.libvirt.Connect"
 D_IFACE = "org.libvirt.Domain"
+S_IFACE = "org.libvirt.DomainSnapshot"
 PROPS = "org.freedesktop.DBus.Properties"
 UUID = "5b0b6e8e-4f0f-4c4e-9a43-6d0f3c1e2a01"
 DOMNAME = "vm-dbus"
@@ -315,6 +316,74 @@ def bad_input_is_refused(ctx):
         log = f.read()
     assert "CRITICAL" not in log and "WARNING" not in log, log[-2000:]
     assert DOMPATH in bus.value(CONNECT, C_IFACE, "ListDomains", GLib.Variant("(u)", (0,)))[0]
+
+
+@test
+def snapshots_over_dbus(ctx):
+    bus, conn = ctx.bus, ctx.conn
+    uuid = "5b0b6e8e-4f0f-4c4e-9a43-6d0f3c1e2a02"
+    dpath = CONNECT + "/domain/_" + uuid.replace("-", "_")
+    spath = CONNECT + "/domainsnapshot/_" + uuid.replace("-", "_") + "_"
+    img = rv.write(os.path.join(ctx.tmp, "snap-disk.img"), "disk-v1")
+    xml = re.sub(r"<source file=['\"][^'\"]*['\"]/>", "<source file='%s'/>" % img,
+                 rv.golden_xml("vm-dsnap", uuid))
+    dom = conn.defineXML(xml)
+    u = GLib.Variant("(u)", (0,))
+    try:
+        assert bus.value(dpath, D_IFACE, "ListDomainSnapshots", u)[0] == []
+        # Names are encoded as libvirt-dbus encodes them: [A-Za-z0-9] as
+        # they are, anything else "_" + two lower-case hex digits.
+        p1 = bus.value(dpath, D_IFACE, "SnapshotCreateXML", GLib.Variant(
+            "(su)", ("<domainsnapshot><name>s 1.a</name></domainsnapshot>", 0)))[0]
+        assert p1 == spath + "s_201_2ea", p1
+        rv.write(img, "disk-v2")
+        p2 = bus.value(dpath, D_IFACE, "SnapshotCreateXML", GLib.Variant(
+            "(su)", ("<domainsnapshot><name>p2</name></domainsnapshot>", 0)))[0]
+        assert p2 == spath + "p2", p2
+        # The same answers as the RPC socket gives.
+        assert bus.value(dpath, D_IFACE, "ListDomainSnapshots", u)[0] == \
+            [spath + n.replace(" ", "_20").replace(".", "_2e")
+             for n in [s.getName() for s in dom.listAllSnapshots(0)]]
+        assert bus.value(dpath, D_IFACE, "SnapshotLookupByName",
+                         GLib.Variant("(su)", ("s 1.a", 0)))[0] == p1
+        assert bus.value(dpath, D_IFACE, "SnapshotCurrent", u)[0] == p2
+        assert bus.value(p1, S_IFACE, "GetXMLDesc", u)[0] == \
+            dom.snapshotLookupByName("s 1.a").getXMLDesc(0)
+        assert bus.value(p2, S_IFACE, "GetParent", u)[0] == p1
+        assert bus.value(p1, S_IFACE, "ListChildren", u)[0] == [p2]
+        assert bus.value(p1, S_IFACE, "IsCurrent", u)[0] is False
+        assert bus.value(p2, S_IFACE, "IsCurrent", u)[0] is True
+        # Introspection: the interface XML exactly, and the objects listed.
+        got = introspect(bus, p1).lookup_interface(S_IFACE)
+        assert got is not None and as_xml(got) == as_xml(reference(S_IFACE))
+        nodes = [n.path for n in introspect(bus, CONNECT + "/domainsnapshot").nodes]
+        assert p1.rsplit("/", 1)[1] in nodes and p2.rsplit("/", 1)[1] in nodes, nodes
+        # Errors read as over RPC; bad paths never name an object.
+        name, msg = bus.error(p1, S_IFACE, "GetParent", u)
+        assert (name, msg) == ("org.libvirt.Error",
+                               rpc_error(dom.snapshotLookupByName("s 1.a").getParent)), msg
+        name, msg = bus.error(dpath, D_IFACE, "SnapshotLookupByName",
+                              GLib.Variant("(su)", ("nope", 0)))
+        assert (name, msg) == ("org.libvirt.Error",
+                               rpc_error(dom.snapshotLookupByName, "nope")), msg
+        for bad in (spath + "nope", spath + "s_2", spath + "s_zz1", spath + "p_002",
+                    spath + "S_2A", spath[:-1], CONNECT + "/domainsnapshot/_x",
+                    CONNECT + "/domainsnapshot/_" + "0" * 36 + "_p2"):
+            name, msg = bus.error(bad, S_IFACE, "GetXMLDesc", u)
+            assert name == "org.libvirt.Error" and "not found" in msg, (bad, name, msg)
+        name, _ = bus.error(p1, D_IFACE, "GetState", u)
+        assert name.startswith("org.freedesktop.DBus.Error.Unknown"), name
+        # Revert and delete, seen through RPC.
+        bus.call(p1, S_IFACE, "Revert", u)
+        assert dom.snapshotCurrent(0).getName() == "s 1.a"
+        with open(img) as f:
+            assert f.read() == "disk-v1"
+        bus.call(p2, S_IFACE, "Delete", u)
+        assert [s.getName() for s in dom.listAllSnapshots(0)] == ["s 1.a"]
+        name, msg = bus.error(p2, S_IFACE, "IsCurrent", u)
+        assert name == "org.libvirt.Error" and msg.startswith("Domain snapshot not found"), msg
+    finally:
+        dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
 
 
 @test
