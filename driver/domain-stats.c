@@ -354,6 +354,33 @@ drv_record_devices(GPtrArray *r, const DrvDomainSnap *s, JsonNode *counters,
     }
 }
 
+bool
+drv_domain_stats_groups(unsigned int stats, unsigned int flags, bool listed,
+                        unsigned int *groups, GError **error)
+{
+    if (!stats)
+        stats = DRV_STATS_SUPPORTED;
+    /* BACKING asks for backing chains, which nimbus disks never have;
+     * NOWAIT: nothing here waits for a domain job. */
+    if (!drv_check_flags(flags, DRV_STATS_LIST_FILTERS | DRV_STATS_NOWAIT |
+                         DRV_STATS_BACKING | DRV_STATS_ENFORCE,
+                         "virConnectGetAllDomainStats", error))
+        return false;
+    if ((stats & ~DRV_STATS_SUPPORTED) && (flags & DRV_STATS_ENFORCE)) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_ARGUMENT_UNSUPPORTED,
+                    "Stats types bits 0x%x are not supported by this daemon",
+                    stats & ~DRV_STATS_SUPPORTED);
+        return false;
+    }
+    if (listed && (flags & DRV_STATS_LIST_FILTERS)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "domain list filters apply to all domains only");
+        return false;
+    }
+    *groups = stats & DRV_STATS_SUPPORTED;
+    return true;
+}
+
 GPtrArray *
 drv_domain_stats_record(DrvDomainObj *obj, unsigned int stats, GError **error)
 {

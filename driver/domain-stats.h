@@ -41,6 +41,23 @@ typedef struct {
                              DRV_STATS_BALLOON | DRV_STATS_VCPU | \
                              DRV_STATS_INTERFACE | DRV_STATS_BLOCK)
 
+/* virConnectGetAllDomainStatsFlags: the DRV_LIST_* filters and these. */
+#define DRV_STATS_LIST_FILTERS 0xffu
+#define DRV_STATS_NOWAIT       (1u << 29)
+#define DRV_STATS_BACKING      (1u << 30)
+#define DRV_STATS_ENFORCE      (1u << 31)
+
+/**
+ * drv_domain_stats_groups:
+ * virConnectGetAllDomainStats's and virDomainListGetStats's rules for
+ * @stats (0: every supported group) and @flags; @listed: the caller named
+ * the domains (filters are refused then).  Sets *@groups to the groups to
+ * fill, or fails with libvirt's error.
+ */
+bool drv_domain_stats_groups(unsigned int stats, unsigned int flags,
+                             bool listed, unsigned int *groups,
+                             GError **error);
+
 /* virTypedParameterType values used in records. */
 typedef enum {
     DRV_PARAM_INT = 1,

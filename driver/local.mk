@@ -77,6 +77,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus.h driver/dbus/dbus-priv.h \
 	driver/dbus/dbus-connect.c \
 	driver/dbus/dbus-domain.c \
+	driver/dbus/dbus-domain-ops.c \
 	driver/dbus/dbus-snapshot.c \
 	driver/dbus/dbus-service.c \
 	driver/dbus/dbus-util.c \

@@ -272,6 +272,7 @@ const DbusInterfaceImpl dbus_domain_impl = {
     .name = "org.libvirt.Domain",
     .methods = dbus_domain_methods,
     .n_methods = G_N_ELEMENTS(dbus_domain_methods),
+    .more_methods = dbus_domain_ops_methods,
     .props = dbus_domain_props,
     .n_props = G_N_ELEMENTS(dbus_domain_props),
 };

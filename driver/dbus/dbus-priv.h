@@ -45,6 +45,9 @@ typedef struct {
     const char *name;
     const DbusMethod *methods;
     gsize n_methods;
+    /* A second table, for an interface served from two files; it ends
+     * with an entry whose name is NULL. */
+    const DbusMethod *more_methods;
     const DbusProperty *props;
     gsize n_props;
 } DbusInterfaceImpl;
@@ -69,6 +72,9 @@ struct DbusService {
 extern const DbusInterfaceImpl dbus_connect_impl;
 extern const DbusInterfaceImpl dbus_domain_impl;
 extern const DbusInterfaceImpl dbus_snapshot_impl;
+
+/* dbus-domain-ops.c: Domain's save, hotplug, resize and stats methods. */
+extern const DbusMethod dbus_domain_ops_methods[];
 
 /* dbus-snapshot.c: the Domain methods that answer snapshot objects. */
 GVariant *dbus_domain_list_snapshots(DbusService *svc, const char *path,

@@ -66,6 +66,10 @@ dbus_find_method(const DbusInterfaceImpl *impl, const char *name)
         if (g_str_equal(impl->methods[i].name, name))
             return &impl->methods[i];
     }
+    for (const DbusMethod *m = impl->more_methods; m && m->name; m++) {
+        if (g_str_equal(m->name, name))
+            return m;
+    }
     return NULL;
 }
 

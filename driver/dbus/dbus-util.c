@@ -91,7 +91,7 @@ dbus_encode_str(const char *s)
 char *
 dbus_decode_str(const char *s)
 {
-    GString *out = g_string_sized_new(strlen(s) + 1);
+    g_autoptr(GString) out = g_string_sized_new(strlen(s) + 1);
 
     /* Stricter than libvirt-dbus's decoder (which passes a stray "_"
      * through): a path element is the caller's, and only our own
@@ -101,7 +101,7 @@ dbus_decode_str(const char *s)
 
         if (*p != '_') {
             if (!g_ascii_isalnum(*p))
-                goto bad;
+                return NULL;
             g_string_append_c(out, *p);
             continue;
         }
@@ -109,14 +109,11 @@ dbus_decode_str(const char *s)
         lo = hi < 0 ? -1 : g_ascii_xdigit_value(p[2]);
         if (lo < 0 || (hi | lo) == 0 || g_ascii_isupper(p[1]) ||
             g_ascii_isupper(p[2]))
-            goto bad;
+            return NULL;
         g_string_append_c(out, (char)(hi << 4 | lo));
         p += 2;
     }
-    return g_string_free(out, FALSE);
-bad:
-    g_string_free(out, TRUE);
-    return NULL;
+    return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 char *

@@ -7,11 +7,6 @@
 #include "driver/domain-stats.h"
 #include "driver/remote/remote.h"
 
-/* virConnectGetAllDomainStatsFlags beyond the DRV_LIST_* filters. */
-#define REMOTE_STATS_LIST_FILTERS 0xffu
-#define REMOTE_STATS_NOWAIT       (1u << 29)
-#define REMOTE_STATS_BACKING      (1u << 30)
-#define REMOTE_STATS_ENFORCE      (1u << 31)
 /* VIR_TYPED_PARAM_STRING_OKAY: the client library adds it; the CPU stats
  * have no string fields anyway. */
 #define REMOTE_TYPED_PARAM_STRING_OKAY (1u << 2)
@@ -173,29 +168,14 @@ remote_connect_get_all_domain_stats(RpcCall *call, void *a, void *r, GError **er
     remote_connect_get_all_domain_stats_ret *ret = r;
     RemoteDaemon *daemon = remote_daemon_of(call);
     g_autoptr(GPtrArray) objs = NULL;
-    unsigned int stats = args->stats ? args->stats : DRV_STATS_SUPPORTED;
+    unsigned int stats;
     guint n = 0;
 
-    /* BACKING asks for backing chains, which nimbus disks never have;
-     * NOWAIT: nothing here waits for a domain job. */
-    if (!drv_check_flags(args->flags, REMOTE_STATS_LIST_FILTERS | REMOTE_STATS_NOWAIT |
-                         REMOTE_STATS_BACKING | REMOTE_STATS_ENFORCE,
-                         "virConnectGetAllDomainStats", error))
+    if (!drv_domain_stats_groups(args->stats, args->flags, args->doms.doms_len > 0,
+                                 &stats, error))
         return false;
-    if ((stats & ~DRV_STATS_SUPPORTED) && (args->flags & REMOTE_STATS_ENFORCE)) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_ARGUMENT_UNSUPPORTED,
-                    "Stats types bits 0x%x are not supported by this daemon",
-                    stats & ~DRV_STATS_SUPPORTED);
-        return false;
-    }
-    stats &= DRV_STATS_SUPPORTED;
     if (args->doms.doms_len > 0) {
         /* virDomainListGetStats: the named domains, which must exist. */
-        if (args->flags & REMOTE_STATS_LIST_FILTERS) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                                "domain list filters apply to all domains only");
-            return false;
-        }
         objs = g_ptr_array_new_with_free_func((GDestroyNotify)drv_domain_obj_unref);
         for (u_int i = 0; i < args->doms.doms_len; i++) {
             DrvDomainObj *obj = remote_get_domain(daemon, &args->doms.doms_val[i], error);
@@ -205,7 +185,7 @@ remote_connect_get_all_domain_stats(RpcCall *call, void *a, void *r, GError **er
             g_ptr_array_add(objs, obj);
         }
     } else if (!(objs = drv_domain_list_all(daemon->driver,
-                                            args->flags & REMOTE_STATS_LIST_FILTERS,
+                                            args->flags & DRV_STATS_LIST_FILTERS,
                                             error))) {
         return false;
     }

@@ -275,6 +275,67 @@ def lifecycle_and_events(ctx):
 
 
 @test
+def domain_ops_match_rpc(ctx):
+    bus, conn = ctx.bus, ctx.conn
+    dom = conn.lookupByName(DOMNAME)
+    u = GLib.Variant("(u)", (0,))
+    bus.call(DOMPATH, D_IFACE, "Create", u)
+    try:
+        # GetStats: libvirt's records, each value wrapped twice (<<v>>).
+        raw = bus.call(DOMPATH, D_IFACE, "GetStats", GLib.Variant("(uu)", (0, 0)))
+        rec = raw.get_child_value(0)
+        stats = {}
+        for i in range(rec.n_children()):
+            e = rec.get_child_value(i)
+            inner = e.get_child_value(1).get_variant()
+            assert inner.get_type_string() == "v", inner
+            stats[e.get_child_value(0).get_string()] = inner.get_variant().unpack()
+        want = conn.domainListGetStats([dom], 0, 0)[0][1]
+        assert sorted(stats) == sorted(want), (sorted(stats), sorted(want))
+        assert stats["state.state"] == want["state.state"] == 1, stats
+        st = bus.value(DOMPATH, D_IFACE, "GetStats",
+                       GLib.Variant("(uu)", (libvirt.VIR_DOMAIN_STATS_STATE, 0)))[0]
+        assert sorted(st) == ["state.reason", "state.state"], st
+        name, msg = bus.error(DOMPATH, D_IFACE, "GetStats", GLib.Variant("(uu)", (0, 1)))
+        assert (name, msg) == ("org.libvirt.Error",
+                               rpc_error(conn.domainListGetStats, [dom], 0, 1)), msg
+        # MemoryStats: {tag: value}; the tags RPC reports.
+        ms = bus.value(DOMPATH, D_IFACE, "MemoryStats", u)[0]
+        assert len(ms) == len(dom.memoryStats()) and 6 in ms and 7 in ms, ms
+        assert ms[6] == dom.memoryStats()["actual"], ms
+        # Errors read as over RPC.
+        name, msg = bus.error(DOMPATH, D_IFACE, "SetVcpus", GLib.Variant("(uu)", (4096, 0)))
+        assert (name, msg) == ("org.libvirt.Error", rpc_error(dom.setVcpusFlags, 4096, 0)), msg
+        name, msg = bus.error(DOMPATH, D_IFACE, "SetMemory", GLib.Variant("(tu)", (1 << 40, 0)))
+        assert (name, msg) == ("org.libvirt.Error",
+                               rpc_error(dom.setMemoryFlags, 1 << 40, 0)), msg
+        name, msg = bus.error(DOMPATH, D_IFACE, "BlockResize", GLib.Variant("(stu)", ("vdz", 1, 0)))
+        assert (name, msg) == ("org.libvirt.Error", rpc_error(dom.blockResize, "vdz", 1, 0)), msg
+        for method in ("AttachDevice", "DetachDevice"):
+            name, msg = bus.error(DOMPATH, D_IFACE, method, GLib.Variant("(su)", ("<disk", 0)))
+            fn = dom.attachDeviceFlags if method == "AttachDevice" else dom.detachDeviceFlags
+            assert (name, msg) == ("org.libvirt.Error", rpc_error(fn, "<disk", 0)), msg
+        # ManagedSave: the domain stops with an image the next start uses.
+        bus.call(DOMPATH, D_IFACE, "ManagedSave", u)
+        assert dom.state() == [5, 5] and dom.hasManagedSaveImage() == 1, dom.state()
+        assert bus.value(DOMPATH, D_IFACE, "HasManagedSaveImage", u)[0] is True
+        bus.call(DOMPATH, D_IFACE, "ManagedSaveRemove", u)
+        assert dom.hasManagedSaveImage() == 0
+        # Save to a file ("" is no XML), restored over RPC.
+        img = os.path.join(ctx.tmp, "dbus-save.img")
+        bus.call(DOMPATH, D_IFACE, "Create", u)
+        bus.call(DOMPATH, D_IFACE, "Save", GLib.Variant("(ssu)", (img, "", 0)))
+        assert dom.state() == [5, 5] and os.path.exists(img), dom.state()
+        conn.restore(img)
+        assert dom.state()[0] == 1, dom.state()
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        if dom.hasManagedSaveImage():
+            dom.managedSaveRemove()
+
+
+@test
 def bad_input_is_refused(ctx):
     bus, d = ctx.bus, ctx.d
     # Wrong signatures: GDBus checks them against the interface XML.
@@ -308,9 +369,9 @@ def bad_input_is_refused(ctx):
                         GLib.Variant("(s)", ("<domain type='kvm'><name>" + huge + "</name></domain>",)))
     assert name == "org.libvirt.Error", name
     # Declared by libvirt-dbus, not done by nimbusd: libvirt's NO_SUPPORT.
-    name, msg = bus.error(DOMPATH, D_IFACE, "GetStats", GLib.Variant("(uu)", (0, 0)))
+    name, msg = bus.error(DOMPATH, D_IFACE, "InjectNMI", GLib.Variant("(u)", (0,)))
     assert (name, msg) == ("org.libvirt.Error", "this function is not supported by the "
-                           "connection driver: virDomainListGetStats"), (name, msg)
+                           "connection driver: virDomainInjectNMI"), (name, msg)
     assert d.proc.poll() is None, "nimbusd died"
     with open(d.log.name, errors="replace") as f:
         log = f.read()
