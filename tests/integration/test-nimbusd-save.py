@@ -3,8 +3,10 @@
 # nimbusd save/restore and managedsave with the real nimbus and one real
 # guest (KVM): a shell variable set in the guest (guest RAM) survives
 # `virsh save` + `virsh restore` and `virsh managedsave` + `virsh start
-# --paused` + `virsh resume`;
-# python3-libvirt receives STOPPED/SAVED and STARTED/RESTORED.  One boot for
+# --paused` + `virsh resume`; after `virsh snapshot-create-as` a file made
+# in the guest (its root is RAM) is gone again after `snapshot-revert`,
+# and the guest runs on from the snapshot;
+# python3-libvirt receives the lifecycle events of all that in order.  One boot for
 # the whole program.  TAP output.
 #
 # Runs itself through tests/harness/with-kvm like test-nimbusd-lifecycle.py
@@ -107,6 +109,19 @@ def main():
         shell(env, "echo ms-$M", "ms-mark-42")
 
     @step
+    def snapshot_revert_forgets_later_changes():
+        env.virsh("snapshot-create-as", NAME, "s1")
+        assert env.state_of(NAME) == "running (unpaused)"
+        assert env.virsh("snapshot-list", NAME, "--name").stdout.split() == ["s1"]
+        shell(env, "echo x > /after-snap && echo made-$((6*7))", "made-42")
+        env.virsh("snapshot-revert", NAME, "s1")
+        assert env.state_of(NAME) == "running (from snapshot)"
+        # The file written after the snapshot is gone; the shell variable
+        # set before it is still there: the guest runs on from s1.
+        shell(env, "test -e /after-snap || echo gone-$M", "gone-mark-42")
+        env.virsh("snapshot-delete", NAME, "s1")
+
+    @step
     def corrupted_image_is_refused():
         # Corrupted file contents are the unit tests' (every byte has a
         # digest); here: the real nimbus is never started for a bad image.
@@ -127,6 +142,8 @@ def main():
                 (SUSPENDED, 0), (STOPPED, 4), (STARTED, 2),   # save, restore
                 (SUSPENDED, 0), (STOPPED, 4),                 # managedsave
                 (STARTED, 2), (SUSPENDED, 4), (4, 0),         # start --paused, resume
+                (SUSPENDED, 0), (4, 0),                       # snapshot-create-as
+                (STOPPED, 6), (STARTED, 3),                   # snapshot-revert
                 (STOPPED, 1)]                                 # destroy
         deadline = time.time() + 10
         while len(events) < len(want) and time.time() < deadline:
