@@ -489,7 +489,9 @@ drv_migrate_perform(DrvDriver *driver, DrvDomainObj *obj, const char *dconnuri,
                                           flags, error)
                  : drv_migrate_perform_managed_locked(driver, obj, params,
                                                       flags, &in, error);
-    if (ok) {
+    /* Peer-to-peer callers pass no cookie buffer: the client library
+     * refuses a reply that carries one. */
+    if (ok && !p2p) {
         out.name = g_strdup(obj->name);
         memcpy(out.uuid, obj->uuid, sizeof(out.uuid));
         drv_migrate_cookie_out(&out, cookie);

@@ -8,8 +8,8 @@
 #include "driver/remote/remote-migrate.h"
 
 /* libvirt's virDomainJobOperation for the "operation" statistic. */
-#define REMOTE_JOB_OPERATION_MIGRATION_IN 3
-#define REMOTE_JOB_OPERATION_MIGRATION_OUT 4
+#define REMOTE_JOB_OPERATION_MIGRATION_IN 4
+#define REMOTE_JOB_OPERATION_MIGRATION_OUT 5
 
 static bool
 remote_migrate_params(const remote_migrate_param_list *list,
