@@ -186,10 +186,10 @@ drv_migrate_cookie_parse(const void *data, size_t len, DrvMigrateCookie *out,
 }
 
 /* ADDR of "tcp:ADDR[:PORT]": an IP literal (IPv6 in brackets); *@port is
- * 0 when none is given.  nimbus does no name lookup, so neither do we. */
+ * 0 when none is given.  nimbus does no name lookup, so neither do we.
+ * False when @rest is not of that form. */
 static bool
-drv_migrate_split_tcp(const char *rest, char **addr, unsigned int *port,
-                      GError **error)
+drv_migrate_split_tcp_valid(const char *rest, char **addr, unsigned int *port)
 {
     g_autofree char *host = NULL;
     g_autoptr(GInetAddress) inet = NULL;
@@ -199,13 +199,10 @@ drv_migrate_split_tcp(const char *rest, char **addr, unsigned int *port,
     if (rest[0] == '[') {
         const char *end = strchr(rest, ']');
 
-        if (!end)
-            goto bad;
+        if (!end || (end[1] != ':' && end[1] != '\0'))
+            return false;
         host = g_strndup(rest + 1, (gsize)(end - rest - 1));
-        if (end[1] == ':')
-            port_str = end + 2;
-        else if (end[1] != '\0')
-            goto bad;
+        port_str = end[1] == ':' ? end + 2 : NULL;
     } else {
         const char *colon = strchr(rest, ':');
 
@@ -213,17 +210,22 @@ drv_migrate_split_tcp(const char *rest, char **addr, unsigned int *port,
         port_str = colon ? colon + 1 : NULL;
     }
     inet = g_inet_address_new_from_string(host);
-    if (!inet)
-        goto bad;
-    if (port_str &&
-        (!g_ascii_string_to_unsigned(port_str, 10, 1, 65535, &value, NULL)))
-        goto bad;
+    if (!inet ||
+        (port_str &&
+         !g_ascii_string_to_unsigned(port_str, 10, 1, 65535, &value, NULL)))
+        return false;
     *port = (unsigned int)value;
     *addr = g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6 ?
             g_strdup_printf("[%s]", host) : g_steal_pointer(&host);
     return true;
+}
 
- bad:
+static bool
+drv_migrate_split_tcp(const char *rest, char **addr, unsigned int *port,
+                      GError **error)
+{
+    if (drv_migrate_split_tcp_valid(rest, addr, port))
+        return true;
     g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                 "invalid migration URI 'tcp:%s': expected tcp:ADDRESS[:PORT] with an IP address",
                 rest);
@@ -284,7 +286,7 @@ drv_migrate_peer_socket(const char *uri, char **socket_path, char **open_name,
     /* The driver name is the server's to judge; the transport is ours. */
     if (plus && !g_str_equal(plus, "+unix")) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_ARGUMENT_UNSUPPORTED,
-                    "destination URI '%s': transport '%s' is not supported, only local UNIX sockets",
+                    "destination URI '%s': transport '%s' is not supported (only unix)",
                     uri, plus + 1);
         return false;
     }
@@ -334,7 +336,7 @@ drv_migrate_peer_socket(const char *uri, char **socket_path, char **open_name,
 
         if (!dir) {
             g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                        "destination URI '%s': XDG_RUNTIME_DIR is not set, give ?socket=",
+                            "destination URI '%s': XDG_RUNTIME_DIR is not set: give ?socket=",
                         uri);
             return false;
         }

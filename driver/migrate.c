@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Live migration between nimbusd daemons: BEGIN/PREPARE/PERFORM/FINISH/CONFIRM onto nimbus's migration API. */
+/* Live migration between nimbusd daemons onto nimbus's migration API. */
 #include <config.h>
 
 #include <string.h>
@@ -84,8 +84,9 @@ drv_migrate_xml_locked(DrvDomainObj *obj, const char *dest_xml, GError **error)
         return NULL;
     if (strcmp(repl->name, obj->live->name) != 0 ||
         memcmp(repl->uuid, obj->live->uuid, sizeof(repl->uuid)) != 0) {
+        /* A rename goes through destination_name. */
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "destination XML for '%s' given for '%s': name and uuid must match (rename with destination_name)",
+                    "destination XML for '%s' given for '%s': name and uuid must match",
                     repl->name, obj->name);
         return NULL;
     }
@@ -447,20 +448,17 @@ drv_migrate_perform_managed_locked(DrvDriver *driver, DrvDomainObj *obj,
         return false;
     }
     if (flags & DRV_MIGRATE_CHANGE_PROTECTION) {
-        if (!cookie->digest || !(digest = drv_migrate_digest(obj->live, error)))
-            goto changed;
-        if (strcmp(digest, cookie->digest) != 0)
-            goto changed;
+        if (!(digest = drv_migrate_digest(obj->live, error)))
+            return false;
+        if (!cookie->digest || strcmp(digest, cookie->digest) != 0) {
+            g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                        "domain '%s' changed since its migration began",
+                        obj->name);
+            return false;
+        }
     }
     return drv_migrate_send_locked(driver, obj, params->migrate_uri, flags,
                                    error);
-
- changed:
-    if (error && !*error)
-        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                    "domain '%s' changed since its migration began",
-                    obj->name);
-    return false;
 }
 
 bool
