@@ -4,7 +4,8 @@
 driver_libnimbusd_a_SOURCES += \
 	driver/migrate-params.c driver/migrate-params.h \
 	driver/migrate-peer.c driver/migrate-peer.h \
-	driver/migrate.c driver/migrate.h \
+	driver/migrate.c driver/migrate.h driver/migrate-priv.h \
+	driver/migrate-dest.c \
 	driver/remote/remote-migrate.c driver/remote/remote-migrate.h
 
 # Their XDR, built as save.x is (driver/save.mk).

@@ -51,6 +51,9 @@ def main():
     libvirt.virEventRegisterDefaultImpl()
     threading.Thread(target=lc.event_loop, daemon=True).start()
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    # The harness's VM may leave the loopback interface down, and the two
+    # VMMs migrate over tcp on 127.0.0.1.
+    lc.run(["ip", "link", "set", "lo", "up"], check=False)
     src, dst = lc.Env(), lc.Env()
     events = {"src": [], "dst": []}
     steps = []
