@@ -24,6 +24,7 @@ typedef enum {
 enum {
     DRV_RUNNING_UNKNOWN = 0,
     DRV_RUNNING_BOOTED = 1,
+    DRV_RUNNING_MIGRATED = 2,
     DRV_RUNNING_RESTORED = 3,
     DRV_RUNNING_FROM_SNAPSHOT = 4,
     DRV_RUNNING_UNPAUSED = 5,
@@ -31,6 +32,7 @@ enum {
 enum {
     DRV_PAUSED_UNKNOWN = 0,
     DRV_PAUSED_USER = 1,
+    DRV_PAUSED_MIGRATION = 2,
     DRV_PAUSED_SAVE = 3,
     DRV_PAUSED_FROM_SNAPSHOT = 7,
 };
@@ -43,6 +45,7 @@ enum {
     DRV_SHUTOFF_SHUTDOWN = 1,
     DRV_SHUTOFF_DESTROYED = 2,
     DRV_SHUTOFF_CRASHED = 3,
+    DRV_SHUTOFF_MIGRATED = 4,
     DRV_SHUTOFF_SAVED = 5,
     DRV_SHUTOFF_FAILED = 6,
     DRV_SHUTOFF_FROM_SNAPSHOT = 7,
@@ -65,15 +68,19 @@ enum {
     DRV_EVENT_DEFINED_UPDATED = 1,
     DRV_EVENT_UNDEFINED_REMOVED = 0,
     DRV_EVENT_STARTED_BOOTED = 0,
+    DRV_EVENT_STARTED_MIGRATED = 1,
     DRV_EVENT_STARTED_RESTORED = 2,
     DRV_EVENT_STARTED_FROM_SNAPSHOT = 3,
     DRV_EVENT_SUSPENDED_PAUSED = 0,
+    DRV_EVENT_SUSPENDED_MIGRATED = 1,
     DRV_EVENT_SUSPENDED_RESTORED = 4,
     DRV_EVENT_SUSPENDED_FROM_SNAPSHOT = 5,
     DRV_EVENT_RESUMED_UNPAUSED = 0,
+    DRV_EVENT_RESUMED_MIGRATED = 1,
     DRV_EVENT_STOPPED_SHUTDOWN = 0,
     DRV_EVENT_STOPPED_DESTROYED = 1,
     DRV_EVENT_STOPPED_CRASHED = 2,
+    DRV_EVENT_STOPPED_MIGRATED = 3,
     DRV_EVENT_STOPPED_SAVED = 4,
     DRV_EVENT_STOPPED_FAILED = 5,
     DRV_EVENT_STOPPED_FROM_SNAPSHOT = 6,
@@ -84,6 +91,25 @@ enum {
 };
 
 typedef struct DrvProcess DrvProcess;
+
+/* Where a migration of the domain stands (driver/migrate.c). */
+typedef enum {
+    DRV_MIGRATE_NONE = 0,
+    DRV_MIGRATE_RUNNING,            /* sending, or receiving */
+    DRV_MIGRATE_DONE,               /* nimbus reported success */
+    DRV_MIGRATE_FAILED,             /* nimbus reported failure */
+} DrvMigratePhase;
+
+/* A domain's migration (protected by the object's lock).  Filled by
+ * driver/migrate.c and by the VMM's migration events. */
+typedef struct {
+    DrvMigratePhase phase;
+    bool incoming;                  /* this side receives */
+    gint64 started;                 /* monotonic us; 0 = never */
+    gint64 ended;                   /* monotonic us; 0 = still running */
+    unsigned int iterations;        /* pre-copy passes begun */
+    uint64_t max_downtime_ms;       /* 0: nimbus's default */
+} DrvMigrateInfo;
 
 /*
  * Locking: `lock` protects every mutable field.  Lock order is
@@ -110,6 +136,7 @@ typedef struct {
     const char *job_name;           /* for "lock held by" messages */
     unsigned int generation;        /* bumped at each start */
     DrvProcess *proc;               /* the nimbus process; NULL = none */
+    DrvMigrateInfo migrate;         /* the last or current migration */
 } DrvDomainObj;
 
 /* Takes ownership of nothing: name/uuid are copied from @def. */

@@ -168,3 +168,5 @@ dist_doc_DATA += docs/nimbusd.md
 # Save images, managed save and snapshots (issue 12): their own fragment.
 include driver/save.mk
 include driver/snapshot.mk
+# Live migration between nimbusd daemons (issue 12).
+include driver/migrate.mk

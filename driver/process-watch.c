@@ -14,6 +14,7 @@
 
 #include "common/fd-util.h"
 #include "driver/hotplug.h"
+#include "driver/migrate.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/util.h"
@@ -236,7 +237,10 @@ drv_process_handle_event(const char *source, const char *event,
             drv_process_save_state(ctx->driver, obj);
         }
     } else if (g_str_equal(source, "vm") && g_str_equal(event, "resumed")) {
-        if (!obj->job && obj->state == DRV_STATE_PAUSED) {
+        /* An incoming migration resumes its VM on completion: the finish
+         * step reports that (RESUMED MIGRATED). */
+        if (!obj->job && obj->state == DRV_STATE_PAUSED &&
+            obj->migrate.phase != DRV_MIGRATE_RUNNING) {
             drv_domain_obj_set_state(obj, DRV_STATE_RUNNING, DRV_RUNNING_UNPAUSED);
             drv_domain_event_emit(ctx->driver, obj, DRV_EVENT_RESUMED,
                                   DRV_EVENT_RESUMED_UNPAUSED);
@@ -249,6 +253,9 @@ drv_process_handle_event(const char *source, const char *event,
         drv_hotplug_device_removed(ctx->driver, obj,
                                    properties ? drv_json_string(properties, "id")
                                               : NULL);
+    } else if (g_str_equal(source, "vm") &&
+               g_str_has_prefix(event, "migration-")) {
+        drv_migrate_vmm_event(obj, event);
     } else if (g_str_equal(source, "guest") && g_str_equal(event, "panic")) {
         if (!proc->panicked) {
             proc->panicked = true;
@@ -464,7 +471,9 @@ drv_task_run(gpointer data, gpointer user_data)
     proc = drv_process_current(obj, task->generation);
     switch (task->type) {
     case DRV_TASK_EXITED:
-        if (proc && proc->exited)
+        /* A VMM that handed its VM over to a migration's destination
+         * exits 0: CONFIRM stops the domain (STOPPED MIGRATED). */
+        if (proc && proc->exited && !drv_migrate_awaits_confirm(obj))
             drv_process_finish(driver, obj);
         break;
     case DRV_TASK_KILL:

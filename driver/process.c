@@ -298,15 +298,39 @@ drv_process_restore(DrvProcess *proc, const char *dir, bool paused,
     return drv_monitor_put(proc->api_socket, "vm.restore", body, error);
 }
 
-/* The REST sequence that turns a fresh nimbus into a running VM. */
+/* vm.receive-migration on @url: answers once nimbus listens. */
+static bool
+drv_process_receive(DrvProcess *proc, const char *url, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *body = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "receiver_url");
+    json_builder_add_string_value(b, url);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    body = json_generator_to_data(gen, NULL);
+    return drv_monitor_put(proc->api_socket, "vm.receive-migration", body,
+                           error);
+}
+
+/* The REST sequence that turns a fresh nimbus into a running VM, or (with
+ * @incoming_url) into one waiting for a migration: no VM, and so no
+ * vm.info, until the migration completes. */
 static bool
 drv_process_boot(DrvProcess *proc, DrvDomainObj *obj, const char *config_json,
-                 const char *restore_dir, bool paused, JsonNode **info,
-                 GError **error)
+                 const char *restore_dir, const char *incoming_url,
+                 bool paused, JsonNode **info, GError **error)
 {
     if (!drv_monitor_wait_ready(proc->api_socket, DRV_PROCESS_API_TIMEOUT_MS,
                                 drv_process_alive, obj, error))
         return false;
+    if (incoming_url)
+        return drv_process_receive(proc, incoming_url, error);
     if (restore_dir) {
         if (!drv_process_restore(proc, restore_dir, paused, error))
             return false;
@@ -335,6 +359,13 @@ drv_process_set_started(DrvDriver *driver, DrvDomainObj *obj, bool paused,
     int suspended = DRV_EVENT_SUSPENDED_PAUSED;
     int paused_reason = DRV_PAUSED_USER;
 
+    if (started_detail == DRV_EVENT_STARTED_MIGRATED) {
+        /* Waiting for the incoming migration, as libvirt's destination
+         * domain: paused until the finish step resumes it. */
+        drv_domain_obj_set_state(obj, DRV_STATE_PAUSED, DRV_PAUSED_MIGRATION);
+        drv_domain_event_emit(driver, obj, DRV_EVENT_STARTED, started_detail);
+        return;
+    }
     if (started_detail == DRV_EVENT_STARTED_RESTORED) {
         running = DRV_RUNNING_RESTORED;
         suspended = DRV_EVENT_SUSPENDED_RESTORED;
@@ -354,7 +385,8 @@ drv_process_set_started(DrvDriver *driver, DrvDomainObj *obj, bool paused,
 static bool
 drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
                          DomainDef *def_in, const char *restore_dir,
-                         bool paused, int started_detail, GError **error)
+                         const char *incoming_url, bool paused,
+                         int started_detail, GError **error)
 {
     g_autoptr(DomainDef) def = def_in;
     g_autoptr(GPtrArray) taps = NULL;
@@ -401,8 +433,8 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
     } else {
         g_debug("domain '%s': nimbus pid %d started", obj->name, (int)proc->pid);
         drv_domain_obj_unlock(obj);
-        ok = drv_process_boot(proc, obj, config_json, restore_dir, paused,
-                              &info, &local);
+        ok = drv_process_boot(proc, obj, config_json, restore_dir,
+                              incoming_url, paused, &info, &local);
         drv_domain_obj_lock(obj);
     }
     if (!ok) {
@@ -426,8 +458,9 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         return false;
     }
 
-    serial = drv_monitor_info_pty(info, "serial");
-    console = drv_monitor_info_pty(info, "console");
+    /* An incoming domain learns its ptys when the migration is done. */
+    serial = info ? drv_monitor_info_pty(info, "serial") : NULL;
+    console = info ? drv_monitor_info_pty(info, "console") : NULL;
     if (def->serial_type == DOMAIN_CHR_PTY && serial)
         domain_def_set_serial_path(def, serial);
     if (def->console_type == DOMAIN_CHR_PTY && console)
@@ -443,8 +476,16 @@ bool
 drv_process_start(DrvDriver *driver, DrvDomainObj *obj, DomainDef *def,
                   bool paused, GError **error)
 {
-    return drv_process_start_common(driver, obj, def, NULL, paused,
+    return drv_process_start_common(driver, obj, def, NULL, NULL, paused,
                                     DRV_EVENT_STARTED_BOOTED, error);
+}
+
+bool
+drv_process_start_incoming(DrvDriver *driver, DrvDomainObj *obj,
+                           DomainDef *def, const char *url, GError **error)
+{
+    return drv_process_start_common(driver, obj, def, NULL, url, true,
+                                    DRV_EVENT_STARTED_MIGRATED, error);
 }
 
 bool
@@ -452,8 +493,8 @@ drv_process_start_restore(DrvDriver *driver, DrvDomainObj *obj,
                           DomainDef *def, const char *snapshot_dir,
                           bool paused, int started_detail, GError **error)
 {
-    return drv_process_start_common(driver, obj, def, snapshot_dir, paused,
-                                    started_detail, error);
+    return drv_process_start_common(driver, obj, def, snapshot_dir, NULL,
+                                    paused, started_detail, error);
 }
 
 /* ---- kill and stop --------------------------------------------------------- */
@@ -536,6 +577,9 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
         break;
     case DRV_SHUTOFF_SAVED:
         detail = DRV_EVENT_STOPPED_SAVED;
+        break;
+    case DRV_SHUTOFF_MIGRATED:
+        detail = DRV_EVENT_STOPPED_MIGRATED;
         break;
     case DRV_SHUTOFF_FROM_SNAPSHOT:
         detail = DRV_EVENT_STOPPED_FROM_SNAPSHOT;

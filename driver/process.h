@@ -66,6 +66,15 @@ bool drv_process_start_restore(DrvDriver *driver, DrvDomainObj *obj,
                                GError **error);
 
 /**
+ * drv_process_start_incoming:
+ * As drv_process_start(), but nimbus starts with no VM and listens for an
+ * incoming migration on @url (vm.receive-migration); the domain is
+ * PAUSED/MIGRATION (STARTED MIGRATED) until driver/migrate.c finishes it.
+ */
+bool drv_process_start_incoming(DrvDriver *driver, DrvDomainObj *obj,
+                                DomainDef *def, const char *url,
+                                GError **error);
+/**
  * drv_process_kill:
  * With @obj locked and its job held: SIGTERM, then SIGKILL unless
  * @graceful, and waits for the process to exit.  Does not clean up: call

@@ -68,6 +68,7 @@ include tests/unit/state.mk
 include tests/unit/driver.mk
 include tests/unit/nimbusd-save.mk
 include tests/unit/nimbusd-snapshot.mk
+include tests/unit/nimbusd-migrate.mk
 include tests/unit/snapshot.mk
 include tests/unit/migration.mk
 include tests/unit/hotplug.mk

@@ -12,9 +12,13 @@
 
 /* CONNECT_SUPPORTS_FEATURE numbers (reference §2.1). */
 enum {
+    REMOTE_FEATURE_MIGRATION_P2P = 4,
+    REMOTE_FEATURE_MIGRATION_V3 = 6,
+    REMOTE_FEATURE_MIGRATE_CHANGE_PROTECTION = 7,
     REMOTE_FEATURE_TYPED_PARAM_STRING = 9,
     REMOTE_FEATURE_PROGRAM_KEEPALIVE = 10,
     REMOTE_FEATURE_REMOTE_EVENT_CALLBACK = 14,
+    REMOTE_FEATURE_MIGRATION_PARAMS = 13,
     REMOTE_FEATURE_REMOTE_CLOSE_CALLBACK = 15,
 };
 
@@ -93,10 +97,17 @@ remote_connect_supports_feature(RpcCall *call, void *a, void *r, GError **error)
     case REMOTE_FEATURE_PROGRAM_KEEPALIVE:
     case REMOTE_FEATURE_REMOTE_EVENT_CALLBACK:
     case REMOTE_FEATURE_REMOTE_CLOSE_CALLBACK:
+    /* Migration: the v3 "_PARAMS" sequence, managed or peer-to-peer,
+     * with change protection (driver/migrate.c). */
+    case REMOTE_FEATURE_MIGRATION_P2P:
+    case REMOTE_FEATURE_MIGRATION_V3:
+    case REMOTE_FEATURE_MIGRATE_CHANGE_PROTECTION:
+    case REMOTE_FEATURE_MIGRATION_PARAMS:
         ret->supported = 1;
         break;
     default:
-        /* Migration (1-7, 11-13), fd passing (8) and the rest: not yet. */
+        /* Migration v1/v2, direct and offline (1-3, 5, 11, 12), fd
+         * passing (8) and the rest: not yet. */
         ret->supported = 0;
         break;
     }

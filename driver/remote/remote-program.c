@@ -6,6 +6,7 @@
 
 #include "driver/remote/remote.h"
 #include "driver/remote/remote-forward.h"
+#include "driver/remote/remote-migrate.h"
 #include "driver/remote/remote-save.h"
 #include "driver/remote/remote-snapshot.h"
 #include "driver/rpc/client.h"
@@ -275,8 +276,13 @@ static const RpcProcedure remote_procedures[] = {
          remote_domain_detach_device_flags, W),
     P(CONNECT_BASELINE_CPU, "virConnectBaselineCPU", remote_connect_baseline_cpu_args,
       remote_connect_baseline_cpu_ret, remote_connect_baseline_cpu, 0),
+    P(DOMAIN_GET_JOB_INFO, "virDomainGetJobInfo", remote_domain_get_job_info_args,
+      remote_domain_get_job_info_ret, remote_domain_get_job_info, 0),
     P_NR(STORAGE_VOL_WIPE, "virStorageVolWipe", remote_fwd_vol_flags_args,
          remote_fwd_storage_vol_wipe, W),
+    P_NR(DOMAIN_MIGRATE_SET_MAX_DOWNTIME, "virDomainMigrateSetMaxDowntime",
+         remote_domain_migrate_set_max_downtime_args,
+         remote_domain_migrate_set_max_downtime, W),
     P_NR(DOMAIN_MANAGED_SAVE, "virDomainManagedSave",
          remote_domain_managed_save_args, remote_domain_managed_save, W),
     P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",
@@ -405,6 +411,27 @@ static const RpcProcedure remote_procedures[] = {
       remote_fwd_connect_list_all_networks, 0),
     P(NODE_GET_CPU_MAP, "virNodeGetCPUMap", remote_node_get_cpu_map_args,
       remote_node_get_cpu_map_ret, remote_node_get_cpu_map, 0),
+    P(DOMAIN_GET_JOB_STATS, "virDomainGetJobStats", remote_domain_get_job_stats_args,
+      remote_domain_get_job_stats_ret, remote_domain_get_job_stats, 0),
+    P(DOMAIN_MIGRATE_BEGIN3_PARAMS, "virDomainMigrateBegin3Params",
+      remote_domain_migrate_begin3_params_args,
+      remote_domain_migrate_begin3_params_ret,
+      remote_domain_migrate_begin3_params, W),
+    P(DOMAIN_MIGRATE_PREPARE3_PARAMS, "virDomainMigratePrepare3Params",
+      remote_domain_migrate_prepare3_params_args,
+      remote_domain_migrate_prepare3_params_ret,
+      remote_domain_migrate_prepare3_params, W),
+    P(DOMAIN_MIGRATE_PERFORM3_PARAMS, "virDomainMigratePerform3Params",
+      remote_domain_migrate_perform3_params_args,
+      remote_domain_migrate_perform3_params_ret,
+      remote_domain_migrate_perform3_params, W),
+    P(DOMAIN_MIGRATE_FINISH3_PARAMS, "virDomainMigrateFinish3Params",
+      remote_domain_migrate_finish3_params_args,
+      remote_domain_migrate_finish3_params_ret,
+      remote_domain_migrate_finish3_params, W),
+    P_NR(DOMAIN_MIGRATE_CONFIRM3_PARAMS, "virDomainMigrateConfirm3Params",
+         remote_domain_migrate_confirm3_params_args,
+         remote_domain_migrate_confirm3_params, W),
     P(CONNECT_GET_CPU_MODEL_NAMES, "virConnectGetCPUModelNames",
       remote_connect_get_cpu_model_names_args, remote_connect_get_cpu_model_names_ret,
       remote_connect_get_cpu_model_names, 0),

@@ -9,6 +9,7 @@ include tests/integration/virtio.mk
 include tests/integration/qcow2.mk
 include tests/integration/driver.mk
 include tests/integration/nimbusd-save.mk
+include tests/integration/nimbusd-migrate.mk
 include tests/integration/snapshot.mk
 include tests/integration/migration.mk
 include tests/integration/hotplug.mk

@@ -30,12 +30,20 @@
 # file names; "memory-ranges" holds the toy guest's RAM, which the test-only
 # endpoints fake.ram GET/PUT read and write), so that a value set before a
 # save is there after the restore only if nimbusd carried the files over.
+# vm.send-migration/vm.receive-migration move the toy VM (config, RAM,
+# running or paused) between two fakes over tcp:ADDR:PORT with a toy
+# protocol (one length-prefixed JSON message, "OK"/"ERR" back) and nimbus's
+# migration events; the source exits 0 after the hand-over, as nimbus does.
+# It logs "send-migration <body>" on stderr (the domain's log);
+# FAKE_NIMBUS_MIGRATE_DELAY=S makes a send take S seconds.
 import ctypes
 import json
 import os
 import pty
 import signal
+import socket
 import socketserver
+import struct
 import sys
 import tempfile
 import threading
@@ -346,6 +354,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(204)
             if ep == "vm.restore":
                 return self.restore(body)
+            if ep == "vm.receive-migration":
+                return self.receive_migration(body)
             if ep == "vm.create":
                 if VM.state is not None:
                     return self.reply(400, ["VM already created"])
@@ -418,6 +428,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(*VM.resize_disk(body))
             if ep == "vm.snapshot":
                 return self.snapshot(body)
+            if ep == "vm.send-migration":
+                return self.send_migration(body)
             if ep == "vm.power-button":
                 if VM.state != "Running":
                     return self.reply(405, ["VM is not running"])
@@ -486,8 +498,108 @@ def restore_from(Handler, body):
     Handler.reply(204)
 
 
+def tcp_address(url):
+    """(host, port) of "tcp:HOST:PORT" (HOST an IP literal, v6 in [])."""
+    if not isinstance(url, str) or not url.startswith("tcp:"):
+        raise ValueError("only tcp: URLs are supported: %r" % (url,))
+    host, _, port = url[4:].rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise ValueError("connection closed")
+        data += chunk
+    return data
+
+
+def receive_loop(listener):
+    conn, _ = listener.accept()
+    listener.close()
+    VM.event("vm", "migration-receive-ready")
+    try:
+        n = struct.unpack(">I", recv_exact(conn, 4))[0]
+        msg = json.loads(recv_exact(conn, n))
+        with VM.lock:
+            VM.config = msg["config"]
+            VM.ram = msg["ram"].encode()
+            VM.state = "Paused" if msg["paused"] else "Running"
+            VM.set_vcpus(VM.boot_vcpus())
+            VM.start_console()
+            if not msg["paused"]:
+                # As nimbus resumes a received VM.
+                VM.event("vm", "resuming")
+                VM.event("vm", "resumed")
+        conn.sendall(b"OK")
+        VM.event("vm", "migration-receive-finished")
+    except (OSError, ValueError, KeyError) as e:
+        sys.stderr.write("fake-nimbus: receive failed: %s\n" % e)
+        try:
+            conn.sendall(b"ERR")
+        except OSError:
+            pass
+        VM.event("vm", "migration-receive-failed")
+    conn.close()
+
+
+def receive_migration(Handler, body):
+    if VM.state is not None:
+        return Handler.reply(405, ["VM is already created"])
+    try:
+        host, port = tcp_address(json.loads(body).get("receiver_url"))
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener.bind((host, port))
+        listener.listen(1)
+    except (OSError, ValueError) as e:
+        return Handler.reply(500, ["cannot listen: %s" % e])
+    VM.event("vm", "migration-receive-started")
+    threading.Thread(target=receive_loop, args=(listener,), daemon=True).start()
+    Handler.reply(204)
+
+
+def send_loop(url, msg):
+    VM.event("vm", "migration-started")
+    try:
+        VM.event("vm", "migration-memory-iteration", {"id": "0"})
+        time.sleep(float(os.environ.get("FAKE_NIMBUS_MIGRATE_DELAY", "0")))
+        conn = socket.create_connection(tcp_address(url), timeout=30)
+        data = json.dumps(msg).encode()
+        conn.sendall(struct.pack(">I", len(data)) + data)
+        answer = recv_exact(conn, 2)
+        conn.close()
+        if answer != b"OK":
+            raise ValueError("destination refused the migration")
+    except (OSError, ValueError) as e:
+        sys.stderr.write("fake-nimbus: send failed: %s\n" % e)
+        VM.event("vm", "migration-failed")
+        return
+    VM.event("vm", "migration-finished")
+    VM.event("vmm", "shutdown")
+    os._exit(0)
+
+
+def send_migration(Handler, body):
+    if VM.state not in ("Running", "Paused"):
+        return Handler.reply(405, ["VM is not running"])
+    sys.stderr.write("fake-nimbus: send-migration %s\n" % body.decode())
+    try:
+        url = json.loads(body).get("destination_url")
+        tcp_address(url)
+    except ValueError as e:
+        return Handler.reply(400, [str(e)])
+    msg = {"config": VM.config, "ram": VM.ram.decode(),
+           "paused": VM.state == "Paused"}
+    threading.Thread(target=send_loop, args=(url, msg), daemon=True).start()
+    Handler.reply(204)
+
+
 Handler.snapshot = snapshot_to
 Handler.restore = restore_from
+Handler.receive_migration = receive_migration
+Handler.send_migration = send_migration
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

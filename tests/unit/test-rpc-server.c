@@ -196,8 +196,12 @@ test_handshake(void)
     g_assert_cmpint(feature(fd, 3, 14), ==, 1);
     g_assert_cmpint(feature(fd, 4, 15), ==, 1);
     g_assert_cmpint(feature(fd, 5, 9), ==, 1);
-    g_assert_cmpint(feature(fd, 6, 4), ==, 0);   /* no p2p migration */
+    g_assert_cmpint(feature(fd, 6, 5), ==, 0);   /* no direct migration */
     g_assert_cmpint(feature(fd, 7, 999), ==, 0);
+    /* p2p, v3, change protection and params: driver/migrate.c. */
+    g_assert_cmpint(feature(fd, 20, 4), ==, 1);
+    g_assert_cmpint(feature(fd, 21, 13), ==, 1);
+    g_assert_cmpint(feature(fd, 22, 12), ==, 0);   /* no offline migration */
     send_call(fd, REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, 8, NULL, NULL);
     g_assert_cmpint(recv_reply(fd, 8, NULL, NULL, NULL), ==, 0);
     send_call(fd, REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, 9,
