@@ -74,6 +74,8 @@ driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS
 driver_libnimbusd_a_SOURCES = \
 	driver/caps.c driver/caps.h \
 	driver/conf.c driver/conf.h \
+	driver/conf-file.c \
+	driver/compat.c driver/compat.h \
 	driver/dbus/dbus.h driver/dbus/dbus-priv.h \
 	driver/dbus/dbus-connect.c \
 	driver/dbus/dbus-connect-more.c \

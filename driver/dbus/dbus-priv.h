@@ -71,6 +71,7 @@ struct DbusService {
     GDBusNodeInfo *vol_node;        /* immutable after new */
     GThreadPool *pool;              /* the calls, off the main loop */
     guint connect_reg;              /* main thread */
+    guint compat_reg;               /* main thread; /org/libvirt/QEMU */
     guint domain_reg;               /* main thread */
     guint snapshot_reg;             /* main thread */
     guint network_reg;              /* main thread */

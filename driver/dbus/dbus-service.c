@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/build-tree.h"
+#include "driver/compat.h"
 #include "driver/dbus/dbus-priv.h"
 
 #ifndef NIMBUS_DBUS_INTERFACES_DIR
@@ -376,6 +377,9 @@ dbus_unregister(DbusService *svc)
     g_atomic_int_set(&svc->serving, 0);
     if (svc->connect_reg)
         g_dbus_connection_unregister_object(svc->conn, svc->connect_reg);
+    if (svc->compat_reg)
+        g_dbus_connection_unregister_object(svc->conn, svc->compat_reg);
+    svc->compat_reg = 0;
     if (svc->domain_reg)
         g_dbus_connection_unregister_subtree(svc->conn, svc->domain_reg);
     if (svc->snapshot_reg)
@@ -445,6 +449,18 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         g_dbus_node_info_lookup_interface(svc->connect_node, dbus_connect_impl.name),
         &dbus_vtable, svc, NULL, error);
     if (!svc->connect_reg)
+        return NULL;
+    /* qemu_compat: the same Connect object also where QEMU-only clients
+     * look for it (cockpit-machines hard-codes /org/libvirt/QEMU).  The
+     * objects it names keep their one path under /org/libvirt/CH, so that
+     * a domain has the same path whichever Connect answered, and in the
+     * DomainEvent signals. */
+    if (driver->config->qemu_compat &&
+        !(svc->compat_reg = g_dbus_connection_register_object(
+              svc->conn, DRV_COMPAT_DBUS_PATH,
+              g_dbus_node_info_lookup_interface(svc->connect_node,
+                                                dbus_connect_impl.name),
+              &dbus_vtable, svc, NULL, error)))
         return NULL;
     svc->domain_reg = g_dbus_connection_register_subtree(
         svc->conn, DBUS_DOMAIN_PATH, &dbus_domain_subtree,
@@ -520,4 +536,12 @@ dbus_service_emit_event(const DrvDomainEvent *event, gpointer data)
                                   g_variant_new("(oii)", path, event->event,
                                                 event->detail),
                                   NULL);
+    /* Each Connect object sends its own, as libvirt-dbus's per driver
+     * (the config is immutable: no lock against dbus_unregister()). */
+    if (svc->driver->config->qemu_compat)
+        g_dbus_connection_emit_signal(svc->conn, NULL, DRV_COMPAT_DBUS_PATH,
+                                      dbus_connect_impl.name, "DomainEvent",
+                                      g_variant_new("(oii)", path, event->event,
+                                                    event->detail),
+                                      NULL);
 }
