@@ -165,6 +165,20 @@ def dbus_qemu_path_is_the_connect_object(c):
         assert got == want, (method, got, want)
 
 
+@test
+def virsh_qemu_system_console(c):
+    # The command cockpit's serial-console pane runs, against the fake
+    # guest's toy shell.
+    class QemuSystem:
+        uri = "qemu:///system"
+    con = rv.Console(QemuSystem, RUNNING)
+    con.sync()
+    con.send("hello cockpit\r")
+    con.expect("you said: hello cockpit")
+    con.send("\x1d")                     # Ctrl-]: virsh finishes
+    assert con.wait_exit() == 0
+
+
 # ---- cockpit-machines ------------------------------------------------------------
 
 
