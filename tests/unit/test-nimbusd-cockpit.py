@@ -112,7 +112,14 @@ def wait_text(c, elem_id, want, what, timeout=60):
         rv.wait_for(pred, what, timeout)
     except AssertionError:
         shot(c, "failed-" + elem_id)
-        raise AssertionError("%s: '%s' reads %r, not %r" % (what, elem_id, last[0], want))
+        # What the page says instead (e.g. that libvirt is unreachable when
+        # cockpit cannot reach org.libvirt on the bus).
+        try:
+            page = c.browser.find_element("tag name", "body").text[:600]
+        except WebDriverException:
+            page = "(no page)"
+        raise AssertionError("%s: '%s' reads %r, not %r; the page shows: %r"
+                             % (what, elem_id, last[0], want, page))
 
 
 # ---- the compat mode's switch and refusals -------------------------------------
