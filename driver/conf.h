@@ -23,6 +23,9 @@ typedef struct {
     /* libvirtd, for networks and storage (driver/forward.h): qemu:///system
      * for root, qemu:///session otherwise, or nimbusd --libvirtd-uri. */
     char *libvirtd_uri;
+    /* The config file's qemu_compat (driver/compat.h): also answer as
+     * qemu:///system and /org/libvirt/QEMU.  Off by default. */
+    bool qemu_compat;
 } DrvConfig;
 
 /**
@@ -44,6 +47,18 @@ char *drv_config_domain_xml_path(const DrvConfig *cfg, const char *name);
 char *drv_config_autostart_path(const DrvConfig *cfg, const char *name);
 char *drv_config_state_path(const DrvConfig *cfg, const char *name,
                             const char *suffix);
+
+/**
+ * drv_config_load_file:
+ * @path: (nullable): the config file; NULL: the default one,
+ *   /etc/nimbus/nimbusd.conf for root, $XDG_CONFIG_HOME/nimbus/nimbusd.conf
+ *   otherwise, which may be absent
+ * Reads the GKeyFile group [nimbusd]: qemu_compat (boolean) and
+ * libvirtd_uri (string).  An unknown group or key, a bad value, or a
+ * missing file named by @path is an error, and @cfg is left as it was.
+ * (driver/conf-file.c)
+ */
+bool drv_config_load_file(DrvConfig *cfg, const char *path, GError **error);
 
 /* Creates @path (and parents) with mode 0700. */
 bool drv_config_make_dir(const char *path, GError **error);

@@ -74,8 +74,13 @@ driver_libnimbusd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTIRPC_CFLAGS) $(LIBXML_CFLAGS
 driver_libnimbusd_a_SOURCES = \
 	driver/caps.c driver/caps.h \
 	driver/conf.c driver/conf.h \
+	driver/conf-file.c \
+	driver/compat.c driver/compat.h \
 	driver/dbus/dbus.h driver/dbus/dbus-priv.h \
 	driver/dbus/dbus-connect.c \
+	driver/dbus/dbus-connect-more.c \
+	driver/dbus/dbus-network.c \
+	driver/dbus/dbus-storage.c \
 	driver/dbus/dbus-domain.c \
 	driver/dbus/dbus-domain-ops.c \
 	driver/dbus/dbus-snapshot.c \
@@ -150,7 +155,10 @@ uninstall-hook-virtchd:
 dbusinterfacesdir = $(pkgdatadir)/dbus-interfaces
 dist_dbusinterfaces_DATA = data/dbus/interfaces/org.libvirt.Connect.xml \
 	data/dbus/interfaces/org.libvirt.Domain.xml \
-	data/dbus/interfaces/org.libvirt.DomainSnapshot.xml
+	data/dbus/interfaces/org.libvirt.DomainSnapshot.xml \
+	data/dbus/interfaces/org.libvirt.Network.xml \
+	data/dbus/interfaces/org.libvirt.StoragePool.xml \
+	data/dbus/interfaces/org.libvirt.StorageVol.xml
 dist_dbuspolicy_DATA += data/dbus/org.libvirt.CH.conf
 
 # systemd unit (KillMode=process: VMs outlive daemon restarts).

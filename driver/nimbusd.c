@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "devices/registry.h"
+#include "driver/compat.h"
 #include "driver/dbus/dbus.h"
 #include "driver/driver.h"
 #include "driver/remote/remote.h"
@@ -29,6 +30,7 @@ typedef struct {
     char *config_dir;
     char *dbus;
     char *libvirtd_uri;
+    char *config_file;
     int timeout;
     gboolean verbose;
     gboolean version;
@@ -45,6 +47,7 @@ nimbusd_options_clear(NimbusdOptions *opts)
     g_clear_pointer(&opts->config_dir, g_free);
     g_clear_pointer(&opts->dbus, g_free);
     g_clear_pointer(&opts->libvirtd_uri, g_free);
+    g_clear_pointer(&opts->config_file, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NimbusdOptions, nimbusd_options_clear)
 
@@ -177,9 +180,30 @@ nimbusd_listen_default(RpcServer *server, GError **error)
     return rpc_server_listen_unix(server, rw, 0600, false, error);
 }
 
+/* qemu_compat: also where libvirt's client looks for qemu:///system (in
+ * addition to the ch:/// sockets, whichever they are). */
 static bool
-nimbusd_listen(RpcServer *server, const NimbusdOptions *opts, GError **error)
+nimbusd_listen_compat(RpcServer *server, GError **error)
 {
+    if (g_mkdir_with_parents("/run/libvirt", 0755) < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                    "cannot create /run/libvirt: %s", g_strerror(errno));
+        return false;
+    }
+    if (!rpc_server_listen_unix(server, DRV_COMPAT_SOCK, 0600, false, error) ||
+        !rpc_server_listen_unix(server, DRV_COMPAT_SOCK_RO, 0666, true, error))
+        return false;
+    g_message("qemu_compat: answering " DRV_COMPAT_URI " on %s",
+              DRV_COMPAT_SOCK);
+    return true;
+}
+
+static bool
+nimbusd_listen(RpcServer *server, const NimbusdOptions *opts,
+               const DrvConfig *cfg, GError **error)
+{
+    if (cfg->qemu_compat && !nimbusd_listen_compat(server, error))
+        return false;
     if (!opts->listen && !opts->listen_ro)
         return nimbusd_listen_default(server, error);
     for (char **p = opts->listen; p && *p; p++) {
@@ -254,10 +278,15 @@ nimbusd_run(const NimbusdOptions *opts)
 
     nimbusd_raise_nofile();
     config = drv_config_new(opts->config_dir, opts->state_dir, &error);
+    if (config && !drv_config_load_file(config, opts->config_file, &error))
+        g_clear_pointer(&config, drv_config_free);
+    /* The command line wins over the file. */
     if (config && opts->libvirtd_uri) {
         g_free(config->libvirtd_uri);
         config->libvirtd_uri = g_strdup(opts->libvirtd_uri);
     }
+    if (config && config->qemu_compat && !drv_compat_check(config, &error))
+        g_clear_pointer(&config, drv_config_free);
     if (!config || !(driver = drv_driver_new(g_steal_pointer(&config), &error))) {
         g_printerr("nimbusd: %s\n", error->message);
         return 1;
@@ -274,7 +303,8 @@ nimbusd_run(const NimbusdOptions *opts)
     }
     daemon->server = server;
     /* Reconnect to running domains before clients can look at them. */
-    if (!drv_driver_load(driver, &error) || !nimbusd_listen(server, opts, &error)) {
+    if (!drv_driver_load(driver, &error) ||
+        !nimbusd_listen(server, opts, driver->config, &error)) {
         g_printerr("nimbusd: %s\n", error->message);
         return 1;
     }
@@ -330,6 +360,11 @@ main(int argc, char **argv)
           "and volumes (default: qemu:///system for root, qemu:///session "
           "otherwise)",
           "URI" },
+        { "config-file", 0, 0, G_OPTION_ARG_FILENAME, &opts.config_file,
+          "Settings (qemu_compat, libvirtd_uri; default "
+          "/etc/nimbus/nimbusd.conf for root, "
+          "$XDG_CONFIG_HOME/nimbus/nimbusd.conf otherwise)",
+          "FILE" },
         { "daemon", 'd', 0, G_OPTION_ARG_NONE, &opts.daemonize,
           "Run in the background", NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts.verbose,

@@ -229,6 +229,7 @@ const DbusInterfaceImpl dbus_connect_impl = {
     .name = "org.libvirt.Connect",
     .methods = dbus_connect_methods,
     .n_methods = G_N_ELEMENTS(dbus_connect_methods),
+    .more_methods = dbus_connect_more_methods,
     .props = dbus_connect_props,
     .n_props = G_N_ELEMENTS(dbus_connect_props),
 };

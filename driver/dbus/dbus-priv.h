@@ -11,6 +11,12 @@
 #define DBUS_DOMAIN_PATH DBUS_SERVICE_PATH "/domain"
 /* Snapshot objects: "<domain node>_<encoded name>" below this path. */
 #define DBUS_SNAPSHOT_PATH DBUS_SERVICE_PATH "/domainsnapshot"
+/* libvirtd's objects, forwarded (dbus-network.c, dbus-storage.c): networks
+ * and pools by UUID node, volumes by encoded key, as libvirt-dbus names
+ * them. */
+#define DBUS_NETWORK_PATH DBUS_SERVICE_PATH "/network"
+#define DBUS_POOL_PATH DBUS_SERVICE_PATH "/storagepool"
+#define DBUS_VOL_PATH DBUS_SERVICE_PATH "/storagevol"
 /* "_" + 36 UUID characters, as libvirt-dbus's paths. */
 #define DBUS_UUID_NODE_LEN 37
 
@@ -60,10 +66,17 @@ struct DbusService {
     GDBusNodeInfo *connect_node;    /* immutable after new */
     GDBusNodeInfo *domain_node;     /* immutable after new */
     GDBusNodeInfo *snapshot_node;   /* immutable after new */
+    GDBusNodeInfo *network_node;    /* immutable after new */
+    GDBusNodeInfo *pool_node;       /* immutable after new */
+    GDBusNodeInfo *vol_node;        /* immutable after new */
     GThreadPool *pool;              /* the calls, off the main loop */
     guint connect_reg;              /* main thread */
+    guint compat_reg;               /* main thread; /org/libvirt/QEMU */
     guint domain_reg;               /* main thread */
     guint snapshot_reg;             /* main thread */
+    guint network_reg;              /* main thread */
+    guint pool_reg;                 /* main thread */
+    guint vol_reg;                  /* main thread */
     guint owner_id;                 /* main thread */
     gint serving;                   /* atomic: objects registered */
 };
@@ -72,6 +85,46 @@ struct DbusService {
 extern const DbusInterfaceImpl dbus_connect_impl;
 extern const DbusInterfaceImpl dbus_domain_impl;
 extern const DbusInterfaceImpl dbus_snapshot_impl;
+/* dbus-network.c, dbus-storage.c: libvirtd's objects. */
+extern const DbusInterfaceImpl dbus_network_impl;
+extern const DbusInterfaceImpl dbus_pool_impl;
+extern const DbusInterfaceImpl dbus_vol_impl;
+
+/* dbus-connect-more.c: Connect's network, storage and host methods (ends
+ * with a NULL name). */
+extern const DbusMethod dbus_connect_more_methods[];
+/* dbus-network.c: Connect's network methods. */
+GVariant *dbus_connect_list_networks(DbusService *svc, const char *path,
+                                     GVariant *args, GError **error);
+GVariant *dbus_connect_network_lookup_by_name(DbusService *svc,
+                                              const char *path,
+                                              GVariant *args, GError **error);
+GVariant *dbus_connect_network_lookup_by_uuid(DbusService *svc,
+                                              const char *path,
+                                              GVariant *args, GError **error);
+GVariant *dbus_connect_network_define_xml(DbusService *svc, const char *path,
+                                          GVariant *args, GError **error);
+GVariant *dbus_connect_network_create_xml(DbusService *svc, const char *path,
+                                          GVariant *args, GError **error);
+/* dbus-storage.c: Connect's pool and volume methods. */
+GVariant *dbus_connect_list_storage_pools(DbusService *svc, const char *path,
+                                          GVariant *args, GError **error);
+GVariant *dbus_connect_pool_lookup_by_name(DbusService *svc, const char *path,
+                                           GVariant *args, GError **error);
+GVariant *dbus_connect_pool_lookup_by_uuid(DbusService *svc, const char *path,
+                                           GVariant *args, GError **error);
+GVariant *dbus_connect_pool_define_xml(DbusService *svc, const char *path,
+                                       GVariant *args, GError **error);
+GVariant *dbus_connect_pool_create_xml(DbusService *svc, const char *path,
+                                       GVariant *args, GError **error);
+GVariant *dbus_connect_vol_lookup_by_key(DbusService *svc, const char *path,
+                                         GVariant *args, GError **error);
+GVariant *dbus_connect_vol_lookup_by_path(DbusService *svc, const char *path,
+                                          GVariant *args, GError **error);
+/* Object paths of libvirtd's objects.  (transfer full) */
+char *dbus_network_path(virNetworkPtr net);
+char *dbus_pool_path(virStoragePoolPtr pool);
+char *dbus_vol_path(virStorageVolPtr vol);
 
 /* dbus-domain-ops.c: Domain's save, hotplug, resize and stats methods. */
 extern const DbusMethod dbus_domain_ops_methods[];
@@ -96,6 +149,8 @@ char *dbus_domain_path(const unsigned char uuid[16]);
 /* The leaf name of that path: "_" + UUID with "-" turned to "_". */
 void dbus_domain_node(const unsigned char uuid[16],
                       char out[DBUS_UUID_NODE_LEN + 1]);
+/* The UUID of a node dbus_domain_node() wrote; false for anything else. */
+bool dbus_domain_node_parse(const char *node, unsigned char uuid[16]);
 /* The domain @path names, or NO_DOMAIN for any path that decodes to no
  * known domain.  (transfer full) */
 DrvDomainObj *dbus_domain_from_path(DbusService *svc, const char *path,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/build-tree.h"
+#include "driver/compat.h"
 #include "driver/dbus/dbus-priv.h"
 
 #ifndef NIMBUS_DBUS_INTERFACES_DIR
@@ -197,6 +198,18 @@ dbus_impl_for(DbusService *svc, const char *name, GDBusInterfaceInfo **iface)
         *iface = g_dbus_node_info_lookup_interface(svc->snapshot_node, name);
         return &dbus_snapshot_impl;
     }
+    if (g_str_equal(name, dbus_network_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->network_node, name);
+        return &dbus_network_impl;
+    }
+    if (g_str_equal(name, dbus_pool_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->pool_node, name);
+        return &dbus_pool_impl;
+    }
+    if (g_str_equal(name, dbus_vol_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->vol_node, name);
+        return &dbus_vol_impl;
+    }
     return NULL;
 }
 
@@ -318,17 +331,67 @@ static const GDBusSubtreeVTable dbus_snapshot_subtree = {
     .dispatch = dbus_domain_dispatch,
 };
 
+/*
+ * Children of network/, storagepool/ and storagevol/: libvirtd's objects.
+ * Listing them takes a round trip to libvirtd, which must not run on the
+ * main loop (it serves the RPC sockets and the VMMs' events), so the
+ * subtrees enumerate nothing; every node is dispatched, and a call on one
+ * that libvirtd does not know answers its "not found" error.
+ */
+static char **
+dbus_fwd_enumerate(GDBusConnection *conn, const char *sender,
+                   const char *path, gpointer data)
+{
+    return g_new0(char *, 1);
+}
+
+static GDBusInterfaceInfo **
+dbus_fwd_introspect(GDBusConnection *conn, const char *sender,
+                    const char *path, const char *node, gpointer data)
+{
+    DbusService *svc = data;
+    /* GDBus passes the subtree's path when introspecting, the called
+     * object's when dispatching: compare prefixes. */
+    GDBusNodeInfo *info = g_str_has_prefix(path, DBUS_NETWORK_PATH) ?
+                          svc->network_node :
+                          g_str_has_prefix(path, DBUS_POOL_PATH) ?
+                          svc->pool_node : svc->vol_node;
+    GDBusInterfaceInfo **ifaces;
+
+    if (!node)
+        return NULL;
+    ifaces = g_new0(GDBusInterfaceInfo *, 2);
+    ifaces[0] = g_dbus_interface_info_ref(info->interfaces[0]);
+    return ifaces;
+}
+
+static const GDBusSubtreeVTable dbus_fwd_subtree = {
+    .enumerate = dbus_fwd_enumerate,
+    .introspect = dbus_fwd_introspect,
+    .dispatch = dbus_domain_dispatch,
+};
+
 static void
 dbus_unregister(DbusService *svc)
 {
     g_atomic_int_set(&svc->serving, 0);
     if (svc->connect_reg)
         g_dbus_connection_unregister_object(svc->conn, svc->connect_reg);
+    if (svc->compat_reg)
+        g_dbus_connection_unregister_object(svc->conn, svc->compat_reg);
+    svc->compat_reg = 0;
     if (svc->domain_reg)
         g_dbus_connection_unregister_subtree(svc->conn, svc->domain_reg);
     if (svc->snapshot_reg)
         g_dbus_connection_unregister_subtree(svc->conn, svc->snapshot_reg);
+    if (svc->network_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->network_reg);
+    if (svc->pool_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->pool_reg);
+    if (svc->vol_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->vol_reg);
     svc->connect_reg = svc->domain_reg = svc->snapshot_reg = 0;
+    svc->network_reg = svc->pool_reg = svc->vol_reg = 0;
 }
 
 static void
@@ -370,6 +433,10 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         !(svc->domain_node = dbus_load_interface(dbus_domain_impl.name, error)) ||
         !(svc->snapshot_node = dbus_load_interface(dbus_snapshot_impl.name,
                                                    error)) ||
+        !(svc->network_node = dbus_load_interface(dbus_network_impl.name,
+                                                  error)) ||
+        !(svc->pool_node = dbus_load_interface(dbus_pool_impl.name, error)) ||
+        !(svc->vol_node = dbus_load_interface(dbus_vol_impl.name, error)) ||
         !(svc->pool = g_thread_pool_new(dbus_call_worker, svc, DBUS_WORKERS, FALSE,
                                         error)) ||
         !(svc->conn = g_bus_get_sync(bus_type, NULL, error)))
@@ -383,6 +450,18 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         &dbus_vtable, svc, NULL, error);
     if (!svc->connect_reg)
         return NULL;
+    /* qemu_compat: the same Connect object also where QEMU-only clients
+     * look for it (cockpit-machines hard-codes /org/libvirt/QEMU).  The
+     * objects it names keep their one path under /org/libvirt/CH, so that
+     * a domain has the same path whichever Connect answered, and in the
+     * DomainEvent signals. */
+    if (driver->config->qemu_compat &&
+        !(svc->compat_reg = g_dbus_connection_register_object(
+              svc->conn, DRV_COMPAT_DBUS_PATH,
+              g_dbus_node_info_lookup_interface(svc->connect_node,
+                                                dbus_connect_impl.name),
+              &dbus_vtable, svc, NULL, error)))
+        return NULL;
     svc->domain_reg = g_dbus_connection_register_subtree(
         svc->conn, DBUS_DOMAIN_PATH, &dbus_domain_subtree,
         G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL, error);
@@ -392,6 +471,19 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         svc->conn, DBUS_SNAPSHOT_PATH, &dbus_snapshot_subtree,
         G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL, error);
     if (!svc->snapshot_reg)
+        return NULL;
+    if (!(svc->network_reg = g_dbus_connection_register_subtree(
+              svc->conn, DBUS_NETWORK_PATH, &dbus_fwd_subtree,
+              G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
+              error)) ||
+        !(svc->pool_reg = g_dbus_connection_register_subtree(
+              svc->conn, DBUS_POOL_PATH, &dbus_fwd_subtree,
+              G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
+              error)) ||
+        !(svc->vol_reg = g_dbus_connection_register_subtree(
+              svc->conn, DBUS_VOL_PATH, &dbus_fwd_subtree,
+              G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
+              error)))
         return NULL;
     g_atomic_int_set(&svc->serving, 1);
     /* Objects first, then the name: a client that sees the name appear
@@ -422,6 +514,9 @@ dbus_service_free(DbusService *svc)
     g_clear_pointer(&svc->connect_node, g_dbus_node_info_unref);
     g_clear_pointer(&svc->domain_node, g_dbus_node_info_unref);
     g_clear_pointer(&svc->snapshot_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->network_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->pool_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->vol_node, g_dbus_node_info_unref);
     g_free(svc);
 }
 
@@ -441,4 +536,12 @@ dbus_service_emit_event(const DrvDomainEvent *event, gpointer data)
                                   g_variant_new("(oii)", path, event->event,
                                                 event->detail),
                                   NULL);
+    /* Each Connect object sends its own, as libvirt-dbus's per driver
+     * (the config is immutable: no lock against dbus_unregister()). */
+    if (svc->driver->config->qemu_compat)
+        g_dbus_connection_emit_signal(svc->conn, NULL, DRV_COMPAT_DBUS_PATH,
+                                      dbus_connect_impl.name, "DomainEvent",
+                                      g_variant_new("(oii)", path, event->event,
+                                                    event->detail),
+                                      NULL);
 }

@@ -34,8 +34,9 @@ dbus_domain_path(const unsigned char uuid[16])
     return g_strconcat(DBUS_DOMAIN_PATH "/", node, NULL);
 }
 
-/* The reverse of dbus_domain_node(); false for anything else. */
-static bool
+/* The reverse of dbus_domain_node(); also the node of networks and
+ * pools. */
+bool
 dbus_domain_node_parse(const char *node, unsigned char uuid[16])
 {
     char str[DBUS_UUID_NODE_LEN];

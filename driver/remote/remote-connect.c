@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "driver/caps.h"
+#include "driver/compat.h"
 #include "driver/nodeinfo.h"
 #include "driver/remote/remote.h"
 #include "driver/rpc/client.h"
@@ -36,9 +37,10 @@ remote_auth_list(RpcCall *call, void *args, void *r, GError **error)
 }
 
 /* The names CONNECT_OPEN accepts: the client rewrote the URI already
- * (transport suffix and client-only parameters dropped, §2.1). */
+ * (transport suffix and client-only parameters dropped, §2.1);
+ * qemu:///system too in the QEMU-compatibility mode (driver/compat.h). */
 static bool
-remote_uri_acceptable(const char *name)
+remote_uri_acceptable(const char *name, bool qemu_compat)
 {
     g_autofree char *base = NULL;
     const char *q;
@@ -47,7 +49,8 @@ remote_uri_acceptable(const char *name)
         return true;    /* "": the server picks, as for remote:/// */
     q = strchr(name, '?');
     base = q ? g_strndup(name, (gsize)(q - name)) : g_strdup(name);
-    return g_str_equal(base, "ch:///system") || g_str_equal(base, "ch:///session");
+    return g_str_equal(base, "ch:///system") || g_str_equal(base, "ch:///session") ||
+           (qemu_compat && g_str_equal(base, DRV_COMPAT_URI));
 }
 
 bool
@@ -56,7 +59,8 @@ remote_connect_open(RpcCall *call, void *a, void *r, GError **error)
     remote_connect_open_args *args = a;
     const char *name = args->name ? *args->name : NULL;
 
-    if (!remote_uri_acceptable(name)) {
+    if (!remote_uri_acceptable(
+            name, remote_daemon_of(call)->driver->config->qemu_compat)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_NO_CONNECT, "%s", name);
         return false;
     }

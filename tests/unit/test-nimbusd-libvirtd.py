@@ -32,6 +32,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("rpcvirsh", os.path.join(HERE, "test-rpc-virsh.py"))
 rv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rv)
+# The D-Bus side (org.libvirt's Network/StoragePool/StorageVol objects):
+# test-nimbusd-dbus.py's private bus and client.
+_spec = importlib.util.spec_from_file_location("nddbus", os.path.join(HERE, "test-nimbusd-dbus.py"))
+nd = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nd)
+from gi.repository import GLib  # noqa: E402  (after the helpers, as they)
 
 LIBVIRTD = "/usr/sbin/libvirtd"
 NOBODY = 65534
@@ -129,7 +135,9 @@ class Ctx:
             os.makedirs(p)
         self.lv.chown(self.pool_dir)
         self.lv.chown(self.default_dir)
-        self.d = rv.Daemon(tmp, args=["--libvirtd-uri", self.lv.uri])
+        self.bus = nd.Bus(open(os.path.join(tmp, "dbus-daemon.log"), "ab"))
+        self.d = rv.Daemon(tmp, args=["--libvirtd-uri", self.lv.uri, "--dbus=session"],
+                           extra_env={"DBUS_SESSION_BUS_ADDRESS": self.bus.address})
         self.direct = None
         self.conn = None
 
@@ -514,6 +522,134 @@ def network_undefine(c):
     assert "nmbnet" not in rv.virsh(c.d, "net-list", "--all", "--name").stdout
 
 
+# ---- the same objects over D-Bus (org.libvirt) -------------------------------------
+
+CONNECT = "/org/libvirt/CH"
+C_IFACE = "org.libvirt.Connect"
+PROPS = "org.freedesktop.DBus.Properties"
+
+
+def uuid_path(kind, uuid):
+    """libvirt-dbus's object path for a network or pool."""
+    return "%s/%s/_%s" % (CONNECT, kind, uuid.replace("-", "_"))
+
+
+def key_path(key):
+    """libvirt-dbus's object path for a volume: its key, encoded."""
+    enc = "".join(ch if ch.isascii() and ch.isalnum() else "_%02x" % ord(ch) for ch in key)
+    return CONNECT + "/storagevol/" + enc
+
+
+def dbus_props(c, path, iface):
+    return {k: v for k, v in c.bus.value(path, PROPS, "GetAll", GLib.Variant("(s)", (iface,)))[0].items()}
+
+
+def dbus_one(c, method, sig, *args):
+    return c.bus.value(CONNECT, C_IFACE, method, GLib.Variant(sig, args))[0]
+
+
+def same_error(c, dbus_call, rpc_call):
+    """The D-Bus call fails with org.libvirt.Error and the RPC's message."""
+    name, msg = dbus_call()
+    code, dom, want = error_of(rpc_call)
+    assert (name, msg) == ("org.libvirt.Error", want), (name, msg, want)
+    return code
+
+
+@test
+def dbus_networks_are_libvirtds(c):
+    xml = NETWORK_XML.replace("nmbnet", "dbnet").replace("nmbtest0", "nmbdb0") \
+        .replace("<forward mode='nat'/>", "<forward mode='bridge'/>") \
+        .replace("  <ip address='192.168.231.1' netmask='255.255.255.0'/>\n", "")
+    path = dbus_one(c, "NetworkDefineXML", "(s)", xml)
+    net = c.conn.networkLookupByName("dbnet")
+    assert path == uuid_path("network", net.UUIDString()), path
+    assert dbus_one(c, "NetworkLookupByName", "(s)", "dbnet") == path
+    assert dbus_one(c, "NetworkLookupByUUID", "(s)", net.UUIDString()) == path
+    assert sorted(dbus_one(c, "ListNetworks", "(u)", 0)) == \
+        sorted(uuid_path("network", n.UUIDString()) for n in c.conn.listAllNetworks())
+    props = dbus_props(c, path, "org.libvirt.Network")
+    assert props == {"Active": False, "Autostart": False, "Name": "dbnet",
+                     "Persistent": True, "UUID": net.UUIDString()}, props
+    got = c.bus.value(path, "org.libvirt.Network", "GetXMLDesc", GLib.Variant("(u)", (0,)))[0]
+    assert got == net.XMLDesc(0)
+    c.bus.call(path, PROPS, "Set", GLib.Variant("(ssv)", ("org.libvirt.Network", "Autostart",
+                                                          GLib.Variant("b", True))))
+    assert net.autostart() == 1
+    # forward mode='bridge' makes nothing: an unprivileged libvirtd starts it.
+    c.bus.call(path, "org.libvirt.Network", "Create")
+    assert net.isActive() == 1
+    assert c.bus.value(path, PROPS, "Get", GLib.Variant("(ss)", ("org.libvirt.Network",
+                                                                 "Active")))[0] is True
+    c.bus.call(path, "org.libvirt.Network", "Destroy")
+    assert net.isActive() == 0
+    # Not forwarded over RPC either: NO_SUPPORT naming the API.
+    name, msg = c.bus.error(path, "org.libvirt.Network", "GetDHCPLeases",
+                            GLib.Variant("(su)", ("", 0)))
+    assert name == "org.libvirt.Error" and "virNetworkGetDHCPLeases" in msg, msg
+    c.bus.call(path, "org.libvirt.Network", "Undefine")
+    same_error(c, lambda: c.bus.error(path, "org.libvirt.Network", "Create"),
+               lambda: c.conn.networkLookupByUUIDString(net.UUIDString()))
+    code = same_error(c, lambda: c.bus.error(CONNECT, C_IFACE, "NetworkLookupByName",
+                                             GLib.Variant("(s)", ("nonet",))),
+                      lambda: c.conn.networkLookupByName("nonet"))
+    assert code == libvirt.VIR_ERR_NO_NETWORK
+    # A path that decodes to no UUID: libvirt's "not found", never a crash.
+    for bad in ("bogus", "_" + "z" * 36, "x" * 4096):
+        name, msg = c.bus.error(CONNECT + "/network/" + bad, "org.libvirt.Network", "Create")
+        assert name == "org.libvirt.Error" and msg.startswith("Network not found"), msg
+
+
+@test
+def dbus_pools_and_volumes_are_libvirtds(c):
+    pool = c.conn.storagePoolLookupByName("p1")
+    path = dbus_one(c, "StoragePoolLookupByName", "(s)", "p1")
+    assert path == uuid_path("storagepool", pool.UUIDString()), path
+    assert dbus_one(c, "StoragePoolLookupByUUID", "(s)", pool.UUIDString()) == path
+    assert sorted(dbus_one(c, "ListStoragePools", "(u)", 0)) == \
+        sorted(uuid_path("storagepool", p.UUIDString()) for p in c.conn.listAllStoragePools())
+    props = dbus_props(c, path, "org.libvirt.StoragePool")
+    assert props == {"Active": True, "Autostart": bool(pool.autostart()), "Name": "p1",
+                     "Persistent": True, "UUID": pool.UUIDString()}, props
+    P = "org.libvirt.StoragePool"
+    assert c.bus.value(path, P, "GetInfo")[0] == tuple(pool.info())
+    assert c.bus.value(path, P, "GetXMLDesc", GLib.Variant("(u)", (0,)))[0] == pool.XMLDesc(0)
+    # Volumes: created over D-Bus, seen over RPC; named by their key.
+    vol_xml = "<volume><name>dbv</name><capacity>65536</capacity></volume>"
+    vpath = c.bus.value(path, P, "StorageVolCreateXML", GLib.Variant("(su)", (vol_xml, 0)))[0]
+    vol = pool.storageVolLookupByName("dbv")
+    assert vpath == key_path(vol.key()), vpath
+    assert sorted(c.bus.value(path, P, "ListStorageVolumes", GLib.Variant("(u)", (0,)))[0]) == \
+        sorted(key_path(v.key()) for v in pool.listAllVolumes())
+    assert c.bus.value(path, P, "StorageVolLookupByName", GLib.Variant("(s)", ("dbv",)))[0] == vpath
+    assert dbus_one(c, "StorageVolLookupByPath", "(s)", vol.path()) == vpath
+    assert dbus_one(c, "StorageVolLookupByKey", "(s)", vol.key()) == vpath
+    V = "org.libvirt.StorageVol"
+    assert dbus_props(c, vpath, V) == {"Name": "dbv", "Key": vol.key(), "Path": vol.path()}
+    assert c.bus.value(vpath, V, "GetInfo", GLib.Variant("(u)", (0,)))[0] == tuple(vol.info())
+    assert c.bus.value(vpath, V, "GetXMLDesc", GLib.Variant("(u)", (0,)))[0] == vol.XMLDesc(0)
+    c.bus.call(vpath, V, "Resize", GLib.Variant("(tu)", (131072, 0)))
+    assert vol.info()[1] == 131072
+    c.bus.call(vpath, V, "Delete", GLib.Variant("(u)", (0,)))
+    same_error(c, lambda: c.bus.error(vpath, V, "GetXMLDesc", GLib.Variant("(u)", (0,))),
+               lambda: c.conn.storageVolLookupByKey(vol.key()))
+    same_error(c, lambda: c.bus.error(CONNECT, C_IFACE, "StoragePoolLookupByName",
+                                      GLib.Variant("(s)", ("nopool",))),
+               lambda: c.conn.storagePoolLookupByName("nopool"))
+    for bad in ("_zz", "_2", "%s/storagepool/nouuid" % CONNECT):
+        p = bad if bad.startswith("/") else CONNECT + "/storagevol/" + bad
+        name, msg = c.bus.error(p, V if "storagevol" in p else P, "GetXMLDesc",
+                                GLib.Variant("(u)", (0,)))
+        assert name == "org.libvirt.Error" and "not found" in msg, msg
+    # Introspection of a forwarded object is libvirt-dbus's XML.
+    for obj, iface in ((path, P), (vpath, V)):
+        info = nd.introspect(c.bus, obj).lookup_interface(iface)
+        ref = nd.reference(iface)
+        assert sorted(m.name for m in info.methods) == sorted(m.name for m in ref.methods)
+        assert sorted(p.name for p in info.properties) == \
+            sorted(p.name for p in ref.properties)
+
+
 # ---- libvirtd absent --------------------------------------------------------------
 
 
@@ -528,6 +664,9 @@ def libvirtd_absent_says_so(c):
         assert "libvirtd" in msg and "not reachable at '%s'" % c.lv.uri in msg, msg
         err = virsh_fails(c.d, "net-list", "--all")
         assert "is not reachable" in err, err
+        # D-Bus says the same as the RPC procedure, not an empty list.
+        name, dmsg = c.bus.error(CONNECT, C_IFACE, "ListNetworks", GLib.Variant("(u)", (0,)))
+        assert (name, dmsg) == ("org.libvirt.Error", error_of(c.conn.listAllNetworks)[2]), dmsg
         # So virt-install takes the connection for one without storage and
         # uses a file disk as it is (its path= form needs a pool API even
         # then: virtinst 4.1 drops the path when storage is unsupported)...
@@ -574,6 +713,7 @@ def main():
         c.d.stop()
         rv.kill_vmms(c.d.state)
         c.lv.stop()
+        c.bus.stop()
         if failed or os.environ.get("NIMBUS_TEST_KEEP"):
             print("# logs and state kept in " + tmp)
         else:

@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# cockpit-machines 288 managing nimbus domains through nimbusd's
+# qemu_compat mode (issue 17): cockpit-ws with --local-session on
+# 127.0.0.1, headless chromium driven by selenium/chromedriver, nimbusd
+# with the fake VMM on a private system bus.  TAP output.
+#
+# As root only: the test re-runs itself in a private mount namespace with
+# tmpfs on /run/libvirt and /run/dbus, so qemu:///system's socket and the
+# system bus socket cockpit-bridge opens are the test's own and the host's
+# are never touched.  Screenshots go to the output directory
+# ($NIMBUS_TEST_OUTDIR, default tests/unit/test-nimbusd-cockpit.out in the
+# build tree), kept after the run.
+#
+#   NIMBUS_TEST_KEEP=1          keep the temp directory
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import libvirt
+from gi.repository import GLib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+rv = load("rpcvirsh", "test-rpc-virsh.py")
+nd = load("nddbus", "test-nimbusd-dbus.py")
+
+COCKPIT_WS = "/usr/lib/cockpit/cockpit-ws"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM = "/usr/bin/chromium"
+BUS_SOCK = "/run/dbus/system_bus_socket"
+QEMU_SOCK = "/run/libvirt/virtqemud-sock"
+OUTDIR = os.environ.get("NIMBUS_TEST_OUTDIR") or os.path.normpath(os.path.join(
+    os.environ.get("NIMBUS_TOP_BUILDDIR") or os.path.join(HERE, "..", ".."),
+    "tests", "unit", "test-nimbusd-cockpit.out"))
+RUNNING, STOPPED = "cockpit-run", "cockpit-off"
+UUIDS = {RUNNING: "5f0c7e9a-3b1d-4c2e-9a8f-1e2d3c4b5a61",
+         STOPPED: "5f0c7e9a-3b1d-4c2e-9a8f-1e2d3c4b5a62"}
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Ctx:
+    pass
+
+
+def domain_xml(name):
+    """virt-install's XML for nimbus, naming the machine type: cockpit
+    passes <type machine=...> to GetDomainCapabilities and drops a VM whose
+    XML has none (its D-Bus call cannot send a null string)."""
+    xml = rv.golden_xml(name, UUIDS[name])
+    assert '<type arch="x86_64">' in xml
+    return xml.replace('<type arch="x86_64">', '<type arch="x86_64" machine="nimbus">')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_conf(tmp, name, text):
+    return rv.write(os.path.join(tmp, name), "[nimbusd]\n" + text)
+
+
+def second_daemon_error(c, conf_text):
+    """nimbusd's stderr and status when started with this config file."""
+    sub = tempfile.mkdtemp(dir=c.tmp)
+    conf = write_conf(sub, "nimbusd.conf", conf_text)
+    r = subprocess.run([rv.NIMBUSD, "--listen", os.path.join(sub, "s"), "--dbus=none",
+                        "--state-dir", os.path.join(sub, "st"),
+                        "--config-dir", os.path.join(sub, "cf"), "--config-file", conf],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=30, env=c.d.env)
+    return r.returncode, r.stdout
+
+
+def shot(c, name):
+    c.browser.save_screenshot(os.path.join(OUTDIR, name + ".png"))
+
+
+def wait_text(c, elem_id, want, what, timeout=60):
+    """Waits until element @elem_id reads @want; screenshots on failure."""
+    from selenium.common.exceptions import WebDriverException
+    last = [None]
+
+    def pred():
+        try:
+            last[0] = c.browser.find_element("id", elem_id).text.strip()
+        except WebDriverException:
+            return False
+        return last[0] == want
+    try:
+        rv.wait_for(pred, what, timeout)
+    except AssertionError:
+        shot(c, "failed-" + elem_id)
+        # What the page says instead (e.g. that libvirt is unreachable when
+        # cockpit cannot reach org.libvirt on the bus).
+        try:
+            page = c.browser.find_element("tag name", "body").text[:600]
+        except WebDriverException:
+            page = "(no page)"
+        raise AssertionError("%s: '%s' reads %r, not %r; the page shows: %r"
+                             % (what, elem_id, last[0], want, page))
+
+
+# ---- the compat mode's switch and refusals -------------------------------------
+
+
+@test
+def compat_refusals(c):
+    # A daemon already answering qemu:///system (here: the first nimbusd;
+    # the check is the same for virtqemud or libvirtd) is not taken over.
+    uri = "libvirtd_uri=qemu+unix:///system?socket=%s\n" % c.nolibvirtd
+    rc, out = second_daemon_error(c, "qemu_compat=true\n" + uri)
+    assert rc != 0 and "is listening on '%s'" % QEMU_SOCK in out, out
+    # Forwarding networks to qemu:///system would be nimbusd itself.
+    rc, out = second_daemon_error(c, "qemu_compat=true\n")
+    assert rc != 0 and "would be nimbusd itself" in out, out
+    # Unknown settings and bad values are errors, not ignored.
+    rc, out = second_daemon_error(c, "qemu_compat=maybe\n")
+    assert rc != 0 and "qemu_compat" in out, out
+    rc, out = second_daemon_error(c, "qemu_compatible=true\n")
+    assert rc != 0 and "unknown setting 'qemu_compatible'" in out, out
+    r = subprocess.run([rv.NIMBUSD, "--config-file", os.path.join(c.tmp, "absent.conf")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=30)
+    assert r.returncode != 0 and "absent.conf" in r.stdout, r.stdout
+
+
+@test
+def qemu_system_is_nimbus(c):
+    # The URI cockpit's virsh/virt-install use reaches nimbusd, which still
+    # says what it is.
+    q = libvirt.open("qemu:///system")
+    try:
+        assert q.getType() == c.conn.getType() == "CH", q.getType()
+        assert sorted(d.name() for d in q.listAllDomains()) == \
+            sorted(d.name() for d in c.conn.listAllDomains())
+        assert q.getCapabilities() == c.conn.getCapabilities()
+    finally:
+        q.close()
+    out = subprocess.run(["virsh", "-c", "qemu:///system", "domstate", RUNNING],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert out.strip() == "running", out
+
+
+@test
+def dbus_qemu_path_is_the_connect_object(c):
+    for method, sig, args in (("ListDomains", "(u)", (0,)),
+                              ("DomainLookupByName", "(s)", (RUNNING,))):
+        got = c.bus.value("/org/libvirt/QEMU", nd.C_IFACE, method, GLib.Variant(sig, args))
+        want = c.bus.value(nd.CONNECT, nd.C_IFACE, method, GLib.Variant(sig, args))
+        assert got == want, (method, got, want)
+
+
+@test
+def virsh_qemu_system_console(c):
+    # The command cockpit's serial-console pane runs, against the fake
+    # guest's toy shell.
+    class QemuSystem:
+        uri = "qemu:///system"
+    con = rv.Console(QemuSystem, RUNNING)
+    con.sync()
+    con.send("hello cockpit\r")
+    con.expect("you said: hello cockpit")
+    con.send("\x1d")                     # Ctrl-]: virsh finishes
+    assert con.wait_exit() == 0
+
+
+# ---- cockpit-machines ------------------------------------------------------------
+
+
+@test
+def cockpit_lists_domains(c):
+    c.browser.get("http://127.0.0.1:%d/cockpit/@localhost/machines/index.html" % c.port)
+    # Without VMX/SVM (nested CI), cockpit first says hardware
+    # virtualization is disabled and offers to go on: do.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if c.browser.find_elements("id", "ignore-hw-virtualization-disabled-btn"):
+            c.browser.find_element("id", "ignore-hw-virtualization-disabled-btn").click()
+            break
+        if c.browser.find_elements("id", "vm-%s-system-state" % RUNNING):
+            break
+        time.sleep(0.2)
+    wait_text(c, "vm-%s-system-state" % RUNNING, "Running", "the running domain's row")
+    wait_text(c, "vm-%s-system-state" % STOPPED, "Shut off", "the defined domain's row")
+    shot(c, "1-machines-list")
+
+
+@test
+def cockpit_shuts_down(c):
+    c.browser.find_element("id", "vm-%s-system-shutdown-button" % RUNNING).click()
+    wait_text(c, "vm-%s-system-state" % RUNNING, "Shut off", "the row after Shut down")
+    shot(c, "2-after-shutdown")
+    # nimbusd stopped it, not only the page.
+    state = c.conn.lookupByName(RUNNING).state()[0]
+    assert state == libvirt.VIR_DOMAIN_SHUTOFF, state
+
+
+# ---- setup -------------------------------------------------------------------------
+
+
+def start_browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1400,1000"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def setup(c):
+    # A private system bus at the well-known path: cockpit-bridge and
+    # nimbusd both find it as the system bus.
+    log = open(os.path.join(c.tmp, "dbus-daemon.log"), "ab")
+    c.busd = subprocess.Popen(["dbus-daemon", "--nofork", "--config-file",
+                               nd.system_bus_config(c.tmp, BUS_SOCK)], stdout=log, stderr=log)
+    rv.wait_for(lambda: os.path.exists(BUS_SOCK), "the private system bus")
+    address = "unix:path=" + BUS_SOCK
+    conf = write_conf(c.tmp, "nimbusd.conf", "qemu_compat=true\n"
+                      "libvirtd_uri=qemu+unix:///system?socket=%s\n" % c.nolibvirtd)
+    c.d = rv.Daemon(c.tmp, extra_env={"DBUS_SYSTEM_BUS_ADDRESS": address},
+                    args=["--dbus=system", "--config-file", conf])
+    c.d.start()
+    rv.wait_for(lambda: os.path.exists(QEMU_SOCK), "nimbusd on " + QEMU_SOCK)
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address
+    c.bus = nd.Bus.__new__(nd.Bus)     # a client only: the bus is ours above
+    c.bus.address = address
+    c.bus.conn = nd.Gio.DBusConnection.new_for_address_sync(
+        address, nd.Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+        nd.Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    rv.wait_for(lambda: c.bus.call("/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                   "NameHasOwner", GLib.Variant("(s)", ("org.libvirt",)),
+                                   dest="org.freedesktop.DBus").unpack()[0],
+                "org.libvirt on the bus", timeout=30)
+    c.conn = libvirt.open(c.d.uri)
+    for name in (RUNNING, STOPPED):
+        c.conn.defineXML(domain_xml(name))
+    c.conn.lookupByName(RUNNING).create()
+    # cockpit-ws serving one local session (cockpit-bridge as root), plain
+    # HTTP on loopback only.
+    c.port = free_port()
+    wslog = open(os.path.join(c.tmp, "cockpit-ws.log"), "ab")
+    c.ws = subprocess.Popen([COCKPIT_WS, "--no-tls", "--address", "127.0.0.1",
+                             "--port", str(c.port), "--local-session=cockpit-bridge"],
+                            stdout=wslog, stderr=wslog)
+
+    def ws_up():
+        if c.ws.poll() is not None:
+            raise AssertionError("cockpit-ws exited (see cockpit-ws.log)")
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", c.port)) == 0
+    rv.wait_for(ws_up, "cockpit-ws", timeout=30)
+    c.browser = start_browser()
+
+
+def teardown(c):
+    if getattr(c, "browser", None):
+        c.browser.quit()
+    for p in (getattr(c, "ws", None),):
+        if p and p.poll() is None:
+            p.terminate()
+            p.wait(10)
+    if getattr(c, "conn", None):
+        c.conn.close()
+    if getattr(c, "d", None):
+        c.d.stop()
+        rv.kill_vmms(c.d.state)
+    if getattr(c, "busd", None) and c.busd.poll() is None:
+        c.busd.terminate()
+        c.busd.wait(10)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("1..0 # SKIP needs root: a private mount namespace for /run/libvirt and /run/dbus")
+        return 0
+    if os.environ.get("NIMBUS_TEST_MNTNS") != "1":
+        os.environ["NIMBUS_TEST_MNTNS"] = "1"
+        sys.stdout.flush()
+        os.execvp("unshare", ["unshare", "-m", "--propagation", "private",
+                              sys.executable] + sys.argv)
+    for d in ("/run/libvirt", "/run/dbus"):
+        os.makedirs(d, exist_ok=True)
+        rv.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", d])
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    os.makedirs(OUTDIR, exist_ok=True)
+    for f in os.listdir(OUTDIR):
+        os.unlink(os.path.join(OUTDIR, f))
+    c = Ctx()
+    c.tmp = tempfile.mkdtemp(prefix="nd-cockpit-", dir="/tmp")
+    c.nolibvirtd = os.path.join(c.tmp, "no-libvirtd-sock")
+    failed = 0
+    print("1..%d" % len(TESTS))
+    try:
+        setup(c)
+        failed += rv.run_tap(TESTS, "/cockpit", c)
+    except Exception as e:
+        # The setup itself failed: every case fails, saying why.
+        for i, fn in enumerate(TESTS, 1):
+            print("not ok %d /cockpit/%s # setup: %s" % (i, fn.__name__, e))
+        failed += 1
+    finally:
+        teardown(c)
+        print("# screenshots in " + OUTDIR)
+        if failed or os.environ.get("NIMBUS_TEST_KEEP"):
+            print("# logs and state kept in " + c.tmp)
+        else:
+            shutil.rmtree(c.tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
