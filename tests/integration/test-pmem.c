@@ -16,11 +16,11 @@
  * syncs and unmounts; on the discard_writes=on one (8 MiB, the file full
  * of 'B') it writes a marker and reads it back.  Then a third region is
  * hot-added with nimbus-remote add-pmem; the guest writes a marker on it
- * with an fsync (a flush request).  After the guest powers off: the
- * shared file holds the filesystem's data, the discarded one is as it
- * was, the hot-added one holds its marker and its device counted
- * flushes.  The guest finds its regions by size (pmem names follow
- * probing order).
+ * with an fsync (a flush request the device counts), and it is
+ * hot-removed.  After the guest powers off: the shared file holds the
+ * filesystem's data, the discarded one is as it was, the hot-added one
+ * holds its marker.  The guest finds its regions by size (pmem names
+ * follow probing order).
  */
 
 #define MIB (1024 * 1024)
@@ -145,7 +145,9 @@ test_pmem(void)
             "C=$(wait_dev 8192) || exit 7\n"
             "printf " HOT_DATA " | dd of=$C conv=fsync 2>/dev/null || exit 8\n"
             "echo pmem-hot-written\n"
-            "read -r b\n",
+            "read -r b\n"
+            "dev 8192 >/dev/null && echo pmem-hot-still-there || "
+            "echo pmem-hot-gone\n",
         .args = args,
     };
     g_autoptr(TestProc) p = guest_spawn(&g);
@@ -153,6 +155,7 @@ test_pmem(void)
     const char *bad[] = { "add-pmem", too_big, NULL };
     const char *counters[] = { "counters", NULL };
     const char *info[] = { "info", NULL };
+    const char *remove[] = { "remove-device", "hotpm", NULL };
 
     g_assert_true(test_proc_wait_output(p, "pmem-ready", BOOT_TIMEOUT_MS));
     out = test_proc_output(p);
@@ -176,8 +179,16 @@ test_pmem(void)
     g_assert_cmpint(remote(sock, &out, info), ==, 0);
     assert_contains(out, "hot.img");
     g_clear_pointer(&out, g_free);
+    /* Unplug: the guest ejects it, its memory slot goes with it. */
+    g_assert_cmpint(remote(sock, &out, remove), ==, 0);
+    g_clear_pointer(&out, g_free);
+    g_assert_cmpint(remote(sock, &out, info), ==, 0);
+    g_assert_null(strstr(out, "hot.img"));
+    g_clear_pointer(&out, g_free);
     test_proc_write(p, "go\n");
     g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    assert_contains(out, "pmem-hot-gone");
     g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
 
     g_assert_true(file_has(shared, EXT_DATA));
