@@ -15,9 +15,9 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
-#include "devices/virtio/pmem.h"
 #include "devices/virtio/vsock.h"
 
 /*
