@@ -25,6 +25,7 @@ typedef enum {
     THREAD_ROLE_VIRTIO_BALLOON,   /* inflate/deflate/stats/reporting */
     THREAD_ROLE_MIGRATION,        /* live migration's socket and RAM copy */
     THREAD_ROLE_VIRTIO_VSOCK,     /* queues and the host UNIX sockets */
+    THREAD_ROLE_VIRTIO_PMEM,      /* flush requests: fdatasync the file */
     THREAD_ROLE_LAST
 } ThreadRole;
 

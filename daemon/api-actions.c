@@ -59,7 +59,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VM_ADD_NET] = {
         "vm.add-net", false, true, "VmAddNet", "net_config", true, true },
     [API_ACTION_VM_ADD_PMEM] = {
-        "vm.add-pmem", false, true, "VmAddPmem", "pmem_config", true, false },
+        "vm.add-pmem", false, true, "VmAddPmem", "pmem_config", true, true },
     [API_ACTION_VM_ADD_VSOCK] = {
         "vm.add-vsock", false, true, "VmAddVsock", "vsock_config", true, true },
     [API_ACTION_VM_ADD_VDPA] = {

@@ -498,6 +498,32 @@ run_vm_add_vsock(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
            run_add(vmm, "vsock", body, fds, out, error);
 }
 
+/* vm.add-pmem: the same for a PmemConfig (its host checks, such as a
+ * file smaller than size=, run in device_registry_add()). */
+static bool
+check_pmem_body(JsonNode *body, GError **error)
+{
+    const VmConfigKind *kind = device_registry_lookup("pmem")->kind;
+    GError *local = NULL;
+    gpointer entry = vm_config_kind_from_json(kind, body, &local);
+
+    if (entry) {
+        vm_config_kind_entry_free(kind, entry);
+        return true;
+    }
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
+static bool
+run_vm_add_pmem(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                GError **error)
+{
+    return check_pmem_body(body, error) &&
+           run_add(vmm, "pmem", body, fds, out, error);
+}
+
 static void
 remove_device_done(const GError *error, gpointer data)
 {
@@ -571,7 +597,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
         run_vm_add_net },
     [API_ACTION_VM_ADD_PMEM] = {
         "The pmem device could not be added to the VM",
-        NULL },
+        run_vm_add_pmem },
     [API_ACTION_VM_ADD_VSOCK] = {
         "The vsock device could not be added to the VM",
         run_vm_add_vsock },

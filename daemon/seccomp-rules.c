@@ -211,6 +211,12 @@ static const SeccompRule set_vsock_rules[] = {
 };
 static RULE_SET(set_vsock, "virtio-vsock");
 
+/* virtio-pmem: a flush request writes the file's dirty pages back. */
+static const SeccompRule set_pmem_rules[] = {
+    ALLOW(fdatasync),
+};
+static RULE_SET(set_pmem, "virtio-pmem");
+
 /* virtio-net queue pairs: TAP reads and writes, or a socket backend. */
 static const SeccompRule set_net_rules[] = {
     ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(recvfrom), ALLOW(sendto),
@@ -259,6 +265,7 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VIRTIO_BALLOON] = SETS(&set_worker_irq, &set_balloon),
     [THREAD_ROLE_MIGRATION] = SETS(&set_sockets, &set_migration),
     [THREAD_ROLE_VIRTIO_VSOCK] = SETS(&set_worker_irq, &set_vsock),
+    [THREAD_ROLE_VIRTIO_PMEM] = SETS(&set_worker_irq, &set_pmem),
 };
 
 const SeccompRuleSet *const *

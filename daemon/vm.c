@@ -80,7 +80,16 @@ struct Vm {
     GMutex mmio_lock;
     uint64_t mmio32_next, mmio32_end;
     uint64_t mmio64_next, mmio64_end;
+    /* Device memory slots in use (map_memory), bit i = slot
+     * VM_DEVICE_SLOT_BASE + i; mmio_lock. */
+    guint64 device_slots;
 };
+
+/* Hypervisor slots 0.. are the RAM regions (GUEST_MEM_MAX_REGIONS at
+ * most); device memory takes slots from here up, far from them.  KVM has
+ * had at least 509 user slots since Linux 4.x. */
+#define VM_DEVICE_SLOT_BASE 128u
+#define VM_DEVICE_SLOTS 64u
 
 static bool
 vm_hv_check(int r, const char *what, GError **error)
@@ -1095,6 +1104,57 @@ vm_host_alloc_mmio64(DeviceHost *host, uint64_t size, uint64_t align,
                          "64-bit MMIO", error);
 }
 
+/* ---- Device memory ------------------------------------------------------ */
+
+static bool
+vm_host_map_memory(DeviceHost *host, uint64_t gpa, uint64_t size, void *hva,
+                   uint32_t *slot, GError **error)
+{
+    Vm *vm = vm_of_host(host);
+    unsigned i;
+    int r;
+
+    g_mutex_lock(&vm->mmio_lock);
+    for (i = 0; i < VM_DEVICE_SLOTS; i++) {
+        if (!(vm->device_slots & (1ULL << i)))
+            break;
+    }
+    if (i < VM_DEVICE_SLOTS)
+        vm->device_slots |= 1ULL << i;
+    g_mutex_unlock(&vm->mmio_lock);
+    if (i == VM_DEVICE_SLOTS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "all %u device memory slots are in use", VM_DEVICE_SLOTS);
+        return false;
+    }
+    r = vm->ops->set_memory(vm->hv, VM_DEVICE_SLOT_BASE + i, gpa, size, hva,
+                            0);
+    if (!vm_hv_check(r, "cannot map device memory", error)) {
+        g_mutex_lock(&vm->mmio_lock);
+        vm->device_slots &= ~(1ULL << i);
+        g_mutex_unlock(&vm->mmio_lock);
+        return false;
+    }
+    *slot = VM_DEVICE_SLOT_BASE + i;
+    return true;
+}
+
+static void
+vm_host_unmap_memory(DeviceHost *host, uint32_t slot)
+{
+    Vm *vm = vm_of_host(host);
+    int r;
+
+    g_return_if_fail(slot >= VM_DEVICE_SLOT_BASE &&
+                     slot < VM_DEVICE_SLOT_BASE + VM_DEVICE_SLOTS);
+    /* Size 0 deletes the slot; KVM waits for the vCPUs to leave it. */
+    r = vm->ops->set_memory(vm->hv, slot, 0, 0, NULL, 0);
+    if (r < 0)
+        g_warning("removing device memory slot %u: %s", slot, g_strerror(-r));
+    g_mutex_lock(&vm->mmio_lock);
+    vm->device_slots &= ~(1ULL << (slot - VM_DEVICE_SLOT_BASE));
+    g_mutex_unlock(&vm->mmio_lock);
+}
 
 static const DeviceHostOps vm_device_host_ops = {
     .memory = vm_host_memory,
@@ -1113,6 +1173,8 @@ static const DeviceHostOps vm_device_host_ops = {
     .alloc_mmio32 = vm_host_alloc_mmio32,
     .alloc_mmio64 = vm_host_alloc_mmio64,
     .alloc_irq = vm_host_alloc_irq,
+    .map_memory = vm_host_map_memory,
+    .unmap_memory = vm_host_unmap_memory,
     .add_device = vm_host_add_device,
     .find_device = vm_host_find_device,
     .main_context = vm_host_main_context,

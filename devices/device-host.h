@@ -74,6 +74,20 @@ typedef struct {
     /* A free IOAPIC pin for a new legacy device (GED, PCI INTx). */
     bool (*alloc_irq)(DeviceHost *host, uint32_t *gsi, GError **error);
 
+    /* ---- Device memory (control thread) ---- */
+    /* Makes host memory [@hva, @hva + @size) the guest-physical range
+     * [@gpa, @gpa + @size) (taken from alloc_mmio64), which the guest then
+     * reads and writes without exits: a hypervisor memory slot outside the
+     * RAM table, for memory a device owns (virtio-pmem's file).  Page
+     * aligned; the mapping must outlive the slot.  *@slot is the handle
+     * for unmap_memory().  Device memory is not RAM: it is neither in the
+     * dirty log nor in snapshots, and device_host_read() cannot reach it. */
+    bool (*map_memory)(DeviceHost *host, uint64_t gpa, uint64_t size,
+                       void *hva, uint32_t *slot, GError **error);
+    /* Takes slot @slot away from the guest; when it returns no vCPU
+     * reaches the memory any more. */
+    void (*unmap_memory)(DeviceHost *host, uint32_t slot);
+
     /* ---- Device list (control thread) ---- */
     /* Realizes @dev (transfer full) and keeps it: reset, paused, saved and
      * freed with the VM.  A duplicate id is refused (see
@@ -234,6 +248,19 @@ static inline bool
 device_host_alloc_irq(DeviceHost *host, uint32_t *gsi, GError **error)
 {
     return host->ops->alloc_irq(host, gsi, error);
+}
+
+static inline bool
+device_host_map_memory(DeviceHost *host, uint64_t gpa, uint64_t size,
+                       void *hva, uint32_t *slot, GError **error)
+{
+    return host->ops->map_memory(host, gpa, size, hva, slot, error);
+}
+
+static inline void
+device_host_unmap_memory(DeviceHost *host, uint32_t slot)
+{
+    host->ops->unmap_memory(host, slot);
 }
 
 static inline bool

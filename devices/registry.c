@@ -15,6 +15,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
 #include "devices/virtio/vsock.h"
@@ -502,6 +503,7 @@ static const DeviceType *const registry_types[] = {
     &rng_type,
     &pvpanic_type,
     &virtio_balloon_type,
+    &virtio_pmem_type,
     &virtio_vsock_type,
     NULL
 };

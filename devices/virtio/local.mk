@@ -41,3 +41,14 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-vsock
 tests_fuzz_fuzz_virtio_vsock_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_vsock_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-vsock
+
+# virtio-pmem: the device and its config kind, its unit test and its fuzz
+# target.
+devices_libdevices_a_SOURCES += devices/virtio/pmem.c devices/virtio/pmem.h
+check_PROGRAMS += tests/unit/test-virtio-pmem
+TESTS += tests/unit/test-virtio-pmem
+tests_unit_test_virtio_pmem_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-pmem
+tests_fuzz_fuzz_virtio_pmem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_pmem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-pmem

@@ -51,6 +51,7 @@ struct FakeHost {
     GArray *ioeventfds;             /* FakeIoeventfd */
     GPtrArray *events;              /* char*: "source/event k=v ..." */
     GHashTable *dirty;              /* page numbers (gpa / page size) */
+    FakeDeviceMemory dev_mem[FAKE_HOST_DEVICE_SLOTS]; /* size 0: free */
 };
 
 static const DeviceHostOps fake_host_ops;
@@ -567,6 +568,72 @@ fake_alloc_irq(DeviceHost *host, uint32_t *gsi, GError **error)
     return ok;
 }
 
+/* Device memory: recorded so that tests can reach it as the guest would
+ * (fake_host_device_memory()) and check that it is given back. */
+static bool
+fake_map_memory(DeviceHost *host, uint64_t gpa, uint64_t size, void *hva,
+                uint32_t *slot, GError **error)
+{
+    FakeHost *vm = fake_of(host);
+    bool ok = false;
+
+    g_assert(size > 0 && hva);
+    g_mutex_lock(&vm->lock);
+    for (uint32_t i = 0; !vm->alloc_fail && i < FAKE_HOST_DEVICE_SLOTS; i++) {
+        if (vm->dev_mem[i].size == 0) {
+            vm->dev_mem[i] = (FakeDeviceMemory){ gpa, size, hva };
+            *slot = i;
+            ok = true;
+            break;
+        }
+    }
+    g_mutex_unlock(&vm->lock);
+    if (!ok)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                    "no free device memory slot");
+    return ok;
+}
+
+static void
+fake_unmap_memory(DeviceHost *host, uint32_t slot)
+{
+    FakeHost *vm = fake_of(host);
+
+    g_assert(slot < FAKE_HOST_DEVICE_SLOTS);
+    g_mutex_lock(&vm->lock);
+    g_assert(vm->dev_mem[slot].size > 0);
+    vm->dev_mem[slot] = (FakeDeviceMemory){ 0 };
+    g_mutex_unlock(&vm->lock);
+}
+
+void *
+fake_host_device_memory(FakeHost *fh, uint64_t gpa, uint64_t *size)
+{
+    void *hva = NULL;
+
+    g_mutex_lock(&fh->lock);
+    for (unsigned i = 0; i < FAKE_HOST_DEVICE_SLOTS; i++) {
+        if (fh->dev_mem[i].size && fh->dev_mem[i].gpa == gpa) {
+            hva = fh->dev_mem[i].hva;
+            *size = fh->dev_mem[i].size;
+        }
+    }
+    g_mutex_unlock(&fh->lock);
+    return hva;
+}
+
+unsigned
+fake_host_device_memory_count(FakeHost *fh)
+{
+    unsigned n = 0;
+
+    g_mutex_lock(&fh->lock);
+    for (unsigned i = 0; i < FAKE_HOST_DEVICE_SLOTS; i++)
+        n += fh->dev_mem[i].size > 0;
+    g_mutex_unlock(&fh->lock);
+    return n;
+}
+
 static const DeviceHostOps fake_host_ops = {
     .memory = fake_memory,
     .mark_dirty = fake_mark_dirty,
@@ -584,6 +651,8 @@ static const DeviceHostOps fake_host_ops = {
     .alloc_mmio32 = fake_alloc_mmio32,
     .alloc_mmio64 = fake_alloc_mmio64,
     .alloc_irq = fake_alloc_irq,
+    .map_memory = fake_map_memory,
+    .unmap_memory = fake_unmap_memory,
     .add_device = fake_add_device,
     .find_device = fake_find_device,
     .main_context = fake_main_context,

@@ -27,6 +27,13 @@
 #define FAKE_HOST_LAST_IRQ 23
 #define FAKE_HOST_FIRST_MSI_GSI 24
 #define FAKE_HOST_PAGE_SIZE 4096ULL           /* dirty-page granule */
+#define FAKE_HOST_DEVICE_SLOTS 8              /* map_memory() slots */
+
+/* One map_memory() slot (device memory such as virtio-pmem's file). */
+typedef struct {
+    uint64_t gpa, size;
+    void *hva;
+} FakeDeviceMemory;
 
 typedef struct FakeHost FakeHost;
 
@@ -107,6 +114,11 @@ unsigned fake_host_count_events(FakeHost *fh, const char *record);
 bool fake_host_page_dirty(FakeHost *fh, uint64_t gpa);
 unsigned fake_host_dirty_count(FakeHost *fh);
 void fake_host_dirty_clear(FakeHost *fh);
+
+/* The host address of the device memory mapped at @gpa (its *@size
+ * set), or NULL; and how many device memory slots are in use. */
+void *fake_host_device_memory(FakeHost *fh, uint64_t gpa, uint64_t *size);
+unsigned fake_host_device_memory_count(FakeHost *fh);
 
 /* Snapshot identity: saves @from, restores that state into @to (@from
  * itself, or a second device of the same kind) and asserts that @to then

@@ -66,8 +66,8 @@ test_flow(void)
     g_assert_cmpint(gdbus_call("VmCreate", "{\"payload\": 3}", &out), !=, 0);
     g_assert_nonnull(strstr(out, "Failed to deserialize JSON"));
     g_clear_pointer(&out, g_free);
-    g_assert_cmpint(gdbus_call("VmAddPmem", "{\"file\": \"/x\"}", &out), !=, 0);
-    g_assert_nonnull(strstr(out, "vm.add-pmem is not supported yet"));
+    g_assert_cmpint(gdbus_call("VmAddVdpa", "{\"path\": \"/x\"}", &out), !=, 0);
+    g_assert_nonnull(strstr(out, "vm.add-vdpa is not supported yet"));
     g_clear_pointer(&out, g_free);
     /* Hotplug on the created VM: its config alone changes. */
     g_assert_cmpint(gdbus_call("VmAddNet", "{\"id\": \"n1\", "

@@ -248,7 +248,7 @@ flow(Server *s, bool dbus)
     RUN(dbus, 0, NULL, "create", config);
     RUN(dbus, 0, "\"state\":\"Created\"", "info");
     RUN(dbus, 1, "cannot pause the VM in state Created", "pause");
-    RUN(dbus, 1, "vm.add-pmem is not supported yet", "add-pmem", "file=/x");
+    RUN(dbus, 1, "vm.add-vdpa is not supported yet", "add-vdpa", "path=/x");
     /* Hotplug on the created VM: its config alone changes. */
     RUN(dbus, 0, NULL, "add-net", "id=n1,tap=hp0");
     RUN(dbus, 0, "\"n1\"", "info");
