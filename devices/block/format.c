@@ -16,6 +16,7 @@
 static const BlockFormatOps *const block_formats[] = {
     &block_format_qcow2,
     &block_format_vhd,
+    &block_format_vhdx,
     &block_format_raw,
 };
 

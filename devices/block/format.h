@@ -115,6 +115,7 @@ struct BlockFormat {
 extern const BlockFormatOps block_format_raw;
 extern const BlockFormatOps block_format_qcow2;
 extern const BlockFormatOps block_format_vhd;
+extern const BlockFormatOps block_format_vhdx;
 
 /* How many bytes block_format_open() reads for the probes. */
 #define BLOCK_FORMAT_PROBE_SIZE 512

@@ -9,6 +9,7 @@ devices_libdevices_a_SOURCES += \
 	devices/block/qcow2-header.c devices/block/qcow2-refcount.c \
 	devices/block/qcow2-compress.c \
 	devices/block/format-vhd.c devices/block/vhd.h \
-	devices/block/vhdx-crc32c.c devices/block/vhdx.h \
+	devices/block/vhdx.c devices/block/vhdx.h devices/block/vhdx-meta.c \
+	devices/block/vhdx-crc32c.c \
 	devices/block/engine-sync.c \
 	devices/block/engine-uring.c
