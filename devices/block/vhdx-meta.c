@@ -100,7 +100,7 @@ vhdx_overlap(const VhdxRange *a, const VhdxRange *b)
            b->off < a->off + a->len;
 }
 
-/* ---- Headers [MS-VHDX 2.2.2] ---------------------------------------------- */
+/* ---- Headers [MS-VHDX 2.2.2] -------------------------------------------- */
 
 static bool
 vhdx_parse_headers(VhdxReadFn read, void *opaque, uint64_t file_size,
@@ -177,7 +177,7 @@ vhdx_parse_headers(VhdxReadFn read, void *opaque, uint64_t file_size,
     return true;
 }
 
-/* ---- Region table [MS-VHDX 2.2.3] ----------------------------------------- */
+/* ---- Region table [MS-VHDX 2.2.3] --------------------------------------- */
 
 static bool
 vhdx_parse_region_entries(const uint8_t *t, uint64_t file_size,
@@ -267,7 +267,7 @@ vhdx_parse_regions(VhdxReadFn read, void *opaque, uint64_t file_size,
     return false;
 }
 
-/* ---- Metadata [MS-VHDX 2.6] ----------------------------------------------- */
+/* ---- Metadata [MS-VHDX 2.6] --------------------------------------------- */
 
 typedef struct {
     const uint8_t *guid;
@@ -422,7 +422,7 @@ vhdx_parse_metadata(VhdxReadFn read, void *opaque, const char *path,
     return true;
 }
 
-/* ---- The BAT's geometry [MS-VHDX 2.5] ------------------------------------- */
+/* ---- The BAT's geometry [MS-VHDX 2.5] ----------------------------------- */
 
 static bool
 vhdx_bat_geometry(const char *path, VhdxMeta *m, GError **error)

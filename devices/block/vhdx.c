@@ -43,7 +43,7 @@ vhdx_from_fmt(BlockFormat *fmt)
     return (Vhdx *)fmt;
 }
 
-/* ---- File I/O ------------------------------------------------------------ */
+/* ---- File I/O ----------------------------------------------------------- */
 
 static void *
 vhdx_buf_new(const Vhdx *v, uint64_t len)
@@ -117,7 +117,7 @@ vhdx_read_cb(void *opaque, void *buf, uint64_t len, uint64_t off)
     return vhdx_pread(opaque, buf, len, off);
 }
 
-/* ---- Mapping --------------------------------------------------------------- */
+/* ---- Mapping ------------------------------------------------------------ */
 
 /* BAT index of payload block @b: a sector bitmap entry follows every
  * chunk_ratio payload entries [MS-VHDX 2.5]. */
@@ -247,7 +247,7 @@ vhdx_map(BlockFormat *fmt, BlockOp op, uint64_t offset, uint64_t len,
     return r;
 }
 
-/* ---- Open and close ------------------------------------------------------ */
+/* ---- Open and close ----------------------------------------------------- */
 
 static void
 vhdx_close(BlockFormat *fmt)

@@ -126,7 +126,7 @@ assert_open_fails(const char *path, ImageType type, GQuark domain, int code,
     g_assert_nonnull(strstr(error->message, path));
 }
 
-/* ---- Reading ------------------------------------------------------------- */
+/* ---- Reading ------------------------------------------------------------ */
 
 static void
 test_read(gconstpointer data)

@@ -16,7 +16,7 @@
 #define MIB (1024 * 1024)
 #define GIB (1024ull * MIB)
 
-/* ---- Helpers ------------------------------------------------------------- */
+/* ---- Helpers ------------------------------------------------------------ */
 
 static char *
 tmp_path(const char *name)
@@ -260,7 +260,7 @@ run_io(BlockQueue *q, BlockOp op, uint64_t off, void *buf, uint64_t len)
 static const uint8_t id_file_params[4] = { 0x37, 0x67, 0xa1, 0xca };
 static const uint8_t id_disk_size[4] = { 0x24, 0x42, 0xa5, 0x2f };
 
-/* ---- Reading what qemu-img wrote ----------------------------------------- */
+/* ---- Reading what qemu-img wrote ---------------------------------------- */
 
 typedef struct {
     const char *name;
@@ -291,7 +291,7 @@ test_read(gconstpointer data)
     }
 }
 
-/* ---- Writing, checked by qemu-img ---------------------------------------- */
+/* ---- Writing, checked by qemu-img --------------------------------------- */
 
 static void
 test_write(gconstpointer data)
@@ -419,7 +419,7 @@ test_chunks(void)
     }
 }
 
-/* ---- Refused images -------------------------------------------------------- */
+/* ---- Refused images ----------------------------------------------------- */
 
 static char *
 good_image(const char *name)
