@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration test: a guest reads a fixed VHD and a VHDX made by qemu-img convert and writes the VHDX. */
+/* Integration test: a guest reads a fixed VHD and a VHDX from qemu-img, writes the VHDX. */
 #include <config.h>
 
 #include <string.h>
