@@ -118,9 +118,8 @@ block_format_probe(const char *path, const BlockFile *file,
                    block_formats_unsupported[i].len) == 0) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                         "disk image '%s' is in %s format, which is not "
-                        "supported yet (raw, qcow2, vhd and vhdx images only)",
-                        path,
-                        block_formats_unsupported[i].name);
+                        "supported yet (raw, qcow2, vhd and vhdx images "
+                        "only)", path, block_formats_unsupported[i].name);
             return NULL;
         }
     }

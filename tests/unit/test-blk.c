@@ -238,8 +238,7 @@ test_formats(void)
     g_autoptr(GError) error = NULL;
     BlockBackend *bb;
 
-    /* A declared non-raw image_type is vm_config_validate()'s refusal
-     * (test-vm-config.c); the backend refuses what a header says. */
+    /* The backend refuses the header of a format nimbus lacks (VMDK). */
 
     file_write(path, 0, "KDMV", 4);
     bb = block_backend_open(path, false, false, IMAGE_TYPE_UNKNOWN, &error);

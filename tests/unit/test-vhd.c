@@ -140,6 +140,7 @@ test_read(gconstpointer data)
     g_autofree uint8_t *got = NULL;
     struct iovec iov;
     size_t flen;
+    int fd;
     g_autofree uint8_t *file = read_file(path, &flen);
 
     /* Autodetected by the footer, and by image_type=vhd. */
@@ -161,6 +162,16 @@ test_read(gconstpointer data)
             g_assert_cmpuint(got[k], ==, 0);
         g_clear_pointer(&got, g_free);
         g_clear_pointer(&fmt, block_format_close);
+    }
+    /* The footer is read through an aligned buffer: O_DIRECT detects it
+     * too (where the test directory's file system has it). */
+    fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        fmt = block_format_open(path, true, true, IMAGE_TYPE_UNKNOWN, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(block_format_name(fmt), ==, "vhd");
+        g_assert_cmpuint(fmt->size, ==, flen - VHD_FOOTER_SIZE);
     }
 }
 
