@@ -428,7 +428,7 @@ static bool
 vhdx_bat_geometry(const char *path, VhdxMeta *m, GError **error)
 {
     /* Each sector bitmap block covers 2^23 sectors; with the limits above
-     * the ratio is 16 to 4096 and nothing overflows. */
+     * the ratio is 16 to 32768 and nothing overflows. */
     m->chunk_ratio = ((1ull << 23) * m->logical_sector) / m->block_size;
     m->data_blocks = (m->size + m->block_size - 1) / m->block_size;
     /* A sector bitmap entry follows every chunk_ratio payload entries;
