@@ -394,6 +394,8 @@ validate_disks(VCtx *v, const VmConfig *c)
          * it, as CH does: by its magic, raw when none matches). */
         if (d->image_type != IMAGE_TYPE_RAW &&
             d->image_type != IMAGE_TYPE_QCOW2 &&
+            d->image_type != IMAGE_TYPE_FIXED_VHD &&
+            d->image_type != IMAGE_TYPE_VHDX &&
             d->image_type != IMAGE_TYPE_UNKNOWN)
             return vfail(v, w, "image_type=%s is not supported yet",
                          image_type_name(v, d->image_type));

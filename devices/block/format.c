@@ -3,7 +3,9 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "devices/block/format-priv.h"
@@ -13,6 +15,8 @@
  * in this order.  Raw has no probe: it is what no probe claims. */
 static const BlockFormatOps *const block_formats[] = {
     &block_format_qcow2,
+    &block_format_vhd,
+    &block_format_vhdx,
     &block_format_raw,
 };
 
@@ -30,7 +34,6 @@ static const struct {
     const char *magic;
     size_t len;
 } block_formats_unsupported[] = {
-    { "vhdx", "vhdxfile", 8 },
     { "vmdk", "KDMV", 4 },
 };
 
@@ -65,12 +68,44 @@ block_format_find_type(ImageType type)
     return NULL;
 }
 
-/* The format whose probe claims @head, else raw; NULL (with @error set)
- * when the header is that of a format nimbus cannot open yet. */
-static const BlockFormatOps *
-block_format_probe(const char *path, const uint8_t *head, size_t len,
-                   GError **error)
+int
+block_format_read_tail(const BlockFile *file, void *buf, size_t len)
 {
+    uint64_t size = block_file_size(file);
+    /* O_DIRECT wants offset, length and buffer aligned to the logical
+     * block size; the window is at most two blocks. */
+    uint64_t align = MAX(MAX(block_file_logical_block_size(file),
+                             block_file_mem_align(file)), 512u);
+    uint64_t start, span;
+    void *p = NULL;
+    ssize_t n;
+
+    if (len > BLOCK_FORMAT_PROBE_SIZE || size < len)
+        return -EINVAL;
+    start = (size - len) & ~(align - 1);
+    span = ((size - start) + align - 1) & ~(align - 1);
+    if (posix_memalign(&p, align, span) != 0)
+        return -ENOMEM;
+    do {
+        n = pread(block_file_fd(file), p, span, (off_t)start);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 && (uint64_t)n >= size - start)
+        memcpy(buf, (uint8_t *)p + (size - len - start), len);
+    free(p);
+    if (n < 0)
+        return -errno;
+    return (uint64_t)n >= size - start ? 0 : -EIO;
+}
+
+/* The format whose probe claims @head (or, for footers, @file's tail),
+ * else raw; NULL (with @error set) when the header is that of a format
+ * nimbus cannot open yet. */
+static const BlockFormatOps *
+block_format_probe(const char *path, const BlockFile *file,
+                   const uint8_t *head, size_t len, GError **error)
+{
+    uint8_t tail[BLOCK_FORMAT_PROBE_SIZE];
+    size_t tlen = sizeof(tail);
     const BlockFormatOps *ops;
 
     for (unsigned i = 0; (ops = block_format_nth(i)); i++) {
@@ -83,10 +118,18 @@ block_format_probe(const char *path, const uint8_t *head, size_t len,
                    block_formats_unsupported[i].len) == 0) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                         "disk image '%s' is in %s format, which is not "
-                        "supported yet (raw and qcow2 images only)", path,
-                        block_formats_unsupported[i].name);
+                        "supported yet (raw, qcow2, vhd and vhdx images "
+                        "only)", path, block_formats_unsupported[i].name);
             return NULL;
         }
+    }
+    /* Only now: a header magic outranks a footer a disk happens to end
+     * in. */
+    if (block_format_read_tail(file, tail, tlen) < 0)
+        tlen = 0;
+    for (unsigned i = 0; (ops = block_format_nth(i)); i++) {
+        if (ops->probe_tail && ops->probe_tail(tail, tlen))
+            return ops;
     }
     return &block_format_raw;
 }
@@ -116,7 +159,7 @@ block_format_open_opts(const char *path, const BlockFormatOptions *opts,
     if (type != IMAGE_TYPE_UNKNOWN && !(ops = block_format_find_type(type))) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                     "disk image '%s': image_type '%s' is not supported yet "
-                    "(only raw and qcow2 images are)", path,
+                    "(only raw, qcow2, vhd and vhdx images are)", path,
                     image_type_to_string(type));
         return NULL;
     }
@@ -130,7 +173,7 @@ block_format_open_opts(const char *path, const BlockFormatOptions *opts,
                         g_strerror((int)-n));
             return NULL;
         }
-        if (!(ops = block_format_probe(path, head, (size_t)n, error)))
+        if (!(ops = block_format_probe(path, file, head, (size_t)n, error)))
             return NULL;
     }
     return ops->open(g_steal_pointer(&file), opts, error);

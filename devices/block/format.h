@@ -72,6 +72,10 @@ struct BlockFormatOptions {
  * @probe: whether @head, the first @len bytes of the file (fewer for a
  *   short file), says this format; NULL for raw, which is what an image
  *   no format claims is.
+ * @probe_tail: the same for a format marked at the end of the file (a
+ *   fixed VHD's footer): @tail is the last BLOCK_FORMAT_PROBE_SIZE bytes
+ *   (@len 0 for a shorter file); asked after every @probe said no.  NULL
+ *   for most formats.
  * @open: opens the image in @file, taking ownership of it (freed on
  *   failure too), as @opts say; fills BlockFormat's fields.  Main
  *   thread.
@@ -91,6 +95,7 @@ typedef struct {
     const char *name;
     ImageType type;
     bool (*probe)(const uint8_t *head, size_t len);
+    bool (*probe_tail)(const uint8_t *tail, size_t len);
     BlockFormat *(*open)(BlockFile *file, const BlockFormatOptions *opts,
                          GError **error);
     void (*close)(BlockFormat *fmt);
@@ -109,16 +114,26 @@ struct BlockFormat {
 
 extern const BlockFormatOps block_format_raw;
 extern const BlockFormatOps block_format_qcow2;
+extern const BlockFormatOps block_format_vhd;
+extern const BlockFormatOps block_format_vhdx;
 
 /* How many bytes block_format_open() reads for the probes. */
 #define BLOCK_FORMAT_PROBE_SIZE 512
+
+/**
+ * block_format_read_tail:
+ * Reads the last @len bytes of @file (at most BLOCK_FORMAT_PROBE_SIZE)
+ * into @buf through an aligned buffer, so that it works with O_DIRECT
+ * too: footers.  0, -EINVAL for a file shorter than @len, or -errno.
+ */
+int block_format_read_tail(const BlockFile *file, void *buf, size_t len);
 
 /**
  * block_format_open:
  * The one place that decides which formats nimbus opens: @type selects a
  * format (one nimbus does not have is refused before the file is opened),
  * IMAGE_TYPE_UNKNOWN probes the file's header; an image in a format that
- * is known but not implemented yet (VHDX, VMDK) is refused rather
+ * is known but not implemented yet (VMDK) is refused rather
  * than shown to the guest as raw bytes.  The file is opened and locked
  * as block_file_open() says.  Errors are G_IO_ERROR_NOT_SUPPORTED for
  * formats and name the image.  Returns (transfer full).

@@ -268,11 +268,15 @@ validate_disks(const DomainDef *def, GError **error)
                           domain_disk_bus_to_string(disk->bus), disk->dst);
             return false;
         }
+        /* 'vpc' is libvirt's (and QEMU's) name for VHD. */
         if (strcmp(disk->driver_type, "raw") != 0 &&
-            strcmp(disk->driver_type, "qcow2") != 0) {
+            strcmp(disk->driver_type, "qcow2") != 0 &&
+            strcmp(disk->driver_type, "vpc") != 0 &&
+            strcmp(disk->driver_type, "vhdx") != 0) {
             drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                           "disk format '%s' is not supported by nimbus "
-                          "(target '%s'; only 'raw' and 'qcow2')",
+                          "(target '%s'; only 'raw', 'qcow2', 'vpc' and "
+                          "'vhdx')",
                           disk->driver_type, disk->dst);
             return false;
         }

@@ -97,13 +97,17 @@ disk_config_from_def(const DomainDiskDef *d)
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
     disk->id = disk_vmm_id(d);
     disk->serial = g_strdup(d->serial);
-    /* Never autodetect: the format is the XML's (validate() allows raw
-     * and qcow2).  A qcow2 image's backing chain is opened as libvirt
+    /* Never autodetect: the format is the XML's (validate() allows raw,
+     * qcow2, vpc (fixed VHD) and vhdx).  A qcow2 image's backing chain is opened as libvirt
      * follows it: the header naming it is the host's, never guest data,
      * so the escape that probing a raw image allows does not apply. */
     if (!strcmp(d->driver_type, "qcow2")) {
         disk->image_type = IMAGE_TYPE_QCOW2;
         disk->backing_files = true;
+    } else if (!strcmp(d->driver_type, "vpc")) {
+        disk->image_type = IMAGE_TYPE_FIXED_VHD;
+    } else if (!strcmp(d->driver_type, "vhdx")) {
+        disk->image_type = IMAGE_TYPE_VHDX;
     } else {
         disk->image_type = IMAGE_TYPE_RAW;
     }

@@ -82,3 +82,18 @@ FUZZ_TARGETS += tests/fuzz/fuzz-qcow2
 tests_fuzz_fuzz_qcow2_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
 tests_fuzz_fuzz_qcow2_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/qcow2
+
+# VHD footers and the fixed VHD format on hostile image files.  Seeds:
+# fixed VHDs from qemu-img (exact size, CHS-rounded) and a dynamic one.
+FUZZ_TARGETS += tests/fuzz/fuzz-vhd
+tests_fuzz_fuzz_vhd_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
+tests_fuzz_fuzz_vhd_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/vhd
+
+# VHDX headers, region table, metadata and BAT, then open/map on the
+# image.  Seeds: qemu-img images in the target's sparse encoding, written
+# by make-vhdx-seeds.py.
+FUZZ_TARGETS += tests/fuzz/fuzz-vhdx
+tests_fuzz_fuzz_vhdx_LDADD = $(FUZZ_MAIN_LIB) $(VMM_LIBS)
+tests_fuzz_fuzz_vhdx_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/vhdx tests/fuzz/make-vhdx-seeds.py

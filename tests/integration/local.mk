@@ -7,6 +7,7 @@ include tests/integration/boot.mk
 include tests/integration/api.mk
 include tests/integration/virtio.mk
 include tests/integration/qcow2.mk
+include tests/integration/vhdx.mk
 include tests/integration/driver.mk
 include tests/integration/nimbusd-save.mk
 include tests/integration/nimbusd-migrate.mk

@@ -158,10 +158,6 @@ static const StatusCase status_cases[] = {
                               "[{\"pci_device_id\": 3}]" },
       400, "Error from API", "net[0]: pci_device_id=3 is already used by "
       "disks[0]" },
-    { "create-disk-vhdx", { NONE },
-      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
-                              "\"image_type\": \"Vhdx\"}]" },
-      400, "Error from API", "disks[0]: image_type=Vhdx is not supported yet" },
     { "boot-with-body", { CREATE }, { API_ACTION_VM_BOOT, "{}" }, 400,
       "Bad Request", "takes no request body" },
 

@@ -260,8 +260,6 @@ static const BadCli bad_cli[] = {
       "--net: ip=fd00::1: IPv6 host addresses are not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,num_queues=2"),
       "--disk: num_queues=2 is more than the 1 boot vCPUs", 0 },
-    { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,image_type=vhdx"),
-      "--disk: image_type=vhdx is not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--net", "fd=[1]"),
       "--net: fd: fd 1 is reserved", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--net", "fd=[3,4],num_queues=2"),

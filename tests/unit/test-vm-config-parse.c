@@ -358,8 +358,8 @@ test_disk(void)
     g_assert_cmpstr(e->serial, ==, "S1");
     g_assert_cmpint(e->image_type, ==, IMAGE_TYPE_RAW);
     g_assert_cmpint(e->pci_device_id, ==, 5);
-    /* The other formats parse; refusing them is vm_config_validate()'s
-     * rule (test-cli.c: "--disk: image_type=vhdx is not supported yet"). */
+    /* The other formats parse; which ones open is block_format_open()'s
+     * rule (test-block-format.c). */
     {
         g_autoptr(DiskConfig) q = vm_config_parse_disk(
             "path=/a,image_type=qcow2", &error);

@@ -254,9 +254,6 @@ static const ValidateCase validate_bad[] = {
       "disks[0]: queue_size=2: expected a power of two between 4 and 32768", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"iommu\": true}]}",
       "disks[0]: iommu=true is not supported yet", 0 },
-    { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", "
-      "\"image_type\": \"Vhdx\"}]}",
-      "disks[0]: image_type=Vhdx is not supported yet", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"\"}]}",
       "disks[0].path: the path is empty", 0 },
     { "{" KERNEL ", \"net\": [{\"iommu\": true}]}",

@@ -16,6 +16,8 @@ VIRTIO_UNIT_TESTS = \
 	tests/unit/test-blk \
 	tests/unit/test-block-format \
 	tests/unit/test-qcow2 \
+	tests/unit/test-vhd \
+	tests/unit/test-vhdx \
 	tests/unit/test-virtio-blk \
 	tests/unit/test-net \
 	tests/unit/test-virtio-rng-console
@@ -25,6 +27,8 @@ tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_block_format_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_qcow2_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_vhd_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_vhdx_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)

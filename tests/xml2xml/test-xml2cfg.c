@@ -90,9 +90,13 @@ check_vm_config(const char *json, const DomainDef *def)
         const DiskConfig *d = g_ptr_array_index(cfg->disks, i);
         const DomainDiskDef *x = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
         bool qcow2 = g_str_equal(x->driver_type, "qcow2");
+        ImageType want = qcow2 ? IMAGE_TYPE_QCOW2 :
+                         g_str_equal(x->driver_type, "vpc") ?
+                         IMAGE_TYPE_FIXED_VHD :
+                         g_str_equal(x->driver_type, "vhdx") ?
+                         IMAGE_TYPE_VHDX : IMAGE_TYPE_RAW;
 
-        g_assert_cmpint(d->image_type, ==,
-                        qcow2 ? IMAGE_TYPE_QCOW2 : IMAGE_TYPE_RAW);
+        g_assert_cmpint(d->image_type, ==, want);
         g_assert_true(d->backing_files == qcow2);
     }
 }
