@@ -75,6 +75,11 @@ domain_chr_parse(xmlNodePtr node, bool serial, const DomainParseCtx *ctx,
     }
     if (!domain_device_info_parse(node, &chr->info, false, ctx, error))
         return NULL;
+    /* The live XML's "serial0"/"console0" are formatted from the port
+     * (domain_chr_info_format()), not kept: a console and the serial it
+     * mirrors share one, which the alias uniqueness rule would refuse. */
+    if (chr->info.alias && !g_str_has_prefix(chr->info.alias, "ua-"))
+        g_clear_pointer(&chr->info.alias, g_free);
     return g_steal_pointer(&chr);
 }
 
@@ -89,6 +94,31 @@ domain_console_parse(xmlNodePtr node, const DomainParseCtx *ctx,
                      GError **error)
 {
     return domain_chr_parse(node, false, ctx, error);
+}
+
+/*
+ * libvirt names every device when the domain starts, and a running
+ * domain's XML shows the names: "serial<port>" for a serial port and for the console
+ * that is that port's alias, "console<port>" for a virtio console.  Tools
+ * pass them back (cockpit-machines runs `virsh console DOM serial0`); the
+ * console procedure knows these names.  A user alias ("ua-...") wins.
+ */
+static void
+domain_chr_info_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
+                       const DomainFormatCtx *ctx)
+{
+    DomainDeviceInfo info = chr->info;      /* shallow: only formatted */
+    g_autofree char *alias = NULL;
+
+    if (ctx->running && !info.alias) {
+        bool is_serial = serial ||
+                         chr->target_type == DOMAIN_CONSOLE_TARGET_SERIAL;
+
+        alias = g_strdup_printf("%s%d", is_serial ? "serial" : "console",
+                                MAX(chr->target_port, 0));
+        info.alias = alias;
+    }
+    domain_device_info_format(buf, &info);
 }
 
 static void
@@ -130,7 +160,7 @@ domain_chr_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
     } else {
         xml_buf_end_empty(buf);
     }
-    domain_device_info_format(buf, &chr->info);
+    domain_chr_info_format(buf, chr, serial, ctx);
     xml_buf_close(buf, element);
 }
 

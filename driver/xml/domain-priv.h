@@ -358,6 +358,7 @@ typedef struct {
 typedef struct {
     unsigned int flags;         /* DOMAIN_DEF_FORMAT_* */
     bool live;                  /* !(flags & INACTIVE) */
+    bool running;               /* live, and the domain runs (an id) */
 } DomainFormatCtx;
 
 /* One device class: how its element is read, printed and freed. */

@@ -112,7 +112,9 @@ domain_def_format(const DomainDef *def, int id, unsigned int flags,
 {
     const DomainDefPriv *priv = def->priv;
     DomainFormatCtx ctx = { .flags = flags,
-                            .live = !(flags & DOMAIN_DEF_FORMAT_INACTIVE) };
+                            .live = !(flags & DOMAIN_DEF_FORMAT_INACTIVE),
+                            .running = !(flags & DOMAIN_DEF_FORMAT_INACTIVE) &&
+                                       id >= 0 };
     XmlBuf buf = { g_string_new(NULL), 0 };
     char uuid[37];
 

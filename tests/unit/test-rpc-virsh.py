@@ -429,6 +429,15 @@ def lifecycle_console_and_events(d):
         assert virsh(d, "domid", "vm-virt-install").stdout.strip() == "1"
         live = virsh(d, "dumpxml", "vm-virt-install").stdout
         assert "<domain type='kvm' id='1'>" in live and "<source path='/dev/pts/" in live, live
+        # libvirt's names of a running domain's devices: the serial port and
+        # the console that mirrors it are both "serial0" (cockpit-machines
+        # runs `virsh console DOM <the console's alias>`).
+        assert re.search(r"<serial type='pty'>.*?<alias name='serial0'/>\s*</serial>", live,
+                         re.S), live
+        assert re.search(r"<console type='pty'.*?<alias name='serial0'/>\s*</console>", live,
+                         re.S), live
+        # ... and the running XML defines the same domain back.
+        assert "<alias" not in virsh(d, "dumpxml", "--inactive", "vm-virt-install").stdout
 
         con = Console(d, "vm-virt-install")
         con.sync()
