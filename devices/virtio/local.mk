@@ -41,3 +41,14 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-vsock
 tests_fuzz_fuzz_virtio_vsock_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_vsock_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-vsock
+
+# virtio-mem (--memory hotplug_method=virtio-mem): the device of the
+# hotplug region, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/mem.c devices/virtio/mem.h
+check_PROGRAMS += tests/unit/test-virtio-mem
+TESTS += tests/unit/test-virtio-mem
+tests_unit_test_virtio_mem_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-mem
+tests_fuzz_fuzz_virtio_mem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_mem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-mem
