@@ -43,6 +43,10 @@ typedef struct {
  * hole).  Returns the number of ranges written (<= @max). */
 unsigned arch_ram_ranges(uint64_t ram_size, GuestRange *ranges, unsigned max);
 
+/* Where the memory hotplug region starts for RAM ending at @ram_end (the
+ * 64-bit MMIO window then follows the region). */
+uint64_t arch_hotplug_start(uint64_t ram_end);
+
 /* Start of the 32-bit device window and the area for 64-bit MMIO. */
 void arch_mmio_windows(uint64_t ram_end, uint8_t phys_bits,
                        uint64_t *mmio32_base, uint64_t *mmio32_size,

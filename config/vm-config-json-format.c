@@ -49,7 +49,9 @@ vfield_omitted(const VField *f, const void *obj)
     case VF_INT_OPT:
         return *(const int *)p < 0;
     case VF_ENUM:
-        return !f->venum->to_string(*(const int *)p);
+        return !f->venum->to_string(*(const int *)p) ||
+               ((f->flags & VF_OMIT_DEFAULT) &&
+                *(const int *)p == (int)f->dflt);
     case VF_STRING:
     case VF_STRUCT_PTR:
     case VF_FD_ARRAY:

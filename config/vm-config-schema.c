@@ -70,7 +70,42 @@ static const VEnum console_mode_enum = {
     .json_expected = "one of Off, Pty, Tty, File, Socket or Null",
 };
 
+static const char *
+hotplug_method_name(int v)
+{
+    return memory_hotplug_method_to_string(v);
+}
+
+static const VEnum hotplug_method_enum = {
+    .to_string = hotplug_method_name,
+    .from_string = memory_hotplug_method_from_string,
+    .json_expected = "one of Acpi or VirtioMem",
+};
+
 /* ---- CLI syntaxes of their own ------------------------------------------- */
+
+/* CH's CLI spells the methods "acpi" and "virtio-mem". */
+static bool
+cli_hotplug_method(const VmOpts *o, const VField *f, void *member,
+                   GError **error)
+{
+    const char *key = vfield_cli_key(f);
+    g_autofree char *m = NULL;
+
+    if (!vm_opts_get_string(o, key, &m, error))
+        return false;
+    if (!m)
+        return true;
+    if (g_ascii_strcasecmp(m, "acpi") == 0) {
+        *(int *)member = MEMORY_HOTPLUG_ACPI;
+        return true;
+    }
+    if (g_ascii_strcasecmp(m, "virtio-mem") == 0) {
+        *(int *)member = MEMORY_HOTPLUG_VIRTIO_MEM;
+        return true;
+    }
+    return cli_fail(o, error, "%s=%s: expected acpi or virtio-mem", key, m);
+}
 
 /* "T:C:D:P" (CH's CpuTopology::from_str); each part bounded here so that
  * their product, checked against max in validation, cannot overflow. */
@@ -321,10 +356,14 @@ const VStruct vschema_cpus = {
 static const VField memory_fields[] = {
     V_UINT("size", MemoryConfig, size, 0, G_MAXINT64, VM_CONFIG_DEFAULT_MEMORY,
            .flags = VF_JSON_REQUIRED | VF_CLI_SIZE),
-    U_INT("hotplug_size", 0),
-    U_INT("hotplugged_size", 0),
+    V_UINT("hotplug_size", MemoryConfig, hotplug_size, 0, G_MAXINT64, 0,
+           .flags = VF_OMIT_DEFAULT | VF_CLI_SIZE),
+    V_UINT("hotplugged_size", MemoryConfig, hotplugged_size, 0, G_MAXINT64, 0,
+           .flags = VF_OMIT_DEFAULT | VF_CLI_SIZE),
     V_BOOL("mergeable", MemoryConfig, mergeable, false),
-    U_STR("hotplug_method", "Acpi"),
+    V_ENUM("hotplug_method", MemoryConfig, hotplug_method,
+           &hotplug_method_enum, MEMORY_HOTPLUG_ACPI,
+           .flags = VF_OMIT_DEFAULT, .cli_parse = cli_hotplug_method),
     V_BOOL("shared", MemoryConfig, shared, false),
     V_BOOL("hugepages", MemoryConfig, hugepages, false),
     V_UINT("hugepage_size", MemoryConfig, hugepage_size, 0, G_MAXINT64, 0,

@@ -207,6 +207,45 @@ validate_cpus(VCtx *v, const CpusConfig *c)
     return true;
 }
 
+/* The hotplug region follows RAM in the guest physical map (daemon/vm.c
+ * places it): virtio-mem plugs it in 2 MiB blocks, and Linux adds memory
+ * in 128 MiB blocks, hence the alignments. */
+static bool
+validate_memory_hotplug(VCtx *v, const MemoryConfig *m, uint64_t limit)
+{
+    const char *w = NM(v, "--memory", "memory");
+
+    if (m->hotplug_size == 0) {
+        if (m->hotplugged_size)
+            return vfail(v, w, "hotplugged_size=%" G_GUINT64_FORMAT " needs "
+                         "hotplug_size", m->hotplugged_size);
+        return true;
+    }
+    if (m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM)
+        return vfail(v, w, "hotplug_size=%" G_GUINT64_FORMAT " is not "
+                     "supported yet with hotplug_method=%s (use %s)",
+                     m->hotplug_size, NM(v, "acpi", "Acpi"),
+                     NM(v, "virtio-mem", "VirtioMem"));
+    if (m->hotplug_size % VM_CONFIG_HOTPLUG_ALIGN ||
+        m->hotplug_size > VM_CONFIG_HOTPLUG_MAX)
+        return vfail(v, w, "hotplug_size=%" G_GUINT64_FORMAT " must be a "
+                     "multiple of 128 MiB, at most 1 TiB", m->hotplug_size);
+    if (m->hotplug_size > limit - MIN(limit, m->size))
+        return vfail(v, w, "size + hotplug_size does not fit in the guest's "
+                     "physical address space (max_phys_bits)");
+    if (m->hotplugged_size > m->hotplug_size ||
+        m->hotplugged_size % VM_CONFIG_VIRTIO_MEM_BLOCK)
+        return vfail(v, w, "hotplugged_size=%" G_GUINT64_FORMAT " must be a "
+                     "multiple of 2 MiB, at most hotplug_size=%"
+                     G_GUINT64_FORMAT, m->hotplugged_size, m->hotplug_size);
+    /* The region is mapped without reservation, which hugetlbfs turns
+     * into SIGBUS when the pool runs dry on a plug. */
+    if (m->hugepages)
+        return vfail(v, w, "hotplug_size with %s is not supported yet",
+                     NM(v, "hugepages=on", "hugepages=true"));
+    return true;
+}
+
 static bool
 validate_memory(VCtx *v, const MemoryConfig *m, uint8_t phys_bits)
 {
@@ -234,7 +273,7 @@ validate_memory(VCtx *v, const MemoryConfig *m, uint8_t phys_bits)
         return vfail(v, w, "size=%" G_GUINT64_FORMAT " is not a multiple of "
                      "hugepage_size=%" G_GUINT64_FORMAT, m->size,
                      m->hugepage_size);
-    return true;
+    return validate_memory_hotplug(v, m, limit);
 }
 
 static bool

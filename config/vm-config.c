@@ -28,6 +28,31 @@ static const char *const image_type_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(image_type_names) == IMAGE_TYPE_LAST);
 
+/* Spelled as the JSON schema's HotplugMethod enum. */
+static const char *const hotplug_method_names[] = {
+    [MEMORY_HOTPLUG_ACPI] = "Acpi",
+    [MEMORY_HOTPLUG_VIRTIO_MEM] = "VirtioMem",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(hotplug_method_names) == MEMORY_HOTPLUG_LAST);
+
+const char *
+memory_hotplug_method_to_string(MemoryHotplugMethod method)
+{
+    if ((unsigned)method >= MEMORY_HOTPLUG_LAST)
+        return NULL;
+    return hotplug_method_names[method];
+}
+
+int
+memory_hotplug_method_from_string(const char *name)
+{
+    for (int i = 0; name && i < MEMORY_HOTPLUG_LAST; i++) {
+        if (g_ascii_strcasecmp(name, hotplug_method_names[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
 const char *
 console_mode_to_string(ConsoleMode mode)
 {

@@ -77,8 +77,18 @@ typedef struct {
     GPtrArray *affinity;          /* CpuAffinity* */
 } CpusConfig;
 
+/* How RAM beyond the boot size reaches the guest (CH's HotplugMethod). */
+typedef enum {
+    MEMORY_HOTPLUG_ACPI,          /* DIMM slots, ACPI memory devices */
+    MEMORY_HOTPLUG_VIRTIO_MEM,    /* one virtio-mem device (virtio 24) */
+    MEMORY_HOTPLUG_LAST
+} MemoryHotplugMethod;
+
 typedef struct {
     uint64_t size;                /* bytes, default 512 MiB */
+    uint64_t hotplug_size;        /* 0: no hotplug region */
+    uint64_t hotplugged_size;     /* of hotplug_size, plugged (requested) */
+    MemoryHotplugMethod hotplug_method;   /* default Acpi */
     bool mergeable;               /* KSM (MADV_MERGEABLE) */
     bool shared;                  /* memfd MAP_SHARED */
     bool hugepages;
@@ -238,6 +248,20 @@ DiskConfig *disk_config_new(void);            /* CH's defaults */
 NetConfig *net_config_new(void);
 DiskConfig *disk_config_copy(const DiskConfig *disk);
 NetConfig *net_config_copy(const NetConfig *net);
+
+/* virtio-mem's granularity: what desired_ram and hotplugged_size are
+ * multiples of (Linux needs at least 2 MiB, a huge page). */
+#define VM_CONFIG_VIRTIO_MEM_BLOCK (2ULL << 20)
+/* hotplug_size: a multiple of the 128 MiB memory block Linux adds memory
+ * in, and at most 1 TiB (the bound of the plugged-block bitmap a snapshot
+ * carries). */
+#define VM_CONFIG_HOTPLUG_ALIGN (128ULL << 20)
+#define VM_CONFIG_HOTPLUG_MAX (1ULL << 40)
+
+/* "Acpi", "VirtioMem" as in the JSON schema; NULL when out of range. */
+const char *memory_hotplug_method_to_string(MemoryHotplugMethod method);
+/* JSON spelling, case-insensitive; -1 when unknown. */
+int memory_hotplug_method_from_string(const char *name);
 
 /* "Raw", "Qcow2", ... as in the JSON schema; NULL when out of range. */
 const char *image_type_to_string(ImageType type);

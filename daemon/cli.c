@@ -89,6 +89,9 @@ static const CliOption cli_static_options[] = {
     { OPT_MEMORY, "memory", 0, ARG_ONE, true,
       "Memory parameters: size=<guest_memory_size>,mergeable=on|off,"
       "shared=on|off,hugepages=on|off,hugepage_size=<hugepage_size>,"
+      "hotplug_method=acpi|virtio-mem,"
+      "hotplug_size=<hotpluggable_memory_size>,"
+      "hotplugged_size=<hotplugged_memory_size>,"
       "prefault=on|off,reserve=on|off,thp=on|off "
       "[default: size=512M,thp=on]" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,

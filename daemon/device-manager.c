@@ -9,6 +9,7 @@
 #include "devices/char/chardev.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/registry.h"
+#include "devices/virtio/mem.h"
 
 /* Opens the backend of a platform console (--serial, --debug-console);
  * *be stays NULL when the console is off. */
@@ -68,8 +69,23 @@ dm_create_platform(Vm *vm, GError **error)
     return true;
 }
 
+/* --memory hotplug_method=virtio-mem: the device of the hotplug region
+ * (daemon/vm.c mapped it), after the configured devices as CH adds it. */
+static bool
+dm_create_virtio_mem(DeviceCreateCtx *ctx, const MemoryConfig *m,
+                     GError **error)
+{
+    if (m->hotplug_size == 0 || m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM)
+        return true;
+    return device_create_virtio_pci(ctx, virtio_mem_new(ctx->host,
+                                                        VIRTIO_MEM_DEVICE_ID,
+                                                        m->hotplugged_size,
+                                                        error),
+                                    -1, error) != NULL;
+}
+
 /* The platform devices, PCI segment 0, then every configured device
- * through the registry. */
+ * through the registry, then the memory hotplug device. */
 bool
 device_manager_create(Vm *vm, GError **error)
 {
@@ -82,7 +98,8 @@ device_manager_create(Vm *vm, GError **error)
     /* The ACPI MCFG and host bridge _CRS describe the ECAM window. */
     plat->pci_ecam_base = pci_bus_ecam_base(ctx.bus);
     plat->pci_ecam_size = pci_bus_ecam_size(ctx.bus);
-    return device_registry_create_all(&ctx, vm_get_config(vm), error);
+    return device_registry_create_all(&ctx, vm_get_config(vm), error) &&
+           dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error);
 }
 
 void

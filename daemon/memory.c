@@ -63,9 +63,11 @@ guest_region_map(GuestRegion *r, const MemoryConfig *cfg, unsigned index,
     } else {
         flags = MAP_PRIVATE | MAP_ANONYMOUS;
     }
-    if (!cfg->reserve && !cfg->hugepages)
+    /* The hotplug region costs nothing until the guest plugs blocks of
+     * it: never reserved or populated up front. */
+    if ((!cfg->reserve || r->hotplug) && !cfg->hugepages)
         flags |= MAP_NORESERVE;
-    if (cfg->prefault)
+    if (cfg->prefault && !r->hotplug)
         flags |= MAP_POPULATE;
 
     p = mmap(NULL, r->size, prot, flags, r->fd, 0);
@@ -102,6 +104,7 @@ guest_memory_new(const MemoryConfig *config, const GuestRange *ranges,
 
         r->gpa = ranges[i].start;
         r->size = ranges[i].size;
+        r->hotplug = ranges[i].hotplug;
         r->fd = -1;
         mem->nregions = i + 1;
         if (!guest_region_map(r, config, i, error))
@@ -129,6 +132,7 @@ guest_memory_new_from_fds(const MemoryConfig *config, const GuestRange *ranges,
 
         r->gpa = ranges[i].start;
         r->size = ranges[i].size;
+        r->hotplug = ranges[i].hotplug;
         r->fd = -1;
         mem->nregions = i + 1;
         if (fds[i] < 0 || fstat(fds[i], &sb) < 0 ||

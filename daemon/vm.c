@@ -110,8 +110,20 @@ vm_setup_memory(Vm *vm, const int *mem_fds, GError **error)
 {
     GuestRange ranges[GUEST_MEM_MAX_REGIONS];
     unsigned n = arch_ram_ranges(vm->config->memory.size, ranges,
-                                 G_N_ELEMENTS(ranges));
+                                 G_N_ELEMENTS(ranges) - 1);
 
+    /* The hotplug region: one more range after RAM, mapped and given to
+     * KVM whole now, so that plugging is only the device's bookkeeping
+     * (virtio-mem) and never changes the memory table devices read. */
+    if (vm->config->memory.hotplug_size) {
+        ranges[n] = (GuestRange){
+            .start = arch_hotplug_start(ranges[n - 1].start +
+                                        ranges[n - 1].size),
+            .size = vm->config->memory.hotplug_size,
+            .hotplug = true,
+        };
+        n++;
+    }
     vm->mem = mem_fds ? guest_memory_new_from_fds(&vm->config->memory,
                                                   ranges, n, mem_fds, error)
                       : guest_memory_new(&vm->config->memory, ranges, n,
@@ -758,7 +770,15 @@ vm_get_config(Vm *vm)
 uint64_t
 vm_memory_actual_size(Vm *vm)
 {
-    return vm->mem->ram_size;
+    uint64_t size = 0;
+
+    /* Boot RAM: the hotplug region counts only as far as it is plugged,
+     * which its device reports (daemon/vmm.c adds it). */
+    for (unsigned i = 0; i < vm->mem->nregions; i++) {
+        if (!vm->mem->regions[i].hotplug)
+            size += vm->mem->regions[i].size;
+    }
+    return size;
 }
 
 const GuestMemory *

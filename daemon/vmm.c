@@ -18,6 +18,7 @@
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/mem.h"
 #include "devices/virtio/virtio-pci.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
@@ -463,6 +464,81 @@ vmm_resize_vcpus(Vmm *vmm, uint32_t n, GError **error)
     return true;
 }
 
+/* desired_ram is the whole RAM (CH): the boot size plus what virtio-mem
+ * is to plug of the hotplug region. */
+static bool
+vmm_check_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
+{
+    const MemoryConfig *m = &vmm->config->memory;
+
+    if (bytes == m->size + m->hotplugged_size)
+        return true;
+    if (m->hotplug_size == 0 ||
+        m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: the VM has no memory to plug (--memory "
+                    "hotplug_method=virtio-mem,hotplug_size=...)");
+        return false;
+    }
+    if (bytes < m->size || bytes - m->size > m->hotplug_size) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: %" G_GUINT64_FORMAT " is outside %"
+                    G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT " (size to "
+                    "size + hotplug_size)", bytes, m->size,
+                    m->size + m->hotplug_size);
+        return false;
+    }
+    if ((bytes - m->size) % VM_CONFIG_VIRTIO_MEM_BLOCK) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: %" G_GUINT64_FORMAT " is not the boot "
+                    "size plus a multiple of the 2 MiB virtio-mem block",
+                    bytes);
+        return false;
+    }
+    return true;
+}
+
+/* The virtio-mem device of a VM that has one, else NULL. */
+static VirtioDevice *
+vmm_virtio_mem(Vmm *vmm)
+{
+    VmmDevice *dev = vmm->vm ? vm_find_device(vmm->vm, VIRTIO_MEM_DEVICE_ID)
+                             : NULL;
+    VirtioDevice *vdev = dev ? virtio_pci_get_virtio(dev) : NULL;
+
+    return vdev && virtio_mem_is(vdev) ? vdev : NULL;
+}
+
+/* Bytes of the hotplug region the guest plugged (0: none, or no device). */
+static uint64_t
+vmm_ram_plugged(Vmm *vmm)
+{
+    VirtioDevice *vdev = vmm_virtio_mem(vmm);
+
+    return vdev ? virtio_mem_plugged(vdev) : 0;
+}
+
+static bool
+vmm_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
+{
+    MemoryConfig *m = &vmm->config->memory;
+    VirtioDevice *vdev = vmm_virtio_mem(vmm);
+    GError *local = NULL;
+
+    if (bytes == m->size + m->hotplugged_size)
+        return true;
+    /* Checked by vmm_check_resize_ram(): only a bug fails here. */
+    if (vdev && !virtio_mem_set_requested(vdev, bytes - m->size, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "desired_ram: %s",
+                    local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* vm.info reports it, and a VM not booted yet starts with it (CH). */
+    m->hotplugged_size = bytes - m->size;
+    return true;
+}
+
 bool
 vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
 {
@@ -471,11 +547,8 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
         !vmm_check_not_migrating(vmm, "resize", error))
         return false;
     /* Checked before anything changes: the request is all or nothing. */
-    if (r->has_ram && r->desired_ram != vmm->config->memory.size) {
-        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                    "resizing RAM is not supported yet");
+    if (r->has_ram && !vmm_check_resize_ram(vmm, r->desired_ram, error))
         return false;
-    }
     if (!r->has_vcpus && !r->has_ram && !r->has_balloon) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "nothing to resize: give desired_vcpus, desired_ram or "
@@ -484,10 +557,13 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
     }
     if (r->has_vcpus && !vmm_check_resize_vcpus(vmm, r->desired_vcpus, error))
         return false;
-    /* The vCPU change, checked above, comes last: only an internal
-     * failure (KVM refusing a vCPU) can stop it after the balloon moved. */
+    /* The balloon's rules are checked as it changes, so it goes first;
+     * the RAM and vCPU changes, checked above, follow: only an internal
+     * failure (KVM refusing a vCPU) can stop them after the balloon
+     * moved. */
     return (!r->has_balloon ||
             vmm_resize_balloon(vmm, r->desired_balloon, error)) &&
+           (!r->has_ram || vmm_resize_ram(vmm, r->desired_ram, error)) &&
            (!r->has_vcpus || vmm_resize_vcpus(vmm, r->desired_vcpus, error));
 }
 
@@ -570,7 +646,8 @@ vmm_vm_info(Vmm *vmm, GError **error)
                            vm_config_to_json_node(reported ? reported : cfg));
     json_object_set_string_member(o, "state", vmm_vm_state_to_string(vmm->state));
     json_object_set_int_member(o, "memory_actual_size",
-                               vmm->vm ? (gint64)vm_memory_actual_size(vmm->vm)
+                               vmm->vm ? (gint64)(vm_memory_actual_size(
+                                             vmm->vm) + vmm_ram_plugged(vmm))
                                        : (gint64)cfg->memory.size);
     if (vmm->vm) {
         json_object_set_member(o, "device_tree", vm_device_tree(vmm->vm));

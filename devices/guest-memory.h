@@ -27,6 +27,10 @@ typedef struct {
     int fd;           /* memfd (shared=on or hugepages=on), else -1 */
     uint64_t fd_offset;
     bool shared;      /* MAP_SHARED (shared=on) */
+    /* The memory hotplug region: mapped (MAP_NORESERVE) and given to KVM
+     * whole, but RAM for the guest only as a hotplug device plugs it, so
+     * never in the boot memory map (E820, CMOS sizes). */
+    bool hotplug;
 } GuestRegion;
 
 /**
@@ -46,6 +50,7 @@ typedef struct {
 typedef struct {
     uint64_t start;
     uint64_t size;
+    bool hotplug;     /* GuestRegion.hotplug */
 } GuestRange;
 
 /**

@@ -31,8 +31,14 @@ x86_e820_build(const GuestMemory *mem, X86E820Entry *out, unsigned max)
         uint64_t start = mem->regions[i].gpa;
         uint64_t end = start + mem->regions[i].size;
 
+        /* Hotplug memory reaches the guest through its device, not here. */
+        if (mem->regions[i].hotplug) {
+            i++;
+            continue;
+        }
         /* Adjacent regions (e.g. a split memfd) are one range for the guest. */
-        for (i++; i < mem->nregions && mem->regions[i].gpa == end; i++)
+        for (i++; i < mem->nregions && mem->regions[i].gpa == end &&
+                  !mem->regions[i].hotplug; i++)
             end += mem->regions[i].size;
 
         /* Below 1 MiB only the conventional 640 KiB is RAM: the EBDA, ACPI

@@ -87,6 +87,8 @@ x86_platform_fixed(DeviceHost *host, ArchPlatformInfo *plat, GError **error)
 
     /* The CMOS memory-size registers count RAM below and above 4 GiB. */
     for (unsigned i = 0; i < mem->nregions; i++) {
+        if (mem->regions[i].hotplug)
+            continue;
         if (mem->regions[i].gpa < X86_RAM_64BIT_START)
             below += mem->regions[i].size;
         else

@@ -24,3 +24,14 @@ arch_ram_ranges(uint64_t ram_size, GuestRange *ranges, unsigned max)
     }
     return n;
 }
+
+/* Above 4 GiB and on a 1 GiB boundary: Linux adds hotplugged memory in
+ * memory blocks (128 MiB, more on large guests), which must not straddle
+ * the region's start. */
+uint64_t
+arch_hotplug_start(uint64_t ram_end)
+{
+    uint64_t start = MAX(ram_end, X86_RAM_64BIT_START);
+
+    return (start + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+}

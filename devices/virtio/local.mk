@@ -52,3 +52,14 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-pmem
 tests_fuzz_fuzz_virtio_pmem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_pmem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-pmem
+
+# virtio-mem (--memory hotplug_method=virtio-mem): the device of the
+# hotplug region, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/mem.c devices/virtio/mem.h
+check_PROGRAMS += tests/unit/test-virtio-mem
+TESTS += tests/unit/test-virtio-mem
+tests_unit_test_virtio_mem_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-mem
+tests_fuzz_fuzz_virtio_mem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_mem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-mem

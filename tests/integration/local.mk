@@ -15,5 +15,6 @@ include tests/integration/snapshot.mk
 include tests/integration/migration.mk
 include tests/integration/hotplug.mk
 include tests/integration/vcpu-hotplug.mk
+include tests/integration/memory-hotplug.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk

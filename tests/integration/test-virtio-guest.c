@@ -66,7 +66,7 @@ guest_spawn(const GuestSpec *g)
     g_ptr_array_add(argv, (char *)"--cmdline");
     g_ptr_array_add(argv, cmdline);
     g_ptr_array_add(argv, (char *)"--memory");
-    g_ptr_array_add(argv, (char *)"size=512M");
+    g_ptr_array_add(argv, (char *)(g->memory ? g->memory : "size=512M"));
     g_ptr_array_add(argv, (char *)"--cpus");
     g_ptr_array_add(argv, (char *)(g->cpus ? g->cpus : "boot=1"));
     g_ptr_array_add(argv, (char *)"--serial");

@@ -16,6 +16,7 @@ typedef struct {
     const char *initrd;        /* NULL: the plain guest initramfs */
     const char *cmdline;       /* extra kernel arguments */
     const char *cpus;          /* --cpus, NULL: boot=1 */
+    const char *memory;        /* --memory, NULL: size=512M */
     const char *console;       /* --console, NULL: off */
     const char *const *args;   /* more nimbus arguments (NULL-terminated) */
 } GuestSpec;

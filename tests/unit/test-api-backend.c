@@ -689,8 +689,8 @@ test_resize_balloon(void)
         { "{}", 400, "nothing to resize" },
         { "{\"desired_vcpus\": 2, \"desired_balloon\": 0}", 400,
           "desired_vcpus: 2 is out of range" },
-        { "{\"desired_ram\": 1073741824, \"desired_balloon\": 0}", 500,
-          "not supported yet" },
+        { "{\"desired_ram\": 1073741824, \"desired_balloon\": 0}", 400,
+          "desired_ram: the VM has no memory to plug" },
         { "[1]", 400, "JSON object" },
     };
     g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
@@ -722,6 +722,68 @@ test_resize_balloon(void)
                      204);
     g_assert_cmpuint(run_status(plain, API_ACTION_VM_RESIZE,
                                 "{\"desired_balloon\": 0}"), ==, 400);
+}
+
+/* memory.hotplugged_size as vm.info reports it (0 when absent). */
+static gint64
+info_hotplugged(Vmm *vmm)
+{
+    ApiResult r = { 0 };
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *mem;
+    gint64 n;
+
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_cmpuint(r.status, ==, 200);
+    info = parse(r.body);
+    mem = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(info), "config"),
+        "memory");
+    n = json_object_get_int_member_with_default(mem, "hotplugged_size", 0);
+    api_result_clear(&r);
+    return n;
+}
+
+/* desired_ram on a created VM with a virtio-mem region: the config of
+ * record (what the boot plugs) follows; out of range or off the block
+ * is refused and changes nothing. */
+static void
+test_resize_ram(void)
+{
+    static const struct {
+        const char *body;
+        const char *mentions;
+    } bad[] = {
+        { "{\"desired_ram\": 268435456}", "is outside" },
+        { "{\"desired_ram\": 2147483648}", "is outside" },
+        { "{\"desired_ram\": 1073745920}", "multiple of the 2 MiB" },
+        { "{\"desired_ram\": 1610612736, \"desired_vcpus\": 9}",
+          "desired_vcpus" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(
+        "\"memory\": {\"size\": 536870912, \"hotplug_size\": 1073741824, "
+        "\"hotplug_method\": \"VirtioMem\"}");
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_assert_cmpint(info_hotplugged(vmm), ==, 0);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_ram\": 1073741824}"), ==, 204);
+    g_assert_cmpint(info_hotplugged(vmm), ==, 536870912);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ApiResult r = { 0 };
+        g_autofree char *msg = NULL;
+
+        run(vmm, API_ACTION_VM_RESIZE, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, 400);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+        g_assert_cmpint(info_hotplugged(vmm), ==, 536870912);
+    }
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_ram\": 536870912}"), ==, 204);
+    g_assert_cmpint(info_hotplugged(vmm), ==, 0);
 }
 
 /* boot_vcpus as vm.info reports it. */
@@ -807,6 +869,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/ping-io-uring", test_ping_io_uring);
     g_test_add_func("/api/backend/resize-balloon", test_resize_balloon);
     g_test_add_func("/api/backend/resize-vcpus", test_resize_vcpus);
+    g_test_add_func("/api/backend/resize-ram", test_resize_ram);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

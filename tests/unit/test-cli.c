@@ -217,7 +217,8 @@ static const BadCli bad_cli[] = {
     { ARGS("--memory", "sise=1G", "--kernel", "@T@/vmlinux"),
       "--memory: unknown key 'sise'", 0 },
     { ARGS("--memory", "hotplug_size=1G", "--kernel", "@T@/vmlinux"),
-      "--memory: hotplug_size=1G is not supported yet", 0 },
+      "--memory: hotplug_size=1073741824 is not supported yet with "
+      "hotplug_method=acpi", 0 },
     { ARGS("--cpus", "boot=4,max=2", "--kernel", "@T@/vmlinux"),
       "--cpus: boot=4 is greater than max=2", 0 },
     { ARGS("--cpus", "boot=2,topology=1:1:1:1", "--kernel", "@T@/vmlinux"),

@@ -181,9 +181,8 @@ test_memory(void)
         { "size=1Q", "--memory: invalid value 'size=1Q': expected a size" },
         { "size=99999999999G", "invalid value 'size=99999999999G'" },
         { "shared=2", "invalid value 'shared=2'" },
-        { "hotplug_size=1G", "--memory: hotplug_size=1G is not supported yet" },
-        { "hotplugged_size=1G", "hotplugged_size=1G is not supported yet" },
-        { "hotplug_method=virtio-mem", "hotplug_method=virtio-mem is not supported yet" },
+        { "hotplug_size=1Q", "invalid value 'hotplug_size=1Q'" },
+        { "hotplug_method=dimm", "hotplug_method=dimm: expected acpi or virtio-mem" },
         { "size", "'size' needs a value" },
     };
     g_autoptr(VmConfig) c = vm_config_new();

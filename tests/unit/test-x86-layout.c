@@ -161,6 +161,35 @@ test_e820_merges_adjacent(void)
     g_assert_cmphex(e[1].size, ==, 512 * MiB - 0x100000);
 }
 
+/* The memory hotplug region is not boot RAM: not in the map, even when it
+ * follows the RAM above 4 GiB directly; it starts on a 1 GiB boundary
+ * above 4 GiB. */
+static void
+test_e820_hotplug_region(void)
+{
+    GuestMemory mem = {
+        .regions = { { .gpa = 0, .size = 512 * MiB },
+                     { .gpa = 4 * GiB, .size = 1 * GiB, .hotplug = true } },
+        .nregions = 2,
+    };
+    X86E820Entry e[X86_E820_MAX_ENTRIES];
+    unsigned n = x86_e820_build(&mem, e, G_N_ELEMENTS(e));
+
+    g_assert_cmpuint(n, ==, 3);
+    g_assert_cmphex(e[1].addr + e[1].size, ==, 512 * MiB);
+    g_assert_cmphex(e[2].addr, ==, X86_PCI_MMCONFIG_START);
+    mem.regions[0] = (GuestRegion){ .gpa = 4 * GiB, .size = 1 * GiB };
+    mem.regions[1] = (GuestRegion){ .gpa = 5 * GiB, .size = 1 * GiB,
+                                    .hotplug = true };
+    n = x86_e820_build(&mem, e, G_N_ELEMENTS(e));
+    g_assert_cmpuint(n, ==, 2);
+    g_assert_cmphex(e[0].addr, ==, 4 * GiB);
+    g_assert_cmphex(e[0].size, ==, 1 * GiB);
+    g_assert_cmphex(arch_hotplug_start(512 * MiB), ==, 4 * GiB);
+    g_assert_cmphex(arch_hotplug_start(5 * GiB), ==, 5 * GiB);
+    g_assert_cmphex(arch_hotplug_start(5 * GiB + 4096), ==, 6 * GiB);
+}
+
 static void
 test_e820_truncated(void)
 {
@@ -228,6 +257,7 @@ main(int argc, char **argv)
     g_test_add_func("/x86/e820/5g", test_e820_5g);
     g_test_add_func("/x86/e820/merges-adjacent", test_e820_merges_adjacent);
     g_test_add_func("/x86/e820/truncated", test_e820_truncated);
+    g_test_add_func("/x86/e820/hotplug-region", test_e820_hotplug_region);
     g_test_add_func("/x86/topology/apic-id", test_topology_apic_id);
     g_test_add_func("/x86/boot/gdt", test_boot_gdt);
     return g_test_run();

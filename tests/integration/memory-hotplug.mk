@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: Apache-2.0
+# Integration test: memory hotplug (virtio-mem grown and shrunk by vm.resize).
+check_PROGRAMS += tests/integration/test-memory-hotplug
+TESTS += tests/integration/test-memory-hotplug
+tests_integration_test_memory_hotplug_SOURCES = \
+	tests/integration/test-memory-hotplug.c \
+	tests/integration/test-virtio-guest.c \
+	tests/integration/test-virtio-guest.h
+tests_integration_test_memory_hotplug_LDADD = tests/libtestutil.a \
+	$(GIO_LIBS) $(GLIB_LIBS)

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Integration: virtio-mem memory hotplug, 512 MiB plugged and unplugged through vm.resize. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "tests/integration/test-virtio-guest.h"
+
+/*
+ * One guest with 512 MiB of boot RAM and a 1 GiB virtio-mem region
+ * (Linux onlines what it plugs: memhp_default_state=online_movable),
+ * driven through nimbus-remote on the API socket and its script on the
+ * serial console:
+ *   resize --memory 1G -> the driver plugs 512 MiB, MemTotal grows by
+ *   about that, vm.info reports 1 GiB actual and hotplugged_size;
+ *   resize --memory 512M -> the driver unplugs it, MemTotal comes back;
+ *   beyond size + hotplug_size, below the boot size, or not a multiple of
+ *   the 2 MiB block -> refused, the guest keeps running unchanged.
+ */
+
+#define REMOTE_TIMEOUT_MS (120 * 1000)
+#define MIB_KB 1024
+
+static int
+remote(const char *socket, char **out, const char *const *args)
+{
+    g_autofree char *bin = test_build_path("nimbus-remote");
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    int st;
+
+    g_ptr_array_add(argv, bin);
+    g_ptr_array_add(argv, (char *)"--api-socket");
+    g_ptr_array_add(argv, (char *)socket);
+    for (unsigned i = 0; args[i]; i++)
+        g_ptr_array_add(argv, (char *)args[i]);
+    g_ptr_array_add(argv, NULL);
+    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
+    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
+    return st;
+}
+
+#define REMOTE(sock, rc, needle, ...)                                      \
+    do {                                                                   \
+        const char *args_[] = { __VA_ARGS__, NULL };                       \
+        g_autofree char *out_ = NULL;                                      \
+        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
+        if (needle)                                                        \
+            assert_contains(out_, (needle));                               \
+    } while (0)
+
+static void
+wait_api(const char *socket)
+{
+    for (int i = 0; i < 600; i++) {
+        g_autofree char *out = NULL;
+        const char *args[] = { "ping", NULL };
+
+        if (remote(socket, &out, args) == 0)
+            return;
+        g_usleep(100 * 1000);
+    }
+    g_assert_not_reached();
+}
+
+/* The number the script printed after @tag in @out. */
+static long
+guest_value(const char *out, const char *tag)
+{
+    const char *p = strstr(out, tag);
+
+    if (!p)
+        g_test_message("'%s' not found in:\n%s", tag, out);
+    g_assert_nonnull(p);
+    g_test_message("guest %s%ld kB", tag, strtol(p + strlen(tag), NULL, 10));
+    return strtol(p + strlen(tag), NULL, 10);
+}
+
+/* Waits for vm.info to say @needle (the driver plugs asynchronously). */
+static void
+wait_info(const char *socket, const char *needle)
+{
+    for (int i = 0; i < 1200; i++) {
+        g_autofree char *out = NULL;
+        const char *args[] = { "info", NULL };
+
+        if (remote(socket, &out, args) == 0 && strstr(out, needle))
+            return;
+        g_usleep(100 * 1000);
+    }
+    g_test_message("vm.info never said '%s'", needle);
+    g_assert_not_reached();
+}
+
+static void
+test_virtio_mem(void)
+{
+    g_autofree char *sock = path_in_tmp("memhp-api.sock");
+    g_autofree char *api = g_strdup_printf("path=%s", sock);
+    g_autofree char *out = NULL;
+    const char *args[] = { "--api-socket", api, NULL };
+    GuestSpec g = {
+        .memory = "size=512M,hotplug_method=virtio-mem,hotplug_size=1G",
+        .cmdline = "memhp_default_state=online_movable",
+        /* Waits for MemTotal to move away from (or back to) its boot
+         * value, by at least 500000 kB (or to within 20000 kB). */
+        .script =
+            "mt() { sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' "
+            "/proc/meminfo; }\n"
+            "b=$(mt)\n"
+            "echo \"mh-boot: $b\"\n"
+            "echo mh-ready\n"
+            "read -r a\n"
+            "i=0\n"
+            "while [ $(($(mt) - b)) -lt 500000 ] && [ $i -lt 1200 ]; do "
+            "sleep 0.1; i=$((i + 1)); done\n"
+            "echo \"mh-grown: $(($(mt) - b))\"\n"
+            "echo mh-up\n"
+            "read -r a\n"
+            "i=0\n"
+            "while d=$(($(mt) - b)); [ ${d#-} -gt 20000 ] && "
+            "[ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done\n"
+            "echo \"mh-shrunk: $(($(mt) - b))\"\n"
+            "echo mh-down\n"
+            "read -r a\n"
+            "echo \"mh-still: $(($(mt) - b))\"\n",
+        .args = args,
+    };
+    g_autoptr(TestProc) p = guest_spawn(&g);
+    long v;
+
+    g_assert_true(test_proc_wait_output(p, "mh-ready", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    /* The region is not boot RAM: the guest starts with ~512 MiB. */
+    v = guest_value(out, "mh-boot: ");
+    g_assert_cmpint(v, <, 512 * MIB_KB);
+    g_assert_cmpint(v, >, 400 * MIB_KB);
+    g_clear_pointer(&out, g_free);
+    wait_api(sock);
+    REMOTE(sock, 0, "\"memory_actual_size\":536870912", "info");
+
+    /* Up by 512 MiB. */
+    REMOTE(sock, 0, NULL, "resize", "--memory", "1G");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-up", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    v = guest_value(out, "mh-grown: ");
+    g_assert_cmpint(v, >=, 500000);
+    g_assert_cmpint(v, <=, 512 * MIB_KB);
+    g_clear_pointer(&out, g_free);
+    wait_info(sock, "\"memory_actual_size\":1073741824");
+    REMOTE(sock, 0, "\"hotplugged_size\":536870912", "info");
+
+    /* Refused, and nothing changes. */
+    REMOTE(sock, 1, "is outside", "resize", "--memory", "2G");
+    REMOTE(sock, 1, "is outside", "resize", "--memory", "256M");
+    REMOTE(sock, 1, "multiple of the 2 MiB", "resize", "--memory", "1025M");
+    REMOTE(sock, 0, "\"hotplugged_size\":536870912", "info");
+
+    /* Back down to the boot size. */
+    REMOTE(sock, 0, NULL, "resize", "--memory", "512M");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-down", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    v = guest_value(out, "mh-shrunk: ");
+    g_assert_cmpint(ABS(v), <=, 20000);
+    g_clear_pointer(&out, g_free);
+    wait_info(sock, "\"memory_actual_size\":536870912");
+    REMOTE(sock, 0, "\"state\":\"Running\"", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/memory-hotplug/virtio-mem", test_virtio_mem);
+    return g_test_run();
+}
