@@ -439,6 +439,13 @@ static bool
 vcpu_pin_config_commit(DrvDriver *driver, DrvDomainObj *obj,
                        DomainDef **config, GError **error)
 {
+    /* A domain undefined while the live part waited has no file left. */
+    if (!obj->def) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a "
+                            "transient domain");
+        return false;
+    }
     if (!drv_domain_save_config(driver, *config, error))
         return false;
     g_clear_pointer(&obj->def, domain_def_free);

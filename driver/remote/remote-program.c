@@ -8,6 +8,7 @@
 #include "driver/remote/remote-forward.h"
 #include "driver/remote/remote-save.h"
 #include "driver/remote/remote-snapshot.h"
+#include "driver/remote/remote-update-device.h"
 #include "driver/rpc/client.h"
 
 /* A table row.  WRITE procedures are refused on read-only connections. */
@@ -277,6 +278,9 @@ static const RpcProcedure remote_procedures[] = {
       remote_connect_baseline_cpu_ret, remote_connect_baseline_cpu, 0),
     P_NR(STORAGE_VOL_WIPE, "virStorageVolWipe", remote_fwd_vol_flags_args,
          remote_fwd_storage_vol_wipe, W),
+    P_NR(DOMAIN_UPDATE_DEVICE_FLAGS, "virDomainUpdateDeviceFlags",
+         remote_domain_attach_device_flags_args,
+         remote_domain_update_device_flags, W),
     P_NR(DOMAIN_MANAGED_SAVE, "virDomainManagedSave",
          remote_domain_managed_save_args, remote_domain_managed_save, W),
     P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",

@@ -37,7 +37,8 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c \
-	driver/xml/device-xml.c driver/xml/device-xml.h
+	driver/xml/device-xml.c driver/xml/device-xml.h \
+	driver/xml/device-update.c driver/xml/device-update.h
 # devices/libdevices.a: for device_registry_init(), which registers the
 # config kinds (the balloon) that the VmConfig mapping builds through.
 DOMAINXML_LIBS = driver/xml/libdomainxml.a devices/libdevices.a \
