@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "driver/drv-error.h"
-#include "driver/process.h"
 #include "driver/update-device.h"
 #include "driver/xml/device-update.h"
 
