@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <cputune>: <vcpupin vcpu= cpuset=> and <emulatorpin cpuset=>, parsed and printed. */
+/* <cputune>: <vcpupin> and <emulatorpin>, parsed, checked and printed. */
 #include <config.h>
 
 #include <string.h>

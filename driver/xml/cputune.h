@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <cputune> vcpupin/emulatorpin: what nimbusd reads and changes in a DomainDef. */
+/* <cputune> vcpupin/emulatorpin: what nimbusd reads and sets in a DomainDef. */
 #pragma once
 
 #include <stdbool.h>

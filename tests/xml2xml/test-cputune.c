@@ -43,11 +43,13 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_XML_ERROR, "/domain/cputune/emulatorpin (line 1): "
       "Element emulatorpin failed to validate attributes" },
     { "cpuset-reversed", TUNE("<vcpupin vcpu='0' cpuset='3-1'/>"),
-      DRV_ERROR_INVALID_ARG, "Failed to parse bitmap '3-1' in /domain/cputune/vcpupin: bad item" },
+      DRV_ERROR_INVALID_ARG,
+      "Failed to parse bitmap '3-1' in /domain/cputune/vcpupin: bad item" },
     { "cpuset-too-big", TUNE("<emulatorpin cpuset='1024'/>"),
       DRV_ERROR_INVALID_ARG, "Failed to parse bitmap '1024'" },
     { "cpuset-empty", TUNE("<vcpupin vcpu='0' cpuset='1,^1'/>"),
-      DRV_ERROR_INVALID_ARG, "Invalid value of 'cpuset' in /domain/cputune/vcpupin: '1,^1' names "
+      DRV_ERROR_INVALID_ARG,
+      "Invalid value of 'cpuset' in /domain/cputune/vcpupin: '1,^1' names "
       "no CPU" },
     { "shares", TUNE("<shares>2048</shares>"), DRV_ERROR_CONFIG_UNSUPPORTED,
       "cputune element 'shares' is not supported by nimbus" },
@@ -60,9 +62,8 @@ test_bad(gconstpointer data)
 {
     const BadCase *c = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(DomainDef) def = domain_def_parse_string(c->xml,
-                                                       DOMAIN_DEF_PARSE_INACTIVE,
-                                                       &error);
+    g_autoptr(DomainDef) def =
+        domain_def_parse_string(c->xml, DOMAIN_DEF_PARSE_INACTIVE, &error);
 
     g_assert_null(def);
     g_assert_nonnull(error);

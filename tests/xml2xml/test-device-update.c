@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* update-device XML: a disk or interface replaced in place, and what changed. */
+/* update-device XML: a disk or NIC replaced in place, and what changed. */
 #include <config.h>
 
 #include <string.h>
