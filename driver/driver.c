@@ -10,6 +10,7 @@
 #include "driver/driver.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
+#include "driver/vcpu-pin.h"
 #include "driver/save.h"
 #include "driver/snapshot.h"
 
@@ -200,7 +201,8 @@ drv_domain_define_xml(DrvDriver *driver, const char *xml, unsigned int flags,
     if (!def ||
         !domain_def_resolve_volumes(def, drv_forward_volume_resolver,
                                     driver->forward, error) ||
-        !domain_def_check_vmconfig(def, error))
+        !domain_def_check_vmconfig(def, error) ||
+        !drv_domain_cputune_check_host(def, error))
         return NULL;
     obj = drv_domain_list_claim(driver->domains, def, &created, error);
     if (!obj)

@@ -93,6 +93,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/driver.c driver/driver.h \
 	driver/hostcpu.c driver/hostcpu.h \
 	driver/hotplug.c driver/hotplug.h \
+	driver/update-device.c driver/update-device.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
 	driver/net-tap.c driver/net-tap.h \
@@ -114,6 +115,8 @@ driver_libnimbusd_a_SOURCES = \
 	driver/remote/remote-forward.c driver/remote/remote-forward.h \
 	driver/remote/remote-host.c \
 	driver/remote/remote-hotplug.c \
+	driver/remote/remote-update-device.c \
+	driver/remote/remote-update-device.h \
 	driver/remote/remote-lifecycle.c \
 	driver/remote/remote-names.c \
 	driver/remote/remote-network.c \

@@ -17,6 +17,7 @@
 #include "driver/monitor.h"
 #include "driver/net-tap.h"
 #include "driver/process.h"
+#include "driver/vcpu-pin.h"
 #include "driver/vsock.h"
 #include "driver/util.h"
 
@@ -405,6 +406,7 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
     taps = g_ptr_array_new_with_free_func(g_free);
     if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
                                     driver->forward, error) ||
+        !drv_domain_cputune_check_host(def, error) ||
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
         !drv_vsock_prepare(driver, obj->name, def, error) ||
         !(config_json = domain_def_to_vmconfig_json(def, error))) {
@@ -434,7 +436,8 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         g_debug("domain '%s': nimbus pid %d started", obj->name, (int)proc->pid);
         drv_domain_obj_unlock(obj);
         ok = drv_process_boot(proc, obj, config_json, restore_dir,
-                              incoming_url, paused, &info, &local);
+                              incoming_url, paused, &info, &local) &&
+             drv_domain_cputune_apply_started(proc->pid, def, &local);
         drv_domain_obj_lock(obj);
     }
     if (!ok) {

@@ -15,6 +15,7 @@
 #include "driver/nodestats.h"
 #include "driver/process.h"
 #include "driver/vcpu-pin.h"
+#include "driver/xml/cputune.h"
 
 /* Host CPUs are read from the real /proc and /sys: the threads are real. */
 #define VCPU_PIN_ROOT "/"
@@ -98,6 +99,41 @@ vcpu_pin_set_to_map(const cpu_set_t *set, unsigned char *map, int maplen)
         if (CPU_ISSET(cpu, set))
             map[cpu / 8] |= 1u << (cpu % 8);
     }
+}
+
+/* cpu_set_t <-> the definition's CPU lists (uint32_t, ascending). */
+static GArray *
+vcpu_pin_set_to_cpus(const cpu_set_t *set)
+{
+    GArray *cpus = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+    for (uint32_t cpu = 0; cpu < CPU_SETSIZE && cpu <= DOMAIN_CPUSET_MAX;
+         cpu++) {
+        if (CPU_ISSET(cpu, set))
+            g_array_append_val(cpus, cpu);
+    }
+    return cpus;
+}
+
+static void
+vcpu_pin_cpus_to_set(const GArray *cpus, cpu_set_t *set)
+{
+    CPU_ZERO(set);
+    for (guint i = 0; i < cpus->len; i++) {
+        uint32_t cpu = g_array_index(cpus, uint32_t, i);
+
+        if (cpu < CPU_SETSIZE)
+            CPU_SET(cpu, set);
+    }
+}
+
+static void
+vcpu_pin_cpus_to_map(const GArray *cpus, unsigned char *map, int maplen)
+{
+    cpu_set_t set;
+
+    vcpu_pin_cpus_to_set(cpus, &set);
+    vcpu_pin_set_to_map(&set, map, maplen);
 }
 
 /* @map as a cpu_set_t, refused when empty or naming a CPU that is not
@@ -296,16 +332,23 @@ drv_domain_get_vcpu_pin_info(DrvDomainObj *obj, int ncpumaps,
         (!(pid = vcpu_pin_pid(obj, error)) ||
          !(threads = vcpu_pin_threads_new(pid, error))))
         goto cleanup;
-    /* As libvirt: one map per vCPU up to the maximum; an unplugged one
-     * may run anywhere once plugged. */
+    /* As libvirt: one map per vCPU up to the maximum.  A running vCPU
+     * shows its thread's affinity; one not running (or the persistent
+     * definition) its <vcpupin>, else every host CPU. */
     count = MIN(ncpumaps, (int)def->max_vcpus);
     for (int i = 0; i < count; i++) {
         unsigned char *map = cpumaps + (gsize)i * maplen;
         pid_t tid = threads ? vcpu_pin_find(threads, (unsigned int)i) : 0;
+        const GArray *pin = domain_def_get_vcpupin(def, (uint32_t)i);
 
-        if (tid ? !vcpu_pin_get_affinity(tid, map, maplen, error)
-                : !vcpu_pin_all_cpus(map, maplen, error))
+        if (tid) {
+            if (!vcpu_pin_get_affinity(tid, map, maplen, error))
+                goto cleanup;
+        } else if (pin) {
+            vcpu_pin_cpus_to_map(pin, map, maplen);
+        } else if (!vcpu_pin_all_cpus(map, maplen, error)) {
             goto cleanup;
+        }
     }
     n = count;
  cleanup:
@@ -313,21 +356,117 @@ drv_domain_get_vcpu_pin_info(DrvDomainObj *obj, int ncpumaps,
     return n;
 }
 
-/* AFFECT_CONFIG of the pin calls: the definition has no <cputune>. */
+/* emulatorpin on the threads of nimbus @pid: every thread or none.  A
+ * thread that ended meanwhile (ESRCH) needs no pinning; on any other
+ * failure the threads already pinned get their old affinity back. */
 static bool
-vcpu_pin_check_live(DrvDomainObj *obj, unsigned int *flags, const char *api,
-                    GError **error)
+vcpu_pin_emulator_pid(pid_t pid, const cpu_set_t *set, GError **error)
 {
-    if (!drv_domain_affect(obj, flags, api, error))
+    g_autoptr(GHashTable) threads = NULL;
+    g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    g_autoptr(GArray) old = g_array_new(FALSE, FALSE, sizeof(cpu_set_t));
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (!(threads = vcpu_pin_threads_new(pid, error)))
         return false;
-    if (*flags & DRV_DOMAIN_AFFECT_CONFIG) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
-                    "unsupported configuration: %s: <cputune> pinning in "
-                    "the persistent definition is not supported by nimbusd",
-                    api);
+    g_hash_table_iter_init(&it, threads);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        pid_t tid = (pid_t)GPOINTER_TO_SIZE(k);
+        cpu_set_t prev;
+        int e;
+
+        if (GPOINTER_TO_INT(v) >= 0)
+            continue;
+        if (sched_getaffinity(tid, sizeof(prev), &prev) == 0 &&
+            sched_setaffinity(tid, sizeof(*set), set) == 0) {
+            g_array_append_val(done, tid);
+            g_array_append_val(old, prev);
+            continue;
+        }
+        if ((e = errno) == ESRCH)
+            continue;
+        for (guint i = 0; i < done->len; i++) {
+            sched_setaffinity(g_array_index(done, pid_t, i), sizeof(cpu_set_t),
+                              &g_array_index(old, cpu_set_t, i));
+        }
+        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
+                    "cannot set CPU affinity on process %d: %s", (int)tid,
+                    g_strerror(e));
         return false;
     }
     return true;
+}
+
+/* emulatorpin on the running @obj (locked, job held). */
+static bool
+vcpu_pin_emulator_locked(DrvDomainObj *obj, const cpu_set_t *set,
+                         GError **error)
+{
+    pid_t pid = vcpu_pin_pid(obj, error);
+
+    return pid && vcpu_pin_emulator_pid(pid, set, error);
+}
+
+/* A copy of the persistent definition with vCPU @vcpu (G_MAXUINT: the
+ * emulator) pinned to @set, checked as define checks it; NULL with
+ * @error.  libvirt's words for a vCPU past the persistent maximum. */
+static DomainDef *
+vcpu_pin_config_new(DrvDomainObj *obj, unsigned int vcpu,
+                    const cpu_set_t *set, GError **error)
+{
+    g_autoptr(DomainDef) config = NULL;
+    g_autoptr(GArray) cpus = vcpu_pin_set_to_cpus(set);
+
+    if (vcpu != G_MAXUINT && vcpu >= obj->def->max_vcpus) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "invalid argument: vcpu %u is out of range of "
+                    "persistent cpu count %u", vcpu, obj->def->max_vcpus);
+        return NULL;
+    }
+    config = domain_def_copy(obj->def);
+    if (vcpu == G_MAXUINT)
+        domain_def_set_emulatorpin(config, cpus);
+    else
+        domain_def_set_vcpupin(config, vcpu, cpus);
+    return domain_def_check_vmconfig(config, error)
+           ? g_steal_pointer(&config) : NULL;
+}
+
+/* Writes @config (atomically, as every --config path) and makes it the
+ * persistent definition. */
+static bool
+vcpu_pin_config_commit(DrvDriver *driver, DrvDomainObj *obj,
+                       DomainDef **config, GError **error)
+{
+    /* A domain undefined while the live part waited has no file left. */
+    if (!obj->def) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a "
+                            "transient domain");
+        return false;
+    }
+    if (!drv_domain_save_config(driver, *config, error))
+        return false;
+    g_clear_pointer(&obj->def, domain_def_free);
+    obj->def = g_steal_pointer(config);
+    return true;
+}
+
+/* The live definition shows the pins in effect (live XML, state file). */
+static void
+vcpu_pin_live_record(DrvDriver *driver, DrvDomainObj *obj, unsigned int vcpu,
+                     const cpu_set_t *set)
+{
+    g_autoptr(GArray) cpus = vcpu_pin_set_to_cpus(set);
+
+    if (!obj->live)
+        return;
+    if (vcpu == G_MAXUINT)
+        domain_def_set_emulatorpin(obj->live, cpus);
+    else
+        domain_def_set_vcpupin(obj->live, vcpu, cpus);
+    drv_process_save_state(driver, obj);
 }
 
 /* vcpupin on the running @obj (locked, job held). */
@@ -358,88 +497,69 @@ vcpu_pin_vcpu_locked(DrvDomainObj *obj, unsigned int vcpu,
     return vcpu_pin_set_affinity(tid, set, error);
 }
 
+/* vcpupin and emulatorpin (@vcpu G_MAXUINT): the persistent definition
+ * is prepared first, so that a refusal changes nothing, then the threads
+ * are pinned, then the definition is written. */
+static bool
+vcpu_pin_common(DrvDriver *driver, DrvDomainObj *obj, unsigned int vcpu,
+                const unsigned char *cpumap, int maplen, unsigned int flags,
+                const char *api, GError **error)
+{
+    g_autoptr(DomainDef) config = NULL;
+    cpu_set_t set;
+    bool ok = false;
+
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_affect(obj, &flags, api, error) ||
+        !vcpu_pin_map_to_set(cpumap, maplen, &set, error))
+        goto cleanup;
+    if ((flags & DRV_DOMAIN_AFFECT_CONFIG) &&
+        !(config = vcpu_pin_config_new(obj, vcpu, &set, error)))
+        goto cleanup;
+    if (flags & DRV_DOMAIN_AFFECT_LIVE) {
+        if (!drv_domain_job_begin(obj, vcpu == G_MAXUINT ? "emulatorpin"
+                                                         : "vcpupin", error))
+            goto cleanup;
+        ok = vcpu == G_MAXUINT ? vcpu_pin_emulator_locked(obj, &set, error)
+                               : vcpu_pin_vcpu_locked(obj, vcpu, &set, error);
+        if (ok)
+            vcpu_pin_live_record(driver, obj, vcpu, &set);
+        drv_domain_job_end(obj);
+        if (!ok)
+            goto cleanup;
+        ok = false;
+    }
+    if (config && !vcpu_pin_config_commit(driver, obj, &config, error))
+        goto cleanup;
+    ok = true;
+ cleanup:
+    drv_domain_obj_unlock(obj);
+    return ok;
+}
+
 bool
-drv_domain_pin_vcpu(DrvDomainObj *obj, unsigned int vcpu,
+drv_domain_pin_vcpu(DrvDriver *driver, DrvDomainObj *obj, unsigned int vcpu,
                     const unsigned char *cpumap, int maplen,
                     unsigned int flags, GError **error)
 {
-    cpu_set_t set;
-    bool ok = false;
-
-    drv_domain_obj_lock(obj);
-    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinVcpuFlags", error) ||
-        !vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
-        !drv_domain_job_begin(obj, "vcpupin", error))
-        goto cleanup;
-    ok = vcpu_pin_vcpu_locked(obj, vcpu, &set, error);
-    drv_domain_job_end(obj);
- cleanup:
-    drv_domain_obj_unlock(obj);
-    return ok;
-}
-
-/* emulatorpin on the running @obj (locked, job held): every thread or
- * none.  A thread that ended meanwhile (ESRCH) needs no pinning; on any
- * other failure the threads already pinned get their old affinity back. */
-static bool
-vcpu_pin_emulator_locked(DrvDomainObj *obj, const cpu_set_t *set,
-                         GError **error)
-{
-    g_autoptr(GHashTable) threads = NULL;
-    g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(pid_t));
-    g_autoptr(GArray) old = g_array_new(FALSE, FALSE, sizeof(cpu_set_t));
-    GHashTableIter it;
-    gpointer k, v;
-    pid_t pid;
-
-    if (!(pid = vcpu_pin_pid(obj, error)) ||
-        !(threads = vcpu_pin_threads_new(pid, error)))
-        return false;
-    g_hash_table_iter_init(&it, threads);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        pid_t tid = (pid_t)GPOINTER_TO_SIZE(k);
-        cpu_set_t prev;
-        int e;
-
-        if (GPOINTER_TO_INT(v) >= 0)
-            continue;
-        if (sched_getaffinity(tid, sizeof(prev), &prev) == 0 &&
-            sched_setaffinity(tid, sizeof(*set), set) == 0) {
-            g_array_append_val(done, tid);
-            g_array_append_val(old, prev);
-            continue;
-        }
-        if ((e = errno) == ESRCH)
-            continue;
-        for (guint i = 0; i < done->len; i++) {
-            sched_setaffinity(g_array_index(done, pid_t, i), sizeof(cpu_set_t),
-                              &g_array_index(old, cpu_set_t, i));
-        }
-        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
-                    "cannot set CPU affinity on process %d: %s", (int)tid,
-                    g_strerror(e));
+    /* G_MAXUINT stands for the emulator below: no vCPU has that index
+     * (DOMAIN_MAX_VCPUS). */
+    if (vcpu == G_MAXUINT) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                    "invalid argument: vcpu %u is out of range", vcpu);
         return false;
     }
-    return true;
+    return vcpu_pin_common(driver, obj, vcpu, cpumap, maplen, flags,
+                           "virDomainPinVcpuFlags", error);
 }
 
 bool
-drv_domain_pin_emulator(DrvDomainObj *obj, const unsigned char *cpumap,
-                        int maplen, unsigned int flags, GError **error)
+drv_domain_pin_emulator(DrvDriver *driver, DrvDomainObj *obj,
+                        const unsigned char *cpumap, int maplen,
+                        unsigned int flags, GError **error)
 {
-    cpu_set_t set;
-    bool ok = false;
-
-    drv_domain_obj_lock(obj);
-    if (!vcpu_pin_check_live(obj, &flags, "virDomainPinEmulator", error) ||
-        !vcpu_pin_map_to_set(cpumap, maplen, &set, error) ||
-        !drv_domain_job_begin(obj, "emulatorpin", error))
-        goto cleanup;
-    ok = vcpu_pin_emulator_locked(obj, &set, error);
-    drv_domain_job_end(obj);
- cleanup:
-    drv_domain_obj_unlock(obj);
-    return ok;
+    return vcpu_pin_common(driver, obj, G_MAXUINT, cpumap, maplen, flags,
+                           "virDomainPinEmulator", error);
 }
 
 int
@@ -461,6 +581,9 @@ drv_domain_get_emulator_pin_info(DrvDomainObj *obj, unsigned char *cpumap,
         if (!(pid = vcpu_pin_pid(obj, error)) ||
             !vcpu_pin_get_affinity(pid, cpumap, maplen, error))
             goto cleanup;
+    } else if (domain_def_get_emulatorpin(obj->def)) {
+        vcpu_pin_cpus_to_map(domain_def_get_emulatorpin(obj->def), cpumap,
+                             maplen);
     } else if (!vcpu_pin_all_cpus(cpumap, maplen, error)) {
         goto cleanup;
     }
@@ -468,4 +591,31 @@ drv_domain_get_emulator_pin_info(DrvDomainObj *obj, unsigned char *cpumap,
  cleanup:
     drv_domain_obj_unlock(obj);
     return n;
+}
+
+bool
+drv_domain_cputune_check_host(const DomainDef *def, GError **error)
+{
+    g_autoptr(GByteArray) online = NULL;
+    unsigned int nonline = 0;
+    int ncpus = 0;
+
+    if (!(online = drv_node_cpu_map_new(VCPU_PIN_ROOT, &ncpus, &nonline,
+                                        error)))
+        return false;
+    return domain_def_cputune_check_host(def, online, ncpus, error);
+}
+
+bool
+drv_domain_cputune_apply_started(pid_t pid, const DomainDef *def,
+                                 GError **error)
+{
+    const GArray *cpus = domain_def_get_emulatorpin(def);
+    cpu_set_t set;
+
+    /* The vCPU threads are pinned by nimbus itself (cpus.affinity). */
+    if (!cpus)
+        return true;
+    vcpu_pin_cpus_to_set(cpus, &set);
+    return vcpu_pin_emulator_pid(pid, &set, error);
 }

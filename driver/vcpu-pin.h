@@ -4,9 +4,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <glib.h>
 
 #include "driver/driver.h"
+#include "driver/xml/domain-conf.h"
 
 /* virVcpuState. */
 enum {
@@ -37,8 +39,8 @@ int drv_domain_get_vcpus(DrvDomainObj *obj, DrvVcpuInfo *info, int maxinfo,
 /**
  * drv_domain_get_vcpu_pin_info:
  * virDomainGetVcpuPinInfo: with AFFECT_LIVE the affinity of each running
- * vCPU thread, with AFFECT_CONFIG (or a shut-off domain) every online host
- * CPU, since definitions carry no <cputune> (refused at define).
+ * vCPU thread, with AFFECT_CONFIG (or a shut-off domain) the <vcpupin> of
+ * each vCPU, or every online host CPU for a vCPU it does not pin.
  * Returns: how many maps were filled, or -1 with @error.
  */
 int drv_domain_get_vcpu_pin_info(DrvDomainObj *obj, int ncpumaps,
@@ -47,27 +49,47 @@ int drv_domain_get_vcpu_pin_info(DrvDomainObj *obj, int ncpumaps,
 
 /**
  * drv_domain_pin_vcpu:
- * virDomainPinVcpuFlags with AFFECT_LIVE: sched_setaffinity() on the
- * thread of vCPU @vcpu.  AFFECT_CONFIG is refused (no <cputune>).
+ * virDomainPinVcpuFlags: AFFECT_LIVE sched_setaffinity()s the thread of
+ * vCPU @vcpu and records the pin in the live definition; AFFECT_CONFIG
+ * sets its <vcpupin> in the persistent one (written atomically).
  */
-bool drv_domain_pin_vcpu(DrvDomainObj *obj, unsigned int vcpu,
+bool drv_domain_pin_vcpu(DrvDriver *driver, DrvDomainObj *obj,
+                         unsigned int vcpu,
                          const unsigned char *cpumap, int maplen,
                          unsigned int flags, GError **error);
 
 /**
  * drv_domain_pin_emulator:
- * virDomainPinEmulator with AFFECT_LIVE: sched_setaffinity() on every
- * nimbus thread that is not a vCPU thread.  AFFECT_CONFIG is refused.
+ * virDomainPinEmulator: AFFECT_LIVE sched_setaffinity()s every nimbus
+ * thread that is not a vCPU thread; AFFECT_CONFIG sets <emulatorpin>.
  */
-bool drv_domain_pin_emulator(DrvDomainObj *obj, const unsigned char *cpumap,
-                             int maplen, unsigned int flags, GError **error);
+bool drv_domain_pin_emulator(DrvDriver *driver, DrvDomainObj *obj,
+                             const unsigned char *cpumap, int maplen,
+                             unsigned int flags, GError **error);
 
 /**
  * drv_domain_get_emulator_pin_info:
  * virDomainGetEmulatorPinInfo: live, the affinity of nimbus's main thread;
- * config (or shut off), every online host CPU.
+ * config (or shut off), <emulatorpin> or every online host CPU.
  * Returns: 1 (one map filled), or -1 with @error.
  */
 int drv_domain_get_emulator_pin_info(DrvDomainObj *obj, unsigned char *cpumap,
                                      int maplen, unsigned int flags,
                                      GError **error);
+
+/**
+ * drv_domain_cputune_check_host:
+ * Refuses a <cputune> pin of @def naming a CPU that is not an online CPU
+ * of this host (define, start): DRV_ERROR_INVALID_ARG naming the pin.
+ */
+bool drv_domain_cputune_check_host(const DomainDef *def, GError **error);
+
+/**
+ * drv_domain_cputune_apply_started:
+ * After nimbus @pid booted @def: pins its non-vCPU threads to
+ * <emulatorpin>, all or none.  Its vCPU threads nimbus pinned itself from
+ * <vcpupin> (cpus.affinity).  Threads nimbus creates later inherit the
+ * affinity of the thread that creates them.
+ */
+bool drv_domain_cputune_apply_started(pid_t pid, const DomainDef *def,
+                                      GError **error);

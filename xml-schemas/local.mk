@@ -5,7 +5,8 @@
 schemasdir = $(pkgdatadir)/schemas
 dist_schemas_DATA = \
 	xml-schemas/domain.rng \
-	xml-schemas/basictypes.rng
+	xml-schemas/basictypes.rng \
+	xml-schemas/cputune.rng
 schemadevicesdir = $(pkgdatadir)/schemas/devices
 dist_schemadevices_DATA = \
 	xml-schemas/devices/common.rng \

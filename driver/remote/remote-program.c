@@ -9,6 +9,7 @@
 #include "driver/remote/remote-migrate.h"
 #include "driver/remote/remote-save.h"
 #include "driver/remote/remote-snapshot.h"
+#include "driver/remote/remote-update-device.h"
 #include "driver/rpc/client.h"
 
 /* A table row.  WRITE procedures are refused on read-only connections. */
@@ -283,6 +284,9 @@ static const RpcProcedure remote_procedures[] = {
     P_NR(DOMAIN_MIGRATE_SET_MAX_DOWNTIME, "virDomainMigrateSetMaxDowntime",
          remote_domain_migrate_set_max_downtime_args,
          remote_domain_migrate_set_max_downtime, W),
+    P_NR(DOMAIN_UPDATE_DEVICE_FLAGS, "virDomainUpdateDeviceFlags",
+         remote_domain_attach_device_flags_args,
+         remote_domain_update_device_flags, W),
     P_NR(DOMAIN_MANAGED_SAVE, "virDomainManagedSave",
          remote_domain_managed_save_args, remote_domain_managed_save, W),
     P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",

@@ -94,7 +94,7 @@ remote_domain_pin_vcpu(RpcCall *call, void *a, void *r, GError **error)
     RemoteDaemon *daemon = remote_daemon_of(call);
     g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
 
-    return obj && drv_domain_pin_vcpu(obj, args->vcpu,
+    return obj && drv_domain_pin_vcpu(daemon->driver, obj, args->vcpu,
                                       (unsigned char *)args->cpumap.cpumap_val,
                                       (int)args->cpumap.cpumap_len,
                                       DRV_DOMAIN_AFFECT_LIVE, error);
@@ -107,7 +107,7 @@ remote_domain_pin_vcpu_flags(RpcCall *call, void *a, void *r, GError **error)
     RemoteDaemon *daemon = remote_daemon_of(call);
     g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
 
-    return obj && drv_domain_pin_vcpu(obj, args->vcpu,
+    return obj && drv_domain_pin_vcpu(daemon->driver, obj, args->vcpu,
                                       (unsigned char *)args->cpumap.cpumap_val,
                                       (int)args->cpumap.cpumap_len,
                                       args->flags, error);
@@ -122,7 +122,7 @@ remote_domain_pin_emulator(RpcCall *call, void *a, void *r, GError **error)
 
     const unsigned char *map = (unsigned char *)args->cpumap.cpumap_val;
 
-    return obj && drv_domain_pin_emulator(obj, map,
+    return obj && drv_domain_pin_emulator(daemon->driver, obj, map,
                                           (int)args->cpumap.cpumap_len,
                                           args->flags, error);
 }

@@ -149,6 +149,28 @@ typedef struct {
     GPtrArray *timers;          /* DomainTimerDef* */
 } DomainClockDef;
 
+/* cputune.c: <cputune>'s thread placement (its other children are
+ * refused by domain_cputune_check_unsupported()). */
+typedef struct {
+    uint32_t vcpu;
+    GArray *cpus;               /* uint32_t host CPUs, ascending */
+} DomainVcpuPinDef;
+
+typedef struct {
+    GPtrArray *vcpupins;        /* DomainVcpuPinDef*, by vcpu; NULL: none */
+    GArray *emulatorpin;        /* uint32_t host CPUs; NULL: absent */
+} DomainCputuneDef;
+
+bool domain_cputune_parse(xmlNodePtr node, DomainCputuneDef *tune,
+                          GError **error);
+void domain_cputune_format(XmlBuf *buf, const DomainCputuneDef *tune);
+bool domain_cputune_validate(const DomainDef *def, GError **error);
+bool domain_cputune_check_unsupported(xmlNodePtr node, GError **error);
+void domain_cputune_clear(DomainCputuneDef *tune);
+/* Sets (@cpus copied) or, @cpus NULL, removes the pin of @vcpu. */
+void domain_def_cputune_set(DomainCputuneDef *tune, uint32_t vcpu,
+                            const GArray *cpus);
+
 /* <alias>, <address>, <boot order>: common to most devices. */
 typedef struct {
     char *name;
@@ -411,6 +433,7 @@ typedef struct {
     bool features[DOMAIN_FEATURE_LAST];
     XmlTristate apic_eoi;       /* <apic eoi> */
     DomainCpuDef cpu;
+    DomainCputuneDef cputune;
     DomainClockDef clock;
     XmlTristate pm_suspend_to_mem;
     XmlTristate pm_suspend_to_disk;

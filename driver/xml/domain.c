@@ -67,6 +67,7 @@ domain_def_free(DomainDef *def)
         g_clear_pointer(&priv->metadata, xmlFreeDoc);
         domain_os_clear(&priv->os);
         domain_clock_clear(&priv->clock);
+        domain_cputune_clear(&priv->cputune);
         g_free(priv->emulator);
         for (int t = 0; t < DOMAIN_DEVICE_LAST; t++)
             g_clear_pointer(&priv->devices[t], g_ptr_array_unref);
@@ -314,6 +315,8 @@ domain_child_parse(xmlNodePtr n, DomainDef *def, const DomainParseCtx *ctx,
         return domain_features_parse(n, priv, error);
     } else if (strcmp(name, "cpu") == 0) {
         return domain_cpu_parse(n, &priv->cpu, error);
+    } else if (strcmp(name, "cputune") == 0) {
+        return domain_cputune_parse(n, &priv->cputune, error);
     } else if (strcmp(name, "clock") == 0) {
         return domain_clock_parse(n, &priv->clock, error);
     } else if (strcmp(name, "on_poweroff") == 0) {

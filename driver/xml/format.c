@@ -131,6 +131,7 @@ domain_def_format(const DomainDef *def, int id, unsigned int flags,
     xml_buf_text_element(&buf, "description", def->description);
     format_metadata(&buf, priv);
     format_memory(&buf, def);
+    domain_cputune_format(&buf, &priv->cputune);
     domain_os_format(&buf, &priv->os);
     format_features(&buf, priv);
     domain_cpu_format(&buf, &priv->cpu);

@@ -23,6 +23,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/device-info.c \
 	driver/xml/os.c \
 	driver/xml/cpu.c \
+	driver/xml/cputune.c driver/xml/cputune.h \
 	driver/xml/disk.c driver/xml/disk-volume.c \
 	driver/xml/net.c driver/xml/net-source.c \
 	driver/xml/chr.c \
@@ -36,7 +37,8 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/validate.c \
 	driver/xml/format.c \
 	driver/xml/vmconfig.c \
-	driver/xml/device-xml.c driver/xml/device-xml.h
+	driver/xml/device-xml.c driver/xml/device-xml.h \
+	driver/xml/device-update.c driver/xml/device-update.h
 # devices/libdevices.a: for device_registry_init(), which registers the
 # config kinds (the balloon) that the VmConfig mapping builds through.
 DOMAINXML_LIBS = driver/xml/libdomainxml.a devices/libdevices.a \

@@ -18,7 +18,7 @@
 /* libvirt elements of <domain> that nimbus does not implement. */
 static const char *const unsupported_domain_children[] = {
     "maxMemory", "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
-    "iothreads", "iothreadids", "defaultiothread", "cputune", "numatune",
+    "iothreads", "iothreadids", "defaultiothread", "numatune",
     "resource", "sysinfo", "bootloader", "bootloader_args", "idmap", "perf",
     "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
 };
@@ -212,6 +212,8 @@ check_child(xmlNodePtr n, GError **error)
         return false;
     if (xml_is_element(n, "os"))
         return check_os(n, error);
+    if (xml_is_element(n, "cputune"))
+        return domain_cputune_check_unsupported(n, error);
     if (xml_is_element(n, "vcpu") && xmlHasProp(n, (const xmlChar *)"cpuset")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "vcpu cpuset (host CPU pinning) is not supported by nimbus");

@@ -570,6 +570,7 @@ domain_def_validate(const DomainDef *def, GError **error)
     guint nnet = domain_def_ndevices(def, DOMAIN_DEVICE_NET);
 
     if (!validate_general(def, error) || !validate_cpu(def, error) ||
+        !domain_cputune_validate(def, error) ||
         !validate_os(def, error) || !validate_lifecycle(def, error) ||
         !validate_disks(def, error))
         return false;

@@ -12,6 +12,10 @@
  * Mapping (docs/xml-format.md has the full table):
  *   <vcpu current=C>M</vcpu>     cpus.boot_vcpus=C, max_vcpus=M
  *   <cpu><topology>              cpus.topology (packages=sockets, ...)
+ *   <cputune><vcpupin>           cpus.affinity (vcpu, host_cpus); nimbus
+ *                                pins each vCPU thread, hot-plugged ones
+ *                                included.  <emulatorpin> is nimbusd's to
+ *                                apply after the start (vcpu-pin.c).
  *   <memory>, <currentMemory>    with <memballoon model='virtio'>:
  *                                memory.size = <memory> and a balloon
  *                                (balloon.size = memory - currentMemory,
@@ -47,6 +51,31 @@
  */
 
 static void
+affinity_free(gpointer p)
+{
+    CpuAffinity *a = p;
+
+    g_clear_pointer(&a->host_cpus, g_array_unref);
+    g_free(a);
+}
+
+static void
+fill_affinity(CpusConfig *cpus, const DomainCputuneDef *tune)
+{
+    if (!tune->vcpupins || !tune->vcpupins->len)
+        return;
+    cpus->affinity = g_ptr_array_new_with_free_func(affinity_free);
+    for (guint i = 0; i < tune->vcpupins->len; i++) {
+        const DomainVcpuPinDef *pin = g_ptr_array_index(tune->vcpupins, i);
+        CpuAffinity *a = g_new0(CpuAffinity, 1);
+
+        a->vcpu = pin->vcpu;
+        a->host_cpus = g_array_copy(pin->cpus);
+        g_ptr_array_add(cpus->affinity, a);
+    }
+}
+
+static void
 fill_cpus(CpusConfig *cpus, const DomainDef *def)
 {
     const DomainCpuDef *cpu = &domain_def_priv(def)->cpu;
@@ -60,6 +89,7 @@ fill_cpus(CpusConfig *cpus, const DomainDef *def)
         cpus->topology->dies_per_package = cpu->dies;
         cpus->topology->packages = cpu->sockets;
     }
+    fill_affinity(cpus, &domain_def_priv(def)->cputune);
 }
 
 static void

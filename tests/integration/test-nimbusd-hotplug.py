@@ -6,7 +6,10 @@
 # guest sees the new size), detach-device takes it out (gone in the guest
 # and in vm.info, the image closed); an ethernet interface on a TAP nimbus
 # makes gets link and pings the host side, then goes; python3-libvirt
-# receives DEVICE_ADDED and DEVICE_REMOVED.  TAP output.
+# receives DEVICE_ADDED and DEVICE_REMOVED.  The domain's <cputune> is
+# applied at start (vCPU threads by nimbus, the others by nimbusd), and a
+# vcpupin --config applies at the next start and to a hot-plugged vCPU,
+# as /proc/PID/task/*/status says.  TAP output.
 #
 # Runs itself through tests/harness/with-kvm like test-nimbusd-lifecycle.py
 # (same guest assets); it never skips.  NIMBUS_BOOT_TIMEOUT (120 s)
@@ -41,9 +44,49 @@ DATA = b"nimbus-hotplug-data-42"
 BOOT_TIMEOUT = lc.BOOT_TIMEOUT
 
 
+def host_cpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        return rv_parse_list(f.read())
+
+
+def rv_parse_list(text):
+    """A CPU list ("0-2,5") as a set."""
+    cpus = set()
+    for part in text.strip().split(","):
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+# vCPU 0 on the highest host CPU, the emulator threads on the lowest (the
+# harness's L1 has two; with one, both are CPU 0 and the check is weaker).
+PIN_LO, PIN_HI = min(host_cpus()), max(host_cpus())
+
+
 def domain_xml():
-    return lc.domain_xml().replace("<name>kvm-guest</name>",
-                                   "<name>%s</name>" % NAME)
+    return lc.domain_xml().replace(
+        "<name>kvm-guest</name>", "<name>%s</name>" % NAME).replace(
+        "<vcpu>1</vcpu>",
+        "<vcpu current='1'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='%d'/>"
+        "<emulatorpin cpuset='%d'/></cputune>" % (PIN_HI, PIN_LO))
+
+
+def thread_cpus(pid):
+    """{comm: set of allowed CPUs} of nimbus's threads; comms repeat for
+    the emulator's workers, so those are merged under 'emulator'."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                comm = f.read().strip()
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                m = re.search(r"^Cpus_allowed_list:\s*(\S+)", f.read(),
+                              re.M)
+        except FileNotFoundError:
+            continue            # a worker that ended meanwhile
+        key = comm if re.match(r"vcpu\d+$", comm) else "emulator"
+        out.setdefault(key, set()).update(rv_parse_list(m.group(1)))
+    return out
 
 
 class Guest:
@@ -108,6 +151,15 @@ def vm_info(env):
     r = lc.run([os.path.join(lc.BUILD, "nimbus-remote"), "--api-socket", sock,
                 "info"])
     return r.stdout
+
+
+def wait_pinned(pid, comm, want):
+    """Waits until thread @comm of @pid exists with affinity @want: nimbus
+    pins each vCPU thread before it first enters the guest."""
+    deadline = time.time() + BOOT_TIMEOUT
+    while thread_cpus(pid).get(comm) != want and time.time() < deadline:
+        time.sleep(0.1)
+    assert thread_cpus(pid).get(comm) == want, thread_cpus(pid)
 
 
 def main():
@@ -207,6 +259,34 @@ def main():
                    "[ -e /sys/class/net/eth0 ] && echo hp-net-still-there "
                    "|| echo hp-net-gone")
         assert "hp-net-gone" in out, out
+
+    @step
+    def cputune_applied_at_start():
+        print("# host CPUs %s: vcpu0 pinned to %d, the emulator to %d"
+              % (sorted(host_cpus()), PIN_HI, PIN_LO))
+        cpus = thread_cpus(ctx["pid"])
+        assert cpus.get("vcpu0") == {PIN_HI}, cpus
+        assert cpus.get("emulator") == {PIN_LO}, cpus
+        live = env.virsh("dumpxml", NAME).stdout
+        assert "<vcpupin vcpu='0' cpuset='%d'/>" % PIN_HI in live, live
+        out = env.virsh("vcpuinfo", NAME).stdout
+        want = "".join("y" if c == PIN_HI else "-"
+                       for c in range(max(host_cpus()) + 1))
+        assert re.search(r"CPU Affinity:\s+%s" % want, out), out
+
+    @step
+    def vcpupin_config_survives_restart():
+        env.virsh("vcpupin", NAME, "0", str(PIN_LO), "--config")
+        env.virsh("vcpupin", NAME, "1", str(PIN_HI), "--config")
+        ctx["guest"].close()
+        del ctx["guest"]
+        env.virsh("destroy", NAME)
+        env.virsh("start", NAME)
+        pid = nimbus_pid(env)
+        wait_pinned(pid, "vcpu0", {PIN_LO})
+        # A hot-plugged vCPU gets its <vcpupin> too (cpus.affinity).
+        env.virsh("setvcpus", NAME, "2", "--live")
+        wait_pinned(pid, "vcpu1", {PIN_HI})
 
     @step
     def device_events():

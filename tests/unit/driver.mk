@@ -77,6 +77,11 @@ TESTS += tests/unit/test-nimbusd-cockpit.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-hotplug.py
 TESTS += tests/unit/test-nimbusd-hotplug.py
 
+# update-device (DOMAIN_UPDATE_DEVICE_FLAGS): --config replacement and the
+# live refusals, against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-rpc-update-device.py
+TESTS += tests/unit/test-rpc-update-device.py
+
 # nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
 check_PROGRAMS += tests/unit/test-driver-vsock
 TESTS += tests/unit/test-driver-vsock

@@ -58,11 +58,14 @@ PR_SET_NAME = 15
 VCPU_BURN_SECONDS = 0.2
 
 
-def vcpu_loop(index, stop):
-    """A vCPU thread as nimbus has one: named vcpu<index> (nimbusd finds
-    it by that name in /proc/PID/task/TID/comm), some CPU time spent,
-    then idle until unplugged."""
+def vcpu_loop(index, stop, host_cpus):
+    """A vCPU thread as nimbus has one: pinned to its cpus.affinity entry
+    if any, named vcpu<index> (nimbusd finds it by that name in
+    /proc/PID/task/TID/comm), some CPU time spent, then idle until
+    unplugged."""
     libc = ctypes.CDLL(None, use_errno=True)
+    if host_cpus:
+        os.sched_setaffinity(0, host_cpus)
     libc.prctl(PR_SET_NAME, ("vcpu%d" % index).encode(), 0, 0, 0)
     end = time.thread_time() + VCPU_BURN_SECONDS
     while time.thread_time() < end and not stop.is_set():
@@ -87,10 +90,14 @@ class Vm:
     def set_vcpus(self, n):
         """Threads vcpu0..n-1, as nimbus runs them: new ones start,
         unplugged ones end from the top."""
+        cpus = (self.config or {}).get("cpus") or {}
+        pins = {a["vcpu"]: a["host_cpus"] for a in cpus.get("affinity", [])}
         while len(self.vcpus) < n:
             stop = threading.Event()
+            index = len(self.vcpus)
             t = threading.Thread(target=vcpu_loop,
-                                 args=(len(self.vcpus), stop), daemon=True)
+                                 args=(index, stop, pins.get(index)),
+                                 daemon=True)
             self.vcpus.append((t, stop))
             t.start()
         while len(self.vcpus) > n:

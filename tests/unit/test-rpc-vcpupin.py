@@ -33,11 +33,17 @@ def refused(d, needle, *args):
     assert r.returncode != 0 and needle in r.stderr, (args, r.stderr)
 
 
-def define(d):
+def define(d, cputune="", check=True):
     xml = rv.golden_xml(NAME, UUID)
-    xml = re.sub(r"<vcpu[^>]*>[^<]*</vcpu>", "<vcpu current='2'>4</vcpu>",
-                 xml)
-    rv.virsh(d, "define", rv.write(os.path.join(d.tmp, "pin.xml"), xml))
+    xml = re.sub(r"<vcpu[^>]*>[^<]*</vcpu>",
+                 "<vcpu current='2'>4</vcpu>" + cputune, xml)
+    return rv.virsh(d, "define",
+                    rv.write(os.path.join(d.tmp, "pin.xml"), xml),
+                    check=check)
+
+
+def dumpxml(d, *flags):
+    return rv.virsh(d, "dumpxml", NAME, *flags).stdout
 
 
 def parse_list(text):
@@ -69,8 +75,12 @@ def threads(pid):
     """{tid: comm} of every thread of @pid."""
     out = {}
     for tid in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-            out[int(tid)] = f.read().strip()
+        # A thread (the fake's HTTP handlers) may end after the listing.
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                out[int(tid)] = f.read().strip()
+        except FileNotFoundError:
+            continue
     return out
 
 
@@ -180,8 +190,16 @@ def vcpupin_live(d):
         assert allowed(pid, vcpu_tid(pid, 0)) == cpus
         refused(d, "out of range of live cpu count 2",
                 "vcpupin", NAME, "3", str(min(cpus)), "--live")
-        refused(d, "not supported by nimbusd",
-                "vcpupin", NAME, "0", str(min(cpus)), "--config")
+        # The live XML shows the pins in effect.
+        assert "<vcpupin vcpu='1' cpuset='%d'/>" % min(cpus) in dumpxml(d)
+        # --config: the persistent definition only, the thread unchanged.
+        rv.virsh(d, "vcpupin", NAME, "0", str(max(cpus)), "--config")
+        assert pins(d, "--config")[0] == {max(cpus)}
+        assert allowed(pid, vcpu_tid(pid, 0)) == cpus
+        assert ("<vcpupin vcpu='0' cpuset='%d'/>" % max(cpus)
+                in dumpxml(d, "--inactive"))
+        refused(d, "vcpu 4 is out of range of persistent cpu count 4",
+                "vcpupin", NAME, "4", str(min(cpus)), "--config")
         # An empty map: virsh refuses one itself, python3-libvirt sends it.
         lv = rv.libvirt
         dom = lv.open(d.uri).lookupByName(NAME)
@@ -229,8 +247,15 @@ def emulatorpin_live(d):
             assert allowed(pid, tid) == want, (comm, allowed(pid, tid))
         out = rv.virsh(d, "emulatorpin", NAME, "--live").stdout
         assert parse_list(out) == one, out
-        refused(d, "not supported by nimbusd",
-                "emulatorpin", NAME, str(min(cpus)), "--config")
+        assert "<emulatorpin cpuset='%d'/>" % min(cpus) in dumpxml(d)
+        # --live --config: both at once.
+        rv.virsh(d, "emulatorpin", NAME, str(max(cpus)), "--live",
+                 "--config")
+        assert allowed(pid, pid) == {max(cpus)}
+        out = rv.virsh(d, "emulatorpin", NAME, "--config").stdout
+        assert parse_list(out) == {max(cpus)}, out
+        assert ("<emulatorpin cpuset='%d'/>" % max(cpus)
+                in dumpxml(d, "--inactive"))
     finally:
         rv.virsh(d, "destroy", NAME, check=False)
         rv.virsh(d, "undefine", NAME, check=False)
@@ -239,8 +264,8 @@ def emulatorpin_live(d):
 @test
 def shut_off_domain(d):
     """A shut-off domain: vcpuinfo falls back to the definition's pinning
-    (every host CPU: definitions carry no <cputune>); pinning it, or
-    pinning live, is refused."""
+    (every host CPU without <cputune>); pinning live is refused, --current
+    pins the definition."""
     cpus = host_cpus()
     define(d)
     try:
@@ -255,9 +280,54 @@ def shut_off_domain(d):
         refused(d, "not running", "emulatorpin", NAME, "0", "--live")
         # No flag is the legacy, live call; --current means the config.
         refused(d, "not running", "vcpupin", NAME, "0", "0")
-        refused(d, "not supported by nimbusd",
-                "vcpupin", NAME, "0", "0", "--current")
+        rv.virsh(d, "vcpupin", NAME, "2", str(min(cpus)), "--current")
+        rv.virsh(d, "emulatorpin", NAME, str(min(cpus)), "--current")
+        assert pins(d)[2] == {min(cpus)} and pins(d)[0] == cpus, pins(d)
+        out = rv.virsh(d, "emulatorpin", NAME).stdout
+        assert parse_list(out) == {min(cpus)}, out
     finally:
+        rv.virsh(d, "undefine", NAME, check=False)
+
+
+@test
+def cputune_at_start(d):
+    """<cputune> is applied at start: <vcpupin> by the VMM (cpus.affinity),
+    <emulatorpin> by nimbusd on every other thread; a pin --config'd
+    while running applies at the next start.  A CPU the host does not
+    have is refused at define."""
+    cpus = host_cpus()
+    lo, hi = min(cpus), max(cpus)
+    r = define(d, "<cputune><vcpupin vcpu='0' cpuset='1023'/></cputune>",
+               check=False)
+    assert (r.returncode != 0 and "<vcpupin vcpu='0'>: CPU 1023 is not an "
+            "online CPU of this host" in r.stderr), r.stderr
+    define(d, "<cputune><vcpupin vcpu='1' cpuset='%d'/>"
+              "<emulatorpin cpuset='%d'/></cputune>" % (lo, hi))
+    try:
+        rv.virsh(d, "start", NAME)
+        pid = vmm_pid(d)
+        rv.wait_for(lambda: sum(1 for c in threads(pid).values()
+                                if c.startswith("vcpu")) == 2, "vCPUs")
+        assert allowed(pid, vcpu_tid(pid, 1)) == {lo}
+        for tid, comm in threads(pid).items():
+            try:
+                got = allowed(pid, tid)
+            except FileNotFoundError:
+                continue            # an HTTP handler thread that ended
+            if not comm.startswith("vcpu"):
+                assert got == {hi}, (comm, got)
+        assert vcpuinfo(d)[1]["CPU Affinity"] == yn({lo})
+        assert pins(d, "--live")[1] == {lo}
+        rv.virsh(d, "vcpupin", NAME, "0", str(hi), "--config")
+        rv.virsh(d, "destroy", NAME)
+        rv.virsh(d, "start", NAME)
+        pid = vmm_pid(d)
+        rv.wait_for(lambda: sum(1 for c in threads(pid).values()
+                                if c.startswith("vcpu")) == 2, "vCPUs")
+        assert allowed(pid, vcpu_tid(pid, 0)) == {hi}
+        assert allowed(pid, vcpu_tid(pid, 1)) == {lo}
+    finally:
+        rv.virsh(d, "destroy", NAME, check=False)
         rv.virsh(d, "undefine", NAME, check=False)
 
 

@@ -20,6 +20,15 @@ tests_xml2xml_test_xml2cfg_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)
 tests_xml2xml_test_domain_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_domain_xml_LDADD = $(XML_TEST_LIBS)
 
+check_PROGRAMS += tests/xml2xml/test-cputune
+TESTS += tests/xml2xml/test-cputune
+tests_xml2xml_test_cputune_CPPFLAGS = $(XML_TEST_CPPFLAGS)
+tests_xml2xml_test_cputune_LDADD = $(XML_TEST_LIBS)
+check_PROGRAMS += tests/xml2xml/test-device-update
+TESTS += tests/xml2xml/test-device-update
+tests_xml2xml_test_device_update_CPPFLAGS = $(XML_TEST_CPPFLAGS)
+tests_xml2xml_test_device_update_LDADD = $(XML_TEST_LIBS)
+
 EXTRA_DIST += tests/xml2xml/in tests/xml2xml/out tests/xml2cfg/in \
 	tests/xml2cfg/out
 
