@@ -305,6 +305,8 @@ blk_admit(BlkQueue *q, BlkSlot *s)
     uint64_t bytes = 0;
     int64_t wait_us;
 
+    if (!rate_limiter_is_limited(q->blk->rl))
+        return true;
     /* A malformed chain is blk_start()'s to refuse: it costs one op. */
     if (virtio_blk_parse(s->elem, req, &why) == 0 &&
         (req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT))

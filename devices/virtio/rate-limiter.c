@@ -162,6 +162,12 @@ rate_limiter_unref(RateLimiter *rl)
 }
 
 bool
+rate_limiter_is_limited(RateLimiter *rl)
+{
+    return g_atomic_int_get(&rl->limited) != 0;
+}
+
+bool
 rate_limiter_consume_at(RateLimiter *rl, uint64_t ops, uint64_t bytes,
                         int64_t now_us, int64_t *wait_us)
 {

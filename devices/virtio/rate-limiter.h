@@ -52,6 +52,10 @@ RateLimiter *rate_limiter_ref(RateLimiter *rl);
 void rate_limiter_unref(RateLimiter *rl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RateLimiter, rate_limiter_unref)
 
+/* Whether a bucket limits anything now (racy by design: a hint that lets
+ * an unlimited device skip the work of sizing its requests). */
+bool rate_limiter_is_limited(RateLimiter *rl);
+
 /**
  * rate_limiter_consume_at:
  * Data plane (any thread): takes @ops operation tokens and @bytes byte

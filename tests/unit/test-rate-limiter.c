@@ -313,9 +313,8 @@ test_config_rules(void)
         before = vm_config_to_json(c, false);
         g_assert_false(vm_config_validate(c, &error));
         g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-        if (!strstr(error->message, bad[i].error))
-            g_error("case %u: '%s' lacks '%s'", i, error->message,
-                    bad[i].error);
+        g_test_message("case %u: %s", i, error->message);
+        g_assert_nonnull(strstr(error->message, bad[i].error));
         /* Nothing half-written. */
         after = vm_config_to_json(c, false);
         g_assert_cmpstr(before, ==, after);
