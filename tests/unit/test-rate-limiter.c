@@ -7,9 +7,16 @@
 #include <unistd.h>
 #include <gio/gio.h>
 
+#include <fcntl.h>
+#include <linux/virtio_blk.h>
+
 #include "config/vm-config-ratelimit.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/rate-limiter.h"
 #include "devices/virtio/worker.h"
+#include "tests/testutil.h"
+#include "tests/unit/fake-vm.h"
+#include "tests/unit/test-virtio-driver.h"
 
 #define MS 1000            /* microseconds */
 #define T0 1000000000      /* an arbitrary start on the injected clock */
@@ -191,6 +198,92 @@ test_limiter_update(void)
     close(fd);
 }
 
+/* ---- virtio-blk ---------------------------------------------------------- */
+
+#define QSIZE 16
+
+/* A disk on @host whose ring is at @base, started. */
+static VirtioDevice *
+blk_start(FakeHost *host, GuestMemory *mem, const char *id, uint64_t base,
+          const RateLimiterConfig *rl, const char *group, TdRing *ring)
+{
+    g_autofree char *path = g_strdup_printf("%s/%s.img", test_tmpdir(), id);
+    DiskConfig disk = { 0 };
+    g_autoptr(GError) error = NULL;
+    VirtioDevice *vdev;
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, 1 << 20), ==, 0);
+    close(fd);
+    disk.path = path;
+    disk.num_queues = 1;
+    disk.queue_size = QSIZE;
+    disk.id = (char *)id;
+    disk.image_type = IMAGE_TYPE_RAW;
+    disk.rate_limiter_config = (RateLimiterConfig *)rl;
+    disk.rate_limit_group = (char *)group;
+    vdev = virtio_blk_new(fake_host_base(host), &disk, true, &error);
+    g_assert_no_error(error);
+    td_ring_init(ring, mem, base, 0x100000, QSIZE);
+    td_device_start(vdev, ring, 1);
+    return vdev;
+}
+
+/* A 4 KiB read; asserts it completed with VIRTIO_BLK_S_OK. */
+static void
+blk_read(VirtioDevice *vdev, TdRing *ring)
+{
+    uint64_t buf = td_alloc(ring, 4096);
+
+    g_assert_cmpuint(td_blk_request(vdev, 0, ring, VIRTIO_BLK_T_IN, 0, buf,
+                                    4096, true, NULL), ==, VIRTIO_BLK_S_OK);
+}
+
+/* Throttled requests wait (they are never failed), a change at run time
+ * takes effect, and two disks of a group share one budget.  Real time:
+ * only lower bounds, which a loaded host cannot break. */
+static void
+test_blk_throttle(void)
+{
+    TokenBucketConfig ops = tb(1, 0, 100);      /* 10 ops/s */
+    RateLimiterConfig cfg = { NULL, &ops };
+    g_autoptr(GuestMemory) mem = td_memory_new();
+    g_autoptr(FakeHost) host = fake_host_new_with_memory(mem);
+    g_autoptr(GError) error = NULL;
+    TdRing ra, rb, rc;
+    VirtioDevice *a, *b, *c;
+    gint64 t;
+
+    fake_host_add_rate_limit_group(host, "g", &cfg);
+    a = blk_start(host, mem, "a", 0x100000, &cfg, NULL, &ra);
+    t = g_get_monotonic_time();
+    for (unsigned i = 0; i < 4; i++)
+        blk_read(a, &ra);
+    /* One op from the full bucket, then one per 100 ms. */
+    g_assert_cmpint(g_get_monotonic_time() - t, >=, 280 * MS);
+    /* Limits lifted at run time. */
+    g_assert_true(virtio_blk_set_rate_limiter(a, NULL, &error));
+    for (unsigned i = 0; i < 20; i++)
+        blk_read(a, &ra);
+
+    /* b and c share "g": alternating, they wait as one disk would. */
+    b = blk_start(host, mem, "b", 0x200000, NULL, "g", &rb);
+    c = blk_start(host, mem, "c", 0x300000, NULL, "g", &rc);
+    t = g_get_monotonic_time();
+    for (unsigned i = 0; i < 2; i++) {
+        blk_read(b, &rb);
+        blk_read(c, &rc);
+    }
+    g_assert_cmpint(g_get_monotonic_time() - t, >=, 280 * MS);
+    /* A disk in a group is changed through its group. */
+    g_assert_false(virtio_blk_set_rate_limiter(b, NULL, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    virtio_device_free(c);
+    virtio_device_free(b);
+    virtio_device_free(a);
+}
+
 /* ---- Configs ------------------------------------------------------------- */
 
 #define KERNEL "\"payload\": {\"kernel\": \"/k\"}"
@@ -351,6 +444,7 @@ main(int argc, char **argv)
     g_test_add_func("/rate-limiter/limiter/both-or-neither",
                     test_limiter_both_or_neither);
     g_test_add_func("/rate-limiter/limiter/update", test_limiter_update);
+    g_test_add_func("/rate-limiter/blk/throttle", test_blk_throttle);
     g_test_add_func("/rate-limiter/config/cli", test_config_cli);
     g_test_add_func("/rate-limiter/config/json-roundtrip",
                     test_config_json_roundtrip);
