@@ -33,15 +33,6 @@
     nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,       \
                          vm_opts_option(o), __VA_ARGS__)
 
-/* CH's rate limiter keys on the CLI (the JSON has rate_limiter_config). */
-#define V_CLI_RATE_LIMIT_KEYS                                                  \
-    U_EMPTY("bw_size", .flags = VF_NO_JSON),                                   \
-    U_EMPTY("bw_one_time_burst", .flags = VF_NO_JSON),                         \
-    U_EMPTY("bw_refill_time", .flags = VF_NO_JSON),                            \
-    U_EMPTY("ops_size", .flags = VF_NO_JSON),                                  \
-    U_EMPTY("ops_one_time_burst", .flags = VF_NO_JSON),                        \
-    U_EMPTY("ops_refill_time", .flags = VF_NO_JSON)
-
 /* ---- enums --------------------------------------------------------------- */
 
 static const char *
@@ -412,13 +403,14 @@ static const VField disk_fields[] = {
            VM_CONFIG_DISK_QUEUE_SIZE),
     U_BOOL("vhost_user", false),
     U_EMPTY("vhost_socket", .cli = "socket"),
-    U_EMPTY("rate_limiter_config", .flags = VF_NO_CLI),
-    V_CLI_RATE_LIMIT_KEYS,
+    V_PTR("rate_limiter_config", DiskConfig, rate_limiter_config,
+          &vschema_rate_limiter, .cli_parse = vm_config_cli_rate_limiter,
+          .cli_keys = vm_config_rate_limit_cli_keys),
     V_UINT("pci_segment", DiskConfig, pci_segment, 0, G_MAXUINT16, 0),
     V_INT_OPT("pci_device_id", DiskConfig, pci_device_id, 0, G_MAXUINT8),
     V_STR("id", DiskConfig, id),
     V_STR("serial", DiskConfig, serial),
-    U_EMPTY("rate_limit_group"),
+    V_STR("rate_limit_group", DiskConfig, rate_limit_group),
     U_EMPTY("queue_affinity"),
     V_BOOL("backing_files", DiskConfig, backing_files, false,
            .flags = VF_OMIT_DEFAULT),
@@ -467,8 +459,9 @@ static const VField net_fields[] = {
     U_STR("vhost_mode", "Client"),
     V_STR("id", NetConfig, id),
     V_FDS("fds", NetConfig, fds, .cli = "fd"),
-    U_EMPTY("rate_limiter_config", .flags = VF_NO_CLI),
-    V_CLI_RATE_LIMIT_KEYS,
+    V_PTR("rate_limiter_config", NetConfig, rate_limiter_config,
+          &vschema_rate_limiter, .cli_parse = vm_config_cli_rate_limiter,
+          .cli_keys = vm_config_rate_limit_cli_keys),
     V_UINT("pci_segment", NetConfig, pci_segment, 0, G_MAXUINT16, 0),
     V_INT_OPT("pci_device_id", NetConfig, pci_device_id, 0, G_MAXUINT8),
     V_BOOL("offload_tso", NetConfig, offload_tso, true),
@@ -609,7 +602,8 @@ static const VField vm_fields[] = {
     V_STRUCT("memory", VmConfig, memory, &vschema_memory),
     V_STRUCT("payload", VmConfig, payload, &vschema_payload,
              .flags = VF_JSON_REQUIRED),
-    U_EMPTY("rate_limit_groups"),
+    V_LIST("rate_limit_groups", VmConfig, rate_limit_groups,
+           &vschema_rate_limit_group),
     V_LIST("disks", VmConfig, disks, &vschema_disk,
            .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
     V_LIST("net", VmConfig, net, &vschema_net,
@@ -649,5 +643,6 @@ const VStruct *const vschema_all[] = {
     &vschema_topology, &vschema_affinity, &vschema_cpus, &vschema_memory,
     &vschema_payload, &vschema_disk, &vschema_net, &vschema_rng,
     &vschema_serial, &vschema_console, &vschema_debug_console,
-    &vschema_landlock, &vschema_vm, NULL
+    &vschema_landlock, &vschema_vm, &vschema_token_bucket,
+    &vschema_rate_limiter, &vschema_rate_limit_group, NULL
 };

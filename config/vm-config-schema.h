@@ -194,6 +194,15 @@ extern const VStruct vschema_console;
 extern const VStruct vschema_debug_console;
 extern const VStruct vschema_landlock;
 extern const VStruct vschema_vm;
+/* vm-config-ratelimit.c */
+extern const VStruct vschema_token_bucket;
+extern const VStruct vschema_rate_limiter;
+extern const VStruct vschema_rate_limit_group;
+/* The CLI's bw_* and ops_* keys, and their hook building a
+ * RateLimiterConfig (NULL when none is given). */
+extern const char *const vm_config_rate_limit_cli_keys[];
+bool vm_config_cli_rate_limiter(const VmOpts *o, const VField *f,
+                                void *member, GError **error);
 
 /* Every table above, NULL-terminated (the walker tests iterate it). */
 extern const VStruct *const vschema_all[];

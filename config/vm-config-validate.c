@@ -12,6 +12,7 @@
 
 #include "common/error-util.h"
 #include "config/vm-config-priv.h"
+#include "config/vm-config-ratelimit.h"
 
 /*
  * Two kinds of checks.  The rules (vm_config_validate_full()) need nothing
@@ -905,6 +906,7 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !validate_cpus(&v, &config->cpus) ||
         !validate_memory(&v, &config->memory, config->cpus.max_phys_bits) ||
         !validate_disks(&v, config) || !validate_nets(&v, config) ||
+        !vm_config_validate_rate_limits(config, names, error) ||
         !(config->rng.src ||
           vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
         !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||

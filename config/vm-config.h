@@ -105,6 +105,27 @@ typedef struct {
     char *initramfs;
 } PayloadConfig;
 
+/* CH's TokenBucket: @size tokens refilled in @refill_time ms, plus a
+ * @one_time_burst spent first (devices/virtio/rate-limiter.h). */
+typedef struct {
+    uint64_t size;
+    uint64_t one_time_burst;      /* 0: none */
+    uint64_t refill_time;         /* ms */
+} TokenBucketConfig;
+
+/* CH's RateLimiterConfig: either bucket may be absent (NULL). */
+typedef struct {
+    TokenBucketConfig *bandwidth; /* bytes */
+    TokenBucketConfig *ops;       /* requests */
+} RateLimiterConfig;
+
+/* CH's RateLimitGroupConfig (--rate-limit-group): a limiter that the
+ * disks naming @id share. */
+typedef struct {
+    char *id;
+    RateLimiterConfig *rate_limiter_config;
+} RateLimitGroupConfig;
+
 typedef enum {
     IMAGE_TYPE_RAW,
     IMAGE_TYPE_QCOW2,
@@ -121,8 +142,10 @@ typedef struct {
     bool iommu;
     uint32_t num_queues;          /* default 1 */
     uint32_t queue_size;          /* default 128, power of two */
+    RateLimiterConfig *rate_limiter_config;  /* NULL: not limited */
     char *id;                     /* default "_disk<N>" */
     char *serial;
+    char *rate_limit_group;       /* a rate_limit_groups id, or NULL */
     ImageType image_type;         /* default UNKNOWN (autodetect) */
     bool backing_files;           /* may open the image's backing files */
     uint16_t pci_segment;
@@ -150,6 +173,8 @@ typedef struct {
     char *host_mac;
     uint32_t mtu;                 /* 0: unset */
     GArray *fds;                  /* int, pre-opened TAP fds; NULL if none */
+    /* NULL: not limited; else one limiter for RX and one for TX (CH). */
+    RateLimiterConfig *rate_limiter_config;
     bool iommu;
     uint32_t num_queues;          /* default 2 (one RX/TX pair) */
     uint32_t queue_size;          /* default 256 */
@@ -177,6 +202,7 @@ typedef struct {
     CpusConfig cpus;
     MemoryConfig memory;
     PayloadConfig payload;
+    GPtrArray *rate_limit_groups; /* RateLimitGroupConfig*, NULL if none */
     GPtrArray *disks;             /* DiskConfig*, never NULL */
     GPtrArray *net;               /* NetConfig*, never NULL */
     RngConfig rng;

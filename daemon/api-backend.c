@@ -10,6 +10,7 @@
 #include "common/json-util.h"
 #include "daemon/api-backend.h"
 #include "config/vm-config.h"
+#include "config/vm-config-ratelimit.h"
 #include "daemon/migration.h"
 #include "daemon/snapshot.h"
 #include "devices/registry.h"
@@ -319,6 +320,47 @@ run_vm_resize_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                               (uint64_t)json_node_get_int(size), error);
 }
 
+/* nimbus's {"id": string, "rate_limiter_config": RateLimiterConfig}; a
+ * missing or null rate_limiter_config lifts the limits. */
+static bool
+run_vm_update_rate_limiter(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                           GError **error)
+{
+    g_autoptr(RateLimiterConfig) cfg = NULL;
+    GError *local = NULL;
+    JsonObject *o;
+    JsonNode *id;
+    JsonNode *rl;
+
+    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
+        return false;
+    }
+    o = json_node_get_object(body);
+    id = json_object_get_member(o, "id");
+    rl = json_object_get_member(o, "rate_limiter_config");
+    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
+        json_node_get_value_type(id) != G_TYPE_STRING) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "'id' (a string) is required");
+        return false;
+    }
+    if (json_object_get_size(o) != (rl ? 2u : 1u)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "'id' and 'rate_limiter_config' are its only "
+                            "fields");
+        return false;
+    }
+    if (rl && !JSON_NODE_HOLDS_NULL(rl) &&
+        !(cfg = rate_limiter_config_from_json_node(rl, &local))) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+        g_error_free(local);
+        return false;
+    }
+    return vmm_vm_update_rate_limiter(vmm, json_node_get_string(id), cfg,
+                                      error);
+}
+
 /* VmSnapshotConfig: {"destination_url": "file:///DIR"}, nothing else. */
 static bool
 run_vm_snapshot(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
@@ -624,6 +666,9 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_RECEIVE_MIGRATION] = {
         "Error starting migration receiver",
         run_vm_receive_migration },
+    [API_ACTION_VM_NIMBUS_UPDATE_RATE_LIMITER] = {
+        "The rate limiter could not be updated",
+        run_vm_update_rate_limiter },
 };
 
 /* ---- Execution -------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "daemon/snapshot.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
+#include "config/vm-config-ratelimit.h"
 #include "devices/registry.h"
 
 /*
@@ -28,7 +29,7 @@ typedef enum {
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
-    OPT_NO_SHUTDOWN, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
+    OPT_NO_SHUTDOWN, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
     OPT_WATCHDOG, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
@@ -96,6 +97,11 @@ static const CliOption cli_static_options[] = {
       "[default: size=512M,thp=on]" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
+    { OPT_RATE_LIMIT_GROUP, "rate-limit-group", 0, ARG_MULTI, true,
+      "Rate limit group, shared by the disks naming it: "
+      "bw_size=<bytes>,bw_one_time_burst=<bytes>,bw_refill_time=<ms>,"
+      "ops_size=<io_ops>,ops_one_time_burst=<io_ops>,ops_refill_time=<ms>,"
+      "id=<group_id>" },
     { OPT_RESTORE, "restore", 0, ARG_ONE, false,
       "Restore from a VM snapshot: source_url=<source_url>,prefault=on|off,"
       "memory_restore_mode=copy|ondemand,resume=true|false,"
@@ -317,6 +323,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_WATCHDOG:
         vm->watchdog = true;
         return true;
+    case OPT_RATE_LIMIT_GROUP:
+        return vm_config_parse_rate_limit_group(vm, value, error);
     case OPT_RESTORE:
         cli->restore = restore_config_parse_cli(value, error);
         return cli->restore != NULL;

@@ -192,6 +192,8 @@ static const SeccompRule set_blk_rules[] = {
     ALLOW(io_uring_enter), ALLOW(preadv), ALLOW(pwritev), ALLOW(preadv2),
     ALLOW(pwritev2), ALLOW(pread64), ALLOW(pwrite64), ALLOW(fdatasync),
     ALLOW(fsync), ALLOW(fallocate), ALLOW(ftruncate),
+    /* The rate limiter's timer (devices/virtio/rate-limiter.h). */
+    ALLOW(timerfd_settime),
 };
 static RULE_SET(set_blk, "virtio-blk");
 
@@ -220,6 +222,8 @@ static RULE_SET(set_pmem, "virtio-pmem");
 /* virtio-net queue pairs: TAP reads and writes, or a socket backend. */
 static const SeccompRule set_net_rules[] = {
     ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(recvfrom), ALLOW(sendto),
+    /* The rate limiters' timer (devices/virtio/rate-limiter.h). */
+    ALLOW(timerfd_settime),
 };
 static RULE_SET(set_net, "virtio-net");
 

@@ -12,7 +12,9 @@
 #include "daemon/event-monitor.h"
 #include "daemon/vcpu.h"
 #include "daemon/vm.h"
+#include "config/vm-config-ratelimit.h"
 #include "devices/legacy/cpu-hotplug.h"
+#include "devices/virtio/rate-limiter.h"
 
 #define VM_IOAPIC_PINS 24
 /* Legacy pins handed out to new devices: 5 and up, leaving the ISA
@@ -59,6 +61,8 @@ struct Vm {
 
     /* Control thread only. */
     GPtrArray *devices;           /* VmmDevice*, creation order */
+    /* Group id -> RateLimiter*, made when a device first asks for it. */
+    GHashTable *rate_limit_groups;
     VmRunState state;
     bool booted_once;             /* state of RAM/devices needs a reset */
     uint64_t paused_clock;        /* guest clock (ns) read by vm_pause() */
@@ -362,6 +366,7 @@ vm_free(Vm *vm)
         vmm_device_free(dev);
     }
     g_ptr_array_unref(vm->devices);
+    g_clear_pointer(&vm->rate_limit_groups, g_hash_table_unref);
     for (uint32_t i = 0; vm->vcpus && i < vm->ncreated; i++) {
         vcpu_free(vm->vcpus[i]);
         g_free(vm->arch_vcpus[i]);
@@ -907,6 +912,33 @@ vm_host_find_device(DeviceHost *host, const char *id)
     return vm_find_device(vm_of_host(host), id);
 }
 
+static RateLimiter *
+vm_host_rate_limit_group(DeviceHost *host, const char *id, GError **error)
+{
+    Vm *vm = vm_of_host(host);
+    const RateLimitGroupConfig *g;
+    RateLimiter *rl;
+
+    if (!vm->rate_limit_groups)
+        vm->rate_limit_groups = g_hash_table_new_full(
+            g_str_hash, g_str_equal, g_free,
+            (GDestroyNotify)rate_limiter_unref);
+    rl = g_hash_table_lookup(vm->rate_limit_groups, id);
+    if (!rl) {
+        /* Groups are fixed at vm.create (CH has no way to add one), so
+         * the VM's copy of the config has them all. */
+        g = vm_config_find_rate_limit_group(vm->config, id);
+        if (!g) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                        "rate limit group '%s' is not defined", id);
+            return NULL;
+        }
+        rl = rate_limiter_new(g->rate_limiter_config);
+        g_hash_table_insert(vm->rate_limit_groups, g_strdup(id), rl);
+    }
+    return rate_limiter_ref(rl);
+}
+
 static GMainContext *
 vm_host_main_context(DeviceHost *host)
 {
@@ -1197,6 +1229,7 @@ static const DeviceHostOps vm_device_host_ops = {
     .unmap_memory = vm_host_unmap_memory,
     .add_device = vm_host_add_device,
     .find_device = vm_host_find_device,
+    .rate_limit_group = vm_host_rate_limit_group,
     .main_context = vm_host_main_context,
     .boot_vcpus = vm_host_boot_vcpus,
     .request_poweroff = vm_host_request_poweroff,

@@ -14,11 +14,14 @@
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
 #include "daemon/vmm-hotplug.h"
+#include "config/vm-config-ratelimit.h"
 #include "devices/block/block.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/mem.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/rate-limiter.h"
 #include "devices/virtio/virtio-pci.h"
 
 G_DEFINE_QUARK(nimbus-vmm-error-quark, vmm_error)
@@ -899,5 +902,105 @@ vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes, GError **error)
         g_error_free(local);
         return false;
     }
+    return true;
+}
+
+/* The group, disk or net called @id in the config of record (one of the
+ * three out-params set), false when none is. */
+static bool
+vmm_find_limited(Vmm *vmm, const char *id, RateLimitGroupConfig **group,
+                 DiskConfig **disk, NetConfig **net)
+{
+    GPtrArray *groups = vmm->config->rate_limit_groups;
+
+    *group = NULL;
+    *disk = NULL;
+    *net = NULL;
+    for (guint i = 0; groups && i < groups->len && !*group; i++) {
+        RateLimitGroupConfig *g = g_ptr_array_index(groups, i);
+
+        if (g_strcmp0(g->id, id) == 0)
+            *group = g;
+    }
+    for (guint i = 0; i < vmm->config->disks->len && !*disk; i++) {
+        DiskConfig *d = g_ptr_array_index(vmm->config->disks, i);
+
+        if (g_strcmp0(d->id, id) == 0)
+            *disk = d;
+    }
+    for (guint i = 0; i < vmm->config->net->len && !*net; i++) {
+        NetConfig *n = g_ptr_array_index(vmm->config->net, i);
+
+        if (g_strcmp0(n->id, id) == 0)
+            *net = n;
+    }
+    return *group || *disk || *net;
+}
+
+bool
+vmm_vm_update_rate_limiter(Vmm *vmm, const char *id,
+                           const RateLimiterConfig *cfg, GError **error)
+{
+    RateLimitGroupConfig *group;
+    DiskConfig *disk;
+    NetConfig *net;
+    RateLimiterConfig **record;
+    GError *local = NULL;
+    g_autofree char *where = g_strdup_printf("'%s'", id);
+
+    if (!vmm_check_created(vmm, error) ||
+        !vmm_check_not_migrating(vmm, "change a rate limiter of", error))
+        return false;
+    if (!vm_config_validate_rate_limiter(cfg, VM_CONFIG_NAMES_JSON, where,
+                                         &local)) {
+        g_set_error_literal(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                            local->message);
+        g_error_free(local);
+        return false;
+    }
+    if (!vmm_find_limited(vmm, id, &group, &disk, &net)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_NOT_CREATED,
+                    "no rate limit group, disk or net with id '%s'", id);
+        return false;
+    }
+    if (group && !cfg) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "rate limit group '%s': rate_limiter_config is required",
+                    id);
+        return false;
+    }
+    if (disk && disk->rate_limit_group) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "disk '%s' is in rate limit group '%s': change the "
+                    "group's limits", id, disk->rate_limit_group);
+        return false;
+    }
+    /* The running devices first: what is refused there changes nothing. */
+    if (vmm->vm && group) {
+        g_autoptr(RateLimiter) rl = device_host_rate_limit_group(
+            vm_device_host(vmm->vm), id, error);
+
+        if (!rl)
+            return false;
+        rate_limiter_update(rl, cfg);
+    } else if (vmm->vm) {
+        VmmDevice *dev = vm_find_device(vmm->vm, id);
+        VirtioDevice *vdev = dev ? virtio_pci_get_virtio(dev) : NULL;
+
+        if (vdev && vdev->ops->device_type == VIRTIO_ID_NET)
+            virtio_net_set_rate_limiter(vdev, cfg);
+        if (vdev && vdev->ops->device_type == VIRTIO_ID_BLOCK &&
+            !virtio_blk_set_rate_limiter(vdev, cfg, &local)) {
+            g_set_error_literal(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                                local->message);
+            g_error_free(local);
+            return false;
+        }
+    }
+    /* The config of record: vm.info, snapshots and migration carry it. */
+    record = group ? &group->rate_limiter_config
+           : disk ? &disk->rate_limiter_config : &net->rate_limiter_config;
+    g_clear_pointer(record, rate_limiter_config_free);
+    *record = rate_limiter_config_copy(cfg);
     return true;
 }

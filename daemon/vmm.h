@@ -91,6 +91,16 @@ bool vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error);
  * shrinking refused) and tells the guest (virtio_blk_resize()). */
 bool vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes,
                         GError **error);
+/**
+ * vmm_vm_update_rate_limiter:
+ * vm.nimbus-update-rate-limiter (a nimbus extension: CH has no way to
+ * change limits at run time): the limits of the rate limit group, disk
+ * or net @id become @cfg (NULL: none; a group needs limits), in the config of
+ * record and, on a booted VM, at once.  A disk in a group is refused:
+ * its group is changed instead.
+ */
+bool vmm_vm_update_rate_limiter(Vmm *vmm, const char *id,
+                                const RateLimiterConfig *cfg, GError **error);
 JsonNode *vmm_vm_info(Vmm *vmm, GError **error);
 JsonNode *vmm_vm_counters(Vmm *vmm, GError **error);
 JsonNode *vmm_ping(Vmm *vmm);

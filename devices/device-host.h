@@ -27,6 +27,7 @@
  */
 
 typedef struct DeviceHost DeviceHost;
+typedef struct RateLimiter RateLimiter;   /* devices/virtio/rate-limiter.h */
 
 /* Which address space a range lives in. */
 typedef enum {
@@ -95,6 +96,12 @@ typedef struct {
     bool (*add_device)(DeviceHost *host, VmmDevice *dev, GError **error);
     /* (transfer none) or NULL. */
     VmmDevice *(*find_device)(DeviceHost *host, const char *id);
+    /* The limiter of the VM's rate limit group @id (CH's
+     * rate_limit_groups), shared by every device in the group; NULL with
+     * @error when the config has no such group.  (transfer full: a
+     * reference) */
+    RateLimiter *(*rate_limit_group)(DeviceHost *host, const char *id,
+                                     GError **error);
 
     /* ---- The VM around the device ---- */
     /* The control thread's context (chardev sources, timers). */
@@ -273,6 +280,12 @@ static inline VmmDevice *
 device_host_find_device(DeviceHost *host, const char *id)
 {
     return host->ops->find_device(host, id);
+}
+
+static inline RateLimiter *
+device_host_rate_limit_group(DeviceHost *host, const char *id, GError **error)
+{
+    return host->ops->rate_limit_group(host, id, error);
 }
 
 static inline GMainContext *

@@ -284,7 +284,10 @@ static const DeviceType disk_type = {
                 "iommu=on|off,num_queues=<number_of_queues>,"
                 "queue_size=<size_of_each_queue>,id=<device_id>,"
                 "serial=<serial_number>,image_type=raw,pci_segment=0,"
-                "pci_device_id=<slot 1-31> "
+                "pci_device_id=<slot 1-31>,rate_limit_group=<group_id>,"
+                "bw_size=<bytes>,bw_one_time_burst=<bytes>,"
+                "bw_refill_time=<ms>,ops_size=<io_ops>,"
+                "ops_one_time_burst=<io_ops>,ops_refill_time=<ms> "
                 "[defaults: num_queues=1,queue_size=128, image type detected]",
     .cli_multi = true,
     .cli_parse = disk_cli,
@@ -425,7 +428,10 @@ static const DeviceType net_type = {
                 "iommu=on|off,num_queues=<number_of_queues>,"
                 "queue_size=<size_of_each_queue>,id=<device_id>,"
                 "pci_segment=0,pci_device_id=<slot 1-31>,offload_tso=on|off,"
-                "offload_ufo=on|off,offload_csum=on|off "
+                "offload_ufo=on|off,offload_csum=on|off,bw_size=<bytes>,"
+                "bw_one_time_burst=<bytes>,bw_refill_time=<ms>,"
+                "ops_size=<io_ops>,ops_one_time_burst=<io_ops>,"
+                "ops_refill_time=<ms> "
                 "[defaults: num_queues=2,queue_size=256, random local MAC]",
     .cli_multi = true,
     .cli_parse = net_cli,

@@ -130,6 +130,14 @@ static const RemoteKey net_keys[] = {
     { NULL },
 };
 
+/* nimbus-update-rate-limiter: the id, and the limits as --disk has them
+ * (none: no limit). */
+static const RemoteKey rate_limiter_keys[] = {
+    { "id", "id", K_STR, NULL },
+    RATE_LIMIT_KEYS,
+    { NULL },
+};
+
 static const RemoteKey fs_keys[] = {
     { "tag", "tag", K_STR, NULL },
     { "socket", "socket", K_STR, NULL },
@@ -250,6 +258,10 @@ static const RemoteCommand commands[] = {
       "Delete the VM" },
     { "info", API_ACTION_VM_INFO, ARG_NONE, NULL, NULL, "",
       "Print the VM information (VmInfo JSON)" },
+    { "nimbus-update-rate-limiter", API_ACTION_VM_NIMBUS_UPDATE_RATE_LIMITER,
+      ARG_CONFIG, rate_limiter_keys, NULL,
+      "id=<group, disk, net>[,bw_size=..,bw_refill_time=..,ops_size=..,...]",
+      "Change the limits of a rate limit group, disk or net (nimbus only)" },
     { "nmi", API_ACTION_VM_NMI, ARG_NONE, NULL, NULL, "",
       "Inject an NMI" },
     { "pause", API_ACTION_VM_PAUSE, ARG_NONE, NULL, NULL, "",

@@ -7,12 +7,15 @@
 #include <poll.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
 #include <gio/gio.h>
 
 #include "devices/block/block.h"
 #include "devices/block/format.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/iov.h"
+#include "devices/virtio/rate-limiter.h"
 #include "devices/virtio/worker.h"
 
 typedef struct BlkQueue BlkQueue;
@@ -51,6 +54,11 @@ struct BlkQueue {
     unsigned inflight;
     bool starved;            /* stopped popping for lack of a free slot */
     BlockRequest **done;
+    /* Rate limiting: a throttled request stays on the ring, notifications
+     * stay off, and @timer_fd (made at creation, closed at free) fires
+     * when the limiter has tokens again. */
+    int timer_fd;
+    bool throttled;
 };
 
 struct VirtioBlk {
@@ -66,6 +74,11 @@ struct VirtioBlk {
     char serial[VIRTIO_BLK_ID_BYTES];
     struct virtio_blk_config config;
     BlkQueue *queues;
+    /* The disk's own limiter (unlimited until configured, so that it can
+     * be changed at run time) or its group's; immutable pointer, the
+     * limiter locks itself. */
+    RateLimiter *rl;
+    bool rl_group;
     /* Atomic. */
     BlkStats read;
     BlkStats write;
@@ -280,6 +293,38 @@ blk_start(BlkQueue *q, BlkSlot *s)
     return true;
 }
 
+/* Whether the request just popped into @s may start now (CH's rules:
+ * every request takes an operation token, reads and writes also their
+ * bytes).  If not, the timer is armed for when the tokens are back. */
+static bool
+blk_admit(BlkQueue *q, BlkSlot *s)
+{
+    VirtioBlkReq *req = &s->req;
+    struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+    const char *why = NULL;
+    uint64_t bytes = 0;
+    int64_t wait_us;
+
+    if (!rate_limiter_is_limited(q->blk->rl))
+        return true;
+    /* A malformed chain is blk_start()'s to refuse: it costs one op. */
+    if (virtio_blk_parse(s->elem, req, &why) == 0 &&
+        (req->type == VIRTIO_BLK_T_IN || req->type == VIRTIO_BLK_T_OUT))
+        bytes = req->data_len;
+    if (rate_limiter_consume(q->blk->rl, 1, bytes, &wait_us))
+        return true;
+    its.it_value.tv_sec = wait_us / G_USEC_PER_SEC;
+    its.it_value.tv_nsec = (wait_us % G_USEC_PER_SEC) * 1000;
+    if (timerfd_settime(q->timer_fd, 0, &its, NULL) < 0) {
+        /* Cannot happen with a valid fd and time; retry on the next
+         * kick rather than never. */
+        g_debug("%s: queue %u: timerfd_settime: %s", q->blk->vdev.id,
+                q->index, g_strerror(errno));
+    }
+    q->throttled = true;
+    return false;
+}
+
 /* Pops and starts everything available, then submits the batch. */
 static void
 blk_process(BlkQueue *q)
@@ -288,6 +333,7 @@ blk_process(BlkQueue *q)
     int r = 0;
 
     q->starved = false;
+    q->throttled = false;
     for (;;) {
         virtqueue_disable_notify(q->vq);
         while (q->free_head >= 0) {
@@ -296,6 +342,11 @@ blk_process(BlkQueue *q)
             r = virtqueue_pop(q->vq, s->elem);
             if (r < 0)
                 break;
+            if (!blk_admit(q, s)) {
+                /* It stays on the ring for the timer's next pass. */
+                virtqueue_unpop(q->vq);
+                break;
+            }
             q->free_head = s->next_free;
             if (!blk_start(q, s))
                 return;
@@ -312,6 +363,10 @@ blk_process(BlkQueue *q)
             q->starved = true;       /* a completion restarts us */
             break;
         }
+        /* Throttled: the timer restarts us; kicks would only wake us to
+         * find the limiter still empty. */
+        if (q->throttled)
+            break;
         if (!virtqueue_enable_notify(q->vq))
             break;
     }
@@ -324,6 +379,20 @@ blk_on_kick(gpointer opaque, int fd, short revents)
     BlkQueue *q = opaque;
 
     virtio_eventfd_drain(fd);
+    if (!virtio_device_is_broken(&q->blk->vdev))
+        blk_process(q);
+}
+
+static void
+blk_on_timer(gpointer opaque, int fd, short revents)
+{
+    BlkQueue *q = opaque;
+    uint64_t expirations;
+
+    /* Non-blocking: a spurious wakeup reads nothing. */
+    if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+        g_debug("%s: queue %u: timer: %s", q->blk->vdev.id, q->index,
+                g_strerror(errno));
     if (!virtio_device_is_broken(&q->blk->vdev))
         blk_process(q);
 }
@@ -400,6 +469,7 @@ virtio_blk_activate(VirtioDevice *vdev, GError **error)
             blk_slot_release(q, &q->slots[k - 1]);
         q->inflight = 0;
         q->starved = false;
+        q->throttled = false;
         q->bq = block_queue_new(blk->bb, q->nslots, blk->allow_uring, error);
         if (!q->bq)
             return false;
@@ -409,6 +479,7 @@ virtio_blk_activate(VirtioDevice *vdev, GError **error)
         cfd = block_queue_completion_fd(q->bq);
         if (cfd >= 0)
             virtio_worker_add_fd(q->worker, cfd, POLLIN, blk_on_completion, q);
+        virtio_worker_add_fd(q->worker, q->timer_fd, POLLIN, blk_on_timer, q);
         if (!virtio_worker_start(q->worker, error))
             return false;
         /* Buffers may already be there (restore, or a kick that came
@@ -472,6 +543,10 @@ virtio_blk_free(VirtioDevice *vdev)
         BlkQueue *q = &blk->queues[i];
 
         blk_queue_teardown(q);
+        if (blk->rl)
+            rate_limiter_remove_wake_fd(blk->rl, vdev->kick_fds[i]);
+        if (q->timer_fd >= 0)
+            close(q->timer_fd);
         for (unsigned k = 0; q->slots && k < q->nslots; k++) {
             virtqueue_elem_free(q->slots[k].elem);
             g_free(q->slots[k].req.data);
@@ -481,6 +556,7 @@ virtio_blk_free(VirtioDevice *vdev)
         g_free(q->done);
     }
     g_free(blk->queues);
+    g_clear_pointer(&blk->rl, rate_limiter_unref);
     block_backend_free(blk->bb);
     virtio_device_cleanup(vdev);
     g_free(blk);
@@ -541,6 +617,7 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
 {
     g_autofree VirtioBlk *blk = g_new0(VirtioBlk, 1);
     g_autoptr(BlockBackend) bb = NULL;
+    g_autoptr(RateLimiter) rl = NULL;
     g_autofree char *serial = NULL;
     unsigned nq = MAX(disk->num_queues, 1u), qs = disk->queue_size;
     uint64_t features = VIRTIO_COMMON_FEATURES | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
@@ -555,7 +632,19 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
 
     /* @disk passed vm_config_validate(): a path, a power-of-two
      * queue_size of at least 4, no iommu, a raw, qcow2 or autodetected
-     * image. */
+     * image; a group it names exists, and it has no limiter of its own
+     * then. */
+    if (disk->rate_limit_group) {
+        rl = device_host_rate_limit_group(host, disk->rate_limit_group,
+                                          error);
+        if (!rl) {
+            g_prefix_error(error, "%s: ", disk->id);
+            return NULL;
+        }
+        blk->rl_group = true;
+    } else {
+        rl = rate_limiter_new(disk->rate_limiter_config);
+    }
     bb = block_backend_open_opts(disk->path, &fo, error);
     if (!bb) {
         g_prefix_error(error, "%s: ", disk->id);
@@ -586,10 +675,28 @@ virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
         return NULL;
     }
     virtio_blk_fill_config(blk, nq);
+    blk->rl = g_steal_pointer(&rl);
     blk->queues = g_new0(BlkQueue, nq);
+    for (unsigned i = 0; i < nq; i++)
+        blk->queues[i].timer_fd = -1;
     for (unsigned i = 0; i < nq; i++) {
         BlkQueue *q = &blk->queues[i];
 
+        /* Here, on the control thread: the workers' seccomp role may
+         * arm a timer but not create one. */
+        q->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+                                     TFD_CLOEXEC | TFD_NONBLOCK);
+        if (q->timer_fd < 0) {
+            VirtioBlk *b = g_steal_pointer(&blk);
+            int e = errno;
+
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "%s: timerfd_create: %s", disk->id, g_strerror(e));
+            virtio_blk_free(&b->vdev);
+            return NULL;
+        }
+        /* A change of limits wakes throttled queues at once. */
+        rate_limiter_add_wake_fd(blk->rl, blk->vdev.kick_fds[i]);
         q->blk = blk;
         q->index = i;
         q->nslots = qs;
@@ -641,5 +748,21 @@ virtio_blk_resize(VirtioDevice *vdev, uint64_t bytes, GError **error)
     memcpy(&blk->config.capacity, &le, sizeof(le));
     virtio_notify_config(vdev);
     g_info("%s: capacity now %" G_GUINT64_FORMAT " bytes", vdev->id, bytes);
+    return true;
+}
+
+bool
+virtio_blk_set_rate_limiter(VirtioDevice *vdev, const RateLimiterConfig *cfg,
+                            GError **error)
+{
+    VirtioBlk *blk = virtio_blk_from_vdev(vdev);
+
+    if (blk->rl_group) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: the disk is in a rate limit group: change the "
+                    "group's limits", vdev->id);
+        return false;
+    }
+    rate_limiter_update(blk->rl, cfg);
     return true;
 }

@@ -86,5 +86,14 @@ VirtioDevice *virtio_blk_new(DeviceHost *host, const DiskConfig *disk,
  * refused; the current size is a no-op.
  */
 bool virtio_blk_resize(VirtioDevice *vdev, uint64_t bytes, GError **error);
+/**
+ * virtio_blk_set_rate_limiter:
+ * Control thread: the disk's limits from now on (@cfg NULL: none);
+ * throttled requests are looked at again at once.  Refused for a disk in
+ * a rate limit group (the group's limiter is changed instead).
+ */
+bool virtio_blk_set_rate_limiter(VirtioDevice *vdev,
+                                 const RateLimiterConfig *cfg,
+                                 GError **error);
 /* The engine queue @q uses ("io_uring", "sync"; NULL before activation). */
 const char *virtio_blk_engine(VirtioDevice *vdev, unsigned q);

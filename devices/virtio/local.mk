@@ -11,6 +11,7 @@ devices_libdevices_a_SOURCES += \
 	devices/virtio/iov.c devices/virtio/iov.h \
 	devices/virtio/net.c devices/virtio/net-hdr.c devices/virtio/net.h \
 	devices/virtio/queue.c devices/virtio/queue.h \
+	devices/virtio/rate-limiter.c devices/virtio/rate-limiter.h \
 	devices/virtio/rng.c devices/virtio/rng.h \
 	devices/virtio/transport-pci.c devices/virtio/virtio-pci.h \
 	devices/virtio/worker.c devices/virtio/worker.h

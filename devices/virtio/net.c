@@ -7,12 +7,14 @@
 #include <poll.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
 #include "devices/virtio/iov.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/rate-limiter.h"
 #include "devices/virtio/worker.h"
 
 typedef struct VirtioNet VirtioNet;
@@ -33,6 +35,12 @@ typedef struct {
     bool rx_starved;             /* no guest buffers: not polling the fd */
     bool tx_blocked;             /* backend full: waiting for POLLOUT */
     bool fd_error;               /* backend fd reported an error */
+    /* Rate limiting (CH: one limiter per direction): a throttled
+     * direction stops (RX: the TAP is not polled; TX: the chain stays on
+     * the ring) until @timer_fd fires.  The fd is made at creation. */
+    int timer_fd;
+    bool rx_throttled;
+    bool tx_throttled;
     gint active;                 /* atomic */
 } NetPair;
 
@@ -49,6 +57,10 @@ struct VirtioNet {
     VirtQueue *ctrl;             /* NULL without CTRL_VQ */
     VirtioWorker *ctrl_worker;
     VirtQueueElem *ctrl_elem;
+    /* Immutable pointers; the limiters lock themselves.  Unlimited until
+     * configured, so that they can be changed at run time. */
+    RateLimiter *rx_rl;
+    RateLimiter *tx_rl;
     /* Atomic counters. */
     guint64 rx_bytes, rx_frames, tx_bytes, tx_frames, tx_dropped;
 };
@@ -73,10 +85,23 @@ net_pair_update_events(NetPair *p)
     short ev = 0;
 
     if (g_atomic_int_get(&p->active) && !p->fd_error) {
-        ev |= p->rx_starved ? 0 : POLLIN;
+        ev |= p->rx_starved || p->rx_throttled ? 0 : POLLIN;
         ev |= p->tx_blocked ? POLLOUT : 0;
     }
     virtio_worker_set_events(p->worker, p->fd_slot, ev);
+}
+
+/* Arms the pair's timer for @wait_us (the limiter's answer). */
+static void
+net_throttle(NetPair *p, int64_t wait_us)
+{
+    struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+    its.it_value.tv_sec = wait_us / G_USEC_PER_SEC;
+    its.it_value.tv_nsec = (wait_us % G_USEC_PER_SEC) * 1000;
+    if (timerfd_settime(p->timer_fd, 0, &its, NULL) < 0)
+        g_debug("%s: queue pair %u: timerfd_settime: %s", p->net->vdev.id,
+                p->index, g_strerror(errno));
 }
 
 /* ---- Receive: backend -> guest ------------------------------------------ */
@@ -89,11 +114,22 @@ net_rx(NetPair *p)
     int r;
 
     p->rx_starved = false;
+    p->rx_throttled = false;
     for (;;) {
         VirtQueueElem *e = p->rx_elem;
+        int64_t wait_us;
         ssize_t n;
 
+        /* A frame's size is known once it is read: an op and a byte now,
+         * the rest of its bytes after (a debt the refill pays back). */
+        if (!rate_limiter_consume(p->net->rx_rl, 1, 1, &wait_us)) {
+            net_throttle(p, wait_us);
+            p->rx_throttled = true;
+            break;
+        }
         r = virtqueue_pop(p->rx, e);
+        if (r != 0)
+            rate_limiter_adjust(p->net->rx_rl, -1, -1);
         if (r == -ENOENT) {
             /* Out of buffers: ask for a kick, then re-check (§2.7.10). */
             if (virtqueue_enable_notify(p->rx))
@@ -113,6 +149,11 @@ net_rx(NetPair *p)
             return;
         }
         n = readv(p->fd, VIRTQUEUE_ELEM_IN(e), (int)MIN(e->in_num, IOV_MAX));
+        if (n < (ssize_t)NET_VNET_HDR_LEN)
+            rate_limiter_adjust(p->net->rx_rl, -1, -1);   /* no frame */
+        else
+            rate_limiter_adjust(p->net->rx_rl, 0,
+                                n - (ssize_t)NET_VNET_HDR_LEN - 1);
         if (n < 0) {
             virtqueue_unpop(p->rx);
             if (errno != EAGAIN && errno != EINTR) {
@@ -181,16 +222,31 @@ net_tx(NetPair *p)
     int r = 0;
 
     p->tx_blocked = false;
-    while (!p->tx_blocked) {
+    p->tx_throttled = false;
+    while (!p->tx_blocked && !p->tx_throttled) {
         virtqueue_disable_notify(p->tx);
         while ((r = virtqueue_pop(p->tx, e)) == 0) {
+            int64_t wait_us;
+
             if (e->out_len < NET_VNET_HDR_LEN) {
                 virtio_device_set_broken(vdev, "queue %u: transmit buffer "
                                          "without a virtio-net header",
                                          p->tx->index);
                 return;
             }
+            if (!rate_limiter_consume(p->net->tx_rl, 1,
+                                      e->out_len - NET_VNET_HDR_LEN,
+                                      &wait_us)) {
+                /* It stays on the ring for the timer's next pass. */
+                virtqueue_unpop(p->tx);
+                net_throttle(p, wait_us);
+                p->tx_throttled = true;
+                break;
+            }
             if (!net_tx_one(p, e)) {
+                /* Not sent: its tokens go back. */
+                rate_limiter_adjust(p->net->tx_rl, -1,
+                                    -(int64_t)(e->out_len - NET_VNET_HDR_LEN));
                 virtqueue_unpop(p->tx);
                 p->tx_blocked = true;   /* resume on POLLOUT */
                 break;
@@ -198,7 +254,7 @@ net_tx(NetPair *p)
             virtqueue_push(p->tx, e, 0);
             pushed++;
         }
-        if (p->tx_blocked)
+        if (p->tx_blocked || p->tx_throttled)
             break;
         if (r != -ENOENT) {
             virtio_device_set_broken(vdev, "queue %u: %s", p->tx->index,
@@ -232,6 +288,25 @@ net_on_tx_kick(gpointer opaque, int fd, short revents)
     virtio_eventfd_drain(fd);
     if (!virtio_device_is_broken(&p->net->vdev))
         net_tx(p);
+    net_pair_update_events(p);
+}
+
+static void
+net_on_timer(gpointer opaque, int fd, short revents)
+{
+    NetPair *p = opaque;
+    uint64_t expirations;
+
+    /* Non-blocking: a spurious wakeup reads nothing. */
+    if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+        g_debug("%s: queue pair %u: timer: %s", p->net->vdev.id, p->index,
+                g_strerror(errno));
+    if (virtio_device_is_broken(&p->net->vdev))
+        return;
+    if (p->tx_throttled)
+        net_tx(p);
+    if (p->rx_throttled && g_atomic_int_get(&p->active))
+        net_rx(p);
     net_pair_update_events(p);
 }
 
@@ -407,6 +482,7 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
         p->rx = &vdev->vqs[2 * i];
         p->tx = &vdev->vqs[2 * i + 1];
         p->rx_starved = p->tx_blocked = p->fd_error = false;
+        p->rx_throttled = p->tx_throttled = false;
         g_atomic_int_set(&p->active, i < net->active_pairs);
         p->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_NET, name);
         virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i], POLLIN,
@@ -414,6 +490,7 @@ virtio_net_activate(VirtioDevice *vdev, GError **error)
         virtio_worker_add_fd(p->worker, vdev->kick_fds[2 * i + 1], POLLIN,
                              net_on_tx_kick, p);
         p->fd_slot = virtio_worker_add_fd(p->worker, p->fd, 0, net_on_backend, p);
+        virtio_worker_add_fd(p->worker, p->timer_fd, POLLIN, net_on_timer, p);
     }
     if (net->ctrl) {
         g_autofree char *name = g_strdup_printf("%s_ctrl", vdev->id);
@@ -527,8 +604,17 @@ virtio_net_free(VirtioDevice *vdev)
     for (unsigned i = 0; net->qp && i < net->pairs; i++) {
         virtqueue_elem_free(net->qp[i].rx_elem);
         virtqueue_elem_free(net->qp[i].tx_elem);
+        if (net->rx_rl)
+            rate_limiter_remove_wake_fd(net->rx_rl, vdev->kick_fds[2 * i]);
+        if (net->tx_rl)
+            rate_limiter_remove_wake_fd(net->tx_rl,
+                                        vdev->kick_fds[2 * i + 1]);
+        if (net->qp[i].timer_fd >= 0)
+            close(net->qp[i].timer_fd);
     }
     g_free(net->qp);
+    g_clear_pointer(&net->rx_rl, rate_limiter_unref);
+    g_clear_pointer(&net->tx_rl, rate_limiter_unref);
     virtqueue_elem_free(net->ctrl_elem);
     net_backend_free(net->be);
     virtio_device_cleanup(vdev);
@@ -623,8 +709,27 @@ virtio_net_new(DeviceHost *host, const NetConfig *cfg,
     memcpy(net->config + 8, &v, 2);
     v = htole16((uint16_t)cfg->mtu);
     memcpy(net->config + 10, &v, 2);
+    net->rx_rl = rate_limiter_new(cfg->rate_limiter_config);
+    net->tx_rl = rate_limiter_new(cfg->rate_limiter_config);
     net->qp = g_new0(NetPair, pairs);
+    for (unsigned i = 0; i < pairs; i++)
+        net->qp[i].timer_fd = -1;
     for (unsigned i = 0; i < pairs; i++) {
+        /* Here, on the control thread: the workers' seccomp role may
+         * arm a timer but not create one. */
+        net->qp[i].timer_fd = timerfd_create(CLOCK_MONOTONIC,
+                                             TFD_CLOEXEC | TFD_NONBLOCK);
+        if (net->qp[i].timer_fd < 0) {
+            int e = errno;
+
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                        "%s: timerfd_create: %s", cfg->id, g_strerror(e));
+            virtio_net_free(&net->vdev);
+            return NULL;
+        }
+        /* A change of limits wakes throttled queues at once. */
+        rate_limiter_add_wake_fd(net->rx_rl, net->vdev.kick_fds[2 * i]);
+        rate_limiter_add_wake_fd(net->tx_rl, net->vdev.kick_fds[2 * i + 1]);
         net->qp[i].net = net;
         net->qp[i].index = i;
         net->qp[i].fd = net->be->fds[i];
@@ -634,4 +739,13 @@ virtio_net_new(DeviceHost *host, const NetConfig *cfg,
     net->ctrl = &net->vdev.vqs[2 * pairs];
     net->ctrl_elem = virtqueue_elem_new(VIRTIO_NET_MAX_SEGS);
     return &net->vdev;
+}
+
+void
+virtio_net_set_rate_limiter(VirtioDevice *vdev, const RateLimiterConfig *cfg)
+{
+    VirtioNet *net = virtio_net_from_vdev(vdev);
+
+    rate_limiter_update(net->rx_rl, cfg);
+    rate_limiter_update(net->tx_rl, cfg);
 }

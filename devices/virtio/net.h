@@ -65,3 +65,7 @@ int virtio_net_ctrl_parse(const VirtQueueElem *elem, VirtioNetCtrl *ctrl,
  */
 VirtioDevice *virtio_net_new(DeviceHost *host, const NetConfig *net,
                              NetBackend *be, GError **error);
+/* Control thread: the limits of both directions from now on (@cfg NULL:
+ * none; CH gives RX and TX a limiter each with the same config). */
+void virtio_net_set_rate_limiter(VirtioDevice *vdev,
+                                 const RateLimiterConfig *cfg);

@@ -25,6 +25,7 @@ domain_disk_def_free(DomainDiskDef *disk)
     g_free(disk->src_volume);
     g_free(disk->dst);
     g_free(disk->serial);
+    g_free(disk->iotune.group_name);
     g_free(disk);
 }
 
@@ -72,6 +73,8 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
     disk->shareable = xml_child(node, "shareable") != NULL;
     if ((n = xml_child(node, "serial")))
         disk->serial = xml_text(n);
+    if (!domain_disk_iotune_parse(node, &disk->iotune, error))
+        return NULL;
     if (!domain_device_info_parse(node, &disk->info, true, ctx, error))
         return NULL;
     return g_steal_pointer(&disk);
@@ -123,6 +126,7 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_end_empty(buf);
     }
     xml_buf_text_element(buf, "serial", disk->serial);
+    domain_disk_iotune_format(buf, &disk->iotune);
     domain_device_info_format(buf, &disk->info);
     xml_buf_close(buf, "disk");
 }

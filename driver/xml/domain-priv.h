@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "config/vm-config.h"
 #include "driver/xml/domain-conf.h"
 #include "driver/xml/xml-enum.h"
 #include "driver/xml/xml-util.h"
@@ -210,6 +211,38 @@ ENUM_DECL(domain_disk_cache);
 ENUM_DECL(domain_disk_io);            /* default, native, threads, io_uring */
 ENUM_DECL(domain_disk_discard);       /* default, unmap, ignore */
 
+/* <iotune> children holding a number, in libvirt's output order (with
+ * group_name, a string, between SIZE_IOPS_SEC and the *_MAX_LENGTHs). */
+typedef enum {
+    DOMAIN_IOTUNE_TOTAL_BYTES_SEC,
+    DOMAIN_IOTUNE_READ_BYTES_SEC,
+    DOMAIN_IOTUNE_WRITE_BYTES_SEC,
+    DOMAIN_IOTUNE_TOTAL_IOPS_SEC,
+    DOMAIN_IOTUNE_READ_IOPS_SEC,
+    DOMAIN_IOTUNE_WRITE_IOPS_SEC,
+    DOMAIN_IOTUNE_TOTAL_BYTES_SEC_MAX,
+    DOMAIN_IOTUNE_READ_BYTES_SEC_MAX,
+    DOMAIN_IOTUNE_WRITE_BYTES_SEC_MAX,
+    DOMAIN_IOTUNE_TOTAL_IOPS_SEC_MAX,
+    DOMAIN_IOTUNE_READ_IOPS_SEC_MAX,
+    DOMAIN_IOTUNE_WRITE_IOPS_SEC_MAX,
+    DOMAIN_IOTUNE_SIZE_IOPS_SEC,
+    DOMAIN_IOTUNE_TOTAL_BYTES_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_READ_BYTES_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_WRITE_BYTES_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_TOTAL_IOPS_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_READ_IOPS_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_WRITE_IOPS_SEC_MAX_LENGTH,
+    DOMAIN_IOTUNE_LAST
+} DomainIotuneField;
+ENUM_DECL(domain_iotune_field);
+
+/* <disk><iotune> (disk-iotune.c); 0 is "absent", as in libvirt. */
+typedef struct {
+    uint64_t v[DOMAIN_IOTUNE_LAST];
+    char *group_name;
+} DomainDiskIotune;
+
 /* <disk type='file'|'volume' device='disk'>: what nimbus accepts. */
 typedef struct {
     DomainDeviceInfo info;
@@ -228,7 +261,22 @@ typedef struct {
     bool readonly;
     bool shareable;
     char *serial;
+    DomainDiskIotune iotune;
 } DomainDiskDef;
+
+/* disk-iotune.c: <iotune>, and its translation to CH's rate limiter
+ * (only the total_* limits: CH has one bucket for reads and writes). */
+bool domain_disk_iotune_parse(xmlNodePtr node, DomainDiskIotune *t,
+                              GError **error);
+void domain_disk_iotune_format(XmlBuf *buf, const DomainDiskIotune *t);
+bool domain_disk_iotune_is_set(const DomainDiskIotune *t);
+bool domain_disk_iotune_validate(const DomainDiskIotune *t, const char *dst,
+                                 GError **error);
+/* (transfer full) NULL when no limit is set. */
+RateLimiterConfig *domain_disk_iotune_to_rate_limiter(
+    const DomainDiskIotune *t);
+/* Disks with one group_name have the same limits (libvirt's rule). */
+bool domain_disk_iotune_validate_groups(const DomainDef *def, GError **error);
 
 /* disk-volume.c: <disk type='volume'><source pool= volume=/> */
 bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,

@@ -288,6 +288,8 @@ validate_disks(const DomainDef *def, GError **error)
         }
         if (disk->src && !check_abs_path("disk source", disk->src, error))
             return false;
+        if (!domain_disk_iotune_validate(&disk->iotune, disk->dst, error))
+            return false;
         for (guint j = 0; j < i; j++) {
             const DomainDiskDef *o = domain_def_device(def, DOMAIN_DEVICE_DISK, j);
 
@@ -300,7 +302,7 @@ validate_disks(const DomainDef *def, GError **error)
             }
         }
     }
-    return true;
+    return domain_disk_iotune_validate_groups(def, error);
 }
 
 static bool

@@ -6,6 +6,7 @@
 
 #include "config/vm-config.h"
 #include "config/vm-config-kind.h"
+#include "config/vm-config-ratelimit.h"
 #include "driver/xml/domain-priv.h"
 
 /*
@@ -29,7 +30,10 @@
  *   <disk>                       disks[]: path, readonly, direct (cache
  *                                none/directsync), serial, image_type Raw
  *                                or Qcow2 (with backing_files),
- *                                id = user alias or target dev
+ *                                id = user alias or target dev;
+ *                                <iotune> total_* -> rate_limiter_config,
+ *                                group_name -> rate_limit_groups[] and
+ *                                rate_limit_group (disk-iotune.c)
  *   <interface type=ethernet>    net[]: tap = target dev, mac, ip/mask, mtu,
  *                                num_queues = 2 x driver queues, queue_size
  *   <rng>                        rng.src
@@ -141,7 +145,33 @@ disk_config_from_def(const DomainDiskDef *d)
     } else {
         disk->image_type = IMAGE_TYPE_RAW;
     }
+    /* <iotune>: the disk's own limiter, or its group's (added to the
+     * config by add_rate_limit_group()). */
+    if (d->iotune.group_name)
+        disk->rate_limit_group = g_strdup(d->iotune.group_name);
+    else
+        disk->rate_limiter_config = domain_disk_iotune_to_rate_limiter(
+            &d->iotune);
     return disk;
+}
+
+/* libvirt's iotune group_name: one CH rate limit group, with the limits
+ * every disk of the group has (validate() checked they agree). */
+static void
+add_rate_limit_group(VmConfig *config, const DomainDiskDef *d)
+{
+    RateLimitGroupConfig *g;
+
+    if (!d->iotune.group_name ||
+        vm_config_find_rate_limit_group(config, d->iotune.group_name))
+        return;
+    g = g_new0(RateLimitGroupConfig, 1);
+    g->id = g_strdup(d->iotune.group_name);
+    g->rate_limiter_config = domain_disk_iotune_to_rate_limiter(&d->iotune);
+    if (!config->rate_limit_groups)
+        config->rate_limit_groups = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)rate_limit_group_config_free);
+    g_ptr_array_add(config->rate_limit_groups, g);
 }
 
 static char *
@@ -327,9 +357,12 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
         return NULL;
     fill_payload(&config->payload, &priv->os);
     n = domain_def_ndevices(def, DOMAIN_DEVICE_DISK);
-    for (i = 0; i < n; i++)
-        g_ptr_array_add(config->disks, disk_config_from_def(
-            domain_def_device(def, DOMAIN_DEVICE_DISK, i)));
+    for (i = 0; i < n; i++) {
+        const DomainDiskDef *d = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
+
+        add_rate_limit_group(config, d);
+        g_ptr_array_add(config->disks, disk_config_from_def(d));
+    }
     n = domain_def_ndevices(def, DOMAIN_DEVICE_NET);
     for (i = 0; i < n; i++)
         g_ptr_array_add(config->net, net_config_from_def(

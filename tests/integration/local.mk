@@ -18,3 +18,4 @@ include tests/integration/vcpu-hotplug.mk
 include tests/integration/memory-hotplug.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk
+include tests/integration/ratelimit.mk

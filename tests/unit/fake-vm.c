@@ -34,6 +34,7 @@ struct FakeHost {
     const GuestMemory *mem;         /* &own_mem, or borrowed */
     uint32_t boot_vcpus;
     GPtrArray *devices;             /* VmmDevice*, realized */
+    GHashTable *rl_groups;          /* id -> RateLimiter* */
 
     GMutex lock;                    /* everything below */
     bool level[FAKE_HOST_MAX_GSI];
@@ -122,6 +123,7 @@ fake_host_free(FakeHost *vm)
         vmm_device_free(dev);
     }
     g_ptr_array_unref(vm->devices);
+    g_clear_pointer(&vm->rl_groups, g_hash_table_unref);
     bus_free(vm->pio);
     bus_free(vm->mmio);
     /* Drain what sources left behind before dropping the context. */
@@ -318,6 +320,32 @@ static VmmDevice *
 fake_find_device(DeviceHost *host, const char *id)
 {
     return vmm_device_list_find(fake_of(host)->devices, id);
+}
+
+static RateLimiter *
+fake_rate_limit_group(DeviceHost *host, const char *id, GError **error)
+{
+    FakeHost *vm = fake_of(host);
+    RateLimiter *rl = vm->rl_groups ? g_hash_table_lookup(vm->rl_groups, id)
+                                    : NULL;
+
+    if (!rl) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "rate limit group '%s' is not defined", id);
+        return NULL;
+    }
+    return rate_limiter_ref(rl);
+}
+
+void
+fake_host_add_rate_limit_group(FakeHost *fh, const char *id,
+                               const RateLimiterConfig *cfg)
+{
+    if (!fh->rl_groups)
+        fh->rl_groups = g_hash_table_new_full(
+            g_str_hash, g_str_equal, g_free,
+            (GDestroyNotify)rate_limiter_unref);
+    g_hash_table_replace(fh->rl_groups, g_strdup(id), rate_limiter_new(cfg));
 }
 
 static void
@@ -655,6 +683,7 @@ static const DeviceHostOps fake_host_ops = {
     .unmap_memory = fake_unmap_memory,
     .add_device = fake_add_device,
     .find_device = fake_find_device,
+    .rate_limit_group = fake_rate_limit_group,
     .main_context = fake_main_context,
     .boot_vcpus = fake_boot_vcpus,
     .request_poweroff = fake_request_poweroff,

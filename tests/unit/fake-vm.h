@@ -8,6 +8,7 @@
 
 #include "devices/bus.h"
 #include "devices/device-host.h"
+#include "devices/virtio/rate-limiter.h"
 
 /*
  * Device unit tests create devices on a FakeHost instead of a VM: it fills
@@ -55,6 +56,9 @@ bool fake_host_add(FakeHost *fh, VmmDevice *dev, GError **error);
  * @dev is unrealized, taken off the buses and the list, and freed. */
 void fake_host_remove(FakeHost *fh, VmmDevice *dev);
 VmmDevice *fake_host_find(FakeHost *fh, const char *id);
+/* Defines the rate limit group @id that rate_limit_group() hands out. */
+void fake_host_add_rate_limit_group(FakeHost *fh, const char *id,
+                                    const RateLimiterConfig *cfg);
 GMainContext *fake_host_context(FakeHost *fh);
 /* The buses, for lookups. */
 Bus *fake_host_pio_bus(FakeHost *fh);

@@ -389,7 +389,8 @@ test_help_text(void)
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
-        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "pvpanic", "restore", "rng",
+        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "pvpanic",
+        "rate-limit-group", "restore", "rng",
         "seccomp", "serial", "v", "version", "watchdog", NULL
     };
     g_autofree char *help = nimbus_cli_help();

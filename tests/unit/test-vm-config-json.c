@@ -107,8 +107,8 @@ static const BadJson bad_json[] = {
     { "{" KERNEL ", \"disks\": [{\"path\": \"/a\", \"image_type\": \"Vmdk\"}]}",
       "disks[0].image_type: expected one of FixedVhd, Qcow2, Raw, Vhdx or Unknown" },
     { "{" KERNEL ", \"disks\": [{\"path\": \"/a\", \"rate_limiter_config\": "
-      "{\"bandwidth\": {\"size\": 1, \"refill_time\": 1}}}]}",
-      "'disks[0].rate_limiter_config' is not supported yet" },
+      "{\"bandwidth\": {\"size\": 1}}}]}",
+      "disks[0].rate_limiter_config.bandwidth.refill_time" },
     { "{" KERNEL ", \"disks\": [{\"path\": \"/a\", \"pci_device_id\": 300}]}",
       "disks[0].pci_device_id: expected an integer between 0 and 255" },
     { "{" KERNEL ", \"disks\": [{\"path\": \"/a\", \"sparse\": false}]}",
@@ -162,8 +162,8 @@ static const BadJson bad_json[] = {
     { "{" KERNEL ", \"tpm\": {\"socket\": \"/t\"}}", "'tpm' is not supported yet" },
     { "{" KERNEL ", \"landlock_rules\": [{\"path\": \"/\", \"access\": 1}]}",
       "landlock_rules[0].access: expected a string" },
-    { "{" KERNEL ", \"rate_limit_groups\": [{\"id\": \"g\"}]}",
-      "'rate_limit_groups' is not supported yet" },
+    { "{" KERNEL ", \"rate_limit_groups\": [{\"id\": 5}]}",
+      "rate_limit_groups[0].id" },
     { "{" KERNEL ", \"iommu\": \"true\"}", "iommu: expected true or false" },
     { "{" KERNEL ", \"watchdog\": 1}", "watchdog: expected true or false" },
 };

@@ -20,7 +20,8 @@ VIRTIO_UNIT_TESTS = \
 	tests/unit/test-vhdx \
 	tests/unit/test-virtio-blk \
 	tests/unit/test-net \
-	tests/unit/test-virtio-rng-console
+	tests/unit/test-virtio-rng-console \
+	tests/unit/test-rate-limiter
 check_PROGRAMS += $(VIRTIO_UNIT_TESTS)
 TESTS += $(VIRTIO_UNIT_TESTS)
 tests_unit_test_virtqueue_LDADD = $(VIRTIO_TEST_LIBS)
@@ -32,6 +33,7 @@ tests_unit_test_vhdx_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_blk_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_net_LDADD = $(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_rng_console_LDADD = $(VIRTIO_TEST_LIBS)
+tests_unit_test_rate_limiter_LDADD = $(VIRTIO_TEST_LIBS)
 
 # Tests of PCI and the virtio-pci transport: devices on a FakeHost too.
 VIRTIO_FAKE_VM_LIBS = $(VIRTIO_TEST_LIBS)

@@ -128,6 +128,40 @@ static const BadCase bad_cases[] = {
     { "disk-badtarget", DISK("", "<target dev='vd1' bus='virtio'/>"),
       DRV_ERROR_INVALID_ARG, "disk target 'vd1'" },
     { "disk-notarget", DISK("", ""), DRV_ERROR_XML_ERROR, "target" },
+#define IOTUNE(t) DISK("", "<target dev='vda'/><iotune>" t "</iotune>")
+    { "iotune-read", IOTUNE("<read_bytes_sec>1000</read_bytes_sec>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "disk 'vda': iotune read_bytes_sec is not supported by nimbus (one "
+      "limit for reads and writes together: use the total_* limits)" },
+    { "iotune-write-iops", IOTUNE("<write_iops_sec>10</write_iops_sec>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "iotune write_iops_sec is not supported" },
+    { "iotune-size-iops", IOTUNE("<total_iops_sec>10</total_iops_sec>"
+                                 "<size_iops_sec>4096</size_iops_sec>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "iotune size_iops_sec is not supported" },
+    { "iotune-max-alone", IOTUNE("<total_bytes_sec_max>10</total_bytes_sec_max>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "disk 'vda': total_bytes_sec_max needs total_bytes_sec" },
+    { "iotune-max-below", IOTUNE("<total_iops_sec>100</total_iops_sec>"
+                                 "<total_iops_sec_max>10</total_iops_sec_max>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "total_iops_sec_max=10 is below total_iops_sec=100" },
+    { "iotune-inexact", IOTUNE("<total_bytes_sec>3</total_bytes_sec>"
+                               "<total_bytes_sec_max>1000</total_bytes_sec_max>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "not a whole number of milliseconds" },
+    { "iotune-group-nolimit", IOTUNE("<group_name>g</group_name>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "iotune group_name 'g' without a limit" },
+    { "iotune-nan", IOTUNE("<total_bytes_sec>lots</total_bytes_sec>"),
+      DRV_ERROR_XML_ERROR, "/domain/devices/disk/iotune" },
+    { "iotune-group-differs",
+      DEV("<disk><source file='/a'/><target dev='vda'/><iotune>"
+          "<total_iops_sec>10</total_iops_sec><group_name>g</group_name>"
+          "</iotune></disk>"
+          "<disk><source file='/b'/><target dev='vdb'/><iotune>"
+          "<total_iops_sec>20</total_iops_sec><group_name>g</group_name>"
+          "</iotune></disk>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "disks 'vda' and 'vdb' are in iotune group 'g' with different limits" },
+#undef IOTUNE
     { "disk-typo-attr", DISK("", "<target dev='vda' bus='virtio' foo='1'/>"),
       DRV_ERROR_XML_ERROR,
       "/domain/devices/disk/target (line 1): Invalid attribute foo for element target" },
