@@ -10,6 +10,7 @@
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/pci/pvpanic.h"
+#include "devices/tpm/tpm-crb.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
@@ -503,6 +504,7 @@ static const DeviceType *const registry_types[] = {
     &pvpanic_type,
     &virtio_balloon_type,
     &virtio_vsock_type,
+    &tpm_type,
     NULL
 };
 
