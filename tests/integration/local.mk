@@ -14,3 +14,4 @@ include tests/integration/migration.mk
 include tests/integration/hotplug.mk
 include tests/integration/vcpu-hotplug.mk
 include tests/integration/vsock.mk
+include tests/integration/tpm.mk
