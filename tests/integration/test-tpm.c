@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration test: a TPM 2.0 (CRB, swtpm) that a guest finds through ACPI and runs a raw command on. */
+/* Integration test: a guest finds the TPM 2.0 CRB (swtpm) through ACPI and sends it a command. */
 #include <config.h>
 
 #include <string.h>

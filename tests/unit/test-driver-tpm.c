@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for nimbusd's <tpm>: the swtpm it runs per domain, its state directory, the VmConfig. */
+/* Unit tests for nimbusd's <tpm>: the swtpm it runs per domain, its state, the VmConfig. */
 #include <config.h>
 
 #include <signal.h>
