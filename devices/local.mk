@@ -12,3 +12,4 @@ devices_libdevices_a_SOURCES = \
 include devices/char/local.mk
 include devices/legacy/local.mk
 include devices/virtio/local.mk
+include devices/tpm/local.mk

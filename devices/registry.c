@@ -11,6 +11,7 @@
 #include "devices/net/net-backend.h"
 #include "devices/pci/pvpanic.h"
 #include "devices/registry.h"
+#include "devices/tpm/tpm-crb.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
@@ -511,6 +512,7 @@ static const DeviceType *const registry_types[] = {
     &virtio_balloon_type,
     &virtio_pmem_type,
     &virtio_vsock_type,
+    &tpm_type,
     NULL
 };
 

@@ -12,7 +12,9 @@
 #include "driver/process.h"
 #include "driver/vcpu-pin.h"
 #include "driver/save.h"
+#include "driver/snapshot-disk.h"
 #include "driver/snapshot.h"
+#include "driver/tpm.h"
 
 bool
 drv_check_flags(unsigned int flags, unsigned int supported, const char *api,
@@ -234,9 +236,10 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
     g_autofree char *link = NULL;
     g_autofree char *save = NULL;
 
-    /* Checkpoints, NVRAM and TPM state do not exist for our domains, so
-     * the flags about them have nothing to do; a managed save image
-     * (driver/save.c) and snapshots (driver/snapshot.c) do. */
+    /* Checkpoints and NVRAM do not exist for our domains, so the flags
+     * about them have nothing to do; a managed save image (driver/save.c),
+     * snapshots (driver/snapshot.c) and the TPM state (driver/tpm.c:
+     * removed unless KEEP_TPM, as libvirt does) do. */
     if (!drv_check_flags(flags, DRV_DOMAIN_UNDEFINE_MANAGED_SAVE |
                          DRV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                          DRV_DOMAIN_UNDEFINE_NVRAM |
@@ -246,6 +249,13 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
                          DRV_DOMAIN_UNDEFINE_KEEP_TPM,
                          "virDomainUndefineFlags", error))
         return false;
+    if ((flags & DRV_DOMAIN_UNDEFINE_TPM) &&
+        (flags & DRV_DOMAIN_UNDEFINE_KEEP_TPM)) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
+                            "the TPM and KEEP_TPM undefine flags are "
+                            "mutually exclusive");
+        return false;
+    }
     drv_domain_obj_lock(obj);
     if (!drv_domain_obj_is_persistent(obj)) {
         g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
@@ -269,6 +279,14 @@ drv_domain_undefine(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags,
         !drv_unlink(path, error)) {
         drv_domain_obj_unlock(obj);
         return false;
+    }
+    /* A running domain's swtpm still uses it: its state goes when the
+     * domain is undefined while stopped. */
+    if (!(flags & DRV_DOMAIN_UNDEFINE_KEEP_TPM) &&
+        !drv_domain_obj_is_active(obj)) {
+        g_autofree char *tpm = drv_tpm_state_dir(driver, obj->name);
+
+        drv_snapshot_remove_tree(tpm);
     }
     obj->autostart = false;
     g_clear_pointer(&obj->def, domain_def_free);

@@ -17,6 +17,7 @@
 #include "driver/monitor.h"
 #include "driver/net-tap.h"
 #include "driver/process.h"
+#include "driver/tpm.h"
 #include "driver/vcpu-pin.h"
 #include "driver/vsock.h"
 #include "driver/util.h"
@@ -409,8 +410,10 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         !drv_domain_cputune_check_host(def, error) ||
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
         !drv_vsock_prepare(driver, obj->name, def, error) ||
+        !drv_tpm_prepare(driver, obj->name, def, error) ||
         !(config_json = domain_def_to_vmconfig_json(def, error))) {
         drv_vsock_release(driver, obj->name);
+        drv_tpm_release(driver, obj->name);
         drv_tap_delete_list(taps);
         return false;
     }
@@ -421,11 +424,13 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
                     proc->api_socket);
         drv_process_free(proc);
         drv_tap_delete_list(taps);
+        drv_tpm_release(driver, obj->name);
         return false;
     }
     if (!drv_process_spawn(driver, proc, error)) {
         drv_process_free(proc);
         drv_tap_delete_list(taps);
+        drv_tpm_release(driver, obj->name);
         return false;
     }
     obj->proc = proc;
@@ -458,6 +463,7 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         drv_process_free(proc);
         drv_tap_delete_list(taps);
         drv_vsock_release(driver, obj->name);
+        drv_tpm_release(driver, obj->name);
         return false;
     }
 
@@ -562,9 +568,10 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
     drv_process_free(proc);
 
     /* The TAPs nimbusd made for bridged interfaces go with the VM, and
-     * so does its vsock CID. */
+     * so do its vsock CID and its swtpm. */
     drv_tap_delete_all(obj->live);
     drv_vsock_release(driver, obj->name);
+    drv_tpm_release(driver, obj->name);
     g_clear_pointer(&obj->live, domain_def_free);
     obj->id = -1;
     drv_domain_obj_set_state(obj, DRV_STATE_SHUTOFF, reason);

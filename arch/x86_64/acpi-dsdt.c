@@ -8,7 +8,7 @@
 /*
  * The namespace follows Cloud Hypervisor's (vmm/src/{device_manager,
  * cpu,pci_segment}.rs) so that guests see the same devices; objects of
- * features nimbus does not have yet (CPU/memory hotplug controllers, TPM,
+ * features nimbus does not have yet (CPU/memory hotplug controllers,
  * fw_cfg) are left out rather than stubbed, and nothing calls them.  PCI
  * hotplug's objects are in acpi-pci-hotplug.c.
  */
@@ -238,5 +238,7 @@ x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg)
         x86_acpi_dsdt_pci_hotplug(w, cfg);
     if (cfg->cpu_hotplug_base != 0)
         x86_acpi_dsdt_cpu_hotplug(w, cfg);
+    if (cfg->tpm)
+        x86_acpi_dsdt_tpm(w);
     dsdt_cpus(w, cfg);
 }

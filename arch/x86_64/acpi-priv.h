@@ -32,6 +32,10 @@ void x86_acpi_dsdt_pci_hotplug_slots(AmlWriter *w, const X86AcpiConfig *cfg);
 void x86_acpi_dsdt_cpu_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
 void x86_acpi_dsdt_cpu_hotplug_cpu(AmlWriter *w, const X86AcpiConfig *cfg,
                                    uint32_t cpu);
+/* acpi-tpm.c: the TPM2 table after its header, and \_SB_.TPM2 (at the
+ * top level), when cfg->tpm is set. */
+void x86_acpi_tpm2_body(GByteArray *b);
+void x86_acpi_dsdt_tpm(AmlWriter *w);
 /* Writes the DSDT's definition blocks (everything after its header). */
 void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
 

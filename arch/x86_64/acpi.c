@@ -335,7 +335,7 @@ GByteArray *
 x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
 {
     g_autoptr(GByteArray) b = g_byte_array_new();
-    size_t dsdt, fadt, madt, mcfg = 0, xsdt;
+    size_t dsdt, fadt, madt, mcfg = 0, tpm2 = 0, xsdt;
     uint8_t *r;
 
     if (!validate(cfg, error))
@@ -351,11 +351,19 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
     madt = build_madt(b, cfg);
     if (cfg->pci_ecam_size > 0)
         mcfg = build_mcfg(b, cfg);
+    if (cfg->tpm) {
+        /* TCG ACPI Specification 1.3 §8.3, revision 4. */
+        tpm2 = sdt_begin(b, "TPM2", 4, "CHTPM2  ");
+        x86_acpi_tpm2_body(b);
+        sdt_end(b, tpm2);
+    }
     xsdt = sdt_begin(b, "XSDT", 1, "CHXSDT  ");
     append_le(b, base + fadt, 8);
     append_le(b, base + madt, 8);
     if (mcfg)
         append_le(b, base + mcfg, 8);
+    if (tpm2)
+        append_le(b, base + tpm2, 8);
     sdt_end(b, xsdt);
 
     /* RSDP (§5.2.5.3), revision 2: no RSDT, only the XSDT. */

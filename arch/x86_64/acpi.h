@@ -62,6 +62,9 @@ typedef struct {
      * With it, each processor's _STA asks the controller, _EJ0 ejects,
      * and the GED's CPU bit scans them (needs the GED). */
     uint64_t cpu_hotplug_base;
+    /* The TPM 2.0 CRB at TPM_CRB_MMIO_BASE (devices/tpm/tpm-crb.h): the
+     * TPM2 table and \_SB_.TPM2 (acpi-tpm.c). */
+    bool tpm;
 } X86AcpiConfig;
 
 /**

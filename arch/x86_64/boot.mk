@@ -13,4 +13,5 @@ arch_libarch_a_SOURCES += \
 	arch/x86_64/acpi.c arch/x86_64/acpi.h arch/x86_64/acpi-priv.h \
 	arch/x86_64/acpi-dsdt.c \
 	arch/x86_64/acpi-pci-hotplug.c \
-	arch/x86_64/acpi-cpu-hotplug.c
+	arch/x86_64/acpi-cpu-hotplug.c \
+	arch/x86_64/acpi-tpm.c

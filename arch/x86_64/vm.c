@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/regs.h"
+#include "devices/tpm/tpm-crb.h"
 
 /* The power-on state of the in-kernel PIC pair and IOAPIC. */
 typedef struct {
@@ -212,6 +213,7 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.pci_mmio32_size = plat->mmio32_size;
     acpi.pci_mmio64_base = plat->mmio64_base;
     acpi.pci_mmio64_size = plat->mmio64_size;
+    acpi.tpm = tpm_configured(cfg);
     if (!x86_acpi_build(mem, &acpi, &rsdp, error))
         return false;
     if (!x86_setup_boot(mem, &kernel, cfg->payload.cmdline, initrd_addr,

@@ -145,6 +145,11 @@ bool domain_def_vsock_get(const DomainDef *def, uint32_t *cid,
 /* Sets the <vsock>'s CID and nimbus's host socket for a run (start). */
 void domain_def_vsock_set(DomainDef *def, uint32_t cid, const char *socket);
 
+/* Whether @def has a <tpm> (nimbusd starts a swtpm for it). */
+bool domain_def_has_tpm(const DomainDef *def);
+/* Sets the <tpm>'s swtpm control socket for a run (start). */
+void domain_def_tpm_set_socket(DomainDef *def, const char *socket);
+
 /* The path of volume @volume of storage pool @pool (transfer full), or
  * NULL with @error. */
 typedef char *(*DomainVolumeResolver)(const char *pool, const char *volume,

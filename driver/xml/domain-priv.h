@@ -407,6 +407,13 @@ typedef struct {
     char *model;                /* "pvpanic" */
 } DomainPanicDef;
 
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "tpm-crb" */
+    char *version;              /* <backend version>: "2.0" or absent */
+    char *socket;               /* swtpm's control socket: set at start */
+} DomainTpmDef;
+
 /* Device classes, in libvirt's output order inside <devices>. */
 typedef enum {
     DOMAIN_DEVICE_DISK,
@@ -414,6 +421,7 @@ typedef enum {
     DOMAIN_DEVICE_NET,
     DOMAIN_DEVICE_SERIAL,
     DOMAIN_DEVICE_CONSOLE,
+    DOMAIN_DEVICE_TPM,
     DOMAIN_DEVICE_MEMBALLOON,
     DOMAIN_DEVICE_RNG,
     DOMAIN_DEVICE_PANIC,
@@ -451,6 +459,7 @@ extern const DomainDeviceClass domain_memballoon_class;
 extern const DomainDeviceClass domain_rng_class;
 extern const DomainDeviceClass domain_panic_class;
 extern const DomainDeviceClass domain_vsock_class;
+extern const DomainDeviceClass domain_tpm_class;
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);
@@ -460,6 +469,7 @@ void domain_controller_def_free(DomainControllerDef *ctrl);
 void domain_memballoon_def_free(DomainMemballoonDef *balloon);
 void domain_panic_def_free(DomainPanicDef *panic);
 void domain_vsock_def_free(DomainVsockDef *vsock);
+void domain_tpm_def_free(DomainTpmDef *tpm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
@@ -468,6 +478,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainControllerDef, domain_controller_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemballoonDef, domain_memballoon_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainPanicDef, domain_panic_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainVsockDef, domain_vsock_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainTpmDef, domain_tpm_def_free)
 
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];

@@ -30,6 +30,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/rng.c \
 	driver/xml/panic.c \
 	driver/xml/vsock.c \
+	driver/xml/tpm.c \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \
 	driver/xml/metadata.c \

@@ -466,6 +466,11 @@ validate_misc_devices(const DomainDef *def, GError **error)
                       "only one <vsock> device is supported");
         return false;
     }
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_TPM) > 1) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "only one <tpm> device is supported");
+        return false;
+    }
     if (domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 1) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "only one <panic> device is supported");

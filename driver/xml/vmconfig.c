@@ -40,6 +40,7 @@
  *   <serial>                     serial: Pty | File; none -> Null
  *   <console target=virtio>      console: Pty | File; none -> Off
  *   <panic model=pvpanic>        pvpanic = true
+ *   <tpm model=tpm-crb>          tpm: socket (swtpm's, set at start)
  *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
  *                                nimbusd picks at start for auto='yes'),
  *                                socket in nimbusd's state directory
@@ -335,6 +336,46 @@ fill_vsock(VmConfig *config, const DomainDef *def, GError **error)
     return true;
 }
 
+/* <tpm> as CH's TpmConfig ("tpm": one at most), through the tpm device
+ * type's config kind: the control socket of the swtpm nimbusd started
+ * for the run (domain_def_tpm_set_socket()); a definition that is not
+ * running has none and is checked without it. */
+static bool
+fill_tpm(VmConfig *config, const DomainDef *def, GError **error)
+{
+    const DomainTpmDef *t;
+    const VmConfigKind *kind;
+    g_autoptr(JsonBuilder) jb = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) local = NULL;
+    gpointer entry;
+
+    /* validate.c allows one. */
+    if (!domain_def_has_tpm(def))
+        return true;
+    t = domain_def_device(def, DOMAIN_DEVICE_TPM, 0);
+    if (!t->socket)
+        return true;
+    if (!(kind = vm_config_kind_lookup("tpm"))) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "the tpm device type is not registered");
+        return false;
+    }
+    jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "socket");
+    json_builder_add_string_value(jb, t->socket);
+    json_builder_end_object(jb);
+    node = json_builder_get_root(jb);
+    if (!(entry = vm_config_kind_from_json(kind, node, &local))) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED, "tpm: %s",
+                      local->message);
+        return false;
+    }
+    vm_config_kind_append(config, kind, entry);
+    return true;
+}
+
 /* @def as a VmConfig, not yet validated.  (transfer full) */
 static VmConfig *
 domain_def_to_vmconfig(const DomainDef *def, GError **error)
@@ -379,7 +420,7 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     }
     /* unsupported.c let only model='pvpanic' through, validate.c one. */
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
-    if (!fill_vsock(config, def, error))
+    if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error))
         return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its
      * output goes nowhere; without a virtio <console> there is none. */

@@ -19,3 +19,4 @@ include tests/integration/memory-hotplug.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk
 include tests/integration/ratelimit.mk
+include tests/integration/tpm.mk

@@ -12,6 +12,7 @@
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/pci/pvpanic.h"
+#include "devices/tpm/tpm-crb-priv.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
@@ -19,6 +20,7 @@
 #include "devices/virtio/virtio-pci.h"
 #include "tests/testutil.h"
 #include "tests/unit/device-state-types.h"
+#include "tests/unit/fake-swtpm.h"
 #include "tests/unit/sock-backend.h"
 
 #define QSIZE 16
@@ -340,6 +342,29 @@ registry_config(const DeviceType *type)
     return g_steal_pointer(&c);
 }
 
+/* The TPM (not on PCI): locality 0 taken, a command written. */
+static void
+tpm_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    fake_host_mmio_write(vm, TPM_CRB_MMIO_BASE + CRB_LOC_CTRL, 4,
+                         CRB_LOC_CTRL_REQUEST);
+    fake_host_mmio_write(vm, TPM_CRB_MMIO_BASE + CRB_CTRL_REQ, 4,
+                         CRB_CTRL_REQ_CMD_READY);
+    fake_host_mmio_write(vm, TPM_CRB_MMIO_BASE + TPM_CRB_DATA_BUFFER, 8,
+                         0x0000000c00000180ULL);
+}
+
+/* The TPM's example config names a swtpm control socket in the working
+ * directory: a fake one answers there for the whole run. */
+static void
+tpm_backend_ensure(void)
+{
+    static FakeSwtpm *fake;
+
+    if (!fake)
+        fake = fake_swtpm_start("nimbus-tpm-example.sock", 0xffff);
+}
+
 /* As the device manager does it: on PCI segment 0 of @vm.  The config
  * outlives the device (kept until exit). */
 static VmmDevice *
@@ -355,6 +380,8 @@ registry_create(const DeviceType *type, FakeHost *vm)
     VmmDevice *dev;
 
     g_assert_no_error(error);
+    if (type == &tpm_type)
+        tpm_backend_ensure();
     if (!configs)
         configs = g_ptr_array_new_with_free_func((GDestroyNotify)
                                                  vm_config_free);
@@ -383,6 +410,12 @@ device_state_types(unsigned *n)
 
             if (!(*t)->kind)
                 continue;
+            if (*t == &tpm_type) {
+                /* Not a virtio-pci device: its own registers. */
+                st.exercise = tpm_exercise;
+                st.field = "cancel";
+                st.bad_value = CRB_CANCEL_INVOKE + 1;
+            }
             c = registry_config(*t);
             st.id = g_strdup(vm_config_kind_id((*t)->kind,
                 vm_config_kind_entry(c, (*t)->kind, 0)));

@@ -87,3 +87,10 @@ check_PROGRAMS += tests/unit/test-driver-vsock
 TESTS += tests/unit/test-driver-vsock
 tests_unit_test_driver_vsock_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
 tests_unit_test_driver_vsock_LDADD = $(RPC_TEST_LIBS)
+
+# nimbusd's <tpm>: the swtpm it runs per domain (Debian's swtpm, from
+# scripts/install-deps), its state directory and the run's VmConfig.
+check_PROGRAMS += tests/unit/test-driver-tpm
+TESTS += tests/unit/test-driver-tpm
+tests_unit_test_driver_tpm_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_unit_test_driver_tpm_LDADD = $(RPC_TEST_LIBS)

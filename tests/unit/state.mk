@@ -8,8 +8,10 @@ tests_unit_libdevicestatetypes_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbus-test\"
 tests_unit_libdevicestatetypes_a_SOURCES = \
 	tests/unit/device-state-types.c tests/unit/device-state-types.h
-DEVICE_STATE_LIBS = tests/unit/libdevicestatetypes.a $(FAKE_VM_LIBS)
-DEVICE_STATE_DEPS = tests/unit/libdevicestatetypes.a $(FAKE_VM_DEPS)
+DEVICE_STATE_LIBS = tests/unit/libdevicestatetypes.a \
+	tests/unit/libfakeswtpm.a $(FAKE_VM_LIBS)
+DEVICE_STATE_DEPS = tests/unit/libdevicestatetypes.a \
+	tests/unit/libfakeswtpm.a $(FAKE_VM_DEPS)
 
 check_PROGRAMS += tests/unit/test-device-state
 TESTS += tests/unit/test-device-state

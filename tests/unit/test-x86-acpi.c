@@ -350,6 +350,39 @@ test_dsdt_content(void)
     g_assert_cmpuint(count(d, dlen, "MSCN", 4), ==, 0);
 }
 
+/* The TPM2 table and \_SB_.TPM2 exist only with the TPM, and point at
+ * the CRB (TCG ACPI Specification 1.3 §8.3). */
+static void
+test_tpm(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) without = build_ok(&cfg, &rsdp);
+    g_autoptr(TestGuestMemory) with = NULL;
+    const uint8_t *t, *d;
+    size_t dlen;
+    /* Memory32Fixed (ReadWrite, 0xfed40000, 0x1000) */
+    const uint8_t crs[] = { 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0xd4, 0xfe,
+                            0x00, 0x10, 0x00, 0x00 };
+
+    g_assert_null(find_table(without, rsdp, "TPM2", 4));
+    d = dsdt_of(without, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "MSFT0101", 8), ==, 0);
+
+    cfg.tpm = true;
+    with = build_ok(&cfg, &rsdp);
+    t = find_table(with, rsdp, "TPM2", 4);
+    g_assert_nonnull(t);
+    g_assert_cmpuint(test_le(t + 4, 4), ==, 64);
+    g_assert_cmpuint(test_le(t + 36, 2), ==, 0);            /* client */
+    g_assert_cmphex(test_le(t + 40, 8), ==, 0xfed40040);    /* control */
+    g_assert_cmpuint(test_le(t + 48, 4), ==, 7);            /* CRB */
+    d = dsdt_of(with, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "MSFT0101", 8), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "TPM2", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, crs, sizeof(crs)), ==, 1);
+}
+
 static void
 test_dsdt_minimal(void)
 {
@@ -715,6 +748,7 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/mcfg", test_mcfg);
     g_test_add_func("/x86/acpi/dsdt-content", test_dsdt_content);
     g_test_add_func("/x86/acpi/dsdt-minimal", test_dsdt_minimal);
+    g_test_add_func("/x86/acpi/tpm", test_tpm);
     g_test_add_func("/x86/acpi/refused", test_refused);
     g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);
     g_test_add_func("/x86/acpi/large-vm", test_large_vm);

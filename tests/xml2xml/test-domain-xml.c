@@ -63,8 +63,9 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'hostdev'" },
     { "filesystem", DEV("<filesystem type='mount'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'filesystem'" },
+    /* <tpm> is supported now (driver/xml/tpm.c): not without a backend. */
     { "tpm", DEV("<tpm model='tpm-crb'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
-      "device 'tpm'" },
+      "tpm: a <backend type='emulator'/> is required" },
     { "watchdog", DEV("<watchdog model='i6300esb'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'watchdog'" },
     { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
@@ -253,6 +254,30 @@ static const BadCase bad_cases[] = {
       "panic model '' is not supported by nimbus" },
     { "panic-two", DEV("<panic model='pvpanic'/><panic model='pvpanic'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "only one <panic> device is supported" },
+    { "tpm-tis", DEV("<tpm model='tpm-tis'><backend type='emulator' "
+                     "version='2.0'/></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "tpm model 'tpm-tis' is not supported by nimbus (use model='tpm-crb': "
+      "nimbus's TPM 2.0 has the CRB interface only)" },
+    { "tpm-no-model", DEV("<tpm><backend type='emulator'/></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "tpm model '' is not supported" },
+    { "tpm-passthrough", DEV("<tpm model='tpm-crb'><backend "
+                             "type='passthrough'><device path='/dev/tpm0'/>"
+                             "</backend></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "tpm: backend type 'passthrough' is not supported: use "
+      "type='emulator' (swtpm, which nimbusd starts)" },
+    { "tpm-1.2", DEV("<tpm model='tpm-crb'><backend type='emulator' "
+                     "version='1.2'/></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "tpm: backend version '1.2' is not "
+      "supported" },
+    { "tpm-encryption", DEV("<tpm model='tpm-crb'><backend type='emulator'>"
+                            "<encryption secret='x'/></backend></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "tpm: backend element <encryption> is not supported" },
+    { "tpm-two", DEV("<tpm model='tpm-crb'><backend type='emulator'/></tpm>"
+                     "<tpm model='tpm-crb'><backend type='emulator'/></tpm>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "only one <tpm> device is supported" },
     { "balloon-xen", DEV("<memballoon model='xen'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "memballoon model 'xen'" },
     { "controller-sata", DEV("<controller type='sata' index='0'/>"),
