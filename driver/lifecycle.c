@@ -283,19 +283,30 @@ drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
 {
     const DomainDef *def;
     char *path = NULL;
-    bool want_console = dev_name && g_str_equal(dev_name, "console0");
+    bool want_console = false;
 
-    if (dev_name && !want_console && !g_str_equal(dev_name, "serial0")) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
-                    "cannot find character device %s", dev_name);
-        return NULL;
-    }
     drv_domain_obj_lock(obj);
     if (!drv_domain_obj_is_active(obj) || !obj->live) {
         drv_domain_set_error_not_running(error);
         goto cleanup;
     }
     def = obj->live;
+    /* A device is named by the alias the running XML shows it with;
+     * "serial0" and "console0" always name the two ptys nimbus has. */
+    if (dev_name) {
+        DomainChrAlias found = domain_def_chr_alias_find(def, dev_name);
+
+        if (found == DOMAIN_CHR_ALIAS_NONE && g_str_equal(dev_name, "serial0"))
+            found = DOMAIN_CHR_ALIAS_SERIAL;
+        if (found == DOMAIN_CHR_ALIAS_NONE && g_str_equal(dev_name, "console0"))
+            found = DOMAIN_CHR_ALIAS_CONSOLE;
+        if (found == DOMAIN_CHR_ALIAS_NONE) {
+            g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
+                        "cannot find character device %s", dev_name);
+            goto cleanup;
+        }
+        want_console = found == DOMAIN_CHR_ALIAS_CONSOLE;
+    }
     /* No device named: the serial port, else the <console>, as virsh
      * console expects the first console-capable device. */
     if (!dev_name && def->serial_type == DOMAIN_CHR_NONE)
@@ -304,7 +315,7 @@ drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
                        def->serial_type != DOMAIN_CHR_PTY || !def->serial_path) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
                     "character device %s is not using a PTY",
-                    want_console ? "console0" : "serial0");
+                    dev_name ? dev_name : want_console ? "console0" : "serial0");
         goto cleanup;
     }
     path = g_strdup(want_console ? def->console_path : def->serial_path);

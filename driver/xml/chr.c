@@ -103,6 +103,24 @@ domain_console_parse(xmlNodePtr node, const DomainParseCtx *ctx,
  * pass them back (cockpit-machines runs `virsh console DOM serial0`); the
  * console procedure knows these names.  A user alias ("ua-...") wins.
  */
+static bool
+domain_chr_is_serial(const DomainChrDef *chr, bool serial)
+{
+    return serial || chr->target_type == DOMAIN_CONSOLE_TARGET_SERIAL;
+}
+
+/* The alias a running domain shows for @chr.  (transfer full) */
+static char *
+domain_chr_alias(const DomainChrDef *chr, bool serial)
+{
+    if (chr->info.alias)
+        return g_strdup(chr->info.alias);
+    return g_strdup_printf("%s%d",
+                           domain_chr_is_serial(chr, serial) ? "serial"
+                                                             : "console",
+                           MAX(chr->target_port, 0));
+}
+
 static void
 domain_chr_info_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
                        const DomainFormatCtx *ctx)
@@ -110,15 +128,31 @@ domain_chr_info_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
     DomainDeviceInfo info = chr->info;      /* shallow: only formatted */
     g_autofree char *alias = NULL;
 
-    if (ctx->running && !info.alias) {
-        bool is_serial = serial ||
-                         chr->target_type == DOMAIN_CONSOLE_TARGET_SERIAL;
-
-        alias = g_strdup_printf("%s%d", is_serial ? "serial" : "console",
-                                MAX(chr->target_port, 0));
-        info.alias = alias;
-    }
+    if (ctx->running && !info.alias)
+        info.alias = alias = domain_chr_alias(chr, serial);
     domain_device_info_format(buf, &info);
+}
+
+DomainChrAlias
+domain_def_chr_alias_find(const DomainDef *def, const char *alias)
+{
+    static const DomainDeviceType types[] = { DOMAIN_DEVICE_SERIAL,
+                                              DOMAIN_DEVICE_CONSOLE };
+
+    for (guint t = 0; t < G_N_ELEMENTS(types); t++) {
+        bool serial = types[t] == DOMAIN_DEVICE_SERIAL;
+
+        for (guint i = 0; i < domain_def_ndevices(def, types[t]); i++) {
+            const DomainChrDef *chr = domain_def_device(def, types[t], i);
+            g_autofree char *name = domain_chr_alias(chr, serial);
+
+            if (g_str_equal(name, alias))
+                return domain_chr_is_serial(chr, serial)
+                           ? DOMAIN_CHR_ALIAS_SERIAL
+                           : DOMAIN_CHR_ALIAS_CONSOLE;
+        }
+    }
+    return DOMAIN_CHR_ALIAS_NONE;
 }
 
 static void

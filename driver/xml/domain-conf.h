@@ -119,6 +119,17 @@ bool domain_def_check_vmconfig(const DomainDef *def, GError **error);
 void domain_def_set_serial_path(DomainDef *def, const char *path);
 void domain_def_set_console_path(DomainDef *def, const char *path);
 
+/* What a running domain's XML calls @alias ("serial0", "console1"...):
+ * DOMAIN_CHR_ALIAS_SERIAL for the serial port (and the console that
+ * mirrors it), _CONSOLE for the virtio console, _NONE for no device. */
+typedef enum {
+    DOMAIN_CHR_ALIAS_NONE,
+    DOMAIN_CHR_ALIAS_SERIAL,
+    DOMAIN_CHR_ALIAS_CONSOLE,
+} DomainChrAlias;
+DomainChrAlias domain_def_chr_alias_find(const DomainDef *def,
+                                         const char *alias);
+
 /* A disk or interface as the VMM knows it: vm.counters reports under
  * @id, the id domain_def_to_vmconfig_json() gives the device. */
 typedef struct {

@@ -116,10 +116,10 @@ def wait_for(pred, what, timeout=10):
 class Console:
     """`virsh console` on a pty, with expect-like reads."""
 
-    def __init__(self, d, name):
+    def __init__(self, d, name, *devname):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
-            os.execvp("virsh", ["virsh", "-c", d.uri, "console", name])
+            os.execvp("virsh", ["virsh", "-c", d.uri, "console", name] + list(devname))
         self.buf = b""
 
     def expect(self, text, timeout=10):
@@ -436,10 +436,14 @@ def lifecycle_console_and_events(d):
                          re.S), live
         assert re.search(r"<console type='pty'.*?<alias name='serial0'/>\s*</console>", live,
                          re.S), live
+        bad = Console(d, "vm-virt-install", "nosuch")
+        bad.expect("cannot find character device nosuch")
+        assert bad.wait_exit() != 0
         # ... and the running XML defines the same domain back.
         assert "<alias" not in virsh(d, "dumpxml", "--inactive", "vm-virt-install").stdout
 
-        con = Console(d, "vm-virt-install")
+        # The device by the alias the running XML shows (as cockpit does).
+        con = Console(d, "vm-virt-install", "serial0")
         con.sync()
         con.send("hello console\r")
         con.expect("you said: hello console")
