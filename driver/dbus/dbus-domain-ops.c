@@ -36,13 +36,8 @@ static GVariant *
 dbus_domain_managed_save(DbusService *svc, const char *path, GVariant *args,
                          GError **error)
 {
-    g_autoptr(DrvDomainObj) obj = dbus_domain_from_path(svc, path, error);
-    guint32 flags;
-
-    g_variant_get(args, "(u)", &flags);
-    if (!obj || !drv_domain_managed_save(svc->driver, obj, flags, error))
-        return NULL;
-    return g_variant_new("()");
+    return dbus_domain_flags_op(svc, path, args, drv_domain_managed_save,
+                                error);
 }
 
 /* = DOMAIN_MANAGED_SAVE_REMOVE */
@@ -50,13 +45,8 @@ static GVariant *
 dbus_domain_managed_save_remove(DbusService *svc, const char *path,
                                 GVariant *args, GError **error)
 {
-    g_autoptr(DrvDomainObj) obj = dbus_domain_from_path(svc, path, error);
-    guint32 flags;
-
-    g_variant_get(args, "(u)", &flags);
-    if (!obj || !drv_domain_managed_save_remove(svc->driver, obj, flags, error))
-        return NULL;
-    return g_variant_new("()");
+    return dbus_domain_flags_op(svc, path, args,
+                                drv_domain_managed_save_remove, error);
 }
 
 /* = DOMAIN_ATTACH_DEVICE_FLAGS */

@@ -11,11 +11,8 @@
  * mirrors (driver/remote/remote-lifecycle.c, remote-domain.c).
  */
 
-typedef bool (*DbusFlagsOp)(DrvDriver *driver, DrvDomainObj *obj,
-                            unsigned int flags, GError **error);
-
 /* A (u) method with an empty reply onto a flags entry point. */
-static GVariant *
+GVariant *
 dbus_domain_flags_op(DbusService *svc, const char *path, GVariant *args,
                      DbusFlagsOp op, GError **error)
 {

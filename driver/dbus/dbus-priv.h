@@ -126,6 +126,13 @@ char *dbus_network_path(virNetworkPtr net);
 char *dbus_pool_path(virStoragePoolPtr pool);
 char *dbus_vol_path(virStorageVolPtr vol);
 
+/* dbus-domain.c: a (u) method with an empty reply onto a driver entry
+ * point taking the domain and the flags. */
+typedef bool (*DbusFlagsOp)(DrvDriver *driver, DrvDomainObj *obj,
+                            unsigned int flags, GError **error);
+GVariant *dbus_domain_flags_op(DbusService *svc, const char *path,
+                               GVariant *args, DbusFlagsOp op, GError **error);
+
 /* dbus-domain-ops.c: Domain's save, hotplug, resize and stats methods. */
 extern const DbusMethod dbus_domain_ops_methods[];
 
