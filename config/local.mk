@@ -17,6 +17,8 @@ config_libvmconfig_a_SOURCES = \
 	config/vm-config-opts.c \
 	config/vm-config-opts.h \
 	config/vm-config-parse.c \
+	config/vm-config-platform.c \
+	config/vm-config-platform.h \
 	config/vm-config-ratelimit.c \
 	config/vm-config-ratelimit.h \
 	config/vm-config-validate.c \

@@ -55,6 +55,7 @@ vfield_omitted(const VField *f, const void *obj)
     case VF_STRING:
     case VF_STRUCT_PTR:
     case VF_FD_ARRAY:
+    case VF_STRV:
         return !*(void *const *)p;
     case VF_LIST:
         return !*(void *const *)p ||
@@ -111,6 +112,12 @@ vschema_json_field(const VField *f, JsonBuilder *b, const void *obj)
     }
     case VF_U32_ARRAY:
         add_u32_array(b, *(GArray *const *)p);
+        break;
+    case VF_STRV:
+        json_builder_begin_array(b);
+        for (char *const *v = *(char **const *)p; *v; v++)
+            json_builder_add_string_value(b, *v);
+        json_builder_end_array(b);
         break;
     case VF_FD_ARRAY:
         /* Placeholders: the numbers mean nothing outside this process. */

@@ -260,6 +260,35 @@ j_string(const VField *f, JsonNode *node, const char *path, char **out,
     return true;
 }
 
+static bool
+j_strv_elem(JsonNode *elem, const char *path, guint i, void *data,
+            GError **error)
+{
+    if (!vm_json_is_string(elem))
+        return vm_json_fail(error, path, "expected a string");
+    if (!g_utf8_validate(json_node_get_string(elem), -1, NULL))
+        return vm_json_fail(error, path, "not valid UTF-8");
+    g_ptr_array_add(data, g_strdup(json_node_get_string(elem)));
+    return true;
+}
+
+static bool
+j_strv(JsonNode *node, const char *path, char ***out, GError **error)
+{
+    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
+
+    if (vm_json_is_null(node))
+        return true;
+    if (!JSON_NODE_HOLDS_ARRAY(node))
+        return vm_json_fail(error, path, "expected an array of strings");
+    if (!vm_json_parse_array(node, path, j_strv_elem, a, error))
+        return false;
+    g_ptr_array_add(a, NULL);
+    g_strfreev(*out);
+    *out = (char **)g_ptr_array_free(g_steal_pointer(&a), FALSE);
+    return true;
+}
+
 /* null means "absent" (serde's Option): the member gets its default,
  * which for most kinds is what it already holds (the walkers parse into
  * defaulted structs). */
@@ -329,6 +358,8 @@ vm_json_parse_field(const VField *f, JsonNode *node, const char *path,
         return j_u32_array(f, node, path, p, error);
     case VF_FD_ARRAY:
         return j_fds(node, path, p, error);
+    case VF_STRV:
+        return j_strv(node, path, p, error);
     case VF_UNSUP:
     case VF_DEVICE:
         break;

@@ -516,6 +516,37 @@ vm_opts_get_u32_list(const VmOpts *opts, const char *key, uint32_t max,
     return true;
 }
 
+bool
+vm_opts_get_string_list(const VmOpts *opts, const char *key, char ***out,
+                        GError **error)
+{
+    bool absent;
+    const char *v = vm_opts_value(opts, key, &absent, error);
+    g_autofree char *inner = NULL;
+    g_auto(GStrv) list = NULL;
+
+    if (absent)
+        return true;
+    if (!v)
+        return false;
+    inner = vm_opts_unbracket(v);
+    /* CH splits the list at every comma, so an element cannot hold one;
+     * an empty element is a typo, not a value. */
+    if (!inner || strchr(inner, '[') || strchr(inner, ']'))
+        return vm_opts_invalid(opts, key, error,
+                               "expected a list of strings, like [a,b]");
+    list = *inner ? g_strsplit(inner, ",", -1) : g_new0(char *, 1);
+    for (char **s = list; *s; s++) {
+        if (!**s)
+            return vm_opts_invalid(opts, key, error,
+                                   "expected a list of non-empty strings, "
+                                   "like [a,b]");
+    }
+    g_strfreev(*out);
+    *out = g_steal_pointer(&list);
+    return true;
+}
+
 static void
 vm_opts_tuple_free(VmOptsTuple *t)
 {

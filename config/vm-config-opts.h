@@ -72,6 +72,9 @@ bool vm_opts_get_toggle(const VmOpts *opts, const char *key, bool *out,
  * a GArray of uint32_t. */
 bool vm_opts_get_u32_list(const VmOpts *opts, const char *key, uint32_t max,
                           GArray **out, GError **error);
+/* "[a,b]": non-empty strings (no quotes inside); replaces *out, a GStrv. */
+bool vm_opts_get_string_list(const VmOpts *opts, const char *key, char ***out,
+                             GError **error);
 /* "[0@[1,2],1@[3-4]]": a GPtrArray of VmOptsTuple. */
 typedef struct {
     uint32_t id;

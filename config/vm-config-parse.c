@@ -148,6 +148,8 @@ vschema_cli_field(const VField *f, const VmOpts *o, void *obj, GError **error)
         return vm_opts_get_string(o, key, p, error);
     case VF_FD_ARRAY:
         return cli_fds(o, f, p, error);
+    case VF_STRV:
+        return vm_opts_get_string_list(o, key, p, error);
     case VF_UNSUP:
         /* VU_IGNORED: any non-empty value, dropped (see its table line). */
         return vm_opts_get_string(o, key, &ignored, error);

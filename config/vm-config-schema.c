@@ -547,34 +547,6 @@ const VStruct vschema_debug_console = {
 
 /* ---- VmConfig ------------------------------------------------------------ */
 
-/* PlatformConfig with every key at its default is what CH writes for a VM
- * started without --platform; anything else is not implemented. */
-static const VField platform_fields[] = {
-    U_INT("num_pci_segments", 1),
-    U_EMPTY("iommu_segments"),
-    U_INT("iommu_address_width_bits", 64),
-    U_EMPTY("system_serial_number"),
-    U_EMPTY("serial_number"),
-    U_EMPTY("system_uuid"),
-    U_EMPTY("uuid"),
-    U_EMPTY("oem_strings"),
-    U_EMPTY("system_manufacturer"),
-    U_EMPTY("system_product_name"),
-    U_EMPTY("system_version"),
-    U_EMPTY("system_family"),
-    U_EMPTY("system_sku_number"),
-    U_EMPTY("chassis_asset_tag"),
-    U_BOOL("tdx", false),
-    U_BOOL("sev_snp", false),
-    U_BOOL("iommufd", false),
-    U_BOOL("vfio_p2p_dma", true),
-    V_END
-};
-
-static const VStruct platform = {
-    "PlatformConfig", 0, platform_fields, NULL, NULL
-};
-
 /* ---- LandlockConfig ------------------------------------------------------ */
 
 /* CH's LandlockConfig: extra paths for files the VMM opens after vm.create
@@ -626,7 +598,7 @@ static const VField vm_fields[] = {
     U_EMPTY("rtc"),
     V_BOOL("pvpanic", VmConfig, pvpanic, false),
     U_EMPTY("pci_segments"),
-    U_DEFAULTS("platform", &platform),
+    V_PTR("platform", VmConfig, platform, &vschema_platform),
     V_DEVICE("tpm", 8, .flags = VF_SINGLE),
     V_BOOL("landlock_enable", VmConfig, landlock_enable, false),
     V_LIST("landlock_rules", VmConfig, landlock_rules, &vschema_landlock,
@@ -643,6 +615,6 @@ const VStruct *const vschema_all[] = {
     &vschema_topology, &vschema_affinity, &vschema_cpus, &vschema_memory,
     &vschema_payload, &vschema_disk, &vschema_net, &vschema_rng,
     &vschema_serial, &vschema_console, &vschema_debug_console,
-    &vschema_landlock, &vschema_vm, &vschema_token_bucket,
+    &vschema_landlock, &vschema_platform, &vschema_vm, &vschema_token_bucket,
     &vschema_rate_limiter, &vschema_rate_limit_group, NULL
 };

@@ -42,6 +42,8 @@ typedef enum {
     VF_LIST,          /* GPtrArray of .sub pointers, NULL when unset */
     VF_U32_ARRAY,     /* GArray of uint32_t, each in [0, max] */
     VF_FD_ARRAY,      /* GArray of int fds, NULL when none (vm-config.h) */
+    VF_STRV,          /* char ** (GStrv), NULL when unset; JSON an array
+                       * of strings, CLI "[a,b]" */
     VF_UNSUP,         /* no member: a key nimbus does not implement yet */
     VF_DEVICE,        /* a slot of VmConfig.devices, served by the device
                        * kind registered for the key (vm-config-kind.h):
@@ -159,6 +161,8 @@ struct VStruct {
     { .name = n, .kind = VF_U32_ARRAY, VF_AT(T, m), .max = hi, __VA_ARGS__ }
 #define V_FDS(n, T, m, ...)                                                    \
     { .name = n, .kind = VF_FD_ARRAY, VF_AT(T, m), __VA_ARGS__ }
+#define V_STRV(n, T, m, ...)                                                   \
+    { .name = n, .kind = VF_STRV, VF_AT(T, m), __VA_ARGS__ }
 #define U_BOOL(n, d, ...)                                                      \
     { .name = n, .kind = VF_UNSUP, .unsup = VU_BOOL, .dflt = d, __VA_ARGS__ }
 #define U_INT(n, d, ...)                                                       \
@@ -193,6 +197,7 @@ extern const VStruct vschema_serial;
 extern const VStruct vschema_console;
 extern const VStruct vschema_debug_console;
 extern const VStruct vschema_landlock;
+extern const VStruct vschema_platform;
 extern const VStruct vschema_vm;
 /* vm-config-ratelimit.c */
 extern const VStruct vschema_token_bucket;

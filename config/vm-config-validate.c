@@ -12,6 +12,7 @@
 
 #include "common/error-util.h"
 #include "config/vm-config-priv.h"
+#include "config/vm-config-platform.h"
 #include "config/vm-config-ratelimit.h"
 
 /*
@@ -907,6 +908,7 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !validate_memory(&v, &config->memory, config->cpus.max_phys_bits) ||
         !validate_disks(&v, config) || !validate_nets(&v, config) ||
         !vm_config_validate_rate_limits(config, names, error) ||
+        !vm_config_validate_platform(config->platform, names, error) ||
         !(config->rng.src ||
           vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
         !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||

@@ -88,6 +88,7 @@ vschema_init(const VStruct *s, void *obj)
             break;
         case VF_STRUCT_PTR:
         case VF_FD_ARRAY:
+        case VF_STRV:
         case VF_UNSUP:
         case VF_DEVICE:
             break;
@@ -132,6 +133,9 @@ vschema_clear(const VStruct *s, void *obj)
         case VF_U32_ARRAY:
         case VF_FD_ARRAY:
             g_clear_pointer((GArray **)p, g_array_unref);
+            break;
+        case VF_STRV:
+            g_clear_pointer((char ***)p, g_strfreev);
             break;
         default:
             break;
@@ -200,6 +204,9 @@ vschema_copy_owned(const VStruct *s, void *dst, const void *src)
         case VF_FD_ARRAY:
             /* fds are copied as numbers, never dup'ed (vm-config.h). */
             *(GArray **)d = array_copy(*(GArray *const *)p);
+            break;
+        case VF_STRV:
+            *(char ***)d = g_strdupv(*(char **const *)p);
             break;
         default:
             break;
@@ -292,6 +299,15 @@ vschema_equal(const VStruct *s, const void *a, const void *b)
             if (!array_equal(*(GArray *const *)pa, *(GArray *const *)pb))
                 return false;
             break;
+        case VF_STRV: {
+            char **x = *(char **const *)pa, **y = *(char **const *)pb;
+
+            if ((!x || !y) ? x != y
+                           : !g_strv_equal((const char *const *)x,
+                                           (const char *const *)y))
+                return false;
+            break;
+        }
         case VF_UNSUP:
         case VF_DEVICE:
             break;

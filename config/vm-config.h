@@ -192,6 +192,23 @@ typedef struct {
     char *id;                     /* default "__rng" */
 } RngConfig;
 
+/* CH's PlatformConfig: the SMBIOS identity the guest reads (--platform).
+ * Unset strings are NULL; the SMBIOS builder (arch/) picks the defaults. */
+typedef struct {
+    char *system_serial_number;
+    char *serial_number;          /* CH's older name: used when the above
+                                   * is unset */
+    char *system_uuid;            /* validated: a UUID */
+    char *uuid;                   /* CH's older name, likewise */
+    char **oem_strings;           /* NULL when none */
+    char *system_manufacturer;
+    char *system_product_name;
+    char *system_version;
+    char *system_family;
+    char *system_sku_number;
+    char *chassis_asset_tag;
+} PlatformConfig;
+
 /* CH's LandlockConfig (--landlock-rules path=,access=). */
 typedef struct {
     char *path;
@@ -212,6 +229,7 @@ typedef struct {
     bool iommu;
     bool watchdog;
     bool pvpanic;
+    PlatformConfig *platform;     /* NULL when not given */
     bool landlock_enable;
     GPtrArray *landlock_rules;    /* LandlockConfig*, never NULL */
     /* The devices of kinds described in their own files (V_DEVICE lines

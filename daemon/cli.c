@@ -11,6 +11,7 @@
 #include "daemon/snapshot.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
+#include "config/vm-config-platform.h"
 #include "config/vm-config-ratelimit.h"
 #include "devices/registry.h"
 
@@ -29,7 +30,7 @@ typedef enum {
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
-    OPT_NO_SHUTDOWN, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
+    OPT_NO_SHUTDOWN, OPT_PLATFORM, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
     OPT_WATCHDOG, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
@@ -97,6 +98,10 @@ static const CliOption cli_static_options[] = {
       "[default: size=512M,thp=on]" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
+    { OPT_PLATFORM, "platform", 0, ARG_ONE, true,
+      "SMBIOS identity: system_manufacturer=,system_product_name=,"
+      "system_version=,system_serial_number=,system_uuid=,system_sku_number=,"
+      "system_family=,chassis_asset_tag=,oem_strings=[<s>,...]" },
     { OPT_RATE_LIMIT_GROUP, "rate-limit-group", 0, ARG_MULTI, true,
       "Rate limit group, shared by the disks naming it: "
       "bw_size=<bytes>,bw_one_time_burst=<bytes>,bw_refill_time=<ms>,"
@@ -173,7 +178,7 @@ cli_option_list(guint *n)
 static const char *const cli_later[] = {
     "balloon", "device", "fs", "fw-cfg-config", "gdb", "generic-vhost-user",
     "host-data", "igvm", "ivshmem", "log-format",
-    "memory-zone", "numa", "pci-segment", "platform", "pmem", "pvmemcontrol",
+    "memory-zone", "numa", "pci-segment", "pmem", "pvmemcontrol",
     "rate-limit-group", "rtc", "tpm", "user-device", "vdpa",
     "vsock", NULL
 };
@@ -323,6 +328,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
     case OPT_WATCHDOG:
         vm->watchdog = true;
         return true;
+    case OPT_PLATFORM:
+        return vm_config_parse_platform(vm, value, error);
     case OPT_RATE_LIMIT_GROUP:
         return vm_config_parse_rate_limit_group(vm, value, error);
     case OPT_RESTORE:

@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/regs.h"
+#include "arch/x86_64/smbios.h"
 #include "devices/tpm/tpm-crb.h"
 
 /* The power-on state of the in-kernel PIC pair and IOAPIC. */
@@ -214,7 +215,8 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.pci_mmio64_base = plat->mmio64_base;
     acpi.pci_mmio64_size = plat->mmio64_size;
     acpi.tpm = tpm_configured(cfg);
-    if (!x86_acpi_build(mem, &acpi, &rsdp, error))
+    if (!x86_acpi_build(mem, &acpi, &rsdp, error) ||
+        !x86_smbios_setup(mem, cfg->platform, error))
         return false;
     if (!x86_setup_boot(mem, &kernel, cfg->payload.cmdline, initrd_addr,
                         initrd_size, rsdp, error))

@@ -25,6 +25,13 @@ tests_unit_test_aml_LDADD = $(ARCH_TEST_LIBS)
 tests_unit_test_x86_acpi_LDADD = $(ARCH_TEST_LIBS)
 tests_unit_test_x86_loader_LDADD = $(ARCH_TEST_LIBS)
 
+# --platform's strings into SMBIOS: the config library too.
+check_PROGRAMS += tests/unit/test-x86-smbios
+TESTS += tests/unit/test-x86-smbios
+tests_unit_test_x86_smbios_LDADD = tests/unit/libtestarch.a arch/libarch.a \
+	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
+	$(VMM_DEP_LIBS)
+
 # Seeds: tests/unit/test-x86-loader --write-corpus tests/fuzz/corpus/linux-loader
 FUZZ_TARGETS += tests/fuzz/fuzz-linux-loader
 tests_fuzz_fuzz_linux_loader_SOURCES = tests/fuzz/fuzz-linux-loader.c

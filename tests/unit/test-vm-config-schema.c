@@ -132,6 +132,10 @@ fill(const VStruct *s, void *obj, bool all)
             g_array_append_vals(*(GArray **)p, v, G_N_ELEMENTS(v));
             break;
         }
+        case VF_STRV:
+            g_strfreev(*(char ***)p);
+            *(char ***)p = g_strsplit("first,second", ",", -1);
+            break;
         case VF_UNSUP:
         case VF_DEVICE:
             break;
@@ -287,6 +291,15 @@ assert_unshared(const VStruct *s, const void *a, const void *b)
         case VF_FD_ARRAY:
             if (*xa)
                 g_assert_true(*xa != *xb);
+            break;
+        case VF_STRV:
+            if (*xa) {
+                char *const *va = *xa, *const *vb = *xb;
+
+                g_assert_true(va != vb);
+                for (i = 0; va[i]; i++)
+                    g_assert_true(va[i] != vb[i]);
+            }
             break;
         default:
             break;

@@ -183,7 +183,20 @@ typedef struct {
 
 #define HOST 0, true
 
+#define PLATFORM(body) \
+    "{\"payload\": {\"kernel\": \"@T@/vmlinux\"}, \"platform\": {" body "}}"
+#define PUUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
+
 static const ValidateCase validate_bad[] = {
+    { PLATFORM("\"uuid\": \"1234\""), "platform: '1234' is not a UUID", 0 },
+    { PLATFORM("\"uuid\": \"" PUUID "\", \"system_uuid\": \"" PUUID "\""),
+      "platform: uuid is CH's older name of system_uuid", 0 },
+    { PLATFORM("\"serial_number\": \"a\", \"system_serial_number\": \"b\""),
+      "platform: serial_number is CH's older name", 0 },
+    { PLATFORM("\"system_version\": \"\""),
+      "platform: system_version must not be empty", 0 },
+    { PLATFORM("\"oem_strings\": [\"a\", \"\"]"),
+      "platform: oem_strings[1] must not be empty", 0 },
     { "{\"payload\": {}}", "payload: one of kernel or firmware is required", 0 },
     { "{\"payload\": {\"kernel\": \"@T@/vmlinux\", \"firmware\": \"@T@/fw\"}}",
       "payload: kernel and firmware cannot be used together", 0 },
