@@ -6,7 +6,8 @@ schemasdir = $(pkgdatadir)/schemas
 dist_schemas_DATA = \
 	xml-schemas/domain.rng \
 	xml-schemas/basictypes.rng \
-	xml-schemas/cputune.rng
+	xml-schemas/cputune.rng \
+	xml-schemas/sysinfo.rng
 schemadevicesdir = $(pkgdatadir)/schemas/devices
 dist_schemadevices_DATA = \
 	xml-schemas/devices/common.rng \

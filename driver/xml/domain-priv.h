@@ -66,6 +66,7 @@ typedef struct {
     char *initrd;
     char *cmdline;
     GArray *boot_devs;          /* int DomainBootDev, in order; kept */
+    int smbios_mode;            /* <smbios mode>: DomainSmbiosMode or -1 */
 } DomainOsDef;
 
 typedef enum {
@@ -149,6 +150,42 @@ typedef struct {
     int offset;                 /* DomainClockOffset */
     GPtrArray *timers;          /* DomainTimerDef* */
 } DomainClockDef;
+
+/* sysinfo.c: <sysinfo type='smbios'> (the blocks nimbus's --platform
+ * carries) and <os><smbios mode>. */
+typedef enum {
+    DOMAIN_SMBIOS_EMULATE,
+    DOMAIN_SMBIOS_SYSINFO,
+    DOMAIN_SMBIOS_LAST
+} DomainSmbiosMode;
+ENUM_DECL(domain_smbios_mode);
+
+typedef enum {
+    DOMAIN_SYSINFO_SYSTEM_MANUFACTURER,
+    DOMAIN_SYSINFO_SYSTEM_PRODUCT,
+    DOMAIN_SYSINFO_SYSTEM_VERSION,
+    DOMAIN_SYSINFO_SYSTEM_SERIAL,
+    DOMAIN_SYSINFO_SYSTEM_UUID,
+    DOMAIN_SYSINFO_SYSTEM_SKU,
+    DOMAIN_SYSINFO_SYSTEM_FAMILY,
+    DOMAIN_SYSINFO_SYSTEM_LAST
+} DomainSysinfoSystemEntry;
+
+typedef struct {
+    bool present;
+    char *system[DOMAIN_SYSINFO_SYSTEM_LAST];   /* NULL when not given */
+    char *chassis_asset;
+    GPtrArray *oem_strings;     /* char *, NULL when none */
+} DomainSysinfoDef;
+
+bool domain_sysinfo_check_unsupported(xmlNodePtr node, GError **error);
+bool domain_sysinfo_parse(xmlNodePtr node, DomainSysinfoDef *si,
+                          GError **error);
+void domain_sysinfo_format(XmlBuf *buf, const DomainSysinfoDef *si);
+void domain_sysinfo_clear(DomainSysinfoDef *si);
+bool domain_sysinfo_validate(const DomainDef *def, GError **error);
+/* --platform for @def: its UUID, and what <sysinfo> gives. */
+PlatformConfig *domain_sysinfo_to_platform(const DomainDef *def);
 
 /* cputune.c: <cputune>'s thread placement (its other children are
  * refused by domain_cputune_check_unsupported()). */
@@ -493,6 +530,7 @@ typedef struct {
     XmlTristate apic_eoi;       /* <apic eoi> */
     DomainCpuDef cpu;
     DomainCputuneDef cputune;
+    DomainSysinfoDef sysinfo;
     DomainClockDef clock;
     XmlTristate pm_suspend_to_mem;
     XmlTristate pm_suspend_to_disk;

@@ -43,6 +43,7 @@ domain_def_new_empty(void)
     def->on_crash = DOMAIN_LIFECYCLE_DESTROY;
     priv->os.loader_type = -1;
     priv->os.boot_devs = g_array_new(FALSE, FALSE, sizeof(int));
+    priv->os.smbios_mode = -1;
     priv->cpu.check = -1;
     domain_clock_init(&priv->clock);
     for (int t = 0; t < DOMAIN_DEVICE_LAST; t++)
@@ -69,6 +70,7 @@ domain_def_free(DomainDef *def)
         domain_os_clear(&priv->os);
         domain_clock_clear(&priv->clock);
         domain_cputune_clear(&priv->cputune);
+        domain_sysinfo_clear(&priv->sysinfo);
         g_free(priv->emulator);
         for (int t = 0; t < DOMAIN_DEVICE_LAST; t++)
             g_clear_pointer(&priv->devices[t], g_ptr_array_unref);
@@ -318,6 +320,8 @@ domain_child_parse(xmlNodePtr n, DomainDef *def, const DomainParseCtx *ctx,
         return domain_cpu_parse(n, &priv->cpu, error);
     } else if (strcmp(name, "cputune") == 0) {
         return domain_cputune_parse(n, &priv->cputune, error);
+    } else if (strcmp(name, "sysinfo") == 0) {
+        return domain_sysinfo_parse(n, &priv->sysinfo, error);
     } else if (strcmp(name, "clock") == 0) {
         return domain_clock_parse(n, &priv->clock, error);
     } else if (strcmp(name, "on_poweroff") == 0) {

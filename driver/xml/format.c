@@ -132,6 +132,7 @@ domain_def_format(const DomainDef *def, int id, unsigned int flags,
     format_metadata(&buf, priv);
     format_memory(&buf, def);
     domain_cputune_format(&buf, &priv->cputune);
+    domain_sysinfo_format(&buf, &priv->sysinfo);
     domain_os_format(&buf, &priv->os);
     format_features(&buf, priv);
     domain_cpu_format(&buf, &priv->cpu);

@@ -90,6 +90,12 @@ domain_os_parse(xmlNodePtr node, DomainOsDef *os, GError **error)
         }
         g_array_append_val(os->boot_devs, dev);
     }
+    /* mode='host' was refused before the schema (unsupported.c). */
+    os->smbios_mode = -1;
+    if ((n = xml_child(node, "smbios")) &&
+        !xml_prop_enum(n, "mode", domain_smbios_mode_from_string,
+                       &os->smbios_mode, error))
+        return false;
     return true;
 }
 
@@ -120,6 +126,11 @@ domain_os_format(XmlBuf *buf, const DomainOsDef *os)
         xml_buf_attr(buf, "dev",
                      domain_boot_dev_to_string(g_array_index(os->boot_devs,
                                                              int, i)));
+        xml_buf_end_empty(buf);
+    }
+    if (os->smbios_mode >= 0) {
+        xml_buf_open(buf, "smbios");
+        xml_buf_attr(buf, "mode", domain_smbios_mode_to_string(os->smbios_mode));
         xml_buf_end_empty(buf);
     }
     xml_buf_close(buf, "os");

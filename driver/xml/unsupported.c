@@ -19,7 +19,7 @@
 static const char *const unsupported_domain_children[] = {
     "maxMemory", "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
     "iothreads", "iothreadids", "defaultiothread", "numatune",
-    "resource", "sysinfo", "bootloader", "bootloader_args", "idmap", "perf",
+    "resource", "bootloader", "bootloader_args", "idmap", "perf",
     "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
 };
 
@@ -34,7 +34,7 @@ static const char *const unsupported_devices[] = {
 /* libvirt <os> children nimbus has no use for (firmware variables, DTBs,
  * SMBIOS, container init...). */
 static const char *const unsupported_os_children[] = {
-    "nvram", "dtb", "acpi", "smbios", "bios", "bootmenu", "init", "initarg",
+    "nvram", "dtb", "acpi", "bios", "bootmenu", "init", "initarg",
     "initenv", "initdir", "inituser", "initgroup", NULL,
 };
 
@@ -203,6 +203,16 @@ check_os(xmlNodePtr os, GError **error)
                                  error))
             return false;
     }
+    if (xml_child(os, "smbios")) {
+        g_autofree char *mode = xml_prop(xml_child(os, "smbios"), "mode");
+
+        if (mode && strcmp(mode, "host") == 0) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "smbios mode 'host' is not supported by nimbus (use "
+                          "'sysinfo' with a <sysinfo> element)");
+            return false;
+        }
+    }
     return true;
 }
 
@@ -218,6 +228,8 @@ check_child(xmlNodePtr n, GError **error)
         return check_os(n, error);
     if (xml_is_element(n, "cputune"))
         return domain_cputune_check_unsupported(n, error);
+    if (xml_is_element(n, "sysinfo"))
+        return domain_sysinfo_check_unsupported(n, error);
     if (xml_is_element(n, "vcpu") && xmlHasProp(n, (const xmlChar *)"cpuset")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "vcpu cpuset (host CPU pinning) is not supported by nimbus");

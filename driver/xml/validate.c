@@ -578,6 +578,7 @@ domain_def_validate(const DomainDef *def, GError **error)
 
     if (!validate_general(def, error) || !validate_cpu(def, error) ||
         !domain_cputune_validate(def, error) ||
+        !domain_sysinfo_validate(def, error) ||
         !validate_os(def, error) || !validate_lifecycle(def, error) ||
         !validate_disks(def, error))
         return false;

@@ -41,6 +41,9 @@
  *   <console target=virtio>      console: Pty | File; none -> Off
  *   <panic model=pvpanic>        pvpanic = true
  *   <tpm model=tpm-crb>          tpm: socket (swtpm's, set at start)
+ *   <uuid>, <sysinfo type=smbios> platform: system_uuid (always), the
+ *                                <system> entries, chassis asset tag and
+ *                                oem_strings (sysinfo.c)
  *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
  *                                nimbusd picks at start for auto='yes'),
  *                                socket in nimbusd's state directory
@@ -420,6 +423,7 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     }
     /* unsupported.c let only model='pvpanic' through, validate.c one. */
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
+    config->platform = domain_sysinfo_to_platform(def);
     if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error))
         return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its

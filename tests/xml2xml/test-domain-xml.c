@@ -49,6 +49,40 @@ static const BadCase bad_cases[] = {
                          "<driver rx_queue_size='256' tx_queue_size='512'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
     { "cpu-match", DOM("<cpu match='loose'/>"), DRV_ERROR_XML_ERROR, "match" },
+    /* SMBIOS: what --platform cannot carry is refused by name. */
+    { "sysinfo-fwcfg", DOM("<sysinfo type='fwcfg'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo type 'fwcfg'" },
+    { "sysinfo-bios", DOM("<sysinfo type='smbios'><bios><entry name='vendor'>"
+                          "x</entry></bios></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo block 'bios'" },
+    { "sysinfo-baseboard", DOM("<sysinfo type='smbios'><baseBoard><entry "
+                               "name='serial'>x</entry></baseBoard></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo block 'baseBoard'" },
+    { "sysinfo-chassis", DOM("<sysinfo type='smbios'><chassis><entry "
+                             "name='serial'>x</entry></chassis></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "chassis entry 'serial'" },
+    { "sysinfo-uuid", DOM("<sysinfo type='smbios'><system><entry name='uuid'>"
+                          "00000000-0000-0000-0000-000000000001</entry>"
+                          "</system></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "UUID mismatch" },
+    { "sysinfo-twice", DOM("<sysinfo type='smbios'><system><entry "
+                           "name='serial'>a</entry><entry name='serial'>b"
+                           "</entry></system></sysinfo>"),
+      DRV_ERROR_XML_ERROR, "entry 'serial' is given twice" },
+    { "sysinfo-empty-entry", DOM("<sysinfo type='smbios'><oemStrings><entry/>"
+                                 "</oemStrings></sysinfo>"),
+      DRV_ERROR_XML_ERROR, "oemStrings" },
+    { "smbios-host", HEAD "<os><type arch='x86_64'>hvm</type>"
+      "<kernel>/boot/vmlinux</kernel><smbios mode='host'/></os></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "smbios mode 'host'" },
+    { "smbios-sysinfo-missing", HEAD "<os><type arch='x86_64'>hvm</type>"
+      "<kernel>/boot/vmlinux</kernel><smbios mode='sysinfo'/></os></domain>",
+      DRV_ERROR_XML_ERROR, "requires <sysinfo>" },
+    { "smbios-emulate-sysinfo", HEAD "<os><type arch='x86_64'>hvm</type>"
+      "<kernel>/boot/vmlinux</kernel><smbios mode='emulate'/></os>"
+      "<sysinfo type='smbios'><system><entry name='serial'>a</entry></system>"
+      "</sysinfo></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "no effect with <smbios mode='emulate'>" },
     { "graphics", DEV("<graphics type='vnc'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
       "unsupported configuration: device 'graphics' is not supported by nimbus" },
     { "video", DEV("<video><model type='virtio'/></video>"),
