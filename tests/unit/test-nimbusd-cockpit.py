@@ -173,6 +173,58 @@ def dbus_qemu_path_is_the_connect_object(c):
         assert got == want, (method, got, want)
 
 
+def bus_client(c):
+    return nd.Gio.DBusConnection.new_for_address_sync(
+        c.bus.address, nd.Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+        nd.Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+
+@test
+def dbus_domain_event_once_per_listener(c):
+    # The Connect object has two paths here.  Each listener gets each
+    # DomainEvent once: cockpit's kind (calls /org/libvirt/QEMU, matches
+    # interface and member on any path), a ch:/// client subscribed on
+    # /org/libvirt/CH (it called that path), and a listener subscribed on
+    # /org/libvirt/QEMU that never called anything.
+    got = {"cockpit": [], "ch": [], "qemu": []}
+    subs = []
+
+    def listen(conn, key, path):
+        subs.append((conn, conn.signal_subscribe(
+            nd.NAME, nd.C_IFACE, "DomainEvent", path, None, nd.Gio.DBusSignalFlags.NONE,
+            lambda *a: got[key].append((a[2], tuple(a[5].unpack()))))))
+
+    def call(conn, path):
+        conn.call_sync(nd.NAME, path, nd.C_IFACE, "ListDomains", GLib.Variant("(u)", (0,)),
+                       None, nd.Gio.DBusCallFlags.NONE, 30000, None)
+    cockpit, ch, qemu = bus_client(c), bus_client(c), bus_client(c)
+    call(cockpit, "/org/libvirt/QEMU")
+    listen(cockpit, "cockpit", None)
+    call(ch, nd.CONNECT)
+    listen(ch, "ch", nd.CONNECT)
+    listen(qemu, "qemu", "/org/libvirt/QEMU")
+    dom = c.conn.lookupByName(STOPPED)
+    dom.create()
+    dom.destroy()
+    path = c.bus.value(nd.CONNECT, nd.C_IFACE, "DomainLookupByName",
+                       GLib.Variant("(s)", (STOPPED,)))[0]
+    want = [(path, libvirt.VIR_DOMAIN_EVENT_STARTED, libvirt.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+            (path, libvirt.VIR_DOMAIN_EVENT_STOPPED, libvirt.VIR_DOMAIN_EVENT_STOPPED_DESTROYED)]
+    try:
+        c.bus.pump(lambda: all(len(v) >= 2 for v in got.values()), "DomainEvent signals")
+        # A duplicate would arrive right behind the first copy.
+        time.sleep(1)
+        c.bus.pump(lambda: True, "late signals")
+    finally:
+        for conn, sub in subs:
+            conn.signal_unsubscribe(sub)
+        for conn in (cockpit, ch, qemu):
+            conn.close_sync(None)
+    assert [e for _, e in got["cockpit"]] == want, got["cockpit"]
+    assert got["ch"] == [(nd.CONNECT, e) for e in want], got["ch"]
+    assert got["qemu"] == [("/org/libvirt/QEMU", e) for e in want], got["qemu"]
+
+
 @test
 def virsh_qemu_system_console(c):
     # The command cockpit's serial-console pane runs, against the fake
