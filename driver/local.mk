@@ -86,6 +86,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus-snapshot.c \
 	driver/dbus/dbus-service.c \
 	driver/dbus/dbus-util.c \
+	driver/dbus/dbus-listeners.c \
 	driver/domain.c driver/domain.h \
 	driver/domain-list.c driver/domain-list.h \
 	driver/domain-stats.c driver/domain-stats.h \

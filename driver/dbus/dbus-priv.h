@@ -79,7 +79,21 @@ struct DbusService {
     guint vol_reg;                  /* main thread */
     guint owner_id;                 /* main thread */
     gint serving;                   /* atomic: objects registered */
+    /* qemu_compat (dbus-listeners.c): unique name -> the Connect paths
+     * it called; NameOwnerChanged subscription.  Main thread. */
+    GHashTable *listeners;
+    guint owner_sub;
 };
+
+/* dbus-listeners.c: Connect's signals, once per listener in qemu_compat
+ * mode.  All on the main thread. */
+void dbus_listeners_init(DbusService *svc);
+void dbus_listeners_clear(DbusService *svc);
+/* Records that @sender called a method on @path. */
+void dbus_listeners_note_call(DbusService *svc, const char *sender,
+                              const char *path);
+/* Emits Connect's @signal with @args (floating: consumed). */
+void dbus_listeners_emit(DbusService *svc, const char *signal, GVariant *args);
 
 /* dbus-connect.c, dbus-domain.c, dbus-snapshot.c */
 extern const DbusInterfaceImpl dbus_connect_impl;

@@ -228,6 +228,7 @@ dbus_method_call(GDBusConnection *conn, const char *sender, const char *path,
      * the interface. */
     if (g_str_equal(iface_name, "org.freedesktop.DBus.Properties"))
         g_variant_get_child(args, 0, "&s", &target);
+    dbus_listeners_note_call(svc, sender, path);
     c->impl = dbus_impl_for(svc, target, &c->iface);
     c->inv = inv;
     if (!c->impl) {
@@ -444,6 +445,7 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
     /* The bus going away must not end nimbusd (GDBus's default for shared
      * bus connections): the RPC sockets keep serving. */
     g_dbus_connection_set_exit_on_close(svc->conn, FALSE);
+    dbus_listeners_init(svc);
     svc->connect_reg = g_dbus_connection_register_object(
         svc->conn, DBUS_SERVICE_PATH,
         g_dbus_node_info_lookup_interface(svc->connect_node, dbus_connect_impl.name),
@@ -503,8 +505,10 @@ dbus_service_free(DbusService *svc)
         return;
     if (svc->owner_id)
         g_bus_unown_name(svc->owner_id);
-    if (svc->conn)
+    if (svc->conn) {
         dbus_unregister(svc);
+        dbus_listeners_clear(svc);
+    }
     /* Calls already queued still answer (the connection outlives them). */
     if (svc->pool)
         g_thread_pool_free(svc->pool, FALSE, TRUE);
@@ -531,17 +535,7 @@ dbus_service_emit_event(const DrvDomainEvent *event, gpointer data)
     /* libvirt-dbus broadcasts lifecycle events on the Connect object, not
      * on the domain's path; the ints are virDomainEventType and detail. */
     path = dbus_domain_path(event->uuid);
-    g_dbus_connection_emit_signal(svc->conn, NULL, DBUS_SERVICE_PATH,
-                                  dbus_connect_impl.name, "DomainEvent",
-                                  g_variant_new("(oii)", path, event->event,
-                                                event->detail),
-                                  NULL);
-    /* Each Connect object sends its own, as libvirt-dbus's per driver
-     * (the config is immutable: no lock against dbus_unregister()). */
-    if (svc->driver->config->qemu_compat)
-        g_dbus_connection_emit_signal(svc->conn, NULL, DRV_COMPAT_DBUS_PATH,
-                                      dbus_connect_impl.name, "DomainEvent",
-                                      g_variant_new("(oii)", path, event->event,
-                                                    event->detail),
-                                      NULL);
+    dbus_listeners_emit(svc, "DomainEvent",
+                        g_variant_new("(oii)", path, event->event,
+                                      event->detail));
 }

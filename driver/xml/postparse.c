@@ -245,6 +245,12 @@ domain_def_postparse(DomainDef *def, GError **error)
         def->current_memory_kib = def->max_memory_kib;
     if (!priv->os.arch)
         priv->os.arch = g_strdup("x86_64");
+    /* libvirt fills in the hypervisor's default machine type, the one its
+     * capabilities list first for the guest; tools rely on seeing it
+     * (cockpit-machines drops a domain whose XML names no machine, as it
+     * cannot ask GetDomainCapabilities about it). */
+    if (!priv->os.machine)
+        priv->os.machine = g_strdup(DOMAIN_MACHINE_CANONICAL);
     /* libvirt boots hvm guests from 'hd' unless told otherwise; with a
      * direct kernel or PVH firmware the entry only documents intent. */
     if (priv->os.boot_devs->len == 0 && !any_device_boot_order(def)) {

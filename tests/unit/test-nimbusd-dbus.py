@@ -557,6 +557,8 @@ def system_bus_policy(ctx):
                   (CONNECT, C_IFACE + ".DomainDefineXML", domain_xml()),
                   (DOMPATH, D_IFACE + ".Create", "0"),
                   (DOMPATH, D_IFACE + ".Destroy", "0"),
+                  (DOMPATH, D_IFACE + ".Shutdown", "0"),
+                  (DOMPATH, D_IFACE + ".Suspend"),
                   (DOMPATH, D_IFACE + ".Undefine", "0"),
                   (DOMPATH, PROPS + ".Set", D_IFACE, "Autostart", "<true>")]
         for call in denied:

@@ -510,7 +510,7 @@ test_defaults(void)
     g_assert_cmpint(def->console_type, ==, DOMAIN_CHR_NONE);
     g_assert_nonnull(strstr(xml, "<serial type='pty'>\n      <target port='0'/>"));
     g_assert_nonnull(strstr(xml, "<target type='serial' port='0'/>"));
-    g_assert_nonnull(strstr(xml, "<type arch='x86_64'>hvm</type>"));
+    g_assert_nonnull(strstr(xml, "<type arch='x86_64' machine='nimbus'>hvm</type>"));
     g_assert_nonnull(strstr(xml, "<model type='virtio'/>"));
     mac = strstr(xml, "<mac address='");
     g_assert_nonnull(mac);
