@@ -220,6 +220,35 @@ class Vm:
                 return 204, None
         return 404, ["no device with id '%s'" % did]
 
+    def ram_actual(self):
+        """vm.info's memory_actual_size: the boot RAM and what the "guest"
+        plugged of the hotplug region, which it does at once."""
+        mem = (self.config or {}).get("memory") or {}
+        return mem.get("size", 0) + mem.get("hotplugged_size", 0)
+
+    def resize_ram(self, ram):
+        """vm.resize desired_ram, with nimbus's (CH's) rules: virtio-mem
+        in 2 MiB blocks, ACPI in 128 MiB DIMMs that never go away, both
+        inside hotplug_size.  An error message, or None."""
+        mem = self.config.setdefault("memory", {})
+        size, room = mem.get("size", 0), mem.get("hotplug_size", 0)
+        method = mem.get("hotplug_method", "Acpi")
+        if ram == self.ram_actual():
+            return None
+        if not room:
+            return "desired_ram: the VM has no memory to plug"
+        if not size <= ram <= size + room:
+            return "desired_ram: %d is outside %d..%d" % (ram, size,
+                                                          size + room)
+        block = 2 << 20 if method == "VirtioMem" else 128 << 20
+        if (ram - size) % block:
+            return "desired_ram: %d is not the boot size plus a multiple " \
+                "of %d" % (ram, block)
+        if method != "VirtioMem" and ram < self.ram_actual():
+            return "desired_ram: ACPI memory cannot be unplugged"
+        mem["hotplugged_size"] = ram - size
+        return None
+
     def resize_disk(self, body):
         try:
             req = json.loads(body)
@@ -336,8 +365,8 @@ class Handler(BaseHTTPRequestHandler):
                 if pty:
                     config["serial"]["file"] = pty
                 self.reply(200, {"config": config, "state": VM.state,
-                                 "memory_actual_size": 0, "device_tree": {},
-                                 "runtime": VM.runtime})
+                                 "memory_actual_size": VM.ram_actual(),
+                                 "device_tree": {}, "runtime": VM.runtime})
         elif ep == "fake.ram":
             with VM.lock:
                 self.reply(200, {"ram": VM.ram.decode()})
@@ -425,6 +454,10 @@ class Handler(BaseHTTPRequestHandler):
                                                 "vCPUs (max_vcpus)" % (n, top)])
                     cpus["boot_vcpus"] = n
                     VM.set_vcpus(n)
+                if "desired_ram" in req:
+                    err = VM.resize_ram(req["desired_ram"])
+                    if err:
+                        return self.reply(400, [err])
                 return self.reply(204)
             if ep in ("vm.add-disk", "vm.add-net"):
                 return self.reply(*VM.hot_add("disks" if ep == "vm.add-disk"
