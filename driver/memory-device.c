@@ -6,6 +6,7 @@
 #include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/util.h"
+#include "driver/xml/device-xml.h"
 #include "driver/xml/memory-xml.h"
 
 /*
@@ -58,6 +59,66 @@ const DrvDeviceUpdateOps drv_memory_update_ops = {
     .config = memory_update_config,
     .live = memory_update_live,
 };
+
+bool
+drv_memory_attach_live(DrvDriver *driver, DrvDomainObj *obj,
+                       const char *sock, DomainDef *live_in, guint index,
+                       GError **error)
+{
+    g_autoptr(DomainDef) live = live_in;
+    g_autoptr(JsonNode) answer = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *body = NULL;
+    g_autofree char *alias = NULL;
+    const char *endpoint = NULL;
+    const char *bdf = NULL;
+    bool ok;
+
+    if (!(body = domain_def_memory_attach_prepare(live, index, &endpoint,
+                                                  error)) ||
+        !domain_def_check_vmconfig(live, error))
+        return false;
+    alias = domain_def_device_vmm_id(live, DOMAIN_HOTPLUG_MEMORY, index);
+    drv_domain_obj_unlock(obj);
+    if (g_str_equal(endpoint, "vm.resize")) {
+        ok = drv_monitor_put(sock, endpoint, body, error);
+    } else {
+        answer = drv_monitor_put_answer(sock, endpoint, body, error);
+        ok = answer != NULL;
+    }
+    drv_domain_obj_lock(obj);
+    if (!ok)
+        return false;
+    if (!obj->live) {
+        /* Stopped meanwhile: the memory went with the VMM. */
+        drv_domain_set_error_not_running(error);
+        return false;
+    }
+    /* vm.add-pmem answers the PCI address (CH's PciDeviceInfo); a DIMM
+     * has none of its own. */
+    if (answer && JSON_NODE_HOLDS_OBJECT(answer))
+        bdf = drv_json_string(json_node_get_object(answer), "bdf");
+    if (answer && !domain_def_device_set_pci_address(live,
+                                                     DOMAIN_HOTPLUG_MEMORY,
+                                                     index, bdf, &local))
+        g_warning("domain '%s': memory device '%s': %s", obj->name, alias,
+                  local->message);
+    domain_def_free(obj->live);
+    obj->live = g_steal_pointer(&live);
+    drv_process_save_state(driver, obj);
+    if (driver->event_func) {
+        DrvDomainEvent ev = {
+            .event_id = DRV_EVENT_ID_DEVICE_ADDED,
+            .name = obj->name,
+            .uuid = obj->uuid,
+            .id = obj->id,
+            .dev_alias = alias,
+        };
+
+        driver->event_func(&ev, driver->event_data);
+    }
+    return true;
+}
 
 void
 drv_memory_refresh_current(DrvDomainObj *obj)

@@ -13,6 +13,18 @@
 extern const DrvDeviceUpdateOps drv_memory_update_ops;
 
 /**
+ * drv_memory_attach_live:
+ * The live half of attach-device for the memory device @index of @live
+ * (a copy of @obj's running definition with the device in it, taken
+ * over): a virtio-pmem through vm.add-pmem (the live XML gets its PCI
+ * address), a DIMM through vm.resize desired_ram.  @obj locked, its job
+ * held (the lock is dropped while nimbus works); DEVICE_ADDED on success.
+ */
+bool drv_memory_attach_live(DrvDriver *driver, DrvDomainObj *obj,
+                            const char *sock, DomainDef *live, guint index,
+                            GError **error);
+
+/**
  * drv_memory_refresh_current:
  * For the live XML of @obj (locked): reads vm.info's memory_actual_size
  * and records what the guest plugged as the virtio-mem device's

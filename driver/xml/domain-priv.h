@@ -584,6 +584,10 @@ bool domain_maxmem_parse(xmlNodePtr node, DomainDefPriv *priv,
                          GError **error);
 void domain_maxmem_format(XmlBuf *buf, const DomainDefPriv *priv);
 bool domain_memory_validate(const DomainDef *def, GError **error);
+/* A copy of @def whose <memory> has room for the memory device @node
+ * (libvirt's attach accounting), or NULL with @error.  (transfer full) */
+DomainDef *domain_memory_def_grown(const DomainDef *def, xmlNodePtr node,
+                                   GError **error);
 /* (transfer none) @def's virtio-mem device, or NULL. */
 DomainMemoryDef *domain_def_virtio_mem(const DomainDef *def);
 /* The RAM of @def's VmConfig memory.size, KiB: <memory> less every

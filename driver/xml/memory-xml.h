@@ -43,3 +43,48 @@ void domain_def_memory_set_actual(DomainDef *def, uint64_t bytes);
  * domain_def_with_memory_update() made from @dst), keeping the rest of
  * @dst (its run's sockets and paths) as it is. */
 void domain_def_memory_copy_requested(DomainDef *dst, const DomainDef *src);
+
+/*
+ * attach/detach-device of <memory>: a virtio-pmem device is a PCI device
+ * (vm.add-pmem, vm.remove-device); a DIMM is RAM added through vm.resize
+ * desired_ram (ACPI memory hotplug, which CH cannot undo); the virtio-mem
+ * device exists from boot (update-memory-device changes it).
+ */
+
+/**
+ * domain_def_memory_attach_prepare:
+ * For the memory device @index domain_def_with_device() just added to the
+ * running definition @def: gives it libvirt's alias ("virtiopmemN",
+ * "dimmN") unless it has a user alias, and returns the call that plugs it:
+ * *@endpoint ("vm.add-pmem" or "vm.resize") and its body (transfer full).
+ * DRV_ERROR_OPERATION_UNSUPPORTED for a virtio-mem device.
+ */
+char *domain_def_memory_attach_prepare(DomainDef *def, guint index,
+                                       const char **endpoint,
+                                       GError **error);
+
+/**
+ * domain_def_find_memory_xml:
+ * The memory device of @def that @xml (one <memory> element) describes:
+ * by <alias> when it has one, else by model, size and source path.
+ * DEVICE_MISSING when none matches, OPERATION_FAILED when several do.
+ */
+bool domain_def_find_memory_xml(const DomainDef *def, const char *xml,
+                                guint *index, GError **error);
+/* The memory device whose alias (or VMM id) is @alias. */
+bool domain_def_find_memory_alias(const DomainDef *def, const char *alias,
+                                  guint *index);
+
+/**
+ * domain_def_memory_detach_id:
+ * The id vm.remove-device takes for memory device @index of a running
+ * definition (transfer full), or NULL with DRV_ERROR_OPERATION_UNSUPPORTED
+ * for a device nimbus cannot unplug (a DIMM, the virtio-mem device).
+ */
+char *domain_def_memory_detach_id(const DomainDef *def, guint index,
+                                  GError **error);
+
+/* Removes memory device @index, and its size from <memory> (libvirt).
+ * @live: in a running definition the other virtio-pmem devices first get
+ * their VMM id as alias (ids by position must not shift). */
+void domain_def_memory_remove(DomainDef *def, guint index, bool live);

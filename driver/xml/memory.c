@@ -5,6 +5,7 @@
 #include <string.h>
 #include <libxml/parser.h>
 
+#include "config/vm-config-kind.h"
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/memory-xml.h"
 
@@ -589,4 +590,199 @@ domain_def_memory_copy_requested(DomainDef *dst, const DomainDef *src)
 
     if (d && s)
         d->requested_kib = s->requested_kib;
+}
+
+DomainDef *
+domain_memory_def_grown(const DomainDef *def, xmlNodePtr node, GError **error)
+{
+    DomainParseCtx ctx = { .flags = DOMAIN_DEF_PARSE_INACTIVE };
+    g_autoptr(DomainMemoryDef) m = domain_memory_class.parse(node, &ctx,
+                                                             error);
+    DomainDef *copy;
+
+    if (!m)
+        return NULL;
+    if (m->size_kib > DOMAIN_MAX_MEMORY_KIB - def->max_memory_kib) {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "memory device: size %" G_GUINT64_FORMAT " KiB is "
+                      "too large", (guint64)m->size_kib);
+        return NULL;
+    }
+    if (!(copy = domain_def_copy(def))) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "cannot copy the definition");
+        return NULL;
+    }
+    copy->max_memory_kib += m->size_kib;
+    return copy;
+}
+
+/* Whether a memory device other than @self is known as @alias. */
+static bool
+memory_alias_taken(const DomainDef *def, guint self, const char *alias)
+{
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
+        const DomainMemoryDef *m =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+        g_autofree char *id = NULL;
+
+        if (i == self)
+            continue;
+        id = m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM ?
+             domain_memory_vmm_id(def, i) : g_strdup(m->info.alias);
+        if (g_strcmp0(id, alias) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* CH's vm.add-pmem body for memory device @index, written by nimbus's own
+ * serialiser as in vm.create. */
+static char *
+memory_pmem_body(const DomainDef *def, guint index, GError **error)
+{
+    const VmConfigKind *kind = vm_config_kind_lookup("pmem");
+    g_autoptr(VmConfig) config = vm_config_new();
+    g_autoptr(JsonNode) root = NULL;
+    gpointer entry;
+    JsonArray *arr;
+
+    if (!(entry = domain_memory_pmem_entry(def, index, error)))
+        return NULL;
+    vm_config_kind_append(config, kind, entry);
+    root = vm_config_to_json_node(config);
+    arr = json_object_get_array_member(json_node_get_object(root), "pmem");
+    return json_to_string(json_array_get_element(arr, 0), FALSE);
+}
+
+char *
+domain_def_memory_attach_prepare(DomainDef *def, guint index,
+                                 const char **endpoint, GError **error)
+{
+    DomainMemoryDef *m = domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+    const char *prefix;
+
+    if (m->model == DOMAIN_MEMORY_MODEL_VIRTIO_MEM) {
+        drv_xml_error(error, DRV_ERROR_OPERATION_UNSUPPORTED,
+                      "Operation not supported: a virtio-mem device cannot "
+                      "be attached to a running nimbus guest (its region is "
+                      "made at boot: attach it with --config, and resize "
+                      "it with update-memory-device)");
+        return NULL;
+    }
+    /* A user alias names the device everywhere; else libvirt's. */
+    if (!m->info.alias || !g_str_has_prefix(m->info.alias, "ua-")) {
+        prefix = m->model == DOMAIN_MEMORY_MODEL_DIMM ? "dimm"
+                                                      : "virtiopmem";
+        g_clear_pointer(&m->info.alias, g_free);
+        for (guint n = 0; !m->info.alias; n++) {
+            g_autofree char *alias = g_strdup_printf("%s%u", prefix, n);
+
+            if (!memory_alias_taken(def, index, alias))
+                m->info.alias = g_steal_pointer(&alias);
+        }
+    }
+    /* nimbus chooses the address; it is recorded once known. */
+    g_clear_pointer(&m->info.address, g_ptr_array_unref);
+    if (m->model == DOMAIN_MEMORY_MODEL_DIMM) {
+        *endpoint = "vm.resize";
+        return g_strdup_printf("{\"desired_ram\": %" G_GUINT64_FORMAT "}",
+                               (guint64)domain_def_memory_desired_ram(def));
+    }
+    *endpoint = "vm.add-pmem";
+    return memory_pmem_body(def, index, error);
+}
+
+bool
+domain_def_find_memory_alias(const DomainDef *def, const char *alias,
+                             guint *index)
+{
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
+        const DomainMemoryDef *m =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+        g_autofree char *id = m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM ?
+            domain_memory_vmm_id(def, i) : g_strdup(m->info.alias);
+
+        if (g_strcmp0(id, alias) == 0) {
+            *index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+domain_def_find_memory_xml(const DomainDef *def, const char *xml,
+                           guint *index, GError **error)
+{
+    g_autoptr(DomainMemoryDef) want = memory_xml_read(xml, false, error);
+    guint found = 0;
+
+    if (!want)
+        return false;
+    if (want->info.alias) {
+        if (domain_def_find_memory_alias(def, want->info.alias, index))
+            return true;
+        found = 0;
+    } else {
+        for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY);
+             i++) {
+            const DomainMemoryDef *m =
+                domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+
+            if (m->model == want->model && m->size_kib == want->size_kib &&
+                g_strcmp0(m->source_path, want->source_path) == 0) {
+                *index = i;
+                found++;
+            }
+        }
+    }
+    if (found == 1)
+        return true;
+    drv_xml_error(error, found ? DRV_ERROR_OPERATION_FAILED
+                               : DRV_ERROR_DEVICE_MISSING,
+                  found ? "multiple '%s' memory devices match"
+                        : "matching '%s' memory device not found",
+                  domain_memory_model_to_string(want->model));
+    return false;
+}
+
+char *
+domain_def_memory_detach_id(const DomainDef *def, guint index,
+                            GError **error)
+{
+    const DomainMemoryDef *m =
+        domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+
+    if (m->model != DOMAIN_MEMORY_MODEL_VIRTIO_PMEM) {
+        drv_xml_error(error, DRV_ERROR_OPERATION_UNSUPPORTED,
+                      "Operation not supported: nimbus cannot unplug a '%s' "
+                      "memory device from a running guest (%s); detach it "
+                      "with --config", domain_memory_model_to_string(m->model),
+                      m->model == DOMAIN_MEMORY_MODEL_DIMM ?
+                      "ACPI memory hot-unplug is not offered" :
+                      "use update-memory-device to shrink it");
+        return NULL;
+    }
+    return domain_memory_vmm_id(def, index);
+}
+
+void
+domain_def_memory_remove(DomainDef *def, guint index, bool live)
+{
+    const DomainMemoryDef *m =
+        domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+
+    /* The other virtio-pmem devices keep the ids nimbus knows them by
+     * (an id is their position otherwise). */
+    for (guint i = 0; live && i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY);
+         i++) {
+        DomainMemoryDef *o = domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+
+        if (o->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM && !o->info.alias)
+            o->info.alias = domain_memory_vmm_id(def, i);
+    }
+    def->max_memory_kib -= MIN(m->size_kib, def->max_memory_kib);
+    g_ptr_array_remove_index(domain_def_priv(def)->devices[DOMAIN_DEVICE_MEMORY],
+                             index);
 }

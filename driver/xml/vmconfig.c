@@ -639,6 +639,13 @@ domain_device_vmm_id(const DomainDef *def, DomainDeviceType type, guint index)
 {
     if (type == DOMAIN_DEVICE_DISK)
         return disk_vmm_id(domain_def_device(def, type, index));
+    if (type == DOMAIN_DEVICE_MEMORY) {
+        const DomainMemoryDef *m = domain_def_device(def, type, index);
+
+        /* Only a virtio-pmem is a device of its own in nimbus. */
+        return m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM ?
+               domain_memory_vmm_id(def, index) : g_strdup(m->info.alias);
+    }
     return net_vmm_id(domain_def_device(def, type, index), index);
 }
 

@@ -164,7 +164,7 @@ class Vm:
 
     def device_ids(self):
         ids = set()
-        for key in ("disks", "net"):
+        for key in ("disks", "net", "pmem"):
             for i, dev in enumerate((self.config or {}).get(key) or []):
                 ids.add(dev.get("id") or "_%s%d" % (key, i))
         return ids
@@ -181,6 +181,9 @@ class Vm:
             path = dev.get("path")
             if not path or not os.path.exists(path):
                 return 400, ["cannot open disk image '%s'" % path]
+        elif key == "pmem":
+            if not dev.get("file"):
+                return 400, ["pmem: file is required"]
         elif not dev.get("tap"):
             # The fake has no TAP devices to make.
             return 400, ["a hot-added net needs a tap name"]
@@ -189,7 +192,8 @@ class Vm:
             return 409, ["device id '%s' is already in use" % did]
         # Slot 1 onwards, after the boot devices (as nimbus fills them).
         boot = len(self.config.get("disks") or []) + \
-            len(self.config.get("net") or []) - len(self.bdfs)
+            len(self.config.get("net") or []) + \
+            len(self.config.get("pmem") or []) - len(self.bdfs)
         used = {int(b.split(":")[2].split(".")[0], 16) for b in self.bdfs.values()}
         last = int(os.environ.get("FAKE_NIMBUS_SLOTS", "31"))
         free = [n for n in range(boot + 1, min(last, 31) + 1) if n not in used]
@@ -205,7 +209,7 @@ class Vm:
             did = json.loads(body).get("id")
         except (ValueError, AttributeError):
             return 400, ["invalid body"]
-        for key in ("disks", "net"):
+        for key in ("disks", "net", "pmem"):
             devs = self.config.get(key) or []
             for i, dev in enumerate(devs):
                 if dev.get("id") != did:
@@ -459,9 +463,10 @@ class Handler(BaseHTTPRequestHandler):
                     if err:
                         return self.reply(400, [err])
                 return self.reply(204)
-            if ep in ("vm.add-disk", "vm.add-net"):
-                return self.reply(*VM.hot_add("disks" if ep == "vm.add-disk"
-                                              else "net", body))
+            if ep in ("vm.add-disk", "vm.add-net", "vm.add-pmem"):
+                return self.reply(*VM.hot_add(
+                    {"vm.add-disk": "disks", "vm.add-net": "net"}.get(
+                        ep, "pmem"), body))
             if ep == "vm.remove-device":
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":

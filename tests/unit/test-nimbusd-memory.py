@@ -146,6 +146,56 @@ def live_update(d):
         virsh(d, "undefine", NAME, check=False)
 
 
+PMEM = ("<memory model='virtio-pmem' access='shared'><source><path>%s"
+        "</path></source><target><size unit='MiB'>64</size></target>"
+        "</memory>")
+
+
+@test
+def pmem_attach_detach(d):
+    """virtio-pmem: attach-device live is vm.add-pmem (libvirt's alias,
+    the PCI address nimbus answers, <memory> grows by its size), detach
+    is vm.remove-device; --config edits the persistent XML; what nimbus
+    cannot plug (a second virtio-mem device, the virtio-mem device out of
+    a running guest) is refused and nothing changes."""
+    define(d)
+    dev = write(os.path.join(d.tmp, "pmem.xml"),
+                PMEM % write(os.path.join(d.tmp, "pmem.img"), ""))
+    try:
+        virsh(d, "start", NAME)
+        total = size_of(dump(d), "memory")
+        virsh(d, "attach-device", NAME, dev, "--live")
+        xml = dump(d)
+        elem = re.search(r"<memory model='virtio-pmem'.*?</memory>", xml,
+                         re.S).group(0)
+        assert "<alias name='virtiopmem0'/>" in elem, elem
+        assert "<address type='pci'" in elem, elem
+        assert size_of(xml, "memory") == total + 64 * MIB, xml
+        assert "virtio-pmem" not in dump(d, "--inactive")
+        virsh(d, "detach-device", NAME, dev, "--live")
+        xml = dump(d)
+        assert "virtio-pmem" not in xml and size_of(xml, "memory") == total
+        # The persistent definition only, while running.
+        virsh(d, "attach-device", NAME, dev, "--config")
+        assert "virtio-pmem" in dump(d, "--inactive")
+        assert "virtio-pmem" not in dump(d)
+        virsh(d, "detach-device", NAME, dev, "--config")
+        assert "virtio-pmem" not in dump(d, "--inactive")
+        live = dump(d)
+        refused(d, "nimbus supports one virtio-mem memory device, got 2",
+                "attach-device", NAME, write(os.path.join(d.tmp, "vm.xml"),
+                                             VMEM), "--live")
+        refused(d, "matching 'virtio-pmem' memory device not found",
+                "detach-device", NAME, dev, "--live")
+        refused(d, "nimbus cannot unplug a 'virtio-mem' memory device",
+                "detach-device", NAME, write(os.path.join(d.tmp, "vm.xml"),
+                                             VMEM), "--live")
+        assert dump(d) == live
+    finally:
+        virsh(d, "destroy", NAME, check=False)
+        virsh(d, "undefine", NAME, check=False)
+
+
 def main():
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     tmp = tempfile.mkdtemp(prefix="nd-mem-", dir="/tmp")
