@@ -770,19 +770,17 @@ domain_def_memory_detach_id(const DomainDef *def, guint index,
 void
 domain_def_memory_remove(DomainDef *def, guint index, bool live)
 {
-    const DomainMemoryDef *m =
-        domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+    GPtrArray *mems = domain_def_priv(def)->devices[DOMAIN_DEVICE_MEMORY];
+    const DomainMemoryDef *m = g_ptr_array_index(mems, index);
 
     /* The other virtio-pmem devices keep the ids nimbus knows them by
      * (an id is their position otherwise). */
-    for (guint i = 0; live && i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY);
-         i++) {
-        DomainMemoryDef *o = domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+    for (guint i = 0; live && i < mems->len; i++) {
+        DomainMemoryDef *o = g_ptr_array_index(mems, i);
 
         if (o->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM && !o->info.alias)
             o->info.alias = domain_memory_vmm_id(def, i);
     }
     def->max_memory_kib -= MIN(m->size_kib, def->max_memory_kib);
-    g_ptr_array_remove_index(domain_def_priv(def)->devices[DOMAIN_DEVICE_MEMORY],
-                             index);
+    g_ptr_array_remove_index(mems, index);
 }

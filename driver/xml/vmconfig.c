@@ -261,13 +261,13 @@ fill_memory(VmConfig *config, const DomainDef *def, GError **error)
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) local = NULL;
     gpointer entry;
-
-    /* With memory devices the RAM at boot is memory.c's (the devices'
-     * sizes are not boot RAM, the DIMMs' are), and a balloon takes what
-     * is above <currentMemory> of what the guest boots with. */
     uint64_t ram_kib = def->max_memory_kib;
     uint64_t plugged_kib = def->max_memory_kib;
 
+    /* With memory devices the RAM at boot is memory.c's (the devices'
+     * sizes are not boot RAM, the DIMMs' are), and a balloon takes what
+     * is above <currentMemory> of what the guest boots with (virtio-mem's
+     * requested part included, as libvirt counts it). */
     if (domain_def_has_memory_hotplug(def)) {
         const DomainMemoryDef *vmem = domain_def_virtio_mem(def);
 
