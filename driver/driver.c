@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "driver/driver.h"
+#include "driver/memory-device.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/vcpu-pin.h"
@@ -314,6 +315,9 @@ drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags
                          "virDomainGetXMLDesc", error))
         return NULL;
     drv_domain_obj_lock(obj);
+    /* virtio-mem's <current> is the guest's doing: asked for each time. */
+    if (!(flags & DRV_DOMAIN_XML_INACTIVE))
+        drv_memory_refresh_current(obj);
     if ((flags & DRV_DOMAIN_XML_INACTIVE) && obj->def)
         def = obj->def;
     else

@@ -6,11 +6,14 @@
 
 #include "driver/forward.h"
 #include "driver/hotplug.h"
+#include "driver/memory-device.h"
 #include "driver/monitor.h"
 #include "driver/net-tap.h"
 #include "driver/process.h"
 #include "driver/util.h"
+#include "driver/xml/device-update.h"
 #include "driver/xml/device-xml.h"
+#include "driver/xml/memory-xml.h"
 
 /*
  * libvirt's sequence (qemuDomainAttachDeviceFlags): resolve the flags,
@@ -117,8 +120,12 @@ drv_hotplug_attach_live(DrvDriver *driver, DrvDomainObj *obj,
     guint index;
 
     if (!(live = domain_def_with_device(obj->live, xml, true, &kind, &index,
-                                        error)) ||
-        !(body = domain_def_hotplug_prepare(live, kind, index,
+                                        error)))
+        return false;
+    if (kind == DOMAIN_HOTPLUG_MEMORY)
+        return drv_memory_attach_live(driver, obj, sock,
+                                      g_steal_pointer(&live), index, error);
+    if (!(body = domain_def_hotplug_prepare(live, kind, index,
                                             drv_forward_volume_resolver,
                                             driver->forward, drv_tap_attach,
                                             driver, taps, error)) ||
@@ -208,6 +215,15 @@ static bool
 drv_hotplug_find(const DomainDef *def, const char *xml, const char *alias,
                  DomainHotplugKind *kind, guint *index, GError **error)
 {
+    g_autofree char *element = NULL;
+
+    /* <memory> devices are matched by memory.c's rules. */
+    if (xml && !(element = domain_device_xml_element(xml, NULL, NULL, error)))
+        return false;
+    if (g_strcmp0(element, "memory") == 0) {
+        *kind = DOMAIN_HOTPLUG_MEMORY;
+        return domain_def_find_memory_xml(def, xml, index, error);
+    }
     return xml ? domain_def_find_device_xml(def, xml, kind, index, error)
                : domain_def_find_device_alias(def, alias, kind, index, error);
 }
@@ -267,7 +283,12 @@ drv_hotplug_detach_live(DrvDriver *driver, DrvDomainObj *obj,
 
     if (!drv_hotplug_find(obj->live, xml, alias, &kind, &index, error))
         return false;
-    id = domain_def_device_vmm_id(obj->live, kind, index);
+    if (kind == DOMAIN_HOTPLUG_MEMORY)
+        id = domain_def_memory_detach_id(obj->live, index, error);
+    else
+        id = domain_def_device_vmm_id(obj->live, kind, index);
+    if (!id)
+        return false;
     body = drv_hotplug_id_body(id, -1);
     /* nimbus answers once the guest has let go of the device, or with an
      * error when it did not within its eject timeout. */

@@ -95,6 +95,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/hostcpu.c driver/hostcpu.h \
 	driver/hotplug.c driver/hotplug.h \
 	driver/update-device.c driver/update-device.h \
+	driver/memory-device.c driver/memory-device.h \
 	driver/lifecycle.c \
 	driver/monitor.c driver/monitor.h \
 	driver/net-tap.c driver/net-tap.h \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver/drv-error.h"
+#include "driver/memory-device.h"
 #include "driver/update-device.h"
 #include "driver/xml/device-update.h"
 
@@ -102,6 +103,7 @@ static const DrvDeviceUpdateOps update_net_ops = {
 static const DrvDeviceUpdateOps *const update_ops[] = {
     &update_disk_ops,
     &update_net_ops,
+    &drv_memory_update_ops,     /* memory-device.c: virtio-mem <requested> */
 };
 
 const DrvDeviceUpdateOps *

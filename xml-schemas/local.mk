@@ -19,4 +19,5 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/memballoon.rng \
 	xml-schemas/devices/vsock.rng \
 	xml-schemas/devices/panic.rng \
-	xml-schemas/devices/tpm.rng
+	xml-schemas/devices/tpm.rng \
+	xml-schemas/devices/memory.rng

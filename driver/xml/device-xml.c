@@ -8,6 +8,7 @@
 
 #include "driver/xml/device-xml.h"
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-xml.h"
 
 /* Device XML is a few hundred bytes; the bound keeps a client from
  * making libxml2 chew on megabytes for one element. */
@@ -16,7 +17,15 @@
 static DomainDeviceType
 kind_type(DomainHotplugKind kind)
 {
-    return kind == DOMAIN_HOTPLUG_DISK ? DOMAIN_DEVICE_DISK : DOMAIN_DEVICE_NET;
+    switch (kind) {
+    case DOMAIN_HOTPLUG_DISK:
+        return DOMAIN_DEVICE_DISK;
+    case DOMAIN_HOTPLUG_MEMORY:
+        return DOMAIN_DEVICE_MEMORY;
+    case DOMAIN_HOTPLUG_NET:
+    default:
+        return DOMAIN_DEVICE_NET;
+    }
 }
 
 static void
@@ -63,10 +72,13 @@ device_xml_read(const char *xml, DomainHotplugKind *kind, GError **error)
     } else if (xml_is_element(root, "interface")) {
         *kind = DOMAIN_HOTPLUG_NET;
         return doc;
+    } else if (xml_is_element(root, "memory")) {
+        *kind = DOMAIN_HOTPLUG_MEMORY;
+        return doc;
     } else {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "device '%s' cannot be attached or detached by "
-                      "nimbus (only <disk> and <interface>)",
+                      "nimbus (only <disk>, <interface> and <memory>)",
                       (const char *)root->name);
     }
     xmlFreeDoc(doc);
@@ -80,6 +92,7 @@ domain_def_with_device(const DomainDef *def, const char *xml, bool live,
     unsigned int fmt = DOMAIN_DEF_FORMAT_SECURE |
                        (live ? 0 : DOMAIN_DEF_FORMAT_INACTIVE);
     g_autoptr(DomainDef) out = NULL;
+    g_autoptr(DomainDef) grown = NULL;
     g_autofree char *dom_xml = NULL;
     xmlDocPtr dev_doc = NULL;
     xmlDocPtr dom_doc = NULL;
@@ -88,8 +101,14 @@ domain_def_with_device(const DomainDef *def, const char *xml, bool live,
     xmlNodePtr copy;
     int joined_len = 0;
 
-    if (!(dev_doc = device_xml_read(xml, kind, error)) ||
-        !(dom_xml = domain_def_format(def, -1, fmt, error)))
+    if (!(dev_doc = device_xml_read(xml, kind, error)))
+        goto cleanup;
+    /* libvirt counts a memory device in <memory>: it grows with it. */
+    if (*kind == DOMAIN_HOTPLUG_MEMORY &&
+        !(grown = domain_memory_def_grown(def, xmlDocGetRootElement(dev_doc),
+                                          error)))
+        goto cleanup;
+    if (!(dom_xml = domain_def_format(grown ? grown : def, -1, fmt, error)))
         goto cleanup;
     /* Our own output: it parses. */
     dom_doc = xmlReadMemory(dom_xml, (int)strlen(dom_xml), "domain.xml", NULL,
@@ -282,6 +301,14 @@ domain_def_find_device_xml(const DomainDef *def, const char *xml,
     /* The element alone, no defaults: only what it says is matched. */
     if (!(doc = device_xml_read(xml, kind, error)))
         return false;
+    if (*kind == DOMAIN_HOTPLUG_MEMORY) {
+        /* Matched by domain_def_find_memory_xml() (memory.c), whose
+         * callers dispatch on the element first. */
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "memory devices are not matched here");
+        xmlFreeDoc(doc);
+        return false;
+    }
     type = kind_type(*kind);
     if (!(dev = domain_device_classes[type]->parse(xmlDocGetRootElement(doc),
                                                    &ctx, error)))
@@ -370,6 +397,11 @@ domain_def_remove_device(DomainDef *def, DomainHotplugKind kind, guint index,
 {
     DomainDeviceType type = kind_type(kind);
 
+    if (type == DOMAIN_DEVICE_MEMORY) {
+        /* <memory> shrinks with it (memory.c). */
+        domain_def_memory_remove(def, index, live);
+        return;
+    }
     if (live && type == DOMAIN_DEVICE_NET) {
         for (guint i = 0; i < domain_def_ndevices(def, type); i++) {
             DomainNetDef *net = domain_def_device(def, type, i);
@@ -386,7 +418,7 @@ domain_def_find_device_vmm_id(const DomainDef *def, const char *vmm_id,
                               DomainHotplugKind *kind, guint *index)
 {
     static const DomainHotplugKind kinds[] = {
-        DOMAIN_HOTPLUG_DISK, DOMAIN_HOTPLUG_NET
+        DOMAIN_HOTPLUG_DISK, DOMAIN_HOTPLUG_NET, DOMAIN_HOTPLUG_MEMORY
     };
 
     for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {

@@ -15,6 +15,9 @@
 typedef enum {
     DOMAIN_HOTPLUG_DISK,
     DOMAIN_HOTPLUG_NET,
+    /* <memory> devices: only domain_def_with_device() here; the rest is
+     * driver/xml/memory-xml.h's (driver/memory-device.c). */
+    DOMAIN_HOTPLUG_MEMORY,
 } DomainHotplugKind;
 
 /**

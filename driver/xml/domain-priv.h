@@ -451,6 +451,38 @@ typedef struct {
     char *socket;               /* swtpm's control socket: set at start */
 } DomainTpmDef;
 
+/* memory.c: <memory model=...> devices (libvirt's "Memory devices"). */
+typedef enum {
+    DOMAIN_MEMORY_MODEL_DIMM,         /* ACPI memory hotplug (DIMM slots) */
+    DOMAIN_MEMORY_MODEL_VIRTIO_MEM,   /* nimbus's one virtio-mem device */
+    DOMAIN_MEMORY_MODEL_VIRTIO_PMEM,  /* a file-backed virtio-pmem */
+    DOMAIN_MEMORY_MODEL_LAST
+} DomainMemoryModel;
+ENUM_DECL(domain_memory_model);
+
+typedef enum {
+    DOMAIN_MEMORY_ACCESS_SHARED,
+    DOMAIN_MEMORY_ACCESS_PRIVATE,
+    DOMAIN_MEMORY_ACCESS_LAST
+} DomainMemoryAccess;
+ENUM_DECL(domain_memory_access);
+
+/* Sizes in KiB, as libvirt stores them. */
+typedef struct {
+    DomainDeviceInfo info;
+    int model;                  /* DomainMemoryModel */
+    int access;                 /* DomainMemoryAccess or -1: absent */
+    char *source_path;          /* virtio-pmem <source><path> */
+    uint64_t size_kib;          /* <target><size> */
+    int64_t node;               /* <target><node>; -1: absent */
+    uint64_t block_kib;         /* virtio-mem <block>; 0: absent */
+    uint64_t requested_kib;     /* virtio-mem <requested> */
+    /* virtio-mem: what the guest has plugged (live XML only, read from
+     * vm.info at each dumpxml; never parsed). */
+    uint64_t current_kib;
+    bool has_current;
+} DomainMemoryDef;
+
 /* Device classes, in libvirt's output order inside <devices>. */
 typedef enum {
     DOMAIN_DEVICE_DISK,
@@ -462,6 +494,7 @@ typedef enum {
     DOMAIN_DEVICE_MEMBALLOON,
     DOMAIN_DEVICE_RNG,
     DOMAIN_DEVICE_PANIC,
+    DOMAIN_DEVICE_MEMORY,
     DOMAIN_DEVICE_VSOCK,
     DOMAIN_DEVICE_LAST
 } DomainDeviceType;
@@ -497,6 +530,7 @@ extern const DomainDeviceClass domain_rng_class;
 extern const DomainDeviceClass domain_panic_class;
 extern const DomainDeviceClass domain_vsock_class;
 extern const DomainDeviceClass domain_tpm_class;
+extern const DomainDeviceClass domain_memory_class;
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);
@@ -507,6 +541,7 @@ void domain_memballoon_def_free(DomainMemballoonDef *balloon);
 void domain_panic_def_free(DomainPanicDef *panic);
 void domain_vsock_def_free(DomainVsockDef *vsock);
 void domain_tpm_def_free(DomainTpmDef *tpm);
+void domain_memory_def_free(DomainMemoryDef *mem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
@@ -516,6 +551,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemballoonDef, domain_memballoon_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainPanicDef, domain_panic_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainVsockDef, domain_vsock_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainTpmDef, domain_tpm_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemoryDef, domain_memory_def_free)
 
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];
@@ -525,6 +561,8 @@ typedef struct {
     bool has_uuid;              /* given or generated (always after post-parse) */
     xmlDocPtr metadata;         /* root: a copy of <metadata>; NULL if absent */
     XmlTristate mem_dump_core;  /* <memory dumpCore> */
+    uint64_t maxmem_kib;        /* <maxMemory>; 0: absent */
+    uint32_t maxmem_slots;      /* <maxMemory slots>; 0: absent */
     DomainOsDef os;
     bool features[DOMAIN_FEATURE_LAST];
     XmlTristate apic_eoi;       /* <apic eoi> */
@@ -579,6 +617,24 @@ void domain_clock_format(XmlBuf *buf, const DomainClockDef *clock);
 void domain_clock_init(DomainClockDef *clock);
 void domain_clock_clear(DomainClockDef *clock);
 
+/* memory.c: <maxMemory> and the rules across memory devices. */
+bool domain_maxmem_parse(xmlNodePtr node, DomainDefPriv *priv,
+                         GError **error);
+void domain_maxmem_format(XmlBuf *buf, const DomainDefPriv *priv);
+bool domain_memory_validate(const DomainDef *def, GError **error);
+/* A copy of @def whose <memory> has room for the memory device @node
+ * (libvirt's attach accounting), or NULL with @error.  (transfer full) */
+DomainDef *domain_memory_def_grown(const DomainDef *def, xmlNodePtr node,
+                                   GError **error);
+/* (transfer none) @def's virtio-mem device, or NULL. */
+DomainMemoryDef *domain_def_virtio_mem(const DomainDef *def);
+/* The RAM of @def's VmConfig memory.size, KiB: <memory> less every
+ * memory device's size, plus the DIMMs (which boot as RAM). */
+uint64_t domain_def_memory_boot_kib(const DomainDef *def);
+/* Whether @def has memory devices or <maxMemory>: its memory is then
+ * mapped by memory.c's rules rather than the plain ones. */
+bool domain_def_has_memory_hotplug(const DomainDef *def);
+
 /* unsupported.c */
 bool domain_xml_check_unsupported(xmlNodePtr root, GError **error);
 
@@ -598,6 +654,12 @@ char *domain_device_vmm_id(const DomainDef *def, DomainDeviceType type,
                            guint index);
 char *domain_device_vmconfig_json(const DomainDef *def, DomainDeviceType type,
                                   guint index);
+
+/* vmconfig.c: one virtio-pmem (memory device @index) as nimbus knows it. */
+char *domain_memory_vmm_id(const DomainDef *def, guint index);
+/* (transfer full) a PmemConfig entry of the "pmem" config kind. */
+gpointer domain_memory_pmem_entry(const DomainDef *def, guint index,
+                                  GError **error);
 
 /* domain.c: the DomainDef allocation helpers. */
 DomainDef *domain_def_new_empty(void);

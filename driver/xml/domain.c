@@ -25,6 +25,7 @@ const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_PANIC] = &domain_panic_class,
     [DOMAIN_DEVICE_VSOCK] = &domain_vsock_class,
     [DOMAIN_DEVICE_TPM] = &domain_tpm_class,
+    [DOMAIN_DEVICE_MEMORY] = &domain_memory_class,
 };
 
 /* Larger than any real definition; bounds what one RPC call can make
@@ -308,6 +309,8 @@ domain_child_parse(xmlNodePtr n, DomainDef *def, const DomainParseCtx *ctx,
     } else if (strcmp(name, "memory") == 0) {
         return domain_memory_parse(n, &def->max_memory_kib,
                                    &priv->mem_dump_core, error);
+    } else if (strcmp(name, "maxMemory") == 0) {
+        return domain_maxmem_parse(n, priv, error);
     } else if (strcmp(name, "currentMemory") == 0) {
         return domain_memory_parse(n, &def->current_memory_kib, NULL, error);
     } else if (strcmp(name, "vcpu") == 0) {

@@ -32,6 +32,7 @@ format_memory(XmlBuf *buf, const DomainDef *def)
                                            (guint64)def->current_memory_kib);
     g_autofree char *vcpus = g_strdup_printf("%u", def->max_vcpus);
 
+    domain_maxmem_format(buf, priv);
     xml_buf_open(buf, "memory");
     xml_buf_attr(buf, "dumpCore", xml_on_off_to_string(priv->mem_dump_core));
     xml_buf_attr(buf, "unit", "KiB");

@@ -32,6 +32,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/panic.c \
 	driver/xml/vsock.c \
 	driver/xml/tpm.c \
+	driver/xml/memory.c driver/xml/memory-xml.h \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \
 	driver/xml/metadata.c \

@@ -17,7 +17,7 @@
 
 /* libvirt elements of <domain> that nimbus does not implement. */
 static const char *const unsupported_domain_children[] = {
-    "maxMemory", "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
+    "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
     "iothreads", "iothreadids", "defaultiothread", "numatune",
     "resource", "bootloader", "bootloader_args", "idmap", "perf",
     "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
@@ -27,7 +27,7 @@ static const char *const unsupported_domain_children[] = {
 static const char *const unsupported_devices[] = {
     "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
-    "channel", "watchdog", "shmem", "memory", "iommu", "nvram",
+    "channel", "watchdog", "shmem", "iommu", "nvram",
     "crypto", "pstore", NULL,
 };
 
@@ -61,6 +61,8 @@ static const char *const usb_pci[] = { "usb", "pci", NULL };
 static const char *const virtio_only[] = { "virtio", NULL };
 static const char *const pvpanic_only[] = { "pvpanic", NULL };
 static const char *const tpm_crb_only[] = { "tpm-crb", NULL };
+static const char *const memory_models[] = { "dimm", "virtio-mem",
+                                             "virtio-pmem", NULL };
 
 static const TypeRule device_rules[] = {
     { "disk", "type", "disk type", file_volume, true,
@@ -83,6 +85,9 @@ static const TypeRule device_rules[] = {
     /* A missing model is libvirt's 'tpm-tis' on x86. */
     { "tpm", "model", "tpm model", tpm_crb_only, false,
       "use model='tpm-crb': nimbus's TPM 2.0 has the CRB interface only" },
+    /* nvdimm needs an NFIT and sgx-epc SGX: nimbus has neither. */
+    { "memory", "model", "memory device model", memory_models, false,
+      "use 'dimm', 'virtio-mem' or 'virtio-pmem'" },
 };
 
 static bool

@@ -588,5 +588,6 @@ domain_def_validate(const DomainDef *def, GError **error)
             return false;
     }
     return validate_chrs(def, error) && validate_misc_devices(def, error) &&
+           domain_memory_validate(def, error) &&
            validate_device_infos(def, error);
 }

@@ -47,6 +47,9 @@
  *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
  *                                nimbusd picks at start for auto='yes'),
  *                                socket in nimbusd's state directory
+ *   <maxMemory>, <memory model=> memory.hotplug_method/_size/hotplugged_size
+ *                                and pmem[] (fill_memory_hotplug(), rules
+ *                                in memory.c)
  * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
@@ -261,8 +264,24 @@ fill_memory(VmConfig *config, const DomainDef *def, GError **error)
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) local = NULL;
     gpointer entry;
+    uint64_t ram_kib = def->max_memory_kib;
+    uint64_t plugged_kib = def->max_memory_kib;
 
-    if (!domain_def_has_balloon(def)) {
+    /* With memory devices the RAM at boot is memory.c's (the devices'
+     * sizes are not boot RAM, the DIMMs' are), and a balloon takes what
+     * is above <currentMemory> of what the guest boots with (virtio-mem's
+     * requested part included, as libvirt counts it). */
+    if (domain_def_has_memory_hotplug(def)) {
+        const DomainMemoryDef *vmem = domain_def_virtio_mem(def);
+
+        ram_kib = plugged_kib = domain_def_memory_boot_kib(def);
+        if (vmem)
+            plugged_kib += vmem->requested_kib;
+        if (!domain_def_has_balloon(def)) {
+            config->memory.size = ram_kib * 1024;
+            return true;
+        }
+    } else if (!domain_def_has_balloon(def)) {
         config->memory.size = def->current_memory_kib * 1024;
         return true;
     }
@@ -271,12 +290,13 @@ fill_memory(VmConfig *config, const DomainDef *def, GError **error)
                       "the balloon device type is not registered");
         return false;
     }
-    config->memory.size = def->max_memory_kib * 1024;
+    config->memory.size = ram_kib * 1024;
     jb = json_builder_new();
     json_builder_begin_object(jb);
     json_builder_set_member_name(jb, "size");
-    json_builder_add_int_value(jb, (gint64)((def->max_memory_kib -
-                                             def->current_memory_kib) * 1024));
+    json_builder_add_int_value(jb, (gint64)((plugged_kib -
+                                             MIN(def->current_memory_kib,
+                                                 plugged_kib)) * 1024));
     json_builder_set_member_name(jb, "deflate_on_oom");
     json_builder_add_boolean_value(jb, b->autodeflate == XML_TRISTATE_YES);
     json_builder_set_member_name(jb, "free_page_reporting");
@@ -290,6 +310,113 @@ fill_memory(VmConfig *config, const DomainDef *def, GError **error)
         return false;
     }
     vm_config_kind_append(config, kind, entry);
+    return true;
+}
+
+/* The hotplug region (memory.c has the rules): the virtio-mem device's
+ * <size>, of which <requested> is plugged at boot; otherwise, with
+ * <maxMemory>, ACPI memory hotplug of what <maxMemory> leaves above
+ * <memory>, in whole 128 MiB blocks, for DIMMs attached later. */
+static void
+fill_memory_hotplug(MemoryConfig *mem, const DomainDef *def)
+{
+    const DomainMemoryDef *vmem = domain_def_virtio_mem(def);
+    uint64_t maxmem_kib = domain_def_priv(def)->maxmem_kib;
+    uint64_t room;
+
+    if (vmem) {
+        mem->hotplug_method = MEMORY_HOTPLUG_VIRTIO_MEM;
+        mem->hotplug_size = vmem->size_kib * 1024;
+        mem->hotplugged_size = vmem->requested_kib * 1024;
+        return;
+    }
+    if (maxmem_kib <= def->max_memory_kib)
+        return;
+    room = (maxmem_kib - def->max_memory_kib) * 1024;
+    room -= room % VM_CONFIG_HOTPLUG_ALIGN;
+    if (room) {
+        mem->hotplug_method = MEMORY_HOTPLUG_ACPI;
+        mem->hotplug_size = room;
+    }
+}
+
+/* The VMM id of the virtio-pmem device at @index among the memory
+ * devices: its alias, or libvirt's "virtiopmemN" by position among the
+ * virtio-pmem devices. */
+char *
+domain_memory_vmm_id(const DomainDef *def, guint index)
+{
+    const DomainMemoryDef *m =
+        domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+    guint n = 0;
+
+    if (m->info.alias)
+        return g_strdup(m->info.alias);
+    for (guint i = 0; i < index; i++) {
+        const DomainMemoryDef *o =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+
+        n += o->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM;
+    }
+    return g_strdup_printf("virtiopmem%u", n);
+}
+
+/* One <memory model='virtio-pmem'> as CH's PmemConfig, through the pmem
+ * device type's config kind.  access='shared' writes reach the file;
+ * 'private', and libvirt's default (QEMU maps the file private), keep
+ * them in the guest: discard_writes. */
+gpointer
+domain_memory_pmem_entry(const DomainDef *def, guint index, GError **error)
+{
+    const DomainMemoryDef *m =
+        domain_def_device(def, DOMAIN_DEVICE_MEMORY, index);
+    const VmConfigKind *kind = vm_config_kind_lookup("pmem");
+    g_autoptr(JsonBuilder) jb = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *id = domain_memory_vmm_id(def, index);
+    gpointer entry;
+
+    if (!kind) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "the pmem device type is not registered");
+        return NULL;
+    }
+    jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "file");
+    json_builder_add_string_value(jb, m->source_path);
+    json_builder_set_member_name(jb, "size");
+    json_builder_add_int_value(jb, (gint64)(m->size_kib * 1024));
+    json_builder_set_member_name(jb, "discard_writes");
+    json_builder_add_boolean_value(jb,
+                                   m->access != DOMAIN_MEMORY_ACCESS_SHARED);
+    json_builder_set_member_name(jb, "id");
+    json_builder_add_string_value(jb, id);
+    json_builder_end_object(jb);
+    node = json_builder_get_root(jb);
+    if (!(entry = vm_config_kind_from_json(kind, node, &local))) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "memory device 'virtio-pmem': %s", local->message);
+        return NULL;
+    }
+    return entry;
+}
+
+static bool
+fill_pmem(VmConfig *config, const DomainDef *def, GError **error)
+{
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
+        const DomainMemoryDef *m =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+        gpointer entry;
+
+        if (m->model != DOMAIN_MEMORY_MODEL_VIRTIO_PMEM)
+            continue;
+        if (!(entry = domain_memory_pmem_entry(def, i, error)))
+            return false;
+        vm_config_kind_append(config, vm_config_kind_lookup("pmem"), entry);
+    }
     return true;
 }
 
@@ -398,6 +525,9 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     config = vm_config_new();
     fill_cpus(&config->cpus, def);
     if (!fill_memory(config, def, error))
+        return NULL;
+    fill_memory_hotplug(&config->memory, def);
+    if (!fill_pmem(config, def, error))
         return NULL;
     fill_payload(&config->payload, &priv->os);
     n = domain_def_ndevices(def, DOMAIN_DEVICE_DISK);
@@ -513,6 +643,13 @@ domain_device_vmm_id(const DomainDef *def, DomainDeviceType type, guint index)
 {
     if (type == DOMAIN_DEVICE_DISK)
         return disk_vmm_id(domain_def_device(def, type, index));
+    if (type == DOMAIN_DEVICE_MEMORY) {
+        const DomainMemoryDef *m = domain_def_device(def, type, index);
+
+        /* Only a virtio-pmem is a device of its own in nimbus. */
+        return m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM ?
+               domain_memory_vmm_id(def, index) : g_strdup(m->info.alias);
+    }
     return net_vmm_id(domain_def_device(def, type, index), index);
 }
 

@@ -77,6 +77,12 @@ TESTS += tests/unit/test-nimbusd-cockpit.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-hotplug.py
 TESTS += tests/unit/test-nimbusd-hotplug.py
 
+# Memory devices (issues 13, 16): virsh update-memory-device on a
+# virtio-mem device, live (vm.resize desired_ram, <current> from vm.info)
+# and --config, and the refusals, against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-memory.py
+TESTS += tests/unit/test-nimbusd-memory.py
+
 # update-device (DOMAIN_UPDATE_DEVICE_FLAGS): --config replacement and the
 # live refusals, against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-rpc-update-device.py

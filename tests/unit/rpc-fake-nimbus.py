@@ -164,7 +164,7 @@ class Vm:
 
     def device_ids(self):
         ids = set()
-        for key in ("disks", "net"):
+        for key in ("disks", "net", "pmem"):
             for i, dev in enumerate((self.config or {}).get(key) or []):
                 ids.add(dev.get("id") or "_%s%d" % (key, i))
         return ids
@@ -181,6 +181,9 @@ class Vm:
             path = dev.get("path")
             if not path or not os.path.exists(path):
                 return 400, ["cannot open disk image '%s'" % path]
+        elif key == "pmem":
+            if not dev.get("file"):
+                return 400, ["pmem: file is required"]
         elif not dev.get("tap"):
             # The fake has no TAP devices to make.
             return 400, ["a hot-added net needs a tap name"]
@@ -189,7 +192,8 @@ class Vm:
             return 409, ["device id '%s' is already in use" % did]
         # Slot 1 onwards, after the boot devices (as nimbus fills them).
         boot = len(self.config.get("disks") or []) + \
-            len(self.config.get("net") or []) - len(self.bdfs)
+            len(self.config.get("net") or []) + \
+            len(self.config.get("pmem") or []) - len(self.bdfs)
         used = {int(b.split(":")[2].split(".")[0], 16) for b in self.bdfs.values()}
         last = int(os.environ.get("FAKE_NIMBUS_SLOTS", "31"))
         free = [n for n in range(boot + 1, min(last, 31) + 1) if n not in used]
@@ -205,7 +209,7 @@ class Vm:
             did = json.loads(body).get("id")
         except (ValueError, AttributeError):
             return 400, ["invalid body"]
-        for key in ("disks", "net"):
+        for key in ("disks", "net", "pmem"):
             devs = self.config.get(key) or []
             for i, dev in enumerate(devs):
                 if dev.get("id") != did:
@@ -219,6 +223,35 @@ class Vm:
                 self.event("vm", "device-removed", {"id": did, "bdf": bdf})
                 return 204, None
         return 404, ["no device with id '%s'" % did]
+
+    def ram_actual(self):
+        """vm.info's memory_actual_size: the boot RAM and what the "guest"
+        plugged of the hotplug region, which it does at once."""
+        mem = (self.config or {}).get("memory") or {}
+        return mem.get("size", 0) + mem.get("hotplugged_size", 0)
+
+    def resize_ram(self, ram):
+        """vm.resize desired_ram, with nimbus's (CH's) rules: virtio-mem
+        in 2 MiB blocks, ACPI in 128 MiB DIMMs that never go away, both
+        inside hotplug_size.  An error message, or None."""
+        mem = self.config.setdefault("memory", {})
+        size, room = mem.get("size", 0), mem.get("hotplug_size", 0)
+        method = mem.get("hotplug_method", "Acpi")
+        if ram == self.ram_actual():
+            return None
+        if not room:
+            return "desired_ram: the VM has no memory to plug"
+        if not size <= ram <= size + room:
+            return "desired_ram: %d is outside %d..%d" % (ram, size,
+                                                          size + room)
+        block = 2 << 20 if method == "VirtioMem" else 128 << 20
+        if (ram - size) % block:
+            return "desired_ram: %d is not the boot size plus a multiple " \
+                "of %d" % (ram, block)
+        if method != "VirtioMem" and ram < self.ram_actual():
+            return "desired_ram: ACPI memory cannot be unplugged"
+        mem["hotplugged_size"] = ram - size
+        return None
 
     def resize_disk(self, body):
         try:
@@ -336,8 +369,8 @@ class Handler(BaseHTTPRequestHandler):
                 if pty:
                     config["serial"]["file"] = pty
                 self.reply(200, {"config": config, "state": VM.state,
-                                 "memory_actual_size": 0, "device_tree": {},
-                                 "runtime": VM.runtime})
+                                 "memory_actual_size": VM.ram_actual(),
+                                 "device_tree": {}, "runtime": VM.runtime})
         elif ep == "fake.ram":
             with VM.lock:
                 self.reply(200, {"ram": VM.ram.decode()})
@@ -425,10 +458,15 @@ class Handler(BaseHTTPRequestHandler):
                                                 "vCPUs (max_vcpus)" % (n, top)])
                     cpus["boot_vcpus"] = n
                     VM.set_vcpus(n)
+                if "desired_ram" in req:
+                    err = VM.resize_ram(req["desired_ram"])
+                    if err:
+                        return self.reply(400, [err])
                 return self.reply(204)
-            if ep in ("vm.add-disk", "vm.add-net"):
-                return self.reply(*VM.hot_add("disks" if ep == "vm.add-disk"
-                                              else "net", body))
+            if ep in ("vm.add-disk", "vm.add-net", "vm.add-pmem"):
+                return self.reply(*VM.hot_add(
+                    {"vm.add-disk": "disks", "vm.add-net": "net"}.get(
+                        ep, "pmem"), body))
             if ep == "vm.remove-device":
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":

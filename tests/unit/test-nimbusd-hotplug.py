@@ -261,12 +261,12 @@ def bad_attach_leaves_domain_unchanged(c):
     r = virsh(c.d, "attach-device", NAME, c.disk_xml("bad1.raw", "vda"),
               "--live", check=False)
     refused(r, "target 'vda' duplicated")
-    # Not a disk or an interface.
+    # Not a disk, an interface or a memory device.
     r = virsh(c.d, "attach-device", NAME,
               write(os.path.join(c.tmp, "rng.xml"),
                     "<rng model='virtio'><backend model='random'>"
                     "/dev/urandom</backend></rng>"), "--live", check=False)
-    refused(r, "only <disk> and <interface>")
+    refused(r, "only <disk>, <interface> and <memory>")
     # Not XML.
     r = virsh(c.d, "attach-device", NAME,
               write(os.path.join(c.tmp, "junk.xml"), "<disk"), "--live",

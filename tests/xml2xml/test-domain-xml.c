@@ -19,6 +19,17 @@
 #define DISK(attrs, body) \
     DEV("<disk" attrs "><source file='/img/a.raw'/>" body "</disk>")
 #define NET(body) DEV("<interface type='ethernet'>" body "</interface>")
+/* Memory devices: <maxMemory> of 1 GiB above the 256 MiB of HEAD. */
+#define MAXDEV(devices) \
+    "<domain type='kvm'><name>t</name>" UUID \
+    "<maxMemory slots='4' unit='GiB'>1</maxMemory>" \
+    "<memory unit='MiB'>256</memory>" OS "<devices>" devices \
+    "</devices></domain>"
+#define MEM_VMEM(size, requested) \
+    "<memory model='virtio-mem'><target><size>" size "</size>" \
+    "<requested>" requested "</requested></target></memory>"
+#define MEM_DIMM(size) \
+    "<memory model='dimm'><target><size>" size "</size></target></memory>"
 
 typedef struct {
     const char *name;
@@ -104,8 +115,58 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'watchdog'" },
     { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "element 'numatune' is not supported" },
-    { "maxMemory", DOM("<maxMemory slots='4'>8388608</maxMemory>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "element 'maxMemory'" },
+    /* <maxMemory> and memory devices are supported now (memory.c): the
+     * models nimbus has no device for, and libvirt's memory rules. */
+    { "memory-nvdimm", DEV("<memory model='nvdimm'><target><size>131072"
+                           "</size></target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "memory device model 'nvdimm' is not supported by nimbus" },
+    { "memory-sgx", DEV("<memory model='sgx-epc'><target><size>65536"
+                        "</size></target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device model 'sgx-epc'" },
+    { "maxMemory-small", DOM("<maxMemory slots='4'>131072</maxMemory>"),
+      DRV_ERROR_XML_ERROR, "maximum memory size must be equal or greater "
+      "than the actual memory size" },
+    { "virtio-mem-no-max", DEV(MEM_VMEM("131072", "0")),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "memory device 'virtio-mem' needs <maxMemory>" },
+    { "virtio-mem-requested", MAXDEV(MEM_VMEM("131072", "262144")),
+      DRV_ERROR_INVALID_ARG, "requested size 262144 KiB must be a multiple "
+      "of the block size (2048 KiB) and at most <size> (131072 KiB)" },
+    { "virtio-mem-block", MAXDEV("<memory model='virtio-mem'><target>"
+                                 "<size>131072</size><block>4096</block>"
+                                 "</target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "block size 4096 KiB is not supported" },
+    { "virtio-mem-two", MAXDEV(MEM_VMEM("65536", "0") MEM_VMEM("65536", "0")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "one virtio-mem memory device, got 2" },
+    { "virtio-mem-dimm", MAXDEV(MEM_VMEM("65536", "0") MEM_DIMM("131072")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "'dimm' and 'virtio-mem' cannot be used "
+      "together" },
+    { "memory-node", MAXDEV("<memory model='dimm'><target><size>131072"
+                            "</size><node>1</node></target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "NUMA node 1 does not exist" },
+    { "dimm-align", MAXDEV(MEM_DIMM("65536")), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "size 65536 KiB is not a multiple of 128 MiB" },
+    { "dimm-slots", "<domain type='kvm'><name>t</name>" UUID
+      "<maxMemory slots='1' unit='GiB'>4</maxMemory>"
+      "<memory unit='MiB'>512</memory>" OS "<devices>" MEM_DIMM("131072")
+      MEM_DIMM("131072") "</devices></domain>", DRV_ERROR_CONFIG_UNSUPPORTED,
+      "count of memory devices requiring memory slots '2' exceeds slots "
+      "count '1'" },
+    { "memory-total", MAXDEV(MEM_DIMM("393216")), DRV_ERROR_XML_ERROR,
+      "Total size of memory devices exceeds the total memory size" },
+    { "pmem-relative", DEV("<memory model='virtio-pmem'><source><path>"
+                           "img</path></source><target><size>2048</size>"
+                           "</target></memory>"),
+      DRV_ERROR_INVALID_ARG, "source path 'img' must be an absolute path" },
+    { "pmem-no-source", DEV("<memory model='virtio-pmem'><target><size>2048"
+                            "</size></target></memory>"),
+      DRV_ERROR_XML_ERROR, "missing <source><path>" },
+    { "dimm-source", MAXDEV("<memory model='dimm'><source><path>/x</path>"
+                            "</source><target><size>131072</size></target>"
+                            "</memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'dimm': <source> is not "
+      "supported" },
     { "qemu-ns",
       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
       "<name>t</name><memory>1024</memory>" OS

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "config/vm-config.h"
+#include "config/vm-config-kind.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "driver/xml/domain-conf.h"
@@ -21,6 +22,68 @@
  * parser, vm_config_from_json(), which is what vm.create runs on it.
  * (vm_config_validate() is left out: it opens the kernel and disk files.)
  */
+
+/* Memory devices (libvirt's accounting: <memory> counts every device's
+ * size; DIMMs boot as RAM, virtio-mem and virtio-pmem do not): the RAM
+ * memory.size must have, in KiB. */
+static uint64_t
+expected_boot_kib(const DomainDef *def)
+{
+    uint64_t kib = def->max_memory_kib;
+
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
+        const DomainMemoryDef *m =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+
+        if (m->model != DOMAIN_MEMORY_MODEL_DIMM)
+            kib -= m->size_kib;
+    }
+    return kib;
+}
+
+static bool
+has_memory_devices(const DomainDef *def)
+{
+    return domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY) > 0 ||
+           domain_def_priv(def)->maxmem_kib > 0;
+}
+
+/* memory.hotplug_* and pmem[] against the devices of @def. */
+static void
+check_memory_devices(const VmConfig *cfg, const DomainDef *def)
+{
+    const VmConfigKind *pmem = vm_config_kind_lookup("pmem");
+    guint npmem = 0;
+
+    g_assert_cmpuint(cfg->memory.size, ==, expected_boot_kib(def) * 1024);
+    for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
+        const DomainMemoryDef *m =
+            domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
+
+        switch (m->model) {
+        case DOMAIN_MEMORY_MODEL_VIRTIO_MEM:
+            g_assert_cmpint(cfg->memory.hotplug_method, ==,
+                            MEMORY_HOTPLUG_VIRTIO_MEM);
+            g_assert_cmpuint(cfg->memory.hotplug_size, ==, m->size_kib * 1024);
+            g_assert_cmpuint(cfg->memory.hotplugged_size, ==,
+                             m->requested_kib * 1024);
+            break;
+        case DOMAIN_MEMORY_MODEL_DIMM:
+            /* ACPI: the room <maxMemory> leaves, in 128 MiB blocks. */
+            g_assert_cmpint(cfg->memory.hotplug_method, ==,
+                            MEMORY_HOTPLUG_ACPI);
+            g_assert_cmpuint(cfg->memory.hotplug_size, <=,
+                             (domain_def_priv(def)->maxmem_kib -
+                              def->max_memory_kib) * 1024);
+            g_assert_cmpuint(cfg->memory.hotplug_size % (128 << 20), ==, 0);
+            break;
+        default:
+            npmem++;
+            break;
+        }
+    }
+    g_assert_cmpuint(vm_config_kind_count(cfg, pmem), ==, npmem);
+}
 
 static void
 check_structure(const char *json, const DomainDef *def)
@@ -42,7 +105,9 @@ check_structure(const char *json, const DomainDef *def)
                     def->max_vcpus);
     /* With a virtio memballoon the guest has <memory> and the balloon
      * the difference to <currentMemory>; without, <currentMemory>. */
-    if (json_object_has_member(root, "balloon")) {
+    if (has_memory_devices(def)) {
+        /* check_memory_devices() */
+    } else if (json_object_has_member(root, "balloon")) {
         g_assert_cmpint(json_object_get_int_member(memory, "size"), ==,
                         (gint64)def->max_memory_kib * 1024);
         g_assert_cmpint(json_object_get_int_member(
@@ -68,7 +133,9 @@ check_vm_config(const char *json, const DomainDef *def)
     g_assert_nonnull(cfg);
     g_assert_cmpuint(cfg->cpus.boot_vcpus, ==, def->vcpus);
     g_assert_cmpuint(cfg->cpus.max_vcpus, ==, def->max_vcpus);
-    {
+    if (has_memory_devices(def)) {
+        check_memory_devices(cfg, def);
+    } else {
         const VmConfigKind *kind = virtio_balloon_type.kind;
         uint64_t balloon = vm_config_kind_count(cfg, kind) ?
             virtio_balloon_config_size(vm_config_kind_entry(cfg, kind, 0)) : 0;
