@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* DOMAIN_SET_BLOCK_IO_TUNE (252) and DOMAIN_GET_BLOCK_IO_TUNE (253) onto driver/blkiotune.c. */
+/* SET_BLOCK_IO_TUNE (252), GET_BLOCK_IO_TUNE (253) onto driver/blkiotune.c. */
 #include <config.h>
 
 #include "driver/blkiotune.h"
@@ -10,13 +10,12 @@
 #define REMOTE_TYPED_PARAM_STRING_OKAY (1u << 2)
 
 static void
-iotune_params_clear(DomainIotuneParam *p, guint n)
+iotune_param_clear(gpointer data)
 {
-    for (guint i = 0; i < n; i++) {
-        g_free(p[i].field);
-        g_free(p[i].s);
-    }
-    g_free(p);
+    DomainIotuneParam *p = data;
+
+    g_free(p->field);
+    g_free(p->s);
 }
 
 bool
@@ -27,39 +26,39 @@ remote_domain_set_block_io_tune(RpcCall *call, void *a, void *r,
     RemoteDaemon *daemon = remote_daemon_of(call);
     g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
     guint n = args->params.params_len;
-    DomainIotuneParam *p = NULL;
-    bool ok = false;
+    g_autoptr(GArray) p = NULL;
 
     if (!obj)
         return false;
-    p = g_new0(DomainIotuneParam, MAX(n, 1));
+    p = g_array_sized_new(FALSE, TRUE, sizeof(DomainIotuneParam), n);
+    g_array_set_clear_func(p, iotune_param_clear);
     for (guint i = 0; i < n; i++) {
         const remote_typed_param *in = &args->params.params_val[i];
+        DomainIotuneParam out = { g_strdup(in->field), false, 0, NULL };
 
-        p[i].field = g_strdup(in->field);
         /* libvirt's virTypedParamsValidate: numbers are ULLONG, only
          * group_name is a string; the names are the driver's to check. */
         switch (in->value.type) {
         case DRV_PARAM_ULLONG:
-            p[i].ul = in->value.remote_typed_param_value_u.ul;
+            out.ul = in->value.remote_typed_param_value_u.ul;
             break;
         case DRV_PARAM_STRING:
-            p[i].is_string = true;
-            p[i].s = g_strdup(in->value.remote_typed_param_value_u.s);
+            out.is_string = true;
+            out.s = g_strdup(in->value.remote_typed_param_value_u.s);
             break;
         default:
             g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                         "invalid argument: invalid type %d for parameter "
                         "'%s', expected 'ullong' or, for group_name, "
                         "'string'", in->value.type, in->field);
-            goto cleanup;
+            g_free(out.field);
+            return false;
         }
+        g_array_append_val(p, out);
     }
-    ok = drv_domain_set_block_io_tune(daemon->driver, obj, args->disk, p, n,
-                                      args->flags, error);
- cleanup:
-    iotune_params_clear(p, n);
-    return ok;
+    return drv_domain_set_block_io_tune(daemon->driver, obj, args->disk,
+                                        (DomainIotuneParam *)p->data, n,
+                                        args->flags, error);
 }
 
 bool

@@ -137,6 +137,18 @@ iotune_copy(DomainDiskIotune *dst, const DomainDiskIotune *src)
     dst->group_name = g_strdup(src->group_name);
 }
 
+/* Applies @params to @t, then checks @t as define would. */
+static bool
+iotune_apply_all(DomainDiskIotune *t, const char *dst,
+                 const DomainIotuneParam *params, guint n, GError **error)
+{
+    for (guint i = 0; i < n; i++) {
+        if (!iotune_apply(t, &params[i], error))
+            return false;
+    }
+    return domain_disk_iotune_validate(t, dst, error);
+}
+
 bool
 domain_def_disk_iotune_set(DomainDef *def, const char *disk,
                            const DomainIotuneParam *params, guint n,
@@ -145,29 +157,23 @@ domain_def_disk_iotune_set(DomainDef *def, const char *disk,
     DomainDiskDef *d = iotune_find_disk(def, disk, error);
     DomainDiskIotune t = { { 0 }, NULL };
     guint ndisks = domain_def_ndevices(def, DOMAIN_DEVICE_DISK);
-    bool ok = false;
+    bool ok;
 
     if (!d)
         return false;
     /* On a scratch copy first: a refused parameter changes nothing. */
     iotune_copy(&t, &d->iotune);
-    for (guint i = 0; i < n; i++) {
-        if (!iotune_apply(&t, &params[i], error))
-            goto cleanup;
-    }
-    if (!domain_disk_iotune_validate(&t, d->dst, error))
-        goto cleanup;
-    iotune_copy(&d->iotune, &t);
+    ok = iotune_apply_all(&t, d->dst, params, n, error);
+    if (ok)
+        iotune_copy(&d->iotune, &t);
     /* The group's other disks take the new limits (libvirt's
      * qemuDomainSetGroupBlockIoTune): a group has one set of limits. */
-    for (guint i = 0; t.group_name && i < ndisks; i++) {
+    for (guint i = 0; ok && t.group_name && i < ndisks; i++) {
         DomainDiskDef *o = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
 
         if (o != d && g_strcmp0(o->iotune.group_name, t.group_name) == 0)
             iotune_copy(&o->iotune, &t);
     }
-    ok = true;
- cleanup:
     g_free(t.group_name);
     return ok;
 }
@@ -223,9 +229,10 @@ domain_def_disk_iotune_live_body(const DomainDef *old, const DomainDef *new,
     if (g_strcmp0(o->iotune.group_name, d->iotune.group_name) != 0) {
         drv_xml_error(error, DRV_ERROR_OPERATION_UNSUPPORTED,
                       "Operation not supported: disk '%s': changing the "
-                      "iotune group_name of a running disk (from '%s' to '%s') is not supported by "
-                      "nimbus, which ties a disk to its group when it "
-                      "creates it (use --config)", d->dst,
+                      "iotune group_name of a running disk (from '%s' to "
+                      "'%s') is not supported by nimbus, which ties a "
+                      "disk to its group when it creates it (use "
+                      "--config)", d->dst,
                       o->iotune.group_name ? o->iotune.group_name : "",
                       d->iotune.group_name ? d->iotune.group_name : "");
         return NULL;
