@@ -183,3 +183,5 @@ include driver/save.mk
 include driver/snapshot.mk
 # Live migration between nimbusd daemons (issue 12).
 include driver/migrate.mk
+# virsh blkdeviotune (issue 15).
+include driver/blkiotune.mk

@@ -215,11 +215,16 @@ blk_reap(BlkQueue *q)
 {
     unsigned total = 0, n;
 
-    while ((n = block_queue_reap(q->bq, q->done, q->nslots)) > 0) {
+    /* A short batch means nothing else had completed: asking again would
+     * cost the io_uring engine one more read() of its eventfd per batch,
+     * and a completion posted since has bumped that eventfd, which wakes
+     * the worker for it. */
+    do {
+        n = block_queue_reap(q->bq, q->done, q->nslots);
         for (unsigned i = 0; i < n; i++)
             blk_finish_io(q, q->done[i]->opaque);
         total += n;
-    }
+    } while (n == q->nslots);
     return total;
 }
 

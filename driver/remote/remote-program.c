@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver/remote/remote.h"
+#include "driver/remote/remote-blkiotune.h"
 #include "driver/remote/remote-forward.h"
 #include "driver/remote/remote-migrate.h"
 #include "driver/remote/remote-save.h"
@@ -372,6 +373,12 @@ static const RpcProcedure remote_procedures[] = {
       remote_domain_snapshot_list_children_names, 0),
     P_NR(DOMAIN_BLOCK_RESIZE, "virDomainBlockResize",
          remote_domain_block_resize_args, remote_domain_block_resize, W),
+    P_NR(DOMAIN_SET_BLOCK_IO_TUNE, "virDomainSetBlockIoTune",
+         remote_domain_set_block_io_tune_args, remote_domain_set_block_io_tune,
+         W),
+    P(DOMAIN_GET_BLOCK_IO_TUNE, "virDomainGetBlockIoTune",
+      remote_domain_get_block_io_tune_args,
+      remote_domain_get_block_io_tune_ret, remote_domain_get_block_io_tune, 0),
     P_NR(DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", remote_domain_flags_args,
          remote_domain_shutdown_flags, W),
     P_NR(STORAGE_VOL_RESIZE, "virStorageVolResize", remote_fwd_vol_resize_args,

@@ -88,6 +88,11 @@ TESTS += tests/unit/test-nimbusd-memory.py
 dist_check_SCRIPTS += tests/unit/test-rpc-update-device.py
 TESTS += tests/unit/test-rpc-update-device.py
 
+# virsh blkdeviotune (SET/GET_BLOCK_IO_TUNE, issue 15): --config, --live
+# through vm.nimbus-update-rate-limiter, groups, refusals by name.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-blkiotune.py
+TESTS += tests/unit/test-nimbusd-blkiotune.py
+
 # nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
 check_PROGRAMS += tests/unit/test-driver-vsock
 TESTS += tests/unit/test-driver-vsock

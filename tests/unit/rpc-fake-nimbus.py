@@ -25,7 +25,8 @@
 # let go, after the device-removed event, or, with
 # FAKE_NIMBUS_NO_EJECT=1, fails as nimbus does when the guest never
 # acknowledges, the device staying; vm.resize-disk grows a disk's file
-# (ftruncate) and refuses shrinking.
+# (ftruncate) and refuses shrinking; vm.nimbus-update-rate-limiter
+# changes a disk's or a group's limits in the config vm.info shows.
 # vm.snapshot/vm.restore write and read a real snapshot directory (CH's
 # file names; "memory-ranges" holds the toy guest's RAM, which the test-only
 # endpoints fake.ram GET/PUT read and write), so that a value set before a
@@ -253,6 +254,32 @@ class Vm:
         mem["hotplugged_size"] = ram - size
         return None
 
+    def update_rate_limiter(self, body):
+        """vm.nimbus-update-rate-limiter as nimbus answers it (docs/
+        rate-limiter.md): a group's or an ungrouped disk's limits, written
+        into the config of record; (code, answer)."""
+        try:
+            req = json.loads(body)
+            rid, rl = req["id"], req.get("rate_limiter_config")
+        except (ValueError, KeyError, TypeError):
+            return 400, ["invalid body"]
+        if rl is not None and (not isinstance(rl, dict) or
+                               set(rl) - {"bandwidth", "ops"}):
+            return 400, ["invalid rate_limiter_config"]
+        for g in self.config.get("rate_limit_groups") or []:
+            if g.get("id") == rid:
+                g["rate_limiter_config"] = rl
+                return 204, None
+        for dev in self.config.get("disks") or []:
+            if dev.get("id") != rid:
+                continue
+            if dev.get("rate_limit_group"):
+                return 400, ["%s: the disk is in a rate limit group: change "
+                             "the group's limits" % rid]
+            dev["rate_limiter_config"] = rl
+            return 204, None
+        return 404, ["no rate limit group or disk '%s'" % rid]
+
     def resize_disk(self, body):
         try:
             req = json.loads(body)
@@ -471,6 +498,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":
                 return self.reply(*VM.resize_disk(body))
+            if ep == "vm.nimbus-update-rate-limiter":
+                return self.reply(*VM.update_rate_limiter(body))
             if ep == "vm.snapshot":
                 return self.snapshot(body)
             if ep == "vm.send-migration":
