@@ -31,6 +31,11 @@ typedef struct {
     uint32_t ged_irq;
     uint64_t pci_hotplug_base;    /* ACPI PCI hotplug registers; 0: none */
     uint64_t cpu_hotplug_base;    /* ACPI CPU hotplug registers; 0: none */
+    /* ACPI memory hotplug registers (0: none), and the DIMM slots. */
+    uint64_t mem_hotplug_base;
+    uint64_t mem_hotplug_region_gpa;
+    uint64_t mem_hotplug_slot_size;
+    uint32_t mem_hotplug_nslots;
     uint64_t pci_ecam_base;       /* 0 when there is no PCI bus */
     uint64_t pci_ecam_size;
     uint64_t mmio32_base;         /* PCI 32-bit BAR window */
@@ -114,6 +119,20 @@ VmmDevice *arch_platform_cpu_hotplug(DeviceHost *host, uint32_t max_vcpus,
                                      uint32_t present,
                                      ArchPlatformInfo *platform,
                                      GError **error);
+/**
+ * arch_platform_memory_hotplug:
+ * Creates the platform's ACPI memory hotplug controller on @host for the
+ * hotplug region [@region_gpa, +@region_size), cut into DIMM slots of
+ * @slot_size, the first @plugged bytes plugged, notified through the
+ * platform's GED, and records it in @platform.  Returns (transfer none)
+ * the controller, which @host owns, or NULL with @error set.  Called
+ * after arch_platform_create().
+ */
+VmmDevice *arch_platform_memory_hotplug(DeviceHost *host, uint64_t region_gpa,
+                                        uint64_t region_size,
+                                        uint64_t slot_size, uint64_t plugged,
+                                        ArchPlatformInfo *platform,
+                                        GError **error);
 /* The vCPUs are about to start (boot or reboot): time origin of the
  * platform's boot-progress log. */
 void arch_platform_boot_started(DeviceHost *host);

@@ -209,9 +209,33 @@ validate_cpus(VCtx *v, const CpusConfig *c)
     return true;
 }
 
+/* hotplug_method=acpi: the region is whole DIMM slots, and what is
+ * plugged at boot is whole slots too (the first ones). */
+static bool
+validate_memory_acpi_slots(VCtx *v, const MemoryConfig *m)
+{
+    const char *w = NM(v, "--memory", "memory");
+    uint64_t slot = vm_config_acpi_slot_size(m->hotplug_size);
+
+    if (m->hotplug_size % slot)
+        return vfail(v, w, "hotplug_size=%" G_GUINT64_FORMAT " with %s must "
+                     "be a multiple of its %" G_GUINT64_FORMAT " MiB DIMM "
+                     "slot (at most %u slots)", m->hotplug_size,
+                     NM(v, "hotplug_method=acpi", "hotplug_method=Acpi"),
+                     slot >> 20, VM_CONFIG_ACPI_DIMM_SLOTS_MAX);
+    if (m->hotplugged_size % slot)
+        return vfail(v, w, "hotplugged_size=%" G_GUINT64_FORMAT " with %s "
+                     "must be a multiple of the %" G_GUINT64_FORMAT " MiB "
+                     "DIMM slot", m->hotplugged_size,
+                     NM(v, "hotplug_method=acpi", "hotplug_method=Acpi"),
+                     slot >> 20);
+    return true;
+}
+
 /* The hotplug region follows RAM in the guest physical map (daemon/vm.c
- * places it): virtio-mem plugs it in 2 MiB blocks, and Linux adds memory
- * in 128 MiB blocks, hence the alignments. */
+ * places it): virtio-mem plugs it in 2 MiB blocks, ACPI in DIMM slots of
+ * 128 MiB or more, and Linux adds memory in 128 MiB blocks, hence the
+ * alignments. */
 static bool
 validate_memory_hotplug(VCtx *v, const MemoryConfig *m, uint64_t limit)
 {
@@ -223,11 +247,6 @@ validate_memory_hotplug(VCtx *v, const MemoryConfig *m, uint64_t limit)
                          "hotplug_size", m->hotplugged_size);
         return true;
     }
-    if (m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM)
-        return vfail(v, w, "hotplug_size=%" G_GUINT64_FORMAT " is not "
-                     "supported yet with hotplug_method=%s (use %s)",
-                     m->hotplug_size, NM(v, "acpi", "Acpi"),
-                     NM(v, "virtio-mem", "VirtioMem"));
     if (m->hotplug_size % VM_CONFIG_HOTPLUG_ALIGN ||
         m->hotplug_size > VM_CONFIG_HOTPLUG_MAX)
         return vfail(v, w, "hotplug_size=%" G_GUINT64_FORMAT " must be a "
@@ -235,6 +254,9 @@ validate_memory_hotplug(VCtx *v, const MemoryConfig *m, uint64_t limit)
     if (m->hotplug_size > limit - MIN(limit, m->size))
         return vfail(v, w, "size + hotplug_size does not fit in the guest's "
                      "physical address space (max_phys_bits)");
+    if (m->hotplug_method == MEMORY_HOTPLUG_ACPI &&
+        !validate_memory_acpi_slots(v, m))
+        return false;
     if (m->hotplugged_size > m->hotplug_size ||
         m->hotplugged_size % VM_CONFIG_VIRTIO_MEM_BLOCK)
         return vfail(v, w, "hotplugged_size=%" G_GUINT64_FORMAT " must be a "

@@ -301,6 +301,22 @@ NetConfig *net_config_copy(const NetConfig *net);
  * carries). */
 #define VM_CONFIG_HOTPLUG_ALIGN (128ULL << 20)
 #define VM_CONFIG_HOTPLUG_MAX (1ULL << 40)
+/* hotplug_method=acpi cuts the region into at most this many DIMM slots
+ * (QEMU's ACPI limit too), each described by its own DSDT device. */
+#define VM_CONFIG_ACPI_DIMM_SLOTS_MAX 256u
+
+/* The DIMM slot of an ACPI hotplug region of @hotplug_size bytes: the
+ * 128 MiB memory block, doubled until the region needs at most
+ * VM_CONFIG_ACPI_DIMM_SLOTS_MAX slots.  vm.resize adds whole slots. */
+static inline uint64_t
+vm_config_acpi_slot_size(uint64_t hotplug_size)
+{
+    uint64_t slot = VM_CONFIG_HOTPLUG_ALIGN;
+
+    while (hotplug_size / slot > VM_CONFIG_ACPI_DIMM_SLOTS_MAX)
+        slot <<= 1;
+    return slot;
+}
 
 /* "Acpi", "VirtioMem" as in the JSON schema; NULL when out of range. */
 const char *memory_hotplug_method_to_string(MemoryHotplugMethod method);

@@ -84,6 +84,29 @@ dm_create_virtio_mem(DeviceCreateCtx *ctx, const MemoryConfig *m,
                                     -1, error) != NULL;
 }
 
+/* --memory hotplug_method=acpi: the DIMM slots' controller over the
+ * hotplug region (daemon/vm.c mapped it), hotplugged_size plugged. */
+static bool
+dm_create_acpi_dimms(Vm *vm, const MemoryConfig *m, GError **error)
+{
+    const GuestMemory *mem = vm_memory(vm);
+
+    if (m->hotplug_size == 0 || m->hotplug_method != MEMORY_HOTPLUG_ACPI)
+        return true;
+    for (unsigned i = 0; i < mem->nregions; i++) {
+        const GuestRegion *r = &mem->regions[i];
+
+        if (r->hotplug)
+            return arch_platform_memory_hotplug(
+                       vm_device_host(vm), r->gpa, r->size,
+                       vm_config_acpi_slot_size(r->size), m->hotplugged_size,
+                       vm_platform_info(vm), error) != NULL;
+    }
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "the VM has no memory hotplug region for its DIMM slots");
+    return false;
+}
+
 /* The platform devices, PCI segment 0, then every configured device
  * through the registry, then the memory hotplug device. */
 bool
@@ -99,7 +122,8 @@ device_manager_create(Vm *vm, GError **error)
     plat->pci_ecam_base = pci_bus_ecam_base(ctx.bus);
     plat->pci_ecam_size = pci_bus_ecam_size(ctx.bus);
     return device_registry_create_all(&ctx, vm_get_config(vm), error) &&
-           dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error);
+           dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error) &&
+           dm_create_acpi_dimms(vm, &vm_get_config(vm)->memory, error);
 }
 
 void

@@ -16,6 +16,7 @@
 #include "daemon/vmm-hotplug.h"
 #include "config/vm-config-ratelimit.h"
 #include "devices/block/block.h"
+#include "devices/legacy/memory-hotplug.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
@@ -467,8 +468,51 @@ vmm_resize_vcpus(Vmm *vmm, uint32_t n, GError **error)
     return true;
 }
 
+/* The ACPI DIMM controller of a booted VM that has one, else NULL. */
+static VmmDevice *
+vmm_acpi_dimms(Vmm *vmm)
+{
+    return vmm->vm ? vm_find_device(vmm->vm, MEMORY_HOTPLUG_ID) : NULL;
+}
+
+/* hotplug_method=acpi: whole DIMM slots, and no unplug once a guest runs
+ * (CH refuses to shrink ACPI-hotplugged memory too). */
+static bool
+vmm_check_resize_dimms(Vmm *vmm, uint64_t bytes, GError **error)
+{
+    const MemoryConfig *m = &vmm->config->memory;
+    uint64_t slot = vm_config_acpi_slot_size(m->hotplug_size);
+    VmmDevice *dimms = vmm_acpi_dimms(vmm);
+    GError *local = NULL;
+
+    if ((bytes - m->size) % slot) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: %" G_GUINT64_FORMAT " is not the boot "
+                    "size plus a multiple of the %" G_GUINT64_FORMAT " MiB "
+                    "DIMM slot", bytes, slot >> 20);
+        return false;
+    }
+    if (dimms && bytes < m->size + m->hotplugged_size) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: %" G_GUINT64_FORMAT " is below the %"
+                    G_GUINT64_FORMAT " bytes the VM has: ACPI-hotplugged "
+                    "memory cannot be removed", bytes,
+                    m->size + m->hotplugged_size);
+        return false;
+    }
+    /* The controller's own rules, which the config's imply: only a bug
+     * fails here. */
+    if (dimms && !memory_hotplug_check(dimms, bytes - m->size, &local)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "desired_ram: %s",
+                    local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
+}
+
 /* desired_ram is the whole RAM (CH): the boot size plus what virtio-mem
- * is to plug of the hotplug region. */
+ * is to plug, or the DIMMs plug, of the hotplug region. */
 static bool
 vmm_check_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
 {
@@ -476,11 +520,10 @@ vmm_check_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
 
     if (bytes == m->size + m->hotplugged_size)
         return true;
-    if (m->hotplug_size == 0 ||
-        m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM) {
+    if (m->hotplug_size == 0) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "desired_ram: the VM has no memory to plug (--memory "
-                    "hotplug_method=virtio-mem,hotplug_size=...)");
+                    "hotplug_method=virtio-mem|acpi,hotplug_size=...)");
         return false;
     }
     if (bytes < m->size || bytes - m->size > m->hotplug_size) {
@@ -491,6 +534,8 @@ vmm_check_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
                     m->size + m->hotplug_size);
         return false;
     }
+    if (m->hotplug_method == MEMORY_HOTPLUG_ACPI)
+        return vmm_check_resize_dimms(vmm, bytes, error);
     if ((bytes - m->size) % VM_CONFIG_VIRTIO_MEM_BLOCK) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "desired_ram: %" G_GUINT64_FORMAT " is not the boot "
@@ -512,12 +557,16 @@ vmm_virtio_mem(Vmm *vmm)
     return vdev && virtio_mem_is(vdev) ? vdev : NULL;
 }
 
-/* Bytes of the hotplug region the guest plugged (0: none, or no device). */
+/* Bytes of the hotplug region the guest plugged (0: none, or no device):
+ * virtio-mem's plugged blocks, or the DIMMs. */
 static uint64_t
 vmm_ram_plugged(Vmm *vmm)
 {
     VirtioDevice *vdev = vmm_virtio_mem(vmm);
+    VmmDevice *dimms = vmm_acpi_dimms(vmm);
 
+    if (dimms)
+        return memory_hotplug_plugged(dimms);
     return vdev ? virtio_mem_plugged(vdev) : 0;
 }
 
@@ -526,12 +575,17 @@ vmm_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
 {
     MemoryConfig *m = &vmm->config->memory;
     VirtioDevice *vdev = vmm_virtio_mem(vmm);
+    VmmDevice *dimms = vmm_acpi_dimms(vmm);
     GError *local = NULL;
 
     if (bytes == m->size + m->hotplugged_size)
         return true;
-    /* Checked by vmm_check_resize_ram(): only a bug fails here. */
-    if (vdev && !virtio_mem_set_requested(vdev, bytes - m->size, &local)) {
+    /* Checked by vmm_check_resize_ram(): only a bug fails here.  The
+     * DIMMs' RAM is mapped and in KVM's table since the VM was created
+     * (daemon/vm.c), so a plug is the slots' bits and the GED's
+     * interrupt. */
+    if ((vdev && !virtio_mem_set_requested(vdev, bytes - m->size, &local)) ||
+        (dimms && !memory_hotplug_plug(dimms, bytes - m->size, &local))) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "desired_ram: %s",
                     local->message);
         g_error_free(local);

@@ -73,6 +73,7 @@ include tests/unit/snapshot.mk
 include tests/unit/migration.mk
 include tests/unit/hotplug.mk
 include tests/unit/cpu-hotplug.mk
+include tests/unit/memory-hotplug.mk
 include tests/xml2xml/local.mk
 
 check_PROGRAMS += $(FUZZ_TARGETS)

@@ -156,6 +156,16 @@ dsdt_ged(AmlWriter *w, const X86AcpiConfig *cfg)
         aml_namestring(w, "\\_SB_.PRES.CSCN");
         aml_end(w);
     }
+    if (cfg->mem_hotplug_base != 0) {
+        /* If (And (Local0, MEMORY, Local1)) { \_SB_.MHPC.MSCN () } */
+        aml_if_begin(w);
+        aml_and(w);
+        aml_local(w, 0);
+        aml_integer(w, X86_GED_MEMORY_HOTPLUG);
+        aml_local(w, 1);
+        aml_namestring(w, "\\_SB_.MHPC.MSCN");
+        aml_end(w);
+    }
     aml_end(w);
     aml_end(w);
 
@@ -238,6 +248,8 @@ x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg)
         x86_acpi_dsdt_pci_hotplug(w, cfg);
     if (cfg->cpu_hotplug_base != 0)
         x86_acpi_dsdt_cpu_hotplug(w, cfg);
+    if (cfg->mem_hotplug_base != 0)
+        x86_acpi_dsdt_memory_hotplug(w, cfg);
     if (cfg->tpm)
         x86_acpi_dsdt_tpm(w);
     dsdt_cpus(w, cfg);

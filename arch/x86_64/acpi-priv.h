@@ -32,6 +32,11 @@ void x86_acpi_dsdt_pci_hotplug_slots(AmlWriter *w, const X86AcpiConfig *cfg);
 void x86_acpi_dsdt_cpu_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
 void x86_acpi_dsdt_cpu_hotplug_cpu(AmlWriter *w, const X86AcpiConfig *cfg,
                                    uint32_t cpu);
+/* acpi-memory-hotplug.c: \_SB_.MHPC and its DIMM slots (at the top
+ * level), when cfg->mem_hotplug_base is set, and the check of their
+ * part of @cfg (true when there is no controller). */
+void x86_acpi_dsdt_memory_hotplug(AmlWriter *w, const X86AcpiConfig *cfg);
+bool x86_acpi_check_memory_hotplug(const X86AcpiConfig *cfg, GError **error);
 /* acpi-tpm.c: the TPM2 table after its header, and \_SB_.TPM2 (at the
  * top level), when cfg->tpm is set. */
 void x86_acpi_tpm2_body(GByteArray *b);

@@ -264,6 +264,8 @@ validate(const X86AcpiConfig *cfg, GError **error)
                     "window below 4 GiB", cfg->pci_hotplug_base);
         return false;
     }
+    if (!x86_acpi_check_memory_hotplug(cfg, error))
+        return false;
     /* The CPU controller is a Memory32Fixed notified through the GED. */
     if (cfg->cpu_hotplug_base != 0 &&
         (cfg->ged_base == 0 ||

@@ -23,6 +23,8 @@
 #define X86_PCI_HOTPLUG_SIZE    0x10
 /* The CPU hotplug controller's window (devices/legacy/cpu-hotplug.h). */
 #define X86_CPU_HOTPLUG_SIZE    0xc
+/* The memory hotplug controller's window (devices/legacy/memory-hotplug.h). */
+#define X86_MEM_HOTPLUG_SIZE    0x18
 
 /* The COM1 resources the DSDT and MADT describe (the 8250 must match). */
 #define X86_COM1_PORT           0x3f8
@@ -62,6 +64,15 @@ typedef struct {
      * With it, each processor's _STA asks the controller, _EJ0 ejects,
      * and the GED's CPU bit scans them (needs the GED). */
     uint64_t cpu_hotplug_base;
+    /* The memory hotplug controller's MMIO window (below 4 GiB); 0: none.
+     * With it, \_SB_.MHPC describes mem_hotplug_nslots DIMM slots of
+     * mem_hotplug_slot_size bytes from mem_hotplug_region_gpa, whose _STA
+     * asks the controller, and the GED's memory bit scans them (needs the
+     * GED). */
+    uint64_t mem_hotplug_base;
+    uint64_t mem_hotplug_region_gpa;
+    uint64_t mem_hotplug_slot_size;
+    uint32_t mem_hotplug_nslots;
     /* The TPM 2.0 CRB at TPM_CRB_MMIO_BASE (devices/tpm/tpm-crb.h): the
      * TPM2 table and \_SB_.TPM2 (acpi-tpm.c). */
     bool tpm;

@@ -15,4 +15,5 @@ arch_libarch_a_SOURCES += \
 	arch/x86_64/acpi-dsdt.c \
 	arch/x86_64/acpi-pci-hotplug.c \
 	arch/x86_64/acpi-cpu-hotplug.c \
+	arch/x86_64/acpi-memory-hotplug.c \
 	arch/x86_64/acpi-tpm.c

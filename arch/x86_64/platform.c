@@ -7,6 +7,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
 #include "devices/legacy/cpu-hotplug.h"
+#include "devices/legacy/memory-hotplug.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/registry.h"
@@ -143,6 +144,40 @@ arch_platform_cpu_hotplug(DeviceHost *host, uint32_t max_vcpus,
         return NULL;
     /* Its window, allocated at realize, goes into the DSDT's PRES. */
     platform->cpu_hotplug_base = cpu_hotplug_get_mmio_base(hp);
+    return hp;
+}
+
+VmmDevice *
+arch_platform_memory_hotplug(DeviceHost *host, uint64_t region_gpa,
+                             uint64_t region_size, uint64_t slot_size,
+                             uint64_t plugged, ArchPlatformInfo *platform,
+                             GError **error)
+{
+    VmmDevice *ged = device_host_find_device(host, ID_GED);
+    VmmDevice *hp;
+
+    if (!ged) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "the VM has no ACPI GED to announce memory hotplug with");
+        return NULL;
+    }
+    hp = memory_hotplug_new(host, MEMORY_HOTPLUG_ID, ged, region_gpa,
+                            region_size, slot_size, plugged);
+    if (!hp) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "cannot cut a %" G_GUINT64_FORMAT "-byte hotplug region "
+                    "into DIMM slots of %" G_GUINT64_FORMAT " bytes",
+                    region_size, slot_size);
+        return NULL;
+    }
+    if (!x86_platform_add(host, hp, error))
+        return NULL;
+    /* Its window, allocated at realize, and the slots go into the DSDT's
+     * MHPC. */
+    platform->mem_hotplug_base = memory_hotplug_get_mmio_base(hp);
+    platform->mem_hotplug_region_gpa = region_gpa;
+    platform->mem_hotplug_slot_size = slot_size;
+    platform->mem_hotplug_nslots = (uint32_t)(region_size / slot_size);
     return hp;
 }
 

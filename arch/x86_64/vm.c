@@ -208,6 +208,10 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.ged_irq = plat->ged_irq;
     acpi.pci_hotplug_base = plat->pci_hotplug_base;
     acpi.cpu_hotplug_base = plat->cpu_hotplug_base;
+    acpi.mem_hotplug_base = plat->mem_hotplug_base;
+    acpi.mem_hotplug_region_gpa = plat->mem_hotplug_region_gpa;
+    acpi.mem_hotplug_slot_size = plat->mem_hotplug_slot_size;
+    acpi.mem_hotplug_nslots = plat->mem_hotplug_nslots;
     acpi.pci_ecam_base = plat->pci_ecam_base;
     acpi.pci_ecam_size = plat->pci_ecam_size;
     acpi.pci_mmio32_base = plat->mmio32_base;

@@ -9,5 +9,6 @@ devices_libdevices_a_SOURCES += \
 	devices/legacy/acpi-pm.c \
 	devices/legacy/ged.c \
 	devices/legacy/cpu-hotplug.c devices/legacy/cpu-hotplug.h \
+	devices/legacy/memory-hotplug.c devices/legacy/memory-hotplug.h \
 	devices/legacy/debug-port.c \
 	devices/legacy/debug-console.c

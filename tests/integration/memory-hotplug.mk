@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# Integration test: memory hotplug (virtio-mem grown and shrunk by vm.resize).
+# Integration test: memory hotplug (virtio-mem grown and shrunk, ACPI DIMMs
+# added, by vm.resize).
 check_PROGRAMS += tests/integration/test-memory-hotplug
 TESTS += tests/integration/test-memory-hotplug
 tests_integration_test_memory_hotplug_SOURCES = \

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration: virtio-mem memory hotplug, 512 MiB plugged and unplugged through vm.resize. */
+/* Integration: virtio-mem and ACPI DIMM memory hotplug through vm.resize. */
 #include <config.h>
 
 #include <stdio.h>
@@ -19,6 +19,12 @@
  *   resize --memory 512M -> the driver unplugs it, MemTotal comes back;
  *   beyond size + hotplug_size, below the boot size, or not a multiple of
  *   the 2 MiB block -> refused, the guest keeps running unchanged.
+ * and one with a 1 GiB ACPI hotplug region (hotplug_method=acpi, DIMM
+ * slots of 128 MiB; Linux's acpi_memhotplug adds what the GED announces,
+ * memhp_default_state=online onlines it):
+ *   resize --memory 768M -> two DIMMs, MemTotal grows by about 256 MiB,
+ *   vm.info reports 768 MiB actual and hotplugged_size;
+ *   shrinking, off the slot, beyond the region -> refused, unchanged.
  */
 
 #define REMOTE_TIMEOUT_MS (120 * 1000)
@@ -174,10 +180,80 @@ test_virtio_mem(void)
     g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
 }
 
+static void
+test_acpi(void)
+{
+    g_autofree char *sock = path_in_tmp("memhp-acpi-api.sock");
+    g_autofree char *api = g_strdup_printf("path=%s", sock);
+    g_autofree char *out = NULL;
+    const char *args[] = { "--api-socket", api, NULL };
+    GuestSpec g = {
+        .memory = "size=512M,hotplug_method=acpi,hotplug_size=1G",
+        .cmdline = "memhp_default_state=online",
+        /* Waits for MemTotal to grow by at least 250000 kB, then counts
+         * the memory blocks the DIMMs brought online. */
+        .script =
+            "mt() { sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' "
+            "/proc/meminfo; }\n"
+            "on() { cat /sys/devices/system/memory/memory*/state | "
+            "grep -c '^online'; }\n"
+            "b=$(mt)\n"
+            "o=$(on)\n"
+            "echo \"mh-boot: $b\"\n"
+            "echo mh-ready\n"
+            "read -r a\n"
+            "i=0\n"
+            "while [ $(($(mt) - b)) -lt 250000 ] && [ $i -lt 1200 ]; do "
+            "sleep 0.1; i=$((i + 1)); done\n"
+            "echo \"mh-grown: $(($(mt) - b))\"\n"
+            "echo \"mh-blocks: $(($(on) - o))\"\n"
+            "echo mh-up\n"
+            "read -r a\n"
+            "echo \"mh-still: $(($(mt) - b))\"\n",
+        .args = args,
+    };
+    g_autoptr(TestProc) p = guest_spawn(&g);
+    long v;
+
+    g_assert_true(test_proc_wait_output(p, "mh-ready", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    /* The region is not boot RAM: the guest starts with ~512 MiB. */
+    v = guest_value(out, "mh-boot: ");
+    g_assert_cmpint(v, <, 512 * MIB_KB);
+    g_clear_pointer(&out, g_free);
+    wait_api(sock);
+    REMOTE(sock, 0, "\"memory_actual_size\":536870912", "info");
+
+    /* Up by two 128 MiB DIMMs. */
+    REMOTE(sock, 0, NULL, "resize", "--memory", "768M");
+    REMOTE(sock, 0, "\"memory_actual_size\":805306368", "info");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-up", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    v = guest_value(out, "mh-grown: ");
+    g_assert_cmpint(v, >=, 250000);
+    g_assert_cmpint(v, <=, 256 * MIB_KB);
+    /* 128 MiB memory blocks: two DIMMs are two online blocks. */
+    g_assert_cmpint(guest_value(out, "mh-blocks: "), ==, 2);
+    g_clear_pointer(&out, g_free);
+
+    /* Refused, and nothing changes. */
+    REMOTE(sock, 1, "cannot be removed", "resize", "--memory", "640M");
+    REMOTE(sock, 1, "128 MiB DIMM slot", "resize", "--memory", "832M");
+    REMOTE(sock, 1, "is outside", "resize", "--memory", "2G");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    REMOTE(sock, 0, "\"state\":\"Running\"", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/memory-hotplug/virtio-mem", test_virtio_mem);
+    g_test_add_func("/memory-hotplug/acpi", test_acpi);
     return g_test_run();
 }

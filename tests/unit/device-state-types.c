@@ -9,6 +9,7 @@
 
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
+#include "devices/legacy/memory-hotplug.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/pci/pvpanic.h"
@@ -113,6 +114,24 @@ pci_hotplug_exercise(FakeHost *vm, VmmDevice *dev)
 {
     g_assert_true(pci_hotplug_plug(dev, 0, 3, NULL));
     g_assert_true(pci_hotplug_request_eject(dev, 0, 4, NULL));
+}
+
+/* Four 128 MiB DIMM slots at 4 GiB, one plugged at creation. */
+static VmmDevice *
+memory_hotplug_create(FakeHost *vm)
+{
+    VmmDevice *ged = add(vm, ged_new(fake_host_base(vm), "_ged"));
+
+    return add(vm, memory_hotplug_new(fake_host_base(vm), MEMORY_HOTPLUG_ID,
+                                      ged, 4ULL << 30, 512ULL << 20,
+                                      128ULL << 20, 128ULL << 20));
+}
+
+static void
+memory_hotplug_exercise(FakeHost *vm, VmmDevice *dev)
+{
+    /* MSEL = 2: the state round trip carries the selector. */
+    fake_host_mmio_write(vm, memory_hotplug_get_mmio_base(dev), 4, 2);
 }
 
 static VmmDevice *
@@ -303,6 +322,8 @@ static const DeviceStateType static_types[] = {
     { "ged", "_ged", ged_create, ged_exercise, "pending", 0x10, NULL },
     { "pci-hotplug", "_pci_hotplug", pci_hotplug_create,
       pci_hotplug_exercise, "pseg", 1, NULL },
+    { "memory-hotplug", MEMORY_HOTPLUG_ID, memory_hotplug_create,
+      memory_hotplug_exercise, "msel", 0x100000000LL, NULL },
     { "debug-port", "__debug_port", debug_port_create, debug_port_exercise,
       "ranges[2].first_code", 0x100, "uptime_us" },
     { "debug-console", "__debug_console", debug_console_create, NULL,

@@ -786,6 +786,41 @@ test_resize_ram(void)
     g_assert_cmpint(info_hotplugged(vmm), ==, 0);
 }
 
+/* desired_ram with hotplug_method=acpi on a created VM: whole 128 MiB
+ * DIMM slots inside the region; the config of record follows. */
+static void
+test_resize_ram_acpi(void)
+{
+    static const struct {
+        const char *body;
+        const char *mentions;
+    } bad[] = {
+        { "{\"desired_ram\": 872415232}", "128 MiB DIMM slot" },
+        { "{\"desired_ram\": 2147483648}", "is outside" },
+        { "{\"desired_ram\": 268435456}", "is outside" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(
+        "\"memory\": {\"size\": 536870912, \"hotplug_size\": 1073741824, "
+        "\"hotplug_method\": \"Acpi\"}");
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE,
+                                "{\"desired_ram\": 805306368}"), ==, 204);
+    g_assert_cmpint(info_hotplugged(vmm), ==, 268435456);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ApiResult r = { 0 };
+        g_autofree char *msg = NULL;
+
+        run(vmm, API_ACTION_VM_RESIZE, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, 400);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+        g_assert_cmpint(info_hotplugged(vmm), ==, 268435456);
+    }
+}
+
 /* boot_vcpus as vm.info reports it. */
 static gint64
 info_boot_vcpus(Vmm *vmm)
@@ -870,6 +905,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/resize-balloon", test_resize_balloon);
     g_test_add_func("/api/backend/resize-vcpus", test_resize_vcpus);
     g_test_add_func("/api/backend/resize-ram", test_resize_ram);
+    g_test_add_func("/api/backend/resize-ram-acpi", test_resize_ram_acpi);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

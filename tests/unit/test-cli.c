@@ -216,9 +216,10 @@ static const BadCli bad_cli[] = {
       "--cpus: invalid value 'boot=x': expected an integer", 0 },
     { ARGS("--memory", "sise=1G", "--kernel", "@T@/vmlinux"),
       "--memory: unknown key 'sise'", 0 },
-    { ARGS("--memory", "hotplug_size=1G", "--kernel", "@T@/vmlinux"),
-      "--memory: hotplug_size=1073741824 is not supported yet with "
-      "hotplug_method=acpi", 0 },
+    { ARGS("--memory", "hotplug_size=1G,hotplugged_size=64M", "--kernel",
+           "@T@/vmlinux"),
+      "--memory: hotplugged_size=67108864 with hotplug_method=acpi must be "
+      "a multiple of the 128 MiB DIMM slot", 0 },
     { ARGS("--cpus", "boot=4,max=2", "--kernel", "@T@/vmlinux"),
       "--cpus: boot=4 is greater than max=2", 0 },
     { ARGS("--cpus", "boot=2,topology=1:1:1:1", "--kernel", "@T@/vmlinux"),

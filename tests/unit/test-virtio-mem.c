@@ -329,8 +329,8 @@ test_memory_config(void)
         const char *cli;
         const char *message;
     } bad[] = {
-        { "size=512M,hotplug_size=1G", "is not supported yet with "
-          "hotplug_method=" },
+        { "size=512M,hotplug_size=1G,hotplugged_size=64M",
+          "multiple of the 128 MiB DIMM slot" },
         { "size=512M,hotplug_method=virtio-mem,hotplug_size=100M",
           "must be a multiple of 128 MiB" },
         { "size=512M,hotplug_method=virtio-mem,hotplug_size=2T",

@@ -735,6 +735,120 @@ test_acpiexec_cpu_hotplug(void)
     g_assert_nonnull(strstr(out, "[Integer] = 0000000000000000"));
 }
 
+/* Memory hotplug: MHPC, 4 DIMM slots of 128 MiB at 5 GiB. */
+static X86AcpiConfig
+memory_hotplug_config(void)
+{
+    X86AcpiConfig cfg = default_config();
+
+    cfg.mem_hotplug_base = 0xfe003000;
+    cfg.mem_hotplug_region_gpa = 5ULL << 30;
+    cfg.mem_hotplug_slot_size = 128ULL << 20;
+    cfg.mem_hotplug_nslots = 4;
+    return cfg;
+}
+
+/* The MHPC device, its slots and the GED's scan; refused without a GED,
+ * above 4 GiB or with a slot layout that is not one. */
+static void
+test_dsdt_memory_hotplug(void)
+{
+    X86AcpiConfig cfg = memory_hotplug_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) mem = NULL;
+    const uint8_t *d;
+    size_t dlen;
+    /* OperationRegion (MHPR, SystemMemory, 0xfe003000, 0x18) */
+    const uint8_t mhpr[] = { 0x5b, 0x80, 'M', 'H', 'P', 'R', 0x00,
+                             0x0c, 0x00, 0x30, 0x00, 0xfe, 0x0a, 0x18 };
+    /* Slot 3's QWordMemory minimum, 5 GiB + 384 MiB, little endian. */
+    const uint8_t min3[] = { 0x00, 0x00, 0x00, 0x58, 0x01, 0x00, 0x00, 0x00 };
+    /* EisaId ("PNP0C80") */
+    const uint8_t pnp0c80[] = { 0x0c, 0x41, 0xd0, 0x0c, 0x80 };
+
+    mem = build_ok(&cfg, &rsdp);
+    d = dsdt_of(mem, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, mhpr, sizeof(mhpr)), ==, 1);
+    /* MSCN: defined once, called from the GED's ESCN. */
+    g_assert_cmpuint(count(d, dlen, "MSCN", 4), ==, 2);
+    /* MSTA: defined once, called by each slot's _STA. */
+    g_assert_cmpuint(count(d, dlen, "MSTA", 4), ==, 5);
+    g_assert_cmpuint(count(d, dlen, pnp0c80, sizeof(pnp0c80)), ==, 4);
+    g_assert_cmpuint(count(d, dlen, min3, sizeof(min3)), ==, 1);
+    /* Each slot: its device name and the Notify target in MSCN. */
+    g_assert_cmpuint(count(d, dlen, "M003", 4), ==, 2);
+    g_assert_cmpuint(count(d, dlen, "M004", 4), ==, 0);
+    /* No eject: nimbus does not unplug DIMMs. */
+    g_assert_cmpuint(count(d, dlen, "_EJ0", 4), ==, 0);
+
+    cfg.ged_base = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*memory hotplug controller*GED*");
+    cfg = memory_hotplug_config();
+    cfg.mem_hotplug_base = 0xfffffff0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT,
+                  "*memory hotplug controller*4 GiB*");
+    cfg = memory_hotplug_config();
+    cfg.mem_hotplug_nslots = 257;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*257 DIMM slots*");
+    cfg.mem_hotplug_nslots = 0;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*0 DIMM slots*");
+    cfg = memory_hotplug_config();
+    cfg.mem_hotplug_region_gpa = G_MAXUINT64 - (256ULL << 20);
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*DIMM slots*");
+}
+
+/* ACPICA runs the memory hotplug AML: the GED's scan, a slot's _STA
+ * (MEN_ reads 0 in acpiexec's memory) and _CRS (the slot's range). */
+static void
+test_acpiexec_memory_hotplug(void)
+{
+    X86AcpiConfig cfg = memory_hotplug_config();
+    g_autofree char *acpiexec = g_find_program_in_path("acpiexec");
+    g_autoptr(GByteArray) blob = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *cmdline = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *cmds = "evaluate \\_SB_.GED_._EVT 5; "
+                       "evaluate \\_SB_.MHPC.MSCN; "
+                       "evaluate \\_SB_.MHPC.M002._STA; "
+                       "evaluate \\_SB_.MHPC.M003._CRS";
+    int status;
+    size_t dsdt_len;
+
+    if (!acpiexec) {
+        g_test_skip("acpiexec (acpica-tools) not installed");
+        return;
+    }
+    blob = x86_acpi_build_blob(&cfg, X86_RSDP_START, &error);
+    g_assert_no_error(error);
+    dsdt_len = (size_t)test_le(blob->data + 36 + 4, 4);
+    dir = g_dir_make_tmp("nimbus-acpi-XXXXXX", &error);
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "dsdt.dat", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)blob->data + 36,
+                                      (gssize)dsdt_len, NULL));
+    cmdline = g_strdup_printf("%s -b \"%s\" %s", acpiexec, cmds, path);
+    g_assert_true(g_spawn_command_line_sync(cmdline, &out, NULL, &status,
+                                            &error));
+    g_assert_no_error(error);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_test_message("%s", out);
+    g_assert_null(strstr(out, "Error"));
+    g_assert_null(strstr(out, "Exception"));
+    g_assert_nonnull(strstr(out, "successfully acquired and loaded"));
+    g_assert_nonnull(strstr(out, "[Integer] = 0000000000000000"));
+    /* M003's QWordMemory (acpiexec prints 16 bytes a line): minimum
+     * 0x158000000 and maximum 0x15fffffff at 0x0e, length 128 MiB at
+     * 0x26, then the end tag. */
+    g_assert_nonnull(strstr(out, "0010: 00 58 01 00 00 00 FF FF FF 5F 01 00 "
+                                 "00 00"));
+    g_assert_nonnull(strstr(out, "00 00 00 08 00 00 00 00 79 00"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -761,5 +875,9 @@ main(int argc, char **argv)
                     test_pci_hotplug_refused);
     g_test_add_func("/x86/acpi/acpiexec-pci-hotplug",
                     test_acpiexec_pci_hotplug);
+    g_test_add_func("/x86/acpi/dsdt-memory-hotplug",
+                    test_dsdt_memory_hotplug);
+    g_test_add_func("/x86/acpi/acpiexec-memory-hotplug",
+                    test_acpiexec_memory_hotplug);
     return g_test_run();
 }
