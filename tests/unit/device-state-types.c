@@ -18,6 +18,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
+#include "devices/virtio/watchdog.h"
 #include "tests/testutil.h"
 #include "tests/unit/device-state-types.h"
 #include "tests/unit/fake-swtpm.h"
@@ -275,6 +276,15 @@ virtio_rng_create(FakeHost *vm)
     return virtio_pci_add(vm, vdev);
 }
 
+/* virtio-watchdog: CH's timing; the state tests never ping it. */
+static VmmDevice *
+virtio_watchdog_state_create(FakeHost *vm)
+{
+    return virtio_pci_add(vm, virtio_watchdog_new(
+        fake_host_base(vm), VIRTIO_WATCHDOG_INTERVAL_US,
+        VIRTIO_WATCHDOG_TIMEOUT_US));
+}
+
 /* pvpanic: its config space is all it saves; a driver enables the BAR. */
 static VmmDevice *
 pvpanic_state_create(FakeHost *vm)
@@ -321,6 +331,8 @@ static const DeviceStateType static_types[] = {
       "msix.entries[1].ctrl", 2, NULL, "rng" },
     { "pvpanic", PVPANIC_ID, pvpanic_state_create, pvpanic_state_exercise,
       NULL, 0, NULL, "pvpanic" },
+    { "virtio-watchdog", VIRTIO_WATCHDOG_ID, virtio_watchdog_state_create,
+      virtio_pci_exercise, "msix.entries[1].ctrl", 2, NULL, "watchdog" },
 };
 
 /* ---- Registry types with a config kind ------------------------------------ */
