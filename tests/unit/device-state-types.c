@@ -9,6 +9,7 @@
 
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
+#include "devices/pci/i6300esb.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/pci/pvpanic.h"
@@ -427,6 +428,11 @@ device_state_types(unsigned *n)
                 st.exercise = tpm_exercise;
                 st.field = "cancel";
                 st.bad_value = CRB_CANCEL_INVOKE + 1;
+            } else if (*t == &i6300esb_type) {
+                /* A PCI function of its own: a 20-bit preload. */
+                st.exercise = NULL;
+                st.field = "timer1";
+                st.bad_value = I6300ESB_PRELOAD_MASK + 1;
             }
             c = registry_config(*t);
             st.id = g_strdup(vm_config_kind_id((*t)->kind,

@@ -302,7 +302,7 @@ static const BadCli bad_cli[] = {
     { ARGS("--kernel", "@T@/vmlinux", "--watchdog=on"),
       "--watchdog takes no value (got 'on')", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--nimbus-watchdog", "action=dump"),
-      "--nimbus-watchdog: action", 0 },
+      "--nimbus-watchdog: invalid value 'action=dump'", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--pvpanic=on"),
       "--pvpanic takes no value (got 'on')", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--landlock-rules", "path=/tmp,access=r"),

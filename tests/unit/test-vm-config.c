@@ -346,10 +346,6 @@ static const ValidateCase validate_bad[] = {
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
       "is longer than the 107 bytes a UNIX socket path may have", 0 },
-    /* The virtio-watchdog takes a PCI slot like any other device. */
-    { "{" KERNEL ", \"watchdog\": true, \"balloon\": {\"size\": 0, "
-      "\"pci_device_id\": 3}}",
-      "balloon: pci_device_id=3 is already used by watchdog", 0 },
     { "{" KERNEL ", \"landlock_rules\": [{\"path\": \"/\", \"access\": \"r\"}]}",
       "landlock_rules: rules are given but Landlock is not enabled "
       "(landlock_enable)", 0 },
