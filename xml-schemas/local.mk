@@ -18,4 +18,5 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/memballoon.rng \
 	xml-schemas/devices/vsock.rng \
 	xml-schemas/devices/panic.rng \
+	xml-schemas/devices/watchdog.rng \
 	xml-schemas/devices/tpm.rng

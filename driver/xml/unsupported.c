@@ -27,7 +27,7 @@ static const char *const unsupported_domain_children[] = {
 static const char *const unsupported_devices[] = {
     "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
-    "channel", "watchdog", "shmem", "memory", "iommu", "nvram",
+    "channel", "shmem", "memory", "iommu", "nvram",
     "crypto", "pstore", NULL,
 };
 
@@ -61,6 +61,7 @@ static const char *const usb_pci[] = { "usb", "pci", NULL };
 static const char *const virtio_only[] = { "virtio", NULL };
 static const char *const pvpanic_only[] = { "pvpanic", NULL };
 static const char *const tpm_crb_only[] = { "tpm-crb", NULL };
+static const char *const i6300esb_only[] = { "i6300esb", NULL };
 
 static const TypeRule device_rules[] = {
     { "disk", "type", "disk type", file_volume, true,
@@ -83,6 +84,8 @@ static const TypeRule device_rules[] = {
     /* A missing model is libvirt's 'tpm-tis' on x86. */
     { "tpm", "model", "tpm model", tpm_crb_only, false,
       "use model='tpm-crb': nimbus's TPM 2.0 has the CRB interface only" },
+    { "watchdog", "model", "watchdog model", i6300esb_only, false,
+      "use model='i6300esb', the PCI watchdog nimbus emulates" },
 };
 
 static bool
