@@ -778,8 +778,9 @@ take_slot(VCtx *v, char **owners, int want, char *owner)
  * The PCI slots as the devices will take them: in creation order
  * (devices/registry.c: console, disks, nets, rng, pvpanic, watchdog), a
  * device with a pci_device_id takes that slot, which must still be free,
- * and the others the lowest free one.  Checked here so that two devices on one slot, or
- * more devices than slots, are refused at vm.create and not at boot.
+ * and the others the lowest free one.  Checked here so that two devices
+ * on one slot, or more devices than slots, are refused at vm.create and
+ * not at boot.
  */
 static bool
 validate_pci_slots(VCtx *v, const VmConfig *c)
