@@ -799,10 +799,11 @@ take_slot(VCtx *v, char **owners, int want, char *owner)
 
 /*
  * The PCI slots as the devices will take them: in creation order
- * (devices/registry.c: console, disks, nets, rng, pvpanic), a device with a
- * pci_device_id takes that slot, which must still be free, and the others
- * the lowest free one.  Checked here so that two devices on one slot, or
- * more devices than slots, are refused at vm.create and not at boot.
+ * (devices/registry.c: console, disks, nets, rng, pvpanic, watchdog), a
+ * device with a pci_device_id takes that slot, which must still be free,
+ * and the others the lowest free one.  Checked here so that two devices
+ * on one slot, or more devices than slots, are refused at vm.create and
+ * not at boot.
  */
 static bool
 validate_pci_slots(VCtx *v, const VmConfig *c)
@@ -832,6 +833,10 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
     if (ok && c->pvpanic)
         ok = take_slot(v, owners, -1, g_strdup(NM(v, "--pvpanic",
                                                    "pvpanic")));
+    /* And the virtio-watchdog's (devices/virtio/watchdog.c). */
+    if (ok && c->watchdog)
+        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--watchdog",
+                                                   "watchdog")));
     /* Then the devices described in their own files, in table order (the
      * registry creates them in that order too). */
     for (const VmConfigKind *const *k = vm_config_kinds(); ok && *k; k++) {
@@ -847,14 +852,11 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
 
 /* CH's schema has these switches, so configs written for CH parse, but
  * nimbus has no device behind them yet.  Running without what the user
- * asked for (a watchdog that never fires, an IOMMU that isolates nothing)
- * would be worse than saying so. */
+ * asked for (an IOMMU that isolates nothing) would be worse than saying
+ * so. */
 static bool
 validate_unimplemented(VCtx *v, const VmConfig *c)
 {
-    if (c->watchdog)
-        return vfail(v, NM(v, "--watchdog", "watchdog"),
-                     "the virtio-watchdog device is not supported yet");
     if (c->iommu)
         return vfail(v, "iommu", "the virtio-iommu device is not supported "
                      "yet");

@@ -30,8 +30,8 @@ typedef enum {
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
-    OPT_NO_SHUTDOWN, OPT_PLATFORM, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP, OPT_VERBOSE, OPT_VERSION,
-    OPT_WATCHDOG, OPT_LAST,
+    OPT_NO_SHUTDOWN, OPT_PLATFORM, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP,
+    OPT_VERBOSE, OPT_VERSION, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
 
@@ -119,8 +119,6 @@ static const CliOption cli_static_options[] = {
     { OPT_VERBOSE, NULL, 'v', ARG_NONE, false,
       "More verbose output: -v info, -vv debug (repeatable)" },
     { OPT_VERSION, "version", 'V', ARG_NONE, false, "Print version" },
-    { OPT_WATCHDOG, "watchdog", 0, ARG_NONE, true,
-      "Add a virtio-watchdog device" },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(cli_static_options) == OPT_LAST);
 
@@ -325,9 +323,6 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
         return true;
     case OPT_LANDLOCK_RULES:
         return vm_config_parse_landlock_rule(vm, value, error);
-    case OPT_WATCHDOG:
-        vm->watchdog = true;
-        return true;
     case OPT_PLATFORM:
         return vm_config_parse_platform(vm, value, error);
     case OPT_RATE_LIMIT_GROUP:

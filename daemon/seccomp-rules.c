@@ -270,6 +270,8 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_MIGRATION] = SETS(&set_sockets, &set_migration),
     [THREAD_ROLE_VIRTIO_VSOCK] = SETS(&set_worker_irq, &set_vsock),
     [THREAD_ROLE_VIRTIO_PMEM] = SETS(&set_worker_irq, &set_pmem),
+    /* Its clock runs on the control thread (devices/watchdog-timer.h). */
+    [THREAD_ROLE_VIRTIO_WATCHDOG] = SETS(&set_worker_irq),
 };
 
 const SeccompRuleSet *const *

@@ -9,6 +9,7 @@
 #include "common/fd-util.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
+#include "devices/pci/i6300esb.h"
 #include "devices/pci/pvpanic.h"
 #include "devices/registry.h"
 #include "devices/tpm/tpm-crb.h"
@@ -20,6 +21,7 @@
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
 #include "devices/virtio/vsock.h"
+#include "devices/virtio/watchdog.h"
 
 /*
  * One descriptor per type, one line per type in registry_types[].  A type
@@ -509,10 +511,12 @@ static const DeviceType *const registry_types[] = {
     &net_type,
     &rng_type,
     &pvpanic_type,
+    &virtio_watchdog_type,
     &virtio_balloon_type,
     &virtio_pmem_type,
     &virtio_vsock_type,
     &tpm_type,
+    &i6300esb_type,
     NULL
 };
 

@@ -13,6 +13,7 @@
 
 /* virDomainEventID values nimbusd produces. */
 #define DRV_EVENT_ID_LIFECYCLE 0
+#define DRV_EVENT_ID_WATCHDOG 3
 #define DRV_EVENT_ID_DEVICE_REMOVED 15
 #define DRV_EVENT_ID_DEVICE_ADDED 19
 #define DRV_EVENT_ID_DEVICE_REMOVAL_FAILED 22
@@ -29,6 +30,7 @@ typedef struct {
     int metadata_type;              /* metadata change: DomainMetadataType */
     const char *metadata_uri;       /* metadata change: element namespace */
     const char *dev_alias;          /* device added/removed/removal failed */
+    int watchdog_action;            /* watchdog: DrvWatchdogEventAction */
 } DrvDomainEvent;
 
 /* Called with the domain locked, from any thread; must not block. */

@@ -19,6 +19,7 @@
 #include "driver/process.h"
 #include "driver/util.h"
 #include "driver/vmm-events.h"
+#include "driver/watchdog.h"
 
 /*
  * Threads: exit notifications and inotify wake-ups arrive on the main
@@ -38,6 +39,8 @@ typedef enum {
     DRV_TASK_KILL,                  /* on_reboot/on_crash want it gone */
     DRV_TASK_PRESERVE,              /* on_crash=preserve: keep it, paused */
     DRV_TASK_AUTOSTART,
+    DRV_TASK_WATCHDOG_PAUSE,        /* <watchdog action='pause'> */
+    DRV_TASK_WATCHDOG_SHUTDOWN,     /* <watchdog action='shutdown'> */
 } DrvTaskType;
 
 typedef struct {
@@ -266,6 +269,14 @@ drv_process_handle_event(const char *source, const char *event,
                            DRV_TASK_PRESERVE : DRV_TASK_KILL,
                            obj, proc->generation);
         }
+    } else if (g_str_equal(source, "guest") && g_str_equal(event, "watchdog")) {
+        DrvWatchdogFollowUp what = drv_watchdog_expired(ctx->driver, obj);
+
+        if (what != DRV_WATCHDOG_FOLLOW_NONE)
+            drv_task_queue(ctx->driver,
+                           what == DRV_WATCHDOG_FOLLOW_PAUSE ?
+                           DRV_TASK_WATCHDOG_PAUSE : DRV_TASK_WATCHDOG_SHUTDOWN,
+                           obj, proc->generation);
     }
 }
 
@@ -488,6 +499,15 @@ drv_task_run(gpointer data, gpointer user_data)
     case DRV_TASK_PRESERVE:
         if (proc)
             drv_process_preserve(driver, obj, task->generation);
+        break;
+    case DRV_TASK_WATCHDOG_PAUSE:
+    case DRV_TASK_WATCHDOG_SHUTDOWN:
+        if (proc)
+            drv_watchdog_follow_up(driver, obj,
+                                   task->type == DRV_TASK_WATCHDOG_PAUSE ?
+                                   DRV_WATCHDOG_FOLLOW_PAUSE :
+                                   DRV_WATCHDOG_FOLLOW_SHUTDOWN,
+                                   task->generation);
         break;
     case DRV_TASK_AUTOSTART:
         if (drv_domain_obj_is_active(obj) || !obj->def || !obj->autostart)

@@ -19,5 +19,6 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/memballoon.rng \
 	xml-schemas/devices/vsock.rng \
 	xml-schemas/devices/panic.rng \
+	xml-schemas/devices/watchdog.rng \
 	xml-schemas/devices/tpm.rng \
 	xml-schemas/devices/memory.rng

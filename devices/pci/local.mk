@@ -17,3 +17,18 @@ tests_fuzz_fuzz_pvpanic_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
 tests_fuzz_fuzz_pvpanic_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_pvpanic_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
 EXTRA_DIST += tests/fuzz/corpus/pvpanic
+
+# Intel 6300ESB watchdog (--nimbus-watchdog), the clock it shares with
+# virtio-watchdog, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += \
+	devices/pci/i6300esb.c devices/pci/i6300esb.h \
+	devices/watchdog-timer.c devices/watchdog-timer.h
+check_PROGRAMS += tests/unit/test-i6300esb
+TESTS += tests/unit/test-i6300esb
+tests_unit_test_i6300esb_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_i6300esb_DEPENDENCIES = $(FAKE_VM_DEPS)
+FUZZ_TARGETS += tests/fuzz/fuzz-i6300esb
+tests_fuzz_fuzz_i6300esb_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_i6300esb_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_i6300esb_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
+EXTRA_DIST += tests/fuzz/corpus/i6300esb

@@ -64,3 +64,15 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-mem
 tests_fuzz_fuzz_virtio_mem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_mem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-mem
+
+# virtio-watchdog (--watchdog): the device, its unit test and its fuzz
+# target.
+devices_libdevices_a_SOURCES += devices/virtio/watchdog.c \
+	devices/virtio/watchdog.h
+check_PROGRAMS += tests/unit/test-virtio-watchdog
+TESTS += tests/unit/test-virtio-watchdog
+tests_unit_test_virtio_watchdog_LDADD = $(VIRTIO_TEST_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-watchdog
+tests_fuzz_fuzz_virtio_watchdog_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_virtio_watchdog_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/virtio-watchdog

@@ -49,7 +49,8 @@ remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
     /* Every known id registers, as on libvirtd: a callback for an event
      * nimbus never produces (TUNABLE...) simply never fires, which is the
      * truth.  nova and virt-manager subscribe to such ids at connect
-     * time; lifecycle, metadata-change and the device events are sent. */
+     * time; lifecycle, watchdog, metadata-change and the device events
+     * are sent. */
     if (args->dom) {
         cb.has_dom = true;
         memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
@@ -134,6 +135,16 @@ remote_event_encode(const DrvDomainEvent *event, int cb_id)
 
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED;
         return rpc_packet_encode(&hdr, enc, &msg, NULL);
+    } else if (event->event_id == DRV_EVENT_ID_WATCHDOG) {
+        remote_domain_event_callback_watchdog_msg msg = {
+            .callbackID = cb_id,
+            .msg = { .dom = dom, .action = event->watchdog_action },
+        };
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG;
+        return rpc_packet_encode(&hdr,
+                                 (xdrproc_t)xdr_remote_domain_event_callback_watchdog_msg,
+                                 &msg, NULL);
     } else if (event->event_id == DRV_EVENT_ID_METADATA_CHANGE) {
         remote_domain_event_callback_metadata_change_msg msg = {
             .callbackID = cb_id,

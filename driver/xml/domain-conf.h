@@ -158,6 +158,21 @@ void domain_def_vsock_set(DomainDef *def, uint32_t cid, const char *socket);
 
 /* Whether @def has a <tpm> (nimbusd starts a swtpm for it). */
 bool domain_def_has_tpm(const DomainDef *def);
+/* libvirt's <watchdog action>, in virDomainWatchdogAction's order. */
+typedef enum {
+    DOMAIN_WATCHDOG_ACTION_RESET,
+    DOMAIN_WATCHDOG_ACTION_SHUTDOWN,
+    DOMAIN_WATCHDOG_ACTION_POWEROFF,
+    DOMAIN_WATCHDOG_ACTION_PAUSE,
+    DOMAIN_WATCHDOG_ACTION_NONE,
+    DOMAIN_WATCHDOG_ACTION_DUMP,
+    DOMAIN_WATCHDOG_ACTION_INJECT_NMI,
+    DOMAIN_WATCHDOG_ACTION_LAST
+} DomainWatchdogAction;
+/* Its XML spelling ("reset"), NULL when out of range. */
+const char *domain_watchdog_action_to_string(int value);
+/* The <watchdog action> of @def, or -1 without a watchdog. */
+int domain_def_watchdog_action(const DomainDef *def);
 /* Sets the <tpm>'s swtpm control socket for a run (start). */
 void domain_def_tpm_set_socket(DomainDef *def, const char *socket);
 

@@ -444,6 +444,14 @@ typedef struct {
     char *model;                /* "pvpanic" */
 } DomainPanicDef;
 
+ENUM_DECL(domain_watchdog_action);
+
+typedef struct {
+    DomainDeviceInfo info;
+    char *model;                /* "i6300esb" */
+    int action;                 /* DomainWatchdogAction */
+} DomainWatchdogDef;
+
 typedef struct {
     DomainDeviceInfo info;
     char *model;                /* "tpm-crb" */
@@ -491,6 +499,7 @@ typedef enum {
     DOMAIN_DEVICE_SERIAL,
     DOMAIN_DEVICE_CONSOLE,
     DOMAIN_DEVICE_TPM,
+    DOMAIN_DEVICE_WATCHDOG,
     DOMAIN_DEVICE_MEMBALLOON,
     DOMAIN_DEVICE_RNG,
     DOMAIN_DEVICE_PANIC,
@@ -531,6 +540,7 @@ extern const DomainDeviceClass domain_panic_class;
 extern const DomainDeviceClass domain_vsock_class;
 extern const DomainDeviceClass domain_tpm_class;
 extern const DomainDeviceClass domain_memory_class;
+extern const DomainDeviceClass domain_watchdog_class;
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);
@@ -542,6 +552,7 @@ void domain_panic_def_free(DomainPanicDef *panic);
 void domain_vsock_def_free(DomainVsockDef *vsock);
 void domain_tpm_def_free(DomainTpmDef *tpm);
 void domain_memory_def_free(DomainMemoryDef *mem);
+void domain_watchdog_def_free(DomainWatchdogDef *wd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
@@ -552,6 +563,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainPanicDef, domain_panic_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainVsockDef, domain_vsock_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainTpmDef, domain_tpm_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemoryDef, domain_memory_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainWatchdogDef, domain_watchdog_def_free)
+
+/* <watchdog> as "nimbus_watchdog" in @config (watchdog.c). */
+bool domain_watchdog_fill_vmconfig(VmConfig *config, const DomainDef *def,
+                                   GError **error);
 
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];

@@ -26,6 +26,7 @@ const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_VSOCK] = &domain_vsock_class,
     [DOMAIN_DEVICE_TPM] = &domain_tpm_class,
     [DOMAIN_DEVICE_MEMORY] = &domain_memory_class,
+    [DOMAIN_DEVICE_WATCHDOG] = &domain_watchdog_class,
 };
 
 /* Larger than any real definition; bounds what one RPC call can make

@@ -31,6 +31,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/chr.c \
 	driver/xml/rng.c \
 	driver/xml/panic.c \
+	driver/xml/watchdog.c \
 	driver/xml/vsock.c \
 	driver/xml/tpm.c \
 	driver/xml/memory.c driver/xml/memory-xml.h \

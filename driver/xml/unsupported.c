@@ -27,7 +27,7 @@ static const char *const unsupported_domain_children[] = {
 static const char *const unsupported_devices[] = {
     "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
-    "channel", "watchdog", "shmem", "iommu", "nvram",
+    "channel", "shmem", "iommu", "nvram",
     "crypto", "pstore", NULL,
 };
 
@@ -63,6 +63,7 @@ static const char *const pvpanic_only[] = { "pvpanic", NULL };
 static const char *const tpm_crb_only[] = { "tpm-crb", NULL };
 static const char *const memory_models[] = { "dimm", "virtio-mem",
                                              "virtio-pmem", NULL };
+static const char *const i6300esb_only[] = { "i6300esb", NULL };
 
 static const TypeRule device_rules[] = {
     { "disk", "type", "disk type", file_volume, true,
@@ -88,6 +89,8 @@ static const TypeRule device_rules[] = {
     /* nvdimm needs an NFIT and sgx-epc SGX: nimbus has neither. */
     { "memory", "model", "memory device model", memory_models, false,
       "use 'dimm', 'virtio-mem' or 'virtio-pmem'" },
+    { "watchdog", "model", "watchdog model", i6300esb_only, false,
+      "use model='i6300esb', the PCI watchdog nimbus emulates" },
 };
 
 static bool

@@ -476,6 +476,12 @@ validate_misc_devices(const DomainDef *def, GError **error)
                       "only one <panic> device is supported");
         return false;
     }
+    /* nimbus_watchdog is one device (watchdog.c maps it). */
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_WATCHDOG) > 1) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "only one <watchdog> device is supported");
+        return false;
+    }
     if (nrng) {
         const DomainRngDef *rng = domain_def_device(def, DOMAIN_DEVICE_RNG, 0);
 

@@ -40,6 +40,9 @@
  *   <serial>                     serial: Pty | File; none -> Null
  *   <console target=virtio>      console: Pty | File; none -> Off
  *   <panic model=pvpanic>        pvpanic = true
+ *   <watchdog model=i6300esb>    nimbus_watchdog: model, action (reset,
+ *                                poweroff, none; none for pause and
+ *                                shutdown, which nimbusd does: watchdog.c)
  *   <tpm model=tpm-crb>          tpm: socket (swtpm's, set at start)
  *   <uuid>, <sysinfo type=smbios> platform: system_uuid (always), the
  *                                <system> entries, chassis asset tag and
@@ -554,7 +557,8 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     /* unsupported.c let only model='pvpanic' through, validate.c one. */
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
     config->platform = domain_sysinfo_to_platform(def);
-    if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error))
+    if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error) ||
+        !domain_watchdog_fill_vmconfig(config, def, error))
         return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its
      * output goes nowhere; without a virtio <console> there is none. */

@@ -10,6 +10,7 @@
 #include "devices/char/chardev.h"
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/memory-hotplug.h"
+#include "devices/pci/i6300esb.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/pci/pvpanic.h"
@@ -19,6 +20,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/virtio-pci.h"
+#include "devices/virtio/watchdog.h"
 #include "tests/testutil.h"
 #include "tests/unit/device-state-types.h"
 #include "tests/unit/fake-swtpm.h"
@@ -294,6 +296,15 @@ virtio_rng_create(FakeHost *vm)
     return virtio_pci_add(vm, vdev);
 }
 
+/* virtio-watchdog: CH's timing; the state tests never ping it. */
+static VmmDevice *
+virtio_watchdog_state_create(FakeHost *vm)
+{
+    return virtio_pci_add(vm, virtio_watchdog_new(
+        fake_host_base(vm), VIRTIO_WATCHDOG_INTERVAL_US,
+        VIRTIO_WATCHDOG_TIMEOUT_US));
+}
+
 /* pvpanic: its config space is all it saves; a driver enables the BAR. */
 static VmmDevice *
 pvpanic_state_create(FakeHost *vm)
@@ -342,6 +353,8 @@ static const DeviceStateType static_types[] = {
       "msix.entries[1].ctrl", 2, NULL, "rng" },
     { "pvpanic", PVPANIC_ID, pvpanic_state_create, pvpanic_state_exercise,
       NULL, 0, NULL, "pvpanic" },
+    { "virtio-watchdog", VIRTIO_WATCHDOG_ID, virtio_watchdog_state_create,
+      virtio_pci_exercise, "msix.entries[1].ctrl", 2, NULL, "watchdog" },
 };
 
 /* ---- Registry types with a config kind ------------------------------------ */
@@ -436,6 +449,11 @@ device_state_types(unsigned *n)
                 st.exercise = tpm_exercise;
                 st.field = "cancel";
                 st.bad_value = CRB_CANCEL_INVOKE + 1;
+            } else if (*t == &i6300esb_type) {
+                /* A PCI function of its own: a 20-bit preload. */
+                st.exercise = NULL;
+                st.field = "timer1";
+                st.bad_value = I6300ESB_PRELOAD_MASK + 1;
             }
             c = registry_config(*t);
             st.id = g_strdup(vm_config_kind_id((*t)->kind,

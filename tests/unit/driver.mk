@@ -83,6 +83,11 @@ TESTS += tests/unit/test-nimbusd-hotplug.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-memory.py
 TESTS += tests/unit/test-nimbusd-memory.py
 
+# <watchdog> (issue 16): each action's WATCHDOG event and what follows it,
+# against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-watchdog.py
+TESTS += tests/unit/test-nimbusd-watchdog.py
+
 # update-device (DOMAIN_UPDATE_DEVICE_FLAGS): --config replacement and the
 # live refusals, against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-rpc-update-device.py

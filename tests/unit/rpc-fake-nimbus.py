@@ -14,7 +14,9 @@
 # Toy guest, on the serial pty: prints "fake guest ready" and a "# " prompt
 # after boot; echoes input; "poweroff" shuts the VM down (events "vm
 # shutdown", exit 0, as nimbus without --no-shutdown); "panic" reports a
-# guest panic; "reboot" reboots (events rebooting/rebooted).  vm.counters
+# guest panic; "reboot" reboots (events rebooting/rebooted); "watchdog"
+# lets the config's nimbus_watchdog expire (event guest/watchdog, then
+# the reset or power-off its action asks for).  vm.counters
 # reports fixed per-device values (the fake does no I/O); a balloon's
 # driver does at once what vm.resize desired_balloon asks; desired_vcpus
 # changes boot_vcpus within max_vcpus, as nimbus does.
@@ -160,6 +162,16 @@ class Vm:
         elif cmd == "reboot":
             self.event("vm", "rebooting")
             self.event("vm", "rebooted")
+        elif cmd == "watchdog" and (self.config or {}).get("nimbus_watchdog"):
+            wd = self.config["nimbus_watchdog"]
+            action = wd.get("action", "reset")
+            self.event("guest", "watchdog",
+                       {"id": wd.get("id") or "__i6300esb", "action": action})
+            if action == "reset":
+                self.event("vm", "rebooting")
+                self.event("vm", "rebooted")
+            elif action == "poweroff":
+                self.shutdown_and_exit()
         elif cmd:
             os.write(self.master, ("you said: %s\r\n" % cmd).encode())
 

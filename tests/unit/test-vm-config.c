@@ -359,8 +359,6 @@ static const ValidateCase validate_bad[] = {
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
       "is longer than the 107 bytes a UNIX socket path may have", 0 },
-    { "{" KERNEL ", \"watchdog\": true}",
-      "watchdog: the virtio-watchdog device is not supported yet", 0 },
     { "{" KERNEL ", \"landlock_rules\": [{\"path\": \"/\", \"access\": \"r\"}]}",
       "landlock_rules: rules are given but Landlock is not enabled "
       "(landlock_enable)", 0 },

@@ -111,8 +111,27 @@ static const BadCase bad_cases[] = {
     /* <tpm> is supported now (driver/xml/tpm.c): not without a backend. */
     { "tpm", DEV("<tpm model='tpm-crb'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
       "tpm: a <backend type='emulator'/> is required" },
-    { "watchdog", DEV("<watchdog model='i6300esb'/>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'watchdog'" },
+    /* <watchdog> is supported now (driver/xml/watchdog.c): the 6300ESB,
+     * and the actions nimbus can carry out. */
+    { "watchdog-ib700", DEV("<watchdog model='ib700'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "watchdog model 'ib700' is not supported by nimbus (use "
+      "model='i6300esb', the PCI watchdog nimbus emulates)" },
+    { "watchdog-itco", DEV("<watchdog model='itco' action='reset'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "watchdog model 'itco'" },
+    { "watchdog-no-model", DEV("<watchdog action='reset'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "watchdog model '' is not supported" },
+    { "watchdog-dump", DEV("<watchdog model='i6300esb' action='dump'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "watchdog action 'dump' is not supported by nimbus (use reset, "
+      "poweroff, shutdown, pause or none)" },
+    { "watchdog-nmi", DEV("<watchdog model='i6300esb' action='inject-nmi'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "watchdog action 'inject-nmi'" },
+    { "watchdog-action", DEV("<watchdog model='i6300esb' action='explode'/>"),
+      DRV_ERROR_XML_ERROR, "Invalid attribute action for element watchdog" },
+    { "watchdog-two", DEV("<watchdog model='i6300esb'/>"
+                          "<watchdog model='i6300esb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "only one <watchdog> device is supported" },
     { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "element 'numatune' is not supported" },
     /* <maxMemory> and memory devices are supported now (memory.c): the
