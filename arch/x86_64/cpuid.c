@@ -13,6 +13,7 @@
 #define CPUID_TOPOLOGY        0xb
 #define CPUID_TOPOLOGY_V2     0x1f
 #define CPUID_HV_BASE         0x40000000
+#define CPUID_HV_FEATURES     0x40000001
 #define CPUID_HV_TIMING       0x40000010
 #define CPUID_EXT_FEATURES    0x80000001
 #define CPUID_EXT_ADDR_SIZE   0x80000008
@@ -23,6 +24,9 @@
 #define CPUID1_EDX_HTT        (1u << 28)
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID_EXT_ECX_SVM     (1u << 2)
+
+/* KVM PV feature bit (Documentation/virt/kvm/x86/cpuid.rst). */
+#define KVM_PV_ASYNC_PF_VMEXIT (1u << 10)
 
 /* Level types of leaves 0xb/0x1f (ECX[15:8]). */
 #define TOPO_LEVEL_INVALID 0
@@ -194,6 +198,16 @@ x86_cpuid_build(const struct kvm_cpuid_entry2 *supported, unsigned n,
         e->ecx = pkg & 0xff;
         e->edx = 0;
     }
+
+    /* KVM's PV features as QEMU's -cpu host offers them, for the same
+     * guest behaviour in the same host (docs/testing.md, "Known
+     * problems"): without async-PF-as-#PF-vmexit, which only a guest
+     * that runs guests of its own uses and QEMU leaves off by default
+     * (kvm-asyncpf-vmexit).  MSI_EXT_DEST_ID stays off as well: QEMU
+     * sets it only with a userspace IOAPIC (split irqchip); ours is
+     * KVM's, whose redirection entries have no extended ID bits. */
+    if ((e = x86_cpuid_find(table, CPUID_HV_FEATURES, 0)))
+        e->eax &= ~KVM_PV_ASYNC_PF_VMEXIT;
 
     /* Hypervisor leaves: keep KVM's signature and features (0x40000001)
      * and add the timing leaf that reports the TSC and APIC bus

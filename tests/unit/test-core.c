@@ -92,7 +92,8 @@ static struct kvm_cpuid_entry2 fake_host[] = {
       .eax = 1, .ebx = 2, .ecx = 0x100 },
     { .function = 0x1f, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
     { .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
-    { .function = 0x40000001, .eax = 0x1000 },
+    /* PV_TLB_FLUSH, ASYNC_PF_VMEXIT, POLL_CONTROL */
+    { .function = 0x40000001, .eax = 0x1600 },
     { .function = 0x80000001, .ecx = 0x00000125 },   /* SVM is bit 2 */
     { .function = 0x80000008, .eax = 0x3030 },
     { .function = 0x8000000a, .eax = 1, .ebx = 0x8000 },
@@ -169,6 +170,22 @@ test_cpuid_nested(void)
                     x86_cpuid_find(on, 1, 0)->ecx & ~(1u << 5));
     g_assert_cmphex(x86_cpuid_find(off, 0x80000001, 0)->ecx, ==, 0x121);
     g_assert_null(x86_cpuid_find(off, 0x8000000a, 0));
+}
+
+/* KVM's PV features reach the guest as QEMU's -cpu host passes them: all
+ * but async PF as a #PF vmexit. */
+static void
+test_cpuid_kvm_pv(void)
+{
+    X86CpuidParams p = {
+        .topo = { .threads_per_core = 1, .cores_per_die = 1,
+                  .dies_per_package = 1, .packages = 1 },
+        .max_vcpus = 1, .nested = true,
+    };
+    g_autoptr(GArray) t = x86_cpuid_build(fake_host, G_N_ELEMENTS(fake_host),
+                                          &p, 0);
+
+    g_assert_cmphex(x86_cpuid_find(t, 0x40000001, 0)->eax, ==, 0x1200);
 }
 
 static void
@@ -341,6 +358,7 @@ main(int argc, char **argv)
     g_test_add_func("/cpuid/topology", test_cpuid_topology);
     g_test_add_func("/cpuid/apic-ids", test_cpuid_apic_ids);
     g_test_add_func("/cpuid/nested", test_cpuid_nested);
+    g_test_add_func("/cpuid/kvm-pv", test_cpuid_kvm_pv);
     g_test_add_func("/event-monitor/format", test_event_format);
     return g_test_run();
 }

@@ -142,7 +142,7 @@ test_exit_actions(Fixture *f, gconstpointer unused)
         { HV_EXIT_HLT, VCPU_CONTINUE },
         { HV_EXIT_SYSTEM_SHUTDOWN, VCPU_POWEROFF },
         { HV_EXIT_SYSTEM_RESET, VCPU_RESET },
-        { HV_EXIT_SHUTDOWN, VCPU_CRASH },
+        { HV_EXIT_SHUTDOWN, VCPU_RESET },   /* triple fault: reset, as CH */
         { HV_EXIT_INTERNAL_ERROR, VCPU_CRASH },
         { HV_EXIT_FAIL_ENTRY, VCPU_CRASH },
         { HV_EXIT_UNKNOWN, VCPU_CRASH },
@@ -284,6 +284,51 @@ test_thread_guest_stop(Fixture *f, gconstpointer unused)
     g_mutex_clear(&rec.lock);
 }
 
+/* A triple fault resets the VM (as CH does on KVM_EXIT_SHUTDOWN), after
+ * the register report whose first line tests/harness/with-kvm looks for.
+ * Run in a subprocess to check what goes to stderr. */
+static void
+test_thread_triple_fault(Fixture *f, gconstpointer unused)
+{
+    g_autoptr(GError) error = NULL;
+    Hv *hv;
+    VcpuControl ctl;
+    StopRecord rec = { 0 };
+    Vcpu *vcpu;
+    HvExit tf = { .reason = HV_EXIT_SHUTDOWN };
+    /* What KVM on AMD leaves after a shutdown intercept: the reset state. */
+    struct kvm_regs regs = { .rip = 0xfff0, .rdx = 0x600 };
+    struct kvm_sregs sregs = { .cs = { .selector = 0xf000,
+                                       .base = 0xffff0000 } };
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_passed();
+        g_test_trap_assert_stderr("*vcpu0: shutdown (triple fault): "
+                                  "resetting the VM*rip=000000000000fff0*"
+                                  "this is the reset state*");
+        return;
+    }
+    hv = hv_fake_ops.vm_new(NULL);
+    vcpu_control_init(&ctl);
+    g_mutex_init(&rec.lock);
+    vcpu = vcpu_new(&hv_fake_ops, hv, 0, &ctl, &f->buses, record_stop, &rec,
+                    &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(hv_fake_ops.set_regs(vcpu_hv(vcpu), &regs), ==, 0);
+    g_assert_cmpint(hv_fake_ops.set_sregs(vcpu_hv(vcpu), &sregs), ==, 0);
+    g_assert_true(vcpu_start(vcpu, &error));
+    hv_fake_push_exit(vcpu_hv(vcpu), &tf, NULL);
+    g_assert_true(wait_until(stop_recorded, &rec));
+    g_assert_cmpint(rec.last, ==, VCPU_RESET);
+    vcpu_control_request(&ctl, &vcpu, 1, VCPU_REQ_STOP);
+    g_assert_cmpuint(rec.calls, ==, 1);
+    vcpu_free(vcpu);
+    hv_fake_ops.vm_free(hv);
+    vcpu_control_clear(&ctl);
+    g_mutex_clear(&rec.lock);
+}
+
 static void
 test_thread_many_pauses(Fixture *f, gconstpointer unused)
 {
@@ -327,6 +372,7 @@ main(int argc, char **argv)
     ADD("/vcpu/exit/actions", test_exit_actions);
     ADD("/vcpu/thread/pause-resume-stop", test_thread_pause_resume_stop);
     ADD("/vcpu/thread/guest-stop", test_thread_guest_stop);
+    ADD("/vcpu/thread/triple-fault", test_thread_triple_fault);
     ADD("/vcpu/thread/many-pauses", test_thread_many_pauses);
     return g_test_run();
 }
