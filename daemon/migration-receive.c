@@ -120,9 +120,8 @@ rx_read_payload(Rx *rx, const MigrationRequest *req, GError **error)
     return g_steal_pointer(&data);
 }
 
-/* Small pieces (mostly lone 4 KiB pages) gathered into one read of the
- * stream, then copied out: a read call per page was most of a pass's
- * cost on this side. */
+/* Small pieces (a dirty pass is mostly lone 4 KiB pages) gathered into
+ * one read of the stream, then copied out, instead of a read call each. */
 typedef struct {
     struct {
         uint64_t gpa;

@@ -330,10 +330,9 @@ send_request_ok(GIOStream *s, MigrationCommand cmd, const void *payload,
                                error);
 }
 
-/* Guest bytes queued for one vectored write: pass 0 and the dirty passes
- * are mostly lone 4 KiB pages, and a write call per page was most of a
- * pass's cost (two syscalls per page under nested KVM, see
- * docs/migration.md "Benchmark"). */
+/* Guest bytes queued for one vectored write: the dirty passes are mostly
+ * lone 4 KiB pages (docs/migration.md, "Benchmark"), which took a write
+ * call each. */
 typedef struct {
     GOutputVector vec[MIGRATION_SEND_IOV];
     guint n;
