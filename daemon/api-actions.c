@@ -91,6 +91,9 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VM_NIMBUS_UPDATE_RATE_LIMITER] = {
         "vm.nimbus-update-rate-limiter", false, true, NULL, NULL, false,
         true },
+    /* CH's API has no way to stop a send (docs/migration.md). */
+    [API_ACTION_VM_NIMBUS_CANCEL_MIGRATION] = {
+        "vm.nimbus-cancel-migration", false, false, NULL, NULL, false, true },
 };
 
 const ApiActionInfo *

@@ -40,6 +40,7 @@ typedef enum {
     API_ACTION_VM_RECEIVE_MIGRATION,
     /* nimbus's own (docs/api-extensions.md); after CH's. */
     API_ACTION_VM_NIMBUS_UPDATE_RATE_LIMITER,
+    API_ACTION_VM_NIMBUS_CANCEL_MIGRATION,
     API_ACTION_LAST
 } ApiAction;
 

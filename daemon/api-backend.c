@@ -195,6 +195,7 @@ RUN_SIMPLE(run_vm_power_button, vmm_vm_power_button)
 RUN_SIMPLE(run_vm_pause, vmm_vm_pause)
 RUN_SIMPLE(run_vm_resume, vmm_vm_resume)
 RUN_SIMPLE(run_vm_nmi, vmm_vm_nmi)
+RUN_SIMPLE(run_vm_cancel_migration, migration_send_cancel)
 
 static bool
 run_vm_info(Vmm *vmm, JsonNode *body, GArray *fds, char **out, GError **error)
@@ -669,6 +670,9 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_NIMBUS_UPDATE_RATE_LIMITER] = {
         "The rate limiter could not be updated",
         run_vm_update_rate_limiter },
+    [API_ACTION_VM_NIMBUS_CANCEL_MIGRATION] = {
+        "The migration could not be cancelled",
+        run_vm_cancel_migration },
 };
 
 /* ---- Execution -------------------------------------------------------- */

@@ -152,13 +152,21 @@ migration_dirty_collect(MigrationDirty *md, GArray *ranges, uint64_t *bytes,
     return true;
 }
 
+/* Pass 0 reads every page of RAM once: eight words ORed per test keep
+ * the loop to one branch per 64 bytes (a guest's non-zero pages mostly
+ * differ in their first words, so this costs them little). */
 static bool
 page_is_zero(const uint8_t *p, size_t len)
 {
     const uint64_t *w = (const uint64_t *)(const void *)p;
-    size_t i;
+    size_t n = len / sizeof(*w), i;
 
-    for (i = 0; i < len / sizeof(*w); i++) {
+    for (i = 0; i + 8 <= n; i += 8) {
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] |
+            w[i + 6] | w[i + 7])
+            return false;
+    }
+    for (; i < n; i++) {
         if (w[i])
             return false;
     }

@@ -18,6 +18,10 @@
 #define MIGRATION_JSON_MAX_DEPTH 64
 /* Guest bytes are copied through a buffer of this size. */
 #define MIGRATION_CHUNK (1u << 20)
+/* Pieces at least this large are read straight into guest RAM. */
+#define MIGRATION_DIRECT_MIN (64u << 10)
+/* Small pieces gathered per read of the stream. */
+#define MIGRATION_RX_PIECES 1024
 
 #define CONFIG_KEY_VM "vm_config"
 #define CONFIG_KEY_MEMORY "memory_manager_data"
@@ -116,12 +120,50 @@ rx_read_payload(Rx *rx, const MigrationRequest *req, GError **error)
     return g_steal_pointer(&data);
 }
 
+/* Small pieces (a dirty pass is mostly lone 4 KiB pages) gathered into
+ * one read of the stream, then copied out, instead of a read call each. */
+typedef struct {
+    struct {
+        uint64_t gpa;
+        size_t len;
+    } piece[MIGRATION_RX_PIECES];
+    guint n;
+    size_t fill;
+} RxBatch;
+
+static bool
+rx_batch_flush(Rx *rx, RxBatch *b, GError **error)
+{
+    size_t at = 0;
+
+    if (b->n == 0)
+        return true;
+    if (!migration_read_exact(rx->in, rx->buf, b->fill, "Memory data",
+                              rx->cancellable, error))
+        return false;
+    for (guint i = 0; i < b->n; i++) {
+        /* Checked against guest RAM before any byte was read. */
+        if (guest_mem_write(rx->mem, b->piece[i].gpa, rx->buf + at,
+                            b->piece[i].len) < 0) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        "migration: Memory at 0x%" PRIx64 " left guest RAM",
+                        b->piece[i].gpa);
+            return false;
+        }
+        at += b->piece[i].len;
+    }
+    b->n = 0;
+    b->fill = 0;
+    return true;
+}
+
 /* Memory: a range table, then the bytes of each range, in order.  Every
  * range must lie in guest RAM (it may span adjacent regions). */
 static bool
 rx_memory(Rx *rx, const MigrationRequest *req, GError **error)
 {
     g_autofree guint8 *table = g_malloc(MAX(req->length, 1));
+    g_autofree RxBatch *batch = g_new0(RxBatch, 1);
     g_autoptr(GArray) ranges = NULL;
 
     if (!migration_read_exact(rx->in, table, (size_t)req->length,
@@ -164,19 +206,30 @@ rx_memory(Rx *rx, const MigrationRequest *req, GError **error)
         for (uint64_t off = 0; off < r->length; off += MIGRATION_CHUNK) {
             size_t n = (size_t)MIN((uint64_t)MIGRATION_CHUNK,
                                    r->length - off);
+            void *p = n >= MIGRATION_DIRECT_MIN
+                          ? guest_mem_ptr(rx->mem, r->gpa + off, n)
+                          : NULL;
 
-            if (!migration_read_exact(rx->in, rx->buf, n, "Memory data",
-                                      rx->cancellable, error))
-                return false;
-            /* Checked above: cannot fail. */
-            if (guest_mem_write(rx->mem, r->gpa + off, rx->buf, n) < 0) {
-                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                            "migration: Memory range %u left guest RAM", i);
-                return false;
+            /* A large piece inside one region is read in place: no
+             * copy through the buffer. */
+            if (p) {
+                if (!rx_batch_flush(rx, batch, error) ||
+                    !migration_read_exact(rx->in, p, n, "Memory data",
+                                          rx->cancellable, error))
+                    return false;
+                continue;
             }
+            if ((batch->fill + n > MIGRATION_CHUNK ||
+                 batch->n == MIGRATION_RX_PIECES) &&
+                !rx_batch_flush(rx, batch, error))
+                return false;
+            batch->piece[batch->n].gpa = r->gpa + off;
+            batch->piece[batch->n].len = n;
+            batch->n++;
+            batch->fill += n;
         }
     }
-    return true;
+    return rx_batch_flush(rx, batch, error);
 }
 
 /* MemoryFd: the slot number (u32 LE) with the region's fd attached. */

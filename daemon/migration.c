@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 #include <gio/gio.h>
@@ -24,6 +26,8 @@
 /* Bytes per write of guest memory: whole pages, large enough that the
  * per-call cost disappears. */
 #define MIGRATION_SEND_CHUNK (4u << 20)
+/* Pieces per vectored write (Linux's UIO_MAXIOV is 1024). */
+#define MIGRATION_SEND_IOV 512
 
 struct Migration {
     Vmm *vmm;                   /* immutable */
@@ -36,6 +40,11 @@ struct Migration {
     GCond cond;
     bool quitting;              /* lock: no more calls to the control thread */
     bool busy;                  /* control thread: until the end step ran */
+    /* lock: vm.nimbus-cancel-migration asked to stop (the error says so). */
+    bool cancelled;
+    /* lock: Complete is on its way; from here the destination may already
+     * run the VM, so a cancel could leave it running twice: refused. */
+    bool committing;
 
     /* Sending.  Set at start, then owned by the migration thread, except
      * where noted. */
@@ -233,6 +242,23 @@ migration_free(Migration *m)
     g_free(m);
 }
 
+/* Each step is a request answered before the next one: Nagle's algorithm
+ * would hold a request's last partial segment back until the peer's
+ * delayed ACK (up to 40 ms), several times inside the downtime.  UNIX
+ * sockets have no such delay.  The buffers are left to TCP's autotuning,
+ * which a fixed SO_SNDBUF would turn off (and cap at wmem_max). */
+static void
+migration_socket_tune(GSocket *sock)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (g_socket_get_family(sock) != G_SOCKET_FAMILY_IPV4 &&
+        g_socket_get_family(sock) != G_SOCKET_FAMILY_IPV6)
+        return;
+    if (!g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, &local))
+        g_debug("migration: cannot set TCP_NODELAY: %s", local->message);
+}
+
 /* ---- Sending: control-thread steps -------------------------------------- */
 
 static bool
@@ -304,6 +330,28 @@ send_request_ok(GIOStream *s, MigrationCommand cmd, const void *payload,
                                error);
 }
 
+/* Guest bytes queued for one vectored write: the dirty passes are mostly
+ * lone 4 KiB pages (docs/migration.md, "Benchmark"), which took a write
+ * call each. */
+typedef struct {
+    GOutputVector vec[MIGRATION_SEND_IOV];
+    guint n;
+    size_t bytes;
+} SendBatch;
+
+static bool
+send_batch_flush(Migration *m, GOutputStream *out, SendBatch *b,
+                 GError **error)
+{
+    bool ok = b->n == 0 ||
+              g_output_stream_writev_all(out, b->vec, b->n, NULL,
+                                         m->cancellable, error);
+
+    b->n = 0;
+    b->bytes = 0;
+    return ok;
+}
+
 /* One Memory request: the table of @ranges, then their bytes. */
 static bool
 send_memory(Migration *m, GIOStream *s, GArray *ranges, GError **error)
@@ -312,6 +360,7 @@ send_memory(Migration *m, GIOStream *s, GArray *ranges, GError **error)
     const GuestMemory *mem = vm_memory(m->vm);
     g_autoptr(GByteArray) table = g_byte_array_new();
     g_autofree guint8 *buf = NULL;
+    g_autofree SendBatch *batch = g_new0(SendBatch, 1);
 
     if (ranges->len == 0)
         return true;
@@ -328,8 +377,11 @@ send_memory(Migration *m, GIOStream *s, GArray *ranges, GError **error)
                                    r->length - off);
             const void *p = guest_mem_ptr(mem, r->gpa + off, n);
 
-            /* A range made of adjacent regions goes through a copy. */
+            /* A range made of adjacent regions goes through a copy,
+             * which the queued pointers must not share. */
             if (!p) {
+                if (!send_batch_flush(m, out, batch, error))
+                    return false;
                 if (!buf)
                     buf = g_malloc(MIGRATION_SEND_CHUNK);
                 if (guest_mem_read(mem, r->gpa + off, buf, n) < 0) {
@@ -338,13 +390,23 @@ send_memory(Migration *m, GIOStream *s, GArray *ranges, GError **error)
                                 r->gpa + off);
                     return false;
                 }
-                p = buf;
+                if (!g_output_stream_write_all(out, buf, n, NULL,
+                                               m->cancellable, error))
+                    return false;
+                continue;
             }
-            if (!g_output_stream_write_all(out, p, n, NULL, m->cancellable,
-                                           error))
+            batch->vec[batch->n].buffer = p;
+            batch->vec[batch->n].size = n;
+            batch->n++;
+            batch->bytes += n;
+            if ((batch->n == MIGRATION_SEND_IOV ||
+                 batch->bytes >= MIGRATION_SEND_CHUNK) &&
+                !send_batch_flush(m, out, batch, error))
                 return false;
         }
     }
+    if (!send_batch_flush(m, out, batch, error))
+        return false;
     return migration_expect_ok(g_io_stream_get_input_stream(s),
                                MIGRATION_CMD_MEMORY, m->cancellable, error);
 }
@@ -395,26 +457,37 @@ send_precopy(Migration *m, GIOStream *s, GArray *pending, GError **error)
     gint64 deadline = start + (gint64)m->cfg->timeout_s * G_USEC_PER_SEC;
     g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE,
                                            sizeof(MigrationRange));
-    uint64_t bytes = 0;
+    uint64_t bytes = 0, sent;
     double bytes_per_us = 0;
+    guint npieces;
 
     if (!migration_call_main(m, send_step_dirty_start, NULL, error))
         return false;
     migration_nonzero_ranges(vm_memory(m->vm), ranges, &bytes);
+    g_info("migration: pass 0 scan: %" PRId64 " ms",
+           (g_get_monotonic_time() - start) / 1000);
     for (guint iteration = 0;; iteration++) {
         g_autofree char *id = g_strdup_printf("%u", iteration);
         const char *props[] = { "id", id, NULL };
         gint64 t0 = g_get_monotonic_time(), now;
 
         event_monitor_emit("vm", "migration-memory-iteration", props);
-        if (!send_memory(m, s, ranges, error))
+        /* The page scans do no I/O: a cancel is seen here. */
+        if (g_cancellable_set_error_if_cancelled(m->cancellable, error) ||
+            !send_memory(m, s, ranges, error))
             return false;
         now = g_get_monotonic_time();
         if (now > t0 && bytes > 0)
             bytes_per_us = (double)bytes / (double)(now - t0);
+        sent = bytes;
+        npieces = ranges->len;
         g_array_set_size(ranges, 0);
         if (!migration_dirty_collect(m->dirty, ranges, &bytes, error))
             return false;
+        /* Where the time goes, for -v (docs/migration.md, "Benchmark"). */
+        g_info("migration: pass %u: %" PRIu64 " bytes in %u ranges, %"
+               PRId64 " ms; %" PRIu64 " bytes dirty after it", iteration,
+               sent, npieces, (now - t0) / 1000, bytes);
         /* bytes / bandwidth: the time the last pass would take paused. */
         if (bytes == 0 ||
             (bytes_per_us > 0 &&
@@ -479,15 +552,39 @@ migration_send(Migration *m, GError **error)
         else
             g_array_append_vals(pending, last->data, last->len);
     }
-    if (aborted ||
-        !send_memory(m, s, pending, &local) ||
-        !migration_call_main(m, send_step_state, NULL, &local) ||
-        !send_request_ok(s, MIGRATION_CMD_STATE, m->state_text, m->state_len,
-                         m->cancellable, &local) ||
-        !send_request_ok(s, m->source_was_paused
-                                ? MIGRATION_CMD_COMPLETE_PAUSED
-                                : MIGRATION_CMD_COMPLETE,
-                         NULL, 0, m->cancellable, &local)) {
+    if (!aborted) {
+        gint64 t1 = g_get_monotonic_time(), t2, t3;
+        bool cancelled;
+
+        aborted = !send_memory(m, s, pending, &local);
+        t2 = g_get_monotonic_time();
+        aborted = aborted ||
+                  !migration_call_main(m, send_step_state, NULL, &local) ||
+                  !send_request_ok(s, MIGRATION_CMD_STATE, m->state_text,
+                                   m->state_len, m->cancellable, &local);
+        t3 = g_get_monotonic_time();
+        /* The point of no return: a cancel from here on is refused. */
+        g_mutex_lock(&m->lock);
+        cancelled = m->cancelled;
+        m->committing = !aborted && !cancelled;
+        g_mutex_unlock(&m->lock);
+        if (!aborted && cancelled) {
+            g_set_error(&local, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                        "cancelled");
+            aborted = true;
+        }
+        aborted = aborted ||
+                  !send_request_ok(s, m->source_was_paused
+                                          ? MIGRATION_CMD_COMPLETE_PAUSED
+                                          : MIGRATION_CMD_COMPLETE,
+                                   NULL, 0, m->cancellable, &local);
+        if (!aborted)
+            g_info("migration: paused: last delta %u ranges %" PRId64
+                   " ms, state %zu bytes %" PRId64 " ms, complete %" PRId64
+                   " ms", pending->len, (t2 - t1) / 1000, m->state_len,
+                   (t3 - t2) / 1000, (g_get_monotonic_time() - t3) / 1000);
+    }
+    if (aborted) {
         /* A refusal or a broken connection needs no Abandon; our own
          * error does, so that the destination does not wait for more. */
         if (!g_error_matches(local, G_IO_ERROR, G_IO_ERROR_FAILED) &&
@@ -569,6 +666,7 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
         g_error_free(local);
         return false;
     }
+    migration_socket_tune(m->socket);
     m->vm = vm;
     /* The config of record may be replaced meanwhile (vm.resize): what
      * is sent is the one the migration started with. */
@@ -580,6 +678,36 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
         event_monitor_emit("vm", "migration-failed", NULL);
         return false;
     }
+    return true;
+}
+
+bool
+migration_send_cancel(Vmm *vmm, GError **error)
+{
+    Migration *m = vmm_get_migration(vmm);
+    bool committing;
+
+    if (!migration_busy(m) || !m->sending) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_WRONG_STATE,
+                    "no outgoing migration is in progress");
+        return false;
+    }
+    g_mutex_lock(&m->lock);
+    committing = m->committing;
+    if (!committing)
+        m->cancelled = true;
+    g_mutex_unlock(&m->lock);
+    if (committing) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_WRONG_STATE,
+                    "the migration is completing: the destination may "
+                    "already run the VM, it cannot be cancelled");
+        return false;
+    }
+    /* Wakes the thread from any blocking I/O; it closes the connection
+     * (the destination discards what it built), and its end step resumes
+     * a VM it paused and emits migration-failed. */
+    g_cancellable_cancel(m->cancellable);
+    g_info("migration to '%s': cancel requested", m->cfg->destination_url);
     return true;
 }
 
@@ -738,6 +866,7 @@ migration_receive(Migration *m, GError **error)
         return false;
     /* One migration per listener, as CH: no second source. */
     g_socket_close(m->listener, NULL);
+    migration_socket_tune(sock);
     event_monitor_emit("vm", "migration-receive-ready", NULL);
     conn = g_socket_connection_factory_create_connection(sock);
     return migration_receive_run(G_IO_STREAM(conn), sock, &rx_ops, m,
@@ -800,6 +929,14 @@ migration_thread(gpointer data)
     if (!ok && !m->error)
         g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_FAILED,
                     "migration failed");
+    g_mutex_lock(&m->lock);
+    if (!ok && m->cancelled) {
+        /* Whatever I/O the cancel cut short, that is the reason. */
+        g_clear_error(&m->error);
+        g_set_error(&m->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                    "cancelled by vm.nimbus-cancel-migration");
+    }
+    g_mutex_unlock(&m->lock);
     /* When the Vmm is going away this fails, and migration_free() tidies
      * up instead. */
     migration_call_main(m, m->sending ? send_step_end : rx_step_end, NULL,

@@ -66,6 +66,16 @@ typedef struct Migration Migration;
 bool migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg,
                           GError **error);
 /**
+ * migration_send_cancel:
+ * vm.nimbus-cancel-migration: stops @vmm's outgoing migration and returns
+ * at once.  The migration ends on its thread as a failed one: the
+ * connection closes (the destination discards what it received), the VM
+ * goes on (resumed if the migration paused it), "migration-failed" is
+ * emitted.  WRONG_STATE when no send is in progress, or once Complete is
+ * being sent (the destination may already run the VM).  Control thread.
+ */
+bool migration_send_cancel(Vmm *vmm, GError **error);
+/**
  * migration_receive_start:
  * Listens on @url (the Vmm must have no VM) and returns once it listens;
  * one connection is accepted and served in the background.  On success

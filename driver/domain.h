@@ -111,6 +111,7 @@ typedef struct {
     gint64 ended;                   /* monotonic us; 0 = still running */
     unsigned int iterations;        /* pre-copy passes begun */
     uint64_t max_downtime_ms;       /* 0: nimbus's default */
+    bool abort_requested;           /* domjobabort cancelled the send */
 } DrvMigrateInfo;
 
 /*

@@ -268,6 +268,7 @@ drv_migrate_send_locked(DrvDriver *driver, DrvDomainObj *obj, const char *url,
         obj->migrate.started = g_get_monotonic_time();
         obj->migrate.ended = 0;
         obj->migrate.iterations = 0;
+        obj->migrate.abort_requested = false;
         drv_domain_obj_unlock(obj);
         ok = drv_monitor_put(sock, "vm.send-migration", body, &local);
         drv_domain_obj_lock(obj);
@@ -284,6 +285,11 @@ drv_migrate_send_locked(DrvDriver *driver, DrvDomainObj *obj, const char *url,
             g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
                         "cannot migrate domain '%s': %s", obj->name,
                         local->message);
+        else if (obj->migrate.abort_requested)
+            /* libvirt's words for a job the client aborted. */
+            g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_ABORTED,
+                        "operation aborted: migration out job: canceled by "
+                        "client (domain '%s')", obj->name);
         else
             drv_migrate_set_vmm_error(error, obj->name, url, log);
         if (paused_here && obj->proc && !obj->proc->exited)
@@ -612,6 +618,70 @@ drv_migrate_set_max_downtime(DrvDriver *driver, DrvDomainObj *obj,
     obj->migrate.max_downtime_ms = ms;
     drv_domain_obj_unlock(obj);
     return true;
+}
+
+bool
+drv_migrate_get_max_downtime(DrvDriver *driver, DrvDomainObj *obj,
+                             unsigned int flags, uint64_t *ms, GError **error)
+{
+    if (!drv_check_flags(flags, 0, "virDomainMigrateGetMaxDowntime", error))
+        return false;
+    drv_domain_obj_lock(obj);
+    /* As setting it: a property of the running domain. */
+    if (!drv_domain_obj_is_active(obj)) {
+        drv_domain_set_error_not_running(error);
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    *ms = obj->migrate.max_downtime_ms ? obj->migrate.max_downtime_ms
+                                       : DRV_MIGRATE_DEFAULT_DOWNTIME_MS;
+    drv_domain_obj_unlock(obj);
+    return true;
+}
+
+bool
+drv_migrate_abort_job(DrvDriver *driver, DrvDomainObj *obj,
+                      unsigned int flags, GError **error)
+{
+    g_autofree char *sock = NULL;
+    g_autoptr(GError) local = NULL;
+    bool ok;
+
+    if (!drv_check_flags(flags, 0, "virDomainAbortJob", error))
+        return false;
+    drv_domain_obj_lock(obj);
+    if (!drv_domain_obj_is_active(obj) || !obj->proc) {
+        drv_domain_set_error_not_running(error);
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    /* The only job nimbus can stop is a send; PERFORM holds the domain's
+     * job meanwhile, so this does not take it (as libvirt's abort). */
+    if (obj->migrate.phase != DRV_MIGRATE_RUNNING || obj->migrate.incoming) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                    obj->migrate.phase == DRV_MIGRATE_RUNNING
+                        ? "cannot abort incoming migration of domain '%s'; "
+                          "destroy it on this side, or abort the job on "
+                          "the source"
+                        : "no job is active on domain '%s'",
+                    obj->name);
+        drv_domain_obj_unlock(obj);
+        return false;
+    }
+    sock = g_strdup(obj->proc->api_socket);
+    obj->migrate.abort_requested = true;
+    drv_domain_obj_unlock(obj);
+    ok = drv_monitor_put(sock, "vm.nimbus-cancel-migration", NULL, &local);
+    if (ok)
+        return true;
+    drv_domain_obj_lock(obj);
+    obj->migrate.abort_requested = false;
+    drv_domain_obj_unlock(obj);
+    /* Typically: the hand-over has begun, or it just ended. */
+    g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                "cannot abort the migration of domain '%s': %s", obj->name,
+                local->message);
+    return false;
 }
 
 void

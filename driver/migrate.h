@@ -86,6 +86,23 @@ bool drv_migrate_set_max_downtime(DrvDriver *driver, DrvDomainObj *obj,
                                   uint64_t ms, unsigned int flags,
                                   GError **error);
 
+/* nimbus's default downtime_ms, which migrate-getmaxdowntime reports
+ * until migrate-setmaxdowntime changed it (CH's default too). */
+#define DRV_MIGRATE_DEFAULT_DOWNTIME_MS 300
+
+/* virDomainMigrateGetMaxDowntime: what later sends will use. */
+bool drv_migrate_get_max_downtime(DrvDriver *driver, DrvDomainObj *obj,
+                                  unsigned int flags, uint64_t *ms,
+                                  GError **error);
+
+/* virDomainAbortJob on a domain sending a migration: asks its nimbus to
+ * cancel (vm.nimbus-cancel-migration) and returns; the PERFORM waiting
+ * for it fails with OPERATION_ABORTED and the domain runs on.  Refused
+ * (OPERATION_INVALID) with no outgoing migration, on the receiving side,
+ * and once nimbus is completing the hand-over. */
+bool drv_migrate_abort_job(DrvDriver *driver, DrvDomainObj *obj,
+                           unsigned int flags, GError **error);
+
 /* A "migration-*" VMM event of @obj's nimbus (obj locked). */
 void drv_migrate_vmm_event(DrvDomainObj *obj, const char *event);
 

@@ -217,6 +217,33 @@ remote_domain_get_job_stats(RpcCall *call, void *a, void *r, GError **error)
 }
 
 bool
+remote_domain_abort_job(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_abort_job_args *args = a;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    return obj && drv_migrate_abort_job(daemon->driver, obj, 0, error);
+}
+
+bool
+remote_domain_migrate_get_max_downtime(RpcCall *call, void *a, void *r,
+                                       GError **error)
+{
+    remote_domain_migrate_get_max_downtime_args *args = a;
+    remote_domain_migrate_get_max_downtime_ret *ret = r;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+    uint64_t ms = 0;
+
+    if (!obj || !drv_migrate_get_max_downtime(daemon->driver, obj,
+                                              args->flags, &ms, error))
+        return false;
+    ret->downtime = ms;
+    return true;
+}
+
+bool
 remote_domain_migrate_set_max_downtime(RpcCall *call, void *a, void *r,
                                        GError **error)
 {

@@ -13,3 +13,5 @@ REMOTE_HANDLER(remote_domain_migrate_confirm3_params);
 REMOTE_HANDLER(remote_domain_get_job_info);
 REMOTE_HANDLER(remote_domain_get_job_stats);
 REMOTE_HANDLER(remote_domain_migrate_set_max_downtime);
+REMOTE_HANDLER(remote_domain_abort_job);
+REMOTE_HANDLER(remote_domain_migrate_get_max_downtime);

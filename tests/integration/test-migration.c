@@ -30,7 +30,9 @@
  *   3. B -> C over tcp (loopback), through nimbus-remote: the same;
  *   4. C -> D local (memfd over SCM_RIGHTS): the same;
  *   5. D -> E, E killed mid-migration: D still answers vm.info, Running,
- *      and the guest ticks on.
+ *      and the guest ticks on;
+ *   6. D -> F cancelled (vm.nimbus-cancel-migration): the same on D, and F
+ *      discards and shuts down cleanly.
  */
 #define BOOT_TIMEOUT_MS (300 * 1000)
 #define MIGRATE_TIMEOUT_MS (120 * 1000)
@@ -184,6 +186,61 @@ check_garbage(void)
     api_vmm_free(v);
 }
 
+/* 6. vm.nimbus-cancel-migration while the send waits on a stopped
+ * destination: the source runs on and the guest ticks; the destination,
+ * once it runs again, discards what it got, has no VM and shuts down
+ * cleanly. */
+static void
+check_cancel(ApiVmm *v)
+{
+    g_autofree char *url = g_strdup_printf("unix:%s/f.mig", test_tmpdir());
+    g_autofree char *rx = g_strdup_printf("{\"receiver_url\": \"%s\"}",
+                                          url);
+    g_autofree char *tx = g_strdup_printf(
+        "{\"destination_url\": \"%s\", \"timeout_s\": 600}", url);
+    g_autofree char *out = NULL;
+    g_autofree char *log = NULL;
+    ApiVmm *dst = api_vmm_start("f", NULL);
+    gint64 deadline;
+    double t;
+
+    api_vmm_call_ok(dst, "PUT", "vm.receive-migration", rx);
+    kill(test_proc_pid(dst->vmm), SIGSTOP);
+    api_vmm_call_ok(v, "PUT", "vm.send-migration", tx);
+    api_vmm_call_ok(v, "PUT", "vm.nimbus-cancel-migration", NULL);
+    kill(test_proc_pid(dst->vmm), SIGCONT);
+    /* The source ends the send by itself: Running, no migration. */
+    deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    while (api_vmm_call(v, "PUT", "vm.pause", NULL, NULL) != 204) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(100 * 1000);
+    }
+    api_vmm_call_ok(v, "PUT", "vm.resume", NULL);
+    t = api_vmm_tick_uptime(v);
+    g_assert_cmpfloat(api_vmm_next_tick(v, t, 60000), >, t);
+    log = test_proc_output(v->vmm);
+    g_assert_nonnull(strstr(log, "cancelled by vm.nimbus-cancel-migration"));
+    /* Nothing left to cancel. */
+    g_assert_cmpuint(api_vmm_call(v, "PUT", "vm.nimbus-cancel-migration",
+                                  NULL, &out), ==, 405);
+    g_assert_nonnull(strstr(out, "no outgoing migration"));
+    /* The destination saw the connection close mid-migration. */
+    deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    for (;;) {
+        g_clear_pointer(&log, g_free);
+        log = test_proc_output(dst->vmm);
+        if (strstr(log, "receiving the migration failed"))
+            break;
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(100 * 1000);
+    }
+    g_assert_cmpuint(api_vmm_call(dst, "GET", "vm.info", NULL, NULL), ==,
+                     404);
+    api_vmm_call_ok(dst, "PUT", "vmm.shutdown", NULL);
+    g_assert_cmpint(test_proc_wait_exit(dst->vmm, 30000), ==, 0);
+    api_vmm_free(dst);
+}
+
 static void
 test_migration(void)
 {
@@ -268,6 +325,10 @@ test_migration(void)
     t = api_vmm_tick_uptime(v);
     g_assert_cmpfloat(api_vmm_next_tick(v, t, 60000), >, t);
     g_assert_false(test_proc_exited(v->vmm));
+    g_clear_pointer(&url, g_free);
+    g_clear_pointer(&body, g_free);
+
+    check_cancel(v);
     api_vmm_free(v);
 }
 
@@ -275,6 +336,6 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/migration/unix-tcp-local-kill", test_migration);
+    g_test_add_func("/migration/unix-tcp-local-kill-cancel", test_migration);
     return g_test_run();
 }

@@ -38,7 +38,10 @@
 # protocol (one length-prefixed JSON message, "OK"/"ERR" back) and nimbus's
 # migration events; the source exits 0 after the hand-over, as nimbus does.
 # It logs "send-migration <body>" on stderr (the domain's log);
-# FAKE_NIMBUS_MIGRATE_DELAY=S makes a send take S seconds.
+# FAKE_NIMBUS_MIGRATE_DELAY=S makes a send take S seconds (PUT
+# fake.migrate-delay {"seconds": S} changes it for this VMM);
+# vm.nimbus-cancel-migration stops a send still in that delay, as nimbus
+# does: migration-failed, the VM runs on.
 import ctypes
 import json
 import os
@@ -431,6 +434,9 @@ class Handler(BaseHTTPRequestHandler):
             if ep == "fake.ram":
                 VM.ram = json.loads(body)["ram"].encode()
                 return self.reply(204)
+            if ep == "fake.migrate-delay":
+                SEND["delay"] = float(json.loads(body)["seconds"])
+                return self.reply(204)
             if ep == "vm.restore":
                 return self.restore(body)
             if ep == "vm.receive-migration":
@@ -516,6 +522,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.snapshot(body)
             if ep == "vm.send-migration":
                 return self.send_migration(body)
+            if ep == "vm.nimbus-cancel-migration":
+                cancel = SEND["cancel"]
+                if body:
+                    return self.reply(400, ["takes no request body"])
+                if cancel is None or cancel.is_set():
+                    return self.reply(405, ["no outgoing migration is in "
+                                            "progress"])
+                cancel.set()
+                return self.reply(204)
             if ep == "vm.power-button":
                 if VM.state != "Running":
                     return self.reply(405, ["VM is not running"])
@@ -646,11 +661,18 @@ def receive_migration(Handler, body):
     Handler.reply(204)
 
 
-def send_loop(url, msg):
+# The send in progress: its cancel Event (None when there is none) and
+# the delay of later sends.
+SEND = {"cancel": None,
+        "delay": float(os.environ.get("FAKE_NIMBUS_MIGRATE_DELAY", "0"))}
+
+
+def send_loop(url, msg, cancel):
     VM.event("vm", "migration-started")
     try:
         VM.event("vm", "migration-memory-iteration", {"id": "0"})
-        time.sleep(float(os.environ.get("FAKE_NIMBUS_MIGRATE_DELAY", "0")))
+        if cancel.wait(SEND["delay"]):
+            raise ValueError("cancelled by vm.nimbus-cancel-migration")
         conn = socket.create_connection(tcp_address(url), timeout=30)
         data = json.dumps(msg).encode()
         conn.sendall(struct.pack(">I", len(data)) + data)
@@ -660,6 +682,8 @@ def send_loop(url, msg):
             raise ValueError("destination refused the migration")
     except (OSError, ValueError) as e:
         sys.stderr.write("fake-nimbus: send failed: %s\n" % e)
+        with VM.lock:
+            SEND["cancel"] = None
         VM.event("vm", "migration-failed")
         return
     VM.event("vm", "migration-finished")
@@ -678,7 +702,9 @@ def send_migration(Handler, body):
         return Handler.reply(400, [str(e)])
     msg = {"config": VM.config, "ram": VM.ram.decode(),
            "paused": VM.state == "Paused"}
-    threading.Thread(target=send_loop, args=(url, msg), daemon=True).start()
+    SEND["cancel"] = threading.Event()
+    threading.Thread(target=send_loop, args=(url, msg, SEND["cancel"]),
+                     daemon=True).start()
     Handler.reply(204)
 
 

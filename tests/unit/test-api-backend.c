@@ -245,6 +245,16 @@ static const StatusCase status_cases[] = {
       500, "Error from API", "config.json" },
     { "snapshot-bad-json", { CREATE }, { API_ACTION_VM_SNAPSHOT, "{" }, 400,
       "Failed to deserialize JSON", NULL },
+    /* Nothing to cancel: 405, not a fake success. */
+    { "cancel-migration-before-create", { NONE },
+      { API_ACTION_VM_NIMBUS_CANCEL_MIGRATION, NULL }, 405,
+      "Error from API", "no outgoing migration" },
+    { "cancel-migration-none", { CREATE },
+      { API_ACTION_VM_NIMBUS_CANCEL_MIGRATION, NULL }, 405,
+      "Error from API", "no outgoing migration" },
+    { "cancel-migration-body", { NONE },
+      { API_ACTION_VM_NIMBUS_CANCEL_MIGRATION, "{}" }, 400, "Bad Request",
+      "takes no request body" },
 };
 
 static void

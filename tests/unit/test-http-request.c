@@ -383,7 +383,7 @@ test_action_table(void)
         "vm.add-vsock", "vm.add-vdpa", "vm.add-user-device",
         "vm.remove-device", "vm.snapshot", "vm.coredump", "vm.restore",
         "vm.nmi", "vm.send-migration", "vm.receive-migration",
-        "vm.nimbus-update-rate-limiter",
+        "vm.nimbus-update-rate-limiter", "vm.nimbus-cancel-migration",
     };
     guint n_dbus = 0;
 
@@ -405,8 +405,9 @@ test_action_table(void)
                                     g_str_equal(endpoints[i], "vm.counters")));
     }
     /* CH leaves vm.resize-disk and vm.nmi off D-Bus; nimbus's own
-     * vm.nimbus-update-rate-limiter is not on CH's interface either. */
-    g_assert_cmpuint(n_dbus, ==, API_ACTION_LAST - 3);
+     * vm.nimbus-update-rate-limiter and vm.nimbus-cancel-migration are not
+     * on CH's interface either. */
+    g_assert_cmpuint(n_dbus, ==, API_ACTION_LAST - 4);
     g_assert_cmpint(api_action_from_endpoint("vm.nope"), ==, -1);
     g_assert_cmpint(api_action_from_dbus_method("VmNmi"), ==, -1);
 }

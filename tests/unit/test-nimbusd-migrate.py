@@ -180,6 +180,83 @@ def job_info_and_max_downtime(p):
         cleanup(p)
 
 
+def abort_mid_send(p, *migrate_args):
+    """Starts `virsh migrate` with a long send, aborts it with domjobabort
+    once the job shows; returns virsh migrate's stderr."""
+    ns.fake_call(p.src, NAME, "PUT", "fake.migrate-delay", {"seconds": 60})
+    mig = subprocess.Popen(["virsh", "-q", "-c", p.src.uri, "migrate",
+                            "--live", *migrate_args, NAME, p.dst.uri],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        rv.wait_for(lambda: "Unbounded" in virsh(p.src, "domjobinfo", NAME,
+                                                 check=False).stdout,
+                    "a running migration job", timeout=30)
+        virsh(p.src, "domjobabort", NAME)
+        _, err = mig.communicate(timeout=30)
+    finally:
+        if mig.poll() is None:
+            mig.kill()
+            mig.wait()
+    assert mig.returncode != 0, "migrate succeeded after domjobabort"
+    return err
+
+
+@test
+def domjobabort_stops_p2p_and_managed_sends(p):
+    es = rv.Events(p.src.uri)
+    try:
+        define_start(p.src)
+        ns.set_ram(p.src, NAME, "ram-aborted")
+        assert es.take(NAME, 2) == [(DEFINED, 0), (STARTED, 0)]
+        for args in (("--p2p",), ()):
+            err = abort_mid_send(p, *args)
+            assert "canceled by client" in err, (args, err)
+            # The source runs on, its VM untouched; the destination kept
+            # nothing.
+            assert rv.domstate(p.src, NAME) == "running (booted)", args
+            assert ns.get_ram(p.src, NAME) == "ram-aborted"
+            assert ns.fake_call(p.src, NAME, "GET", "vm.info")["state"] == \
+                "Running"
+            rv.wait_for(lambda: NAME not in rv.names(p.dst),
+                        "the destination to drop the domain")
+            assert "cancelled by vm.nimbus-cancel-migration" in \
+                vmm_logs(p.src)
+        # No event for the source: it never stopped running.
+        time.sleep(0.5)
+        with es.lock:
+            mine = [(e, det) for (n, e, det) in es.seen if n == NAME]
+        assert mine == [], mine
+        # Nothing to abort now, and nothing on the receiving side.
+        r = virsh(p.src, "domjobabort", NAME, check=False)
+        assert r.returncode != 0 and "no job is active" in r.stderr, r.stderr
+        # And a migration afterwards still works.
+        ns.fake_call(p.src, NAME, "PUT", "fake.migrate-delay", {"seconds": 0})
+        virsh(p.src, "migrate", "--live", "--p2p", NAME, p.dst.uri)
+        assert ns.get_ram(p.dst, NAME) == "ram-aborted"
+    finally:
+        es.close()
+        cleanup(p)
+
+
+@test
+def max_downtime_get_reports_the_default_then_what_was_set(p):
+    try:
+        define_start(p.src)
+        out = virsh(p.src, "migrate-getmaxdowntime", NAME).stdout
+        assert out.strip() == "300", out
+        virsh(p.src, "migrate-setmaxdowntime", NAME, "750")
+        out = virsh(p.src, "migrate-getmaxdowntime", NAME).stdout
+        assert out.strip() == "750", out
+        dom = libvirt.open(p.src.uri).lookupByName(NAME)
+        assert dom.migrateGetMaxDowntime(0) == 750
+        virsh(p.src, "destroy", NAME)
+        r = virsh(p.src, "migrate-getmaxdowntime", NAME, check=False)
+        assert r.returncode != 0 and "not running" in r.stderr, r.stderr
+    finally:
+        cleanup(p)
+
+
 @test
 def refusals_leave_the_source_running(p):
     try:
