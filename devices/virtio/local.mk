@@ -64,3 +64,4 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-mem
 tests_fuzz_fuzz_virtio_mem_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_mem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-mem
+include devices/virtio/vhost-user.mk
