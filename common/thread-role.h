@@ -26,6 +26,7 @@ typedef enum {
     THREAD_ROLE_MIGRATION,        /* live migration's socket and RAM copy */
     THREAD_ROLE_VIRTIO_VSOCK,     /* queues and the host UNIX sockets */
     THREAD_ROLE_VIRTIO_PMEM,      /* flush requests: fdatasync the file */
+    THREAD_ROLE_VIRTIO_VHOST_USER, /* relays a vhost-user back end's calls */
     THREAD_ROLE_LAST
 } ThreadRole;
 
