@@ -20,3 +20,4 @@ include tests/integration/vsock.mk
 include tests/integration/pmem.mk
 include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
+include tests/integration/virtiofs.mk
