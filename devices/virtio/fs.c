@@ -328,6 +328,12 @@ fs_pause(VirtioDevice *vdev, GError **error)
     VirtioFs *fs = fs_from_vdev(vdev);
 
     virtio_worker_stop(fs->worker);
+    /* A back end already known dead has nothing left to stop: the VM
+     * still pauses (and a resume finds the device NEEDS_RESET). */
+    if (virtio_device_is_broken(vdev)) {
+        fs_stop_all(fs, NULL);
+        return true;
+    }
     return fs_stop_all(fs, error);
 }
 
@@ -336,6 +342,8 @@ fs_resume(VirtioDevice *vdev, GError **error)
 {
     VirtioFs *fs = fs_from_vdev(vdev);
 
+    if (virtio_device_is_broken(vdev))
+        return true;
     return fs_start_all(fs, error) && virtio_worker_start(fs->worker, error);
 }
 
