@@ -52,7 +52,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
     [API_ACTION_VM_ADD_DISK] = {
         "vm.add-disk", false, true, "VmAddDisk", "disk_config", true, true },
     [API_ACTION_VM_ADD_FS] = {
-        "vm.add-fs", false, true, "VmAddFs", "fs_config", true, false },
+        "vm.add-fs", false, true, "VmAddFs", "fs_config", true, true },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "vm.add-generic-vhost-user", false, true, "VmAddGenericVhostUser",
         "generic_vhost_user_config", true, false },

@@ -567,6 +567,32 @@ run_vm_add_pmem(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
            run_add(vmm, "pmem", body, fds, out, error);
 }
 
+/* vm.add-fs: the same for an FsConfig (connecting to the back end is
+ * part of creating the device, in device_registry_add()). */
+static bool
+check_fs_body(JsonNode *body, GError **error)
+{
+    const VmConfigKind *kind = device_registry_lookup("fs")->kind;
+    GError *local = NULL;
+    gpointer entry = vm_config_kind_from_json(kind, body, &local);
+
+    if (entry) {
+        vm_config_kind_entry_free(kind, entry);
+        return true;
+    }
+    g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+    g_error_free(local);
+    return false;
+}
+
+static bool
+run_vm_add_fs(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+              GError **error)
+{
+    return check_fs_body(body, error) &&
+           run_add(vmm, "fs", body, fds, out, error);
+}
+
 static void
 remove_device_done(const GError *error, gpointer data)
 {
@@ -631,7 +657,9 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_ADD_DISK] = {
         "The disk could not be added to the VM",
         run_vm_add_disk },
-    [API_ACTION_VM_ADD_FS] = { "The fs could not be added to the VM", NULL },
+    [API_ACTION_VM_ADD_FS] = {
+        "The fs could not be added to the VM",
+        run_vm_add_fs },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "The generic vhost-user device could not be added to the VM",
         NULL },

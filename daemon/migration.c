@@ -22,6 +22,7 @@
 #include "daemon/snapshot-memory.h"
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
+#include "devices/registry.h"
 
 /* Bytes per write of guest memory: whole pages, large enough that the
  * per-call cost disappears. */
@@ -645,6 +646,19 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "local migration needs guest memory that another "
                     "process can map: create the VM with memory shared=on");
+        return false;
+    }
+    /* A vhost-user back end writes guest memory behind KVM's dirty log
+     * (nimbus does not hand it a log, VHOST_USER_PROTOCOL_F_LOG_SHMFD):
+     * a copy would miss its writes.  Local migration hands the memory
+     * itself over, so nothing is missed. */
+    if (!cfg->local &&
+        vm_config_kind_count(vmm_get_config(vmm),
+                             device_registry_lookup("fs")->kind) > 0) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot migrate a VM with a virtio-fs device (vhost-user "
+                    "back ends do not log their writes to guest memory): "
+                    "use local migration");
         return false;
     }
     m = migration_new(vmm, true);

@@ -219,6 +219,14 @@ static const SeccompRule set_pmem_rules[] = {
 };
 static RULE_SET(set_pmem, "virtio-pmem");
 
+/* vhost-user front ends (devices/virtio/vhost-user.c): the vCPU thread
+ * that activates, resets or pauses a device sends requests to the back
+ * end and reads its replies (recv() is recvfrom). */
+static const SeccompRule set_vhost_user_rules[] = {
+    ALLOW(sendmsg), ALLOW(recvfrom),
+};
+static RULE_SET(set_vhost_user, "vhost-user requests");
+
 /* virtio-net queue pairs: TAP reads and writes, or a socket backend. */
 static const SeccompRule set_net_rules[] = {
     ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(recvfrom), ALLOW(sendto),
@@ -256,7 +264,8 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VMM] = SETS(&set_threads, &set_files, &set_sockets,
                              &set_ioctl_any, &set_signals, &set_io_uring,
                              &set_landlock, &set_landlock_build),
-    [THREAD_ROLE_VCPU] = SETS(&set_vcpu, &set_io_uring, &set_chardev_out),
+    [THREAD_ROLE_VCPU] = SETS(&set_vcpu, &set_io_uring, &set_chardev_out,
+                              &set_vhost_user),
     [THREAD_ROLE_HTTP_API] = SETS(&set_http, &set_landlock),
     [THREAD_ROLE_DBUS_API] = SETS(&set_threads, &set_sockets, &set_dbus,
                                   &set_landlock),
@@ -272,6 +281,8 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VIRTIO_PMEM] = SETS(&set_worker_irq, &set_pmem),
     /* Its clock runs on the control thread (devices/watchdog-timer.h). */
     [THREAD_ROLE_VIRTIO_WATCHDOG] = SETS(&set_worker_irq),
+    /* Reads the back end's eventfds, raises MSI-X: nothing of its own. */
+    [THREAD_ROLE_VIRTIO_VHOST_USER] = SETS(&set_worker_irq),
 };
 
 const SeccompRuleSet *const *

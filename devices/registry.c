@@ -16,6 +16,7 @@
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/fs.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
@@ -513,6 +514,7 @@ static const DeviceType *const registry_types[] = {
     &pvpanic_type,
     &virtio_watchdog_type,
     &virtio_balloon_type,
+    &virtio_fs_type,
     &virtio_pmem_type,
     &virtio_vsock_type,
     &tpm_type,

@@ -76,3 +76,5 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtio-watchdog
 tests_fuzz_fuzz_virtio_watchdog_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_virtio_watchdog_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-watchdog
+
+include devices/virtio/vhost-user.mk

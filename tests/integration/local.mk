@@ -21,3 +21,4 @@ include tests/integration/pmem.mk
 include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
 include tests/integration/watchdog.mk
+include tests/integration/virtiofs.mk

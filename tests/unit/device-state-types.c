@@ -17,13 +17,16 @@
 #include "devices/tpm/tpm-crb-priv.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/fs.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
+#include "devices/virtio/vhost-user.h"
 #include "devices/virtio/virtio-pci.h"
 #include "devices/virtio/watchdog.h"
 #include "tests/testutil.h"
 #include "tests/unit/device-state-types.h"
 #include "tests/unit/fake-swtpm.h"
+#include "tests/unit/fake-vhost-user.h"
 #include "tests/unit/sock-backend.h"
 
 #define QSIZE 16
@@ -370,6 +373,8 @@ registry_config(const DeviceType *type)
 
     g_assert_no_error(error);
     c->payload.kernel = g_strdup("vmlinux");
+    /* vhost-user devices need it (the back end maps guest RAM). */
+    c->memory.shared = type == &virtio_fs_type;
     vm_config_kind_append(c, type->kind, entry);
     g_assert_true(vm_config_validate(c, &error));
     g_assert_no_error(error);
@@ -399,6 +404,21 @@ tpm_backend_ensure(void)
         fake = fake_swtpm_start("nimbus-tpm-example.sock", 0xffff);
 }
 
+/* The fs example names a vhost-user socket in the working directory: a
+ * fake back end (VERSION_1, two queues) answers there for the whole run. */
+static void
+fs_backend_ensure(void)
+{
+    static FakeVhostUser *fake;
+
+    if (!fake)
+        fake = fake_vhost_user_start("nimbus-fs-example.sock",
+                                     1ULL << VIRTIO_F_VERSION_1,
+                                     1ULL << VHOST_USER_PROTOCOL_F_MQ |
+                                     1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK,
+                                     2);
+}
+
 /* As the device manager does it: on PCI segment 0 of @vm.  The config
  * outlives the device (kept until exit). */
 static VmmDevice *
@@ -416,6 +436,8 @@ registry_create(const DeviceType *type, FakeHost *vm)
     g_assert_no_error(error);
     if (type == &tpm_type)
         tpm_backend_ensure();
+    if (type == &virtio_fs_type)
+        fs_backend_ensure();
     if (!configs)
         configs = g_ptr_array_new_with_free_func((GDestroyNotify)
                                                  vm_config_free);

@@ -9,9 +9,9 @@ tests_unit_libdevicestatetypes_a_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_unit_libdevicestatetypes_a_SOURCES = \
 	tests/unit/device-state-types.c tests/unit/device-state-types.h
 DEVICE_STATE_LIBS = tests/unit/libdevicestatetypes.a \
-	tests/unit/libfakeswtpm.a $(FAKE_VM_LIBS)
+	tests/unit/libfakeswtpm.a tests/unit/libfakevhostuser.a $(FAKE_VM_LIBS)
 DEVICE_STATE_DEPS = tests/unit/libdevicestatetypes.a \
-	tests/unit/libfakeswtpm.a $(FAKE_VM_DEPS)
+	tests/unit/libfakeswtpm.a tests/unit/libfakevhostuser.a $(FAKE_VM_DEPS)
 
 check_PROGRAMS += tests/unit/test-device-state
 TESTS += tests/unit/test-device-state

@@ -188,7 +188,7 @@ typedef struct {
 static const BadCli bad_cli[] = {
     { ARGS("--foo"), "unknown option '--foo'", 0 },
     { ARGS("--foo=1"), "unknown option '--foo'", 0 },
-    { ARGS("--fs", "tag=x,socket=/s"), "--fs is not supported yet", 0 },
+    { ARGS("--vdpa", "path=/dev/x"), "--vdpa is not supported yet", 0 },
     { ARGS("--vsock=cid=2,socket=/v"),
       "--vsock: invalid value 'cid=2': expected an integer between 3 and "
       "4294967294", 0 },
@@ -462,7 +462,7 @@ test_help_text(void)
     g_assert_nonnull(strstr(help, "[default: src=/dev/urandom]"));
     g_assert_nonnull(strstr(help, "[default: null]"));
     g_assert_nonnull(strstr(help, "[default: tty]"));
-    g_assert_null(strstr(help, "--fs"));
+    g_assert_null(strstr(help, "--vdpa"));
 }
 
 static void

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+# vhost-user front end (and the devices built on it): the protocol client,
+# a fake back end for the unit tests, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/vhost-user.c \
+	devices/virtio/vhost-user.h devices/virtio/fs.c devices/virtio/fs.h
+
+noinst_LIBRARIES += tests/unit/libfakevhostuser.a
+tests_unit_libfakevhostuser_a_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DG_LOG_DOMAIN=\"nimbus-test\"
+tests_unit_libfakevhostuser_a_SOURCES = tests/unit/fake-vhost-user.c \
+	tests/unit/fake-vhost-user.h
+
+check_PROGRAMS += tests/unit/test-vhost-user
+TESTS += tests/unit/test-vhost-user
+tests_unit_test_vhost_user_LDADD = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_TEST_LIBS)
+tests_unit_test_vhost_user_DEPENDENCIES = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_FAKE_VM_DEPS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz-vhost-user
+tests_fuzz_fuzz_vhost_user_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_vhost_user_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/vhost-user
+
+# virtio-fs on the front end: its unit test (the fake back end again).
+check_PROGRAMS += tests/unit/test-virtio-fs
+TESTS += tests/unit/test-virtio-fs
+tests_unit_test_virtio_fs_LDADD = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_TEST_LIBS)
+tests_unit_test_virtio_fs_DEPENDENCIES = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_FAKE_VM_DEPS)
