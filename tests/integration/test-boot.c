@@ -299,13 +299,22 @@ test_serial_socket_reboot(void)
 
 /* 5 GiB: RAM above 3 GiB moves above the 32-bit device hole (CH's layout).
  * Untouched guest RAM costs the host nothing (MAP_NORESERVE), so this runs
- * inside the harness's 3 GiB nested VM. */
+ * inside the harness's 3 GiB nested VM.  The same boot reads --platform's
+ * SMBIOS identity back through the guest's DMI scan. */
+#define SMBIOS_UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
 static void
 test_high_memory(void)
 {
     static const char script[] =
         "dmesg | grep BIOS-e820\n"
-        "echo memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)\n";
+        "echo memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)\n"
+        "d=/sys/class/dmi/id\n"
+        "echo dmi_serial=$(cat $d/product_serial)\n"
+        "echo dmi_uuid=$(cat $d/product_uuid)\n"
+        "echo dmi_vendor=$(cat $d/sys_vendor)\n"
+        "echo dmi_asset=$(cat $d/chassis_asset_tag)\n"
+        "echo dmi_oem=$(tr '\\0' , < /sys/firmware/dmi/entries/11-0/raw | "
+        "tail -c +6)\n";
     g_autofree char *kernel = test_asset("vmlinux");
     g_autofree char *initrd = test_asset("guest-initramfs.cpio");
     g_autofree char *nimbus = test_build_path("nimbus");
@@ -314,7 +323,12 @@ test_high_memory(void)
                                                " nimbus.cmd=%s", cmd);
     const char *argv[] = { nimbus, "--kernel", kernel, "--initramfs", initrd,
                            "--cmdline", cmdline, "--memory", "size=5G",
-                           "--serial", "tty", NULL };
+                           "--serial", "tty", "--platform",
+                           "system_manufacturer=Nimbus Test,"
+                           "system_serial_number=serial-42,system_uuid="
+                           SMBIOS_UUID ",chassis_asset_tag=rack-7,"
+                           "oem_strings=[io.systemd.credential:a=b,second]",
+                           NULL };
     g_autoptr(TestProc) p = test_proc_spawn(argv);
     g_autofree char *out = NULL, *v = NULL;
     guint64 e820;
@@ -329,6 +343,24 @@ test_high_memory(void)
     v = guest_value(out, "memtotal_kb");
     g_assert_nonnull(v);
     g_assert_cmpuint(g_ascii_strtoull(v, NULL, 10) * 1024, >=, e820 * 85 / 100);
+    g_clear_pointer(&v, g_free);
+
+    v = guest_value(out, "dmi_serial");
+    g_assert_cmpstr(v, ==, "serial-42");
+    g_clear_pointer(&v, g_free);
+    v = guest_value(out, "dmi_uuid");
+    g_assert_cmpstr(v, ==, SMBIOS_UUID);
+    g_clear_pointer(&v, g_free);
+    v = guest_value(out, "dmi_vendor");
+    g_assert_cmpstr(v, ==, "Nimbus Test");
+    g_clear_pointer(&v, g_free);
+    v = guest_value(out, "dmi_asset");
+    g_assert_cmpstr(v, ==, "rack-7");
+    g_clear_pointer(&v, g_free);
+    /* Type 11's strings after its 5-byte header, NULs as commas. */
+    v = guest_value(out, "dmi_oem");
+    g_assert_nonnull(v);
+    g_assert_true(g_str_has_prefix(v, "io.systemd.credential:a=b,second,"));
 }
 
 /* Polls @p's output until @needle occurs @n times. */

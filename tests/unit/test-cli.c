@@ -392,7 +392,8 @@ test_help_text(void)
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
-        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "pvpanic",
+        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "platform",
+        "pvpanic",
         "rate-limit-group", "restore", "rng",
         "seccomp", "serial", "v", "version", "watchdog", NULL
     };

@@ -51,9 +51,9 @@ def online_cpus():
 
 # nova's guest XML for a raw image with kernel/ramdisk properties (nova
 # master, nova/virt/libvirt/config.py and driver.py _get_guest_config,
-# virt_type=kvm, x86_64, hw_machine_type default q35), with the elements
-# nimbus refuses removed: <sysinfo>/<smbios> (no SMBIOS platform fields in
-# nimbus's VmConfig yet), the serial <log> and the NIC's driver
+# virt_type=kvm, x86_64, hw_machine_type default q35), with its <sysinfo>
+# and <smbios mode='sysinfo'/> (nimbus's --platform), and with the elements
+# nimbus refuses removed: the serial <log> and the NIC's driver
 # name='vhost'.  NOVA_REFUSED below checks each refusal.
 NOVA_XML = """<domain type="kvm">
   <uuid>{uuid}</uuid>
@@ -79,11 +79,22 @@ NOVA_XML = """<domain type="kvm">
       <nova:root type="image" uuid="6f1d8b1e-2c7a-4b8e-9a2d-3e4f5a6b7c8d"/>
     </nova:instance>
   </metadata>
+  <sysinfo type="smbios">
+    <system>
+      <entry name="manufacturer">OpenStack Foundation</entry>
+      <entry name="product">OpenStack Nova</entry>
+      <entry name="version">31.0.0</entry>
+      <entry name="serial">{uuid}</entry>
+      <entry name="uuid">{uuid}</entry>
+      <entry name="family">Virtual Machine</entry>
+    </system>
+  </sysinfo>
   <os>
     <type machine="q35">hvm</type>
     <kernel>{tmp}/kernel</kernel>
     <initrd>{tmp}/ramdisk</initrd>
     <cmdline>root=/dev/vda console=tty0 console=ttyS0</cmdline>
+    <smbios mode="sysinfo"/>
   </os>
   <features>
     <acpi/>
@@ -124,10 +135,7 @@ NOVA_XML = """<domain type="kvm">
 
 # What nova writes and nimbus refuses, each with the element it names.
 NOVA_REFUSED = [
-    ("<os>", """<os>\n    <smbios mode="sysinfo"/>""", "smbios"),
-    ("<os>", """<sysinfo type="smbios"><system>"""
-     """<entry name="manufacturer">OpenStack Foundation</entry>"""
-     """</system></sysinfo>\n  <os>""", "sysinfo"),
+    ('<smbios mode="sysinfo"/>', '<smbios mode="host"/>', "smbios mode 'host'"),
     ("""<serial type="pty"/>""",
      """<serial type="pty"><log file="{tmp}/console.log" append="off"/></serial>""",
      "log"),
