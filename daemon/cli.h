@@ -60,3 +60,5 @@ char *nimbus_cli_help(void);
 /* "cloud-hypervisor v53.0.0 (nimbus v<VERSION>)" without a newline.
  * (transfer full) */
 char *nimbus_cli_version(void);
+/* CH's options nimbus refuses as "not supported yet", NULL-terminated. */
+const char *const *nimbus_cli_unimplemented(void);
