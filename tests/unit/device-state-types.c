@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
@@ -393,6 +394,26 @@ tpm_exercise(FakeHost *vm, VmmDevice *dev)
                          0x0000000c00000180ULL);
 }
 
+/* The example sockets the fakes below listen on, removed at exit so that
+ * no run leaves them in the build directory. */
+static void
+example_sockets_remove(void)
+{
+    unlink("nimbus-tpm-example.sock");
+    unlink("nimbus-fs-example.sock");
+    unlink("nimbus-vsock-example.sock");
+}
+
+static void
+example_sockets_remove_at_exit(void)
+{
+    static bool registered;
+
+    if (!registered)
+        atexit(example_sockets_remove);
+    registered = true;
+}
+
 /* The TPM's example config names a swtpm control socket in the working
  * directory: a fake one answers there for the whole run. */
 static void
@@ -434,6 +455,7 @@ registry_create(const DeviceType *type, FakeHost *vm)
     VmmDevice *dev;
 
     g_assert_no_error(error);
+    example_sockets_remove_at_exit();
     if (type == &tpm_type)
         tpm_backend_ensure();
     if (type == &virtio_fs_type)
