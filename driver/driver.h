@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "driver/conf.h"
+#include "driver/console-log.h"
 #include "driver/domain-list.h"
 #include "driver/domain.h"
 #include "driver/forward.h"
@@ -212,7 +213,10 @@ bool drv_domain_get_info(DrvDriver *driver, DrvDomainObj *obj,
 /**
  * drv_domain_console_path:
  * The pty of the domain's serial console (@dev_name NULL, "serial0") or of
- * its <console> ("console0"), while running.  (transfer full)
+ * its <console> ("console0"), while running.  (transfer full)  Sets @log
+ * to the copier of that pty's <log> (a new reference), else to NULL: the
+ * console's output then comes from it, as nimbusd is the pty's reader.
  */
 char *drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
-                              const char *dev_name, GError **error);
+                              const char *dev_name, DrvConsoleLog **log,
+                              GError **error);

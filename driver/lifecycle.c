@@ -279,12 +279,15 @@ drv_domain_get_info(DrvDriver *driver, DrvDomainObj *obj, DrvDomainInfo *info,
 
 char *
 drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
-                        const char *dev_name, GError **error)
+                        const char *dev_name, DrvConsoleLog **log,
+                        GError **error)
 {
+    DrvConsoleLog *copier;
     const DomainDef *def;
     char *path = NULL;
     bool want_console = false;
 
+    *log = NULL;
     drv_domain_obj_lock(obj);
     if (!drv_domain_obj_is_active(obj) || !obj->live) {
         drv_domain_set_error_not_running(error);
@@ -319,6 +322,9 @@ drv_domain_console_path(DrvDriver *driver, DrvDomainObj *obj,
         goto cleanup;
     }
     path = g_strdup(want_console ? def->console_path : def->serial_path);
+    copier = !obj->proc ? NULL :
+             want_console ? obj->proc->console_log : obj->proc->serial_log;
+    *log = copier ? drv_console_log_ref(copier) : NULL;
  cleanup:
     drv_domain_obj_unlock(obj);
     return path;

@@ -102,6 +102,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/nodeinfo.c driver/nodeinfo.h \
 	driver/nodestats.c driver/nodestats.h \
 	driver/process.c driver/process.h \
+	driver/console-log.c driver/console-log.h \
 	driver/process-reconnect.c \
 	driver/process-watch.c \
 	driver/util.c driver/util.h \

@@ -161,6 +161,7 @@ drv_migrate_finish_run_locked(DrvDriver *driver, DrvDomainObj *obj,
     g_autoptr(JsonNode) info = NULL;
     g_autofree char *serial = NULL;
     g_autofree char *console = NULL;
+    g_autoptr(GError) local = NULL;
     const char *state;
     bool want_paused = flags & DRV_MIGRATE_PAUSED;
     bool ok;
@@ -183,6 +184,11 @@ drv_migrate_finish_run_locked(DrvDriver *driver, DrvDomainObj *obj,
         domain_def_set_serial_path(obj->live, serial);
     if (obj->live->console_type == DOMAIN_CHR_PTY && console)
         domain_def_set_console_path(obj->live, console);
+    /* The VM runs here now: a log it cannot write is only a warning.  The
+     * source's log had the output before the move: append. */
+    if (obj->proc && !drv_process_console_logs_start(obj->proc, obj->live,
+                                                     true, &local))
+        g_warning("domain '%s': %s", obj->name, local->message);
     if (want_paused) {
         drv_domain_obj_set_state(obj, DRV_STATE_PAUSED, DRV_PAUSED_USER);
         drv_domain_event_emit(driver, obj, DRV_EVENT_SUSPENDED,

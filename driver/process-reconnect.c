@@ -144,6 +144,12 @@ drv_process_reconnect_one(DrvDriver *driver, const char *name)
         g_clear_error(&error);
     }
     obj->live = g_steal_pointer(&def);
+    /* What the guest wrote while no daemon read its pty is kept only as
+     * far as the pty buffered it; what was logged before stays (append). */
+    if (!drv_process_console_logs_start(proc, obj->live, true, &error)) {
+        g_warning("domain '%s': %s", name, error->message);
+        g_clear_error(&error);
+    }
     obj->id = (int)sf.id;
     drv_domain_obj_set_state(obj, (DrvDomainState)sf.state, (int)sf.reason);
     /* Events written while no daemon listened are lost; the state they

@@ -37,11 +37,32 @@ drv_process_free(DrvProcess *proc)
     g_assert(!proc->tail && !proc->exit_watch);
     if (proc->pidfd >= 0)
         fd_close(proc->pidfd);
+    g_clear_pointer(&proc->serial_log, drv_console_log_stop);
+    g_clear_pointer(&proc->console_log, drv_console_log_stop);
     g_free(proc->api_socket);
     g_free(proc->events_path);
     g_free(proc->state_path);
     g_free(proc->log_path);
     g_free(proc);
+}
+
+bool
+drv_process_console_logs_start(DrvProcess *proc, const DomainDef *def,
+                               bool append, GError **error)
+{
+    if (def->serial_log && def->serial_type == DOMAIN_CHR_PTY &&
+        def->serial_path && !proc->serial_log &&
+        !(proc->serial_log = drv_console_log_start(
+              def->serial_path, def->serial_log,
+              append || def->serial_log_append, error)))
+        return false;
+    if (def->console_log && def->console_type == DOMAIN_CHR_PTY &&
+        def->console_path && !proc->console_log &&
+        !(proc->console_log = drv_console_log_start(
+              def->console_path, def->console_log,
+              append || def->console_log_append, error)))
+        return false;
+    return true;
 }
 
 /* Removes what a run leaves in the state dir once its nimbus is gone: the
@@ -445,6 +466,17 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
              drv_domain_cputune_apply_started(proc->pid, def, &local);
         drv_domain_obj_lock(obj);
     }
+    if (ok) {
+        /* An incoming domain learns its ptys when the migration is done. */
+        serial = info ? drv_monitor_info_pty(info, "serial") : NULL;
+        console = info ? drv_monitor_info_pty(info, "console") : NULL;
+        if (def->serial_type == DOMAIN_CHR_PTY && serial)
+            domain_def_set_serial_path(def, serial);
+        if (def->console_type == DOMAIN_CHR_PTY && console)
+            domain_def_set_console_path(def, console);
+        /* As libvirt, a log file that cannot be written fails the start. */
+        ok = drv_process_console_logs_start(proc, def, false, &local);
+    }
     if (!ok) {
         g_autofree char *tail = drv_process_log_tail(proc->log_path);
 
@@ -467,13 +499,6 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         return false;
     }
 
-    /* An incoming domain learns its ptys when the migration is done. */
-    serial = info ? drv_monitor_info_pty(info, "serial") : NULL;
-    console = info ? drv_monitor_info_pty(info, "console") : NULL;
-    if (def->serial_type == DOMAIN_CHR_PTY && serial)
-        domain_def_set_serial_path(def, serial);
-    if (def->console_type == DOMAIN_CHR_PTY && console)
-        domain_def_set_console_path(def, console);
     obj->live = g_steal_pointer(&def);
     obj->id = drv_driver_next_id(driver);
     drv_process_set_started(driver, obj, paused, started_detail);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <glib.h>
 
+#include "driver/console-log.h"
 #include "driver/driver.h"
 
 typedef struct DrvEventTail DrvEventTail;
@@ -37,9 +38,21 @@ struct DrvProcess {
     bool panicked;                  /* the guest reported a panic */
     bool killing;                   /* we sent SIGTERM/SIGKILL */
     DrvEventTail *tail;             /* the event-monitor reader */
+    DrvConsoleLog *serial_log;      /* <serial><log>; NULL without one */
+    DrvConsoleLog *console_log;     /* virtio <console><log> */
 };
 
 void drv_process_free(DrvProcess *proc);
+
+/**
+ * drv_process_console_logs_start:
+ * With @obj's lock held, once @def (the live definition) has its pty paths:
+ * starts copying the output of each pty with a <log file> there.  @append
+ * appends even where the XML says to truncate (a reconnect or a migrated
+ * domain keeps what was logged before).  Starts nothing twice.
+ */
+bool drv_process_console_logs_start(DrvProcess *proc, const DomainDef *def,
+                                    bool append, GError **error);
 
 /**
  * drv_process_start:

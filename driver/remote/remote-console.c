@@ -30,6 +30,7 @@ typedef struct {
     guint write_watch;
     guint resume_timer;
     GByteArray *to_pty;         /* client keystrokes not written yet */
+    DrvConsoleLog *log;         /* the pty's <log> copier, our reader */
 } RemoteConsole;
 
 static guint
@@ -55,12 +56,24 @@ remote_console_clear_watches(RemoteConsole *con)
     g_clear_handle_id(&con->resume_timer, g_source_remove);
 }
 
+/* A logged pty has one reader, the copier: this console stops taking its
+ * output. */
+static void
+remote_console_release_log(RemoteConsole *con)
+{
+    if (!con->log)
+        return;
+    drv_console_log_detach(con->log, con);
+    g_clear_pointer(&con->log, drv_console_log_unref);
+}
+
 /* Ends the pty side: no more I/O, the client gets EOF.  The stream stays
  * until the client confirms with its finish. */
 static void
 remote_console_eof(RemoteConsole *con)
 {
     remote_console_clear_watches(con);
+    remote_console_release_log(con);
     if (con->fd >= 0) {
         fd_close(con->fd);
         con->fd = -1;
@@ -75,7 +88,7 @@ static gboolean remote_console_readable(gint fd, GIOCondition cond, gpointer dat
 static void
 remote_console_watch_read(RemoteConsole *con)
 {
-    if (!con->read_watch && con->fd >= 0)
+    if (!con->read_watch && con->fd >= 0 && !con->log)
         con->read_watch = g_unix_fd_add(con->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                         remote_console_readable, con);
 }
@@ -115,6 +128,23 @@ remote_console_readable(gint fd, GIOCondition cond, gpointer data)
     con->read_watch = 0;
     remote_console_eof(con);
     return G_SOURCE_REMOVE;
+}
+
+/* The copier's output for this console (main context). */
+static void
+remote_console_log_output(const void *data, size_t len, gpointer opaque)
+{
+    RemoteConsole *con = opaque;
+
+    if (!data) {
+        remote_console_eof(con);
+        return;
+    }
+    /* The copier cannot wait for a slow client without holding up the log:
+     * past the high mark the client misses output (the log has it). */
+    if (rpc_stream_pending(con->stream) > REMOTE_CONSOLE_TX_HIGH)
+        return;
+    rpc_stream_send_data(con->stream, data, len);
 }
 
 /* Writes what the pty takes; false on a hard error. */
@@ -181,6 +211,7 @@ remote_console_closed(RpcStream *stream, gpointer opaque)
     RemoteConsole *con = opaque;
 
     remote_console_clear_watches(con);
+    remote_console_release_log(con);
     if (con->fd >= 0) {
         fd_close(con->fd);
         con->fd = -1;
@@ -232,6 +263,7 @@ remote_domain_open_console(RpcCall *call, void *a, void *r, GError **error)
     remote_domain_open_console_args *args = a;
     RemoteDaemon *daemon = remote_daemon_of(call);
     g_autoptr(DrvDomainObj) obj = NULL;
+    g_autoptr(DrvConsoleLog) log = NULL;
     g_autofree char *path = NULL;
     RemoteConsole *con;
     RemoteConsole *old;
@@ -242,7 +274,7 @@ remote_domain_open_console(RpcCall *call, void *a, void *r, GError **error)
         !(obj = remote_get_domain(daemon, &args->dom, error)) ||
         !(path = drv_domain_console_path(daemon->driver, obj,
                                          args->dev_name ? *args->dev_name : NULL,
-                                         error)))
+                                         &log, error)))
         return false;
 
     old = g_hash_table_lookup(daemon->consoles, obj->uuid);
@@ -265,6 +297,9 @@ remote_domain_open_console(RpcCall *call, void *a, void *r, GError **error)
     memcpy(con->uuid, obj->uuid, sizeof(con->uuid));
     con->stream = rpc_stream_open(call, &remote_console_ops, con, remote_console_free);
     g_hash_table_insert(daemon->consoles, con->uuid, con);
+    /* A pty that has ended already: read it (EOF) as an unlogged one. */
+    if (log && drv_console_log_attach(log, remote_console_log_output, con))
+        con->log = g_steal_pointer(&log);
     /* Data flows from the next main-loop iteration, after the reply. */
     remote_console_watch_read(con);
     return true;

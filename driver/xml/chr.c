@@ -21,6 +21,7 @@ domain_chr_def_free(DomainChrDef *chr)
         return;
     domain_device_info_clear(&chr->info);
     g_free(chr->path);
+    g_free(chr->log_file);
     g_free(chr->target_model);
     g_free(chr);
 }
@@ -48,6 +49,17 @@ domain_chr_parse(xmlNodePtr node, bool serial, const DomainParseCtx *ctx,
     if ((n = xml_child(node, "source"))) {
         chr->path = xml_prop(n, "path");
         if (!xml_prop_tristate(n, "append", true, &chr->append, error))
+            return NULL;
+    }
+    if ((n = xml_child(node, "log"))) {
+        chr->log_file = xml_prop(n, "file");
+        if (!chr->log_file) {
+            drv_xml_error(error, DRV_ERROR_XML_ERROR,
+                          "%s <log> needs a file attribute",
+                          (const char *)node->name);
+            return NULL;
+        }
+        if (!xml_prop_tristate(n, "append", true, &chr->log_append, error))
             return NULL;
     }
     /* A pty's path exists only while the domain runs. */
@@ -178,6 +190,12 @@ domain_chr_format(XmlBuf *buf, const DomainChrDef *chr, bool serial,
         xml_buf_open(buf, "source");
         xml_buf_attr(buf, "path", path);
         xml_buf_attr(buf, "append", xml_on_off_to_string(chr->append));
+        xml_buf_end_empty(buf);
+    }
+    if (chr->log_file) {
+        xml_buf_open(buf, "log");
+        xml_buf_attr(buf, "file", chr->log_file);
+        xml_buf_attr(buf, "append", xml_on_off_to_string(chr->log_append));
         xml_buf_end_empty(buf);
     }
     xml_buf_open(buf, "target");

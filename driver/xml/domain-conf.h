@@ -66,6 +66,12 @@ struct DomainDef {
     char *serial_path;             /* pty: live /dev/pts/N (NULL when inactive); file: path */
     DomainChrType console_type;    /* a <console> that is not an alias of the serial */
     char *console_path;
+    /* <log file=... append=...> of those ptys: nimbusd copies the guest's
+     * output there while the domain runs (driver/console-log.c). */
+    char *serial_log;
+    bool serial_log_append;
+    char *console_log;
+    bool console_log_append;
     /* Everything else (devices, os, cpu, metadata...) lives in the XML
      * module's private part. */
     gpointer priv;

@@ -393,6 +393,8 @@ typedef struct {
     DomainChrType type;
     char *path;                 /* file: path; pty: live /dev/pts/N or NULL */
     XmlTristate append;         /* <source append> (file) */
+    char *log_file;             /* <log file>: pty output copied there */
+    XmlTristate log_append;     /* <log append> */
     int target_type;            /* DomainSerialTarget / DomainConsoleTarget */
     int target_port;            /* -1 until post-parse */
     char *target_model;         /* serial <target><model name> */

@@ -67,6 +67,8 @@ domain_def_free(DomainDef *def)
     g_free(def->description);
     g_free(def->serial_path);
     g_free(def->console_path);
+    g_free(def->serial_log);
+    g_free(def->console_log);
     if (priv) {
         g_clear_pointer(&priv->metadata, xmlFreeDoc);
         domain_os_clear(&priv->os);

@@ -111,6 +111,9 @@ chr_copy_source(DomainChrDef *dst, const DomainChrDef *src)
     g_free(dst->path);
     dst->path = g_strdup(src->path);
     dst->append = src->append;
+    g_free(dst->log_file);
+    dst->log_file = g_strdup(src->log_file);
+    dst->log_append = src->log_append;
     dst->target_port = src->target_port;
 }
 
@@ -177,6 +180,12 @@ sync_public_chr(DomainDef *def)
     def->console_type = console ? console->type : DOMAIN_CHR_NONE;
     g_free(def->console_path);
     def->console_path = console ? g_strdup(console->path) : NULL;
+    g_free(def->serial_log);
+    def->serial_log = serial ? g_strdup(serial->log_file) : NULL;
+    def->serial_log_append = serial && serial->log_append == XML_TRISTATE_YES;
+    g_free(def->console_log);
+    def->console_log = console ? g_strdup(console->log_file) : NULL;
+    def->console_log_append = console && console->log_append == XML_TRISTATE_YES;
 }
 
 static void

@@ -142,14 +142,6 @@ check_device(xmlNodePtr dev, GError **error)
                       v ? v : "", r->hint);
         return false;
     }
-    if ((xml_is_element(dev, "serial") || xml_is_element(dev, "console")) &&
-        xml_child(dev, "log")) {
-        /* nova writes <log file=... append='off'/> on its pty serial. */
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s <log> is not supported by nimbus (a pty's output is read with virsh console; use type='file' to keep it in a file)",
-                      (const char *)dev->name);
-        return false;
-    }
     if (xml_is_element(dev, "interface")) {
         xmlNodePtr drv = xml_child(dev, "driver");
         g_autofree char *name = drv ? xml_prop(drv, "name") : NULL;

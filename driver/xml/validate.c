@@ -375,6 +375,19 @@ static bool
 validate_chr_source(const char *element, const DomainChrDef *chr,
                     GError **error)
 {
+    if (chr->log_file) {
+        g_autofree char *what = g_strdup_printf("%s log file", element);
+
+        /* nimbusd copies a pty's output; a file already keeps it. */
+        if (chr->type != DOMAIN_CHR_PTY) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "%s <log> is supported by nimbus only on type 'pty' (a type 'file' %s keeps its output in its file)",
+                          element, element);
+            return false;
+        }
+        if (!check_abs_path(what, chr->log_file, error))
+            return false;
+    }
     if (chr->type == DOMAIN_CHR_FILE) {
         g_autofree char *what = g_strdup_printf("%s source path", element);
         return check_abs_path(what, chr->path, error);

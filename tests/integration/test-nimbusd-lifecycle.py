@@ -108,7 +108,7 @@ class Env:
         raise AssertionError("%s never reached %r (now %r)" % (name, want, self.state_of(name)))
 
 
-def domain_xml():
+def domain_xml(serial_log):
     kernel = asset("vmlinux", "vmlinuz")
     initrd = asset("guest-initramfs.cpio", "initramfs-guest.cpio.gz")
     return """<domain type='kvm'>
@@ -124,11 +124,11 @@ def domain_xml():
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
   <devices>
-    <serial type='pty'><target port='0'/></serial>
+    <serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
   </devices>
 </domain>
-""" % (kernel, initrd)
+""" % (kernel, initrd, serial_log)
 
 
 def console_reaches_shell(env):
@@ -174,6 +174,7 @@ def main():
     threading.Thread(target=event_loop, daemon=True).start()
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     env = Env()
+    env.serial_log = os.path.join(env.tmp, "serial.log")
     steps = []
     events = []
     failed = 0
@@ -186,7 +187,7 @@ def main():
     def define_and_start():
         xml = os.path.join(env.tmp, "guest.xml")
         with open(xml, "w") as f:
-            f.write(domain_xml())
+            f.write(domain_xml(env.serial_log))
         env.virsh("define", xml)
         env.virsh("start", "kvm-guest")
         out = env.virsh("list").stdout
@@ -195,6 +196,10 @@ def main():
     @step
     def console():
         console_reaches_shell(env)
+        # nimbusd copied what the guest wrote (its shell's answer too) to
+        # the serial's <log file>.
+        with open(env.serial_log, "rb") as f:
+            assert b"nimbus-42" in f.read(), "no shell output in the serial log"
 
     @step
     def suspend_resume():

@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -52,9 +53,10 @@ def online_cpus():
 # nova's guest XML for a raw image with kernel/ramdisk properties (nova
 # master, nova/virt/libvirt/config.py and driver.py _get_guest_config,
 # virt_type=kvm, x86_64, hw_machine_type default q35), with its <sysinfo>
-# and <smbios mode='sysinfo'/> (nimbus's --platform), and with the elements
-# nimbus refuses removed: the serial <log> and the NIC's driver
-# name='vhost'.  NOVA_REFUSED below checks each refusal.
+# and <smbios mode='sysinfo'/> (nimbus's --platform) and the serial's
+# <log> (nova's get_console_output reads that file), and with the element
+# nimbus refuses removed: the NIC's driver name='vhost'.  NOVA_REFUSED below
+# checks each refusal.
 NOVA_XML = """<domain type="kvm">
   <uuid>{uuid}</uuid>
   <name>{name}</name>
@@ -122,7 +124,9 @@ NOVA_XML = """<domain type="kvm">
       <mtu size="1450"/>
       <target dev="tap0a1b2c3d-4e"/>
     </interface>
-    <serial type="pty"/>
+    <serial type="pty">
+      <log file="{tmp}/console.log" append="off"/>
+    </serial>
     <memballoon model="virtio">
       <stats period="10"/>
     </memballoon>
@@ -136,9 +140,6 @@ NOVA_XML = """<domain type="kvm">
 # What nova writes and nimbus refuses, each with the element it names.
 NOVA_REFUSED = [
     ('<smbios mode="sysinfo"/>', '<smbios mode="host"/>', "smbios mode 'host'"),
-    ("""<serial type="pty"/>""",
-     """<serial type="pty"><log file="{tmp}/console.log" append="off"/></serial>""",
-     "log"),
     ("""<driver rx_queue_size="512"/>""", """<driver name="vhost" rx_queue_size="512"/>""", "vhost"),
     ("""<vcpu>1</vcpu>""", """<vcpu>1</vcpu>\n  <iothreads>2</iothreads>""", "iothreads"),
 ]
@@ -417,6 +418,12 @@ def nova_call_sequence(d):
     assert live.find("features/vmcoreinfo").get("state") == "off"
     assert live.find("metadata/{http://openstack.org/xmlns/libvirt/nova/1.1}instance") \
         is not None
+    # get_console_output: nova reads the serial's log file.
+    console_log = live.find("devices/serial/log").get("file")
+    deadline = time.time() + 10
+    while b"fake guest ready" not in open(console_log, "rb").read():
+        assert time.time() < deadline, "nothing in " + console_log
+        time.sleep(0.05)
     expect_error(libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, dom.setTime,
                  {"seconds": 1, "nseconds": 0})
     # destroy, undefine

@@ -534,6 +534,61 @@ def panic_preserve_and_vsock_cids(d):
 
 
 @test
+def serial_log_file(d):
+    """<serial><log file>: nimbusd reads the pty and copies the guest's
+    output to the file, while virsh console still gets it."""
+    log = os.path.join(d.tmp, "serial.log")
+    xml = golden_xml("vm-log", "4c6d2a7e-8b1f-4e3a-9c5d-6e7f8a9b0c1d")
+    xml = xml.replace('<console type="pty"/>',
+                      '<serial type="pty"><log file="%s" append="off"/></serial>'
+                      '<console type="pty"/>' % log)
+    virsh(d, "define", write(os.path.join(d.tmp, "vm-log.xml"), xml))
+    try:
+        inactive = virsh(d, "dumpxml", "vm-log").stdout
+        assert "<log file='%s' append='off'/>" % log in inactive, inactive
+        virsh(d, "start", "vm-log")
+        wait_for(lambda: b"fake guest ready" in open(log, "rb").read(), "the log")
+        con = Console(d, "vm-log")
+        con.sync()
+        con.send("hello log\r")
+        con.expect("you said: hello log")
+        con.send("\x1d")
+        assert con.wait_exit() == 0
+        wait_for(lambda: b"you said: hello log" in open(log, "rb").read(), "logged reply")
+        # A restarted daemon reads the pty again and appends.
+        d.stop(signal.SIGKILL)
+        d.start()
+        con = Console(d, "vm-log")
+        con.sync()
+        con.send("after restart\r")
+        con.expect("you said: after restart")
+        con.send("\x1d")
+        assert con.wait_exit() == 0
+        wait_for(lambda: b"you said: after restart" in open(log, "rb").read(),
+                 "logged after restart")
+        assert b"you said: hello log" in open(log, "rb").read()
+        virsh(d, "destroy", "vm-log")
+        # append='off': the next run starts a new log.
+        virsh(d, "start", "vm-log")
+        wait_for(lambda: b"fake guest ready" in open(log, "rb").read(), "the new log")
+        assert b"hello log" not in open(log, "rb").read()
+        virsh(d, "destroy", "vm-log")
+        # A log nimbusd cannot write fails the start, naming the file, and
+        # leaves nothing running.
+        bad = os.path.join(d.tmp, "no-such-dir", "serial.log")
+        virsh(d, "define", write(os.path.join(d.tmp, "vm-log.xml"), xml.replace(log, bad)))
+        r = virsh(d, "start", "vm-log", check=False)
+        assert r.returncode != 0 and "cannot open console log file '%s'" % bad in r.stderr, \
+            r.stderr
+        assert domstate(d, "vm-log").startswith("shut off"), domstate(d, "vm-log")
+        left = [f for f in os.listdir(d.state) if f.startswith("vm-log.")]
+        assert left == ["vm-log.log"], left
+    finally:
+        virsh(d, "destroy", "vm-log", check=False)
+        virsh(d, "undefine", "vm-log", check=False)
+
+
+@test
 def console_on_inactive_domain_fails(d):
     con = Console(d, "vm-virt-install")
     con.expect("domain is not running")

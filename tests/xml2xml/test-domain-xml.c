@@ -54,8 +54,15 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "machine type 'pc-q35-7.2'" },
     { "vhost", NET("<target dev='tap0'/><driver name='vhost'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "interface driver name 'vhost'" },
-    { "serial-log", DEV("<serial type='pty'><log file='/var/log/c.log'/></serial>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "serial <log>" },
+    { "serial-log-file", DEV("<serial type='file'><source path='/tmp/s'/>"
+                             "<log file='/var/log/c.log'/></serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "serial <log> is supported by nimbus only on type 'pty'" },
+    { "serial-log-relative", DEV("<serial type='pty'><log file='c.log'/></serial>"),
+      DRV_ERROR_INVALID_ARG, "serial log file 'c.log' must be an absolute path" },
+    { "serial-log-no-file", DEV("<serial type='pty'><log append='on'/></serial>"),
+      DRV_ERROR_XML_ERROR, "Element log failed to validate attributes" },
+    { "serial-log-append", DEV("<serial type='pty'><log file='/l' append='maybe'/></serial>"),
+      DRV_ERROR_XML_ERROR, "append" },
     { "queue-sizes", NET("<target dev='tap0'/>"
                          "<driver rx_queue_size='256' tx_queue_size='512'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
