@@ -76,7 +76,9 @@ class Env:
             [NIMBUSD, "--listen", self.sock, "--state-dir", self.state,
              "--config-dir", os.path.join(self.tmp, "config"), "--verbose"],
             env=env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 10
+        # Inside the emulated harness on a loaded host nimbusd has taken
+        # over 10 s to open its socket; a crash still ends the wait at once.
+        deadline = time.time() + 60
         while not os.path.exists(self.sock):
             assert self.proc.poll() is None and time.time() < deadline, "nimbusd did not start"
             time.sleep(0.02)
