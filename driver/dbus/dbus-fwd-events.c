@@ -84,9 +84,3 @@ dbus_fwd_events_start(DbusService *svc)
         drv_forward_set_events(svc->driver->forward, &dbus_fwd_events, svc);
 }
 
-void
-dbus_fwd_events_stop(DbusService *svc)
-{
-    if (svc->driver && svc->driver->forward)
-        drv_forward_set_events(svc->driver->forward, NULL, NULL);
-}

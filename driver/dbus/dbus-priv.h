@@ -116,10 +116,9 @@ extern const DbusInterfaceImpl dbus_iface_impl;
 extern const DbusInterfaceImpl dbus_nodedev_impl;
 
 /* dbus-fwd-events.c: libvirtd's network, pool and node device events as
- * libvirt-dbus's signals, from dbus_service_new() to dbus_service_free().
- * Main thread. */
+ * libvirt-dbus's signals, from dbus_service_new() until the driver's
+ * DrvForward is freed (nimbusd frees the driver first).  Main thread. */
 void dbus_fwd_events_start(DbusService *svc);
-void dbus_fwd_events_stop(DbusService *svc);
 
 /* dbus-connect-more.c: Connect's network, storage and host methods (ends
  * with a NULL name). */

@@ -536,8 +536,10 @@ dbus_service_free(DbusService *svc)
         return;
     if (svc->owner_id)
         g_bus_unown_name(svc->owner_id);
-    /* Before anything the event callbacks use goes. */
-    dbus_fwd_events_stop(svc);
+    /* libvirtd's events (dbus-fwd-events.c) are not withdrawn here:
+     * nimbusd frees the driver, and with it the libvirtd connection and
+     * its callbacks, before the service (which must outlive the driver's
+     * background tasks, as they emit DomainEvent). */
     if (svc->conn) {
         dbus_unregister(svc);
         dbus_listeners_clear(svc);
