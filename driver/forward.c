@@ -100,41 +100,49 @@ drv_forward_node_device_cb(virConnectPtr conn G_GNUC_UNUSED,
     g_mutex_unlock(&fwd->events_lock);
 }
 
-/* Registers the callbacks on a new connection.  A libvirtd without one of
- * the drivers (nodedev) refuses that registration only: said once per
- * connection, and the other events still come. */
+/* A libvirtd without one of the drivers (nodedev) refuses that
+ * registration only: said once per connection, with libvirt's reason (the
+ * calling thread's last error is that call's), and the other events still
+ * come. */
+static void
+drv_forward_note_refused(const DrvForward *fwd, int id, const char *what)
+{
+    virErrorPtr err;
+
+    if (id >= 0)
+        return;
+    err = virGetLastError();
+    g_message("libvirtd at '%s' sends no %s events: %s", fwd->uri, what,
+              err && err->message ? err->message : "unknown error");
+}
+
+/* Registers the callbacks on a new connection. */
 static void
 drv_forward_register_events_locked(DrvForward *fwd)
 {
-    static const char *const what[DRV_FORWARD_CB_LAST] = {
-        "network", "storage pool", "storage pool refresh", "node device",
-    };
     virConnectPtr c = fwd->conn;
     int *id = fwd->cb_ids;
 
     id[DRV_FORWARD_CB_NETWORK] = virConnectNetworkEventRegisterAny(
         c, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE,
         VIR_NETWORK_EVENT_CALLBACK(drv_forward_network_cb), fwd, NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_NETWORK], "network");
     id[DRV_FORWARD_CB_POOL] = virConnectStoragePoolEventRegisterAny(
         c, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
         VIR_STORAGE_POOL_EVENT_CALLBACK(drv_forward_pool_cb), fwd, NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_POOL], "storage pool");
     id[DRV_FORWARD_CB_POOL_REFRESH] = virConnectStoragePoolEventRegisterAny(
         c, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
         VIR_STORAGE_POOL_EVENT_CALLBACK(drv_forward_pool_refresh_cb), fwd,
         NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_POOL_REFRESH],
+                             "storage pool refresh");
     id[DRV_FORWARD_CB_NODE_DEVICE] = virConnectNodeDeviceEventRegisterAny(
         c, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
         VIR_NODE_DEVICE_EVENT_CALLBACK(drv_forward_node_device_cb), fwd,
         NULL);
-    for (int i = 0; i < DRV_FORWARD_CB_LAST; i++) {
-        if (id[i] < 0) {
-            virErrorPtr err = virGetLastError();
-
-            g_message("libvirtd at '%s' sends no %s events: %s",
-                      fwd->uri, what[i],
-                      err && err->message ? err->message : "unknown error");
-        }
-    }
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_NODE_DEVICE],
+                             "node device");
 }
 
 /* Drops the connection and its callbacks: a callback holds a reference
