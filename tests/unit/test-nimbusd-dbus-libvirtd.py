@@ -98,6 +98,21 @@ def node_devices_are_libvirtds(c):
         assert name == "org.libvirt.Error" and "not found" in msg.lower(), (bad, msg)
 
 
+@test
+def forwarded_objects_introspect_as_the_xml(c):
+    # Every forwarded object, whatever its node names, introspects as
+    # libvirt-dbus's interface XML exactly (test-nimbusd-dbus.py checks
+    # Connect, Domain and DomainSnapshot).
+    for sub, iface in (("network/_" + "0" * 36, "org.libvirt.Network"),
+                       ("storagepool/_" + "0" * 36, P_IFACE),
+                       ("storagevol/_2ftmp_2fx", "org.libvirt.StorageVol"),
+                       ("interface/" + enc("02:00:00:00:00:01"), I_IFACE),
+                       ("nodedev/computer", N_IFACE)):
+        info = nd.introspect(c.bus, CONNECT + "/" + sub).lookup_interface(iface)
+        assert info is not None, sub
+        assert nd.as_xml(info) == nd.as_xml(nd.reference(iface)), sub
+
+
 class Signals:
     """NetworkEvent, StoragePoolEvent and StoragePool.Refresh as received."""
 
