@@ -6,10 +6,23 @@
 
 #include "driver/forward.h"
 
+/* The event callbacks registered on each connection. */
+enum {
+    DRV_FORWARD_CB_NETWORK,
+    DRV_FORWARD_CB_POOL,
+    DRV_FORWARD_CB_POOL_REFRESH,
+    DRV_FORWARD_CB_NODE_DEVICE,
+    DRV_FORWARD_CB_LAST
+};
+
 struct DrvForward {
     char *uri;                  /* immutable */
     GMutex lock;
     virConnectPtr conn;         /* lock; NULL until first used */
+    int cb_ids[DRV_FORWARD_CB_LAST];    /* lock; -1: not registered */
+    GMutex events_lock;
+    const DrvForwardEvents *events;     /* events_lock */
+    gpointer events_data;               /* events_lock */
 };
 
 /* libvirt prints every error on stderr unless the application installs a
@@ -27,7 +40,146 @@ drv_forward_init_once(gpointer data G_GNUC_UNUSED)
     if (virInitialize() < 0)
         g_warning("libvirt client library failed to initialise");
     virSetErrorFunc(NULL, drv_forward_quiet);
+    /* libvirtd's events (drv_forward_set_events) need an event loop in
+     * the client library: its default one is GLib's default main
+     * context, which nimbusd's main loop runs, so the callbacks come on
+     * the main thread and no thread is added. */
+    if (virEventRegisterDefaultImpl() < 0)
+        g_warning("libvirt client event loop failed to register");
     return NULL;
+}
+
+/* ---- libvirtd's events (main thread) ------------------------------------- */
+
+static void
+drv_forward_network_cb(virConnectPtr conn G_GNUC_UNUSED, virNetworkPtr net,
+                       int event, int detail G_GNUC_UNUSED, void *opaque)
+{
+    DrvForward *fwd = opaque;
+
+    g_mutex_lock(&fwd->events_lock);
+    if (fwd->events && fwd->events->network)
+        fwd->events->network(net, event, fwd->events_data);
+    g_mutex_unlock(&fwd->events_lock);
+}
+
+static void
+drv_forward_pool_cb(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
+                    int event, int detail, void *opaque)
+{
+    DrvForward *fwd = opaque;
+
+    g_mutex_lock(&fwd->events_lock);
+    if (fwd->events && fwd->events->pool)
+        fwd->events->pool(pool, event, detail, fwd->events_data);
+    g_mutex_unlock(&fwd->events_lock);
+}
+
+static void
+drv_forward_pool_refresh_cb(virConnectPtr conn G_GNUC_UNUSED,
+                            virStoragePoolPtr pool, void *opaque)
+{
+    DrvForward *fwd = opaque;
+
+    g_mutex_lock(&fwd->events_lock);
+    if (fwd->events && fwd->events->pool_refresh)
+        fwd->events->pool_refresh(pool, fwd->events_data);
+    g_mutex_unlock(&fwd->events_lock);
+}
+
+static void
+drv_forward_node_device_cb(virConnectPtr conn G_GNUC_UNUSED,
+                           virNodeDevicePtr dev, int event, int detail,
+                           void *opaque)
+{
+    DrvForward *fwd = opaque;
+
+    g_mutex_lock(&fwd->events_lock);
+    if (fwd->events && fwd->events->node_device)
+        fwd->events->node_device(dev, event, detail, fwd->events_data);
+    g_mutex_unlock(&fwd->events_lock);
+}
+
+/* A libvirtd without one of the drivers (nodedev) refuses that
+ * registration only: said once per connection, with libvirt's reason (the
+ * calling thread's last error is that call's), and the other events still
+ * come. */
+static void
+drv_forward_note_refused(const DrvForward *fwd, int id, const char *what)
+{
+    virErrorPtr err;
+
+    if (id >= 0)
+        return;
+    err = virGetLastError();
+    g_message("libvirtd at '%s' sends no %s events: %s", fwd->uri, what,
+              err && err->message ? err->message : "unknown error");
+}
+
+/* Registers the callbacks on a new connection. */
+static void
+drv_forward_register_events_locked(DrvForward *fwd)
+{
+    virConnectPtr c = fwd->conn;
+    int *id = fwd->cb_ids;
+
+    id[DRV_FORWARD_CB_NETWORK] = virConnectNetworkEventRegisterAny(
+        c, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE,
+        VIR_NETWORK_EVENT_CALLBACK(drv_forward_network_cb), fwd, NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_NETWORK], "network");
+    id[DRV_FORWARD_CB_POOL] = virConnectStoragePoolEventRegisterAny(
+        c, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(drv_forward_pool_cb), fwd, NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_POOL], "storage pool");
+    id[DRV_FORWARD_CB_POOL_REFRESH] = virConnectStoragePoolEventRegisterAny(
+        c, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(drv_forward_pool_refresh_cb), fwd,
+        NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_POOL_REFRESH],
+                             "storage pool refresh");
+    id[DRV_FORWARD_CB_NODE_DEVICE] = virConnectNodeDeviceEventRegisterAny(
+        c, NULL, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
+        VIR_NODE_DEVICE_EVENT_CALLBACK(drv_forward_node_device_cb), fwd,
+        NULL);
+    drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_NODE_DEVICE],
+                             "node device");
+}
+
+/* Drops the connection and its callbacks: a callback holds a reference
+ * on its connection, which would otherwise stay open. */
+static void
+drv_forward_close_locked(DrvForward *fwd)
+{
+    virConnectPtr c = fwd->conn;
+    int *id = fwd->cb_ids;
+
+    if (!c)
+        return;
+    /* On a dead connection the remote half fails; the local half, which
+     * holds the reference, is gone all the same. */
+    if (id[DRV_FORWARD_CB_NETWORK] >= 0)
+        virConnectNetworkEventDeregisterAny(c, id[DRV_FORWARD_CB_NETWORK]);
+    if (id[DRV_FORWARD_CB_POOL] >= 0)
+        virConnectStoragePoolEventDeregisterAny(c, id[DRV_FORWARD_CB_POOL]);
+    if (id[DRV_FORWARD_CB_POOL_REFRESH] >= 0)
+        virConnectStoragePoolEventDeregisterAny(
+            c, id[DRV_FORWARD_CB_POOL_REFRESH]);
+    if (id[DRV_FORWARD_CB_NODE_DEVICE] >= 0)
+        virConnectNodeDeviceEventDeregisterAny(
+            c, id[DRV_FORWARD_CB_NODE_DEVICE]);
+    for (int i = 0; i < DRV_FORWARD_CB_LAST; i++)
+        id[i] = -1;
+    g_clear_pointer(&fwd->conn, virConnectClose);
+}
+
+void
+drv_forward_set_events(DrvForward *fwd, const DrvForwardEvents *events,
+                       gpointer data)
+{
+    g_mutex_lock(&fwd->events_lock);
+    fwd->events = events;
+    fwd->events_data = data;
+    g_mutex_unlock(&fwd->events_lock);
 }
 
 DrvForward *
@@ -39,6 +191,9 @@ drv_forward_new(const char *uri)
     g_once(&once, drv_forward_init_once, NULL);
     fwd->uri = g_strdup(uri);
     g_mutex_init(&fwd->lock);
+    g_mutex_init(&fwd->events_lock);
+    for (int i = 0; i < DRV_FORWARD_CB_LAST; i++)
+        fwd->cb_ids[i] = -1;
     return fwd;
 }
 
@@ -47,8 +202,9 @@ drv_forward_free(DrvForward *fwd)
 {
     if (!fwd)
         return;
-    g_clear_pointer(&fwd->conn, virConnectClose);
+    drv_forward_close_locked(fwd);
     g_mutex_clear(&fwd->lock);
+    g_mutex_clear(&fwd->events_lock);
     g_free(fwd->uri);
     g_free(fwd);
 }
@@ -92,9 +248,9 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
     if (fwd->conn && (virConnectIsAlive(fwd->conn) != 1 ||
                       virConnectGetLibVersion(fwd->conn, &(unsigned long){0})
                       < 0))
-        g_clear_pointer(&fwd->conn, virConnectClose);
-    if (!fwd->conn)
-        fwd->conn = virConnectOpen(fwd->uri);
+        drv_forward_close_locked(fwd);
+    if (!fwd->conn && (fwd->conn = virConnectOpen(fwd->uri)))
+        drv_forward_register_events_locked(fwd);
     if (!fwd->conn) {
         err = virGetLastError();
         g_mutex_unlock(&fwd->lock);

@@ -22,6 +22,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virInterface, virInterfaceFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNodeDevice, virNodeDeviceFree)
+
+/*
+ * libvirtd's lifecycle events of the objects nimbusd forwards, for the
+ * D-Bus signals that libvirt-dbus sends from them.  Main thread (the
+ * client library's event loop is nimbusd's default GMainContext); the
+ * objects are borrowed for the call.  Any member may be NULL.
+ */
+typedef struct {
+    /* virConnectNetworkEventLifecycleCallback's @event. */
+    void (*network)(virNetworkPtr net, int event, gpointer data);
+    /* virConnectStoragePoolEventLifecycleCallback's @event and @detail. */
+    void (*pool)(virStoragePoolPtr pool, int event, int detail,
+                 gpointer data);
+    /* VIR_STORAGE_POOL_EVENT_ID_REFRESH */
+    void (*pool_refresh)(virStoragePoolPtr pool, gpointer data);
+    /* virConnectNodeDeviceEventLifecycleCallback's @event and @detail. */
+    void (*node_device)(virNodeDevicePtr dev, int event, int detail,
+                        gpointer data);
+} DrvForwardEvents;
 
 /**
  * drv_forward_new:
@@ -33,6 +54,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
 DrvForward *drv_forward_new(const char *uri);
 void drv_forward_free(DrvForward *fwd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvForward, drv_forward_free)
+
+/**
+ * drv_forward_set_events:
+ * @events: (nullable): where libvirtd's events go from now on (NULL: no
+ * longer anywhere; once this returns, no callback uses the old @data).
+ * Events are received while the connection is open: from the first
+ * forwarded call on, as libvirt-dbus's own connection, and again after a
+ * reconnection (events of the time between are lost).  Main thread.
+ */
+void drv_forward_set_events(DrvForward *fwd, const DrvForwardEvents *events,
+                            gpointer data);
 
 /* The URI given to drv_forward_new() (transfer none). */
 const char *drv_forward_get_uri(const DrvForward *fwd);

@@ -81,6 +81,8 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus-connect-more.c \
 	driver/dbus/dbus-network.c \
 	driver/dbus/dbus-storage.c \
+	driver/dbus/dbus-nodedev.c \
+	driver/dbus/dbus-fwd-events.c \
 	driver/dbus/dbus-domain.c \
 	driver/dbus/dbus-domain-ops.c \
 	driver/dbus/dbus-snapshot.c \
@@ -163,7 +165,9 @@ dbusinterfacesdir = $(pkgdatadir)/dbus-interfaces
 dist_dbusinterfaces_DATA = data/dbus/interfaces/org.libvirt.Connect.xml \
 	data/dbus/interfaces/org.libvirt.Domain.xml \
 	data/dbus/interfaces/org.libvirt.DomainSnapshot.xml \
+	data/dbus/interfaces/org.libvirt.Interface.xml \
 	data/dbus/interfaces/org.libvirt.Network.xml \
+	data/dbus/interfaces/org.libvirt.NodeDevice.xml \
 	data/dbus/interfaces/org.libvirt.StoragePool.xml \
 	data/dbus/interfaces/org.libvirt.StorageVol.xml
 dist_dbuspolicy_DATA += data/dbus/org.libvirt.CH.conf

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Connect's network, storage and host-memory methods (cockpit-machines'). */
+/* Connect's network, storage, host device and host-memory methods. */
 #include <config.h>
 
 #include "driver/dbus/dbus-priv.h"
@@ -30,15 +30,21 @@ dbus_connect_node_get_memory_stats(DbusService *svc, const char *path,
     return g_variant_new("(a{st})", &b);
 }
 
-/* Network and storage methods live beside their objects (dbus-network.c,
- * dbus-storage.c); this table adds them to Connect's. */
+/* Network, storage, interface and node device methods live beside their
+ * objects (dbus-network.c, dbus-storage.c, dbus-nodedev.c); this table
+ * adds them to Connect's. */
 const DbusMethod dbus_connect_more_methods[] = {
+    { "InterfaceLookupByMAC", dbus_connect_iface_lookup_by_mac },
+    { "InterfaceLookupByName", dbus_connect_iface_lookup_by_name },
+    { "ListInterfaces", dbus_connect_list_interfaces },
     { "ListNetworks", dbus_connect_list_networks },
+    { "ListNodeDevices", dbus_connect_list_node_devices },
     { "ListStoragePools", dbus_connect_list_storage_pools },
     { "NetworkCreateXML", dbus_connect_network_create_xml },
     { "NetworkDefineXML", dbus_connect_network_define_xml },
     { "NetworkLookupByName", dbus_connect_network_lookup_by_name },
     { "NetworkLookupByUUID", dbus_connect_network_lookup_by_uuid },
+    { "NodeDeviceLookupByName", dbus_connect_nodedev_lookup_by_name },
     { "NodeGetMemoryStats", dbus_connect_node_get_memory_stats },
     { "StoragePoolCreateXML", dbus_connect_pool_create_xml },
     { "StoragePoolDefineXML", dbus_connect_pool_define_xml },

@@ -17,6 +17,10 @@
 #define DBUS_NETWORK_PATH DBUS_SERVICE_PATH "/network"
 #define DBUS_POOL_PATH DBUS_SERVICE_PATH "/storagepool"
 #define DBUS_VOL_PATH DBUS_SERVICE_PATH "/storagevol"
+/* Host interfaces by encoded MAC, node devices by encoded name
+ * (dbus-nodedev.c). */
+#define DBUS_IFACE_PATH DBUS_SERVICE_PATH "/interface"
+#define DBUS_NODEDEV_PATH DBUS_SERVICE_PATH "/nodedev"
 /* "_" + 36 UUID characters, as libvirt-dbus's paths. */
 #define DBUS_UUID_NODE_LEN 37
 
@@ -69,6 +73,8 @@ struct DbusService {
     GDBusNodeInfo *network_node;    /* immutable after new */
     GDBusNodeInfo *pool_node;       /* immutable after new */
     GDBusNodeInfo *vol_node;        /* immutable after new */
+    GDBusNodeInfo *iface_node;      /* immutable after new */
+    GDBusNodeInfo *nodedev_node;    /* immutable after new */
     GThreadPool *pool;              /* the calls, off the main loop */
     guint connect_reg;              /* main thread */
     guint compat_reg;               /* main thread; /org/libvirt/QEMU */
@@ -77,6 +83,8 @@ struct DbusService {
     guint network_reg;              /* main thread */
     guint pool_reg;                 /* main thread */
     guint vol_reg;                  /* main thread */
+    guint iface_reg;                /* main thread */
+    guint nodedev_reg;              /* main thread */
     guint owner_id;                 /* main thread */
     gint serving;                   /* atomic: objects registered */
     /* qemu_compat (dbus-listeners.c): unique name -> the Connect paths
@@ -103,6 +111,14 @@ extern const DbusInterfaceImpl dbus_snapshot_impl;
 extern const DbusInterfaceImpl dbus_network_impl;
 extern const DbusInterfaceImpl dbus_pool_impl;
 extern const DbusInterfaceImpl dbus_vol_impl;
+/* dbus-nodedev.c: libvirtd's host interfaces and node devices. */
+extern const DbusInterfaceImpl dbus_iface_impl;
+extern const DbusInterfaceImpl dbus_nodedev_impl;
+
+/* dbus-fwd-events.c: libvirtd's network, pool and node device events as
+ * libvirt-dbus's signals, from dbus_service_new() until the driver's
+ * DrvForward is freed (nimbusd frees the driver first).  Main thread. */
+void dbus_fwd_events_start(DbusService *svc);
 
 /* dbus-connect-more.c: Connect's network, storage and host methods (ends
  * with a NULL name). */
@@ -135,10 +151,24 @@ GVariant *dbus_connect_vol_lookup_by_key(DbusService *svc, const char *path,
                                          GVariant *args, GError **error);
 GVariant *dbus_connect_vol_lookup_by_path(DbusService *svc, const char *path,
                                           GVariant *args, GError **error);
+/* dbus-nodedev.c: Connect's interface and node device methods. */
+GVariant *dbus_connect_list_interfaces(DbusService *svc, const char *path,
+                                       GVariant *args, GError **error);
+GVariant *dbus_connect_iface_lookup_by_mac(DbusService *svc, const char *path,
+                                           GVariant *args, GError **error);
+GVariant *dbus_connect_iface_lookup_by_name(DbusService *svc,
+                                            const char *path,
+                                            GVariant *args, GError **error);
+GVariant *dbus_connect_list_node_devices(DbusService *svc, const char *path,
+                                         GVariant *args, GError **error);
+GVariant *dbus_connect_nodedev_lookup_by_name(DbusService *svc,
+                                              const char *path,
+                                              GVariant *args, GError **error);
 /* Object paths of libvirtd's objects.  (transfer full) */
 char *dbus_network_path(virNetworkPtr net);
 char *dbus_pool_path(virStoragePoolPtr pool);
 char *dbus_vol_path(virStorageVolPtr vol);
+char *dbus_nodedev_path(virNodeDevicePtr dev);
 
 /* dbus-domain.c: a (u) method with an empty reply onto a driver entry
  * point taking the domain and the flags. */

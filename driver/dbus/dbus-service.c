@@ -210,6 +210,14 @@ dbus_impl_for(DbusService *svc, const char *name, GDBusInterfaceInfo **iface)
         *iface = g_dbus_node_info_lookup_interface(svc->vol_node, name);
         return &dbus_vol_impl;
     }
+    if (g_str_equal(name, dbus_iface_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->iface_node, name);
+        return &dbus_iface_impl;
+    }
+    if (g_str_equal(name, dbus_nodedev_impl.name)) {
+        *iface = g_dbus_node_info_lookup_interface(svc->nodedev_node, name);
+        return &dbus_nodedev_impl;
+    }
     return NULL;
 }
 
@@ -333,7 +341,8 @@ static const GDBusSubtreeVTable dbus_snapshot_subtree = {
 };
 
 /*
- * Children of network/, storagepool/ and storagevol/: libvirtd's objects.
+ * Children of network/, storagepool/, storagevol/, interface/ and
+ * nodedev/: libvirtd's objects.
  * Listing them takes a round trip to libvirtd, which must not run on the
  * main loop (it serves the RPC sockets and the VMMs' events), so the
  * subtrees enumerate nothing; every node is dispatched, and a call on one
@@ -356,7 +365,11 @@ dbus_fwd_introspect(GDBusConnection *conn, const char *sender,
     GDBusNodeInfo *info = g_str_has_prefix(path, DBUS_NETWORK_PATH) ?
                           svc->network_node :
                           g_str_has_prefix(path, DBUS_POOL_PATH) ?
-                          svc->pool_node : svc->vol_node;
+                          svc->pool_node :
+                          g_str_has_prefix(path, DBUS_IFACE_PATH) ?
+                          svc->iface_node :
+                          g_str_has_prefix(path, DBUS_NODEDEV_PATH) ?
+                          svc->nodedev_node : svc->vol_node;
     GDBusInterfaceInfo **ifaces;
 
     if (!node)
@@ -391,8 +404,13 @@ dbus_unregister(DbusService *svc)
         g_dbus_connection_unregister_subtree(svc->conn, svc->pool_reg);
     if (svc->vol_reg)
         g_dbus_connection_unregister_subtree(svc->conn, svc->vol_reg);
+    if (svc->iface_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->iface_reg);
+    if (svc->nodedev_reg)
+        g_dbus_connection_unregister_subtree(svc->conn, svc->nodedev_reg);
     svc->connect_reg = svc->domain_reg = svc->snapshot_reg = 0;
     svc->network_reg = svc->pool_reg = svc->vol_reg = 0;
+    svc->iface_reg = svc->nodedev_reg = 0;
 }
 
 static void
@@ -438,6 +456,10 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
                                                   error)) ||
         !(svc->pool_node = dbus_load_interface(dbus_pool_impl.name, error)) ||
         !(svc->vol_node = dbus_load_interface(dbus_vol_impl.name, error)) ||
+        !(svc->iface_node = dbus_load_interface(dbus_iface_impl.name,
+                                                error)) ||
+        !(svc->nodedev_node = dbus_load_interface(dbus_nodedev_impl.name,
+                                                  error)) ||
         !(svc->pool = g_thread_pool_new(dbus_call_worker, svc, DBUS_WORKERS, FALSE,
                                         error)) ||
         !(svc->conn = g_bus_get_sync(bus_type, NULL, error)))
@@ -485,9 +507,18 @@ dbus_service_new(DrvDriver *driver, uint64_t hv_version, GBusType bus_type,
         !(svc->vol_reg = g_dbus_connection_register_subtree(
               svc->conn, DBUS_VOL_PATH, &dbus_fwd_subtree,
               G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
+              error)) ||
+        !(svc->iface_reg = g_dbus_connection_register_subtree(
+              svc->conn, DBUS_IFACE_PATH, &dbus_fwd_subtree,
+              G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
+              error)) ||
+        !(svc->nodedev_reg = g_dbus_connection_register_subtree(
+              svc->conn, DBUS_NODEDEV_PATH, &dbus_fwd_subtree,
+              G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, svc, NULL,
               error)))
         return NULL;
     g_atomic_int_set(&svc->serving, 1);
+    dbus_fwd_events_start(svc);
     /* Objects first, then the name: a client that sees the name appear
      * finds them.  DO_NOT_QUEUE: if libvirt-dbus owns org.libvirt, it
      * keeps it and dbus_name_lost() says so. */
@@ -505,6 +536,10 @@ dbus_service_free(DbusService *svc)
         return;
     if (svc->owner_id)
         g_bus_unown_name(svc->owner_id);
+    /* libvirtd's events (dbus-fwd-events.c) are not withdrawn here:
+     * nimbusd frees the driver, and with it the libvirtd connection and
+     * its callbacks, before the service (which must outlive the driver's
+     * background tasks, as they emit DomainEvent). */
     if (svc->conn) {
         dbus_unregister(svc);
         dbus_listeners_clear(svc);
@@ -521,6 +556,8 @@ dbus_service_free(DbusService *svc)
     g_clear_pointer(&svc->network_node, g_dbus_node_info_unref);
     g_clear_pointer(&svc->pool_node, g_dbus_node_info_unref);
     g_clear_pointer(&svc->vol_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->iface_node, g_dbus_node_info_unref);
+    g_clear_pointer(&svc->nodedev_node, g_dbus_node_info_unref);
     g_free(svc);
 }
 

@@ -65,6 +65,11 @@ TESTS += tests/unit/test-nimbusd-libvirtd.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-dbus.py
 TESTS += tests/unit/test-nimbusd-dbus.py
 
+# org.libvirt's objects and events from a private libvirtd (issue 17): host
+# interfaces and node devices, NetworkEvent/StoragePoolEvent/Refresh.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-dbus-libvirtd.py
+TESTS += tests/unit/test-nimbusd-dbus-libvirtd.py
+
 # cockpit-machines 288 on nimbusd's qemu_compat mode (issue 17): the
 # machines page in headless chromium lists the domains with their state and
 # shuts one down; the compat switch's refusals.  As root, in a private mount
