@@ -720,7 +720,7 @@ mode_console(unsigned secs)
 
         if (w > 0) {
             sent += (unsigned long long)w;
-        } else if (w < 0 && errno == EAGAIN) {
+        } else if (w == 0 || errno == EAGAIN) {
             again++;
             msleep(1);
         } else {
