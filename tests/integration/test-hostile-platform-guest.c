@@ -321,6 +321,24 @@ check_rng_home(const char *what)
     }
 }
 
+/* What the host wrote at the start of the virtio-blk disk, read past the
+ * page cache so that the request reaches the device. */
+static void
+read_disk(void)
+{
+    static const char magic[] = "hostile-disk-ok";
+    void *buf = NULL;
+    int fd = open("/dev/vda", O_RDONLY | O_DIRECT);
+
+    if (fd < 0 || posix_memalign(&buf, 4096, 4096) != 0 ||
+        pread(fd, buf, 4096, 0) != 4096)
+        fail("read /dev/vda");
+    if (memcmp(buf, magic, sizeof(magic) - 1) != 0)
+        fail("/dev/vda does not hold what the host wrote");
+    free(buf);
+    close(fd);
+}
+
 static void
 mode_bars(void)
 {
@@ -334,7 +352,7 @@ mode_bars(void)
         { "kvm-tss", 0xf8000000 },
     };
     char rng[320], blk[320];
-    volatile uint8_t *blk_bar, *free_bar;
+    volatile uint8_t *free_bar;
     uint64_t home, blk_home, ram;
     int fd, bfd;
 
@@ -345,7 +363,6 @@ mode_bars(void)
     bfd = config_open(blk);
     cfg_write(fd, 4, 2, cfg_read(fd, 4, 2) | 0x6);   /* memory, master */
     bar = map_resource0(rng);
-    blk_bar = map_resource0(blk);
     home = bar0_get(fd);
     blk_home = bar0_get(bfd);
     check_rng_home("start");
@@ -373,11 +390,12 @@ mode_bars(void)
     check_rng_home("ram");
     ok("bars", "ram");
 
-    /* Onto the bound virtio-blk's BAR0: blk keeps answering as blk. */
+    /* Onto the bound virtio-blk's BAR0 (the kernel will not map a BAR its
+     * driver holds): blk's driver still reads the disk through it. */
     bar0_set(fd, blk_home);
-    if ((features_at(blk_bar, 0) & 0xffffff) == 0)
-        fail("blk's BAR0 answers as something else");
+    read_disk();
     sync_host("bars-blk");
+    read_disk();
     bar0_set(fd, home);
     check_rng_home("blk");
     ok("bars", "other-bar");
