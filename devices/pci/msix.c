@@ -43,9 +43,8 @@ struct Msix {
     bool masked_all;        /* lock: Message Control function mask */
     MsixVector *vec;        /* lock (except the immutable fields) */
     uint64_t *pba;          /* lock */
-    /* lock: messages dropped by msix_message_ok(), and whether that was
-     * logged since the last table write (a guest-triggered message). */
-    uint64_t dropped;
+    /* lock: whether a message dropped by msix_message_ok() was logged
+     * since the last table write (a guest-triggered message). */
     bool dropped_logged;
 };
 
@@ -219,7 +218,6 @@ msix_deliver_locked(Msix *msix, unsigned i)
     MsixVector *v = &msix->vec[i];
 
     if (!msix_message_ok(msix_addr(v), v->dw[MSIX_ENTRY_DATA])) {
-        msix->dropped++;
         if (!msix->dropped_logged) {
             /* Once per bad entry written, not per interrupt. */
             g_debug("%s: MSI-X vector %u: message 0x%" G_GINT64_MODIFIER

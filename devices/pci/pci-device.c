@@ -227,9 +227,9 @@ pci_bar_config_addr(const PciDevice *pdev, unsigned i)
  * top of the guest's memory, and a later hot-added device could be
  * refused for an overlap the guest cannot see.  Outside the host bridge's
  * windows (LAPIC, IOAPIC, ECAM, the KVM TSS, above the 64-bit window) a
- * real root complex forwards nothing to PCI, and Cloud Hypervisor refuses
- * such a move for the same reason.  QEMU reaches the same result by
- * giving RAM and the platform devices priority over the PCI hole.
+ * real root complex forwards nothing to PCI.  QEMU reaches the same
+ * guest-visible result by giving RAM and the platform devices priority
+ * over the PCI hole.
  */
 static bool
 pci_bar_placement_ok(PciDevice *pdev, uint64_t addr, uint64_t size,
