@@ -123,7 +123,8 @@ last_addr(Hostile *h, const char *what)
 static char *
 sync_check(Hostile *h, const char *tag)
 {
-    g_autofree char *line = g_strdup_printf("hostile-platform: sync %s\n",
+    /* No newline: the guest tty ends lines with "\r\n". */
+    g_autofree char *line = g_strdup_printf("hostile-platform: sync %s",
                                             tag);
     g_autofree char *info = NULL;
     g_autofree char *counters = NULL;
