@@ -121,6 +121,11 @@ device_manager_create(Vm *vm, GError **error)
     /* The ACPI MCFG and host bridge _CRS describe the ECAM window. */
     plat->pci_ecam_base = pci_bus_ecam_base(ctx.bus);
     plat->pci_ecam_size = pci_bus_ecam_size(ctx.bus);
+    /* BARs decode only inside the windows the host bridge's _CRS gives
+     * the guest (docs/security.md, hostile guests). */
+    pci_bus_set_windows(ctx.bus, (const PciWindow[]){
+                            { plat->mmio32_base, plat->mmio32_size },
+                            { plat->mmio64_base, plat->mmio64_size } }, 2);
     return device_registry_create_all(&ctx, vm_get_config(vm), error) &&
            dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error) &&
            dm_create_acpi_dimms(vm, &vm_get_config(vm)->memory, error);

@@ -43,6 +43,9 @@ struct Msix {
     bool masked_all;        /* lock: Message Control function mask */
     MsixVector *vec;        /* lock (except the immutable fields) */
     uint64_t *pba;          /* lock */
+    /* lock: whether a message dropped by msix_message_ok() was logged
+     * since the last table write (a guest-triggered message). */
+    bool dropped_logged;
 };
 
 unsigned
@@ -160,6 +163,33 @@ msix_addr(const MsixVector *v)
            v->dw[MSIX_ENTRY_ADDR_LO];
 }
 
+/*
+ * Whether the entry holds a message an x86 local APIC accepts.  The guest
+ * owns the table and may write anything; the VMM must not hand KVM what no
+ * chipset would deliver:
+ *  - an address outside the interrupt window 0xfee00000-0xfeefffff (Intel
+ *    SDM vol. 3 §11.11.1; nimbus offers no x2APIC extended destination
+ *    IDs, so the high dword is 0).  On hardware that is a plain memory
+ *    write; KVM would instead decode a destination out of any address.
+ *  - a reserved delivery mode (011, 110: SDM §11.11.2);
+ *  - a fixed or lowest-priority vector 0-15, which a local APIC refuses as
+ *    an illegal vector (SDM §11.5.3) and KVM would raise as an exception
+ *    vector inside the guest.
+ * Such a message is dropped, as a master abort drops the write; the
+ * vector works again once the guest writes a sane entry.
+ */
+static bool
+msix_message_ok(uint64_t addr, uint32_t data)
+{
+    unsigned mode = (data >> 8) & 7;
+
+    if ((addr >> 20) != 0xfee)
+        return false;
+    if (mode == 3 || mode == 6)
+        return false;
+    return !((mode == 0 || mode == 1) && (data & 0xff) < 16);
+}
+
 /* Points the vector's GSI at the entry's address/data (lock held). */
 static void
 msix_route_locked(Msix *msix, unsigned i)
@@ -168,6 +198,10 @@ msix_route_locked(Msix *msix, unsigned i)
     int r;
 
     if (v->routed || v->fd < 0)
+        return;
+    /* A bad message is never routed: the old route stays in KVM but
+     * msix_deliver_locked() no longer signals it. */
+    if (!msix_message_ok(msix_addr(v), v->dw[MSIX_ENTRY_DATA]))
         return;
     r = device_host_msi_update(msix->host, v->gsi, msix_addr(v),
                                v->dw[MSIX_ENTRY_DATA]);
@@ -183,6 +217,17 @@ msix_deliver_locked(Msix *msix, unsigned i)
 {
     MsixVector *v = &msix->vec[i];
 
+    if (!msix_message_ok(msix_addr(v), v->dw[MSIX_ENTRY_DATA])) {
+        if (!msix->dropped_logged) {
+            /* Once per bad entry written, not per interrupt. */
+            g_debug("%s: MSI-X vector %u: message 0x%" G_GINT64_MODIFIER
+                    "x/0x%08x is not deliverable: dropped",
+                    msix->pdev->owner->id, i, msix_addr(v),
+                    v->dw[MSIX_ENTRY_DATA]);
+            msix->dropped_logged = true;
+        }
+        return 0;
+    }
     if (v->fd < 0)
         return device_host_signal_msi(msix->host, msix_addr(v),
                                       v->dw[MSIX_ENTRY_DATA]);
@@ -243,6 +288,7 @@ msix_write_dword_locked(Msix *msix, unsigned i, unsigned dw, uint32_t val)
     if (v->dw[dw] != val) {
         v->dw[dw] = val;
         v->routed = false;
+        msix->dropped_logged = false;
     }
     /* Changing an unmasked entry is undefined (§6.8.3.5); follow it. */
     if (msix_deliverable_locked(msix, i))

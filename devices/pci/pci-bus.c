@@ -22,6 +22,10 @@ struct PciBus {
     uint64_t ecam_base;     /* immutable */
     uint64_t ecam_size;
     PciDevice host_bridge;  /* slots[0] */
+    /* Where BARs may decode (pci_bus_set_windows()); immutable once the
+     * vCPUs run. */
+    PciWindow windows[PCI_BUS_MAX_WINDOWS];
+    unsigned n_windows;
 
     /* Config accesses come from any vCPU; the 0xcf8 latch is shared state
      * of the bridge, as on real chipsets. */
@@ -377,6 +381,33 @@ uint64_t
 pci_bus_ecam_size(const PciBus *bus)
 {
     return bus->ecam_size;
+}
+
+void
+pci_bus_set_windows(PciBus *bus, const PciWindow *windows, unsigned n)
+{
+    g_assert(n <= PCI_BUS_MAX_WINDOWS);
+    bus->n_windows = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (windows[i].size)
+            bus->windows[bus->n_windows++] = windows[i];
+    }
+}
+
+bool
+pci_bus_window_contains(const PciBus *bus, uint64_t addr, uint64_t size)
+{
+    if (bus->n_windows == 0)
+        return true;
+    for (unsigned i = 0; i < bus->n_windows; i++) {
+        const PciWindow *w = &bus->windows[i];
+
+        /* Written so that nothing overflows near 2^64. */
+        if (addr >= w->base && size <= w->size &&
+            addr - w->base <= w->size - size)
+            return true;
+    }
+    return false;
 }
 
 bool

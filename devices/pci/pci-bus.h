@@ -40,6 +40,30 @@ PciBus *pci_bus_from_device(VmmDevice *dev);
 uint64_t pci_bus_ecam_base(const PciBus *bus);
 uint64_t pci_bus_ecam_size(const PciBus *bus);
 
+/* A host bridge memory window [@base, @base + @size). */
+typedef struct {
+    uint64_t base;
+    uint64_t size;
+} PciWindow;
+#define PCI_BUS_MAX_WINDOWS 2
+
+/**
+ * pci_bus_set_windows:
+ * Records the memory windows the firmware tables give the host bridge
+ * (ACPI _CRS: the 32- and 64-bit MMIO windows).  From then on a BAR
+ * decodes only while it lies wholly inside one of them, as behind a real
+ * root complex, which forwards nothing else to PCI: a guest that moves a
+ * BAR onto RAM, the LAPIC, the IOAPIC or any other address outside the
+ * windows gets a BAR that decodes nothing until it writes a usable
+ * address back.  A bus without windows (unit tests) only keeps BARs off
+ * RAM and off other devices.  Call before the vCPUs run; at most
+ * PCI_BUS_MAX_WINDOWS windows, empty ones are skipped.
+ */
+void pci_bus_set_windows(PciBus *bus, const PciWindow *windows, unsigned n);
+/* Whether [@addr, @addr + @size) may decode as a BAR on @bus (no lock:
+ * the windows are immutable once the vCPUs run). */
+bool pci_bus_window_contains(const PciBus *bus, uint64_t addr, uint64_t size);
+
 /**
  * pci_bus_add_device:
  * Puts @pdev on the bus at @slot (1-31), or at the first free slot when

@@ -219,10 +219,44 @@ pci_bar_config_addr(const PciDevice *pdev, unsigned i)
     return addr & ~(b->size - 1);
 }
 
+/*
+ * Whether a BAR may decode at [@addr, @addr + @size); if not, *@why says
+ * why.  RAM always wins: KVM serves guest RAM from its memory slots
+ * without an exit, so a BAR over RAM could never be reached anyway, but
+ * its bus range and the ioeventfds inside it (virtio notify) would sit on
+ * top of the guest's memory, and a later hot-added device could be
+ * refused for an overlap the guest cannot see.  Outside the host bridge's
+ * windows (LAPIC, IOAPIC, ECAM, the KVM TSS, above the 64-bit window) a
+ * real root complex forwards nothing to PCI.  QEMU reaches the same
+ * guest-visible result by giving RAM and the platform devices priority
+ * over the PCI hole.
+ */
+static bool
+pci_bar_placement_ok(PciDevice *pdev, uint64_t addr, uint64_t size,
+                     const char **why)
+{
+    const GuestMemory *mem = device_host_memory(pdev->host);
+
+    for (unsigned i = 0; mem && i < mem->nregions; i++) {
+        const GuestRegion *r = &mem->regions[i];
+
+        if (addr < r->gpa + r->size && r->gpa < addr + size) {
+            *why = "overlaps guest RAM";
+            return false;
+        }
+    }
+    if (pdev->bus && !pci_bus_window_contains(pdev->bus, addr, size)) {
+        *why = "outside the host bridge windows";
+        return false;
+    }
+    return true;
+}
+
 /* Brings the MMIO bus in line with the BAR registers and the command
- * register (config lock held).  A placement the bus refuses (overlap with
- * another device, transient value while a 64-bit BAR is half written)
- * leaves the BAR unmapped until the guest writes a usable address. */
+ * register (config lock held).  A placement refused here or by the bus
+ * (RAM, outside the windows, overlap with another device, transient value
+ * while a 64-bit BAR is half written, size probe left in place) leaves
+ * the BAR unmapped until the guest writes a usable address. */
 static void
 pci_device_update_mappings(PciDevice *pdev)
 {
@@ -232,6 +266,7 @@ pci_device_update_mappings(PciDevice *pdev)
         PciBar *b = &pdev->bars[i];
         uint64_t addr;
         bool want;
+        const char *why = NULL;
         g_autoptr(GError) error = NULL;
 
         if (b->type == PCI_BAR_NONE)
@@ -249,6 +284,11 @@ pci_device_update_mappings(PciDevice *pdev)
         b->addr = addr;
         if (!want)
             continue;
+        if (!pci_bar_placement_ok(pdev, addr, b->size, &why)) {
+            g_debug("%s: BAR %u not mapped at 0x%" G_GINT64_MODIFIER "x: %s",
+                    pdev->owner->id, i, addr, why);
+            continue;
+        }
         if (!device_host_register_mmio(pdev->host, addr, b->size,
                                        &b->region.dev, &error)) {
             g_debug("%s: BAR %u not mapped: %s", pdev->owner->id, i,

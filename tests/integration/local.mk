@@ -23,3 +23,4 @@ include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
 include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
+include tests/integration/hostile.mk

@@ -441,6 +441,153 @@ test_msix_save_restore(Fx *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "field 'config'"));
 }
 
+/* A hostile guest places BAR0 where nothing may decode: onto RAM, outside
+ * the host bridge windows (IOAPIC, the sizing pattern left in place with
+ * decoding on), onto another BAR.  Each placement leaves the BAR off the
+ * bus (and its ioeventfds with it); a usable address brings it back. */
+static void
+test_bar_hostile_placement(Fx *f, gconstpointer data)
+{
+    const PciWindow win[] = {
+        { FAKE_HOST_MMIO32_BASE, FAKE_HOST_MMIO32_SIZE },
+        { FAKE_HOST_MMIO64_BASE, 1ULL << 36 },
+    };
+    static const uint64_t bad[] = {
+        0x200000,                 /* guest RAM */
+        0xff0000,                 /* the last 64 KiB of RAM */
+        0xfec00000,               /* IOAPIC: outside the windows */
+        0xfee00000,               /* LAPIC */
+        PCI_ECAM_BASE + 0x100000, /* right after ECAM, still outside */
+        0xffffffffffff0000ULL,    /* the size probe left in place */
+    };
+    uint64_t a = bar0_addr(f);
+    uint64_t bar2 = cfg_read(f, 1, PCI_REG_BAR0 + 8, 4);
+    Bus *mmio = fake_host_mmio_bus(f->vm);
+
+    pci_bus_set_windows(f->bus, win, G_N_ELEMENTS(win));
+    cfg_write(f, 1, PCI_REG_COMMAND, 2, PCI_COMMAND_MEMORY);
+    g_assert_nonnull(bus_lookup(mmio, a, NULL, NULL));
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        cfg_write(f, 1, PCI_REG_BAR0, 4, (uint32_t)bad[i]);
+        cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, bad[i] >> 32);
+        g_assert_cmphex(bar0_addr(f), ==, bad[i]);
+        g_assert_false(f->fn->last_mapped);
+        g_assert_null(bus_lookup(mmio, a, NULL, NULL));
+        g_assert_null(bus_lookup(mmio, bad[i], NULL, NULL));
+        /* Back to a sane address: decoding again. */
+        cfg_write(f, 1, PCI_REG_BAR0, 4, (uint32_t)a);
+        cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, a >> 32);
+        g_assert_true(f->fn->last_mapped);
+        g_assert_cmphex(f->fn->last_mapped_addr, ==, a);
+        g_assert_cmphex(fake_host_mmio_read(f->vm, a + 0x10, 4), ==, 0xb000);
+    }
+
+    /* BAR0 to a free 32-bit address, then BAR2 onto it: refused by the
+     * bus, BAR0 keeps its range; BAR2 comes back at its own address. */
+    cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, 0);
+    cfg_write(f, 1, PCI_REG_BAR0, 4, 0xc8000000);
+    g_assert_true(f->fn->last_mapped);
+    cfg_write(f, 1, PCI_REG_BAR0 + 8, 4, 0xc8000000);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, 0xc8000010, 4), ==, 0xb000);
+    g_assert_null(bus_lookup(mmio, bar2, NULL, NULL));
+    cfg_write(f, 1, PCI_REG_BAR0 + 8, 4, bar2);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, bar2 + 4, 2), ==, 0xb002);
+    cfg_write(f, 1, PCI_REG_BAR0, 4, (uint32_t)a);
+    cfg_write(f, 1, PCI_REG_BAR0 + 4, 4, a >> 32);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, a + 0x10, 4), ==, 0xb000);
+
+    /* Without windows (a bus nobody described) any address is in; with
+     * them, a range must fit wholly inside one, without overflowing. */
+    pci_bus_set_windows(f->bus, NULL, 0);
+    g_assert_true(pci_bus_window_contains(f->bus, 0xfec00000, 0x10000));
+    pci_bus_set_windows(f->bus, win, G_N_ELEMENTS(win));
+    g_assert_true(pci_bus_window_contains(f->bus, FAKE_HOST_MMIO32_BASE +
+                                          FAKE_HOST_MMIO32_SIZE - 0x10000,
+                                          0x10000));
+    g_assert_false(pci_bus_window_contains(f->bus, FAKE_HOST_MMIO32_BASE +
+                                           FAKE_HOST_MMIO32_SIZE - 0x10000,
+                                           0x20000));
+    g_assert_false(pci_bus_window_contains(f->bus, UINT64_MAX - 0xf, 0x10));
+}
+
+/* MSI-X entries no chipset would deliver (outside the 0xfee window, a
+ * high dword, a reserved delivery mode, vector 0-15) are dropped without
+ * a route, a signal or a pending bit; NMI ignores the vector field; a
+ * sane entry written afterwards works again.  Then a mask/unmask storm. */
+static void
+test_msix_hostile_messages(Fx *f, gconstpointer data)
+{
+    static const struct {
+        uint64_t addr;
+        uint32_t data;
+        bool ok;
+    } msgs[] = {
+        { 0x12345000, 0x41, false },
+        { 0xfed00000, 0x41, false },
+        { 0x1fee00000ULL, 0x41, false },
+        { 0xfee00000, 0x03, false },          /* fixed, vector 3 */
+        { 0xfee00000, 0x10f, false },         /* lowest priority, 15 */
+        { 0xfee00000, 0x341, false },         /* reserved mode 011 */
+        { 0xfee00000, 0x641, false },         /* reserved mode 110 */
+        { 0xfee00000, 0x402, true },          /* NMI */
+        { 0xfee01000, 0x10, true },           /* the first legal vector */
+    };
+    Msix *m = f->fn->msix;
+    uint8_t cap = msix_cap_offset(m);
+    int fd1 = msix_vector_eventfd(m, 1);
+    uint32_t gsi = (uint32_t)fake_host_irqfd_gsi(f->vm, fd1);
+    uint64_t pba, addr;
+    uint32_t d;
+
+    cfg_write(f, 1, PCI_REG_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    cfg_write(f, 1, cap + 2, 2, 0x8000);
+    pba = bar0_addr(f) + PBA_OFF;
+    msix_entry(f, 1, 0xfee00000, 0x41, false);
+    g_assert_cmpint(msix_notify(m, 1), ==, 0);
+    g_assert_true(eventfd_fired(fd1));
+    for (unsigned i = 0; i < G_N_ELEMENTS(msgs); i++) {
+        msix_entry(f, 1, msgs[i].addr, msgs[i].data, false);
+        g_assert_cmpint(msix_notify(m, 1), ==, 0);
+        g_assert_cmpint(eventfd_fired(fd1), ==, msgs[i].ok);
+        g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0);
+        g_assert_true(fake_host_msi_route(f->vm, gsi, &addr, &d));
+        if (msgs[i].ok) {
+            g_assert_cmphex(addr, ==, msgs[i].addr);
+            g_assert_cmphex(d, ==, msgs[i].data);
+        } else {
+            /* KVM never saw the bad message. */
+            g_assert_cmphex(addr >> 20, ==, 0xfee);
+            g_assert_cmphex(d & 0xff, >=, 16);
+        }
+        /* Masked, then unmasked with an interrupt pending: the same. */
+        fake_host_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 1);
+        msix_notify(m, 1);
+        g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0x2);
+        fake_host_mmio_write(f->vm, bar0_addr(f) + TABLE_OFF + 16 + 12, 4, 0);
+        g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0);
+        g_assert_cmpint(eventfd_fired(fd1), ==, msgs[i].ok);
+    }
+    /* The PBA is read-only: writes change nothing. */
+    fake_host_mmio_write(f->vm, pba, 8, ~0ULL);
+    g_assert_cmphex(fake_host_mmio_read(f->vm, pba, 8), ==, 0);
+
+    /* A storm of mask flips and entry rewrites, good and bad. */
+    for (unsigned i = 0; i < 2000; i++) {
+        unsigned v = i % NVEC;
+
+        msix_entry(f, v, i & 1 ? 0xfee00000 : 0xdead0000, 0x30 + (i & 0x7f),
+                   i & 2);
+        msix_notify(m, v);
+        cfg_write(f, 1, cap + 2, 2, i & 4 ? 0xc000 : 0x8000);
+    }
+    cfg_write(f, 1, cap + 2, 2, 0x8000);
+    msix_entry(f, 1, 0xfee00000, 0x41, false);
+    while (eventfd_fired(fd1))
+        ;
+    g_assert_cmpint(msix_notify(m, 1), ==, 0);
+    g_assert_true(eventfd_fired(fd1));
+}
+
 static void
 test_slots(Fx *f, gconstpointer data)
 {
@@ -510,9 +657,11 @@ main(int argc, char **argv)
     ADD("/pci/host-bridge", test_host_bridge);
     ADD("/pci/bar/sizing", test_bar_sizing);
     ADD("/pci/bar/mapping", test_bar_mapping);
+    ADD("/pci/bar/hostile-placement", test_bar_hostile_placement);
     ADD("/pci/capabilities", test_capabilities);
     ADD("/pci/msix/delivery", test_msix);
     ADD("/pci/msix/save-restore", test_msix_save_restore);
+    ADD("/pci/msix/hostile-messages", test_msix_hostile_messages);
     ADD("/pci/slots", test_slots);
 #undef ADD
     g_test_add_func("/pci/bar/errors", test_bar_errors);
