@@ -9,6 +9,7 @@
 #include "driver/process.h"
 #include "driver/util.h"
 #include "driver/xml/domain-conf.h"
+#include "driver/xml/memory-xml.h"
 
 /*
  * What nimbus can tell: its REST vm.counters has per-device counters
@@ -29,6 +30,7 @@ typedef struct {
     pid_t pid;
     char *api_socket;
     uint64_t max_mem_kib;
+    uint64_t guest_mem_kib;     /* RAM the guest has, balloon aside */
     uint64_t cur_mem_kib;
     unsigned int vcpus;
     unsigned int max_vcpus;
@@ -61,6 +63,7 @@ drv_domain_snap(DrvDomainObj *obj, DrvDomainSnap *s, GError **error)
         s->api_socket = obj->proc ? g_strdup(obj->proc->api_socket) : NULL;
         s->max_mem_kib = def->max_memory_kib;
         s->cur_mem_kib = def->current_memory_kib;
+        s->guest_mem_kib = domain_def_memory_guest_kib(def);
         s->vcpus = def->vcpus;
         s->max_vcpus = def->max_vcpus;
         s->disks = domain_def_disk_refs(def);
@@ -227,10 +230,12 @@ drv_domain_memory_stats(DrvDomainObj *obj, DrvMemoryStat *stats, int max,
             stats[n++] = (DrvMemoryStat){ guest[i].tag,
                                           (uint64_t)v / guest[i].div };
     }
-    /* What the guest has: <memory> less what the balloon holds. */
+    /* What the guest has less what the balloon holds; with virtio-mem
+     * that is what the guest plugged, not the region <memory> counts
+     * (libvirt adds the device's current size to the balloon's). */
     cur = s.cur_mem_kib;
     if (balloon && drv_counter(balloon, "actual_bytes") >= 0)
-        cur = s.max_mem_kib - MIN(s.max_mem_kib, (uint64_t)drv_counter(
+        cur = s.guest_mem_kib - MIN(s.guest_mem_kib, (uint64_t)drv_counter(
                   balloon, "actual_bytes") / 1024);
     if (n < max)
         stats[n++] = (DrvMemoryStat){ DRV_MEMORY_STAT_ACTUAL_BALLOON, cur };

@@ -9,6 +9,7 @@
 
 #include "driver/driver.h"
 #include "driver/memory-device.h"
+#include "driver/xml/memory-xml.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
 #include "driver/vcpu-pin.h"
@@ -317,7 +318,7 @@ drv_domain_get_xml_desc(DrvDriver *driver, DrvDomainObj *obj, unsigned int flags
     drv_domain_obj_lock(obj);
     /* virtio-mem's <current> is the guest's doing: asked for each time. */
     if (!(flags & DRV_DOMAIN_XML_INACTIVE))
-        drv_memory_refresh_current(obj);
+        drv_memory_refresh_current(driver, obj);
     if ((flags & DRV_DOMAIN_XML_INACTIVE) && obj->def)
         def = obj->def;
     else
@@ -461,11 +462,12 @@ drv_memory_def(const DomainDef *def, uint64_t kib, bool maximum,
     if (maximum) {
         copy->max_memory_kib = kib;
         copy->current_memory_kib = MIN(copy->current_memory_kib, kib);
-    } else if (kib > copy->max_memory_kib) {
+    } else if (kib > domain_def_memory_balloon_max_kib(copy)) {
+        /* The limit leaves out the virtio-mem device, as libvirt's does. */
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                     "cannot set memory higher than max "
                     "memory (%" G_GUINT64_FORMAT " KiB)",
-                    (guint64)copy->max_memory_kib);
+                    (guint64)domain_def_memory_balloon_max_kib(copy));
         return NULL;
     } else {
         copy->current_memory_kib = kib;
@@ -489,6 +491,7 @@ drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj, uint64_t kib,
     g_autoptr(DomainDef) live = NULL;
     g_autofree char *sock = NULL;
     g_autofree char *body = NULL;
+    uint64_t guest_kib;
     bool ok = false;
 
     drv_domain_obj_lock(obj);
@@ -517,8 +520,14 @@ drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj, uint64_t kib,
             goto cleanup;
         if (!(sock = drv_domain_begin_running(obj, "setmem", error)))
             goto cleanup;
+        /* The balloon takes what the guest has beyond @kib: its RAM now,
+         * with what virtio-mem plugged (read fresh), not <memory>, which
+         * counts the whole virtio-mem region. */
+        drv_memory_refresh_current(driver, obj);
+        guest_kib = obj->live ? domain_def_memory_guest_kib(obj->live) : 0;
         body = g_strdup_printf("{\"desired_balloon\": %" G_GUINT64_FORMAT "}",
-                               (guint64)(live->max_memory_kib - kib) * 1024);
+                               (guint64)(guest_kib - MIN(guest_kib, kib)) *
+                               1024);
         drv_domain_obj_unlock(obj);
         ok = drv_monitor_put(sock, "vm.resize", body, error);
         drv_domain_obj_lock(obj);

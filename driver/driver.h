@@ -19,6 +19,7 @@
 #define DRV_EVENT_ID_DEVICE_ADDED 19
 #define DRV_EVENT_ID_DEVICE_REMOVAL_FAILED 22
 #define DRV_EVENT_ID_METADATA_CHANGE 23
+#define DRV_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE 26
 
 /* A domain event, as the RPC layer sends it (reference §1.5). */
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
     const char *metadata_uri;       /* metadata change: element namespace */
     const char *dev_alias;          /* device added/removed/removal failed */
     int watchdog_action;            /* watchdog: DrvWatchdogEventAction */
+    uint64_t mem_size_kib;          /* memory device size change: current */
 } DrvDomainEvent;
 
 /* Called with the domain locked, from any thread; must not block. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <memory> devices through libvirt: update-memory-device on virtio-mem. */
+/* <memory> devices through libvirt: update-memory-device, attach, size events. */
 #include <config.h>
 
 #include "driver/memory-device.h"
@@ -18,6 +18,8 @@
  * <requested> becomes desired_ram.  The guest plugs (or unplugs) in its
  * own time; the live XML's <current> is what it did, from vm.info.
  */
+
+static void drv_memory_watch(DrvDriver *driver, DrvDomainObj *obj);
 
 static DomainDef *
 memory_update_config(const DomainDef *def, const char *xml, GError **error)
@@ -51,6 +53,7 @@ memory_update_live(DrvDriver *driver, DrvDomainObj *obj, const char *xml,
     }
     domain_def_memory_copy_requested(obj->live, live);
     drv_process_save_state(driver, obj);
+    drv_memory_watch(driver, obj);
     return true;
 }
 
@@ -120,22 +123,151 @@ drv_memory_attach_live(DrvDriver *driver, DrvDomainObj *obj,
     return true;
 }
 
-void
-drv_memory_refresh_current(DrvDomainObj *obj)
+/*
+ * MEMORY_DEVICE_SIZE_CHANGE: libvirt sends it whenever the guest's
+ * plugged size (<current>) moved.  nimbus reports that size in vm.info
+ * only (CH's event stream has no such event), so nimbusd compares each
+ * reading with the last: every live XML read, and a watch thread that
+ * polls while the guest works towards a new <requested> (after
+ * update-memory-device) and stops once the guest reached it or stayed
+ * put for MEMORY_WATCH_QUIET_POLLS readings.
+ */
+#define MEMORY_WATCH_INTERVAL_US (500 * 1000)
+#define MEMORY_WATCH_QUIET_POLLS 60
+
+/* Domains with a watch thread -> polls it has left (memory_watch_lock). */
+static GMutex memory_watch_lock;
+static GHashTable *memory_watched;
+
+typedef struct {
+    DrvDriver *driver;
+    DrvDomainObj *obj;              /* ref */
+    unsigned int generation;        /* the run it watches */
+} MemoryWatch;
+
+/* @obj locked and running.  Reads vm.info into <current> and sends the
+ * event if it moved; *@reached: the guest has what it was asked for.
+ * False when nimbus did not answer or the run ended meanwhile. */
+static bool
+memory_refresh(DrvDriver *driver, DrvDomainObj *obj, bool *reached)
 {
     g_autoptr(JsonNode) info = NULL;
-    g_autofree char *sock = NULL;
+    g_autofree char *sock = g_strdup(obj->proc->api_socket);
+    g_autofree char *alias = NULL;
+    unsigned int generation = obj->generation;
+    uint64_t requested, before, after;
     gint64 actual = 0;
+
+    drv_domain_obj_unlock(obj);
+    info = drv_monitor_get(sock, "vm.info", NULL);
+    drv_domain_obj_lock(obj);
+    if (!info || !JSON_NODE_HOLDS_OBJECT(info) || !obj->live ||
+        obj->generation != generation ||
+        !domain_def_virtio_mem_state(obj->live, &requested, &before,
+                                     &alias) ||
+        !drv_json_int(json_node_get_object(info), "memory_actual_size",
+                      &actual) || actual < 0)
+        return false;
+    domain_def_memory_set_actual(obj->live, (uint64_t)actual);
+    g_clear_pointer(&alias, g_free);
+    domain_def_virtio_mem_state(obj->live, &requested, &after, &alias);
+    *reached = after == requested;
+    if (after != before && driver && driver->event_func) {
+        DrvDomainEvent ev = {
+            .event_id = DRV_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
+            .name = obj->name,
+            .uuid = obj->uuid,
+            .id = obj->id,
+            .dev_alias = alias,
+            .mem_size_kib = after,
+        };
+
+        drv_process_save_state(driver, obj);
+        driver->event_func(&ev, driver->event_data);
+    }
+    return true;
+}
+
+void
+drv_memory_refresh_current(DrvDriver *driver, DrvDomainObj *obj)
+{
+    bool reached;
 
     if (!obj->live || !obj->proc || !drv_domain_obj_is_active(obj) ||
         !domain_def_has_virtio_mem(obj->live))
         return;
-    sock = g_strdup(obj->proc->api_socket);
-    drv_domain_obj_unlock(obj);
-    info = drv_monitor_get(sock, "vm.info", NULL);
-    drv_domain_obj_lock(obj);
-    if (info && JSON_NODE_HOLDS_OBJECT(info) && obj->live &&
-        drv_json_int(json_node_get_object(info), "memory_actual_size",
-                     &actual) && actual >= 0)
-        domain_def_memory_set_actual(obj->live, (uint64_t)actual);
+    /* Keeps the last value if nimbus does not answer. */
+    memory_refresh(driver, obj, &reached);
+}
+
+static gpointer
+memory_watch_thread(gpointer data)
+{
+    MemoryWatch *w = data;
+    bool more = true;
+
+    while (more) {
+        bool reached = false;
+        bool ok = false;
+        guint left;
+
+        g_usleep(MEMORY_WATCH_INTERVAL_US);
+        drv_domain_obj_lock(w->obj);
+        if (w->obj->live && w->obj->proc &&
+            drv_domain_obj_is_active(w->obj) &&
+            w->obj->generation == w->generation)
+            ok = memory_refresh(w->driver, w->obj, &reached);
+        drv_domain_obj_unlock(w->obj);
+        g_mutex_lock(&memory_watch_lock);
+        left = GPOINTER_TO_UINT(g_hash_table_lookup(memory_watched, w->obj));
+        /* A new request (drv_memory_watch) refills the count. */
+        more = ok && !reached && left > 1;
+        if (more)
+            g_hash_table_insert(memory_watched, w->obj,
+                                GUINT_TO_POINTER(left - 1));
+        else
+            g_hash_table_remove(memory_watched, w->obj);
+        g_mutex_unlock(&memory_watch_lock);
+    }
+    drv_domain_obj_unref(w->obj);
+    g_free(w);
+    return NULL;
+}
+
+/* @obj locked, running: follows its virtio-mem device's <current> until
+ * the guest reached <requested> (one thread per domain). */
+static void
+drv_memory_watch(DrvDriver *driver, DrvDomainObj *obj)
+{
+    g_autoptr(GError) error = NULL;
+    MemoryWatch *w;
+    GThread *thread;
+
+    g_mutex_lock(&memory_watch_lock);
+    if (!memory_watched)
+        memory_watched = g_hash_table_new(NULL, NULL);
+    if (g_hash_table_contains(memory_watched, obj)) {
+        g_hash_table_insert(memory_watched, obj,
+                            GUINT_TO_POINTER(MEMORY_WATCH_QUIET_POLLS));
+        g_mutex_unlock(&memory_watch_lock);
+        return;
+    }
+    w = g_new0(MemoryWatch, 1);
+    w->driver = driver;
+    w->obj = drv_domain_obj_ref(obj);
+    w->generation = obj->generation;
+    g_hash_table_insert(memory_watched, obj,
+                        GUINT_TO_POINTER(MEMORY_WATCH_QUIET_POLLS));
+    thread = g_thread_try_new("memory-watch", memory_watch_thread, w, &error);
+    if (thread) {
+        g_thread_unref(thread);
+    } else {
+        /* The event then comes with the next live XML read. */
+        g_warning("domain '%s': cannot follow the virtio-mem size: %s",
+                  obj->name, error->message);
+        g_hash_table_remove(memory_watched, obj);
+        drv_domain_obj_unref(w->obj);
+        g_free(w);
+    }
+    g_mutex_unlock(&memory_watch_lock);
 }

@@ -28,8 +28,10 @@ bool drv_memory_attach_live(DrvDriver *driver, DrvDomainObj *obj,
  * drv_memory_refresh_current:
  * For the live XML of @obj (locked): reads vm.info's memory_actual_size
  * and records what the guest plugged as the virtio-mem device's
- * <current>.  Drops the lock while nimbus answers; does nothing for a
+ * <current>, with a MEMORY_DEVICE_SIZE_CHANGE event through @driver when
+ * it moved.  Drops the lock while nimbus answers; does nothing for a
  * domain without virtio-mem, and keeps the last value if nimbus does not
- * answer (the XML is still shown).
+ * answer (the XML is still shown).  After update-memory-device a thread
+ * does the same twice a second until the guest has what it was asked.
  */
-void drv_memory_refresh_current(DrvDomainObj *obj);
+void drv_memory_refresh_current(DrvDriver *driver, DrvDomainObj *obj);

@@ -49,8 +49,8 @@ remote_connect_domain_event_callback_register_any(RpcCall *call, void *a,
     /* Every known id registers, as on libvirtd: a callback for an event
      * nimbus never produces (TUNABLE...) simply never fires, which is the
      * truth.  nova and virt-manager subscribe to such ids at connect
-     * time; lifecycle, watchdog, metadata-change and the device events
-     * are sent. */
+     * time; lifecycle, watchdog, metadata-change, the device events and
+     * the memory device size change are sent. */
     if (args->dom) {
         cb.has_dom = true;
         memcpy(cb.uuid, args->dom->uuid, sizeof(cb.uuid));
@@ -134,6 +134,18 @@ remote_event_encode(const DrvDomainEvent *event, int cb_id)
             xdr_remote_domain_event_callback_device_removal_failed_msg;
 
         hdr.proc = REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED;
+        return rpc_packet_encode(&hdr, enc, &msg, NULL);
+    } else if (event->event_id == DRV_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE) {
+        remote_domain_event_memory_device_size_change_msg msg = {
+            .callbackID = cb_id,
+            .dom = dom,
+            .alias = (char *)event->dev_alias,
+            .size = event->mem_size_kib,
+        };
+        xdrproc_t enc = (xdrproc_t)
+            xdr_remote_domain_event_memory_device_size_change_msg;
+
+        hdr.proc = REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE;
         return rpc_packet_encode(&hdr, enc, &msg, NULL);
     } else if (event->event_id == DRV_EVENT_ID_WATCHDOG) {
         remote_domain_event_callback_watchdog_msg msg = {

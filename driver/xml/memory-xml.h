@@ -39,6 +39,22 @@ bool domain_def_has_virtio_mem(const DomainDef *def);
  * guest plugged) as the virtio-mem device's <current>. */
 void domain_def_memory_set_actual(DomainDef *def, uint64_t bytes);
 
+/**
+ * domain_def_virtio_mem_state:
+ * @def's virtio-mem device: its <requested> and <current> (the guest's
+ * plugged size as last read; 0 before the first reading), KiB,
+ * and its alias (libvirt's "virtiomem0" unless it has one; transfer
+ * full).  False, nothing set, when @def has no virtio-mem device.
+ */
+bool domain_def_virtio_mem_state(const DomainDef *def,
+                                 uint64_t *requested_kib,
+                                 uint64_t *current_kib, char **alias);
+/* The most setmem may ask of @def, KiB: <memory> less the virtio-mem
+ * device's size (libvirt's rule; update-memory-device moves that). */
+uint64_t domain_def_memory_balloon_max_kib(const DomainDef *def);
+/* The RAM the guest of the running definition @def has now, KiB: boot
+ * RAM, DIMMs and what virtio-mem plugged (the balloon not counted). */
+uint64_t domain_def_memory_guest_kib(const DomainDef *def);
 /* Gives @dst's virtio-mem device the <requested> of @src's (a definition
  * domain_def_with_memory_update() made from @dst), keeping the rest of
  * @dst (its run's sockets and paths) as it is. */

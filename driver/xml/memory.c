@@ -492,6 +492,45 @@ domain_def_memory_set_actual(DomainDef *def, uint64_t bytes)
     vmem->has_current = true;
 }
 
+bool
+domain_def_virtio_mem_state(const DomainDef *def, uint64_t *requested_kib,
+                            uint64_t *current_kib, char **alias)
+{
+    const DomainMemoryDef *vmem = domain_def_virtio_mem(def);
+
+    if (!vmem)
+        return false;
+    *requested_kib = vmem->requested_kib;
+    /* Until vm.info answered: nothing, as a guest starts (its driver
+     * plugs what it is asked for once it loads). */
+    *current_kib = vmem->has_current ? vmem->current_kib : 0;
+    /* libvirt's alias for the one virtio-mem device (qemu_alias.c). */
+    *alias = g_strdup(vmem->info.alias ? vmem->info.alias : "virtiomem0");
+    return true;
+}
+
+uint64_t
+domain_def_memory_balloon_max_kib(const DomainDef *def)
+{
+    /* libvirt (qemuDomainSetMemoryFlags): <memory> less the virtio-mem
+     * device's size, which only update-memory-device changes; DIMMs are
+     * RAM the balloon may take. */
+    return def->max_memory_kib -
+           MIN(def->max_memory_kib,
+               memory_devices_kib(def, DOMAIN_MEMORY_MODEL_VIRTIO_MEM));
+}
+
+uint64_t
+domain_def_memory_guest_kib(const DomainDef *def)
+{
+    uint64_t requested = 0;
+    uint64_t current = 0;
+    g_autofree char *alias = NULL;
+
+    domain_def_virtio_mem_state(def, &requested, &current, &alias);
+    return domain_def_memory_boot_kib(def) + current;
+}
+
 /* The one <memory> element of @xml, parsed alone (no defaults beyond the
  * class's own), or NULL with @error.  (transfer full) */
 static DomainMemoryDef *

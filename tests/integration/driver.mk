@@ -7,7 +7,8 @@ dist_check_SCRIPTS += tests/integration/test-nimbusd-lifecycle.py
 TESTS += tests/integration/test-nimbusd-lifecycle.py
 
 # test-nimbusd-hotplug.py: attach-device / blockresize / detach-device on one
-# running guest (the guest sees the disk, its data and its new size), and
-# DEVICE_ADDED / DEVICE_REMOVED through python3-libvirt; one boot.
+# running guest (the guest sees the disk, its data and its new size), a DIMM
+# attached live (MemTotal grows), and DEVICE_ADDED / DEVICE_REMOVED through
+# python3-libvirt; one boot.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-hotplug.py
 TESTS += tests/integration/test-nimbusd-hotplug.py

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Integration test: memory hotplug (virtio-mem grown and shrunk, ACPI DIMMs
-# added, by vm.resize).
+# added, by vm.resize; each guest snapshotted and restored with what it
+# plugged).
 check_PROGRAMS += tests/integration/test-memory-hotplug
 TESTS += tests/integration/test-memory-hotplug
 tests_integration_test_memory_hotplug_SOURCES = \

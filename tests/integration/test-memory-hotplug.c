@@ -2,6 +2,7 @@
 /* Integration: virtio-mem and ACPI DIMM memory hotplug through vm.resize. */
 #include <config.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@
  * serial console:
  *   resize --memory 1G -> the driver plugs 512 MiB, MemTotal grows by
  *   about that, vm.info reports 1 GiB actual and hotplugged_size;
+ *   snapshot, and restore in a new nimbus -> the guest still has the
+ *   memory, and a blob it wrote into it after the growth (tmpfs pages are
+ *   movable, and movable allocations take ZONE_MOVABLE, where
+ *   online_movable put the plugged blocks, first) reads back the same;
  *   resize --memory 512M -> the driver unplugs it, MemTotal comes back;
  *   beyond size + hotplug_size, below the boot size, or not a multiple of
  *   the 2 MiB block -> refused, the guest keeps running unchanged.
@@ -24,6 +29,9 @@
  * memhp_default_state=online onlines it):
  *   resize --memory 768M -> two DIMMs, MemTotal grows by about 256 MiB,
  *   vm.info reports 768 MiB actual and hotplugged_size;
+ *   snapshot, and restore in a new nimbus -> the DIMMs are still there
+ *   (MemTotal, online blocks, vm.info) and a blob the guest wrote reads
+ *   back the same;
  *   shrinking, off the slot, beyond the region -> refused, unchanged.
  */
 
@@ -100,12 +108,57 @@ wait_info(const char *socket, const char *needle)
     g_assert_not_reached();
 }
 
+/* The word the script printed after @tag in @out (transfer full). */
+static char *
+guest_word(const char *out, const char *tag)
+{
+    const char *p = strstr(out, tag);
+
+    if (!p)
+        g_test_message("'%s' not found in:\n%s", tag, out);
+    g_assert_nonnull(p);
+    p += strlen(tag);
+    return g_strndup(p, strcspn(p, " \r\n"));
+}
+
+/*
+ * Pauses the VM behind *@sock, snapshots it into @name under the test's
+ * directory, kills that nimbus and restores the snapshot in a new one,
+ * resumed: *@p and *@sock become the new process and its API socket.
+ */
+static void
+snapshot_restore(TestProc **p, char **sock, const char *name)
+{
+    g_autofree char *dir = path_in_tmp(name);
+    g_autofree char *url = g_strdup_printf("file://%s", dir);
+    g_autofree char *restore = g_strdup_printf("source_url=%s,resume=true",
+                                               url);
+    g_autofree char *new_sock = g_strdup_printf("%s.sock", dir);
+    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
+    g_autofree char *nimbus = test_build_path("nimbus");
+    const char *argv[] = { nimbus, "--api-socket", api, "--restore",
+                           restore, NULL };
+
+    REMOTE(*sock, 0, NULL, "pause");
+    REMOTE(*sock, 0, NULL, "snapshot", url);
+    kill(test_proc_pid(*p), SIGKILL);
+    test_proc_wait_exit(*p, 60 * 1000);
+    g_clear_pointer(p, test_proc_free);
+    *p = test_proc_spawn(argv);
+    wait_api(new_sock);
+    REMOTE(new_sock, 0, "\"state\":\"Running\"", "info");
+    g_free(*sock);
+    *sock = g_steal_pointer(&new_sock);
+}
+
 static void
 test_virtio_mem(void)
 {
     g_autofree char *sock = path_in_tmp("memhp-api.sock");
     g_autofree char *api = g_strdup_printf("path=%s", sock);
     g_autofree char *out = NULL;
+    g_autofree char *sum = NULL;
+    g_autofree char *sum2 = NULL;
     const char *args[] = { "--api-socket", api, NULL };
     GuestSpec g = {
         .memory = "size=512M,hotplug_method=virtio-mem,hotplug_size=1G",
@@ -123,7 +176,14 @@ test_virtio_mem(void)
             "while [ $(($(mt) - b)) -lt 500000 ] && [ $i -lt 1200 ]; do "
             "sleep 0.1; i=$((i + 1)); done\n"
             "echo \"mh-grown: $(($(mt) - b))\"\n"
+            "dd if=/dev/urandom of=/tmp/blob bs=1M count=32 2>/dev/null\n"
+            "echo \"mh-sum: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
             "echo mh-up\n"
+            "read -r a\n"
+            "echo \"mh-sum2: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
+            "echo \"mh-kept: $(($(mt) - b))\"\n"
+            "rm /tmp/blob\n"
+            "echo mh-checked\n"
             "read -r a\n"
             "i=0\n"
             "while d=$(($(mt) - b)); [ ${d#-} -gt 20000 ] && "
@@ -155,9 +215,22 @@ test_virtio_mem(void)
     v = guest_value(out, "mh-grown: ");
     g_assert_cmpint(v, >=, 500000);
     g_assert_cmpint(v, <=, 512 * MIB_KB);
+    sum = guest_word(out, "mh-sum: ");
     g_clear_pointer(&out, g_free);
     wait_info(sock, "\"memory_actual_size\":1073741824");
     REMOTE(sock, 0, "\"hotplugged_size\":536870912", "info");
+
+    /* Snapshot and restore: the plugged blocks and what is in them. */
+    snapshot_restore(&p, &sock, "memhp-vmem-snap");
+    REMOTE(sock, 0, "\"memory_actual_size\":1073741824", "info");
+    REMOTE(sock, 0, "\"hotplugged_size\":536870912", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-checked", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    sum2 = guest_word(out, "mh-sum2: ");
+    g_assert_cmpstr(sum2, ==, sum);
+    g_assert_cmpint(guest_value(out, "mh-kept: "), ==, v);
+    g_clear_pointer(&out, g_free);
 
     /* Refused, and nothing changes. */
     REMOTE(sock, 1, "is outside", "resize", "--memory", "2G");
@@ -186,6 +259,8 @@ test_acpi(void)
     g_autofree char *sock = path_in_tmp("memhp-acpi-api.sock");
     g_autofree char *api = g_strdup_printf("path=%s", sock);
     g_autofree char *out = NULL;
+    g_autofree char *sum = NULL;
+    g_autofree char *sum2 = NULL;
     const char *args[] = { "--api-socket", api, NULL };
     GuestSpec g = {
         .memory = "size=512M,hotplug_method=acpi,hotplug_size=1G",
@@ -207,7 +282,14 @@ test_acpi(void)
             "sleep 0.1; i=$((i + 1)); done\n"
             "echo \"mh-grown: $(($(mt) - b))\"\n"
             "echo \"mh-blocks: $(($(on) - o))\"\n"
+            "dd if=/dev/urandom of=/tmp/blob bs=1M count=32 2>/dev/null\n"
+            "echo \"mh-sum: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
             "echo mh-up\n"
+            "read -r a\n"
+            "echo \"mh-sum2: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
+            "echo \"mh-kept: $(($(mt) - b))\"\n"
+            "echo \"mh-blocks2: $(($(on) - o))\"\n"
+            "echo mh-checked\n"
             "read -r a\n"
             "echo \"mh-still: $(($(mt) - b))\"\n",
         .args = args,
@@ -236,6 +318,20 @@ test_acpi(void)
     g_assert_cmpint(v, <=, 256 * MIB_KB);
     /* 128 MiB memory blocks: two DIMMs are two online blocks. */
     g_assert_cmpint(guest_value(out, "mh-blocks: "), ==, 2);
+    sum = guest_word(out, "mh-sum: ");
+    g_clear_pointer(&out, g_free);
+
+    /* Snapshot and restore: the DIMMs, their slots and the guest's RAM. */
+    snapshot_restore(&p, &sock, "memhp-acpi-snap");
+    REMOTE(sock, 0, "\"memory_actual_size\":805306368", "info");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-checked", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    sum2 = guest_word(out, "mh-sum2: ");
+    g_assert_cmpstr(sum2, ==, sum);
+    g_assert_cmpint(guest_value(out, "mh-kept: "), ==, v);
+    g_assert_cmpint(guest_value(out, "mh-blocks2: "), ==, 2);
     g_clear_pointer(&out, g_free);
 
     /* Refused, and nothing changes. */

@@ -5,8 +5,10 @@
 # /dev/vdX and reads the data the test wrote), blockresize grows it (the
 # guest sees the new size), detach-device takes it out (gone in the guest
 # and in vm.info, the image closed); an ethernet interface on a TAP nimbus
-# makes gets link and pings the host side, then goes; python3-libvirt
-# receives DEVICE_ADDED and DEVICE_REMOVED.  The domain's <cputune> is
+# makes gets link and pings the host side, then goes; a <memory
+# model='dimm'> attached live (ACPI memory hotplug in the room <maxMemory>
+# leaves) grows the guest's MemTotal and shows in the live XML;
+# python3-libvirt receives DEVICE_ADDED and DEVICE_REMOVED.  The domain's <cputune> is
 # applied at start (vCPU threads by nimbus, the others by nimbusd), and a
 # vcpupin --config applies at the next start and to a hot-plugged vCPU,
 # as /proc/PID/task/*/status says.  TAP output.
@@ -64,8 +66,15 @@ PIN_LO, PIN_HI = min(host_cpus()), max(host_cpus())
 
 
 def domain_xml():
+    # <maxMemory>: 768 MiB of ACPI hotplug room (six 128 MiB slots);
+    # memhp_default_state: the guest onlines what it is given (no udev).
     return lc.domain_xml().replace(
         "<name>kvm-guest</name>", "<name>%s</name>" % NAME).replace(
+        "<memory unit='MiB'>256</memory>",
+        "<maxMemory slots='4' unit='MiB'>1024</maxMemory>"
+        "<memory unit='MiB'>256</memory>").replace(
+        "panic=-1</cmdline>",
+        "panic=-1 memhp_default_state=online</cmdline>").replace(
         "<vcpu>1</vcpu>",
         "<vcpu current='1'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='%d'/>"
         "<emulatorpin cpuset='%d'/></cputune>" % (PIN_HI, PIN_LO))
@@ -261,6 +270,28 @@ def main():
         assert "hp-net-gone" in out, out
 
     @step
+    def attach_dimm_guest_onlines_it():
+        g = ctx["guest"]
+        mt = "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo"
+        before = int(re.search(r"hp-mt: (\d+)",
+                               g.sh("echo \"hp-mt: $(%s)\"" % mt)).group(1))
+        dimm = os.path.join(env.tmp, "dimm.xml")
+        with open(dimm, "w") as f:
+            f.write("<memory model='dimm'><target><size unit='MiB'>128"
+                    "</size><node>0</node></target></memory>")
+        env.virsh("attach-device", NAME, dimm, "--live")
+        live = env.virsh("dumpxml", NAME).stdout
+        assert "<memory model='dimm'>" in live, live
+        assert "<alias name='dimm0'/>" in live, live
+        assert "<memory unit='KiB'>393216</memory>" in live, live
+        assert "\"hotplugged_size\":134217728" in vm_info(env)
+        out = g.sh("b=%d; i=0; while [ $(($(%s) - b)) -lt 125000 ] && "
+                   "[ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; "
+                   "echo \"hp-grown: $(($(%s) - b))\"" % (before, mt, mt))
+        grown = int(re.search(r"hp-grown: (-?\d+)", out).group(1))
+        assert 125000 <= grown <= 131072, out
+
+    @step
     def cputune_applied_at_start():
         print("# host CPUs %s: vcpu0 pinned to %d, the emulator to %d"
               % (sorted(host_cpus()), PIN_HI, PIN_LO))
@@ -291,7 +322,7 @@ def main():
     @step
     def device_events():
         want = [("added", "virtio-disk0"), ("removed", "virtio-disk0"),
-                ("added", "net0"), ("removed", "net0")]
+                ("added", "net0"), ("removed", "net0"), ("added", "dimm0")]
         deadline = time.time() + 10
         while len(events) < len(want) and time.time() < deadline:
             time.sleep(0.1)

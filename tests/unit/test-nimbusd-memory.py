@@ -5,13 +5,18 @@
 # hotplug_method=virtio-mem; virsh update-memory-device moves <requested>
 # (vm.resize desired_ram live, the persistent XML with --config) and the
 # live XML shows the guest's <current> from vm.info; the refusals leave
-# both definitions as they were.  TAP output.  Reuses test-rpc-virsh.py.
+# both definitions as they were.  setmem's limit and balloon leave the
+# virtio-mem region out (libvirt's accounting), and python3-libvirt gets
+# MEMORY_DEVICE_SIZE_CHANGE when the guest's plugged size moves.  TAP
+# output.  Reuses test-rpc-virsh.py.
 import importlib.util
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
+import time
 
 import libvirt
 
@@ -146,6 +151,62 @@ def live_update(d):
         virsh(d, "undefine", NAME, check=False)
 
 
+@test
+def setmem_and_size_events(d):
+    """With a balloon: setmem's maximum is <memory> less the virtio-mem
+    region (libvirt's rule), the balloon takes what the guest has (boot
+    RAM and what virtio-mem plugged) beyond the target, and every change
+    of the plugged size reaches python3-libvirt as
+    MEMORY_DEVICE_SIZE_CHANGE (alias, KiB) without anyone reading the XML
+    (nimbusd follows the guest after update-memory-device)."""
+    define(d)
+    xml = dump(d, "--inactive").replace("</devices>",
+                                        "<memballoon model='virtio'/>"
+                                        "</devices>")
+    virsh(d, "define", write(os.path.join(d.tmp, "mem-b.xml"), xml))
+    conn = libvirt.open(d.uri)
+    events = []
+    cb = conn.domainEventRegisterAny(
+        None, libvirt.VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
+        lambda c, dom, alias, size, o: events.append((dom.name(), alias,
+                                                      size)), None)
+
+    def wait_event(want):
+        deadline = time.time() + 10
+        while want not in events and time.time() < deadline:
+            time.sleep(0.05)
+        assert want in events, (want, events)
+
+    def actual():
+        out = virsh(d, "dommemstat", NAME).stdout
+        return int(dict(l.split() for l in out.splitlines())["actual"])
+
+    try:
+        virsh(d, "start", NAME)
+        # The first reading: the guest plugged its 256 MiB at boot.
+        assert size_of(dump(d), "current") == 256 * MIB
+        wait_event((NAME, "virtiomem0", 256 * MIB))
+        # <memory> is 1536 MiB, 1 GiB of it the virtio-mem region.
+        refused(d, "cannot set memory higher than max memory (524288 KiB)",
+                "setmem", NAME, "1GiB", "--live")
+        refused(d, "cannot set memory higher than max memory (524288 KiB)",
+                "setmem", NAME, "1GiB", "--config")
+        # 512 MiB boot + 256 MiB plugged: a balloon of 384 MiB.
+        virsh(d, "setmem", NAME, "384MiB", "--live")
+        assert actual() == 384 * MIB
+        del events[:]
+        virsh(d, "update-memory-device", NAME, "--requested-size", "768MiB")
+        wait_event((NAME, "virtiomem0", 768 * MIB))
+        assert len(events) == 1, events
+        # The guest has 768 MiB more; the balloon holds its 384 MiB.
+        assert actual() == (512 + 768 - 384) * MIB
+    finally:
+        conn.domainEventDeregisterAny(cb)
+        conn.close()
+        virsh(d, "destroy", NAME, check=False)
+        virsh(d, "undefine", NAME, check=False)
+
+
 PMEM = ("<memory model='virtio-pmem' access='shared'><source><path>%s"
         "</path></source><target><size unit='MiB'>64</size></target>"
         "</memory>")
@@ -197,6 +258,8 @@ def pmem_attach_detach(d):
 
 
 def main():
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=rv.event_loop, daemon=True).start()
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     tmp = tempfile.mkdtemp(prefix="nd-mem-", dir="/tmp")
     d = rv.Daemon(tmp)
