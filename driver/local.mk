@@ -191,3 +191,5 @@ include driver/snapshot.mk
 include driver/migrate.mk
 # virsh blkdeviotune (issue 15).
 include driver/blkiotune.mk
+# virsh domiftune (issue 15).
+include driver/iftune.mk

@@ -7,6 +7,7 @@
 #include "driver/remote/remote.h"
 #include "driver/remote/remote-blkiotune.h"
 #include "driver/remote/remote-forward.h"
+#include "driver/remote/remote-iftune.h"
 #include "driver/remote/remote-migrate.h"
 #include "driver/remote/remote-save.h"
 #include "driver/remote/remote-snapshot.h"
@@ -381,6 +382,13 @@ static const RpcProcedure remote_procedures[] = {
     P(DOMAIN_GET_BLOCK_IO_TUNE, "virDomainGetBlockIoTune",
       remote_domain_get_block_io_tune_args,
       remote_domain_get_block_io_tune_ret, remote_domain_get_block_io_tune, 0),
+    P_NR(DOMAIN_SET_INTERFACE_PARAMETERS, "virDomainSetInterfaceParameters",
+         remote_domain_set_interface_parameters_args,
+         remote_domain_set_interface_parameters, W),
+    P(DOMAIN_GET_INTERFACE_PARAMETERS, "virDomainGetInterfaceParameters",
+      remote_domain_get_interface_parameters_args,
+      remote_domain_get_interface_parameters_ret,
+      remote_domain_get_interface_parameters, 0),
     P_NR(DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", remote_domain_flags_args,
          remote_domain_shutdown_flags, W),
     P_NR(STORAGE_VOL_RESIZE, "virStorageVolResize", remote_fwd_vol_resize_args,

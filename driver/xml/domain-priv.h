@@ -328,6 +328,27 @@ typedef enum {
 } DomainNetType;
 ENUM_DECL(domain_net_type);
 
+/* One direction of <bandwidth> (net-bandwidth.c): libvirt's attributes,
+ * average/peak in KiB/s, burst in KiB; 0 is "absent", as in libvirt. */
+typedef enum {
+    DOMAIN_BANDWIDTH_AVERAGE,
+    DOMAIN_BANDWIDTH_PEAK,
+    DOMAIN_BANDWIDTH_FLOOR,
+    DOMAIN_BANDWIDTH_BURST,
+    DOMAIN_BANDWIDTH_LAST
+} DomainBandwidthField;
+ENUM_DECL(domain_bandwidth_field);
+
+typedef struct {
+    uint64_t v[DOMAIN_BANDWIDTH_LAST];
+} DomainBandwidthRate;
+
+/* <interface><bandwidth>: inbound is toward the guest, outbound from it. */
+typedef struct {
+    DomainBandwidthRate in;
+    DomainBandwidthRate out;
+} DomainNetBandwidth;
+
 /* <interface type='ethernet'|'bridge'|'network'>: virtio-net on a TAP. */
 typedef struct {
     DomainDeviceInfo info;
@@ -346,7 +367,19 @@ typedef struct {
     uint32_t queues;            /* <driver queues>; 0: absent */
     uint32_t rx_queue_size;
     uint32_t tx_queue_size;
+    DomainNetBandwidth bandwidth;
 } DomainNetDef;
+
+/* net-bandwidth.c: <bandwidth>, and its translation to CH's net rate
+ * limiter (one config for both directions: inbound must equal outbound). */
+bool domain_net_bandwidth_parse(xmlNodePtr node, DomainNetBandwidth *b,
+                                GError **error);
+void domain_net_bandwidth_format(XmlBuf *buf, const DomainNetBandwidth *b);
+bool domain_net_bandwidth_validate(const DomainNetBandwidth *b,
+                                   const char *name, GError **error);
+/* (transfer full) NULL when no limit is set. */
+RateLimiterConfig *domain_net_bandwidth_to_rate_limiter(
+    const DomainNetBandwidth *b);
 
 /* net-source.c: the type and <source> of bridged interfaces. */
 bool domain_net_source_parse(xmlNodePtr node, DomainNetDef *net,

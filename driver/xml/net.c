@@ -81,7 +81,8 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
          !domain_net_parse_u32(n, "tx_queue_size", &net->tx_queue_size,
                                error)))
         return NULL;
-    if (!domain_device_info_parse(node, &net->info, true, ctx, error))
+    if (!domain_net_bandwidth_parse(node, &net->bandwidth, error) ||
+        !domain_device_info_parse(node, &net->info, true, ctx, error))
         return NULL;
     return g_steal_pointer(&net);
 }
@@ -94,8 +95,8 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
     xml_buf_open(buf, "interface");
     xml_buf_attr(buf, "type", domain_net_type_to_string(net->type));
     xml_buf_end_open(buf);
-    /* libvirt's order: mac, source, ip, target, model, driver, mtu, then
-     * boot/alias/address. */
+    /* libvirt's order: mac, source, bandwidth, ip, target, model, driver,
+     * mtu, then boot/alias/address. */
     if (net->mac_set) {
         char mac[18];
 
@@ -105,6 +106,7 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_end_empty(buf);
     }
     domain_net_source_format(buf, net);
+    domain_net_bandwidth_format(buf, &net->bandwidth);
     if (net->ip_address) {
         xml_buf_open(buf, "ip");
         xml_buf_attr(buf, "address", net->ip_address);

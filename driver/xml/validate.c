@@ -353,6 +353,8 @@ validate_net(const DomainDef *def, const DomainNetDef *net, guint i,
                       mac);
         return false;
     }
+    if (!domain_net_bandwidth_validate(&net->bandwidth, mac, error))
+        return false;
     for (guint j = 0; j < i; j++) {
         const DomainNetDef *o = domain_def_device(def, DOMAIN_DEVICE_NET, j);
 

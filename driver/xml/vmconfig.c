@@ -35,7 +35,9 @@
  *                                group_name -> rate_limit_groups[] and
  *                                rate_limit_group (disk-iotune.c)
  *   <interface type=ethernet>    net[]: tap = target dev, mac, ip/mask, mtu,
- *                                num_queues = 2 x driver queues, queue_size
+ *                                num_queues = 2 x driver queues, queue_size,
+ *                                <bandwidth> -> rate_limiter_config
+ *                                (net-bandwidth.c)
  *   <rng>                        rng.src
  *   <serial>                     serial: Pty | File; none -> Null
  *   <console target=virtio>      console: Pty | File; none -> Off
@@ -217,6 +219,8 @@ net_config_from_def(const DomainNetDef *def, guint index)
     if (def->rx_queue_size)
         net->queue_size = def->rx_queue_size;
     net->id = net_vmm_id(def, index);
+    net->rate_limiter_config =
+        domain_net_bandwidth_to_rate_limiter(&def->bandwidth);
     return net;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration test: virtio-blk rate limiters, timed in the guest. */
+/* Integration test: virtio-blk and virtio-net rate limiters, timed in the guest. */
 #include <config.h>
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "tests/integration/test-virtio-guest.h"
@@ -17,7 +18,11 @@
  *  - vdc and vdd: one group of 1 MiB/s, read at the same time: together
  *    they get 1 MiB/s, not 2;
  *  - vda again after the host raised its limit to 2 MiB/s through
- *    vm.nimbus-update-rate-limiter.
+ *    vm.nimbus-update-rate-limiter;
+ *  - a NIC of 1 MiB/s (the limit nimbusd's <bandwidth average='1024'>
+ *    gives): the guest sends NET_BYTES over TCP to a host listener on the
+ *    TAP.  The limiter counts frame bytes, so the TCP payload's rate is a
+ *    few percent below the limit (headers), inside the bounds below.
  * Under nested emulation a request takes a good part of a second from
  * the guest's submission to its completion, and a new process more:
  * bandwidth is read in 1 MiB requests by two readers or more, so that
@@ -31,6 +36,39 @@
 #define MIB (1024.0 * 1024.0)
 #define BUCKET_BYTES 1048576         /* bw_size, per 1000 ms */
 #define BUCKET_OPS 10                /* ops_size */
+#define NET_BYTES (5u << 20)         /* guest -> host through the NIC */
+
+/* The host end of the net phase: accepts one connection and reads
+ * NET_BYTES from it, then closes it, which ends the guest's nc. */
+typedef struct {
+    GSocketListener *listener;
+    guint16 port;
+    gsize bytes;
+    GThread *thread;
+} NetSink;
+
+static gpointer
+net_sink_main(gpointer data)
+{
+    NetSink *k = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocketConnection) c =
+        g_socket_listener_accept(k->listener, NULL, NULL, &error);
+    g_autofree guint8 *buf = g_malloc(65536);
+    GInputStream *is;
+    gssize n;
+
+    if (!c) {
+        g_printerr("net sink: accept: %s\n", error->message);
+        return NULL;
+    }
+    is = g_io_stream_get_input_stream(G_IO_STREAM(c));
+    while (k->bytes < NET_BYTES &&
+           (n = g_input_stream_read(is, buf, 65536, NULL, NULL)) > 0)
+        k->bytes += (gsize)n;
+    g_io_stream_close(G_IO_STREAM(c), NULL, NULL);
+    return NULL;
+}
 
 /* "<tag>: <start> <end>" in @out: the guest's elapsed seconds. */
 static double
@@ -96,6 +134,8 @@ api_put(const char *sock, const char *endpoint, const char *body)
 static void
 test_ratelimit(void)
 {
+    NetSink sink = { 0 };
+    g_autoptr(GError) error = NULL;
     g_autofree char *bw_img = make_disk("bw.img");
     g_autofree char *ops_img = make_disk("ops.img");
     g_autofree char *g1_img = make_disk("g1.img");
@@ -116,43 +156,61 @@ test_ratelimit(void)
     g_autofree char *update = g_strdup_printf(
         "{\"id\": \"bw\", \"rate_limiter_config\": {\"bandwidth\": "
         "{\"size\": %d, \"refill_time\": 1000}}}", 2 * BUCKET_BYTES);
+    g_autofree char *net = g_strdup_printf(
+        "tap=rltest%d,ip=192.168.253.1,mask=255.255.255.0,"
+        "bw_size=%d,bw_refill_time=1000", (int)(getpid() % 1000),
+        BUCKET_BYTES);
+    g_autofree char *script = NULL;
     g_autofree char *reply = NULL;
     g_autofree char *info = NULL;
     g_autofree char *out = NULL;
-    double ops_rate;
+    double ops_rate, bw1_s, ops_s, group_s, bw2_s, net_s;
     const char *args[] = {
         "--api-socket", sock, "--rate-limit-group", group,
         "--disk", bw_disk, "--disk", ops_disk, "--disk", g1_disk,
-        "--disk", g2_disk, NULL
+        "--disk", g2_disk, "--net", net, NULL
     };
     static const char *const seccomp_threads[] = {
         "vmm", "spawner", "vcpu0", NULL,
     };
-    GuestSpec g = {
-        .script =
-            "t() { cut -d' ' -f1 /proc/uptime; }\n"
-            "rd() { dd if=$1 of=/dev/null bs=$2 count=$3 skip=$4 "
-            "iflag=direct 2>/dev/null; }\n"
-            /* $1: disk, $2: readers, $3: 1 MiB reads each, $4: where. */
-            "par() { i=0; while [ $i -lt $2 ]; do "
-            "rd $1 1M $3 $(($4 + i * $3)) & i=$((i + 1)); done; }\n"
-            /* 6 MiB at 1 MiB/s. */
-            "s=$(t); par /dev/vda 2 3 0; wait; echo \"bw-1m: $s $(t)\"\n"
-            /* 160 reads of 4 KiB, 16 readers, at most 100 ops/s. */
-            "s=$(t); i=0; while [ $i -lt 16 ]; do "
-            "rd /dev/vdb 4096 10 $((i * 10)) & i=$((i + 1)); done\n"
-            "wait; echo \"ops-100: $s $(t)\"\n"
-            /* 4 MiB from each disk of the group at the same time. */
-            "s=$(t); par /dev/vdc 2 2 0; par /dev/vdd 2 2 0; wait\n"
-            "echo \"group-1m: $s $(t)\"\n"
-            "echo waiting-for-host\n"
-            "read -r reply\n"
-            "echo \"host-replied: $reply\"\n"
-            /* 8 MiB at 2 MiB/s. */
-            "s=$(t); par /dev/vda 4 2 8; wait; echo \"bw-2m: $s $(t)\"\n",
-        .args = args,
-    };
-    g_autoptr(TestProc) p = guest_spawn(&g);
+    GuestSpec g = { .args = args };
+    g_autoptr(TestProc) p = NULL;
+
+    sink.listener = g_socket_listener_new();
+    sink.port = g_socket_listener_add_any_inet_port(sink.listener, NULL,
+                                                    &error);
+    g_assert_no_error(error);
+    sink.thread = g_thread_new("net-sink", net_sink_main, &sink);
+    script = g_strdup_printf(
+        "t() { cut -d' ' -f1 /proc/uptime; }\n"
+        "rd() { dd if=$1 of=/dev/null bs=$2 count=$3 skip=$4 "
+        "iflag=direct 2>/dev/null; }\n"
+        /* $1: disk, $2: readers, $3: 1 MiB reads each, $4: where. */
+        "par() { i=0; while [ $i -lt $2 ]; do "
+        "rd $1 1M $3 $(($4 + i * $3)) & i=$((i + 1)); done; }\n"
+        /* 6 MiB at 1 MiB/s. */
+        "s=$(t); par /dev/vda 2 3 0; wait; echo \"bw-1m: $s $(t)\"\n"
+        /* 160 reads of 4 KiB, 16 readers, at most 100 ops/s. */
+        "s=$(t); i=0; while [ $i -lt 16 ]; do "
+        "rd /dev/vdb 4096 10 $((i * 10)) & i=$((i + 1)); done\n"
+        "wait; echo \"ops-100: $s $(t)\"\n"
+        /* 4 MiB from each disk of the group at the same time. */
+        "s=$(t); par /dev/vdc 2 2 0; par /dev/vdd 2 2 0; wait\n"
+        "echo \"group-1m: $s $(t)\"\n"
+        "echo waiting-for-host\n"
+        "read -r reply\n"
+        "echo \"host-replied: $reply\"\n"
+        /* 8 MiB at 2 MiB/s. */
+        "s=$(t); par /dev/vda 4 2 8; wait; echo \"bw-2m: $s $(t)\"\n"
+        /* NET_BYTES to the host at 1 MiB/s (ARP and the handshake
+         * before the clock starts). */
+        "ip link set eth0 up\n"
+        "ip addr add 192.168.253.2/24 dev eth0\n"
+        "ping -c 1 -W 5 192.168.253.1 >/dev/null\n"
+        "s=$(t); head -c %u /dev/zero | nc 192.168.253.1 %u\n"
+        "echo \"net-1m: $s $(t)\"\n", NET_BYTES, sink.port);
+    g.script = script;
+    p = guest_spawn(&g);
 
     g_assert_true(test_proc_wait_output(p, "waiting-for-host",
                                         BOOT_TIMEOUT_MS));
@@ -173,25 +231,34 @@ test_ratelimit(void)
     g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
     out = test_proc_output(p);
     assert_contains(out, "host-replied: carry-on");
+    g_thread_join(sink.thread);
+    g_object_unref(sink.listener);
+    g_assert_cmpuint(sink.bytes, ==, NET_BYTES);
+    /* Every phase's time in the log before the first verdict. */
+    bw1_s = phase_seconds(out, "bw-1m");
+    ops_s = phase_seconds(out, "ops-100");
+    group_s = phase_seconds(out, "group-1m");
+    bw2_s = phase_seconds(out, "bw-2m");
+    net_s = phase_seconds(out, "net-1m");
 
-    assert_rate("bandwidth", 6 * MIB, BUCKET_BYTES,
-                phase_seconds(out, "bw-1m"), MIB);
-    ops_rate = (160.0 - BUCKET_OPS) / phase_seconds(out, "ops-100");
+    assert_rate("bandwidth", 6 * MIB, BUCKET_BYTES, bw1_s, MIB);
+    ops_rate = (160.0 - BUCKET_OPS) / ops_s;
     g_test_message("ops: %.1f per second, at most 100", ops_rate);
     g_assert_cmpfloat(ops_rate, <, 110);
     /* Two disks of one group share its 1 MiB/s: 8 MiB take ~7 s, where
      * a limiter each would have taken 3.5 s. */
-    assert_rate("group", 8 * MIB, BUCKET_BYTES,
-                phase_seconds(out, "group-1m"), MIB);
+    assert_rate("group", 8 * MIB, BUCKET_BYTES, group_s, MIB);
     /* The change took effect: 2 MiB/s from a bucket of 2 MiB. */
     assert_rate("bandwidth after the change", 8 * MIB, 2 * BUCKET_BYTES,
-                phase_seconds(out, "bw-2m"), 2 * MIB);
+                bw2_s, 2 * MIB);
+    /* The NIC: guest -> host at 1 MiB/s from a bucket of 1 MiB. */
+    assert_rate("net", NET_BYTES, BUCKET_BYTES, net_s, MIB);
 }
 
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/ratelimit/blk", test_ratelimit);
+    g_test_add_func("/ratelimit/blk-net", test_ratelimit);
     return g_test_run();
 }

@@ -103,6 +103,11 @@ TESTS += tests/unit/test-rpc-update-device.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-blkiotune.py
 TESTS += tests/unit/test-nimbusd-blkiotune.py
 
+# virsh domiftune (SET/GET_INTERFACE_PARAMETERS, issue 15): <bandwidth>
+# --config, --live through vm.nimbus-update-rate-limiter, refusals by name.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-iftune.py
+TESTS += tests/unit/test-nimbusd-iftune.py
+
 # nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
 check_PROGRAMS += tests/unit/test-driver-vsock
 TESTS += tests/unit/test-driver-vsock

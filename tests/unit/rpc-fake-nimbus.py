@@ -271,8 +271,8 @@ class Vm:
 
     def update_rate_limiter(self, body):
         """vm.nimbus-update-rate-limiter as nimbus answers it (docs/
-        rate-limiter.md): a group's or an ungrouped disk's limits, written
-        into the config of record; (code, answer)."""
+        rate-limiter.md): a group's, an ungrouped disk's or a net's limits,
+        written into the config of record; (code, answer)."""
         try:
             req = json.loads(body)
             rid, rl = req["id"], req.get("rate_limiter_config")
@@ -293,7 +293,11 @@ class Vm:
                              "the group's limits" % rid]
             dev["rate_limiter_config"] = rl
             return 204, None
-        return 404, ["no rate limit group or disk '%s'" % rid]
+        for dev in self.config.get("net") or []:
+            if dev.get("id") == rid:
+                dev["rate_limiter_config"] = rl
+                return 204, None
+        return 404, ["no rate limit group, disk or net with id '%s'" % rid]
 
     def resize_disk(self, body):
         try:

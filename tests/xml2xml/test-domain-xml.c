@@ -323,6 +323,35 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_INVALID_ARG, "interface ip '10.0.0.1'" },
     { "iface-queues", NET("<driver rx_queue_size='256' tx_queue_size='512'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
+#define BW(b) NET("<mac address='52:54:00:00:00:09'/><bandwidth>" b "</bandwidth>")
+    { "bandwidth-inbound-only", BW("<inbound average='1024'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "interface '52:54:00:00:00:09': bandwidth inbound and outbound must be "
+      "equal: nimbus limits both directions of a NIC with one rate limiter "
+      "config (inbound average=1024 burst=0, outbound average=0 burst=0)" },
+    { "bandwidth-unequal", BW("<inbound average='1024'/><outbound average='2048'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "bandwidth inbound and outbound must be equal" },
+    { "bandwidth-peak", BW("<inbound average='1024' peak='2048' burst='64'/>"
+                           "<outbound average='1024' peak='2048' burst='64'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "interface '52:54:00:00:00:09': bandwidth inbound peak is not supported by "
+      "nimbus (its token bucket sends a burst at line rate: use average and burst)" },
+    { "bandwidth-floor", BW("<inbound average='1024' floor='512'/>"
+                            "<outbound average='1024'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "bandwidth inbound floor is not supported by nimbus" },
+    { "bandwidth-burst-alone", BW("<inbound burst='64'/><outbound burst='64'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "bandwidth inbound burst needs inbound average" },
+    { "bandwidth-inexact", BW("<inbound average='3' burst='1'/>"
+                              "<outbound average='3' burst='1'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "bandwidth inbound burst=1 KiB refilled at average=3 KiB/s is not a whole "
+      "number of milliseconds" },
+    { "bandwidth-nan", BW("<inbound average='fast'/><outbound average='1'/>"),
+      DRV_ERROR_XML_ERROR, "/domain/devices/interface/bandwidth" },
+    /* libvirt has no outbound floor: the schema refuses it. */
+    { "bandwidth-outbound-floor", BW("<outbound average='1' floor='1'/>"),
+      DRV_ERROR_XML_ERROR, "/domain/devices/interface/bandwidth" },
+#undef BW
     { "serial-tcp", DEV("<serial type='tcp'><source mode='bind'/></serial>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "serial type 'tcp'" },
     { "console-unix", DEV("<console type='unix'/>"),
