@@ -1404,12 +1404,15 @@ vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error)
             return false;
         }
     }
-    /* RAM holds the restored guest: a later reboot must reset it. */
-    vm->booted_once = true;
+    /* Before booted_once is set: vm_start_vcpus_parked() refuses a VM
+     * that ran. */
     if (!vm->vcpus_parked && !vm_start_vcpus_parked(vm, error)) {
+        vm->booted_once = true;
         vm->state = VM_STATE_STOPPED;
         return false;
     }
+    /* RAM holds the restored guest: a later reboot must reset it. */
+    vm->booted_once = true;
     vm->vcpus_parked = false;
     /* vm_resume() writes it back, as after any pause. */
     vm->paused_clock = clock_ns;
