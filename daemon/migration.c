@@ -783,12 +783,8 @@ rx_step_config(Migration *m, gpointer arg, GError **error)
                                      error);
     if (!m->rx_vm)
         return false;
-    /* The vCPU threads start now, parked, while the source still runs:
-     * at Complete only their registers are set (docs/migration.md,
-     * "Downtime"). */
     if (!snapshot_memory_table_check(step->table, vm_memory(m->rx_vm),
-                                     error) ||
-        !vm_start_vcpus_parked(m->rx_vm, error)) {
+                                     error)) {
         g_clear_pointer(&m->rx_vm, vm_free);
         return false;
     }
@@ -849,7 +845,7 @@ rx_op_config(gpointer opaque, VmConfig *config, JsonNode *table,
     }
     if (!migration_call_main(m, rx_step_config, &step, error))
         return NULL;
-    g_info("migration: receive: Config: VM built, vCPUs parked, %" PRId64
+    g_info("migration: receive: Config: VM built, %" PRId64
            " ms", (g_get_monotonic_time() - t0) / 1000);
     return vm_memory(m->rx_vm);
 }

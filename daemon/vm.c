@@ -65,9 +65,6 @@ struct Vm {
     GHashTable *rate_limit_groups;
     VmRunState state;
     bool booted_once;             /* state of RAM/devices needs a reset */
-    /* CREATED, but the vCPU threads already run, parked (a migration's
-     * destination starts them before the source pauses). */
-    bool vcpus_parked;
     uint64_t paused_clock;        /* guest clock (ns) read by vm_pause() */
     bool paused_clock_valid;
     GSource *guest_exit_source;
@@ -351,8 +348,7 @@ vm_free(Vm *vm)
 {
     if (!vm)
         return;
-    if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED ||
-        vm->vcpus_parked)
+    if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)
         vm_stop_vcpus(vm);
     if (vm->guest_exit_source) {
         g_source_destroy(vm->guest_exit_source);
@@ -1360,29 +1356,6 @@ vm_paused_clock(Vm *vm, uint64_t *ns)
 }
 
 bool
-vm_start_vcpus_parked(Vm *vm, GError **error)
-{
-    if (vm->state != VM_STATE_CREATED || vm->booted_once ||
-        vm->vcpus_parked) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                    "only a VM that never ran can start its vCPUs parked");
-        return false;
-    }
-    g_atomic_int_set(&vm->guest_exit, 0);
-    /* The threads see the PAUSE request before their first KVM_RUN. */
-    vm->vcpu_ctl.request = VCPU_REQ_PAUSE;
-    for (uint32_t i = 0; i < vm->nvcpus; i++) {
-        if (!vcpu_start(vm->vcpus[i], error)) {
-            vm_stop_vcpus(vm);
-            return false;
-        }
-    }
-    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_PAUSE);
-    vm->vcpus_parked = true;
-    return true;
-}
-
-bool
 vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error)
 {
     if (vm->state != VM_STATE_CREATED || vm->booted_once) {
@@ -1404,16 +1377,19 @@ vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error)
             return false;
         }
     }
-    /* Before booted_once is set: vm_start_vcpus_parked() refuses a VM
-     * that ran. */
-    if (!vm->vcpus_parked && !vm_start_vcpus_parked(vm, error)) {
-        vm->booted_once = true;
-        vm->state = VM_STATE_STOPPED;
-        return false;
-    }
     /* RAM holds the restored guest: a later reboot must reset it. */
     vm->booted_once = true;
-    vm->vcpus_parked = false;
+    g_atomic_int_set(&vm->guest_exit, 0);
+    /* The threads see the PAUSE request before their first KVM_RUN. */
+    vm->vcpu_ctl.request = VCPU_REQ_PAUSE;
+    for (uint32_t i = 0; i < vm->nvcpus; i++) {
+        if (!vcpu_start(vm->vcpus[i], error)) {
+            vm_stop_vcpus(vm);
+            vm->state = VM_STATE_STOPPED;
+            return false;
+        }
+    }
+    vcpu_control_request(&vm->vcpu_ctl, vm->vcpus, vm->nvcpus, VCPU_REQ_PAUSE);
     /* vm_resume() writes it back, as after any pause. */
     vm->paused_clock = clock_ns;
     vm->paused_clock_valid = vm->ops->set_clock != NULL;

@@ -145,22 +145,10 @@ GPtrArray *vm_devices(Vm *vm);
 bool vm_paused_clock(Vm *vm, uint64_t *ns);
 
 /**
- * vm_start_vcpus_parked:
- * Starts the vCPU threads of a VM that was created and never booted,
- * parked before their first KVM_RUN, so that vm_start_restored() later
- * has no thread to create: a migration's destination does it at Config,
- * while the source still runs, to keep it out of the downtime.  The
- * vCPUs' state may still be set while they are parked; vm_free() stops
- * them.
- */
-bool vm_start_vcpus_parked(Vm *vm, GError **error);
-
-/**
  * vm_start_restored:
  * Takes a VM that was created and never booted, whose RAM, vCPU and device
  * state the caller has restored, to the Paused state: devices are paused,
- * the vCPU threads start parked (unless vm_start_vcpus_parked() started
- * them already), and the guest clock is @clock_ns when the
+ * the vCPU threads start parked, and the guest clock is @clock_ns when the
  * VM is resumed.  Nothing is loaded: the payload is already in RAM.
  */
 bool vm_start_restored(Vm *vm, uint64_t clock_ns, GError **error);
