@@ -195,3 +195,47 @@ migration_nonzero_ranges(const GuestMemory *mem, GArray *ranges,
         }
     }
 }
+
+static gint
+range_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const MigrationRange *a = pa, *b = pb;
+
+    return a->gpa < b->gpa ? -1 : a->gpa > b->gpa;
+}
+
+GArray *
+migration_ranges_union(const GArray *a, const GArray *b, uint64_t *bytes)
+{
+    g_autoptr(GArray) all = g_array_sized_new(FALSE, FALSE,
+                                              sizeof(MigrationRange),
+                                              a->len + b->len);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(MigrationRange));
+
+    g_array_append_vals(all, a->data, a->len);
+    g_array_append_vals(all, b->data, b->len);
+    g_array_sort(all, range_cmp);
+    *bytes = 0;
+    for (guint i = 0; i < all->len; i++) {
+        const MigrationRange *r = &g_array_index(all, MigrationRange, i);
+        MigrationRange *last = out->len > 0
+                                   ? &g_array_index(out, MigrationRange,
+                                                    out->len - 1)
+                                   : NULL;
+
+        if (r->length == 0)
+            continue;
+        /* Sorted by start: @r overlaps or touches the last one, or
+         * starts a new range. */
+        if (last && r->gpa <= last->gpa + last->length) {
+            uint64_t end = MAX(last->gpa + last->length, r->gpa + r->length);
+
+            *bytes += end - (last->gpa + last->length);
+            last->length = end - last->gpa;
+            continue;
+        }
+        g_array_append_val(out, *r);
+        *bytes += r->length;
+    }
+    return out;
+}

@@ -49,3 +49,14 @@ bool migration_dirty_collect(MigrationDirty *md, GArray *ranges,
  */
 void migration_nonzero_ranges(const GuestMemory *mem, GArray *ranges,
                               uint64_t *bytes);
+
+/**
+ * migration_ranges_union:
+ * The pages in @a or @b (MigrationRange arrays, any order, overlaps
+ * allowed), sorted by address, each page once, adjacent ones coalesced.
+ * The last delta is the pages left over from pre-copy plus those written
+ * until the pause: a page in both must travel once, not twice, while the
+ * guest is paused.  *@bytes: what they add up to.  (transfer full)
+ */
+GArray *migration_ranges_union(const GArray *a, const GArray *b,
+                               uint64_t *bytes);

@@ -56,6 +56,8 @@ struct Migration {
     MigrationDirty *dirty;      /* control thread starts/stops it */
     bool paused_by_us;          /* control thread */
     bool source_was_paused;     /* immutable */
+    gint64 pause_us;            /* control thread, for -v: vm_pause()'s */
+    gint64 state_save_us;       /* control thread, for -v: the State's */
 
     /* Receiving: the listener, then the VM being built (control thread,
      * except rx_mem, immutable once the Config step returned it). */
@@ -273,23 +275,28 @@ send_step_dirty_start(Migration *m, gpointer arg, GError **error)
 static bool
 send_step_pause(Migration *m, gpointer arg, GError **error)
 {
+    gint64 t0 = g_get_monotonic_time();
+
     if (vmm_get_state(m->vmm) == VMM_VM_PAUSED)
         return true;
     if (!vmm_migration_pause(m->vmm, error))
         return false;
     m->paused_by_us = true;
+    m->pause_us = g_get_monotonic_time() - t0;
     return true;
 }
 
 static bool
 send_step_state(Migration *m, gpointer arg, GError **error)
 {
+    gint64 t0 = g_get_monotonic_time();
     g_autoptr(JsonNode) state = snapshot_state_save(m->vm, error);
 
     if (!state)
         return false;
     m->state_text = json_to_string(state, FALSE);
     m->state_len = strlen(m->state_text);
+    m->state_save_us = g_get_monotonic_time() - t0;
     return true;
 }
 
@@ -548,10 +555,16 @@ migration_send(Migration *m, GError **error)
         g_autoptr(GArray) last = g_array_new(FALSE, FALSE,
                                              sizeof(MigrationRange));
 
-        if (!migration_dirty_collect(m->dirty, last, &bytes, &local))
+        if (!migration_dirty_collect(m->dirty, last, &bytes, &local)) {
             aborted = true;
-        else
-            g_array_append_vals(pending, last->data, last->len);
+        } else {
+            /* A page left over from pre-copy and written again since
+             * travels once (a churning guest rewrites the same pages). */
+            GArray *all = migration_ranges_union(pending, last, &bytes);
+
+            g_array_unref(pending);
+            pending = all;
+        }
     }
     if (!aborted) {
         gint64 t1 = g_get_monotonic_time(), t2, t3;
@@ -580,10 +593,14 @@ migration_send(Migration *m, GError **error)
                                           : MIGRATION_CMD_COMPLETE,
                                    NULL, 0, m->cancellable, &local);
         if (!aborted)
-            g_info("migration: paused: last delta %u ranges %" PRId64
-                   " ms, state %zu bytes %" PRId64 " ms, complete %" PRId64
-                   " ms", pending->len, (t2 - t1) / 1000, m->state_len,
-                   (t3 - t2) / 1000, (g_get_monotonic_time() - t3) / 1000);
+            g_info("migration: paused: pause %" PRId64 " ms, last delta %"
+                   PRIu64 " bytes in %u ranges %" PRId64 " ms, state %zu "
+                   "bytes %" PRId64 " ms (saving it %" PRId64 " ms), "
+                   "complete %" PRId64 " ms", m->pause_us / 1000, bytes,
+                   pending->len, (t2 - t1) / 1000, m->state_len,
+                   (t3 - t2) / 1000,
+                   m->state_save_us / 1000,
+                   (g_get_monotonic_time() - t3) / 1000);
     }
     if (aborted) {
         /* A refusal or a broken connection needs no Abandon; our own
@@ -732,6 +749,8 @@ typedef struct {
     VmConfig *config;
     JsonNode *table;
     bool paused;
+    /* For -v: when the control thread started and ended the step. */
+    gint64 t_start, t_end;
 } RxStep;
 
 static bool
@@ -777,12 +796,16 @@ static bool
 rx_step_complete(Migration *m, gpointer arg, GError **error)
 {
     RxStep *step = arg;
+    bool ok;
 
+    step->t_start = g_get_monotonic_time();
     if (!snapshot_state_apply(m->rx_vm, m->rx_state, NULL, NULL, error))
         return false;
     vmm_adopt_vm(m->vmm, g_steal_pointer(&m->rx_config),
                  g_steal_pointer(&m->rx_vm));
-    return step->paused || vmm_migration_resume(m->vmm, error);
+    ok = step->paused || vmm_migration_resume(m->vmm, error);
+    step->t_end = g_get_monotonic_time();
+    return ok;
 }
 
 static bool
@@ -813,6 +836,7 @@ rx_op_config(gpointer opaque, VmConfig *config, JsonNode *table,
 {
     Migration *m = opaque;
     RxStep step = { .config = config, .table = table };
+    gint64 t0 = g_get_monotonic_time();
 
     if (m->rx_vm) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -821,6 +845,8 @@ rx_op_config(gpointer opaque, VmConfig *config, JsonNode *table,
     }
     if (!migration_call_main(m, rx_step_config, &step, error))
         return NULL;
+    g_info("migration: receive: Config: VM built, %" PRId64
+           " ms", (g_get_monotonic_time() - t0) / 1000);
     return vm_memory(m->rx_vm);
 }
 
@@ -858,8 +884,16 @@ rx_op_complete(gpointer opaque, bool paused, GError **error)
 {
     Migration *m = opaque;
     RxStep step = { .paused = paused };
+    gint64 t0 = g_get_monotonic_time();
 
-    return migration_call_main(m, rx_step_complete, &step, error);
+    if (!migration_call_main(m, rx_step_complete, &step, error))
+        return false;
+    /* The wait for the control thread, the step on it, the way back. */
+    g_info("migration: receive: Complete: %" PRId64 " ms (control thread: "
+           "waited %" PRId64 " ms, applied and resumed in %" PRId64 " ms)",
+           (g_get_monotonic_time() - t0) / 1000, (step.t_start - t0) / 1000,
+           (step.t_end - step.t_start) / 1000);
+    return true;
 }
 
 static const MigrationReceiveOps rx_ops = {

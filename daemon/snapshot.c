@@ -552,7 +552,11 @@ snapshot_state_apply(Vm *vm, JsonNode *root, SnapshotFillMemoryFunc fill,
     JsonObject *o = json_node_get_object(root);
     JsonObject *devices;
     int64_t now;
+    /* Where a restore's (and a migration's downtime's) time goes, for -v:
+     * checks, RAM, devices, vCPUs and irqchip, starting the threads. */
+    gint64 t[5];
 
+    t[0] = g_get_monotonic_time();
     devices = json_object_get_object_member(
         json_object_get_object_member(o, SECTION_DEVICES), "devices");
     for (uint32_t i = 0; i < n; i++)
@@ -568,8 +572,10 @@ snapshot_state_apply(Vm *vm, JsonNode *root, SnapshotFillMemoryFunc fill,
                                      vm_memory(vm), error) ||
         !snapshot_check_devices(vm, devices, error))
         return false;
+    t[1] = g_get_monotonic_time();
     if (fill && !fill(vm, opaque, error))
         return false;
+    t[2] = g_get_monotonic_time();
     /* Devices after RAM: a virtio device that comes back DRIVER_OK
      * reads its rings. */
     for (guint i = 0; i < devs->len; i++) {
@@ -579,14 +585,24 @@ snapshot_state_apply(Vm *vm, JsonNode *root, SnapshotFillMemoryFunc fill,
                                error))
             return false;
     }
+    t[3] = g_get_monotonic_time();
     /* The guest's time moves on by the time the state was away (on disk,
      * or on the wire), in both clocks a guest may use: kvmclock and the
      * TSC. */
     now = g_get_real_time() * 1000;
     snapshot_cpus_advance_tsc(cpus, snapshot_vm_hv_elapsed(vmhv, now));
-    return snapshot_vm_hv_apply(vmhv, ops, vm_hv(vm), error) &&
-           snapshot_cpus_apply(cpus, ops, vcpus, error) &&
-           vm_start_restored(vm, snapshot_vm_hv_clock(vmhv, now), error);
+    if (!snapshot_vm_hv_apply(vmhv, ops, vm_hv(vm), error) ||
+        !snapshot_cpus_apply(cpus, ops, vcpus, error))
+        return false;
+    t[4] = g_get_monotonic_time();
+    if (!vm_start_restored(vm, snapshot_vm_hv_clock(vmhv, now), error))
+        return false;
+    g_info("restore: state applied: checks %" PRId64 " ms, memory %" PRId64
+           " ms, %u devices %" PRId64 " ms, vCPUs and irqchip %" PRId64
+           " ms, start %" PRId64 " ms", (t[1] - t[0]) / 1000,
+           (t[2] - t[1]) / 1000, devs->len, (t[3] - t[2]) / 1000,
+           (t[4] - t[3]) / 1000, (g_get_monotonic_time() - t[4]) / 1000);
+    return true;
 }
 
 typedef struct {

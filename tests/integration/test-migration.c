@@ -37,6 +37,25 @@
 #define BOOT_TIMEOUT_MS (300 * 1000)
 #define MIGRATE_TIMEOUT_MS (120 * 1000)
 
+/* -v: each side logs where a migration's time goes (the per-pass and
+ * per-step lines), which the test prints after each migration. */
+static const char *const verbose[] = { "-v", NULL };
+
+/* Prints @v's log lines about the migration's timing. */
+static void
+show_timing(ApiVmm *v)
+{
+    g_autofree char *log = test_proc_output(v->vmm);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+
+    for (guint i = 0; lines[i]; i++) {
+        if (strstr(lines[i], "migration: pa") ||
+            strstr(lines[i], "migration: receive") ||
+            strstr(lines[i], "restore: state applied"))
+            g_test_message("%s", lines[i]);
+    }
+}
+
 static const char guest_script[] =
     "dd if=/dev/urandom of=/tmp/blob bs=1M count=8 2>/dev/null\n"
     "echo \"blob $(sha256sum /tmp/blob | cut -c1-64)\"\n"
@@ -114,7 +133,7 @@ migrate(ApiVmm *from, const char *name, const char *rx_url,
     g_autofree char *rx_body = g_strdup_printf("{\"receiver_url\": \"%s\"}",
                                                rx_url);
     g_autofree char *sum = NULL;
-    ApiVmm *to = api_vmm_start(name, NULL);
+    ApiVmm *to = api_vmm_start(name, verbose);
     gint64 t0;
     int status;
 
@@ -146,6 +165,8 @@ migrate(ApiVmm *from, const char *name, const char *rx_url,
     wait_running(to, 30000);
     g_test_message("%s: migrated in %.2f s", name,
                    (g_get_monotonic_time() - t0) / (double)G_USEC_PER_SEC);
+    show_timing(from);
+    show_timing(to);
     /* The destination's own output: the guest runs there, blob intact. */
     api_vmm_next_tick(to, -1, 60000);
     sum = api_vmm_wait_line(to, "sum ", 60000);
@@ -256,7 +277,7 @@ test_migration(void)
 
     check_garbage();
 
-    v = api_vmm_start("a", NULL);
+    v = api_vmm_start("a", verbose);
     api_vmm_call_ok(v, "PUT", "vm.create", config);
     api_vmm_call_ok(v, "PUT", "vm.boot", NULL);
     blob = api_vmm_wait_line(v, "blob ", BOOT_TIMEOUT_MS);

@@ -731,6 +731,48 @@ test_dirty_collect(void)
     hv_fake_ops.vm_free(hv);
 }
 
+/* The last delta: pre-copy's leftover pages and those written until the
+ * pause, each page once, in address order. */
+static void
+test_ranges_union(void)
+{
+    static const MigrationRange a[] = {
+        { 0x5000, PAGE }, { 0x1000, 2 * PAGE }, { 1ull << 32, PAGE },
+    };
+    static const MigrationRange b[] = {
+        /* inside, overlapping, adjacent, apart, empty */
+        { 0x2000, PAGE }, { 0x2000, 2 * PAGE }, { 0x6000, PAGE },
+        { 0x9000, PAGE }, { 0x20000, 0 },
+    };
+    static const MigrationRange want[] = {
+        { 0x1000, 3 * PAGE }, { 0x5000, 2 * PAGE }, { 0x9000, PAGE },
+        { 1ull << 32, PAGE },
+    };
+    g_autoptr(GArray) ga = g_array_new(FALSE, FALSE, sizeof(MigrationRange));
+    g_autoptr(GArray) gb = g_array_new(FALSE, FALSE, sizeof(MigrationRange));
+    g_autoptr(GArray) u = NULL;
+    g_autoptr(GArray) empty = NULL;
+    uint64_t bytes = 0;
+
+    g_array_append_vals(ga, a, G_N_ELEMENTS(a));
+    g_array_append_vals(gb, b, G_N_ELEMENTS(b));
+    u = migration_ranges_union(ga, gb, &bytes);
+    g_assert_cmpuint(u->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < u->len; i++) {
+        const MigrationRange *r = &g_array_index(u, MigrationRange, i);
+
+        g_assert_cmphex(r->gpa, ==, want[i].gpa);
+        g_assert_cmpuint(r->length, ==, want[i].length);
+    }
+    g_assert_cmpuint(bytes, ==, 7 * PAGE);
+    /* Nothing and nothing: nothing to send. */
+    g_array_set_size(ga, 0);
+    g_array_set_size(gb, 0);
+    empty = migration_ranges_union(ga, gb, &bytes);
+    g_assert_cmpuint(empty->len, ==, 0);
+    g_assert_cmpuint(bytes, ==, 0);
+}
+
 /* ---- The API on a Vmm without KVM ------------------------------------- */
 
 /* Runs @action; returns the status, *@msg (may be NULL) the error. */
@@ -857,6 +899,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &rx_cases[i], test_receive_refused);
     }
     g_test_add_func("/migration/dirty/collect", test_dirty_collect);
+    g_test_add_func("/migration/dirty/union", test_ranges_union);
     g_test_add_func("/migration/api", test_api);
     return g_test_run();
 }
