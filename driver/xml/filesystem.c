@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>: virtio-fs on virtiofsd. */
+/* <filesystem type='mount'><driver type='virtiofs'/>: virtio-fs on a virtiofsd nimbusd starts. */
 #include <config.h>
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <filesystem> (virtio-fs on a virtiofsd nimbusd starts) and <memoryBacking>: the calls outside driver/xml/. */
+/* <filesystem> (virtio-fs on a virtiofsd nimbusd starts): the calls outside driver/xml/. */
 #pragma once
 
 #include <stdbool.h>
