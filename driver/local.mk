@@ -112,6 +112,8 @@ driver_libnimbusd_a_SOURCES = \
 	driver/vcpu-pin.c driver/vcpu-pin.h \
 	driver/vmm-events.c driver/vmm-events.h \
 	driver/vsock.c driver/vsock.h driver/tpm.c driver/tpm.h \
+	driver/helper-proc.c driver/helper-proc.h \
+	driver/virtiofsd.c driver/virtiofsd.h \
 	driver/watchdog.c driver/watchdog.h \
 	driver/remote/remote.h \
 	driver/remote/remote-connect.c \

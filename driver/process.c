@@ -18,6 +18,7 @@
 #include "driver/net-tap.h"
 #include "driver/process.h"
 #include "driver/tpm.h"
+#include "driver/virtiofsd.h"
 #include "driver/vcpu-pin.h"
 #include "driver/vsock.h"
 #include "driver/util.h"
@@ -432,9 +433,11 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
         !drv_vsock_prepare(driver, obj->name, def, error) ||
         !drv_tpm_prepare(driver, obj->name, def, error) ||
+        !drv_virtiofsd_prepare(driver, obj->name, def, error) ||
         !(config_json = domain_def_to_vmconfig_json(def, error))) {
         drv_vsock_release(driver, obj->name);
         drv_tpm_release(driver, obj->name);
+        drv_virtiofsd_release(driver, obj->name);
         drv_tap_delete_list(taps);
         return false;
     }
@@ -446,12 +449,14 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         drv_process_free(proc);
         drv_tap_delete_list(taps);
         drv_tpm_release(driver, obj->name);
+        drv_virtiofsd_release(driver, obj->name);
         return false;
     }
     if (!drv_process_spawn(driver, proc, error)) {
         drv_process_free(proc);
         drv_tap_delete_list(taps);
         drv_tpm_release(driver, obj->name);
+        drv_virtiofsd_release(driver, obj->name);
         return false;
     }
     obj->proc = proc;
@@ -496,6 +501,7 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
         drv_tap_delete_list(taps);
         drv_vsock_release(driver, obj->name);
         drv_tpm_release(driver, obj->name);
+        drv_virtiofsd_release(driver, obj->name);
         return false;
     }
 
@@ -593,10 +599,11 @@ drv_process_stop(DrvDriver *driver, DrvDomainObj *obj, int reason)
     drv_process_free(proc);
 
     /* The TAPs nimbusd made for bridged interfaces go with the VM, and
-     * so do its vsock CID and its swtpm. */
+     * so do its vsock CID, its swtpm and its virtiofsd. */
     drv_tap_delete_all(obj->live);
     drv_vsock_release(driver, obj->name);
     drv_tpm_release(driver, obj->name);
+    drv_virtiofsd_release(driver, obj->name);
     g_clear_pointer(&obj->live, domain_def_free);
     obj->id = -1;
     drv_domain_obj_set_state(obj, DRV_STATE_SHUTOFF, reason);

@@ -3,14 +3,13 @@
 #include <config.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
 #include "driver/conf.h"
 #include "driver/drv-error.h"
+#include "driver/helper-proc.h"
 #include "driver/tpm.h"
 
 /*
@@ -26,7 +25,6 @@
 
 /* swtpm creates its socket at once; a slow host gets some slack. */
 #define TPM_SOCKET_WAIT_MS 10000
-#define TPM_STOP_WAIT_MS 5000
 
 char *
 drv_tpm_state_dir(DrvDriver *driver, const char *name)
@@ -40,62 +38,15 @@ tpm_run_path(DrvDriver *driver, const char *name, const char *suffix)
     return drv_config_state_path(driver->config, name, suffix);
 }
 
-/* The pid in @name's pid file if that process is a swtpm; 0 otherwise. */
-static GPid
-tpm_running_pid(DrvDriver *driver, const char *name)
-{
-    g_autofree char *pidfile = tpm_run_path(driver, name, ".swtpm.pid");
-    g_autofree char *text = NULL;
-    g_autofree char *comm_path = NULL;
-    g_autofree char *comm = NULL;
-    guint64 pid = 0;
-
-    if (!g_file_get_contents(pidfile, &text, NULL, NULL) ||
-        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT32,
-                                    &pid, NULL))
-        return 0;
-    /* A pid reused by another program is left alone. */
-    comm_path = g_strdup_printf("/proc/%d/comm", (int)pid);
-    if (!g_file_get_contents(comm_path, &comm, NULL, NULL) ||
-        strcmp(g_strstrip(comm), "swtpm") != 0)
-        return 0;
-    return (GPid)pid;
-}
-
-/* Reaps @pid if it is our child, else waits for it to go. */
-static bool
-tpm_wait_gone(GPid pid, int timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() +
-                      (gint64)timeout_ms * G_TIME_SPAN_MILLISECOND;
-
-    do {
-        pid_t r = waitpid(pid, NULL, WNOHANG);
-
-        if (r == pid || (r < 0 && kill(pid, 0) < 0 && errno == ESRCH))
-            return true;
-        g_usleep(20 * 1000);
-    } while (g_get_monotonic_time() < deadline);
-    return false;
-}
-
 void
 drv_tpm_release(DrvDriver *driver, const char *name)
 {
     g_autofree char *sock = tpm_run_path(driver, name, ".swtpm.sock");
     g_autofree char *pidfile = tpm_run_path(driver, name, ".swtpm.pid");
-    GPid pid = tpm_running_pid(driver, name);
+    GPid pid = drv_helper_pid_read(pidfile, "swtpm");
 
-    if (pid > 0) {
-        /* SIGTERM: swtpm writes its state out and exits. */
-        kill(pid, SIGTERM);
-        if (!tpm_wait_gone(pid, TPM_STOP_WAIT_MS)) {
-            g_warning("domain '%s': swtpm pid %d ignored SIGTERM, killing it",
-                      name, (int)pid);
-            kill(pid, SIGKILL);
-            tpm_wait_gone(pid, TPM_STOP_WAIT_MS);
-        }
-    }
+    /* SIGTERM: swtpm writes its state out and exits. */
+    drv_helper_stop(pid, "swtpm", name);
     unlink(sock);
     unlink(pidfile);
 }
@@ -113,8 +64,6 @@ drv_tpm_prepare(DrvDriver *driver, const char *name, DomainDef *def,
     g_autofree char *ctrl_arg = NULL;
     g_autofree char *pid_arg = NULL;
     g_autofree char *log_arg = NULL;
-    gint64 deadline;
-    GPid pid = 0;
 
     if (!domain_def_has_tpm(def))
         return true;
@@ -144,33 +93,15 @@ drv_tpm_prepare(DrvDriver *driver, const char *name, DomainDef *def,
         const char *argv[] = { swtpm, "socket", "--tpm2",
                                "--tpmstate", state_arg, "--ctrl", ctrl_arg,
                                "--pid", pid_arg, "--log", log_arg, NULL };
+        const char *wait[] = { sock, pidfile, NULL };
+        const DrvHelperSpawn spawn = {
+            .what = "swtpm", .domain = name, .argv = argv,
+            .wait_paths = wait, .log = log, .log_own = true,
+            .timeout_ms = TPM_SOCKET_WAIT_MS,
+        };
 
-        if (!g_spawn_async(NULL, (char **)argv, NULL,
-                           G_SPAWN_DO_NOT_REAP_CHILD |
-                           G_SPAWN_STDIN_FROM_DEV_NULL |
-                           G_SPAWN_STDOUT_TO_DEV_NULL |
-                           G_SPAWN_STDERR_TO_DEV_NULL,
-                           NULL, NULL, &pid, error)) {
-            g_prefix_error(error, "cannot start swtpm for '%s': ", name);
+        if (!drv_helper_spawn(&spawn, error))
             return false;
-        }
-    }
-    deadline = g_get_monotonic_time() +
-               TPM_SOCKET_WAIT_MS * G_TIME_SPAN_MILLISECOND;
-    while (!g_file_test(sock, G_FILE_TEST_EXISTS) ||
-           !g_file_test(pidfile, G_FILE_TEST_EXISTS)) {
-        if (waitpid(pid, NULL, WNOHANG) == pid ||
-            g_get_monotonic_time() >= deadline) {
-            g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
-                        "swtpm for domain '%s' did not start (log: %s)",
-                        name, log);
-            kill(pid, SIGKILL);
-            tpm_wait_gone(pid, TPM_STOP_WAIT_MS);
-            unlink(sock);
-            unlink(pidfile);
-            return false;
-        }
-        g_usleep(20 * 1000);
     }
     domain_def_tpm_set_socket(def, sock);
     return true;

@@ -7,7 +7,8 @@ dist_schemas_DATA = \
 	xml-schemas/domain.rng \
 	xml-schemas/basictypes.rng \
 	xml-schemas/cputune.rng \
-	xml-schemas/sysinfo.rng
+	xml-schemas/sysinfo.rng \
+	xml-schemas/memorybacking.rng
 schemadevicesdir = $(pkgdatadir)/schemas/devices
 dist_schemadevices_DATA = \
 	xml-schemas/devices/common.rng \
@@ -21,4 +22,5 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/panic.rng \
 	xml-schemas/devices/watchdog.rng \
 	xml-schemas/devices/tpm.rng \
-	xml-schemas/devices/memory.rng
+	xml-schemas/devices/memory.rng \
+	xml-schemas/devices/filesystem.rng

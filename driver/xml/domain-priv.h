@@ -530,6 +530,7 @@ typedef struct {
 typedef enum {
     DOMAIN_DEVICE_DISK,
     DOMAIN_DEVICE_CONTROLLER,
+    DOMAIN_DEVICE_FILESYSTEM,
     DOMAIN_DEVICE_NET,
     DOMAIN_DEVICE_SERIAL,
     DOMAIN_DEVICE_CONSOLE,
@@ -576,6 +577,7 @@ extern const DomainDeviceClass domain_vsock_class;
 extern const DomainDeviceClass domain_tpm_class;
 extern const DomainDeviceClass domain_memory_class;
 extern const DomainDeviceClass domain_watchdog_class;
+extern const DomainDeviceClass domain_filesystem_class;   /* filesystem.c */
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);
@@ -607,6 +609,9 @@ bool domain_watchdog_fill_vmconfig(VmConfig *config, const DomainDef *def,
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];
 
+/* <memoryBacking> (memory-backing.c, memory-backing.h). */
+typedef struct DomainMemoryBackingDef DomainMemoryBackingDef;
+
 typedef struct {
     DomainVirtType virt_type;
     bool has_uuid;              /* given or generated (always after post-parse) */
@@ -614,6 +619,7 @@ typedef struct {
     XmlTristate mem_dump_core;  /* <memory dumpCore> */
     uint64_t maxmem_kib;        /* <maxMemory>; 0: absent */
     uint32_t maxmem_slots;      /* <maxMemory slots>; 0: absent */
+    DomainMemoryBackingDef *mem_backing;    /* NULL: absent */
     DomainOsDef os;
     bool features[DOMAIN_FEATURE_LAST];
     XmlTristate apic_eoi;       /* <apic eoi> */

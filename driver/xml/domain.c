@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-backing.h"
 
 ENUM_IMPL(domain_virt, DOMAIN_VIRT_LAST, "kvm", "ch");
 ENUM_IMPL(domain_lifecycle, DOMAIN_LIFECYCLE_LAST,
@@ -27,6 +28,7 @@ const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_TPM] = &domain_tpm_class,
     [DOMAIN_DEVICE_MEMORY] = &domain_memory_class,
     [DOMAIN_DEVICE_WATCHDOG] = &domain_watchdog_class,
+    [DOMAIN_DEVICE_FILESYSTEM] = &domain_filesystem_class,
 };
 
 /* Larger than any real definition; bounds what one RPC call can make
@@ -76,6 +78,7 @@ domain_def_free(DomainDef *def)
         domain_cputune_clear(&priv->cputune);
         domain_sysinfo_clear(&priv->sysinfo);
         g_free(priv->emulator);
+        g_clear_pointer(&priv->mem_backing, domain_memory_backing_free);
         for (int t = 0; t < DOMAIN_DEVICE_LAST; t++)
             g_clear_pointer(&priv->devices[t], g_ptr_array_unref);
         g_free(priv);
@@ -316,6 +319,8 @@ domain_child_parse(xmlNodePtr n, DomainDef *def, const DomainParseCtx *ctx,
         return domain_maxmem_parse(n, priv, error);
     } else if (strcmp(name, "currentMemory") == 0) {
         return domain_memory_parse(n, &def->current_memory_kib, NULL, error);
+    } else if (strcmp(name, "memoryBacking") == 0) {
+        return domain_memory_backing_parse(n, priv, error);
     } else if (strcmp(name, "vcpu") == 0) {
         return domain_vcpu_parse(n, def, error);
     } else if (strcmp(name, "os") == 0) {

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-backing.h"
 
 static void
 format_metadata(XmlBuf *buf, const DomainDefPriv *priv)
@@ -40,6 +41,7 @@ format_memory(XmlBuf *buf, const DomainDef *def)
     xml_buf_open(buf, "currentMemory");
     xml_buf_attr(buf, "unit", "KiB");
     xml_buf_end_text(buf, "currentMemory", cur);
+    domain_memory_backing_format(buf, priv);
     xml_buf_open(buf, "vcpu");
     xml_buf_attr(buf, "placement", "static");
     /* libvirt prints current= only when some vCPUs are offline. */

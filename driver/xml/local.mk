@@ -36,6 +36,8 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/watchdog.c \
 	driver/xml/vsock.c \
 	driver/xml/tpm.c \
+	driver/xml/filesystem.c driver/xml/filesystem.h \
+	driver/xml/memory-backing.c driver/xml/memory-backing.h \
 	driver/xml/memory.c driver/xml/memory-xml.h \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \

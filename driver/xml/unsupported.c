@@ -17,7 +17,7 @@
 
 /* libvirt elements of <domain> that nimbus does not implement. */
 static const char *const unsupported_domain_children[] = {
-    "genid", "blkiotune", "memtune", "memoryBacking", "vcpus",
+    "genid", "blkiotune", "memtune", "vcpus",
     "iothreads", "iothreadids", "defaultiothread", "numatune",
     "resource", "bootloader", "bootloader_args", "idmap", "perf",
     "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
@@ -25,7 +25,7 @@ static const char *const unsupported_domain_children[] = {
 
 /* libvirt device elements other than the ones nimbus provides. */
 static const char *const unsupported_devices[] = {
-    "lease", "filesystem", "input", "sound", "audio", "hostdev", "graphics",
+    "lease", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
     "channel", "shmem", "iommu", "nvram",
     "crypto", "pstore", NULL,

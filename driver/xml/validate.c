@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-backing.h"
 
 /*
  * Errors: DRV_ERROR_INVALID_ARG for values that are wrong whatever the
@@ -610,5 +611,6 @@ domain_def_validate(const DomainDef *def, GError **error)
     }
     return validate_chrs(def, error) && validate_misc_devices(def, error) &&
            domain_memory_validate(def, error) &&
+           domain_fs_validate(def, error) &&
            validate_device_infos(def, error);
 }

@@ -8,6 +8,7 @@
 #include "config/vm-config-kind.h"
 #include "config/vm-config-ratelimit.h"
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-backing.h"
 
 /*
  * Mapping (docs/xml-format.md has the full table):
@@ -52,6 +53,10 @@
  *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
  *                                nimbusd picks at start for auto='yes'),
  *                                socket in nimbusd's state directory
+ *   <memoryBacking>              memory.shared, hugepages, hugepage_size,
+ *                                prefault (memory-backing.c)
+ *   <filesystem> (virtiofs)      fs[]: tag, socket (the virtiofsd nimbusd
+ *                                starts), queue_size (filesystem.c)
  *   <maxMemory>, <memory model=> memory.hotplug_method/_size/hotplugged_size
  *                                and pmem[] (fill_memory_hotplug(), rules
  *                                in memory.c)
@@ -534,6 +539,7 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     if (!fill_memory(config, def, error))
         return NULL;
     fill_memory_hotplug(&config->memory, def);
+    domain_memory_backing_fill_vmconfig(&config->memory, def);
     if (!fill_pmem(config, def, error))
         return NULL;
     fill_payload(&config->payload, &priv->os);
@@ -562,7 +568,8 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
     config->platform = domain_sysinfo_to_platform(def);
     if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error) ||
-        !domain_watchdog_fill_vmconfig(config, def, error))
+        !domain_watchdog_fill_vmconfig(config, def, error) ||
+        !domain_fs_fill_vmconfig(config, def, error))
         return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its
      * output goes nowhere; without a virtio <console> there is none. */

@@ -12,3 +12,9 @@ TESTS += tests/integration/test-nimbusd-lifecycle.py
 # python3-libvirt; one boot.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-hotplug.py
 TESTS += tests/integration/test-nimbusd-hotplug.py
+
+# test-nimbusd-virtiofs.py: a <filesystem> (virtiofs) domain on the host's
+# virtiofsd; the guest reads and writes the share; destroy leaves no
+# virtiofsd.  One boot.
+dist_check_SCRIPTS += tests/integration/test-nimbusd-virtiofs.py
+TESTS += tests/integration/test-nimbusd-virtiofs.py

@@ -31,6 +31,17 @@
 #define MEM_DIMM(size) \
     "<memory model='dimm'><target><size>" size "</size></target></memory>"
 
+/* <filesystem> and <memoryBacking> (driver/xml/filesystem.c,
+ * memory-backing.c). */
+#define FS(extra) \
+    "<filesystem type='mount' accessmode='passthrough'><driver " \
+    "type='virtiofs'/><source dir='/srv/share'/><target dir='tag0'/>" \
+    extra "</filesystem>"
+#define MB(children) DOM("<memoryBacking>" children "</memoryBacking>")
+#define SHARED_DEV(devices) \
+    DOM("<memoryBacking><source type='memfd'/><access mode='shared'/>" \
+        "</memoryBacking><devices>" devices "</devices>")
+
 typedef struct {
     const char *name;
     const char *xml;
@@ -113,8 +124,117 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'channel'" },
     { "hostdev", DEV("<hostdev mode='subsystem' type='pci'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "device 'hostdev'" },
+    /* <filesystem> is supported now (driver/xml/filesystem.c): virtiofs
+     * only, on shared memory (memory-backing.c). */
     { "filesystem", DEV("<filesystem type='mount'/>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "device 'filesystem'" },
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "filesystem driver type 'path' is not supported by nimbus (its "
+      "filesystems are virtio-fs: <driver type='virtiofs'/>)" },
+    { "fs-9p", DEV("<filesystem type='mount' accessmode='mapped'>"
+                   "<driver type='path'/><source dir='/srv'/>"
+                   "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem accessmode 'mapped' is not "
+      "supported by nimbus (virtiofs supports accessmode='passthrough' "
+      "only)" },
+    { "fs-handle", DEV("<filesystem><driver type='handle'/>"
+                       "<source dir='/srv'/><target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem driver type 'handle'" },
+    { "fs-block", DEV("<filesystem type='block'><driver type='virtiofs'/>"
+                      "<source dev='/dev/sda'/><target dir='t'/>"
+                      "</filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem type 'block' is not "
+      "supported by nimbus" },
+    { "fs-no-shared-memory", DEV(FS("")), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "filesystem 'tag0': virtiofs needs shared memory: add <memoryBacking>"
+      "<source type='memfd'/><access mode='shared'/></memoryBacking>" },
+    { "fs-private-memory", DOM("<memoryBacking><access mode='private'/>"
+                               "</memoryBacking><devices>" FS("")
+                               "</devices>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "virtiofs needs shared memory" },
+    { "fs-readonly", SHARED_DEV(FS("<readonly/>")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: <readonly/> is not "
+      "supported by nimbus (virtiofsd cannot export a directory "
+      "read-only)" },
+    { "fs-cache", SHARED_DEV("<filesystem><driver type='virtiofs'/>"
+                             "<binary path='/usr/libexec/virtiofsd'><cache "
+                             "mode='always'/></binary><source dir='/srv'/>"
+                             "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: binary element <cache> is "
+      "not supported by nimbus" },
+    { "fs-xattr", SHARED_DEV("<filesystem><driver type='virtiofs'/>"
+                             "<binary xattr='on'/><source dir='/srv'/>"
+                             "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: binary attribute 'xattr' "
+      "is not supported by nimbus" },
+    { "fs-socket", SHARED_DEV("<filesystem><driver type='virtiofs'/>"
+                              "<source socket='/run/fs.sock'/>"
+                              "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: source socket (a virtiofsd "
+      "started outside nimbusd) is not supported" },
+    { "fs-no-source", SHARED_DEV("<filesystem><driver "
+                                 "type='virtiofs'/><target dir='t'/>"
+                                 "</filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: <source dir=...> (the host "
+      "directory to share) is required" },
+    { "fs-no-target", SHARED_DEV("<filesystem><driver "
+                                 "type='virtiofs'/><source dir='/srv'/>"
+                                 "</filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: <target dir=...>" },
+    { "fs-relative", SHARED_DEV("<filesystem><driver "
+                                "type='virtiofs'/><source dir='srv'/>"
+                                "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem 't': source dir 'srv' must "
+      "be an absolute path" },
+    { "fs-long-tag", SHARED_DEV("<filesystem><driver "
+                                "type='virtiofs'/><source dir='/srv'/>"
+                                "<target dir='0123456789012345678901234567"
+                                "890123456'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "must be 1 to 36 bytes (the virtio-fs "
+      "tag)" },
+    { "fs-same-tag", SHARED_DEV(FS("") FS("")),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "filesystem target dir 'tag0' is used twice" },
+    { "fs-queue", SHARED_DEV("<filesystem><driver type='virtiofs' "
+                             "queue='1000'/><source dir='/srv'/>"
+                             "<target dir='t'/></filesystem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem: driver queue '1000' must be "
+      "a power of two" },
+    { "fs-idmap", SHARED_DEV(FS("<idmap><uid start='0' "
+                                          "target='1000' count='10'/>"
+                                          "</idmap>")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "filesystem element <idmap> is not "
+      "supported by nimbus" },
+    /* <memoryBacking>: what nimbus's --memory does, the rest by name. */
+    { "mb-locked", MB("<locked/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "memoryBacking <locked/> is not supported by nimbus (guest memory is "
+      "not mlock()ed)" },
+    { "mb-discard", MB("<discard/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "memoryBacking <discard/> is not supported by nimbus" },
+    { "mb-file", MB("<source type='file'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "memoryBacking source type 'file' is not supported by nimbus" },
+    { "mb-anonymous-shared", MB("<source type='anonymous'/><access "
+                                "mode='shared'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memoryBacking source type 'anonymous' "
+      "with access mode 'shared' is not supported by nimbus" },
+    { "mb-memfd-private", MB("<source type='memfd'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memoryBacking source type 'memfd' "
+      "without <access mode='shared'/> or <hugepages/>" },
+    { "mb-nodeset", MB("<hugepages><page size='2048' nodeset='0'/>"
+                       "</hugepages>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memoryBacking hugepages page nodeset "
+      "is not supported by nimbus" },
+    { "mb-two-pages", MB("<hugepages><page size='2048'/><page size='1' "
+                         "unit='GiB'/></hugepages>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memoryBacking <hugepages> with several "
+      "page sizes" },
+    { "mb-threads", MB("<allocation mode='immediate' threads='4'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memoryBacking allocation threads is "
+      "not supported by nimbus" },
+    { "mb-bad-page", MB("<hugepages><page size='3' unit='parsec'/>"
+                        "</hugepages>"),
+      DRV_ERROR_XML_ERROR, "memoryBacking" },
+    { "mb-twice", DOM("<memoryBacking/><memoryBacking/>"),
+      DRV_ERROR_XML_ERROR, "element <memoryBacking> appears more than once" },
     /* <tpm> is supported now (driver/xml/tpm.c): not without a backend. */
     { "tpm", DEV("<tpm model='tpm-crb'/>"), DRV_ERROR_CONFIG_UNSUPPORTED,
       "tpm: a <backend type='emulator'/> is required" },

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* <memoryBacking> and <filesystem>: the interfaces between driver/xml/ files. */
+#pragma once
+
+#include <stdbool.h>
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "config/vm-config.h"
+#include "driver/xml/domain-priv.h"
+
+/* memory-backing.c: <memoryBacking> (DomainDefPriv.mem_backing). */
+bool domain_memory_backing_parse(xmlNodePtr node, DomainDefPriv *priv,
+                                 GError **error);
+void domain_memory_backing_format(XmlBuf *buf, const DomainDefPriv *priv);
+void domain_memory_backing_free(DomainMemoryBackingDef *mb);
+/* Whether @def's guest RAM is shared (<access mode='shared'/>): what
+ * vhost-user back ends such as virtiofsd need. */
+bool domain_memory_backing_shared(const DomainDef *def);
+/* memory.shared, hugepages, hugepage_size and prefault of @mem. */
+void domain_memory_backing_fill_vmconfig(MemoryConfig *mem,
+                                         const DomainDef *def);
+
+/* filesystem.c: the rules across <filesystem> devices and the rest of
+ * the domain, and their "fs" entries for a run. */
+bool domain_fs_validate(const DomainDef *def, GError **error);
+bool domain_fs_fill_vmconfig(VmConfig *config, const DomainDef *def,
+                             GError **error);
