@@ -59,6 +59,16 @@ struct BlkQueue {
      * when the limiter has tokens again. */
     int timer_fd;
     bool throttled;
+    /* One clock read per pass, not two per request: the requests of a
+     * pass start with one io_uring_enter() and are reaped together.
+     * 0: not read in this pass yet. */
+    gint64 now_us;
+    /* How well requests batch (worker thread; logged at teardown, once
+     * the worker is joined): requests started, passes that started any
+     * (one io_uring_enter() each), kicks the worker woke for. */
+    guint64 n_requests;
+    guint64 n_passes;
+    guint64 n_kicks;
 };
 
 struct VirtioBlk {
@@ -183,6 +193,14 @@ blk_complete(BlkQueue *q, BlkSlot *s, uint8_t status, uint32_t written)
     blk_slot_release(q, s);
 }
 
+static gint64
+blk_now(BlkQueue *q)
+{
+    if (q->now_us == 0)
+        q->now_us = g_get_monotonic_time();
+    return q->now_us;
+}
+
 static void
 blk_finish_io(BlkQueue *q, BlkSlot *s)
 {
@@ -194,10 +212,10 @@ blk_finish_io(BlkQueue *q, BlkSlot *s)
     if (ok && s->io.op == BLOCK_OP_READ) {
         written = (uint32_t)s->req.data_len;
         blk_stats_add(&blk->read, s->req.data_len,
-                      (uint64_t)(g_get_monotonic_time() - s->start_us));
+                      (uint64_t)(blk_now(q) - s->start_us));
     } else if (ok && s->io.op == BLOCK_OP_WRITE) {
         blk_stats_add(&blk->write, s->req.data_len,
-                      (uint64_t)(g_get_monotonic_time() - s->start_us));
+                      (uint64_t)(blk_now(q) - s->start_us));
     }
     /* A failed read may still have landed in part of the buffers. */
     if (!ok && s->io.op == BLOCK_OP_READ)
@@ -215,10 +233,10 @@ blk_reap(BlkQueue *q)
 {
     unsigned total = 0, n;
 
-    /* A short batch means nothing else had completed: asking again would
-     * cost the io_uring engine one more read() of its eventfd per batch,
-     * and a completion posted since has bumped that eventfd, which wakes
-     * the worker for it. */
+    /* A fresh clock for these completions' latencies. */
+    q->now_us = 0;
+    /* A short batch means nothing else had completed; one posted since
+     * keeps the completion fd readable, which wakes the worker for it. */
     do {
         n = block_queue_reap(q->bq, q->done, q->nslots);
         for (unsigned i = 0; i < n; i++)
@@ -289,7 +307,7 @@ blk_start(BlkQueue *q, BlkSlot *s)
         blk_complete(q, s, VIRTIO_BLK_S_UNSUPP, 0);
         return true;
     }
-    s->start_us = g_get_monotonic_time();
+    s->start_us = blk_now(q);
     if (block_queue_submit(q->bq, &s->io) < 0) {
         blk_complete(q, s, VIRTIO_BLK_S_IOERR, 0);
         return true;
@@ -340,6 +358,9 @@ blk_process(BlkQueue *q)
     q->starved = false;
     q->throttled = false;
     for (;;) {
+        guint64 started = q->n_requests;
+
+        q->now_us = 0;
         virtqueue_disable_notify(q->vq);
         while (q->free_head >= 0) {
             BlkSlot *s = &q->slots[q->free_head];
@@ -353,9 +374,12 @@ blk_process(BlkQueue *q)
                 break;
             }
             q->free_head = s->next_free;
+            q->n_requests++;
             if (!blk_start(q, s))
                 return;
         }
+        if (q->n_requests != started)
+            q->n_passes++;
         if (r < 0 && r != -ENOENT) {
             virtio_device_set_broken(vdev, "queue %u: %s", q->index,
                                      q->vq->error);
@@ -384,6 +408,7 @@ blk_on_kick(gpointer opaque, int fd, short revents)
     BlkQueue *q = opaque;
 
     virtio_eventfd_drain(fd);
+    q->n_kicks++;
     if (!virtio_device_is_broken(&q->blk->vdev))
         blk_process(q);
 }
@@ -454,6 +479,12 @@ static void
 blk_queue_teardown(BlkQueue *q)
 {
     blk_queue_stop(q, false);
+    if (q->n_requests > 0) {
+        g_debug("%s: queue %u: %" G_GUINT64_FORMAT " requests in %"
+                G_GUINT64_FORMAT " passes, %" G_GUINT64_FORMAT " kicks",
+                q->blk->vdev.id, q->index, q->n_requests, q->n_passes,
+                q->n_kicks);
+    }
     g_clear_pointer(&q->worker, virtio_worker_free);
     g_clear_pointer(&q->bq, block_queue_free);
 }
@@ -475,6 +506,7 @@ virtio_blk_activate(VirtioDevice *vdev, GError **error)
         q->inflight = 0;
         q->starved = false;
         q->throttled = false;
+        q->n_requests = q->n_passes = q->n_kicks = 0;
         q->bq = block_queue_new(blk->bb, q->nslots, blk->allow_uring, error);
         if (!q->bq)
             return false;
