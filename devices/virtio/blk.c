@@ -68,8 +68,9 @@ struct BlkQueue {
      * 0: not read in this pass yet. */
     gint64 now_us;
     /* How well requests batch (worker thread; logged at teardown, once
-     * the worker is joined): requests started, passes that started any
-     * (one io_uring_enter() each), kicks the worker woke for. */
+     * the worker is joined, at info level: nimbus -v): requests started,
+     * passes that started any (one io_uring_enter() each), kicks the
+     * worker woke for. */
     guint64 n_requests;
     guint64 n_passes;
     guint64 n_kicks;
@@ -519,7 +520,7 @@ blk_queue_teardown(BlkQueue *q)
 {
     blk_queue_stop(q, false);
     if (q->n_requests > 0) {
-        g_debug("%s: queue %u: %" G_GUINT64_FORMAT " requests in %"
+        g_info("%s: queue %u: %" G_GUINT64_FORMAT " requests in %"
                 G_GUINT64_FORMAT " passes, %" G_GUINT64_FORMAT " kicks",
                 q->blk->vdev.id, q->index, q->n_requests, q->n_passes,
                 q->n_kicks);
