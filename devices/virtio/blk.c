@@ -521,9 +521,9 @@ blk_queue_teardown(BlkQueue *q)
     blk_queue_stop(q, false);
     if (q->n_requests > 0) {
         g_info("%s: queue %u: %" G_GUINT64_FORMAT " requests in %"
-                G_GUINT64_FORMAT " passes, %" G_GUINT64_FORMAT " kicks",
-                q->blk->vdev.id, q->index, q->n_requests, q->n_passes,
-                q->n_kicks);
+               G_GUINT64_FORMAT " passes, %" G_GUINT64_FORMAT " kicks",
+               q->blk->vdev.id, q->index, q->n_requests, q->n_passes,
+               q->n_kicks);
         q->n_requests = q->n_passes = q->n_kicks = 0;
     }
     g_clear_pointer(&q->worker, virtio_worker_free);
