@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The io_uring I/O engine: batched submission, completions signalled on an eventfd. */
+/* The io_uring I/O engine: batched submission, completions signalled by the ring's own fd. */
 #include <config.h>
 
 #include <errno.h>
 #include <liburing.h>
-#include <sys/eventfd.h>
 #include <gio/gio.h>
 
-#include "common/fd-util.h"
 #include "devices/block/block.h"
-#include "devices/virtio/worker.h"
 
-/* One ring per virtio queue, used only by that queue's worker thread. */
+/*
+ * One ring per virtio queue, used only by that queue's worker thread.
+ *
+ * The worker polls the ring's fd, which is readable while the completion
+ * queue holds entries (as QEMU's aio=io_uring does), rather than an
+ * eventfd registered with the ring: an eventfd costs the kernel a signal
+ * per completion and the worker a read() per reap to rearm it, even for
+ * the reads that the page cache completes inside io_uring_enter() and
+ * that the worker reaps right after submitting, before it sleeps again.
+ */
 typedef struct {
     BlockQueue base;
     struct io_uring ring;
     bool ring_ok;
-    int efd;                 /* registered with the ring: one count per CQE */
     unsigned queued;         /* SQEs prepared since the last kick */
 } UringQueue;
 
@@ -27,23 +32,18 @@ uring_queue_free(BlockQueue *q)
 
     if (u->ring_ok)
         io_uring_queue_exit(&u->ring);
-    fd_close(u->efd);
     g_free(u);
 }
 
 static int
 uring_queue_setup(UringQueue *u, unsigned depth)
 {
-    int r;
+    int r = io_uring_queue_init(MAX(depth, 1u), &u->ring, 0);
 
-    u->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (u->efd < 0)
-        return -errno;
-    r = io_uring_queue_init(MAX(depth, 1u), &u->ring, 0);
     if (r < 0)
         return r;
     u->ring_ok = true;
-    return io_uring_register_eventfd(&u->ring, u->efd);
+    return 0;
 }
 
 bool
@@ -74,7 +74,6 @@ uring_queue_new(BlockBackend *bb, unsigned depth, GError **error)
 
     u->base.ops = &block_engine_uring;
     u->base.bb = bb;
-    u->efd = -1;
     r = uring_queue_setup(u, depth);
     if (r < 0) {
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
@@ -147,7 +146,9 @@ uring_submit(BlockQueue *q, BlockRequest *req)
 static int
 uring_completion_fd(BlockQueue *q)
 {
-    return ((UringQueue *)q)->efd;
+    /* Level-triggered: POLLIN while a CQE waits, so entries left behind
+     * by a reap that hit @max wake the worker again by themselves. */
+    return ((UringQueue *)q)->ring.ring_fd;
 }
 
 static unsigned
@@ -157,9 +158,8 @@ uring_reap(BlockQueue *q, BlockRequest **done, unsigned max)
     struct io_uring_cqe *cqe;
     unsigned n = 0;
 
-    /* Drain first: a CQE posted after this bumps the eventfd again, so
-     * no completion is left without a wakeup. */
-    virtio_eventfd_drain(u->efd);
+    /* No syscall: io_uring_peek_cqe() reads the shared CQ ring (with
+     * the acquire barrier that pairs with the kernel's tail update). */
     while (n < max && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
         BlockRequest *req = io_uring_cqe_get_data(cqe);
         int res = cqe->res;
@@ -168,8 +168,6 @@ uring_reap(BlockQueue *q, BlockRequest **done, unsigned max)
         block_request_finish(req, res);
         done[n++] = req;
     }
-    if (n == max)
-        virtio_eventfd_signal(u->efd);   /* more may be waiting */
     return n;
 }
 

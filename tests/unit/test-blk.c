@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <linux/virtio_blk.h>
 
 #include "devices/block/block.h"
+#include "devices/virtio/blk-batch.h"
 #include "devices/virtio/blk.h"
 #include "tests/testutil.h"
 #include "tests/unit/test-virtio-driver.h"
@@ -356,6 +358,79 @@ test_engine_io(gconstpointer data)
     block_queue_free(q);
 }
 
+/* Kick coalescing policy (blk-batch.h). */
+static void
+test_batch_policy(void)
+{
+    BlkBatch b = { 0 };
+
+    /* The first pass has no interval to go by; one request per pass
+     * never batches, woken by a kick or by the timer. */
+    g_assert_cmpuint(blk_batch_next(&b, 5, false, 1000), ==, 0);
+    g_assert_cmpuint(blk_batch_next(&b, 1, false, 1300), ==, 0);
+    g_assert_cmpuint(blk_batch_next(&b, 0, true, 1600), ==, 0);
+    /* A kick's pass with a batch: the window is the interval since the
+     * last pass. */
+    g_assert_cmpuint(blk_batch_next(&b, 3, false, 1900), ==, 300);
+    /* Timed passes that still find a batch shrink it by an eighth... */
+    g_assert_cmpuint(blk_batch_next(&b, 4, true, 2200), ==, 300 - 300 / 8);
+    g_assert_cmpuint(blk_batch_next(&b, 2, true, 2500), ==, 263 - 263 / 8);
+    /* ... and one that finds less than two turns kicks back on. */
+    g_assert_cmpuint(blk_batch_next(&b, 1, true, 2800), ==, 0);
+    g_assert_cmpuint(b.window_us, ==, 0);
+    /* The bounds. */
+    g_assert_cmpuint(blk_batch_next(&b, 2, false, 2801), ==, BLK_BATCH_MIN_US);
+    g_assert_cmpuint(blk_batch_next(&b, 2, false, 900000), ==,
+                     BLK_BATCH_MAX_US);
+    for (unsigned i = 0; i < 100; i++)
+        blk_batch_next(&b, 8, true, 900001 + i);
+    g_assert_cmpuint(b.window_us, ==, BLK_BATCH_MIN_US);
+    /* A timer that was not the batch's (the rate limiter's) is a kick. */
+    b = (BlkBatch){ .last_us = 100 };
+    g_assert_cmpuint(blk_batch_next(&b, 2, true, 150), ==, 50);
+}
+
+/* What the worker relies on: the io_uring queue's completion fd polls
+ * readable while a completion waits, stays so when a reap leaves some
+ * behind, and is quiet once everything is reaped. */
+static void
+test_engine_uring_completion_fd(void)
+{
+    g_autofree char *path = make_image("cfd.img", IMG_SIZE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BlockBackend) bb = block_backend_open(path, false, false,
+                                                    IMAGE_TYPE_RAW, &error);
+    BlockQueue *q = engine_queue(bb, "io_uring");
+    uint8_t buf[3][512];
+    struct iovec iov[3];
+    BlockRequest req[3];
+    BlockRequest *done[3];
+    struct pollfd p = { .fd = block_queue_completion_fd(q), .events = POLLIN };
+
+    g_assert_cmpint(p.fd, >=, 0);
+    g_assert_cmpint(poll(&p, 1, 0), ==, 0);
+    for (unsigned i = 0; i < 3; i++) {
+        iov[i] = (struct iovec){ buf[i], sizeof(buf[i]) };
+        req[i] = (BlockRequest){ .op = BLOCK_OP_READ, .offset = i * 512,
+                                 .iov = &iov[i], .iovcnt = 1 };
+        g_assert_cmpint(block_queue_submit(q, &req[i]), ==, 0);
+    }
+    g_assert_cmpint(block_queue_kick(q), ==, 0);
+    /* Page-cache reads may complete inside io_uring_enter(), or a little
+     * later on an io-wq worker: either way the fd reports them. */
+    for (unsigned n = 0; n < 3;) {
+        g_assert_cmpint(poll(&p, 1, 5000), ==, 1);
+        g_assert_true(p.revents & POLLIN);
+        if (block_queue_reap(q, done, 1) == 1) {
+            g_assert_cmpint(done[0]->result, ==, 512);
+            n++;
+        }
+    }
+    g_assert_cmpuint(block_queue_reap(q, done, 3), ==, 0);
+    g_assert_cmpint(poll(&p, 1, 0), ==, 0);
+    block_queue_free(q);
+}
+
 static void
 test_engine_readonly(gconstpointer data)
 {
@@ -467,5 +542,8 @@ main(int argc, char **argv)
                          test_engine_ioerr);
     g_test_add_data_func("/block/engine/sync/ioerr", "sync", test_engine_ioerr);
     g_test_add_func("/block/engine/direct-bounce", test_engine_direct);
+    g_test_add_func("/block/engine/io_uring/completion-fd",
+                    test_engine_uring_completion_fd);
+    g_test_add_func("/virtio/blk/batch-policy", test_batch_policy);
     return g_test_run();
 }
