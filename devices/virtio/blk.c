@@ -13,7 +13,6 @@
 
 #include "devices/block/block.h"
 #include "devices/block/format.h"
-#include "devices/virtio/blk-batch.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/iov.h"
 #include "devices/virtio/rate-limiter.h"
@@ -57,12 +56,9 @@ struct BlkQueue {
     BlockRequest **done;
     /* Rate limiting: a throttled request stays on the ring, notifications
      * stay off, and @timer_fd (made at creation, closed at free) fires
-     * when the limiter has tokens again.  Kick coalescing (blk-batch.h)
-     * arms the same timer: @batching says it did. */
+     * when the limiter has tokens again. */
     int timer_fd;
     bool throttled;
-    bool batching;
-    BlkBatch batch;
     /* One clock read per pass, not two per request: the requests of a
      * pass start with one io_uring_enter() and are reaped together.
      * 0: not read in this pass yet. */
@@ -321,21 +317,6 @@ blk_start(BlkQueue *q, BlkSlot *s)
     return true;
 }
 
-static void
-blk_arm_timer(BlkQueue *q, int64_t wait_us)
-{
-    struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-
-    its.it_value.tv_sec = wait_us / G_USEC_PER_SEC;
-    its.it_value.tv_nsec = (wait_us % G_USEC_PER_SEC) * 1000;
-    if (timerfd_settime(q->timer_fd, 0, &its, NULL) < 0) {
-        /* Cannot happen with a valid fd and time; retry on the next
-         * kick rather than never. */
-        g_debug("%s: queue %u: timerfd_settime: %s", q->blk->vdev.id,
-                q->index, g_strerror(errno));
-    }
-}
-
 /* Whether the request just popped into @s may start now (CH's rules:
  * every request takes an operation token, reads and writes also their
  * bytes).  If not, the timer is armed for when the tokens are back. */
@@ -343,6 +324,7 @@ static bool
 blk_admit(BlkQueue *q, BlkSlot *s)
 {
     VirtioBlkReq *req = &s->req;
+    struct itimerspec its = { { 0, 0 }, { 0, 0 } };
     const char *why = NULL;
     uint64_t bytes = 0;
     int64_t wait_us;
@@ -355,39 +337,27 @@ blk_admit(BlkQueue *q, BlkSlot *s)
         bytes = req->data_len;
     if (rate_limiter_consume(q->blk->rl, 1, bytes, &wait_us))
         return true;
-    blk_arm_timer(q, wait_us);
+    its.it_value.tv_sec = wait_us / G_USEC_PER_SEC;
+    its.it_value.tv_nsec = (wait_us % G_USEC_PER_SEC) * 1000;
+    if (timerfd_settime(q->timer_fd, 0, &its, NULL) < 0) {
+        /* Cannot happen with a valid fd and time; retry on the next
+         * kick rather than never. */
+        g_debug("%s: queue %u: timerfd_settime: %s", q->blk->vdev.id,
+                q->index, g_strerror(errno));
+    }
     q->throttled = true;
     return false;
 }
 
-/* Whether to leave kicks off after this pass and come back on the timer
- * (blk-batch.h); @timed: the batch timer started the pass. */
-static bool
-blk_batch(BlkQueue *q, guint64 started, bool timed)
-{
-    unsigned wait_us = blk_batch_next(&q->batch, (unsigned)MIN(started, 64),
-                                      timed, g_get_monotonic_time());
-
-    if (wait_us == 0)
-        return false;
-    blk_arm_timer(q, wait_us);
-    q->batching = true;
-    return true;
-}
-
-/* Pops and starts everything available, then submits the batch; @timed:
- * the batch timer woke us, not a kick or a completion. */
+/* Pops and starts everything available, then submits the batch. */
 static void
-blk_process(BlkQueue *q, bool timed)
+blk_process(BlkQueue *q)
 {
     VirtioDevice *vdev = &q->blk->vdev;
-    guint64 first = q->n_requests;
-    bool asked = false;
     int r = 0;
 
     q->starved = false;
     q->throttled = false;
-    q->batching = false;
     for (;;) {
         guint64 started = q->n_requests;
 
@@ -427,17 +397,8 @@ blk_process(BlkQueue *q, bool timed)
          * find the limiter still empty. */
         if (q->throttled)
             break;
-        /* A stream of requests: kicks stay off (the guest adds without
-         * exiting) and the timer brings us back for the next batch.
-         * Asked once per wakeup: the policy measures wakeups. */
-        if (!asked) {
-            asked = true;
-            if (blk_batch(q, q->n_requests - first, timed))
-                break;
-        }
         if (!virtqueue_enable_notify(q->vq))
             break;
-        /* More came while kicks were off: part of this same pass. */
     }
     virtio_notify(vdev, q->vq);
 }
@@ -450,7 +411,7 @@ blk_on_kick(gpointer opaque, int fd, short revents)
     virtio_eventfd_drain(fd);
     q->n_kicks++;
     if (!virtio_device_is_broken(&q->blk->vdev))
-        blk_process(q, false);
+        blk_process(q);
 }
 
 static void
@@ -464,7 +425,7 @@ blk_on_timer(gpointer opaque, int fd, short revents)
         g_debug("%s: queue %u: timer: %s", q->blk->vdev.id, q->index,
                 g_strerror(errno));
     if (!virtio_device_is_broken(&q->blk->vdev))
-        blk_process(q, q->batching);
+        blk_process(q);
 }
 
 static void
@@ -475,7 +436,7 @@ blk_on_completion(gpointer opaque, int fd, short revents)
     if (blk_reap(q) > 0)
         virtio_notify(&q->blk->vdev, q->vq);
     if (q->starved && !virtio_device_is_broken(&q->blk->vdev))
-        blk_process(q, false);
+        blk_process(q);
 }
 
 /* Waits for every in-flight request (reset, pause): the kernel may still
@@ -548,8 +509,6 @@ virtio_blk_activate(VirtioDevice *vdev, GError **error)
         q->starved = false;
         q->throttled = false;
         q->n_requests = q->n_passes = q->n_kicks = 0;
-        q->batching = false;
-        q->batch = (BlkBatch){ 0 };
         q->bq = block_queue_new(blk->bb, q->nslots, blk->allow_uring, error);
         if (!q->bq)
             return false;

@@ -6,7 +6,6 @@ include devices/net/local.mk
 
 devices_libdevices_a_SOURCES += \
 	devices/virtio/blk.c devices/virtio/blk-req.c devices/virtio/blk.h \
-	devices/virtio/blk-batch.c devices/virtio/blk-batch.h \
 	devices/virtio/console.c devices/virtio/console.h \
 	devices/virtio/core.c devices/virtio/virtio.h \
 	devices/virtio/iov.c devices/virtio/iov.h \

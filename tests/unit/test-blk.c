@@ -14,7 +14,6 @@
 #include <linux/virtio_blk.h>
 
 #include "devices/block/block.h"
-#include "devices/virtio/blk-batch.h"
 #include "devices/virtio/blk.h"
 #include "tests/testutil.h"
 #include "tests/unit/test-virtio-driver.h"
@@ -358,38 +357,6 @@ test_engine_io(gconstpointer data)
     block_queue_free(q);
 }
 
-/* Kick coalescing policy (blk-batch.h). */
-static void
-test_batch_policy(void)
-{
-    BlkBatch b = { 0 };
-
-    /* The first pass has no interval to go by; one request per pass
-     * never batches, woken by a kick or by the timer. */
-    g_assert_cmpuint(blk_batch_next(&b, 5, false, 1000), ==, 0);
-    g_assert_cmpuint(blk_batch_next(&b, 1, false, 1300), ==, 0);
-    g_assert_cmpuint(blk_batch_next(&b, 0, true, 1600), ==, 0);
-    /* A kick's pass with a batch: the window is the interval since the
-     * last pass. */
-    g_assert_cmpuint(blk_batch_next(&b, 3, false, 1900), ==, 300);
-    /* Timed passes that still find a batch shrink it by an eighth... */
-    g_assert_cmpuint(blk_batch_next(&b, 4, true, 2200), ==, 300 - 300 / 8);
-    g_assert_cmpuint(blk_batch_next(&b, 2, true, 2500), ==, 263 - 263 / 8);
-    /* ... and one that finds less than two turns kicks back on. */
-    g_assert_cmpuint(blk_batch_next(&b, 1, true, 2800), ==, 0);
-    g_assert_cmpuint(b.window_us, ==, 0);
-    /* The bounds. */
-    g_assert_cmpuint(blk_batch_next(&b, 2, false, 2801), ==, BLK_BATCH_MIN_US);
-    g_assert_cmpuint(blk_batch_next(&b, 2, false, 900000), ==,
-                     BLK_BATCH_MAX_US);
-    for (unsigned i = 0; i < 100; i++)
-        blk_batch_next(&b, 8, true, 900001 + i);
-    g_assert_cmpuint(b.window_us, ==, BLK_BATCH_MIN_US);
-    /* A timer that was not the batch's (the rate limiter's) is a kick. */
-    b = (BlkBatch){ .last_us = 100 };
-    g_assert_cmpuint(blk_batch_next(&b, 2, true, 150), ==, 50);
-}
-
 /* What the worker relies on: the io_uring queue's completion fd polls
  * readable while a completion waits, stays so when a reap leaves some
  * behind, and is quiet once everything is reaped. */
@@ -544,6 +511,5 @@ main(int argc, char **argv)
     g_test_add_func("/block/engine/direct-bounce", test_engine_direct);
     g_test_add_func("/block/engine/io_uring/completion-fd",
                     test_engine_uring_completion_fd);
-    g_test_add_func("/virtio/blk/batch-policy", test_batch_policy);
     return g_test_run();
 }

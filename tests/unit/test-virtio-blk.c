@@ -13,7 +13,6 @@
 #include <gio/gio.h>
 #include <linux/virtio_blk.h>
 
-#include "devices/virtio/blk-batch.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/worker.h"
 #include "tests/testutil.h"
@@ -219,76 +218,6 @@ test_device_io(gconstpointer data)
     virtio_device_set_status(f.vdev, 0);
     g_assert_false(f.vdev->active);
     g_assert_true(thread_gone("_disk0_q0"));
-    blk_fx_clear(&f);
-}
-
-/* Publishes a 512-byte read of @sector without kicking; returns the
- * status byte's address. */
-static uint64_t
-blk_publish_read(BlkFx *f, uint64_t sector)
-{
-    TdRing *r = &f->rings[0];
-    uint64_t hdr = td_alloc(r, 16), data = td_alloc(r, 512);
-    uint64_t st = td_alloc(r, 1);
-    uint64_t a[3] = { hdr, data, st };
-    uint32_t l[3] = { 16, 512, 1 }, type = VIRTIO_BLK_T_IN;
-    uint8_t *h = td_ptr(f->mem, hdr, 16);
-
-    memcpy(h, &type, 4);
-    memcpy(h + 8, &sector, 8);
-    *(uint8_t *)td_ptr(f->mem, st, 1) = 0xff;
-    td_publish(r, td_add_chain(r, a, l, 3, 1));
-    return st;
-}
-
-/* Kick coalescing (blk-batch.h) leaves kicks off between bursts: a driver
- * that kicks only when avail_event asks for it (virtio 1.2 §2.7.10, what
- * Linux does) still gets every request answered, one at a time or in
- * bursts, whichever way the device's policy turns. */
-static void
-test_device_batching(void)
-{
-    BlkFx f = { 0 };
-    TdRing *r = &f.rings[0];
-    unsigned kicks = 0, total = 0;
-
-    blk_fx_init(&f, true, false, 1);
-    td_device_start(f.vdev, f.rings, 1);
-    g_assert_cmpuint(f.vdev->driver_features &
-                     (1ULL << VIRTIO_RING_F_EVENT_IDX), !=, 0);
-    for (unsigned round = 0; round < 24; round++) {
-        unsigned n = 1 + (round * 7) % 5;
-        uint16_t old = r->avail_idx, event;
-        uint64_t st[5];
-        uint32_t id, len;
-
-        for (unsigned i = 0; i < n; i++)
-            st[i] = blk_publish_read(&f, round * 5 + i);
-        /* The driver's full barrier between publishing and reading the
-         * device's avail_event (Linux: virtqueue_kick_prepare). */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        event = td_get_avail_event(r);
-        if ((uint16_t)(r->avail_idx - event - 1) <
-            (uint16_t)(r->avail_idx - old)) {
-            virtio_eventfd_signal(f.vdev->kick_fds[0]);
-            kicks++;
-        }
-        g_assert_true(td_wait_used(r, n, 5000));
-        for (unsigned i = 0; i < n; i++) {
-            g_assert_true(td_get_used(r, &id, &len));
-            g_assert_cmpuint(len, ==, 513);
-            g_assert_cmpuint(*(uint8_t *)td_ptr(f.mem, st[i], 1), ==,
-                             VIRTIO_BLK_S_OK);
-        }
-        total += n;
-        /* Now and then a pause longer than any window: the device must
-         * have turned kicks back on by itself. */
-        if (round % 6 == 5)
-            g_usleep(3 * BLK_BATCH_MAX_US);
-    }
-    g_assert_cmpuint(kicks, <=, total);
-    g_assert_false(virtio_device_is_broken(f.vdev));
-    virtio_device_set_status(f.vdev, 0);
     blk_fx_clear(&f);
 }
 
@@ -584,7 +513,6 @@ main(int argc, char **argv)
     g_test_add_data_func("/virtio/blk/device/sync", GINT_TO_POINTER(0),
                          test_device_io);
     g_test_add_func("/virtio/blk/device/readonly", test_device_readonly);
-    g_test_add_func("/virtio/blk/device/batching", test_device_batching);
     g_test_add_data_func("/virtio/blk/device/ioerr/io_uring", GINT_TO_POINTER(1),
                          test_device_ioerr);
     g_test_add_data_func("/virtio/blk/device/ioerr/sync", GINT_TO_POINTER(0),
