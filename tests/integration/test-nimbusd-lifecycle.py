@@ -110,7 +110,9 @@ class Env:
         raise AssertionError("%s never reached %r (now %r)" % (name, want, self.state_of(name)))
 
 
-def domain_xml(serial_log):
+def domain_xml(serial_log=None):
+    """The guest's domain; with @serial_log, nimbusd copies the serial's
+    output there (<log file>)."""
     kernel = asset("vmlinux", "vmlinuz")
     initrd = asset("guest-initramfs.cpio", "initramfs-guest.cpio.gz")
     return """<domain type='kvm'>
@@ -126,11 +128,12 @@ def domain_xml(serial_log):
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
   <devices>
-    <serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>
+    <serial type='pty'>%s<target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
   </devices>
 </domain>
-""" % (kernel, initrd, serial_log)
+""" % (kernel, initrd,
+       "<log file='%s' append='on'/>" % serial_log if serial_log else "")
 
 
 def console_reaches_shell(env):
