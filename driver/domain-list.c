@@ -163,6 +163,36 @@ drv_domain_list_remove_locked(DrvDomainList *list, DrvDomainObj *obj)
     drv_domain_obj_unref(obj);
 }
 
+bool
+drv_domain_list_rename(DrvDomainList *list, DrvDomainObj *obj,
+                       const char *new_name, DrvDomainListRenameFunc commit,
+                       gpointer data, GError **error)
+{
+    bool ok = false;
+
+    g_mutex_lock(&list->lock);
+    if (g_hash_table_contains(list->by_name, new_name)) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                    "domain with name '%s' already exists", new_name);
+        g_mutex_unlock(&list->lock);
+        return false;
+    }
+    drv_domain_obj_lock(obj);
+    if (obj->removed) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_NO_DOMAIN,
+                    "no domain with matching name '%s'", obj->name);
+    } else if (commit(obj, data, error)) {
+        g_hash_table_remove(list->by_name, obj->name);
+        obj->old_names = g_slist_prepend(obj->old_names, obj->name);
+        obj->name = g_strdup(new_name);
+        g_hash_table_insert(list->by_name, obj->name, obj);
+        ok = true;
+    }
+    drv_domain_obj_unlock(obj);
+    g_mutex_unlock(&list->lock);
+    return ok;
+}
+
 static gint
 compare_by_name(gconstpointer a, gconstpointer b)
 {

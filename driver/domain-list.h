@@ -31,6 +31,21 @@ DrvDomainObj *drv_domain_list_find_by_id(DrvDomainList *list, int id);
 DrvDomainObj *drv_domain_list_claim(DrvDomainList *list, const DomainDef *def,
                                     bool *created, GError **error);
 
+/* Called by drv_domain_list_rename() with the list lock and the object's
+ * lock held: the fallible part of a rename.  false (with @error): the
+ * domain keeps its name. */
+typedef bool (*DrvDomainListRenameFunc)(DrvDomainObj *obj, gpointer data,
+                                        GError **error);
+
+/**
+ * drv_domain_list_rename:
+ * Gives @obj (unlocked; the caller holds its job) the name @new_name,
+ * after @commit succeeded: OPERATION_INVALID when another domain has that
+ * name, and then @commit is not called.
+ */
+bool drv_domain_list_rename(DrvDomainList *list, DrvDomainObj *obj,
+                            const char *new_name, DrvDomainListRenameFunc commit,
+                            gpointer data, GError **error);
 /* Removes @obj (locked by the caller) and marks it removed. */
 void drv_domain_list_remove_locked(DrvDomainList *list, DrvDomainObj *obj);
 

@@ -45,6 +45,7 @@ drv_domain_obj_unref(DrvDomainObj *obj)
     g_mutex_clear(&obj->lock);
     g_cond_clear(&obj->cond);
     g_free(obj->name);
+    g_slist_free_full(obj->old_names, g_free);
     g_free(obj);
 }
 

@@ -67,7 +67,9 @@ typedef enum {
 enum {
     DRV_EVENT_DEFINED_ADDED = 0,
     DRV_EVENT_DEFINED_UPDATED = 1,
+    DRV_EVENT_DEFINED_RENAMED = 2,
     DRV_EVENT_UNDEFINED_REMOVED = 0,
+    DRV_EVENT_UNDEFINED_RENAMED = 1,
     DRV_EVENT_STARTED_BOOTED = 0,
     DRV_EVENT_STARTED_MIGRATED = 1,
     DRV_EVENT_STARTED_RESTORED = 2,
@@ -123,7 +125,11 @@ typedef struct {
  */
 typedef struct {
     gint ref;                       /* atomic */
-    char *name;                     /* immutable */
+    /* Changed only by a rename (driver/rename.c), under the list lock
+     * and `lock`; callers holding neither may still read the name it
+     * had, so the old strings live as long as the object (old_names). */
+    char *name;
+    GSList *old_names;
     unsigned char uuid[16];         /* immutable */
 
     GMutex lock;

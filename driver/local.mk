@@ -94,6 +94,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/domain-stats.c driver/domain-stats.h \
 	driver/forward.c driver/forward.h \
 	driver/driver.c driver/driver.h \
+	driver/rename.c driver/rename.h \
 	driver/hostcpu.c driver/hostcpu.h \
 	driver/hotplug.c driver/hotplug.h \
 	driver/update-device.c driver/update-device.h \

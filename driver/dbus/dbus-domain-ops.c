@@ -5,14 +5,16 @@
 #include "driver/dbus/dbus-priv.h"
 #include "driver/domain-stats.h"
 #include "driver/hotplug.h"
+#include "driver/rename.h"
 #include "driver/save.h"
 #include "driver/vcpu.h"
 
 /*
  * As in dbus-domain.c: each method resolves its path to a domain, then
  * calls the driver entry point of the REMOTE procedure it mirrors
- * (remote-save.c, remote-hotplug.c, remote-vcpu.c, remote-stats.c), with
- * libvirt-dbus's argument conventions ("" for NULL strings).
+ * (remote-save.c, remote-hotplug.c, remote-vcpu.c, remote-stats.c,
+ * remote-domain.c), with libvirt-dbus's argument conventions ("" for NULL
+ * strings).
  */
 
 /* = DOMAIN_SAVE_FLAGS */
@@ -76,6 +78,21 @@ dbus_domain_detach_device(DbusService *svc, const char *path, GVariant *args,
     g_variant_get(args, "(&su)", &xml, &flags);
     if (!obj || !drv_domain_detach_device(svc->driver, obj, xml, NULL, flags,
                                           error))
+        return NULL;
+    return g_variant_new("()");
+}
+
+/* = DOMAIN_RENAME: the object path is the uuid's, so it stays. */
+static GVariant *
+dbus_domain_rename(DbusService *svc, const char *path, GVariant *args,
+                   GError **error)
+{
+    g_autoptr(DrvDomainObj) obj = dbus_domain_from_path(svc, path, error);
+    const char *name;
+    guint32 flags;
+
+    g_variant_get(args, "(&su)", &name, &flags);
+    if (!obj || !drv_domain_rename(svc->driver, obj, name, flags, error))
         return NULL;
     return g_variant_new("()");
 }
@@ -203,6 +220,7 @@ const DbusMethod dbus_domain_ops_methods[] = {
     { "ManagedSave", dbus_domain_managed_save },
     { "ManagedSaveRemove", dbus_domain_managed_save_remove },
     { "MemoryStats", dbus_domain_memory_stats },
+    { "Rename", dbus_domain_rename },
     { "Save", dbus_domain_save },
     { "SetMemory", dbus_domain_set_memory },
     { "SetVcpus", dbus_domain_set_vcpus },

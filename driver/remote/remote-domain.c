@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver/remote/remote.h"
+#include "driver/rename.h"
 #include "driver/save.h"
 #include "driver/rpc/client.h"
 
@@ -244,6 +245,23 @@ remote_domain_undefine_flags(RpcCall *call, void *a, void *r, GError **error)
     remote_domain_flags_args *args = a;
 
     return remote_undefine(call, &args->dom, args->flags, error);
+}
+
+bool
+remote_domain_rename(RpcCall *call, void *a, void *r, GError **error)
+{
+    remote_domain_rename_args *args = a;
+    remote_domain_rename_ret *ret = r;
+    RemoteDaemon *daemon = remote_daemon_of(call);
+    g_autoptr(DrvDomainObj) obj = remote_get_domain(daemon, &args->dom, error);
+
+    if (!obj ||
+        !drv_domain_rename(daemon->driver, obj,
+                           args->new_name ? *args->new_name : NULL,
+                           args->flags, error))
+        return false;
+    ret->retcode = 0;
+    return true;
 }
 
 bool

@@ -475,6 +475,8 @@ static const RpcProcedure remote_procedures[] = {
     P(DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags",
       remote_domain_define_xml_flags_args, remote_domain_ret,
       remote_domain_define_xml_flags, W),
+    P(DOMAIN_RENAME, "virDomainRename", remote_domain_rename_args,
+      remote_domain_rename_ret, remote_domain_rename, W),
     P_NN(CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback",
          remote_connect_close_callback, 0),
     P_NN(CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",

@@ -105,6 +105,7 @@ REMOTE_HANDLER(remote_domain_define_xml);
 REMOTE_HANDLER(remote_domain_define_xml_flags);
 REMOTE_HANDLER(remote_domain_undefine);
 REMOTE_HANDLER(remote_domain_undefine_flags);
+REMOTE_HANDLER(remote_domain_rename);
 REMOTE_HANDLER(remote_domain_get_xml_desc);
 REMOTE_HANDLER(remote_domain_get_state);
 REMOTE_HANDLER(remote_domain_get_info);

@@ -448,6 +448,24 @@ def snapshots_over_dbus(ctx):
 
 
 @test
+def rename_over_dbus(ctx):
+    """Domain.Rename keeps the object path (the uuid's) and changes Name;
+    a refusal is an org.libvirt.Error naming the reason."""
+    bus, conn = ctx.bus, ctx.conn
+    dom = conn.lookupByName(DOMNAME)
+    if dom.isActive():
+        dom.destroy()
+    bus.call(DOMPATH, D_IFACE, "Rename", GLib.Variant("(su)", (DOMNAME + "-r", 0)))
+    assert bus.value(DOMPATH, PROPS, "Get",
+                     GLib.Variant("(ss)", (D_IFACE, "Name")))[0] == DOMNAME + "-r"
+    assert conn.lookupByUUIDString(dom.UUIDString()).name() == DOMNAME + "-r"
+    name, msg = bus.error(DOMPATH, D_IFACE, "Rename", GLib.Variant("(su)", (DOMNAME + "-r", 0)))
+    assert name == "org.libvirt.Error" and "to itself" in msg, (name, msg)
+    bus.call(DOMPATH, D_IFACE, "Rename", GLib.Variant("(su)", (DOMNAME, 0)))
+    assert conn.lookupByName(DOMNAME).UUIDString() == dom.UUIDString()
+
+
+@test
 def undefine_over_dbus(ctx):
     bus, conn = ctx.bus, ctx.conn
     bus.events.clear()

@@ -645,6 +645,65 @@ def autostart_at_daemon_start(d):
 
 
 @test
+def domrename(d):
+    """virsh domrename (DOMAIN_RENAME): a shut-off domain's definition,
+    autostart link and TPM state move to the new name, the uuid stays,
+    the events say RENAMED; libvirt's refusals change nothing."""
+    uuid = "7c7c7c7c-1111-2222-3333-55555555aaaa"
+    virsh(d, "define", write(os.path.join(d.tmp, "ren.xml"),
+                             golden_xml("vm-ren", uuid)))
+    virsh(d, "autostart", "vm-ren")
+    tpm_old = os.path.join(d.config, "swtpm", "vm-ren")
+    os.makedirs(tpm_old)
+    write(os.path.join(tpm_old, "tpm2-00.permall"), "state")
+    ev = Events(d.uri)
+    try:
+        virsh(d, "domrename", "vm-ren", "vm-ren2")
+        assert "vm-ren" not in names(d) and "vm-ren2" in names(d), names(d)
+        assert virsh(d, "domuuid", "vm-ren2").stdout.strip() == uuid
+        assert "<name>vm-ren2</name>" in virsh(d, "dumpxml", "vm-ren2").stdout
+        assert not os.path.exists(os.path.join(d.config, "vm-ren.xml"))
+        assert os.path.exists(os.path.join(d.config, "vm-ren2.xml"))
+        link = os.path.join(d.config, "autostart", "vm-ren2.xml")
+        assert os.path.realpath(link) == os.path.join(d.config, "vm-ren2.xml")
+        assert not os.path.lexists(os.path.join(d.config, "autostart", "vm-ren.xml"))
+        assert "enable" in virsh(d, "dominfo", "vm-ren2").stdout
+        assert not os.path.exists(tpm_old)
+        assert os.path.exists(os.path.join(d.config, "swtpm", "vm-ren2",
+                                           "tpm2-00.permall"))
+        # VIR_DOMAIN_EVENT_UNDEFINED_RENAMED, then DEFINED_RENAMED.
+        assert ev.take("vm-ren", 1) == [(libvirt.VIR_DOMAIN_EVENT_UNDEFINED, 1)]
+        assert ev.take("vm-ren2", 1) == [(libvirt.VIR_DOMAIN_EVENT_DEFINED, 2)]
+        ev.close()
+        ev = None
+        # The refusals.
+        for new, needle in (("vm-virt-install", "domain with name 'vm-virt-install' already exists"),
+                            ("vm-ren2", "Can't rename domain to itself"),
+                            (".", "name"), ("bad\tname", "name")):
+            r = virsh(d, "domrename", "vm-ren2", new, check=False)
+            assert r.returncode != 0 and needle in r.stderr, (new, r.stderr)
+        virsh(d, "start", "vm-ren2")
+        r = virsh(d, "domrename", "vm-ren2", "vm-ren3", check=False)
+        assert "cannot rename active domain" in r.stderr, r.stderr
+        virsh(d, "destroy", "vm-ren2")
+        virsh(d, "autostart", "--disable", "vm-ren2")
+        r = virsh(d, "domrename", "vm-ren2", "vm-ren3", "--nonexistent-flag", check=False)
+        assert r.returncode != 0
+        assert "vm-ren2" in names(d) and "vm-ren3" not in names(d), names(d)
+        # A restarted daemon finds it under the new name.
+        assert d.stop() == 0
+        d.start()
+        assert virsh(d, "domuuid", "vm-ren2").stdout.strip() == uuid
+    finally:
+        if ev:
+            ev.close()
+        virsh(d, "undefine", "vm-ren2", check=False)
+        virsh(d, "undefine", "vm-ren", check=False)
+        # undefine removed the state; the directory above was the test's.
+        shutil.rmtree(os.path.join(d.config, "swtpm"), ignore_errors=True)
+
+
+@test
 def parallel_clients(d):
     errors = []
     stop = time.time() + STRESS_SECONDS
