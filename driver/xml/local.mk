@@ -26,6 +26,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/cputune.c driver/xml/cputune.h \
 	driver/xml/sysinfo.c \
 	driver/xml/disk.c driver/xml/disk-volume.c driver/xml/disk-iotune.c \
+	driver/xml/disk-backing.c \
 	driver/xml/disk-iotune-params.c driver/xml/disk-iotune-params.h \
 	driver/xml/net.c driver/xml/net-source.c \
 	driver/xml/net-bandwidth.c \
