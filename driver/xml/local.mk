@@ -31,6 +31,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/net.c driver/xml/net-source.c \
 	driver/xml/net-bandwidth.c \
 	driver/xml/net-bandwidth-params.c driver/xml/net-bandwidth-params.h \
+	driver/xml/net-bandwidth-update.c \
 	driver/xml/chr.c \
 	driver/xml/rng.c \
 	driver/xml/panic.c \
