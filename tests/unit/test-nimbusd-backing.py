@@ -191,6 +191,35 @@ def restart_keeps_live_chain(d):
         cleanup(d, conn)
 
 
+def drop_backing_format(path):
+    """Turns the header's backing format extension into one of an unknown
+    type (which readers skip): an image as older qemu-img made them,
+    whose backing format nimbus probes."""
+    with open(path, "r+b") as f:
+        head = f.read(65536)
+        at = head.find(b"\xe2\x79\x2a\xca")
+        assert at > 0, path
+        f.seek(at)
+        f.write(b"\x7f\x00\x00\x01")
+
+
+@test
+def backing_format_probed(d):
+    """Without a backing format in the header the format shown is the one
+    nimbus's probe finds: qcow2 by its magic, raw for anything else."""
+    base, mid, top = chain(d.tmp)
+    drop_backing_format(top)
+    drop_backing_format(mid)
+    conn, dom = define(d, disk(top, "vda", "qcow2"))
+    try:
+        dom.create()
+        vda = disk_of(dom.XMLDesc(0), "vda")
+        assert expected_chain(os.path.join(d.tmp, "chain", "mid.qcow2"),
+                              base) in vda, vda
+    finally:
+        cleanup(d, conn)
+
+
 @test
 def broken_chain_fails_start(d):
     """A missing backing file and a loop are refused at start, by name,
