@@ -46,7 +46,9 @@ open_image(const char *path, int *fd, uint64_t *size, GError **error)
 {
     struct stat st;
 
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a backing name may point at a FIFO, which must not
+     * hang the daemon; regular files and block devices ignore it. */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0 || fstat(*fd, &st) < 0) {
         int e = errno;
 
@@ -58,6 +60,12 @@ open_image(const char *path, int *fd, uint64_t *size, GError **error)
         return false;
     }
     *size = (uint64_t)st.st_size;
+    /* A block device (a qcow2 on LVM) has no st_size: its end says it. */
+    if (S_ISBLK(st.st_mode)) {
+        off_t end = lseek(*fd, 0, SEEK_END);
+
+        *size = end > 0 ? (uint64_t)end : 0;
+    }
     return true;
 }
 
