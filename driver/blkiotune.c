@@ -2,20 +2,35 @@
 /* virDomain{Set,Get}BlockIoTune: a disk's <iotune>, live and persistent. */
 #include <config.h>
 
-#include <gio/gio.h>
-
 #include "driver/blkiotune.h"
-#include "driver/drv-error.h"
-#include "driver/monitor.h"
-#include "driver/process.h"
+#include "driver/devtune.h"
 
-/*
- * libvirt's <iotune> maps onto nimbus's rate limiter (driver/xml/
- * disk-iotune.c): the new parameters are applied to a copy of each
- * definition and checked as define checks them, then the running VMM is
- * told through nimbus's rate limiter update extension (docs/rate-limiter.md),
- * and only then are the definitions replaced.
- */
+/* The work is drv_dev_tune_set/get's (devtune.c); these adapt the typed
+ * <iotune> helpers (driver/xml/disk-iotune.c) to its table. */
+
+static DomainDef *
+blkiotune_with(const DomainDef *def, const char *disk, const void *params,
+               guint n, GError **error)
+{
+    return domain_def_with_disk_iotune(def, disk, params, n, error);
+}
+
+static bool
+blkiotune_set(DomainDef *def, const char *disk, const void *params, guint n,
+              GError **error)
+{
+    return domain_def_disk_iotune_set(def, disk, params, n, error);
+}
+
+static const DrvDevTuneOps blkiotune_ops = {
+    .set_api = "virDomainSetBlockIoTune",
+    .get_api = "virDomainGetBlockIoTune",
+    .job = "blkdeviotune",
+    .with = blkiotune_with,
+    .live_body = domain_def_disk_iotune_live_body,
+    .set = blkiotune_set,
+    .get = domain_def_disk_iotune_get,
+};
 
 bool
 drv_domain_set_block_io_tune(DrvDriver *driver, DrvDomainObj *obj,
@@ -23,92 +38,13 @@ drv_domain_set_block_io_tune(DrvDriver *driver, DrvDomainObj *obj,
                              const DomainIotuneParam *params, guint n,
                              unsigned int flags, GError **error)
 {
-    g_autoptr(DomainDef) config = NULL;
-    g_autoptr(DomainDef) live = NULL;
-    g_autofree char *body = NULL;
-    g_autofree char *sock = NULL;
-    bool ok = false;
-
-    if (!drv_check_flags(flags, DRV_DOMAIN_AFFECT_LIVE |
-                                DRV_DOMAIN_AFFECT_CONFIG,
-                         "virDomainSetBlockIoTune", error))
-        return false;
-    drv_domain_obj_lock(obj);
-    if (!drv_domain_affect(obj, &flags, "virDomainSetBlockIoTune", error))
-        goto cleanup;
-    if ((flags & DRV_DOMAIN_AFFECT_CONFIG) &&
-        !(config = domain_def_with_disk_iotune(obj->def, disk, params, n,
-                                               error)))
-        goto cleanup;
-    if (flags & DRV_DOMAIN_AFFECT_LIVE) {
-        if (!(live = domain_def_with_disk_iotune(obj->live, disk, params, n,
-                                                 error)) ||
-            !(body = domain_def_disk_iotune_live_body(obj->live, live, disk,
-                                                      error)) ||
-            !(sock = drv_domain_begin_running(obj, "blkdeviotune", error)))
-            goto cleanup;
-        /* Unlocked while nimbus works, as every monitor call. */
-        drv_domain_obj_unlock(obj);
-        ok = drv_monitor_put(sock, "vm.nimbus-update-rate-limiter", body,
-                             error);
-        drv_domain_obj_lock(obj);
-        drv_domain_job_end(obj);
-        if (!ok)
-            goto cleanup;
-        ok = false;
-        /* The domain may have stopped while unlocked: nothing to record. */
-        if (obj->live) {
-            /* obj->live stays the same object (others may hold it while
-             * unlocked); the change passed on @live, so it cannot fail
-             * differently here. */
-            if (!domain_def_disk_iotune_set(obj->live, disk, params, n,
-                                            error))
-                goto cleanup;
-            drv_process_save_state(driver, obj);
-        }
-    }
-    if (config) {
-        if (!obj->def) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                                "cannot change persistent config of a "
-                                "transient domain");
-            goto cleanup;
-        }
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        domain_def_free(obj->def);
-        obj->def = g_steal_pointer(&config);
-    }
-    ok = true;
- cleanup:
-    drv_domain_obj_unlock(obj);
-    return ok;
+    return drv_dev_tune_set(&blkiotune_ops, driver, obj, disk, params, n,
+                            flags, error);
 }
 
 GPtrArray *
 drv_domain_get_block_io_tune(DrvDomainObj *obj, const char *disk,
                              unsigned int flags, GError **error)
 {
-    GPtrArray *params = NULL;
-
-    if (!drv_check_flags(flags, DRV_DOMAIN_AFFECT_LIVE |
-                                DRV_DOMAIN_AFFECT_CONFIG,
-                         "virDomainGetBlockIoTune", error))
-        return NULL;
-    drv_domain_obj_lock(obj);
-    if (drv_domain_affect(obj, &flags, "virDomainGetBlockIoTune", error)) {
-        if ((flags & DRV_DOMAIN_AFFECT_LIVE) &&
-            (flags & DRV_DOMAIN_AFFECT_CONFIG)) {
-            /* libvirt's words (virDomainObjGetDefs...) */
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                                "invalid argument: Flags 'affect live' and "
-                                "'affect config' are mutually exclusive");
-        } else {
-            params = domain_def_disk_iotune_get(
-                flags & DRV_DOMAIN_AFFECT_LIVE ? obj->live : obj->def, disk,
-                error);
-        }
-    }
-    drv_domain_obj_unlock(obj);
-    return params;
+    return drv_dev_tune_get(&blkiotune_ops, obj, disk, flags, error);
 }

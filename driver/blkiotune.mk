@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # nimbusd's virsh blkdeviotune (SET/GET_BLOCK_IO_TUNE, issue 15).
+# devtune.{c,h}: the set/get both it and domiftune (iftune.mk) use.
 driver_libnimbusd_a_SOURCES += \
 	driver/blkiotune.c driver/blkiotune.h \
+	driver/devtune.c driver/devtune.h \
 	driver/remote/remote-blkiotune.c driver/remote/remote-blkiotune.h
 
 # Their XDR, built as save.x is (driver/save.mk).

@@ -174,6 +174,26 @@ drv_domain_save_config(DrvDriver *driver, const DomainDef *def, GError **error)
                                     G_FILE_SET_CONTENTS_DURABLE, 0600, error);
 }
 
+/* One owner for the last step of every --config change: a job may have
+ * dropped the lock, and a domain undefined meanwhile has no file left to
+ * rewrite, so the check comes here and not only at the start. */
+bool
+drv_domain_commit_config(DrvDriver *driver, DrvDomainObj *obj,
+                         DomainDef **config, GError **error)
+{
+    if (!obj->def) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a "
+                            "transient domain");
+        return false;
+    }
+    if (!drv_domain_save_config(driver, *config, error))
+        return false;
+    g_clear_pointer(&obj->def, domain_def_free);
+    obj->def = g_steal_pointer(config);
+    return true;
+}
+
 static bool
 drv_unlink(const char *path, GError **error)
 {
@@ -540,12 +560,8 @@ drv_domain_set_memory(DrvDriver *driver, DrvDomainObj *obj, uint64_t kib,
             drv_process_save_state(driver, obj);
         }
     }
-    if (config) {
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        g_clear_pointer(&obj->def, domain_def_free);
-        obj->def = g_steal_pointer(&config);
-    }
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
+        goto cleanup;
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

@@ -153,6 +153,15 @@ bool drv_domain_set_autostart(DrvDriver *driver, DrvDomainObj *obj,
  * rename). */
 bool drv_domain_save_config(DrvDriver *driver, const DomainDef *def,
                             GError **error);
+/**
+ * drv_domain_commit_config:
+ * Makes *@config the persistent definition of @obj (locked): refused when
+ * @obj has none any more (undefined while a job ran unlocked), else
+ * written with drv_domain_save_config() and swapped in; *@config is
+ * (transfer full) on success and left alone on failure.
+ */
+bool drv_domain_commit_config(DrvDriver *driver, DrvDomainObj *obj,
+                              DomainDef **config, GError **error);
 /* Resolves AFFECT_CURRENT in *@flags (DRV_DOMAIN_AFFECT_*) for @obj
  * (locked) and checks the definitions they name exist, with libvirt's
  * errors. */

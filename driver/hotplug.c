@@ -193,18 +193,8 @@ drv_domain_attach_device(DrvDriver *driver, DrvDomainObj *obj,
             goto cleanup;
         ok = false;
     }
-    if (config) {
-        /* A domain undefined while the live part ran has no file left. */
-        if (!obj->def) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                                "cannot change persistent config of a transient domain");
-            goto cleanup;
-        }
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        domain_def_free(obj->def);
-        obj->def = g_steal_pointer(&config);
-    }
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
+        goto cleanup;
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);
@@ -347,17 +337,8 @@ drv_domain_detach_device(DrvDriver *driver, DrvDomainObj *obj,
             goto cleanup;
         ok = false;
     }
-    if (config) {
-        if (!obj->def) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                                "cannot change persistent config of a transient domain");
-            goto cleanup;
-        }
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        domain_def_free(obj->def);
-        obj->def = g_steal_pointer(&config);
-    }
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
+        goto cleanup;
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

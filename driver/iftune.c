@@ -2,21 +2,45 @@
 /* virDomain{Set,Get}InterfaceParameters: an interface's <bandwidth>, live and persistent. */
 #include <config.h>
 
-#include <gio/gio.h>
-
-#include "driver/drv-error.h"
+#include "driver/devtune.h"
 #include "driver/iftune.h"
-#include "driver/monitor.h"
-#include "driver/process.h"
 
-/*
- * libvirt's <bandwidth> maps onto nimbus's net rate limiter (driver/xml/
- * net-bandwidth.c): as for blkdeviotune (blkiotune.c), the new parameters
- * are applied to a copy of each definition and checked as define checks
- * them, then the running VMM is told through nimbus's rate limiter update
- * extension (docs/rate-limiter.md), and only then are the definitions
- * replaced.
- */
+/* The work is drv_dev_tune_set/get's (devtune.c), as for blkdeviotune;
+ * these adapt the typed <bandwidth> helpers (driver/xml/net-bandwidth.c)
+ * to its table. */
+
+static DomainDef *
+iftune_with(const DomainDef *def, const char *device, const void *params,
+            guint n, GError **error)
+{
+    return domain_def_with_net_bandwidth(def, device, params, n, error);
+}
+
+/* An interface's limiter is its own (no groups): the body needs only the
+ * new definition. */
+static char *
+iftune_live_body(const DomainDef *old G_GNUC_UNUSED, const DomainDef *new,
+                 const char *device, GError **error)
+{
+    return domain_def_net_bandwidth_live_body(new, device, error);
+}
+
+static bool
+iftune_set(DomainDef *def, const char *device, const void *params, guint n,
+           GError **error)
+{
+    return domain_def_net_bandwidth_set(def, device, params, n, error);
+}
+
+static const DrvDevTuneOps iftune_ops = {
+    .set_api = "virDomainSetInterfaceParameters",
+    .get_api = "virDomainGetInterfaceParameters",
+    .job = "domiftune",
+    .with = iftune_with,
+    .live_body = iftune_live_body,
+    .set = iftune_set,
+    .get = domain_def_net_bandwidth_get,
+};
 
 bool
 drv_domain_set_interface_parameters(DrvDriver *driver, DrvDomainObj *obj,
@@ -24,94 +48,13 @@ drv_domain_set_interface_parameters(DrvDriver *driver, DrvDomainObj *obj,
                                     const DomainIfParam *params, guint n,
                                     unsigned int flags, GError **error)
 {
-    g_autoptr(DomainDef) config = NULL;
-    g_autoptr(DomainDef) live = NULL;
-    g_autofree char *body = NULL;
-    g_autofree char *sock = NULL;
-    bool ok = false;
-
-    if (!drv_check_flags(flags, DRV_DOMAIN_AFFECT_LIVE |
-                                DRV_DOMAIN_AFFECT_CONFIG,
-                         "virDomainSetInterfaceParameters", error))
-        return false;
-    drv_domain_obj_lock(obj);
-    if (!drv_domain_affect(obj, &flags, "virDomainSetInterfaceParameters",
-                           error))
-        goto cleanup;
-    if ((flags & DRV_DOMAIN_AFFECT_CONFIG) &&
-        !(config = domain_def_with_net_bandwidth(obj->def, device, params, n,
-                                                 error)))
-        goto cleanup;
-    if (flags & DRV_DOMAIN_AFFECT_LIVE) {
-        if (!(live = domain_def_with_net_bandwidth(obj->live, device, params,
-                                                   n, error)) ||
-            !(body = domain_def_net_bandwidth_live_body(live, device,
-                                                        error)) ||
-            !(sock = drv_domain_begin_running(obj, "domiftune", error)))
-            goto cleanup;
-        /* Unlocked while nimbus works, as every monitor call. */
-        drv_domain_obj_unlock(obj);
-        ok = drv_monitor_put(sock, "vm.nimbus-update-rate-limiter", body,
-                             error);
-        drv_domain_obj_lock(obj);
-        drv_domain_job_end(obj);
-        if (!ok)
-            goto cleanup;
-        ok = false;
-        /* The domain may have stopped while unlocked: nothing to record. */
-        if (obj->live) {
-            /* obj->live stays the same object (others may hold it while
-             * unlocked); the change passed on @live, so it cannot fail
-             * differently here. */
-            if (!domain_def_net_bandwidth_set(obj->live, device, params, n,
-                                              error))
-                goto cleanup;
-            drv_process_save_state(driver, obj);
-        }
-    }
-    if (config) {
-        if (!obj->def) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                                "cannot change persistent config of a "
-                                "transient domain");
-            goto cleanup;
-        }
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        domain_def_free(obj->def);
-        obj->def = g_steal_pointer(&config);
-    }
-    ok = true;
- cleanup:
-    drv_domain_obj_unlock(obj);
-    return ok;
+    return drv_dev_tune_set(&iftune_ops, driver, obj, device, params, n,
+                            flags, error);
 }
 
 GPtrArray *
 drv_domain_get_interface_parameters(DrvDomainObj *obj, const char *device,
                                     unsigned int flags, GError **error)
 {
-    GPtrArray *params = NULL;
-
-    if (!drv_check_flags(flags, DRV_DOMAIN_AFFECT_LIVE |
-                                DRV_DOMAIN_AFFECT_CONFIG,
-                         "virDomainGetInterfaceParameters", error))
-        return NULL;
-    drv_domain_obj_lock(obj);
-    if (drv_domain_affect(obj, &flags, "virDomainGetInterfaceParameters",
-                          error)) {
-        if ((flags & DRV_DOMAIN_AFFECT_LIVE) &&
-            (flags & DRV_DOMAIN_AFFECT_CONFIG)) {
-            /* libvirt's words (virDomainObjGetDefs...) */
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                                "invalid argument: Flags 'affect live' and "
-                                "'affect config' are mutually exclusive");
-        } else {
-            params = domain_def_net_bandwidth_get(
-                flags & DRV_DOMAIN_AFFECT_LIVE ? obj->live : obj->def, device,
-                error);
-        }
-    }
-    drv_domain_obj_unlock(obj);
-    return params;
+    return drv_dev_tune_get(&iftune_ops, obj, device, flags, error);
 }

@@ -196,3 +196,5 @@ include driver/migrate.mk
 include driver/blkiotune.mk
 # virsh domiftune (issue 15).
 include driver/iftune.mk
+# <backingStore> in the live XML (issue 15).
+include driver/backing.mk

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/fd-util.h"
+#include "driver/image-chain.h"
 #include "driver/monitor.h"
 #include "driver/net-tap.h"
 #include "driver/process.h"
@@ -430,6 +431,8 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
     if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
                                     driver->forward, error) ||
         !drv_domain_cputune_check_host(def, error) ||
+        !domain_def_read_backing_chains(def, drv_image_chain_read, NULL,
+                                        error) ||
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||
         !drv_vsock_prepare(driver, obj->name, def, error) ||
         !drv_tpm_prepare(driver, obj->name, def, error) ||

@@ -6,17 +6,22 @@
 
 #include "driver/drv-error.h"
 #include "driver/memory-device.h"
+#include "driver/monitor.h"
+#include "driver/process.h"
 #include "driver/update-device.h"
 #include "driver/xml/device-update.h"
+#include "driver/xml/net-bandwidth-params.h"
 
 /*
  * libvirt's QEMU driver changes few things of a running device: a cdrom's
  * or floppy's medium, an interface's link state, bandwidth and filters.
  * nimbus has no cdrom or floppy (its disks are virtio, whose medium
  * libvirt does not change either) and its REST API has no call that
- * changes a NIC's link or rates, so a live update succeeds only when it
- * changes nothing, and is refused with libvirt's words otherwise.  The
- * persistent definition takes any valid replacement.
+ * changes a NIC's link; a NIC's rates change through nimbus's rate
+ * limiter update, as domiftune changes them.  So a live update succeeds
+ * when it changes nothing or only an interface's <bandwidth>, and is
+ * refused with libvirt's words otherwise.  The persistent definition
+ * takes any valid replacement.
  */
 
 /* The persistent update of a disk or an interface: replaced in place. */
@@ -67,21 +72,46 @@ update_net_live(DrvDriver *driver, DrvDomainObj *obj, const char *xml,
                 GError **error)
 {
     g_autoptr(DomainDef) live = NULL;
+    g_autofree char *body = NULL;
+    g_autofree char *sock = NULL;
     DomainHotplugKind kind;
     guint index = 0;
     bool changed = false;
+    bool ok;
 
     if (!(live = domain_def_with_device_replaced(obj->live, xml, true, &kind,
                                                  &index, &changed, error)))
         return false;
     if (!changed)
         return true;
-    g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
-                        "Operation not supported: cannot modify network "
-                        "device settings of a running domain: nimbus has no "
-                        "call that changes a NIC (detach and attach it, or "
-                        "use --config)");
-    return false;
+    if (!domain_def_net_bandwidth_update_body(obj->live, live, index, &body,
+                                              error))
+        return false;
+    if (!body) {
+        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
+                            "Operation not supported: cannot modify network "
+                            "device settings of a running domain other than "
+                            "<bandwidth>: nimbus has no call that changes the "
+                            "rest of a NIC (detach and attach it, or use "
+                            "--config)");
+        return false;
+    }
+    /* As domiftune (devtune.c): nimbus first, unlocked, then the record;
+     * the job keeps other changes of the devices out meanwhile. */
+    if (!(sock = drv_domain_begin_running(obj, "update-device", error)))
+        return false;
+    drv_domain_obj_unlock(obj);
+    ok = drv_monitor_put(sock, "vm.nimbus-update-rate-limiter", body, error);
+    drv_domain_obj_lock(obj);
+    drv_domain_job_end(obj);
+    if (!ok)
+        return false;
+    /* The domain may have stopped while unlocked: nothing to record. */
+    if (obj->live) {
+        domain_def_net_bandwidth_take(obj->live, live, index);
+        drv_process_save_state(driver, obj);
+    }
+    return true;
 }
 
 /*
@@ -167,19 +197,8 @@ drv_domain_update_device(DrvDriver *driver, DrvDomainObj *obj,
         goto cleanup;
     if ((flags & DRV_DOMAIN_AFFECT_LIVE) && !ops->live(driver, obj, xml, error))
         goto cleanup;
-    if (config) {
-        /* A domain undefined while a live part waited has no file left. */
-        if (!obj->def) {
-            g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                                "cannot change persistent config of a "
-                                "transient domain");
-            goto cleanup;
-        }
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        domain_def_free(obj->def);
-        obj->def = g_steal_pointer(&config);
-    }
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
+        goto cleanup;
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

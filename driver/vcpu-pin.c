@@ -433,26 +433,6 @@ vcpu_pin_config_new(DrvDomainObj *obj, unsigned int vcpu,
            ? g_steal_pointer(&config) : NULL;
 }
 
-/* Writes @config (atomically, as every --config path) and makes it the
- * persistent definition. */
-static bool
-vcpu_pin_config_commit(DrvDriver *driver, DrvDomainObj *obj,
-                       DomainDef **config, GError **error)
-{
-    /* A domain undefined while the live part waited has no file left. */
-    if (!obj->def) {
-        g_set_error_literal(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                            "cannot change persistent config of a "
-                            "transient domain");
-        return false;
-    }
-    if (!drv_domain_save_config(driver, *config, error))
-        return false;
-    g_clear_pointer(&obj->def, domain_def_free);
-    obj->def = g_steal_pointer(config);
-    return true;
-}
-
 /* The live definition shows the pins in effect (live XML, state file). */
 static void
 vcpu_pin_live_record(DrvDriver *driver, DrvDomainObj *obj, unsigned int vcpu,
@@ -529,7 +509,7 @@ vcpu_pin_common(DrvDriver *driver, DrvDomainObj *obj, unsigned int vcpu,
             goto cleanup;
         ok = false;
     }
-    if (config && !vcpu_pin_config_commit(driver, obj, &config, error))
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
         goto cleanup;
     ok = true;
  cleanup:

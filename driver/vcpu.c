@@ -92,12 +92,8 @@ drv_domain_set_vcpus(DrvDriver *driver, DrvDomainObj *obj,
             drv_process_save_state(driver, obj);
         }
     }
-    if (config) {
-        if (!drv_domain_save_config(driver, config, error))
-            goto cleanup;
-        g_clear_pointer(&obj->def, domain_def_free);
-        obj->def = g_steal_pointer(&config);
-    }
+    if (config && !drv_domain_commit_config(driver, obj, &config, error))
+        goto cleanup;
     ok = true;
  cleanup:
     drv_domain_obj_unlock(obj);

@@ -114,6 +114,8 @@ domain_def_with_device_replaced(const DomainDef *def, const char *xml,
         new_info->alias = g_steal_pointer(&old_info->alias);
     if (!new_info->address)
         new_info->address = g_steal_pointer(&old_info->address);
+    if (type == DOMAIN_DEVICE_DISK)
+        domain_disk_backing_keep(dev, old);
     domain_device_classes[type]->free(old);
     before = update_format_device(def, type, *index, live);
     after = update_format_device(out, type, *index, live);
@@ -143,6 +145,7 @@ domain_device_only_source_differs(const DomainDef *a, const DomainDef *b,
     db->src_pool = g_strdup(da->src_pool);
     g_free(db->src_volume);
     db->src_volume = g_strdup(da->src_volume);
+    domain_disk_backing_keep(db, da);
     fa = update_format_device(a, DOMAIN_DEVICE_DISK, index, true);
     fb = update_format_device(b2, DOMAIN_DEVICE_DISK, index, true);
     return strcmp(fa, fb) == 0;

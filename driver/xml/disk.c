@@ -26,6 +26,7 @@ domain_disk_def_free(DomainDiskDef *disk)
     g_free(disk->dst);
     g_free(disk->serial);
     g_free(disk->iotune.group_name);
+    g_clear_pointer(&disk->backing, g_ptr_array_unref);
     g_free(disk);
 }
 
@@ -73,6 +74,7 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
     disk->shareable = xml_child(node, "shareable") != NULL;
     if ((n = xml_child(node, "serial")))
         disk->serial = xml_text(n);
+    domain_disk_backing_parse(node, disk, ctx);
     if (!domain_disk_iotune_parse(node, &disk->iotune, error))
         return NULL;
     if (!domain_device_info_parse(node, &disk->info, true, ctx, error))
@@ -113,6 +115,8 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_attr(buf, "file", disk->src);
         xml_buf_end_empty(buf);
     }
+    /* libvirt's place for it: right after <source>. */
+    domain_disk_backing_format(buf, disk, ctx);
     xml_buf_open(buf, "target");
     xml_buf_attr(buf, "dev", disk->dst);
     xml_buf_attr(buf, "bus", domain_disk_bus_to_string(disk->bus));

@@ -195,6 +195,35 @@ typedef char *(*DomainVolumeResolver)(const char *pool, const char *volume,
 bool domain_def_resolve_volumes(DomainDef *def, DomainVolumeResolver resolve,
                                 gpointer data, GError **error);
 
+/* One image below a disk's source in its backing chain (live XML). */
+typedef struct {
+    char *path;     /* as nimbus opens it: a relative name is joined to the
+                     * directory of the image naming it */
+    char *format;   /* libvirt's name: "qcow2", "raw", "vpc", "vhdx" */
+} DomainDiskBacking;
+
+DomainDiskBacking *domain_disk_backing_new(const char *path,
+                                           const char *format);
+void domain_disk_backing_free(DomainDiskBacking *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskBacking, domain_disk_backing_free)
+
+/* The backing chain below image @path of format @format: (transfer full)
+ * a GPtrArray of DomainDiskBacking, the image's own backing file first,
+ * empty when it is self-contained; NULL with @error. */
+typedef GPtrArray *(*DomainBackingReader)(const char *path,
+                                          const char *format, gpointer data,
+                                          GError **error);
+
+/**
+ * domain_def_read_backing_chains:
+ * Reads with @read the backing chain of each qcow2 disk of @def, the
+ * definition a domain starts with, for its live XML's <backingStore>
+ * (libvirt's detected chain; never in the inactive XML).  All or nothing:
+ * on failure no disk of @def changes.
+ */
+bool domain_def_read_backing_chains(DomainDef *def, DomainBackingReader read,
+                                    gpointer data, GError **error);
+
 /* One <interface type='bridge'|'network'> to put on its bridge. */
 typedef struct {
     const char *network;        /* type='network': the libvirt network */

@@ -299,6 +299,9 @@ typedef struct {
     bool shareable;
     char *serial;
     DomainDiskIotune iotune;
+    /* Live only: the detected backing chain, a GPtrArray of
+     * DomainDiskBacking (empty: self-contained); NULL when not read. */
+    GPtrArray *backing;
 } DomainDiskDef;
 
 /* disk-iotune.c: <iotune>, and its translation to CH's rate limiter
@@ -553,6 +556,17 @@ typedef struct {
     bool live;                  /* !(flags & INACTIVE) */
     bool running;               /* live, and the domain runs (an id) */
 } DomainFormatCtx;
+
+/* disk-backing.c: <backingStore>, the live XML's backing chain; read only
+ * from a live definition (ignored on define, as libvirt's drivers without
+ * backing-chain input do). */
+void domain_disk_backing_parse(xmlNodePtr node, DomainDiskDef *disk,
+                               const DomainParseCtx *ctx);
+void domain_disk_backing_format(XmlBuf *buf, const DomainDiskDef *disk,
+                                const DomainFormatCtx *ctx);
+/* Gives @to the chain nimbusd read for @from when both name the same
+ * image (a given chain is input only), else none. */
+void domain_disk_backing_keep(DomainDiskDef *to, const DomainDiskDef *from);
 
 /* One device class: how its element is read, printed and freed. */
 typedef struct {

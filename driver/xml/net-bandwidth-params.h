@@ -62,3 +62,21 @@ bool domain_def_net_bandwidth_set(DomainDef *def, const char *device,
  */
 char *domain_def_net_bandwidth_live_body(const DomainDef *def,
                                          const char *device, GError **error);
+
+/**
+ * domain_def_net_bandwidth_update_body:
+ * For a live update-device: when @new differs from @old (the running
+ * definition) in nothing but the <bandwidth> of interface @index, sets
+ * *@body to the PUT vm.nimbus-update-rate-limiter body that applies it
+ * (transfer full), once @new passed define's checks; otherwise *@body is
+ * NULL.  False with @error set only when a check or the body fails.
+ */
+bool domain_def_net_bandwidth_update_body(const DomainDef *old,
+                                          const DomainDef *new, guint index,
+                                          char **body, GError **error);
+
+/* Gives interface @index of @def the <bandwidth> it has in @from (a
+ * definition that differs in nothing else): the record once nimbus
+ * applied it.  Nothing when either has no such interface. */
+void domain_def_net_bandwidth_take(DomainDef *def, const DomainDef *from,
+                                   guint index);

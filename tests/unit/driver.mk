@@ -108,6 +108,11 @@ TESTS += tests/unit/test-nimbusd-blkiotune.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-iftune.py
 TESTS += tests/unit/test-nimbusd-iftune.py
 
+# <backingStore> (issue 15): the live chain read from qemu-img-made image
+# headers, dropped on define, kept across a daemon restart.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-backing.py
+TESTS += tests/unit/test-nimbusd-backing.py
+
 # nimbusd's <vsock>: guest CIDs unique among domains, the run's VmConfig.
 check_PROGRAMS += tests/unit/test-driver-vsock
 TESTS += tests/unit/test-driver-vsock

@@ -188,6 +188,49 @@ def live_net_limiter(d):
         bt.cleanup(d, conn)
 
 
+@test
+def update_device_bandwidth(d):
+    """virsh update-device --live of an <interface> that changes only its
+    <bandwidth>: nimbus's limiter changes as domiftune changes it, and
+    the live XML, not the persistent one; anything else, or a limit
+    nimbus cannot honour, is refused and changes nothing."""
+    # bt.cleanup() stops blkiotune's domain, not this one: the tests
+    # above leave vm-iftune running.
+    virsh(d, "destroy", NAME, check=False)
+    conn, dom = define(d, "<bandwidth><inbound average='512'/>"
+                          "<outbound average='512'/></bandwidth>")
+    path = os.path.join(d.tmp, "nic.xml")
+    try:
+        dom.create()
+        virsh(d, "update-device", NAME, rv.write(path, nic(
+            "<bandwidth><inbound average='2048' burst='512'/>"
+            "<outbound average='2048' burst='512'/></bandwidth>")), "--live")
+        rl = vmm_net(d)["rate_limiter_config"]
+        assert rl["bandwidth"] == bucket(512 * 1024, 250), rl
+        assert "average='2048'" in bandwidth_xml(dom)
+        assert "average='512'" in bandwidth_xml(dom, INACTIVE)
+        assert dom.interfaceParameters(MAC, LIVE)["inbound.burst"] == 512
+        live = dom.XMLDesc(0)
+        for extra, needle in (
+                ("<bandwidth><inbound average='1024'/></bandwidth>",
+                 "bandwidth inbound and outbound must be equal"),
+                ("<mtu size='1400'/>", "other than <bandwidth>")):
+            r = virsh(d, "update-device", NAME, rv.write(path, nic(extra)),
+                      "--live", check=False)
+            assert r.returncode != 0 and needle in r.stderr, r.stderr
+        assert vmm_net(d)["rate_limiter_config"] == rl
+        assert dom.XMLDesc(0) == live
+        # Without <bandwidth>: the limit goes.
+        virsh(d, "update-device", NAME, rv.write(path, nic()), "--live")
+        assert vmm_net(d).get("rate_limiter_config") is None
+        assert bandwidth_xml(dom) == ""
+        assert "average='512'" in bandwidth_xml(dom, INACTIVE)
+    finally:
+        virsh(d, "destroy", NAME, check=False)
+        virsh(d, "undefine", NAME, check=False)
+        conn.close()
+
+
 def main():
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     tmp = tempfile.mkdtemp(prefix="nd-iftune-", dir="/tmp")
