@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vhost-user-blk (virtio 1.2 §5.2): a virtio-blk front end whose queues a vhost-user back end serves. */
+/* vhost-user-blk (virtio 1.2 §5.2): virtio-blk whose queues a vhost-user back end serves. */
 #include <config.h>
 
 #include <string.h>

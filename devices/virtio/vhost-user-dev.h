@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The queue half of a vhost-user device front end: rings handed to the back end, its calls relayed. */
+/* The queue half of a vhost-user front end: rings to the back end, its calls relayed. */
 #pragma once
 
 #include <stdbool.h>
