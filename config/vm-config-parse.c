@@ -280,7 +280,16 @@ vm_config_parse_console(ConsoleConfig *con, const char *option,
 DiskConfig *
 vm_config_parse_disk(const char *arg, GError **error)
 {
-    return cli_parse_new(&vschema_disk, "--disk", arg, error);
+    g_autoptr(DiskConfig) disk = cli_parse_new(&vschema_disk, "--disk", arg,
+                                               error);
+
+    /* CH: an image path, unless a vhost-user back end serves the disk
+     * (then the socket is required instead: vm_config_validate()). */
+    if (disk && !disk->path && !disk->vhost_user) {
+        parse_fail(error, "--disk", "path=<image> is required in '%s'", arg);
+        return NULL;
+    }
+    return g_steal_pointer(&disk);
 }
 
 NetConfig *

@@ -392,8 +392,8 @@ const VStruct vschema_payload = {
 /* ---- DiskConfig ---------------------------------------------------------- */
 
 static const VField disk_fields[] = {
-    V_STR("path", DiskConfig, path, .flags = VF_CLI_REQUIRED | VF_PATH_RW,
-          .cli_meta = "<image>"),
+    /* Required unless vhost_user=on (vm_config_parse_disk()). */
+    V_STR("path", DiskConfig, path, .flags = VF_PATH_RW),
     V_BOOL("readonly", DiskConfig, readonly, false),
     V_BOOL("direct", DiskConfig, direct, false),
     V_BOOL("iommu", DiskConfig, iommu, false),
@@ -401,8 +401,10 @@ static const VField disk_fields[] = {
            VM_CONFIG_DISK_QUEUES),
     V_UINT("queue_size", DiskConfig, queue_size, 1, VM_CONFIG_QUEUE_SIZE_MAX,
            VM_CONFIG_DISK_QUEUE_SIZE),
-    U_BOOL("vhost_user", false),
-    U_EMPTY("vhost_socket", .cli = "socket"),
+    V_BOOL("vhost_user", DiskConfig, vhost_user, false,
+           .flags = VF_OMIT_DEFAULT),
+    V_STR("vhost_socket", DiskConfig, vhost_socket, .cli = "socket",
+          .flags = VF_PATH_SOCKET),
     V_PTR("rate_limiter_config", DiskConfig, rate_limiter_config,
           &vschema_rate_limiter, .cli_parse = vm_config_cli_rate_limiter,
           .cli_keys = vm_config_rate_limit_cli_keys),

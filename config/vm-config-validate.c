@@ -422,6 +422,47 @@ image_type_name(VCtx *v, ImageType type)
     return json ? json : "?";
 }
 
+/*
+ * A vhost-user disk (CH's vhost_user=on,socket=): the back end owns the
+ * image, so the options that describe one are refused rather than
+ * ignored, and the back end maps guest RAM from its fds, which only a
+ * shared mapping makes see the guest's writes (CH's
+ * VhostUserRequiresSharedMemory).
+ */
+static bool
+validate_vhost_user_disk(VCtx *v, const VmConfig *c, const DiskConfig *d,
+                         const char *w)
+{
+    const size_t sun_max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    const char *image_opt = d->readonly ? NM(v, "readonly=on", "readonly") :
+                            d->direct ? NM(v, "direct=on", "direct") :
+                            d->serial ? "serial" :
+                            d->backing_files ?
+                            NM(v, "backing_files=on", "backing_files") :
+                            d->image_type != IMAGE_TYPE_UNKNOWN ?
+                            "image_type" :
+                            d->rate_limiter_config ?
+                            NM(v, "bw_*/ops_*", "rate_limiter_config") :
+                            d->rate_limit_group ? "rate_limit_group" : NULL;
+
+    if (d->path)
+        return vfail(v, w, "path=%s and vhost_user are mutually exclusive "
+                     "(the vhost-user back end opens the image)", d->path);
+    if (!d->vhost_socket || !*d->vhost_socket)
+        return vfail(v, w, "vhost_user needs the back end's %s",
+                     NM(v, "socket=<path>", "vhost_socket"));
+    if (strlen(d->vhost_socket) > sun_max)
+        return vfail(v, w, "socket=%s is longer than the %zu bytes a UNIX "
+                     "socket path may have", d->vhost_socket, sun_max);
+    if (image_opt)
+        return vfail(v, w, "%s does not apply to a vhost-user disk (the "
+                     "back end decides how it serves the image)", image_opt);
+    if (!c->memory.shared)
+        return vfail(v, w, "using vhost-user requires shared memory: add "
+                     "--memory shared=on");
+    return true;
+}
+
 static bool
 validate_disks(VCtx *v, const VmConfig *c)
 {
@@ -433,9 +474,15 @@ validate_disks(VCtx *v, const VmConfig *c)
         g_autofree char *wp = v->names == VM_CONFIG_NAMES_CLI ? g_strdup(w) :
                               g_strdup_printf("%s.path", w);
 
-        if (!d->path)
-            return vfail(v, w, "a path is required (vhost-user disks are not "
-                         "supported yet)");
+        if (d->vhost_user && !validate_vhost_user_disk(v, c, d, w))
+            return false;
+        /* "" is how CH's own vm.info spells "no socket". */
+        if (!d->vhost_user && d->vhost_socket && *d->vhost_socket)
+            return vfail(v, w, "socket=%s needs vhost_user=on",
+                         d->vhost_socket);
+        if (!d->vhost_user && !d->path)
+            return vfail(v, w, "a path is required (or vhost_user=on with "
+                         "a socket)");
         if (!check_nonempty(v, wp, d->path))
             return false;
         if (d->num_queues < 1 || d->num_queues > VM_CONFIG_DISK_QUEUES_MAX)

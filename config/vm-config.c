@@ -153,6 +153,18 @@ disk_config_copy(const DiskConfig *src)
     return d;
 }
 
+const char *
+vm_config_vhost_user_disk(const VmConfig *config)
+{
+    for (guint i = 0; i < config->disks->len; i++) {
+        const DiskConfig *d = g_ptr_array_index(config->disks, i);
+
+        if (d->vhost_user)
+            return d->id ? d->id : "disk";
+    }
+    return NULL;
+}
+
 NetConfig *
 net_config_new(void)
 {

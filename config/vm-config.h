@@ -150,6 +150,10 @@ typedef struct {
     bool backing_files;           /* may open the image's backing files */
     uint16_t pci_segment;
     int pci_device_id;            /* -1: allocate */
+    /* A vhost-user-blk front end: the back end on @vhost_socket serves
+     * the disk, and @path stays NULL (vm-config-validate.c). */
+    bool vhost_user;
+    char *vhost_socket;
 } DiskConfig;
 
 /*
@@ -292,6 +296,9 @@ DiskConfig *disk_config_new(void);            /* CH's defaults */
 NetConfig *net_config_new(void);
 DiskConfig *disk_config_copy(const DiskConfig *disk);
 NetConfig *net_config_copy(const NetConfig *net);
+/* The id of @config's first vhost_user disk, NULL when it has none
+ * (transfer none): snapshots and migration refuse such a VM. */
+const char *vm_config_vhost_user_disk(const VmConfig *config);
 
 /* virtio-mem's granularity: what desired_ram and hotplugged_size are
  * multiples of (Linux needs at least 2 MiB, a huge page). */

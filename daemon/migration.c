@@ -678,6 +678,14 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
                     "use local migration");
         return false;
     }
+    /* Not even locally: the disk's in-flight requests are the back end's,
+     * and nimbus has no way to hand them to the destination. */
+    if (vm_config_vhost_user_disk(vmm_get_config(vmm))) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot migrate a VM with a vhost-user disk ('%s')",
+                    vm_config_vhost_user_disk(vmm_get_config(vmm)));
+        return false;
+    }
     m = migration_new(vmm, true);
     m->cfg = g_new0(MigrationSendConfig, 1);
     *m->cfg = *cfg;

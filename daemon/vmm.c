@@ -406,6 +406,15 @@ vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
     /* CH: only a paused VM has a consistent state to save. */
     if (vmm->state != VMM_VM_PAUSED || !vmm->vm)
         return vmm_wrong_state(vmm, "snapshot", error);
+    /* The disk's state (in-flight requests, the image) is the vhost-user
+     * back end's: nimbus could not restore it. */
+    if (vm_config_vhost_user_disk(vmm->config)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot snapshot the VM: disk '%s' is served by a "
+                    "vhost-user back end, whose state nimbus cannot save",
+                    vm_config_vhost_user_disk(vmm->config));
+        return false;
+    }
     event_monitor_emit("vm", "snapshotting", NULL);
     if (!snapshot_save(vmm->vm, vmm->config, url, &local)) {
         g_set_error(error, VMM_ERROR,
@@ -937,6 +946,13 @@ vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes, GError **error)
         if (g_strcmp0(disk->id, id) == 0) {
             if (!vmm->vm)
                 return vmm_wrong_state(vmm, "resize a disk of", error);
+            /* The image is the back end's, and so is its size. */
+            if (disk->vhost_user) {
+                g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                            "disk '%s' is served by a vhost-user back end: "
+                            "resize it there", id);
+                return false;
+            }
             dev = vm_find_device(vmm->vm, id);
         }
     }
@@ -1021,6 +1037,12 @@ vmm_vm_update_rate_limiter(Vmm *vmm, const char *id,
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "rate limit group '%s': rate_limiter_config is required",
                     id);
+        return false;
+    }
+    if (disk && disk->vhost_user) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "disk '%s' is served by a vhost-user back end, which "
+                    "does its own rate limiting", id);
         return false;
     }
     if (disk && disk->rate_limit_group) {

@@ -20,6 +20,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
+#include "devices/virtio/vhost-user-blk.h"
 #include "devices/virtio/virtio-pci.h"
 #include "devices/virtio/vsock.h"
 #include "devices/virtio/watchdog.h"
@@ -272,12 +273,14 @@ static VmmDevice *
 disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
 {
     const DiskConfig *disk = entry;
+    VirtioDevice *vdev;
 
     if (!device_create_pci_bus(ctx, error))
         return NULL;
-    return device_create_virtio_pci(ctx, virtio_blk_new(ctx->host, disk,
-                                                        true, error),
-                                    disk->pci_device_id, error);
+    /* vhost_user=on: the same virtio-blk function, a back end's queues. */
+    vdev = disk->vhost_user ? vhost_user_blk_new(ctx->host, disk, error)
+                            : virtio_blk_new(ctx->host, disk, true, error);
+    return device_create_virtio_pci(ctx, vdev, disk->pci_device_id, error);
 }
 
 static const DeviceType disk_type = {
@@ -291,7 +294,8 @@ static const DeviceType disk_type = {
                 "pci_device_id=<slot 1-31>,rate_limit_group=<group_id>,"
                 "bw_size=<bytes>,bw_one_time_burst=<bytes>,"
                 "bw_refill_time=<ms>,ops_size=<io_ops>,"
-                "ops_one_time_burst=<io_ops>,ops_refill_time=<ms> "
+                "ops_one_time_burst=<io_ops>,ops_refill_time=<ms>,"
+                "vhost_user=on|off,socket=<vhost_user_socket_path> "
                 "[defaults: num_queues=1,queue_size=128, image type detected]",
     .cli_multi = true,
     .cli_parse = disk_cli,

@@ -29,3 +29,20 @@ tests_unit_test_virtio_fs_LDADD = tests/unit/libfakevhostuser.a \
 	$(VIRTIO_TEST_LIBS)
 tests_unit_test_virtio_fs_DEPENDENCIES = tests/unit/libfakevhostuser.a \
 	$(VIRTIO_FAKE_VM_DEPS)
+
+# vhost-user-blk (--disk vhost_user=on): the queue half any vhost-user
+# device shares, the device, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/vhost-user-dev.c \
+	devices/virtio/vhost-user-dev.h devices/virtio/vhost-user-blk.c \
+	devices/virtio/vhost-user-blk.h
+check_PROGRAMS += tests/unit/test-vhost-user-blk
+TESTS += tests/unit/test-vhost-user-blk
+tests_unit_test_vhost_user_blk_LDADD = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_TEST_LIBS)
+tests_unit_test_vhost_user_blk_DEPENDENCIES = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_FAKE_VM_DEPS)
+FUZZ_TARGETS += tests/fuzz/fuzz-vhost-user-blk
+tests_fuzz_fuzz_vhost_user_blk_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_vhost_user_blk_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/vhost-user-blk \
+	tests/fuzz/make-vhost-user-blk-seeds.py

@@ -23,4 +23,5 @@ include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
 include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
+include tests/integration/vhost-user-blk.mk
 include tests/integration/hostile.mk

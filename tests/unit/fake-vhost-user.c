@@ -30,6 +30,8 @@ struct FakeVhostUser {
     FakeVhostUserMode mode;
     FakeVhostUserSeen seen;
     int call_fds[FAKE_MAX_QUEUES];
+    uint8_t config[VHOST_USER_MAX_CONFIG];  /* GET_CONFIG's answer */
+    bool config_set;              /* else 0xab bytes */
 };
 
 /* Reads one request and the fds that came with it; false at EOF. */
@@ -169,11 +171,25 @@ fake_serve_one(FakeVhostUser *f, int fd)
         g_mutex_unlock(&f->lock);
         fake_reply(f, fd, &msg, sizeof(VhostUserVringState));
         return true;
-    case VHOST_USER_GET_CONFIG:
-        memset(msg.payload.config.region, 0xab,
-               MIN(msg.payload.config.size, VHOST_USER_MAX_CONFIG));
-        fake_reply(f, fd, &msg, msg.hdr.size);
+    case VHOST_USER_GET_CONFIG: {
+        uint32_t len = MIN(msg.payload.config.size, VHOST_USER_MAX_CONFIG);
+        uint32_t off = MIN(msg.payload.config.offset,
+                           VHOST_USER_MAX_CONFIG - len);
+        bool short_reply;
+
+        g_mutex_lock(&f->lock);
+        if (f->config_set)
+            memcpy(msg.payload.config.region, f->config + off, len);
+        else
+            memset(msg.payload.config.region, 0xab, len);
+        short_reply = f->mode == FAKE_VHOST_USER_SHORT_CONFIG;
+        g_mutex_unlock(&f->lock);
+        /* A back end that answers with less than it was asked. */
+        if (short_reply && len)
+            msg.payload.config.size = len - 1;
+        fake_reply(f, fd, &msg, msg.hdr.size - (short_reply && len));
         return true;
+    }
     default:
         break;
     }
@@ -307,6 +323,17 @@ fake_vhost_user_set_mode(FakeVhostUser *f, FakeVhostUserMode mode)
 {
     g_mutex_lock(&f->lock);
     f->mode = mode;
+    g_mutex_unlock(&f->lock);
+}
+
+void
+fake_vhost_user_set_config(FakeVhostUser *f, const void *config, size_t len)
+{
+    g_assert(len <= sizeof(f->config));
+    g_mutex_lock(&f->lock);
+    memset(f->config, 0, sizeof(f->config));
+    memcpy(f->config, config, len);
+    f->config_set = true;
     g_mutex_unlock(&f->lock);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
 
@@ -19,6 +20,7 @@ typedef enum {
     FAKE_VHOST_USER_OVERSIZE,        /* replies claim a 64 KiB payload */
     FAKE_VHOST_USER_CLOSE,           /* hangs up instead of replying */
     FAKE_VHOST_USER_NACK,            /* REPLY_ACK with a non-zero status */
+    FAKE_VHOST_USER_SHORT_CONFIG,    /* GET_CONFIG answered a byte short */
 } FakeVhostUserMode;
 
 typedef struct FakeVhostUser FakeVhostUser;
@@ -36,6 +38,10 @@ void fake_vhost_user_stop(FakeVhostUser *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FakeVhostUser, fake_vhost_user_stop)
 
 void fake_vhost_user_set_mode(FakeVhostUser *f, FakeVhostUserMode mode);
+/* GET_CONFIG answers from @config (@len bytes, zeros after) instead of
+ * 0xab bytes. */
+void fake_vhost_user_set_config(FakeVhostUser *f, const void *config,
+                                size_t len);
 
 /* What the front end set (0 / -1 until it did). */
 typedef struct {
