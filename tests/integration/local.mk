@@ -24,3 +24,4 @@ include tests/integration/tpm.mk
 include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
 include tests/integration/hostile.mk
+include tests/integration/nimbusd-virt-install.mk
