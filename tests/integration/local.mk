@@ -25,3 +25,4 @@ include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
 include tests/integration/vhost-user-blk.mk
 include tests/integration/hostile.mk
+include tests/integration/nimbusd-virt-install.mk
