@@ -157,10 +157,9 @@ snapshot_restore(TestProc **p, char **sock, const char *name)
  * Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
  * with no VM (vm.receive-migration, then vm.send-migration): the source
  * must exit with status 0 and the destination run the VM; *@p and *@sock
- * become the destination and its API socket.  Everything the guest got
- * hot-added travels: the regions' pages, the device state saying what is
- * plugged, and the config with hotplugged_size (the destination builds
- * its memory from it before the pages arrive).
+ * become the destination and its API socket.  What the guest got
+ * hot-added must travel with it: the hotplug region's pages and what is
+ * plugged there, which the callers check on the destination.
  */
 static void
 migrate_to(TestProc **p, char **sock, const char *name)
