@@ -17,8 +17,9 @@
  * {rx,tx}_{bytes,frames}) under the device ids the VmConfig gave them;
  * /proc has the VMM process's CPU time and resident memory.  Error and
  * drop counts are not kept by nimbus and are reported as -1 (unknown),
- * libvirt's convention.  There is no balloon driver: the guest has its
- * <currentMemory>, which is what "actual balloon" reports.
+ * libvirt's convention.  With a virtio <memballoon>, the balloon's
+ * counters (vm.counters "__balloon") give the guest's statistics and
+ * "actual balloon"; without one, the guest has its <currentMemory>.
  */
 
 /* What the stats need of a domain, copied under its lock so that the REST

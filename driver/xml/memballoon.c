@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <memballoon>: accepted (model 'virtio' or 'none') and kept. */
+/* <memballoon>: model 'virtio' (nimbus's balloon) or 'none'. */
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
 
 /*
- * nimbus has no balloon device yet: a virtio memballoon is kept in the
- * definition and left out of the VmConfig (docs/xml-format.md), the way a
- * guest without the balloon driver would behave.  The guest gets
- * <currentMemory> at boot either way.
+ * A virtio memballoon becomes nimbus's balloon (vmconfig.c: its size is
+ * <memory> less <currentMemory>, autodeflate is deflate_on_oom,
+ * freePageReporting free_page_reporting); setmem moves its target and
+ * dommemstat reads its statistics.  Model 'none' means no balloon.
  */
 
 void

@@ -33,6 +33,8 @@
  *   (MemTotal, online blocks, vm.info) and a blob the guest wrote reads
  *   back the same;
  *   shrinking, off the slot, beyond the region -> refused, unchanged.
+ * Each guest is then live-migrated (unix socket) to a third nimbus, where
+ * the grown memory, its online blocks and the blob are checked again.
  */
 
 #define REMOTE_TIMEOUT_MS (120 * 1000)
@@ -151,6 +153,49 @@ snapshot_restore(TestProc **p, char **sock, const char *name)
     *sock = g_steal_pointer(&new_sock);
 }
 
+/*
+ * Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
+ * with no VM (vm.receive-migration, then vm.send-migration): the source
+ * must exit with status 0 and the destination run the VM; *@p and *@sock
+ * become the destination and its API socket.  What the guest got
+ * hot-added must travel with it: the hotplug region's pages and what is
+ * plugged there, which the callers check on the destination.
+ */
+static void
+migrate_to(TestProc **p, char **sock, const char *name)
+{
+    g_autofree char *base = path_in_tmp(name);
+    g_autofree char *url = g_strdup_printf("unix:%s.mig", base);
+    g_autofree char *new_sock = g_strdup_printf("%s.sock", base);
+    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
+    g_autofree char *nimbus = test_build_path("nimbus");
+    const char *argv[] = { nimbus, "--api-socket", api, NULL };
+    TestProc *dst = test_proc_spawn(argv);
+    gint64 t0;
+    int status;
+
+    wait_api(new_sock);
+    REMOTE(new_sock, 0, NULL, "receive-migration", url);
+    t0 = g_get_monotonic_time();
+    REMOTE(*sock, 0, NULL, "send-migration", url);
+    status = test_proc_wait_exit(*p, REMOTE_TIMEOUT_MS);
+    g_test_message("%s: the source exited after %.1f s", name,
+                   (g_get_monotonic_time() - t0) / (double)G_USEC_PER_SEC);
+    if (status != 0) {
+        g_autofree char *src_out = test_proc_output(*p);
+        g_autofree char *dst_out = test_proc_output(dst);
+
+        g_test_message("the source ended with %d:\n%s\ndestination:\n%s",
+                       status, src_out, dst_out);
+    }
+    g_assert_cmpint(status, ==, 0);
+    g_clear_pointer(p, test_proc_free);
+    *p = dst;
+    wait_info(new_sock, "\"state\":\"Running\"");
+    g_free(*sock);
+    *sock = g_steal_pointer(&new_sock);
+}
+
 static void
 test_virtio_mem(void)
 {
@@ -182,8 +227,12 @@ test_virtio_mem(void)
             "read -r a\n"
             "echo \"mh-sum2: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
             "echo \"mh-kept: $(($(mt) - b))\"\n"
-            "rm /tmp/blob\n"
             "echo mh-checked\n"
+            "read -r a\n"
+            "echo \"mh-sum3: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
+            "echo \"mh-kept3: $(($(mt) - b))\"\n"
+            "rm /tmp/blob\n"
+            "echo mh-migrated\n"
             "read -r a\n"
             "i=0\n"
             "while d=$(($(mt) - b)); [ ${d#-} -gt 20000 ] && "
@@ -230,6 +279,19 @@ test_virtio_mem(void)
     sum2 = guest_word(out, "mh-sum2: ");
     g_assert_cmpstr(sum2, ==, sum);
     g_assert_cmpint(guest_value(out, "mh-kept: "), ==, v);
+    g_clear_pointer(&out, g_free);
+
+    /* Live migration: the plugged blocks and the blob, once more. */
+    migrate_to(&p, &sock, "memhp-vmem-mig");
+    REMOTE(sock, 0, "\"memory_actual_size\":1073741824", "info");
+    REMOTE(sock, 0, "\"hotplugged_size\":536870912", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-migrated", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    g_clear_pointer(&sum2, g_free);
+    sum2 = guest_word(out, "mh-sum3: ");
+    g_assert_cmpstr(sum2, ==, sum);
+    g_assert_cmpint(guest_value(out, "mh-kept3: "), ==, v);
     g_clear_pointer(&out, g_free);
 
     /* Refused, and nothing changes. */
@@ -291,6 +353,11 @@ test_acpi(void)
             "echo \"mh-blocks2: $(($(on) - o))\"\n"
             "echo mh-checked\n"
             "read -r a\n"
+            "echo \"mh-sum3: $(sha256sum /tmp/blob | cut -c1-64)\"\n"
+            "echo \"mh-kept3: $(($(mt) - b))\"\n"
+            "echo \"mh-blocks3: $(($(on) - o))\"\n"
+            "echo mh-migrated\n"
+            "read -r a\n"
             "echo \"mh-still: $(($(mt) - b))\"\n",
         .args = args,
     };
@@ -332,6 +399,20 @@ test_acpi(void)
     g_assert_cmpstr(sum2, ==, sum);
     g_assert_cmpint(guest_value(out, "mh-kept: "), ==, v);
     g_assert_cmpint(guest_value(out, "mh-blocks2: "), ==, 2);
+    g_clear_pointer(&out, g_free);
+
+    /* Live migration: the DIMMs arrive plugged, online, with the blob. */
+    migrate_to(&p, &sock, "memhp-acpi-mig");
+    REMOTE(sock, 0, "\"memory_actual_size\":805306368", "info");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "mh-migrated", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    g_clear_pointer(&sum2, g_free);
+    sum2 = guest_word(out, "mh-sum3: ");
+    g_assert_cmpstr(sum2, ==, sum);
+    g_assert_cmpint(guest_value(out, "mh-kept3: "), ==, v);
+    g_assert_cmpint(guest_value(out, "mh-blocks3: "), ==, 2);
     g_clear_pointer(&out, g_free);
 
     /* Refused, and nothing changes. */

@@ -7,7 +7,9 @@
 # and in vm.info, the image closed); an ethernet interface on a TAP nimbus
 # makes gets link and pings the host side, then goes; a <memory
 # model='dimm'> attached live (ACPI memory hotplug in the room <maxMemory>
-# leaves) grows the guest's MemTotal and shows in the live XML;
+# leaves) grows the guest's MemTotal and shows in the live XML; setmem
+# through the <memballoon> lowers the guest's MemTotal and dommemstat's
+# actual, a target above <memory> is refused, and setmem back restores it;
 # python3-libvirt receives DEVICE_ADDED and DEVICE_REMOVED.  The domain's <cputune> is
 # applied at start (vCPU threads by nimbus, the others by nimbusd), and a
 # vcpupin --config applies at the next start and to a hot-plugged vCPU,
@@ -75,6 +77,7 @@ def domain_xml():
         "<memory unit='MiB'>256</memory>").replace(
         "panic=-1</cmdline>",
         "panic=-1 memhp_default_state=online</cmdline>").replace(
+        "</devices>", "<memballoon model='virtio'/></devices>").replace(
         "<vcpu>1</vcpu>",
         "<vcpu current='1'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='%d'/>"
         "<emulatorpin cpuset='%d'/></cputune>" % (PIN_HI, PIN_LO))
@@ -268,6 +271,54 @@ def main():
                    "[ -e /sys/class/net/eth0 ] && echo hp-net-still-there "
                    "|| echo hp-net-gone")
         assert "hp-net-gone" in out, out
+
+    @step
+    def setmem_balloon_guest_follows():
+        # No autodeflate: Linux's virtio_balloon then takes the pages it
+        # gives up out of totalram, so MemTotal moves with the target.
+        g = ctx["guest"]
+        mt = "sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo"
+        before = int(re.search(r"hp-mt: (\d+)",
+                               g.sh("echo \"hp-mt: $(%s)\"" % mt)).group(1))
+
+        def actual():
+            out = env.virsh("dommemstat", NAME).stdout
+            return int(re.search(r"^actual (\d+)$", out, re.M).group(1))
+
+        def wait_actual(want):
+            deadline = time.time() + BOOT_TIMEOUT
+            while actual() != want and time.time() < deadline:
+                time.sleep(0.5)
+            assert actual() == want, env.virsh("dommemstat", NAME).stdout
+
+        assert actual() == 262144
+        # Down by 96 MiB: the guest's balloon inflates to it.
+        env.virsh("setmem", NAME, "163840", "--live")
+        out = g.sh("b=%d; i=0; while [ $((b - $(%s))) -lt 98000 ] && "
+                   "[ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; "
+                   "echo \"hp-shrunk: $((b - $(%s)))\"" % (before, mt, mt))
+        shrunk = int(re.search(r"hp-shrunk: (-?\d+)", out).group(1))
+        print("# setmem 160 MiB: MemTotal %d kB -> %d kB"
+              % (before, before - shrunk))
+        assert 98000 <= shrunk <= 98304 + 4096, out
+        wait_actual(163840)
+        assert "<currentMemory unit='KiB'>163840</currentMemory>" in \
+            env.virsh("dumpxml", NAME).stdout
+        # Above <memory>: refused, and nothing moves.
+        r = env.virsh("setmem", NAME, "524288", "--live", check=False)
+        assert r.returncode != 0 and \
+            "cannot set memory higher than max memory" in r.stderr, r.stderr
+        assert actual() == 163840
+        assert "<currentMemory unit='KiB'>163840</currentMemory>" in \
+            env.virsh("dumpxml", NAME).stdout
+        # Back up: the balloon deflates, MemTotal comes back.
+        env.virsh("setmem", NAME, "262144", "--live")
+        out = g.sh("b=%d; i=0; while [ $((b - $(%s))) -gt 1024 ] && "
+                   "[ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; "
+                   "echo \"hp-back: $((b - $(%s)))\"" % (before, mt, mt))
+        back = int(re.search(r"hp-back: (-?\d+)", out).group(1))
+        assert -1024 <= back <= 1024, out
+        wait_actual(262144)
 
     @step
     def attach_dimm_guest_onlines_it():
