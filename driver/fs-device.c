@@ -41,7 +41,6 @@ drv_fs_attach_live(DrvDriver *driver, DrvDomainObj *obj, const char *sock,
     id = domain_def_device_vmm_id(live, DOMAIN_HOTPLUG_FS, index);
     if (!drv_virtiofsd_start_one(driver, obj->name, live, index, error))
         return false;
-    /* The address is nimbus's choice; it is recorded once known. */
     if (!(body = domain_def_fs_hotplug_body(live, index, error)) ||
         !domain_def_check_vmconfig(live, error)) {
         drv_virtiofsd_stop_one(driver, obj->name, id);
