@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "driver/forward.h"
+#include "driver/fs-device.h"
 #include "driver/hotplug.h"
 #include "driver/memory-device.h"
 #include "driver/monitor.h"
@@ -125,6 +126,9 @@ drv_hotplug_attach_live(DrvDriver *driver, DrvDomainObj *obj,
     if (kind == DOMAIN_HOTPLUG_MEMORY)
         return drv_memory_attach_live(driver, obj, sock,
                                       g_steal_pointer(&live), index, error);
+    if (kind == DOMAIN_HOTPLUG_FS)
+        return drv_fs_attach_live(driver, obj, sock, g_steal_pointer(&live),
+                                  index, error);
     if (!(body = domain_def_hotplug_prepare(live, kind, index,
                                             drv_forward_volume_resolver,
                                             driver->forward, drv_tap_attach,
@@ -233,6 +237,8 @@ drv_hotplug_device_removed(DrvDriver *driver, DrvDomainObj *obj,
     domain_def_remove_device(obj->live, kind, index, true);
     if (tap)
         drv_tap_delete(tap);
+    if (kind == DOMAIN_HOTPLUG_FS)
+        drv_fs_removed(driver, obj, vmm_id);
     drv_process_save_state(driver, obj);
     g_info("domain '%s': device '%s' removed", obj->name, vmm_id);
     drv_hotplug_event(driver, obj, DRV_EVENT_ID_DEVICE_REMOVED, vmm_id);

@@ -13,7 +13,8 @@
 
 /**
  * drv_domain_attach_device:
- * virDomainAttachDeviceFlags for one <disk> or <interface>.  @flags:
+ * virDomainAttachDeviceFlags for one <disk>, <interface>, <memory> or
+ * virtiofs <filesystem> (driver/fs-device.c).  @flags:
  * DRV_DOMAIN_AFFECT_* (0: the running definition of a running domain,
  * else the persistent one).  Live: vm.add-disk / vm.add-net, then the live
  * definition shows the device with its alias and PCI address and

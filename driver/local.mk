@@ -115,6 +115,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/vsock.c driver/vsock.h driver/tpm.c driver/tpm.h \
 	driver/helper-proc.c driver/helper-proc.h \
 	driver/virtiofsd.c driver/virtiofsd.h \
+	driver/fs-device.c driver/fs-device.h \
 	driver/watchdog.c driver/watchdog.h \
 	driver/remote/remote.h \
 	driver/remote/remote-connect.c \

@@ -22,7 +22,11 @@
  * <state_dir>/<name>.fs/, a directory only that user can enter: the
  * socket gives whoever connects the shared directory with virtiofsd's
  * rights.  The pid files, not nimbusd's memory, say what to stop, so a
- * nimbusd restarted while the domain ran still stops them.
+ * nimbusd restarted while the domain ran still stops them.  The files are
+ * named by the id nimbus knows the filesystem by ("fs0.sock"), which the
+ * live XML keeps (its alias): a detach finds the virtiofsd to stop even
+ * after a nimbusd restart, and a filesystem attached later never takes
+ * the name of one still running.
  *
  * Only options every virtiofsd understands are passed: --socket-path and
  * "-o source=" (QEMU's C virtiofsd, Debian's qemu-system-common; the Rust
@@ -115,11 +119,46 @@ virtiofsd_check(const DomainDef *def, guint i, GError **error)
     return binary ? g_strdup(binary) : g_steal_pointer(&found);
 }
 
+/* Whether @id names files inside the directory: aliases follow
+ * [a-zA-Z0-9_.-]+ (the schema), and ".." is one of those. */
+static bool
+virtiofsd_id_ok(const char *id)
+{
+    return *id && id[0] != '.' && !strchr(id, '/');
+}
+
+/* @dir/@id@suffix, or NULL when @id could name a file outside @dir. */
+static char *
+virtiofsd_path(const char *dir, const char *id, const char *suffix)
+{
+    g_autofree char *file = NULL;
+
+    if (!virtiofsd_id_ok(id))
+        return NULL;
+    file = g_strconcat(id, suffix, NULL);
+    return g_build_filename(dir, file, NULL);
+}
+
+/* Stops the virtiofsd whose files are named @id, if one runs, and removes
+ * its socket and pid file. */
+static void
+virtiofsd_stop(const char *name, const char *dir, const char *id)
+{
+    g_autofree char *sock = virtiofsd_path(dir, id, ".sock");
+    g_autofree char *pidfile = virtiofsd_path(dir, id, ".pid");
+
+    if (!sock || !pidfile)
+        return;
+    drv_helper_stop(drv_helper_pid_read(pidfile, NULL), "virtiofsd", name);
+    unlink(sock);
+    unlink(pidfile);
+}
+
 static bool
 virtiofsd_start(const char *name, const char *dir, DomainDef *def, guint i,
                 const char *binary, GError **error)
 {
-    g_autofree char *base = g_strdup_printf("fs%u", i);
+    g_autofree char *base = domain_def_fs_vmm_id(def, i);
     g_autofree char *sock_file = g_strconcat(base, ".sock", NULL);
     g_autofree char *pid_file = g_strconcat(base, ".pid", NULL);
     g_autofree char *log_file = g_strconcat(base, ".log", NULL);
@@ -137,6 +176,12 @@ virtiofsd_start(const char *name, const char *dir, DomainDef *def, guint i,
     };
     struct sockaddr_un sa;
 
+    if (!virtiofsd_id_ok(base)) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
+                    "filesystem '%s': alias '%s' cannot name virtiofsd's "
+                    "socket", domain_def_fs_tag(def, i), base);
+        return false;
+    }
     if (strlen(sock) >= sizeof(sa.sun_path)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INTERNAL_ERROR,
                     "virtiofsd socket path '%s' is too long for a UNIX "
@@ -165,6 +210,19 @@ virtiofsd_start(const char *name, const char *dir, DomainDef *def, guint i,
     return true;
 }
 
+/* The private directory, 0700 even when an older run left it wider. */
+static bool
+virtiofsd_dir_make(const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0700) < 0 || chmod(dir, 0700) < 0) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
+                    "cannot create virtiofsd directory '%s': %s", dir,
+                    g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 bool
 drv_virtiofsd_prepare(DrvDriver *driver, const char *name, DomainDef *def,
                       GError **error)
@@ -185,12 +243,8 @@ drv_virtiofsd_prepare(DrvDriver *driver, const char *name, DomainDef *def,
     dir = drv_virtiofsd_dir(driver, name);
     /* virtiofsd of a crashed run would still hold the sockets. */
     drv_virtiofsd_release(driver, name);
-    if (g_mkdir_with_parents(dir, 0700) < 0 || chmod(dir, 0700) < 0) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_SYSTEM_ERROR,
-                    "cannot create virtiofsd directory '%s': %s", dir,
-                    g_strerror(errno));
+    if (!virtiofsd_dir_make(dir, error))
         return false;
-    }
     for (guint i = 0; i < n; i++) {
         if (!virtiofsd_start(name, dir, def, i,
                              g_ptr_array_index(binaries, i), error)) {
@@ -199,4 +253,32 @@ drv_virtiofsd_prepare(DrvDriver *driver, const char *name, DomainDef *def,
         }
     }
     return true;
+}
+
+bool
+drv_virtiofsd_start_one(DrvDriver *driver, const char *name, DomainDef *def,
+                        guint i, GError **error)
+{
+    g_autofree char *binary = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *id = NULL;
+
+    if (!(binary = virtiofsd_check(def, i, error)))
+        return false;
+    dir = drv_virtiofsd_dir(driver, name);
+    id = domain_def_fs_vmm_id(def, i);
+    if (!virtiofsd_dir_make(dir, error))
+        return false;
+    /* The id is free in the running definition: a virtiofsd still named
+     * by it is a leftover (of a detach whose stop failed, of a crash). */
+    virtiofsd_stop(name, dir, id);
+    return virtiofsd_start(name, dir, def, i, binary, error);
+}
+
+void
+drv_virtiofsd_stop_one(DrvDriver *driver, const char *name, const char *id)
+{
+    g_autofree char *dir = drv_virtiofsd_dir(driver, name);
+
+    virtiofsd_stop(name, dir, id);
 }

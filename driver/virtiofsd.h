@@ -27,3 +27,19 @@ bool drv_virtiofsd_prepare(DrvDriver *driver, const char *name,
 /* Stops the virtiofsd of @name, if any runs, and removes their sockets and
  * pid files (domain stop, failed start); the logs stay. */
 void drv_virtiofsd_release(DrvDriver *driver, const char *name);
+
+/**
+ * drv_virtiofsd_start_one:
+ * For filesystem @i that attach-device adds to running domain @name
+ * (@def: its new running definition, the filesystem named already):
+ * the checks of drv_virtiofsd_prepare(), then its virtiofsd, whose
+ * socket is set into @def.  The others are left alone.  On error nothing
+ * is left running.
+ */
+bool drv_virtiofsd_start_one(DrvDriver *driver, const char *name,
+                             DomainDef *def, guint i, GError **error);
+/* Stops the virtiofsd of the filesystem nimbus knows as @id (the guest
+ * let go of it, or its attach failed) and removes its socket and pid
+ * file; nothing when none runs. */
+void drv_virtiofsd_stop_one(DrvDriver *driver, const char *name,
+                            const char *id);

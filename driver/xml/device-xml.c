@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* One <disk> or <interface> in a definition: attach/detach-device XML. */
+/* One <disk>, <interface> or <filesystem> in a definition: attach/detach-device XML. */
 #include <config.h>
 
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "driver/xml/device-xml.h"
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/memory-backing.h"
 #include "driver/xml/memory-xml.h"
 
 /* Device XML is a few hundred bytes; the bound keeps a client from
@@ -22,6 +23,8 @@ kind_type(DomainHotplugKind kind)
         return DOMAIN_DEVICE_DISK;
     case DOMAIN_HOTPLUG_MEMORY:
         return DOMAIN_DEVICE_MEMORY;
+    case DOMAIN_HOTPLUG_FS:
+        return DOMAIN_DEVICE_FILESYSTEM;
     case DOMAIN_HOTPLUG_NET:
     default:
         return DOMAIN_DEVICE_NET;
@@ -35,7 +38,7 @@ xml_doc_free0(xmlDocPtr doc)
         xmlFreeDoc(doc);
 }
 
-/* @xml as a document whose root is a <disk> or an <interface>. */
+/* @xml as a document whose root is a device nimbus hot-plugs. */
 static xmlDocPtr
 device_xml_read(const char *xml, DomainHotplugKind *kind, GError **error)
 {
@@ -75,10 +78,14 @@ device_xml_read(const char *xml, DomainHotplugKind *kind, GError **error)
     } else if (xml_is_element(root, "memory")) {
         *kind = DOMAIN_HOTPLUG_MEMORY;
         return doc;
+    } else if (xml_is_element(root, "filesystem")) {
+        *kind = DOMAIN_HOTPLUG_FS;
+        return doc;
     } else {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "device '%s' cannot be attached or detached by "
-                      "nimbus (only <disk>, <interface> and <memory>)",
+                      "nimbus (only <disk>, <interface> and <memory>, or "
+                      "a virtiofs <filesystem>)",
                       (const char *)root->name);
     }
     xmlFreeDoc(doc);
@@ -140,6 +147,8 @@ domain_def_with_device(const DomainDef *def, const char *xml, bool live,
         if (!n->src && o->src)
             n->src = g_strdup(o->src);
     }
+    /* Nor are the sockets of the virtiofsd a run started. */
+    domain_fs_copy_sockets(out, def);
     *index = domain_def_ndevices(out, kind_type(*kind)) - 1;
 
  cleanup:
@@ -164,8 +173,8 @@ alias_taken(const DomainDef *def, DomainDeviceType self_type, guint self,
             if (info->alias && strcmp(info->alias, alias) == 0)
                 return true;
             /* Nimbus ids of devices without an alias count too. */
-            if ((t == DOMAIN_DEVICE_DISK || t == DOMAIN_DEVICE_NET) &&
-                !info->alias) {
+            if ((t == DOMAIN_DEVICE_DISK || t == DOMAIN_DEVICE_NET ||
+                 t == DOMAIN_DEVICE_FILESYSTEM) && !info->alias) {
                 g_autofree char *id = domain_device_vmm_id(def, t, i);
 
                 if (strcmp(id, alias) == 0)
@@ -174,6 +183,37 @@ alias_taken(const DomainDef *def, DomainDeviceType self_type, guint self,
         }
     }
     return false;
+}
+
+void
+domain_def_device_assign_alias(DomainDef *def, DomainHotplugKind kind,
+                               guint index)
+{
+    static const char *const prefixes[] = {
+        [DOMAIN_HOTPLUG_DISK] = "virtio-disk",
+        [DOMAIN_HOTPLUG_NET] = "net",
+        [DOMAIN_HOTPLUG_FS] = "fs",
+    };
+    DomainDeviceType type = kind_type(kind);
+    DomainDeviceInfo *info =
+        domain_device_classes[type]->info(domain_def_device(def, type, index));
+
+    /* Memory devices are named by memory.c. */
+    g_return_if_fail(kind < G_N_ELEMENTS(prefixes) && prefixes[kind]);
+
+    /* A user alias ("ua-...") is the device's name everywhere; otherwise
+     * the first free one of libvirt's pattern. */
+    if (info->alias && g_str_has_prefix(info->alias, "ua-"))
+        return;
+    g_clear_pointer(&info->alias, g_free);
+    for (guint n = 0;; n++) {
+        g_autofree char *alias = g_strdup_printf("%s%u", prefixes[kind], n);
+
+        if (!alias_taken(def, type, index, alias)) {
+            info->alias = g_steal_pointer(&alias);
+            break;
+        }
+    }
 }
 
 char *
@@ -187,6 +227,10 @@ domain_def_hotplug_prepare(DomainDef *def, DomainHotplugKind kind,
     DomainDeviceInfo *info =
         domain_device_classes[type]->info(domain_def_device(def, type, index));
 
+    /* Memory and filesystems have their own (memory-device.c,
+     * fs-device.c). */
+    g_return_val_if_fail(kind == DOMAIN_HOTPLUG_DISK ||
+                         kind == DOMAIN_HOTPLUG_NET, NULL);
     if (kind == DOMAIN_HOTPLUG_DISK) {
         DomainDiskDef *disk = domain_def_device(def, type, index);
 
@@ -200,22 +244,7 @@ domain_def_hotplug_prepare(DomainDef *def, DomainHotplugKind kind,
                                       attach, attach_data, created, error)) {
         return NULL;
     }
-    /* A user alias ("ua-...") is the device's name everywhere; otherwise
-     * the first free one of libvirt's pattern. */
-    if (!info->alias || !g_str_has_prefix(info->alias, "ua-")) {
-        const char *prefix = kind == DOMAIN_HOTPLUG_DISK ? "virtio-disk"
-                                                         : "net";
-
-        g_clear_pointer(&info->alias, g_free);
-        for (guint n = 0;; n++) {
-            g_autofree char *alias = g_strdup_printf("%s%u", prefix, n);
-
-            if (!alias_taken(def, type, index, alias)) {
-                info->alias = g_steal_pointer(&alias);
-                break;
-            }
-        }
-    }
+    domain_def_device_assign_alias(def, kind, index);
     /* The address is nimbus's choice; it is recorded once known. */
     g_clear_pointer(&info->address, g_ptr_array_unref);
     return domain_device_vmconfig_json(def, type, index);
@@ -324,6 +353,9 @@ domain_def_find_device_xml(const DomainDef *def, const char *xml,
 
             match = w->dst && g_strcmp0(w->dst,
                                         ((DomainDiskDef *)have)->dst) == 0;
+        } else if (*kind == DOMAIN_HOTPLUG_FS) {
+            match = g_strcmp0(domain_fs_dev_tag(dev),
+                              domain_fs_dev_tag(have)) == 0;
         } else {
             const DomainNetDef *w = dev;
 
@@ -340,6 +372,9 @@ domain_def_find_device_xml(const DomainDef *def, const char *xml,
     if (*kind == DOMAIN_HOTPLUG_DISK) {
         what = g_strdup_printf("disk %s", ((DomainDiskDef *)dev)->dst ?
                                ((DomainDiskDef *)dev)->dst : "(no target)");
+    } else if (*kind == DOMAIN_HOTPLUG_FS) {
+        what = g_strdup_printf("filesystem with target dir '%s'",
+                               domain_fs_dev_tag(dev));
     } else if (((DomainNetDef *)dev)->mac_set) {
         char mac[18];
 
@@ -402,12 +437,16 @@ domain_def_remove_device(DomainDef *def, DomainHotplugKind kind, guint index,
         domain_def_memory_remove(def, index, live);
         return;
     }
-    if (live && type == DOMAIN_DEVICE_NET) {
+    /* Filesystems too: nimbusd names them "fsN" by position. */
+    if (live && (type == DOMAIN_DEVICE_NET ||
+                 type == DOMAIN_DEVICE_FILESYSTEM)) {
         for (guint i = 0; i < domain_def_ndevices(def, type); i++) {
-            DomainNetDef *net = domain_def_device(def, type, i);
+            DomainDeviceInfo *info =
+                domain_device_classes[type]->info(domain_def_device(def, type,
+                                                                    i));
 
-            if (!net->info.alias)
-                net->info.alias = domain_device_vmm_id(def, type, i);
+            if (!info->alias)
+                info->alias = domain_device_vmm_id(def, type, i);
         }
     }
     g_ptr_array_remove_index(domain_def_priv(def)->devices[type], index);
@@ -418,7 +457,8 @@ domain_def_find_device_vmm_id(const DomainDef *def, const char *vmm_id,
                               DomainHotplugKind *kind, guint *index)
 {
     static const DomainHotplugKind kinds[] = {
-        DOMAIN_HOTPLUG_DISK, DOMAIN_HOTPLUG_NET, DOMAIN_HOTPLUG_MEMORY
+        DOMAIN_HOTPLUG_DISK, DOMAIN_HOTPLUG_NET, DOMAIN_HOTPLUG_MEMORY,
+        DOMAIN_HOTPLUG_FS
     };
 
     for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {

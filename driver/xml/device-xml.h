@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* One <disk> or <interface> in a definition: attach/detach-device XML. */
+/* One <disk>, <interface> or <filesystem> in a definition: attach/detach-device XML. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +18,9 @@ typedef enum {
     /* <memory> devices: only domain_def_with_device() here; the rest is
      * driver/xml/memory-xml.h's (driver/memory-device.c). */
     DOMAIN_HOTPLUG_MEMORY,
+    /* <filesystem> (virtiofs): vm.add-fs on the virtiofsd nimbusd starts
+     * for it (driver/fs-device.c); matched by its target dir. */
+    DOMAIN_HOTPLUG_FS,
 } DomainHotplugKind;
 
 /**
@@ -33,6 +36,12 @@ typedef enum {
 DomainDef *domain_def_with_device(const DomainDef *def, const char *xml,
                                   bool live, DomainHotplugKind *kind,
                                   guint *index, GError **error);
+
+/* Gives device @index of @kind an alias no other device uses (libvirt's
+ * "virtio-diskN", "netN", "fsN"), unless it has a user alias ("ua-"):
+ * the name nimbus then knows it by. */
+void domain_def_device_assign_alias(DomainDef *def, DomainHotplugKind kind,
+                                    guint index);
 
 /**
  * domain_def_hotplug_prepare:
@@ -58,7 +67,8 @@ bool domain_def_device_set_pci_address(DomainDef *def, DomainHotplugKind kind,
  * domain_def_find_device_xml:
  * The device of @def that @xml describes, as libvirt matches on detach:
  * a disk by its target dev, an interface by its MAC address (or, without
- * one, the only interface), either by <alias> when given.  DEVICE_MISSING
+ * one, the only interface), a filesystem by its target dir, any of them
+ * by <alias> when given.  DEVICE_MISSING
  * when none matches; OPERATION_FAILED when several do.
  */
 bool domain_def_find_device_xml(const DomainDef *def, const char *xml,
@@ -80,8 +90,9 @@ char *domain_def_device_bridged_tap(const DomainDef *def,
 /**
  * domain_def_remove_device:
  * Removes the device.  In a running definition (@live), the interfaces
- * without an alias first get their VMM id as alias: nimbus numbers
- * them by position at start, and a removal must not renumber the others.
+ * (filesystems) without an alias first get their VMM id as alias: nimbusd
+ * numbers them by position at start, and a removal must not renumber the
+ * others.
  */
 void domain_def_remove_device(DomainDef *def, DomainHotplugKind kind,
                               guint index, bool live);

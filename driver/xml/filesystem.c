@@ -316,8 +316,10 @@ domain_fs_validate(const DomainDef *def, GError **error)
 /* Filesystem @i as CH's FsConfig, through the fs device type's config
  * kind.  (transfer full) */
 static gpointer
-fs_entry(const DomainFsDef *fs, GError **error)
+fs_entry(const DomainDef *def, guint i, GError **error)
 {
+    const DomainFsDef *fs = fs_get(def, i);
+    g_autofree char *id = domain_def_fs_vmm_id(def, i);
     const VmConfigKind *kind = vm_config_kind_lookup("fs");
     g_autoptr(JsonBuilder) jb = NULL;
     g_autoptr(JsonNode) node = NULL;
@@ -339,10 +341,9 @@ fs_entry(const DomainFsDef *fs, GError **error)
         json_builder_set_member_name(jb, "queue_size");
         json_builder_add_int_value(jb, (gint64)fs->queue);
     }
-    if (fs->info.alias) {
-        json_builder_set_member_name(jb, "id");
-        json_builder_add_string_value(jb, fs->info.alias);
-    }
+    /* Always named: detach-device and virtiofsd's files go by it. */
+    json_builder_set_member_name(jb, "id");
+    json_builder_add_string_value(jb, id);
     json_builder_end_object(jb);
     node = json_builder_get_root(jb);
     if (!(entry = vm_config_kind_from_json(kind, node, &local))) {
@@ -366,7 +367,7 @@ domain_fs_fill_vmconfig(VmConfig *config, const DomainDef *def,
          * rules). */
         if (!fs->socket)
             continue;
-        if (!(entry = fs_entry(fs, error)))
+        if (!(entry = fs_entry(def, i, error)))
             return false;
         vm_config_kind_append(config, vm_config_kind_lookup("fs"), entry);
     }
@@ -404,4 +405,56 @@ domain_def_fs_set_socket(DomainDef *def, guint i, const char *socket)
 
     g_free(fs->socket);
     fs->socket = g_strdup(socket);
+}
+
+char *
+domain_def_fs_vmm_id(const DomainDef *def, guint i)
+{
+    const DomainFsDef *fs = fs_get(def, i);
+
+    return fs->info.alias ? g_strdup(fs->info.alias)
+                          : g_strdup_printf("fs%u", i);
+}
+
+void
+domain_fs_copy_sockets(DomainDef *to, const DomainDef *from)
+{
+    guint n = MIN(domain_def_fs_count(to), domain_def_fs_count(from));
+
+    for (guint i = 0; i < n; i++) {
+        if (!fs_get(to, i)->socket && fs_get(from, i)->socket)
+            domain_def_fs_set_socket(to, i, fs_get(from, i)->socket);
+    }
+}
+
+const char *
+domain_fs_dev_tag(gconstpointer dev)
+{
+    return ((const DomainFsDef *)dev)->tag;
+}
+
+char *
+domain_def_fs_hotplug_body(const DomainDef *def, guint i, GError **error)
+{
+    const VmConfigKind *kind = vm_config_kind_lookup("fs");
+    g_autoptr(VmConfig) config = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    JsonArray *arr;
+    gpointer entry;
+
+    if (!fs_get(def, i)->socket) {
+        drv_xml_error(error, DRV_ERROR_INTERNAL_ERROR,
+                      "filesystem '%s' has no virtiofsd socket",
+                      fs_get(def, i)->tag);
+        return NULL;
+    }
+    if (!(entry = fs_entry(def, i, error)))
+        return NULL;
+    /* Through a VmConfig, so that nimbus's serialiser writes the entry
+     * exactly as it does in vm.create. */
+    config = vm_config_new();
+    vm_config_kind_append(config, kind, entry);
+    root = vm_config_to_json_node(config);
+    arr = json_object_get_array_member(json_node_get_object(root), "fs");
+    return json_to_string(json_array_get_element(arr, 0), FALSE);
 }

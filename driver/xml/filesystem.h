@@ -18,6 +18,20 @@ const char *domain_def_fs_source(const DomainDef *def, guint i);
 const char *domain_def_fs_tag(const DomainDef *def, guint i);
 const char *domain_def_fs_binary(const DomainDef *def, guint i);
 
-/* Sets virtiofsd's vhost-user socket of filesystem @i for a run (start):
- * nimbus's --fs socket=. */
+/* Sets virtiofsd's vhost-user socket of filesystem @i for a run (start,
+ * attach-device): nimbus's --fs socket=. */
 void domain_def_fs_set_socket(DomainDef *def, guint i, const char *socket);
+
+/* The id nimbus knows filesystem @i by, and which names its virtiofsd's
+ * files: its alias, else "fsN" by position (as libvirt names them).
+ * (transfer full) */
+char *domain_def_fs_vmm_id(const DomainDef *def, guint i);
+
+/**
+ * domain_def_fs_hotplug_body:
+ * The body of vm.add-fs (CH's FsConfig) for filesystem @i of a running
+ * definition, whose socket is set: written by nimbus's own serialiser,
+ * as in vm.create.  (transfer full)
+ */
+char *domain_def_fs_hotplug_body(const DomainDef *def, guint i,
+                                 GError **error);

@@ -26,3 +26,9 @@ void domain_memory_backing_fill_vmconfig(MemoryConfig *mem,
 bool domain_fs_validate(const DomainDef *def, GError **error);
 bool domain_fs_fill_vmconfig(VmConfig *config, const DomainDef *def,
                              GError **error);
+/* The target dir (tag) of a parsed <filesystem>, for matching on
+ * detach (device-xml.c).  (transfer none) */
+const char *domain_fs_dev_tag(gconstpointer dev);
+/* Gives the filesystems of @to the virtiofsd sockets of those of @from
+ * at the same positions (a run's data, not in the XML). */
+void domain_fs_copy_sockets(DomainDef *to, const DomainDef *from);

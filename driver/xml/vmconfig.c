@@ -8,6 +8,7 @@
 #include "config/vm-config-kind.h"
 #include "config/vm-config-ratelimit.h"
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/filesystem.h"
 #include "driver/xml/memory-backing.h"
 
 /*
@@ -665,6 +666,8 @@ domain_device_vmm_id(const DomainDef *def, DomainDeviceType type, guint index)
         return m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM ?
                domain_memory_vmm_id(def, index) : g_strdup(m->info.alias);
     }
+    if (type == DOMAIN_DEVICE_FILESYSTEM)
+        return domain_def_fs_vmm_id(def, index);
     return net_vmm_id(domain_def_device(def, type, index), index);
 }
 

@@ -14,7 +14,8 @@ dist_check_SCRIPTS += tests/integration/test-nimbusd-hotplug.py
 TESTS += tests/integration/test-nimbusd-hotplug.py
 
 # test-nimbusd-virtiofs.py: a <filesystem> (virtiofs) domain on the host's
-# virtiofsd; the guest reads and writes the share; destroy leaves no
-# virtiofsd.  One boot.
+# virtiofsd; the guest reads and writes the share, and one attached live
+# (then detached); destroy leaves no virtiofsd.  The same domain's <tpm>:
+# random bytes, and an NV index the guest writes and reads.  One boot.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-virtiofs.py
 TESTS += tests/integration/test-nimbusd-virtiofs.py

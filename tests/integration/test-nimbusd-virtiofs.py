@@ -6,13 +6,26 @@
 # virsh: a domain as virt-install writes it for --filesystem ...,
 # driver.type=virtiofs --memorybacking source.type=memfd,access.mode=shared
 # starts with one virtiofsd; the guest mounts the tag, reads the file the
-# host wrote and writes one the host then sees; destroy leaves no
-# virtiofsd running and no socket behind.  TAP output.
+# host wrote and writes one the host then sees; a second <filesystem>
+# attached live (virsh attach-device --live: its own virtiofsd, vm.add-fs,
+# DEVICE_ADDED) is mounted and read by the guest, then detached (its
+# virtiofsd stops, the first one stays); destroy leaves no virtiofsd
+# running and no socket behind.
+#
+# The same domain has a <tpm model='tpm-crb'> on the swtpm nimbusd runs:
+# the guest gets random bytes from /dev/tpm0 (TPM2_GetRandom) and keeps 8
+# bytes the host chose in an NV index (TPM2_NV_DefineSpace, TPM2_NV_Write,
+# TPM2_NV_Read, raw commands through busybox printf).  That the index
+# survives nimbusd's stop and start of swtpm is test-driver-tpm's
+# /driver/tpm/nv-survives-restart: a second boot here made nimbus's
+# vm.boot outlast nimbusd's 30 s REST timeout under the emulated harness
+# (2026-12-06, load 30+).  One boot.  TAP output.
 #
 # Runs itself through tests/harness/with-kvm like test-nimbusd-lifecycle.py
 # (same guest assets); it never skips.  NIMBUS_BOOT_TIMEOUT (120 s)
 # bounds each wait for the guest.
 import os
+import re
 import select
 import shutil
 import sys
@@ -34,11 +47,14 @@ from importlib import import_module  # noqa: E402
 
 lc = import_module("test-nimbusd-lifecycle")
 rv = import_module("test-rpc-virsh")
+hp = import_module("test-nimbusd-hotplug")
 
 NAME = "kvm-fs"
 TAG = "hostshare"
 FROM_HOST = "nimbusd-virtiofs-from-host-42"
 FROM_GUEST = "nimbusd-virtiofs-from-guest-17"
+HOT_TAG = "hotshare"
+FROM_HOT = "nimbusd-virtiofs-hot-attached-23"
 BOOT_TIMEOUT = lc.BOOT_TIMEOUT
 
 
@@ -49,7 +65,39 @@ def domain_xml(share):
         "<access mode='shared'/></memoryBacking><vcpu>", 1).replace(
         "</devices>", "<filesystem type='mount' accessmode='passthrough'>"
         "<driver type='virtiofs'/><source dir='%s'/><target dir='%s'/>"
-        "</filesystem></devices>" % (share, TAG))
+        "</filesystem><tpm model='tpm-crb'><backend type='emulator' "
+        "version='2.0'/></tpm></devices>" % (share, TAG))
+
+
+# TPM 2.0 Part 3 commands, as a guest without tpm2-tools sends them.  The
+# NV index (8 bytes) is owner-authorised with the empty password (a
+# TPM_RS_PW session), NO_DA, and not ORDERLY: a write reaches swtpm's
+# permanent state at once, with no TPM2_Shutdown (destroy sends none).
+NV_INDEX = bytes.fromhex("01500042")
+PW_SESSION = bytes.fromhex("00000009" "40000009" "0000" "00" "0000")
+
+
+def tpm_cmd(tag, code, body):
+    return (bytes.fromhex(tag) + (10 + len(body)).to_bytes(4, "big") +
+            bytes.fromhex(code) + body)
+
+
+GET_RANDOM = tpm_cmd("8001", "0000017b", bytes.fromhex("0008"))
+NV_DEFINE = tpm_cmd("8002", "0000012a", bytes.fromhex("40000001") +
+                    PW_SESSION + bytes.fromhex("0000" "000e") + NV_INDEX +
+                    bytes.fromhex("000b" "02020002" "0000" "0008"))
+NV_READ = tpm_cmd("8002", "0000014e", bytes.fromhex("40000001") + NV_INDEX +
+                  PW_SESSION + bytes.fromhex("0008" "0000"))
+
+
+def nv_write(data):
+    return tpm_cmd("8002", "00000137", bytes.fromhex("40000001") + NV_INDEX +
+                   PW_SESSION + len(data).to_bytes(2, "big") + data +
+                   bytes.fromhex("0000"))
+
+
+def tpm_rc(rsp):
+    return int.from_bytes(rsp[6:10], "big") if len(rsp) >= 10 else None
 
 
 class Guest:
@@ -92,6 +140,20 @@ class Guest:
         self.con.send("\x1d")
         self.con.wait_exit()
 
+    def tpm(self, cmd):
+        """Sends @cmd to /dev/tpm0 (one write) and returns the response
+        (one read), through hexdump -C."""
+        esc = "".join("\\%03o" % b for b in cmd)
+        out = self.sh("{ printf '%s' >&3; hexdump -v -C <&3; } 3<>/dev/tpm0"
+                      % esc)
+        rsp = b""
+        for line in out.splitlines():
+            # "00000000  80 01 00 00 00 14 00 00  00 00 00 08 ...  |...|"
+            m = re.match(r"^[0-9a-f]{8}  ((?:[0-9a-f]{2} {1,2})+)", line)
+            if m:
+                rsp += bytes.fromhex(m.group(1).replace(" ", ""))
+        return rsp
+
 
 def virtiofsd_pids(fsdir):
     """Live processes whose command line names a socket in @fsdir: the
@@ -122,7 +184,17 @@ def main():
     os.makedirs(share)
     with open(os.path.join(share, "from-host"), "w") as f:
         f.write(FROM_HOST + "\n")
+    hot = os.path.join(env.tmp, "hot")
+    os.makedirs(hot)
+    with open(os.path.join(hot, "hot-file"), "w") as f:
+        f.write(FROM_HOT + "\n")
+    hot_xml = os.path.join(env.tmp, "hot.xml")
+    with open(hot_xml, "w") as f:
+        f.write("<filesystem type='mount' accessmode='passthrough'>"
+                "<driver type='virtiofs'/><source dir='%s'/>"
+                "<target dir='%s'/></filesystem>" % (hot, HOT_TAG))
     fsdir = os.path.join(env.state, NAME + ".fs")
+    nv_data = os.urandom(8)
     ctx = {}
     steps = []
     failed = 0
@@ -155,6 +227,51 @@ def main():
         assert "fs-done" in out, out
         with open(os.path.join(share, "from-guest")) as f:
             assert f.read().strip() == FROM_GUEST
+
+    @step
+    def guest_tpm_random_and_nv_write():
+        g = ctx["guest"]
+        assert "tpm-dev-ok" in g.sh("test -c /dev/tpm0 && echo tpm-dev-ok")
+        rsp = g.tpm(GET_RANDOM)
+        # TPM_RC_SUCCESS, 20 bytes: a TPM2B of 8 random bytes.
+        assert tpm_rc(rsp) == 0 and len(rsp) == 20, rsp.hex()
+        assert rsp[10:12] == bytes.fromhex("0008"), rsp.hex()
+        rsp = g.tpm(NV_DEFINE)
+        assert tpm_rc(rsp) == 0, rsp.hex()
+        rsp = g.tpm(nv_write(nv_data))
+        assert tpm_rc(rsp) == 0, rsp.hex()
+        rsp = g.tpm(NV_READ)
+        assert tpm_rc(rsp) == 0 and rsp[16:24] == nv_data, rsp.hex()
+
+    @step
+    def live_attach_and_detach_a_filesystem():
+        g = ctx["guest"]
+        ev = hp.DeviceEvents(env.uri)
+        try:
+            env.virsh("attach-device", NAME, hot_xml, "--live")
+            ev.expect("added", NAME, "fs1")
+            assert virtiofsd_pids(os.path.join(fsdir, "fs1.sock"))
+            live = env.virsh("dumpxml", NAME).stdout
+            assert "<target dir='%s'/>" % HOT_TAG in live, live
+            # The guest sees a new PCI device; its driver binds in a while.
+            out = g.sh("mkdir -p /mnt/hot; i=0; while ! mount -t virtiofs "
+                       "%s /mnt/hot 2>/dev/null; do i=$((i+1)); "
+                       "[ $i -gt 60 ] && break; sleep 1; done; "
+                       "echo \"hot-read: $(cat /mnt/hot/hot-file)\"; "
+                       "umount /mnt/hot" % HOT_TAG)
+            assert "hot-read: " + FROM_HOT in out, out
+            env.virsh("detach-device", NAME, hot_xml, "--live")
+            ev.expect("removed", NAME, "fs1")
+            deadline = time.time() + 10
+            while (virtiofsd_pids(os.path.join(fsdir, "fs1.sock")) and
+                   time.time() < deadline):
+                time.sleep(0.1)
+            assert not virtiofsd_pids(os.path.join(fsdir, "fs1.sock"))
+            assert virtiofsd_pids(os.path.join(fsdir, "fs0.sock"))
+            live = env.virsh("dumpxml", NAME).stdout
+            assert "<target dir='%s'/>" % HOT_TAG not in live, live
+        finally:
+            ev.close()
 
     @step
     def destroy_leaves_no_virtiofsd():

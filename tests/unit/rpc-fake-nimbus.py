@@ -21,7 +21,8 @@
 # driver does at once what vm.resize desired_balloon asks; desired_vcpus
 # changes boot_vcpus within max_vcpus, as nimbus does.
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
-# PCI hotplug as nimbus does it: vm.add-disk / vm.add-net answer
+# PCI hotplug as nimbus does it: vm.add-disk / vm.add-net / vm.add-pmem /
+# vm.add-fs (whose vhost-user socket must exist) answer
 # PciDeviceInfo {id, bdf} (slots 1-31 of segment 0; FAKE_NIMBUS_SLOTS=N
 # makes N the last one); vm.remove-device answers once the "guest"
 # let go, after the device-removed event, or, with
@@ -49,6 +50,7 @@ import pty
 import signal
 import socket
 import socketserver
+import stat
 import struct
 import sys
 import tempfile
@@ -180,13 +182,14 @@ class Vm:
 
     def device_ids(self):
         ids = set()
-        for key in ("disks", "net", "pmem"):
+        for key in ("disks", "net", "pmem", "fs"):
             for i, dev in enumerate((self.config or {}).get(key) or []):
                 ids.add(dev.get("id") or "_%s%d" % (key, i))
         return ids
 
     def hot_add(self, key, body):
-        """vm.add-disk / vm.add-net: (code, answer)."""
+        """vm.add-disk / vm.add-net / vm.add-pmem / vm.add-fs: (code,
+        answer)."""
         try:
             dev = json.loads(body)
         except ValueError as e:
@@ -200,6 +203,13 @@ class Vm:
         elif key == "pmem":
             if not dev.get("file"):
                 return 400, ["pmem: file is required"]
+        elif key == "fs":
+            # nimbus connects to the vhost-user back end at once.
+            sock = dev.get("socket") or ""
+            if not dev.get("tag") or not os.path.exists(sock) or \
+                    not stat.S_ISSOCK(os.stat(sock).st_mode):
+                return 400, ["fs: cannot connect to vhost-user socket "
+                             "'%s'" % sock]
         elif not dev.get("tap"):
             # The fake has no TAP devices to make.
             return 400, ["a hot-added net needs a tap name"]
@@ -209,7 +219,8 @@ class Vm:
         # Slot 1 onwards, after the boot devices (as nimbus fills them).
         boot = len(self.config.get("disks") or []) + \
             len(self.config.get("net") or []) + \
-            len(self.config.get("pmem") or []) - len(self.bdfs)
+            len(self.config.get("pmem") or []) + \
+            len(self.config.get("fs") or []) - len(self.bdfs)
         used = {int(b.split(":")[2].split(".")[0], 16) for b in self.bdfs.values()}
         last = int(os.environ.get("FAKE_NIMBUS_SLOTS", "31"))
         free = [n for n in range(boot + 1, min(last, 31) + 1) if n not in used]
@@ -225,7 +236,7 @@ class Vm:
             did = json.loads(body).get("id")
         except (ValueError, AttributeError):
             return 400, ["invalid body"]
-        for key in ("disks", "net", "pmem"):
+        for key in ("disks", "net", "pmem", "fs"):
             devs = self.config.get(key) or []
             for i, dev in enumerate(devs):
                 if dev.get("id") != did:
@@ -512,10 +523,11 @@ class Handler(BaseHTTPRequestHandler):
                     if err:
                         return self.reply(400, [err])
                 return self.reply(204)
-            if ep in ("vm.add-disk", "vm.add-net", "vm.add-pmem"):
+            if ep in ("vm.add-disk", "vm.add-net", "vm.add-pmem",
+                      "vm.add-fs"):
                 return self.reply(*VM.hot_add(
-                    {"vm.add-disk": "disks", "vm.add-net": "net"}.get(
-                        ep, "pmem"), body))
+                    {"vm.add-disk": "disks", "vm.add-net": "net",
+                     "vm.add-fs": "fs"}.get(ep, "pmem"), body))
             if ep == "vm.remove-device":
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":

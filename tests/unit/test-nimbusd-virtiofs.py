@@ -7,11 +7,19 @@
 # private state directory and hands nimbus the sockets and shared memory;
 # destroy stops them and removes their sockets; a start that fails (a
 # virtiofsd that dies, a missing source directory) leaves nothing
-# running; define refuses a filesystem without shared memory.  TAP
-# output.  Reuses test-rpc-virsh.py's helpers.
+# running; define refuses a filesystem without shared memory.
+# attach-device / detach-device of a <filesystem>: --live starts its
+# virtiofsd and calls vm.add-fs (alias fsN, PCI address, DEVICE_ADDED),
+# detach removes the device and then stops that virtiofsd alone
+# (DEVICE_REMOVED); --config edits the persistent definition; a refused
+# attach (no shared memory, a missing directory or virtiofsd, a virtiofsd
+# that dies, nimbus's refusal) leaves no virtiofsd and the definition as
+# it was.  TAP output.  Reuses test-rpc-virsh.py's and
+# test-nimbusd-hotplug.py's helpers.
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -26,6 +34,10 @@ _spec = importlib.util.spec_from_file_location(
     "rpcvirsh", os.path.join(HERE, "test-rpc-virsh.py"))
 rv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rv)
+_spec = importlib.util.spec_from_file_location(
+    "nimbusdhotplug", os.path.join(HERE, "test-nimbusd-hotplug.py"))
+hp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hp)
 
 virsh, write, wait_for = rv.virsh, rv.write, rv.wait_for
 TESTS = []
@@ -48,6 +60,18 @@ if not os.path.isdir(src):
 s = socket.socket(socket.AF_UNIX)
 s.bind(sock[0])
 s.listen(1)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    signal.pause()
+"""
+# Makes a plain file where its socket belongs, records its pid, and waits.
+NOTSOCK = """#!/usr/bin/python3
+import os, signal, sys
+sock = [a.split("=", 1)[1] for a in sys.argv[1:]
+        if a.startswith("--socket-path=")][0]
+with open(%(pids)r, "a") as f:
+    f.write("%%d\\n" %% os.getpid())
+open(sock, "w").close()
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 while True:
     signal.pause()
@@ -107,7 +131,10 @@ class Ctx:
         self.fake = write(os.path.join(d.tmp, "fake-virtiofsd"),
                           FAKE % {"log": self.log})
         self.broken = write(os.path.join(d.tmp, "broken-virtiofsd"), BROKEN)
-        for p in (self.fake, self.broken):
+        self.notsock_pids = os.path.join(d.tmp, "notsock.pids")
+        self.notsock = write(os.path.join(d.tmp, "notsock-virtiofsd"),
+                             NOTSOCK % {"pids": self.notsock_pids})
+        for p in (self.fake, self.broken, self.notsock):
             os.chmod(p, 0o755)
         self.shares = []
         for n in ("a", "b"):
@@ -243,6 +270,186 @@ def domcaps_offer_virtiofs_and_memfd(c):
     out = virsh(c.d, "domcapabilities").stdout
     assert "<value>virtiofs</value>" in out, out
     assert "<value>memfd</value>" in out, out
+
+
+def fs_block(xml, tag):
+    """The <filesystem> element with target dir @tag in @xml, or None."""
+    for m in re.finditer(r"<filesystem .*?</filesystem>", xml, re.S):
+        if "<target dir='%s'/>" % tag in m.group(0):
+            return m.group(0)
+    return None
+
+
+def fs_file(c, tag, xml_extra=""):
+    return write(os.path.join(c.d.tmp, "fs-%s.xml" % tag),
+                 fs_xml(c.fake, c.shares[1], tag, xml_extra))
+
+
+def pid_file_of(c, vmm_id):
+    with open(os.path.join(c.fsdir, vmm_id + ".pid")) as f:
+        return int(f.readline())
+
+
+@test
+def live_attach_detach_runs_and_stops_virtiofsd(c):
+    ev = hp.DeviceEvents(c.d.uri)
+    try:
+        c.define(fs_xml(c.fake, c.shares[0], "share"))
+        virsh(c.d, "start", NAME)
+        first = pid_file_of(c, "fs0")
+        virsh(c.d, "attach-device", NAME, fs_file(c, "data"), "--live")
+        ev.expect("added", NAME, "fs1")
+        second = pid_file_of(c, "fs1")
+        assert alive(first) and alive(second), (first, second)
+        fs = vm_config(c.d)["fs"]
+        assert [(f["tag"], f["id"]) for f in fs] == \
+            [("share", "fs0"), ("data", "fs1")], fs
+        assert fs[1]["socket"] == os.path.join(c.fsdir, "fs1.sock"), fs
+        assert fs[1]["queue_size"] == 512, fs
+        with open(c.log) as f:
+            assert json.loads(f.readlines()[-1])[1:] == \
+                ["-o", "source=" + c.shares[1]]
+        live = virsh(c.d, "dumpxml", NAME).stdout
+        block = fs_block(live, "data")
+        assert block and "<alias name='fs1'/>" in block, live
+        assert "<address type='pci'" in block, block
+        # --live only: the persistent definition is as it was.
+        assert fs_block(virsh(c.d, "dumpxml", "--inactive", NAME).stdout,
+                        "data") is None
+
+        # The boot-time one goes; its virtiofsd stops, the other stays.
+        virsh(c.d, "detach-device", NAME,
+              write(os.path.join(c.d.tmp, "share.xml"),
+                    fs_xml(c.fake, c.shares[0], "share")), "--live")
+        ev.expect("removed", NAME, "fs0")
+        wait_for(lambda: not alive(first), "virtiofsd of fs0 gone")
+        assert alive(second)
+        assert sorted(c.leftovers()) == ["fs1.pid", "fs1.sock"], \
+            c.leftovers()
+        live = virsh(c.d, "dumpxml", NAME).stdout
+        assert fs_block(live, "share") is None, live
+        assert [f["id"] for f in vm_config(c.d)["fs"]] == ["fs1"]
+
+        # Its name is free again; the one attached now takes it.
+        virsh(c.d, "attach-device", NAME,
+              write(os.path.join(c.d.tmp, "again.xml"),
+                    fs_xml(c.fake, c.shares[0], "again")), "--live")
+        ev.expect("added", NAME, "fs0")
+        assert alive(pid_file_of(c, "fs0")) and alive(second)
+        virsh(c.d, "detach-device-alias", NAME, "fs1", "--live")
+        ev.expect("removed", NAME, "fs1")
+        wait_for(lambda: not alive(second), "virtiofsd of fs1 gone")
+        third = pid_file_of(c, "fs0")
+        virsh(c.d, "destroy", NAME)
+        wait_for(lambda: not alive(third), "virtiofsd gone")
+        assert c.leftovers() == [], c.leftovers()
+        ev.none()
+    finally:
+        ev.close()
+        c.cleanup()
+
+
+@test
+def config_attach_detach(c):
+    try:
+        c.define(fs_xml(c.fake, c.shares[0], "share"))
+        virsh(c.d, "attach-device", NAME, fs_file(c, "data"), "--config")
+        inactive = virsh(c.d, "dumpxml", "--inactive", NAME).stdout
+        assert fs_block(inactive, "data"), inactive
+        assert c.leftovers() == [], c.leftovers()
+        r = virsh(c.d, "attach-device", NAME, fs_file(c, "data"), "--config",
+                  check=False)
+        hp.refused(r, "filesystem target dir 'data' is used twice")
+        virsh(c.d, "detach-device", NAME, fs_file(c, "data"), "--config")
+        inactive = virsh(c.d, "dumpxml", "--inactive", NAME).stdout
+        assert fs_block(inactive, "data") is None, inactive
+        assert fs_block(inactive, "share"), inactive
+        r = virsh(c.d, "detach-device", NAME, fs_file(c, "data"), "--config",
+                  check=False)
+        hp.refused(r, "filesystem with target dir 'data' not found")
+        # Both at once on a running domain.
+        virsh(c.d, "start", NAME)
+        virsh(c.d, "attach-device", NAME, fs_file(c, "data"), "--live",
+              "--config")
+        assert fs_block(virsh(c.d, "dumpxml", "--inactive", NAME).stdout,
+                        "data")
+        assert fs_block(virsh(c.d, "dumpxml", NAME).stdout, "data")
+        assert len(c.pids()) == 2
+    finally:
+        c.cleanup()
+
+
+@test
+def refused_attach_leaves_nothing(c):
+    gone = os.path.join(c.d.tmp, "no-such-dir")
+    missing = os.path.join(c.d.tmp, "no-virtiofsd")
+    try:
+        # No filesystem and private memory: nothing to share RAM with.
+        c.define("", backing="")
+        virsh(c.d, "start", NAME)
+        r = virsh(c.d, "attach-device", NAME, fs_file(c, "data"), "--live",
+                  check=False)
+        hp.refused(r, "filesystem 'data': virtiofs needs shared memory")
+        assert c.leftovers() == [], c.leftovers()
+        virsh(c.d, "destroy", NAME)
+
+        c.define(fs_xml(c.fake, c.shares[0], "share"))
+        virsh(c.d, "start", NAME)
+        before = virsh(c.d, "dumpxml", NAME).stdout
+        cases = (
+            (fs_xml(c.fake, gone, "t"),
+             "filesystem 't': source dir '%s' does not exist" % gone),
+            (fs_xml(missing, c.shares[1], "t"),
+             "binary path '%s' is not an executable virtiofsd" % missing),
+            (fs_xml(c.broken, c.shares[1], "t"),
+             "filesystem 't': virtiofsd for domain 'vm-fs' did not start: "
+             "fake virtiofsd: cannot set up the sandbox"),
+            (fs_xml(c.fake, c.shares[1], "share"),
+             "filesystem target dir 'share' is used twice"),
+        )
+        for dev, text in cases:
+            r = virsh(c.d, "attach-device", NAME,
+                      write(os.path.join(c.d.tmp, "bad.xml"), dev), "--live",
+                      check=False)
+            hp.refused(r, text)
+            assert sorted(c.leftovers()) == ["fs0.pid", "fs0.sock"], \
+                c.leftovers()
+            assert virsh(c.d, "dumpxml", NAME).stdout == before
+        assert len(c.pids()) == 1
+    finally:
+        c.cleanup()
+
+
+@test
+def vmm_refusal_stops_the_new_virtiofsd(c):
+    try:
+        c.define(fs_xml(c.fake, c.shares[0], "share"))
+        virsh(c.d, "start", NAME)
+        before = virsh(c.d, "dumpxml", NAME).stdout
+        # A "virtiofsd" whose socket is a plain file: nimbus cannot
+        # connect and refuses the device.
+        r = virsh(c.d, "attach-device", NAME,
+                  write(os.path.join(c.d.tmp, "notsock.xml"),
+                        fs_xml(c.notsock, c.shares[1], "data",
+                               "<alias name='ua-data'/>")), "--live",
+                  check=False)
+        hp.refused(r, "fs: cannot connect to vhost-user socket '%s'"
+                   % os.path.join(c.fsdir, "ua-data.sock"))
+        with open(c.notsock_pids) as f:
+            pid = int(f.read().split()[-1])
+        wait_for(lambda: not alive(pid), "refused virtiofsd gone")
+        assert sorted(c.leftovers()) == ["fs0.pid", "fs0.sock"], \
+            c.leftovers()
+        assert virsh(c.d, "dumpxml", NAME).stdout == before
+        # A user alias names the device and its files.
+        virsh(c.d, "attach-device", NAME,
+              fs_file(c, "data", "<alias name='ua-data'/>"), "--live")
+        assert os.path.exists(os.path.join(c.fsdir, "ua-data.sock"))
+        assert [f["id"] for f in vm_config(c.d)["fs"]] == ["fs0", "ua-data"]
+        virsh(c.d, "detach-device-alias", NAME, "ua-data", "--live")
+        wait_for(lambda: "ua-data.pid" not in c.leftovers(), "ua-data gone")
+    finally:
+        c.cleanup()
 
 
 def main():
