@@ -6,9 +6,12 @@
 # shell.  virt-manager runs on the host; libvirtd, nimbusd and the guest
 # run through tests/harness/with-kvm.  One guest boot.  Screenshots in
 # tests/integration/test-nimbusd-virt-manager.out/.
-dist_check_SCRIPTS += tests/integration/test-nimbusd-virt-manager.py
-EXTRA_DIST += tests/integration/l1_libvirtd.py \
+#
+# Not in TESTS yet: on the loaded 2-core machine its runs got through the
+# wizard but nimbusd's start timeouts (vm.boot, the VMM's API socket) ran
+# out under the emulated harness (docs/testing.md, "GUI tests").  Run it
+# by hand: tests/integration/test-nimbusd-virt-manager.py
+EXTRA_DIST += tests/integration/test-nimbusd-virt-manager.py \
+	tests/integration/l1_libvirtd.py \
 	tests/integration/vmgr_desktop.py \
 	tests/integration/vmgr_wizard.py
-TESTS += tests/integration/test-nimbusd-virt-manager.py
-
