@@ -138,9 +138,11 @@ def customise(a, c, kernel, initrd, args, shot):
     _select(c, "Boot Options")
     c.child(roleName="toggle button", name="Direct kernel boot").doActionNamed("activate")
     c.child(roleName="check box", name="Enable direct kernel boot").doActionNamed("click")
-    # Kernel path, initrd path, kernel args: the expander's entries in order
-    # (their labels are not linked to them in details.ui).
-    texts = wait_for(lambda: showing(c, "text"), "the direct kernel boot entries", 30)
+    # Kernel path, initrd path, kernel args: the expander's entries from top
+    # to bottom (their labels are not linked to them in details.ui, and the
+    # accessible tree does not keep the on-screen order).
+    texts = sorted(wait_for(lambda: showing(c, "text"), "the direct kernel boot entries", 30),
+                   key=lambda n: n.position[1])
     texts[0].text = kernel
     texts[1].text = initrd
     texts[2].text = args
