@@ -59,7 +59,10 @@ drv_monitor_request(const char *socket, const char *method,
 
     resp = http_client_request(socket, method, path, "application/json",
                                body, body ? strlen(body) : 0, NULL, 0,
-                               DRV_MONITOR_TIMEOUT_MS, &local);
+                               g_str_equal(endpoint, "vm.boot")
+                                   ? DRV_MONITOR_BOOT_TIMEOUT_MS
+                                   : DRV_MONITOR_TIMEOUT_MS,
+                               &local);
     if (!resp) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
                     "nimbus API '%s' unreachable: %s", endpoint, local->message);

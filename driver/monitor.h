@@ -17,6 +17,10 @@
 /* Long enough for vm.boot of a large guest and vm.pause waiting for vCPUs
  * to leave the guest; short enough that a hung VMM frees the job. */
 #define DRV_MONITOR_TIMEOUT_MS 30000
+/* vm.boot alone: seen taking 36 s for a 256 MiB guest under the emulated
+ * test harness on a loaded host (virt-manager's wizard then reported a
+ * failed install of a guest that was booting fine). */
+#define DRV_MONITOR_BOOT_TIMEOUT_MS 120000
 
 /* PUT /api/v1/<endpoint> with an optional JSON body. */
 bool drv_monitor_put(const char *socket, const char *endpoint,

@@ -12,6 +12,7 @@ include tests/integration/driver.mk
 include tests/integration/nimbusd-save.mk
 include tests/integration/nimbusd-migrate.mk
 include tests/integration/nimbusd-dbus.mk
+include tests/integration/nimbusd-virt-manager.mk
 include tests/integration/snapshot.mk
 include tests/integration/migration.mk
 include tests/integration/hotplug.mk
