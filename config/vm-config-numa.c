@@ -75,56 +75,63 @@ const VStruct vschema_numa_distance = {
     numa_distance_free, NULL
 };
 
-/* "[1@20,2@30]": destination@distance pairs (CH's --numa distances). */
+/* The pairs of "[1@20,2@30]" into @list; false on bad syntax. */
 static bool
-cli_distances(const VmOpts *o, const VField *f, void *member, GError **error)
+parse_distances(const VStruct *sub, const char *v, GPtrArray *list)
 {
-    const char *key = vfield_cli_key(f);
-    g_autofree char *v = NULL;
-    g_autofree char *given = NULL;
+    size_t len = strlen(v);
+    g_autofree char *inner = NULL;
     g_auto(GStrv) items = NULL;
-    g_autoptr(GPtrArray) list = NULL;
-    size_t len;
 
-    if (!vm_opts_get_string(o, key, &v, error))
-        return false;
-    if (!v)
-        return true;
-    given = g_strdup(v);
-    len = strlen(v);
     if (len < 2 || v[0] != '[' || v[len - 1] != ']')
-        goto bad;
-    v[len - 1] = '\0';
-    list = g_ptr_array_new_with_free_func(f->sub->free);
-    items = g_strsplit(v + 1, ",", -1);
+        return false;
+    inner = g_strndup(v + 1, len - 2);
+    items = g_strsplit(inner, ",", -1);
     for (guint i = 0; items[i]; i++) {
         char *at = strchr(items[i], '@');
         uint64_t dest, dist;
         NumaDistance *d;
 
         if (!at)
-            goto bad;
+            return false;
         *at = '\0';
         if (!vm_opts_str_to_u64(items[i], &dest) ||
             !vm_opts_str_to_u64(at + 1, &dist) ||
             dest > VM_CONFIG_NUMA_ID_MAX || dist > VM_CONFIG_NUMA_DISTANCE_MAX)
-            goto bad;
-        d = vschema_new(f->sub);
+            return false;
+        d = vschema_new(sub);
         d->destination = (uint32_t)dest;
         d->distance = (uint32_t)dist;
         g_ptr_array_add(list, d);
     }
+    return true;
+}
+
+/* "[1@20,2@30]": destination@distance pairs (CH's --numa distances). */
+static bool
+cli_distances(const VmOpts *o, const VField *f, void *member, GError **error)
+{
+    const char *key = vfield_cli_key(f);
+    g_autofree char *v = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+
+    if (!vm_opts_get_string(o, key, &v, error))
+        return false;
+    if (!v)
+        return true;
+    list = g_ptr_array_new_with_free_func(f->sub->free);
+    if (!parse_distances(f->sub, v, list))
+        return nimbus_fail_prefixed(error, G_IO_ERROR,
+                                    G_IO_ERROR_INVALID_ARGUMENT,
+                                    vm_opts_option(o), "invalid value "
+                                    "'%s=%s': expected a list like "
+                                    "[1@20,2@30] (node ids up to %u, "
+                                    "distances up to %u)", key, v,
+                                    VM_CONFIG_NUMA_ID_MAX,
+                                    VM_CONFIG_NUMA_DISTANCE_MAX);
     g_clear_pointer((GPtrArray **)member, g_ptr_array_unref);
     *(GPtrArray **)member = g_steal_pointer(&list);
     return true;
-
- bad:
-    return nimbus_fail_prefixed(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                vm_opts_option(o), "invalid value '%s=%s': "
-                                "expected a list like [1@20,2@30] (node ids "
-                                "up to %u, distances up to %u)", key, given,
-                                VM_CONFIG_NUMA_ID_MAX,
-                                VM_CONFIG_NUMA_DISTANCE_MAX);
 }
 
 /* "[0,2-3]": vCPU indexes (ranges expand). */

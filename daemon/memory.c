@@ -118,8 +118,9 @@ guest_region_bind(GuestRegion *r, int node, GError **error)
     const unsigned long bits = 8 * sizeof(unsigned long);
 
     mask[node / bits] = 1UL << (node % bits);
+    /* The kernel reads maxnode - 1 bits (mm/mempolicy.c get_nodes()). */
     if (syscall(SYS_mbind, r->hva, r->size, MPOL_BIND_MODE, mask,
-                (unsigned long)(VM_CONFIG_HOST_NUMA_NODE_MAX + 1),
+                (unsigned long)(VM_CONFIG_HOST_NUMA_NODE_MAX + 2),
                 MPOL_MF_MOVE_FLAG) < 0) {
         int e = errno;
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),

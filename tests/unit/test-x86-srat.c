@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: memory zone layout and the SRAT/SLIT a NUMA config gives (decoded from guest memory). */
+/* Unit tests: memory zone layout, and the SRAT/SLIT of a NUMA config. */
 #include <config.h>
 
 #include <string.h>
