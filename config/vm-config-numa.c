@@ -29,8 +29,10 @@ memory_zone_config_free(MemoryZoneConfig *zone)
 }
 
 static const VField memory_zone_fields[] = {
-    V_STR("id", MemoryZoneConfig, id,
-          .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED, .cli_meta = "<id>"),
+    /* Required (CH's schema): validate_zone() says so, as validation
+     * does for rate limit groups, so that the defaults round-trip. */
+    V_STR("id", MemoryZoneConfig, id, .flags = VF_CLI_REQUIRED,
+          .cli_meta = "<id>"),
     /* CH's CLI defaults the size to 512 MiB; its JSON requires it. */
     V_UINT("size", MemoryZoneConfig, size, 0, G_MAXINT64, 512ULL << 20,
            .flags = VF_JSON_REQUIRED | VF_CLI_SIZE),
@@ -156,7 +158,8 @@ static const VField numa_fields[] = {
            VM_CONFIG_NUMA_ID_MAX, 0,
            .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED, .cli_meta = "<id>"),
     V_U32S("cpus", NumaConfig, cpus, VM_CONFIG_MAX_VCPUS - 1,
-           .what = "vCPU indexes", .cli_parse = cli_cpus),
+           .flags = VF_NEVER_NULL, .what = "vCPU indexes",
+           .cli_parse = cli_cpus),
     V_LIST("distances", NumaConfig, distances, &vschema_numa_distance,
            .cli_parse = cli_distances),
     V_STRV("memory_zones", NumaConfig, memory_zones),

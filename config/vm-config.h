@@ -112,7 +112,7 @@ typedef struct {
 /* CH's NumaConfig (--numa): a guest NUMA node, described by SRAT/SLIT. */
 typedef struct {
     uint32_t guest_numa_id;       /* unique */
-    GArray *cpus;                 /* uint32_t vCPU indexes; NULL if none */
+    GArray *cpus;                 /* uint32_t vCPU indexes, never NULL */
     GPtrArray *distances;         /* NumaDistance*; NULL if none */
     char **memory_zones;          /* MemoryZoneConfig ids; NULL if none */
 } NumaConfig;

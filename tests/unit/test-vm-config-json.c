@@ -82,7 +82,7 @@ static const BadJson bad_json[] = {
     { "{" KERNEL ", \"memory\": {\"size\": 1073741824, \"hotplug_method\": \"Dimm\"}}",
       "memory.hotplug_method: expected one of Acpi or VirtioMem" },
     { "{" KERNEL ", \"memory\": {\"size\": 1073741824, \"zones\": [{}]}}",
-      "memory.zones[0].id: required field missing" },
+      "memory.zones[0].size: required field missing" },
     { "{" KERNEL ", \"memory\": {\"size\": 1073741824, \"shared\": 1}}",
       "memory.shared: expected true or false" },
     { "{\"payload\": {\"kernel\": 5}}", "payload.kernel: expected a string" },

@@ -298,7 +298,8 @@ test_json_names(void)
           "\"zones\": [{\"id\": \"a\", \"size\": 1048576}]}}",
           "memory: size=1048576 must be 0" },
         { "{\"payload\": {\"kernel\": \"/k\"}, \"memory\": {\"size\": 0, "
-          "\"zones\": [{\"size\": 1048576}]}}", "memory.zones[0].id" },
+          "\"zones\": [{\"size\": 1048576}]}}",
+          "memory.zones[0]: an id is required" },
         { "{\"payload\": {\"kernel\": \"/k\"}, "
           "\"numa\": [{\"guest_numa_id\": 0, \"distances\": "
           "[{\"destination\": 0}]}]}", "numa[0].distances[0].distance" },
