@@ -364,7 +364,7 @@ static const VField memory_fields[] = {
     V_BOOL("thp", MemoryConfig, thp, true),
     /* --memory-zone fills them (vm-config-numa.c). */
     V_LIST("zones", MemoryConfig, zones, &vschema_memory_zone,
-           .flags = VF_NO_CLI | VF_OMIT_DEFAULT),
+           .flags = VF_NO_CLI | VF_NEVER_NULL | VF_OMIT_DEFAULT),
     /* CH accepts "file=" at the top level of --memory and ignores it
      * (zones use it); so do we, so that CH command lines keep working. */
     U_IGNORED("file"),
@@ -594,7 +594,8 @@ static const VField vm_fields[] = {
     V_DEVICE("user_devices", 5),
     V_DEVICE("vdpa", 6),
     V_DEVICE("vsock", 7, .flags = VF_SINGLE),
-    V_LIST("numa", VmConfig, numa, &vschema_numa, .flags = VF_OMIT_DEFAULT),
+    V_LIST("numa", VmConfig, numa, &vschema_numa,
+           .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
     V_BOOL("iommu", VmConfig, iommu, false),
     V_BOOL("watchdog", VmConfig, watchdog, false),
     U_EMPTY("rtc"),

@@ -129,7 +129,7 @@ typedef struct {
     bool prefault;                /* MAP_POPULATE */
     bool reserve;                 /* false: MAP_NORESERVE */
     bool thp;                     /* default true: MADV_HUGEPAGE */
-    GPtrArray *zones;             /* MemoryZoneConfig*, NULL if none */
+    GPtrArray *zones;             /* MemoryZoneConfig*, never NULL */
 } MemoryConfig;
 
 typedef struct {
@@ -260,7 +260,7 @@ typedef struct {
     ConsoleConfig serial;         /* default Null */
     ConsoleConfig console;        /* default Tty */
     ConsoleConfig debug_console;  /* default Off, iobase 0xe9 */
-    GPtrArray *numa;              /* NumaConfig*, NULL if none */
+    GPtrArray *numa;              /* NumaConfig*, never NULL */
     bool iommu;
     bool watchdog;
     bool pvpanic;
