@@ -48,6 +48,14 @@ typedef struct {
  * hole).  Returns the number of ranges written (<= @max). */
 unsigned arch_ram_ranges(uint64_t ram_size, GuestRange *ranges, unsigned max);
 
+/* Guest RAM ranges of @memory's zones (memory->zones set): the zones one
+ * after the other in RAM order, laid out as arch_ram_ranges() lays out
+ * their total (CH's layout), a zone split in two where the device hole
+ * cuts it.  @zone_of[i] is the index of range i's zone.  Returns the
+ * number of ranges, 0 when they need more than @max. */
+unsigned arch_ram_zone_ranges(const MemoryConfig *memory, GuestRange *ranges,
+                              unsigned *zone_of, unsigned max);
+
 /* Where the memory hotplug region starts for RAM ending at @ram_end (the
  * 64-bit MMIO window then follows the region). */
 uint64_t arch_hotplug_start(uint64_t ram_end);

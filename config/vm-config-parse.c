@@ -254,7 +254,14 @@ vm_config_parse_cpus(CpusConfig *cpus, const char *arg, GError **error)
 bool
 vm_config_parse_memory(MemoryConfig *mem, const char *arg, GError **error)
 {
-    return cli_parse_replace(&vschema_memory, "--memory", arg, mem, error);
+    /* The zones come from --memory-zone, in any order with --memory:
+     * kept across the replacement (its table has no CLI key for them). */
+    GPtrArray *zones = g_steal_pointer(&mem->zones);
+    bool ok = cli_parse_replace(&vschema_memory, "--memory", arg, mem, error);
+
+    g_clear_pointer(&mem->zones, g_ptr_array_unref);
+    mem->zones = zones;
+    return ok;
 }
 
 bool

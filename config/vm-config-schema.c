@@ -362,7 +362,9 @@ static const VField memory_fields[] = {
     V_BOOL("prefault", MemoryConfig, prefault, false),
     V_BOOL("reserve", MemoryConfig, reserve, false),
     V_BOOL("thp", MemoryConfig, thp, true),
-    U_EMPTY("zones", .flags = VF_NO_CLI),
+    /* --memory-zone fills them (vm-config-numa.c). */
+    V_LIST("zones", MemoryConfig, zones, &vschema_memory_zone,
+           .flags = VF_NO_CLI | VF_NEVER_NULL | VF_OMIT_DEFAULT),
     /* CH accepts "file=" at the top level of --memory and ignores it
      * (zones use it); so do we, so that CH command lines keep working. */
     U_IGNORED("file"),
@@ -594,7 +596,8 @@ static const VField vm_fields[] = {
     V_DEVICE("user_devices", 5),
     V_DEVICE("vdpa", 6),
     V_DEVICE("vsock", 7, .flags = VF_SINGLE),
-    U_EMPTY("numa"),
+    V_LIST("numa", VmConfig, numa, &vschema_numa,
+           .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
     V_BOOL("iommu", VmConfig, iommu, false),
     V_BOOL("watchdog", VmConfig, watchdog, false),
     U_EMPTY("rtc"),
@@ -620,5 +623,6 @@ const VStruct *const vschema_all[] = {
     &vschema_payload, &vschema_disk, &vschema_net, &vschema_rng,
     &vschema_serial, &vschema_console, &vschema_debug_console,
     &vschema_landlock, &vschema_platform, &vschema_vm, &vschema_token_bucket,
-    &vschema_rate_limiter, &vschema_rate_limit_group, NULL
+    &vschema_rate_limiter, &vschema_rate_limit_group, &vschema_memory_zone,
+    &vschema_numa_distance, &vschema_numa, NULL
 };

@@ -199,6 +199,10 @@ extern const VStruct vschema_debug_console;
 extern const VStruct vschema_landlock;
 extern const VStruct vschema_platform;
 extern const VStruct vschema_vm;
+/* vm-config-numa.c */
+extern const VStruct vschema_memory_zone;
+extern const VStruct vschema_numa_distance;
+extern const VStruct vschema_numa;
 /* vm-config-ratelimit.c */
 extern const VStruct vschema_token_bucket;
 extern const VStruct vschema_rate_limiter;

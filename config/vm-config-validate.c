@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "common/error-util.h"
+#include "config/vm-config-numa.h"
 #include "config/vm-config-priv.h"
 #include "config/vm-config-platform.h"
 #include "config/vm-config-ratelimit.h"
@@ -298,6 +299,18 @@ validate_memory(VCtx *v, const MemoryConfig *m, uint8_t phys_bits)
                      "hugepage_size=%" G_GUINT64_FORMAT, m->size,
                      m->hugepage_size);
     return validate_memory_hotplug(v, m, limit);
+}
+
+/* With zones (vm-config-numa.c) RAM is theirs and --memory's size is 0. */
+static bool
+validate_ram(VCtx *v, const VmConfig *c)
+{
+    uint8_t phys_bits = c->cpus.max_phys_bits;
+    uint64_t limit = phys_bits >= 63 ? (uint64_t)G_MAXINT64 : 1ULL << phys_bits;
+
+    if (c->memory.zones && c->memory.zones->len)
+        return vm_config_validate_zones(c, v->names, limit, v->error);
+    return validate_memory(v, &c->memory, phys_bits);
 }
 
 static bool
@@ -976,7 +989,8 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
 
     if (!validate_payload(&v, &config->payload) ||
         !validate_cpus(&v, &config->cpus) ||
-        !validate_memory(&v, &config->memory, config->cpus.max_phys_bits) ||
+        !validate_ram(&v, config) ||
+        !vm_config_validate_numa(config, names, error) ||
         !validate_disks(&v, config) || !validate_nets(&v, config) ||
         !vm_config_validate_rate_limits(config, names, error) ||
         !vm_config_validate_platform(config->platform, names, error) ||
@@ -1006,6 +1020,7 @@ vm_config_check_host(const VmConfig *config, VmConfigNames names,
             check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src,
                        FILE_RNG, false, NULL)) &&
            check_host_net_fds(&v, config) &&
+           vm_config_check_host_zones(config, names, error) &&
            vm_config_kinds_check_host(config, names, error);
 }
 

@@ -84,8 +84,41 @@ typedef enum {
     MEMORY_HOTPLUG_LAST
 } MemoryHotplugMethod;
 
+/* CH's MemoryZoneConfig (--memory-zone): a part of guest RAM with its
+ * own backing, which a NUMA node (NumaConfig) may claim.  With zones,
+ * MemoryConfig.size is 0 and RAM is the zones, laid out in order. */
 typedef struct {
-    uint64_t size;                /* bytes, default 512 MiB */
+    char *id;                     /* required, unique among zones */
+    uint64_t size;                /* bytes, required */
+    char *file;                   /* backing file; NULL: anonymous/memfd */
+    bool mergeable;               /* KSM (MADV_MERGEABLE) */
+    bool shared;                  /* memfd (or file) MAP_SHARED */
+    bool hugepages;
+    uint64_t hugepage_size;       /* 0: the system default */
+    int host_numa_node;           /* -1: none; else mbind(MPOL_BIND) */
+    uint64_t hotplug_size;        /* must be 0 (virtio-mem per zone: not
+                                   * supported yet) */
+    uint64_t hotplugged_size;
+    bool prefault;                /* MAP_POPULATE */
+    bool reserve;                 /* false: MAP_NORESERVE */
+} MemoryZoneConfig;
+
+/* CH's NumaDistance: the SLIT distance from a node to @destination. */
+typedef struct {
+    uint32_t destination;         /* a guest_numa_id */
+    uint32_t distance;            /* 10 (local) .. 254; 255: unreachable */
+} NumaDistance;
+
+/* CH's NumaConfig (--numa): a guest NUMA node, described by SRAT/SLIT. */
+typedef struct {
+    uint32_t guest_numa_id;       /* unique */
+    GArray *cpus;                 /* uint32_t vCPU indexes, never NULL */
+    GPtrArray *distances;         /* NumaDistance*; NULL if none */
+    char **memory_zones;          /* MemoryZoneConfig ids; NULL if none */
+} NumaConfig;
+
+typedef struct {
+    uint64_t size;                /* bytes, default 512 MiB; 0 with zones */
     uint64_t hotplug_size;        /* 0: no hotplug region */
     uint64_t hotplugged_size;     /* of hotplug_size, plugged (requested) */
     MemoryHotplugMethod hotplug_method;   /* default Acpi */
@@ -96,6 +129,7 @@ typedef struct {
     bool prefault;                /* MAP_POPULATE */
     bool reserve;                 /* false: MAP_NORESERVE */
     bool thp;                     /* default true: MADV_HUGEPAGE */
+    GPtrArray *zones;             /* MemoryZoneConfig*, never NULL */
 } MemoryConfig;
 
 typedef struct {
@@ -230,6 +264,7 @@ typedef struct {
     ConsoleConfig serial;         /* default Null */
     ConsoleConfig console;        /* default Tty */
     ConsoleConfig debug_console;  /* default Off, iobase 0xe9 */
+    GPtrArray *numa;              /* NumaConfig*, never NULL */
     bool iommu;
     bool watchdog;
     bool pvpanic;

@@ -9,6 +9,7 @@
 #include "daemon/cli.h"
 #include "daemon/seccomp.h"
 #include "daemon/snapshot.h"
+#include "config/vm-config-numa.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
 #include "config/vm-config-platform.h"
@@ -30,7 +31,8 @@ typedef enum {
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
     OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
-    OPT_NO_SHUTDOWN, OPT_PLATFORM, OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP,
+    OPT_MEMORY_ZONE, OPT_NO_SHUTDOWN, OPT_NUMA, OPT_PLATFORM,
+    OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP,
     OPT_VERBOSE, OPT_VERSION, OPT_LAST,
     OPT_DEVICE = OPT_LAST,  /* a registry type's option (CliOption.dev) */
 } CliOptId;
@@ -96,8 +98,18 @@ static const CliOption cli_static_options[] = {
       "hotplugged_size=<hotplugged_memory_size>,"
       "prefault=on|off,reserve=on|off,thp=on|off "
       "[default: size=512M,thp=on]" },
+    { OPT_MEMORY_ZONE, "memory-zone", 0, ARG_MULTI, true,
+      "User defined memory zone parameters: size=<guest_memory_region_size>,"
+      "file=<backing_file>,shared=on|off,hugepages=on|off,"
+      "hugepage_size=<hugepage_size>,host_numa_node=<node_id>,"
+      "id=<zone_identifier>,mergeable=on|off,prefault=on|off,"
+      "reserve=on|off (with zones, --memory size=0)" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
+    { OPT_NUMA, "numa", 0, ARG_MULTI, true,
+      "Settings related to a given NUMA node: guest_numa_id=<node_id>,"
+      "cpus=<cpus_id>,distances=<list_of_distances_to_destination_nodes>,"
+      "memory_zones=<list_of_memory_zones>" },
     { OPT_PLATFORM, "platform", 0, ARG_ONE, true,
       "SMBIOS identity: system_manufacturer=,system_product_name=,"
       "system_version=,system_serial_number=,system_uuid=,system_sku_number=,"
@@ -177,7 +189,7 @@ cli_option_list(guint *n)
  * leave this list (test-cli checks that none of these is in --help). */
 static const char *const cli_later[] = {
     "device", "fw-cfg-config", "gdb", "generic-vhost-user", "host-data",
-    "igvm", "ivshmem", "log-format", "memory-zone", "numa", "pci-segment",
+    "igvm", "ivshmem", "log-format", "pci-segment",
     "pvmemcontrol", "rtc", "user-device", "vdpa", NULL
 };
 
@@ -329,6 +341,10 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
         return true;
     case OPT_LANDLOCK_RULES:
         return vm_config_parse_landlock_rule(vm, value, error);
+    case OPT_MEMORY_ZONE:
+        return vm_config_parse_memory_zone(vm, value, error);
+    case OPT_NUMA:
+        return vm_config_parse_numa(vm, value, error);
     case OPT_PLATFORM:
         return vm_config_parse_platform(vm, value, error);
     case OPT_RATE_LIMIT_GROUP:

@@ -22,6 +22,18 @@ GuestMemory *guest_memory_new(const MemoryConfig *config,
                               const GuestRange *ranges, unsigned nranges,
                               GError **error);
 /**
+ * guest_memory_new_zones:
+ * The same for RAM made of @config's memory zones: range i belongs to
+ * zone @zone_of[i] and is backed as that zone says (memfd, hugepages,
+ * file=, shared, host_numa_node bound with mbind()).  A zone split in two
+ * ranges continues in its file at the second range's offset.
+ * Returns (transfer full) or NULL with @error set.
+ */
+GuestMemory *guest_memory_new_zones(const MemoryConfig *config,
+                                    const GuestRange *ranges,
+                                    const unsigned *zone_of, unsigned nranges,
+                                    GError **error);
+/**
  * guest_memory_new_from_fds:
  * The same layout, mapped MAP_SHARED from @fds (one per range, borrowed:
  * duplicated, the caller keeps its own), memory another process created

@@ -88,6 +88,8 @@ static const SeccompRule set_files_rules[] = {
     ALLOW(sched_setaffinity), ALLOW(timerfd_create), ALLOW(timerfd_settime),
     ALLOW(epoll_create1), ALLOW(epoll_ctl), ALLOW(epoll_wait),
     ALLOW(epoll_pwait),
+    /* A memory zone's host_numa_node (daemon/memory.c). */
+    ALLOW(mbind),
 };
 static RULE_SET(set_files, "files");
 

@@ -109,8 +109,32 @@ static void vm_vcpu_guest_stop(Vcpu *vcpu, VcpuAction why, gpointer opaque);
 static bool vm_setup_cpu_hotplug(Vm *vm, GError **error);
 static const DeviceHostOps vm_device_host_ops;
 
+/* RAM made of memory zones: each zone its own regions, backed as it
+ * says (no hotplug region: validation refuses one with zones). */
 static bool
-vm_setup_memory(Vm *vm, const int *mem_fds, GError **error)
+vm_setup_zone_memory(Vm *vm, const int *mem_fds, GError **error)
+{
+    GuestRange ranges[GUEST_MEM_MAX_REGIONS];
+    unsigned zone_of[GUEST_MEM_MAX_REGIONS];
+    unsigned n = arch_ram_zone_ranges(&vm->config->memory, ranges, zone_of,
+                                      G_N_ELEMENTS(ranges));
+
+    if (n == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "the memory zones need more than %u RAM regions",
+                    GUEST_MEM_MAX_REGIONS);
+        return false;
+    }
+    vm->mem = mem_fds ? guest_memory_new_from_fds(&vm->config->memory,
+                                                  ranges, n, mem_fds, error)
+                      : guest_memory_new_zones(&vm->config->memory, ranges,
+                                               zone_of, n, error);
+    return vm->mem != NULL;
+}
+
+/* RAM of --memory size=, and its hotplug region. */
+static bool
+vm_setup_plain_memory(Vm *vm, const int *mem_fds, GError **error)
 {
     GuestRange ranges[GUEST_MEM_MAX_REGIONS];
     unsigned n = arch_ram_ranges(vm->config->memory.size, ranges,
@@ -132,7 +156,17 @@ vm_setup_memory(Vm *vm, const int *mem_fds, GError **error)
                                                   ranges, n, mem_fds, error)
                       : guest_memory_new(&vm->config->memory, ranges, n,
                                          error);
-    if (!vm->mem)
+    return vm->mem != NULL;
+}
+
+static bool
+vm_setup_memory(Vm *vm, const int *mem_fds, GError **error)
+{
+    const MemoryConfig *m = &vm->config->memory;
+
+    if (!(m->zones && m->zones->len ? vm_setup_zone_memory(vm, mem_fds, error)
+                                    : vm_setup_plain_memory(vm, mem_fds,
+                                                            error)))
         return false;
     vm->dirty = guest_dirty_log_new(vm->mem);
     for (unsigned i = 0; i < vm->mem->nregions; i++) {

@@ -14,6 +14,7 @@
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
 #include "daemon/vmm-hotplug.h"
+#include "config/vm-config-numa.h"
 #include "config/vm-config-ratelimit.h"
 #include "devices/block/block.h"
 #include "devices/legacy/memory-hotplug.h"
@@ -714,7 +715,8 @@ vmm_vm_info(Vmm *vmm, GError **error)
     json_object_set_int_member(o, "memory_actual_size",
                                vmm->vm ? (gint64)(vm_memory_actual_size(
                                              vmm->vm) + vmm_ram_plugged(vmm))
-                                       : (gint64)cfg->memory.size);
+                                       : (gint64)vm_config_ram_size(
+                                             &cfg->memory));
     if (vmm->vm) {
         json_object_set_member(o, "device_tree", vm_device_tree(vmm->vm));
         json_object_set_member(o, "runtime",

@@ -27,6 +27,9 @@ typedef struct {
     int fd;           /* memfd (shared=on or hugepages=on), else -1 */
     uint64_t fd_offset;
     bool shared;      /* MAP_SHARED (shared=on) */
+    /* fd is a memory zone's file= (the user's file): reset never punches
+     * it, the guest's RAM starts as its contents. */
+    bool file;
     /* The memory hotplug region: mapped (MAP_NORESERVE) and given to KVM
      * whole, but RAM for the guest only as a hotplug device plugs it, so
      * never in the boot memory map (E820, CMOS sizes). */

@@ -41,6 +41,11 @@ bool x86_acpi_check_memory_hotplug(const X86AcpiConfig *cfg, GError **error);
  * top level), when cfg->tpm is set. */
 void x86_acpi_tpm2_body(GByteArray *b);
 void x86_acpi_dsdt_tpm(AmlWriter *w);
+/* acpi-srat.c: the SRAT's and the SLIT's bodies (after the header), when
+ * cfg->numa is set, and the check of cfg->numa (true when unset). */
+void x86_acpi_srat_body(GByteArray *b, const X86AcpiConfig *cfg);
+void x86_acpi_slit_body(GByteArray *b, const X86AcpiConfig *cfg);
+bool x86_acpi_check_numa(const X86AcpiConfig *cfg, GError **error);
 /* Writes the DSDT's definition blocks (everything after its header). */
 void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
 

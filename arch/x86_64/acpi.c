@@ -264,7 +264,8 @@ validate(const X86AcpiConfig *cfg, GError **error)
                     "window below 4 GiB", cfg->pci_hotplug_base);
         return false;
     }
-    if (!x86_acpi_check_memory_hotplug(cfg, error))
+    if (!x86_acpi_check_memory_hotplug(cfg, error) ||
+        !x86_acpi_check_numa(cfg, error))
         return false;
     /* The CPU controller is a Memory32Fixed notified through the GED. */
     if (cfg->cpu_hotplug_base != 0 &&
@@ -337,7 +338,7 @@ GByteArray *
 x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
 {
     g_autoptr(GByteArray) b = g_byte_array_new();
-    size_t dsdt, fadt, madt, mcfg = 0, tpm2 = 0, xsdt;
+    size_t dsdt, fadt, madt, mcfg = 0, tpm2 = 0, srat = 0, slit = 0, xsdt;
     uint8_t *r;
 
     if (!validate(cfg, error))
@@ -359,6 +360,15 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
         x86_acpi_tpm2_body(b);
         sdt_end(b, tpm2);
     }
+    if (cfg->numa) {
+        /* ACPI 6.5 §5.2.16 (SRAT, revision 3) and §5.2.17 (SLIT). */
+        srat = sdt_begin(b, "SRAT", 3, "CHSRAT  ");
+        x86_acpi_srat_body(b, cfg);
+        sdt_end(b, srat);
+        slit = sdt_begin(b, "SLIT", 1, "CHSLIT  ");
+        x86_acpi_slit_body(b, cfg);
+        sdt_end(b, slit);
+    }
     xsdt = sdt_begin(b, "XSDT", 1, "CHXSDT  ");
     append_le(b, base + fadt, 8);
     append_le(b, base + madt, 8);
@@ -366,6 +376,10 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
         append_le(b, base + mcfg, 8);
     if (tpm2)
         append_le(b, base + tpm2, 8);
+    if (srat) {
+        append_le(b, base + srat, 8);
+        append_le(b, base + slit, 8);
+    }
     sdt_end(b, xsdt);
 
     /* RSDP (§5.2.5.3), revision 2: no RSDT, only the XSDT. */

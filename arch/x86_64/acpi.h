@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x86_64 ACPI tables (RSDP, XSDT, FADT, MADT, MCFG, DSDT) in guest memory. */
+/* x86_64 ACPI tables (RSDP, XSDT, FADT, MADT, MCFG, DSDT, SRAT, SLIT) in guest memory. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
 
+#include "config/vm-config.h"
 #include "devices/guest-memory.h"
 
 /*
@@ -39,6 +40,35 @@
 typedef struct {
     uint8_t device;             /* 0..31 */
 } X86AcpiPciSlot;
+
+/* SRAT memory affinity: a guest-physical range of proximity domain
+ * @node (ACPI 6.5 §5.2.16.2). */
+typedef struct {
+    uint64_t base;
+    uint64_t size;
+    uint32_t node;
+    bool hotplug;                 /* the range is hot-pluggable */
+} X86AcpiMemAffinity;
+
+#define X86_ACPI_NO_NODE UINT32_MAX
+
+/* The guest NUMA nodes SRAT and SLIT describe (acpi-srat.c). */
+typedef struct {
+    /* Per max vCPU: its proximity domain, or X86_ACPI_NO_NODE. */
+    uint32_t *cpu_node;
+    uint32_t n_cpus;
+    X86AcpiMemAffinity *mem;
+    unsigned n_mem;
+    /* SLIT: domains 0..n_localities-1, distance[i * n + j] from i to j. */
+    uint32_t n_localities;
+    uint8_t *distances;
+} X86AcpiNuma;
+
+/* The nodes of @config's --numa, with the RAM ranges of its zones (NULL
+ * without --numa).  (transfer full) */
+X86AcpiNuma *x86_acpi_numa_new(const VmConfig *config);
+void x86_acpi_numa_free(X86AcpiNuma *numa);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(X86AcpiNuma, x86_acpi_numa_free)
 
 typedef struct {
     /* MADT: one x2APIC entry per max vCPU, enabled if below boot_vcpus. */
@@ -76,6 +106,9 @@ typedef struct {
     /* The TPM 2.0 CRB at TPM_CRB_MMIO_BASE (devices/tpm/tpm-crb.h): the
      * TPM2 table and \_SB_.TPM2 (acpi-tpm.c). */
     bool tpm;
+    /* SRAT and SLIT (acpi-srat.c); NULL: no NUMA description.  Its
+     * n_cpus must be max_vcpus. */
+    const X86AcpiNuma *numa;
 } X86AcpiConfig;
 
 /**

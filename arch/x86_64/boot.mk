@@ -16,4 +16,6 @@ arch_libarch_a_SOURCES += \
 	arch/x86_64/acpi-pci-hotplug.c \
 	arch/x86_64/acpi-cpu-hotplug.c \
 	arch/x86_64/acpi-memory-hotplug.c \
-	arch/x86_64/acpi-tpm.c
+	arch/x86_64/acpi-tpm.c \
+	arch/x86_64/acpi-srat.c \
+	arch/x86_64/numa.c

@@ -180,6 +180,7 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
                                             : cfg->payload.firmware;
     X86Kernel kernel;
     X86AcpiConfig acpi = { 0 };
+    g_autoptr(X86AcpiNuma) numa = x86_acpi_numa_new(cfg);
     X86Topology topo;
     uint64_t initrd_addr = 0, initrd_size = 0, rsdp = 0;
 
@@ -219,6 +220,7 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.pci_mmio64_base = plat->mmio64_base;
     acpi.pci_mmio64_size = plat->mmio64_size;
     acpi.tpm = tpm_configured(cfg);
+    acpi.numa = numa;
     if (!x86_acpi_build(mem, &acpi, &rsdp, error) ||
         !x86_smbios_setup(mem, cfg->platform, error))
         return false;

@@ -14,6 +14,7 @@
 
 #include "common/fd-util.h"
 #include "config/vm-config-kind.h"
+#include "config/vm-config-numa.h"
 #include "config/vm-config-schema.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
@@ -95,12 +96,13 @@ balloon_validate(const VmConfig *config, gconstpointer entry,
                  const VmConfigKindCtx *ctx, GError **error)
 {
     const BalloonConfig *b = entry;
+    uint64_t ram = vm_config_ram_size(&config->memory);   /* zones too */
 
-    if (b->size >= config->memory.size) {
+    if (b->size >= ram) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                     "%s: size=%" G_GUINT64_FORMAT " must be smaller than "
                     "the guest RAM (%" G_GUINT64_FORMAT " bytes)", ctx->where,
-                    b->size, config->memory.size);
+                    b->size, ram);
         return false;
     }
     return true;

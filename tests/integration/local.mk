@@ -18,6 +18,7 @@ include tests/integration/migration.mk
 include tests/integration/hotplug.mk
 include tests/integration/vcpu-hotplug.mk
 include tests/integration/memory-hotplug.mk
+include tests/integration/numa.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk
 include tests/integration/ratelimit.mk

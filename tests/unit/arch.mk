@@ -32,6 +32,13 @@ tests_unit_test_x86_smbios_LDADD = tests/unit/libtestarch.a arch/libarch.a \
 	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
 	$(VMM_DEP_LIBS)
 
+# Memory zones and NUMA nodes into SRAT/SLIT: the config library too.
+check_PROGRAMS += tests/unit/test-x86-srat
+TESTS += tests/unit/test-x86-srat
+tests_unit_test_x86_srat_LDADD = tests/unit/libtestarch.a arch/libarch.a \
+	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
+	$(VMM_DEP_LIBS)
+
 # Seeds: tests/unit/test-x86-loader --write-corpus tests/fuzz/corpus/linux-loader
 FUZZ_TARGETS += tests/fuzz/fuzz-linux-loader
 tests_fuzz_fuzz_linux_loader_SOURCES = tests/fuzz/fuzz-linux-loader.c

@@ -202,7 +202,11 @@ static const BadCli bad_cli[] = {
     { ARGS("--log-format", "x"), "--log-format is not supported yet", 0 },
     { ARGS("--pmem", "size=2M"),
       "--pmem: file=<backing_file_path> is required in 'size=2M'", 0 },
-    { ARGS("--numa", "guest_numa_id=0"), "--numa is not supported yet", 0 },
+    { ARGS("--ivshmem", "size=1M"), "--ivshmem is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--memory", "size=0", "--memory-zone",
+           "id=a,size=64M", "--numa", "guest_numa_id=0,cpus=[1],"
+           "memory_zones=[a]"),
+      "--numa: node 0: vCPU 1 does not exist (max_vcpus=1)", 0 },
     { ARGS("-x"), "unknown option '-x'", 0 },
     { ARGS("-vx"), "unknown option '-x'", 0 },
     { ARGS("foo"), "unexpected argument 'foo'", 0 },
@@ -392,7 +396,8 @@ test_help_text(void)
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
         "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
-        "landlock-rules", "log-file", "memory", "net", "no-shutdown", "platform",
+        "landlock-rules", "log-file", "memory", "memory-zone", "net",
+        "no-shutdown", "numa", "platform",
         "pvpanic",
         "rate-limit-group", "restore", "rng",
         "seccomp", "serial", "v", "version", "watchdog", NULL
