@@ -90,10 +90,20 @@ class Libvirtd:
         with open(os.path.join(self.dir, "stderr.log"), "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
                                          cwd=self.dir)
-        rv.wait_for(lambda: os.path.exists(self.sock) or self.proc.poll() is not None,
+        # libvirtd binds its socket a moment before it listens on it: wait
+        # for a connect to succeed, not for the file.
+        rv.wait_for(lambda: self.accepts() or self.proc.poll() is not None,
                     "libvirtd's socket", timeout=30)
         if self.proc.poll() is not None:
             raise RuntimeError("libvirtd did not start (see %s)" % self.dir)
+
+    def accepts(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(self.sock)
+                return True
+            except OSError:
+                return False
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
