@@ -105,6 +105,13 @@ drv_counter(JsonObject *o, const char *name)
     return o && drv_json_int(o, name, &v) && v >= 0 ? v : -1;
 }
 
+/* A sum of counters: unknown (-1) once any part is. */
+static void
+drv_counter_add(int64_t *sum, int64_t v)
+{
+    *sum = *sum < 0 || v < 0 ? -1 : *sum + v;
+}
+
 static const DomainDevRef *
 drv_find_disk(GPtrArray *disks, const char *path)
 {
@@ -156,16 +163,33 @@ drv_domain_block_stats(DrvDomainObj *obj, const char *path, DrvBlockStats *stats
 {
     DrvDomainSnap s;
     g_autoptr(JsonNode) all = NULL;
-    const DomainDevRef *disk;
+    const DomainDevRef *disk = NULL;
     bool ok = false;
 
     if (!drv_domain_snap_active(obj, &s, error))
         return false;
-    if (!(disk = drv_find_disk(s.disks, path))) {
+    /* An empty path (virsh domblkstat with no device) sums every disk,
+     * as libvirt's QEMU driver does. */
+    if (*path && !(disk = drv_find_disk(s.disks, path))) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                     "invalid path: '%s' is not a disk of domain '%s'", path, obj->name);
     } else if ((all = drv_monitor_get(s.api_socket, "vm.counters", error))) {
-        drv_fill_block(drv_counters_of(all, disk->id), stats);
+        if (*path) {
+            drv_fill_block(drv_counters_of(all, disk->id), stats);
+        } else {
+            memset(stats, 0, sizeof(*stats));
+            for (guint i = 0; i < s.disks->len; i++) {
+                const DomainDevRef *d = g_ptr_array_index(s.disks, i);
+                DrvBlockStats one;
+
+                drv_fill_block(drv_counters_of(all, d->id), &one);
+                drv_counter_add(&stats->rd_req, one.rd_req);
+                drv_counter_add(&stats->rd_bytes, one.rd_bytes);
+                drv_counter_add(&stats->wr_req, one.wr_req);
+                drv_counter_add(&stats->wr_bytes, one.wr_bytes);
+            }
+            stats->errs = -1;
+        }
         ok = true;
     }
     drv_domain_snap_clear(&s);

@@ -292,6 +292,8 @@ def domain_stats_from_vmm_counters(d):
         # The fake's vm.counters for disk 0 / NIC 0 (rpc-fake-nimbus.py).
         assert dom.blockStats("vda") == (10, 5120, 11, 5632, -1), dom.blockStats("vda")
         assert dom.blockStats(os.path.join(d.tmp, "disk"))[0] == 10
+        # An empty path (virsh domblkstat with no device): all disks summed.
+        assert dom.blockStats("") == (10, 5120, 11, 5632, -1), dom.blockStats("")
         expect_error(libvirt.VIR_ERR_INVALID_ARG, dom.blockStats, "vdz")
         assert dom.interfaceStats("tap0a1b2c3d-4e") == \
             (150000, 100, -1, -1, 101000, 101, -1, -1)
