@@ -14,8 +14,8 @@
  * socket error.
  */
 
-/* Long enough for vm.boot of a large guest and vm.pause waiting for vCPUs
- * to leave the guest; short enough that a hung VMM frees the job. */
+/* Every call but vm.boot: long enough for vm.pause waiting for vCPUs to
+ * leave the guest; short enough that a hung VMM frees the job. */
 #define DRV_MONITOR_TIMEOUT_MS 30000
 /* vm.boot alone: seen taking 36 s for a 256 MiB guest under the emulated
  * test harness on a loaded host (virt-manager's wizard then reported a
