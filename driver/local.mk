@@ -199,3 +199,5 @@ include driver/blkiotune.mk
 include driver/iftune.mk
 # <backingStore> in the live XML (issue 15).
 include driver/backing.mk
+# domblkinfo, blkiotune, guest-agent calls, send-key, screenshot (issue 11).
+include driver/domain-extra.mk

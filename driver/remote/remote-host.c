@@ -10,6 +10,7 @@
 #include "driver/hostcpu.h"
 #include "driver/nodeinfo.h"
 #include "driver/nodestats.h"
+#include "driver/refused.h"
 #include "driver/remote/remote.h"
 #include "driver/xml/domain-conf.h"
 
@@ -238,20 +239,10 @@ remote_domain_set_time(RpcCall *call, void *a, void *r, GError **error)
     remote_domain_set_time_args *args = a;
     g_autoptr(DrvDomainObj) obj = remote_get_domain(remote_daemon_of(call),
                                                     &args->dom, error);
-    bool active;
 
-    if (!obj)
-        return false;
-    drv_domain_obj_lock(obj);
-    active = drv_domain_obj_is_active(obj);
-    drv_domain_obj_unlock(obj);
-    if (!active) {
-        drv_domain_set_error_not_running(error);
-        return false;
-    }
     /* Setting the guest clock needs a guest agent, which nimbus guests
-     * do not have: libvirt's QEMU driver answers this without one. */
-    g_set_error(error, DRV_ERROR, DRV_ERROR_ARGUMENT_UNSUPPORTED,
-                "guest agent is not configured");
-    return false;
+     * do not have: libvirt's answer without one (driver/refused.c).
+     * VIR_DOMAIN_TIME_SYNC (1) is libvirt's one flag. */
+    return obj && drv_domain_agent_refuse(obj, args->flags, 1u,
+                                          "virDomainSetTime", error);
 }

@@ -6,6 +6,7 @@
 
 #include "driver/remote/remote.h"
 #include "driver/remote/remote-blkiotune.h"
+#include "driver/remote/remote-domain-extra.h"
 #include "driver/remote/remote-forward.h"
 #include "driver/remote/remote-iftune.h"
 #include "driver/remote/remote-migrate.h"
@@ -324,6 +325,9 @@ static const RpcProcedure remote_procedures[] = {
          remote_domain_snapshot_snap_args, remote_domain_revert_to_snapshot, W),
     P_NR(DOMAIN_SNAPSHOT_DELETE, "virDomainSnapshotDelete",
          remote_domain_snapshot_snap_args, remote_domain_snapshot_delete, W),
+    P(DOMAIN_GET_BLOCK_INFO, "virDomainGetBlockInfo",
+      remote_domain_get_block_info_args, remote_domain_get_block_info_ret,
+      remote_domain_get_block_info, 0),
     P(DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", remote_domain_flags_args,
       remote_domain_ret, remote_domain_create_with_flags, W),
     P_NR(DOMAIN_SET_VCPUS_FLAGS, "virDomainSetVcpusFlags",
@@ -337,10 +341,22 @@ static const RpcProcedure remote_procedures[] = {
       remote_connect_get_sysinfo_ret, remote_connect_get_sysinfo, 0),
     P_NR(DOMAIN_SET_MEMORY_FLAGS, "virDomainSetMemoryFlags",
          remote_domain_set_memory_flags_args, remote_domain_set_memory_flags, W),
+    P_NR(DOMAIN_SET_BLKIO_PARAMETERS, "virDomainSetBlkioParameters",
+         remote_domain_set_blkio_parameters_args,
+         remote_domain_set_blkio_parameters, W),
+    P(DOMAIN_GET_BLKIO_PARAMETERS, "virDomainGetBlkioParameters",
+      remote_domain_get_blkio_parameters_args,
+      remote_domain_get_blkio_parameters_ret,
+      remote_domain_get_blkio_parameters, 0),
+    /* Always refused (driver/refused.c): no stream is ever opened. */
+    P(DOMAIN_SCREENSHOT, "virDomainScreenshot", remote_domain_screenshot_args,
+      remote_domain_screenshot_ret, remote_domain_screenshot, W),
     P(DOMAIN_GET_STATE, "virDomainGetState", remote_domain_flags_args,
       remote_domain_get_state_ret, remote_domain_get_state, 0),
     P_NR(DOMAIN_PIN_VCPU_FLAGS, "virDomainPinVcpuFlags",
          remote_domain_pin_vcpu_flags_args, remote_domain_pin_vcpu_flags, W),
+    P_NR(DOMAIN_SEND_KEY, "virDomainSendKey", remote_domain_send_key_args,
+         remote_domain_send_key, W),
     P(NODE_GET_CPU_STATS, "virNodeGetCPUStats", remote_node_get_cpu_stats_args,
       remote_node_get_cpu_stats_ret, remote_node_cpu_stats, 0),
     P(NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", remote_node_get_memory_stats_args,
@@ -415,6 +431,9 @@ static const RpcProcedure remote_procedures[] = {
       remote_domain_snapshot_list_all_children_args,
       remote_domain_list_all_snapshots_ret,
       remote_domain_snapshot_list_all_children, 0),
+    P(DOMAIN_GET_HOSTNAME, "virDomainGetHostname",
+      remote_domain_get_hostname_args, remote_domain_get_hostname_ret,
+      remote_domain_get_hostname, 0),
     P_NR(DOMAIN_PIN_EMULATOR, "virDomainPinEmulator",
          remote_domain_pin_emulator_args, remote_domain_pin_emulator, W),
     P(DOMAIN_GET_EMULATOR_PIN_INFO, "virDomainGetEmulatorPinInfo",
@@ -432,6 +451,10 @@ static const RpcProcedure remote_procedures[] = {
       remote_fwd_connect_list_all_networks, 0),
     P(NODE_GET_CPU_MAP, "virNodeGetCPUMap", remote_node_get_cpu_map_args,
       remote_node_get_cpu_map_ret, remote_node_get_cpu_map, 0),
+    /* The guest-agent calls are always refused (driver/refused.c): those
+     * whose reply is a list have none declared, as none is encoded. */
+    P_NR(DOMAIN_FSTRIM, "virDomainFSTrim", remote_domain_fstrim_args,
+         remote_domain_fstrim, W),
     P(DOMAIN_GET_JOB_STATS, "virDomainGetJobStats", remote_domain_get_job_stats_args,
       remote_domain_get_job_stats_ret, remote_domain_get_job_stats, 0),
     P(DOMAIN_MIGRATE_BEGIN3_PARAMS, "virDomainMigrateBegin3Params",
@@ -463,6 +486,12 @@ static const RpcProcedure remote_procedures[] = {
     P_NR(CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, "virConnectDomainEventDeregisterAny",
          remote_connect_domain_event_callback_deregister_any_args,
          remote_connect_domain_event_callback_deregister_any, 0),
+    P_NR(DOMAIN_FSFREEZE, "virDomainFSFreeze", remote_domain_fsfreeze_args,
+         remote_domain_fsfreeze, W),
+    P_NR(DOMAIN_FSTHAW, "virDomainFSThaw", remote_domain_fsfreeze_args,
+         remote_domain_fsthaw, W),
+    P(DOMAIN_GET_TIME, "virDomainGetTime", remote_domain_get_time_args,
+      remote_domain_get_time_ret, remote_domain_get_time, W),
     P_NR(DOMAIN_SET_TIME, "virDomainSetTime", remote_domain_set_time_args,
          remote_domain_set_time, W),
     P(CONNECT_GET_DOMAIN_CAPABILITIES, "virConnectGetDomainCapabilities",
@@ -472,15 +501,22 @@ static const RpcProcedure remote_procedures[] = {
     P(CONNECT_GET_ALL_DOMAIN_STATS, "virConnectGetAllDomainStats",
       remote_connect_get_all_domain_stats_args, remote_connect_get_all_domain_stats_ret,
       remote_connect_get_all_domain_stats, 0),
+    P_NR(DOMAIN_GET_FSINFO, "virDomainGetFSInfo",
+         remote_domain_agent_flags_args, remote_domain_get_fsinfo, W),
     P(DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags",
       remote_domain_define_xml_flags_args, remote_domain_ret,
       remote_domain_define_xml_flags, W),
+    P_NR(DOMAIN_SET_USER_PASSWORD, "virDomainSetUserPassword",
+         remote_domain_set_user_password_args,
+         remote_domain_set_user_password, W),
     P(DOMAIN_RENAME, "virDomainRename", remote_domain_rename_args,
       remote_domain_rename_ret, remote_domain_rename, W),
     P_NN(CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback",
          remote_connect_close_callback, 0),
     P_NN(CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",
          remote_connect_close_callback, 0),
+    P_NR(DOMAIN_GET_GUEST_VCPUS, "virDomainGetGuestVcpus",
+         remote_domain_agent_flags_args, remote_domain_get_guest_vcpus, W),
     P(DOMAIN_MIGRATE_GET_MAX_DOWNTIME, "virDomainMigrateGetMaxDowntime",
       remote_domain_migrate_get_max_downtime_args,
       remote_domain_migrate_get_max_downtime_ret,
@@ -501,6 +537,8 @@ static const RpcProcedure remote_procedures[] = {
     P(CONNECT_BASELINE_HYPERVISOR_CPU, "virConnectBaselineHypervisorCPU",
       remote_connect_baseline_hypervisor_cpu_args, remote_connect_baseline_cpu_ret,
       remote_connect_baseline_hypervisor_cpu, 0),
+    P_NR(DOMAIN_GET_GUEST_INFO, "virDomainGetGuestInfo",
+         remote_domain_get_guest_info_args, remote_domain_get_guest_info, W),
 };
 
 #undef W
