@@ -108,6 +108,12 @@ TESTS += tests/unit/test-nimbusd-blkiotune.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-iftune.py
 TESTS += tests/unit/test-nimbusd-iftune.py
 
+# virsh domblkinfo, blkiotune, domtime and the guest-agent calls, send-key,
+# screenshot (issue 11): real sizes from qemu-img-made images, refusals
+# with libvirt's codes and the reason.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-domain-extra.py
+TESTS += tests/unit/test-nimbusd-domain-extra.py
+
 # <backingStore> (issue 15): the live chain read from qemu-img-made image
 # headers, dropped on define, kept across a daemon restart.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-backing.py
