@@ -82,6 +82,7 @@ driver_libnimbusd_a_SOURCES = \
 	driver/dbus/dbus-network.c \
 	driver/dbus/dbus-storage.c \
 	driver/dbus/dbus-nodedev.c \
+	driver/dbus/dbus-fwd-object.c driver/dbus/dbus-fwd-object.h \
 	driver/dbus/dbus-fwd-events.c \
 	driver/dbus/dbus-domain.c \
 	driver/dbus/dbus-domain-ops.c \

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <libvirt/virterror.h>
 
-#include "driver/dbus/dbus-priv.h"
+#include "driver/dbus/dbus-fwd-object.h"
 
 /*
  * Networks are libvirtd's (driver/forward.h): each method makes the same
@@ -27,32 +27,26 @@ dbus_network_path(virNetworkPtr net)
     return g_strconcat(DBUS_NETWORK_PATH "/", node, NULL);
 }
 
+static gpointer
+dbus_network_lookup(virConnectPtr conn, const unsigned char *uuid)
+{
+    return virNetworkLookupByUUID(conn, uuid);
+}
+
+/* libvirtd's code and text for a network it does not know. */
+static const DbusFwdKind dbus_network_kind = {
+    .prefix = DBUS_NETWORK_PATH,
+    .lookup_uuid = dbus_network_lookup,
+    .err_domain = VIR_FROM_NETWORK,
+    .err_code = VIR_ERR_NO_NETWORK,
+    .not_found = "Network not found: no network with matching object path",
+};
+
 /* The network @path names.  (transfer full) */
 static virNetworkPtr
 dbus_network_from_path(DbusService *svc, const char *path, GError **error)
 {
-    const char *prefix = DBUS_NETWORK_PATH "/";
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
-    unsigned char uuid[16];
-    virNetworkPtr net;
-
-    if (!conn)
-        return NULL;
-    if (!g_str_has_prefix(path, prefix) ||
-        !dbus_domain_node_parse(path + strlen(prefix), uuid)) {
-        /* libvirtd's code and text for a network it does not know; the
-         * path is the caller's and is not repeated. */
-        g_set_error_literal(error, DRV_RELAYED_ERROR,
-                            DRV_RELAYED_CODE(VIR_FROM_NETWORK,
-                                             VIR_ERR_NO_NETWORK),
-                            "Network not found: no network with matching "
-                            "object path");
-        return NULL;
-    }
-    if (!(net = virNetworkLookupByUUID(conn, uuid)))
-        drv_forward_set_error(error);
-    return net;
+    return dbus_fwd_object_from_path(svc, &dbus_network_kind, path, error);
 }
 
 /* (o) for @net, which it consumes; NULL with libvirt's error for NULL. */
@@ -159,24 +153,13 @@ dbus_connect_network_create_xml(DbusService *svc, const char *path,
 
 /* ---- Network methods ----------------------------------------------------- */
 
-/* A call that answers nothing: () or libvirt's error. */
-static GVariant *
-dbus_network_unit(int rc, GError **error)
-{
-    if (rc < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new("()");
-}
-
 static GVariant *
 dbus_network_create(DbusService *svc, const char *path, GVariant *args,
                     GError **error)
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
 
-    return net ? dbus_network_unit(virNetworkCreate(net), error) : NULL;
+    return net ? dbus_fwd_unit(virNetworkCreate(net), error) : NULL;
 }
 
 static GVariant *
@@ -185,7 +168,7 @@ dbus_network_destroy(DbusService *svc, const char *path, GVariant *args,
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
 
-    return net ? dbus_network_unit(virNetworkDestroy(net), error) : NULL;
+    return net ? dbus_fwd_unit(virNetworkDestroy(net), error) : NULL;
 }
 
 static GVariant *
@@ -194,7 +177,7 @@ dbus_network_undefine(DbusService *svc, const char *path, GVariant *args,
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
 
-    return net ? dbus_network_unit(virNetworkUndefine(net), error) : NULL;
+    return net ? dbus_fwd_unit(virNetworkUndefine(net), error) : NULL;
 }
 
 static GVariant *
@@ -202,41 +185,21 @@ dbus_network_get_xml_desc(DbusService *svc, const char *path, GVariant *args,
                           GError **error)
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
-    char *xml;
-    GVariant *reply;
     guint32 flags;
 
     g_variant_get(args, "(u)", &flags);
-    if (!net)
-        return NULL;
-    if (!(xml = virNetworkGetXMLDesc(net, flags))) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    reply = g_variant_new("(s)", xml);
-    free(xml);      /* libvirt's allocation */
-    return reply;
+    return net ? dbus_fwd_string(virNetworkGetXMLDesc(net, flags), error)
+               : NULL;
 }
 
 /* ---- properties ---------------------------------------------------------- */
-
-/* virNetworkIsActive/IsPersistent/GetAutostart: 0/1, or -1 on error. */
-static GVariant *
-dbus_network_bool(int v, GError **error)
-{
-    if (v < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new_boolean(v != 0);
-}
 
 static GVariant *
 dbus_network_get_active(DbusService *svc, const char *path, GError **error)
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
 
-    return net ? dbus_network_bool(virNetworkIsActive(net), error) : NULL;
+    return net ? dbus_fwd_bool(virNetworkIsActive(net), error) : NULL;
 }
 
 static GVariant *
@@ -244,7 +207,7 @@ dbus_network_get_persistent(DbusService *svc, const char *path, GError **error)
 {
     g_autoptr(virNetwork) net = dbus_network_from_path(svc, path, error);
 
-    return net ? dbus_network_bool(virNetworkIsPersistent(net), error) : NULL;
+    return net ? dbus_fwd_bool(virNetworkIsPersistent(net), error) : NULL;
 }
 
 static GVariant *
@@ -255,7 +218,7 @@ dbus_network_get_autostart(DbusService *svc, const char *path, GError **error)
 
     if (!net)
         return NULL;
-    return dbus_network_bool(virNetworkGetAutostart(net, &autostart) < 0 ?
+    return dbus_fwd_bool(virNetworkGetAutostart(net, &autostart) < 0 ?
                              -1 : autostart, error);
 }
 

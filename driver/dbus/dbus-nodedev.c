@@ -5,7 +5,7 @@
 #include <string.h>
 #include <libvirt/virterror.h>
 
-#include "driver/dbus/dbus-priv.h"
+#include "driver/dbus/dbus-fwd-object.h"
 
 /*
  * The host's network interfaces and devices are libvirtd's, as networks
@@ -47,65 +47,48 @@ dbus_nodedev_path(virNodeDevicePtr dev)
     return g_strconcat(DBUS_NODEDEV_PATH "/", enc, NULL);
 }
 
-/* The string a path element below @prefix encodes, or NULL with libvirtd's
- * "not found" error for a path that cannot name one (not repeated: it is
- * the caller's and may be huge). */
-static char *
-dbus_fwd_name_from_path(const char *path, const char *prefix, int domain,
-                        int code, const char *what, GError **error)
+static gpointer
+dbus_iface_lookup(virConnectPtr conn, const char *mac)
 {
-    char *name = NULL;
-
-    if (g_str_has_prefix(path, prefix) && path[strlen(prefix)] == '/')
-        name = dbus_decode_str(path + strlen(prefix) + 1);
-    if (!name || !*name) {
-        g_free(name);
-        g_set_error(error, DRV_RELAYED_ERROR, DRV_RELAYED_CODE(domain, code),
-                    "%s not found: no %s with matching object path", what,
-                    what);
-        return NULL;
-    }
-    return name;
+    return virInterfaceLookupByMACString(conn, mac);
 }
+
+static gpointer
+dbus_nodedev_lookup(virConnectPtr conn, const char *name)
+{
+    return virNodeDeviceLookupByName(conn, name);
+}
+
+static const DbusFwdKind dbus_iface_kind = {
+    .prefix = DBUS_IFACE_PATH,
+    .lookup_str = dbus_iface_lookup,
+    .err_domain = VIR_FROM_INTERFACE,
+    .err_code = VIR_ERR_NO_INTERFACE,
+    .not_found = "Interface not found: no Interface with matching object "
+                 "path",
+};
+
+static const DbusFwdKind dbus_nodedev_kind = {
+    .prefix = DBUS_NODEDEV_PATH,
+    .lookup_str = dbus_nodedev_lookup,
+    .err_domain = VIR_FROM_NODEDEV,
+    .err_code = VIR_ERR_NO_NODE_DEVICE,
+    .not_found = "Node device not found: no Node device with matching "
+                 "object path",
+};
 
 /* The interface @path names.  (transfer full) */
 static virInterfacePtr
 dbus_iface_from_path(DbusService *svc, const char *path, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
-    g_autofree char *mac = NULL;
-    virInterfacePtr iface;
-
-    if (!conn ||
-        !(mac = dbus_fwd_name_from_path(path, DBUS_IFACE_PATH,
-                                        VIR_FROM_INTERFACE,
-                                        VIR_ERR_NO_INTERFACE, "Interface",
-                                        error)))
-        return NULL;
-    if (!(iface = virInterfaceLookupByMACString(conn, mac)))
-        drv_forward_set_error(error);
-    return iface;
+    return dbus_fwd_object_from_path(svc, &dbus_iface_kind, path, error);
 }
 
 /* The node device @path names.  (transfer full) */
 static virNodeDevicePtr
 dbus_nodedev_from_path(DbusService *svc, const char *path, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
-    g_autofree char *name = NULL;
-    virNodeDevicePtr dev;
-
-    if (!conn ||
-        !(name = dbus_fwd_name_from_path(path, DBUS_NODEDEV_PATH,
-                                         VIR_FROM_NODEDEV,
-                                         VIR_ERR_NO_NODE_DEVICE,
-                                         "Node device", error)))
-        return NULL;
-    if (!(dev = virNodeDeviceLookupByName(conn, name)))
-        drv_forward_set_error(error);
-    return dev;
+    return dbus_fwd_object_from_path(svc, &dbus_nodedev_kind, path, error);
 }
 
 /* ---- Connect methods ----------------------------------------------------- */
@@ -241,34 +224,6 @@ dbus_connect_nodedev_lookup_by_name(DbusService *svc, const char *path,
     return g_variant_new("(o)", p);
 }
 
-/* ---- shared -------------------------------------------------------------- */
-
-/* A call that answers nothing: () or libvirt's error. */
-static GVariant *
-dbus_fwd_unit(int rc, GError **error)
-{
-    if (rc < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new("()");
-}
-
-/* (s) for a string libvirt allocated, which it frees. */
-static GVariant *
-dbus_fwd_string(char *s, GError **error)
-{
-    GVariant *reply;
-
-    if (!s) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    reply = g_variant_new("(s)", s);
-    free(s);
-    return reply;
-}
-
 /* ---- Interface ----------------------------------------------------------- */
 
 static GVariant *
@@ -320,15 +275,8 @@ static GVariant *
 dbus_iface_get_active(DbusService *svc, const char *path, GError **error)
 {
     g_autoptr(virInterface) iface = dbus_iface_from_path(svc, path, error);
-    int active;
 
-    if (!iface)
-        return NULL;
-    if ((active = virInterfaceIsActive(iface)) < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new_boolean(active != 0);
+    return iface ? dbus_fwd_bool(virInterfaceIsActive(iface), error) : NULL;
 }
 
 static GVariant *

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <libvirt/virterror.h>
 
-#include "driver/dbus/dbus-priv.h"
+#include "driver/dbus/dbus-fwd-object.h"
 
 /*
  * Pools and volumes are libvirtd's (driver/forward.h): each method makes
@@ -37,64 +37,50 @@ dbus_vol_path(virStorageVolPtr vol)
     return g_strconcat(DBUS_VOL_PATH "/", key, NULL);
 }
 
-/* NO_STORAGE_POOL / NO_STORAGE_VOL for a path that cannot name one: the
- * code libvirtd gives for an unknown object; the path is the caller's and
- * is not repeated. */
-static void
-dbus_storage_not_found(bool pool, GError **error)
+static gpointer
+dbus_pool_lookup(virConnectPtr conn, const unsigned char *uuid)
 {
-    g_set_error_literal(error, DRV_RELAYED_ERROR,
-                        DRV_RELAYED_CODE(VIR_FROM_STORAGE,
-                                         pool ? VIR_ERR_NO_STORAGE_POOL :
-                                                VIR_ERR_NO_STORAGE_VOL),
-                        pool ? "Storage pool not found: no storage pool "
-                               "with matching object path" :
-                               "Storage volume not found: no storage vol "
-                               "with matching object path");
+    return virStoragePoolLookupByUUID(conn, uuid);
 }
+
+static gpointer
+dbus_vol_lookup(virConnectPtr conn, const char *key)
+{
+    return virStorageVolLookupByKey(conn, key);
+}
+
+/* NO_STORAGE_POOL / NO_STORAGE_VOL for a path that cannot name one: the
+ * code libvirtd gives for an unknown object. */
+static const DbusFwdKind dbus_pool_kind = {
+    .prefix = DBUS_POOL_PATH,
+    .lookup_uuid = dbus_pool_lookup,
+    .err_domain = VIR_FROM_STORAGE,
+    .err_code = VIR_ERR_NO_STORAGE_POOL,
+    .not_found = "Storage pool not found: no storage pool with matching "
+                 "object path",
+};
+
+static const DbusFwdKind dbus_vol_kind = {
+    .prefix = DBUS_VOL_PATH,
+    .lookup_str = dbus_vol_lookup,
+    .err_domain = VIR_FROM_STORAGE,
+    .err_code = VIR_ERR_NO_STORAGE_VOL,
+    .not_found = "Storage volume not found: no storage vol with matching "
+                 "object path",
+};
 
 /* The pool @path names.  (transfer full) */
 static virStoragePoolPtr
 dbus_pool_from_path(DbusService *svc, const char *path, GError **error)
 {
-    const char *prefix = DBUS_POOL_PATH "/";
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
-    unsigned char uuid[16];
-    virStoragePoolPtr pool;
-
-    if (!conn)
-        return NULL;
-    if (!g_str_has_prefix(path, prefix) ||
-        !dbus_domain_node_parse(path + strlen(prefix), uuid)) {
-        dbus_storage_not_found(true, error);
-        return NULL;
-    }
-    if (!(pool = virStoragePoolLookupByUUID(conn, uuid)))
-        drv_forward_set_error(error);
-    return pool;
+    return dbus_fwd_object_from_path(svc, &dbus_pool_kind, path, error);
 }
 
 /* The volume @path names.  (transfer full) */
 static virStorageVolPtr
 dbus_vol_from_path(DbusService *svc, const char *path, GError **error)
 {
-    const char *prefix = DBUS_VOL_PATH "/";
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
-    g_autofree char *key = NULL;
-    virStorageVolPtr vol;
-
-    if (!conn)
-        return NULL;
-    if (!g_str_has_prefix(path, prefix) ||
-        !(key = dbus_decode_str(path + strlen(prefix))) || !*key) {
-        dbus_storage_not_found(false, error);
-        return NULL;
-    }
-    if (!(vol = virStorageVolLookupByKey(conn, key)))
-        drv_forward_set_error(error);
-    return vol;
+    return dbus_fwd_object_from_path(svc, &dbus_vol_kind, path, error);
 }
 
 /* (o) for @pool, which it consumes; libvirt's error for NULL. */
@@ -124,32 +110,6 @@ dbus_reply_vol(virStorageVolPtr vol, GError **error)
     path = dbus_vol_path(vol);
     virStorageVolFree(vol);
     return g_variant_new("(o)", path);
-}
-
-/* () for a call that answers nothing, or libvirt's error. */
-static GVariant *
-dbus_storage_unit(int rc, GError **error)
-{
-    if (rc < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new("()");
-}
-
-/* (s) for a string libvirt allocated (freed here), or its error. */
-static GVariant *
-dbus_storage_string(char *s, GError **error)
-{
-    GVariant *reply;
-
-    if (!s) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    reply = g_variant_new("(s)", s);
-    free(s);
-    return reply;
 }
 
 /* ---- Connect methods ----------------------------------------------------- */
@@ -280,7 +240,7 @@ dbus_connect_vol_lookup_by_path(DbusService *svc, const char *path,
         g_variant_get(args, "(u)", &flags);                                 \
         if (!(pool = dbus_pool_from_path(svc, path, error)))                \
             return NULL;                                                    \
-        return dbus_storage_unit(call(pool, flags), error);                 \
+        return dbus_fwd_unit(call(pool, flags), error);                 \
     }
 
 DBUS_POOL_FLAGS_METHOD(dbus_pool_build, virStoragePoolBuild)
@@ -294,7 +254,7 @@ dbus_pool_destroy(DbusService *svc, const char *path, GVariant *args,
 {
     g_autoptr(virStoragePool) pool = dbus_pool_from_path(svc, path, error);
 
-    return pool ? dbus_storage_unit(virStoragePoolDestroy(pool), error) : NULL;
+    return pool ? dbus_fwd_unit(virStoragePoolDestroy(pool), error) : NULL;
 }
 
 static GVariant *
@@ -303,7 +263,7 @@ dbus_pool_undefine(DbusService *svc, const char *path, GVariant *args,
 {
     g_autoptr(virStoragePool) pool = dbus_pool_from_path(svc, path, error);
 
-    return pool ? dbus_storage_unit(virStoragePoolUndefine(pool), error) : NULL;
+    return pool ? dbus_fwd_unit(virStoragePoolUndefine(pool), error) : NULL;
 }
 
 static GVariant *
@@ -334,7 +294,7 @@ dbus_pool_get_xml_desc(DbusService *svc, const char *path, GVariant *args,
     g_variant_get(args, "(u)", &flags);
     if (!(pool = dbus_pool_from_path(svc, path, error)))
         return NULL;
-    return dbus_storage_string(virStoragePoolGetXMLDesc(pool, flags), error);
+    return dbus_fwd_string(virStoragePoolGetXMLDesc(pool, flags), error);
 }
 
 /* = STORAGE_POOL_LIST_ALL_VOLUMES */
@@ -418,21 +378,11 @@ dbus_pool_vol_lookup_by_name(DbusService *svc, const char *path,
 /* ---- StoragePool properties ---------------------------------------------- */
 
 static GVariant *
-dbus_storage_bool(int v, GError **error)
-{
-    if (v < 0) {
-        drv_forward_set_error(error);
-        return NULL;
-    }
-    return g_variant_new_boolean(v != 0);
-}
-
-static GVariant *
 dbus_pool_get_active(DbusService *svc, const char *path, GError **error)
 {
     g_autoptr(virStoragePool) pool = dbus_pool_from_path(svc, path, error);
 
-    return pool ? dbus_storage_bool(virStoragePoolIsActive(pool), error) : NULL;
+    return pool ? dbus_fwd_bool(virStoragePoolIsActive(pool), error) : NULL;
 }
 
 static GVariant *
@@ -440,7 +390,7 @@ dbus_pool_get_persistent(DbusService *svc, const char *path, GError **error)
 {
     g_autoptr(virStoragePool) pool = dbus_pool_from_path(svc, path, error);
 
-    return pool ? dbus_storage_bool(virStoragePoolIsPersistent(pool), error)
+    return pool ? dbus_fwd_bool(virStoragePoolIsPersistent(pool), error)
                 : NULL;
 }
 
@@ -452,8 +402,8 @@ dbus_pool_get_autostart(DbusService *svc, const char *path, GError **error)
 
     if (!pool)
         return NULL;
-    return dbus_storage_bool(virStoragePoolGetAutostart(pool, &autostart) < 0 ?
-                             -1 : autostart, error);
+    return dbus_fwd_bool(virStoragePoolGetAutostart(pool, &autostart) < 0 ?
+                         -1 : autostart, error);
 }
 
 static bool
@@ -537,7 +487,7 @@ dbus_vol_delete(DbusService *svc, const char *path, GVariant *args,
     g_variant_get(args, "(u)", &flags);
     if (!(vol = dbus_vol_from_path(svc, path, error)))
         return NULL;
-    return dbus_storage_unit(virStorageVolDelete(vol, flags), error);
+    return dbus_fwd_unit(virStorageVolDelete(vol, flags), error);
 }
 
 /* = STORAGE_VOL_GET_INFO; the RPC procedure has no flags, and libvirt
@@ -573,7 +523,7 @@ dbus_vol_get_xml_desc(DbusService *svc, const char *path, GVariant *args,
     g_variant_get(args, "(u)", &flags);
     if (!(vol = dbus_vol_from_path(svc, path, error)))
         return NULL;
-    return dbus_storage_string(virStorageVolGetXMLDesc(vol, flags), error);
+    return dbus_fwd_string(virStorageVolGetXMLDesc(vol, flags), error);
 }
 
 static GVariant *
@@ -587,7 +537,7 @@ dbus_vol_resize(DbusService *svc, const char *path, GVariant *args,
     g_variant_get(args, "(tu)", &capacity, &flags);
     if (!(vol = dbus_vol_from_path(svc, path, error)))
         return NULL;
-    return dbus_storage_unit(virStorageVolResize(vol, capacity, flags), error);
+    return dbus_fwd_unit(virStorageVolResize(vol, capacity, flags), error);
 }
 
 static GVariant *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* REMOTE handlers of domblkinfo, blkiotune, the guest-agent calls, send-key and screenshot. */
+/* REMOTE handlers: domblkinfo, blkiotune, agent calls, send-key, screenshot. */
 #pragma once
 
 #include "driver/remote/remote.h"
