@@ -87,27 +87,25 @@ struct DomainNumaDef {
 };
 
 static void
-numa_cell_free(gpointer p)
+numa_cell_free(NumaCell *c)
 {
-    NumaCell *c = p;
-
     if (!c)
         return;
     g_clear_pointer(&c->cpus, g_array_unref);
     g_clear_pointer(&c->distances, g_array_unref);
     g_free(c);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NumaCell, numa_cell_free)
 
 static void
-numatune_mem_free(gpointer p)
+numatune_mem_free(NumatuneMem *m)
 {
-    NumatuneMem *m = p;
-
     if (!m)
         return;
     g_clear_pointer(&m->nodeset, g_array_unref);
     g_free(m);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NumatuneMem, numatune_mem_free)
 
 void
 domain_numa_free(DomainNumaDef *numa)
@@ -125,9 +123,10 @@ numa_get(DomainDefPriv *priv)
 {
     if (!priv->numa) {
         priv->numa = g_new0(DomainNumaDef, 1);
-        priv->numa->cells = g_ptr_array_new_with_free_func(numa_cell_free);
+        priv->numa->cells =
+            g_ptr_array_new_with_free_func((GDestroyNotify)numa_cell_free);
         priv->numa->memnodes =
-            g_ptr_array_new_with_free_func(numatune_mem_free);
+            g_ptr_array_new_with_free_func((GDestroyNotify)numatune_mem_free);
     }
     return priv->numa;
 }
@@ -232,12 +231,10 @@ numa_cell_parse(xmlNodePtr node, uint32_t id, guint ncells, GError **error)
     g_autofree char *cpus = xml_prop(node, "cpus");
     g_autofree char *memory = xml_prop(node, "memory");
     g_autofree char *unit = xml_prop(node, "unit");
-    NumaCell *c = g_new0(NumaCell, 1);
-    g_autoptr(GPtrArray) hold = g_ptr_array_new_with_free_func(numa_cell_free);
+    g_autoptr(NumaCell) c = g_new0(NumaCell, 1);
     xmlNodePtr dist;
     const char *why = NULL;
 
-    g_ptr_array_add(hold, c);
     c->distances = g_array_new(FALSE, FALSE, sizeof(NumaSibling));
     /* libvirt allows a cell without CPUs (a memory-only node). */
     if (cpus && !(c->cpus = domain_cpuset_parse(cpus, &local))) {
@@ -265,7 +262,7 @@ numa_cell_parse(xmlNodePtr node, uint32_t id, guint ncells, GError **error)
     if ((dist = xml_child(node, "distances")) &&
         !numa_distances_parse(dist, c, id, ncells, error))
         return NULL;
-    return g_ptr_array_steal_index(hold, 0);
+    return g_steal_pointer(&c);
 }
 
 bool
@@ -285,7 +282,7 @@ domain_numa_cells_parse(xmlNodePtr cpu, DomainDefPriv *priv, GError **error)
                       "/domain/cpu/numa: at least one <cell> is required");
         return false;
     }
-    cells = g_ptr_array_new_with_free_func(numa_cell_free);
+    cells = g_ptr_array_new_with_free_func((GDestroyNotify)numa_cell_free);
     g_ptr_array_set_size(cells, ncells);
     for (xmlNodePtr n = numa_node->children; n; n = n->next) {
         uint64_t id = pos;
@@ -338,13 +335,10 @@ numatune_mem_parse(xmlNodePtr node, bool memnode, GError **error)
 {
     g_autoptr(GError) local = NULL;
     g_autofree char *nodeset = xml_prop(node, "nodeset");
-    NumatuneMem *m = g_new0(NumatuneMem, 1);
-    g_autoptr(GPtrArray) hold =
-        g_ptr_array_new_with_free_func(numatune_mem_free);
+    g_autoptr(NumatuneMem) m = g_new0(NumatuneMem, 1);
     uint64_t cellid = 0;
     bool has_cellid = false;
 
-    g_ptr_array_add(hold, m);
     if (!xml_prop_enum(node, "mode", numatune_mode_from_string, &m->mode,
                        error) ||
         !xml_prop_enum(node, "placement", numatune_placement_from_string,
@@ -370,7 +364,7 @@ numatune_mem_parse(xmlNodePtr node, bool memnode, GError **error)
                       memnode ? "memnode" : "memory", local->message);
         return NULL;
     }
-    return g_ptr_array_steal_index(hold, 0);
+    return g_steal_pointer(&m);
 }
 
 bool
@@ -568,8 +562,7 @@ numatune_mem_validate(const NumatuneMem *m, const char *what, GError **error)
 }
 
 static bool
-numatune_validate(const DomainDef *def, const DomainNumaDef *numa,
-                  GError **error)
+numatune_validate(const DomainNumaDef *numa, GError **error)
 {
     guint ncells = numa->cells->len;
 
@@ -599,7 +592,6 @@ numatune_validate(const DomainDef *def, const DomainNumaDef *numa,
         if (!numatune_mem_validate(m, what, error))
             return false;
     }
-    (void)def;
     return true;
 }
 
@@ -626,8 +618,8 @@ numa_cpus_validate(const DomainDef *def, const DomainNumaDef *numa,
             }
             if (owner[v] >= 0) {
                 drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                              "NUMA cells %d and %u both have vCPU %u", owner[v],
-                              i, v);
+                              "NUMA cells %d and %u both have vCPU %u",
+                              owner[v], i, v);
                 return false;
             }
             owner[v] = (int)i;
@@ -756,7 +748,7 @@ domain_numa_validate(const DomainDef *def, GError **error)
                       "numatune <memnode> needs NUMA cells (<cpu><numa>)");
         return false;
     }
-    if (!numatune_validate(def, numa, error))
+    if (!numatune_validate(numa, error))
         return false;
     if (!domain_numa_has_zones(def))
         return true;

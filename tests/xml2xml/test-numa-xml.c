@@ -190,9 +190,8 @@ test_bad(gconstpointer data)
 {
     const BadCase *c = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(DomainDef) def = domain_def_parse_string(c->xml,
-                                                       DOMAIN_DEF_PARSE_INACTIVE,
-                                                       &error);
+    g_autoptr(DomainDef) def = domain_def_parse_string(
+        c->xml, DOMAIN_DEF_PARSE_INACTIVE, &error);
 
     g_assert_null(def);
     g_assert_nonnull(error);
