@@ -7,6 +7,7 @@ dist_schemas_DATA = \
 	xml-schemas/domain.rng \
 	xml-schemas/basictypes.rng \
 	xml-schemas/cputune.rng \
+	xml-schemas/numa.rng \
 	xml-schemas/sysinfo.rng \
 	xml-schemas/memorybacking.rng
 schemadevicesdir = $(pkgdatadir)/schemas/devices

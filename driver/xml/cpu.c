@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/numa.h"
 
 ENUM_IMPL(domain_cpu_mode, DOMAIN_CPU_MODE_LAST,
           "custom", "host-model", "host-passthrough", "maximum");
@@ -82,15 +83,18 @@ domain_cpu_parse(xmlNodePtr node, DomainCpuDef *cpu, GError **error)
 }
 
 void
-domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu)
+domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu,
+                  const DomainNumaDef *numa)
 {
+    bool cells = numa && domain_numa_cells_any(numa);
+
     if (!cpu->present)
         return;
     /* libvirt omits mode='custom' when there is no <model>, which nimbus
      * never has (a CPU model is refused as unsupported). */
     if (cpu->mode == DOMAIN_CPU_MODE_CUSTOM && cpu->check < 0 &&
         cpu->match < 0 && cpu->migratable == XML_TRISTATE_ABSENT &&
-        !cpu->has_topology)
+        !cpu->has_topology && !cells)
         return;
     xml_buf_open(buf, "cpu");
     if (cpu->mode != DOMAIN_CPU_MODE_CUSTOM)
@@ -98,17 +102,21 @@ domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu)
     xml_buf_attr(buf, "match", domain_cpu_match_to_string(cpu->match));
     xml_buf_attr(buf, "check", domain_cpu_check_to_string(cpu->check));
     xml_buf_attr(buf, "migratable", xml_on_off_to_string(cpu->migratable));
-    if (!cpu->has_topology) {
+    if (!cpu->has_topology && !cells) {
         xml_buf_end_empty(buf);
         return;
     }
     xml_buf_end_open(buf);
-    xml_buf_open(buf, "topology");
-    xml_buf_attr_uint(buf, "sockets", cpu->sockets);
-    xml_buf_attr_uint(buf, "dies", cpu->dies);
-    xml_buf_attr_uint(buf, "cores", cpu->cores);
-    xml_buf_attr_uint(buf, "threads", cpu->threads);
-    xml_buf_end_empty(buf);
+    if (cpu->has_topology) {
+        xml_buf_open(buf, "topology");
+        xml_buf_attr_uint(buf, "sockets", cpu->sockets);
+        xml_buf_attr_uint(buf, "dies", cpu->dies);
+        xml_buf_attr_uint(buf, "cores", cpu->cores);
+        xml_buf_attr_uint(buf, "threads", cpu->threads);
+        xml_buf_end_empty(buf);
+    }
+    /* libvirt's order: <topology>, then <numa>. */
+    domain_numa_cells_format(buf, numa);
     xml_buf_close(buf, "cpu");
 }
 

@@ -625,6 +625,8 @@ extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];
 
 /* <memoryBacking> (memory-backing.c, memory-backing.h). */
 typedef struct DomainMemoryBackingDef DomainMemoryBackingDef;
+/* <cpu><numa> and <numatune> (numa.c, numa.h). */
+typedef struct DomainNumaDef DomainNumaDef;
 
 typedef struct {
     DomainVirtType virt_type;
@@ -634,6 +636,7 @@ typedef struct {
     uint64_t maxmem_kib;        /* <maxMemory>; 0: absent */
     uint32_t maxmem_slots;      /* <maxMemory slots>; 0: absent */
     DomainMemoryBackingDef *mem_backing;    /* NULL: absent */
+    DomainNumaDef *numa;        /* NULL: no <cpu><numa> nor <numatune> */
     DomainOsDef os;
     bool features[DOMAIN_FEATURE_LAST];
     XmlTristate apic_eoi;       /* <apic eoi> */
@@ -681,7 +684,9 @@ void domain_os_clear(DomainOsDef *os);
 
 /* cpu.c: <cpu> and <clock> */
 bool domain_cpu_parse(xmlNodePtr node, DomainCpuDef *cpu, GError **error);
-void domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu);
+/* @numa: its cells go inside <cpu> (NULL: none). */
+void domain_cpu_format(XmlBuf *buf, const DomainCpuDef *cpu,
+                       const DomainNumaDef *numa);
 bool domain_clock_parse(xmlNodePtr node, DomainClockDef *clock,
                         GError **error);
 void domain_clock_format(XmlBuf *buf, const DomainClockDef *clock);

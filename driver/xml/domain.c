@@ -7,6 +7,7 @@
 
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/numa.h"
 
 ENUM_IMPL(domain_virt, DOMAIN_VIRT_LAST, "kvm", "ch");
 ENUM_IMPL(domain_lifecycle, DOMAIN_LIFECYCLE_LAST,
@@ -79,6 +80,7 @@ domain_def_free(DomainDef *def)
         domain_sysinfo_clear(&priv->sysinfo);
         g_free(priv->emulator);
         g_clear_pointer(&priv->mem_backing, domain_memory_backing_free);
+        g_clear_pointer(&priv->numa, domain_numa_free);
         for (int t = 0; t < DOMAIN_DEVICE_LAST; t++)
             g_clear_pointer(&priv->devices[t], g_ptr_array_unref);
         g_free(priv);
@@ -328,7 +330,10 @@ domain_child_parse(xmlNodePtr n, DomainDef *def, const DomainParseCtx *ctx,
     } else if (strcmp(name, "features") == 0) {
         return domain_features_parse(n, priv, error);
     } else if (strcmp(name, "cpu") == 0) {
-        return domain_cpu_parse(n, &priv->cpu, error);
+        return domain_cpu_parse(n, &priv->cpu, error) &&
+               domain_numa_cells_parse(n, priv, error);
+    } else if (strcmp(name, "numatune") == 0) {
+        return domain_numatune_parse(n, priv, error);
     } else if (strcmp(name, "cputune") == 0) {
         return domain_cputune_parse(n, &priv->cputune, error);
     } else if (strcmp(name, "sysinfo") == 0) {

@@ -6,6 +6,7 @@
 
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/numa.h"
 
 static void
 format_metadata(XmlBuf *buf, const DomainDefPriv *priv)
@@ -135,10 +136,11 @@ domain_def_format(const DomainDef *def, int id, unsigned int flags,
     format_metadata(&buf, priv);
     format_memory(&buf, def);
     domain_cputune_format(&buf, &priv->cputune);
+    domain_numatune_format(&buf, priv);
     domain_sysinfo_format(&buf, &priv->sysinfo);
     domain_os_format(&buf, &priv->os);
     format_features(&buf, priv);
-    domain_cpu_format(&buf, &priv->cpu);
+    domain_cpu_format(&buf, &priv->cpu, priv->numa);
     domain_clock_format(&buf, &priv->clock);
     xml_buf_text_element(&buf, "on_poweroff",
                          domain_lifecycle_to_string(def->on_poweroff));

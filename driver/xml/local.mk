@@ -42,6 +42,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/filesystem.c driver/xml/filesystem.h \
 	driver/xml/memory-backing.c driver/xml/memory-backing.h \
 	driver/xml/memory.c driver/xml/memory-xml.h \
+	driver/xml/numa.c driver/xml/numa.h \
 	driver/xml/controller.c \
 	driver/xml/memballoon.c \
 	driver/xml/metadata.c \

@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "driver/xml/cputune.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/numa.h"
 
 /*
  * Each element maps to what nimbus's --memory really does
@@ -18,8 +20,10 @@
  *   <access mode='shared'/>      memory.shared (a memfd mapped shared:
  *                                vhost-user back ends map it)
  *   <hugepages/>                 memory.hugepages (a hugetlb memfd); one
- *                                <page size=> gives hugepage_size; a
- *                                nodeset is refused (no guest NUMA)
+ *                                <page size=> gives hugepage_size; with
+ *                                NUMA cells, each zone's (numa.c): the
+ *                                page whose nodeset names the cell, else
+ *                                the one without nodeset, else none
  *   <nosharepages/>              kept: nimbus never marks guest RAM
  *                                mergeable (memory.mergeable stays off)
  *   <allocation mode='immediate'> memory.prefault (MAP_POPULATE);
@@ -46,18 +50,36 @@ typedef enum {
 ENUM_DECL(mb_alloc);
 ENUM_IMPL(mb_alloc, MB_ALLOC_LAST, "immediate", "ondemand");
 
+/* <hugepages><page>: a size for the NUMA cells of @nodeset (all: NULL). */
+typedef struct {
+    uint64_t size_kib;
+    GArray *nodeset;            /* uint32_t cell ids; NULL: absent */
+} MbPage;
+
 struct DomainMemoryBackingDef {
     bool hugepages;
-    uint64_t page_kib;          /* <hugepages><page size>; 0: default */
+    GPtrArray *pages;           /* MbPage*, input order; never NULL */
     bool nosharepages;
     int source;                 /* MbSource or -1 */
     int access;                 /* DomainMemoryAccess or -1 */
     int allocation;             /* MbAllocation or -1 */
 };
 
+static void
+mb_page_free(gpointer p)
+{
+    MbPage *page = p;
+
+    g_clear_pointer(&page->nodeset, g_array_unref);
+    g_free(page);
+}
+
 void
 domain_memory_backing_free(DomainMemoryBackingDef *mb)
 {
+    if (!mb)
+        return;
+    g_clear_pointer(&mb->pages, g_ptr_array_unref);
     g_free(mb);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemoryBackingDef,
@@ -76,26 +98,36 @@ static bool
 mb_parse_hugepages(xmlNodePtr node, DomainMemoryBackingDef *mb,
                    GError **error)
 {
-    guint npages = 0;
-
     mb->hugepages = true;
     for (xmlNodePtr p = node->children; p; p = p->next) {
         g_autofree char *size = NULL;
         g_autofree char *unit = NULL;
+        g_autofree char *nodeset = NULL;
+        g_autoptr(GError) local = NULL;
         const char *why = NULL;
+        MbPage *page;
 
         if (p->type != XML_ELEMENT_NODE)
             continue;
-        if (!xml_is_element(p, "page") || ++npages > 1)
-            return mb_refuse(error, "<hugepages> with several page sizes",
-                             "one <page size=...> without nodeset");
-        if (xmlHasProp(p, (const xmlChar *)"nodeset"))
-            return mb_refuse(error, "hugepages page nodeset",
-                             "nimbus's guests have no NUMA nodes");
+        if (!xml_is_element(p, "page"))
+            return mb_refuse(error, "<hugepages> child other than <page>",
+                             "<page size=... [nodeset=...]>");
+        page = g_new0(MbPage, 1);
+        g_ptr_array_add(mb->pages, page);
+        /* Which cells a nodeset may name is validate()'s: the cells are
+         * in <cpu>, which comes later. */
+        nodeset = xml_prop(p, "nodeset");
+        if (nodeset && !(page->nodeset = domain_cpuset_parse(nodeset,
+                                                             &local))) {
+            drv_xml_error(error, DRV_ERROR_XML_ERROR,
+                          "/domain/memoryBacking/hugepages/page: nodeset: %s",
+                          local->message);
+            return false;
+        }
         size = xml_prop(p, "size");
         unit = xml_prop(p, "unit");
         if (!size || !xml_scale_to_kib(size, unit, G_MAXINT64 / 1024,
-                                       &mb->page_kib, &why)) {
+                                       &page->size_kib, &why)) {
             drv_xml_error(error, DRV_ERROR_XML_ERROR,
                           "/domain/memoryBacking/hugepages/page: bad size "
                           "'%s'%s%s", size ? size : "", why ? ": " : "",
@@ -113,6 +145,7 @@ domain_memory_backing_parse(xmlNodePtr node, DomainDefPriv *priv,
     g_autoptr(DomainMemoryBackingDef) mb = g_new0(DomainMemoryBackingDef, 1);
 
     mb->source = mb->access = mb->allocation = -1;
+    mb->pages = g_ptr_array_new_with_free_func(mb_page_free);
     for (xmlNodePtr c = node->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
@@ -153,17 +186,8 @@ domain_memory_backing_parse(xmlNodePtr node, DomainDefPriv *priv,
         return mb_refuse(error, "source type 'file'",
                          "guest memory is anonymous or a memfd: use "
                          "type='memfd' or 'anonymous'");
-    if (mb->source == MB_SOURCE_ANONYMOUS &&
-        mb->access == DOMAIN_MEMORY_ACCESS_SHARED)
-        return mb_refuse(error, "source type 'anonymous' with access mode "
-                         "'shared'", "shared memory is a memfd: use "
-                         "<source type='memfd'/>");
-    if (mb->source == MB_SOURCE_MEMFD &&
-        mb->access != DOMAIN_MEMORY_ACCESS_SHARED && !mb->hugepages)
-        return mb_refuse(error, "source type 'memfd' without <access "
-                         "mode='shared'/> or <hugepages/>",
-                         "private memory is anonymous: use "
-                         "type='anonymous', or add <access mode='shared'/>");
+    /* The source against shared access and huge pages is validate()'s,
+     * which knows the NUMA cells' memAccess. */
     priv->mem_backing = g_steal_pointer(&mb);
     return true;
 }
@@ -179,13 +203,20 @@ domain_memory_backing_format(XmlBuf *buf, const DomainDefPriv *priv)
      * allocation, discard. */
     xml_buf_open(buf, "memoryBacking");
     xml_buf_end_open(buf);
-    if (mb->hugepages && mb->page_kib) {
+    if (mb->hugepages && mb->pages->len) {
         xml_buf_open(buf, "hugepages");
         xml_buf_end_open(buf);
-        xml_buf_open(buf, "page");
-        xml_buf_attr_uint(buf, "size", mb->page_kib);
-        xml_buf_attr(buf, "unit", "KiB");
-        xml_buf_end_empty(buf);
+        for (guint i = 0; i < mb->pages->len; i++) {
+            const MbPage *page = g_ptr_array_index(mb->pages, i);
+            g_autofree char *nodeset =
+                page->nodeset ? domain_cpuset_format(page->nodeset) : NULL;
+
+            xml_buf_open(buf, "page");
+            xml_buf_attr_uint(buf, "size", page->size_kib);
+            xml_buf_attr(buf, "unit", "KiB");
+            xml_buf_attr(buf, "nodeset", nodeset);
+            xml_buf_end_empty(buf);
+        }
         xml_buf_close(buf, "hugepages");
     } else if (mb->hugepages) {
         xml_buf_open(buf, "hugepages");
@@ -213,23 +244,184 @@ domain_memory_backing_format(XmlBuf *buf, const DomainDefPriv *priv)
     xml_buf_close(buf, "memoryBacking");
 }
 
+/* Whether the RAM of NUMA cell @cell (-1: of a guest without cells) is
+ * shared: the cell's memAccess, else <access mode>. */
+static bool
+mb_zone_shared(const DomainDef *def, int cell)
+{
+    const DomainMemoryBackingDef *mb = domain_def_priv(def)->mem_backing;
+    int access = cell >= 0 ? domain_numa_cell_access(def, (guint)cell) : -1;
+
+    if (access < 0 && mb)
+        access = mb->access;
+    return access == DOMAIN_MEMORY_ACCESS_SHARED;
+}
+
+/* The <page> that backs cell @cell (-1: the guest without cells): the
+ * one whose nodeset names it, else the one without nodeset (libvirt's
+ * choice); NULL when none applies. */
+static const MbPage *
+mb_zone_page(const DomainMemoryBackingDef *mb, int cell)
+{
+    const MbPage *fallback = NULL;
+
+    for (guint i = 0; i < mb->pages->len; i++) {
+        const MbPage *page = g_ptr_array_index(mb->pages, i);
+
+        if (!page->nodeset) {
+            fallback = page;
+            continue;
+        }
+        for (guint j = 0; cell >= 0 && j < page->nodeset->len; j++) {
+            if (g_array_index(page->nodeset, uint32_t, j) == (uint32_t)cell)
+                return page;
+        }
+    }
+    return fallback;
+}
+
+/* Whether the zone of @cell gets huge pages, and of which size (KiB, 0:
+ * the host's default). */
+static bool
+mb_zone_hugepages(const DomainMemoryBackingDef *mb, int cell,
+                  uint64_t *page_kib)
+{
+    const MbPage *page;
+
+    *page_kib = 0;
+    if (!mb || !mb->hugepages)
+        return false;
+    /* <hugepages/> alone: every zone, the default size. */
+    if (mb->pages->len == 0)
+        return true;
+    if (!(page = mb_zone_page(mb, cell)))
+        return false;
+    *page_kib = page->size_kib;
+    return true;
+}
+
 bool
 domain_memory_backing_shared(const DomainDef *def)
 {
-    const DomainMemoryBackingDef *mb = domain_def_priv(def)->mem_backing;
+    guint ncells = domain_numa_ncells(def);
 
-    return mb && mb->access == DOMAIN_MEMORY_ACCESS_SHARED;
+    /* libvirt's rule for vhost-user: with cells, every cell shared. */
+    if (ncells == 0)
+        return mb_zone_shared(def, -1);
+    for (guint i = 0; i < ncells; i++) {
+        if (!mb_zone_shared(def, (int)i))
+            return false;
+    }
+    return true;
+}
+
+static bool
+mb_validate_pages(const DomainMemoryBackingDef *mb, guint ncells,
+                  GError **error)
+{
+    bool fallback = false;
+
+    for (guint i = 0; i < mb->pages->len; i++) {
+        const MbPage *page = g_ptr_array_index(mb->pages, i);
+
+        if (!page->nodeset) {
+            if (fallback || (ncells == 0 && mb->pages->len > 1))
+                return mb_refuse(error, "<hugepages> with several page "
+                                 "sizes", ncells ?
+                                 "one <page> without nodeset at most" :
+                                 "one <page size=...> without nodeset: the "
+                                 "domain has no NUMA cells");
+            fallback = true;
+            continue;
+        }
+        if (ncells == 0)
+            return mb_refuse(error, "hugepages page nodeset",
+                             "the nodeset names guest NUMA cells and the "
+                             "domain has none (<cpu><numa>)");
+        for (guint j = 0; j < page->nodeset->len; j++) {
+            uint32_t cell = g_array_index(page->nodeset, uint32_t, j);
+
+            if (cell >= ncells) {
+                drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                              "memoryBacking hugepages page nodeset: NUMA "
+                              "cell %u does not exist", cell);
+                return false;
+            }
+            if (mb_zone_page(mb, (int)cell) != page) {
+                drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                              "memoryBacking hugepages: NUMA cell %u is in "
+                              "the nodeset of several pages", cell);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+bool
+domain_memory_backing_validate(const DomainDef *def, GError **error)
+{
+    const DomainMemoryBackingDef *mb = domain_def_priv(def)->mem_backing;
+    guint ncells = domain_numa_ncells(def);
+
+    if (!mb)
+        return true;
+    if (!mb_validate_pages(mb, ncells, error))
+        return false;
+    /* Each zone (the guest's RAM without cells) as nimbus maps it: shared
+     * or huge-page memory is a memfd, private memory anonymous. */
+    for (int cell = ncells ? 0 : -1; cell < (int)ncells; cell++) {
+        uint64_t page_kib;
+        bool shared = mb_zone_shared(def, cell);
+        bool huge = mb_zone_hugepages(mb, cell, &page_kib);
+        g_autofree char *what = cell >= 0 ?
+            g_strdup_printf(" (NUMA cell %d)", cell) : g_strdup("");
+
+        if (mb->source == MB_SOURCE_ANONYMOUS && shared) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "memoryBacking source type 'anonymous' with "
+                          "access mode 'shared'%s is not supported by "
+                          "nimbus (shared memory is a memfd: use <source "
+                          "type='memfd'/>)", what);
+            return false;
+        }
+        if (mb->source == MB_SOURCE_MEMFD && !shared && !huge) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "memoryBacking source type 'memfd' without <access "
+                          "mode='shared'/> or <hugepages/>%s is not "
+                          "supported by nimbus (private memory is "
+                          "anonymous: use type='anonymous', or add <access "
+                          "mode='shared'/>)", what);
+            return false;
+        }
+    }
+    return true;
+}
+
+void
+domain_memory_backing_fill_zone(MemoryZoneConfig *zone, const DomainDef *def,
+                                int cell)
+{
+    const DomainMemoryBackingDef *mb = domain_def_priv(def)->mem_backing;
+    uint64_t page_kib = 0;
+
+    zone->shared = mb_zone_shared(def, cell);
+    zone->hugepages = mb_zone_hugepages(mb, cell, &page_kib);
+    zone->hugepage_size = page_kib * 1024;
+    zone->prefault = mb && mb->allocation == MB_ALLOC_IMMEDIATE;
 }
 
 void
 domain_memory_backing_fill_vmconfig(MemoryConfig *mem, const DomainDef *def)
 {
     const DomainMemoryBackingDef *mb = domain_def_priv(def)->mem_backing;
+    uint64_t page_kib = 0;
 
     if (!mb)
         return;
+    /* validate() allows one <page>, without nodeset, here. */
     mem->shared = mb->access == DOMAIN_MEMORY_ACCESS_SHARED;
-    mem->hugepages = mb->hugepages;
-    mem->hugepage_size = mb->page_kib * 1024;
+    mem->hugepages = mb_zone_hugepages(mb, -1, &page_kib);
+    mem->hugepage_size = page_kib * 1024;
     mem->prefault = mb->allocation == MB_ALLOC_IMMEDIATE;
 }

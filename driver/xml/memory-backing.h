@@ -14,9 +14,17 @@ bool domain_memory_backing_parse(xmlNodePtr node, DomainDefPriv *priv,
                                  GError **error);
 void domain_memory_backing_format(XmlBuf *buf, const DomainDefPriv *priv);
 void domain_memory_backing_free(DomainMemoryBackingDef *mb);
-/* Whether @def's guest RAM is shared (<access mode='shared'/>): what
- * vhost-user back ends such as virtiofsd need. */
+/* Whether @def's guest RAM is shared (<access mode='shared'/>, or every
+ * NUMA cell's memAccess): what vhost-user back ends such as virtiofsd
+ * need. */
 bool domain_memory_backing_shared(const DomainDef *def);
+/* The rules across <memoryBacking> and the NUMA cells (page nodesets,
+ * memfd and anonymous sources against each zone's access). */
+bool domain_memory_backing_validate(const DomainDef *def, GError **error);
+/* shared, hugepages, hugepage_size and prefault of the memory zone of
+ * NUMA cell @cell (-1: the one zone of a guest without cells). */
+void domain_memory_backing_fill_zone(MemoryZoneConfig *zone,
+                                     const DomainDef *def, int cell);
 /* memory.shared, hugepages, hugepage_size and prefault of @mem. */
 void domain_memory_backing_fill_vmconfig(MemoryConfig *mem,
                                          const DomainDef *def);

@@ -18,7 +18,7 @@
 /* libvirt elements of <domain> that nimbus does not implement. */
 static const char *const unsupported_domain_children[] = {
     "genid", "blkiotune", "memtune", "vcpus",
-    "iothreads", "iothreadids", "defaultiothread", "numatune",
+    "iothreads", "iothreadids", "defaultiothread",
     "resource", "bootloader", "bootloader_args", "idmap", "perf",
     "keywrap", "launchSecurity", "seclabel", "throttlegroups", NULL,
 };
@@ -39,7 +39,7 @@ static const char *const unsupported_os_children[] = {
 };
 
 static const char *const unsupported_cpu_children[] = {
-    "model", "vendor", "feature", "numa", "cache", "maxphysaddr", NULL,
+    "model", "vendor", "feature", "cache", "maxphysaddr", NULL,
 };
 
 /* An attribute of a supported element restricted to some values. */

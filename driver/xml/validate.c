@@ -8,6 +8,7 @@
 
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/numa.h"
 
 /*
  * Errors: DRV_ERROR_INVALID_ARG for values that are wrong whatever the
@@ -611,6 +612,8 @@ domain_def_validate(const DomainDef *def, GError **error)
     }
     return validate_chrs(def, error) && validate_misc_devices(def, error) &&
            domain_memory_validate(def, error) &&
+           domain_numa_validate(def, error) &&
+           domain_memory_backing_validate(def, error) &&
            domain_fs_validate(def, error) &&
            validate_device_infos(def, error);
 }

@@ -10,6 +10,7 @@
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/filesystem.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/numa.h"
 
 /*
  * Mapping (docs/xml-format.md has the full table):
@@ -56,6 +57,9 @@
  *                                socket in nimbusd's state directory
  *   <memoryBacking>              memory.shared, hugepages, hugepage_size,
  *                                prefault (memory-backing.c)
+ *   <cpu><numa>, <numatune>      memory.zones[] (one per cell) and numa[],
+ *                                host_numa_node; the backing above moves
+ *                                into each zone (numa.c)
  *   <filesystem> (virtiofs)      fs[]: tag, socket (the virtiofsd nimbusd
  *                                starts), queue_size (filesystem.c)
  *   <maxMemory>, <memory model=> memory.hotplug_method/_size/hotplugged_size
@@ -541,6 +545,8 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
         return NULL;
     fill_memory_hotplug(&config->memory, def);
     domain_memory_backing_fill_vmconfig(&config->memory, def);
+    if (!domain_numa_fill_vmconfig(config, def, error))
+        return NULL;
     if (!fill_pmem(config, def, error))
         return NULL;
     fill_payload(&config->payload, &priv->os);

@@ -8,7 +8,10 @@
 # refused with nothing left behind; virt-install's bad input (a network,
 # pool or bridge that does not exist) fails with one clear error and
 # leaves no domain, volume or TAP; destroy and undefine
-# --remove-all-storage leave no TAP and no volume.  TAP output.
+# --remove-all-storage leave no TAP and no volume.  The guest has two NUMA
+# cells from `--cpu cell0...,cell1...` (virt-install's XML: no ids, one
+# distance given one way): it sees node0 and node1 with their vCPU, size
+# and symmetric distances.  TAP output.
 #
 # libvirtd is a private root one in the test's own mount and network
 # namespaces (tests/integration/l1_libvirtd.py).  Runs itself through
@@ -44,6 +47,12 @@ from importlib import import_module  # noqa: E402
 lc = import_module("test-nimbusd-lifecycle")
 
 NAME = "vi-guest"
+# Two guest NUMA cells of 128 MiB (virt-install writes them without ids),
+# 25 apart, given from cell 0 only: libvirt's rule makes it symmetric.
+NUMA_CELLS = ("cell0.cpus=0,cell0.memory=131072,"
+              "cell0.distances.sibling0.id=1,"
+              "cell0.distances.sibling0.value=25,"
+              "cell1.cpus=1,cell1.memory=131072")
 BOOT_TIMEOUT = lc.BOOT_TIMEOUT
 # virt-install took 72 s in the emulated harness at a host load of 19 (2
 # cores), and over 120 s at 35: its own bound, above lc.run()'s.
@@ -55,6 +64,16 @@ def guest_script():
     of the router the lease named.  The final sleep keeps the guest running
     until the test destroys it, so that its disk stays in use meanwhile."""
     return (
+        # The NUMA nodes the two <cell>s gave (guest_sees_two_numa_nodes).
+        "cd /sys/devices/system/node\n"
+        "echo \"vi-numa-nodes: $(ls -d node* | tr '\\n' ' ')\"\n"
+        "for n in node*; do\n"
+        "  echo \"vi-numa-$n-cpus: $(cat $n/cpulist)\"\n"
+        "  echo \"vi-numa-$n-kb: $(sed -n "
+        "'s/.*MemTotal: *\\([0-9]*\\) kB/\\1/p' $n/meminfo)\"\n"
+        "  echo \"vi-numa-$n-dist: $(cat $n/distance)\"\n"
+        "done\n"
+        "cd /\n"
         "cat >/run/dhcp.sh <<'EOF'\n"
         "#!/bin/sh\n"
         "case $1 in bound|renew)\n"
@@ -82,13 +101,13 @@ def kernel_args():
             "nimbus.cmd=" + cmd)
 
 
-def virt_install(env, name, *args, check=True):
+def virt_install(env, name, *args, check=True, vcpus="1"):
     """Stock virt-install on nimbusd's socket: a direct kernel boot of the
     harness's guest, no graphics, virtio disk and NIC by default."""
     kernel = lc.asset("vmlinux", "vmlinuz")
     initrd = lc.asset("guest-initramfs.cpio", "initramfs-guest.cpio.gz")
     args = ["virt-install", "--connect", env.uri, "--name", name,
-            "--memory", "256", "--vcpus", "1",
+            "--memory", "256", "--vcpus", vcpus,
             "--boot", "kernel=%s,initrd=%s,kernel_args=%s"
             % (kernel, initrd, kernel_args()),
             "--graphics", "none", "--osinfo", "detect=on,require=off",
@@ -135,7 +154,8 @@ def main():
     def virt_install_defines_and_starts():
         virt_install(env, NAME, "--disk", "size=1,bus=virtio",
                      "--network", "network=default,model=virtio",
-                     "--serial", "pty,log.file=%s" % serial_log)
+                     "--serial", "pty,log.file=%s" % serial_log,
+                     "--cpu", NUMA_CELLS, vcpus="2")
         assert env.state_of(NAME).startswith("running"), env.state_of(NAME)
         # The volume virt-install made in the default pool is the disk.
         assert volumes(lv) == [NAME + ".img"], volumes(lv)
@@ -215,6 +235,35 @@ def main():
         m = re.search(r"vi-lease: (192\.168\.122\.\d+)/24 router (\S+)", text)
         assert m and m.group(2) == l1_libvirtd.GATEWAY, text[-2000:]
         assert "vi-ping-ok %s" % l1_libvirtd.GATEWAY in text, text[-2000:]
+
+    @step
+    def guest_sees_two_numa_nodes():
+        # The live XML has the cells as libvirt prints them.
+        live = env.virsh("dumpxml", NAME).stdout
+        assert re.search(r"<cell id='0' cpus='0' memory='131072' unit='KiB'>"
+                         r"\s*<distances>\s*<sibling id='1' value='25'/>",
+                         live), live
+        assert re.search(r"<cell id='1' cpus='1' memory='131072' unit='KiB'>"
+                         r"\s*<distances>\s*<sibling id='0' value='25'/>",
+                         live), live
+        with open(serial_log, errors="replace") as f:
+            text = f.read()
+
+        def line(key):
+            m = re.search(r"^%s: ?(.*?)\r?$" % re.escape(key), text, re.M)
+            assert m, (key, text[-2000:])
+            return m.group(1).strip()
+
+        assert line("vi-numa-nodes") == "node0 node1", text[-2000:]
+        assert line("vi-numa-node0-cpus") == "0"
+        assert line("vi-numa-node1-cpus") == "1"
+        assert line("vi-numa-node0-dist") == "10 25"
+        assert line("vi-numa-node1-dist") == "25 10"
+        # Each node's MemTotal is its cell's 128 MiB less what the kernel
+        # keeps (its image in node 0, struct pages, early allocations).
+        for n in ("node0", "node1"):
+            kb = int(line("vi-numa-%s-kb" % n))
+            assert 64 * 1024 <= kb <= 128 * 1024, (n, kb)
 
     @step
     def destroy_undefine_leave_nothing():

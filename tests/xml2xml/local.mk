@@ -39,3 +39,9 @@ tests_fuzz_fuzz_domain_xml_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML_CFLAGS) \
 tests_fuzz_fuzz_domain_xml_LDADD = $(FUZZ_MAIN_LIB) $(DOMAINXML_LIBS)
 tests_fuzz_fuzz_domain_xml_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/domain-xml tests/fuzz/domain-xml.dict
+
+# <cpu><numa>, <numatune>, <memoryBacking> per NUMA cell (driver/xml/numa.c).
+check_PROGRAMS += tests/xml2xml/test-numa-xml
+TESTS += tests/xml2xml/test-numa-xml
+tests_xml2xml_test_numa_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
+tests_xml2xml_test_numa_xml_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)

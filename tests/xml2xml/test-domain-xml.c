@@ -259,8 +259,11 @@ static const BadCase bad_cases[] = {
     { "watchdog-two", DEV("<watchdog model='i6300esb'/>"
                           "<watchdog model='i6300esb'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "only one <watchdog> device is supported" },
+    /* <numatune> is supported now (driver/xml/numa.c, more cases in
+     * test-numa-xml.c): not without a nodeset. */
     { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "element 'numatune' is not supported" },
+      DRV_ERROR_CONFIG_UNSUPPORTED, "numatune <memory>: a nodeset is "
+      "required" },
     /* <maxMemory> and memory devices are supported now (memory.c): the
      * models nimbus has no device for, and libvirt's memory rules. */
     { "memory-nvdimm", DEV("<memory model='nvdimm'><target><size>131072"

@@ -7,6 +7,7 @@
 
 #include "config/vm-config.h"
 #include "config/vm-config-kind.h"
+#include "config/vm-config-numa.h"
 #include "devices/registry.h"
 #include "devices/virtio/balloon.h"
 #include "driver/xml/domain-conf.h"
@@ -85,6 +86,21 @@ check_memory_devices(const VmConfig *cfg, const DomainDef *def)
     g_assert_cmpuint(vm_config_kind_count(cfg, pmem), ==, npmem);
 }
 
+/* The guest RAM of a vm.create body: memory.size, or with memory zones
+ * (NUMA cells) the zones' sizes, which memory.size is then 0 beside. */
+static gint64
+json_ram_size(JsonObject *memory)
+{
+    gint64 size = json_object_get_int_member(memory, "size");
+    JsonArray *zones = json_object_has_member(memory, "zones") ?
+        json_object_get_array_member(memory, "zones") : NULL;
+
+    for (guint i = 0; zones && i < json_array_get_length(zones); i++)
+        size += json_object_get_int_member(
+            json_array_get_object_element(zones, i), "size");
+    return size;
+}
+
 static void
 check_structure(const char *json, const DomainDef *def)
 {
@@ -108,7 +124,7 @@ check_structure(const char *json, const DomainDef *def)
     if (has_memory_devices(def)) {
         /* check_memory_devices() */
     } else if (json_object_has_member(root, "balloon")) {
-        g_assert_cmpint(json_object_get_int_member(memory, "size"), ==,
+        g_assert_cmpint(json_ram_size(memory), ==,
                         (gint64)def->max_memory_kib * 1024);
         g_assert_cmpint(json_object_get_int_member(
                             json_object_get_object_member(root, "balloon"),
@@ -116,7 +132,7 @@ check_structure(const char *json, const DomainDef *def)
                         (gint64)(def->max_memory_kib -
                                  def->current_memory_kib) * 1024);
     } else {
-        g_assert_cmpint(json_object_get_int_member(memory, "size"), ==,
+        g_assert_cmpint(json_ram_size(memory), ==,
                         (gint64)def->current_memory_kib * 1024);
     }
     g_assert_true(json_object_has_member(root, "serial"));
@@ -140,7 +156,7 @@ check_vm_config(const char *json, const DomainDef *def)
         uint64_t balloon = vm_config_kind_count(cfg, kind) ?
             virtio_balloon_config_size(vm_config_kind_entry(cfg, kind, 0)) : 0;
 
-        g_assert_cmpuint(cfg->memory.size - balloon, ==,
+        g_assert_cmpuint(vm_config_ram_size(&cfg->memory) - balloon, ==,
                          def->current_memory_kib * 1024);
     }
     g_assert_cmpint(cfg->serial.mode, ==,
