@@ -2,6 +2,7 @@
 /* <filesystem> (virtiofs) attach and detach on a running domain: its virtiofsd and vm.add-fs. */
 #include <config.h>
 
+#include "driver/drv-error.h"
 #include "driver/fs-device.h"
 #include "driver/monitor.h"
 #include "driver/process.h"
@@ -36,6 +37,8 @@ drv_fs_attach_live(DrvDriver *driver, DrvDomainObj *obj, const char *sock,
     g_autofree char *body = NULL;
     g_autofree char *id = NULL;
     const char *bdf = NULL;
+    unsigned int generation = obj->generation;
+    bool restarted;
 
     domain_def_device_assign_alias(live, DOMAIN_HOTPLUG_FS, index);
     id = domain_def_device_vmm_id(live, DOMAIN_HOTPLUG_FS, index);
@@ -49,14 +52,23 @@ drv_fs_attach_live(DrvDriver *driver, DrvDomainObj *obj, const char *sock,
     drv_domain_obj_unlock(obj);
     answer = drv_monitor_put_answer(sock, "vm.add-fs", body, error);
     drv_domain_obj_lock(obj);
-    if (!answer) {
+    /* Stopped and started again meanwhile (a new generation): the stop
+     * took this virtiofsd with the others (drv_process_stop()), and the
+     * new run may have one of its own by the same name, which must stay;
+     * so must the new run's definition, which lacks the filesystem. */
+    restarted = obj->generation != generation;
+    if (!restarted && (!answer || !obj->live))
         drv_virtiofsd_stop_one(driver, obj->name, id);
+    if (!answer)
+        return false;
+    if (restarted) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_FAILED,
+                    "domain '%s' was restarted while filesystem '%s' was "
+                    "attached: the new run does not have it", obj->name, id);
         return false;
     }
     if (!obj->live) {
-        /* Stopped meanwhile: the device went with the VMM, and its
-         * virtiofsd with the others (drv_process_stop()). */
-        drv_virtiofsd_stop_one(driver, obj->name, id);
+        /* Stopped meanwhile: the device went with the VMM. */
         drv_domain_set_error_not_running(error);
         return false;
     }

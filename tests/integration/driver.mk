@@ -16,6 +16,7 @@ TESTS += tests/integration/test-nimbusd-hotplug.py
 # test-nimbusd-virtiofs.py: a <filesystem> (virtiofs) domain on the host's
 # virtiofsd; the guest reads and writes the share, and one attached live
 # (then detached); destroy leaves no virtiofsd.  The same domain's <tpm>:
-# random bytes, and an NV index the guest writes and reads.  One boot.
+# random bytes, and an NV index the guest writes, then reads back after
+# destroy and a second start.  Two boots.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-virtiofs.py
 TESTS += tests/integration/test-nimbusd-virtiofs.py

@@ -137,3 +137,10 @@ tests_unit_test_driver_tpm_LDADD = $(RPC_TEST_LIBS)
 # memory, nothing left after a stop or a failed start, against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-virtiofs.py
 TESTS += tests/unit/test-nimbusd-virtiofs.py
+
+# A live <filesystem> attach whose domain stops, or stops and starts again,
+# while vm.add-fs is in flight (fake VMM, fake virtiofsd).
+check_PROGRAMS += tests/unit/test-driver-fs
+TESTS += tests/unit/test-driver-fs
+tests_unit_test_driver_fs_CPPFLAGS = $(RPC_TEST_CPPFLAGS)
+tests_unit_test_driver_fs_LDADD = $(RPC_TEST_LIBS)

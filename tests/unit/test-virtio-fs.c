@@ -211,6 +211,65 @@ test_backend_gone(void)
     fixture_clear(&f);
 }
 
+/*
+ * vm.pause takes the rings back: where the back end stopped (its next
+ * avail index, the used index it wrote) becomes the queue's state, which
+ * a snapshot saves; vm.resume hands the rings over again from there.
+ */
+static void
+test_pause_resume(void)
+{
+    Fixture f = { 0 };
+    g_autoptr(VirtioDevice) vdev = NULL;
+    g_autoptr(GError) error = NULL;
+    FakeVhostUserSeen seen;
+    TdRing rings[2];
+    uint16_t used_idx = GUINT16_TO_LE(3);
+
+    fixture_init(&f, true, 2);
+    vdev = fs_new(&f, "tag=myfs,id=_fs0,queue_size=64");
+    td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, QSIZE);
+    td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, QSIZE);
+    td_device_start(vdev, rings, 2);
+    g_assert_true(vdev->active);
+    /* The back end used 3 buffers of queue 1: it wrote the used index. */
+    memcpy(td_ptr(f.mem, rings[1].used + 2, 2), &used_idx, 2);
+
+    g_assert_true(virtio_device_pause(vdev, &error));
+    g_assert_no_error(error);
+    fake_vhost_user_seen(f.fake, &seen);
+    g_assert_false(seen.vring_enabled[0]);
+    g_assert_false(seen.vring_enabled[1]);
+    g_assert_cmpuint(vdev->vqs[1].used_idx, ==, 3);
+    g_assert_cmpuint(vdev->vqs[1].last_avail, ==, seen.vring_base[1]);
+
+    /* A restored queue state is where the back end starts again. */
+    vdev->vqs[1].last_avail = 5;
+    g_assert_true(virtio_device_resume(vdev, &error));
+    g_assert_no_error(error);
+    fake_vhost_user_seen(f.fake, &seen);
+    g_assert_true(seen.vring_enabled[0]);
+    g_assert_true(seen.vring_enabled[1]);
+    g_assert_cmpuint(seen.vring_base[1], ==, 5);
+    /* Its interrupts are relayed again. */
+    g_assert_true(fake_vhost_user_call(f.fake, 1));
+    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+
+    /* A dead back end does not stop the VM from pausing or resuming:
+     * the device stays NEEDS_RESET. */
+    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
+                          "*_fs0: the vhost-user back end closed its socket*");
+    g_clear_pointer(&f.fake, fake_vhost_user_stop);
+    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_test_assert_expected_messages();
+    g_assert_true(virtio_device_pause(vdev, &error));
+    g_assert_no_error(error);
+    g_assert_true(virtio_device_resume(vdev, &error));
+    g_assert_no_error(error);
+    g_clear_pointer(&vdev, virtio_device_free);
+    fixture_clear(&f);
+}
+
 /* Private RAM cannot be handed over: activation fails, NEEDS_RESET. */
 static void
 test_private_memory(void)
@@ -263,6 +322,7 @@ main(int argc, char **argv)
     g_test_add_func("/virtio-fs/config-rules", test_config_rules);
     g_test_add_func("/virtio-fs/activate", test_activate);
     g_test_add_func("/virtio-fs/backend-gone", test_backend_gone);
+    g_test_add_func("/virtio-fs/pause-resume", test_pause_resume);
     g_test_add_func("/virtio-fs/private-memory", test_private_memory);
     g_test_add_func("/virtio-fs/backend-refused", test_backend_refused);
     return g_test_run();
