@@ -65,6 +65,9 @@ typedef struct {
  * read) protects @domains, every endpoint's @domain, the mappings,
  * @n_mappings and @bypass.  @endpoints (the table) is immutable once the
  * device is activated; @input_end is immutable after creation.
+ * @event_lock serialises the translating threads that report faults on
+ * the eventq, and @events_on says the eventq may be used (set by
+ * activate, cleared by reset before the core resets the queues).
  */
 typedef struct {
     VirtioDevice vdev;
@@ -76,6 +79,10 @@ typedef struct {
     bool bypass;              /* unattached endpoints bypass translation */
     VirtioWorker *worker;     /* control/vCPU thread (activate/reset) */
     VirtQueueElem *elem;      /* worker thread */
+    GMutex event_lock;
+    bool events_on;           /* event_lock */
+    VirtQueueElem *event_elem;        /* event_lock */
+    guint64 faults;           /* atomic: blocked accesses */
 } VirtioIommu;
 
 static VirtioIommu *
@@ -464,6 +471,50 @@ iommu_on_kick(gpointer opaque, int fd, short revents)
 
 /* ---- Translation (any thread) -------------------------------------------- */
 
+/*
+ * §5.13.6.9: tells the driver about a blocked access with a FAULT event,
+ * if it gave the eventq a buffer (none: the fault goes unreported, as the
+ * spec allows).  A buffer the device may not write a whole event into is
+ * the guest's error.
+ */
+static void
+iommu_report_fault(VirtioIommu *io, uint8_t reason, uint32_t endpoint,
+                   uint64_t iova, bool write)
+{
+    VirtioDevice *vdev = &io->vdev;
+    VirtQueue *vq = &vdev->vqs[IOMMU_EVENTQ];
+    struct virtio_iommu_fault ev = {
+        .reason = reason,
+        .flags = htole32((write ? VIRTIO_IOMMU_FAULT_F_WRITE
+                                : VIRTIO_IOMMU_FAULT_F_READ) |
+                         VIRTIO_IOMMU_FAULT_F_ADDRESS),
+        .endpoint = htole32(endpoint),
+        .address = htole64(iova),
+    };
+    int r;
+
+    __atomic_add_fetch(&io->faults, 1, __ATOMIC_RELAXED);
+    g_mutex_lock(&io->event_lock);
+    if (!io->events_on || virtio_device_is_broken(vdev))
+        goto cleanup;
+    r = virtqueue_pop(vq, io->event_elem);
+    if (r == -ENOENT)
+        goto cleanup;
+    if (r < 0 || io->event_elem->out_num > 0 ||
+        io->event_elem->in_len < sizeof(ev)) {
+        virtio_device_set_broken(vdev, "eventq: %s",
+                                 r < 0 ? vq->error
+                                       : "buffer not a writable 24 bytes");
+        goto cleanup;
+    }
+    iov_from_buf(VIRTQUEUE_ELEM_IN(io->event_elem), io->event_elem->in_num,
+                 0, &ev, sizeof(ev));
+    virtqueue_push(vq, io->event_elem, sizeof(ev));
+    virtio_notify(vdev, vq);
+ cleanup:
+    g_mutex_unlock(&io->event_lock);
+}
+
 int
 virtio_iommu_translate(VirtioDevice *vdev, uint32_t endpoint, uint64_t iova,
                        uint64_t len, bool write, uint64_t *gpa,
@@ -474,6 +525,7 @@ virtio_iommu_translate(VirtioDevice *vdev, uint32_t endpoint, uint64_t iova,
     IommuEndpoint *ep;
     IommuMapping *m;
     bool identity;
+    uint8_t reason = VIRTIO_IOMMU_FAULT_R_UNKNOWN;
     int r = 0;
 
     ep = g_hash_table_lookup(io->endpoints, GUINT_TO_POINTER(endpoint));
@@ -484,8 +536,12 @@ virtio_iommu_translate(VirtioDevice *vdev, uint32_t endpoint, uint64_t iova,
     if (identity) {
         *gpa = iova;
         *mapped = len;
-    } else if (!ep->domain || !(m = iommu_floor(ep->domain, iova)) ||
-               m->virt_end < iova || !(m->flags & need)) {
+    } else if (!ep->domain) {
+        reason = VIRTIO_IOMMU_FAULT_R_DOMAIN;
+        r = -EFAULT;
+    } else if (!(m = iommu_floor(ep->domain, iova)) || m->virt_end < iova ||
+               !(m->flags & need)) {
+        reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
         r = -EFAULT;
     } else {
         uint64_t room = m->virt_end - iova;   /* bytes left, minus one */
@@ -494,6 +550,8 @@ virtio_iommu_translate(VirtioDevice *vdev, uint32_t endpoint, uint64_t iova,
         *mapped = len - 1 <= room ? len : room + 1;
     }
     g_rw_lock_reader_unlock(&io->lock);
+    if (r < 0)
+        iommu_report_fault(io, reason, endpoint, iova, write);
     return r;
 }
 
@@ -605,6 +663,9 @@ virtio_iommu_activate(VirtioDevice *vdev, GError **error)
         io->bypass = false;
         g_rw_lock_writer_unlock(&io->lock);
     }
+    g_mutex_lock(&io->event_lock);
+    io->events_on = true;
+    g_mutex_unlock(&io->event_lock);
     io->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_IOMMU, vdev->id);
     virtio_worker_add_fd(io->worker, vdev->kick_fds[IOMMU_REQUESTQ], POLLIN,
                          iommu_on_kick, io);
@@ -619,6 +680,11 @@ virtio_iommu_reset(VirtioDevice *vdev)
     VirtioIommu *io = virtio_iommu_from_vdev(vdev);
 
     g_clear_pointer(&io->worker, virtio_worker_free);
+    /* The core resets the queues next: no reporter may be in the eventq
+     * then. */
+    g_mutex_lock(&io->event_lock);
+    io->events_on = false;
+    g_mutex_unlock(&io->event_lock);
     iommu_clear(io);
 }
 
@@ -643,6 +709,7 @@ virtio_iommu_counters(VirtioDevice *vdev)
     VirtioIommu *io = virtio_iommu_from_vdev(vdev);
     g_autoptr(JsonBuilder) b = json_builder_new();
     unsigned domains, mappings;
+    guint64 faults = __atomic_load_n(&io->faults, __ATOMIC_RELAXED);
 
     g_rw_lock_reader_lock(&io->lock);
     domains = g_hash_table_size(io->domains);
@@ -653,6 +720,8 @@ virtio_iommu_counters(VirtioDevice *vdev)
     json_builder_add_int_value(b, domains);
     json_builder_set_member_name(b, "mappings");
     json_builder_add_int_value(b, mappings);
+    json_builder_set_member_name(b, "faults");
+    json_builder_add_int_value(b, (gint64)faults);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -664,6 +733,8 @@ virtio_iommu_free(VirtioDevice *vdev)
 
     g_clear_pointer(&io->worker, virtio_worker_free);
     virtqueue_elem_free(io->elem);
+    virtqueue_elem_free(io->event_elem);
+    g_mutex_clear(&io->event_lock);
     g_clear_pointer(&io->domains, g_hash_table_unref);
     g_clear_pointer(&io->endpoints, g_hash_table_unref);
     g_rw_lock_clear(&io->lock);
@@ -705,12 +776,14 @@ virtio_iommu_new(DeviceHost *host, const char *id,
                         ? G_MAXUINT64
                         : (1ULL << address_width_bits) - 1;
     g_rw_lock_init(&io->lock);
+    g_mutex_init(&io->event_lock);
     io->endpoints = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                           NULL, g_free);
     io->domains = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                         iommu_domain_free);
     io->bypass = true;
     io->elem = virtqueue_elem_new(64);
+    io->event_elem = virtqueue_elem_new(8);
     if (!virtio_device_init(&io->vdev, &virtio_iommu_ops, host, id,
                             IOMMU_FEATURES, 2, IOMMU_QUEUE_SIZE, error)) {
         virtio_iommu_free(&io->vdev);

@@ -56,8 +56,10 @@ VirtQueueDma *virtio_iommu_dma_new(VirtioDevice *vdev, uint32_t endpoint,
  * in guest-physical space with the same rights; the caller translates the
  * rest separately.  @write: the device writes (else reads).  Returns 0,
  * -ENOENT for an unknown endpoint, or -EFAULT when the IOMMU blocks the
- * access (not attached without bypass, no mapping, no permission).
- * Any thread; takes the device's table lock for reading, never allocates.
+ * access (not attached without bypass, no mapping, no permission), which
+ * is also reported to the driver as a FAULT event when it gave the eventq
+ * a buffer.  Any thread; takes the device's table lock for reading (and
+ * its event lock for a fault), never allocates.
  */
 int virtio_iommu_translate(VirtioDevice *vdev, uint32_t endpoint,
                            uint64_t iova, uint64_t len, bool write,

@@ -49,7 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtQueueElem, virtqueue_elem_free)
  * (> 0) bytes at @iova, the guest-physical address of @iova in *@gpa and
  * in *@mapped how many bytes (1..@len) from there are contiguous; 0, or
  * -errno when the IOMMU blocks the access.  Any thread, no allocation.
- * `static const` or owned by the device, immutable.
+ * Immutable; owned by the device (VirtioDevice.dma).
  */
 typedef struct {
     int (*translate)(gpointer opaque, uint64_t iova, uint64_t len, bool write,

@@ -30,13 +30,15 @@ typedef struct {
     GuestMemory *mem;
     FakeHost *host;
     VirtioDevice *vdev;
-    TdRing ring;
+    TdRing ring;            /* requestq */
+    TdRing events;          /* eventq */
 } Fixture;
 
 static void
 fixture_setup(Fixture *f, gconstpointer unused)
 {
     g_autoptr(GError) error = NULL;
+    TdRing both[2];
 
     f->mem = td_memory_new();
     f->host = fake_host_new_with_memory(f->mem);
@@ -49,7 +51,10 @@ fixture_setup(Fixture *f, gconstpointer unused)
     g_assert_false(virtio_iommu_add_endpoint(f->vdev, EP_B, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
     td_ring_init(&f->ring, f->mem, 0x10000, 0x100000, QSIZE);
-    td_device_start(f->vdev, &f->ring, 1);
+    td_ring_init(&f->events, f->mem, 0x380000, 0x40000, QSIZE);
+    both[0] = f->ring;
+    both[1] = f->events;
+    td_device_start(f->vdev, both, 2);
 }
 
 static void
@@ -551,6 +556,71 @@ test_unmapped_ring(Fixture *f, gconstpointer unused)
     virtio_device_free(rng);
 }
 
+/* Gives the eventq one device-writable buffer of @len bytes. */
+static uint64_t
+post_event_buffer(Fixture *f, uint32_t len)
+{
+    uint64_t a = td_alloc(&f->events, len);
+
+    td_publish(&f->events, td_add_chain(&f->events, &a, &len, 1, 0));
+    return a;
+}
+
+/* The FAULT event of a blocked access, read from the eventq. */
+static void
+check_fault(Fixture *f, uint64_t buf, uint8_t reason, uint32_t flags,
+            uint32_t ep, uint64_t iova)
+{
+    struct virtio_iommu_fault ev;
+    uint32_t id, used;
+
+    g_assert_true(td_get_used(&f->events, &id, &used));
+    g_assert_cmpuint(used, ==, sizeof(ev));
+    memcpy(&ev, td_ptr(f->mem, buf, sizeof(ev)), sizeof(ev));
+    g_assert_cmpuint(ev.reason, ==, reason);
+    g_assert_cmphex(le32toh(ev.flags), ==,
+                    flags | VIRTIO_IOMMU_FAULT_F_ADDRESS);
+    g_assert_cmphex(le32toh(ev.endpoint), ==, ep);
+    g_assert_cmphex(le64toh(ev.address), ==, iova);
+}
+
+/* §5.13.6.9: blocked accesses become FAULT events while the driver
+ * gives buffers; without one they go unreported; a buffer too small
+ * for an event breaks the device. */
+static void
+test_fault_events(Fixture *f, gconstpointer unused)
+{
+    uint64_t b0, b1;
+    uint32_t id, used;
+
+    set_bypass(f, 0);
+    g_assert_cmpuint(attach(f, 1, EP_A, 0), ==, VIRTIO_IOMMU_S_OK);
+    g_assert_cmpuint(map(f, 1, 0x8000, 0x8fff, 0x8000,
+                         VIRTIO_IOMMU_MAP_F_READ), ==, VIRTIO_IOMMU_S_OK);
+    b0 = post_event_buffer(f, sizeof(struct virtio_iommu_fault));
+    b1 = post_event_buffer(f, 64);
+    /* No mapping: a MAPPING fault; not attached: a DOMAIN one. */
+    g_assert_cmphex(xlate(f, EP_A, 0x5000, 8, true, NULL), ==, G_MAXUINT64);
+    check_fault(f, b0, VIRTIO_IOMMU_FAULT_R_MAPPING,
+                VIRTIO_IOMMU_FAULT_F_WRITE, EP_A, 0x5000);
+    g_assert_cmphex(xlate(f, EP_B, 0x6000, 8, false, NULL), ==, G_MAXUINT64);
+    check_fault(f, b1, VIRTIO_IOMMU_FAULT_R_DOMAIN,
+                VIRTIO_IOMMU_FAULT_F_READ, EP_B, 0x6000);
+    /* A write to a read-only mapping with no buffer left: unreported,
+     * and nothing breaks. */
+    g_assert_cmphex(xlate(f, EP_A, 0x8010, 1, true, NULL), ==, G_MAXUINT64);
+    g_assert_false(td_get_used(&f->events, &id, &used));
+    g_assert_false(virtio_device_is_broken(f->vdev));
+    g_assert_cmphex(xlate(f, EP_A, 0x8010, 1, false, NULL), ==, 0x8010);
+
+    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
+                          "*eventq: buffer not a writable 24 bytes*");
+    post_event_buffer(f, 8);
+    g_assert_cmphex(xlate(f, EP_A, 0x9000, 1, false, NULL), ==, G_MAXUINT64);
+    wait_broken(f->vdev);
+    g_test_assert_expected_messages();
+}
+
 static void
 test_bad_width(void)
 {
@@ -579,6 +649,7 @@ main(int argc, char **argv)
     ADD("reset", test_reset);
     ADD("translated-rng", test_translated_rng);
     ADD("unmapped-ring", test_unmapped_ring);
+    ADD("fault-events", test_fault_events);
     g_test_add_func("/virtio/iommu/bad-width", test_bad_width);
     return g_test_run();
 }
