@@ -25,6 +25,7 @@ static const char *const thread_role_names[] = {
     [THREAD_ROLE_VIRTIO_PMEM] = "virtio-pmem",
     [THREAD_ROLE_VIRTIO_WATCHDOG] = "virtio-watchdog",
     [THREAD_ROLE_VIRTIO_VHOST_USER] = "virtio-vhost-user",
+    [THREAD_ROLE_VIRTIO_IOMMU] = "virtio-iommu",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(thread_role_names) == THREAD_ROLE_LAST);
 

@@ -28,6 +28,7 @@ typedef enum {
     THREAD_ROLE_VIRTIO_PMEM,      /* flush requests: fdatasync the file */
     THREAD_ROLE_VIRTIO_WATCHDOG,  /* takes the pings off the queue */
     THREAD_ROLE_VIRTIO_VHOST_USER, /* relays a vhost-user back end's calls */
+    THREAD_ROLE_VIRTIO_IOMMU,     /* ATTACH/MAP/UNMAP requests */
     THREAD_ROLE_LAST
 } ThreadRole;
 

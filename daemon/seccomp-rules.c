@@ -285,6 +285,8 @@ static const SeccompRuleSet *const role_sets[THREAD_ROLE_LAST][12] = {
     [THREAD_ROLE_VIRTIO_WATCHDOG] = SETS(&set_worker_irq),
     /* Reads the back end's eventfds, raises MSI-X: nothing of its own. */
     [THREAD_ROLE_VIRTIO_VHOST_USER] = SETS(&set_worker_irq),
+    /* Requests change in-memory tables only: nothing of its own. */
+    [THREAD_ROLE_VIRTIO_IOMMU] = SETS(&set_worker_irq),
 };
 
 const SeccompRuleSet *const *

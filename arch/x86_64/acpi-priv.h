@@ -46,6 +46,10 @@ void x86_acpi_dsdt_tpm(AmlWriter *w);
 void x86_acpi_srat_body(GByteArray *b, const X86AcpiConfig *cfg);
 void x86_acpi_slit_body(GByteArray *b, const X86AcpiConfig *cfg);
 bool x86_acpi_check_numa(const X86AcpiConfig *cfg, GError **error);
+/* acpi-viot.c: the VIOT's body (after the header) when cfg->viommu is
+ * set, and the check of that part of @cfg (true when unset). */
+void x86_acpi_viot_body(GByteArray *b, const X86AcpiConfig *cfg);
+bool x86_acpi_check_viot(const X86AcpiConfig *cfg, GError **error);
 /* Writes the DSDT's definition blocks (everything after its header). */
 void x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg);
 

@@ -265,7 +265,7 @@ validate(const X86AcpiConfig *cfg, GError **error)
         return false;
     }
     if (!x86_acpi_check_memory_hotplug(cfg, error) ||
-        !x86_acpi_check_numa(cfg, error))
+        !x86_acpi_check_numa(cfg, error) || !x86_acpi_check_viot(cfg, error))
         return false;
     /* The CPU controller is a Memory32Fixed notified through the GED. */
     if (cfg->cpu_hotplug_base != 0 &&
@@ -339,6 +339,7 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
 {
     g_autoptr(GByteArray) b = g_byte_array_new();
     size_t dsdt, fadt, madt, mcfg = 0, tpm2 = 0, srat = 0, slit = 0, xsdt;
+    size_t viot = 0;
     uint8_t *r;
 
     if (!validate(cfg, error))
@@ -369,6 +370,12 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
         x86_acpi_slit_body(b, cfg);
         sdt_end(b, slit);
     }
+    if (cfg->viommu) {
+        /* VIOT, ACPI 6.5 §5.2.32, revision 0. */
+        viot = sdt_begin(b, "VIOT", 0, "CHVIOT  ");
+        x86_acpi_viot_body(b, cfg);
+        sdt_end(b, viot);
+    }
     xsdt = sdt_begin(b, "XSDT", 1, "CHXSDT  ");
     append_le(b, base + fadt, 8);
     append_le(b, base + madt, 8);
@@ -380,6 +387,8 @@ x86_acpi_build_blob(const X86AcpiConfig *cfg, uint64_t base, GError **error)
         append_le(b, base + srat, 8);
         append_le(b, base + slit, 8);
     }
+    if (viot)
+        append_le(b, base + viot, 8);
     sdt_end(b, xsdt);
 
     /* RSDP (§5.2.5.3), revision 2: no RSDT, only the XSDT. */

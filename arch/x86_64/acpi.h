@@ -109,6 +109,12 @@ typedef struct {
     /* SRAT and SLIT (acpi-srat.c); NULL: no NUMA description.  Its
      * n_cpus must be max_vcpus. */
     const X86AcpiNuma *numa;
+    /* VIOT (acpi-viot.c), only with a virtio-iommu: its PCI function on
+     * segment 0 (bus << 8 | devfn) and the functions it translates. */
+    bool viommu;
+    uint16_t viommu_bdf;
+    const uint16_t *viommu_endpoints;   /* (transfer none) may be NULL */
+    unsigned n_viommu_endpoints;
 } X86AcpiConfig;
 
 /**

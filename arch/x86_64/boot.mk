@@ -18,4 +18,5 @@ arch_libarch_a_SOURCES += \
 	arch/x86_64/acpi-memory-hotplug.c \
 	arch/x86_64/acpi-tpm.c \
 	arch/x86_64/acpi-srat.c \
+	arch/x86_64/acpi-viot.c \
 	arch/x86_64/numa.c

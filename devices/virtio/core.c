@@ -50,6 +50,15 @@ virtio_device_cleanup(VirtioDevice *vdev)
     g_clear_pointer(&vdev->kick_fds, g_free);
     g_clear_pointer(&vdev->vqs, g_free);
     g_clear_pointer(&vdev->id, g_free);
+    g_clear_pointer(&vdev->dma, g_free);
+}
+
+void
+virtio_device_set_dma(VirtioDevice *vdev, VirtQueueDma *dma)
+{
+    g_free(vdev->dma);
+    vdev->dma = dma;
+    vdev->host_features |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 }
 
 void
@@ -115,6 +124,9 @@ virtio_device_activate(VirtioDevice *vdev)
     for (unsigned i = 0; i < vdev->nvqs; i++) {
         VirtQueue *vq = &vdev->vqs[i];
 
+        /* The fast path (no IOMMU) keeps vq->dma NULL. */
+        vq->dma = virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM)
+                      ? vdev->dma : NULL;
         if (virtqueue_activate(vq, vdev->host, vdev->driver_features) < 0) {
             virtio_device_set_broken(vdev, "queue %u: %s", i, vq->error);
             return;
@@ -155,7 +167,9 @@ virtio_device_set_status(VirtioDevice *vdev, uint8_t status)
          * (modern transport only): the driver sees FEATURES_OK unset. */
         if (vdev->driver_features_bad ||
             (vdev->driver_features & ~vdev->host_features) ||
-            !virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+            !virtio_has_feature(vdev, VIRTIO_F_VERSION_1) ||
+            (vdev->dma &&
+             !virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM))) {
             g_debug("%s: driver features 0x%" G_GINT64_MODIFIER "x refused",
                     vdev->id, vdev->driver_features);
             status &= ~VIRTIO_CONFIG_S_FEATURES_OK;

@@ -78,3 +78,4 @@ tests_fuzz_fuzz_virtio_watchdog_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/virtio-watchdog
 
 include devices/virtio/vhost-user.mk
+include devices/virtio/iommu.mk

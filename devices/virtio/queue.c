@@ -74,7 +74,7 @@ static inline void
 vq_used_store16(VirtQueue *vq, uint8_t *p, uint16_t v)
 {
     vq_store16(p, v);
-    device_host_mark_dirty(vq->host, vq->used_addr + (uint64_t)(p - vq->used),
+    device_host_mark_dirty(vq->host, vq->used_gpa + (uint64_t)(p - vq->used),
                            2);
 }
 
@@ -128,11 +128,37 @@ vq_fail(VirtQueue *vq, const char *why)
     return -EINVAL;
 }
 
+/* The guest-physical address of [@iova, @iova + @len) through vq->dma,
+ * which must map all of it (readable, or writable when @write) onto
+ * contiguous guest-physical addresses: rings and indirect tables are
+ * used through one host pointer.  Adjacent mappings that are also
+ * adjacent in guest-physical space count as one. */
+static int
+vq_dma_contig(const VirtQueue *vq, uint64_t iova, uint64_t len, bool write,
+              uint64_t *gpa)
+{
+    uint64_t first = 0, g, m;
+
+    for (uint64_t done = 0; done < len; done += m) {
+        if (vq->dma->translate(vq->dma->opaque, iova + done, len - done,
+                               write, &g, &m) < 0)
+            return -EFAULT;
+        if (done == 0)
+            first = g;
+        else if (g != first + done)
+            return -EFAULT;
+    }
+    *gpa = first;
+    return 0;
+}
+
 int
 virtqueue_activate(VirtQueue *vq, DeviceHost *host, uint64_t features)
 {
     const GuestMemory *mem = device_host_memory(host);
     uint64_t n = vq->size;
+    uint64_t desc = vq->desc_addr, avail = vq->avail_addr;
+    uint64_t used = vq->used_addr;
 
     vq->ready = false;
     vq->error = NULL;
@@ -143,12 +169,22 @@ virtqueue_activate(VirtQueue *vq, DeviceHost *host, uint64_t features)
     /* virtio 1.2 §2.7: alignment 16 / 2 / 4. */
     if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
         return vq_fail(vq, "misaligned ring address");
-    vq->desc = guest_mem_ptr(mem, vq->desc_addr, VQ_DESC_SIZE * n);
-    vq->avail = guest_mem_ptr(mem, vq->avail_addr, VQ_AVAIL_RING + 2 * n + 2);
-    vq->used = guest_mem_ptr(mem, vq->used_addr,
-                             VQ_USED_RING + VQ_USED_ELEM * n + 2);
+    /* Behind an IOMMU the ring addresses are I/O virtual addresses: the
+     * driver maps the rings before DRIVER_OK, and we use them through
+     * the guest-physical addresses they had then (as QEMU and CH do). */
+    if (vq->dma &&
+        (vq_dma_contig(vq, desc, VQ_DESC_SIZE * n, false, &desc) < 0 ||
+         vq_dma_contig(vq, avail, VQ_AVAIL_RING + 2 * n + 2, false,
+                       &avail) < 0 ||
+         vq_dma_contig(vq, used, VQ_USED_RING + VQ_USED_ELEM * n + 2, true,
+                       &used) < 0))
+        return vq_fail(vq, "ring not mapped (or not contiguous) in the IOMMU");
+    vq->desc = guest_mem_ptr(mem, desc, VQ_DESC_SIZE * n);
+    vq->avail = guest_mem_ptr(mem, avail, VQ_AVAIL_RING + 2 * n + 2);
+    vq->used = guest_mem_ptr(mem, used, VQ_USED_RING + VQ_USED_ELEM * n + 2);
     if (!vq->desc || !vq->avail || !vq->used)
         return vq_fail(vq, "ring outside guest RAM");
+    vq->used_gpa = used;
     vq->host = host;
     vq->mem = mem;
     vq->event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
@@ -179,12 +215,42 @@ vq_read_desc(const uint8_t *table, unsigned i, VqDesc *d)
     d->next = le16toh(d->next);
 }
 
+/* Appends guest-physical [@gpa, @gpa + @len) to @elem. */
+static int
+vq_add_seg(VirtQueue *vq, VirtQueueElem *elem, uint64_t gpa, uint32_t len,
+           bool writable)
+{
+    void *hva;
+
+    if (elem->out_num + elem->in_num >= elem->max_segs) {
+        vq->error = "descriptor chain longer than the device accepts";
+        return -E2BIG;
+    }
+    hva = guest_mem_ptr(vq->mem, gpa, len);
+    if (!hva) {
+        vq->error = "descriptor buffer outside guest RAM";
+        return -EFAULT;
+    }
+    elem->iov[elem->out_num + elem->in_num] =
+        (struct iovec){ .iov_base = hva, .iov_len = len };
+    elem->gpa[elem->out_num + elem->in_num] = gpa;
+    if (writable) {
+        elem->in_num++;
+        elem->in_len += len;
+    } else {
+        elem->out_num++;
+        elem->out_len += len;
+    }
+    return 0;
+}
+
 /* Appends one data descriptor to @elem. */
 static int
 vq_map_desc(VirtQueue *vq, VirtQueueElem *elem, const VqDesc *d)
 {
     bool writable = d->flags & VRING_DESC_F_WRITE;
-    void *hva;
+    uint64_t gpa, m;
+    int r;
 
     /* virtio 1.2 §2.7.4.2: device-writable buffers come after all the
      * device-readable ones. */
@@ -192,24 +258,18 @@ vq_map_desc(VirtQueue *vq, VirtQueueElem *elem, const VqDesc *d)
         return vq_fail(vq, "device-readable descriptor after a writable one");
     if (d->len == 0)
         return 0;
-    if (elem->out_num + elem->in_num >= elem->max_segs) {
-        vq->error = "descriptor chain longer than the device accepts";
-        return -E2BIG;
-    }
-    hva = guest_mem_ptr(vq->mem, d->addr, d->len);
-    if (!hva) {
-        vq->error = "descriptor buffer outside guest RAM";
-        return -EFAULT;
-    }
-    elem->iov[elem->out_num + elem->in_num] =
-        (struct iovec){ .iov_base = hva, .iov_len = d->len };
-    elem->gpa[elem->out_num + elem->in_num] = d->addr;
-    if (writable) {
-        elem->in_num++;
-        elem->in_len += d->len;
-    } else {
-        elem->out_num++;
-        elem->out_len += d->len;
+    if (!vq->dma)
+        return vq_add_seg(vq, elem, d->addr, d->len, writable);
+    /* An IOVA buffer may span several mappings: one segment each. */
+    for (uint64_t done = 0; done < d->len; done += m) {
+        if (vq->dma->translate(vq->dma->opaque, d->addr + done,
+                               d->len - done, writable, &gpa, &m) < 0) {
+            vq->error = "descriptor buffer not mapped in the IOMMU";
+            return -EFAULT;
+        }
+        r = vq_add_seg(vq, elem, gpa, (uint32_t)m, writable);
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -247,6 +307,11 @@ vq_walk_chain(VirtQueue *vq, uint16_t head, VirtQueueElem *elem)
                 return vq_fail(vq, "indirect table length is not a multiple of 16");
             if (d.len / VQ_DESC_SIZE > VIRTQUEUE_MAX_SIZE)
                 return vq_fail(vq, "indirect table larger than 32768 entries");
+            if (vq->dma && vq_dma_contig(vq, d.addr, d.len, false,
+                                         &d.addr) < 0) {
+                vq->error = "indirect table not mapped in the IOMMU";
+                return -EFAULT;
+            }
             table = guest_mem_ptr(vq->mem, d.addr, d.len);
             if (!table) {
                 vq->error = "indirect table outside guest RAM";
@@ -344,7 +409,7 @@ virtqueue_push(VirtQueue *vq, const VirtQueueElem *elem, uint32_t len)
     memcpy(e, &id, 4);
     memcpy(e + 4, &l, 4);
     device_host_mark_dirty(vq->host,
-                           vq->used_addr + (uint64_t)(e - vq->used),
+                           vq->used_gpa + (uint64_t)(e - vq->used),
                            VQ_USED_ELEM);
     vq->used_idx++;
     /* The used element must be visible before the index that publishes it

@@ -42,6 +42,22 @@ void virtqueue_elem_free(VirtQueueElem *elem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtQueueElem, virtqueue_elem_free)
 
 /**
+ * VirtQueueDma:
+ * How a device behind an IOMMU (VIRTIO_F_ACCESS_PLATFORM negotiated) turns
+ * the addresses its driver writes into rings and descriptors (I/O virtual
+ * addresses) into guest-physical ones.  @translate: for a DMA of @len
+ * (> 0) bytes at @iova, the guest-physical address of @iova in *@gpa and
+ * in *@mapped how many bytes (1..@len) from there are contiguous; 0, or
+ * -errno when the IOMMU blocks the access.  Any thread, no allocation.
+ * Immutable; owned by the device (VirtioDevice.dma).
+ */
+typedef struct {
+    int (*translate)(gpointer opaque, uint64_t iova, uint64_t len, bool write,
+                     uint64_t *gpa, uint64_t *mapped);
+    gpointer opaque;
+} VirtQueueDma;
+
+/**
  * VirtQueue:
  * A split virtqueue.  The driver-programmed fields (@size ... @used_addr,
  * @enabled, @msix_vector) are written by vCPU threads through the transport
@@ -69,6 +85,11 @@ typedef struct {
     bool indirect;          /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
     DeviceHost *host;       /* memory translation and the dirty marker */
     const GuestMemory *mem;
+    /* NULL: the driver's addresses are guest-physical (the fast path);
+     * else every ring and buffer address goes through it.  Set by the
+     * caller before virtqueue_activate(), cleared by virtqueue_reset(). */
+    const VirtQueueDma *dma;
+    uint64_t used_gpa;      /* guest-physical used_addr (dirty marking) */
     uint8_t *desc;          /* host pointers, bounds-checked at activation */
     uint8_t *avail;
     uint8_t *used;
@@ -93,6 +114,8 @@ void virtqueue_reset(VirtQueue *vq);
  * no larger than max_size, alignment of §2.7, every ring inside one RAM
  * region), with the negotiated @features (VIRTIO_RING_F_*).  Returns 0, or
  * -EINVAL with vq->error set.  A disabled queue is left not ready (0).
+ * With vq->dma set, each ring must be mapped readable (descriptors,
+ * available ring) or writable (used ring) and contiguous in guest RAM.
  * @host's memory is where the rings live; every write the queue makes into
  * guest memory (used ring, avail_event, the buffers a push reports as
  * written) goes through its dirty marker.

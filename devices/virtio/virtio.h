@@ -82,7 +82,8 @@ typedef struct {
  * VirtioDevice:
  * Embedded in each device struct.  Field protection:
  *  - immutable after virtio_device_init(): @ops, @id, @host,
- *    @host_features, @nvqs, @vqs (the array), @kick_fds;
+ *    @host_features, @nvqs, @vqs (the array), @kick_fds; @dma, set once
+ *    before realize (virtio_device_set_dma());
  *  - set once by the transport before realize: @transport, @transport_data;
  *  - written by vCPU threads under the transport's lock, immutable while
  *    the device is active: @driver_features, @config_vector, @active and the
@@ -97,6 +98,8 @@ struct VirtioDevice {
     unsigned nvqs;
     VirtQueue *vqs;
     int *kick_fds;                 /* one eventfd per queue (ioeventfd) */
+    /* Owned; NULL unless the device sits behind an IOMMU. */
+    VirtQueueDma *dma;
 
     const VirtioTransportOps *transport;
     gpointer transport_data;
@@ -131,6 +134,15 @@ bool virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops,
                         DeviceHost *host, const char *id,
                         uint64_t host_features, unsigned nvqs,
                         uint16_t queue_size, GError **error);
+/**
+ * virtio_device_set_dma:
+ * Puts @vdev behind an IOMMU before it is realized: it offers
+ * VIRTIO_F_ACCESS_PLATFORM, refuses FEATURES_OK from a driver that does
+ * not accept it (that driver would bypass the IOMMU), and its queues
+ * translate every address through @dma once activated.  @dma: (transfer
+ * full), a block g_free() releases.
+ */
+void virtio_device_set_dma(VirtioDevice *vdev, VirtQueueDma *dma);
 /* Releases what virtio_device_init() took (not the containing struct). */
 void virtio_device_cleanup(VirtioDevice *vdev);
 /* ops->free, for a device not (yet) owned by a transport. */

@@ -421,6 +421,48 @@ check_refused(const X86AcpiConfig *cfg, gint code, const char *pattern)
         g_assert_cmpuint(area[i], ==, 0);
 }
 
+/* VIOT only with a virtio-iommu: its PCI node, then one PCI range per
+ * translated function, each pointing at it with endpoint id = BDF. */
+static void
+test_viot(void)
+{
+    X86AcpiConfig cfg = default_config();
+    const uint16_t eps[] = { 0x10, 0x20 };
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) without = build_ok(&cfg, &rsdp);
+    g_autoptr(TestGuestMemory) with = NULL;
+    const uint8_t *t, *r;
+
+    g_assert_null(find_table(without, rsdp, "VIOT", 0));
+    cfg.viommu = true;
+    cfg.viommu_bdf = 0x18;
+    cfg.viommu_endpoints = eps;
+    cfg.n_viommu_endpoints = G_N_ELEMENTS(eps);
+    with = build_ok(&cfg, &rsdp);
+    t = find_table(with, rsdp, "VIOT", 0);
+    g_assert_nonnull(t);
+    g_assert_cmpuint(test_le(t + 4, 4), ==, 36 + 12 + 16 + 2 * 24);
+    g_assert_cmpuint(test_le(t + 36, 2), ==, 3);            /* nodes */
+    g_assert_cmpuint(test_le(t + 38, 2), ==, 48);           /* first */
+    g_assert_cmpuint(t[48], ==, 3);                 /* virtio-iommu PCI */
+    g_assert_cmpuint(test_le(t + 50, 2), ==, 16);
+    g_assert_cmpuint(test_le(t + 52, 2), ==, 0);            /* segment */
+    g_assert_cmphex(test_le(t + 54, 2), ==, 0x18);
+    for (unsigned i = 0; i < G_N_ELEMENTS(eps); i++) {
+        r = t + 64 + 24 * i;
+        g_assert_cmpuint(r[0], ==, 1);              /* PCI range */
+        g_assert_cmpuint(test_le(r + 2, 2), ==, 24);
+        g_assert_cmphex(test_le(r + 4, 4), ==, eps[i]);     /* endpoint */
+        g_assert_cmpuint(test_le(r + 8, 4), ==, 0);         /* segments */
+        g_assert_cmphex(test_le(r + 12, 2), ==, eps[i]);
+        g_assert_cmphex(test_le(r + 14, 2), ==, eps[i]);
+        g_assert_cmpuint(test_le(r + 16, 2), ==, 48);       /* output */
+    }
+    /* The IOMMU cannot be its own endpoint. */
+    cfg.viommu_bdf = 0x20;
+    check_refused(&cfg, G_IO_ERROR_INVALID_ARGUMENT, "*translate itself*");
+}
+
 static void
 test_refused(void)
 {
@@ -863,6 +905,7 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/dsdt-content", test_dsdt_content);
     g_test_add_func("/x86/acpi/dsdt-minimal", test_dsdt_minimal);
     g_test_add_func("/x86/acpi/tpm", test_tpm);
+    g_test_add_func("/x86/acpi/viot", test_viot);
     g_test_add_func("/x86/acpi/refused", test_refused);
     g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);
     g_test_add_func("/x86/acpi/large-vm", test_large_vm);
