@@ -28,8 +28,9 @@
  * once when nimbus exits (its log tail then says why), so this bound only
  * catches a VMM that hangs alive: generous, because a nimbus started under
  * emulated KVM on a loaded host was seen taking over 15 s (the earlier
- * limit) to load and set up its seccomp filters.  The worker thread waits,
- * not the main loop, and the domain's job keeps other starts out. */
+ * limit) for the ~30 ms of CPU its start-up needs natively (loading,
+ * compiling its seccomp filters).  A worker thread waits, not the main
+ * loop, and the domain's job keeps other calls on it out. */
 #define DRV_PROCESS_API_TIMEOUT_MS 120000
 /* SIGTERM, then SIGKILL after this long (libvirt's qemu driver waits 10 s). */
 #define DRV_PROCESS_TERM_WAIT_S 10

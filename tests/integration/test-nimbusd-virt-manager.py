@@ -158,7 +158,9 @@ def kvm_side(shared):
                 print("# %.0f s: domain %s" % (time.time() - t0, state or "undefined"),
                       flush=True)
                 seen = state
-            for fname, text in (("state", state), ("live.xml", xml)):
+            # live.xml first: the host half reads it once "state" says
+            # running, so it must never be older than "state".
+            for fname, text in (("live.xml", xml), ("state", state)):
                 with open(os.path.join(shared, fname + ".tmp"), "w") as f:
                     f.write(text)
                 os.rename(os.path.join(shared, fname + ".tmp"), os.path.join(shared, fname))
@@ -292,8 +294,10 @@ def main():
                                  "--test-options=first-run", "--connect", h.uri],
                                 stdout=open(os.path.join(h.out, "virt-manager.log"), "ab"),
                                 stderr=subprocess.STDOUT)
-        state["app"] = wz.app(120)
-        state["manager"] = wz.connected(state["app"], 120)
+        # Its window took over 2 minutes to come at load 30 once (GTK and
+        # AT-SPI starting on the loaded host, before any call to nimbusd).
+        state["app"] = wz.app(240)
+        state["manager"] = wz.connected(state["app"], 240)
         h.shot("0-connected")
 
     @step
