@@ -90,8 +90,8 @@ def load_netfilter_modules():
     if os.environ.get("NIMBUS_HARNESS_MODE") != "emulated":
         return
     root = os.path.join(os.environ["NIMBUS_ASSETS_DIR"], "kernel")
-    for m in NETFILTER_MODULES:
-        run(["modprobe", "-d", root, m])
+    # One modprobe for all: each process costs the emulated CPU a second.
+    run(["modprobe", "-d", root, "-a"] + list(NETFILTER_MODULES))
 
 
 class Libvirtd:

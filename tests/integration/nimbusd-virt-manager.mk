@@ -4,14 +4,11 @@
 # from libvirtd's default pool, the default NAT network, customised to
 # virtio, direct kernel boot) and its serial console reaches the guest's
 # shell.  virt-manager runs on the host; libvirtd, nimbusd and the guest
-# run through tests/harness/with-kvm.  One guest boot.  Screenshots in
-# tests/integration/test-nimbusd-virt-manager.out/.
-#
-# Not in TESTS yet: on the loaded 2-core machine its runs got through the
-# wizard but nimbusd's start timeouts (vm.boot, the VMM's API socket) ran
-# out under the emulated harness (docs/testing.md, "GUI tests").  Run it
-# by hand: tests/integration/test-nimbusd-virt-manager.py
+# run through tests/harness/with-kvm.  One guest boot.  Screenshots and
+# logs in tests/integration/test-nimbusd-virt-manager.out/
+# (docs/testing.md, "GUI tests").
 # l1_libvirtd.py is distributed by nimbusd-virt-install.mk.
-EXTRA_DIST += tests/integration/test-nimbusd-virt-manager.py \
-	tests/integration/vmgr_desktop.py \
+dist_check_SCRIPTS += tests/integration/test-nimbusd-virt-manager.py
+TESTS += tests/integration/test-nimbusd-virt-manager.py
+EXTRA_DIST += tests/integration/vmgr_desktop.py \
 	tests/integration/vmgr_wizard.py

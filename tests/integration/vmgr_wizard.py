@@ -15,9 +15,19 @@ from dogtail.config import config
 config.checkForA11y = False
 config.logDebugToFile = False
 config.logDebugToStdOut = False
+# A widget looked up with child() is retried this many times, 0.5 s apart
+# (dogtail's default: 20, 10 s): GTK on a loaded 2-core host can take
+# longer than that to show the next page.  A widget that never comes still
+# fails the step, after 90 s.
+config.searchCutoffCount = 180
 from dogtail import rawinput, tree  # noqa: E402  (after the config)
 
 APP = "virt-manager"
+
+
+def note(what):
+    """A TAP comment with the time: where a failed run stopped."""
+    print("# %s %s" % (time.strftime("%H:%M:%S"), what), flush=True)
 
 
 def wait_for(fn, what, timeout):
@@ -56,7 +66,9 @@ def pick(w, item, timeout=30):
             if found:
                 return found[0]
         return None
-    wait_for(find, "a combo box offering '%s'" % item, timeout).doActionNamed("click")
+    entry = wait_for(find, "a combo box offering '%s'" % item, timeout)
+    note("choosing '%s'" % item)
+    entry.doActionNamed("click")
 
 
 def connected(a, timeout):
@@ -109,6 +121,7 @@ def _select(c, prefix):
     hw = c.child(name="hw-list")
     cell = wait_for(lambda: [n for n in hw.findChildren(lambda n: n.roleName == "table cell")
                              if n.name.startswith(prefix)], "hardware '%s'" % prefix, 30)[0]
+    note("selecting '%s'" % cell.name)
     cell.click()
     time.sleep(0.5)
 
@@ -127,6 +140,7 @@ def customise(a, c, kernel, initrd, args, shot):
     """Disk bus VirtIO, NIC model virtio, direct kernel boot; removes the
     tablet, display and video that nimbusd refuses (docs/nimbusd.md)."""
     _select(c, "IDE Disk 1")
+    note("opening the disk's advanced options")
     c.child(roleName="toggle button", name="Advanced options").doActionNamed("activate")
     pick(c, "VirtIO")
     _apply(c)
@@ -163,6 +177,21 @@ def customise(a, c, kernel, initrd, args, shot):
                  "'%s' to go" % dev, 30)
     shot("8-customised")
     c.child(roleName="push button", name="Begin Installation").doActionNamed("click")
+
+
+def error_shown(a):
+    """The text of an error dialog virt-manager shows (a failed install),
+    or None: a start that failed need not wait out the test's bound."""
+    try:
+        for d in a.findChildren(lambda n: n.roleName == "alert" and n.showing,
+                                recursive=False):
+            texts = [n.name for n in d.findChildren(lambda n: n.roleName == "label")]
+            text = " | ".join(t for t in texts if t)
+            if "rror" in text or "nable" in text:
+                return text
+    except Exception:  # the tree changes under us: no verdict this time
+        pass
+    return None
 
 
 def console_shows(a, name, want, send, timeout, shot):

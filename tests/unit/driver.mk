@@ -93,6 +93,11 @@ TESTS += tests/unit/test-nimbusd-memory.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-watchdog.py
 TESTS += tests/unit/test-nimbusd-watchdog.py
 
+# A VMM slow to serve its API socket (past the old 15 s) still starts; one
+# that exits first fails the start at once with its reason (the fake VMM).
+dist_check_SCRIPTS += tests/unit/test-nimbusd-slow-start.py
+TESTS += tests/unit/test-nimbusd-slow-start.py
+
 # update-device (DOMAIN_UPDATE_DEVICE_FLAGS): --config replacement and the
 # live refusals, against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-rpc-update-device.py

@@ -21,6 +21,9 @@
 # driver does at once what vm.resize desired_balloon asks; desired_vcpus
 # changes boot_vcpus within max_vcpus, as nimbus does.
 # FAKE_NIMBUS_FAIL=<endpoint> makes that endpoint answer 500.
+# FAKE_NIMBUS_START_DELAY=S waits S seconds before serving its API socket
+# (a VMM slow to start on a loaded host); FAKE_NIMBUS_EXIT_AT_START=TEXT
+# prints TEXT on stderr and exits 1 before serving (one that fails).
 # PCI hotplug as nimbus does it: vm.add-disk / vm.add-net / vm.add-pmem /
 # vm.add-fs (whose vhost-user socket must exist) answer
 # PciDeviceInfo {id, bdf} (slots 1-31 of segment 0; FAKE_NIMBUS_SLOTS=N
@@ -762,6 +765,10 @@ def main():
     if seccomp != "true":
         sys.stderr.write("fake-nimbus: nimbusd must pass --seccomp true\n")
         return 1
+    if os.environ.get("FAKE_NIMBUS_EXIT_AT_START"):
+        sys.stderr.write("fake-nimbus: %s\n" % os.environ["FAKE_NIMBUS_EXIT_AT_START"])
+        return 1
+    time.sleep(float(os.environ.get("FAKE_NIMBUS_START_DELAY", "0")))
     # Like nimbus: "<socket>.lock" is held while serving and left behind.
     open(api + ".lock", "a").close()
     VM = Vm(event_fd)
