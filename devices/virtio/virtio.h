@@ -97,6 +97,10 @@ struct VirtioDevice {
     unsigned nvqs;
     VirtQueue *vqs;
     int *kick_fds;                 /* one eventfd per queue (ioeventfd) */
+    /* The VIRTIO_ID_* the transport shows when not @ops's (0): a generic
+     * vhost-user device is of whatever type its back end serves.  Set
+     * before the transport is created, immutable after. */
+    uint16_t device_type;
 
     const VirtioTransportOps *transport;
     gpointer transport_data;
