@@ -298,8 +298,30 @@ generic_resume(VirtioDevice *vdev, GError **error)
  * always from offset 0, because libvhost-user back ends (qemu-storage-
  * daemon's) ignore GET_CONFIG's offset and fill from the start, as QEMU's
  * front end asks them to.  Without CONFIG the device has none: zeros.
- * A back end that fails the request breaks the device (NEEDS_RESET).
  */
+bool
+vhost_user_generic_config_read(VhostUser *vu, uint32_t off, void *data,
+                               unsigned len, GError **error)
+{
+    uint8_t buf[VHOST_USER_MAX_CONFIG];
+
+    memset(data, 0, len);
+    if (!(vhost_user_protocol_features(vu) &
+          (1ULL << VHOST_USER_PROTOCOL_F_CONFIG)))
+        return true;
+    if ((uint64_t)off + len > sizeof(buf)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "config space access of %u bytes at %u is past %zu",
+                    len, off, sizeof(buf));
+        return false;
+    }
+    if (!vhost_user_get_config(vu, 0, buf, off + len, error))
+        return false;
+    memcpy(data, buf + off, len);
+    return true;
+}
+
+/* A back end that fails the request breaks the device (NEEDS_RESET). */
 static void
 generic_read_config(VirtioDevice *vdev, uint32_t off, void *data,
                     unsigned len)
@@ -307,20 +329,14 @@ generic_read_config(VirtioDevice *vdev, uint32_t off, void *data,
     VhostUserGeneric *g = generic_from_vdev(vdev);
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&g->lock);
     g_autoptr(GError) error = NULL;
-    uint8_t buf[VHOST_USER_MAX_CONFIG];
 
-    memset(data, 0, len);
-    /* The transport bounds @off + @len by config_size. */
-    if ((uint64_t)off + len > sizeof(buf) || virtio_device_is_broken(vdev) ||
-        !(vhost_user_protocol_features(g->vud.vu) &
-          (1ULL << VHOST_USER_PROTOCOL_F_CONFIG)))
-        return;
-    if (!vhost_user_get_config(g->vud.vu, 0, buf, off + len, &error)) {
-        virtio_device_set_broken(vdev, "config read at %u: %s", off,
-                                 error->message);
+    if (virtio_device_is_broken(vdev)) {
+        memset(data, 0, len);
         return;
     }
-    memcpy(data, buf + off, len);
+    if (!vhost_user_generic_config_read(g->vud.vu, off, data, len, &error))
+        virtio_device_set_broken(vdev, "config read at %u: %s", off,
+                                 error->message);
 }
 
 static void

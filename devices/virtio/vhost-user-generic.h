@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "devices/registry.h"
+#include "devices/virtio/vhost-user.h"
 #include "devices/virtio/virtio.h"
 
 extern const DeviceType vhost_user_generic_type;
@@ -34,3 +35,12 @@ VirtioDevice *vhost_user_generic_new(DeviceHost *host, gconstpointer entry,
  * features nimbus's transport implements.  Pure: the fuzz target's entry.
  */
 uint64_t vhost_user_generic_features(uint64_t backend);
+
+/**
+ * vhost_user_generic_config_read:
+ * @len bytes at @off of the config space of @vu's device (zeros when the
+ * back end has none), as a driver's read sees them; false with @error
+ * when the back end fails the request.  The fuzz target's entry.
+ */
+bool vhost_user_generic_config_read(VhostUser *vu, uint32_t off, void *data,
+                                    unsigned len, GError **error);

@@ -166,9 +166,14 @@ test_config_mode(void)
     g_assert_cmpstr(net->vhost_mode, ==, "Server");
     g_assert_true(net->vhost_user);
     g_assert_cmpstr(net->vhost_socket, ==, f.sock);
-    net = net_entry(&f, "vhost_user=on", true, true, &error);
+    net = net_entry(&f, "vhost_user=on,vhost_mode=CLIENT", true, true,
+                    &error);
     g_assert_no_error(error);
     g_assert_cmpstr(net->vhost_mode, ==, "Client");
+    /* Not given: CH's default, client. */
+    net = net_entry(&f, "vhost_user=on", true, true, &error);
+    g_assert_no_error(error);
+    g_assert_null(net->vhost_mode);
     fixture_clear(&f);
 }
 
