@@ -444,10 +444,11 @@ net_fixup(void *obj, const VGiven *given)
     if (n->fds && !vgiven_has(given, "num_queues"))
         n->num_queues = 2 * n->fds->len;
     /* CH's CLI says client|server, its JSON Client|Server: one spelling
-     * from here on (anything else is vm_config_validate()'s to refuse). */
+     * from here on, and the default (client) is NULL, so that a config
+     * reads back as it was (anything else is vm_config_validate()'s to
+     * refuse). */
     if (n->vhost_mode && !g_ascii_strcasecmp(n->vhost_mode, "client")) {
-        g_free(n->vhost_mode);
-        n->vhost_mode = g_strdup("Client");
+        g_clear_pointer(&n->vhost_mode, g_free);
     } else if (n->vhost_mode &&
                !g_ascii_strcasecmp(n->vhost_mode, "server")) {
         g_free(n->vhost_mode);

@@ -701,8 +701,7 @@ validate_nets(VCtx *v, const VmConfig *c)
         const NetConfig *n = g_ptr_array_index(c->net, i);
         g_autofree char *w = item_where(v, "--net", "net", i);
 
-        if (n->vhost_mode && g_strcmp0(n->vhost_mode, "Client") &&
-            g_strcmp0(n->vhost_mode, "Server"))
+        if (n->vhost_mode && g_strcmp0(n->vhost_mode, "Server"))
             return vfail(v, w, "vhost_mode=%s: expected %s", n->vhost_mode,
                          NM(v, "client or server", "Client or Server"));
         if (n->vhost_user && !validate_vhost_user_net(v, c, n, w))

@@ -223,9 +223,8 @@ typedef struct {
     bool offload_ufo;             /* default true */
     bool offload_csum;            /* default true */
     /* A vhost-user-net front end: the back end on @vhost_socket serves
-     * the queues; @vhost_mode "Client" (nimbus connects; also NULL, not
-     * given) or "Server" (nimbus listens and waits for the back end), as
-     * CH spells them. */
+     * the queues; @vhost_mode NULL (CH's "Client": nimbus connects) or
+     * "Server" (nimbus listens and waits for the back end). */
     bool vhost_user;
     char *vhost_socket;
     char *vhost_mode;

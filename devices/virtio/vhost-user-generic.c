@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* --generic-vhost-user: any virtio device type whose queues and config space a vhost-user back end serves. */
+/* --generic-vhost-user: a virtio device of any type, served by a vhost-user back end. */
 #include <config.h>
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* --generic-vhost-user: any virtio device type whose queues and config space a vhost-user back end serves. */
+/* --generic-vhost-user: a virtio device of any type, served by a vhost-user back end. */
 #pragma once
 
 #include <stdbool.h>
@@ -26,13 +26,14 @@ bool vhost_user_generic_type_from_name(const char *s, uint32_t *id);
  * connects to the back end on its socket and negotiates.  (transfer
  * full) or NULL with @error naming the device and the socket.
  */
-VirtioDevice *vhost_user_generic_new(DeviceHost *host, gconstpointer entry,
-                                     GError **error);
+VirtioDevice *vhost_user_generic_new(DeviceHost *host,
+                                     gconstpointer entry, GError **error);
 
 /**
  * vhost_user_generic_features:
- * What the driver is offered of the back end's @backend features: the device-specific bits (0-23) and the ring
- * features nimbus's transport implements.  Pure: the fuzz target's entry.
+ * What the driver is offered of the back end's @backend features: the
+ * device-specific bits (0-23) and the ring features nimbus's transport
+ * implements.  Pure: the fuzz target's entry.
  */
 uint64_t vhost_user_generic_features(uint64_t backend);
 

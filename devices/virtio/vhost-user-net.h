@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vhost-user-net: a virtio-net whose RX/TX queues a vhost-user back end serves (--net vhost_user=on). */
+/* vhost-user-net: virtio-net whose queues a vhost-user back end serves (--net vhost_user=on). */
 #pragma once
 
 #include <stdbool.h>

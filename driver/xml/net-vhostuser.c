@@ -39,7 +39,8 @@ domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
 
     if (!src) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <interface type='vhostuser'> needs <source type='unix' path='...' mode='client|server'/>",
+                      "%s: <interface type='vhostuser'> needs <source "
+                      "type='unix' path='...' mode='client|server'/>",
                       path);
         return false;
     }
@@ -59,7 +60,8 @@ domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
     }
     if (!xmlHasProp(src, (const xmlChar *)"mode")) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <interface type='vhostuser'> needs <source mode='client'/> or mode='server'",
+                      "%s: <interface type='vhostuser'> needs <source "
+                      "mode='client'/> or mode='server'",
                       path);
         return false;
     }
@@ -69,14 +71,17 @@ domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
     /* Reconnecting to a back end that restarted is not done yet. */
     if (xml_child(src, "reconnect")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: <reconnect> is not supported by nimbus (a vhost-user back end that goes away leaves the NIC needing a reset)",
+                      "%s: <reconnect> is not supported by nimbus (a "
+                      "vhost-user back end that goes away leaves the NIC "
+                      "needing a reset)",
                       path);
         return false;
     }
     /* The back end owns the host side: there is no TAP nor address. */
     if (xml_child(node, "target") || xml_child(node, "ip")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: <%s> is not supported by nimbus on interface type 'vhostuser' (the back end owns the host side)",
+                      "%s: <%s> is not supported by nimbus on interface type "
+                      "'vhostuser' (the back end owns the host side)",
                       path, xml_child(node, "target") ? "target" : "ip");
         return false;
     }
@@ -102,20 +107,25 @@ domain_net_vhostuser_validate(const DomainDef *def, const DomainNetDef *net,
 
     if (strlen(net->vhost_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
         drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                      "interface vhostuser source path '%s' is longer than a UNIX socket path may be",
+                      "interface vhostuser source path '%s' is longer than a "
+                      "UNIX socket path may be",
                       net->vhost_path);
         return false;
     }
     /* The back end moves and limits the traffic itself. */
     if (rl) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "interface vhostuser '%s': <bandwidth> is not supported by nimbus (the vhost-user back end moves the packets)",
+                      "interface vhostuser '%s': <bandwidth> is not "
+                      "supported by nimbus (the vhost-user back end moves "
+                      "the packets)",
                       net->vhost_path);
         return false;
     }
     if (!domain_memory_backing_shared(def)) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "interface vhostuser '%s': vhost-user needs shared memory: add <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>",
+                      "interface vhostuser '%s': vhost-user needs shared "
+                      "memory: add <memoryBacking><source "
+                      "type='memfd'/><access mode='shared'/></memoryBacking>",
                       net->vhost_path);
         return false;
     }
@@ -127,7 +137,8 @@ domain_net_vhostuser_to_config(const DomainNetDef *def, NetConfig *net)
 {
     net->vhost_user = true;
     net->vhost_socket = g_strdup(def->vhost_path);
+    /* NULL is CH's default, Client (vm-config.h). */
     g_free(net->vhost_mode);
-    net->vhost_mode = g_strdup(def->vhost_mode == DOMAIN_NET_VHOST_MODE_SERVER
-                               ? "Server" : "Client");
+    net->vhost_mode = def->vhost_mode == DOMAIN_NET_VHOST_MODE_SERVER ?
+                      g_strdup("Server") : NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Integration test: --generic-vhost-user device_type=block on qemu-storage-daemon, one guest boot. */
+/* Integration test: --generic-vhost-user device_type=block on qemu-storage-daemon. */
 #include <config.h>
 
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of --generic-vhost-user: config rules, type names, queues, config passthrough, hostile back ends. */
+/* Unit tests of --generic-vhost-user: rules, type names, queues, config space, bad back ends. */
 #include <config.h>
 
 #include <string.h>
