@@ -443,6 +443,17 @@ net_fixup(void *obj, const VGiven *given)
 
     if (n->fds && !vgiven_has(given, "num_queues"))
         n->num_queues = 2 * n->fds->len;
+    /* CH's CLI says client|server, its JSON Client|Server: one spelling
+     * from here on, and the default (client) is NULL, so that a config
+     * reads back as it was (anything else is vm_config_validate()'s to
+     * refuse). */
+    if (n->vhost_mode && !g_ascii_strcasecmp(n->vhost_mode, "client")) {
+        g_clear_pointer(&n->vhost_mode, g_free);
+    } else if (n->vhost_mode &&
+               !g_ascii_strcasecmp(n->vhost_mode, "server")) {
+        g_free(n->vhost_mode);
+        n->vhost_mode = g_strdup("Server");
+    }
 }
 
 static const VField net_fields[] = {
@@ -458,9 +469,12 @@ static const VField net_fields[] = {
            VM_CONFIG_NET_QUEUES),
     V_UINT("queue_size", NetConfig, queue_size, 1, VM_CONFIG_QUEUE_SIZE_MAX,
            VM_CONFIG_NET_QUEUE_SIZE),
-    U_BOOL("vhost_user", false),
-    U_EMPTY("vhost_socket", .cli = "socket"),
-    U_STR("vhost_mode", "Client"),
+    V_BOOL("vhost_user", NetConfig, vhost_user, false,
+           .flags = VF_OMIT_DEFAULT),
+    V_STR("vhost_socket", NetConfig, vhost_socket, .cli = "socket",
+          .flags = VF_PATH_SOCKET),
+    /* NULL (not given) means CH's default, Client. */
+    V_STR("vhost_mode", NetConfig, vhost_mode),
     V_STR("id", NetConfig, id),
     V_FDS("fds", NetConfig, fds, .cli = "fd"),
     V_PTR("rate_limiter_config", NetConfig, rate_limiter_config,

@@ -654,6 +654,44 @@ check_host_net_fds(VCtx *v, const VmConfig *c)
     return true;
 }
 
+/*
+ * A vhost-user net (CH's vhost_user=on,socket=,vhost_mode=): the back end
+ * owns the host side, so what describes a TAP is refused rather than
+ * ignored; rate limits are the back end's too, and it maps guest RAM from
+ * its fds, which only a shared mapping keeps in step with the guest.
+ */
+static bool
+validate_vhost_user_net(VCtx *v, const VmConfig *c, const NetConfig *n,
+                        const char *w)
+{
+    const size_t sun_max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    const char *tap_opt = n->tap ? "tap" : n->ip ? "ip" :
+                          n->mask ? "mask" : n->host_mac ? "host_mac" :
+                          n->fds ? NM(v, "fd", "fds") : NULL;
+
+    if (!n->vhost_socket || !*n->vhost_socket)
+        return vfail(v, w, "vhost_user needs the back end's %s",
+                     NM(v, "socket=<path>", "vhost_socket"));
+    if (strlen(n->vhost_socket) > sun_max)
+        return vfail(v, w, "socket=%s is longer than the %zu bytes a UNIX "
+                     "socket path may have", n->vhost_socket, sun_max);
+    if (tap_opt)
+        return vfail(v, w, "%s does not apply to a vhost-user net (the back "
+                     "end owns the host side)", tap_opt);
+    if (n->rate_limiter_config)
+        return vfail(v, w, "%s does not apply to a vhost-user net (the back "
+                     "end moves the packets)",
+                     NM(v, "bw_*/ops_*", "rate_limiter_config"));
+    if (n->iommu)
+        return vfail(v, w, "%s is not supported with vhost_user (the back "
+                     "end would need IOTLB messages)",
+                     NM(v, "iommu=on", "iommu=true"));
+    if (!c->memory.shared)
+        return vfail(v, w, "using vhost-user requires shared memory: add "
+                     "--memory shared=on");
+    return true;
+}
+
 static bool
 validate_nets(VCtx *v, const VmConfig *c)
 {
@@ -663,6 +701,15 @@ validate_nets(VCtx *v, const VmConfig *c)
         const NetConfig *n = g_ptr_array_index(c->net, i);
         g_autofree char *w = item_where(v, "--net", "net", i);
 
+        if (n->vhost_mode && g_strcmp0(n->vhost_mode, "Server"))
+            return vfail(v, w, "vhost_mode=%s: expected %s", n->vhost_mode,
+                         NM(v, "client or server", "Client or Server"));
+        if (n->vhost_user && !validate_vhost_user_net(v, c, n, w))
+            return false;
+        /* "" is how CH's own vm.info spells "no socket". */
+        if (!n->vhost_user && n->vhost_socket && *n->vhost_socket)
+            return vfail(v, w, "socket=%s needs vhost_user=on",
+                         n->vhost_socket);
         if (n->num_queues < 2 || n->num_queues % 2 ||
             n->num_queues > VM_CONFIG_NET_QUEUES_MAX)
             return vfail(v, w, "num_queues=%u: expected an even number between "

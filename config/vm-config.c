@@ -165,6 +165,18 @@ vm_config_vhost_user_disk(const VmConfig *config)
     return NULL;
 }
 
+const char *
+vm_config_vhost_user_net(const VmConfig *config)
+{
+    for (guint i = 0; i < config->net->len; i++) {
+        const NetConfig *n = g_ptr_array_index(config->net, i);
+
+        if (n->vhost_user)
+            return n->id ? n->id : "net";
+    }
+    return NULL;
+}
+
 NetConfig *
 net_config_new(void)
 {

@@ -222,6 +222,12 @@ typedef struct {
     bool offload_tso;             /* default true */
     bool offload_ufo;             /* default true */
     bool offload_csum;            /* default true */
+    /* A vhost-user-net front end: the back end on @vhost_socket serves
+     * the queues; @vhost_mode NULL (CH's "Client": nimbus connects) or
+     * "Server" (nimbus listens and waits for the back end). */
+    bool vhost_user;
+    char *vhost_socket;
+    char *vhost_mode;
 } NetConfig;
 
 typedef struct {
@@ -334,6 +340,8 @@ NetConfig *net_config_copy(const NetConfig *net);
 /* The id of @config's first vhost_user disk, NULL when it has none
  * (transfer none): snapshots and migration refuse such a VM. */
 const char *vm_config_vhost_user_disk(const VmConfig *config);
+/* The id of @config's first vhost_user net, NULL when it has none. */
+const char *vm_config_vhost_user_net(const VmConfig *config);
 
 /* virtio-mem's granularity: what desired_ram and hotplugged_size are
  * multiples of (Linux needs at least 2 MiB, a huge page). */

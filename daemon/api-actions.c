@@ -55,7 +55,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         "vm.add-fs", false, true, "VmAddFs", "fs_config", true, true },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "vm.add-generic-vhost-user", false, true, "VmAddGenericVhostUser",
-        "generic_vhost_user_config", true, false },
+        "generic_vhost_user_config", true, true },
     [API_ACTION_VM_ADD_NET] = {
         "vm.add-net", false, true, "VmAddNet", "net_config", true, true },
     [API_ACTION_VM_ADD_PMEM] = {

@@ -593,6 +593,25 @@ run_vm_add_fs(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
            run_add(vmm, "fs", body, fds, out, error);
 }
 
+/* vm.add-generic-vhost-user: a GenericVhostUserConfig, as vm.add-fs. */
+static bool
+run_vm_add_generic_vhost_user(Vmm *vmm, JsonNode *body, GArray *fds,
+                              char **out, GError **error)
+{
+    const VmConfigKind *kind =
+        device_registry_lookup("generic-vhost-user")->kind;
+    GError *local = NULL;
+    gpointer entry = vm_config_kind_from_json(kind, body, &local);
+
+    if (!entry) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, local->message);
+        g_error_free(local);
+        return false;
+    }
+    vm_config_kind_entry_free(kind, entry);
+    return run_add(vmm, "generic-vhost-user", body, fds, out, error);
+}
+
 static void
 remove_device_done(const GError *error, gpointer data)
 {
@@ -662,7 +681,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
         run_vm_add_fs },
     [API_ACTION_VM_ADD_GENERIC_VHOST_USER] = {
         "The generic vhost-user device could not be added to the VM",
-        NULL },
+        run_vm_add_generic_vhost_user },
     [API_ACTION_VM_ADD_NET] = {
         "The network device could not be added to the VM",
         run_vm_add_net },

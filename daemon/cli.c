@@ -188,7 +188,7 @@ cli_option_list(guint *n)
  * supported yet" rather than "unknown option".  An option that lands must
  * leave this list (test-cli checks that none of these is in --help). */
 static const char *const cli_later[] = {
-    "device", "fw-cfg-config", "gdb", "generic-vhost-user", "host-data",
+    "device", "fw-cfg-config", "gdb", "host-data",
     "igvm", "ivshmem", "log-format", "pci-segment",
     "pvmemcontrol", "rtc", "user-device", "vdpa", NULL
 };

@@ -686,6 +686,13 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
                     vm_config_vhost_user_disk(vmm_get_config(vmm)));
         return false;
     }
+    if (vm_config_vhost_user_net(vmm_get_config(vmm))) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot migrate a VM with a vhost-user net ('%s'): the "
+                    "back end's queues cannot be handed over",
+                    vm_config_vhost_user_net(vmm_get_config(vmm)));
+        return false;
+    }
     m = migration_new(vmm, true);
     m->cfg = g_new0(MigrationSendConfig, 1);
     *m->cfg = *cfg;

@@ -416,6 +416,13 @@ vmm_vm_snapshot(Vmm *vmm, const char *url, GError **error)
                     vm_config_vhost_user_disk(vmm->config));
         return false;
     }
+    if (vm_config_vhost_user_net(vmm->config)) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot snapshot the VM: net '%s' is served by a "
+                    "vhost-user back end, whose state nimbus cannot save",
+                    vm_config_vhost_user_net(vmm->config));
+        return false;
+    }
     event_monitor_emit("vm", "snapshotting", NULL);
     if (!snapshot_save(vmm->vm, vmm->config, url, &local)) {
         g_set_error(error, VMM_ERROR,
@@ -1044,6 +1051,12 @@ vmm_vm_update_rate_limiter(Vmm *vmm, const char *id,
     if (disk && disk->vhost_user) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "disk '%s' is served by a vhost-user back end, which "
+                    "does its own rate limiting", id);
+        return false;
+    }
+    if (net && net->vhost_user) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "net '%s' is served by a vhost-user back end, which "
                     "does its own rate limiting", id);
         return false;
     }

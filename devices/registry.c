@@ -21,6 +21,8 @@
 #include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/vhost-user-blk.h"
+#include "devices/virtio/vhost-user-generic.h"
+#include "devices/virtio/vhost-user-net.h"
 #include "devices/virtio/virtio-pci.h"
 #include "devices/virtio/vsock.h"
 #include "devices/virtio/watchdog.h"
@@ -387,6 +389,15 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     /* CH picks a random local MAC when none is given, and reports it. */
     if (!net->mac)
         eff.mac = mac = vm_config_mac_random_string();
+    /* vhost_user=on: the same virtio-net function, a back end's queues. */
+    if (net->vhost_user) {
+        dev = reg_virtio_pci(ctx, vhost_user_net_new(ctx->host, &eff, error),
+                             net->pci_device_id);
+        if (!dev)
+            return NULL;
+        dev->runtime.mac = g_strdup(eff.mac);
+        return device_create_add(ctx, dev, error);
+    }
     /* The backend owns (and closes) the TAP fds it is given; the ones in
      * the config are the API's, which closes them itself: it gets
      * duplicates. */
@@ -439,7 +450,8 @@ static const DeviceType net_type = {
                 "offload_ufo=on|off,offload_csum=on|off,bw_size=<bytes>,"
                 "bw_one_time_burst=<bytes>,bw_refill_time=<ms>,"
                 "ops_size=<io_ops>,ops_one_time_burst=<io_ops>,"
-                "ops_refill_time=<ms> "
+                "ops_refill_time=<ms>,vhost_user=on|off,"
+                "socket=<vhost_user_socket_path>,vhost_mode=client|server "
                 "[defaults: num_queues=2,queue_size=256, random local MAC]",
     .cli_multi = true,
     .cli_parse = net_cli,
@@ -519,6 +531,7 @@ static const DeviceType *const registry_types[] = {
     &virtio_watchdog_type,
     &virtio_balloon_type,
     &virtio_fs_type,
+    &vhost_user_generic_type,
     &virtio_pmem_type,
     &virtio_vsock_type,
     &tpm_type,

@@ -431,6 +431,8 @@ virtio_pci_realize(VmmDevice *dev, GError **error)
     VirtioPci *vp = virtio_pci_from_dev(dev);
     VirtioDevice *vdev = vp->vdev;
     PciDevice *pdev = &vp->pci;
+    uint16_t type = vdev->device_type ? vdev->device_type
+                                      : vdev->ops->device_type;
     uint8_t notify;
 
     if (vdev->nvqs > VIRTIO_PCI_NOTIFY_LEN / VIRTIO_PCI_NOTIFY_MULT ||
@@ -440,9 +442,8 @@ virtio_pci_realize(VmmDevice *dev, GError **error)
         return false;
     }
     pci_device_init(pdev, &virtio_pci_pci_ops, dev, dev->host,
-                    VIRTIO_PCI_VENDOR,
-                    VIRTIO_PCI_DEVICE_BASE + vdev->ops->device_type,
-                    virtio_pci_class(vdev->ops->device_type),
+                    VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + type,
+                    virtio_pci_class(type),
                     1 /* §4.1.2.1: non-transitional */, VIRTIO_PCI_VENDOR, 0x40);
     if (!pci_device_add_bar(pdev, 0, PCI_BAR_MEM64, VIRTIO_PCI_BAR_SIZE, false,
                             error) ||

@@ -21,9 +21,9 @@ vhost_user_dev_on_call(gpointer opaque, int fd, short revents)
     unsigned q;
 
     virtio_eventfd_drain(fd);
-    for (q = 0; q < vdev->nvqs && d->call_fds[q] != fd; q++)
+    for (q = 0; q < d->nqueues && d->call_fds[q] != fd; q++)
         ;
-    if (q == vdev->nvqs)
+    if (q == d->nqueues)
         return;
     g_atomic_int_or(&vdev->isr, 1);   /* virtio 1.2 §4.1.4.5 */
     if (vdev->transport)
@@ -55,8 +55,17 @@ bool
 vhost_user_dev_init(VhostUserDev *d, VirtioDevice *vdev, VhostUser *vu,
                     GError **error)
 {
-    unsigned nvqs = vdev->nvqs;
+    return vhost_user_dev_init_queues(d, vdev, vu, vdev->nvqs, error);
+}
 
+bool
+vhost_user_dev_init_queues(VhostUserDev *d, VirtioDevice *vdev,
+                           VhostUser *vu, unsigned nqueues, GError **error)
+{
+    unsigned nvqs = MIN(nqueues, vdev->nvqs);
+
+    d->nqueues = nvqs;
+    d->backend_mask = ~0ULL;
     d->vdev = vdev;
     d->vu = vu;
     d->started = g_new0(bool, nvqs);
@@ -133,7 +142,7 @@ vhost_user_dev_stop_queue(VhostUserDev *d, unsigned q, GError **error)
 static bool
 vhost_user_dev_start_all(VhostUserDev *d, GError **error)
 {
-    for (unsigned q = 0; q < d->vdev->nvqs; q++) {
+    for (unsigned q = 0; q < d->nqueues; q++) {
         if (!vhost_user_dev_start_queue(d, q, error))
             return false;
     }
@@ -147,7 +156,7 @@ vhost_user_dev_stop_all(VhostUserDev *d, GError **error)
 {
     bool ok = true;
 
-    for (unsigned q = 0; q < d->vdev->nvqs; q++) {
+    for (unsigned q = 0; q < d->nqueues; q++) {
         if (!vhost_user_dev_stop_queue(d, q, ok ? error : NULL))
             ok = false;
     }
@@ -160,7 +169,7 @@ vhost_user_dev_worker_start(VhostUserDev *d, GError **error)
     VirtioDevice *vdev = d->vdev;
 
     d->worker = virtio_worker_new(THREAD_ROLE_VIRTIO_VHOST_USER, vdev->id);
-    for (unsigned q = 0; q < vdev->nvqs; q++) {
+    for (unsigned q = 0; q < d->nqueues; q++) {
         virtio_worker_add_fd(d->worker, d->call_fds[q], POLLIN,
                              vhost_user_dev_on_call, d);
         virtio_worker_add_fd(d->worker, d->err_fds[q], POLLIN,
@@ -177,7 +186,9 @@ vhost_user_dev_activate(VhostUserDev *d, GError **error)
 {
     VirtioDevice *vdev = d->vdev;
 
-    return vhost_user_set_features(d->vu, vdev->driver_features, error) &&
+    return vhost_user_set_features(d->vu,
+                                   vdev->driver_features & d->backend_mask,
+                                   error) &&
            vhost_user_set_mem_table(d->vu, device_host_memory(vdev->host),
                                     error) &&
            vhost_user_dev_start_all(d, error) &&
@@ -226,7 +237,7 @@ vhost_user_dev_cleanup(VhostUserDev *d)
         vhost_user_dev_reset(d);
     g_clear_pointer(&d->worker, virtio_worker_free);
     g_clear_pointer(&d->vu, vhost_user_free);
-    for (unsigned q = 0; d->call_fds && q < d->vdev->nvqs; q++) {
+    for (unsigned q = 0; d->call_fds && q < d->nqueues; q++) {
         fd_close(d->call_fds[q]);
         fd_close(d->err_fds[q]);
     }

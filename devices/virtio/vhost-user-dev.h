@@ -30,12 +30,23 @@ typedef struct {
     bool *started;                /* per queue: the back end runs it */
     unsigned sock_slot;           /* @worker's slot of the socket */
     VirtioWorker *worker;
+    /* The queues the back end serves: the first @nqueues of @vdev's (a
+     * queue after them, virtio-net's control queue, stays nimbus's). */
+    unsigned nqueues;
+    /* The driver's features the back end is told of (SET_FEATURES): all
+     * by default; a device that offers features of its own (virtio-net's
+     * MAC, control queue) keeps those from the back end. */
+    uint64_t backend_mask;
 } VhostUserDev;
 
 /* Takes @vu over (also on failure) for @vdev's queues (already
  * initialised): makes the eventfds. */
 bool vhost_user_dev_init(VhostUserDev *d, VirtioDevice *vdev, VhostUser *vu,
                          GError **error);
+/* The same for only the first @nqueues of @vdev's queues. */
+bool vhost_user_dev_init_queues(VhostUserDev *d, VirtioDevice *vdev,
+                                VhostUser *vu, unsigned nqueues,
+                                GError **error);
 /* Stops the back end's rings and frees what init made. */
 void vhost_user_dev_cleanup(VhostUserDev *d);
 

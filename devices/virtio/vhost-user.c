@@ -50,6 +50,7 @@ static const char *const request_names[] = {
     [VHOST_USER_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
     [VHOST_USER_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
     [VHOST_USER_GET_CONFIG] = "GET_CONFIG",
+    [VHOST_USER_SET_CONFIG] = "SET_CONFIG",
 };
 
 const char *
@@ -581,4 +582,25 @@ vhost_user_get_config(VhostUser *vu, uint32_t off, void *buf, uint32_t len,
     }
     memcpy(buf, msg.payload.config.region, len);
     return true;
+}
+
+bool
+vhost_user_set_config(VhostUser *vu, uint32_t off, const void *buf,
+                      uint32_t len, GError **error)
+{
+    VhostUserMsg msg;
+    const size_t hdr = offsetof(VhostUserConfig, region);
+
+    if (!(vu->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG)) ||
+        len > VHOST_USER_MAX_CONFIG) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "%s: the vhost-user back end cannot take %u bytes of "
+                    "its config space", vu->name, len);
+        return false;
+    }
+    vhost_user_msg_init(&msg, VHOST_USER_SET_CONFIG, hdr + len);
+    msg.payload.config.offset = GUINT32_TO_LE(off);
+    msg.payload.config.size = GUINT32_TO_LE(len);
+    memcpy(msg.payload.config.region, buf, len);
+    return vhost_user_request(vu, &msg, NULL, 0, error);
 }

@@ -44,6 +44,7 @@ typedef enum {
     VHOST_USER_GET_QUEUE_NUM = 17,
     VHOST_USER_SET_VRING_ENABLE = 18,
     VHOST_USER_GET_CONFIG = 24,
+    VHOST_USER_SET_CONFIG = 25,
 } VhostUserRequest;
 
 /* Virtio feature bit 30: the back end speaks protocol features. */
@@ -185,6 +186,12 @@ bool vhost_user_set_vring_enable(VhostUser *vu, unsigned index, bool enable,
 /* GET_CONFIG: @len bytes at @off of the device's config space.  Only
  * with VHOST_USER_PROTOCOL_F_CONFIG. */
 bool vhost_user_get_config(VhostUser *vu, uint32_t off, void *buf,
+                           uint32_t len, GError **error);
+
+/* SET_CONFIG: the driver wrote @len bytes at @off of the config space
+ * (flags 0: a front-end write, not migration).  Only with
+ * VHOST_USER_PROTOCOL_F_CONFIG. */
+bool vhost_user_set_config(VhostUser *vu, uint32_t off, const void *buf,
                            uint32_t len, GError **error);
 
 /**

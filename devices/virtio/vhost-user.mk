@@ -46,3 +46,31 @@ tests_fuzz_fuzz_vhost_user_blk_LDADD = $(FUZZ_MAIN_LIB) $(VIRTIO_TEST_LIBS)
 tests_fuzz_fuzz_vhost_user_blk_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 EXTRA_DIST += tests/fuzz/corpus/vhost-user-blk \
 	tests/fuzz/make-vhost-user-blk-seeds.py
+
+# vhost-user-net (--net vhost_user=on): the device on the shared queue
+# half, its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += devices/virtio/vhost-user-net.c \
+	devices/virtio/vhost-user-net.h
+check_PROGRAMS += tests/unit/test-vhost-user-net
+TESTS += tests/unit/test-vhost-user-net
+tests_unit_test_vhost_user_net_LDADD = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_TEST_LIBS)
+tests_unit_test_vhost_user_net_DEPENDENCIES = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_FAKE_VM_DEPS)
+
+# --generic-vhost-user: the device type, its unit test and the fuzz
+# target of both (a back end's replies behind a generic device or a net).
+devices_libdevices_a_SOURCES += devices/virtio/vhost-user-generic.c \
+	devices/virtio/vhost-user-generic.h
+check_PROGRAMS += tests/unit/test-vhost-user-generic
+TESTS += tests/unit/test-vhost-user-generic
+tests_unit_test_vhost_user_generic_LDADD = tests/unit/libfakevhostuser.a \
+	$(VIRTIO_TEST_LIBS)
+tests_unit_test_vhost_user_generic_DEPENDENCIES = \
+	tests/unit/libfakevhostuser.a $(VIRTIO_FAKE_VM_DEPS)
+FUZZ_TARGETS += tests/fuzz/fuzz-vhost-user-generic
+tests_fuzz_fuzz_vhost_user_generic_LDADD = $(FUZZ_MAIN_LIB) \
+	$(VIRTIO_TEST_LIBS)
+tests_fuzz_fuzz_vhost_user_generic_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+EXTRA_DIST += tests/fuzz/corpus/vhost-user-generic \
+	tests/fuzz/make-vhost-user-generic-seeds.py

@@ -100,6 +100,10 @@ struct VirtioDevice {
     int *kick_fds;                 /* one eventfd per queue (ioeventfd) */
     /* Owned; NULL unless the device sits behind an IOMMU. */
     VirtQueueDma *dma;
+    /* The VIRTIO_ID_* the transport shows when not @ops's (0): a generic
+     * vhost-user device is of whatever type its back end serves.  Set
+     * before the transport is created, immutable after. */
+    uint16_t device_type;
 
     const VirtioTransportOps *transport;
     gpointer transport_data;

@@ -327,9 +327,18 @@ typedef enum {
     DOMAIN_NET_TYPE_ETHERNET,   /* a TAP nimbus opens (or makes) by name */
     DOMAIN_NET_TYPE_BRIDGE,     /* a TAP nimbusd makes on <source bridge> */
     DOMAIN_NET_TYPE_NETWORK,    /* ... on a libvirt network's bridge */
+    DOMAIN_NET_TYPE_VHOSTUSER,  /* a vhost-user back end's (net-vhostuser.c) */
     DOMAIN_NET_TYPE_LAST
 } DomainNetType;
 ENUM_DECL(domain_net_type);
+
+/* <source mode> of type='vhostuser': the hypervisor's side. */
+typedef enum {
+    DOMAIN_NET_VHOST_MODE_CLIENT,
+    DOMAIN_NET_VHOST_MODE_SERVER,
+    DOMAIN_NET_VHOST_MODE_LAST
+} DomainNetVhostMode;
+ENUM_DECL(domain_net_vhost_mode);
 
 /* One direction of <bandwidth> (net-bandwidth.c): libvirt's attributes,
  * average/peak in KiB/s, burst in KiB; 0 is "absent", as in libvirt. */
@@ -371,6 +380,8 @@ typedef struct {
     uint32_t rx_queue_size;
     uint32_t tx_queue_size;
     DomainNetBandwidth bandwidth;
+    char *vhost_path;           /* type='vhostuser': <source path> */
+    int vhost_mode;             /* DomainNetVhostMode */
 } DomainNetDef;
 
 /* net-bandwidth.c: <bandwidth>, and its translation to CH's net rate
@@ -383,6 +394,15 @@ bool domain_net_bandwidth_validate(const DomainNetBandwidth *b,
 /* (transfer full) NULL when no limit is set. */
 RateLimiterConfig *domain_net_bandwidth_to_rate_limiter(
     const DomainNetBandwidth *b);
+
+/* net-vhostuser.c: <interface type='vhostuser'>'s <source>, its rules
+ * (shared memory) and its part of a NetConfig. */
+bool domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
+                                GError **error);
+void domain_net_vhostuser_format(XmlBuf *buf, const DomainNetDef *net);
+bool domain_net_vhostuser_validate(const DomainDef *def,
+                                   const DomainNetDef *net, GError **error);
+void domain_net_vhostuser_to_config(const DomainNetDef *def, NetConfig *net);
 
 /* net-source.c: the type and <source> of bridged interfaces. */
 bool domain_net_source_parse(xmlNodePtr node, DomainNetDef *net,

@@ -29,7 +29,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/disk-backing.c \
 	driver/xml/disk-iotune-params.c driver/xml/disk-iotune-params.h \
 	driver/xml/disk-source.c driver/xml/disk-source.h \
-	driver/xml/net.c driver/xml/net-source.c \
+	driver/xml/net.c driver/xml/net-source.c driver/xml/net-vhostuser.c \
 	driver/xml/net-bandwidth.c \
 	driver/xml/net-bandwidth-params.c driver/xml/net-bandwidth-params.h \
 	driver/xml/net-bandwidth-update.c \

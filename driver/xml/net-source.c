@@ -15,7 +15,7 @@
  */
 
 ENUM_IMPL(domain_net_type, DOMAIN_NET_TYPE_LAST, "ethernet", "bridge",
-          "network");
+          "network", "vhostuser");
 
 bool
 domain_net_source_parse(xmlNodePtr node, DomainNetDef *net, GError **error)
@@ -29,6 +29,8 @@ domain_net_source_parse(xmlNodePtr node, DomainNetDef *net, GError **error)
         return false;
     if (net->type == DOMAIN_NET_TYPE_ETHERNET)
         return true;
+    if (net->type == DOMAIN_NET_TYPE_VHOSTUSER)
+        return domain_net_vhostuser_parse(node, net, error);
     if ((src = xml_child(node, "source"))) {
         net->source_network = xml_prop(src, "network");
         net->source_bridge = xml_prop(src, "bridge");
@@ -75,6 +77,10 @@ domain_net_source_format(XmlBuf *buf, const DomainNetDef *net)
 {
     if (net->type == DOMAIN_NET_TYPE_ETHERNET)
         return;
+    if (net->type == DOMAIN_NET_TYPE_VHOSTUSER) {
+        domain_net_vhostuser_format(buf, net);
+        return;
+    }
     xml_buf_open(buf, "source");
     xml_buf_attr(buf, "network", net->source_network);
     xml_buf_attr(buf, "bridge", net->source_bridge);
@@ -89,7 +95,10 @@ domain_net_attach_one(DomainNetDef *net, DomainNetAttachFunc attach,
     g_autofree char *tap = NULL;
     g_autofree char *bridge = NULL;
 
-    if (net->type == DOMAIN_NET_TYPE_ETHERNET)
+    /* No TAP to make: nimbus opens the ethernet one, a vhost-user back
+     * end owns the host side of the other. */
+    if (net->type == DOMAIN_NET_TYPE_ETHERNET ||
+        net->type == DOMAIN_NET_TYPE_VHOSTUSER)
         return true;
     a.network = net->type == DOMAIN_NET_TYPE_NETWORK ?
                 net->source_network : NULL;

@@ -15,6 +15,7 @@ domain_net_def_free(DomainNetDef *net)
     g_free(net->ifname);
     g_free(net->model);
     g_free(net->ip_address);
+    g_free(net->vhost_path);
     g_free(net);
 }
 

@@ -55,7 +55,7 @@ typedef struct {
 static const char *const file_volume[] = { "file", "volume", NULL };
 static const char *const disk_only[] = { "disk", NULL };
 static const char *const net_types[] = { "ethernet", "bridge", "network",
-                                         NULL };
+                                         "vhostuser", NULL };
 static const char *const pty_file[] = { "pty", "file", NULL };
 static const char *const usb_pci[] = { "usb", "pci", NULL };
 static const char *const virtio_only[] = { "virtio", NULL };
@@ -71,7 +71,7 @@ static const TypeRule device_rules[] = {
     { "disk", "device", "disk device", disk_only, true,
       "only device='disk'" },
     { "interface", "type", "interface type", net_types, false,
-      "use 'ethernet', 'bridge' or 'network'" },
+      "use 'ethernet', 'bridge', 'network' or 'vhostuser'" },
     { "serial", "type", "serial type", pty_file, true,
       "use 'pty' or 'file'" },
     { "console", "type", "console type", pty_file, true,

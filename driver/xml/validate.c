@@ -357,6 +357,9 @@ validate_net(const DomainDef *def, const DomainNetDef *net, guint i,
     }
     if (!domain_net_bandwidth_validate(&net->bandwidth, mac, error))
         return false;
+    if (net->type == DOMAIN_NET_TYPE_VHOSTUSER &&
+        !domain_net_vhostuser_validate(def, net, error))
+        return false;
     for (guint j = 0; j < i; j++) {
         const DomainNetDef *o = domain_def_device(def, DOMAIN_DEVICE_NET, j);
 

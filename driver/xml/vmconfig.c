@@ -231,6 +231,8 @@ net_config_from_def(const DomainNetDef *def, guint index)
     net->id = net_vmm_id(def, index);
     net->rate_limiter_config =
         domain_net_bandwidth_to_rate_limiter(&def->bandwidth);
+    if (def->type == DOMAIN_NET_TYPE_VHOSTUSER)
+        domain_net_vhostuser_to_config(def, net);
     return net;
 }
 

@@ -19,6 +19,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/fs.h"
+#include "devices/virtio/vhost-user-generic.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/vhost-user.h"
@@ -375,7 +376,8 @@ registry_config(const DeviceType *type)
     g_assert_no_error(error);
     c->payload.kernel = g_strdup("vmlinux");
     /* vhost-user devices need it (the back end maps guest RAM). */
-    c->memory.shared = type == &virtio_fs_type;
+    c->memory.shared = type == &virtio_fs_type ||
+                       type == &vhost_user_generic_type;
     vm_config_kind_append(c, type->kind, entry);
     g_assert_true(vm_config_validate(c, &error));
     g_assert_no_error(error);
@@ -401,6 +403,7 @@ example_sockets_remove(void)
 {
     unlink("nimbus-tpm-example.sock");
     unlink("nimbus-fs-example.sock");
+    unlink("nimbus-generic-example.sock");
     unlink("nimbus-vsock-example.sock");
 }
 
@@ -440,6 +443,20 @@ fs_backend_ensure(void)
                                      2);
 }
 
+/* The generic vhost-user example's back end, the same. */
+static void
+generic_backend_ensure(void)
+{
+    static FakeVhostUser *fake;
+
+    if (!fake)
+        fake = fake_vhost_user_start("nimbus-generic-example.sock",
+                                     1ULL << VIRTIO_F_VERSION_1,
+                                     1ULL << VHOST_USER_PROTOCOL_F_MQ |
+                                     1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK,
+                                     1);
+}
+
 /* As the device manager does it: on PCI segment 0 of @vm.  The config
  * outlives the device (kept until exit). */
 static VmmDevice *
@@ -460,6 +477,8 @@ registry_create(const DeviceType *type, FakeHost *vm)
         tpm_backend_ensure();
     if (type == &virtio_fs_type)
         fs_backend_ensure();
+    if (type == &vhost_user_generic_type)
+        generic_backend_ensure();
     if (!configs)
         configs = g_ptr_array_new_with_free_func((GDestroyNotify)
                                                  vm_config_free);

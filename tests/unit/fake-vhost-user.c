@@ -129,6 +129,19 @@ fake_serve_one(FakeVhostUser *f, int fd)
     case VHOST_USER_SET_VRING_ENABLE:
         s->vring_enabled[q] = msg.payload.state.num;
         break;
+    case VHOST_USER_SET_CONFIG: {
+        /* Later GET_CONFIGs answer what was written. */
+        uint32_t len = MIN(msg.payload.config.size, VHOST_USER_MAX_CONFIG);
+        uint32_t off = MIN(msg.payload.config.offset,
+                           VHOST_USER_MAX_CONFIG - len);
+
+        if (!f->config_set)
+            memset(f->config, 0xab, sizeof(f->config));
+        memcpy(f->config + off, msg.payload.config.region, len);
+        f->config_set = true;
+        s->config_writes++;
+        break;
+    }
     case VHOST_USER_SET_VRING_KICK:
     case VHOST_USER_SET_VRING_CALL:
     case VHOST_USER_SET_VRING_ERR:

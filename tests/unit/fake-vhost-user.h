@@ -58,6 +58,7 @@ typedef struct {
     bool vring_call[8];
     bool vring_err[8];
     unsigned requests;            /* messages received */
+    unsigned config_writes;       /* SET_CONFIGs (stored in the config) */
 } FakeVhostUserSeen;
 
 /* A copy of what was recorded so far. */

@@ -446,6 +446,30 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_INVALID_ARG, "interface ip '10.0.0.1'" },
     { "iface-queues", NET("<driver rx_queue_size='256' tx_queue_size='512'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
+    /* <interface type='vhostuser'> (net-vhostuser.c). */
+#define VHU(src, extra) \
+    SHARED_DEV("<interface type='vhostuser'>" src extra "</interface>")
+#define VHU_SRC "<source type='unix' path='/run/vu.sock' mode='client'/>"
+    { "vhostuser-no-shared-memory",
+      DEV("<interface type='vhostuser'>" VHU_SRC "</interface>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "interface vhostuser '/run/vu.sock': vhost-user needs shared memory: "
+      "add <memoryBacking>" },
+    { "vhostuser-no-source", VHU("", ""), DRV_ERROR_XML_ERROR,
+      "<interface type='vhostuser'> needs <source type='unix'" },
+    { "vhostuser-no-mode",
+      VHU("<source type='unix' path='/run/vu.sock'/>", ""),
+      DRV_ERROR_XML_ERROR, "needs <source mode='client'/> or mode='server'" },
+    { "vhostuser-no-path", VHU("<source type='unix' mode='server'/>", ""),
+      DRV_ERROR_XML_ERROR, "needs <source path='...'/>" },
+    { "vhostuser-target", VHU(VHU_SRC, "<target dev='vnet7'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "<target> is not supported by nimbus on interface type 'vhostuser'" },
+    { "vhostuser-bandwidth",
+      VHU(VHU_SRC, "<bandwidth><inbound average='1024'/>"
+          "<outbound average='1024'/></bandwidth>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "<bandwidth> is not supported by nimbus (the vhost-user back end" },
 #define BW(b) NET("<mac address='52:54:00:00:00:09'/><bandwidth>" b "</bandwidth>")
     { "bandwidth-inbound-only", BW("<inbound average='1024'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED,
