@@ -199,3 +199,6 @@ include driver/blkiotune.mk
 include driver/iftune.mk
 # <backingStore> in the live XML (issue 15).
 include driver/backing.mk
+# Node devices, secrets, nwfilters, interfaces, DHCP leases, their events,
+# domifaddr; libvirtd started where nothing has (issue 11).
+include driver/secondary.mk
