@@ -5,6 +5,7 @@
 #include <libvirt/virterror.h>
 
 #include "driver/forward.h"
+#include "driver/libvirtd-start.h"
 
 /* The event callbacks registered on each connection. */
 enum {
@@ -12,17 +13,27 @@ enum {
     DRV_FORWARD_CB_POOL,
     DRV_FORWARD_CB_POOL_REFRESH,
     DRV_FORWARD_CB_NODE_DEVICE,
+    DRV_FORWARD_CB_NODE_DEVICE_UPDATE,
     DRV_FORWARD_CB_LAST
 };
+
+/* Where libvirtd's events go: D-Bus and the RPC clients. */
+#define DRV_FORWARD_SINKS_MAX 4
+
+typedef struct {
+    const DrvForwardEvents *events;
+    gpointer data;
+} DrvForwardSink;
 
 struct DrvForward {
     char *uri;                  /* immutable */
     GMutex lock;
     virConnectPtr conn;         /* lock; NULL until first used */
     int cb_ids[DRV_FORWARD_CB_LAST];    /* lock; -1: not registered */
+    bool may_start;             /* lock; drv_forward_set_may_start() */
+    bool start_tried;           /* lock; libvirtd started once at most */
     GMutex events_lock;
-    const DrvForwardEvents *events;     /* events_lock */
-    gpointer events_data;               /* events_lock */
+    DrvForwardSink sinks[DRV_FORWARD_SINKS_MAX];    /* events_lock */
 };
 
 /* libvirt prints every error on stderr unless the application installs a
@@ -58,8 +69,12 @@ drv_forward_network_cb(virConnectPtr conn G_GNUC_UNUSED, virNetworkPtr net,
     DrvForward *fwd = opaque;
 
     g_mutex_lock(&fwd->events_lock);
-    if (fwd->events && fwd->events->network)
-        fwd->events->network(net, event, fwd->events_data);
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        const DrvForwardSink *s = &fwd->sinks[i];
+
+        if (s->events && s->events->network)
+            s->events->network(net, event, s->data);
+    }
     g_mutex_unlock(&fwd->events_lock);
 }
 
@@ -70,8 +85,12 @@ drv_forward_pool_cb(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
     DrvForward *fwd = opaque;
 
     g_mutex_lock(&fwd->events_lock);
-    if (fwd->events && fwd->events->pool)
-        fwd->events->pool(pool, event, detail, fwd->events_data);
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        const DrvForwardSink *s = &fwd->sinks[i];
+
+        if (s->events && s->events->pool)
+            s->events->pool(pool, event, detail, s->data);
+    }
     g_mutex_unlock(&fwd->events_lock);
 }
 
@@ -82,8 +101,12 @@ drv_forward_pool_refresh_cb(virConnectPtr conn G_GNUC_UNUSED,
     DrvForward *fwd = opaque;
 
     g_mutex_lock(&fwd->events_lock);
-    if (fwd->events && fwd->events->pool_refresh)
-        fwd->events->pool_refresh(pool, fwd->events_data);
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        const DrvForwardSink *s = &fwd->sinks[i];
+
+        if (s->events && s->events->pool_refresh)
+            s->events->pool_refresh(pool, s->data);
+    }
     g_mutex_unlock(&fwd->events_lock);
 }
 
@@ -95,8 +118,28 @@ drv_forward_node_device_cb(virConnectPtr conn G_GNUC_UNUSED,
     DrvForward *fwd = opaque;
 
     g_mutex_lock(&fwd->events_lock);
-    if (fwd->events && fwd->events->node_device)
-        fwd->events->node_device(dev, event, detail, fwd->events_data);
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        const DrvForwardSink *s = &fwd->sinks[i];
+
+        if (s->events && s->events->node_device)
+            s->events->node_device(dev, event, detail, s->data);
+    }
+    g_mutex_unlock(&fwd->events_lock);
+}
+
+static void
+drv_forward_node_device_update_cb(virConnectPtr conn G_GNUC_UNUSED,
+                                  virNodeDevicePtr dev, void *opaque)
+{
+    DrvForward *fwd = opaque;
+
+    g_mutex_lock(&fwd->events_lock);
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        const DrvForwardSink *s = &fwd->sinks[i];
+
+        if (s->events && s->events->node_device_update)
+            s->events->node_device_update(dev, s->data);
+    }
     g_mutex_unlock(&fwd->events_lock);
 }
 
@@ -143,6 +186,14 @@ drv_forward_register_events_locked(DrvForward *fwd)
         NULL);
     drv_forward_note_refused(fwd, id[DRV_FORWARD_CB_NODE_DEVICE],
                              "node device");
+    /* A libvirtd without the nodedev driver refused the one above: not
+     * said twice. */
+    if (id[DRV_FORWARD_CB_NODE_DEVICE] >= 0)
+        id[DRV_FORWARD_CB_NODE_DEVICE_UPDATE] =
+            virConnectNodeDeviceEventRegisterAny(
+                c, NULL, VIR_NODE_DEVICE_EVENT_ID_UPDATE,
+                VIR_NODE_DEVICE_EVENT_CALLBACK(
+                    drv_forward_node_device_update_cb), fwd, NULL);
 }
 
 /* Drops the connection and its callbacks: a callback holds a reference
@@ -167,6 +218,9 @@ drv_forward_close_locked(DrvForward *fwd)
     if (id[DRV_FORWARD_CB_NODE_DEVICE] >= 0)
         virConnectNodeDeviceEventDeregisterAny(
             c, id[DRV_FORWARD_CB_NODE_DEVICE]);
+    if (id[DRV_FORWARD_CB_NODE_DEVICE_UPDATE] >= 0)
+        virConnectNodeDeviceEventDeregisterAny(
+            c, id[DRV_FORWARD_CB_NODE_DEVICE_UPDATE]);
     for (int i = 0; i < DRV_FORWARD_CB_LAST; i++)
         id[i] = -1;
     g_clear_pointer(&fwd->conn, virConnectClose);
@@ -176,9 +230,23 @@ void
 drv_forward_set_events(DrvForward *fwd, const DrvForwardEvents *events,
                        gpointer data)
 {
+    int free_slot = -1;
+
     g_mutex_lock(&fwd->events_lock);
-    fwd->events = events;
-    fwd->events_data = data;
+    /* One sink per @data: replaced, or dropped with @events NULL. */
+    for (int i = 0; i < DRV_FORWARD_SINKS_MAX; i++) {
+        if (fwd->sinks[i].events && fwd->sinks[i].data == data)
+            fwd->sinks[i].events = NULL;
+        if (!fwd->sinks[i].events && free_slot < 0)
+            free_slot = i;
+    }
+    /* The sinks are nimbusd's own (D-Bus, RPC): never more than the
+     * table holds. */
+    g_assert(!events || free_slot >= 0);
+    if (events) {
+        fwd->sinks[free_slot].events = events;
+        fwd->sinks[free_slot].data = data;
+    }
     g_mutex_unlock(&fwd->events_lock);
 }
 
@@ -207,6 +275,14 @@ drv_forward_free(DrvForward *fwd)
     g_mutex_clear(&fwd->events_lock);
     g_free(fwd->uri);
     g_free(fwd);
+}
+
+void
+drv_forward_set_may_start(DrvForward *fwd, bool may_start)
+{
+    g_mutex_lock(&fwd->lock);
+    fwd->may_start = may_start;
+    g_mutex_unlock(&fwd->lock);
 }
 
 const char *
@@ -249,6 +325,23 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
                       virConnectGetLibVersion(fwd->conn, &(unsigned long){0})
                       < 0))
         drv_forward_close_locked(fwd);
+    /* Where nothing has started libvirtd, nimbusd does, once
+     * (driver/libvirtd-start.h); its failure is the answer. */
+    if (!fwd->conn && fwd->may_start && !fwd->start_tried &&
+        drv_libvirtd_needs_start(fwd->uri)) {
+        g_autoptr(GError) local = NULL;
+
+        fwd->start_tried = true;
+        if (!drv_libvirtd_start(fwd->uri, &local)) {
+            g_mutex_unlock(&fwd->lock);
+            g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
+                        "networks, storage, node devices, secrets and "
+                        "nwfilters come from libvirtd, which is not "
+                        "running at '%s' and could not be started: %s",
+                        fwd->uri, local->message);
+            return NULL;
+        }
+    }
     if (!fwd->conn && (fwd->conn = virConnectOpen(fwd->uri)))
         drv_forward_register_events_locked(fwd);
     if (!fwd->conn) {

@@ -24,6 +24,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virInterface, virInterfaceFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNodeDevice, virNodeDeviceFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virSecret, virSecretFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNWFilter, virNWFilterFree)
 
 /*
  * libvirtd's lifecycle events of the objects nimbusd forwards, for the
@@ -42,6 +44,8 @@ typedef struct {
     /* virConnectNodeDeviceEventLifecycleCallback's @event and @detail. */
     void (*node_device)(virNodeDevicePtr dev, int event, int detail,
                         gpointer data);
+    /* VIR_NODE_DEVICE_EVENT_ID_UPDATE */
+    void (*node_device_update)(virNodeDevicePtr dev, gpointer data);
 } DrvForwardEvents;
 
 /**
@@ -57,14 +61,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DrvForward, drv_forward_free)
 
 /**
  * drv_forward_set_events:
- * @events: (nullable): where libvirtd's events go from now on (NULL: no
- * longer anywhere; once this returns, no callback uses the old @data).
+ * @events: (nullable): where libvirtd's events go from now on, for this
+ * @data (one sink per @data, beside those of other @data: D-Bus and the
+ * RPC clients each have one; NULL: this @data's sink is dropped, and once
+ * this returns no callback uses it).
  * Events are received while the connection is open: from the first
  * forwarded call on, as libvirt-dbus's own connection, and again after a
  * reconnection (events of the time between are lost).  Main thread.
  */
 void drv_forward_set_events(DrvForward *fwd, const DrvForwardEvents *events,
                             gpointer data);
+
+/* Whether the first forwarded call may start the system libvirtd when
+ * its socket is absent (driver/libvirtd-start.h; once per @fwd).  Off
+ * until set: nimbusd's --start-libvirtd. */
+void drv_forward_set_may_start(DrvForward *fwd, bool may_start);
 
 /* The URI given to drv_forward_new() (transfer none). */
 const char *drv_forward_get_uri(const DrvForward *fwd);

@@ -202,3 +202,6 @@ include driver/iftune.mk
 include driver/backing.mk
 # domblkinfo, blkiotune, guest-agent calls, send-key, screenshot (issue 11).
 include driver/domain-extra.mk
+# Node devices, secrets, nwfilters, interfaces, DHCP leases, their events,
+# domifaddr; libvirtd started where nothing has (issue 11).
+include driver/secondary.mk

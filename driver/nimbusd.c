@@ -30,6 +30,7 @@ typedef struct {
     char *config_dir;
     char *dbus;
     char *libvirtd_uri;
+    char *start_libvirtd;
     char *config_file;
     int timeout;
     gboolean verbose;
@@ -47,6 +48,7 @@ nimbusd_options_clear(NimbusdOptions *opts)
     g_clear_pointer(&opts->config_dir, g_free);
     g_clear_pointer(&opts->dbus, g_free);
     g_clear_pointer(&opts->libvirtd_uri, g_free);
+    g_clear_pointer(&opts->start_libvirtd, g_free);
     g_clear_pointer(&opts->config_file, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NimbusdOptions, nimbusd_options_clear)
@@ -99,6 +101,29 @@ nimbusd_dbus_bus(const NimbusdOptions *opts, bool *on, GBusType *type,
     } else {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "--dbus takes auto, system, session or none, not '%s'", v);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * --start-libvirtd: whether nimbusd starts the system libvirtd where
+ * nothing has (driver/libvirtd-start.h).  "auto" is yes on the default
+ * sockets and no with --listen, as for --dbus: a test or second daemon
+ * never starts a system-wide one.
+ */
+static bool
+nimbusd_start_libvirtd(const NimbusdOptions *opts, bool *on, GError **error)
+{
+    const char *v = opts->start_libvirtd ? opts->start_libvirtd : "auto";
+
+    if (g_str_equal(v, "auto")) {
+        *on = !opts->listen && !opts->listen_ro;
+    } else if (g_str_equal(v, "yes") || g_str_equal(v, "no")) {
+        *on = g_str_equal(v, "yes");
+    } else {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--start-libvirtd takes auto, yes or no, not '%s'", v);
         return false;
     }
     return true;
@@ -275,6 +300,7 @@ nimbusd_run(const NimbusdOptions *opts)
     g_autoptr(RpcServer) server = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Nimbusd d = { .loop = loop, .timeout = opts->timeout };
+    bool start_libvirtd = false;
 
     nimbusd_raise_nofile();
     config = drv_config_new(opts->config_dir, opts->state_dir, &error);
@@ -291,6 +317,8 @@ nimbusd_run(const NimbusdOptions *opts)
         g_printerr("nimbusd: %s\n", error->message);
         return 1;
     }
+    if (nimbusd_start_libvirtd(opts, &start_libvirtd, NULL))
+        drv_forward_set_may_start(driver->forward, start_libvirtd);
     if (!driver->config->nimbus_binary)
         g_warning("no nimbus binary found (NIMBUS_BINARY, next to nimbusd, PATH): domains cannot start");
     daemon = remote_daemon_new(driver);
@@ -360,6 +388,11 @@ main(int argc, char **argv)
           "and volumes (default: qemu:///system for root, qemu:///session "
           "otherwise)",
           "URI" },
+        { "start-libvirtd", 0, 0, G_OPTION_ARG_STRING, &opts.start_libvirtd,
+          "Start the system libvirtd when its socket is absent and systemd "
+          "does not manage it: auto (default: yes on the default sockets, "
+          "no with --listen), yes or no",
+          "WHEN" },
         { "config-file", 0, 0, G_OPTION_ARG_FILENAME, &opts.config_file,
           "Settings (qemu_compat, libvirtd_uri; default "
           "/etc/nimbus/nimbusd.conf for root, "
@@ -378,6 +411,7 @@ main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     GBusType dbus_type;
     bool dbus_on;
+    bool start_libvirtd = false;
     int rc;
 
     g_option_context_set_summary(ctx,
@@ -397,7 +431,8 @@ main(int argc, char **argv)
         return 0;
     }
     /* A bad --dbus is a usage error, before anything starts. */
-    if (!nimbusd_dbus_bus(&opts, &dbus_on, &dbus_type, &error)) {
+    if (!nimbusd_dbus_bus(&opts, &dbus_on, &dbus_type, &error) ||
+        !nimbusd_start_libvirtd(&opts, &start_libvirtd, &error)) {
         g_printerr("nimbusd: %s\n", error->message);
         return 2;
     }

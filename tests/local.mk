@@ -69,6 +69,7 @@ include tests/unit/api.mk
 include tests/unit/virtio.mk
 include tests/unit/state.mk
 include tests/unit/driver.mk
+include tests/unit/nimbusd-secondary.mk
 include tests/unit/nimbusd-save.mk
 include tests/unit/nimbusd-snapshot.mk
 include tests/unit/nimbusd-migrate.mk

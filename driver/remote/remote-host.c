@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host procedures nova and virt-manager poll: CPU map and models, stats, sysinfo. */
-/* Also secrets and a guest-agent-less setTime. */
+/* Also a guest-agent-less setTime (secrets: remote-secret.c). */
 #include <config.h>
 
 #include <string.h>
@@ -208,29 +208,6 @@ remote_connect_baseline_hypervisor_cpu(RpcCall *call, void *a, void *r,
     ret->cpu = drv_cpu_baseline(node, args->xmlCPUs.xmlCPUs_val,
                                 args->xmlCPUs.xmlCPUs_len, args->flags, error);
     return ret->cpu != NULL;
-}
-
-bool
-remote_secret_lookup_by_uuid(RpcCall *call, void *a, void *r, GError **error)
-{
-    remote_secret_lookup_by_uuid_args *args = a;
-    char uuid[37];
-
-    /* nimbusd stores no secrets (nova re-raises anything but NO_SECRET). */
-    domain_uuid_format((const unsigned char *)args->uuid, uuid);
-    g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SECRET,
-                "no secret with matching uuid '%s'", uuid);
-    return false;
-}
-
-bool
-remote_secret_lookup_by_usage(RpcCall *call, void *a, void *r, GError **error)
-{
-    remote_secret_lookup_by_usage_args *args = a;
-
-    g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SECRET,
-                "no secret with matching usage '%s'", args->usageID);
-    return false;
 }
 
 bool

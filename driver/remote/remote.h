@@ -165,8 +165,6 @@ REMOTE_HANDLER(remote_connect_compare_cpu);
 REMOTE_HANDLER(remote_connect_compare_hypervisor_cpu);
 REMOTE_HANDLER(remote_connect_baseline_cpu);
 REMOTE_HANDLER(remote_connect_baseline_hypervisor_cpu);
-REMOTE_HANDLER(remote_secret_lookup_by_uuid);
-REMOTE_HANDLER(remote_secret_lookup_by_usage);
 REMOTE_HANDLER(remote_domain_set_time);
 
 /* remote-stats.c */

@@ -235,6 +235,19 @@ def main():
         m = re.search(r"vi-lease: (192\.168\.122\.\d+)/24 router (\S+)", text)
         assert m and m.group(2) == l1_libvirtd.GATEWAY, text[-2000:]
         assert "vi-ping-ok %s" % l1_libvirtd.GATEWAY in text, text[-2000:]
+        # virsh domifaddr (source lease): the guest's MAC matched against
+        # the network's leases in libvirtd, whose status file dnsmasq's
+        # lease helper writes a moment after the guest got the lease.
+        deadline = time.time() + 30
+        while True:
+            out = env.virsh("domifaddr", NAME).stdout
+            if "%s/24" % m.group(1) in out or time.time() > deadline:
+                break
+            time.sleep(1)
+        mac = re.search(r"<mac address='([0-9a-f:]+)'/>",
+                        env.virsh("dumpxml", NAME).stdout).group(1)
+        assert re.search(r"^\s*vnet\d+\s+%s\s+ipv4\s+%s/24\s*$"
+                         % (mac, re.escape(m.group(1))), out, re.M), out
 
     @step
     def guest_sees_two_numa_nodes():
