@@ -127,7 +127,9 @@ drv_ifaddr_add_arp(GPtrArray *ifaces, const char *arp)
     g_auto(GStrv) lines = g_strsplit(arp, "\n", -1);
 
     /* "IP address  HW type  Flags  HW address  Mask  Device": the first
-     * line is the heading. */
+     * line is the heading.  An empty text splits into no line at all. */
+    if (!lines[0])
+        return;
     for (guint l = 1; lines[l]; l++) {
         char ip[64], hw[64], mask[64], dev[64];
         unsigned int hwtype, flags;
