@@ -6,6 +6,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "common/error-util.h"
 #include "config/vm-config-kind.h"
 #include "config/vm-config-schema.h"
 
@@ -286,4 +287,29 @@ vm_config_kinds_fill_ids(VmConfig *config)
                       vm_config_next_device_id(config, kind->id_prefix);
         }
     }
+}
+
+bool
+vm_config_require_shared_memory(const VmConfig *config, const char *where,
+                                GError **error)
+{
+    if (config->memory.shared)
+        return true;
+    return nimbus_fail_prefixed(error, G_IO_ERROR,
+                                G_IO_ERROR_INVALID_ARGUMENT, where,
+                                "using vhost-user requires shared memory: "
+                                "add --memory shared=on");
+}
+
+bool
+vm_config_check_queue_size(const char *where, const char *key, uint64_t size,
+                           uint64_t min, uint64_t max, GError **error)
+{
+    if (size >= min && size <= max && !(size & (size - 1)))
+        return true;
+    return nimbus_fail_prefixed(error, G_IO_ERROR,
+                                G_IO_ERROR_INVALID_ARGUMENT, where,
+                                "%s=%" G_GUINT64_FORMAT ": expected a power "
+                                "of two between %" G_GUINT64_FORMAT " and %"
+                                G_GUINT64_FORMAT, key, size, min, max);
 }

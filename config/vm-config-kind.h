@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <glib.h>
 
 #include "config/vm-config.h"
@@ -58,6 +59,23 @@ struct VmConfigKind {
     bool (*check_host)(const VmConfig *config, gconstpointer entry,
                        const VmConfigKindCtx *ctx, GError **error);
 };
+
+/*
+ * Rules more than one kind shares (the built-in disks and nets use them
+ * too), each written once.  They set "<where>: <message>" on @error and
+ * return false when the rule is broken.
+ */
+
+/* CH's VhostUserRequiresSharedMemory: a vhost-user back end maps guest RAM
+ * from the fds it is sent, and only a shared mapping lets it see the
+ * guest's writes. */
+bool vm_config_require_shared_memory(const VmConfig *config,
+                                     const char *where, GError **error);
+/* A virtqueue size (@key, "queue_size") is a power of two from @min to
+ * @max (virtio 1.2 §2.7: a split ring's size). */
+bool vm_config_check_queue_size(const char *where, const char *key,
+                                uint64_t size, uint64_t min, uint64_t max,
+                                GError **error);
 
 /* Registers @kind (static storage) for its V_DEVICE key; registering the
  * same kind again is a no-op.  Call before any config is parsed. */

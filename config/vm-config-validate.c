@@ -364,11 +364,8 @@ check_host_payload(VCtx *v, const PayloadConfig *p)
 static bool
 validate_queues(VCtx *v, const char *w, uint32_t queue_size, uint32_t min)
 {
-    if (queue_size < min || queue_size > VM_CONFIG_QUEUE_SIZE_MAX ||
-        !is_pow2(queue_size))
-        return vfail(v, w, "queue_size=%u: expected a power of two between %u "
-                     "and %u", queue_size, min, VM_CONFIG_QUEUE_SIZE_MAX);
-    return true;
+    return vm_config_check_queue_size(w, "queue_size", queue_size, min,
+                                      VM_CONFIG_QUEUE_SIZE_MAX, v->error);
 }
 
 static bool
@@ -470,10 +467,7 @@ validate_vhost_user_disk(VCtx *v, const VmConfig *c, const DiskConfig *d,
     if (image_opt)
         return vfail(v, w, "%s does not apply to a vhost-user disk (the "
                      "back end decides how it serves the image)", image_opt);
-    if (!c->memory.shared)
-        return vfail(v, w, "using vhost-user requires shared memory: add "
-                     "--memory shared=on");
-    return true;
+    return vm_config_require_shared_memory(c, w, v->error);
 }
 
 static bool
@@ -686,10 +680,7 @@ validate_vhost_user_net(VCtx *v, const VmConfig *c, const NetConfig *n,
         return vfail(v, w, "%s is not supported with vhost_user (the back "
                      "end would need IOTLB messages)",
                      NM(v, "iommu=on", "iommu=true"));
-    if (!c->memory.shared)
-        return vfail(v, w, "using vhost-user requires shared memory: add "
-                     "--memory shared=on");
-    return true;
+    return vm_config_require_shared_memory(c, w, v->error);
 }
 
 static bool

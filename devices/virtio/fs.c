@@ -99,21 +99,12 @@ fs_validate(const VmConfig *config, gconstpointer entry,
                     sizeof(sa.sun_path) - 1);
         return false;
     }
-    if (f->queue_size & (f->queue_size - 1)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: queue_size=%" G_GUINT64_FORMAT " is not a power "
-                    "of two", ctx->where, f->queue_size);
+    /* The schema bounds it to 1..32768; the ring also needs a power of
+     * two. */
+    if (!vm_config_check_queue_size(ctx->where, "queue_size", f->queue_size,
+                                    1, VM_CONFIG_QUEUE_SIZE_MAX, error))
         return false;
-    }
-    /* CH (VhostUserRequiresSharedMemory): the back end maps guest RAM
-     * from its fds; a private mapping would hide the guest's writes. */
-    if (!config->memory.shared) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: using vhost-user requires shared memory: add "
-                    "--memory shared=on", ctx->where);
-        return false;
-    }
-    return true;
+    return vm_config_require_shared_memory(config, ctx->where, error);
 }
 
 static const VmConfigKind fs_kind = {

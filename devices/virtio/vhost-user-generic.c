@@ -198,24 +198,14 @@ generic_validate(const VmConfig *config, gconstpointer entry,
         return false;
     }
     for (guint q = 0; q < n; q++) {
-        uint32_t s = g_array_index(g->queue_sizes, uint32_t, q);
+        g_autofree char *key = g_strdup_printf("queue_sizes[%u]", q);
 
-        if (s == 0 || (s & (s - 1)) || s > GENERIC_QUEUE_SIZE_MAX) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "%s: queue_sizes[%u]=%u is not a power of two from 1 "
-                        "to %d", ctx->where, q, s, GENERIC_QUEUE_SIZE_MAX);
+        if (!vm_config_check_queue_size(
+                ctx->where, key, g_array_index(g->queue_sizes, uint32_t, q), 1,
+                GENERIC_QUEUE_SIZE_MAX, error))
             return false;
-        }
     }
-    /* CH (VhostUserRequiresSharedMemory): the back end maps guest RAM
-     * from its fds; a private mapping would hide the guest's writes. */
-    if (!config->memory.shared) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "%s: using vhost-user requires shared memory: add "
-                    "--memory shared=on", ctx->where);
-        return false;
-    }
-    return true;
+    return vm_config_require_shared_memory(config, ctx->where, error);
 }
 
 static const VmConfigKind generic_kind = {

@@ -124,7 +124,7 @@ test_config_rules(void)
         { "device_type=0,queue_sizes=[128]", true, true,
           "device_type=0 is not a virtio device ID" },
         { "device_type=block,queue_sizes=[100]", true, true,
-          "queue_sizes[0]=100 is not a power of two" },
+          "queue_sizes[0]=100: expected a power of two" },
         { "device_type=block,queue_sizes=[]", true, true,
           "queue_sizes" },
         { "device_type=block", true, true, "queue_sizes" },
