@@ -307,9 +307,21 @@ drv_forward_set_error(GError **error)
                         err->message ? err->message : "unknown error");
 }
 
+/* The objects of each kind, as the errors name them. */
+static const char *const drv_forward_kind_what[] = {
+    [DRV_FORWARD_NETWORKS] = "networks",
+    [DRV_FORWARD_STORAGE] = "storage pools and volumes",
+    [DRV_FORWARD_NODE_DEVICES] = "node devices",
+    [DRV_FORWARD_SECRETS] = "secrets",
+    [DRV_FORWARD_NWFILTERS] = "network filters",
+    [DRV_FORWARD_INTERFACES] = "host interfaces",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(drv_forward_kind_what) == DRV_FORWARD_KIND_LAST);
+
 virConnectPtr
-drv_forward_conn_new(DrvForward *fwd, GError **error)
+drv_forward_conn_new(DrvForward *fwd, DrvForwardKind kind, GError **error)
 {
+    const char *what = drv_forward_kind_what[kind];
     virConnectPtr conn;
     virErrorPtr err;
 
@@ -335,10 +347,9 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
         if (!drv_libvirtd_start(fwd->uri, &local)) {
             g_mutex_unlock(&fwd->lock);
             g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
-                        "networks, storage, node devices, secrets and "
-                        "nwfilters come from libvirtd, which is not "
-                        "running at '%s' and could not be started: %s",
-                        fwd->uri, local->message);
+                        "%s come from libvirtd, which is not running at "
+                        "'%s' and could not be started: %s", what, fwd->uri,
+                        local->message);
             return NULL;
         }
     }
@@ -356,8 +367,8 @@ drv_forward_conn_new(DrvForward *fwd, GError **error)
          * disk.  The message says why, which daemon, and where.
          */
         g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SUPPORT,
-                    "networks and storage come from libvirtd, which is not "
-                    "reachable at '%s' (%s)", fwd->uri,
+                    "%s come from libvirtd, which is not reachable at '%s' "
+                    "(%s)", what, fwd->uri,
                     err && err->message ? err->message : "unknown error");
         return NULL;
     }
@@ -371,7 +382,8 @@ char *
 drv_forward_network_bridge(DrvForward *fwd, const char *network,
                            GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(fwd, error);
+    g_autoptr(virConnect) conn = drv_forward_conn_new(fwd, DRV_FORWARD_NETWORKS,
+                                                      error);
     g_autoptr(virNetwork) net = NULL;
     g_autofree char *bridge = NULL;
     int active;
@@ -404,7 +416,8 @@ char *
 drv_forward_volume_path(DrvForward *fwd, const char *pool,
                         const char *volume, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(fwd, error);
+    g_autoptr(virConnect) conn = drv_forward_conn_new(fwd, DRV_FORWARD_STORAGE,
+                                                      error);
     g_autoptr(virStoragePool) p = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     g_autofree char *path = NULL;

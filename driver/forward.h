@@ -80,15 +80,28 @@ void drv_forward_set_may_start(DrvForward *fwd, bool may_start);
 /* The URI given to drv_forward_new() (transfer none). */
 const char *drv_forward_get_uri(const DrvForward *fwd);
 
+/* What a forwarded call asks libvirtd for: its errors name it. */
+typedef enum {
+    DRV_FORWARD_NETWORKS,       /* and their DHCP leases */
+    DRV_FORWARD_STORAGE,        /* pools and volumes */
+    DRV_FORWARD_NODE_DEVICES,
+    DRV_FORWARD_SECRETS,
+    DRV_FORWARD_NWFILTERS,
+    DRV_FORWARD_INTERFACES,
+
+    DRV_FORWARD_KIND_LAST
+} DrvForwardKind;
+
 /**
  * drv_forward_conn_new:
  * Returns: (transfer full) a reference to the shared connection, opened on
  * first use and again after libvirtd went away; NULL with @error
- * (VIR_ERR_NO_SUPPORT) saying that libvirtd is not reachable, at which URI
- * and why.
+ * (VIR_ERR_NO_SUPPORT) saying that @kind's objects come from libvirtd,
+ * which is not reachable, at which URI and why.
  * Safe from any thread (libvirt connections are thread-safe).
  */
-virConnectPtr drv_forward_conn_new(DrvForward *fwd, GError **error);
+virConnectPtr drv_forward_conn_new(DrvForward *fwd, DrvForwardKind kind,
+                                   GError **error);
 
 /* Fills @error from libvirt's last error of the calling thread: libvirt's
  * domain, code and message unchanged (DRV_RELAYED_ERROR). */

@@ -162,7 +162,8 @@ drv_ifaddr_add_leases(GPtrArray *ifaces, DrvForward *fwd, GError **error)
          * source skips the other interface types too). */
         if (!iface->network)
             continue;
-        if (!conn && !(conn = drv_forward_conn_new(fwd, error)))
+        if (!conn && !(conn = drv_forward_conn_new(fwd, DRV_FORWARD_NETWORKS,
+                                                    error)))
             return false;
         if (!(net = virNetworkLookupByName(conn, iface->network)) ||
             (n = virNetworkGetDHCPLeases(net, iface->mac, &leases, 0)) < 0) {

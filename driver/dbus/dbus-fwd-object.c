@@ -11,8 +11,8 @@ gpointer
 dbus_fwd_object_from_path(DbusService *svc, const DbusFwdKind *kind,
                           const char *path, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, kind->fwd_kind, error);
     size_t len = strlen(kind->prefix);
     unsigned char uuid[16];
     g_autofree char *str = NULL;

@@ -19,6 +19,7 @@
  */
 typedef struct {
     const char *prefix;         /* DBUS_NETWORK_PATH...; the node follows "/" */
+    DrvForwardKind fwd_kind;    /* what libvirtd's absence is reported for */
     /* Exactly one: by UUID node, or by the decoded string. */
     gpointer (*lookup_uuid)(virConnectPtr conn, const unsigned char *uuid);
     gpointer (*lookup_str)(virConnectPtr conn, const char *str);

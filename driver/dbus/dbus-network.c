@@ -36,6 +36,7 @@ dbus_network_lookup(virConnectPtr conn, const unsigned char *uuid)
 /* libvirtd's code and text for a network it does not know. */
 static const DbusFwdKind dbus_network_kind = {
     .prefix = DBUS_NETWORK_PATH,
+    .fwd_kind = DRV_FORWARD_NETWORKS,
     .lookup_uuid = dbus_network_lookup,
     .err_domain = VIR_FROM_NETWORK,
     .err_code = VIR_ERR_NO_NETWORK,
@@ -71,8 +72,8 @@ GVariant *
 dbus_connect_list_networks(DbusService *svc, const char *path, GVariant *args,
                            GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NETWORKS, error);
     virNetworkPtr *nets = NULL;
     GVariantBuilder b;
     guint32 flags;
@@ -100,8 +101,8 @@ GVariant *
 dbus_connect_network_lookup_by_name(DbusService *svc, const char *path,
                                     GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NETWORKS, error);
     const char *name;
 
     g_variant_get(args, "(&s)", &name);
@@ -115,8 +116,8 @@ GVariant *
 dbus_connect_network_lookup_by_uuid(DbusService *svc, const char *path,
                                     GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NETWORKS, error);
     const char *uuid;
 
     g_variant_get(args, "(&s)", &uuid);
@@ -129,8 +130,8 @@ GVariant *
 dbus_connect_network_define_xml(DbusService *svc, const char *path,
                                 GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NETWORKS, error);
     const char *xml;
 
     g_variant_get(args, "(&s)", &xml);
@@ -142,8 +143,8 @@ GVariant *
 dbus_connect_network_create_xml(DbusService *svc, const char *path,
                                 GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NETWORKS, error);
     const char *xml;
 
     g_variant_get(args, "(&s)", &xml);

@@ -61,6 +61,7 @@ dbus_nodedev_lookup(virConnectPtr conn, const char *name)
 
 static const DbusFwdKind dbus_iface_kind = {
     .prefix = DBUS_IFACE_PATH,
+    .fwd_kind = DRV_FORWARD_INTERFACES,
     .lookup_str = dbus_iface_lookup,
     .err_domain = VIR_FROM_INTERFACE,
     .err_code = VIR_ERR_NO_INTERFACE,
@@ -70,6 +71,7 @@ static const DbusFwdKind dbus_iface_kind = {
 
 static const DbusFwdKind dbus_nodedev_kind = {
     .prefix = DBUS_NODEDEV_PATH,
+    .fwd_kind = DRV_FORWARD_NODE_DEVICES,
     .lookup_str = dbus_nodedev_lookup,
     .err_domain = VIR_FROM_NODEDEV,
     .err_code = VIR_ERR_NO_NODE_DEVICE,
@@ -98,8 +100,8 @@ GVariant *
 dbus_connect_list_interfaces(DbusService *svc, const char *path,
                              GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_INTERFACES, error);
     virInterfacePtr *ifaces = NULL;
     GVariantBuilder b;
     guint32 flags;
@@ -150,8 +152,8 @@ GVariant *
 dbus_connect_iface_lookup_by_mac(DbusService *svc, const char *path,
                                  GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_INTERFACES, error);
     const char *mac;
 
     g_variant_get(args, "(&s)", &mac);
@@ -164,8 +166,8 @@ GVariant *
 dbus_connect_iface_lookup_by_name(DbusService *svc, const char *path,
                                   GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_INTERFACES, error);
     const char *name;
 
     g_variant_get(args, "(&s)", &name);
@@ -178,8 +180,8 @@ GVariant *
 dbus_connect_list_node_devices(DbusService *svc, const char *path,
                                GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NODE_DEVICES, error);
     virNodeDevicePtr *devs = NULL;
     GVariantBuilder b;
     guint32 flags;
@@ -207,8 +209,8 @@ GVariant *
 dbus_connect_nodedev_lookup_by_name(DbusService *svc, const char *path,
                                     GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
     g_autofree char *p = NULL;
     const char *name;

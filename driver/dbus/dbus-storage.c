@@ -53,6 +53,7 @@ dbus_vol_lookup(virConnectPtr conn, const char *key)
  * code libvirtd gives for an unknown object. */
 static const DbusFwdKind dbus_pool_kind = {
     .prefix = DBUS_POOL_PATH,
+    .fwd_kind = DRV_FORWARD_STORAGE,
     .lookup_uuid = dbus_pool_lookup,
     .err_domain = VIR_FROM_STORAGE,
     .err_code = VIR_ERR_NO_STORAGE_POOL,
@@ -62,6 +63,7 @@ static const DbusFwdKind dbus_pool_kind = {
 
 static const DbusFwdKind dbus_vol_kind = {
     .prefix = DBUS_VOL_PATH,
+    .fwd_kind = DRV_FORWARD_STORAGE,
     .lookup_str = dbus_vol_lookup,
     .err_domain = VIR_FROM_STORAGE,
     .err_code = VIR_ERR_NO_STORAGE_VOL,
@@ -119,8 +121,8 @@ GVariant *
 dbus_connect_list_storage_pools(DbusService *svc, const char *path,
                                 GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     virStoragePoolPtr *pools = NULL;
     GVariantBuilder b;
     guint32 flags;
@@ -148,8 +150,8 @@ GVariant *
 dbus_connect_pool_lookup_by_name(DbusService *svc, const char *path,
                                  GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *name;
 
     g_variant_get(args, "(&s)", &name);
@@ -161,8 +163,8 @@ GVariant *
 dbus_connect_pool_lookup_by_uuid(DbusService *svc, const char *path,
                                  GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *uuid;
 
     g_variant_get(args, "(&s)", &uuid);
@@ -175,8 +177,8 @@ GVariant *
 dbus_connect_pool_define_xml(DbusService *svc, const char *path,
                              GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *xml;
     guint32 flags;
 
@@ -190,8 +192,8 @@ GVariant *
 dbus_connect_pool_create_xml(DbusService *svc, const char *path,
                              GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *xml;
     guint32 flags;
 
@@ -205,8 +207,8 @@ GVariant *
 dbus_connect_vol_lookup_by_key(DbusService *svc, const char *path,
                                GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *key;
 
     g_variant_get(args, "(&s)", &key);
@@ -218,8 +220,8 @@ GVariant *
 dbus_connect_vol_lookup_by_path(DbusService *svc, const char *path,
                                 GVariant *args, GError **error)
 {
-    g_autoptr(virConnect) conn = drv_forward_conn_new(svc->driver->forward,
-                                                      error);
+    g_autoptr(virConnect) conn =
+        drv_forward_conn_new(svc->driver->forward, DRV_FORWARD_STORAGE, error);
     const char *vpath;
 
     g_variant_get(args, "(&s)", &vpath);

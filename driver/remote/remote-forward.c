@@ -7,10 +7,10 @@
 #include "driver/remote/remote-forward.h"
 
 virConnectPtr
-remote_fwd_conn(RpcCall *call, GError **error)
+remote_fwd_conn(RpcCall *call, DrvForwardKind kind, GError **error)
 {
     return drv_forward_conn_new(remote_daemon_of(call)->driver->forward,
-                                error);
+                                kind, error);
 }
 
 /* libvirtd's network and storage drivers find objects by UUID (and

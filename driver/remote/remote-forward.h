@@ -17,8 +17,9 @@
 /* ---- remote-forward.c: shared helpers ------------------------------------ */
 
 /* The libvirtd connection for @call (transfer full), or NULL with @error
- * saying libvirtd is not reachable. */
-virConnectPtr remote_fwd_conn(RpcCall *call, GError **error);
+ * saying that @kind's objects come from libvirtd, which is not reachable. */
+virConnectPtr remote_fwd_conn(RpcCall *call, DrvForwardKind kind,
+                              GError **error);
 
 virNetworkPtr remote_fwd_network(virConnectPtr conn,
                                  const remote_nonnull_network *net,

@@ -206,8 +206,9 @@ static const DrvForwardEvents remote_sec_events = {
  * opened here is the one they come on.
  */
 static bool
-remote_sec_register(RpcCall *call, int kind, int id, int last,
-                    const unsigned char *key, void *ret, GError **error)
+remote_sec_register(RpcCall *call, DrvForwardKind fwd_kind, int kind, int id,
+                    int last, const unsigned char *key, void *ret,
+                    GError **error)
 {
     RemoteDaemon *daemon = remote_daemon_of(call);
     RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
@@ -219,7 +220,7 @@ remote_sec_register(RpcCall *call, int kind, int id, int last,
                     "unsupported event ID %d", id);
         return false;
     }
-    if (!(lv = remote_fwd_conn(call, error)))
+    if (!(lv = remote_fwd_conn(call, fwd_kind, error)))
         return false;
     /* The sink stays for the driver's life: nimbusd frees the driver, and
      * with it libvirtd's connection and callbacks, before the daemon, and
@@ -267,7 +268,8 @@ REMOTE_HANDLER(remote_sec_connect_network_event_register_any)
 {
     const remote_sec_network_event_register_args *a = args;
 
-    return remote_sec_register(call, REMOTE_SEC_KIND_NETWORK, a->eventID,
+    return remote_sec_register(call, DRV_FORWARD_NETWORKS,
+                               REMOTE_SEC_KIND_NETWORK, a->eventID,
                                REMOTE_SEC_NETWORK_EVENT_LAST,
                                a->net ? (unsigned char *)a->net->uuid : NULL,
                                ret, error);
@@ -285,8 +287,8 @@ REMOTE_HANDLER(remote_sec_connect_storage_pool_event_register_any)
 {
     const remote_sec_pool_event_register_args *a = args;
 
-    return remote_sec_register(call, REMOTE_SEC_KIND_POOL, a->eventID,
-                               REMOTE_SEC_POOL_EVENT_LAST,
+    return remote_sec_register(call, DRV_FORWARD_STORAGE, REMOTE_SEC_KIND_POOL,
+                               a->eventID, REMOTE_SEC_POOL_EVENT_LAST,
                                a->pool ? (unsigned char *)a->pool->uuid : NULL,
                                ret, error);
 }
@@ -306,7 +308,8 @@ REMOTE_HANDLER(remote_sec_connect_node_device_event_register_any)
 
     if (a->dev)
         remote_sec_name_key(a->dev->name, key);
-    return remote_sec_register(call, REMOTE_SEC_KIND_NODE_DEVICE, a->eventID,
+    return remote_sec_register(call, DRV_FORWARD_NODE_DEVICES,
+                               REMOTE_SEC_KIND_NODE_DEVICE, a->eventID,
                                REMOTE_SEC_NODE_DEVICE_EVENT_LAST,
                                a->dev ? key : NULL, ret, error);
 }

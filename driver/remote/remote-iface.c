@@ -45,7 +45,8 @@ static bool
 remote_sec_count(RpcCall *call, RemoteSecCount count, void *ret,
                  GError **error)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -64,7 +65,8 @@ static bool
 remote_sec_list(RpcCall *call, RemoteSecList list, int maxnames, void *ret,
                 GError **error)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(maxnames, error)))
@@ -104,7 +106,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_interfaces)
 {
     const remote_fwd_list_all_args *a = args;
     remote_sec_list_all_interfaces_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
     virInterfacePtr *ifaces = NULL;
     int n;
 
@@ -132,7 +135,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_interfaces)
 REMOTE_HANDLER(remote_sec_interface_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
 
     return conn && remote_sec_iface_reply(
         virInterfaceLookupByName(conn, a->name), ret, error);
@@ -141,7 +145,8 @@ REMOTE_HANDLER(remote_sec_interface_lookup_by_name)
 REMOTE_HANDLER(remote_sec_interface_lookup_by_mac_string)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
 
     return conn && remote_sec_iface_reply(
         virInterfaceLookupByMACString(conn, a->name), ret, error);
@@ -150,7 +155,8 @@ REMOTE_HANDLER(remote_sec_interface_lookup_by_mac_string)
 REMOTE_HANDLER(remote_sec_interface_get_xml_desc)
 {
     const remote_sec_interface_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
     g_autoptr(virInterface) iface = NULL;
 
     if (!conn || !(iface = remote_sec_iface(conn, &a->iface, error)))
@@ -164,7 +170,8 @@ REMOTE_HANDLER(remote_sec_interface_is_active)
 {
     const remote_sec_interface_args *a = args;
     remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
     g_autoptr(virInterface) iface = NULL;
 
     if (!conn || !(iface = remote_sec_iface(conn, &a->iface, error)))
@@ -193,7 +200,8 @@ REMOTE_HANDLER(remote_sec_network_get_dhcp_leases)
 {
     const remote_sec_network_get_dhcp_leases_args *a = args;
     remote_sec_network_get_dhcp_leases_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) net = NULL;
     virNetworkDHCPLeasePtr *leases = NULL;
     int n;

@@ -8,7 +8,8 @@
  * tools and virt-manager's probe use these). */
 REMOTE_HANDLER(remote_fwd_connect_num_of_networks)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -22,7 +23,8 @@ REMOTE_HANDLER(remote_fwd_connect_num_of_networks)
 
 REMOTE_HANDLER(remote_fwd_connect_num_of_defined_networks)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -37,7 +39,8 @@ REMOTE_HANDLER(remote_fwd_connect_num_of_defined_networks)
 REMOTE_HANDLER(remote_fwd_connect_list_networks)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -49,7 +52,8 @@ REMOTE_HANDLER(remote_fwd_connect_list_networks)
 REMOTE_HANDLER(remote_fwd_connect_list_defined_networks)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -63,7 +67,8 @@ REMOTE_HANDLER(remote_fwd_connect_list_all_networks)
 {
     const remote_fwd_list_all_args *a = args;
     remote_fwd_list_all_networks_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     virNetworkPtr *nets = NULL;
     int n;
 
@@ -106,7 +111,8 @@ remote_fwd_network_reply(virNetworkPtr net, void *ret, GError **error)
 REMOTE_HANDLER(remote_fwd_network_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
 
     return conn && remote_fwd_network_reply(
         virNetworkLookupByName(conn, a->name), ret, error);
@@ -115,7 +121,8 @@ REMOTE_HANDLER(remote_fwd_network_lookup_by_name)
 REMOTE_HANDLER(remote_fwd_network_lookup_by_uuid)
 {
     const remote_fwd_uuid_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
 
     return conn && remote_fwd_network_reply(
         virNetworkLookupByUUID(conn, (const unsigned char *)a->uuid),
@@ -125,7 +132,8 @@ REMOTE_HANDLER(remote_fwd_network_lookup_by_uuid)
 REMOTE_HANDLER(remote_fwd_network_create_xml)
 {
     const remote_fwd_xml_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
 
     return conn && remote_fwd_network_reply(
         virNetworkCreateXML(conn, a->xml), ret, error);
@@ -134,7 +142,8 @@ REMOTE_HANDLER(remote_fwd_network_create_xml)
 REMOTE_HANDLER(remote_fwd_network_define_xml)
 {
     const remote_fwd_xml_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
 
     return conn && remote_fwd_network_reply(
         virNetworkDefineXML(conn, a->xml), ret, error);
@@ -147,7 +156,8 @@ static bool
 remote_fwd_network_do(RpcCall *call, const remote_nonnull_network *net,
                       RemoteFwdNetworkOp op, int *result, GError **error)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) n = NULL;
     int rc;
 
@@ -206,7 +216,8 @@ REMOTE_HANDLER(remote_fwd_network_get_autostart)
 {
     const remote_fwd_network_args *a = args;
     remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) n = NULL;
 
     if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
@@ -221,7 +232,8 @@ REMOTE_HANDLER(remote_fwd_network_get_autostart)
 REMOTE_HANDLER(remote_fwd_network_set_autostart)
 {
     const remote_fwd_network_set_autostart_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) n = NULL;
 
     if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
@@ -236,7 +248,8 @@ REMOTE_HANDLER(remote_fwd_network_set_autostart)
 REMOTE_HANDLER(remote_fwd_network_get_xml_desc)
 {
     const remote_fwd_network_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) n = NULL;
 
     if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
@@ -249,7 +262,8 @@ REMOTE_HANDLER(remote_fwd_network_get_xml_desc)
 REMOTE_HANDLER(remote_fwd_network_get_bridge_name)
 {
     const remote_fwd_network_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
     g_autoptr(virNetwork) n = NULL;
 
     if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))

@@ -19,7 +19,8 @@ remote_sec_node_device(virConnectPtr conn, const char *name, GError **error)
 REMOTE_HANDLER(remote_sec_node_num_of_devices)
 {
     const remote_sec_node_num_of_devices_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -35,7 +36,8 @@ REMOTE_HANDLER(remote_sec_node_num_of_devices)
 REMOTE_HANDLER(remote_sec_node_list_devices)
 {
     const remote_sec_node_list_devices_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -49,7 +51,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_node_devices)
 {
     const remote_fwd_list_all_args *a = args;
     remote_sec_list_all_node_devices_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     virNodeDevicePtr *devs = NULL;
     int n;
 
@@ -80,7 +83,8 @@ REMOTE_HANDLER(remote_sec_node_device_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
     remote_sec_node_device_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
 
     if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
@@ -92,7 +96,8 @@ REMOTE_HANDLER(remote_sec_node_device_lookup_by_name)
 REMOTE_HANDLER(remote_sec_node_device_get_xml_desc)
 {
     const remote_sec_name_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
 
     if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
@@ -106,7 +111,8 @@ REMOTE_HANDLER(remote_sec_node_device_get_parent)
 {
     const remote_fwd_name_args *a = args;
     remote_sec_node_device_get_parent_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
     const char *parent;
 
@@ -125,7 +131,8 @@ REMOTE_HANDLER(remote_sec_node_device_num_of_caps)
 {
     const remote_fwd_name_args *a = args;
     remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
 
     if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
@@ -140,7 +147,8 @@ REMOTE_HANDLER(remote_sec_node_device_num_of_caps)
 REMOTE_HANDLER(remote_sec_node_device_list_caps)
 {
     const remote_sec_name_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
     char **names;
 
@@ -155,7 +163,8 @@ REMOTE_HANDLER(remote_sec_node_device_create_xml)
 {
     const remote_fwd_xml_flags_args *a = args;
     remote_sec_node_device_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
 
     if (!conn)
@@ -171,7 +180,8 @@ REMOTE_HANDLER(remote_sec_node_device_create_xml)
 REMOTE_HANDLER(remote_sec_node_device_destroy)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
     g_autoptr(virNodeDevice) dev = NULL;
 
     if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))

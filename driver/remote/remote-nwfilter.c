@@ -41,7 +41,8 @@ remote_sec_nwfilter_reply(virNWFilterPtr nwf, void *ret, GError **error)
 
 REMOTE_HANDLER(remote_sec_connect_num_of_nwfilters)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -56,7 +57,8 @@ REMOTE_HANDLER(remote_sec_connect_num_of_nwfilters)
 REMOTE_HANDLER(remote_sec_connect_list_nwfilters)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -70,7 +72,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_nwfilters)
 {
     const remote_fwd_list_all_args *a = args;
     remote_sec_list_all_nwfilters_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
     virNWFilterPtr *filters = NULL;
     int n;
 
@@ -98,7 +101,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_nwfilters)
 REMOTE_HANDLER(remote_sec_nwfilter_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
 
     return conn && remote_sec_nwfilter_reply(
         virNWFilterLookupByName(conn, a->name), ret, error);
@@ -107,7 +111,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_lookup_by_name)
 REMOTE_HANDLER(remote_sec_nwfilter_lookup_by_uuid)
 {
     const remote_fwd_uuid_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
 
     return conn && remote_sec_nwfilter_reply(
         virNWFilterLookupByUUID(conn, (const unsigned char *)a->uuid), ret,
@@ -117,7 +122,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_lookup_by_uuid)
 REMOTE_HANDLER(remote_sec_nwfilter_define_xml)
 {
     const remote_fwd_xml_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
 
     return conn && remote_sec_nwfilter_reply(
         virNWFilterDefineXML(conn, a->xml), ret, error);
@@ -126,7 +132,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_define_xml)
 REMOTE_HANDLER(remote_sec_nwfilter_define_xml_flags)
 {
     const remote_fwd_xml_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
 
     return conn && remote_sec_nwfilter_reply(
         virNWFilterDefineXMLFlags(conn, a->xml, a->flags), ret, error);
@@ -135,7 +142,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_define_xml_flags)
 REMOTE_HANDLER(remote_sec_nwfilter_undefine)
 {
     const remote_sec_nwfilter_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
     g_autoptr(virNWFilter) nwf = NULL;
 
     if (!conn || !(nwf = remote_sec_nwfilter(conn, &a->nwfilter, error)))
@@ -150,7 +158,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_undefine)
 REMOTE_HANDLER(remote_sec_nwfilter_get_xml_desc)
 {
     const remote_sec_nwfilter_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
     g_autoptr(virNWFilter) nwf = NULL;
 
     if (!conn || !(nwf = remote_sec_nwfilter(conn, &a->nwfilter, error)))

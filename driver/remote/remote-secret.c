@@ -61,7 +61,7 @@ remote_sec_lookup_conn(RpcCall *call, virConnectPtr *conn,
 {
     g_autoptr(GError) local = NULL;
 
-    if ((*conn = remote_fwd_conn(call, &local)))
+    if ((*conn = remote_fwd_conn(call, DRV_FORWARD_SECRETS, &local)))
         return true;
     g_set_error(error, DRV_ERROR, DRV_ERROR_NO_SECRET,
                 "no secret with matching %s (%s)", what, local->message);
@@ -98,7 +98,8 @@ REMOTE_HANDLER(remote_sec_secret_lookup_by_usage)
 
 REMOTE_HANDLER(remote_sec_connect_num_of_secrets)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -113,7 +114,8 @@ REMOTE_HANDLER(remote_sec_connect_num_of_secrets)
 REMOTE_HANDLER(remote_sec_connect_list_secrets)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     char **uuids;
 
     if (!conn || !(uuids = remote_fwd_names_new(a->maxnames, error)))
@@ -126,7 +128,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_secrets)
 {
     const remote_fwd_list_all_args *a = args;
     remote_sec_list_all_secrets_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     virSecretPtr *secrets = NULL;
     int n;
 
@@ -154,7 +157,8 @@ REMOTE_HANDLER(remote_sec_connect_list_all_secrets)
 REMOTE_HANDLER(remote_sec_secret_define_xml)
 {
     const remote_fwd_xml_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
 
     return conn && remote_sec_secret_reply(
         virSecretDefineXML(conn, a->xml, a->flags), ret, error);
@@ -163,7 +167,8 @@ REMOTE_HANDLER(remote_sec_secret_define_xml)
 REMOTE_HANDLER(remote_sec_secret_get_xml_desc)
 {
     const remote_sec_secret_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     g_autoptr(virSecret) s = NULL;
 
     if (!conn || !(s = remote_sec_secret(conn, &a->secret, error)))
@@ -176,7 +181,8 @@ REMOTE_HANDLER(remote_sec_secret_get_xml_desc)
 REMOTE_HANDLER(remote_sec_secret_set_value)
 {
     const remote_sec_secret_set_value_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     g_autoptr(virSecret) s = NULL;
 
     if (!conn || !(s = remote_sec_secret(conn, &a->secret, error)))
@@ -193,7 +199,8 @@ REMOTE_HANDLER(remote_sec_secret_get_value)
 {
     const remote_sec_secret_flags_args *a = args;
     remote_sec_secret_get_value_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     g_autoptr(virSecret) s = NULL;
     unsigned char *value;
     size_t size = 0;
@@ -213,7 +220,8 @@ REMOTE_HANDLER(remote_sec_secret_get_value)
 REMOTE_HANDLER(remote_sec_secret_undefine)
 {
     const remote_sec_secret_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
     g_autoptr(virSecret) s = NULL;
 
     if (!conn || !(s = remote_sec_secret(conn, &a->secret, error)))

@@ -9,7 +9,8 @@ static bool
 remote_fwd_count(RpcCall *call, int (*count)(virConnectPtr), void *ret,
                  GError **error)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     remote_fwd_num_ret *r = ret;
 
     if (!conn)
@@ -35,7 +36,8 @@ REMOTE_HANDLER(remote_fwd_connect_num_of_defined_storage_pools)
 REMOTE_HANDLER(remote_fwd_connect_list_storage_pools)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -48,7 +50,8 @@ REMOTE_HANDLER(remote_fwd_connect_list_storage_pools)
 REMOTE_HANDLER(remote_fwd_connect_list_defined_storage_pools)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     char **names;
 
     if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
@@ -62,7 +65,8 @@ REMOTE_HANDLER(remote_fwd_connect_list_all_storage_pools)
 {
     const remote_fwd_list_all_args *a = args;
     remote_fwd_list_all_pools_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     virStoragePoolPtr *pools = NULL;
     int n;
 
@@ -90,7 +94,8 @@ REMOTE_HANDLER(remote_fwd_connect_list_all_storage_pools)
 REMOTE_HANDLER(remote_fwd_connect_find_storage_pool_sources)
 {
     const remote_fwd_find_pool_sources_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     if (!conn)
         return false;
@@ -118,7 +123,8 @@ remote_fwd_pool_reply(virStoragePoolPtr pool, void *ret, GError **error)
 REMOTE_HANDLER(remote_fwd_storage_pool_create_xml)
 {
     const remote_fwd_xml_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_pool_reply(
         virStoragePoolCreateXML(conn, a->xml, a->flags), ret, error);
@@ -127,7 +133,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_create_xml)
 REMOTE_HANDLER(remote_fwd_storage_pool_define_xml)
 {
     const remote_fwd_xml_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_pool_reply(
         virStoragePoolDefineXML(conn, a->xml, a->flags), ret, error);
@@ -136,7 +143,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_define_xml)
 REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_pool_reply(
         virStoragePoolLookupByName(conn, a->name), ret, error);
@@ -145,7 +153,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_name)
 REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_uuid)
 {
     const remote_fwd_uuid_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_pool_reply(
         virStoragePoolLookupByUUID(conn, (const unsigned char *)a->uuid),
@@ -155,7 +164,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_uuid)
 REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_volume)
 {
     const remote_fwd_vol_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) vol = NULL;
 
     if (!conn || !(vol = remote_fwd_vol(conn, &a->vol, error)))
@@ -177,7 +187,8 @@ remote_fwd_pool_do(RpcCall *call, const remote_nonnull_storage_pool *pool,
                    RemoteFwdPoolOp op, RemoteFwdPoolFlagsOp flags_op,
                    unsigned int flags, int *result, GError **error)
 {
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     int rc;
 
@@ -225,7 +236,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_get_info)
 {
     const remote_fwd_pool_args *a = args;
     remote_fwd_pool_get_info_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     virStoragePoolInfo info;
 
@@ -245,7 +257,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_get_info)
 REMOTE_HANDLER(remote_fwd_storage_pool_get_xml_desc)
 {
     const remote_fwd_pool_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
@@ -259,7 +272,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_get_autostart)
 {
     const remote_fwd_pool_args *a = args;
     remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
@@ -274,7 +288,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_get_autostart)
 REMOTE_HANDLER(remote_fwd_storage_pool_set_autostart)
 {
     const remote_fwd_pool_set_autostart_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
 
     if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
@@ -289,7 +304,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_set_autostart)
 REMOTE_HANDLER(remote_fwd_storage_pool_list_volumes)
 {
     const remote_fwd_pool_list_volumes_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     char **names;
 
@@ -304,7 +320,8 @@ REMOTE_HANDLER(remote_fwd_storage_pool_list_all_volumes)
 {
     const remote_fwd_pool_list_all_volumes_args *a = args;
     remote_fwd_list_all_vols_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     virStorageVolPtr *vols = NULL;
     bool ok = true;

@@ -24,7 +24,8 @@ remote_fwd_vol_reply(virStorageVolPtr vol, const char *pool_name, void *ret,
 REMOTE_HANDLER(remote_fwd_storage_vol_create_xml)
 {
     const remote_fwd_vol_create_xml_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     const char *pool_name;
 
@@ -38,7 +39,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_create_xml)
 REMOTE_HANDLER(remote_fwd_storage_vol_create_xml_from)
 {
     const remote_fwd_vol_create_xml_from_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     g_autoptr(virStorageVol) clone = NULL;
     const char *pool_name;
@@ -55,7 +57,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_create_xml_from)
 REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_name)
 {
     const remote_fwd_vol_lookup_by_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStoragePool) p = NULL;
     const char *pool_name;
 
@@ -69,7 +72,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_name)
 REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_key)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_vol_reply(
         virStorageVolLookupByKey(conn, a->name), NULL, ret, error);
@@ -80,7 +84,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_key)
 REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_path)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
 
     return conn && remote_fwd_vol_reply(
         virStorageVolLookupByPath(conn, a->name), NULL, ret, error);
@@ -89,7 +94,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_path)
 REMOTE_HANDLER(remote_fwd_storage_vol_delete)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
 
     if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
@@ -104,7 +110,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_delete)
 REMOTE_HANDLER(remote_fwd_storage_vol_wipe)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
 
     if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
@@ -119,7 +126,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_wipe)
 REMOTE_HANDLER(remote_fwd_storage_vol_resize)
 {
     const remote_fwd_vol_resize_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
 
     if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
@@ -135,7 +143,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_get_info)
 {
     const remote_fwd_vol_args *a = args;
     remote_fwd_vol_get_info_ret *r = ret;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
     virStorageVolInfo info;
 
@@ -154,7 +163,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_get_info)
 REMOTE_HANDLER(remote_fwd_storage_vol_get_xml_desc)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
 
     if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
@@ -167,7 +177,8 @@ REMOTE_HANDLER(remote_fwd_storage_vol_get_xml_desc)
 REMOTE_HANDLER(remote_fwd_storage_vol_get_path)
 {
     const remote_fwd_vol_args *a = args;
-    g_autoptr(virConnect) conn = remote_fwd_conn(call, error);
+    g_autoptr(virConnect) conn =
+        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
     g_autoptr(virStorageVol) v = NULL;
 
     if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))

@@ -322,10 +322,15 @@ def secret_lookup_without_libvirtd(c):
         assert code == libvirt.VIR_ERR_NO_SECRET, (code, msg)
         assert "no secret with matching usage 'ceph'" in msg and \
             "not reachable at '%s'" % c.lv.uri in msg, msg
+        # Each kind's refusal names that kind's objects.
         code, dom, msg = error_of(c.conn.listAllSecrets)
-        assert code == libvirt.VIR_ERR_NO_SUPPORT and "not reachable" in msg, msg
-        err = virsh_fails(c.d, "nodedev-list")
-        assert "not reachable" in err, err
+        assert code == libvirt.VIR_ERR_NO_SUPPORT and \
+            "secrets come from libvirtd, which is not reachable" in msg, msg
+        for cmd, what in (("nodedev-list", "node devices"),
+                          ("nwfilter-list", "network filters"),
+                          ("iface-list", "host interfaces")):
+            err = virsh_fails(c.d, cmd)
+            assert "%s come from libvirtd, which is not reachable" % what in err, err
     finally:
         c.lv.start()
     assert isinstance(c.conn.listAllDevices(), list)
@@ -352,6 +357,7 @@ def libvirtd_not_installed(c):
         code, dom, msg = error_of(lambda: libvirt.open(d.uri).listAllNetworks())
         assert code == libvirt.VIR_ERR_NO_SUPPORT, (code, msg)
         assert "libvirtd is not installed (no 'libvirtd' in PATH '%s'" % empty in msg, msg
+        assert "networks come from libvirtd, which is not running" in msg, msg
         err = virsh_fails(d, "secret-list")
         assert "not reachable at 'qemu:///system'" in err or "not installed" in err, err
         err = virsh_fails(d, "nwfilter-list")

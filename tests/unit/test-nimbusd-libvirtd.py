@@ -672,9 +672,10 @@ def libvirtd_absent_says_so(c):
         # NO_SUPPORT, the code tools read as "no such API here", with a
         # message that says why.
         assert code == libvirt.VIR_ERR_NO_SUPPORT, (code, msg)
-        assert "libvirtd" in msg and "not reachable at '%s'" % c.lv.uri in msg, msg
+        assert "storage pools and volumes come from libvirtd, which is not " \
+            "reachable at '%s'" % c.lv.uri in msg, msg
         err = virsh_fails(c.d, "net-list", "--all")
-        assert "is not reachable" in err, err
+        assert "networks come from libvirtd, which is not reachable" in err, err
         # D-Bus says the same as the RPC procedure, not an empty list.
         name, dmsg = c.bus.error(CONNECT, C_IFACE, "ListNetworks", GLib.Variant("(u)", (0,)))
         assert (name, dmsg) == ("org.libvirt.Error", error_of(c.conn.listAllNetworks)[2]), dmsg
