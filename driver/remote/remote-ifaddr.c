@@ -4,6 +4,7 @@
 
 #include "driver/domain.h"
 #include "driver/ifaddr.h"
+#include "driver/refused.h"
 #include "driver/remote/remote-secondary.h"
 
 /* The addresses of @ifaces into the reply; interfaces without one are
@@ -54,12 +55,13 @@ REMOTE_HANDLER(remote_sec_domain_interface_addresses)
 
     if (!obj)
         return false;
-    if (a->flags) {
-        g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
-                    "unsupported flags (0x%x) in function "
-                    "virDomainInterfaceAddresses", a->flags);
+    /* nimbus guests have no guest agent channel: refused as every agent
+     * call is (refused.h), with libvirt's checks and answer. */
+    if (a->source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT)
+        return drv_domain_agent_refuse(obj, a->flags, 0,
+                                       "virDomainInterfaceAddresses", error);
+    if (!drv_check_flags(a->flags, 0, "virDomainInterfaceAddresses", error))
         return false;
-    }
     drv_domain_obj_lock(obj);
     active = drv_domain_obj_is_active(obj);
     drv_domain_obj_unlock(obj);
@@ -68,12 +70,6 @@ REMOTE_HANDLER(remote_sec_domain_interface_addresses)
         return false;
     }
     switch (a->source) {
-    case VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT:
-        /* nimbus guests have no guest agent channel: libvirt's QEMU
-         * driver answers this for a domain without one. */
-        g_set_error(error, DRV_ERROR, DRV_ERROR_ARGUMENT_UNSUPPORTED,
-                    "guest agent is not configured");
-        return false;
     case VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE:
     case VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP:
         break;

@@ -294,6 +294,12 @@ def domifaddr_sources(c):
         code = error_of(lambda: dom.interfaceAddresses(
             libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT))[0]
         assert code == libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, code
+        # As every agent call: a paused domain's agent is "not running",
+        # where the host-side sources still answer.
+        rv.virsh(c.d, "suspend", "ifaddr")
+        err = virsh_fails(c.d, "domifaddr", "ifaddr", "--source", "agent")
+        assert "domain is not running" in err, err
+        assert dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP) == {}
         rv.virsh(c.d, "destroy", "ifaddr")
     finally:
         rv.virsh(c.d, "destroy", "ifaddr", check=False)
