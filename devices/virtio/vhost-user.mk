@@ -9,6 +9,10 @@ tests_unit_libfakevhostuser_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DG_LOG_DOMAIN=\"nimbus-test\"
 tests_unit_libfakevhostuser_a_SOURCES = tests/unit/fake-vhost-user.c \
 	tests/unit/fake-vhost-user.h
+# The device tests' shared fixture (needs libfakevm.a and libvirtiodriver.a).
+tests_unit_libfakevhostuser_a_SOURCES += \
+	tests/unit/fake-vhost-user-fixture.c \
+	tests/unit/fake-vhost-user-fixture.h
 
 check_PROGRAMS += tests/unit/test-vhost-user
 TESTS += tests/unit/test-vhost-user

@@ -12,7 +12,7 @@
 #include "devices/virtio/vhost-user-blk.h"
 #include "devices/virtio/vhost-user.h"
 #include "tests/testutil.h"
-#include "tests/unit/fake-vhost-user.h"
+#include "tests/unit/fake-vhost-user-fixture.h"
 #include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
@@ -32,13 +32,7 @@
             (1ULL << VHOST_USER_PROTOCOL_F_CONFIG))
 #define CAPACITY 2048ULL           /* sectors: 1 MiB */
 
-typedef struct {
-    char *sock;
-    FakeVhostUser *fake;
-    GuestMemory *mem;
-    FakeHost *host;
-    VmConfig *config;
-} Fixture;
+typedef FakeVhostUserFixture Fixture;
 
 /* A struct virtio_blk_config as a back end would fill it. */
 static void
@@ -59,21 +53,12 @@ make_config(uint8_t *cfg, uint32_t seg_max, uint32_t blk_size, uint16_t nq)
 static void
 fixture_init_pf(Fixture *f, bool shared, uint64_t pf)
 {
-    MemoryConfig cfg = { .shared = shared };
-    GuestRange ranges[] = {
-        { TD_RAM0_BASE, TD_RAM0_SIZE },
-        { TD_RAM1_BASE, TD_RAM1_SIZE },
-    };
     uint8_t config[VHOST_USER_BLK_CONFIG_SIZE];
-    g_autoptr(GError) error = NULL;
 
-    f->sock = g_build_filename(test_tmpdir(), "blk.sock", NULL);
+    fake_vhost_user_fixture_init(f, "blk.sock", shared);
     f->fake = fake_vhost_user_start(f->sock, OFFERED, pf, 4);
     make_config(config, 126, 4096, 4);
     fake_vhost_user_set_config(f->fake, config, sizeof(config));
-    f->mem = guest_memory_new(&cfg, ranges, G_N_ELEMENTS(ranges), &error);
-    g_assert_no_error(error);
-    f->host = fake_host_new_with_memory(f->mem);
 }
 
 static void
@@ -82,34 +67,15 @@ fixture_init(Fixture *f, bool shared)
     fixture_init_pf(f, shared, PF);
 }
 
-static void
-fixture_clear(Fixture *f)
-{
-    fake_host_free(f->host);
-    guest_memory_free(f->mem);
-    fake_vhost_user_stop(f->fake);
-    g_clear_pointer(&f->config, vm_config_free);
-    g_free(f->sock);
-}
-
 /* The DiskConfig of `--disk @opts` (the socket added when @sock), as
  * vm.create validates it with @shared memory; NULL with @error. */
 static const DiskConfig *
 disk_entry(Fixture *f, const char *opts, bool sock, bool shared,
            GError **error)
 {
-    g_autofree char *cli = sock ? g_strdup_printf("%s,socket=%s", opts,
-                                                  f->sock)
-                                : g_strdup(opts);
-    DiskConfig *disk;
+    g_autofree char *cli = fake_vhost_user_fixture_cli(f, opts, sock, shared);
+    DiskConfig *disk = vm_config_parse_disk(cli, error);
 
-    g_clear_pointer(&f->config, vm_config_free);
-    f->config = vm_config_new();
-    f->config->payload.kernel = g_strdup("vmlinux");
-    f->config->memory.shared = shared;
-    f->config->cpus.boot_vcpus = 4;
-    f->config->cpus.max_vcpus = 4;
-    disk = vm_config_parse_disk(cli, error);
     if (!disk)
         return NULL;
     g_ptr_array_add(f->config->disks, disk);
@@ -164,27 +130,7 @@ test_config_rules(void)
         g_test_message("'%s': %s", bad[i].opts, error->message);
         g_assert_nonnull(strstr(error->message, bad[i].error));
     }
-    fixture_clear(&f);
-}
-
-static bool
-isr_set(gpointer data)
-{
-    return g_atomic_int_get(&((VirtioDevice *)data)->isr) != 0;
-}
-
-static bool
-needs_reset(gpointer data)
-{
-    return virtio_device_get_status(data) & VIRTIO_CONFIG_S_NEEDS_RESET;
-}
-
-static void
-rings_init(Fixture *f, TdRing *rings, unsigned n)
-{
-    for (unsigned q = 0; q < n; q++)
-        td_ring_init(&rings[q], f->mem, TD_RAM0_BASE + 0x10000 * (q + 1),
-                     0x10000, QSIZE);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 static void
@@ -216,9 +162,9 @@ test_activate(void)
     vdev->ops->read_config(vdev, 34, &nq, sizeof(nq));
     g_assert_cmpuint(GUINT16_FROM_LE(nq), ==, 2);
 
-    rings_init(&f, rings, 2);
+    fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     td_device_start(vdev, rings, 2);
-    g_assert_false(needs_reset(vdev));
+    g_assert_false(fake_vhost_user_needs_reset(vdev));
     g_assert_true(vdev->active);
     fake_vhost_user_seen(f.fake, &seen);
     g_assert_cmphex(seen.features & ~(1ULL << VHOST_USER_F_PROTOCOL_FEATURES),
@@ -237,7 +183,8 @@ test_activate(void)
 
     /* The back end's interrupt reaches the device. */
     g_assert_true(fake_vhost_user_call(f.fake, 1));
-    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_isr_set, vdev,
+                                          5000));
 
     /* A reset takes the rings back. */
     virtio_device_reset(vdev);
@@ -245,7 +192,7 @@ test_activate(void)
     g_assert_false(seen.vring_enabled[0]);
     g_assert_false(seen.vring_enabled[1]);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* A back end that goes away once running: NEEDS_RESET, nothing else. */
@@ -260,19 +207,20 @@ test_backend_gone(void)
     fixture_init(&f, true);
     vdev = blk_new(&f, "vhost_user=on,id=_disk0,queue_size=64", &error);
     g_assert_no_error(error);
-    rings_init(&f, rings, 1);
+    fake_vhost_user_fixture_rings(&f, rings, 1, QSIZE);
     td_device_start(vdev, rings, 1);
     g_assert_true(vdev->active);
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*_disk0: the vhost-user back end closed its "
                           "socket*");
     g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     /* Reset and free talk to a closed socket: errors, no crash. */
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* Bad replies while the driver starts the device: NEEDS_RESET. */
@@ -297,18 +245,18 @@ test_hostile_activation(void)
         fixture_init(&f, true);
         vdev = blk_new(&f, "vhost_user=on,id=_disk0,queue_size=64", &error);
         g_assert_no_error(error);
-        rings_init(&f, rings, 1);
+        fake_vhost_user_fixture_rings(&f, rings, 1, QSIZE);
         fake_vhost_user_set_mode(f.fake, cases[i].mode);
         g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                               cases[i].warning);
         td_device_start(vdev, rings, 1);
         g_test_assert_expected_messages();
         g_assert_false(vdev->active);
-        g_assert_true(needs_reset(vdev));
+        g_assert_true(fake_vhost_user_needs_reset(vdev));
         /* No ring was handed over: reset and free end cleanly. */
         virtio_device_reset(vdev);
         g_clear_pointer(&vdev, virtio_device_free);
-        fixture_clear(&f);
+        fake_vhost_user_fixture_clear(&f);
     }
 }
 
@@ -356,7 +304,7 @@ test_hostile_creation(void)
         g_test_message("case %u: %s", i, error->message);
         g_assert_nonnull(strstr(error->message, cases[i].error));
         g_assert_nonnull(strstr(error->message, "_disk0"));
-        fixture_clear(&f);
+        fake_vhost_user_fixture_clear(&f);
     }
 }
 
@@ -371,7 +319,7 @@ test_no_backend(void)
     g_assert_null(blk_new(&f, "vhost_user=on,id=_disk0", &error));
     g_assert_nonnull(strstr(error->message, "cannot connect"));
     g_assert_nonnull(strstr(error->message, f.sock));
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* The config check alone (the fuzz target's entry). */

@@ -13,7 +13,7 @@
 #include "devices/virtio/vhost-user-generic.h"
 #include "devices/virtio/vhost-user.h"
 #include "tests/testutil.h"
-#include "tests/unit/fake-vhost-user.h"
+#include "tests/unit/fake-vhost-user-fixture.h"
 #include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
@@ -26,43 +26,18 @@
             (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) |                       \
             (1ULL << VHOST_USER_PROTOCOL_F_CONFIG))
 
-typedef struct {
-    char *sock;
-    FakeVhostUser *fake;
-    GuestMemory *mem;
-    FakeHost *host;
-    VmConfig *config;
-} Fixture;
+typedef FakeVhostUserFixture Fixture;
 
 static void
 fixture_init(Fixture *f, uint64_t pf)
 {
-    MemoryConfig cfg = { .shared = true };
-    GuestRange ranges[] = {
-        { TD_RAM0_BASE, TD_RAM0_SIZE },
-        { TD_RAM1_BASE, TD_RAM1_SIZE },
-    };
-    g_autoptr(GError) error = NULL;
     uint8_t config[16];
 
-    f->sock = g_build_filename(test_tmpdir(), "generic.sock", NULL);
+    fake_vhost_user_fixture_init(f, "generic.sock", true);
     f->fake = fake_vhost_user_start(f->sock, OFFERED, pf, 2);
     for (unsigned i = 0; i < sizeof(config); i++)
         config[i] = (uint8_t)(0x10 + i);
     fake_vhost_user_set_config(f->fake, config, sizeof(config));
-    f->mem = guest_memory_new(&cfg, ranges, G_N_ELEMENTS(ranges), &error);
-    g_assert_no_error(error);
-    f->host = fake_host_new_with_memory(f->mem);
-}
-
-static void
-fixture_clear(Fixture *f)
-{
-    fake_host_free(f->host);
-    guest_memory_free(f->mem);
-    g_clear_pointer(&f->fake, fake_vhost_user_stop);
-    g_clear_pointer(&f->config, vm_config_free);
-    g_free(f->sock);
 }
 
 static const VmConfigKind *
@@ -77,15 +52,9 @@ static gconstpointer
 entry_of(Fixture *f, const char *opts, bool sock, bool shared,
          GError **error)
 {
-    g_autofree char *cli = sock ? g_strdup_printf("%s,socket=%s", opts,
-                                                  f->sock)
-                                : g_strdup(opts);
+    g_autofree char *cli = fake_vhost_user_fixture_cli(f, opts, sock, shared);
     gpointer entry;
 
-    g_clear_pointer(&f->config, vm_config_free);
-    f->config = vm_config_new();
-    f->config->payload.kernel = g_strdup("vmlinux");
-    f->config->memory.shared = shared;
     if (!(entry = vm_config_kind_parse_cli(kind(), cli, error)))
         return NULL;
     vm_config_kind_append(f->config, kind(), entry);
@@ -145,7 +114,7 @@ test_config_rules(void)
         g_test_message("'%s': %s", bad[i].opts, error->message);
         g_assert_nonnull(strstr(error->message, bad[i].error));
     }
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 static void
@@ -164,18 +133,6 @@ test_type_names(void)
     g_assert_cmphex(vhost_user_generic_features(OFFERED |
                         (1ULL << VHOST_USER_F_PROTOCOL_FEATURES)), ==,
                     FEATURES);
-}
-
-static bool
-isr_set(gpointer data)
-{
-    return g_atomic_int_get(&((VirtioDevice *)data)->isr) != 0;
-}
-
-static bool
-needs_reset(gpointer data)
-{
-    return virtio_device_get_status(data) & VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
 static void
@@ -211,7 +168,7 @@ test_activate(void)
     g_assert_cmpuint(buf[0], ==, 0x14);
     g_assert_cmpuint(buf[1], ==, 0xca);
     g_assert_cmpuint(buf[2], ==, 0xfe);
-    g_assert_false(needs_reset(vdev));
+    g_assert_false(fake_vhost_user_needs_reset(vdev));
 
     td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, 64);
     td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, 128);
@@ -225,12 +182,13 @@ test_activate(void)
     g_assert_true(seen.vring_kick[1]);
     g_assert_true(seen.vring_enabled[1]);
     g_assert_true(fake_vhost_user_call(f.fake, 1));
-    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_isr_set, vdev,
+                                          5000));
     virtio_device_reset(vdev);
     fake_vhost_user_seen(f.fake, &seen);
     g_assert_false(seen.vring_enabled[0]);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* Without VHOST_USER_PROTOCOL_F_CONFIG the device has no config space. */
@@ -251,9 +209,9 @@ test_no_config(void)
     vdev->ops->write_config(vdev, 0, buf, 1);
     fake_vhost_user_seen(f.fake, &seen);
     g_assert_cmpuint(seen.config_writes, ==, 0);
-    g_assert_false(needs_reset(vdev));
+    g_assert_false(fake_vhost_user_needs_reset(vdev));
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* A back end that answers a config read badly: NEEDS_RESET, nothing
@@ -276,9 +234,9 @@ test_hostile(void)
                           "*gen0*config read at 0*");
     vdev->ops->read_config(vdev, 0, buf, sizeof(buf));
     g_test_assert_expected_messages();
-    g_assert_true(needs_reset(vdev));
+    g_assert_true(fake_vhost_user_needs_reset(vdev));
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 
     fixture_init(&f, PF);
     vdev = generic_new(&f, "device_type=block,id=gen0,queue_sizes=[64]",
@@ -290,11 +248,12 @@ test_hostile(void)
                           "*gen0: the vhost-user back end closed its "
                           "socket*");
     g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 static void
@@ -325,7 +284,7 @@ test_hostile_creation(void)
         g_test_message("case %u: %s", i, error->message);
         g_assert_nonnull(strstr(error->message, cases[i].error));
         g_assert_nonnull(strstr(error->message, "gen0"));
-        fixture_clear(&f);
+        fake_vhost_user_fixture_clear(&f);
     }
 }
 

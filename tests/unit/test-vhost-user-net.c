@@ -17,7 +17,7 @@
 #include "devices/virtio/worker.h"
 #include "devices/virtio/vhost-user.h"
 #include "tests/testutil.h"
-#include "tests/unit/fake-vhost-user.h"
+#include "tests/unit/fake-vhost-user-fixture.h"
 #include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
@@ -38,40 +38,14 @@
             (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 #define MAC "52:54:00:12:34:56"
 
-typedef struct {
-    char *sock;
-    FakeVhostUser *fake;
-    GuestMemory *mem;
-    FakeHost *host;
-    VmConfig *config;
-} Fixture;
+typedef FakeVhostUserFixture Fixture;
 
 static void
 fixture_init(Fixture *f, bool backend)
 {
-    MemoryConfig cfg = { .shared = true };
-    GuestRange ranges[] = {
-        { TD_RAM0_BASE, TD_RAM0_SIZE },
-        { TD_RAM1_BASE, TD_RAM1_SIZE },
-    };
-    g_autoptr(GError) error = NULL;
-
-    f->sock = g_build_filename(test_tmpdir(), "net.sock", NULL);
+    fake_vhost_user_fixture_init(f, "net.sock", true);
     if (backend)
         f->fake = fake_vhost_user_start(f->sock, OFFERED, PF, 4);
-    f->mem = guest_memory_new(&cfg, ranges, G_N_ELEMENTS(ranges), &error);
-    g_assert_no_error(error);
-    f->host = fake_host_new_with_memory(f->mem);
-}
-
-static void
-fixture_clear(Fixture *f)
-{
-    fake_host_free(f->host);
-    guest_memory_free(f->mem);
-    g_clear_pointer(&f->fake, fake_vhost_user_stop);
-    g_clear_pointer(&f->config, vm_config_free);
-    g_free(f->sock);
 }
 
 /* The NetConfig of `--net @opts` (the socket added when @sock), as
@@ -80,18 +54,9 @@ static const NetConfig *
 net_entry(Fixture *f, const char *opts, bool sock, bool shared,
           GError **error)
 {
-    g_autofree char *cli = sock ? g_strdup_printf("%s,socket=%s", opts,
-                                                  f->sock)
-                                : g_strdup(opts);
-    NetConfig *net;
+    g_autofree char *cli = fake_vhost_user_fixture_cli(f, opts, sock, shared);
+    NetConfig *net = vm_config_parse_net(cli, error);
 
-    g_clear_pointer(&f->config, vm_config_free);
-    f->config = vm_config_new();
-    f->config->payload.kernel = g_strdup("vmlinux");
-    f->config->memory.shared = shared;
-    f->config->cpus.boot_vcpus = 4;
-    f->config->cpus.max_vcpus = 4;
-    net = vm_config_parse_net(cli, error);
     if (!net)
         return NULL;
     g_ptr_array_add(f->config->net, net);
@@ -148,7 +113,7 @@ test_config_rules(void)
         g_test_message("'%s': %s", bad[i].opts, error->message);
         g_assert_nonnull(strstr(error->message, bad[i].error));
     }
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* CH's two spellings of the mode become one, in vm.info too. */
@@ -174,7 +139,7 @@ test_config_mode(void)
     net = net_entry(&f, "vhost_user=on", true, true, &error);
     g_assert_no_error(error);
     g_assert_null(net->vhost_mode);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* The offload switches and nimbus's own bits. */
@@ -204,26 +169,6 @@ test_features(void)
     g_assert_cmphex(vhost_user_net_features(&net, OFFERED), ==,
                     NET_FEATURES | OURS | (1ULL << VIRTIO_NET_F_MTU) |
                     (1ULL << VIRTIO_NET_F_MQ));
-}
-
-static bool
-isr_set(gpointer data)
-{
-    return g_atomic_int_get(&((VirtioDevice *)data)->isr) != 0;
-}
-
-static bool
-needs_reset(gpointer data)
-{
-    return virtio_device_get_status(data) & VIRTIO_CONFIG_S_NEEDS_RESET;
-}
-
-static void
-rings_init(Fixture *f, TdRing *rings, unsigned n)
-{
-    for (unsigned q = 0; q < n; q++)
-        td_ring_init(&rings[q], f->mem, TD_RAM0_BASE + 0x10000 * (q + 1),
-                     0x10000, QSIZE);
 }
 
 /* One control command on queue @q (ring @r); the ack, 0xffff if none. */
@@ -280,9 +225,9 @@ test_activate(void)
     memcpy(&v, cfg + 10, 2);
     g_assert_cmpuint(GUINT16_FROM_LE(v), ==, 9000);
 
-    rings_init(&f, rings, 5);
+    fake_vhost_user_fixture_rings(&f, rings, 5, QSIZE);
     td_device_start(vdev, rings, 5);
-    g_assert_false(needs_reset(vdev));
+    g_assert_false(fake_vhost_user_needs_reset(vdev));
     g_assert_true(vdev->active);
     fake_vhost_user_seen(f.fake, &seen);
     /* The back end hears of its own features only. */
@@ -314,7 +259,8 @@ test_activate(void)
 
     /* The back end's interrupt reaches the device. */
     g_assert_true(fake_vhost_user_call(f.fake, 1));
-    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_isr_set, vdev,
+                                          5000));
 
     /* A reset takes the rings back. */
     virtio_device_reset(vdev);
@@ -322,7 +268,7 @@ test_activate(void)
     for (unsigned q = 0; q < 4; q++)
         g_assert_false(seen.vring_enabled[q]);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* A hostile control chain: NEEDS_RESET, nothing else. */
@@ -340,7 +286,7 @@ test_ctrl_hostile(void)
     vdev = net_new(&f, "vhost_user=on,id=_net0,queue_size=64,mac=" MAC,
                    &error);
     g_assert_no_error(error);
-    rings_init(&f, rings, 3);
+    fake_vhost_user_fixture_rings(&f, rings, 3, QSIZE);
     td_device_start(vdev, rings, 3);
     /* One readable byte: no class/command, no ack. */
     a = td_alloc(&rings[2], 1);
@@ -348,11 +294,12 @@ test_ctrl_hostile(void)
                           "*_net0*control queue*");
     td_publish(&rings[2], td_add_chain(&rings[2], &a, &l, 1, 0));
     virtio_eventfd_signal(vdev->kick_fds[2]);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* A back end that goes away once running: NEEDS_RESET, nothing else. */
@@ -368,18 +315,19 @@ test_backend_gone(void)
     vdev = net_new(&f, "vhost_user=on,id=_net0,queue_size=64,mac=" MAC,
                    &error);
     g_assert_no_error(error);
-    rings_init(&f, rings, 3);
+    fake_vhost_user_fixture_rings(&f, rings, 3, QSIZE);
     td_device_start(vdev, rings, 3);
     g_assert_true(vdev->active);
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*_net0: the vhost-user back end closed its "
                           "socket*");
     g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* Bad answers while the device is created: a clear error, no device. */
@@ -412,7 +360,7 @@ test_hostile_creation(void)
         g_test_message("case %u: %s", i, error->message);
         g_assert_nonnull(strstr(error->message, cases[i].error));
         g_assert_nonnull(strstr(error->message, "_net0"));
-        fixture_clear(&f);
+        fake_vhost_user_fixture_clear(&f);
     }
 }
 
@@ -426,7 +374,7 @@ test_no_backend(void)
     g_assert_null(net_new(&f, "vhost_user=on,id=_net0,mac=" MAC, &error));
     g_assert_nonnull(strstr(error->message, "cannot connect"));
     g_assert_nonnull(strstr(error->message, f.sock));
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* vhost_mode=server: the back end connects to nimbus's socket. */
@@ -467,7 +415,7 @@ test_server_mode(void)
     /* Nothing else may connect once the back end is in. */
     g_assert_false(g_file_test(f.sock, G_FILE_TEST_EXISTS));
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 int

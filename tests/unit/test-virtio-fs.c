@@ -10,7 +10,7 @@
 #include "devices/virtio/fs.h"
 #include "devices/virtio/vhost-user.h"
 #include "tests/testutil.h"
-#include "tests/unit/fake-vhost-user.h"
+#include "tests/unit/fake-vhost-user-fixture.h"
 #include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
 
@@ -20,41 +20,15 @@
 #define PF ((1ULL << VHOST_USER_PROTOCOL_F_MQ) |                              \
             (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
-typedef struct {
-    char *sock;
-    FakeVhostUser *fake;
-    GuestMemory *mem;
-    FakeHost *host;
-    VmConfig *config;
-} Fixture;
+typedef FakeVhostUserFixture Fixture;
 
 /* The test driver's two RAM regions, as memfds mapped shared (or not). */
 static void
 fixture_init(Fixture *f, bool shared, unsigned backend_queues)
 {
-    MemoryConfig cfg = { .shared = shared };
-    GuestRange ranges[] = {
-        { TD_RAM0_BASE, TD_RAM0_SIZE },
-        { TD_RAM1_BASE, TD_RAM1_SIZE },
-    };
-    g_autoptr(GError) error = NULL;
-
-    f->sock = g_build_filename(test_tmpdir(), "fs.sock", NULL);
+    fake_vhost_user_fixture_init(f, "fs.sock", shared);
     f->fake = fake_vhost_user_start(f->sock, FEATURES | (1ULL << 40), PF,
                                     backend_queues);
-    f->mem = guest_memory_new(&cfg, ranges, G_N_ELEMENTS(ranges), &error);
-    g_assert_no_error(error);
-    f->host = fake_host_new_with_memory(f->mem);
-}
-
-static void
-fixture_clear(Fixture *f)
-{
-    fake_host_free(f->host);
-    guest_memory_free(f->mem);
-    fake_vhost_user_stop(f->fake);
-    g_clear_pointer(&f->config, vm_config_free);
-    g_free(f->sock);
 }
 
 /* An FsConfig from CLI options @opts (plus the socket), validated with
@@ -63,13 +37,9 @@ static gpointer
 fs_entry(Fixture *f, const char *opts, bool shared, GError **error)
 {
     const VmConfigKind *kind = virtio_fs_type.kind;
-    g_autofree char *cli = g_strdup_printf("%s,socket=%s", opts, f->sock);
+    g_autofree char *cli = fake_vhost_user_fixture_cli(f, opts, true, shared);
     gpointer entry;
 
-    g_clear_pointer(&f->config, vm_config_free);
-    f->config = vm_config_new();
-    f->config->payload.kernel = g_strdup("vmlinux");
-    f->config->memory.shared = shared;
     entry = vm_config_kind_parse_cli(kind, cli, error);
     if (!entry)
         return NULL;
@@ -117,13 +87,7 @@ test_config_rules(void)
     /* Defaults: CH's. */
     g_assert_nonnull(fs_entry(&f, "tag=a", true, &error));
     g_assert_no_error(error);
-    fixture_clear(&f);
-}
-
-static bool
-isr_set(gpointer data)
-{
-    return g_atomic_int_get(&((VirtioDevice *)data)->isr) != 0;
+    fake_vhost_user_fixture_clear(&f);
 }
 
 static void
@@ -146,8 +110,7 @@ test_activate(void)
     vdev->ops->read_config(vdev, 36, &nreq, sizeof(nreq));
     g_assert_cmpuint(GUINT32_FROM_LE(nreq), ==, 1);
 
-    td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, QSIZE);
-    td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, QSIZE);
+    fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     td_device_start(vdev, rings, 2);
     g_assert_cmpuint(virtio_device_get_status(vdev) &
                      VIRTIO_CONFIG_S_NEEDS_RESET, ==, 0);
@@ -169,7 +132,8 @@ test_activate(void)
 
     /* The back end's interrupt reaches the device (ISR, then MSI-X). */
     g_assert_true(fake_vhost_user_call(f.fake, 1));
-    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_isr_set, vdev,
+                                          5000));
 
     /* Reset takes the rings back. */
     virtio_device_reset(vdev);
@@ -177,13 +141,7 @@ test_activate(void)
     g_assert_false(seen.vring_enabled[0]);
     g_assert_false(seen.vring_enabled[1]);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
-}
-
-static bool
-needs_reset(gpointer data)
-{
-    return virtio_device_get_status(data) & VIRTIO_CONFIG_S_NEEDS_RESET;
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* A back end that goes away: NEEDS_RESET, nothing else. */
@@ -196,19 +154,19 @@ test_backend_gone(void)
 
     fixture_init(&f, true, 2);
     vdev = fs_new(&f, "tag=myfs,id=_fs0,queue_size=64");
-    td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, QSIZE);
-    td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, QSIZE);
+    fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     td_device_start(vdev, rings, 2);
     g_assert_true(vdev->active);
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*_fs0: the vhost-user back end closed its socket*");
     g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     /* Reset and free talk to a closed socket: errors, no crash. */
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /*
@@ -228,8 +186,7 @@ test_pause_resume(void)
 
     fixture_init(&f, true, 2);
     vdev = fs_new(&f, "tag=myfs,id=_fs0,queue_size=64");
-    td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, QSIZE);
-    td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, QSIZE);
+    fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     td_device_start(vdev, rings, 2);
     g_assert_true(vdev->active);
     /* The back end used 3 buffers of queue 1: it wrote the used index. */
@@ -253,21 +210,23 @@ test_pause_resume(void)
     g_assert_cmpuint(seen.vring_base[1], ==, 5);
     /* Its interrupts are relayed again. */
     g_assert_true(fake_vhost_user_call(f.fake, 1));
-    g_assert_true(fake_host_iterate_until(f.host, isr_set, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_isr_set, vdev,
+                                          5000));
 
     /* A dead back end does not stop the VM from pausing or resuming:
      * the device stays NEEDS_RESET. */
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*_fs0: the vhost-user back end closed its socket*");
     g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, needs_reset, vdev, 5000));
+    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
     g_test_assert_expected_messages();
     g_assert_true(virtio_device_pause(vdev, &error));
     g_assert_no_error(error);
     g_assert_true(virtio_device_resume(vdev, &error));
     g_assert_no_error(error);
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 /* Private RAM cannot be handed over: activation fails, NEEDS_RESET. */
@@ -280,16 +239,15 @@ test_private_memory(void)
 
     fixture_init(&f, false, 2);
     vdev = fs_new(&f, "tag=myfs,id=_fs0,queue_size=64");
-    td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, QSIZE);
-    td_ring_init(&rings[1], f.mem, TD_RAM0_BASE + 0x20000, 0x10000, QSIZE);
+    fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
                           "*activation failed*not shared*shared=on*");
     td_device_start(vdev, rings, 2);
     g_test_assert_expected_messages();
     g_assert_false(vdev->active);
-    g_assert_true(needs_reset(vdev));
+    g_assert_true(fake_vhost_user_needs_reset(vdev));
     g_clear_pointer(&vdev, virtio_device_free);
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 static void
@@ -311,7 +269,7 @@ test_backend_refused(void)
     g_assert_null(virtio_fs_new(fake_host_base(f.host), entry, &error));
     g_assert_nonnull(strstr(error->message, "cannot connect"));
     g_assert_nonnull(strstr(error->message, f.sock));
-    fixture_clear(&f);
+    fake_vhost_user_fixture_clear(&f);
 }
 
 int
