@@ -2,6 +2,7 @@
 /* Helpers of the forwarded procedures: objects between XDR and libvirt. */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver/remote/remote-forward.h"
@@ -34,6 +35,15 @@ remote_fwd_make_network(virNetworkPtr net, remote_nonnull_network *out)
     out->name = g_strdup(virNetworkGetName(net));
     virNetworkGetUUID(net, (unsigned char *)out->uuid);
 }
+
+const RemoteFwdType remote_fwd_network_type = {
+    .kind = DRV_FORWARD_NETWORKS,
+    .size = sizeof(remote_nonnull_network),
+    .lookup = (gpointer (*)(virConnectPtr, gconstpointer, GError **))
+        remote_fwd_network,
+    .make = (void (*)(gpointer, gpointer))remote_fwd_make_network,
+    .free = (int (*)(gpointer))virNetworkFree,
+};
 
 virStoragePoolPtr
 remote_fwd_pool(virConnectPtr conn, const remote_nonnull_storage_pool *pool,
@@ -89,6 +99,123 @@ remote_fwd_make_vol(virStorageVolPtr vol, const char *pool_name,
     out->key = g_strdup(virStorageVolGetKey(vol));
     return true;
 }
+
+bool
+remote_fwd_count(RpcCall *call, DrvForwardKind kind, RemoteFwdCount count,
+                 void *ret, GError **error)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, kind, error);
+    remote_fwd_num_ret *r = ret;
+
+    if (!conn)
+        return false;
+    if ((r->num = count(conn)) < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    return true;
+}
+
+bool
+remote_fwd_list(RpcCall *call, DrvForwardKind kind, RemoteFwdList list,
+                int maxnames, void *ret, GError **error)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, kind, error);
+    char **names;
+
+    if (!conn || !(names = remote_fwd_names_new(maxnames, error)))
+        return false;
+    return remote_fwd_names_finish(names, list(conn, names, maxnames), ret,
+                                   error);
+}
+
+bool
+remote_fwd_reply(const RemoteFwdType *type, gpointer obj, gpointer out,
+                 GError **error)
+{
+    if (!obj) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    type->make(obj, out);
+    type->free(obj);
+    return true;
+}
+
+/* @op, or @flags_op with @flags, on the object @ref names. */
+static bool
+remote_fwd_do_any(RpcCall *call, const RemoteFwdType *type,
+                  gconstpointer ref, RemoteFwdOp op,
+                  RemoteFwdFlagsOp flags_op, unsigned int flags, int *result,
+                  GError **error)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, type->kind, error);
+    gpointer obj;
+    int rc;
+
+    if (!conn || !(obj = type->lookup(conn, ref, error)))
+        return false;
+    /* libvirt's error first: freeing the object resets it. */
+    if ((rc = op ? op(obj) : flags_op(obj, flags)) < 0)
+        drv_forward_set_error(error);
+    type->free(obj);
+    if (rc < 0)
+        return false;
+    if (result)
+        *result = rc;
+    return true;
+}
+
+bool
+remote_fwd_do(RpcCall *call, const RemoteFwdType *type, gconstpointer ref,
+              RemoteFwdOp op, int *result, GError **error)
+{
+    return remote_fwd_do_any(call, type, ref, op, NULL, 0, result, error);
+}
+
+bool
+remote_fwd_do_flags(RpcCall *call, const RemoteFwdType *type,
+                    gconstpointer ref, RemoteFwdFlagsOp op,
+                    unsigned int flags, GError **error)
+{
+    return remote_fwd_do_any(call, type, ref, NULL, op, flags, NULL, error);
+}
+
+bool
+remote_fwd_list_all_finish(const RemoteFwdType *type, int n, gpointer *objs,
+                           u_int *ret_n, u_int *len, gpointer *val,
+                           GError **error)
+{
+    char *out;
+
+    if (n < 0) {
+        drv_forward_set_error(error);
+        return false;
+    }
+    *ret_n = n;
+    if (!objs)
+        return true;
+    /* One element at least: XDR's arrays are never NULL with a length. */
+    out = g_malloc0_n(MAX(n, 1), type->size);
+    for (int i = 0; i < n; i++) {
+        type->make(objs[i], out + type->size * i);
+        type->free(objs[i]);
+    }
+    /* libvirt's array is malloc'd. */
+    free(objs);
+    *len = n;
+    *val = out;
+    return true;
+}
+
+const RemoteFwdType remote_fwd_pool_type = {
+    .kind = DRV_FORWARD_STORAGE,
+    .size = sizeof(remote_nonnull_storage_pool),
+    .lookup = (gpointer (*)(virConnectPtr, gconstpointer, GError **))
+        remote_fwd_pool,
+    .make = (void (*)(gpointer, gpointer))remote_fwd_make_pool,
+    .free = (int (*)(gpointer))virStoragePoolFree,
+};
 
 char **
 remote_fwd_names_new(int maxnames, GError **error)

@@ -40,6 +40,67 @@ virStorageVolPtr remote_fwd_vol(virConnectPtr conn,
 bool remote_fwd_make_vol(virStorageVolPtr vol, const char *pool_name,
                          remote_nonnull_storage_vol *out, GError **error);
 
+/*
+ * The forwarded object kinds share one shape: a call finds an object (by
+ * the remote_nonnull_* its arguments carry), makes one libvirt call on it,
+ * or answers objects as remote_nonnull_*.  A RemoteFwdType says, for one
+ * kind, how; the helpers below do the rest, the same way for every kind.
+ * The libvirt functions are used as they are, cast to the generic
+ * signatures (pointer parameters only).
+ */
+typedef struct {
+    DrvForwardKind kind;        /* libvirtd's absence is named for it */
+    size_t size;                /* sizeof one remote_nonnull_* */
+    /* The object a remote_nonnull_* names, or NULL with libvirtd's error. */
+    gpointer (*lookup)(virConnectPtr conn, gconstpointer ref,
+                       GError **error);
+    /* Fills a remote_nonnull_* from an object. */
+    void (*make)(gpointer obj, gpointer out);
+    int (*free)(gpointer obj);  /* virNetworkFree... */
+} RemoteFwdType;
+
+/* A counting call on the connection: -1 is failure. */
+typedef int (*RemoteFwdCount)(virConnectPtr conn);
+/* A legacy listing call: how many names it put in @names, -1 on failure. */
+typedef int (*RemoteFwdList)(virConnectPtr conn, char **names, int max);
+/* A call on one object (with the call's flags); its int answer, -1 is
+ * failure. */
+typedef int (*RemoteFwdOp)(gpointer obj);
+typedef int (*RemoteFwdFlagsOp)(gpointer obj, unsigned int flags);
+
+/* @count into a remote_fwd_num_ret. */
+bool remote_fwd_count(RpcCall *call, DrvForwardKind kind,
+                      RemoteFwdCount count, void *ret, GError **error);
+/* @list of at most @maxnames into a remote_fwd_names_ret. */
+bool remote_fwd_list(RpcCall *call, DrvForwardKind kind, RemoteFwdList list,
+                     int maxnames, void *ret, GError **error);
+/* Answers @obj, a call's result (NULL: the call failed), as @out, a
+ * remote_nonnull_*; frees @obj. */
+bool remote_fwd_reply(const RemoteFwdType *type, gpointer obj, gpointer out,
+                      GError **error);
+/* Finds the object @ref names and runs @op on it; its answer in @result
+ * unless NULL. */
+bool remote_fwd_do(RpcCall *call, const RemoteFwdType *type,
+                   gconstpointer ref, RemoteFwdOp op, int *result,
+                   GError **error);
+/* The same for a call with flags and no answer. */
+bool remote_fwd_do_flags(RpcCall *call, const RemoteFwdType *type,
+                         gconstpointer ref, RemoteFwdFlagsOp op,
+                         unsigned int flags, GError **error);
+/*
+ * The end of a list-all call that returned @n (< 0: failure) and @objs
+ * (NULL unless the client asked for results, else libvirt's array, taken
+ * over): @n into @ret_n and the objects into @len / @val, an array of
+ * @type's remote_nonnull_*.
+ */
+bool remote_fwd_list_all_finish(const RemoteFwdType *type, int n,
+                                gpointer *objs, u_int *ret_n, u_int *len,
+                                gpointer *val, GError **error);
+
+/* Networks (by UUID) and storage pools (by UUID). */
+extern const RemoteFwdType remote_fwd_network_type;
+extern const RemoteFwdType remote_fwd_pool_type;
+
 /* An array for a legacy list call (virConnectListNetworks and the like)
  * of @maxnames names, or NULL with @error when @maxnames is out of range. */
 char **remote_fwd_names_new(int maxnames, GError **error);

@@ -23,83 +23,50 @@ remote_sec_make_iface(virInterfacePtr iface, remote_nonnull_interface *out)
     out->mac = g_strdup(virInterfaceGetMACString(iface));
 }
 
+static const RemoteFwdType remote_sec_iface_type = {
+    .kind = DRV_FORWARD_INTERFACES,
+    .size = sizeof(remote_nonnull_interface),
+    .lookup =
+        (gpointer(*)(virConnectPtr, gconstpointer, GError **))remote_sec_iface,
+    .make = (void (*)(gpointer, gpointer))remote_sec_make_iface,
+    .free = (int (*)(gpointer))virInterfaceFree,
+};
+
 /* A call that answers one interface. */
 static bool
-remote_sec_iface_reply(virInterfacePtr iface, void *ret, GError **error)
+remote_sec_iface_reply(virInterfacePtr obj, void *ret, GError **error)
 {
-    remote_sec_interface_ret *r = ret;
-
-    if (!iface) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    remote_sec_make_iface(iface, &r->iface);
-    virInterfaceFree(iface);
-    return true;
-}
-
-/* The counting calls: -1 is failure. */
-typedef int (*RemoteSecCount)(virConnectPtr conn);
-
-static bool
-remote_sec_count(RpcCall *call, RemoteSecCount count, void *ret,
-                 GError **error)
-{
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = count(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
-}
-
-/* The legacy listing calls. */
-typedef int (*RemoteSecList)(virConnectPtr conn, char **names, int max);
-
-static bool
-remote_sec_list(RpcCall *call, RemoteSecList list, int maxnames, void *ret,
-                GError **error)
-{
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
-    char **names;
-
-    if (!conn || !(names = remote_fwd_names_new(maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(names, list(conn, names, maxnames), ret,
-                                   error);
+    return remote_fwd_reply(&remote_sec_iface_type, obj,
+                            &((remote_sec_interface_ret *)ret)->iface, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_num_of_interfaces)
 {
-    return remote_sec_count(call, virConnectNumOfInterfaces, ret, error);
+    return remote_fwd_count(call, DRV_FORWARD_INTERFACES,
+                            virConnectNumOfInterfaces, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_num_of_defined_interfaces)
 {
-    return remote_sec_count(call, virConnectNumOfDefinedInterfaces, ret,
-                            error);
+    return remote_fwd_count(call, DRV_FORWARD_INTERFACES,
+                            virConnectNumOfDefinedInterfaces, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_interfaces)
 {
     const remote_fwd_maxnames_args *a = args;
 
-    return remote_sec_list(call, virConnectListInterfaces, a->maxnames, ret,
-                           error);
+    return remote_fwd_list(call, DRV_FORWARD_INTERFACES,
+                           virConnectListInterfaces, a->maxnames, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_defined_interfaces)
 {
     const remote_fwd_maxnames_args *a = args;
 
-    return remote_sec_list(call, virConnectListDefinedInterfaces,
-                           a->maxnames, ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_INTERFACES,
+                           virConnectListDefinedInterfaces, a->maxnames, ret,
+                           error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_all_interfaces)
@@ -115,21 +82,10 @@ REMOTE_HANDLER(remote_sec_connect_list_all_interfaces)
         return false;
     n = virConnectListAllInterfaces(conn, a->need_results ? &ifaces : NULL,
                                     a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (ifaces) {
-        r->ifaces.ifaces_len = n;
-        r->ifaces.ifaces_val = g_new0(remote_nonnull_interface, MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            remote_sec_make_iface(ifaces[i], &r->ifaces.ifaces_val[i]);
-            virInterfaceFree(ifaces[i]);
-        }
-        free(ifaces);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_sec_iface_type, n,
+                                      (gpointer *)ifaces, &r->ret,
+                                      &r->ifaces.ifaces_len,
+                                      (gpointer *)&r->ifaces.ifaces_val, error);
 }
 
 REMOTE_HANDLER(remote_sec_interface_lookup_by_name)
@@ -169,18 +125,10 @@ REMOTE_HANDLER(remote_sec_interface_get_xml_desc)
 REMOTE_HANDLER(remote_sec_interface_is_active)
 {
     const remote_sec_interface_args *a = args;
-    remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
-    g_autoptr(virInterface) iface = NULL;
 
-    if (!conn || !(iface = remote_sec_iface(conn, &a->iface, error)))
-        return false;
-    if ((r->num = virInterfaceIsActive(iface)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do(call, &remote_sec_iface_type, &a->iface,
+                         (RemoteFwdOp)virInterfaceIsActive,
+                         &((remote_fwd_num_ret *)ret)->num, error);
 }
 
 /* An optional string of the reply from one of libvirt's. */

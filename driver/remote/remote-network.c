@@ -8,59 +8,31 @@
  * tools and virt-manager's probe use these). */
 REMOTE_HANDLER(remote_fwd_connect_num_of_networks)
 {
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = virConnectNumOfNetworks(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_count(call, DRV_FORWARD_NETWORKS,
+                            virConnectNumOfNetworks, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_num_of_defined_networks)
 {
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = virConnectNumOfDefinedNetworks(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_count(call, DRV_FORWARD_NETWORKS,
+                            virConnectNumOfDefinedNetworks, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_networks)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    char **names;
 
-    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        names, virConnectListNetworks(conn, names, a->maxnames), ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_NETWORKS, virConnectListNetworks,
+                           a->maxnames, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_defined_networks)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    char **names;
 
-    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        names, virConnectListDefinedNetworks(conn, names, a->maxnames),
-        ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_NETWORKS,
+                           virConnectListDefinedNetworks, a->maxnames, ret,
+                           error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_all_networks)
@@ -76,36 +48,18 @@ REMOTE_HANDLER(remote_fwd_connect_list_all_networks)
         return false;
     n = virConnectListAllNetworks(conn, a->need_results ? &nets : NULL,
                                   a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (nets) {
-        r->nets.nets_len = n;
-        r->nets.nets_val = g_new0(remote_nonnull_network, MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            remote_fwd_make_network(nets[i], &r->nets.nets_val[i]);
-            virNetworkFree(nets[i]);
-        }
-        free(nets);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_fwd_network_type, n,
+                                      (gpointer *)nets, &r->ret,
+                                      &r->nets.nets_len,
+                                      (gpointer *)&r->nets.nets_val, error);
 }
 
 /* A call that answers one network. */
 static bool
 remote_fwd_network_reply(virNetworkPtr net, void *ret, GError **error)
 {
-    remote_fwd_network_ret *r = ret;
-
-    if (!net) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    remote_fwd_make_network(net, &r->net);
-    virNetworkFree(net);
-    return true;
+    return remote_fwd_reply(&remote_fwd_network_type, net,
+                            &((remote_fwd_network_ret *)ret)->net, error);
 }
 
 REMOTE_HANDLER(remote_fwd_network_lookup_by_name)
@@ -150,26 +104,12 @@ REMOTE_HANDLER(remote_fwd_network_define_xml)
 }
 
 /* The calls on one network: found by UUID, then @op.  -1 is failure. */
-typedef int (*RemoteFwdNetworkOp)(virNetworkPtr net);
-
 static bool
 remote_fwd_network_do(RpcCall *call, const remote_nonnull_network *net,
-                      RemoteFwdNetworkOp op, int *result, GError **error)
+                      int (*op)(virNetworkPtr), int *result, GError **error)
 {
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    g_autoptr(virNetwork) n = NULL;
-    int rc;
-
-    if (!conn || !(n = remote_fwd_network(conn, net, error)))
-        return false;
-    if ((rc = op(n)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    if (result)
-        *result = rc;
-    return true;
+    return remote_fwd_do(call, &remote_fwd_network_type, net,
+                         (RemoteFwdOp)op, result, error);
 }
 
 REMOTE_HANDLER(remote_fwd_network_create)

@@ -16,6 +16,30 @@ remote_sec_node_device(virConnectPtr conn, const char *name, GError **error)
     return dev;
 }
 
+static void
+remote_sec_make_node_device(virNodeDevicePtr dev,
+                            remote_nonnull_node_device *out)
+{
+    out->name = g_strdup(virNodeDeviceGetName(dev));
+}
+
+static const RemoteFwdType remote_sec_node_device_type = {
+    .kind = DRV_FORWARD_NODE_DEVICES,
+    .size = sizeof(remote_nonnull_node_device),
+    .lookup = (gpointer (*)(virConnectPtr, gconstpointer, GError **))
+        remote_sec_node_device,
+    .make = (void (*)(gpointer, gpointer))remote_sec_make_node_device,
+    .free = (int (*)(gpointer))virNodeDeviceFree,
+};
+
+/* A call that answers one node device. */
+static bool
+remote_sec_node_device_reply(virNodeDevicePtr dev, void *ret, GError **error)
+{
+    return remote_fwd_reply(&remote_sec_node_device_type, dev,
+                            &((remote_sec_node_device_ret *)ret)->dev, error);
+}
+
 REMOTE_HANDLER(remote_sec_node_num_of_devices)
 {
     const remote_sec_node_num_of_devices_args *a = args;
@@ -60,37 +84,21 @@ REMOTE_HANDLER(remote_sec_connect_list_all_node_devices)
         return false;
     n = virConnectListAllNodeDevices(conn, a->need_results ? &devs : NULL,
                                      a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (devs) {
-        r->devices.devices_len = n;
-        r->devices.devices_val = g_new0(remote_nonnull_node_device,
-                                        MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            r->devices.devices_val[i].name =
-                g_strdup(virNodeDeviceGetName(devs[i]));
-            virNodeDeviceFree(devs[i]);
-        }
-        free(devs);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_sec_node_device_type, n,
+                                      (gpointer *)devs, &r->ret,
+                                      &r->devices.devices_len,
+                                      (gpointer *)&r->devices.devices_val,
+                                      error);
 }
 
 REMOTE_HANDLER(remote_sec_node_device_lookup_by_name)
 {
     const remote_fwd_name_args *a = args;
-    remote_sec_node_device_ret *r = ret;
     g_autoptr(virConnect) conn =
         remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
-    g_autoptr(virNodeDevice) dev = NULL;
 
-    if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
-        return false;
-    r->dev.name = g_strdup(virNodeDeviceGetName(dev));
-    return true;
+    return conn && remote_sec_node_device_reply(
+        virNodeDeviceLookupByName(conn, a->name), ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_node_device_get_xml_desc)
@@ -130,18 +138,10 @@ REMOTE_HANDLER(remote_sec_node_device_get_parent)
 REMOTE_HANDLER(remote_sec_node_device_num_of_caps)
 {
     const remote_fwd_name_args *a = args;
-    remote_fwd_num_ret *r = ret;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
-    g_autoptr(virNodeDevice) dev = NULL;
 
-    if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
-        return false;
-    if ((r->num = virNodeDeviceNumOfCaps(dev)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do(call, &remote_sec_node_device_type, a->name,
+                         (RemoteFwdOp)virNodeDeviceNumOfCaps,
+                         &((remote_fwd_num_ret *)ret)->num, error);
 }
 
 REMOTE_HANDLER(remote_sec_node_device_list_caps)
@@ -162,33 +162,17 @@ REMOTE_HANDLER(remote_sec_node_device_list_caps)
 REMOTE_HANDLER(remote_sec_node_device_create_xml)
 {
     const remote_fwd_xml_flags_args *a = args;
-    remote_sec_node_device_ret *r = ret;
     g_autoptr(virConnect) conn =
         remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
-    g_autoptr(virNodeDevice) dev = NULL;
 
-    if (!conn)
-        return false;
-    if (!(dev = virNodeDeviceCreateXML(conn, a->xml, a->flags))) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->dev.name = g_strdup(virNodeDeviceGetName(dev));
-    return true;
+    return conn && remote_sec_node_device_reply(
+        virNodeDeviceCreateXML(conn, a->xml, a->flags), ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_node_device_destroy)
 {
     const remote_fwd_name_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
-    g_autoptr(virNodeDevice) dev = NULL;
 
-    if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
-        return false;
-    if (virNodeDeviceDestroy(dev) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do(call, &remote_sec_node_device_type, a->name,
+                         (RemoteFwdOp)virNodeDeviceDestroy, NULL, error);
 }

@@ -24,48 +24,35 @@ remote_sec_make_nwfilter(virNWFilterPtr nwf, remote_nonnull_nwfilter *out)
     virNWFilterGetUUID(nwf, (unsigned char *)out->uuid);
 }
 
+static const RemoteFwdType remote_sec_nwfilter_type = {
+    .kind = DRV_FORWARD_NWFILTERS,
+    .size = sizeof(remote_nonnull_nwfilter),
+    .lookup = (gpointer (*)(virConnectPtr, gconstpointer, GError **))
+        remote_sec_nwfilter,
+    .make = (void (*)(gpointer, gpointer))remote_sec_make_nwfilter,
+    .free = (int (*)(gpointer))virNWFilterFree,
+};
+
 /* A call that answers one nwfilter. */
 static bool
-remote_sec_nwfilter_reply(virNWFilterPtr nwf, void *ret, GError **error)
+remote_sec_nwfilter_reply(virNWFilterPtr obj, void *ret, GError **error)
 {
-    remote_sec_nwfilter_ret *r = ret;
-
-    if (!nwf) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    remote_sec_make_nwfilter(nwf, &r->nwfilter);
-    virNWFilterFree(nwf);
-    return true;
+    return remote_fwd_reply(&remote_sec_nwfilter_type, obj,
+                            &((remote_sec_nwfilter_ret *)ret)->nwfilter, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_num_of_nwfilters)
 {
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = virConnectNumOfNWFilters(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_count(call, DRV_FORWARD_NWFILTERS,
+                            virConnectNumOfNWFilters, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_nwfilters)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
-    char **names;
 
-    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        names, virConnectListNWFilters(conn, names, a->maxnames), ret,
-        error);
+    return remote_fwd_list(call, DRV_FORWARD_NWFILTERS, virConnectListNWFilters,
+                           a->maxnames, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_all_nwfilters)
@@ -81,21 +68,11 @@ REMOTE_HANDLER(remote_sec_connect_list_all_nwfilters)
         return false;
     n = virConnectListAllNWFilters(conn, a->need_results ? &filters : NULL,
                                    a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (filters) {
-        r->filters.filters_len = n;
-        r->filters.filters_val = g_new0(remote_nonnull_nwfilter, MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            remote_sec_make_nwfilter(filters[i], &r->filters.filters_val[i]);
-            virNWFilterFree(filters[i]);
-        }
-        free(filters);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_sec_nwfilter_type, n,
+                                      (gpointer *)filters, &r->ret,
+                                      &r->filters.filters_len,
+                                      (gpointer *)&r->filters.filters_val,
+                                      error);
 }
 
 REMOTE_HANDLER(remote_sec_nwfilter_lookup_by_name)
@@ -142,17 +119,9 @@ REMOTE_HANDLER(remote_sec_nwfilter_define_xml_flags)
 REMOTE_HANDLER(remote_sec_nwfilter_undefine)
 {
     const remote_sec_nwfilter_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
-    g_autoptr(virNWFilter) nwf = NULL;
 
-    if (!conn || !(nwf = remote_sec_nwfilter(conn, &a->nwfilter, error)))
-        return false;
-    if (virNWFilterUndefine(nwf) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do(call, &remote_sec_nwfilter_type, &a->nwfilter,
+                         (RemoteFwdOp)virNWFilterUndefine, NULL, error);
 }
 
 REMOTE_HANDLER(remote_sec_nwfilter_get_xml_desc)

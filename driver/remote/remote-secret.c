@@ -34,19 +34,21 @@ remote_sec_make_secret(virSecretPtr s, remote_nonnull_secret *out)
     out->usageID = g_strdup(virSecretGetUsageID(s));
 }
 
+static const RemoteFwdType remote_sec_secret_type = {
+    .kind = DRV_FORWARD_SECRETS,
+    .size = sizeof(remote_nonnull_secret),
+    .lookup =
+        (gpointer(*)(virConnectPtr, gconstpointer, GError **))remote_sec_secret,
+    .make = (void (*)(gpointer, gpointer))remote_sec_make_secret,
+    .free = (int (*)(gpointer))virSecretFree,
+};
+
 /* A call that answers one secret. */
 static bool
-remote_sec_secret_reply(virSecretPtr s, void *ret, GError **error)
+remote_sec_secret_reply(virSecretPtr obj, void *ret, GError **error)
 {
-    remote_secret_ret *r = ret;
-
-    if (!s) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    remote_sec_make_secret(s, &r->secret);
-    virSecretFree(s);
-    return true;
+    return remote_fwd_reply(&remote_sec_secret_type, obj,
+                            &((remote_secret_ret *)ret)->secret, error);
 }
 
 /*
@@ -98,30 +100,16 @@ REMOTE_HANDLER(remote_sec_secret_lookup_by_usage)
 
 REMOTE_HANDLER(remote_sec_connect_num_of_secrets)
 {
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = virConnectNumOfSecrets(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_count(call, DRV_FORWARD_SECRETS, virConnectNumOfSecrets,
+                            ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_secrets)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
-    char **uuids;
 
-    if (!conn || !(uuids = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        uuids, virConnectListSecrets(conn, uuids, a->maxnames), ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_SECRETS, virConnectListSecrets,
+                           a->maxnames, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_list_all_secrets)
@@ -137,21 +125,11 @@ REMOTE_HANDLER(remote_sec_connect_list_all_secrets)
         return false;
     n = virConnectListAllSecrets(conn, a->need_results ? &secrets : NULL,
                                  a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (secrets) {
-        r->secrets.secrets_len = n;
-        r->secrets.secrets_val = g_new0(remote_nonnull_secret, MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            remote_sec_make_secret(secrets[i], &r->secrets.secrets_val[i]);
-            virSecretFree(secrets[i]);
-        }
-        free(secrets);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_sec_secret_type, n,
+                                      (gpointer *)secrets, &r->ret,
+                                      &r->secrets.secrets_len,
+                                      (gpointer *)&r->secrets.secrets_val,
+                                      error);
 }
 
 REMOTE_HANDLER(remote_sec_secret_define_xml)
@@ -220,15 +198,7 @@ REMOTE_HANDLER(remote_sec_secret_get_value)
 REMOTE_HANDLER(remote_sec_secret_undefine)
 {
     const remote_sec_secret_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
-    g_autoptr(virSecret) s = NULL;
 
-    if (!conn || !(s = remote_sec_secret(conn, &a->secret, error)))
-        return false;
-    if (virSecretUndefine(s) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do(call, &remote_sec_secret_type, &a->secret,
+                         (RemoteFwdOp)virSecretUndefine, NULL, error);
 }

@@ -4,61 +4,34 @@
 
 #include "driver/remote/remote-forward.h"
 
-/* A count over the connection: -1 is failure. */
-static bool
-remote_fwd_count(RpcCall *call, int (*count)(virConnectPtr), void *ret,
-                 GError **error)
-{
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    remote_fwd_num_ret *r = ret;
-
-    if (!conn)
-        return false;
-    if ((r->num = count(conn)) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
-}
-
 REMOTE_HANDLER(remote_fwd_connect_num_of_storage_pools)
 {
-    return remote_fwd_count(call, virConnectNumOfStoragePools, ret, error);
+    return remote_fwd_count(call, DRV_FORWARD_STORAGE,
+                            virConnectNumOfStoragePools, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_num_of_defined_storage_pools)
 {
-    return remote_fwd_count(call, virConnectNumOfDefinedStoragePools, ret,
-                            error);
+    return remote_fwd_count(call, DRV_FORWARD_STORAGE,
+                            virConnectNumOfDefinedStoragePools, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_storage_pools)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    char **names;
 
-    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        names, virConnectListStoragePools(conn, names, a->maxnames),
-        ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_STORAGE,
+                           virConnectListStoragePools, a->maxnames, ret,
+                           error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_defined_storage_pools)
 {
     const remote_fwd_maxnames_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    char **names;
 
-    if (!conn || !(names = remote_fwd_names_new(a->maxnames, error)))
-        return false;
-    return remote_fwd_names_finish(
-        names, virConnectListDefinedStoragePools(conn, names, a->maxnames),
-        ret, error);
+    return remote_fwd_list(call, DRV_FORWARD_STORAGE,
+                           virConnectListDefinedStoragePools, a->maxnames,
+                           ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_list_all_storage_pools)
@@ -74,21 +47,10 @@ REMOTE_HANDLER(remote_fwd_connect_list_all_storage_pools)
         return false;
     n = virConnectListAllStoragePools(conn, a->need_results ? &pools : NULL,
                                       a->flags);
-    if (n < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    r->ret = n;
-    if (pools) {
-        r->pools.pools_len = n;
-        r->pools.pools_val = g_new0(remote_nonnull_storage_pool, MAX(n, 1));
-        for (int i = 0; i < n; i++) {
-            remote_fwd_make_pool(pools[i], &r->pools.pools_val[i]);
-            virStoragePoolFree(pools[i]);
-        }
-        free(pools);
-    }
-    return true;
+    return remote_fwd_list_all_finish(&remote_fwd_pool_type, n,
+                                      (gpointer *)pools, &r->ret,
+                                      &r->pools.pools_len,
+                                      (gpointer *)&r->pools.pools_val, error);
 }
 
 REMOTE_HANDLER(remote_fwd_connect_find_storage_pool_sources)
@@ -109,15 +71,8 @@ REMOTE_HANDLER(remote_fwd_connect_find_storage_pool_sources)
 static bool
 remote_fwd_pool_reply(virStoragePoolPtr pool, void *ret, GError **error)
 {
-    remote_fwd_pool_ret *r = ret;
-
-    if (!pool) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    remote_fwd_make_pool(pool, &r->pool);
-    virStoragePoolFree(pool);
-    return true;
+    return remote_fwd_reply(&remote_fwd_pool_type, pool,
+                            &((remote_fwd_pool_ret *)ret)->pool, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_pool_create_xml)
@@ -174,49 +129,21 @@ REMOTE_HANDLER(remote_fwd_storage_pool_lookup_by_volume)
                                  error);
 }
 
-/*
- * The calls on one pool: found by UUID, then @op with the call's flags
- * (or none) and, for getters, its int answer.  -1 is failure.
- */
-typedef int (*RemoteFwdPoolFlagsOp)(virStoragePoolPtr pool,
-                                    unsigned int flags);
-typedef int (*RemoteFwdPoolOp)(virStoragePoolPtr pool);
-
-static bool
-remote_fwd_pool_do(RpcCall *call, const remote_nonnull_storage_pool *pool,
-                   RemoteFwdPoolOp op, RemoteFwdPoolFlagsOp flags_op,
-                   unsigned int flags, int *result, GError **error)
-{
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    g_autoptr(virStoragePool) p = NULL;
-    int rc;
-
-    if (!conn || !(p = remote_fwd_pool(conn, pool, error)))
-        return false;
-    rc = op ? op(p) : flags_op(p, flags);
-    if (rc < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    if (result)
-        *result = rc;
-    return true;
-}
-
+/* The calls on one pool: found by UUID, then @fn with the call's flags
+ * (or none) and, for getters, its int answer.  -1 is failure. */
 #define POOL_FLAGS_OP(handler, fn) \
     REMOTE_HANDLER(handler) \
     { \
         const remote_fwd_pool_flags_args *a = args; \
-        return remote_fwd_pool_do(call, &a->pool, NULL, fn, a->flags, \
-                                  NULL, error); \
+        return remote_fwd_do_flags(call, &remote_fwd_pool_type, &a->pool, \
+                                   (RemoteFwdFlagsOp)fn, a->flags, error); \
     }
 #define POOL_OP(handler, fn, result) \
     REMOTE_HANDLER(handler) \
     { \
         const remote_fwd_pool_args *a = args; \
-        return remote_fwd_pool_do(call, &a->pool, fn, NULL, 0, result, \
-                                  error); \
+        return remote_fwd_do(call, &remote_fwd_pool_type, &a->pool, \
+                             (RemoteFwdOp)fn, result, error); \
     }
 
 POOL_FLAGS_OP(remote_fwd_storage_pool_create, virStoragePoolCreate)
