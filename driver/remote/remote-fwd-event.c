@@ -24,11 +24,24 @@ enum {
     REMOTE_SEC_KIND_MASK = 0xf00,
 };
 
+/* What registering for one kind's events needs to know. */
+typedef struct {
+    int kind;                   /* REMOTE_SEC_KIND_* */
+    DrvForwardKind fwd_kind;    /* libvirtd's absence is named for it */
+    int last;                   /* its event ids are 0 to last - 1 */
+} RemoteSecEventKind;
+
 /* libvirt 9.0's event ids of each kind: network LIFECYCLE; pool
  * LIFECYCLE, REFRESH; node device LIFECYCLE, UPDATE. */
-#define REMOTE_SEC_NETWORK_EVENT_LAST 1
-#define REMOTE_SEC_POOL_EVENT_LAST 2
-#define REMOTE_SEC_NODE_DEVICE_EVENT_LAST 2
+static const RemoteSecEventKind remote_sec_network_events = {
+    REMOTE_SEC_KIND_NETWORK, DRV_FORWARD_NETWORKS, 1,
+};
+static const RemoteSecEventKind remote_sec_pool_events = {
+    REMOTE_SEC_KIND_POOL, DRV_FORWARD_STORAGE, 2,
+};
+static const RemoteSecEventKind remote_sec_node_device_events = {
+    REMOTE_SEC_KIND_NODE_DEVICE, DRV_FORWARD_NODE_DEVICES, 2,
+};
 
 /* The filter key of a node device: its name's digest. */
 static void
@@ -200,27 +213,26 @@ static const DrvForwardEvents remote_sec_events = {
 /* ---- registration (worker threads) --------------------------------------- */
 
 /*
- * Registers callback @event_id (kind | id) for @call's client, filtered on
+ * Registers callback @id of @ek's kind for @call's client, filtered on
  * @key when not NULL.  libvirtd must be reachable: the events are its, and
  * a registration that could never fire would be a lie; the connection
  * opened here is the one they come on.
  */
 static bool
-remote_sec_register(RpcCall *call, DrvForwardKind fwd_kind, int kind, int id,
-                    int last, const unsigned char *key, void *ret,
-                    GError **error)
+remote_sec_register(RpcCall *call, const RemoteSecEventKind *ek, int id,
+                    const unsigned char *key, void *ret, GError **error)
 {
     RemoteDaemon *daemon = remote_daemon_of(call);
     RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
     g_autoptr(virConnect) lv = NULL;
-    RemoteEventCallback cb = { .event_id = kind | id };
+    RemoteEventCallback cb = { .event_id = ek->kind | id };
 
-    if (id < 0 || id >= last) {
+    if (id < 0 || id >= ek->last) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,
                     "unsupported event ID %d", id);
         return false;
     }
-    if (!(lv = remote_fwd_conn(call, fwd_kind, error)))
+    if (!(lv = remote_fwd_conn(call, ek->fwd_kind, error)))
         return false;
     /* The sink stays for the driver's life: nimbusd frees the driver, and
      * with it libvirtd's connection and callbacks, before the daemon, and
@@ -240,8 +252,8 @@ remote_sec_register(RpcCall *call, DrvForwardKind fwd_kind, int kind, int id,
 }
 
 static bool
-remote_sec_deregister(RpcCall *call, int kind, int callback_id,
-                      GError **error)
+remote_sec_deregister(RpcCall *call, const RemoteSecEventKind *ek,
+                      int callback_id, GError **error)
 {
     RemoteConn *conn = rpc_client_get_data(rpc_call_get_client(call));
     bool found = false;
@@ -252,7 +264,7 @@ remote_sec_deregister(RpcCall *call, int kind, int callback_id,
                                                        RemoteEventCallback, i);
 
         if (cb->id == callback_id &&
-            (cb->event_id & REMOTE_SEC_KIND_MASK) == kind) {
+            (cb->event_id & REMOTE_SEC_KIND_MASK) == ek->kind) {
             g_array_remove_index(conn->callbacks, i);
             found = true;
         }
@@ -264,41 +276,37 @@ remote_sec_deregister(RpcCall *call, int kind, int callback_id,
     return found;
 }
 
+/* The deregistrations are alike but for the kind. */
+#define REMOTE_SEC_DEREGISTER(handler, ek) \
+    REMOTE_HANDLER(handler) \
+    { \
+        const remote_sec_event_deregister_args *a = args; \
+        return remote_sec_deregister(call, ek, a->callbackID, error); \
+    }
+
+REMOTE_SEC_DEREGISTER(remote_sec_connect_network_event_deregister_any,
+                      &remote_sec_network_events)
+REMOTE_SEC_DEREGISTER(remote_sec_connect_storage_pool_event_deregister_any,
+                      &remote_sec_pool_events)
+REMOTE_SEC_DEREGISTER(remote_sec_connect_node_device_event_deregister_any,
+                      &remote_sec_node_device_events)
+
 REMOTE_HANDLER(remote_sec_connect_network_event_register_any)
 {
     const remote_sec_network_event_register_args *a = args;
 
-    return remote_sec_register(call, DRV_FORWARD_NETWORKS,
-                               REMOTE_SEC_KIND_NETWORK, a->eventID,
-                               REMOTE_SEC_NETWORK_EVENT_LAST,
+    return remote_sec_register(call, &remote_sec_network_events, a->eventID,
                                a->net ? (unsigned char *)a->net->uuid : NULL,
                                ret, error);
-}
-
-REMOTE_HANDLER(remote_sec_connect_network_event_deregister_any)
-{
-    const remote_sec_event_deregister_args *a = args;
-
-    return remote_sec_deregister(call, REMOTE_SEC_KIND_NETWORK,
-                                 a->callbackID, error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_storage_pool_event_register_any)
 {
     const remote_sec_pool_event_register_args *a = args;
 
-    return remote_sec_register(call, DRV_FORWARD_STORAGE, REMOTE_SEC_KIND_POOL,
-                               a->eventID, REMOTE_SEC_POOL_EVENT_LAST,
+    return remote_sec_register(call, &remote_sec_pool_events, a->eventID,
                                a->pool ? (unsigned char *)a->pool->uuid : NULL,
                                ret, error);
-}
-
-REMOTE_HANDLER(remote_sec_connect_storage_pool_event_deregister_any)
-{
-    const remote_sec_event_deregister_args *a = args;
-
-    return remote_sec_deregister(call, REMOTE_SEC_KIND_POOL, a->callbackID,
-                                 error);
 }
 
 REMOTE_HANDLER(remote_sec_connect_node_device_event_register_any)
@@ -308,16 +316,6 @@ REMOTE_HANDLER(remote_sec_connect_node_device_event_register_any)
 
     if (a->dev)
         remote_sec_name_key(a->dev->name, key);
-    return remote_sec_register(call, DRV_FORWARD_NODE_DEVICES,
-                               REMOTE_SEC_KIND_NODE_DEVICE, a->eventID,
-                               REMOTE_SEC_NODE_DEVICE_EVENT_LAST,
-                               a->dev ? key : NULL, ret, error);
-}
-
-REMOTE_HANDLER(remote_sec_connect_node_device_event_deregister_any)
-{
-    const remote_sec_event_deregister_args *a = args;
-
-    return remote_sec_deregister(call, REMOTE_SEC_KIND_NODE_DEVICE,
-                                 a->callbackID, error);
+    return remote_sec_register(call, &remote_sec_node_device_events,
+                               a->eventID, a->dev ? key : NULL, ret, error);
 }
