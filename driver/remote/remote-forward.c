@@ -79,6 +79,16 @@ remote_fwd_vol(virConnectPtr conn, const remote_nonnull_storage_vol *vol,
     return v;
 }
 
+/* No .make: a volume's remote_nonnull_* needs its pool's name, which
+ * remote_fwd_make_vol() may have to ask libvirtd for. */
+const RemoteFwdType remote_fwd_vol_type = {
+    .kind = DRV_FORWARD_STORAGE,
+    .size = sizeof(remote_nonnull_storage_vol),
+    .lookup = (gpointer (*)(virConnectPtr, gconstpointer, GError **))
+        remote_fwd_vol,
+    .free = (int (*)(gpointer))virStorageVolFree,
+};
+
 bool
 remote_fwd_make_vol(virStorageVolPtr vol, const char *pool_name,
                     remote_nonnull_storage_vol *out, GError **error)

@@ -54,7 +54,8 @@ typedef struct {
     /* The object a remote_nonnull_* names, or NULL with libvirtd's error. */
     gpointer (*lookup)(virConnectPtr conn, gconstpointer ref,
                        GError **error);
-    /* Fills a remote_nonnull_* from an object. */
+    /* Fills a remote_nonnull_* from an object (NULL: the kind is only
+     * looked up). */
     void (*make)(gpointer obj, gpointer out);
     int (*free)(gpointer obj);  /* virNetworkFree... */
 } RemoteFwdType;
@@ -97,9 +98,11 @@ bool remote_fwd_list_all_finish(const RemoteFwdType *type, int n,
                                 gpointer *objs, u_int *ret_n, u_int *len,
                                 gpointer *val, GError **error);
 
-/* Networks (by UUID) and storage pools (by UUID). */
+/* Networks (by UUID), storage pools (by UUID) and volumes (by pool and
+ * name; for remote_fwd_do() and remote_fwd_do_flags() only). */
 extern const RemoteFwdType remote_fwd_network_type;
 extern const RemoteFwdType remote_fwd_pool_type;
+extern const RemoteFwdType remote_fwd_vol_type;
 
 /* An array for a legacy list call (virConnectListNetworks and the like)
  * of @maxnames names, or NULL with @error when @maxnames is out of range. */

@@ -94,33 +94,19 @@ REMOTE_HANDLER(remote_fwd_storage_vol_lookup_by_path)
 REMOTE_HANDLER(remote_fwd_storage_vol_delete)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    g_autoptr(virStorageVol) v = NULL;
 
-    if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
-        return false;
-    if (virStorageVolDelete(v, a->flags) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do_flags(call, &remote_fwd_vol_type, &a->vol,
+                               (RemoteFwdFlagsOp)virStorageVolDelete,
+                               a->flags, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_wipe)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    g_autoptr(virStorageVol) v = NULL;
 
-    if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
-        return false;
-    if (virStorageVolWipe(v, a->flags) < 0) {
-        drv_forward_set_error(error);
-        return false;
-    }
-    return true;
+    return remote_fwd_do_flags(call, &remote_fwd_vol_type, &a->vol,
+                               (RemoteFwdFlagsOp)virStorageVolWipe, a->flags,
+                               error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_resize)

@@ -235,10 +235,12 @@ def readonly_socket_refuses_pool_define(c):
 @test
 def vol_delete(c):
     rv.virsh(c.d, "vol-create-as", "p1", "gone", "1M")
+    rv.virsh(c.d, "vol-wipe", "--pool", "p1", "gone")
     rv.virsh(c.d, "vol-delete", "--pool", "p1", "gone")
     assert not os.path.exists(os.path.join(c.pool_dir, "gone"))
-    err = virsh_fails(c.d, "vol-info", "--pool", "p1", "gone")
-    assert "Storage volume not found" in err, err
+    for cmd in ("vol-info", "vol-wipe", "vol-delete"):
+        err = virsh_fails(c.d, cmd, "--pool", "p1", "gone")
+        assert "Storage volume not found" in err, (cmd, err)
 
 
 # ---- <disk type='volume'> -------------------------------------------------------
