@@ -192,6 +192,24 @@ remote_fwd_do_flags(RpcCall *call, const RemoteFwdType *type,
 }
 
 bool
+remote_fwd_xml_desc(RpcCall *call, const RemoteFwdType *type,
+                    gconstpointer ref, RemoteFwdXmlOp op, unsigned int flags,
+                    void *ret, GError **error)
+{
+    g_autoptr(virConnect) conn = remote_fwd_conn(call, type->kind, error);
+    gpointer obj;
+    bool ok;
+
+    if (!conn || !(obj = type->lookup(conn, ref, error)))
+        return false;
+    /* Before the free, which resets libvirt's error. */
+    ok = remote_fwd_take_string(op(obj, flags),
+                                &((remote_fwd_string_ret *)ret)->str, error);
+    type->free(obj);
+    return ok;
+}
+
+bool
 remote_fwd_list_all_finish(const RemoteFwdType *type, int n, gpointer *objs,
                            u_int *ret_n, u_int *len, gpointer *val,
                            GError **error)

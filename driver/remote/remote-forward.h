@@ -88,6 +88,12 @@ bool remote_fwd_do(RpcCall *call, const RemoteFwdType *type,
 bool remote_fwd_do_flags(RpcCall *call, const RemoteFwdType *type,
                          gconstpointer ref, RemoteFwdFlagsOp op,
                          unsigned int flags, GError **error);
+/* An object's XML (virNetworkGetXMLDesc...) with the call's flags. */
+typedef char *(*RemoteFwdXmlOp)(gpointer obj, unsigned int flags);
+/* @op's XML of the object @ref names into a remote_fwd_string_ret. */
+bool remote_fwd_xml_desc(RpcCall *call, const RemoteFwdType *type,
+                         gconstpointer ref, RemoteFwdXmlOp op,
+                         unsigned int flags, void *ret, GError **error);
 /*
  * The end of a list-all call that returned @n (< 0: failure) and @objs
  * (NULL unless the client asked for results, else libvirt's array, taken

@@ -111,15 +111,10 @@ REMOTE_HANDLER(remote_sec_interface_lookup_by_mac_string)
 REMOTE_HANDLER(remote_sec_interface_get_xml_desc)
 {
     const remote_sec_interface_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_INTERFACES, error);
-    g_autoptr(virInterface) iface = NULL;
 
-    if (!conn || !(iface = remote_sec_iface(conn, &a->iface, error)))
-        return false;
-    return remote_fwd_take_string(virInterfaceGetXMLDesc(iface, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_sec_iface_type, &a->iface,
+                               (RemoteFwdXmlOp)virInterfaceGetXMLDesc, a->flags,
+                               ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_interface_is_active)

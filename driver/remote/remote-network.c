@@ -188,15 +188,10 @@ REMOTE_HANDLER(remote_fwd_network_set_autostart)
 REMOTE_HANDLER(remote_fwd_network_get_xml_desc)
 {
     const remote_fwd_network_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NETWORKS, error);
-    g_autoptr(virNetwork) n = NULL;
 
-    if (!conn || !(n = remote_fwd_network(conn, &a->net, error)))
-        return false;
-    return remote_fwd_take_string(virNetworkGetXMLDesc(n, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_fwd_network_type, &a->net,
+                               (RemoteFwdXmlOp)virNetworkGetXMLDesc, a->flags,
+                               ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_network_get_bridge_name)

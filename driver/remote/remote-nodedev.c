@@ -104,15 +104,10 @@ REMOTE_HANDLER(remote_sec_node_device_lookup_by_name)
 REMOTE_HANDLER(remote_sec_node_device_get_xml_desc)
 {
     const remote_sec_name_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NODE_DEVICES, error);
-    g_autoptr(virNodeDevice) dev = NULL;
 
-    if (!conn || !(dev = remote_sec_node_device(conn, a->name, error)))
-        return false;
-    return remote_fwd_take_string(virNodeDeviceGetXMLDesc(dev, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_sec_node_device_type, a->name,
+                               (RemoteFwdXmlOp)virNodeDeviceGetXMLDesc,
+                               a->flags, ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_node_device_get_parent)

@@ -127,13 +127,8 @@ REMOTE_HANDLER(remote_sec_nwfilter_undefine)
 REMOTE_HANDLER(remote_sec_nwfilter_get_xml_desc)
 {
     const remote_sec_nwfilter_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_NWFILTERS, error);
-    g_autoptr(virNWFilter) nwf = NULL;
 
-    if (!conn || !(nwf = remote_sec_nwfilter(conn, &a->nwfilter, error)))
-        return false;
-    return remote_fwd_take_string(virNWFilterGetXMLDesc(nwf, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_sec_nwfilter_type, &a->nwfilter,
+                               (RemoteFwdXmlOp)virNWFilterGetXMLDesc, a->flags,
+                               ret, error);
 }

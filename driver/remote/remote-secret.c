@@ -145,15 +145,10 @@ REMOTE_HANDLER(remote_sec_secret_define_xml)
 REMOTE_HANDLER(remote_sec_secret_get_xml_desc)
 {
     const remote_sec_secret_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_SECRETS, error);
-    g_autoptr(virSecret) s = NULL;
 
-    if (!conn || !(s = remote_sec_secret(conn, &a->secret, error)))
-        return false;
-    return remote_fwd_take_string(virSecretGetXMLDesc(s, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_sec_secret_type, &a->secret,
+                               (RemoteFwdXmlOp)virSecretGetXMLDesc, a->flags,
+                               ret, error);
 }
 
 REMOTE_HANDLER(remote_sec_secret_set_value)

@@ -184,15 +184,10 @@ REMOTE_HANDLER(remote_fwd_storage_pool_get_info)
 REMOTE_HANDLER(remote_fwd_storage_pool_get_xml_desc)
 {
     const remote_fwd_pool_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    g_autoptr(virStoragePool) p = NULL;
 
-    if (!conn || !(p = remote_fwd_pool(conn, &a->pool, error)))
-        return false;
-    return remote_fwd_take_string(virStoragePoolGetXMLDesc(p, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_fwd_pool_type, &a->pool,
+                               (RemoteFwdXmlOp)virStoragePoolGetXMLDesc,
+                               a->flags, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_pool_get_autostart)

@@ -149,15 +149,10 @@ REMOTE_HANDLER(remote_fwd_storage_vol_get_info)
 REMOTE_HANDLER(remote_fwd_storage_vol_get_xml_desc)
 {
     const remote_fwd_vol_flags_args *a = args;
-    g_autoptr(virConnect) conn =
-        remote_fwd_conn(call, DRV_FORWARD_STORAGE, error);
-    g_autoptr(virStorageVol) v = NULL;
 
-    if (!conn || !(v = remote_fwd_vol(conn, &a->vol, error)))
-        return false;
-    return remote_fwd_take_string(virStorageVolGetXMLDesc(v, a->flags),
-                                  &((remote_fwd_string_ret *)ret)->str,
-                                  error);
+    return remote_fwd_xml_desc(call, &remote_fwd_vol_type, &a->vol,
+                               (RemoteFwdXmlOp)virStorageVolGetXMLDesc,
+                               a->flags, ret, error);
 }
 
 REMOTE_HANDLER(remote_fwd_storage_vol_get_path)
