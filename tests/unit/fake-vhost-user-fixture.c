@@ -57,6 +57,20 @@ fake_vhost_user_fixture_rings(FakeVhostUserFixture *f, TdRing *rings,
                      0x10000, size);
 }
 
+void
+fake_vhost_user_fixture_kill_backend(FakeVhostUserFixture *f,
+                                     VirtioDevice *vdev, const char *id)
+{
+    g_autofree char *warning =
+        g_strdup_printf("*%s: the vhost-user back end closed its socket*", id);
+
+    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING, warning);
+    g_clear_pointer(&f->fake, fake_vhost_user_stop);
+    g_assert_true(fake_host_iterate_until(f->host, fake_vhost_user_needs_reset,
+                                          vdev, 5000));
+    g_test_assert_expected_messages();
+}
+
 bool
 fake_vhost_user_isr_set(gpointer vdev)
 {

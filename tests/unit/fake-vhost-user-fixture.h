@@ -7,6 +7,7 @@
 
 #include "config/vm-config.h"
 #include "daemon/memory.h"
+#include "devices/virtio/virtio.h"
 #include "tests/unit/fake-vhost-user.h"
 #include "tests/unit/fake-vm.h"
 #include "tests/unit/test-virtio-driver.h"
@@ -44,7 +45,12 @@ char *fake_vhost_user_fixture_cli(FakeVhostUserFixture *f, const char *opts,
 void fake_vhost_user_fixture_rings(FakeVhostUserFixture *f, TdRing *rings,
                                    unsigned n, unsigned size);
 
-/* test_wait_until() conditions on a VirtioDevice: it raised its ISR; it
+/* Stops the back end under the running @vdev (named @id) and checks that
+ * the device saw it: its warning naming @id, then NEEDS_RESET. */
+void fake_vhost_user_fixture_kill_backend(FakeVhostUserFixture *f,
+                                          VirtioDevice *vdev, const char *id);
+
+/* fake_host_iterate_until() conditions on a VirtioDevice: it raised its ISR; it
  * set NEEDS_RESET. */
 bool fake_vhost_user_isr_set(gpointer vdev);
 bool fake_vhost_user_needs_reset(gpointer vdev);

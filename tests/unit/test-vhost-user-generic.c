@@ -244,13 +244,7 @@ test_hostile(void)
     g_assert_no_error(error);
     td_ring_init(&rings[0], f.mem, TD_RAM0_BASE + 0x10000, 0x10000, 64);
     td_device_start(vdev, rings, 1);
-    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
-                          "*gen0: the vhost-user back end closed its "
-                          "socket*");
-    g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
-                                          vdev, 5000));
-    g_test_assert_expected_messages();
+    fake_vhost_user_fixture_kill_backend(&f, vdev, "gen0");
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
     fake_vhost_user_fixture_clear(&f);

@@ -318,13 +318,7 @@ test_backend_gone(void)
     fake_vhost_user_fixture_rings(&f, rings, 3, QSIZE);
     td_device_start(vdev, rings, 3);
     g_assert_true(vdev->active);
-    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
-                          "*_net0: the vhost-user back end closed its "
-                          "socket*");
-    g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
-                                          vdev, 5000));
-    g_test_assert_expected_messages();
+    fake_vhost_user_fixture_kill_backend(&f, vdev, "_net0");
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
     fake_vhost_user_fixture_clear(&f);

@@ -157,12 +157,7 @@ test_backend_gone(void)
     fake_vhost_user_fixture_rings(&f, rings, 2, QSIZE);
     td_device_start(vdev, rings, 2);
     g_assert_true(vdev->active);
-    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
-                          "*_fs0: the vhost-user back end closed its socket*");
-    g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
-                                          vdev, 5000));
-    g_test_assert_expected_messages();
+    fake_vhost_user_fixture_kill_backend(&f, vdev, "_fs0");
     /* Reset and free talk to a closed socket: errors, no crash. */
     virtio_device_reset(vdev);
     g_clear_pointer(&vdev, virtio_device_free);
@@ -215,12 +210,7 @@ test_pause_resume(void)
 
     /* A dead back end does not stop the VM from pausing or resuming:
      * the device stays NEEDS_RESET. */
-    g_test_expect_message("nimbus-devices", G_LOG_LEVEL_WARNING,
-                          "*_fs0: the vhost-user back end closed its socket*");
-    g_clear_pointer(&f.fake, fake_vhost_user_stop);
-    g_assert_true(fake_host_iterate_until(f.host, fake_vhost_user_needs_reset,
-                                          vdev, 5000));
-    g_test_assert_expected_messages();
+    fake_vhost_user_fixture_kill_backend(&f, vdev, "_fs0");
     g_assert_true(virtio_device_pause(vdev, &error));
     g_assert_no_error(error);
     g_assert_true(virtio_device_resume(vdev, &error));
