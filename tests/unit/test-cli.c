@@ -395,7 +395,8 @@ test_help_text(void)
     static const char *const expected[] = {
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
-        "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
+        "event-monitor", "firmware", "fw-cfg-config", "help", "initramfs",
+        "kernel", "landlock",
         "landlock-rules", "log-file", "memory", "memory-zone", "net",
         "no-shutdown", "numa", "platform",
         "pvpanic",
