@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* QEMU's fw_cfg device (docs/specs/fw_cfg.rst): the selector/data ports, the file directory and DMA. */
+/* QEMU's fw_cfg device (docs/specs/fw_cfg.rst): selector/data ports, file directory, DMA. */
 #include <config.h>
 
 #include <errno.h>

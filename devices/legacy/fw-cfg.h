@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* QEMU's fw_cfg device (docs/specs/fw_cfg.rst), as Cloud Hypervisor's --fw-cfg-config exposes it. */
+/* QEMU's fw_cfg device (docs/specs/fw_cfg.rst), as CH's --fw-cfg-config exposes it. */
 #pragma once
 
 #include <stdbool.h>
