@@ -42,6 +42,7 @@ typedef struct {
     uint64_t mmio32_size;
     uint64_t mmio64_base;         /* PCI 64-bit BAR window */
     uint64_t mmio64_size;
+    bool fw_cfg;                  /* the fw_cfg device (QEMU0002) */
 } ArchPlatformInfo;
 
 /* Guest RAM ranges for @ram_size bytes (x86: split around the 32-bit device
@@ -114,6 +115,15 @@ typedef struct {
  * owner, which frees them.
  */
 bool arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
+                          ArchPlatformInfo *platform, GError **error);
+/**
+ * arch_platform_fw_cfg:
+ * The fw_cfg device (--fw-cfg-config) when @payload asks for one, at the
+ * architecture's place, with the architecture's etc/e820 when
+ * fw_cfg_config.e820 is on; records it in @platform for the firmware
+ * tables.  Called after arch_platform_create().
+ */
+bool arch_platform_fw_cfg(DeviceHost *host, const PayloadConfig *payload,
                           ArchPlatformInfo *platform, GError **error);
 /**
  * arch_platform_cpu_hotplug:

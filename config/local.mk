@@ -17,6 +17,8 @@ config_libvmconfig_a_SOURCES = \
 	config/vm-config-opts.c \
 	config/vm-config-opts.h \
 	config/vm-config-parse.c \
+	config/vm-config-fwcfg.c \
+	config/vm-config-fwcfg.h \
 	config/vm-config-numa.c \
 	config/vm-config-numa.h \
 	config/vm-config-platform.c \

@@ -384,6 +384,8 @@ static const VField payload_fields[] = {
     V_STR("initramfs", PayloadConfig, initramfs, .flags = VF_PATH_R),
     U_EMPTY("igvm"),
     U_EMPTY("host_data"),
+    V_PTR("fw_cfg_config", PayloadConfig, fw_cfg_config, &vschema_fw_cfg,
+          .flags = VF_NO_CLI),
     V_END
 };
 
@@ -638,5 +640,6 @@ const VStruct *const vschema_all[] = {
     &vschema_serial, &vschema_console, &vschema_debug_console,
     &vschema_landlock, &vschema_platform, &vschema_vm, &vschema_token_bucket,
     &vschema_rate_limiter, &vschema_rate_limit_group, &vschema_memory_zone,
-    &vschema_numa_distance, &vschema_numa, NULL
+    &vschema_numa_distance, &vschema_numa, &vschema_fw_cfg,
+    &vschema_fw_cfg_item_list, &vschema_fw_cfg_item, NULL
 };

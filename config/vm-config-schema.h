@@ -203,6 +203,10 @@ extern const VStruct vschema_vm;
 extern const VStruct vschema_memory_zone;
 extern const VStruct vschema_numa_distance;
 extern const VStruct vschema_numa;
+/* vm-config-fwcfg.c */
+extern const VStruct vschema_fw_cfg;
+extern const VStruct vschema_fw_cfg_item_list;
+extern const VStruct vschema_fw_cfg_item;
 /* vm-config-ratelimit.c */
 extern const VStruct vschema_token_bucket;
 extern const VStruct vschema_rate_limiter;

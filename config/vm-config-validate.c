@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "common/error-util.h"
+#include "config/vm-config-fwcfg.h"
 #include "config/vm-config-numa.h"
 #include "config/vm-config-priv.h"
 #include "config/vm-config-platform.h"
@@ -1026,6 +1027,7 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
     VCtx v = { names, error };
 
     if (!validate_payload(&v, &config->payload) ||
+        !vm_config_validate_fw_cfg(&config->payload, names, error) ||
         !validate_cpus(&v, &config->cpus) ||
         !validate_ram(&v, config) ||
         !vm_config_validate_numa(config, names, error) ||
@@ -1053,6 +1055,7 @@ vm_config_check_host(const VmConfig *config, VmConfigNames names,
     VCtx v = { names, error, config->landlock_enable };
 
     return check_host_payload(&v, &config->payload) &&
+           vm_config_check_host_fw_cfg(&config->payload, names, error) &&
            check_host_disks(&v, config) &&
            (!config->rng.src ||
             check_file(&v, NM(&v, "--rng", "rng.src"), config->rng.src,

@@ -132,11 +132,38 @@ typedef struct {
     GPtrArray *zones;             /* MemoryZoneConfig*, never NULL */
 } MemoryConfig;
 
+/* CH's FwCfgItem: one fw_cfg file, @name (under "opt/") with the
+ * contents of the host file @file or the bytes of @string (exactly one of
+ * them; config/vm-config-fwcfg.c has the rules). */
+typedef struct {
+    char *name;
+    char *file;
+    char *string;
+} FwCfgItemConfig;
+
+/* CH's FwCfgItemList: JSON {"item_list": [...]}. */
+typedef struct {
+    GPtrArray *item_list;         /* FwCfgItemConfig*, NULL when unset */
+} FwCfgItemListConfig;
+
+/* CH's FwCfgConfig (--fw-cfg-config, payload.fw_cfg_config): which
+ * payload parts and files the fw_cfg device (devices/legacy/fw-cfg.c)
+ * exposes.  acpi_tables accepts only false (not supported yet). */
+typedef struct {
+    bool e820;                    /* etc/e820 */
+    bool kernel;                  /* the kernel's setup and body keys */
+    bool cmdline;                 /* the command line keys */
+    bool initramfs;               /* the initrd keys */
+    bool acpi_tables;
+    FwCfgItemListConfig *items;   /* NULL when none */
+} FwCfgConfig;
+
 typedef struct {
     char *firmware;
     char *kernel;
     char *cmdline;
     char *initramfs;
+    FwCfgConfig *fw_cfg_config;   /* NULL: no fw_cfg device */
 } PayloadConfig;
 
 /* CH's TokenBucket: @size tokens refilled in @refill_time ms, plus a

@@ -9,6 +9,7 @@
 #include "daemon/cli.h"
 #include "daemon/seccomp.h"
 #include "daemon/snapshot.h"
+#include "config/vm-config-fwcfg.h"
 #include "config/vm-config-numa.h"
 #include "config/vm-config-opts.h"
 #include "config/vm-config-priv.h"
@@ -29,7 +30,7 @@
 typedef enum {
     OPT_API_SOCKET, OPT_CMDLINE, OPT_CPUS, OPT_DBUS_OBJECT_PATH,
     OPT_DBUS_SERVICE_NAME, OPT_DBUS_SYSTEM_BUS,
-    OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
+    OPT_EVENT_MONITOR, OPT_FIRMWARE, OPT_FW_CFG_CONFIG, OPT_HELP, OPT_INITRAMFS, OPT_KERNEL,
     OPT_LANDLOCK, OPT_LANDLOCK_RULES, OPT_LOG_FILE, OPT_MEMORY,
     OPT_MEMORY_ZONE, OPT_NO_SHUTDOWN, OPT_NUMA, OPT_PLATFORM,
     OPT_RATE_LIMIT_GROUP, OPT_RESTORE, OPT_SECCOMP,
@@ -78,6 +79,10 @@ static const CliOption cli_static_options[] = {
       "File to report events on: path=</path/to/a/file> or fd=<fd>" },
     { OPT_FIRMWARE, "firmware", 0, ARG_ONE, true,
       "Path to a firmware loaded like a kernel (PVH ELF)" },
+    { OPT_FW_CFG_CONFIG, "fw-cfg-config", 0, ARG_ONE, true,
+      "fw_cfg device (QEMU's, port 0x510): e820=on|off,kernel=on|off,"
+      "cmdline=on|off,initramfs=on|off,acpi_table=off,"
+      "items=[name=opt/<name>,file=<path>:name=opt/<name>,string=<value>]" },
     { OPT_HELP, "help", 'h', ARG_NONE, false, "Print help" },
     { OPT_INITRAMFS, "initramfs", 0, ARG_ONE, true,
       "Path to an initramfs image" },
@@ -188,7 +193,7 @@ cli_option_list(guint *n)
  * supported yet" rather than "unknown option".  An option that lands must
  * leave this list (test-cli checks that none of these is in --help). */
 static const char *const cli_later[] = {
-    "device", "fw-cfg-config", "gdb", "host-data",
+    "device", "gdb", "host-data",
     "igvm", "ivshmem", "log-format", "pci-segment",
     "pvmemcontrol", "rtc", "user-device", "vdpa", NULL
 };
@@ -308,6 +313,8 @@ cli_apply(CliState *st, const CliOption *o, const char *opt, const char *value,
         return cli_set_string(opt, value, &vm->payload.firmware, error);
     case OPT_INITRAMFS:
         return cli_set_string(opt, value, &vm->payload.initramfs, error);
+    case OPT_FW_CFG_CONFIG:
+        return vm_config_parse_fw_cfg(vm, value, error);
     case OPT_CPUS:
         return vm_config_parse_cpus(&vm->cpus, value, error);
     case OPT_MEMORY:

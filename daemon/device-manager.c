@@ -62,7 +62,9 @@ dm_create_platform(Vm *vm, GError **error)
     if (cons.debug_console)
         debug_pty = g_strdup(chardev_get_pty_path(cons.debug_console));
     if (!arch_platform_create(vm_device_host(vm), &cons, vm_platform_info(vm),
-                              error))
+                              error) ||
+        !arch_platform_fw_cfg(vm_device_host(vm), &cfg->payload,
+                              vm_platform_info(vm), error))
         return false;
     dm_record_pty(vm, DEVICE_ID_SERIAL, serial_pty);
     dm_record_pty(vm, DEVICE_ID_DEBUG_CONSOLE, debug_pty);

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/acpi-priv.h"
 #include "arch/x86_64/layout.h"
+#include "devices/legacy/fw-cfg.h"
 
 /*
  * The namespace follows Cloud Hypervisor's (vmm/src/{device_manager,
@@ -184,6 +185,21 @@ dsdt_ged(AmlWriter *w, const X86AcpiConfig *cfg)
     aml_end(w);
 }
 
+/* The fw_cfg device, as QEMU describes it: Linux's qemu_fw_cfg binds to
+ * QEMU0002 and takes its ports (selector, data, DMA) from _CRS. */
+static void
+dsdt_fw_cfg(AmlWriter *w)
+{
+    aml_device_begin(w, "_SB_.FWCF");
+    aml_name_string(w, "_HID", FW_CFG_ACPI_HID);
+    aml_name_integer(w, "_STA", 0x0b);         /* present, enabled, works */
+    aml_name(w, "_CRS");
+    aml_resource_template_begin(w);
+    aml_rd_io(w, FW_CFG_PIO_BASE, FW_CFG_PIO_BASE, 1, FW_CFG_PIO_SIZE);
+    aml_end(w);
+    aml_end(w);
+}
+
 static void
 dsdt_cpus(AmlWriter *w, const X86AcpiConfig *cfg)
 {
@@ -252,5 +268,7 @@ x86_acpi_dsdt_body(AmlWriter *w, const X86AcpiConfig *cfg)
         x86_acpi_dsdt_memory_hotplug(w, cfg);
     if (cfg->tpm)
         x86_acpi_dsdt_tpm(w);
+    if (cfg->fw_cfg)
+        dsdt_fw_cfg(w);
     dsdt_cpus(w, cfg);
 }

@@ -106,6 +106,8 @@ typedef struct {
     /* The TPM 2.0 CRB at TPM_CRB_MMIO_BASE (devices/tpm/tpm-crb.h): the
      * TPM2 table and \_SB_.TPM2 (acpi-tpm.c). */
     bool tpm;
+    /* \_SB_.FWCF (QEMU0002) over the fw_cfg ports (acpi-dsdt.c). */
+    bool fw_cfg;
     /* SRAT and SLIT (acpi-srat.c); NULL: no NUMA description.  Its
      * n_cpus must be max_vcpus. */
     const X86AcpiNuma *numa;

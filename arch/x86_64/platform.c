@@ -2,11 +2,14 @@
 /* x86_64 platform hook: the PC devices (UART, i8042, CMOS, ACPI PM, GED, PCI/CPU hotplug, ...). */
 #include <config.h>
 
+#include <string.h>
 #include <gio/gio.h>
 
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/e820.h"
 #include "devices/legacy/cpu-hotplug.h"
+#include "devices/legacy/fw-cfg.h"
 #include "devices/legacy/memory-hotplug.h"
 #include "devices/legacy/legacy.h"
 #include "devices/pci/pci-hotplug.h"
@@ -124,6 +127,57 @@ arch_platform_create(DeviceHost *host, ArchPlatformConsoles *consoles,
     g_clear_pointer(&consoles->serial, chardev_free);
     g_clear_pointer(&consoles->debug_console, chardev_free);
     return ok;
+}
+
+/* etc/e820: the map the guest boots with (x86_e820_build()), in QEMU's
+ * format: packed little-endian {u64 address, u64 length, u32 type}. */
+static GBytes *
+x86_platform_fw_cfg_e820(DeviceHost *host)
+{
+    X86E820Entry map[X86_E820_MAX_ENTRIES];
+    unsigned n = x86_e820_build(device_host_memory(host), map,
+                                G_N_ELEMENTS(map));
+    uint8_t *buf = g_malloc0((gsize)n * FW_CFG_E820_ENTRY_SIZE);
+
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *e = buf + (gsize)i * FW_CFG_E820_ENTRY_SIZE;
+        uint64_t addr = GUINT64_TO_LE(map[i].addr);
+        uint64_t size = GUINT64_TO_LE(map[i].size);
+        uint32_t type = GUINT32_TO_LE(map[i].type);
+
+        memcpy(e, &addr, 8);
+        memcpy(e + 8, &size, 8);
+        memcpy(e + 16, &type, 4);
+    }
+    return g_bytes_new_take(buf, (gsize)n * FW_CFG_E820_ENTRY_SIZE);
+}
+
+bool
+arch_platform_fw_cfg(DeviceHost *host, const PayloadConfig *payload,
+                     ArchPlatformInfo *platform, GError **error)
+{
+    VmmDevice *dev;
+
+    if (!payload->fw_cfg_config)
+        return true;
+    dev = fw_cfg_new(host, FW_CFG_ID);
+    if (payload->fw_cfg_config->e820) {
+        g_autoptr(GBytes) e820 = x86_platform_fw_cfg_e820(host);
+
+        if (!fw_cfg_add_file(dev, "etc/e820", e820, error)) {
+            vmm_device_free(dev);
+            return false;
+        }
+    }
+    if (!fw_cfg_load_payload(dev, payload, error)) {
+        vmm_device_free(dev);
+        return false;
+    }
+    if (!x86_platform_add(host, dev, error))
+        return false;
+    /* The DSDT describes it only when it exists. */
+    platform->fw_cfg = true;
+    return true;
 }
 
 VmmDevice *

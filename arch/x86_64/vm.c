@@ -220,6 +220,7 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.pci_mmio64_base = plat->mmio64_base;
     acpi.pci_mmio64_size = plat->mmio64_size;
     acpi.tpm = tpm_configured(cfg);
+    acpi.fw_cfg = plat->fw_cfg;
     acpi.numa = numa;
     if (!x86_acpi_build(mem, &acpi, &rsdp, error) ||
         !x86_smbios_setup(mem, cfg->platform, error))

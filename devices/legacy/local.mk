@@ -11,4 +11,5 @@ devices_libdevices_a_SOURCES += \
 	devices/legacy/cpu-hotplug.c devices/legacy/cpu-hotplug.h \
 	devices/legacy/memory-hotplug.c devices/legacy/memory-hotplug.h \
 	devices/legacy/debug-port.c \
-	devices/legacy/debug-console.c
+	devices/legacy/debug-console.c \
+	devices/legacy/fw-cfg.c devices/legacy/fw-cfg.h

@@ -171,11 +171,19 @@ typedef enum {
     DOMAIN_SYSINFO_SYSTEM_LAST
 } DomainSysinfoSystemEntry;
 
+/* sysinfo-fwcfg.c: one <entry> of <sysinfo type='fwcfg'>. */
 typedef struct {
-    bool present;
+    char *name;
+    char *value;                /* the text; NULL with @file */
+    char *file;                 /* NULL with @value */
+} DomainFwCfgEntry;
+
+typedef struct {
+    bool present;               /* <sysinfo type='smbios'> */
     char *system[DOMAIN_SYSINFO_SYSTEM_LAST];   /* NULL when not given */
     char *chassis_asset;
     GPtrArray *oem_strings;     /* char *, NULL when none */
+    GPtrArray *fwcfg;           /* DomainFwCfgEntry*; NULL: no fwcfg */
 } DomainSysinfoDef;
 
 bool domain_sysinfo_check_unsupported(xmlNodePtr node, GError **error);
@@ -186,6 +194,14 @@ void domain_sysinfo_clear(DomainSysinfoDef *si);
 bool domain_sysinfo_validate(const DomainDef *def, GError **error);
 /* --platform for @def: its UUID, and what <sysinfo> gives. */
 PlatformConfig *domain_sysinfo_to_platform(const DomainDef *def);
+/* sysinfo-fwcfg.c: <sysinfo type='fwcfg'>, kept in DomainSysinfoDef.fwcfg;
+ * to_config gives payload.fw_cfg_config (NULL without one). */
+bool domain_sysinfo_fwcfg_parse(xmlNodePtr node, DomainSysinfoDef *si,
+                                GError **error);
+void domain_sysinfo_fwcfg_format(XmlBuf *buf, const DomainSysinfoDef *si);
+bool domain_sysinfo_fwcfg_validate(const DomainSysinfoDef *si,
+                                   GError **error);
+FwCfgConfig *domain_sysinfo_fwcfg_to_config(const DomainDef *def);
 
 /* cputune.c: <cputune>'s thread placement (its other children are
  * refused by domain_cputune_check_unsupported()). */

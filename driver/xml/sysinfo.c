@@ -26,8 +26,9 @@ static const char *const system_names[DOMAIN_SYSINFO_SYSTEM_LAST] = {
     "manufacturer", "product", "version", "serial", "uuid", "sku", "family",
 };
 
-void
-domain_sysinfo_clear(DomainSysinfoDef *si)
+/* The SMBIOS part only. */
+static void
+sysinfo_smbios_clear(DomainSysinfoDef *si)
 {
     for (guint i = 0; i < DOMAIN_SYSINFO_SYSTEM_LAST; i++)
         g_clear_pointer(&si->system[i], g_free);
@@ -36,16 +37,36 @@ domain_sysinfo_clear(DomainSysinfoDef *si)
     si->present = false;
 }
 
+void
+domain_sysinfo_clear(DomainSysinfoDef *si)
+{
+    sysinfo_smbios_clear(si);
+    g_clear_pointer(&si->fwcfg, g_ptr_array_unref);
+}
+
 /* Before the schema: what libvirt has and nimbus cannot give, by name. */
 bool
 domain_sysinfo_check_unsupported(xmlNodePtr node, GError **error)
 {
     g_autofree char *type = xml_prop(node, "type");
 
+    /* libvirt allows one <sysinfo> per type; nimbus's schema and parser
+     * take one in all, so a second is refused here, by name. */
+    for (xmlNodePtr n = node->next; n; n = n->next) {
+        if (xml_is_element(n, "sysinfo")) {
+            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                          "more than one <sysinfo> (type='smbios' and "
+                          "type='fwcfg' together) is not supported yet");
+            return false;
+        }
+    }
+    /* fwcfg's entries are all the schema's (sysinfo-fwcfg.c). */
+    if (type && strcmp(type, "fwcfg") == 0)
+        return true;
     if (type && strcmp(type, "smbios") != 0) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "sysinfo type '%s' is not supported by nimbus (only "
-                      "'smbios')", type);
+                      "'smbios' and 'fwcfg')", type);
         return false;
     }
     for (xmlNodePtr n = node->children; n; n = n->next) {
@@ -80,9 +101,12 @@ domain_sysinfo_check_unsupported(xmlNodePtr node, GError **error)
 bool
 domain_sysinfo_parse(xmlNodePtr node, DomainSysinfoDef *si, GError **error)
 {
+    g_autofree char *type = xml_prop(node, "type");
     xmlNodePtr block;
 
-    domain_sysinfo_clear(si);
+    if (type && strcmp(type, "fwcfg") == 0)
+        return domain_sysinfo_fwcfg_parse(node, si, error);
+    sysinfo_smbios_clear(si);
     si->present = true;
     if ((block = xml_child(node, "system"))) {
         for (xmlNodePtr e = block->children; e; e = e->next) {
@@ -125,6 +149,7 @@ domain_sysinfo_format(XmlBuf *buf, const DomainSysinfoDef *si)
 {
     bool system = false;
 
+    domain_sysinfo_fwcfg_format(buf, si);
     if (!si->present)
         return;
     xml_buf_open(buf, "sysinfo");
@@ -195,7 +220,7 @@ domain_sysinfo_validate(const DomainDef *def, GError **error)
                       si->oem_strings->len, VM_CONFIG_OEM_STRINGS_MAX);
         return false;
     }
-    return true;
+    return domain_sysinfo_fwcfg_validate(si, error);
 }
 
 PlatformConfig *

@@ -52,6 +52,8 @@
  *   <uuid>, <sysinfo type=smbios> platform: system_uuid (always), the
  *                                <system> entries, chassis asset tag and
  *                                oem_strings (sysinfo.c)
+ *   <sysinfo type=fwcfg>         payload.fw_cfg_config items
+ *                                (sysinfo-fwcfg.c)
  *   <vsock model=virtio>         vsock: cid (<cid address>, or the one
  *                                nimbusd picks at start for auto='yes'),
  *                                socket in nimbusd's state directory
@@ -576,6 +578,7 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     /* unsupported.c let only model='pvpanic' through, validate.c one. */
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
     config->platform = domain_sysinfo_to_platform(def);
+    config->payload.fw_cfg_config = domain_sysinfo_fwcfg_to_config(def);
     if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error) ||
         !domain_watchdog_fill_vmconfig(config, def, error) ||
         !domain_fs_fill_vmconfig(config, def, error))

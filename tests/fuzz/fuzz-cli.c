@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "daemon/cli.h"
+#include "config/vm-config-fwcfg.h"
 #include "config/vm-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef enum {
     SEL_CPUS, SEL_MEMORY, SEL_SERIAL, SEL_CONSOLE, SEL_DEBUG_CONSOLE,
-    SEL_DISK, SEL_NET, SEL_RNG, SEL_SIZE, SEL_ARGV, SEL_LAST
+    SEL_DISK, SEL_NET, SEL_RNG, SEL_SIZE, SEL_ARGV, SEL_FW_CFG, SEL_LAST
 } Selector;
 
 static void
@@ -119,6 +120,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case SEL_SIZE:
         ok = vm_config_parse_size(arg, &n, &error);
+        break;
+    case SEL_FW_CFG:
+        /* The items' rules too: they run on whatever the parser kept. */
+        ok = vm_config_parse_fw_cfg(c, arg, &error);
+        if (ok && !vm_config_validate_fw_cfg(&c->payload, VM_CONFIG_NAMES_CLI,
+                                             &error)) {
+            if (!error || !error->message[0])
+                abort();
+            return 0;
+        }
         break;
     default:
         fuzz_argv(arg);

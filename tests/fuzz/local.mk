@@ -15,7 +15,7 @@ EXTRA_DIST += tests/fuzz/corpus/device-state
 noinst_HEADERS += tests/fuzz/access-records.h
 FUZZ_TARGETS += tests/fuzz/fuzz-i8042 tests/fuzz/fuzz-acpi-pm \
 	tests/fuzz/fuzz-ged tests/fuzz/fuzz-debug-port \
-	tests/fuzz/fuzz-debug-console
+	tests/fuzz/fuzz-debug-console tests/fuzz/fuzz-fw-cfg
 tests_fuzz_fuzz_i8042_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
 tests_fuzz_fuzz_i8042_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_i8042_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
@@ -31,9 +31,12 @@ tests_fuzz_fuzz_debug_port_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
 tests_fuzz_fuzz_debug_console_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
 tests_fuzz_fuzz_debug_console_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_debug_console_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
+tests_fuzz_fuzz_fw_cfg_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_fw_cfg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_fw_cfg_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
 EXTRA_DIST += tests/fuzz/corpus/i8042 tests/fuzz/corpus/acpi-pm \
 	tests/fuzz/corpus/ged tests/fuzz/corpus/debug-port \
-	tests/fuzz/corpus/debug-console
+	tests/fuzz/corpus/debug-console tests/fuzz/corpus/fw-cfg
 
 # PCI config space and BARs, MSI-X and the virtio-pci transport: virtio-pci
 # functions on a PCI bus on a FakeHost (virtio-pci-fixture.h), as

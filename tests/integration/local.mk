@@ -23,6 +23,7 @@ include tests/integration/vsock.mk
 include tests/integration/pmem.mk
 include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
+include tests/integration/fwcfg.mk
 include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
 include tests/integration/vhost-user-blk.mk

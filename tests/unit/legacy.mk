@@ -21,6 +21,7 @@ LEGACY_UNIT_TESTS = \
 	tests/unit/test-ged \
 	tests/unit/test-debug-port \
 	tests/unit/test-debug-console \
+	tests/unit/test-fw-cfg \
 	tests/unit/test-chardev
 check_PROGRAMS += $(LEGACY_UNIT_TESTS)
 TESTS += $(LEGACY_UNIT_TESTS)
@@ -38,6 +39,8 @@ tests_unit_test_debug_port_LDADD = $(FAKE_VM_LIBS)
 tests_unit_test_debug_port_DEPENDENCIES = $(FAKE_VM_DEPS)
 tests_unit_test_debug_console_LDADD = $(FAKE_VM_LIBS)
 tests_unit_test_debug_console_DEPENDENCIES = $(FAKE_VM_DEPS)
+tests_unit_test_fw_cfg_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_fw_cfg_DEPENDENCIES = $(FAKE_VM_DEPS)
 tests_unit_test_chardev_LDADD = $(FAKE_VM_LIBS)
 tests_unit_test_chardev_DEPENDENCIES = $(FAKE_VM_DEPS)
 

@@ -152,6 +152,26 @@ test_vm(void)
     g_assert_null(cli.vm->payload.kernel);
 }
 
+/* --fw-cfg-config reaches the payload, and its rules run with CLI names. */
+static void
+test_fw_cfg(void)
+{
+    g_auto(NimbusCli) cli = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(parse(ARGS("--kernel", "@T@/vmlinux", "--fw-cfg-config",
+                             "e820=off,items=[name=opt/a,string=b]"),
+                        &cli, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(cli.vm->payload.fw_cfg_config);
+    g_assert_false(cli.vm->payload.fw_cfg_config->e820);
+    g_assert_false(parse(ARGS("--kernel", "@T@/vmlinux", "--fw-cfg-config",
+                              "items=[name=etc/a,string=b]"),
+                         &cli, &error));
+    g_assert_nonnull(strstr(error->message, "--fw-cfg-config items[0]: "
+                            "'etc/a': the name must start with 'opt/'"));
+}
+
 static void
 test_help_version(void)
 {
@@ -395,7 +415,8 @@ test_help_text(void)
     static const char *const expected[] = {
         "api-socket", "cmdline", "console", "cpus", "dbus-object-path",
         "dbus-service-name", "dbus-system-bus", "debug-console", "disk",
-        "event-monitor", "firmware", "help", "initramfs", "kernel", "landlock",
+        "event-monitor", "firmware", "fw-cfg-config", "help", "initramfs",
+        "kernel", "landlock",
         "landlock-rules", "log-file", "memory", "memory-zone", "net",
         "no-shutdown", "numa", "platform",
         "pvpanic",
@@ -519,6 +540,7 @@ main(int argc, char **argv)
     make_files();
     g_test_add_func("/cli/api-only", test_api_only);
     g_test_add_func("/cli/vm", test_vm);
+    g_test_add_func("/cli/fw-cfg", test_fw_cfg);
     g_test_add_func("/cli/help-version", test_help_version);
     g_test_add_func("/cli/seccomp", test_seccomp);
     g_test_add_func("/cli/bad", test_bad);

@@ -383,6 +383,31 @@ test_tpm(void)
     g_assert_cmpuint(count(d, dlen, crs, sizeof(crs)), ==, 1);
 }
 
+/* \_SB_.FWCF exists only with the fw_cfg device: QEMU0002 (what Linux's
+ * qemu_fw_cfg binds to) over its 12 ports at 0x510. */
+static void
+test_fw_cfg(void)
+{
+    X86AcpiConfig cfg = default_config();
+    uint64_t rsdp;
+    g_autoptr(TestGuestMemory) without = build_ok(&cfg, &rsdp);
+    g_autoptr(TestGuestMemory) with = NULL;
+    const uint8_t *d;
+    size_t dlen;
+    /* IO (Decode16, 0x510, 0x510, 1, 0x0c) */
+    const uint8_t crs[] = { 0x47, 0x01, 0x10, 0x05, 0x10, 0x05, 0x01, 0x0c };
+
+    d = dsdt_of(without, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "QEMU0002", 8), ==, 0);
+    g_assert_cmpuint(count(d, dlen, "FWCF", 4), ==, 0);
+    cfg.fw_cfg = true;
+    with = build_ok(&cfg, &rsdp);
+    d = dsdt_of(with, rsdp, &dlen);
+    g_assert_cmpuint(count(d, dlen, "QEMU0002", 8), ==, 1);
+    g_assert_cmpuint(count(d, dlen, "FWCF", 4), ==, 1);
+    g_assert_cmpuint(count(d, dlen, crs, sizeof(crs)), ==, 1);
+}
+
 static void
 test_dsdt_minimal(void)
 {
@@ -905,6 +930,7 @@ main(int argc, char **argv)
     g_test_add_func("/x86/acpi/dsdt-content", test_dsdt_content);
     g_test_add_func("/x86/acpi/dsdt-minimal", test_dsdt_minimal);
     g_test_add_func("/x86/acpi/tpm", test_tpm);
+    g_test_add_func("/x86/acpi/fw-cfg", test_fw_cfg);
     g_test_add_func("/x86/acpi/viot", test_viot);
     g_test_add_func("/x86/acpi/refused", test_refused);
     g_test_add_func("/x86/acpi/no-low-ram", test_no_low_ram);

@@ -79,8 +79,40 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_CONFIG_UNSUPPORTED, "rx_queue_size and tx_queue_size must be equal" },
     { "cpu-match", DOM("<cpu match='loose'/>"), DRV_ERROR_XML_ERROR, "match" },
     /* SMBIOS: what --platform cannot carry is refused by name. */
-    { "sysinfo-fwcfg", DOM("<sysinfo type='fwcfg'/>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo type 'fwcfg'" },
+    { "sysinfo-type", DOM("<sysinfo type='xen'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo type 'xen'" },
+    /* fw_cfg entries (sysinfo-fwcfg.c): names under opt/, value or file. */
+    { "fwcfg-empty", DOM("<sysinfo type='fwcfg'/>"), DRV_ERROR_XML_ERROR,
+      "sysinfo" },
+    { "fwcfg-name", DOM("<sysinfo type='fwcfg'><entry name='etc/x'>v</entry>"
+                        "</sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "sysinfo fwcfg entry 'etc/x': the name must start with 'opt/'" },
+    { "fwcfg-name-long", DOM("<sysinfo type='fwcfg'><entry name='opt/aaaaaaaaaa"
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'>v"
+                             "</entry></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "longer than 55 bytes" },
+    { "fwcfg-both", DOM("<sysinfo type='fwcfg'><entry name='opt/a' "
+                        "file='/f'>v</entry></sysinfo>"),
+      DRV_ERROR_XML_ERROR, "entry 'opt/a' has both a value and a file "
+      "attribute" },
+    { "fwcfg-neither", DOM("<sysinfo type='fwcfg'><entry name='opt/a'/>"
+                           "</sysinfo>"),
+      DRV_ERROR_XML_ERROR, "entry 'opt/a' needs a value or a file "
+      "attribute" },
+    { "fwcfg-twice", DOM("<sysinfo type='fwcfg'><entry name='opt/a'>v</entry>"
+                         "<entry name='opt/a'>w</entry></sysinfo>"),
+      DRV_ERROR_XML_ERROR, "entry 'opt/a' is given twice" },
+    { "fwcfg-two-blocks", DOM("<sysinfo type='fwcfg'><entry name='opt/a'>v"
+                              "</entry></sysinfo><sysinfo type='fwcfg'><entry "
+                              "name='opt/b'>v</entry></sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "more than one <sysinfo>" },
+    { "fwcfg-and-smbios", DOM("<sysinfo type='fwcfg'><entry name='opt/a'>v"
+                              "</entry></sysinfo><sysinfo type='smbios'><system>"
+                              "<entry name='serial'>a</entry></system>"
+                              "</sysinfo>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "type='fwcfg' together) is not "
+      "supported yet" },
     { "sysinfo-bios", DOM("<sysinfo type='smbios'><bios><entry name='vendor'>"
                           "x</entry></bios></sysinfo>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "sysinfo block 'bios'" },
