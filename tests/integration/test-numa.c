@@ -22,6 +22,7 @@
  *   MemTotal grows by about 256 MiB, node 0's does not move, vm.info
  *   reports the zone's hotplugged_size;
  *   snapshot, and restore in a new nimbus -> the same;
+ *   live migration (unix socket) to a third nimbus -> the same;
  *   out of the zone's range, or vm.resize desired_ram -> refused.
  */
 
@@ -67,6 +68,56 @@ wait_api(const char *socket)
         g_usleep(100 * 1000);
     }
     g_assert_not_reached();
+}
+
+/* Waits for vm.info to say @needle. */
+static void
+wait_info(const char *socket, const char *needle)
+{
+    for (int i = 0; i < 1200; i++) {
+        g_autofree char *out = NULL;
+        const char *args[] = { "info", NULL };
+
+        if (remote(socket, &out, args) == 0 && strstr(out, needle))
+            return;
+        g_usleep(100 * 1000);
+    }
+    g_test_message("vm.info never said '%s'", needle);
+    g_assert_not_reached();
+}
+
+/* Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
+ * with no VM: the source must exit with status 0 and the destination run
+ * the VM; *@p and *@sock become the destination and its API socket. */
+static void
+migrate_to(TestProc **p, char **sock, const char *name)
+{
+    g_autofree char *base = path_in_tmp(name);
+    g_autofree char *url = g_strdup_printf("unix:%s.mig", base);
+    g_autofree char *new_sock = g_strdup_printf("%s.sock", base);
+    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
+    g_autofree char *nimbus = test_build_path("nimbus");
+    const char *argv[] = { nimbus, "--api-socket", api, NULL };
+    TestProc *dst = test_proc_spawn(argv);
+    int status;
+
+    wait_api(new_sock);
+    REMOTE(new_sock, 0, NULL, "receive-migration", url);
+    REMOTE(*sock, 0, NULL, "send-migration", url);
+    status = test_proc_wait_exit(*p, REMOTE_TIMEOUT_MS);
+    if (status != 0) {
+        g_autofree char *src_out = test_proc_output(*p);
+        g_autofree char *dst_out = test_proc_output(dst);
+
+        g_test_message("the source ended with %d:\n%s\ndestination:\n%s",
+                       status, src_out, dst_out);
+    }
+    g_assert_cmpint(status, ==, 0);
+    g_clear_pointer(p, test_proc_free);
+    *p = dst;
+    wait_info(new_sock, "\"state\":\"Running\"");
+    g_free(*sock);
+    *sock = g_steal_pointer(&new_sock);
 }
 
 /* Pauses the VM behind *@sock, snapshots it into @name under the test's
@@ -173,6 +224,9 @@ test_two_nodes(void)
             "read -r a\n"
             "echo \"numa-kept1: $(($(kb node1) - b1))\"\n"
             "echo numa-checked\n"
+            "read -r a\n"
+            "echo \"numa-kept2: $(($(kb node1) - b1))\"\n"
+            "echo numa-migrated\n"
             "read -r a\n",
         .args = args,
     };
@@ -224,6 +278,16 @@ test_two_nodes(void)
     g_assert_true(test_proc_wait_output(p, "numa-checked", BOOT_TIMEOUT_MS));
     out = test_proc_output(p);
     g_assert_cmpint(guest_value(out, "numa-kept1: "), ==, grown);
+    g_clear_pointer(&out, g_free);
+
+    /* Live migration: the zone's region, its plugged blocks, once more. */
+    migrate_to(&p, &sock, "numa-mig");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    REMOTE(sock, 0, "\"memory_actual_size\":603979776", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "numa-migrated", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    g_assert_cmpint(guest_value(out, "numa-kept2: "), ==, grown);
     g_clear_pointer(&out, g_free);
 
     /* Refused, and nothing changes. */
