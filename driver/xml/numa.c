@@ -892,8 +892,9 @@ domain_numa_fill_vmconfig(VmConfig *config, const DomainDef *def,
      * the same definition just before) move into them, as CH wants them
      * (memory.size 0); so does the virtio-mem region, into its cell's
      * zone.  validate() keeps any other memory hotplug out. */
-    if (mem->hotplug_size && (mem->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM ||
-                              !numa_virtio_mem_cell(def, &vmem_cell))) {
+    if (mem->hotplug_size &&
+        (mem->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM ||
+         !numa_virtio_mem_cell(def, &vmem_cell))) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "memory hotplug with NUMA cells or <numatune> is not "
                       "supported by nimbus other than a virtio-mem device "
