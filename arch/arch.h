@@ -52,8 +52,10 @@ unsigned arch_ram_ranges(uint64_t ram_size, GuestRange *ranges, unsigned max);
 /* Guest RAM ranges of @memory's zones (memory->zones set): the zones one
  * after the other in RAM order, laid out as arch_ram_ranges() lays out
  * their total (CH's layout), a zone split in two where the device hole
- * cuts it.  @zone_of[i] is the index of range i's zone.  Returns the
- * number of ranges, 0 when they need more than @max. */
+ * cuts it; then the hotplug region (.hotplug) of each zone with
+ * hotplug_size, in zone order, each at arch_hotplug_start() of the end of
+ * the range before it.  @zone_of[i] is the index of range i's zone.
+ * Returns the number of ranges, 0 when they need more than @max. */
 unsigned arch_ram_zone_ranges(const MemoryConfig *memory, GuestRange *ranges,
                               unsigned *zone_of, unsigned max);
 

@@ -282,9 +282,11 @@ validate_memory_with_zones(const MemoryConfig *m, bool cli, GError **error)
         return nfail(error, w, "size=%" G_GUINT64_FORMAT " must be 0 when "
                      "memory zones are given (guest RAM is the zones')",
                      m->size);
+    /* CH: with zones, each zone hotplugs its own memory. */
     if (m->hotplug_size || m->hotplugged_size)
-        return nfail(error, w, "hotplug_size with memory zones is not "
-                     "supported yet");
+        return nfail(error, w, "hotplug_size with memory zones belongs to "
+                     "each zone: give it %s",
+                     cli ? "to --memory-zone" : "in memory.zones[]");
     if (m->shared)
         what = "shared";
     else if (m->hugepages || m->hugepage_size)
@@ -331,9 +333,50 @@ validate_zone(const MemoryZoneConfig *z, bool cli, const char *w,
     if (z->file && z->hugepages)
         return nfail(error, w, "'%s': file and hugepages are mutually "
                      "exclusive", z->id);
-    if (z->hotplug_size || z->hotplugged_size)
-        return nfail(error, w, "'%s': hotplug_size (virtio-mem per zone) is "
-                     "not supported yet", z->id);
+    return true;
+}
+
+/* A zone's hotplug region follows RAM (arch_ram_zone_ranges() lays it
+ * out) and one virtio-mem device, named after the zone, plugs it in 2 MiB
+ * blocks; Linux adds memory in 128 MiB blocks, hence the alignment, as
+ * for --memory's region (vm-config-validate.c). */
+static bool
+validate_zone_hotplug(const MemoryConfig *m, const MemoryZoneConfig *z,
+                      bool cli, const char *w, GError **error)
+{
+    if (z->hotplug_size == 0) {
+        if (z->hotplugged_size)
+            return nfail(error, w, "'%s': hotplugged_size=%" G_GUINT64_FORMAT
+                         " needs hotplug_size", z->id, z->hotplugged_size);
+        return true;
+    }
+    /* CH: a zone can only grow through virtio-mem. */
+    if (m->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM)
+        return nfail(error, w, "'%s': hotplug_size needs %s", z->id,
+                     cli ? "--memory hotplug_method=virtio-mem"
+                         : "memory.hotplug_method=VirtioMem");
+    if (z->hotplug_size % VM_CONFIG_HOTPLUG_ALIGN ||
+        z->hotplug_size > VM_CONFIG_HOTPLUG_MAX)
+        return nfail(error, w, "'%s': hotplug_size=%" G_GUINT64_FORMAT " must "
+                     "be a multiple of 128 MiB, at most 1 TiB", z->id,
+                     z->hotplug_size);
+    if (z->hotplugged_size > z->hotplug_size ||
+        z->hotplugged_size % VM_CONFIG_VIRTIO_MEM_BLOCK)
+        return nfail(error, w, "'%s': hotplugged_size=%" G_GUINT64_FORMAT
+                     " must be a multiple of 2 MiB, at most hotplug_size=%"
+                     G_GUINT64_FORMAT, z->id, z->hotplugged_size,
+                     z->hotplug_size);
+    /* The region is mapped without reservation, which hugetlbfs turns
+     * into SIGBUS when the pool runs dry on a plug. */
+    if (z->hugepages)
+        return nfail(error, w, "'%s': hotplug_size with hugepages is not "
+                     "supported yet", z->id);
+    /* The zone's file holds its boot RAM only: the region would need a
+     * second file (or the same one past the zone), which CH does not
+     * define either. */
+    if (z->file)
+        return nfail(error, w, "'%s': hotplug_size with file is not "
+                     "supported yet", z->id);
     return true;
 }
 
@@ -344,21 +387,28 @@ vm_config_validate_zones(const VmConfig *c, VmConfigNames names,
     bool cli = names == VM_CONFIG_NAMES_CLI;
     const GPtrArray *zones = c->memory.zones;
     uint64_t total = 0;
+    guint hotplug = 0;
 
     if (!zones || zones->len == 0)
         return true;
     if (!validate_memory_with_zones(&c->memory, cli, error))
         return false;
-    if (zones->len > VM_CONFIG_MEMORY_ZONES_MAX)
+    for (guint i = 0; i < zones->len; i++)
+        hotplug += ((const MemoryZoneConfig *)zones->pdata[i])->hotplug_size
+                   != 0;
+    if (zones->len + hotplug > VM_CONFIG_MEMORY_ZONES_MAX)
         return nfail(error, cli ? "--memory-zone" : "memory.zones",
-                     "%u zones: at most %u are supported", zones->len,
+                     "%u zones, %u of them with hotplug_size: at most %u "
+                     "regions are supported (one per zone and one per "
+                     "hotplug_size)", zones->len, hotplug,
                      VM_CONFIG_MEMORY_ZONES_MAX);
     for (guint i = 0; i < zones->len; i++) {
         const MemoryZoneConfig *z = zones->pdata[i];
         g_autofree char *w = cli ? g_strdup("--memory-zone")
                                  : g_strdup_printf("memory.zones[%u]", i);
 
-        if (!validate_zone(z, cli, w, error))
+        if (!validate_zone(z, cli, w, error) ||
+            !validate_zone_hotplug(&c->memory, z, cli, w, error))
             return false;
         for (guint j = 0; j < i; j++) {
             const MemoryZoneConfig *o = zones->pdata[j];
@@ -372,6 +422,19 @@ vm_config_validate_zones(const VmConfig *c, VmConfigNames names,
                          "guest's physical address space (max_phys_bits)",
                          z->id);
         total += z->size;
+    }
+    /* The hotplug regions follow RAM, each on a 1 GiB boundary
+     * (arch_hotplug_start()): bounded here the same way. */
+    for (guint i = 0; i < zones->len; i++) {
+        const MemoryZoneConfig *z = zones->pdata[i];
+        uint64_t need = z->hotplug_size ? z->hotplug_size + (1ULL << 30) : 0;
+
+        if (need > limit - MIN(limit, total))
+            return nfail(error, cli ? "--memory-zone"
+                                    : "memory.zones", "'%s': the zones and "
+                         "their hotplug regions do not fit in the guest's "
+                         "physical address space (max_phys_bits)", z->id);
+        total += need;
     }
     /* The boot structures live below 1 MiB, in the first zone. */
     if (((const MemoryZoneConfig *)zones->pdata[0])->size < VM_CONFIG_MEMORY_MIN)

@@ -9,8 +9,9 @@
 #include "config/vm-config.h"
 
 /* Zones each take one RAM region, one of them two (the one the 32-bit
- * device hole splits), within GUEST_MEM_MAX_REGIONS (8); no hotplug
- * region with zones. */
+ * device hole splits), and a zone with hotplug_size one more (its
+ * virtio-mem region), within GUEST_MEM_MAX_REGIONS (8): zones plus
+ * zones with hotplug_size are at most this. */
 #define VM_CONFIG_MEMORY_ZONES_MAX 7
 /* Guest NUMA ids index the SLIT's matrix (ACPI 6.5 §5.2.17): bounded so
  * that the table stays small. */

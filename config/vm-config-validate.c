@@ -870,6 +870,15 @@ validate_ids(VCtx *v, const VmConfig *c)
                 return false;
         }
     }
+    /* A zone with hotplug_size names its virtio-mem device (CH). */
+    for (i = 0; c->memory.zones && i < c->memory.zones->len; i++) {
+        const MemoryZoneConfig *z = g_ptr_array_index(c->memory.zones, i);
+
+        if (z->hotplug_size && z->id &&
+            !id_add(v, ids, z->id,
+                    item_where(v, "--memory-zone", "memory.zones", i), NULL))
+            return false;
+    }
     return true;
 }
 

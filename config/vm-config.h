@@ -96,9 +96,9 @@ typedef struct {
     bool hugepages;
     uint64_t hugepage_size;       /* 0: the system default */
     int host_numa_node;           /* -1: none; else mbind(MPOL_BIND) */
-    uint64_t hotplug_size;        /* must be 0 (virtio-mem per zone: not
-                                   * supported yet) */
-    uint64_t hotplugged_size;
+    uint64_t hotplug_size;        /* 0: none; else its own virtio-mem
+                                   * device (id: the zone's) and region */
+    uint64_t hotplugged_size;     /* of hotplug_size, plugged (requested) */
     bool prefault;                /* MAP_POPULATE */
     bool reserve;                 /* false: MAP_NORESERVE */
 } MemoryZoneConfig;

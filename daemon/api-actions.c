@@ -43,7 +43,7 @@ static const ApiActionInfo api_actions[API_ACTION_LAST] = {
         "vm.resize", false, true, "VmResize", "vm_resize", false, true },
     [API_ACTION_VM_RESIZE_ZONE] = {
         "vm.resize-zone", false, true, "VmResizeZone", "vm_resize_zone",
-        false, false },
+        false, true },
     [API_ACTION_VM_RESIZE_DISK] = {
         "vm.resize-disk", false, true, NULL, NULL, false, true },
     [API_ACTION_VM_ADD_DEVICE] = {

@@ -321,6 +321,47 @@ run_vm_resize_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                               (uint64_t)json_node_get_int(size), error);
 }
 
+/* CH's VmResizeZone {"id": string, "desired_ram": bytes}: both needed
+ * (CH's are optional, but a resize without them has nothing to do). */
+static bool
+run_vm_resize_zone(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
+                   GError **error)
+{
+    JsonObject *o;
+    JsonNode *id;
+    JsonNode *size;
+
+    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
+        return false;
+    }
+    o = json_node_get_object(body);
+    id = json_object_get_member(o, "id");
+    size = json_object_get_member(o, "desired_ram");
+    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
+        json_node_get_value_type(id) != G_TYPE_STRING) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeZone: 'id' (a string) is required");
+        return false;
+    }
+    if (!size || !JSON_NODE_HOLDS_VALUE(size) ||
+        json_node_get_value_type(size) != G_TYPE_INT64 ||
+        json_node_get_int(size) < 0) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeZone: 'desired_ram' (bytes, a "
+                            "non-negative integer) is required");
+        return false;
+    }
+    if (json_object_get_size(o) != 2) {
+        g_set_error_literal(error, API_BODY_ERROR, 0,
+                            "VmResizeZone: 'id' and 'desired_ram' are its "
+                            "only fields");
+        return false;
+    }
+    return vmm_vm_resize_zone(vmm, json_node_get_string(id),
+                              (uint64_t)json_node_get_int(size), error);
+}
+
 /* nimbus's {"id": string, "rate_limiter_config": RateLimiterConfig}; a
  * missing or null rate_limiter_config lifts the limits. */
 static bool
@@ -666,7 +707,7 @@ static const ApiActionDef api_runs[API_ACTION_LAST] = {
     [API_ACTION_VM_RESIZE] = { "The VM could not be resized", run_vm_resize },
     [API_ACTION_VM_RESIZE_ZONE] = {
         "The memory zone could not be resized",
-        NULL },
+        run_vm_resize_zone },
     [API_ACTION_VM_RESIZE_DISK] = {
         "The disk could not be resized",
         run_vm_resize_disk },

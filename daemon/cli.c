@@ -107,8 +107,9 @@ static const CliOption cli_static_options[] = {
       "User defined memory zone parameters: size=<guest_memory_region_size>,"
       "file=<backing_file>,shared=on|off,hugepages=on|off,"
       "hugepage_size=<hugepage_size>,host_numa_node=<node_id>,"
-      "id=<zone_identifier>,mergeable=on|off,prefault=on|off,"
-      "reserve=on|off (with zones, --memory size=0)" },
+      "id=<zone_identifier>,hotplug_size=<hotpluggable_memory_size>,"
+      "hotplugged_size=<hotplugged_memory_size>,mergeable=on|off,"
+      "prefault=on|off,reserve=on|off (with zones, --memory size=0)" },
     { OPT_NO_SHUTDOWN, "no-shutdown", 0, ARG_NONE, false,
       "Keep the VMM running after the guest shuts down" },
     { OPT_NUMA, "numa", 0, ARG_MULTI, true,

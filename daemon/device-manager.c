@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "arch/arch.h"
+#include "config/vm-config-numa.h"
 #include "daemon/device-manager.h"
 #include "devices/char/chardev.h"
 #include "devices/pci/pci-bus.h"
@@ -86,6 +87,40 @@ dm_create_virtio_mem(DeviceCreateCtx *ctx, const MemoryConfig *m,
                                     -1, error) != NULL;
 }
 
+/* Each memory zone with hotplug_size: a virtio-mem device named after
+ * the zone (CH) over the zone's hotplug region, where the layout the VM
+ * mapped (arch_ram_zone_ranges(), daemon/vm.c) put it, in the zone's
+ * NUMA node. */
+static bool
+dm_create_zone_virtio_mems(DeviceCreateCtx *ctx, const VmConfig *cfg,
+                           GError **error)
+{
+    GuestRange ranges[GUEST_MEM_MAX_REGIONS];
+    unsigned zone_of[GUEST_MEM_MAX_REGIONS];
+    unsigned n;
+
+    if (!cfg->memory.zones || cfg->memory.zones->len == 0)
+        return true;
+    n = arch_ram_zone_ranges(&cfg->memory, ranges, zone_of,
+                             G_N_ELEMENTS(ranges));
+    for (unsigned i = 0; i < n; i++) {
+        const MemoryZoneConfig *z;
+        const NumaConfig *node;
+
+        if (!ranges[i].hotplug)
+            continue;
+        z = g_ptr_array_index(cfg->memory.zones, zone_of[i]);
+        node = vm_config_numa_of_zone(cfg, z->id);
+        if (!device_create_virtio_pci(
+                ctx, virtio_mem_new_at(ctx->host, z->id, ranges[i].start,
+                                       node ? (int)node->guest_numa_id : -1,
+                                       z->hotplugged_size, error),
+                -1, error))
+            return false;
+    }
+    return true;
+}
+
 /* --memory hotplug_method=acpi: the DIMM slots' controller over the
  * hotplug region (daemon/vm.c mapped it), hotplugged_size plugged. */
 static bool
@@ -130,6 +165,7 @@ device_manager_create(Vm *vm, GError **error)
                             { plat->mmio64_base, plat->mmio64_size } }, 2);
     return device_registry_create_all(&ctx, vm_get_config(vm), error) &&
            dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error) &&
+           dm_create_zone_virtio_mems(&ctx, vm_get_config(vm), error) &&
            dm_create_acpi_dimms(vm, &vm_get_config(vm)->memory, error);
 }
 

@@ -13,7 +13,8 @@ daemon_libvmm_a_SOURCES = \
 	daemon/vcpu.c daemon/vcpu.h \
 	daemon/vm.c daemon/vm.h \
 	daemon/vmm.c daemon/vmm.h \
-	daemon/vmm-hotplug.c daemon/vmm-hotplug.h
+	daemon/vmm-hotplug.c daemon/vmm-hotplug.h \
+	daemon/vmm-zone.c daemon/vmm-zone.h
 
 # Parts owned by separate work streams append to daemon_libvmm_a_SOURCES.
 include daemon/config.mk

@@ -110,7 +110,7 @@ static bool vm_setup_cpu_hotplug(Vm *vm, GError **error);
 static const DeviceHostOps vm_device_host_ops;
 
 /* RAM made of memory zones: each zone its own regions, backed as it
- * says (no hotplug region: validation refuses one with zones). */
+ * says, and the hotplug region of each zone with hotplug_size. */
 static bool
 vm_setup_zone_memory(Vm *vm, const int *mem_fds, GError **error)
 {

@@ -14,6 +14,7 @@
 #include "daemon/vm.h"
 #include "daemon/vmm.h"
 #include "daemon/vmm-hotplug.h"
+#include "daemon/vmm-zone.h"
 #include "config/vm-config-numa.h"
 #include "config/vm-config-ratelimit.h"
 #include "devices/block/block.h"
@@ -535,6 +536,13 @@ vmm_check_resize_ram(Vmm *vmm, uint64_t bytes, GError **error)
 {
     const MemoryConfig *m = &vmm->config->memory;
 
+    /* CH: the zones' memory is resized zone by zone. */
+    if (m->zones && m->zones->len) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "desired_ram: the VM's RAM is memory zones: resize "
+                    "each with vm.resize-zone");
+        return false;
+    }
     if (bytes == m->size + m->hotplugged_size)
         return true;
     if (m->hotplug_size == 0) {
@@ -641,6 +649,16 @@ vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error)
            (!r->has_vcpus || vmm_resize_vcpus(vmm, r->desired_vcpus, error));
 }
 
+bool
+vmm_vm_resize_zone(Vmm *vmm, const char *id, uint64_t desired_ram,
+                   GError **error)
+{
+    /* A resize would change the state a migration is sending. */
+    return vmm_check_created(vmm, error) &&
+           vmm_check_not_migrating(vmm, "resize a memory zone of", error) &&
+           vmm_zone_resize(vmm->vm, vmm->config, id, desired_ram, error);
+}
+
 /* A restored VM confined as it was created (its config says), the
  * snapshot directory readable besides: OnDemand reads memory from it
  * for as long as the guest runs. */
@@ -721,7 +739,8 @@ vmm_vm_info(Vmm *vmm, GError **error)
     json_object_set_string_member(o, "state", vmm_vm_state_to_string(vmm->state));
     json_object_set_int_member(o, "memory_actual_size",
                                vmm->vm ? (gint64)(vm_memory_actual_size(
-                                             vmm->vm) + vmm_ram_plugged(vmm))
+                                             vmm->vm) + vmm_ram_plugged(vmm) +
+                                             vmm_zone_plugged(vmm->vm, cfg))
                                        : (gint64)vm_config_ram_size(
                                              &cfg->memory));
     if (vmm->vm) {

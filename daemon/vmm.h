@@ -87,6 +87,11 @@ typedef struct {
  * balloon target; RAM other than what the VM has is "not supported yet"
  * (500). */
 bool vmm_vm_resize(Vmm *vmm, const VmmResize *r, GError **error);
+/* vm.resize-zone: memory zone @id (one with hotplug_size) is to hold
+ * @desired_ram bytes, its size plus what its virtio-mem device plugs
+ * (daemon/vmm-zone.h). */
+bool vmm_vm_resize_zone(Vmm *vmm, const char *id, uint64_t desired_ram,
+                        GError **error);
 /* vm.resize-disk: grows the running VM's disk @id to @bytes (raw images;
  * shrinking refused) and tells the guest (virtio_blk_resize()). */
 bool vmm_vm_resize_disk(Vmm *vmm, const char *id, uint64_t bytes,

@@ -15,7 +15,9 @@
  * virDomainUpdateDeviceFlags (libvirt's kbase "Memory devices").  nimbus
  * has the device as its hotplug region: CH's vm.resize desired_ram is the
  * whole RAM, boot RAM plus what virtio-mem is to plug, so the new
- * <requested> becomes desired_ram.  The guest plugs (or unplugs) in its
+ * <requested> becomes desired_ram.  With NUMA cells the device is its
+ * cell's zone's (driver/xml/numa.c): vm.resize-zone of that zone, to its
+ * size plus <requested>.  The guest plugs (or unplugs) in its
  * own time; the live XML's <current> is what it did, from vm.info.
  */
 
@@ -34,15 +36,15 @@ memory_update_live(DrvDriver *driver, DrvDomainObj *obj, const char *xml,
     g_autoptr(DomainDef) live = NULL;
     g_autofree char *sock = NULL;
     g_autofree char *body = NULL;
+    const char *endpoint = NULL;
     bool ok;
 
     if (!(live = domain_def_with_memory_update(obj->live, xml, true, error)) ||
         !(sock = drv_domain_begin_running(obj, "update-device", error)))
         return false;
-    body = g_strdup_printf("{\"desired_ram\": %" G_GUINT64_FORMAT "}",
-                           (guint64)domain_def_memory_desired_ram(live));
+    body = domain_def_memory_resize_request(live, &endpoint);
     drv_domain_obj_unlock(obj);
-    ok = drv_monitor_put(sock, "vm.resize", body, error);
+    ok = drv_monitor_put(sock, endpoint, body, error);
     drv_domain_obj_lock(obj);
     drv_domain_job_end(obj);
     if (!ok)

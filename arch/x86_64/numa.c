@@ -44,6 +44,23 @@ arch_ram_zone_ranges(const MemoryConfig *memory, GuestRange *ranges,
             }
         }
     }
+    /* Then the zones' hotplug regions (virtio-mem), in zone order, each
+     * where arch_hotplug_start() puts one after what precedes it. */
+    for (guint z = 0; memory->zones && z < memory->zones->len; z++) {
+        const MemoryZoneConfig *zone = g_ptr_array_index(memory->zones, z);
+
+        if (!zone->hotplug_size)
+            continue;
+        if (n == 0 || n >= max)
+            return 0;
+        ranges[n] = (GuestRange){
+            .start = arch_hotplug_start(ranges[n - 1].start +
+                                        ranges[n - 1].size),
+            .size = zone->hotplug_size,
+            .hotplug = true,
+        };
+        zone_of[n++] = z;
+    }
     return n;
 }
 
@@ -90,9 +107,11 @@ x86_acpi_numa_new(const VmConfig *config)
         /* Validation puts every zone in a node. */
         if (!node)
             continue;
+        /* A hotplug region is hot-pluggable memory of its zone's node:
+         * Linux adds what virtio-mem plugs there to that node. */
         numa->mem[numa->n_mem++] = (X86AcpiMemAffinity){
             .base = ranges[i].start, .size = ranges[i].size,
-            .node = node->guest_numa_id,
+            .node = node->guest_numa_id, .hotplug = ranges[i].hotplug,
         };
     }
     n = 0;

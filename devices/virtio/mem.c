@@ -42,6 +42,7 @@ typedef struct {
     uint8_t *hva;                 /* the region's host mapping */
     int fd;                       /* its memfd when shared, else -1 */
     uint64_t fd_offset;
+    int node;                     /* ACPI proximity domain, -1: none */
     VirtioWorker *worker;         /* control thread */
     VirtQueueElem *elem;          /* worker thread */
     /* Worker thread while the device runs; the control thread while it
@@ -302,6 +303,8 @@ mem_read_config(VirtioDevice *vdev, uint32_t off, void *data, unsigned len)
         .block_size = GUINT64_TO_LE(m->block_size),
         .addr = GUINT64_TO_LE(m->addr),
         .region_size = GUINT64_TO_LE(m->region_size),
+        /* Only meaningful with VIRTIO_MEM_F_ACPI_PXM (§5.15.4). */
+        .node_id = GUINT16_TO_LE(m->node < 0 ? 0 : (uint16_t)m->node),
         .usable_region_size = GUINT64_TO_LE(m->region_size),
         .plugged_size = GUINT64_TO_LE(
             __atomic_load_n(&m->plugged_size, __ATOMIC_RELAXED)),
@@ -480,13 +483,38 @@ virtio_mem_new(DeviceHost *host, const char *id, uint64_t requested,
                GError **error)
 {
     const GuestMemory *mem = device_host_memory(host);
-    const GuestRegion *r = NULL;
-    VirtioMem *m;
+    uint64_t gpa = UINT64_MAX;
 
     for (unsigned i = 0; mem && i < mem->nregions; i++) {
         if (mem->regions[i].hotplug)
+            gpa = mem->regions[i].gpa;
+    }
+    return virtio_mem_new_at(host, id, gpa, -1, requested, error);
+}
+
+VirtioDevice *
+virtio_mem_new_at(DeviceHost *host, const char *id, uint64_t gpa, int node,
+                  uint64_t requested, GError **error)
+{
+    const GuestMemory *mem = device_host_memory(host);
+    const GuestRegion *r = NULL;
+    uint64_t features = VIRTIO_COMMON_FEATURES;
+    VirtioMem *m;
+
+    for (unsigned i = 0; mem && i < mem->nregions; i++) {
+        if (mem->regions[i].hotplug && mem->regions[i].gpa == gpa)
             r = &mem->regions[i];
     }
+    if (node > G_MAXUINT16) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: NUMA node %d does not fit virtio-mem's node_id",
+                    id, node);
+        return NULL;
+    }
+    /* The driver then adds the plugged memory to that node (Linux:
+     * pxm_to_node(node_id)); the SRAT gives the region the same one. */
+    if (node >= 0)
+        features |= 1ULL << VIRTIO_MEM_F_ACPI_PXM;
     if (!r || r->size == 0 || r->size % VM_CONFIG_VIRTIO_MEM_BLOCK ||
         r->gpa % VM_CONFIG_VIRTIO_MEM_BLOCK ||
         r->size > VM_CONFIG_HOTPLUG_MAX) {
@@ -509,11 +537,12 @@ virtio_mem_new(DeviceHost *host, const char *id, uint64_t requested,
     m->hva = r->hva;
     m->fd = r->shared ? r->fd : -1;
     m->fd_offset = r->fd_offset;
+    m->node = node;
     m->bitmap = g_new0(uint64_t, (m->nblocks + 63) / 64);
     m->requested_size = requested;
     m->elem = virtqueue_elem_new(MEM_QUEUE_SIZE);
     if (!virtio_device_init(&m->vdev, &mem_ops, host, id,
-                            VIRTIO_COMMON_FEATURES, 1, MEM_QUEUE_SIZE,
+                            features, 1, MEM_QUEUE_SIZE,
                             error)) {
         mem_free(&m->vdev);
         return NULL;

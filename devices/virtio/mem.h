@@ -10,7 +10,8 @@
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 
-/* CH names the device of the default memory zone so. */
+/* The device of --memory's hotplug region; a memory zone's device is
+ * named after the zone (CH). */
 #define VIRTIO_MEM_DEVICE_ID "_virtio-mem0"
 
 /* Request/response sizes of the one queue (struct virtio_mem_req/resp). */
@@ -28,6 +29,15 @@
  */
 VirtioDevice *virtio_mem_new(DeviceHost *host, const char *id,
                              uint64_t requested, GError **error);
+/**
+ * virtio_mem_new_at:
+ * The same for the hotplug region that starts at @gpa (a memory zone's,
+ * one device per zone), in ACPI proximity domain @node (offered as
+ * VIRTIO_MEM_F_ACPI_PXM), or in none when @node is -1.
+ */
+VirtioDevice *virtio_mem_new_at(DeviceHost *host, const char *id,
+                                uint64_t gpa, int node, uint64_t requested,
+                                GError **error);
 
 /* Whether @vdev is a virtio-mem device (the functions below need one). */
 bool virtio_mem_is(VirtioDevice *vdev);

@@ -31,6 +31,12 @@ DomainDef *domain_def_with_memory_update(const DomainDef *def,
 /* vm.resize's desired_ram for @def: the boot RAM plus what its virtio-mem
  * device is asked to plug (CH counts both), in bytes. */
 uint64_t domain_def_memory_desired_ram(const DomainDef *def);
+/* The request that asks the VMM for @def's virtio-mem <requested>: a
+ * vm.resize body (desired_ram above), or with NUMA cells a vm.resize-zone
+ * body for the device's cell's zone ({id, desired_ram}: the zone's size
+ * plus <requested>); *@endpoint says which.  (transfer full) */
+char *domain_def_memory_resize_request(const DomainDef *def,
+                                       const char **endpoint);
 
 /* Whether @def has a virtio-mem device (its live XML shows <current>). */
 bool domain_def_has_virtio_mem(const DomainDef *def);

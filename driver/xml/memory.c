@@ -8,6 +8,7 @@
 #include "config/vm-config-kind.h"
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/memory-xml.h"
+#include "driver/xml/numa.h"
 
 /*
  * libvirt's memory accounting (virDomainDefPostParseMemory): <memory> is
@@ -23,8 +24,10 @@
  *                that attach-device fills (vm.resize desired_ram).
  *   virtio-pmem  a --pmem device (file, size, discard_writes for
  *                access='private'), hot-pluggable (vm.add-pmem).
- * DIMMs and virtio-mem together would need two methods: refused.  Guests
- * have one NUMA node, so <node> is 0 or absent.
+ * DIMMs and virtio-mem together would need two methods: refused.  Without
+ * <cpu><numa> cells guests have one NUMA node, so <node> is 0 or absent;
+ * with cells the virtio-mem device grows the memory zone of its <node>'s
+ * cell instead (numa.c: that zone's hotplug_size, vm.resize-zone).
  */
 
 ENUM_IMPL(domain_memory_model, DOMAIN_MEMORY_MODEL_LAST,
@@ -335,11 +338,13 @@ memory_validate_device(const DomainDef *def, const DomainMemoryDef *m,
                       model);
         return false;
     }
-    if (m->node > 0) {
+    /* Without cells the guest has one node, 0; with cells, one per cell
+     * (numa.c has the rules of a device on a cell). */
+    if (m->node > 0 && (guint64)m->node >= MAX(domain_numa_ncells(def), 1)) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "memory device '%s': NUMA node %" G_GINT64_FORMAT
-                      " does not exist (nimbus guests have one node, 0)",
-                      model, (gint64)m->node);
+                      " does not exist (the guest has %u)", model,
+                      (gint64)m->node, MAX(domain_numa_ncells(def), 1));
         return false;
     }
     if (m->model != DOMAIN_MEMORY_MODEL_VIRTIO_PMEM &&
@@ -475,6 +480,34 @@ domain_def_memory_desired_ram(const DomainDef *def)
 
     return (domain_def_memory_boot_kib(def) +
             (vmem ? vmem->requested_kib : 0)) * 1024;
+}
+
+char *
+domain_def_memory_resize_request(const DomainDef *def, const char **endpoint)
+{
+    g_autofree char *zone = NULL;
+    g_autoptr(JsonBuilder) jb = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    uint64_t zone_kib = 0;
+
+    if (!domain_numa_virtio_mem_zone(def, &zone, &zone_kib)) {
+        *endpoint = "vm.resize";
+        return g_strdup_printf("{\"desired_ram\": %" G_GUINT64_FORMAT "}",
+                               (guint64)domain_def_memory_desired_ram(def));
+    }
+    /* With NUMA cells the device grows its cell's memory zone: CH's
+     * vm.resize-zone, whose desired_ram is the zone's whole size. */
+    jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "id");
+    json_builder_add_string_value(jb, zone);
+    json_builder_set_member_name(jb, "desired_ram");
+    json_builder_add_int_value(jb, (gint64)((zone_kib +
+        domain_def_virtio_mem(def)->requested_kib) * 1024));
+    json_builder_end_object(jb);
+    root = json_builder_get_root(jb);
+    *endpoint = "vm.resize-zone";
+    return json_to_string(root, FALSE);
 }
 
 void

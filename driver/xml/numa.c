@@ -35,8 +35,11 @@
  * 'preferred' (MPOL_PREFERRED falls back to other nodes), 'interleave'
  * (MPOL_INTERLEAVE), 'restrictive' (a cgroup cpuset.mems, not mbind),
  * nodesets of several host nodes (one node per zone), placement='auto'
- * (numad), discard='yes', and memory hotplug with cells (CH has no
- * hotplug region with zones).
+ * (numad), discard='yes', and DIMMs with cells or <numatune> (CH grows
+ * zones only through virtio-mem).  A virtio-mem device with cells is its
+ * <node>'s zone's hotplug_size (<size>) and hotplugged_size
+ * (<requested>), resized through vm.resize-zone (CH's memory hotplug per
+ * zone); nimbusd has one virtio-mem device (memory.c), so one zone grows.
  */
 
 typedef struct {
@@ -644,16 +647,12 @@ static bool
 numa_memory_hotplug_validate(const DomainDef *def, GError **error)
 {
     const DomainDefPriv *priv = domain_def_priv(def);
+    guint cells = priv->numa->cells->len;
+    const DomainMemoryDef *vmem = NULL;
 
-    /* CH has no hotplug region with memory zones (vm.resize of
-     * desired_ram is refused): neither DIMMs nor virtio-mem. */
-    if (priv->maxmem_kib) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "<maxMemory> (memory hotplug) with NUMA cells or "
-                      "<numatune> is not supported by nimbus (its memory "
-                      "zones have no hotplug region)");
-        return false;
-    }
+    /* CH grows memory zones only through virtio-mem, one device per
+     * zone (vm.resize of desired_ram is refused with zones): DIMMs are
+     * refused, a virtio-mem device must name the cell it grows. */
     for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY);
          i++) {
         const DomainMemoryDef *m =
@@ -661,17 +660,41 @@ numa_memory_hotplug_validate(const DomainDef *def, GError **error)
 
         if (m->model == DOMAIN_MEMORY_MODEL_VIRTIO_PMEM)
             continue;
+        if (m->model == DOMAIN_MEMORY_MODEL_VIRTIO_MEM && cells) {
+            /* memory.c bounds the node by the cells. */
+            if (m->node < 0) {
+                drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                              "memory device 'virtio-mem' with NUMA cells "
+                              "needs a <node> (the cell whose memory it "
+                              "grows)");
+                return false;
+            }
+            vmem = m;
+            continue;
+        }
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "memory device '%s' with NUMA cells or <numatune> is "
-                      "not supported by nimbus (its memory zones have no "
-                      "hotplug region)",
-                      domain_memory_model_to_string(m->model));
+                      "memory device '%s' with %s is not supported by "
+                      "nimbus (memory zones grow only through virtio-mem, "
+                      "on a NUMA cell)",
+                      domain_memory_model_to_string(m->model),
+                      cells ? "NUMA cells" : "<numatune> and no NUMA cells");
         return false;
     }
-    /* Zones hold <memory>: a smaller <currentMemory> needs a balloon to
-     * take the difference (vmconfig.c's mapping without one boots
+    /* Without a virtio-mem device, <maxMemory> would be DIMM room. */
+    if (priv->maxmem_kib && !vmem) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "<maxMemory> (memory hotplug) with NUMA cells or "
+                      "<numatune> is not supported by nimbus without a "
+                      "virtio-mem memory device on a cell (its memory zones "
+                      "grow only through virtio-mem)");
+        return false;
+    }
+    /* Zones hold <memory> less the virtio-mem device's region, of which
+     * <requested> is plugged: a smaller <currentMemory> needs a balloon
+     * to take the difference (vmconfig.c's mapping without one boots
      * <currentMemory>, which the cells do not add up to). */
-    if (def->current_memory_kib < def->max_memory_kib &&
+    if (def->current_memory_kib < domain_def_memory_boot_kib(def) +
+                                  (vmem ? vmem->requested_kib : 0) &&
         !domain_def_has_balloon(def)) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "<currentMemory> below <memory> with NUMA cells or "
@@ -824,22 +847,58 @@ numa_node_new(const NumaCell *c, guint id, const char *zone)
     return n;
 }
 
+/* The cell (its index, which is its id) of @def's virtio-mem device;
+ * false without cells or without such a device. */
+static bool
+numa_virtio_mem_cell(const DomainDef *def, guint *cell)
+{
+    const DomainNumaDef *numa = domain_def_priv(def)->numa;
+    const DomainMemoryDef *vmem = domain_def_virtio_mem(def);
+
+    if (!numa || !vmem || vmem->node < 0 ||
+        (guint64)vmem->node >= numa->cells->len)
+        return false;
+    *cell = (guint)vmem->node;
+    return true;
+}
+
+bool
+domain_numa_virtio_mem_zone(const DomainDef *def, char **zone,
+                            uint64_t *zone_kib)
+{
+    const DomainNumaDef *numa = domain_def_priv(def)->numa;
+    guint cell;
+
+    if (!numa_virtio_mem_cell(def, &cell))
+        return false;
+    /* numa_zone_new()'s name for the cell's zone. */
+    *zone = g_strdup_printf("ram-node%u", cell);
+    *zone_kib = ((const NumaCell *)g_ptr_array_index(numa->cells,
+                                                     cell))->memory_kib;
+    return true;
+}
+
 bool
 domain_numa_fill_vmconfig(VmConfig *config, const DomainDef *def,
                           GError **error)
 {
     const DomainNumaDef *numa = domain_def_priv(def)->numa;
     MemoryConfig *mem = &config->memory;
+    guint vmem_cell = G_MAXUINT;
 
     if (!domain_numa_has_zones(def))
         return true;
-    /* validate() keeps memory hotplug out: RAM is the zones, so the
-     * top-level size and backing (filled from the same definition just
-     * before) move into them, as CH wants them (memory.size 0). */
-    if (mem->hotplug_size) {
+    /* RAM is the zones, so the top-level size and backing (filled from
+     * the same definition just before) move into them, as CH wants them
+     * (memory.size 0); so does the virtio-mem region, into its cell's
+     * zone.  validate() keeps any other memory hotplug out. */
+    if (mem->hotplug_size &&
+        (mem->hotplug_method != MEMORY_HOTPLUG_VIRTIO_MEM ||
+         !numa_virtio_mem_cell(def, &vmem_cell))) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "memory hotplug with NUMA cells or <numatune> is not "
-                      "supported by nimbus");
+                      "supported by nimbus other than a virtio-mem device "
+                      "on a cell");
         return false;
     }
     if (numa->cells->len == 0) {
@@ -850,11 +909,16 @@ domain_numa_fill_vmconfig(VmConfig *config, const DomainDef *def,
             MemoryZoneConfig *z = numa_zone_new(def, (int)i,
                                                 c->memory_kib * 1024);
 
+            if (mem->hotplug_size && vmem_cell == i) {
+                z->hotplug_size = mem->hotplug_size;
+                z->hotplugged_size = mem->hotplugged_size;
+            }
             g_ptr_array_add(mem->zones, z);
             g_ptr_array_add(config->numa, numa_node_new(c, i, z->id));
         }
     }
     mem->size = 0;
+    mem->hotplug_size = mem->hotplugged_size = 0;
     mem->shared = mem->hugepages = mem->prefault = false;
     mem->hugepage_size = 0;
     return true;

@@ -43,6 +43,12 @@ int domain_numa_cell_access(const DomainDef *def, guint id);
 /* Whether @def's RAM is memory zones (cells, or a <numatune> <memory>). */
 bool domain_numa_has_zones(const DomainDef *def);
 
+/* With cells, the memory zone @def's virtio-mem device grows (its
+ * <node>'s cell's: vm.resize-zone's id, transfer full) and that zone's
+ * boot size; false when there is no such device or no cells. */
+bool domain_numa_virtio_mem_zone(const DomainDef *def, char **zone,
+                                 uint64_t *zone_kib);
+
 /* memory.zones and numa of @config for @def (after memory.size and the
  * <memoryBacking> fields were filled: they move into the zones).
  * Nothing when @def has no zones. */

@@ -2,6 +2,7 @@
 /* Integration: two NUMA nodes from memory zones, with their CPUs and sizes. */
 #include <config.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
@@ -14,9 +15,138 @@
  * (--memory-zone, --numa).  Linux builds its nodes from the SRAT and the
  * SLIT; the guest prints, per node, the cpulist, the MemTotal of its
  * meminfo and the distance row.
+ * The second zone also has a 512 MiB hotplug region (hotplug_size, its own
+ * virtio-mem device, hot-pluggable memory of node 1 in the SRAT); Linux
+ * onlines what it plugs (memhp_default_state=online_movable):
+ *   vm.resize-zone (nimbus-remote resize-zone) to 448 MiB -> node 1's
+ *   MemTotal grows by about 256 MiB, node 0's does not move, vm.info
+ *   reports the zone's hotplugged_size;
+ *   snapshot, and restore in a new nimbus -> the same;
+ *   live migration (unix socket) to a third nimbus -> the same;
+ *   out of the zone's range, or vm.resize desired_ram -> refused.
  */
 
 #define MIB_KB 1024
+#define REMOTE_TIMEOUT_MS (120 * 1000)
+
+static int
+remote(const char *socket, char **out, const char *const *args)
+{
+    g_autofree char *bin = test_build_path("nimbus-remote");
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    int st;
+
+    g_ptr_array_add(argv, bin);
+    g_ptr_array_add(argv, (char *)"--api-socket");
+    g_ptr_array_add(argv, (char *)socket);
+    for (unsigned i = 0; args[i]; i++)
+        g_ptr_array_add(argv, (char *)args[i]);
+    g_ptr_array_add(argv, NULL);
+    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
+    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
+    return st;
+}
+
+#define REMOTE(sock, rc, needle, ...)                                      \
+    do {                                                                   \
+        const char *args_[] = { __VA_ARGS__, NULL };                       \
+        g_autofree char *out_ = NULL;                                      \
+        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
+        if (needle)                                                        \
+            assert_contains(out_, (needle));                               \
+    } while (0)
+
+static void
+wait_api(const char *socket)
+{
+    for (int i = 0; i < 600; i++) {
+        g_autofree char *out = NULL;
+        const char *args[] = { "ping", NULL };
+
+        if (remote(socket, &out, args) == 0)
+            return;
+        g_usleep(100 * 1000);
+    }
+    g_assert_not_reached();
+}
+
+/* Waits for vm.info to say @needle. */
+static void
+wait_info(const char *socket, const char *needle)
+{
+    for (int i = 0; i < 1200; i++) {
+        g_autofree char *out = NULL;
+        const char *args[] = { "info", NULL };
+
+        if (remote(socket, &out, args) == 0 && strstr(out, needle))
+            return;
+        g_usleep(100 * 1000);
+    }
+    g_test_message("vm.info never said '%s'", needle);
+    g_assert_not_reached();
+}
+
+/* Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
+ * with no VM: the source must exit with status 0 and the destination run
+ * the VM; *@p and *@sock become the destination and its API socket. */
+static void
+migrate_to(TestProc **p, char **sock, const char *name)
+{
+    g_autofree char *base = path_in_tmp(name);
+    g_autofree char *url = g_strdup_printf("unix:%s.mig", base);
+    g_autofree char *new_sock = g_strdup_printf("%s.sock", base);
+    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
+    g_autofree char *nimbus = test_build_path("nimbus");
+    const char *argv[] = { nimbus, "--api-socket", api, NULL };
+    TestProc *dst = test_proc_spawn(argv);
+    int status;
+
+    wait_api(new_sock);
+    REMOTE(new_sock, 0, NULL, "receive-migration", url);
+    REMOTE(*sock, 0, NULL, "send-migration", url);
+    status = test_proc_wait_exit(*p, REMOTE_TIMEOUT_MS);
+    if (status != 0) {
+        g_autofree char *src_out = test_proc_output(*p);
+        g_autofree char *dst_out = test_proc_output(dst);
+
+        g_test_message("the source ended with %d:\n%s\ndestination:\n%s",
+                       status, src_out, dst_out);
+    }
+    g_assert_cmpint(status, ==, 0);
+    g_clear_pointer(p, test_proc_free);
+    *p = dst;
+    wait_info(new_sock, "\"state\":\"Running\"");
+    g_free(*sock);
+    *sock = g_steal_pointer(&new_sock);
+}
+
+/* Pauses the VM behind *@sock, snapshots it into @name under the test's
+ * directory, kills that nimbus and restores the snapshot in a new one,
+ * resumed: *@p and *@sock become the new process and its API socket. */
+static void
+snapshot_restore(TestProc **p, char **sock, const char *name)
+{
+    g_autofree char *dir = path_in_tmp(name);
+    g_autofree char *url = g_strdup_printf("file://%s", dir);
+    g_autofree char *restore = g_strdup_printf("source_url=%s,resume=true",
+                                               url);
+    g_autofree char *new_sock = g_strdup_printf("%s.sock", dir);
+    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
+    g_autofree char *nimbus = test_build_path("nimbus");
+    const char *argv[] = { nimbus, "--api-socket", api, "--restore",
+                           restore, NULL };
+
+    REMOTE(*sock, 0, NULL, "pause");
+    REMOTE(*sock, 0, NULL, "snapshot", url);
+    kill(test_proc_pid(*p), SIGKILL);
+    test_proc_wait_exit(*p, 60 * 1000);
+    g_clear_pointer(p, test_proc_free);
+    *p = test_proc_spawn(argv);
+    wait_api(new_sock);
+    REMOTE(new_sock, 0, "\"state\":\"Running\"", "info");
+    g_free(*sock);
+    *sock = g_steal_pointer(&new_sock);
+}
 
 /* The number the script printed after @tag in @out. */
 static long
@@ -54,8 +184,12 @@ guest_line(const char *out, const char *tag)
 static void
 test_two_nodes(void)
 {
+    g_autofree char *sock = path_in_tmp("numa-api.sock");
+    g_autofree char *api = g_strdup_printf("path=%s", sock);
     const char *args[] = {
-        "--memory-zone", "id=mem0,size=128M", "id=mem1,size=192M,shared=on",
+        "--api-socket", api,
+        "--memory-zone", "id=mem0,size=128M",
+        "id=mem1,size=192M,shared=on,hotplug_size=512M",
         "--numa", "guest_numa_id=0,cpus=[0],distances=[1@25],"
         "memory_zones=[mem0]",
         "guest_numa_id=1,cpus=[1],distances=[0@25],memory_zones=[mem1]",
@@ -63,21 +197,45 @@ test_two_nodes(void)
     };
     GuestSpec g = {
         .cpus = "boot=2",
-        .memory = "size=0",
+        .memory = "size=0,hotplug_method=virtio-mem",
+        .cmdline = "memhp_default_state=online_movable",
+        /* After the first report, waits for node 1 to grow by at least
+         * 250000 kB, then reports both nodes again. */
         .script =
             "cd /sys/devices/system/node\n"
+            "kb() { sed -n 's/.*MemTotal: *\\([0-9]*\\) kB/\\1/p' "
+            "$1/meminfo; }\n"
             "echo \"numa-nodes: $(ls -d node* | tr '\\n' ' ')\"\n"
             "for n in node*; do\n"
             "  echo \"numa-$n-cpus: $(cat $n/cpulist)\"\n"
-            "  echo \"numa-$n-kb: $(sed -n "
-            "'s/.*MemTotal: *\\([0-9]*\\) kB/\\1/p' $n/meminfo)\"\n"
+            "  echo \"numa-$n-kb: $(kb $n)\"\n"
             "  echo \"numa-$n-dist: $(cat $n/distance)\"\n"
-            "done\n",
+            "done\n"
+            "b0=$(kb node0)\n"
+            "b1=$(kb node1)\n"
+            "echo numa-ready\n"
+            "read -r a\n"
+            "i=0\n"
+            "while [ $(($(kb node1) - b1)) -lt 250000 ] && [ $i -lt 1200 ]; "
+            "do sleep 0.1; i=$((i + 1)); done\n"
+            "echo \"numa-grown1: $(($(kb node1) - b1))\"\n"
+            "echo \"numa-grown0: $(($(kb node0) - b0))\"\n"
+            "echo numa-up\n"
+            "read -r a\n"
+            "echo \"numa-kept1: $(($(kb node1) - b1))\"\n"
+            "echo numa-checked\n"
+            "read -r a\n"
+            "echo \"numa-kept2: $(($(kb node1) - b1))\"\n"
+            "echo numa-migrated\n"
+            "read -r a\n",
         .args = args,
     };
-    g_autofree char *out = guest_run(&g);
-    long kb0, kb1;
+    g_autoptr(TestProc) p = guest_spawn(&g);
+    g_autofree char *out = NULL;
+    long kb0, kb1, grown;
 
+    g_assert_true(test_proc_wait_output(p, "numa-ready", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
     ASSERT_LINE(out, "numa-nodes: ", "node0 node1 ");
     ASSERT_LINE(out, "numa-node0-cpus: ", "0");
     ASSERT_LINE(out, "numa-node1-cpus: ", "1");
@@ -89,8 +247,60 @@ test_two_nodes(void)
     kb1 = guest_value(out, "numa-node1-kb: ");
     g_assert_cmpint(kb0, <=, 128 * MIB_KB);
     g_assert_cmpint(kb0, >=, 64 * MIB_KB);
+    /* The hotplug region is not boot RAM of node 1.  With memory
+     * possible above 4 GiB (the region, in the SRAT) Linux sets up its
+     * 64 MiB swiotlb bounce buffer, at the top of low RAM: in node 1. */
     g_assert_cmpint(kb1, <=, 192 * MIB_KB);
-    g_assert_cmpint(kb1, >=, 144 * MIB_KB);
+    g_assert_cmpint(kb1, >=, (144 - 64) * MIB_KB);
+    g_clear_pointer(&out, g_free);
+
+    /* Zone mem1 from 192 to 448 MiB: 256 MiB plugged into node 1. */
+    wait_api(sock);
+    REMOTE(sock, 0, "\"memory_actual_size\":335544320", "info");
+    REMOTE(sock, 0, NULL, "resize-zone", "--id", "mem1", "--size", "448M");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "numa-up", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    grown = guest_value(out, "numa-grown1: ");
+    g_assert_cmpint(grown, >=, 250000);
+    g_assert_cmpint(grown, <=, 256 * MIB_KB);
+    g_assert_cmpint(ABS(guest_value(out, "numa-grown0: ")), <=, 4 * MIB_KB);
+    g_clear_pointer(&out, g_free);
+    REMOTE(sock, 0, "\"hotplug_size\":536870912,\"hotplugged_size\":"
+           "268435456", "info");
+    REMOTE(sock, 0, "\"memory_actual_size\":603979776", "info");
+
+    /* Snapshot and restore: the zone's device and its plugged blocks. */
+    snapshot_restore(&p, &sock, "numa-snap");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    REMOTE(sock, 0, "\"memory_actual_size\":603979776", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "numa-checked", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    g_assert_cmpint(guest_value(out, "numa-kept1: "), ==, grown);
+    g_clear_pointer(&out, g_free);
+
+    /* Live migration: the zone's region, its plugged blocks, once more. */
+    migrate_to(&p, &sock, "numa-mig");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    REMOTE(sock, 0, "\"memory_actual_size\":603979776", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, "numa-migrated", BOOT_TIMEOUT_MS));
+    out = test_proc_output(p);
+    g_assert_cmpint(guest_value(out, "numa-kept2: "), ==, grown);
+    g_clear_pointer(&out, g_free);
+
+    /* Refused, and nothing changes. */
+    REMOTE(sock, 1, "is outside", "resize-zone", "--id", "mem1", "--size",
+           "1G");
+    REMOTE(sock, 1, "has no memory to plug", "resize-zone", "--id", "mem0",
+           "--size", "256M");
+    REMOTE(sock, 1, "resize each with vm.resize-zone", "resize", "--memory",
+           "1G");
+    REMOTE(sock, 0, "\"hotplugged_size\":268435456", "info");
+    test_proc_write(p, "go\n");
+    g_assert_true(test_proc_wait_output(p, GUEST_OK, BOOT_TIMEOUT_MS));
+    g_assert_cmpint(test_proc_wait_exit(p, 60 * 1000), ==, 0);
 }
 
 int

@@ -258,7 +258,35 @@ class Vm:
         """vm.info's memory_actual_size: the boot RAM and what the "guest"
         plugged of the hotplug region, which it does at once."""
         mem = (self.config or {}).get("memory") or {}
-        return mem.get("size", 0) + mem.get("hotplugged_size", 0)
+        return mem.get("size", 0) + mem.get("hotplugged_size", 0) + sum(
+            z.get("size", 0) + z.get("hotplugged_size", 0)
+            for z in mem.get("zones") or [])
+
+    def resize_zone(self, body):
+        """vm.resize-zone {id, desired_ram} with nimbus's (CH's) rules:
+        the zone's size plus a multiple of 2 MiB inside its hotplug_size;
+        (code, answer)."""
+        try:
+            req = json.loads(body)
+            zid, ram = req["id"], req["desired_ram"]
+        except (ValueError, KeyError, TypeError):
+            return 400, ["invalid body"]
+        mem = self.config.setdefault("memory", {})
+        for z in mem.get("zones") or []:
+            if z.get("id") != zid:
+                continue
+            size, room = z.get("size", 0), z.get("hotplug_size", 0)
+            if not room:
+                return 400, ["memory zone '%s' has no memory to plug" % zid]
+            if not size <= ram <= size + room:
+                return 400, ["desired_ram: %d is outside %d..%d" %
+                             (ram, size, size + room)]
+            if (ram - size) % (2 << 20):
+                return 400, ["desired_ram: %d is not a multiple of the "
+                             "2 MiB block" % ram]
+            z["hotplugged_size"] = ram - size
+            return 204, None
+        return 404, ["no memory zone with id '%s'" % zid]
 
     def resize_ram(self, ram):
         """vm.resize desired_ram, with nimbus's (CH's) rules: virtio-mem
@@ -535,6 +563,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(*VM.hot_remove(body))
             if ep == "vm.resize-disk":
                 return self.reply(*VM.resize_disk(body))
+            if ep == "vm.resize-zone":
+                return self.reply(*VM.resize_zone(body))
             if ep == "vm.nimbus-update-rate-limiter":
                 return self.reply(*VM.update_rate_limiter(body))
             if ep == "vm.snapshot":

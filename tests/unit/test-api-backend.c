@@ -831,6 +831,92 @@ test_resize_ram_acpi(void)
     }
 }
 
+/* hotplugged_size of memory zone @i as vm.info reports it (0: absent). */
+static gint64
+info_zone_hotplugged(Vmm *vmm, guint i)
+{
+    ApiResult r = { 0 };
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *zone;
+    gint64 n;
+
+    run(vmm, API_ACTION_VM_INFO, NULL, NULL, &r);
+    g_assert_cmpuint(r.status, ==, 200);
+    info = parse(r.body);
+    zone = json_array_get_object_element(
+        json_object_get_array_member(
+            json_object_get_object_member(
+                json_object_get_object_member(json_node_get_object(info),
+                                              "config"), "memory"), "zones"),
+        i);
+    n = json_object_has_member(zone, "hotplugged_size")
+        ? json_object_get_int_member(zone, "hotplugged_size") : 0;
+    api_result_clear(&r);
+    return n;
+}
+
+/* vm.resize-zone on a created VM: the zone's hotplugged_size in the config
+ * of record (what the boot plugs) follows; a bad body, an unknown zone, a
+ * zone without hotplug_size, out of range or off the block is refused and
+ * changes nothing; vm.resize desired_ram is refused with zones (CH). */
+static void
+test_resize_zone(void)
+{
+    static const struct {
+        const char *body;
+        guint status;
+        const char *mentions;
+    } bad[] = {
+        { "{\"id\": \"b\"}", 400, "'desired_ram' (bytes" },
+        { "{\"desired_ram\": 1}", 400, "'id' (a string) is required" },
+        { "{\"id\": \"b\", \"desired_ram\": -1}", 400, "desired_ram" },
+        { "{\"id\": \"b\", \"desired_ram\": 1, \"x\": 1}", 400,
+          "only fields" },
+        { "{\"id\": \"nope\", \"desired_ram\": 134217728}", 404,
+          "no memory zone with id 'nope'" },
+        { "{\"id\": \"a\", \"desired_ram\": 268435456}", 400,
+          "memory zone 'a' has no memory to plug" },
+        { "{\"id\": \"b\", \"desired_ram\": 67108864}", 400, "is outside" },
+        { "{\"id\": \"b\", \"desired_ram\": 805306369}", 400, "is outside" },
+        { "{\"id\": \"b\", \"desired_ram\": 135266304}", 400,
+          "multiple of the 2 MiB" },
+    };
+    g_autoptr(Vmm) vmm = vmm_new(NULL, NULL);
+    g_autofree char *config = config_json(
+        "\"memory\": {\"size\": 0, \"hotplug_method\": \"VirtioMem\", "
+        "\"zones\": [{\"id\": \"a\", \"size\": 134217728}, "
+        "{\"id\": \"b\", \"size\": 134217728, "
+        "\"hotplug_size\": 671088640}]}");
+    ApiResult r = { 0 };
+    g_autofree char *msg = NULL;
+
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_CREATE, config), ==, 204);
+    g_assert_cmpint(info_zone_hotplugged(vmm, 1), ==, 0);
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE_ZONE,
+                                "{\"id\": \"b\", \"desired_ram\": "
+                                "402653184}"), ==, 204);
+    g_assert_cmpint(info_zone_hotplugged(vmm, 1), ==, 268435456);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        run(vmm, API_ACTION_VM_RESIZE_ZONE, bad[i].body, NULL, &r);
+        msg = api_result_error_message(&r);
+        g_assert_cmpuint(r.status, ==, bad[i].status);
+        g_assert_nonnull(strstr(msg, bad[i].mentions));
+        api_result_clear(&r);
+        g_clear_pointer(&msg, g_free);
+        g_assert_cmpint(info_zone_hotplugged(vmm, 1), ==, 268435456);
+    }
+    run(vmm, API_ACTION_VM_RESIZE, "{\"desired_ram\": 268435456}", NULL, &r);
+    msg = api_result_error_message(&r);
+    g_assert_cmpuint(r.status, ==, 400);
+    g_assert_nonnull(strstr(msg, "resize each with vm.resize-zone"));
+    api_result_clear(&r);
+    /* Back to the zone's boot size: nothing to plug. */
+    g_assert_cmpuint(run_status(vmm, API_ACTION_VM_RESIZE_ZONE,
+                                "{\"id\": \"b\", \"desired_ram\": "
+                                "134217728}"), ==, 204);
+    g_assert_cmpint(info_zone_hotplugged(vmm, 1), ==, 0);
+}
+
 /* boot_vcpus as vm.info reports it. */
 static gint64
 info_boot_vcpus(Vmm *vmm)
@@ -916,6 +1002,7 @@ main(int argc, char **argv)
     g_test_add_func("/api/backend/resize-vcpus", test_resize_vcpus);
     g_test_add_func("/api/backend/resize-ram", test_resize_ram);
     g_test_add_func("/api/backend/resize-ram-acpi", test_resize_ram_acpi);
+    g_test_add_func("/api/backend/resize-zone", test_resize_zone);
     ret = g_test_run();
     g_free(kernel_path);
     return ret;

@@ -257,6 +257,9 @@ flow(Server *s, bool dbus)
     RUN(dbus, 1, "desired_vcpus: 2 is out of range", "resize", "--cpus",
         "2");
     RUN(dbus, 1, "the VM has no balloon device", "resize", "--balloon", "1M");
+    /* vm.resize-zone reaches the VMM over both transports. */
+    RUN(dbus, 1, "no memory zone with id 'z'", "resize-zone", "--id", "z",
+        "--size", "1G");
     RUN(dbus, 0, NULL, "counters");
     RUN(dbus, 0, NULL, "delete");
 }

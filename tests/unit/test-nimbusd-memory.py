@@ -7,8 +7,10 @@
 # live XML shows the guest's <current> from vm.info; the refusals leave
 # both definitions as they were.  setmem's limit and balloon leave the
 # virtio-mem region out (libvirt's accounting), and python3-libvirt gets
-# MEMORY_DEVICE_SIZE_CHANGE when the guest's plugged size moves.  TAP
-# output.  Reuses test-rpc-virsh.py.
+# MEMORY_DEVICE_SIZE_CHANGE when the guest's plugged size moves.  With
+# NUMA cells the device grows its <node>'s cell's memory zone: the live
+# update is vm.resize-zone of that zone.  TAP output.  Reuses
+# test-rpc-virsh.py.
 import importlib.util
 import os
 import re
@@ -210,6 +212,44 @@ def setmem_and_size_events(d):
 PMEM = ("<memory model='virtio-pmem' access='shared'><source><path>%s"
         "</path></source><target><size unit='MiB'>64</size></target>"
         "</memory>")
+
+
+@test
+def numa_cell_update(d):
+    """With two NUMA cells and the device on cell 1: the VMM gets the
+    region as zone ram-node1's hotplug_size, update-memory-device asks
+    vm.resize-zone for that zone's size plus <requested>, and the live
+    XML's <current> follows what the (fake) guest plugged."""
+    name, uuid = "vm-mem-numa", "9d0e1f20-0000-4000-8000-0000000000e2"
+    vmem = VMEM.replace("<node>0</node>", "<node>1</node>")
+    xml = rv.golden_xml(name, uuid, vmem)
+    xml = xml.replace("<memory>524288</memory>",
+                      "<maxMemory slots='4' unit='GiB'>4</maxMemory>"
+                      "<memory unit='MiB'>1536</memory>")
+    xml = xml.replace("<currentMemory>524288</currentMemory>", "")
+    xml = xml.replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>")
+    xml = xml.replace("</os>", "</os><cpu><numa>"
+                      "<cell id='0' cpus='0' memory='256' unit='MiB'/>"
+                      "<cell id='1' cpus='1' memory='256' unit='MiB'/>"
+                      "</numa></cpu>")
+    xml = xml.replace("/var/lib/nimbus/images/%s.raw" % name,
+                      write(os.path.join(d.tmp, "mem-numa.raw"), ""))
+    virsh(d, "define", write(os.path.join(d.tmp, "mem-numa.xml"), xml))
+    try:
+        virsh(d, "start", name)
+        live = virsh(d, "dumpxml", name).stdout
+        assert size_of(live, "current") == 256 * MIB, live
+        virsh(d, "update-memory-device", name, "--requested-size", "768MiB")
+        live = virsh(d, "dumpxml", name).stdout
+        assert size_of(live, "requested") == 768 * MIB, live
+        assert size_of(live, "current") == 768 * MIB, live
+        refused(d, "at most <size>", "update-memory-device", name,
+                "--requested-size", "2GiB")
+        assert size_of(virsh(d, "dumpxml", name).stdout,
+                       "current") == 768 * MIB
+    finally:
+        virsh(d, "destroy", name, check=False)
+        virsh(d, "undefine", name, check=False)
 
 
 @test

@@ -109,6 +109,52 @@ test_config_space(void)
     fixture_clear(&f);
 }
 
+/* A memory zone's device: the region at the GPA given (of two), its
+ * NUMA node offered as VIRTIO_MEM_F_ACPI_PXM with node_id; without a
+ * node, neither. */
+static void
+test_zone_region(void)
+{
+    static const MemoryConfig mc = { .thp = false };
+    const GuestRange ranges[] = {
+        { .start = 0, .size = RAM_SIZE },
+        { .start = HP_BASE, .size = HP_SIZE, .hotplug = true },
+        { .start = 2 * HP_BASE, .size = 2 * HP_SIZE, .hotplug = true },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GuestMemory) mem = guest_memory_new(&mc, ranges, 3, &error);
+    g_autoptr(FakeHost) host = NULL;
+    VirtioDevice *a, *b;
+
+    g_assert_no_error(error);
+    host = fake_host_new_with_memory(mem);
+    a = virtio_mem_new_at(fake_host_base(host), "z0", HP_BASE, -1, 0,
+                          &error);
+    g_assert_no_error(error);
+    b = virtio_mem_new_at(fake_host_base(host), "z1", 2 * HP_BASE, 3, BLOCK,
+                          &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(config64(a, 16), ==, HP_BASE);
+    g_assert_cmpuint(config64(a, 24), ==, HP_SIZE);
+    g_assert_false(a->host_features & (1ULL << VIRTIO_MEM_F_ACPI_PXM));
+    g_assert_cmpuint(config64(b, 16), ==, 2 * HP_BASE);
+    g_assert_cmpuint(config64(b, 24), ==, 2 * HP_SIZE);
+    g_assert_cmpuint(config64(b, 48), ==, BLOCK);
+    g_assert_true(b->host_features & (1ULL << VIRTIO_MEM_F_ACPI_PXM));
+    /* node_id: the __le16 at offset 8 (struct virtio_mem_config). */
+    g_assert_cmpuint(config64(b, 8) & 0xffff, ==, 3);
+    virtio_device_free(a);
+    virtio_device_free(b);
+    /* Not the start of a hotplug region (RAM, or inside one). */
+    g_assert_null(virtio_mem_new_at(fake_host_base(host), "z", 0, -1, 0,
+                                    &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+    g_assert_null(virtio_mem_new_at(fake_host_base(host), "z",
+                                    HP_BASE + BLOCK, -1, 0, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
 /* PLUG up to requested_size; beyond it NACK; bad ranges ERROR. */
 static void
 test_plug(void)
@@ -387,6 +433,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/virtio-mem/config-space", test_config_space);
+    g_test_add_func("/virtio-mem/zone-region", test_zone_region);
     g_test_add_func("/virtio-mem/plug", test_plug);
     g_test_add_func("/virtio-mem/unplug", test_unplug);
     g_test_add_func("/virtio-mem/set-requested", test_set_requested);

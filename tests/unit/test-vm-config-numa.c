@@ -175,7 +175,8 @@ static const BadCase bad_cases[] = {
     { NULL, "size=0,hugepages=on", L("id=a,size=128M"), NULL,
       "--memory: hugepages applies to each zone" },
     { NULL, "size=0,hotplug_size=1G", L("id=a,size=128M"), NULL,
-      "--memory: hotplug_size with memory zones is not supported yet" },
+      "--memory: hotplug_size with memory zones belongs to each zone: give "
+      "it to --memory-zone" },
     { NULL, "size=0", L("id=a,size=0"), NULL,
       "--memory-zone: 'a': size=0 is not a positive multiple of the 4 KiB "
       "page size" },
@@ -193,14 +194,51 @@ static const BadCase bad_cases[] = {
       "'a': file 'rel/path' is not an absolute path" },
     { NULL, "size=0", L("id=a,size=128M,file=/dev/shm,hugepages=on"), NULL,
       "'a': file and hugepages are mutually exclusive" },
+    /* Zone hotplug (virtio-mem per zone). */
     { NULL, "size=0", L("id=a,size=128M,hotplug_size=1G"), NULL,
-      "'a': hotplug_size (virtio-mem per zone) is not supported yet" },
+      "--memory-zone: 'a': hotplug_size needs --memory "
+      "hotplug_method=virtio-mem" },
+    { NULL, "size=0,hotplug_method=acpi", L("id=a,size=128M,hotplug_size=1G"),
+      NULL, "'a': hotplug_size needs --memory hotplug_method=virtio-mem" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hotplug_size=100M"), NULL,
+      "'a': hotplug_size=104857600 must be a multiple of 128 MiB, at most "
+      "1 TiB" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hotplug_size=2T"), NULL,
+      "'a': hotplug_size=2199023255552 must be a multiple of 128 MiB" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hotplugged_size=2M"), NULL,
+      "'a': hotplugged_size=2097152 needs hotplug_size" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hotplug_size=128M,hotplugged_size=1M"), NULL,
+      "'a': hotplugged_size=1048576 must be a multiple of 2 MiB, at most "
+      "hotplug_size=134217728" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hotplug_size=128M,hotplugged_size=256M"), NULL,
+      "'a': hotplugged_size=268435456 must be a multiple of 2 MiB" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,hugepages=on,hotplug_size=128M"), NULL,
+      "'a': hotplug_size with hugepages is not supported yet" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=128M,file=/dev/shm,hotplug_size=128M"), NULL,
+      "'a': hotplug_size with file is not supported yet" },
+    { NULL, "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=2M,hotplug_size=128M", "id=b,size=2M,hotplug_size=128M",
+        "id=c,size=2M,hotplug_size=128M", "id=d,size=2M,hotplug_size=128M"),
+      NULL, "--memory-zone: 4 zones, 4 of them with hotplug_size: at most "
+      "7 regions are supported" },
+    { "max_phys_bits=32", "size=0,hotplug_method=virtio-mem",
+      L("id=a,size=1G,hotplug_size=3G"), NULL,
+      "'a': the zones and their hotplug regions do not fit in the guest's "
+      "physical address space" },
     { NULL, "size=0", L("id=a,size=512K", "id=b,size=128M"), NULL,
       "the first zone is below the 1 MiB minimum" },
     { NULL, "size=0", L("id=a,size=2M", "id=b,size=2M", "id=c,size=2M",
                         "id=d,size=2M", "id=e,size=2M", "id=f,size=2M",
                         "id=g,size=2M", "id=h,size=2M"), NULL,
-      "--memory-zone: 8 zones: at most 7 are supported" },
+      "--memory-zone: 8 zones, 0 of them with hotplug_size: at most 7 "
+      "regions are supported" },
     { "max_phys_bits=30", "size=0", L("id=a,size=1G", "id=b,size=1G"),
       NULL, "'b': the zones do not fit in the guest's physical address "
       "space" },
@@ -320,6 +358,52 @@ test_json_names(void)
     }
 }
 
+/* Zones with hotplug_size: accepted, round-trip in JSON, and their ids
+ * are device ids that no other device may take. */
+static void
+test_zone_hotplug(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VmConfig) c = cli_config(
+        "boot=2", "size=0,hotplug_method=virtio-mem",
+        L("id=mem0,size=128M", "id=mem1,size=128M,hotplug_size=512M,"
+          "hotplugged_size=128M"),
+        L("guest_numa_id=0,cpus=[0],memory_zones=[mem0]",
+          "guest_numa_id=1,cpus=[1],memory_zones=[mem1]"), &error);
+    g_autoptr(VmConfig) again = NULL;
+    g_autoptr(VmConfig) clash = NULL;
+    g_autofree char *out = NULL;
+    const MemoryZoneConfig *z;
+
+    g_assert_no_error(error);
+    g_assert_true(vm_config_validate_full(c, VM_CONFIG_NAMES_CLI, &error));
+    g_assert_no_error(error);
+    /* RAM is the zones' boot sizes; the hotplug regions are not RAM. */
+    g_assert_cmpuint(vm_config_ram_size(&c->memory), ==, 256ULL << 20);
+    out = vm_config_to_json(c, false);
+    g_assert_nonnull(strstr(out, "\"hotplug_size\":536870912,"
+                            "\"hotplugged_size\":134217728"));
+    again = vm_config_from_json(out, -1, &error);
+    g_assert_no_error(error);
+    g_assert_true(vm_config_validate(again, &error));
+    g_assert_no_error(error);
+    z = again->memory.zones->pdata[1];
+    g_assert_cmpuint(z->hotplug_size, ==, 512ULL << 20);
+    g_assert_cmpuint(z->hotplugged_size, ==, 128ULL << 20);
+
+    /* A disk named like a zone with hotplug_size clashes (409). */
+    clash = vm_config_from_json(
+        "{\"payload\": {\"kernel\": \"/k\"}, \"memory\": {\"size\": 0, "
+        "\"hotplug_method\": \"VirtioMem\", \"zones\": [{\"id\": \"z\", "
+        "\"size\": 134217728, \"hotplug_size\": 134217728}]}, "
+        "\"disks\": [{\"id\": \"z\", \"path\": \"/dev/null\"}]}", -1, &error);
+    g_assert_no_error(error);
+    g_assert_false(vm_config_validate(clash, &error));
+    g_test_message("%s", error->message);
+    g_assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS));
+    g_assert_nonnull(strstr(error->message, "id 'z' is already used by"));
+}
+
 /* host_numa_node must name a node of this host. */
 static void
 test_check_host(void)
@@ -347,5 +431,6 @@ main(int argc, char **argv)
     g_test_add_func("/config/numa/bad", test_bad);
     g_test_add_func("/config/numa/json-names", test_json_names);
     g_test_add_func("/config/numa/check-host", test_check_host);
+    g_test_add_func("/config/numa/zone-hotplug", test_zone_hotplug);
     return g_test_run();
 }

@@ -16,15 +16,15 @@
 
 /* A validated config from --cpus, --memory-zone and --numa values. */
 static VmConfig *
-numa_config(const char *cpus, const char *const *zones,
-            const char *const *nodes)
+numa_config_mem(const char *cpus, const char *memory,
+                const char *const *zones, const char *const *nodes)
 {
     g_autoptr(VmConfig) c = vm_config_new();
     g_autoptr(GError) error = NULL;
 
     c->payload.kernel = g_strdup("/k");
     g_assert_true(vm_config_parse_cpus(&c->cpus, cpus, &error));
-    g_assert_true(vm_config_parse_memory(&c->memory, "size=0", &error));
+    g_assert_true(vm_config_parse_memory(&c->memory, memory, &error));
     for (guint i = 0; zones[i]; i++)
         g_assert_true(vm_config_parse_memory_zone(c, zones[i], &error));
     for (guint i = 0; nodes && nodes[i]; i++)
@@ -32,6 +32,13 @@ numa_config(const char *cpus, const char *const *zones,
     g_assert_true(vm_config_validate(c, &error));
     g_assert_no_error(error);
     return g_steal_pointer(&c);
+}
+
+static VmConfig *
+numa_config(const char *cpus, const char *const *zones,
+            const char *const *nodes)
+{
+    return numa_config_mem(cpus, "size=0", zones, nodes);
 }
 
 #define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -166,6 +173,70 @@ test_srat_slit(void)
     g_assert_cmpuint(slit[47], ==, 10);
 }
 
+/* Zones with hotplug_size: their regions follow RAM, each on a 1 GiB
+ * boundary from 4 GiB, in zone order, and the SRAT gives each its zone's
+ * node, hot-pluggable. */
+static void
+test_zone_hotplug(void)
+{
+    g_autoptr(VmConfig) c = numa_config_mem(
+        "boot=2", "size=0,hotplug_method=virtio-mem",
+        L("id=mem0,size=128M,hotplug_size=256M",
+          "id=mem1,size=192M,hotplug_size=512M"),
+        L("guest_numa_id=0,cpus=[0],memory_zones=[mem0]",
+          "guest_numa_id=1,cpus=[1],memory_zones=[mem1]"));
+    g_autoptr(X86AcpiNuma) numa = x86_acpi_numa_new(c);
+    g_autoptr(TestGuestMemory) mem = test_guest_memory_new(320 * MiB);
+    g_autoptr(GError) error = NULL;
+    X86AcpiConfig cfg = { .boot_vcpus = 2, .max_vcpus = 2 };
+    GuestRange r[GUEST_MEM_MAX_REGIONS];
+    unsigned zone_of[GUEST_MEM_MAX_REGIONS];
+    unsigned n = arch_ram_zone_ranges(&c->memory, r, zone_of, G_N_ELEMENTS(r));
+    const uint8_t *srat, *e;
+    uint64_t rsdp = 0;
+
+    g_assert_cmpuint(n, ==, 4);
+    g_assert_false(r[0].hotplug || r[1].hotplug);
+    g_assert_cmphex(r[1].start + r[1].size, ==, 320 * MiB);
+    g_assert_true(r[2].hotplug);
+    g_assert_cmphex(r[2].start, ==, 4 * GiB);
+    g_assert_cmphex(r[2].size, ==, 256 * MiB);
+    g_assert_cmpuint(zone_of[2], ==, 0);
+    g_assert_true(r[3].hotplug);
+    g_assert_cmphex(r[3].start, ==, 5 * GiB);
+    g_assert_cmphex(r[3].size, ==, 512 * MiB);
+    g_assert_cmpuint(zone_of[3], ==, 1);
+    /* No room for the regions: 0, never a partial layout. */
+    g_assert_cmpuint(arch_ram_zone_ranges(&c->memory, r, zone_of, 3), ==, 0);
+
+    g_assert_nonnull(numa);
+    g_assert_cmpuint(numa->n_mem, ==, 4);
+    cfg.numa = numa;
+    g_assert_true(x86_acpi_build(mem, &cfg, &rsdp, &error));
+    g_assert_no_error(error);
+    srat = find_table(mem, rsdp, "SRAT");
+    g_assert_nonnull(srat);
+    g_assert_cmpuint(test_le(srat + 4, 4), ==,
+                     ACPI_SDT_HEADER_LEN + 12 + 2 * 24 + 4 * 40);
+    /* The memory structures follow the two x2APIC ones: boot RAM
+     * enabled only, the regions enabled and hot-pluggable (ACPI 6.5
+     * §5.2.16.2), each in its zone's domain. */
+    e = srat + 48 + 2 * 24;
+    g_assert_cmpuint(test_le(e + 28, 4), ==, 1);
+    g_assert_cmpuint(test_le(e + 40 + 28, 4), ==, 1);
+    e += 2 * 40;
+    g_assert_cmpuint(e[0], ==, 1);
+    g_assert_cmpuint(test_le(e + 2, 4), ==, 0);
+    g_assert_cmphex(test_le(e + 8, 8), ==, 4 * GiB);
+    g_assert_cmphex(test_le(e + 16, 8), ==, 256 * MiB);
+    g_assert_cmpuint(test_le(e + 28, 4), ==, 3);
+    e += 40;
+    g_assert_cmpuint(test_le(e + 2, 4), ==, 1);
+    g_assert_cmphex(test_le(e + 8, 8), ==, 5 * GiB);
+    g_assert_cmphex(test_le(e + 16, 8), ==, 512 * MiB);
+    g_assert_cmpuint(test_le(e + 28, 4), ==, 3);
+}
+
 /* Sparse node ids, vCPUs in no node, a topology: entries by APIC ID. */
 static void
 test_srat_sparse(void)
@@ -221,6 +292,7 @@ main(int argc, char **argv)
     g_test_add_func("/x86/numa/zone-layout", test_zone_layout);
     g_test_add_func("/x86/numa/srat-slit", test_srat_slit);
     g_test_add_func("/x86/numa/srat-sparse", test_srat_sparse);
+    g_test_add_func("/x86/numa/zone-hotplug", test_zone_hotplug);
     g_test_add_func("/x86/numa/srat-bad", test_srat_bad);
     return g_test_run();
 }

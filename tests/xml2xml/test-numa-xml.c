@@ -9,6 +9,7 @@
 #include "devices/registry.h"
 #include "driver/xml/domain-conf.h"
 #include "driver/xml/memory-backing.h"
+#include "driver/xml/memory-xml.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"
 
@@ -28,6 +29,17 @@
 #define TWO CELL("0", "0-1", "256", "") CELL("1", "2-3", "256", "")
 #define TUNE(body) DOMX("<numatune>" body "</numatune>", TWO, "")
 #define MB(body) DOMX("<memoryBacking>" body "</memoryBacking>", TWO, "")
+/* Two 128 MiB cells and memory devices @devs of 256 MiB in all. */
+#define VMEM_TARGET(node, block) \
+    "<target><size unit='MiB'>256</size>" node \
+    "<block unit='KiB'>" block "</block>" \
+    "<requested unit='MiB'>64</requested></target>"
+#define VMEM(node) \
+    "<memory model='virtio-mem'>" VMEM_TARGET(node, "2048") "</memory>"
+#define HP(devs) \
+    DOMX("<maxMemory slots='2' unit='GiB'>2</maxMemory>", \
+         CELL("0", "0-1", "128", "") CELL("1", "2-3", "128", ""), \
+         "<devices>" devs "</devices>")
 
 typedef struct {
     const char *name;
@@ -145,6 +157,39 @@ static const BadCase bad_cases[] = {
       "<cpu><numa>" TWO "</numa></cpu></domain>",
       DRV_ERROR_CONFIG_UNSUPPORTED, "<maxMemory> (memory hotplug) with NUMA "
       "cells or <numatune> is not supported by nimbus" },
+    /* A virtio-mem device grows the zone of its cell: one device, on a
+     * cell that exists, with nimbus's block. */
+    { "vmem-no-node", HP(VMEM("")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'virtio-mem' with NUMA "
+      "cells needs a <node>" },
+    { "vmem-node-range", HP(VMEM("<node>2</node>")),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'virtio-mem': NUMA node 2 "
+      "does not exist (the guest has 2)" },
+    { "vmem-two",
+      HP("<memory model='virtio-mem'><target><size unit='MiB'>128</size>"
+         "<node>0</node><block unit='KiB'>2048</block></target></memory>"
+         "<memory model='virtio-mem'><target><size unit='MiB'>128</size>"
+         "<node>1</node><block unit='KiB'>2048</block></target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "nimbus supports one virtio-mem memory "
+      "device, got 2" },
+    { "vmem-block",
+      HP("<memory model='virtio-mem'>" VMEM_TARGET("<node>1</node>", "4096")
+         "</memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'virtio-mem': block size "
+      "4096 KiB is not supported by nimbus" },
+    { "dimm-cells",
+      HP("<memory model='dimm'><target><size unit='MiB'>256</size>"
+         "<node>0</node></target></memory>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'dimm' with NUMA cells is "
+      "not supported by nimbus" },
+    { "vmem-numatune-only",
+      "<domain type='kvm'><name>n</name>" UUID
+      "<maxMemory slots='2' unit='GiB'>2</maxMemory>"
+      "<memory unit='MiB'>512</memory><vcpu>4</vcpu><numatune><memory "
+      "mode='strict' nodeset='0'/></numatune>" OS
+      "<devices>" VMEM("<node>0</node>") "</devices></domain>",
+      DRV_ERROR_CONFIG_UNSUPPORTED, "memory device 'virtio-mem' with "
+      "<numatune> and no NUMA cells is not supported by nimbus" },
     { "current-no-balloon",
       DOMX("<currentMemory unit='MiB'>256</currentMemory>", TWO, ""),
       DRV_ERROR_CONFIG_UNSUPPORTED, "<currentMemory> below <memory> with "
@@ -260,6 +305,41 @@ test_vmconfig_cells(void)
                          vm_config_numa_of_zone(cfg, z0->id), 1), ==, 25);
 }
 
+/* A virtio-mem device on cell 1: that cell's zone gets the region
+ * (hotplug_size, hotplugged_size = <requested>), --memory none of it, and
+ * update-memory-device asks vm.resize-zone for the zone's size plus
+ * <requested>. */
+static void
+test_vmconfig_virtio_mem(void)
+{
+    static const char xml[] = HP(VMEM("<node>1</node>"));
+    g_autoptr(VmConfig) cfg = parse_to_vmconfig(xml);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DomainDef) def = domain_def_parse_string(
+        xml, DOMAIN_DEF_PARSE_INACTIVE, &error);
+    g_autofree char *body = NULL;
+    const MemoryZoneConfig *z0, *z1;
+    const char *endpoint = NULL;
+
+    g_assert_cmpint(cfg->memory.hotplug_method, ==,
+                    MEMORY_HOTPLUG_VIRTIO_MEM);
+    g_assert_cmpuint(cfg->memory.hotplug_size, ==, 0);
+    g_assert_cmpuint(cfg->memory.zones->len, ==, 2);
+    z0 = cfg->memory.zones->pdata[0];
+    z1 = cfg->memory.zones->pdata[1];
+    g_assert_cmpuint(z0->hotplug_size, ==, 0);
+    g_assert_cmpstr(z1->id, ==, "ram-node1");
+    g_assert_cmpuint(z1->size, ==, 128ULL << 20);
+    g_assert_cmpuint(z1->hotplug_size, ==, 256ULL << 20);
+    g_assert_cmpuint(z1->hotplugged_size, ==, 64ULL << 20);
+
+    g_assert_no_error(error);
+    body = domain_def_memory_resize_request(def, &endpoint);
+    g_assert_cmpstr(endpoint, ==, "vm.resize-zone");
+    g_assert_cmpstr(body, ==, "{\"id\":\"ram-node1\",\"desired_ram\":"
+                    "201326592}");
+}
+
 /* memAccess='shared' on every cell is shared memory for vhost-user (what
  * <filesystem> needs); one private cell is not. */
 static void
@@ -298,6 +378,8 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &bad_cases[i], test_bad);
     }
     g_test_add_func("/numa-xml/vmconfig-cells", test_vmconfig_cells);
+    g_test_add_func("/numa-xml/vmconfig-virtio-mem",
+                    test_vmconfig_virtio_mem);
     g_test_add_func("/numa-xml/shared-cells", test_shared_cells);
     return g_test_run();
 }

@@ -54,9 +54,15 @@ static void
 check_memory_devices(const VmConfig *cfg, const DomainDef *def)
 {
     const VmConfigKind *pmem = vm_config_kind_lookup("pmem");
+    const GPtrArray *zones = cfg->memory.zones;
     guint npmem = 0;
 
-    g_assert_cmpuint(cfg->memory.size, ==, expected_boot_kib(def) * 1024);
+    /* With zones (NUMA cells) they hold the boot RAM, and a virtio-mem
+     * device's region is its <node>'s zone's. */
+    g_assert_cmpuint(vm_config_ram_size(&cfg->memory), ==,
+                     expected_boot_kib(def) * 1024);
+    if (zones && zones->len)
+        g_assert_cmpuint(cfg->memory.size, ==, 0);
     for (guint i = 0; i < domain_def_ndevices(def, DOMAIN_DEVICE_MEMORY); i++) {
         const DomainMemoryDef *m =
             domain_def_device(def, DOMAIN_DEVICE_MEMORY, i);
@@ -65,6 +71,18 @@ check_memory_devices(const VmConfig *cfg, const DomainDef *def)
         case DOMAIN_MEMORY_MODEL_VIRTIO_MEM:
             g_assert_cmpint(cfg->memory.hotplug_method, ==,
                             MEMORY_HOTPLUG_VIRTIO_MEM);
+            if (zones && zones->len) {
+                const MemoryZoneConfig *z;
+
+                g_assert_cmpint(m->node, >=, 0);
+                g_assert_cmpuint((guint)m->node, <, zones->len);
+                z = zones->pdata[m->node];
+                g_assert_cmpuint(cfg->memory.hotplug_size, ==, 0);
+                g_assert_cmpuint(z->hotplug_size, ==, m->size_kib * 1024);
+                g_assert_cmpuint(z->hotplugged_size, ==,
+                                 m->requested_kib * 1024);
+                break;
+            }
             g_assert_cmpuint(cfg->memory.hotplug_size, ==, m->size_kib * 1024);
             g_assert_cmpuint(cfg->memory.hotplugged_size, ==,
                              m->requested_kib * 1024);
