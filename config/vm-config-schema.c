@@ -624,6 +624,7 @@ static const VField vm_fields[] = {
     V_BOOL("landlock_enable", VmConfig, landlock_enable, false),
     V_LIST("landlock_rules", VmConfig, landlock_rules, &vschema_landlock,
            .flags = VF_NEVER_NULL | VF_OMIT_DEFAULT),
+    V_DEVICE("ivshmem", 14, .flags = VF_SINGLE),
     /* nimbus extensions, under keys CH will not use (docs/api.md). */
     V_DEVICE("nimbus_watchdog", 15, .flags = VF_SINGLE),
     V_END

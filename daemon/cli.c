@@ -195,7 +195,7 @@ cli_option_list(guint *n)
  * leave this list (test-cli checks that none of these is in --help). */
 static const char *const cli_later[] = {
     "device", "gdb", "host-data",
-    "igvm", "ivshmem", "log-format", "pci-segment",
+    "igvm", "log-format", "pci-segment",
     "pvmemcontrol", "rtc", "user-device", "vdpa", NULL
 };
 

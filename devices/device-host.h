@@ -75,7 +75,8 @@ typedef struct {
     /* A free IOAPIC pin for a new legacy device (GED, PCI INTx). */
     bool (*alloc_irq)(DeviceHost *host, uint32_t *gsi, GError **error);
 
-    /* ---- Device memory (control thread) ---- */
+    /* ---- Device memory (control thread, or a vCPU thread moving a BAR
+     * with the bus's config lock held: ivshmem's BAR2) ---- */
     /* Makes host memory [@hva, @hva + @size) the guest-physical range
      * [@gpa, @gpa + @size) (taken from alloc_mmio64), which the guest then
      * reads and writes without exits: a hypervisor memory slot outside the

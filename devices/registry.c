@@ -10,6 +10,7 @@
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/pci/i6300esb.h"
+#include "devices/pci/ivshmem.h"
 #include "devices/pci/pvpanic.h"
 #include "devices/registry.h"
 #include "devices/tpm/tpm-crb.h"
@@ -535,6 +536,7 @@ static const DeviceType *const registry_types[] = {
     &virtio_pmem_type,
     &virtio_vsock_type,
     &tpm_type,
+    &ivshmem_type,
     &i6300esb_type,
     NULL
 };

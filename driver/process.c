@@ -444,6 +444,7 @@ drv_process_start_common(DrvDriver *driver, DrvDomainObj *obj,
     if (!domain_def_resolve_volumes(def, drv_forward_volume_resolver,
                                     driver->forward, error) ||
         !drv_domain_cputune_check_host(def, error) ||
+        !domain_def_shmem_prepare(def, error) ||
         !domain_def_read_backing_chains(def, drv_image_chain_read, NULL,
                                         error) ||
         !domain_def_attach_nets(def, drv_tap_attach, driver, taps, error) ||

@@ -21,6 +21,7 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/memballoon.rng \
 	xml-schemas/devices/vsock.rng \
 	xml-schemas/devices/panic.rng \
+	xml-schemas/devices/shmem.rng \
 	xml-schemas/devices/watchdog.rng \
 	xml-schemas/devices/tpm.rng \
 	xml-schemas/devices/memory.rng \

@@ -32,3 +32,16 @@ tests_fuzz_fuzz_i6300esb_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
 tests_fuzz_fuzz_i6300esb_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_i6300esb_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
 EXTRA_DIST += tests/fuzz/corpus/i6300esb
+
+# ivshmem-plain (--ivshmem), its unit test and its fuzz target.
+devices_libdevices_a_SOURCES += \
+	devices/pci/ivshmem.c devices/pci/ivshmem.h
+check_PROGRAMS += tests/unit/test-ivshmem
+TESTS += tests/unit/test-ivshmem
+tests_unit_test_ivshmem_LDADD = $(FAKE_VM_LIBS)
+tests_unit_test_ivshmem_DEPENDENCIES = $(FAKE_VM_DEPS)
+FUZZ_TARGETS += tests/fuzz/fuzz-ivshmem
+tests_fuzz_fuzz_ivshmem_LDADD = $(FUZZ_MAIN_LIB) $(FAKE_VM_LIBS)
+tests_fuzz_fuzz_ivshmem_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_ivshmem_DEPENDENCIES = $(FUZZ_MAIN_LIB) $(FAKE_VM_DEPS)
+EXTRA_DIST += tests/fuzz/corpus/ivshmem

@@ -179,6 +179,9 @@ typedef enum {
 const char *domain_watchdog_action_to_string(int value);
 /* The <watchdog action> of @def, or -1 without a watchdog. */
 int domain_def_watchdog_action(const DomainDef *def);
+/* At each start: every <shmem>'s /dev/shm/NAME exists and holds its size
+ * (created or grown as QEMU would; shmem.c). */
+bool domain_def_shmem_prepare(const DomainDef *def, GError **error);
 /* Sets the <tpm>'s swtpm control socket for a run (start). */
 void domain_def_tpm_set_socket(DomainDef *def, const char *socket);
 

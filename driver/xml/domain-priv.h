@@ -526,6 +526,13 @@ typedef struct {
     int action;                 /* DomainWatchdogAction */
 } DomainWatchdogDef;
 
+/* shmem.c: <shmem>, always ivshmem-plain. */
+typedef struct {
+    DomainDeviceInfo info;
+    char *name;                 /* the file /dev/shm/NAME */
+    uint64_t size;              /* bytes, whole MiB */
+} DomainShmemDef;
+
 typedef struct {
     DomainDeviceInfo info;
     char *model;                /* "tpm-crb" */
@@ -578,6 +585,7 @@ typedef enum {
     DOMAIN_DEVICE_MEMBALLOON,
     DOMAIN_DEVICE_RNG,
     DOMAIN_DEVICE_PANIC,
+    DOMAIN_DEVICE_SHMEM,
     DOMAIN_DEVICE_MEMORY,
     DOMAIN_DEVICE_VSOCK,
     DOMAIN_DEVICE_LAST
@@ -627,6 +635,7 @@ extern const DomainDeviceClass domain_vsock_class;
 extern const DomainDeviceClass domain_tpm_class;
 extern const DomainDeviceClass domain_memory_class;
 extern const DomainDeviceClass domain_watchdog_class;
+extern const DomainDeviceClass domain_shmem_class;          /* shmem.c */
 extern const DomainDeviceClass domain_filesystem_class;   /* filesystem.c */
 
 void domain_disk_def_free(DomainDiskDef *disk);
@@ -640,6 +649,7 @@ void domain_vsock_def_free(DomainVsockDef *vsock);
 void domain_tpm_def_free(DomainTpmDef *tpm);
 void domain_memory_def_free(DomainMemoryDef *mem);
 void domain_watchdog_def_free(DomainWatchdogDef *wd);
+void domain_shmem_def_free(DomainShmemDef *shmem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainDiskDef, domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainNetDef, domain_net_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainChrDef, domain_chr_def_free)
@@ -651,10 +661,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainVsockDef, domain_vsock_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainTpmDef, domain_tpm_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainMemoryDef, domain_memory_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainWatchdogDef, domain_watchdog_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainShmemDef, domain_shmem_def_free)
 
 /* <watchdog> as "nimbus_watchdog" in @config (watchdog.c). */
 bool domain_watchdog_fill_vmconfig(VmConfig *config, const DomainDef *def,
                                    GError **error);
+/* <shmem> as "ivshmem" in @config (shmem.c). */
+bool domain_shmem_fill_vmconfig(VmConfig *config, const DomainDef *def,
+                                GError **error);
+/* Creates @path (0600) if missing and grows it to @size bytes if it is
+ * smaller, as QEMU's memory-backend-file does (shmem.c; tests). */
+bool domain_shmem_prepare_file(const char *path, uint64_t size,
+                               GError **error);
 
 /* Indexed by DomainDeviceType. */
 extern const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST];

@@ -25,6 +25,7 @@ const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_MEMBALLOON] = &domain_memballoon_class,
     [DOMAIN_DEVICE_RNG] = &domain_rng_class,
     [DOMAIN_DEVICE_PANIC] = &domain_panic_class,
+    [DOMAIN_DEVICE_SHMEM] = &domain_shmem_class,
     [DOMAIN_DEVICE_VSOCK] = &domain_vsock_class,
     [DOMAIN_DEVICE_TPM] = &domain_tpm_class,
     [DOMAIN_DEVICE_MEMORY] = &domain_memory_class,

@@ -37,6 +37,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/chr.c \
 	driver/xml/rng.c \
 	driver/xml/panic.c \
+	driver/xml/shmem.c \
 	driver/xml/watchdog.c \
 	driver/xml/vsock.c \
 	driver/xml/tpm.c \

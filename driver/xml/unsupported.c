@@ -27,7 +27,7 @@ static const char *const unsupported_domain_children[] = {
 static const char *const unsupported_devices[] = {
     "lease", "input", "sound", "audio", "hostdev", "graphics",
     "video", "hub", "redirdev", "redirfilter", "smartcard", "parallel",
-    "channel", "shmem", "iommu", "nvram",
+    "channel", "iommu", "nvram",
     "crypto", "pstore", NULL,
 };
 

@@ -496,6 +496,12 @@ validate_misc_devices(const DomainDef *def, GError **error)
                       "only one <panic> device is supported");
         return false;
     }
+    /* CH has one ivshmem (shmem.c maps it). */
+    if (domain_def_ndevices(def, DOMAIN_DEVICE_SHMEM) > 1) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "only one <shmem> device is supported");
+        return false;
+    }
     /* nimbus_watchdog is one device (watchdog.c maps it). */
     if (domain_def_ndevices(def, DOMAIN_DEVICE_WATCHDOG) > 1) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,

@@ -49,6 +49,7 @@
  *                                poweroff, none; none for pause and
  *                                shutdown, which nimbusd does: watchdog.c)
  *   <tpm model=tpm-crb>          tpm: socket (swtpm's, set at start)
+ *   <shmem>                      ivshmem: path /dev/shm/NAME, size (shmem.c)
  *   <uuid>, <sysinfo type=smbios> platform: system_uuid (always), the
  *                                <system> entries, chassis asset tag and
  *                                oem_strings (sysinfo.c)
@@ -581,6 +582,7 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
     config->payload.fw_cfg_config = domain_sysinfo_fwcfg_to_config(def);
     if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error) ||
         !domain_watchdog_fill_vmconfig(config, def, error) ||
+        !domain_shmem_fill_vmconfig(config, def, error) ||
         !domain_fs_fill_vmconfig(config, def, error))
         return NULL;
     /* Without a <serial> the UART still exists (Linux probes it) but its

@@ -10,6 +10,7 @@ include tests/integration/qcow2.mk
 include tests/integration/vhdx.mk
 include tests/integration/driver.mk
 include tests/integration/nimbusd-save.mk
+include tests/integration/nimbusd-shmem.mk
 include tests/integration/nimbusd-migrate.mk
 include tests/integration/nimbusd-dbus.mk
 include tests/integration/nimbusd-virt-manager.mk
@@ -21,6 +22,7 @@ include tests/integration/memory-hotplug.mk
 include tests/integration/numa.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk
+include tests/integration/ivshmem.mk
 include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
 include tests/integration/fwcfg.mk

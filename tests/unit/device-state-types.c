@@ -12,6 +12,7 @@
 #include "devices/legacy/legacy.h"
 #include "devices/legacy/memory-hotplug.h"
 #include "devices/pci/i6300esb.h"
+#include "devices/pci/ivshmem.h"
 #include "devices/pci/pci-bus.h"
 #include "devices/pci/pci-hotplug.h"
 #include "devices/pci/pvpanic.h"
@@ -405,6 +406,7 @@ example_sockets_remove(void)
     unlink("nimbus-fs-example.sock");
     unlink("nimbus-generic-example.sock");
     unlink("nimbus-vsock-example.sock");
+    unlink("nimbus-ivshmem-example.shm");
 }
 
 static void
@@ -457,6 +459,17 @@ generic_backend_ensure(void)
                                      1);
 }
 
+/* The ivshmem example maps a 64 KiB file in the working directory. */
+static void
+ivshmem_file_ensure(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *zeroes = g_malloc0(64 * 1024);
+
+    g_assert_true(g_file_set_contents("nimbus-ivshmem-example.shm", zeroes,
+                                      64 * 1024, &error));
+}
+
 /* As the device manager does it: on PCI segment 0 of @vm.  The config
  * outlives the device (kept until exit). */
 static VmmDevice *
@@ -479,6 +492,8 @@ registry_create(const DeviceType *type, FakeHost *vm)
         fs_backend_ensure();
     if (type == &vhost_user_generic_type)
         generic_backend_ensure();
+    if (type == &ivshmem_type)
+        ivshmem_file_ensure();
     if (!configs)
         configs = g_ptr_array_new_with_free_func((GDestroyNotify)
                                                  vm_config_free);
@@ -512,6 +527,11 @@ device_state_types(unsigned *n)
                 st.exercise = tpm_exercise;
                 st.field = "cancel";
                 st.bad_value = CRB_CANCEL_INVOKE + 1;
+            } else if (*t == &ivshmem_type) {
+                /* A PCI function of its own: 32-bit registers. */
+                st.exercise = NULL;
+                st.field = "intr_mask";
+                st.bad_value = (int64_t)G_MAXUINT32 + 1;
             } else if (*t == &i6300esb_type) {
                 /* A PCI function of its own: a 20-bit preload. */
                 st.exercise = NULL;

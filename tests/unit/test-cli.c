@@ -222,7 +222,8 @@ static const BadCli bad_cli[] = {
     { ARGS("--log-format", "x"), "--log-format is not supported yet", 0 },
     { ARGS("--pmem", "size=2M"),
       "--pmem: file=<backing_file_path> is required in 'size=2M'", 0 },
-    { ARGS("--ivshmem", "size=1M"), "--ivshmem is not supported yet", 0 },
+    { ARGS("--ivshmem", "size=1M"),
+      "--ivshmem: path=</path/to/a/file> is required in 'size=1M'", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--memory", "size=0", "--memory-zone",
            "id=a,size=64M", "--numa", "guest_numa_id=0,cpus=[1],"
            "memory_zones=[a]"),

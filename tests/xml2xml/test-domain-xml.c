@@ -3,9 +3,11 @@
 #include <config.h>
 
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/registry.h"
 #include "driver/xml/domain-conf.h"
+#include "driver/xml/domain-priv.h"
 #include "tests/testutil.h"
 #include "tests/xml2xml/golden.h"
 
@@ -291,6 +293,42 @@ static const BadCase bad_cases[] = {
     { "watchdog-two", DEV("<watchdog model='i6300esb'/>"
                           "<watchdog model='i6300esb'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED, "only one <watchdog> device is supported" },
+    /* <shmem> is ivshmem-plain on /dev/shm/NAME (driver/xml/shmem.c). */
+    { "shmem-doorbell",
+      DEV("<shmem name='s'><model type='ivshmem-doorbell'/>"
+          "<size unit='M'>4</size></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "shmem model 'ivshmem-doorbell' is not supported by nimbus (only "
+      "'ivshmem-plain')" },
+    { "shmem-legacy",
+      DEV("<shmem name='s'><model type='ivshmem'/>"
+          "<size unit='M'>4</size></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "shmem model 'ivshmem'" },
+    { "shmem-server",
+      DEV("<shmem name='s'><model type='ivshmem-plain'/>"
+          "<size unit='M'>4</size><server path='/tmp/sock'/></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "shmem <server> is not supported by nimbus" },
+    { "shmem-msi",
+      DEV("<shmem name='s'><size unit='M'>4</size>"
+          "<msi vectors='4' ioeventfd='on'/></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "shmem <msi> is not supported by nimbus" },
+    { "shmem-role",
+      DEV("<shmem name='s' role='master'><size unit='M'>4</size></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "shmem role 'master' is not supported by nimbus" },
+    { "shmem-no-size", DEV("<shmem name='s'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "shmem 's' needs a <size>: nimbus maps that much of /dev/shm/s" },
+    { "shmem-small", DEV("<shmem name='s'><size unit='K'>512</size></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "shmem size must be a whole number of MiB, at least 1 MiB, got 512 KiB" },
+    { "shmem-dotdot", DEV("<shmem name='..'><size unit='M'>1</size></shmem>"),
+      DRV_ERROR_XML_ERROR, "shmem name '..' is not a file name" },
+    { "shmem-two",
+      DEV("<shmem name='a'><size unit='M'>1</size></shmem>"
+          "<shmem name='b'><size unit='M'>1</size></shmem>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "only one <shmem> device is supported" },
     /* <numatune> is supported now (driver/xml/numa.c, more cases in
      * test-numa-xml.c): not without a nodeset. */
     { "numatune", DOM("<numatune><memory mode='strict'/></numatune>"),
@@ -913,6 +951,47 @@ test_vmconfig_pty_serial(void)
     g_assert_nonnull(strstr(json, "\"id\" : \"vda\""));
 }
 
+/* <shmem>: the VMM's rule (a power of two) at define, and the file
+ * nimbusd makes at start as QEMU's memory-backend-file would. */
+static void
+test_shmem(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(
+        DEV("<shmem name='s'><size unit='M'>3</size></shmem>"),
+        DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(test_tmpdir(), "shm", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+
+    g_assert_false(domain_def_check_vmconfig(def, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+    g_assert_nonnull(strstr(error->message,
+                            "size=3145728 is not a power of two"));
+    g_clear_error(&error);
+
+    /* Created with the size, grown, never shrunk, contents kept. */
+    g_assert_true(domain_shmem_prepare_file(path, 1 << 20, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 1 << 20);
+    g_clear_pointer(&data, g_free);
+    g_assert_true(g_file_set_contents(path, "keep", 4, NULL));
+    g_assert_true(domain_shmem_prepare_file(path, 2 << 20, &error));
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 2 << 20);
+    g_assert_cmpmem(data, 4, "keep", 4);
+    g_clear_pointer(&data, g_free);
+    g_assert_true(domain_shmem_prepare_file(path, 1 << 20, &error));
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 2 << 20);
+    /* A directory is no shared memory. */
+    g_assert_false(domain_shmem_prepare_file(test_tmpdir(), 1 << 20, &error));
+    g_assert_nonnull(error);
+    g_test_message("%s", error->message);
+    unlink(path);
+}
+
 /* nimbusd parses on several worker threads at once. */
 static gpointer
 parse_thread(gpointer data)
@@ -980,6 +1059,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain-xml/set-paths", test_set_paths);
     g_test_add_func("/domain-xml/copy", test_copy);
     g_test_add_func("/domain-xml/vmconfig-pty", test_vmconfig_pty_serial);
+    g_test_add_func("/domain-xml/shmem", test_shmem);
     g_test_add_func("/domain-xml/threads", test_threads);
     g_test_add_func("/domain-xml/schema-missing", test_schema_missing);
     return g_test_run();
