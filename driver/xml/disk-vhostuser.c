@@ -148,3 +148,25 @@ domain_disk_vhostuser_to_config(const DomainDiskDef *def, DiskConfig *disk)
     disk->vhost_user = true;
     disk->vhost_socket = g_strdup(def->vhost_path);
 }
+
+bool
+domain_def_check_no_vhost_user_disk(const DomainDef *def, const char *action,
+                                    GError **error)
+{
+    guint n = domain_def_ndevices(def, DOMAIN_DEVICE_DISK);
+
+    for (guint i = 0; i < n; i++) {
+        const DomainDiskDef *d = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
+
+        if (!d->vhost_path)
+            continue;
+        drv_xml_error(error, DRV_ERROR_OPERATION_UNSUPPORTED,
+                      "cannot %s domain '%s': disk '%s' is a vhost-user "
+                      "disk, whose image and requests in flight are its "
+                      "back end's ('%s'), which nimbus cannot save or "
+                      "hand over",
+                      action, def->name, d->dst, d->vhost_path);
+        return false;
+    }
+    return true;
+}

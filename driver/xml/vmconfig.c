@@ -638,6 +638,7 @@ domain_dev_ref_free(DomainDevRef *ref)
     g_free(ref->id);
     g_free(ref->name);
     g_free(ref->path);
+    g_free(ref->socket);
     g_free(ref);
 }
 
@@ -653,6 +654,7 @@ domain_def_disk_refs(const DomainDef *def)
         ref->id = disk_vmm_id(d);
         ref->name = g_strdup(d->dst);
         ref->path = g_strdup(d->src);
+        ref->socket = g_strdup(d->vhost_path);
         g_ptr_array_add(refs, ref);
     }
     return refs;
