@@ -3,7 +3,7 @@
 # nimbusd's <disk type='vhostuser'> with stock virsh against the fake VMM
 # (tests/unit/rpc-fake-nimbus.py, no KVM): define and dumpxml keep it,
 # domblklist lists it, start hands nimbus vhost_user=on with the socket
-# and no image; define refuses it without shared memory, with options
+# and no image; domblkstat finds it by its socket path; define refuses it without shared memory, with options
 # that describe an image, or with more queues than vCPUs (the VMM's own
 # rule); domblkinfo, blockresize, blkdeviotune, save and snapshots
 # refuse it by name and leave the domain as it was (an offline snapshot
@@ -114,11 +114,10 @@ def define_dumpxml_domblklist(c):
         assert "<driver name='qemu' type='raw' queues='1' " \
                "queue_size='256'/>" in xml, xml
         assert "<source type='unix' path='%s'/>" % sock in xml, xml
-        # virsh prints the source of the file disk; a vhost-user disk
-        # shows its target (virsh 9.0 reads no source/@path).
+        # virsh 9.0 shows source/@path, the socket, as the source.
         rows = [r.split() for r in
                 virsh(c.d, "domblklist", "--details", NAME).stdout.splitlines()]
-        assert ["vhostuser", "disk", "vdb"] == rows[1][:3], rows
+        assert ["vhostuser", "disk", "vdb", sock] == rows[1], rows
         # The same XML again: a round trip.
         again = write(os.path.join(c.tmp, "again.xml"), xml)
         virsh(c.d, "define", again)
@@ -183,6 +182,10 @@ def start_and_refusals_while_running(c):
         refused(virsh(c.d, "snapshot-create-as", NAME, "s1", check=False),
                 "cannot snapshot domain '%s': disk 'vdb' is a vhost-user "
                 "disk" % NAME)
+        # libvirt names a disk by target or source: the socket is one.
+        assert " rd_req " in virsh(c.d, "domblkstat", NAME, sock).stdout
+        refused(virsh(c.d, "domblkstat", NAME, sock + ".x", check=False),
+                "is not a disk of domain")
         # The file disk still answers, and nothing changed.
         virsh(c.d, "domblkinfo", NAME, "vda")
         assert rv.domstate(c.d, NAME).startswith("running"), \
