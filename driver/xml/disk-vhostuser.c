@@ -45,7 +45,8 @@ domain_disk_vhostuser_parse(xmlNodePtr node, DomainDiskDef *disk,
     type = xml_prop(src, "type");
     if (g_strcmp0(type, "unix") != 0) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: vhostuser disk source type '%s' is not supported by nimbus (only 'unix')",
+                      "%s: vhostuser disk source type '%s' is not "
+                      "supported by nimbus (only 'unix')",
                       path, type ? type : "");
         return false;
     }
