@@ -110,7 +110,8 @@ TESTS += tests/unit/test-nimbusd-blkiotune.py
 
 # <disk type='vhostuser'> (issue 16): define/dumpxml/domblklist, vm.create
 # and vm.add-disk with the socket, and the refusals by name (domblkinfo,
-# blockresize, blkdeviotune, save, snapshots), against the fake VMM.
+# blockresize, blkdeviotune, save, managedsave, snapshots, migration, a
+# socket another domain uses), against the fake VMM.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-vhudisk.py
 TESTS += tests/unit/test-nimbusd-vhudisk.py
 

@@ -3,14 +3,15 @@
 # nimbusd's <disk type='vhostuser'> with stock virsh against the fake VMM
 # (tests/unit/rpc-fake-nimbus.py, no KVM): define and dumpxml keep it,
 # domblklist lists it, start hands nimbus vhost_user=on with the socket
-# and no image; domblkstat finds it by its socket path; define refuses it without shared memory, with options
-# that describe an image, or with more queues than vCPUs (the VMM's own
-# rule); domblkinfo, blockresize, blkdeviotune, save and snapshots
-# refuse it by name and leave the domain as it was (an offline snapshot
-# works once the disk is left out); attach-device / detach-device of one
-# while running (vm.add-disk with the socket, alias and PCI address in
-# the live XML).  TAP output.  Reuses test-rpc-virsh.py's and
-# test-nimbusd-virtiofs.py's helpers.
+# and no image; domblkstat finds it by its socket path; define refuses
+# it without shared memory, with options that describe an image, or with
+# more queues than vCPUs (the VMM's own rule); domblkinfo, blockresize, blkdeviotune, save, managedsave,
+# snapshots and migration refuse it by name and leave the domain as it
+# was (an offline snapshot works once the disk is left out);
+# attach-device / detach-device of one while running (vm.add-disk with
+# the socket, alias and PCI address in the live XML), refused for a
+# socket another running domain uses.  TAP output.  Reuses
+# test-rpc-virsh.py's and test-nimbusd-virtiofs.py's helpers.
 import importlib.util
 import os
 import shutil
@@ -73,21 +74,23 @@ class Ctx:
                 "<target dev='%s' bus='virtio'/>%s</disk>"
                 % (driver, sock, target, extra))
 
-    def xml(self, devices, backing=SHARED):
-        xml = rv.golden_xml(NAME, UUID, devices)
-        xml = xml.replace("/var/lib/nimbus/images/%s.raw" % NAME,
-                          self.image(NAME + ".raw"))
+    def xml(self, devices, backing=SHARED, name=NAME, uuid=UUID):
+        xml = rv.golden_xml(name, uuid, devices)
+        xml = xml.replace("/var/lib/nimbus/images/%s.raw" % name,
+                          self.image(name + ".raw"))
         return xml.replace("<vcpu", backing + "<vcpu", 1)
 
-    def define(self, devices, backing=SHARED, check=True):
+    def define(self, devices, backing=SHARED, check=True, name=NAME,
+               uuid=UUID):
         return virsh(self.d, "define",
-                     write(os.path.join(self.tmp, NAME + ".xml"),
-                           self.xml(devices, backing)), check=check)
+                     write(os.path.join(self.tmp, name + ".xml"),
+                           self.xml(devices, backing, name, uuid)),
+                     check=check)
 
-    def cleanup(self):
-        virsh(self.d, "destroy", NAME, check=False)
-        virsh(self.d, "snapshot-delete", NAME, "--current", check=False)
-        virsh(self.d, "undefine", NAME, check=False)
+    def cleanup(self, name=NAME):
+        virsh(self.d, "destroy", name, check=False)
+        virsh(self.d, "snapshot-delete", name, "--current", check=False)
+        virsh(self.d, "undefine", name, "--managed-save", check=False)
 
 
 def refused(r, text):
@@ -179,9 +182,25 @@ def start_and_refusals_while_running(c):
                       check=False),
                 "cannot save domain '%s': disk 'vdb' is a vhost-user disk"
                 % NAME)
+        refused(virsh(c.d, "managedsave", NAME, check=False),
+                "cannot save domain '%s': disk 'vdb' is a vhost-user disk"
+                % NAME)
         refused(virsh(c.d, "snapshot-create-as", NAME, "s1", check=False),
                 "cannot snapshot domain '%s': disk 'vdb' is a vhost-user "
                 "disk" % NAME)
+        # Migration, to a second nimbusd (the VMM refuses it too).
+        os.makedirs(os.path.join(c.tmp, "dst"), exist_ok=True)
+        dst = rv.Daemon(os.path.join(c.tmp, "dst"))
+        dst.start()
+        try:
+            refused(virsh(c.d, "migrate", "--live", "--p2p", NAME, dst.uri,
+                          check=False),
+                    "cannot migrate domain '%s': disk 'vdb' is a vhost-user "
+                    "disk" % NAME)
+            assert NAME not in rv.names(dst)
+        finally:
+            dst.stop()
+            rv.kill_vmms(dst.state)
         # libvirt names a disk by target or source: the socket is one.
         assert " rd_req " in virsh(c.d, "domblkstat", NAME, sock).stdout
         refused(virsh(c.d, "domblkstat", NAME, sock + ".x", check=False),
@@ -246,6 +265,29 @@ def attach_detach_live(c):
         assert virsh(c.d, "dumpxml", NAME).stdout == before
     finally:
         c.cleanup()
+
+
+@test
+def socket_of_another_running_domain(c):
+    sock = c.backend("blk2.sock")
+    other = "vm-vhd-other"
+    try:
+        c.define(c.vhd(sock, "vdb"), name=other,
+                 uuid="7a1b2c3d-0000-4000-8000-0000000000d8")
+        virsh(c.d, "start", other)
+        c.define("")
+        virsh(c.d, "start", NAME)
+        before = virsh(c.d, "dumpxml", NAME).stdout
+        dev = write(os.path.join(c.tmp, "vdc2.xml"), c.vhd(sock, "vdc"))
+        refused(virsh(c.d, "attach-device", NAME, dev, "--live",
+                      check=False),
+                "vhost-user socket '%s' is in use by domain '%s'"
+                % (sock, other))
+        assert virsh(c.d, "dumpxml", NAME).stdout == before
+        assert vhd_disks(c.d) == []
+    finally:
+        c.cleanup()
+        c.cleanup(other)
 
 
 def main():
