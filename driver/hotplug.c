@@ -54,9 +54,9 @@ drv_hotplug_real_path(const char *path)
 /*
  * Refuses a disk image another running domain (or this one) has open:
  * two writers corrupt it; likewise the socket of a vhost-user back end
- * (@vhost), which serves one front end.  Called with no domain locked (the lock order
- * forbids taking one object's lock under another's); the caller's job
- * keeps its own domain's definition still.
+ * (@vhost), which serves one front end.  Called with no domain locked
+ * (the lock order forbids taking one object's lock under another's);
+ * the caller's job keeps its own domain's definition still.
  */
 static bool
 drv_hotplug_check_path(DrvDriver *driver, const char *path, bool vhost,
