@@ -118,7 +118,10 @@ drv_find_disk(GPtrArray *disks, const char *path)
     for (guint i = 0; i < disks->len; i++) {
         const DomainDevRef *r = g_ptr_array_index(disks, i);
 
-        if (g_strcmp0(r->name, path) == 0 || g_strcmp0(r->path, path) == 0)
+        /* libvirt's virDomainDiskByName: target, or the source path (a
+         * vhost-user disk's is its socket). */
+        if (g_strcmp0(r->name, path) == 0 || g_strcmp0(r->path, path) == 0 ||
+            g_strcmp0(r->socket, path) == 0)
             return r;
     }
     return NULL;

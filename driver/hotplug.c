@@ -53,12 +53,14 @@ drv_hotplug_real_path(const char *path)
 
 /*
  * Refuses a disk image another running domain (or this one) has open:
- * two writers corrupt it.  Called with no domain locked (the lock order
- * forbids taking one object's lock under another's); the caller's job
- * keeps its own domain's definition still.
+ * two writers corrupt it; likewise the socket of a vhost-user back end
+ * (@vhost), which serves one front end.  Called with no domain locked
+ * (the lock order forbids taking one object's lock under another's);
+ * the caller's job keeps its own domain's definition still.
  */
 static bool
-drv_hotplug_check_path(DrvDriver *driver, const char *path, GError **error)
+drv_hotplug_check_path(DrvDriver *driver, const char *path, bool vhost,
+                       GError **error)
 {
     g_autoptr(GPtrArray) all = drv_domain_list_collect(driver->domains);
     g_autofree char *want = drv_hotplug_real_path(path);
@@ -73,7 +75,8 @@ drv_hotplug_check_path(DrvDriver *driver, const char *path, GError **error)
             refs = domain_def_disk_refs(o->live);
         for (guint j = 0; refs && j < refs->len && !holder; j++) {
             const DomainDevRef *ref = g_ptr_array_index(refs, j);
-            g_autofree char *have = drv_hotplug_real_path(ref->path);
+            g_autofree char *have = drv_hotplug_real_path(
+                ref->path ? ref->path : ref->socket);
 
             if (have && g_strcmp0(have, want) == 0)
                 holder = g_strdup(o->name);
@@ -81,7 +84,8 @@ drv_hotplug_check_path(DrvDriver *driver, const char *path, GError **error)
         drv_domain_obj_unlock(o);
         if (holder) {
             g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_INVALID,
-                        "disk image '%s' is in use by domain '%s'", path,
+                        "%s '%s' is in use by domain '%s'",
+                        vhost ? "vhost-user socket" : "disk image", path,
                         holder);
             return false;
         }
@@ -89,17 +93,21 @@ drv_hotplug_check_path(DrvDriver *driver, const char *path, GError **error)
     return true;
 }
 
-/* The path of the disk a running definition just got. */
+/* The image path of the disk a running definition just got, or the
+ * socket of its vhost-user back end (@vhost true): one front end per
+ * back end, as one writer per image. */
 static char *
-drv_hotplug_disk_path(const DomainDef *def, const char *vmm_id)
+drv_hotplug_disk_path(const DomainDef *def, const char *vmm_id, bool *vhost)
 {
     g_autoptr(GPtrArray) refs = domain_def_disk_refs(def);
 
     for (guint i = 0; i < refs->len; i++) {
         const DomainDevRef *ref = g_ptr_array_index(refs, i);
 
-        if (g_strcmp0(ref->id, vmm_id) == 0)
-            return g_strdup(ref->path);
+        if (g_strcmp0(ref->id, vmm_id) == 0) {
+            *vhost = ref->socket != NULL;
+            return g_strdup(ref->socket ? ref->socket : ref->path);
+        }
     }
     return NULL;
 }
@@ -118,6 +126,7 @@ drv_hotplug_attach_live(DrvDriver *driver, DrvDomainObj *obj,
     g_autofree char *path = NULL;
     DomainHotplugKind kind;
     const char *bdf = NULL;
+    bool vhost = false;
     guint index;
 
     if (!(live = domain_def_with_device(obj->live, xml, true, &kind, &index,
@@ -139,9 +148,9 @@ drv_hotplug_attach_live(DrvDriver *driver, DrvDomainObj *obj,
     }
     id = domain_def_device_vmm_id(live, kind, index);
     if (kind == DOMAIN_HOTPLUG_DISK)
-        path = drv_hotplug_disk_path(live, id);
+        path = drv_hotplug_disk_path(live, id, &vhost);
     drv_domain_obj_unlock(obj);
-    if (!path || drv_hotplug_check_path(driver, path, error))
+    if (!path || drv_hotplug_check_path(driver, path, vhost, error))
         answer = drv_monitor_put_answer(sock, kind == DOMAIN_HOTPLUG_DISK ?
                                         "vm.add-disk" : "vm.add-net",
                                         body, error);
@@ -359,6 +368,7 @@ drv_domain_block_resize(DrvDriver *driver, DrvDomainObj *obj,
     g_autoptr(GPtrArray) refs = NULL;
     g_autofree char *sock = NULL;
     g_autofree char *body = NULL;
+    const DomainDevRef *found = NULL;
     const char *id = NULL;
     bool ok;
 
@@ -385,11 +395,23 @@ drv_domain_block_resize(DrvDriver *driver, DrvDomainObj *obj,
     }
     /* libvirt names a disk by its target or its source path. */
     refs = domain_def_disk_refs(obj->live);
-    for (guint i = 0; i < refs->len && !id; i++) {
+    for (guint i = 0; i < refs->len && !found; i++) {
         const DomainDevRef *ref = g_ptr_array_index(refs, i);
 
-        if (g_strcmp0(ref->name, disk) == 0 || g_strcmp0(ref->path, disk) == 0)
-            id = ref->id;
+        if (g_strcmp0(ref->name, disk) == 0 ||
+            g_strcmp0(ref->path, disk) == 0 ||
+            g_strcmp0(ref->socket, disk) == 0)
+            found = ref;
+    }
+    id = found ? found->id : NULL;
+    /* The image and its size are the back end's (the VMM refuses too). */
+    if (found && found->socket) {
+        g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
+                    "disk '%s' is a vhost-user disk: resize its image in "
+                    "the back end ('%s')", found->name, found->socket);
+        drv_domain_job_end(obj);
+        drv_domain_obj_unlock(obj);
+        return false;
     }
     if (!id) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_INVALID_ARG,

@@ -30,6 +30,8 @@ drv_migrate_check_def(const DomainDef *def, GError **error)
                     def->name);
         return false;
     }
+    if (!domain_def_check_no_vhost_user_disk(def, "migrate", error))
+        return false;
     if (domain_def_vsock_get(def, &cid, &cid_auto)) {
         g_set_error(error, DRV_ERROR, DRV_ERROR_OPERATION_UNSUPPORTED,
                     "cannot migrate domain '%s': a vsock device is not migratable yet",

@@ -169,7 +169,8 @@ drv_save_locked(DrvDriver *driver, DrvDomainObj *obj, const char *path,
     bool paused_here = false;
     bool ok;
 
-    if (!(xml = drv_save_image_xml(obj, dxml, error)) ||
+    if (!domain_def_check_no_vhost_user_disk(obj->live, "save", error) ||
+        !(xml = drv_save_image_xml(obj, dxml, error)) ||
         !(tmp = drv_save_make_tmpdir(driver, obj->name, "save", error)))
         return false;
     /* vm.snapshot wants a destination that does not exist yet. */

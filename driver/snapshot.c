@@ -313,14 +313,24 @@ drv_snapshot_plan_disks(DrvSnapshotDef *def, const DomainDef *dom,
         DrvSnapshotDisk *d = g_new0(DrvSnapshotDisk, 1);
 
         d->name = g_strdup(r->name);
-        d->snapshot = r->path != NULL;
+        d->snapshot = r->path != NULL || r->socket != NULL;
         for (guint i = 0; i < def->disks->len; i++) {
             DrvSnapshotDisk *want = g_ptr_array_index(def->disks, i);
 
             if (g_strcmp0(want->name, r->name) == 0)
-                d->snapshot = want->snapshot && r->path;
+                d->snapshot = want->snapshot && (r->path || r->socket);
         }
         g_ptr_array_add(disks, d);
+        /* The back end serves the image: no file to copy, and leaving it
+         * out silently would make a revert lie about the disk. */
+        if (d->snapshot && r->socket) {
+            g_set_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
+                        "disk '%s' is a vhost-user disk: nimbusd cannot "
+                        "copy the image its back end ('%s') serves (leave "
+                        "it out with <disk name='%s' snapshot='no'/>)",
+                        r->name, r->socket, r->name);
+            return false;
+        }
         if (d->snapshot && !drv_snapshot_disk_name_ok(r->name, error))
             return false;
     }
@@ -468,6 +478,10 @@ drv_snapshot_prepare(DrvSnapshotDef *def, DrvDomainObj *obj, bool active,
                             "its memory (memory snapshot='internal')");
         return false;
     }
+    /* The VMM cannot save a vhost-user back end's state either. */
+    if (active && !domain_def_check_no_vhost_user_disk(dom, "snapshot",
+                                                       error))
+        return false;
     if (!active && def->memory_given && def->memory) {
         g_set_error_literal(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED,
                             "memory state cannot be saved with offline "

@@ -145,6 +145,8 @@ domain_device_only_source_differs(const DomainDef *a, const DomainDef *b,
     db->src_pool = g_strdup(da->src_pool);
     g_free(db->src_volume);
     db->src_volume = g_strdup(da->src_volume);
+    g_free(db->vhost_path);
+    db->vhost_path = g_strdup(da->vhost_path);
     domain_disk_backing_keep(db, da);
     fa = update_format_device(a, DOMAIN_DEVICE_DISK, index, true);
     fb = update_format_device(b2, DOMAIN_DEVICE_DISK, index, true);

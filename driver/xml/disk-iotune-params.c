@@ -46,7 +46,8 @@ iotune_find_disk(const DomainDef *def, const char *name, GError **error)
     for (guint i = 0; name && i < n; i++) {
         DomainDiskDef *d = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
 
-        if (g_strcmp0(d->dst, name) == 0 || g_strcmp0(d->src, name) == 0)
+        if (g_strcmp0(d->dst, name) == 0 || g_strcmp0(d->src, name) == 0 ||
+            g_strcmp0(d->vhost_path, name) == 0)
             return d;
     }
     /* libvirt's words (virDomainDiskByName failing in qemuDomain*). */
@@ -184,11 +185,17 @@ domain_def_with_disk_iotune(const DomainDef *def, const char *disk,
                             GError **error)
 {
     g_autoptr(DomainDef) copy = NULL;
+    const DomainDiskDef *d;
 
     if (!iotune_find_disk(def, disk, error))
         return NULL;
     copy = domain_def_copy(def);
-    if (!domain_def_disk_iotune_set(copy, disk, params, n, error) ||
+    if (!domain_def_disk_iotune_set(copy, disk, params, n, error))
+        return NULL;
+    /* A vhost-user back end limits its own I/O: its rules refuse the
+     * limits, naming <iotune>. */
+    d = iotune_find_disk(copy, disk, error);
+    if ((d->vhost_path && !domain_disk_vhostuser_validate(copy, d, error)) ||
         !domain_disk_iotune_validate_groups(copy, error) ||
         !domain_def_check_vmconfig(copy, error))
         return NULL;

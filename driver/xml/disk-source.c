@@ -14,8 +14,17 @@ domain_def_disk_image(const DomainDef *def, const char *disk, char **path,
     for (guint i = 0; i < n; i++) {
         const DomainDiskDef *d = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
 
-        if (g_strcmp0(d->dst, disk) != 0 && g_strcmp0(d->src, disk) != 0)
+        if (g_strcmp0(d->dst, disk) != 0 && g_strcmp0(d->src, disk) != 0 &&
+            g_strcmp0(d->vhost_path, disk) != 0)
             continue;
+        /* No image nimbusd could read: the back end serves it. */
+        if (d->vhost_path) {
+            drv_xml_error(error, DRV_ERROR_OPERATION_UNSUPPORTED,
+                          "disk '%s' is a vhost-user disk: its size is "
+                          "known only to the back end ('%s')",
+                          d->dst, d->vhost_path);
+            return false;
+        }
         /* A volume whose pool could not resolve it has no path yet. */
         if (!d->src) {
             drv_xml_error(error, DRV_ERROR_OPERATION_INVALID,

@@ -14,7 +14,9 @@
  * nimbus opens (a volume's resolved path) in @path and the format in
  * libvirt's words ("raw", "qcow2", "vpc", "vhdx") in @format, both
  * (transfer full).  Errors are libvirt's: INVALID_ARG for a disk @def
- * does not have, OPERATION_INVALID for one without a source.
+ * does not have, OPERATION_INVALID for one without a source,
+ * OPERATION_UNSUPPORTED for a vhost-user disk (also found by its socket
+ * path), whose image only its back end knows.
  */
 bool domain_def_disk_image(const DomainDef *def, const char *disk,
                            char **path, char **format, GError **error);

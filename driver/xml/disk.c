@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* <disk type='file' device='disk'>: file-backed virtio-blk disks. */
+/* <disk type='file'|'volume'|'vhostuser' device='disk'>: virtio-blk disks. */
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
@@ -23,11 +23,25 @@ domain_disk_def_free(DomainDiskDef *disk)
     g_free(disk->src);
     g_free(disk->src_pool);
     g_free(disk->src_volume);
+    g_free(disk->vhost_path);
     g_free(disk->dst);
     g_free(disk->serial);
     g_free(disk->iotune.group_name);
     g_clear_pointer(&disk->backing, g_ptr_array_unref);
     g_free(disk);
+}
+
+/* <driver queues queue_size>: CH's num_queues and queue_size. */
+static bool
+domain_disk_parse_u32(xmlNodePtr n, const char *name, unsigned int *out,
+                      GError **error)
+{
+    uint64_t v = 0;
+
+    if (!xml_prop_uint(n, name, G_MAXUINT32, &v, NULL, error))
+        return false;
+    *out = v;
+    return true;
 }
 
 static gpointer
@@ -47,12 +61,19 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
             !xml_prop_enum(n, "io", domain_disk_io_from_string, &disk->io,
                            error) ||
             !xml_prop_enum(n, "discard", domain_disk_discard_from_string,
-                           &disk->discard, error))
+                           &disk->discard, error) ||
+            !domain_disk_parse_u32(n, "queues", &disk->queues, error) ||
+            !domain_disk_parse_u32(n, "queue_size", &disk->queue_size,
+                                   error))
             return NULL;
     }
-    /* unsupported.c admitted only 'file' (the default) and 'volume'. */
+    /* unsupported.c admitted only 'file' (the default), 'volume' and
+     * 'vhostuser'. */
     if (type && g_str_equal(type, "volume")) {
         if (!domain_disk_volume_parse(node, disk, error))
+            return NULL;
+    } else if (type && g_str_equal(type, "vhostuser")) {
+        if (!domain_disk_vhostuser_parse(node, disk, error))
             return NULL;
     } else if ((n = xml_child(node, "source"))) {
         disk->src = xml_prop(n, "file");
@@ -87,16 +108,19 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
 {
     const DomainDiskDef *disk = dev;
 
-    /* unsupported.c admits type='file'|'volume' device='disk' only ('file'
-     * and 'disk' are libvirt's defaults), printed explicitly as libvirt
-     * does. */
+    /* unsupported.c admits type='file'|'volume'|'vhostuser' device='disk'
+     * only ('file' and 'disk' are libvirt's defaults), printed explicitly
+     * as libvirt does. */
     xml_buf_open(buf, "disk");
-    xml_buf_attr(buf, "type", disk->src_volume ? "volume" : "file");
+    xml_buf_attr(buf, "type", disk->src_volume ? "volume" :
+                              disk->vhost_path ? "vhostuser" : "file");
     xml_buf_attr(buf, "device", "disk");
     xml_buf_end_open(buf);
     if (disk->driver_name || disk->driver_type || disk->cache >= 0 ||
-        disk->io >= 0 || disk->discard >= 0) {
-        /* libvirt's attribute order: name, type, cache, io, discard. */
+        disk->io >= 0 || disk->discard >= 0 || disk->queues ||
+        disk->queue_size) {
+        /* libvirt's attribute order: name, type, cache, io, discard,
+         * queues, queue_size. */
         xml_buf_open(buf, "driver");
         xml_buf_attr(buf, "name", disk->driver_name);
         xml_buf_attr(buf, "type", disk->driver_type);
@@ -104,12 +128,18 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_attr(buf, "io", domain_disk_io_to_string(disk->io));
         xml_buf_attr(buf, "discard",
                      domain_disk_discard_to_string(disk->discard));
+        if (disk->queues)
+            xml_buf_attr_uint(buf, "queues", disk->queues);
+        if (disk->queue_size)
+            xml_buf_attr_uint(buf, "queue_size", disk->queue_size);
         xml_buf_end_empty(buf);
     }
     /* A missing source fails validation; copy() may still format it.  A
      * volume's path is libvirtd's to say: printed as pool and volume. */
     if (disk->src_volume) {
         domain_disk_volume_format(buf, disk);
+    } else if (disk->vhost_path) {
+        domain_disk_vhostuser_format(buf, disk);
     } else if (disk->src) {
         xml_buf_open(buf, "source");
         xml_buf_attr(buf, "file", disk->src);

@@ -142,12 +142,26 @@ typedef struct {
     char *id;
     char *name;                 /* <target dev>; may be NULL for a NIC */
     char *path;                 /* disk: <source file>; NIC: NULL */
+    /* disk type='vhostuser': the back end's socket (path is NULL: the
+     * image is the back end's, no file nimbusd may open). */
+    char *socket;
     char mac[18];               /* NIC: "52:54:00:..."; disk: "" */
 } DomainDevRef;
 
 /* (transfer full) DomainDevRef* of @def's disks / interfaces, in order. */
 GPtrArray *domain_def_disk_refs(const DomainDef *def);
 GPtrArray *domain_def_net_refs(const DomainDef *def);
+/**
+ * domain_def_check_no_vhost_user_disk:
+ * Refuses (DRV_ERROR_OPERATION_UNSUPPORTED, naming the disk) to @action
+ * ("save", "snapshot", "migrate") domain @def when it has a
+ * <disk type='vhostuser'>: the image and the requests in flight are the
+ * back end's, which nimbus can neither save nor hand over (the VMM
+ * refuses vm.snapshot and migration the same way).
+ */
+bool domain_def_check_no_vhost_user_disk(const DomainDef *def,
+                                         const char *action, GError **error);
+
 /* Whether @def has a virtio <memballoon>: the VMM then has a balloon
  * (id "__balloon") with <memory> - <currentMemory> in it. */
 bool domain_def_has_balloon(const DomainDef *def);

@@ -296,7 +296,8 @@ typedef struct {
     char *group_name;
 } DomainDiskIotune;
 
-/* <disk type='file'|'volume' device='disk'>: what nimbus accepts. */
+/* <disk type='file'|'volume'|'vhostuser' device='disk'>: what nimbus
+ * accepts. */
 typedef struct {
     DomainDeviceInfo info;
     char *driver_name;          /* kept ("qemu" from virt-install) */
@@ -309,6 +310,11 @@ typedef struct {
      * set by domain_def_resolve_volumes() at define and at start. */
     char *src_pool;
     char *src_volume;
+    /* type='vhostuser' (disk-vhostuser.c): the back end's UNIX socket;
+     * src, src_pool and src_volume are then NULL. */
+    char *vhost_path;
+    unsigned int queues;        /* <driver queues>; 0: absent */
+    unsigned int queue_size;    /* <driver queue_size>; 0: absent */
     char *dst;                  /* <target dev> */
     int bus;                    /* DomainDiskBus; -1 until post-parse */
     bool readonly;
@@ -338,6 +344,19 @@ bool domain_disk_iotune_validate_groups(const DomainDef *def, GError **error);
 bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,
                               GError **error);
 void domain_disk_volume_format(XmlBuf *buf, const DomainDiskDef *disk);
+
+/* disk-vhostuser.c: <disk type='vhostuser'><source type='unix' path=/> */
+bool domain_disk_vhostuser_parse(xmlNodePtr node, DomainDiskDef *disk,
+                                 GError **error);
+void domain_disk_vhostuser_format(XmlBuf *buf, const DomainDiskDef *disk);
+/* The rules of a vhost-user disk in @def (shared memory, the options
+ * that describe an image the back end owns); also run on a disk whose
+ * <iotune> changes (blkdeviotune). */
+bool domain_disk_vhostuser_validate(const DomainDef *def,
+                                    const DomainDiskDef *disk,
+                                    GError **error);
+void domain_disk_vhostuser_to_config(const DomainDiskDef *def,
+                                     DiskConfig *disk);
 
 typedef enum {
     DOMAIN_NET_TYPE_ETHERNET,   /* a TAP nimbus opens (or makes) by name */

@@ -26,7 +26,8 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/cputune.c driver/xml/cputune.h \
 	driver/xml/sysinfo.c \
 	driver/xml/sysinfo-fwcfg.c \
-	driver/xml/disk.c driver/xml/disk-volume.c driver/xml/disk-iotune.c \
+	driver/xml/disk.c driver/xml/disk-volume.c driver/xml/disk-vhostuser.c \
+	driver/xml/disk-iotune.c \
 	driver/xml/disk-backing.c \
 	driver/xml/disk-iotune-params.c driver/xml/disk-iotune-params.h \
 	driver/xml/disk-source.c driver/xml/disk-source.h \

@@ -52,7 +52,8 @@ typedef struct {
     const char *hint;
 } TypeRule;
 
-static const char *const file_volume[] = { "file", "volume", NULL };
+static const char *const disk_types[] = { "file", "volume", "vhostuser",
+                                          NULL };
 static const char *const disk_only[] = { "disk", NULL };
 static const char *const net_types[] = { "ethernet", "bridge", "network",
                                          "vhostuser", NULL };
@@ -66,8 +67,8 @@ static const char *const memory_models[] = { "dimm", "virtio-mem",
 static const char *const i6300esb_only[] = { "i6300esb", NULL };
 
 static const TypeRule device_rules[] = {
-    { "disk", "type", "disk type", file_volume, true,
-      "only file-backed disks: type='file', or type='volume' of a libvirt pool" },
+    { "disk", "type", "disk type", disk_types, true,
+      "use type='file', type='volume' of a libvirt pool, or type='vhostuser'" },
     { "disk", "device", "disk device", disk_only, true,
       "only device='disk'" },
     { "interface", "type", "interface type", net_types, false,

@@ -250,6 +250,41 @@ disk_target_valid(const char *dst)
     return false;
 }
 
+/* What a message calls a disk's source: its file, volume or socket. */
+static const char *
+disk_source_name(const DomainDiskDef *disk)
+{
+    return disk->src ? disk->src :
+           disk->src_volume ? disk->src_volume : disk->vhost_path;
+}
+
+/* The rules of a disk whose image nimbus opens (type file or volume). */
+static bool
+validate_disk_image(const DomainDiskDef *disk, GError **error)
+{
+    /* 'vpc' is libvirt's (and QEMU's) name for VHD. */
+    if (strcmp(disk->driver_type, "raw") != 0 &&
+        strcmp(disk->driver_type, "qcow2") != 0 &&
+        strcmp(disk->driver_type, "vpc") != 0 &&
+        strcmp(disk->driver_type, "vhdx") != 0) {
+        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
+                      "disk format '%s' is not supported by nimbus "
+                      "(target '%s'; only 'raw', 'qcow2', 'vpc' and "
+                      "'vhdx')",
+                      disk->driver_type, disk->dst);
+        return false;
+    }
+    /* A volume's path is libvirtd's, resolved at define and start. */
+    if (!disk->src && !disk->src_volume) {
+        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                      "disk '%s' has no <source file=...>", disk->dst);
+        return false;
+    }
+    if (disk->src && !check_abs_path("disk source", disk->src, error))
+        return false;
+    return domain_disk_iotune_validate(&disk->iotune, disk->dst, error);
+}
+
 static bool
 validate_disks(const DomainDef *def, GError **error)
 {
@@ -270,36 +305,31 @@ validate_disks(const DomainDef *def, GError **error)
                           domain_disk_bus_to_string(disk->bus), disk->dst);
             return false;
         }
-        /* 'vpc' is libvirt's (and QEMU's) name for VHD. */
-        if (strcmp(disk->driver_type, "raw") != 0 &&
-            strcmp(disk->driver_type, "qcow2") != 0 &&
-            strcmp(disk->driver_type, "vpc") != 0 &&
-            strcmp(disk->driver_type, "vhdx") != 0) {
-            drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                          "disk format '%s' is not supported by nimbus "
-                          "(target '%s'; only 'raw', 'qcow2', 'vpc' and "
-                          "'vhdx')",
-                          disk->driver_type, disk->dst);
+        /* The back end owns the image: no file rule applies. */
+        if (disk->vhost_path) {
+            if (!domain_disk_vhostuser_validate(def, disk, error))
+                return false;
+        } else if (!validate_disk_image(disk, error)) {
             return false;
         }
-        /* A volume's path is libvirtd's, resolved at define and start. */
-        if (!disk->src && !disk->src_volume) {
-            drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                          "disk '%s' has no <source file=...>", disk->dst);
-            return false;
-        }
-        if (disk->src && !check_abs_path("disk source", disk->src, error))
-            return false;
-        if (!domain_disk_iotune_validate(&disk->iotune, disk->dst, error))
-            return false;
         for (guint j = 0; j < i; j++) {
             const DomainDiskDef *o = domain_def_device(def, DOMAIN_DEVICE_DISK, j);
 
             if (strcmp(o->dst, disk->dst) == 0) {
                 drv_xml_error(error, DRV_ERROR_INVALID_ARG,
                               "target '%s' duplicated for disk sources '%s' and '%s'",
-                              disk->dst, o->src ? o->src : o->src_volume,
-                              disk->src ? disk->src : disk->src_volume);
+                              disk->dst, disk_source_name(o),
+                              disk_source_name(disk));
+                return false;
+            }
+            /* One back end socket serves one front end: two would be
+             * two writers of one image. */
+            if (disk->vhost_path &&
+                g_strcmp0(o->vhost_path, disk->vhost_path) == 0) {
+                drv_xml_error(error, DRV_ERROR_INVALID_ARG,
+                              "disks '%s' and '%s' use the same vhostuser "
+                              "source path '%s'",
+                              o->dst, disk->dst, disk->vhost_path);
                 return false;
             }
         }

@@ -33,7 +33,10 @@
  *   <disk>                       disks[]: path, readonly, direct (cache
  *                                none/directsync), serial, image_type Raw
  *                                or Qcow2 (with backing_files),
- *                                id = user alias or target dev;
+ *                                num_queues/queue_size = driver queues/
+ *                                queue_size, id = user alias or target dev;
+ *                                type='vhostuser': vhost_user, vhost_socket
+ *                                = source path (disk-vhostuser.c);
  *                                <iotune> total_* -> rate_limiter_config,
  *                                group_name -> rate_limit_groups[] and
  *                                rate_limit_group (disk-iotune.c)
@@ -149,12 +152,22 @@ disk_config_from_def(const DomainDiskDef *d)
 {
     DiskConfig *disk = disk_config_new();
 
+    disk->id = disk_vmm_id(d);
+    if (d->queues)
+        disk->num_queues = d->queues;
+    if (d->queue_size)
+        disk->queue_size = d->queue_size;
+    /* The image options below are refused on a vhost-user disk
+     * (disk-vhostuser.c): the back end owns the image. */
+    if (d->vhost_path) {
+        domain_disk_vhostuser_to_config(d, disk);
+        return disk;
+    }
     disk->path = g_strdup(d->src);
     disk->readonly = d->readonly;
     /* cache='none' and 'directsync' bypass the host page cache. */
     disk->direct = d->cache == DOMAIN_DISK_CACHE_NONE ||
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
-    disk->id = disk_vmm_id(d);
     disk->serial = g_strdup(d->serial);
     /* Never autodetect: the format is the XML's (validate() allows raw,
      * qcow2, vpc (fixed VHD) and vhdx).  A qcow2 image's backing chain is opened as libvirt
@@ -630,6 +643,7 @@ domain_dev_ref_free(DomainDevRef *ref)
     g_free(ref->id);
     g_free(ref->name);
     g_free(ref->path);
+    g_free(ref->socket);
     g_free(ref);
 }
 
@@ -645,6 +659,7 @@ domain_def_disk_refs(const DomainDef *def)
         ref->id = disk_vmm_id(d);
         ref->name = g_strdup(d->dst);
         ref->path = g_strdup(d->src);
+        ref->socket = g_strdup(d->vhost_path);
         g_ptr_array_add(refs, ref);
     }
     return refs;

@@ -20,3 +20,9 @@ TESTS += tests/integration/test-nimbusd-hotplug.py
 # destroy and a second start.  Two boots.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-virtiofs.py
 TESTS += tests/integration/test-nimbusd-virtiofs.py
+
+# test-nimbusd-vhudisk.py: a <disk type='vhostuser'> domain on
+# qemu-storage-daemon's vhost-user-blk export; the guest's sha256sum of
+# the disk is the image's, domblkinfo refuses it.  One boot.
+dist_check_SCRIPTS += tests/integration/test-nimbusd-vhudisk.py
+TESTS += tests/integration/test-nimbusd-vhudisk.py

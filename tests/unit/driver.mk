@@ -108,6 +108,13 @@ TESTS += tests/unit/test-rpc-update-device.py
 dist_check_SCRIPTS += tests/unit/test-nimbusd-blkiotune.py
 TESTS += tests/unit/test-nimbusd-blkiotune.py
 
+# <disk type='vhostuser'> (issue 16): define/dumpxml/domblklist, vm.create
+# and vm.add-disk with the socket, and the refusals by name (domblkinfo,
+# blockresize, blkdeviotune, save, managedsave, snapshots, migration, a
+# socket another domain uses), against the fake VMM.
+dist_check_SCRIPTS += tests/unit/test-nimbusd-vhudisk.py
+TESTS += tests/unit/test-nimbusd-vhudisk.py
+
 # virsh domiftune (SET/GET_INTERFACE_PARAMETERS, issue 15): <bandwidth>
 # --config, --live through vm.nimbus-update-rate-limiter, refusals by name.
 dist_check_SCRIPTS += tests/unit/test-nimbusd-iftune.py

@@ -199,7 +199,14 @@ class Vm:
             return 400, ["invalid body: %s" % e]
         if not isinstance(dev, dict):
             return 400, ["invalid body"]
-        if key == "disks":
+        if key == "disks" and dev.get("vhost_user"):
+            # As nimbus: it connects to the vhost-user back end at once.
+            sock = dev.get("vhost_socket") or ""
+            if dev.get("path") or not os.path.exists(sock) or \
+                    not stat.S_ISSOCK(os.stat(sock).st_mode):
+                return 400, ["disk: cannot connect to vhost-user socket "
+                             "'%s'" % sock]
+        elif key == "disks":
             path = dev.get("path")
             if not path or not os.path.exists(path):
                 return 400, ["cannot open disk image '%s'" % path]

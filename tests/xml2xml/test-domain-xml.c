@@ -440,6 +440,75 @@ static const BadCase bad_cases[] = {
       DEV("<disk><source file='/a'/><target dev='vda'/></disk>"
           "<disk><source file='/b'/><target dev='vda'/></disk>"),
       DRV_ERROR_INVALID_ARG, "target 'vda' duplicated for disk sources '/a' and '/b'" },
+    /* <disk type='vhostuser'> (disk-vhostuser.c). */
+#define VHD_SRC "<source type='unix' path='/run/vhd.sock'/>"
+#define VHD(attrs, body) \
+    SHARED_DEV("<disk type='vhostuser'" attrs ">" body "</disk>")
+#define VHD_OPT(body) VHD("", VHD_SRC "<target dev='vdb'/>" body)
+    { "vhd-no-shared-memory",
+      DEV("<disk type='vhostuser'>" VHD_SRC "<target dev='vdb'/></disk>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "disk 'vdb': vhost-user needs shared memory: add <memoryBacking>" },
+    { "vhd-no-source", VHD("", "<target dev='vdb'/>"), DRV_ERROR_XML_ERROR,
+      "<disk type='vhostuser'> needs <source type='unix' path='...'/>" },
+    { "vhd-no-path", VHD("", "<source type='unix'/><target dev='vdb'/>"),
+      DRV_ERROR_XML_ERROR, "<disk type='vhostuser'> needs <source path='...'/>" },
+    { "vhd-no-type", VHD("", "<source path='/run/vhd.sock'/>"
+                             "<target dev='vdb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "vhostuser disk source type '' is not supported by nimbus (only 'unix')" },
+    { "vhd-relative", VHD("", "<source type='unix' path='vhd.sock'/>"
+                              "<target dev='vdb'/>"),
+      DRV_ERROR_INVALID_ARG,
+      "disk 'vdb': vhostuser source path 'vhd.sock' must be an absolute path" },
+    { "vhd-long-path", VHD("", "<source type='unix' path='/run/"
+                               "0123456789012345678901234567890123456789"
+                               "0123456789012345678901234567890123456789"
+                               "0123456789012345678901234567890123456789"
+                               "0123456789.sock'/><target dev='vdb'/>"),
+      DRV_ERROR_INVALID_ARG, "is longer than a UNIX socket path may be" },
+    { "vhd-reconnect",
+      VHD("", "<source type='unix' path='/run/vhd.sock'>"
+              "<reconnect enabled='yes' timeout='10'/></source>"
+              "<target dev='vdb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<reconnect> is not supported by nimbus" },
+    { "vhd-cdrom", VHD(" device='cdrom'", VHD_SRC "<target dev='vdb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk device 'cdrom'" },
+    { "vhd-scsi", VHD("", VHD_SRC "<target dev='sdb' bus='scsi'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk bus 'scsi' is not supported by nimbus" },
+    { "vhd-qcow2", VHD("", "<driver name='qemu' type='qcow2'/>" VHD_SRC
+                           "<target dev='vdb'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED,
+      "disk 'vdb': <driver type> other than 'raw' is not supported by nimbus "
+      "on a vhostuser disk (the vhost-user back end decides" },
+    { "vhd-cache", VHD_OPT("<driver cache='none'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <driver cache> is not supported" },
+    { "vhd-io", VHD_OPT("<driver io='native'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <driver io> is not supported" },
+    { "vhd-discard", VHD_OPT("<driver discard='unmap'/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <driver discard> is not supported" },
+    { "vhd-readonly", VHD_OPT("<readonly/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <readonly/> is not supported" },
+    { "vhd-shareable", VHD_OPT("<shareable/>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <shareable/> is not supported" },
+    { "vhd-serial", VHD_OPT("<serial>S1</serial>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <serial> is not supported" },
+    { "vhd-iotune",
+      VHD_OPT("<iotune><total_bytes_sec>1048576</total_bytes_sec></iotune>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <iotune> is not supported" },
+    { "vhd-iotune-group",
+      VHD_OPT("<iotune><group_name>g</group_name></iotune>"),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "disk 'vdb': <iotune> is not supported" },
+    { "vhd-same-socket",
+      SHARED_DEV("<disk type='vhostuser'>" VHD_SRC "<target dev='vdb'/></disk>"
+                 "<disk type='vhostuser'>" VHD_SRC "<target dev='vdc'/></disk>"),
+      DRV_ERROR_INVALID_ARG,
+      "disks 'vdb' and 'vdc' use the same vhostuser source path '/run/vhd.sock'" },
+    { "vhd-duplicate-target",
+      SHARED_DEV("<disk><source file='/a'/><target dev='vdb'/></disk>"
+                 "<disk type='vhostuser'>" VHD_SRC "<target dev='vdb'/></disk>"),
+      DRV_ERROR_INVALID_ARG,
+      "target 'vdb' duplicated for disk sources '/a' and '/run/vhd.sock'" },
     { "disk-badtarget", DISK("", "<target dev='vd1' bus='virtio'/>"),
       DRV_ERROR_INVALID_ARG, "disk target 'vd1'" },
     { "disk-notarget", DISK("", ""), DRV_ERROR_XML_ERROR, "target" },

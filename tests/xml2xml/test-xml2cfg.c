@@ -186,7 +186,8 @@ check_vm_config(const char *json, const DomainDef *def)
                     : def->console_type == DOMAIN_CHR_FILE ? CONSOLE_MODE_FILE
                                                            : CONSOLE_MODE_OFF);
     /* Never autodetected: the XML's format, and only qcow2 follows its
-     * backing files. */
+     * backing files.  A vhost-user disk has neither: its back end owns
+     * the image, nimbus only knows the socket. */
     for (guint i = 0; i < cfg->disks->len; i++) {
         const DiskConfig *d = g_ptr_array_index(cfg->disks, i);
         const DomainDiskDef *x = domain_def_device(def, DOMAIN_DEVICE_DISK, i);
@@ -197,6 +198,15 @@ check_vm_config(const char *json, const DomainDef *def)
                          g_str_equal(x->driver_type, "vhdx") ?
                          IMAGE_TYPE_VHDX : IMAGE_TYPE_RAW;
 
+        g_assert_true(d->vhost_user == (x->vhost_path != NULL));
+        if (x->vhost_path) {
+            g_assert_cmpstr(d->vhost_socket, ==, x->vhost_path);
+            g_assert_null(d->path);
+            g_assert_cmpint(d->image_type, ==, IMAGE_TYPE_UNKNOWN);
+            g_assert_false(d->backing_files);
+            continue;
+        }
+        g_assert_cmpstr(d->path, ==, x->src);
         g_assert_cmpint(d->image_type, ==, want);
         g_assert_true(d->backing_files == qcow2);
     }
