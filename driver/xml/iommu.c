@@ -2,8 +2,6 @@
 /* <iommu model='virtio'> and <driver iommu='on'>: the virtio-iommu and the devices behind it. */
 #include <config.h>
 
-#include <string.h>
-
 #include "driver/xml/iommu.h"
 
 /*
@@ -164,7 +162,16 @@ domain_iommu_validate(const DomainDef *def, GError **error)
 void
 domain_iommu_fill_vmconfig(VmConfig *config, const DomainDef *def)
 {
-    config->iommu = domain_def_ndevices(def, DOMAIN_DEVICE_IOMMU) > 0;
+    const DomainIommuDef *iommu;
+
+    /* validate() allows one. */
+    if (!domain_def_ndevices(def, DOMAIN_DEVICE_IOMMU))
+        return;
+    iommu = domain_def_device(def, DOMAIN_DEVICE_IOMMU, 0);
+    config->iommu = true;
+    /* Its bounds are the VMM's (vm_config_validate() at define). */
+    if (iommu->aw_bits)
+        config->platform->iommu_address_width_bits = iommu->aw_bits;
 }
 
 bool

@@ -32,8 +32,9 @@ bool domain_iommu_device_on(const DomainDef *def, DomainDeviceType type,
  * device needs. */
 bool domain_iommu_validate(const DomainDef *def, GError **error);
 
-/* The VMM's IOMMU in @config: the top-level iommu (the devices' own
- * iommu=on are set where vmconfig.c builds each of them). */
+/* The VMM's IOMMU in @config (whose platform is set): the top-level iommu
+ * and the address width (the devices' own iommu=on are set where
+ * vmconfig.c builds each of them). */
 void domain_iommu_fill_vmconfig(VmConfig *config, const DomainDef *def);
 
 /* Refuses a live attach of device @index of @type if it asks for the

@@ -613,12 +613,19 @@ domain_def_to_vmconfig_json(const DomainDef *def, GError **error)
 bool
 domain_def_check_vmconfig(const DomainDef *def, GError **error)
 {
-    g_autoptr(VmConfig) config = domain_def_to_vmconfig(def, error);
+    g_autoptr(VmConfig) built = domain_def_to_vmconfig(def, error);
+    g_autoptr(VmConfig) config = NULL;
     g_autoptr(GError) local = NULL;
+    g_autofree char *json = NULL;
 
-    if (!config)
+    if (!built)
         return false;
-    if (!vm_config_validate(config, &local)) {
+    /* What vm.create runs on the body nimbusd sends: the JSON parser,
+     * whose field tables hold the bounds (an IOMMU address width of 12
+     * to 64 bits...), then vm_config_validate(). */
+    json = vm_config_to_json(built, false);
+    if (!(config = vm_config_from_json(json, -1, &local)) ||
+        !vm_config_validate(config, &local)) {
         /* nimbus's vm.create answers "invalid VM configuration: ..." */
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "invalid VM configuration: %s", local->message);

@@ -169,6 +169,69 @@ to_vmconfig(const DomainDef *def)
     return cfg;
 }
 
+/* Each device with iommu='on' is behind the IOMMU, iommu='off' and
+ * absent are not, and <iommu> turns on the top-level switch. */
+static void
+test_vmconfig(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(
+        DEV(DISK(ON) NET(" iommu='off'") RNG(ON) IOMMU),
+        DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(VmConfig) cfg = to_vmconfig(def);
+    const DiskConfig *disk = g_ptr_array_index(cfg->disks, 0);
+    const NetConfig *net = g_ptr_array_index(cfg->net, 0);
+
+    g_assert_true(cfg->iommu);
+    g_assert_true(disk->iommu);
+    g_assert_false(net->iommu);
+    g_assert_true(cfg->rng.iommu);
+}
+
+/* An <iommu> with no device behind it is CH's iommu=true alone (what a
+ * persistent detach of the last translated device leaves). */
+static void
+test_vmconfig_alone(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(DEV(DISK("") IOMMU),
+                                        DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(VmConfig) cfg = to_vmconfig(def);
+
+    g_assert_true(cfg->iommu);
+}
+
+/* <driver aw_bits> is the platform's iommu_address_width_bits, 64 (CH's
+ * default) without it. */
+static void
+test_vmconfig_aw_bits(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(
+        DEV(DISK(ON) "<iommu model='virtio'><driver aw_bits='48'/></iommu>"),
+        DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(DomainDef) dflt = parse_ok(DEV(DISK(ON) IOMMU),
+                                         DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(VmConfig) cfg = to_vmconfig(def);
+    g_autoptr(VmConfig) cfg_dflt = to_vmconfig(dflt);
+
+    g_assert_cmpuint(cfg->platform->iommu_address_width_bits, ==, 48);
+    g_assert_cmpuint(cfg_dflt->platform->iommu_address_width_bits, ==, 64);
+}
+
+/* Below 12 bits not one page could be mapped: the VMM's bound, which
+ * define applies. */
+static void
+test_vmconfig_aw_bits_small(void)
+{
+    g_autoptr(DomainDef) def = parse_ok(
+        DEV(DISK(ON) "<iommu model='virtio'><driver aw_bits='8'/></iommu>"),
+        DOMAIN_DEF_PARSE_INACTIVE);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false(domain_def_check_vmconfig(def, &error));
+    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, "iommu_address_width_bits"));
+}
+
 /* Without <iommu> and without iommu='on' nothing is translated. */
 static void
 test_vmconfig_none(void)
@@ -300,7 +363,12 @@ main(int argc, char **argv)
                                                 bad_cases[i].name);
         g_test_add_data_func(path, &bad_cases[i], test_bad);
     }
+    g_test_add_func("/iommu-xml/vmconfig", test_vmconfig);
     g_test_add_func("/iommu-xml/vmconfig-none", test_vmconfig_none);
+    g_test_add_func("/iommu-xml/vmconfig-alone", test_vmconfig_alone);
+    g_test_add_func("/iommu-xml/vmconfig-aw-bits", test_vmconfig_aw_bits);
+    g_test_add_func("/iommu-xml/vmconfig-aw-bits-small",
+                    test_vmconfig_aw_bits_small);
     g_test_add_func("/iommu-xml/vmconfig-vhostuser", test_vmconfig_vhostuser);
     g_test_add_func("/iommu-xml/attach-live", test_attach_live);
     g_test_add_func("/iommu-xml/attach-config", test_attach_config);
