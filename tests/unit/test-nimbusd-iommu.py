@@ -5,8 +5,8 @@
 # virt-install writes for --iommu model=virtio and driver.iommu=on defines,
 # starts and dumps back the same (inactive and live), the VMM gets the
 # top-level iommu and each translated device's iommu; a live attach of a
-# translated device is refused with nimbusd's message (--config takes it);
-# other IOMMU models are refused by name.  TAP output.  Reuses
+# translated device is refused with nimbusd's message (--config takes it),
+# a live detach with the VMM's; other IOMMU models are refused by name.  TAP output.  Reuses
 # test-rpc-virsh.py's helpers.
 import http.client
 import importlib.util
@@ -124,6 +124,23 @@ def attach_translated_disk(d):
         persistent = virsh(d, "dumpxml", "--inactive", NAME).stdout
         assert "<target dev='vdb' bus='virtio'/>" in persistent, persistent
         assert persistent.count("iommu='on'") == 4, persistent
+    finally:
+        cleanup(d)
+
+
+@test
+def detach_translated_disk(d):
+    try:
+        virsh(d, "define", write(os.path.join(d.tmp, NAME + ".xml"),
+                                 virt_install_xml(d)))
+        virsh(d, "start", NAME)
+        before = virsh(d, "dumpxml", NAME).stdout
+        # The VMM's refusal (the fake's copy of it) reaches virsh.
+        r = virsh(d, "detach-disk", NAME, "vda", "--live", check=False)
+        assert r.returncode != 0, r.stdout
+        assert "is behind the virtio-iommu (iommu=on) and cannot be " \
+            "hot-removed" in r.stderr, r.stderr
+        assert virsh(d, "dumpxml", NAME).stdout == before
     finally:
         cleanup(d)
 
