@@ -66,9 +66,10 @@
  *   <maxMemory>, <memory model=> memory.hotplug_method/_size/hotplugged_size
  *                                and pmem[] (fill_memory_hotplug(), rules
  *                                in memory.c)
- *   <iommu model=virtio>         iommu = true; <driver iommu='on'> on a
- *                                disk, interface or rng: its iommu = true
- *                                (iommu.c)
+ *   <iommu model=virtio>         iommu = true, <driver aw_bits> ->
+ *                                platform.iommu_address_width_bits;
+ *                                <driver iommu='on'> on a disk, interface
+ *                                or rng: its iommu = true (iommu.c)
  * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
