@@ -20,3 +20,10 @@ TESTS += tests/integration/test-nimbusd-hotplug.py
 # destroy and a second start.  Two boots.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-virtiofs.py
 TESTS += tests/integration/test-nimbusd-virtiofs.py
+
+# test-nimbusd-iommu.py: <iommu model='virtio'> with an rng behind it
+# (<driver iommu='on'/>): the live XML, nimbus's config, and the guest's
+# rng reading through the IOMMU (bypass: the guest kernel has no
+# virtio-iommu driver).  One boot.
+dist_check_SCRIPTS += tests/integration/test-nimbusd-iommu.py
+TESTS += tests/integration/test-nimbusd-iommu.py
