@@ -43,6 +43,12 @@ typedef struct {
     uint64_t mmio64_base;         /* PCI 64-bit BAR window */
     uint64_t mmio64_size;
     bool fw_cfg;                  /* the fw_cfg device (QEMU0002) */
+    /* The virtio-iommu (x86: the VIOT): its PCI function and the ones it
+     * translates, on segment 0 as bus << 8 | devfn; viommu false: none. */
+    bool viommu;
+    uint16_t viommu_bdf;
+    uint16_t viommu_endpoints[32];        /* at most one per slot */
+    unsigned n_viommu_endpoints;
 } ArchPlatformInfo;
 
 /* Guest RAM ranges for @ram_size bytes (x86: split around the 32-bit device

@@ -115,6 +115,8 @@ vm_json_unsupported_ok(const VField *f, JsonNode *node, const char *path,
     case VU_IGNORED:
         break;
     }
+    if (f->refused)
+        return vm_json_fail(error, path, "refused: %s", f->refused);
     return vm_json_unsupported(error, path);
 }
 

@@ -234,6 +234,9 @@ vm_opts_check_keys(const VmOpts *opts, const char *const *known,
             (!it->value || !vm_opts_str_to_toggle(it->value, &on)))
             return vm_opts_fail(error, opts->option, "invalid value '%s': "
                                 "expected on, off, true or false", it->item);
+        if (u->refused)
+            return vm_opts_fail(error, opts->option, "%s is refused: %s",
+                                it->item, u->refused);
         return vm_opts_fail(error, opts->option, "%s is not supported yet",
                             it->item);
     }

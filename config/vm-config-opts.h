@@ -31,6 +31,8 @@ typedef struct {
     const char *key;
     VmOptUnsupKind kind;
     const char *dflt;        /* VM_OPT_UNSUP_UNLESS_STR only */
+    const char *refused;     /* why it is refused; NULL: "not supported
+                              * yet" */
 } VmOptUnsupported;
 
 /* Splits @arg (the value of @option, e.g. "--cpus").  Empty items,
@@ -40,8 +42,8 @@ void vm_opts_free(VmOpts *opts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmOpts, vm_opts_free)
 
 /* Every key must be in @known (NULL-terminated) or in @unsupported
- * (terminated by a NULL key; may be NULL): "unknown key 'x'" or
- * "x=y is not supported yet". */
+ * (terminated by a NULL key; may be NULL): "unknown key 'x'",
+ * "x=y is not supported yet" or "x=y is refused: <refused>". */
 bool vm_opts_check_keys(const VmOpts *opts, const char *const *known,
                         const VmOptUnsupported *unsupported, GError **error);
 

@@ -47,7 +47,8 @@ vfield_cli_unsupported(const VField *f)
 static VmOptUnsupported
 vfield_cli_rule(const VField *f)
 {
-    VmOptUnsupported u = { vfield_cli_key(f), VM_OPT_UNSUP_ALWAYS, NULL };
+    VmOptUnsupported u = { vfield_cli_key(f), VM_OPT_UNSUP_ALWAYS, NULL,
+                           f->refused };
     bool is_bool = f->kind != VF_UNSUP || f->unsup == VU_BOOL;
 
     if (f->cli_dflt || (f->kind == VF_UNSUP && f->unsup == VU_STR)) {

@@ -11,14 +11,29 @@
 
 /*
  * The SMBIOS strings are implemented (arch/x86_64/smbios.c writes them
- * into the guest's tables); the PCI segment, IOMMU and confidential-
- * computing keys accept only their defaults, as before.
+ * into the guest's tables), and the virtio-iommu's address width; the PCI
+ * segment and confidential-computing keys accept only their defaults.
  */
+
+/* CH caps the width at 64; nimbus also refuses less than 12 bits, where
+ * not even one 4 KiB page (the IOMMU's smallest) could be mapped. */
+#define IOMMU_ADDRESS_WIDTH_MIN 12
+#define IOMMU_ADDRESS_WIDTH_MAX 64
 
 static const VField platform_fields[] = {
     U_INT("num_pci_segments", 1),
-    U_EMPTY("iommu_segments"),
-    U_INT("iommu_address_width_bits", 64),
+    /* CH puts every device of a listed segment behind the IOMMU.  nimbus
+     * has one segment, which holds the IOMMU itself and devices that
+     * cannot be translated. */
+    U_EMPTY("iommu_segments",
+            .refused = "nimbus has a single PCI segment (0), and putting "
+                       "all of it behind the IOMMU would include the IOMMU "
+                       "itself and devices that cannot be translated: give "
+                       "iommu=on to each device instead"),
+    V_UINT("iommu_address_width_bits", PlatformConfig,
+           iommu_address_width_bits, IOMMU_ADDRESS_WIDTH_MIN,
+           IOMMU_ADDRESS_WIDTH_MAX, IOMMU_ADDRESS_WIDTH_MAX,
+           .cli = "iommu_address_width", .flags = VF_OMIT_DEFAULT),
     V_STR("system_serial_number", PlatformConfig, system_serial_number),
     V_STR("serial_number", PlatformConfig, serial_number),
     V_STR("system_uuid", PlatformConfig, system_uuid),
@@ -74,6 +89,12 @@ const char *
 platform_config_uuid(const PlatformConfig *p)
 {
     return !p ? NULL : p->system_uuid ? p->system_uuid : p->uuid;
+}
+
+unsigned
+platform_config_iommu_address_width(const PlatformConfig *p)
+{
+    return p ? p->iommu_address_width_bits : IOMMU_ADDRESS_WIDTH_MAX;
 }
 
 /* "where: message"; returns false. */

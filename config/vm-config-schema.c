@@ -522,7 +522,9 @@ static const VField serial_fields[] = {
            .flags = VF_JSON_REQUIRED, .cli_parse = cli_console_mode,
            .cli_keys = cli_console_modes),
     V_BOOL("iommu", ConsoleConfig, iommu, false,
-           .flags = VF_UNSUP_NONDEFAULT | VF_NO_CLI | VF_NO_FORMAT),
+           .flags = VF_UNSUP_NONDEFAULT | VF_NO_CLI | VF_NO_FORMAT,
+           .refused = "the serial port is a legacy 8250 UART, not a PCI "
+                      "device: there is nothing to translate"),
     V_STR("id", ConsoleConfig, id, .flags = VF_STORE_ONLY),
     V_END
 };

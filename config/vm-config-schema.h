@@ -112,6 +112,11 @@ struct VField {
     uint64_t dflt;               /* bool, integer and enum default */
     const char *dflt_s;          /* string default (owned copies) */
     const char *cli_dflt;        /* VF_UNSUP: the accepted CLI value */
+    /* VF_UNSUP / VF_UNSUP_NONDEFAULT: why a value other than the default
+     * is refused, for a key nimbus will not take rather than one not
+     * done yet ("virtio-balloon ... outside the translated queues");
+     * NULL: "is not supported yet". */
+    const char *refused;
     const char *cli_meta;        /* VF_CLI_REQUIRED: "<image>" */
     const char *what;            /* VF_U32_ARRAY: "host CPU numbers" */
     const char *const *cli_keys; /* extra bare CLI keys this field reads */

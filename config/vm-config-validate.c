@@ -129,13 +129,21 @@ check_nonempty(VCtx *v, const char *where, const char *path)
     return true;
 }
 
-/* No device has an IOMMU behind it yet (no virtio-iommu, no
- * VIRTIO_F_ACCESS_PLATFORM): accepting iommu=on would ignore it. */
+/* Which devices may sit behind the virtio-iommu (iommu=on): those whose
+ * every guest-memory access goes through virtqueue_pop(), where
+ * devices/virtio/queue.c translates it (virtio-blk, -net, -rng and
+ * -console).  A vhost-user back end maps guest RAM and reads it itself,
+ * with guest-physical addresses; it would need vhost-user IOTLB messages,
+ * which nimbus does not send.  The kinds described in their own files
+ * say so in their field tables (U_BOOL("iommu", ..., .refused)). */
 static bool
-validate_iommu(VCtx *v, const char *w, bool iommu)
+validate_iommu(VCtx *v, const char *w, bool iommu, bool vhost_user)
 {
-    if (iommu)
-        return vfail(v, w, "%s is not supported yet",
+    if (iommu && vhost_user)
+        return vfail(v, w, "%s is refused with vhost_user: the vhost-user "
+                     "back end reads guest memory itself, outside the "
+                     "queues the IOMMU translates (it would need IOTLB "
+                     "messages, which nimbus does not send)",
                      NM(v, "iommu=on", "iommu=true"));
     return true;
 }
@@ -505,7 +513,7 @@ validate_disks(VCtx *v, const VmConfig *c)
          * queue_size - 2). */
         if (!validate_queues(v, w, d->queue_size, 4) ||
             !validate_pci(v, w, d->pci_segment, d->pci_device_id) ||
-            !validate_iommu(v, w, d->iommu))
+            !validate_iommu(v, w, d->iommu, d->vhost_user))
             return false;
         /* The one place that says which image types nimbus opens (an
          * autodetected image's header is read when the device opens
@@ -677,10 +685,6 @@ validate_vhost_user_net(VCtx *v, const VmConfig *c, const NetConfig *n,
         return vfail(v, w, "%s does not apply to a vhost-user net (the back "
                      "end moves the packets)",
                      NM(v, "bw_*/ops_*", "rate_limiter_config"));
-    if (n->iommu)
-        return vfail(v, w, "%s is not supported with vhost_user (the back "
-                     "end would need IOTLB messages)",
-                     NM(v, "iommu=on", "iommu=true"));
     return vm_config_require_shared_memory(c, w, v->error);
 }
 
@@ -713,7 +717,7 @@ validate_nets(VCtx *v, const VmConfig *c)
                          c->cpus.boot_vcpus);
         if (!validate_queues(v, w, n->queue_size, 2) ||
             !validate_pci(v, w, n->pci_segment, n->pci_device_id) ||
-            !validate_iommu(v, w, n->iommu) ||
+            !validate_iommu(v, w, n->iommu, n->vhost_user) ||
             !validate_net_addr(v, w, n) || !validate_net_fds(v, w, n))
             return false;
         if (n->tap && !tap_name_valid(n->tap))
@@ -752,8 +756,6 @@ validate_console(VCtx *v, const ConsoleConfig *con, const char *cli,
         return vfail(v, w, "socket=%s is longer than the %zu bytes a UNIX "
                      "socket path may have", con->socket,
                      sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-    if (!debug && !validate_iommu(v, w, con->iommu))
-        return false;
     if (debug && con->iobase > 0xffff)
         return vfail(v, w, "iobase=0x%" G_GINT64_MODIFIER "x is not an I/O "
                      "port (0 to 0xffff)", con->iobase);
@@ -907,7 +909,8 @@ take_slot(VCtx *v, char **owners, int want, char *owner)
 
 /*
  * The PCI slots as the devices will take them: in creation order
- * (devices/registry.c: console, disks, nets, rng, pvpanic, watchdog), a
+ * (devices/registry.c: console, disks, nets, rng, pvpanic, watchdog, the
+ * kinds, the virtio-iommu), a
  * device with a pci_device_id takes that slot, which must still be free,
  * and the others the lowest free one.  Checked here so that two devices
  * on one slot, or more devices than slots, are refused at vm.create and
@@ -953,22 +956,13 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
                                *k, vm_config_kind_entry(c, *k, i)),
                            vm_config_kind_where(*k, v->names, i));
     }
+    /* The virtio-iommu comes last (devices/registry.c), once the functions
+     * it translates have their slots. */
+    if (ok && vm_config_wants_iommu(c))
+        ok = take_slot(v, owners, -1, g_strdup("the virtio-iommu"));
     for (i = 0; i < G_N_ELEMENTS(owners); i++)
         g_free(owners[i]);
     return ok;
-}
-
-/* CH's schema has these switches, so configs written for CH parse, but
- * nimbus has no device behind them yet.  Running without what the user
- * asked for (an IOMMU that isolates nothing) would be worse than saying
- * so. */
-static bool
-validate_unimplemented(VCtx *v, const VmConfig *c)
-{
-    if (c->iommu)
-        return vfail(v, "iommu", "the virtio-iommu device is not supported "
-                     "yet");
-    return true;
 }
 
 /* CH's LandlockConfig rules: the path is absolute (the VMM's working
@@ -1028,6 +1022,9 @@ fill_defaults(VmConfig *c)
             n->mask = g_strdup("255.255.255.0");   /* CH's IPv4 default */
     }
     vm_config_kinds_fill_ids(c);
+    /* CH's VmConfig::validate(): the top-level iommu says whether the VM
+     * gets a virtio-iommu, and any device behind it turns it on. */
+    c->iommu = vm_config_wants_iommu(c);
 }
 
 bool
@@ -1046,12 +1043,10 @@ vm_config_validate_full(VmConfig *config, VmConfigNames names, GError **error)
         !(config->rng.src ||
           vfail(&v, NM(&v, "--rng", "rng.src"), "a source path is required")) ||
         !check_nonempty(&v, NM(&v, "--rng", "rng.src"), config->rng.src) ||
-        !validate_iommu(&v, NM(&v, "--rng", "rng"), config->rng.iommu) ||
         !validate_consoles(&v, config) ||
         !vm_config_kinds_validate(config, names, error) ||
         !validate_ids(&v, config) ||
-        !validate_pci_slots(&v, config) || !validate_landlock(&v, config) ||
-        !validate_unimplemented(&v, config))
+        !validate_pci_slots(&v, config) || !validate_landlock(&v, config))
         return false;
     fill_defaults(config);
     return true;

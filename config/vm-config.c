@@ -153,6 +153,25 @@ disk_config_copy(const DiskConfig *src)
     return d;
 }
 
+bool
+vm_config_wants_iommu(const VmConfig *config)
+{
+    guint i;
+
+    if (config->iommu || config->rng.iommu ||
+        (config->console.iommu && config->console.mode != CONSOLE_MODE_OFF))
+        return true;
+    for (i = 0; i < config->disks->len; i++) {
+        if (((const DiskConfig *)g_ptr_array_index(config->disks, i))->iommu)
+            return true;
+    }
+    for (i = 0; i < config->net->len; i++) {
+        if (((const NetConfig *)g_ptr_array_index(config->net, i))->iommu)
+            return true;
+    }
+    return false;
+}
+
 const char *
 vm_config_vhost_user_disk(const VmConfig *config)
 {

@@ -50,7 +50,7 @@ typedef struct {
     ConsoleMode mode;
     char *file;       /* mode File: output path (a Pty's path is a runtime fact) */
     char *socket;     /* mode Socket: UNIX socket path the VMM listens on */
-    bool iommu;       /* console only */
+    bool iommu;       /* console only: behind the virtio-iommu */
     char *id;         /* console only */
     uint64_t iobase;  /* debug console only: 0xe9 by default */
 } ConsoleConfig;
@@ -278,6 +278,9 @@ typedef struct {
     char *system_family;
     char *system_sku_number;
     char *chassis_asset_tag;
+    /* The virtio-iommu's input range is [0, 2^bits - 1] (CH's
+     * iommu_address_width_bits; CLI iommu_address_width). */
+    uint32_t iommu_address_width_bits;
 } PlatformConfig;
 
 /* CH's LandlockConfig (--landlock-rules path=,access=). */
@@ -298,7 +301,8 @@ typedef struct {
     ConsoleConfig console;        /* default Tty */
     ConsoleConfig debug_console;  /* default Off, iobase 0xe9 */
     GPtrArray *numa;              /* NumaConfig*, never NULL */
-    bool iommu;
+    bool iommu;                   /* the VM has a virtio-iommu; validation
+                                   * sets it when a device has iommu=on */
     bool watchdog;
     bool pvpanic;
     PlatformConfig *platform;     /* NULL when not given */
@@ -345,7 +349,7 @@ NetConfig *net_config_from_json_node(JsonNode *node, GError **error);
  * vm_config_validate:
  * Checks every rule that needs no host (boot <= max, topology product ==
  * max, queue sizes, cmdline length, duplicate ids, console/serial both on
- * the same tty, features not supported yet such as iommu or non-raw
+ * the same tty, features not supported yet such as non-raw
  * images...) and assigns default device ids.  It opens nothing, so nimbusd
  * runs it at define time too; vm_config_check_host() does the rest at
  * vm.create.  Devices trust a config that passed both.  Errors are
@@ -364,6 +368,9 @@ DiskConfig *disk_config_new(void);            /* CH's defaults */
 NetConfig *net_config_new(void);
 DiskConfig *disk_config_copy(const DiskConfig *disk);
 NetConfig *net_config_copy(const NetConfig *net);
+/* Whether the VM gets a virtio-iommu: the top-level iommu, or a device
+ * behind it (a disk, net, the rng or the virtio console with iommu=on). */
+bool vm_config_wants_iommu(const VmConfig *config);
 /* The id of @config's first vhost_user disk, NULL when it has none
  * (transfer none): snapshots and migration refuse such a VM. */
 const char *vm_config_vhost_user_disk(const VmConfig *config);

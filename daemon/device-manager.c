@@ -2,6 +2,7 @@
 /* Device manager: builds the VM's device set from its VmConfig. */
 #include <config.h>
 
+#include <string.h>
 #include <gio/gio.h>
 
 #include "arch/arch.h"
@@ -11,6 +12,10 @@
 #include "devices/pci/pci-bus.h"
 #include "devices/registry.h"
 #include "devices/virtio/mem.h"
+
+/* arch/ cannot see devices/pci: the same bound, one slot per function. */
+G_STATIC_ASSERT(sizeof(((ArchPlatformInfo *)0)->viommu_endpoints) ==
+                sizeof(((DeviceIommuTopology *)0)->endpoints));
 
 /* Opens the backend of a platform console (--serial, --debug-console);
  * *be stays NULL when the console is off. */
@@ -163,8 +168,15 @@ device_manager_create(Vm *vm, GError **error)
     pci_bus_set_windows(ctx.bus, (const PciWindow[]){
                             { plat->mmio32_base, plat->mmio32_size },
                             { plat->mmio64_base, plat->mmio64_size } }, 2);
-    return device_registry_create_all(&ctx, vm_get_config(vm), error) &&
-           dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error) &&
+    if (!device_registry_create_all(&ctx, vm_get_config(vm), error))
+        return false;
+    /* The firmware tables say which functions the IOMMU translates. */
+    plat->viommu = ctx.iommu.present;
+    plat->viommu_bdf = ctx.iommu.bdf;
+    plat->n_viommu_endpoints = ctx.iommu.n_endpoints;
+    memcpy(plat->viommu_endpoints, ctx.iommu.endpoints,
+           sizeof(plat->viommu_endpoints));
+    return dm_create_virtio_mem(&ctx, &vm_get_config(vm)->memory, error) &&
            dm_create_zone_virtio_mems(&ctx, vm_get_config(vm), error) &&
            dm_create_acpi_dimms(vm, &vm_get_config(vm)->memory, error);
 }

@@ -23,6 +23,7 @@
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
 #include "devices/registry.h"
+#include "devices/virtio/iommu.h"
 
 /* Bytes per write of guest memory: whole pages, large enough that the
  * per-call cost disappears. */
@@ -691,6 +692,15 @@ migration_send_start(Vmm *vmm, const MigrationSendConfig *cfg, GError **error)
                     "cannot migrate a VM with a vhost-user net ('%s'): the "
                     "back end's queues cannot be handed over",
                     vm_config_vhost_user_net(vmm_get_config(vmm)));
+        return false;
+    }
+    /* Not even locally: the device state goes over either way, and the
+     * IOMMU's domains and mappings have none yet (docs/devices.md). */
+    if (vmm_get_config(vmm)->iommu) {
+        g_set_error(error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "cannot migrate a VM with a virtio-iommu ('%s'): its "
+                    "domains and mappings have no saved state yet",
+                    VIRTIO_IOMMU_ID);
         return false;
     }
     m = migration_new(vmm, true);

@@ -258,6 +258,15 @@ vmm_hotplug_remove(VmmHotplug *hp, Vm *vm, bool guest_running,
         /* Not booted: the config is all there is. */
         if (!device_registry_detach(config, id, &local))
             hp_add_error(&error, local);
+    } else if (type->behind_iommu &&
+               type->behind_iommu(device_type_entry(type, *config, index))) {
+        /* Its function stays in the VIOT the guest read at boot: a device
+         * hot-added there later would be one the guest believes
+         * translated, and is not. */
+        g_set_error(&error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
+                    "'%s' is behind the virtio-iommu (iommu=on) and cannot "
+                    "be hot-removed: the ACPI VIOT table listing its function "
+                    "is fixed at boot", id);
     } else if (!(dev = vm_find_device(vm, id)) ||
                !hp_device_slot(dev, &bdf, &slot)) {
         g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "common/fd-util.h"
+#include "config/vm-config-platform.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/pci/i6300esb.h"
@@ -18,6 +19,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/fs.h"
+#include "devices/virtio/iommu.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/pmem.h"
 #include "devices/virtio/rng.h"
@@ -209,6 +211,12 @@ console_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     return device_create_add(ctx, dev, error);
 }
 
+static bool
+console_behind_iommu(gconstpointer entry)
+{
+    return ((const ConsoleConfig *)entry)->iommu;
+}
+
 static const DeviceType console_type = {
     .name = "console",
     .cli_option = "--console",
@@ -222,6 +230,7 @@ static const DeviceType console_type = {
     .id = console_id,
     .create = console_create,
     .report = console_report,
+    .behind_iommu = console_behind_iommu,
 };
 
 /* ---- Disks --------------------------------------------------------------- */
@@ -286,6 +295,12 @@ disk_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     return device_create_virtio_pci(ctx, vdev, disk->pci_device_id, error);
 }
 
+static bool
+disk_behind_iommu(gconstpointer entry)
+{
+    return ((const DiskConfig *)entry)->iommu;
+}
+
 static const DeviceType disk_type = {
     .name = "disk",
     .cli_option = "--disk",
@@ -310,6 +325,7 @@ static const DeviceType disk_type = {
     .attach = disk_attach,
     .detach = disk_detach,
     .create = disk_create,
+    .behind_iommu = disk_behind_iommu,
 };
 
 /* ---- Nets ---------------------------------------------------------------- */
@@ -439,6 +455,12 @@ net_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
     return device_create_add(ctx, dev, error);
 }
 
+static bool
+net_behind_iommu(gconstpointer entry)
+{
+    return ((const NetConfig *)entry)->iommu;
+}
+
 static const DeviceType net_type = {
     .name = "net",
     .cli_option = "--net",
@@ -465,6 +487,7 @@ static const DeviceType net_type = {
     .detach = net_detach,
     .create = net_create,
     .report = net_report,
+    .behind_iommu = net_behind_iommu,
 };
 
 /* ---- Rng ----------------------------------------------------------------- */
@@ -502,6 +525,12 @@ rng_create(DeviceCreateCtx *ctx, gpointer entry, GError **error)
                                                         error), -1, error);
 }
 
+static bool
+rng_behind_iommu(gconstpointer entry)
+{
+    return ((const RngConfig *)entry)->iommu;
+}
+
 static const DeviceType rng_type = {
     .name = "rng",
     .cli_option = "--rng",
@@ -513,6 +542,7 @@ static const DeviceType rng_type = {
     .entry = rng_entry,
     .id = rng_id,
     .create = rng_create,
+    .behind_iommu = rng_behind_iommu,
 };
 
 /* ---- The registry -------------------------------------------------------- */
@@ -624,10 +654,74 @@ device_registry_lookup(const char *name)
     return NULL;
 }
 
+/* The function of a virtio-pci device on segment 0, as the VIOT and the
+ * IOMMU's endpoint ids name it: bus 0, so (segment << 16 | BDF) is its
+ * devfn. */
+static uint16_t
+reg_virtio_pci_bdf(VmmDevice *dev)
+{
+    return virtio_pci_get_pci(dev)->devfn;
+}
+
+/*
+ * The virtio-iommu, once the functions it translates are on the bus (their
+ * BDFs are its endpoint ids).  Each gets its translation now: after its
+ * realize, before any vCPU runs, so the guest's first look at its features
+ * already sees VIRTIO_F_ACCESS_PLATFORM.  The IOMMU then takes the next
+ * free slot (vm_config_validate() counted it), as in CH, where it comes
+ * after the devices it translates.
+ */
+static bool
+reg_create_iommu(DeviceCreateCtx *ctx, const VmConfig *config,
+                 GError **error)
+{
+    DeviceIommuTopology *topo = &ctx->iommu;
+    g_autoptr(VirtioDevice) iommu = NULL;
+    VmmDevice *dev;
+
+    if (!device_create_pci_bus(ctx, error) ||
+        !(iommu = virtio_iommu_new(ctx->host, VIRTIO_IOMMU_ID,
+                                   platform_config_iommu_address_width(
+                                       config->platform), error)))
+        return false;
+    for (guint t = 0; registry_types[t]; t++) {
+        const DeviceType *type = registry_types[t];
+        guint n = device_type_count(type, config);
+
+        for (guint i = 0; type->behind_iommu && i < n; i++) {
+            gconstpointer entry = device_type_entry(type, config, i);
+            const char *id = device_type_id(type, entry);
+            VirtQueueDma *dma;
+            uint16_t bdf;
+
+            if (!type->behind_iommu(entry))
+                continue;
+            if (!(dev = device_host_find_device(ctx->host, id))) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "%s: no device to put behind the virtio-iommu",
+                            id);
+                return false;
+            }
+            bdf = reg_virtio_pci_bdf(dev);
+            if (!(dma = virtio_iommu_dma_new(iommu, bdf, error)))
+                return false;
+            virtio_device_set_dma(virtio_pci_get_virtio(dev), dma);
+            topo->endpoints[topo->n_endpoints++] = bdf;
+        }
+    }
+    if (!(dev = device_create_virtio_pci(ctx, g_steal_pointer(&iommu), -1,
+                                         error)))
+        return false;
+    topo->bdf = reg_virtio_pci_bdf(dev);
+    topo->present = true;
+    return true;
+}
+
 bool
 device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
                            GError **error)
 {
+    ctx->iommu = (DeviceIommuTopology){ 0 };
     for (guint t = 0; registry_types[t]; t++) {
         const DeviceType *type = registry_types[t];
         guint n = device_type_count(type, config);
@@ -639,7 +733,7 @@ device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
                 return false;
         }
     }
-    return true;
+    return !config->iommu || reg_create_iommu(ctx, config, error);
 }
 
 /* vm.add-*'s checks: *@next is a copy of @config with the new entry
@@ -702,15 +796,25 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
 {
     g_autoptr(VmConfig) next = NULL;
     const DeviceType *type;
+    gpointer entry;
     VmmDevice *dev;
 
     type = registry_prepare(*config, type_name, body, fds, n_fds, &next,
                             error);
     if (!type)
         return NULL;
-    dev = type->create(ctx, device_type_entry(type, next,
-                                              device_type_count(type, next) - 1),
-                       error);
+    entry = device_type_entry(type, next, device_type_count(type, next) - 1);
+    /* The guest learnt from the VIOT at boot which functions the IOMMU
+     * translates, and never reads it again (CH refuses these too). */
+    if (type->behind_iommu && type->behind_iommu(entry)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "%s '%s': iommu=on cannot be hot-added: the ACPI VIOT "
+                    "table listing the functions the virtio-iommu "
+                    "translates is fixed at boot", type->name,
+                    device_type_id(type, entry));
+        return NULL;
+    }
+    dev = type->create(ctx, entry, error);
     if (!dev)
         return NULL;
     vm_config_free(*config);
@@ -770,6 +874,7 @@ device_registry_detach(VmConfig **config, const char *id, GError **error)
                     type->name);
         return false;
     }
+
     /* A copy, like device_registry_add(): the config of record is
      * replaced whole, never edited in place. */
     next = vm_config_copy(*config);

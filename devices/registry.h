@@ -11,6 +11,7 @@
 #include "devices/device-host.h"
 #include "devices/device.h"
 #include "devices/pci/pci-bus.h"
+#include "devices/pci/pci.h"
 #include "devices/virtio/virtio.h"
 
 /* The ids of the platform's consoles, as Cloud Hypervisor names them
@@ -18,12 +19,23 @@
 #define DEVICE_ID_SERIAL        "__serial"
 #define DEVICE_ID_DEBUG_CONSOLE "__debug_console"
 
+/* The virtio-iommu device_registry_create_all() made, for the firmware
+ * tables (the VIOT): PCI functions of segment 0, as bus << 8 | devfn. */
+typedef struct {
+    bool present;
+    uint16_t bdf;                   /* the IOMMU's own function */
+    uint16_t endpoints[PCI_SLOTS];  /* the functions it translates */
+    unsigned n_endpoints;
+} DeviceIommuTopology;
+
 /* What a type's create() builds on: the VM's device host and its PCI
  * segment 0 (created by the device manager, which records its ECAM window
- * for the firmware tables). */
+ * for the firmware tables); @iommu is filled by
+ * device_registry_create_all(). */
 typedef struct {
     DeviceHost *host;
     PciBus *bus;
+    DeviceIommuTopology iommu;
 } DeviceCreateCtx;
 
 /*
@@ -78,6 +90,9 @@ VmmDevice *device_create_virtio_pci(DeviceCreateCtx *ctx, VirtioDevice *vdev,
  * @report: writes a device's runtime facts into @entry of a *copy* of
  *   the config, for vm.info's CH-compatible config (the pty path in
  *   serial.file, a generated MAC); NULL when the type has none
+ * @behind_iommu: whether @entry asks to be translated by the virtio-iommu
+ *   (iommu=on); NULL for the types that never are (config/ refuses their
+ *   iommu=on).  A device that is must be a virtio-pci function.
  *
  * There is no per-type validate(): every rule has one owner,
  * vm_config_validate(), which sees the whole config (ids are unique across
@@ -105,6 +120,7 @@ typedef struct {
     VmmDevice *(*create)(DeviceCreateCtx *ctx, gpointer entry,
                          GError **error);
     void (*report)(gpointer entry, const VmmDeviceRuntime *runtime);
+    bool (*behind_iommu)(gconstpointer entry);
 } DeviceType;
 
 /* Registers the config kinds of the types that have one
@@ -132,8 +148,11 @@ const DeviceType *device_registry_lookup(const char *name);
  * device_registry_create_all:
  * Walks @config (validated): for each registered type, each entry is
  * created and added to @ctx->host (types without create() are skipped:
- * the platform made them).  On error the devices already added stay with
- * the VM, which its creator frees.
+ * the platform made them).  Then, when @config->iommu, the virtio-iommu
+ * (VIRTIO_IOMMU_ID): each device whose entry is behind_iommu() gets its
+ * translation (endpoint = its BDF on segment 0), and the IOMMU takes the
+ * next free PCI slot; @ctx->iommu says where they all are.  On error the
+ * devices already added stay with the VM, which its creator frees.
  */
 bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
                                 GError **error);
@@ -149,6 +168,8 @@ bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
  * G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
+ * G_IO_ERROR_NOT_SUPPORTED also for an entry with iommu=on: the guest
+ * learnt from the VIOT at boot which functions the IOMMU translates.
  * Telling a running guest about the new device (PCI hotplug) is the
  * caller's (daemon/vmm-hotplug.c).
  * Returns (transfer none) the new device, owned by the VM.

@@ -25,4 +25,5 @@ dist_schemadevices_DATA = \
 	xml-schemas/devices/watchdog.rng \
 	xml-schemas/devices/tpm.rng \
 	xml-schemas/devices/memory.rng \
-	xml-schemas/devices/filesystem.rng
+	xml-schemas/devices/filesystem.rng \
+	xml-schemas/devices/iommu.rng

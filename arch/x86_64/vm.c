@@ -222,6 +222,10 @@ arch_vm_load_payload(const VmConfig *cfg, GuestMemory *mem,
     acpi.tpm = tpm_configured(cfg);
     acpi.fw_cfg = plat->fw_cfg;
     acpi.numa = numa;
+    acpi.viommu = plat->viommu;
+    acpi.viommu_bdf = plat->viommu_bdf;
+    acpi.viommu_endpoints = plat->viommu_endpoints;
+    acpi.n_viommu_endpoints = plat->n_viommu_endpoints;
     if (!x86_acpi_build(mem, &acpi, &rsdp, error) ||
         !x86_smbios_setup(mem, cfg->platform, error))
         return false;

@@ -68,7 +68,10 @@ static const VField balloon_fields[] = {
     V_STR("id", BalloonConfig, id),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
     V_INT_OPT("pci_device_id", BalloonConfig, pci_device_id, 1, 31),
-    U_BOOL("iommu", false),
+    U_BOOL("iommu", false,
+           .refused = "a virtio-balloon cannot be put behind the IOMMU: it "
+                      "discards the pages the driver names by guest-physical "
+                      "frame number, outside the translated queues"),
     V_UINT("size", BalloonConfig, size, 0, G_MAXINT64, 0,
            .flags = VF_JSON_REQUIRED | VF_CLI_SIZE),
     V_BOOL("deflate_on_oom", BalloonConfig, deflate_on_oom, false),

@@ -59,7 +59,10 @@ static const VField pmem_fields[] = {
     /* CH's size is optional (null: the file's); written only when set. */
     V_UINT("size", PmemConfig, size, 0, G_MAXINT64, 0,
            .flags = VF_CLI_SIZE | VF_OMIT_DEFAULT),
-    U_BOOL("iommu", false),
+    U_BOOL("iommu", false,
+           .refused = "a virtio-pmem cannot be put behind the IOMMU: the "
+                      "guest reaches its file through a region mapped into "
+                      "guest-physical space, which no translation covers"),
     V_BOOL("discard_writes", PmemConfig, discard_writes, false),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
     V_INT_OPT("pci_device_id", PmemConfig, pci_device_id, 1, 31),

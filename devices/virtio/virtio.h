@@ -83,7 +83,7 @@ typedef struct {
  * Embedded in each device struct.  Field protection:
  *  - immutable after virtio_device_init(): @ops, @id, @host,
  *    @host_features, @nvqs, @vqs (the array), @kick_fds; @dma, set once
- *    before realize (virtio_device_set_dma());
+ *    before the VM runs (virtio_device_set_dma());
  *  - set once by the transport before realize: @transport, @transport_data;
  *  - written by vCPU threads under the transport's lock, immutable while
  *    the device is active: @driver_features, @config_vector, @active and the
@@ -140,7 +140,8 @@ bool virtio_device_init(VirtioDevice *vdev, const VirtioDeviceOps *ops,
                         uint16_t queue_size, GError **error);
 /**
  * virtio_device_set_dma:
- * Puts @vdev behind an IOMMU before it is realized: it offers
+ * Puts @vdev behind an IOMMU before the VM runs (the registry does it
+ * once the device's PCI function, its endpoint id, is placed): it offers
  * VIRTIO_F_ACCESS_PLATFORM, refuses FEATURES_OK from a driver that does
  * not accept it (that driver would bypass the IOMMU), and its queues
  * translate every address through @dma once activated.  @dma: (transfer

@@ -57,7 +57,10 @@ static const VField vsock_fields[] = {
     V_STR("socket", VsockConfig, socket,
           .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED | VF_PATH_SOCKET,
           .cli_meta = "<socket_path>"),
-    U_BOOL("iommu", false),
+    U_BOOL("iommu", false,
+           .refused = "virtio-vsock is not put behind the IOMMU by nimbus: "
+                      "only virtio-blk, -net, -rng and -console get a "
+                      "translation context"),
     V_STR("id", VsockConfig, id),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
     V_INT_OPT("pci_device_id", VsockConfig, pci_device_id, 1, 31),

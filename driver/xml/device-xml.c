@@ -8,6 +8,7 @@
 
 #include "driver/xml/device-xml.h"
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 #include "driver/xml/memory-backing.h"
 #include "driver/xml/memory-xml.h"
 
@@ -231,6 +232,9 @@ domain_def_hotplug_prepare(DomainDef *def, DomainHotplugKind kind,
      * fs-device.c). */
     g_return_val_if_fail(kind == DOMAIN_HOTPLUG_DISK ||
                          kind == DOMAIN_HOTPLUG_NET, NULL);
+    /* Before any TAP exists: the VMM would refuse it too. */
+    if (!domain_iommu_check_attach(def, type, index, error))
+        return NULL;
     if (kind == DOMAIN_HOTPLUG_DISK) {
         DomainDiskDef *disk = domain_def_device(def, type, index);
 

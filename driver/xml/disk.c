@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 
 ENUM_IMPL(domain_disk_bus, DOMAIN_DISK_BUS_LAST,
           "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd");
@@ -53,6 +54,9 @@ domain_disk_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
 
     /* -1 = absent: printed back only if given (bus is inferred later). */
     disk->cache = disk->io = disk->discard = disk->bus = -1;
+    if (!domain_iommu_driver_parse(xml_child(node, "driver"), &disk->iommu,
+                                   error))
+        return NULL;
     if ((n = xml_child(node, "driver"))) {
         disk->driver_name = xml_prop(n, "name");
         disk->driver_type = xml_prop(n, "type");
@@ -118,9 +122,9 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
     xml_buf_end_open(buf);
     if (disk->driver_name || disk->driver_type || disk->cache >= 0 ||
         disk->io >= 0 || disk->discard >= 0 || disk->queues ||
-        disk->queue_size) {
+        disk->queue_size || disk->iommu) {
         /* libvirt's attribute order: name, type, cache, io, discard,
-         * queues, queue_size. */
+         * queues, queue_size, then the virtio options (iommu). */
         xml_buf_open(buf, "driver");
         xml_buf_attr(buf, "name", disk->driver_name);
         xml_buf_attr(buf, "type", disk->driver_type);
@@ -132,6 +136,7 @@ domain_disk_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
             xml_buf_attr_uint(buf, "queues", disk->queues);
         if (disk->queue_size)
             xml_buf_attr_uint(buf, "queue_size", disk->queue_size);
+        xml_buf_attr(buf, "iommu", xml_on_off_to_string(disk->iommu));
         xml_buf_end_empty(buf);
     }
     /* A missing source fails validation; copy() may still format it.  A

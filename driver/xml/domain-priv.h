@@ -317,6 +317,7 @@ typedef struct {
     unsigned int queue_size;    /* <driver queue_size>; 0: absent */
     char *dst;                  /* <target dev> */
     int bus;                    /* DomainDiskBus; -1 until post-parse */
+    XmlTristate iommu;          /* <driver iommu> (iommu.c) */
     bool readonly;
     bool shareable;
     char *serial;
@@ -414,6 +415,7 @@ typedef struct {
     uint32_t queues;            /* <driver queues>; 0: absent */
     uint32_t rx_queue_size;
     uint32_t tx_queue_size;
+    XmlTristate iommu;          /* <driver iommu> (iommu.c) */
     DomainNetBandwidth bandwidth;
     char *vhost_path;           /* type='vhostuser': <source path> */
     int vhost_mode;             /* DomainNetVhostMode */
@@ -495,6 +497,7 @@ typedef struct {
     DomainDeviceInfo info;
     char *model;                /* "virtio" */
     char *backend_path;         /* <backend model='random'>; default /dev/urandom */
+    XmlTristate iommu;          /* <driver iommu> (iommu.c) */
 } DomainRngDef;
 
 typedef enum {
@@ -606,6 +609,7 @@ typedef enum {
     DOMAIN_DEVICE_PANIC,
     DOMAIN_DEVICE_SHMEM,
     DOMAIN_DEVICE_MEMORY,
+    DOMAIN_DEVICE_IOMMU,
     DOMAIN_DEVICE_VSOCK,
     DOMAIN_DEVICE_LAST
 } DomainDeviceType;
@@ -656,6 +660,7 @@ extern const DomainDeviceClass domain_memory_class;
 extern const DomainDeviceClass domain_watchdog_class;
 extern const DomainDeviceClass domain_shmem_class;          /* shmem.c */
 extern const DomainDeviceClass domain_filesystem_class;   /* filesystem.c */
+extern const DomainDeviceClass domain_iommu_class;        /* iommu.c */
 
 void domain_disk_def_free(DomainDiskDef *disk);
 void domain_net_def_free(DomainNetDef *net);

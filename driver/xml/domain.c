@@ -31,6 +31,7 @@ const DomainDeviceClass *const domain_device_classes[DOMAIN_DEVICE_LAST] = {
     [DOMAIN_DEVICE_MEMORY] = &domain_memory_class,
     [DOMAIN_DEVICE_WATCHDOG] = &domain_watchdog_class,
     [DOMAIN_DEVICE_FILESYSTEM] = &domain_filesystem_class,
+    [DOMAIN_DEVICE_IOMMU] = &domain_iommu_class,
 };
 
 /* Larger than any real definition; bounds what one RPC call can make

@@ -43,6 +43,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/vsock.c \
 	driver/xml/tpm.c \
 	driver/xml/filesystem.c driver/xml/filesystem.h \
+	driver/xml/iommu.c driver/xml/iommu.h \
 	driver/xml/memory-backing.c driver/xml/memory-backing.h \
 	driver/xml/memory.c driver/xml/memory-xml.h \
 	driver/xml/numa.c driver/xml/numa.h \

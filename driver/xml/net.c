@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 
 void
 domain_net_def_free(DomainNetDef *net)
@@ -82,6 +83,9 @@ domain_net_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
          !domain_net_parse_u32(n, "tx_queue_size", &net->tx_queue_size,
                                error)))
         return NULL;
+    if (!domain_iommu_driver_parse(xml_child(node, "driver"), &net->iommu,
+                                   error))
+        return NULL;
     if (!domain_net_bandwidth_parse(node, &net->bandwidth, error) ||
         !domain_device_info_parse(node, &net->info, true, ctx, error))
         return NULL;
@@ -126,7 +130,8 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_attr(buf, "type", net->model);
         xml_buf_end_empty(buf);
     }
-    if (net->queues || net->rx_queue_size || net->tx_queue_size) {
+    if (net->queues || net->rx_queue_size || net->tx_queue_size ||
+        net->iommu) {
         xml_buf_open(buf, "driver");
         if (net->queues)
             xml_buf_attr_uint(buf, "queues", net->queues);
@@ -134,6 +139,8 @@ domain_net_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
             xml_buf_attr_uint(buf, "rx_queue_size", net->rx_queue_size);
         if (net->tx_queue_size)
             xml_buf_attr_uint(buf, "tx_queue_size", net->tx_queue_size);
+        /* libvirt puts the virtio options after the queue sizes. */
+        xml_buf_attr(buf, "iommu", xml_on_off_to_string(net->iommu));
         xml_buf_end_empty(buf);
     }
     if (net->mtu) {

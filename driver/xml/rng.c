@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 
 void
 domain_rng_def_free(DomainRngDef *rng)
@@ -29,7 +30,9 @@ domain_rng_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
         if (*path)
             rng->backend_path = g_steal_pointer(&path);
     }
-    if (!domain_device_info_parse(node, &rng->info, false, ctx, error))
+    if (!domain_iommu_driver_parse(xml_child(node, "driver"), &rng->iommu,
+                                   error) ||
+        !domain_device_info_parse(node, &rng->info, false, ctx, error))
         return NULL;
     return g_steal_pointer(&rng);
 }
@@ -48,6 +51,12 @@ domain_rng_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
         xml_buf_end_text(buf, "backend", rng->backend_path);
     else
         xml_buf_end_empty(buf);
+    /* libvirt's place for the virtio options: after the backend. */
+    if (rng->iommu) {
+        xml_buf_open(buf, "driver");
+        xml_buf_attr(buf, "iommu", xml_on_off_to_string(rng->iommu));
+        xml_buf_end_empty(buf);
+    }
     domain_device_info_format(buf, &rng->info);
     xml_buf_close(buf, "rng");
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 #include "driver/xml/memory-backing.h"
 #include "driver/xml/numa.h"
 
@@ -654,5 +655,6 @@ domain_def_validate(const DomainDef *def, GError **error)
            domain_numa_validate(def, error) &&
            domain_memory_backing_validate(def, error) &&
            domain_fs_validate(def, error) &&
+           domain_iommu_validate(def, error) &&
            validate_device_infos(def, error);
 }

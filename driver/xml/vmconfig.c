@@ -9,6 +9,7 @@
 #include "config/vm-config-ratelimit.h"
 #include "driver/xml/domain-priv.h"
 #include "driver/xml/filesystem.h"
+#include "driver/xml/iommu.h"
 #include "driver/xml/memory-backing.h"
 #include "driver/xml/numa.h"
 
@@ -71,6 +72,10 @@
  *   <maxMemory>, <memory model=> memory.hotplug_method/_size/hotplugged_size
  *                                and pmem[] (fill_memory_hotplug(), rules
  *                                in memory.c)
+ *   <iommu model=virtio>         iommu = true, <driver aw_bits> ->
+ *                                platform.iommu_address_width_bits;
+ *                                <driver iommu='on'> on a disk, interface
+ *                                or rng: its iommu = true (iommu.c)
  * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
@@ -169,6 +174,7 @@ disk_config_from_def(const DomainDiskDef *d)
     disk->direct = d->cache == DOMAIN_DISK_CACHE_NONE ||
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
     disk->serial = g_strdup(d->serial);
+    disk->iommu = d->iommu == XML_TRISTATE_YES;
     /* Never autodetect: the format is the XML's (validate() allows raw,
      * qcow2, vpc (fixed VHD) and vhdx).  A qcow2 image's backing chain is opened as libvirt
      * follows it: the header naming it is the host's, never guest data,
@@ -245,6 +251,7 @@ net_config_from_def(const DomainNetDef *def, guint index)
     if (def->rx_queue_size)
         net->queue_size = def->rx_queue_size;
     net->id = net_vmm_id(def, index);
+    net->iommu = def->iommu == XML_TRISTATE_YES;
     net->rate_limiter_config =
         domain_net_bandwidth_to_rate_limiter(&def->bandwidth);
     if (def->type == DOMAIN_NET_TYPE_VHOSTUSER)
@@ -588,11 +595,13 @@ domain_def_to_vmconfig(const DomainDef *def, GError **error)
             config->rng.src = g_strdup(rng->backend_path);
         }
         config->rng.id = g_strdup(rng->info.alias);
+        config->rng.iommu = rng->iommu == XML_TRISTATE_YES;
     }
     /* unsupported.c let only model='pvpanic' through, validate.c one. */
     config->pvpanic = domain_def_ndevices(def, DOMAIN_DEVICE_PANIC) > 0;
     config->platform = domain_sysinfo_to_platform(def);
     config->payload.fw_cfg_config = domain_sysinfo_fwcfg_to_config(def);
+    domain_iommu_fill_vmconfig(config, def);
     if (!fill_vsock(config, def, error) || !fill_tpm(config, def, error) ||
         !domain_watchdog_fill_vmconfig(config, def, error) ||
         !domain_shmem_fill_vmconfig(config, def, error) ||
@@ -623,12 +632,19 @@ domain_def_to_vmconfig_json(const DomainDef *def, GError **error)
 bool
 domain_def_check_vmconfig(const DomainDef *def, GError **error)
 {
-    g_autoptr(VmConfig) config = domain_def_to_vmconfig(def, error);
+    g_autoptr(VmConfig) built = domain_def_to_vmconfig(def, error);
+    g_autoptr(VmConfig) config = NULL;
     g_autoptr(GError) local = NULL;
+    g_autofree char *json = NULL;
 
-    if (!config)
+    if (!built)
         return false;
-    if (!vm_config_validate(config, &local)) {
+    /* What vm.create runs on the body nimbusd sends: the JSON parser,
+     * whose field tables hold the bounds (an IOMMU address width of 12
+     * to 64 bits...), then vm_config_validate(). */
+    json = vm_config_to_json(built, false);
+    if (!(config = vm_config_from_json(json, -1, &local)) ||
+        !vm_config_validate(config, &local)) {
         /* nimbus's vm.create answers "invalid VM configuration: ..." */
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "invalid VM configuration: %s", local->message);

@@ -26,3 +26,10 @@ TESTS += tests/integration/test-nimbusd-virtiofs.py
 # the disk is the image's, domblkinfo refuses it.  One boot.
 dist_check_SCRIPTS += tests/integration/test-nimbusd-vhudisk.py
 TESTS += tests/integration/test-nimbusd-vhudisk.py
+
+# test-nimbusd-iommu.py: <iommu model='virtio'> with an rng behind it
+# (<driver iommu='on'/>): the live XML, nimbus's config, and the guest's
+# rng reading through the IOMMU (bypass: the guest kernel has no
+# virtio-iommu driver).  One boot.
+dist_check_SCRIPTS += tests/integration/test-nimbusd-iommu.py
+TESTS += tests/integration/test-nimbusd-iommu.py

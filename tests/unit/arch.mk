@@ -39,6 +39,13 @@ tests_unit_test_x86_srat_LDADD = tests/unit/libtestarch.a arch/libarch.a \
 	devices/libdevices.a config/libvmconfig.a common/libcommon.a \
 	$(VMM_DEP_LIBS)
 
+# The registry's virtio-iommu and the VIOT listing its endpoints: devices
+# on a FakeHost, the table from arch/.
+check_PROGRAMS += tests/unit/test-registry-iommu
+TESTS += tests/unit/test-registry-iommu
+tests_unit_test_registry_iommu_LDADD = tests/unit/libfakevm.a \
+	arch/libarch.a $(TEST_LIBS)
+
 # Seeds: tests/unit/test-x86-loader --write-corpus tests/fuzz/corpus/linux-loader
 FUZZ_TARGETS += tests/fuzz/fuzz-linux-loader
 tests_fuzz_fuzz_linux_loader_SOURCES = tests/fuzz/fuzz-linux-loader.c

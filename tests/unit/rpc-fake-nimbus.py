@@ -30,7 +30,8 @@
 # makes N the last one); vm.remove-device answers once the "guest"
 # let go, after the device-removed event, or, with
 # FAKE_NIMBUS_NO_EJECT=1, fails as nimbus does when the guest never
-# acknowledges, the device staying; vm.resize-disk grows a disk's file
+# acknowledges, the device staying (and refuses a device with iommu=on
+# of a booted VM, as nimbus does); vm.resize-disk grows a disk's file
 # (ftruncate) and refuses shrinking; vm.nimbus-update-rate-limiter
 # changes a disk's or a group's limits in the config vm.info shows.
 # vm.snapshot/vm.restore write and read a real snapshot directory (CH's
@@ -252,6 +253,12 @@ class Vm:
                 if dev.get("id") != did:
                     continue
                 bdf = self.bdfs.get(did, "0000:00:%02x.0" % (i + 1))
+                if dev.get("iommu") and self.state in ("Running", "Paused"):
+                    # nimbus's refusal (daemon/vmm-hotplug.c).
+                    return 400, ["'%s' is behind the virtio-iommu (iommu=on) "
+                                 "and cannot be hot-removed: the ACPI VIOT "
+                                 "table listing its function is fixed at "
+                                 "boot" % did]
                 if os.environ.get("FAKE_NIMBUS_NO_EJECT"):
                     return 500, ["the guest did not release '%s' (%s) within "
                                  "10000 ms; the device stays" % (did, bdf)]

@@ -137,17 +137,23 @@ static const StatusCase status_cases[] = {
                               "\"queue_size\": 2}]" },
       400, "Error from API", "disks[0]: queue_size=2: expected a power of two "
       "between 4 and" },
-    { "create-disk-iommu", { NONE },
-      { API_ACTION_VM_CREATE, "@config:\"disks\": [{\"path\": \"/d\", "
+    /* Only what reads guest memory through the translated queues can be
+     * behind the virtio-iommu. */
+    { "create-pmem-iommu", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"pmem\": [{\"file\": \"/p\", "
                               "\"iommu\": true}]" },
-      400, "Error from API", "disks[0]: iommu=true is not supported yet" },
-    { "create-net-iommu", { NONE },
-      { API_ACTION_VM_CREATE, "@config:\"net\": [{\"iommu\": true}]" },
-      400, "Error from API", "net[0]: iommu=true is not supported yet" },
-    { "create-rng-iommu", { NONE },
-      { API_ACTION_VM_CREATE, "@config:\"rng\": {\"src\": \"/dev/urandom\", "
-                              "\"iommu\": true}" },
-      400, "Error from API", "rng: iommu=true is not supported yet" },
+      400, "Failed to deserialize JSON", "pmem[0].iommu: refused: a virtio-pmem cannot "
+      "be put behind the IOMMU" },
+    { "create-iommu-segments", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"platform\": {\"iommu_segments\": "
+                              "[0]}" },
+      400, "Failed to deserialize JSON", "platform.iommu_segments: refused: nimbus has a "
+      "single PCI segment" },
+    { "create-iommu-width", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"platform\": "
+                              "{\"iommu_address_width_bits\": 11}" },
+      400, "Failed to deserialize JSON", "platform.iommu_address_width_bits: "
+      "expected an integer between 12 and 64" },
     { "create-net-ipv6", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"net\": [{\"ip\": \"fd00::1\"}]" },
       400, "Error from API", "net[0]: ip=fd00::1: IPv6 host addresses are not "

@@ -281,8 +281,19 @@ static const BadCli bad_cli[] = {
      * CLI's words. */
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,queue_size=2"),
       "--disk: queue_size=2: expected a power of two between 4 and 32768", 0 },
-    { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,iommu=on"),
-      "--disk: iommu=on is not supported yet", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--memory", "size=512M,shared=on",
+           "--disk", "vhost_user=on,socket=/s,iommu=on"),
+      "--disk: iommu=on is refused with vhost_user: the vhost-user back end "
+      "reads guest memory itself", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--balloon", "size=0,iommu=on"),
+      "--balloon: iommu=on is refused: a virtio-balloon cannot be put behind "
+      "the IOMMU", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_segments=[0]"),
+      "--platform: iommu_segments=[0] is refused: nimbus has a single PCI "
+      "segment", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_address_width=65"),
+      "--platform: invalid value 'iommu_address_width=65': expected an "
+      "integer between 12 and 64", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--net", "ip=fd00::1"),
       "--net: ip=fd00::1: IPv6 host addresses are not supported yet", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--disk", "path=@T@/a.img,num_queues=2"),

@@ -134,8 +134,9 @@ test_add_refused(void)
           G_IO_ERROR_INVALID_ARGUMENT, "disks[1]: queue_size=2" },
         { "disk", "{\"path\": \"/x\", \"id\": \"d0\"}", G_IO_ERROR,
           G_IO_ERROR_EXISTS, "disks[1]: id 'd0' is already used by disks[0]" },
-        { "net", "{\"iommu\": true}", G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-          "net[0]: iommu=true is not supported yet" },
+        /* The guest read the VIOT at boot. */
+        { "net", "{\"iommu\": true}", G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "iommu=on cannot be hot-added" },
         /* And the host checks. */
         { "disk", "{\"path\": \"/nonexistent/x.img\"}", G_IO_ERROR,
           G_IO_ERROR_INVALID_ARGUMENT, "disks[1].path: /nonexistent/x.img" },

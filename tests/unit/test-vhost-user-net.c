@@ -95,7 +95,7 @@ test_config_rules(void)
         { "vhost_user=on,bw_size=1000,bw_refill_time=100", true, true,
           "does not apply to a vhost-user net" },
         { "vhost_user=on,iommu=on", true, true,
-          "is not supported with vhost_user" },
+          "iommu=true is refused with vhost_user" },
         { "vhost_user=on,vhost_mode=both", true, true,
           "vhost_mode=both: expected Client or Server" },
         { "tap=tap0", true, true, "needs vhost_user=on" },

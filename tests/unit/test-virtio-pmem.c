@@ -116,7 +116,8 @@ test_config_refusals(void)
         { "size=2M", "file=<backing_file_path> is required" },
         { "file=", "file=': expected a non-empty value" },
         { "file=/x,size=3M", "size=3145728 is not a multiple of 2 MiB" },
-        { "file=/x,iommu=on", "iommu=on is not supported yet" },
+        { "file=/x,iommu=on", "iommu=on is refused: a virtio-pmem cannot be "
+          "put behind the IOMMU" },
         { "file=/x,bogus=1", "bogus" },
     };
     g_autoptr(GError) error = NULL;

@@ -86,7 +86,7 @@ test_config_refusals(void)
           "\"socket\":\"\"}}", "socket must not be empty" },
         { "{\"payload\":{\"kernel\":\"k\"},\"vsock\":{\"cid\":3,"
           "\"socket\":\"/s\",\"iommu\":true}}",
-          "'vsock.iommu' is not supported yet" },
+          "vsock.iommu: refused: virtio-vsock is not put behind the IOMMU" },
         { "{\"payload\":{\"kernel\":\"k\"},\"vsock\":[]}",
           "vsock: expected an object" },
     };

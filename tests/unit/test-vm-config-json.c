@@ -143,7 +143,7 @@ static const BadJson bad_json[] = {
       "serial.mode: expected one of Off, Pty, Tty, File, Socket or Null" },
     { "{" KERNEL ", \"serial\": {}}", "serial.mode: required field missing" },
     { "{" KERNEL ", \"serial\": {\"mode\": \"Null\", \"iommu\": true}}",
-      "'serial.iommu' is not supported yet" },
+      "serial.iommu: refused: the serial port is a legacy 8250 UART" },
     { "{" KERNEL ", \"serial\": {\"mode\": \"Null\", \"id\": \"x\"}}",
       "serial.id: unknown field" },
     { "{" KERNEL ", \"console\": {\"mode\": \"Pty\", \"pci_device_id\": 3}}",

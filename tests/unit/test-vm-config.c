@@ -265,20 +265,20 @@ static const ValidateCase validate_bad[] = {
      * vm.boot. */
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"queue_size\": 2}]}",
       "disks[0]: queue_size=2: expected a power of two between 4 and 32768", 0 },
-    { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"iommu\": true}]}",
-      "disks[0]: iommu=true is not supported yet", 0 },
+    /* A vhost-user back end reads guest memory itself: no translation. */
+    { "{" KERNEL ", \"memory\": {\"size\": 536870912, \"shared\": true}, "
+      "\"disks\": [{\"vhost_user\": true, \"vhost_socket\": \"/s\", "
+      "\"iommu\": true}]}",
+      "disks[0]: iommu=true is refused with vhost_user: the vhost-user back "
+      "end reads guest memory itself", 0 },
     { "{" KERNEL ", \"disks\": [{\"path\": \"\"}]}",
       "disks[0].path: the path is empty", 0 },
-    { "{" KERNEL ", \"net\": [{\"iommu\": true}]}",
-      "net[0]: iommu=true is not supported yet", 0 },
+    { "{" KERNEL ", \"memory\": {\"size\": 536870912, \"shared\": true}, "
+      "\"net\": [{\"vhost_user\": true, \"vhost_socket\": \"/s\", "
+      "\"iommu\": true}]}",
+      "net[0]: iommu=true is refused with vhost_user", 0 },
     { "{" KERNEL ", \"net\": [{\"ip\": \"fd00::1\"}]}",
       "net[0]: ip=fd00::1: IPv6 host addresses are not supported yet", 0 },
-    { "{" KERNEL ", \"rng\": {\"src\": \"/dev/urandom\", \"iommu\": true}}",
-      "rng: iommu=true is not supported yet", 0 },
-    { "{" KERNEL ", \"console\": {\"mode\": \"Pty\", \"iommu\": true}}",
-      "console: iommu=true is not supported yet", 0 },
-    { "{" KERNEL ", \"iommu\": true}",
-      "iommu: the virtio-iommu device is not supported yet", 0 },
     /* PCI slots as the devices take them at boot (the console first). */
     { "{" KERNEL ", \"disks\": [{\"path\": \"@T@/disk0.img\", \"pci_device_id\": 5}, "
       "{\"path\": \"@T@/disk1.img\", \"pci_device_id\": 5}]}",
@@ -517,6 +517,61 @@ test_validate_good(void)
     g_assert_cmpstr(once, ==, twice);
 }
 
+/* iommu=on on the devices the IOMMU can translate (virtio-blk, -net,
+ * -rng, -console) turns the top-level iommu on, as in CH; the IOMMU's
+ * function takes a PCI slot after every other device. */
+static void
+test_validate_iommu(void)
+{
+    static const char *const good[] = {
+        "{" KERNEL ", \"disks\": [{\"path\": \"/d\", \"iommu\": true}]}",
+        "{" KERNEL ", \"net\": [{\"iommu\": true}]}",
+        "{" KERNEL ", \"rng\": {\"src\": \"/dev/urandom\", \"iommu\": true}}",
+        "{" KERNEL ", \"console\": {\"mode\": \"Pty\", \"iommu\": true}}",
+        /* CH's top-level switch alone: an IOMMU translating nothing. */
+        "{" KERNEL ", \"iommu\": true}",
+    };
+    g_autoptr(VmConfig) off = config_from(
+        "{" KERNEL ", \"console\": {\"mode\": \"Off\", \"iommu\": true}}");
+    g_autoptr(VmConfig) plain = config_from("{" KERNEL "}");
+    g_autoptr(VmConfig) c = config_from("{" KERNEL "}");
+    g_autoptr(GError) error = NULL;
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autoptr(VmConfig) g = config_from(good[i]);
+
+        g_test_message("case %u: %s", i, good[i]);
+        g_assert_true(vm_config_validate(g, &error));
+        g_assert_no_error(error);
+        g_assert_true(g->iommu);
+        g_assert_true(vm_config_wants_iommu(g));
+    }
+    /* A console that is off has no device to put behind anything. */
+    g_assert_true(vm_config_validate(off, &error));
+    g_assert_false(off->iommu);
+    g_assert_true(vm_config_validate(plain, &error));
+    g_assert_false(plain->iommu);
+
+    /* 29 disks, the console and the rng fill the 31 slots: with iommu=on
+     * the IOMMU finds none left. */
+    for (i = 0; i < 29; i++) {
+        DiskConfig *d = disk_config_new();
+
+        d->path = g_strdup_printf("/nonexistent/d%u.img", i);
+        g_ptr_array_add(c->disks, d);
+    }
+    ((DiskConfig *)g_ptr_array_index(c->disks, 0))->iommu = true;
+    g_assert_false(vm_config_validate(c, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "the virtio-iommu: no free PCI "
+                            "slot is left on segment 0"));
+    g_clear_error(&error);
+    ((DiskConfig *)g_ptr_array_index(c->disks, 0))->iommu = false;
+    g_assert_true(vm_config_validate(c, &error));
+    g_assert_no_error(error);
+}
+
 static void
 test_validate_readonly(void)
 {
@@ -665,6 +720,7 @@ main(int argc, char **argv)
     g_test_add_func("/vm-config/validate/bad", test_validate_bad);
     g_test_add_func("/vm-config/validate/cmdline", test_validate_cmdline);
     g_test_add_func("/vm-config/validate/good", test_validate_good);
+    g_test_add_func("/vm-config/validate/iommu", test_validate_iommu);
     g_test_add_func("/vm-config/validate/pci-slots", test_validate_slots);
     g_test_add_func("/vm-config/validate/readonly", test_validate_readonly);
     g_test_add_func("/vm-config/fds", test_fds);

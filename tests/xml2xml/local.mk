@@ -45,3 +45,9 @@ check_PROGRAMS += tests/xml2xml/test-numa-xml
 TESTS += tests/xml2xml/test-numa-xml
 tests_xml2xml_test_numa_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
 tests_xml2xml_test_numa_xml_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)
+
+# <iommu model='virtio'> and <driver iommu='on'> (driver/xml/iommu.c).
+check_PROGRAMS += tests/xml2xml/test-iommu-xml
+TESTS += tests/xml2xml/test-iommu-xml
+tests_xml2xml_test_iommu_xml_CPPFLAGS = $(XML_TEST_CPPFLAGS)
+tests_xml2xml_test_iommu_xml_LDADD = $(XML_TEST_LIBS) $(VMM_LIBS)
