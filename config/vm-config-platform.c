@@ -30,12 +30,10 @@ static const VField platform_fields[] = {
                        "all of it behind the IOMMU would include the IOMMU "
                        "itself and devices that cannot be translated: give "
                        "iommu=on to each device instead"),
-    /* 0 (not given) is CH's default, 64: so that a PlatformConfig made
-     * with g_new0() (nimbusd's <sysinfo>) means the default too. */
     V_UINT("iommu_address_width_bits", PlatformConfig,
            iommu_address_width_bits, IOMMU_ADDRESS_WIDTH_MIN,
-           IOMMU_ADDRESS_WIDTH_MAX, 0, .cli = "iommu_address_width",
-           .flags = VF_OMIT_DEFAULT),
+           IOMMU_ADDRESS_WIDTH_MAX, IOMMU_ADDRESS_WIDTH_MAX,
+           .cli = "iommu_address_width", .flags = VF_OMIT_DEFAULT),
     V_STR("system_serial_number", PlatformConfig, system_serial_number),
     V_STR("serial_number", PlatformConfig, serial_number),
     V_STR("system_uuid", PlatformConfig, system_uuid),
@@ -96,8 +94,7 @@ platform_config_uuid(const PlatformConfig *p)
 unsigned
 platform_config_iommu_address_width(const PlatformConfig *p)
 {
-    return p && p->iommu_address_width_bits ? p->iommu_address_width_bits
-                                            : IOMMU_ADDRESS_WIDTH_MAX;
+    return p ? p->iommu_address_width_bits : IOMMU_ADDRESS_WIDTH_MAX;
 }
 
 /* "where: message"; returns false. */

@@ -32,6 +32,5 @@ bool vm_config_validate_platform(const PlatformConfig *p, VmConfigNames names,
 const char *platform_config_serial(const PlatformConfig *p);
 const char *platform_config_uuid(const PlatformConfig *p);
 
-/* The virtio-iommu's address width in bits (64 when @p is NULL or does
- * not say). */
+/* The virtio-iommu's address width in bits (64 when @p is NULL). */
 unsigned platform_config_iommu_address_width(const PlatformConfig *p);

@@ -252,8 +252,7 @@ typedef struct {
     char *system_sku_number;
     char *chassis_asset_tag;
     /* The virtio-iommu's input range is [0, 2^bits - 1] (CH's
-     * iommu_address_width_bits; CLI iommu_address_width); 0: not given,
-     * CH's 64 (platform_config_iommu_address_width()). */
+     * iommu_address_width_bits; CLI iommu_address_width). */
     uint32_t iommu_address_width_bits;
 } PlatformConfig;
 

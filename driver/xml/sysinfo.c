@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/vm-config-platform.h"
+#include "config/vm-config-schema.h"
 #include "driver/xml/domain-priv.h"
 
 /*
@@ -202,7 +203,8 @@ PlatformConfig *
 domain_sysinfo_to_platform(const DomainDef *def)
 {
     const DomainSysinfoDef *si = &domain_def_priv(def)->sysinfo;
-    PlatformConfig *p = g_new0(PlatformConfig, 1);
+    /* With the schema's defaults (the IOMMU's address width, 64). */
+    PlatformConfig *p = vschema_new(&vschema_platform);
     char uuid[37];
 
     domain_uuid_format(def->uuid, uuid);
