@@ -119,7 +119,9 @@ static const CliOption cli_static_options[] = {
     { OPT_PLATFORM, "platform", 0, ARG_ONE, true,
       "SMBIOS identity: system_manufacturer=,system_product_name=,"
       "system_version=,system_serial_number=,system_uuid=,system_sku_number=,"
-      "system_family=,chassis_asset_tag=,oem_strings=[<s>,...]" },
+      "system_family=,chassis_asset_tag=,oem_strings=[<s>,...]; "
+      "iommu_address_width=<bits, 12-64> (the virtio-iommu's input range) "
+      "[default: iommu_address_width=64]" },
     { OPT_RATE_LIMIT_GROUP, "rate-limit-group", 0, ARG_MULTI, true,
       "Rate limit group, shared by the disks naming it: "
       "bw_size=<bytes>,bw_one_time_burst=<bytes>,bw_refill_time=<ms>,"

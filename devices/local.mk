@@ -7,7 +7,7 @@ devices_libdevices_a_SOURCES = \
 	devices/device.c devices/device.h devices/device-host.h \
 	devices/guest-memory.c devices/guest-memory.h \
 	devices/state.c devices/state.h \
-	devices/registry.c devices/registry.h
+	devices/registry.c devices/registry-iommu.c devices/registry.h
 
 include devices/char/local.mk
 include devices/legacy/local.mk

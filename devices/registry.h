@@ -157,6 +157,11 @@ const DeviceType *device_registry_lookup(const char *name);
 bool device_registry_create_all(DeviceCreateCtx *ctx, const VmConfig *config,
                                 GError **error);
 
+/* The virtio-iommu part of device_registry_create_all(), once the other
+ * devices exist (devices/registry-iommu.c). */
+bool device_registry_create_iommu(DeviceCreateCtx *ctx,
+                                  const VmConfig *config, GError **error);
+
 /**
  * device_registry_add:
  * vm.add-<@type_name>: look up, validate, create, add.  @body is the

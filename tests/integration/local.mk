@@ -23,6 +23,7 @@ include tests/integration/numa.mk
 include tests/integration/vsock.mk
 include tests/integration/pmem.mk
 include tests/integration/ivshmem.mk
+include tests/integration/iommu.mk
 include tests/integration/ratelimit.mk
 include tests/integration/tpm.mk
 include tests/integration/fwcfg.mk

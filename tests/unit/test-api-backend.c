@@ -142,13 +142,13 @@ static const StatusCase status_cases[] = {
     { "create-pmem-iommu", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"pmem\": [{\"file\": \"/p\", "
                               "\"iommu\": true}]" },
-      400, "Failed to deserialize JSON", "pmem[0].iommu: refused: a virtio-pmem cannot "
-      "be put behind the IOMMU" },
+      400, "Failed to deserialize JSON",
+      "pmem[0].iommu: refused: a virtio-pmem cannot be put behind the IOMMU" },
     { "create-iommu-segments", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"platform\": {\"iommu_segments\": "
                               "[0]}" },
-      400, "Failed to deserialize JSON", "platform.iommu_segments: refused: nimbus has a "
-      "single PCI segment" },
+      400, "Failed to deserialize JSON",
+      "platform.iommu_segments: refused: nimbus has a single PCI segment" },
     { "create-iommu-width", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"platform\": "
                               "{\"iommu_address_width_bits\": 11}" },

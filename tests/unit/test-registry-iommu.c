@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: the registry's virtio-iommu, its endpoints and the VIOT that lists them. */
+/* Unit tests: the registry's virtio-iommu, its endpoints, the VIOT listing them. */
 #include <config.h>
 
 #include <errno.h>
