@@ -601,6 +601,10 @@ static const BadCase bad_cases[] = {
       DRV_ERROR_XML_ERROR, "needs <source mode='client'/> or mode='server'" },
     { "vhostuser-no-path", VHU("<source type='unix' mode='server'/>", ""),
       DRV_ERROR_XML_ERROR, "needs <source path='...'/>" },
+    { "vhostuser-reconnect",
+      VHU("<source type='unix' path='/run/vu.sock' mode='client'>"
+          "<reconnect enabled='yes' timeout='10'/></source>", ""),
+      DRV_ERROR_CONFIG_UNSUPPORTED, "<reconnect> is not supported by nimbus" },
     { "vhostuser-target", VHU(VHU_SRC, "<target dev='vnet7'/>"),
       DRV_ERROR_CONFIG_UNSUPPORTED,
       "<target> is not supported by nimbus on interface type 'vhostuser'" },
