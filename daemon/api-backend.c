@@ -279,87 +279,71 @@ run_vm_resize(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
     return vmm_vm_resize(vmm, &r, error);
 }
 
-/* CH's VmResizeDisk: {"id": string, "desired_size": bytes}, both
- * required (CH's schema lists them without a "required", but a resize
- * without either means nothing). */
+/* CH's VmResizeDisk {"id", "desired_size"} and VmResizeZone {"id",
+ * "desired_ram"}: a string id and a byte count, both required (CH's schema
+ * lists them without a "required", but a resize without either means
+ * nothing), and nothing else. */
+static bool
+parse_id_and_size(JsonNode *body, const char *what, const char *size_name,
+                  const char **id_out, uint64_t *size_out, GError **error)
+{
+    JsonObject *o;
+    JsonNode *id;
+    JsonNode *size;
+
+    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
+        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
+        return false;
+    }
+    o = json_node_get_object(body);
+    id = json_object_get_member(o, "id");
+    size = json_object_get_member(o, size_name);
+    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
+        json_node_get_value_type(id) != G_TYPE_STRING) {
+        g_set_error(error, API_BODY_ERROR, 0,
+                    "%s: 'id' (a string) is required", what);
+        return false;
+    }
+    if (!size || !JSON_NODE_HOLDS_VALUE(size) ||
+        json_node_get_value_type(size) != G_TYPE_INT64 ||
+        json_node_get_int(size) < 0) {
+        g_set_error(error, API_BODY_ERROR, 0,
+                    "%s: '%s' (bytes, a non-negative integer) is required",
+                    what, size_name);
+        return false;
+    }
+    if (json_object_get_size(o) != 2) {
+        g_set_error(error, API_BODY_ERROR, 0,
+                    "%s: 'id' and '%s' are its only fields", what, size_name);
+        return false;
+    }
+    *id_out = json_node_get_string(id);
+    *size_out = (uint64_t)json_node_get_int(size);
+    return true;
+}
+
 static bool
 run_vm_resize_disk(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                    GError **error)
 {
-    JsonObject *o;
-    JsonNode *id;
-    JsonNode *size;
+    const char *id;
+    uint64_t size;
 
-    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
-        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
-        return false;
-    }
-    o = json_node_get_object(body);
-    id = json_object_get_member(o, "id");
-    size = json_object_get_member(o, "desired_size");
-    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
-        json_node_get_value_type(id) != G_TYPE_STRING) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeDisk: 'id' (a string) is required");
-        return false;
-    }
-    if (!size || !JSON_NODE_HOLDS_VALUE(size) ||
-        json_node_get_value_type(size) != G_TYPE_INT64 ||
-        json_node_get_int(size) < 0) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeDisk: 'desired_size' (bytes, a "
-                            "non-negative integer) is required");
-        return false;
-    }
-    if (json_object_get_size(o) != 2) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeDisk: 'id' and 'desired_size' are its "
-                            "only fields");
-        return false;
-    }
-    return vmm_vm_resize_disk(vmm, json_node_get_string(id),
-                              (uint64_t)json_node_get_int(size), error);
+    return parse_id_and_size(body, "VmResizeDisk", "desired_size", &id, &size,
+                             error) &&
+           vmm_vm_resize_disk(vmm, id, size, error);
 }
 
-/* CH's VmResizeZone {"id": string, "desired_ram": bytes}: both needed
- * (CH's are optional, but a resize without them has nothing to do). */
 static bool
 run_vm_resize_zone(Vmm *vmm, JsonNode *body, GArray *fds, char **out,
                    GError **error)
 {
-    JsonObject *o;
-    JsonNode *id;
-    JsonNode *size;
+    const char *id;
+    uint64_t size;
 
-    if (!body || !JSON_NODE_HOLDS_OBJECT(body)) {
-        g_set_error_literal(error, API_BODY_ERROR, 0, "expected an object");
-        return false;
-    }
-    o = json_node_get_object(body);
-    id = json_object_get_member(o, "id");
-    size = json_object_get_member(o, "desired_ram");
-    if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
-        json_node_get_value_type(id) != G_TYPE_STRING) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeZone: 'id' (a string) is required");
-        return false;
-    }
-    if (!size || !JSON_NODE_HOLDS_VALUE(size) ||
-        json_node_get_value_type(size) != G_TYPE_INT64 ||
-        json_node_get_int(size) < 0) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeZone: 'desired_ram' (bytes, a "
-                            "non-negative integer) is required");
-        return false;
-    }
-    if (json_object_get_size(o) != 2) {
-        g_set_error_literal(error, API_BODY_ERROR, 0,
-                            "VmResizeZone: 'id' and 'desired_ram' are its "
-                            "only fields");
-        return false;
-    }
-    return vmm_vm_resize_zone(vmm, json_node_get_string(id),
-                              (uint64_t)json_node_get_int(size), error);
+    return parse_id_and_size(body, "VmResizeZone", "desired_ram", &id, &size,
+                             error) &&
+           vmm_vm_resize_zone(vmm, id, size, error);
 }
 
 /* nimbus's {"id": string, "rate_limiter_config": RateLimiterConfig}; a
