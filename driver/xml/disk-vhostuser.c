@@ -3,10 +3,8 @@
 #include <config.h>
 
 #include <string.h>
-#include <sys/un.h>
 
 #include "driver/xml/domain-priv.h"
-#include "driver/xml/memory-backing.h"
 
 /*
  * libvirt's form (formatdomain, disk type 'vhostuser'):
@@ -31,43 +29,10 @@ bool
 domain_disk_vhostuser_parse(xmlNodePtr node, DomainDiskDef *disk,
                             GError **error)
 {
-    g_autofree char *path = xml_node_path(node);
-    g_autofree char *type = NULL;
-    xmlNodePtr src = xml_child(node, "source");
+    xmlNodePtr src;
 
-    if (!src) {
-        drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <disk type='vhostuser'> needs <source "
-                      "type='unix' path='...'/>",
-                      path);
-        return false;
-    }
-    type = xml_prop(src, "type");
-    if (g_strcmp0(type, "unix") != 0) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: vhostuser disk source type '%s' is not "
-                      "supported by nimbus (only 'unix')",
-                      path, type ? type : "");
-        return false;
-    }
-    disk->vhost_path = xml_prop(src, "path");
-    if (!disk->vhost_path || !*disk->vhost_path) {
-        drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <disk type='vhostuser'> needs <source path='...'/>",
-                      path);
-        return false;
-    }
-    /* A back end that restarts leaves the disk needing a reset: nimbus
-     * does not reconnect (as for vhost-user NICs). */
-    if (xml_child(src, "reconnect")) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: <reconnect> is not supported by nimbus (a "
-                      "vhost-user back end that goes away leaves the disk "
-                      "needing a reset)",
-                      path);
-        return false;
-    }
-    return true;
+    return domain_vhostuser_source_parse(node, "disk", "disk", &src,
+                                         &disk->vhost_path, error);
 }
 
 void
@@ -107,37 +72,17 @@ bool
 domain_disk_vhostuser_validate(const DomainDef *def,
                                const DomainDiskDef *disk, GError **error)
 {
+    g_autofree char *who = g_strdup_printf("disk '%s'", disk->dst);
     const char *image = vhostuser_image_element(disk);
 
-    if (disk->vhost_path[0] != '/') {
-        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                      "disk '%s': vhostuser source path '%s' must be an "
-                      "absolute path",
-                      disk->dst, disk->vhost_path);
+    if (!domain_vhostuser_validate(def, who, disk->vhost_path, error))
         return false;
-    }
-    if (strlen(disk->vhost_path) >=
-        sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                      "disk '%s': vhostuser source path '%s' is longer than "
-                      "a UNIX socket path may be",
-                      disk->dst, disk->vhost_path);
-        return false;
-    }
     if (image) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "disk '%s': %s is not supported by nimbus on a "
                       "vhostuser disk (the vhost-user back end decides how "
                       "it serves the image)",
                       disk->dst, image);
-        return false;
-    }
-    if (!domain_memory_backing_shared(def)) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "disk '%s': vhost-user needs shared memory: add "
-                      "<memoryBacking><source type='memfd'/><access "
-                      "mode='shared'/></memoryBacking>",
-                      disk->dst);
         return false;
     }
     return true;

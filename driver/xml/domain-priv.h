@@ -346,6 +346,14 @@ bool domain_disk_volume_parse(xmlNodePtr node, DomainDiskDef *disk,
                               GError **error);
 void domain_disk_volume_format(XmlBuf *buf, const DomainDiskDef *disk);
 
+/* vhostuser.c: the <source type='unix' path=> and the rules (absolute,
+ * short enough, shared memory) of vhost-user disks and interfaces. */
+bool domain_vhostuser_source_parse(xmlNodePtr node, const char *kind,
+                                   const char *device, xmlNodePtr *src_out,
+                                   char **path_out, GError **error);
+bool domain_vhostuser_validate(const DomainDef *def, const char *who,
+                               const char *socket_path, GError **error);
+
 /* disk-vhostuser.c: <disk type='vhostuser'><source type='unix' path=/> */
 bool domain_disk_vhostuser_parse(xmlNodePtr node, DomainDiskDef *disk,
                                  GError **error);

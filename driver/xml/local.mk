@@ -27,6 +27,7 @@ driver_xml_libdomainxml_a_SOURCES = \
 	driver/xml/sysinfo.c \
 	driver/xml/sysinfo-fwcfg.c \
 	driver/xml/disk.c driver/xml/disk-volume.c driver/xml/disk-vhostuser.c \
+	driver/xml/vhostuser.c \
 	driver/xml/disk-iotune.c \
 	driver/xml/disk-backing.c \
 	driver/xml/disk-iotune-params.c driver/xml/disk-iotune-params.h \

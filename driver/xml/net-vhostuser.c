@@ -3,11 +3,9 @@
 #include <config.h>
 
 #include <string.h>
-#include <sys/un.h>
 
 #include "config/vm-config-ratelimit.h"
 #include "driver/xml/domain-priv.h"
-#include "driver/xml/memory-backing.h"
 
 /*
  * libvirt's form (formatdomain "vhost-user interface"):
@@ -34,30 +32,11 @@ domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
                            GError **error)
 {
     g_autofree char *path = xml_node_path(node);
-    g_autofree char *type = NULL;
-    xmlNodePtr src = xml_child(node, "source");
+    xmlNodePtr src;
 
-    if (!src) {
-        drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <interface type='vhostuser'> needs <source "
-                      "type='unix' path='...' mode='client|server'/>",
-                      path);
+    if (!domain_vhostuser_source_parse(node, "interface", "NIC", &src,
+                                       &net->vhost_path, error))
         return false;
-    }
-    type = xml_prop(src, "type");
-    if (g_strcmp0(type, "unix") != 0) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: vhostuser source type '%s' is not supported by nimbus (only 'unix')",
-                      path, type ? type : "");
-        return false;
-    }
-    net->vhost_path = xml_prop(src, "path");
-    if (!net->vhost_path || !*net->vhost_path) {
-        drv_xml_error(error, DRV_ERROR_XML_ERROR,
-                      "%s: <interface type='vhostuser'> needs <source path='...'/>",
-                      path);
-        return false;
-    }
     if (!xmlHasProp(src, (const xmlChar *)"mode")) {
         drv_xml_error(error, DRV_ERROR_XML_ERROR,
                       "%s: <interface type='vhostuser'> needs <source "
@@ -68,15 +47,6 @@ domain_net_vhostuser_parse(xmlNodePtr node, DomainNetDef *net,
     if (!xml_prop_enum(src, "mode", domain_net_vhost_mode_from_string,
                        &net->vhost_mode, error))
         return false;
-    /* Reconnecting to a back end that restarted is not done yet. */
-    if (xml_child(src, "reconnect")) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "%s: <reconnect> is not supported by nimbus (a "
-                      "vhost-user back end that goes away leaves the NIC "
-                      "needing a reset)",
-                      path);
-        return false;
-    }
     /* The back end owns the host side: there is no TAP nor address. */
     if (xml_child(node, "target") || xml_child(node, "ip")) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
@@ -104,28 +74,17 @@ domain_net_vhostuser_validate(const DomainDef *def, const DomainNetDef *net,
 {
     g_autoptr(RateLimiterConfig) rl =
         domain_net_bandwidth_to_rate_limiter(&net->bandwidth);
+    g_autofree char *who = g_strdup_printf("interface vhostuser '%s'",
+                                           net->vhost_path);
 
-    if (strlen(net->vhost_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        drv_xml_error(error, DRV_ERROR_INVALID_ARG,
-                      "interface vhostuser source path '%s' is longer than a "
-                      "UNIX socket path may be",
-                      net->vhost_path);
+    if (!domain_vhostuser_validate(def, who, net->vhost_path, error))
         return false;
-    }
     /* The back end moves and limits the traffic itself. */
     if (rl) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
                       "interface vhostuser '%s': <bandwidth> is not "
                       "supported by nimbus (the vhost-user back end moves "
                       "the packets)",
-                      net->vhost_path);
-        return false;
-    }
-    if (!domain_memory_backing_shared(def)) {
-        drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "interface vhostuser '%s': vhost-user needs shared "
-                      "memory: add <memoryBacking><source "
-                      "type='memfd'/><access mode='shared'/></memoryBacking>",
                       net->vhost_path);
         return false;
     }
