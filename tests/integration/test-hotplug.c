@@ -29,37 +29,6 @@
  */
 
 #define DATA "nimbus-hotplug-data-42"
-/* vm.remove-device's own limit (VMM_HOTPLUG_EJECT_TIMEOUT_MS) plus the
- * nested guest's slowness. */
-#define REMOTE_TIMEOUT_MS (120 * 1000)
-
-/* nimbus-remote @args... on @socket; returns its exit status and output. */
-static int
-remote(const char *socket, char **out, const char *const *args)
-{
-    g_autofree char *bin = test_build_path("nimbus-remote");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    int st;
-
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, (char *)socket);
-    for (unsigned i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *)args[i]);
-    g_ptr_array_add(argv, NULL);
-    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
-    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
-    return st;
-}
-
-#define REMOTE(sock, rc, needle, ...)                                      \
-    do {                                                                   \
-        const char *args_[] = { __VA_ARGS__, NULL };                       \
-        g_autofree char *out_ = NULL;                                      \
-        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
-        if (needle)                                                        \
-            assert_contains(out_, (needle));                               \
-    } while (0)
 
 /* nimbus-remote add-net with @fd passed along (SCM_RIGHTS). */
 static void
@@ -126,21 +95,6 @@ make_image(const char *name)
     g_autofree char *o = sh(cmd);
 
     return img;
-}
-
-/* Waits until the API socket answers. */
-static void
-wait_api(const char *socket)
-{
-    for (int i = 0; i < 600; i++) {
-        g_autofree char *out = NULL;
-        const char *args[] = { "ping", NULL };
-
-        if (remote(socket, &out, args) == 0)
-            return;
-        g_usleep(100 * 1000);
-    }
-    g_assert_not_reached();
 }
 
 static void

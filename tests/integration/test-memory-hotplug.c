@@ -37,49 +37,8 @@
  * the grown memory, its online blocks and the blob are checked again.
  */
 
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 #define MIB_KB 1024
 
-static int
-remote(const char *socket, char **out, const char *const *args)
-{
-    g_autofree char *bin = test_build_path("nimbus-remote");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    int st;
-
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, (char *)socket);
-    for (unsigned i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *)args[i]);
-    g_ptr_array_add(argv, NULL);
-    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
-    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
-    return st;
-}
-
-#define REMOTE(sock, rc, needle, ...)                                      \
-    do {                                                                   \
-        const char *args_[] = { __VA_ARGS__, NULL };                       \
-        g_autofree char *out_ = NULL;                                      \
-        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
-        if (needle)                                                        \
-            assert_contains(out_, (needle));                               \
-    } while (0)
-
-static void
-wait_api(const char *socket)
-{
-    for (int i = 0; i < 600; i++) {
-        g_autofree char *out = NULL;
-        const char *args[] = { "ping", NULL };
-
-        if (remote(socket, &out, args) == 0)
-            return;
-        g_usleep(100 * 1000);
-    }
-    g_assert_not_reached();
-}
 
 /* The number the script printed after @tag in @out. */
 static long
@@ -94,22 +53,6 @@ guest_value(const char *out, const char *tag)
     return strtol(p + strlen(tag), NULL, 10);
 }
 
-/* Waits for vm.info to say @needle (the driver plugs asynchronously). */
-static void
-wait_info(const char *socket, const char *needle)
-{
-    for (int i = 0; i < 1200; i++) {
-        g_autofree char *out = NULL;
-        const char *args[] = { "info", NULL };
-
-        if (remote(socket, &out, args) == 0 && strstr(out, needle))
-            return;
-        g_usleep(100 * 1000);
-    }
-    g_test_message("vm.info never said '%s'", needle);
-    g_assert_not_reached();
-}
-
 /* The word the script printed after @tag in @out (transfer full). */
 static char *
 guest_word(const char *out, const char *tag)
@@ -121,79 +64,6 @@ guest_word(const char *out, const char *tag)
     g_assert_nonnull(p);
     p += strlen(tag);
     return g_strndup(p, strcspn(p, " \r\n"));
-}
-
-/*
- * Pauses the VM behind *@sock, snapshots it into @name under the test's
- * directory, kills that nimbus and restores the snapshot in a new one,
- * resumed: *@p and *@sock become the new process and its API socket.
- */
-static void
-snapshot_restore(TestProc **p, char **sock, const char *name)
-{
-    g_autofree char *dir = path_in_tmp(name);
-    g_autofree char *url = g_strdup_printf("file://%s", dir);
-    g_autofree char *restore = g_strdup_printf("source_url=%s,resume=true",
-                                               url);
-    g_autofree char *new_sock = g_strdup_printf("%s.sock", dir);
-    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
-    g_autofree char *nimbus = test_build_path("nimbus");
-    const char *argv[] = { nimbus, "--api-socket", api, "--restore",
-                           restore, NULL };
-
-    REMOTE(*sock, 0, NULL, "pause");
-    REMOTE(*sock, 0, NULL, "snapshot", url);
-    kill(test_proc_pid(*p), SIGKILL);
-    test_proc_wait_exit(*p, 60 * 1000);
-    g_clear_pointer(p, test_proc_free);
-    *p = test_proc_spawn(argv);
-    wait_api(new_sock);
-    REMOTE(new_sock, 0, "\"state\":\"Running\"", "info");
-    g_free(*sock);
-    *sock = g_steal_pointer(&new_sock);
-}
-
-/*
- * Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
- * with no VM (vm.receive-migration, then vm.send-migration): the source
- * must exit with status 0 and the destination run the VM; *@p and *@sock
- * become the destination and its API socket.  What the guest got
- * hot-added must travel with it: the hotplug region's pages and what is
- * plugged there, which the callers check on the destination.
- */
-static void
-migrate_to(TestProc **p, char **sock, const char *name)
-{
-    g_autofree char *base = path_in_tmp(name);
-    g_autofree char *url = g_strdup_printf("unix:%s.mig", base);
-    g_autofree char *new_sock = g_strdup_printf("%s.sock", base);
-    g_autofree char *api = g_strdup_printf("path=%s", new_sock);
-    g_autofree char *nimbus = test_build_path("nimbus");
-    const char *argv[] = { nimbus, "--api-socket", api, NULL };
-    TestProc *dst = test_proc_spawn(argv);
-    gint64 t0;
-    int status;
-
-    wait_api(new_sock);
-    REMOTE(new_sock, 0, NULL, "receive-migration", url);
-    t0 = g_get_monotonic_time();
-    REMOTE(*sock, 0, NULL, "send-migration", url);
-    status = test_proc_wait_exit(*p, REMOTE_TIMEOUT_MS);
-    g_test_message("%s: the source exited after %.1f s", name,
-                   (g_get_monotonic_time() - t0) / (double)G_USEC_PER_SEC);
-    if (status != 0) {
-        g_autofree char *src_out = test_proc_output(*p);
-        g_autofree char *dst_out = test_proc_output(dst);
-
-        g_test_message("the source ended with %d:\n%s\ndestination:\n%s",
-                       status, src_out, dst_out);
-    }
-    g_assert_cmpint(status, ==, 0);
-    g_clear_pointer(p, test_proc_free);
-    *p = dst;
-    wait_info(new_sock, "\"state\":\"Running\"");
-    g_free(*sock);
-    *sock = g_steal_pointer(&new_sock);
 }
 
 static void

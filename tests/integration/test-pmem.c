@@ -24,7 +24,6 @@
  */
 
 #define MIB (1024 * 1024)
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 #define EXT_DATA "nimbus-pmem-ext-data-17"
 #define DISCARDED "nimbus-pmem-discarded"
 #define HOT_DATA "nimbus-pmem-hotplugged"
@@ -64,26 +63,6 @@ file_all(const char *path, char fill)
             return FALSE;
     }
     return TRUE;
-}
-
-/* nimbus-remote @args... on @socket; returns its exit status, *@out its
- * output. */
-static int
-remote(const char *socket, char **out, const char *const *args)
-{
-    g_autofree char *bin = test_build_path("nimbus-remote");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    int st;
-
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, (char *)socket);
-    for (unsigned i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *)args[i]);
-    g_ptr_array_add(argv, NULL);
-    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
-    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
-    return st;
 }
 
 /* The number after "@key": in device @id's part of vm.counters' @json

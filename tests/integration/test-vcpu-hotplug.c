@@ -21,48 +21,7 @@
  * refused when the VM is created.
  */
 
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 
-static int
-remote(const char *socket, char **out, const char *const *args)
-{
-    g_autofree char *bin = test_build_path("nimbus-remote");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    int st;
-
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, (char *)socket);
-    for (unsigned i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *)args[i]);
-    g_ptr_array_add(argv, NULL);
-    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
-    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
-    return st;
-}
-
-#define REMOTE(sock, rc, needle, ...)                                      \
-    do {                                                                   \
-        const char *args_[] = { __VA_ARGS__, NULL };                       \
-        g_autofree char *out_ = NULL;                                      \
-        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
-        if (needle)                                                        \
-            assert_contains(out_, (needle));                               \
-    } while (0)
-
-static void
-wait_api(const char *socket)
-{
-    for (int i = 0; i < 600; i++) {
-        g_autofree char *out = NULL;
-        const char *args[] = { "ping", NULL };
-
-        if (remote(socket, &out, args) == 0)
-            return;
-        g_usleep(100 * 1000);
-    }
-    g_assert_not_reached();
-}
 
 /* The Cpus_allowed_list of @pid's thread named @comm; NULL if it has
  * none (transfer full). */

@@ -26,7 +26,6 @@
 #define KNOWN "nimbus-vhost-user-blk-known-content"
 #define WRITE_OFF 65536
 #define WRITE_LEN 65536
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 
 static TestProc *
 qsd_spawn(const char *image, const char *sock)

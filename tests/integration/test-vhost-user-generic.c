@@ -21,7 +21,6 @@
 
 #define IMAGE_SIZE (1024 * 1024)
 #define KNOWN "nimbus-generic-vhost-user-known"
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 
 static TestProc *
 qsd_spawn(const char *image, const char *sock)

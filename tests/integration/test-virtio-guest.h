@@ -34,3 +34,33 @@ TestProc *guest_spawn(const GuestSpec *g);
  * whole output (serial console and VMM log). */
 char *guest_run(const GuestSpec *g);
 void assert_contains(const char *haystack, const char *needle);
+
+/* nimbus-remote's limit: vm.remove-device's own (the guest's eject) plus
+ * the nested guest's slowness. */
+#define REMOTE_TIMEOUT_MS (120 * 1000)
+/* nimbus-remote @args... on @socket; returns its exit status, *@out its
+ * output (transfer full). */
+int remote(const char *socket, char **out, const char *const *args);
+/* nimbus-remote on @sock must exit with @rc and, unless @needle is NULL,
+ * print @needle. */
+#define REMOTE(sock, rc, needle, ...)                                      \
+    do {                                                                   \
+        const char *args_[] = { __VA_ARGS__, NULL };                       \
+        g_autofree char *out_ = NULL;                                      \
+        g_assert_cmpint(remote((sock), &out_, args_), ==, (rc));           \
+        if (needle)                                                        \
+            assert_contains(out_, (needle));                               \
+    } while (0)
+/* Waits (60 s) until the API socket answers vmm.ping. */
+void wait_api(const char *socket);
+/* Waits (120 s) for vm.info to say @needle (drivers plug asynchronously). */
+void wait_info(const char *socket, const char *needle);
+/* Pauses the VM behind *@sock, snapshots it into @name under the test's
+ * directory, kills that nimbus and restores the snapshot in a new one,
+ * resumed: *@p and *@sock become the new process and its API socket. */
+void snapshot_restore(TestProc **p, char **sock, const char *name);
+/* Live-migrates the VM behind *@sock over unix:@name.mig to a new nimbus
+ * with no VM (vm.receive-migration, then vm.send-migration): the source
+ * must exit with status 0 and the destination run the VM; *@p and *@sock
+ * become the destination and its API socket. */
+void migrate_to(TestProc **p, char **sock, const char *name);

@@ -21,7 +21,6 @@
 #define FROM_HOST "nimbus-virtiofs-from-host-42"
 #define FROM_GUEST "nimbus-virtiofs-from-guest-17"
 #define HOT_DATA "nimbus-virtiofs-hot-added"
-#define REMOTE_TIMEOUT_MS (120 * 1000)
 
 /* Debian 12: the Rust virtiofsd (package virtiofsd), else QEMU's C one
  * (qemu-system-common); their options differ. */
@@ -50,24 +49,6 @@ virtiofsd_spawn(const char *dir, const char *sock)
     }
     g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
     return p;
-}
-
-static int
-remote(const char *socket, char **out, const char *const *args)
-{
-    g_autofree char *bin = test_build_path("nimbus-remote");
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    int st;
-
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (char *)"--api-socket");
-    g_ptr_array_add(argv, (char *)socket);
-    for (unsigned i = 0; args[i]; i++)
-        g_ptr_array_add(argv, (char *)args[i]);
-    g_ptr_array_add(argv, NULL);
-    st = test_run((const char *const *)argv->pdata, out, REMOTE_TIMEOUT_MS);
-    g_test_message("nimbus-remote %s: %d: %s", args[0], st, *out);
-    return st;
 }
 
 /* The refusals need no guest: nimbus stops before booting. */
