@@ -213,6 +213,15 @@ fw_cfg_dma_copy_locked(FwCfg *f, const FwCfgEntry *e, uint32_t off,
     return 0;
 }
 
+/* Big-endian fields of guest bytes, read bytewise: the buffer has no
+ * alignment to lean on. */
+static uint32_t
+fw_cfg_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+           ((uint32_t)p[2] << 8) | p[3];
+}
+
 /* One FWCfgDmaAccess at @desc, as QEMU's fw_cfg_dma_transfer() runs it:
  * select, then read, write or skip "length" bytes; the control word is
  * written back as 0, or with ERROR set. */
@@ -231,9 +240,9 @@ fw_cfg_dma_locked(FwCfg *f, uint64_t desc)
                                  "x is outside guest RAM", f->dev.id, desc);
         return;
     }
-    control = GUINT32_FROM_BE(*(uint32_t *)raw);
-    length = GUINT32_FROM_BE(*(uint32_t *)(raw + 4));
-    addr = GUINT64_FROM_BE(*(uint64_t *)(raw + 8));
+    control = fw_cfg_be32(raw);
+    length = fw_cfg_be32(raw + 4);
+    addr = (uint64_t)fw_cfg_be32(raw + 8) << 32 | fw_cfg_be32(raw + 12);
 
     if (control & FW_CFG_DMA_CTL_SELECT)
         fw_cfg_select_locked(f, (uint16_t)(control >> 16));
@@ -290,13 +299,6 @@ fw_cfg_read(VmmDevice *dev, uint64_t off, void *data, unsigned len)
     }
     /* The selector is write-only: it reads 0. */
     g_mutex_unlock(&f->lock);
-}
-
-static uint32_t
-fw_cfg_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-           ((uint32_t)p[2] << 8) | p[3];
 }
 
 /* vCPU thread. */
