@@ -48,7 +48,7 @@ vmm_zone_resize(Vm *vm, VmConfig *config, const char *id,
     MemoryZoneConfig *z = zone_find(config, id);
     VirtioDevice *vdev;
     uint64_t plug;
-    GError *local = NULL;
+    g_autoptr(GError) local = NULL;
 
     if (!z) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_NOT_CREATED,
@@ -87,7 +87,6 @@ vmm_zone_resize(Vm *vm, VmConfig *config, const char *id,
     if (vdev && !virtio_mem_set_requested(vdev, plug, &local)) {
         g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "desired_ram: %s",
                     local->message);
-        g_error_free(local);
         return false;
     }
     /* vm.info reports it, and a VM not booted yet starts with it (CH). */
