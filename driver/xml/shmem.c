@@ -217,7 +217,11 @@ bool
 domain_shmem_prepare_file(const char *path, uint64_t size, GError **error)
 {
     struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* /dev/shm is world-writable: a name another user planted as a
+     * symbolic link must not make a system nimbusd grow, and its guest
+     * share, whatever file the link names (fs.protected_symlinks may be
+     * off). */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
     if (fd < 0) {
         int err = errno;

@@ -1062,6 +1062,26 @@ test_shmem(void)
     g_assert_false(domain_shmem_prepare_file(test_tmpdir(), 1 << 20, &error));
     g_assert_nonnull(error);
     g_test_message("%s", error->message);
+    g_clear_error(&error);
+    /* A symbolic link planted under the name is not followed: the file it
+     * names keeps its size. */
+    {
+        g_autofree char *target = g_build_filename(test_tmpdir(), "victim",
+                                                   NULL);
+        g_autofree char *link = g_build_filename(test_tmpdir(), "shm-link",
+                                                 NULL);
+
+        g_assert_true(g_file_set_contents(target, "v", 1, NULL));
+        g_assert_cmpint(symlink(target, link), ==, 0);
+        g_assert_false(domain_shmem_prepare_file(link, 1 << 20, &error));
+        g_assert_nonnull(error);
+        g_test_message("%s", error->message);
+        g_clear_pointer(&data, g_free);
+        g_assert_true(g_file_get_contents(target, &data, &len, NULL));
+        g_assert_cmpuint(len, ==, 1);
+        unlink(link);
+        unlink(target);
+    }
     unlink(path);
 }
 
