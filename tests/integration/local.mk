@@ -30,6 +30,7 @@ include tests/integration/fwcfg.mk
 include tests/integration/watchdog.mk
 include tests/integration/virtiofs.mk
 include tests/integration/vhost-user-blk.mk
+include tests/integration/vhost-user-net.mk
 include tests/integration/vhost-user-generic.mk
 include tests/integration/hostile.mk
 include tests/integration/nimbusd-virt-install.mk
