@@ -413,11 +413,21 @@ def kill9_during_define_loops_loses_nothing(d):
         t.start()
     time.sleep(1.5)
     # What the clients knew at the moment of the kill: under the lock, no
-    # call starts or is recorded as acknowledged meanwhile.
-    with lock:
-        d.proc.kill()
-        d.proc.wait(10)
-        seen = dict(state)
+    # call starts or is recorded as acknowledged meanwhile.  On a loaded
+    # host a call can take much longer than the pause between calls, so
+    # all eight may be mid-call at a given instant: the kill waits (under
+    # the lock, so nothing changes between the look and the kill) for a
+    # moment when at least one client is between calls.
+    deadline = time.monotonic() + 60
+    while True:
+        with lock:
+            if (any(i is None and a for a, i in state.values()) or
+                    time.monotonic() > deadline):
+                d.proc.kill()
+                d.proc.wait(10)
+                seen = dict(state)
+                break
+        time.sleep(0.002)
     stop.set()
     for t in threads:
         t.join(30)
