@@ -43,8 +43,12 @@ testpmd_spawn(const char *sock)
     g_autofree char *vdev = g_strdup_printf("net_vhost0,iface=%s,queues=1",
                                             sock);
     g_autofree char *prefix = g_strdup_printf("nimbus%d", (int)getpid());
-    /* --stats-period keeps it running with stdin at EOF. */
+    /* --stats-period keeps it running with stdin at EOF.  --iova-mode=va:
+     * no device does DMA here (the vhost PMD copies with the CPU), so
+     * DPDK needs no physical addresses, which without hugepages it would
+     * otherwise look up in /proc/self/pagemap. */
     const char *argv[] = { "/usr/bin/dpdk-testpmd", "-l", "0,1", "--no-huge",
+                           "--iova-mode=va",
                            "-m", "64", "--no-pci", "--no-shconf",
                            "--file-prefix", prefix, "--vdev", vdev, "--",
                            "--forward-mode=5tswap", "--auto-start",
