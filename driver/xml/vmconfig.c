@@ -162,6 +162,9 @@ disk_config_from_def(const DomainDiskDef *d)
         disk->num_queues = d->queues;
     if (d->queue_size)
         disk->queue_size = d->queue_size;
+    /* Passed for vhost-user disks too, where the VMM's rule refuses it
+     * (the back end reads guest memory itself). */
+    disk->iommu = d->iommu == XML_TRISTATE_YES;
     /* The image options below are refused on a vhost-user disk
      * (disk-vhostuser.c): the back end owns the image. */
     if (d->vhost_path) {
@@ -174,7 +177,6 @@ disk_config_from_def(const DomainDiskDef *d)
     disk->direct = d->cache == DOMAIN_DISK_CACHE_NONE ||
                    d->cache == DOMAIN_DISK_CACHE_DIRECTSYNC;
     disk->serial = g_strdup(d->serial);
-    disk->iommu = d->iommu == XML_TRISTATE_YES;
     /* Never autodetect: the format is the XML's (validate() allows raw,
      * qcow2, vpc (fixed VHD) and vhdx).  A qcow2 image's backing chain is opened as libvirt
      * follows it: the header naming it is the host's, never guest data,

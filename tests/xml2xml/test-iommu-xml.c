@@ -251,20 +251,30 @@ test_vmconfig_none(void)
 static void
 test_vmconfig_vhostuser(void)
 {
-    g_autoptr(DomainDef) def = parse_ok(
-        DOMX("<memoryBacking><source type='memfd'/><access mode='shared'/>"
-             "</memoryBacking>",
-             "<interface type='vhostuser'><mac address='52:54:00:00:00:02'/>"
-             "<source type='unix' path='/run/vu.sock' mode='client'/>"
-             "<model type='virtio'/><driver iommu='on'/></interface>" IOMMU),
-        DOMAIN_DEF_PARSE_INACTIVE);
-    g_autoptr(GError) error = NULL;
+    static const char *const devices[] = {
+        "<interface type='vhostuser'><mac address='52:54:00:00:00:02'/>"
+        "<source type='unix' path='/run/vu.sock' mode='client'/>"
+        "<model type='virtio'/><driver iommu='on'/></interface>",
+        /* The disk's iommu='on' reaches the VMM too, never dropped. */
+        "<disk type='vhostuser' device='disk'><driver iommu='on'/>"
+        "<source type='unix' path='/run/vhd.sock'/>"
+        "<target dev='vdb' bus='virtio'/></disk>",
+    };
 
-    g_assert_false(domain_def_check_vmconfig(def, &error));
-    g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, "iommu"));
-    g_assert_nonnull(strstr(error->message, "vhost"));
+    for (guint i = 0; i < G_N_ELEMENTS(devices); i++) {
+        g_autofree char *xml = g_strdup_printf(
+            DOMX("<memoryBacking><source type='memfd'/>"
+                 "<access mode='shared'/></memoryBacking>", "%s" IOMMU),
+            devices[i]);
+        g_autoptr(DomainDef) def = parse_ok(xml, DOMAIN_DEF_PARSE_INACTIVE);
+        g_autoptr(GError) error = NULL;
+
+        g_assert_false(domain_def_check_vmconfig(def, &error));
+        g_assert_error(error, DRV_ERROR, DRV_ERROR_CONFIG_UNSUPPORTED);
+        g_test_message("%s", error->message);
+        g_assert_nonnull(strstr(error->message, "iommu"));
+        g_assert_nonnull(strstr(error->message, "vhost"));
+    }
 }
 
 static bool
