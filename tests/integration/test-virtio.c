@@ -172,7 +172,7 @@ test_devices(void)
             /* Completions per queue: each has its own MSI-X vector. */
             "d=$(basename $(readlink /sys/block/vdb/device))\n"
             "grep \" $d-req\\.\" /proc/interrupts | "
-            "awk '{s = 0; for (i = 2; i <= NF - 3; i++) s += $i; print \"irq-count \" s \" \" $NF}'\n"
+            "awk '{s = 0; for (i = 2; i <= NF - 3; i++) s += $i; print \"irq-count \" s}'\n"
             /* console and rng */
             "echo \"hvc0-line-$((6 * 7))\" > /dev/hvc0\n"
             "echo \"rng-current: $(cat /sys/class/misc/hw_random/rng_current)\"\n"
@@ -239,16 +239,9 @@ test_devices(void)
     for (unsigned i = 0; lines[i]; i++) {
         unsigned n = 0;
 
-        if (sscanf(lines[i], "irq-count %u", &n) == 1) {
-            /* Which queue, for the log: a count of four busy lines once
-             * went unexplained (the run's output was gone). */
-            g_test_message("%s", lines[i]);
-            if (n > 0)
-                busy++;
-        }
+        if (sscanf(lines[i], "irq-count %u", &n) == 1 && n > 0)
+            busy++;
     }
-    if (busy != 2)
-        g_test_message("guest output:\n%s", out);
     g_assert_cmpuint(busy, ==, 2);
 
     g_assert_true(g_file_get_contents(log, &content, NULL, NULL));
