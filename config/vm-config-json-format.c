@@ -55,6 +55,7 @@ vfield_omitted(const VField *f, const void *obj)
     case VF_STRING:
     case VF_STRUCT_PTR:
     case VF_FD_ARRAY:
+    case VF_U32_ARRAY:
     case VF_STRV:
         return !*(void *const *)p;
     case VF_LIST:

@@ -205,6 +205,11 @@ j_u32_array(const VField *f, JsonNode *node, const char *path, GArray **out,
     g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     JArrayCtx ctx = { f, a };
 
+    /* CH's None, where the field may be absent. */
+    if (vm_json_is_null(node) && !(f->flags & VF_NEVER_NULL)) {
+        g_clear_pointer(out, g_array_unref);
+        return true;
+    }
     if (!JSON_NODE_HOLDS_ARRAY(node))
         return vm_json_fail(error, path, "expected an array of %s", f->what);
     if (!vm_json_parse_array(node, path, j_u32, &ctx, error))

@@ -136,14 +136,6 @@ cli_distances(const VmOpts *o, const VField *f, void *member, GError **error)
     return true;
 }
 
-/* "[0,2-3]": vCPU indexes (ranges expand). */
-static bool
-cli_cpus(const VmOpts *o, const VField *f, void *member, GError **error)
-{
-    return vm_opts_get_u32_list(o, vfield_cli_key(f), (uint32_t)f->max,
-                                (GArray **)member, error);
-}
-
 void
 numa_config_free(NumaConfig *numa)
 {
@@ -158,8 +150,7 @@ static const VField numa_fields[] = {
            VM_CONFIG_NUMA_ID_MAX, 0,
            .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED, .cli_meta = "<id>"),
     V_U32S("cpus", NumaConfig, cpus, VM_CONFIG_MAX_VCPUS - 1,
-           .flags = VF_NEVER_NULL, .what = "vCPU indexes",
-           .cli_parse = cli_cpus),
+           .flags = VF_NEVER_NULL, .what = "vCPU indexes"),
     V_LIST("distances", NumaConfig, distances, &vschema_numa_distance,
            .cli_parse = cli_distances),
     V_STRV("memory_zones", NumaConfig, memory_zones),

@@ -149,6 +149,9 @@ vschema_cli_field(const VField *f, const VmOpts *o, void *obj, GError **error)
         return vm_opts_get_string(o, key, p, error);
     case VF_FD_ARRAY:
         return cli_fds(o, f, p, error);
+    case VF_U32_ARRAY:
+        /* "[0,2-3]" (ranges expand), each value at most the table's max. */
+        return vm_opts_get_u32_list(o, key, (uint32_t)f->max, p, error);
     case VF_STRV:
         return vm_opts_get_string_list(o, key, p, error);
     case VF_UNSUP:
