@@ -11,8 +11,9 @@
 
 /*
  * The SMBIOS strings are implemented (arch/x86_64/smbios.c writes them
- * into the guest's tables), and the virtio-iommu's address width; the PCI
- * segment and confidential-computing keys accept only their defaults.
+ * into the guest's tables), and the virtio-iommu's address width and
+ * segments; the segment count and confidential-computing keys accept only
+ * their defaults.
  */
 
 /* CH caps the width at 64; nimbus also refuses less than 12 bits, where
@@ -22,14 +23,11 @@
 
 static const VField platform_fields[] = {
     U_INT("num_pci_segments", 1),
-    /* CH puts every device of a listed segment behind the IOMMU.  nimbus
-     * has one segment, which holds the IOMMU itself and devices that
-     * cannot be translated. */
-    U_EMPTY("iommu_segments",
-            .refused = "nimbus has a single PCI segment (0), and putting "
-                       "all of it behind the IOMMU would include the IOMMU "
-                       "itself and devices that cannot be translated: give "
-                       "iommu=on to each device instead"),
+    /* CH puts every function of a listed segment behind the IOMMU (the
+     * rule that each device there has iommu=on lives in
+     * config/vm-config-validate.c, with the PCI slots). */
+    V_U32S("iommu_segments", PlatformConfig, iommu_segments, G_MAXUINT16,
+           .what = "PCI segment numbers"),
     V_UINT("iommu_address_width_bits", PlatformConfig,
            iommu_address_width_bits, IOMMU_ADDRESS_WIDTH_MIN,
            IOMMU_ADDRESS_WIDTH_MAX, IOMMU_ADDRESS_WIDTH_MAX,
@@ -119,6 +117,15 @@ vm_config_validate_platform(const PlatformConfig *p, VmConfigNames names,
     if (p->system_uuid && p->uuid)
         return pf_fail(error, w, "uuid is CH's older name of system_uuid: "
                        "give one of them");
+    /* CH's InvalidPciSegment: a segment the VM has (num_pci_segments is
+     * 1 here). */
+    for (guint i = 0; p->iommu_segments && i < p->iommu_segments->len; i++) {
+        uint32_t seg = g_array_index(p->iommu_segments, uint32_t, i);
+
+        if (seg != 0)
+            return pf_fail(error, w, "iommu_segments: PCI segment %u does "
+                           "not exist: the VM has one segment, 0", seg);
+    }
     for (f = platform_fields; f->name; f++) {
         const char *s;
 
@@ -148,4 +155,15 @@ vm_config_validate_platform(const PlatformConfig *p, VmConfigNames names,
         return pf_fail(error, w, "'%s' is not a UUID",
                        platform_config_uuid(p));
     return true;
+}
+
+bool
+platform_config_iommu_segment(const PlatformConfig *p, unsigned segment)
+{
+    for (guint i = 0; p && p->iommu_segments && i < p->iommu_segments->len;
+         i++) {
+        if (g_array_index(p->iommu_segments, uint32_t, i) == segment)
+            return true;
+    }
+    return false;
 }

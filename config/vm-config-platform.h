@@ -32,5 +32,10 @@ bool vm_config_validate_platform(const PlatformConfig *p, VmConfigNames names,
 const char *platform_config_serial(const PlatformConfig *p);
 const char *platform_config_uuid(const PlatformConfig *p);
 
+/* Whether --platform iommu_segments lists PCI segment @segment: every
+ * function on it is then translated by the virtio-iommu (false when @p is
+ * NULL). */
+bool platform_config_iommu_segment(const PlatformConfig *p, unsigned segment);
+
 /* The virtio-iommu's address width in bits (64 when @p is NULL). */
 unsigned platform_config_iommu_address_width(const PlatformConfig *p);

@@ -884,14 +884,51 @@ validate_ids(VCtx *v, const VmConfig *c)
     return true;
 }
 
-/* Takes a PCI slot for @owner (consumed): @want, or the lowest free one
- * when @want is -1, as pci_bus_add_device() will. */
+/* Whether a PCI function is translated by the virtio-iommu. */
+typedef enum {
+    XLATE_OFF,          /* iommu=off */
+    XLATE_ON,           /* iommu=on, or the IOMMU itself */
+    XLATE_CANNOT,       /* a kind nimbus never translates */
+} Xlate;
+
+/*
+ * CH's OnIommuSegment and IommuNotSupportedOnSegment rules: on a segment
+ * that --platform iommu_segments lists, every function is translated (the
+ * VIOT names the whole segment, hot-added functions included), so a
+ * device there without iommu=on would be one the guest believes
+ * translated, and is not.  Unlike CH, the rng and console are held to it
+ * too: nimbus puts them on segment 0 as CH does, and would otherwise hand
+ * the guest an rng or console reading IOVAs as guest-physical addresses.
+ */
 static bool
-take_slot(VCtx *v, char **owners, int want, char *owner)
+check_iommu_segment(VCtx *v, const VmConfig *c, const char *owner, Xlate x)
+{
+    const char *seg = NM(v, "--platform iommu_segments",
+                         "platform.iommu_segments");
+
+    if (x == XLATE_ON || !platform_config_iommu_segment(c->platform, 0))
+        return true;
+    if (x == XLATE_OFF)
+        return vfail(v, owner, "PCI segment 0 is behind the virtio-iommu "
+                     "(%s), so each device on it needs %s", seg,
+                     NM(v, "iommu=on", "iommu=true"));
+    return vfail(v, owner, "PCI segment 0 is behind the virtio-iommu (%s), "
+                 "and this device cannot be: only virtio-blk, -net, -rng "
+                 "and -console without vhost-user are translated", seg);
+}
+
+/* Takes a PCI slot for @owner (consumed): @want, or the lowest free one
+ * when @want is -1, as pci_bus_add_device() will; the function's
+ * translation @x must suit its segment (check_iommu_segment()). */
+static bool
+take_slot(VCtx *v, const VmConfig *c, char **owners, int want, char *owner,
+          Xlate x)
 {
     g_autofree char *o = owner;
     int slot = want;
 
+    if (!check_iommu_segment(v, c, o, x))
+        return false;
     if (slot < 0) {
         for (slot = 1; slot <= VM_CONFIG_PCI_DEVICE_MAX && owners[slot];
              slot++)
@@ -925,41 +962,68 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
 
     owners[0] = g_strdup("the host bridge");
     if (c->console.mode != CONSOLE_MODE_OFF)
-        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--console", "console")));
+        ok = take_slot(v, c, owners, -1,
+                       g_strdup(NM(v, "--console", "console")),
+                       c->console.iommu ? XLATE_ON : XLATE_OFF);
     for (i = 0; ok && i < c->disks->len; i++) {
         const DiskConfig *d = g_ptr_array_index(c->disks, i);
 
-        ok = take_slot(v, owners, d->pci_device_id,
-                       item_where(v, "--disk", "disks", i));
+        ok = take_slot(v, c, owners, d->pci_device_id,
+                       item_where(v, "--disk", "disks", i),
+                       d->vhost_user ? XLATE_CANNOT
+                                     : d->iommu ? XLATE_ON : XLATE_OFF);
     }
     for (i = 0; ok && i < c->net->len; i++) {
         const NetConfig *n = g_ptr_array_index(c->net, i);
 
-        ok = take_slot(v, owners, n->pci_device_id,
-                       item_where(v, "--net", "net", i));
+        ok = take_slot(v, c, owners, n->pci_device_id,
+                       item_where(v, "--net", "net", i),
+                       n->vhost_user ? XLATE_CANNOT
+                                     : n->iommu ? XLATE_ON : XLATE_OFF);
     }
     if (ok)
-        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--rng", "rng")));
+        ok = take_slot(v, c, owners, -1, g_strdup(NM(v, "--rng", "rng")),
+                       c->rng.iommu ? XLATE_ON : XLATE_OFF);
     /* The pvpanic function comes next (devices/registry.c). */
     if (ok && c->pvpanic)
-        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--pvpanic",
-                                                   "pvpanic")));
+        ok = take_slot(v, c, owners, -1,
+                       g_strdup(NM(v, "--pvpanic", "pvpanic")),
+                       XLATE_CANNOT);
     /* And the virtio-watchdog's (devices/virtio/watchdog.c). */
     if (ok && c->watchdog)
-        ok = take_slot(v, owners, -1, g_strdup(NM(v, "--watchdog",
-                                                   "watchdog")));
+        ok = take_slot(v, c, owners, -1,
+                       g_strdup(NM(v, "--watchdog", "watchdog")),
+                       XLATE_CANNOT);
     /* Then the devices described in their own files, in table order (the
-     * registry creates them in that order too). */
+     * registry creates them in that order too); none can be translated
+     * (their tables refuse iommu=on). */
     for (const VmConfigKind *const *k = vm_config_kinds(); ok && *k; k++) {
         for (i = 0; ok && (*k)->pci && i < vm_config_kind_count(c, *k); i++)
-            ok = take_slot(v, owners, vm_config_kind_pci_device_id(
+            ok = take_slot(v, c, owners, vm_config_kind_pci_device_id(
                                *k, vm_config_kind_entry(c, *k, i)),
-                           vm_config_kind_where(*k, v->names, i));
+                           vm_config_kind_where(*k, v->names, i),
+                           XLATE_CANNOT);
     }
     /* The virtio-iommu comes last (devices/registry.c), once the functions
      * it translates have their slots. */
     if (ok && vm_config_wants_iommu(c))
-        ok = take_slot(v, owners, -1, g_strdup("the virtio-iommu"));
+        ok = take_slot(v, c, owners, -1, g_strdup("the virtio-iommu"),
+                       XLATE_ON);
+    /* The virtio-mem functions come after it (daemon/device-manager.c),
+     * untranslated. */
+    if (ok && c->memory.hotplug_size &&
+        c->memory.hotplug_method == MEMORY_HOTPLUG_VIRTIO_MEM)
+        ok = check_iommu_segment(v, c, NM(v, "--memory", "memory"),
+                                 XLATE_CANNOT);
+    for (i = 0; ok && c->memory.zones && i < c->memory.zones->len; i++) {
+        const MemoryZoneConfig *z = g_ptr_array_index(c->memory.zones, i);
+        g_autofree char *w = NULL;
+
+        if (z->hotplug_size) {
+            w = item_where(v, "--memory-zone", "memory.zones", i);
+            ok = check_iommu_segment(v, c, w, XLATE_CANNOT);
+        }
+    }
     for (i = 0; i < G_N_ELEMENTS(owners); i++)
         g_free(owners[i]);
     return ok;

@@ -158,8 +158,10 @@ vm_config_wants_iommu(const VmConfig *config)
 {
     guint i;
 
+    /* CH: iommu_segments, even an empty list, makes the IOMMU. */
     if (config->iommu || config->rng.iommu ||
-        (config->console.iommu && config->console.mode != CONSOLE_MODE_OFF))
+        (config->console.iommu && config->console.mode != CONSOLE_MODE_OFF) ||
+        (config->platform && config->platform->iommu_segments))
         return true;
     for (i = 0; i < config->disks->len; i++) {
         if (((const DiskConfig *)g_ptr_array_index(config->disks, i))->iommu)

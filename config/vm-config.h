@@ -281,6 +281,10 @@ typedef struct {
     /* The virtio-iommu's input range is [0, 2^bits - 1] (CH's
      * iommu_address_width_bits; CLI iommu_address_width). */
     uint32_t iommu_address_width_bits;
+    /* CH's iommu_segments: the PCI segments whose every function the
+     * virtio-iommu translates (uint32_t; NULL: none).  nimbus has segment
+     * 0 only. */
+    GArray *iommu_segments;
 } PlatformConfig;
 
 /* CH's LandlockConfig (--landlock-rules path=,access=). */
@@ -368,8 +372,9 @@ DiskConfig *disk_config_new(void);            /* CH's defaults */
 NetConfig *net_config_new(void);
 DiskConfig *disk_config_copy(const DiskConfig *disk);
 NetConfig *net_config_copy(const NetConfig *net);
-/* Whether the VM gets a virtio-iommu: the top-level iommu, or a device
- * behind it (a disk, net, the rng or the virtio console with iommu=on). */
+/* Whether the VM gets a virtio-iommu: the top-level iommu, a device
+ * behind it (a disk, net, the rng or the virtio console with iommu=on), or
+ * --platform iommu_segments (even empty, as in CH). */
 bool vm_config_wants_iommu(const VmConfig *config);
 /* The id of @config's first vhost_user disk, NULL when it has none
  * (transfer none): snapshots and migration refuse such a VM. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <gio/gio.h>
 
+#include "config/vm-config-platform.h"
 #include "daemon/event-monitor.h"
 #include "daemon/vmm-hotplug.h"
 #include "daemon/vmm.h"
@@ -130,15 +131,25 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
     }
     /* Every hot-pluggable type is a PCI function on segment 0; one that
      * is not cannot be announced, and goes again, config entry included,
-     * so that a refusal leaves nothing behind. */
-    if (!hp_device_slot(dev, &bdf, &slot) ||
+     * so that a refusal leaves nothing behind.  One with iommu=on gets its
+     * translation first: the guest's first look at it must see
+     * VIRTIO_F_ACCESS_PLATFORM. */
+    if (!device_registry_iommu_attach(&ctx, *config, dev, &local) ||
+        !hp_device_slot(dev, &bdf, &slot) ||
         !pci_hotplug_plug(ctl, 0, slot, NULL)) {
         g_autofree char *id = g_strdup(dev->id);
 
         vm_remove_device(vm, dev);
         device_registry_detach(config, id, NULL);
-        g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
-                    "'%s' did not get a hotplug slot on PCI segment 0", id);
+        if (local) {
+            g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "'%s': %s", id,
+                        local->message);
+            g_error_free(local);
+        } else {
+            g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL,
+                        "'%s' did not get a hotplug slot on PCI segment 0",
+                        id);
+        }
         return false;
     }
     g_info("hot-added '%s' at %s", dev->id, bdf);
@@ -181,8 +192,14 @@ hp_remove_now(Vm *vm, VmConfig **config, VmmDevice *dev, const char *bdf)
     g_autofree char *id = g_strdup(dev->id);
     g_autoptr(GError) local = NULL;
     const char *props[] = { "id", id, "bdf", bdf, NULL };
+    g_autofree char *b = NULL;
+    unsigned slot;
+    bool in_slot = hp_device_slot(dev, &b, &slot);
 
     vm_remove_device(vm, dev);
+    /* Behind the IOMMU (iommu_segments), its endpoint is free again. */
+    if (in_slot)
+        device_registry_iommu_release(vm_device_host(vm), slot);
     if (!device_registry_detach(config, id, &local))
         g_critical("removed '%s', but not from the config: %s", id,
                    local->message);
@@ -259,14 +276,17 @@ vmm_hotplug_remove(VmmHotplug *hp, Vm *vm, bool guest_running,
         if (!device_registry_detach(config, id, &local))
             hp_add_error(&error, local);
     } else if (type->behind_iommu &&
-               type->behind_iommu(device_type_entry(type, *config, index))) {
+               type->behind_iommu(device_type_entry(type, *config, index)) &&
+               !platform_config_iommu_segment((*config)->platform, 0)) {
         /* Its function stays in the VIOT the guest read at boot: a device
          * hot-added there later would be one the guest believes
-         * translated, and is not. */
+         * translated, and is not.  On a segment iommu_segments lists,
+         * whatever comes next is translated too (config/ makes sure). */
         g_set_error(&error, VMM_ERROR, VMM_ERROR_BAD_REQUEST,
                     "'%s' is behind the virtio-iommu (iommu=on) and cannot "
                     "be hot-removed: the ACPI VIOT table listing its function "
-                    "is fixed at boot", id);
+                    "is fixed at boot (unless --platform iommu_segments=[0] "
+                    "puts the whole segment behind it)", id);
     } else if (!(dev = vm_find_device(vm, id)) ||
                !hp_device_slot(dev, &bdf, &slot)) {
         g_set_error(&error, VMM_ERROR, VMM_ERROR_INTERNAL,

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "common/fd-util.h"
+#include "config/vm-config-platform.h"
 #include "devices/char/chardev.h"
 #include "devices/net/net-backend.h"
 #include "devices/pci/i6300esb.h"
@@ -741,13 +742,17 @@ device_registry_add(DeviceCreateCtx *ctx, VmConfig **config,
         return NULL;
     entry = device_type_entry(type, next, device_type_count(type, next) - 1);
     /* The guest learnt from the VIOT at boot which functions the IOMMU
-     * translates, and never reads it again (CH refuses these too). */
-    if (type->behind_iommu && type->behind_iommu(entry)) {
+     * translates, and never reads it again: only a segment that
+     * iommu_segments put behind it, all its slots, has room for more (CH
+     * refuses the others too). */
+    if (type->behind_iommu && type->behind_iommu(entry) &&
+        !platform_config_iommu_segment(next->platform, 0)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                     "%s '%s': iommu=on cannot be hot-added: the ACPI VIOT "
                     "table listing the functions the virtio-iommu "
-                    "translates is fixed at boot", type->name,
-                    device_type_id(type, entry));
+                    "translates is fixed at boot (--platform "
+                    "iommu_segments=[0] lists the whole segment)",
+                    type->name, device_type_id(type, entry));
         return NULL;
     }
     dev = type->create(ctx, entry, error);

@@ -163,6 +163,22 @@ bool device_registry_create_iommu(DeviceCreateCtx *ctx,
                                   const VmConfig *config, GError **error);
 
 /**
+ * device_registry_iommu_attach:
+ * For @dev, just made by device_registry_add() and not yet announced to the
+ * guest: when its entry in @config asks for iommu=on (which that allows only
+ * on a segment --platform iommu_segments lists), its queues translate
+ * through the endpoint its slot was given at boot.  True for any other
+ * device; false with @error (the caller removes @dev).
+ */
+bool device_registry_iommu_attach(DeviceCreateCtx *ctx,
+                                  const VmConfig *config, VmmDevice *dev,
+                                  GError **error);
+
+/* The device in PCI slot @slot of segment 0 is gone: its endpoint, if the
+ * VM's virtio-iommu has one there, is detached and free for the next. */
+void device_registry_iommu_release(DeviceHost *host, unsigned slot);
+
+/**
  * device_registry_add:
  * vm.add-<@type_name>: look up, validate, create, add.  @body is the
  * request body; *@config is the VM's config of record, replaced by one
@@ -173,8 +189,10 @@ bool device_registry_create_iommu(DeviceCreateCtx *ctx,
  * G_IO_ERROR_NOT_FOUND for an unknown type,
  * G_IO_ERROR_NOT_SUPPORTED for one that cannot be hot-added, the
  * parser's and vm_config_validate()'s errors (JSON names) otherwise.
- * G_IO_ERROR_NOT_SUPPORTED also for an entry with iommu=on: the guest
- * learnt from the VIOT at boot which functions the IOMMU translates.
+ * G_IO_ERROR_NOT_SUPPORTED also for an entry with iommu=on, unless its
+ * segment is one --platform iommu_segments lists: the guest learnt from
+ * the VIOT at boot which functions the IOMMU translates (the caller then
+ * gives the device its translation: device_registry_iommu_attach()).
  * Telling a running guest about the new device (PCI hotplug) is the
  * caller's (daemon/vmm-hotplug.c).
  * Returns (transfer none) the new device, owned by the VM.

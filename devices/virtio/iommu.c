@@ -57,6 +57,9 @@ typedef struct {
 typedef struct {
     uint32_t id;
     IommuDomain *domain;      /* lock; NULL: not attached */
+    /* A device's queues translate through it (an IommuDma exists): at
+     * most one at a time.  Control thread only. */
+    bool claimed;
 } IommuEndpoint;
 
 /*
@@ -593,19 +596,68 @@ iommu_dma_translate(gpointer opaque, uint64_t iova, uint64_t len, bool write,
                                   gpa, mapped);
 }
 
-VirtQueueDma *
-virtio_iommu_dma_new(VirtioDevice *vdev, uint32_t endpoint, GError **error)
+static VirtQueueDma *
+iommu_dma_new(VirtioDevice *vdev, IommuEndpoint *ep)
 {
-    IommuDma *d;
+    IommuDma *d = g_new0(IommuDma, 1);
 
-    if (!virtio_iommu_add_endpoint(vdev, endpoint, error))
-        return NULL;
-    d = g_new0(IommuDma, 1);
+    ep->claimed = true;
     d->dma.translate = iommu_dma_translate;
     d->dma.opaque = d;
     d->iommu = vdev;
-    d->endpoint = endpoint;
+    d->endpoint = ep->id;
     return &d->dma;
+}
+
+VirtQueueDma *
+virtio_iommu_dma_new(VirtioDevice *vdev, uint32_t endpoint, GError **error)
+{
+    VirtioIommu *io = virtio_iommu_from_vdev(vdev);
+
+    if (!virtio_iommu_add_endpoint(vdev, endpoint, error))
+        return NULL;
+    return iommu_dma_new(vdev, g_hash_table_lookup(
+                                   io->endpoints, GUINT_TO_POINTER(endpoint)));
+}
+
+VirtQueueDma *
+virtio_iommu_dma_claim(VirtioDevice *vdev, uint32_t endpoint, GError **error)
+{
+    VirtioIommu *io = virtio_iommu_from_vdev(vdev);
+    IommuEndpoint *ep = g_hash_table_lookup(io->endpoints,
+                                            GUINT_TO_POINTER(endpoint));
+
+    if (!ep) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "%s: endpoint %#x was not declared at boot", vdev->id,
+                    endpoint);
+        return NULL;
+    }
+    if (ep->claimed) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                    "%s: endpoint %#x is already translated for a device",
+                    vdev->id, endpoint);
+        return NULL;
+    }
+    return iommu_dma_new(vdev, ep);
+}
+
+void
+virtio_iommu_release_endpoint(VirtioDevice *vdev, uint32_t endpoint)
+{
+    VirtioIommu *io = virtio_iommu_from_vdev(vdev);
+    IommuEndpoint *ep = g_hash_table_lookup(io->endpoints,
+                                            GUINT_TO_POINTER(endpoint));
+
+    if (!ep)
+        return;
+    /* The next device in this slot starts unattached, as the guest
+     * expects of a function it has not probed yet, and not in the domain
+     * (with the mappings) of the one that left. */
+    g_rw_lock_writer_lock(&io->lock);
+    iommu_detach_locked(io, ep);
+    g_rw_lock_writer_unlock(&io->lock);
+    ep->claimed = false;
 }
 
 /* ---- VirtioDeviceOps ----------------------------------------------------- */

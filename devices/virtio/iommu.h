@@ -49,6 +49,24 @@ VirtQueueDma *virtio_iommu_dma_new(VirtioDevice *vdev, uint32_t endpoint,
                                    GError **error);
 
 /**
+ * virtio_iommu_dma_claim:
+ * As virtio_iommu_dma_new() for an endpoint declared before the VM ran
+ * (the table the translating threads read stays as it was), for a device
+ * hot-added on a segment behind the IOMMU.  Control thread.  NULL with
+ * @error for an endpoint not declared, or one whose device is still there.
+ */
+VirtQueueDma *virtio_iommu_dma_claim(VirtioDevice *vdev, uint32_t endpoint,
+                                     GError **error);
+
+/**
+ * virtio_iommu_release_endpoint:
+ * The device of @endpoint is gone (hot-removed, its VirtQueueDma freed):
+ * detaches the endpoint from its domain, and lets the next device in its
+ * slot claim it.  Control thread; nothing for an unknown endpoint.
+ */
+void virtio_iommu_release_endpoint(VirtioDevice *vdev, uint32_t endpoint);
+
+/**
  * virtio_iommu_translate:
  * What a DMA of @len bytes (> 0) at I/O virtual address @iova by
  * @endpoint reaches: on success *@gpa is the guest-physical address of

@@ -146,9 +146,9 @@ static const StatusCase status_cases[] = {
       "pmem[0].iommu: refused: a virtio-pmem cannot be put behind the IOMMU" },
     { "create-iommu-segments", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"platform\": {\"iommu_segments\": "
-                              "[0]}" },
-      400, "Failed to deserialize JSON",
-      "platform.iommu_segments: refused: nimbus has a single PCI segment" },
+                              "[2]}" },
+      400, "Error from API",
+      "platform: iommu_segments: PCI segment 2 does not exist" },
     { "create-iommu-width", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"platform\": "
                               "{\"iommu_address_width_bits\": 11}" },

@@ -288,9 +288,13 @@ static const BadCli bad_cli[] = {
     { ARGS("--kernel", "@T@/vmlinux", "--balloon", "size=0,iommu=on"),
       "--balloon: iommu=on is refused: a virtio-balloon cannot be put behind "
       "the IOMMU", 0 },
-    { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_segments=[0]"),
-      "--platform: iommu_segments=[0] is refused: nimbus has a single PCI "
-      "segment", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_segments=[1]"),
+      "--platform: iommu_segments: PCI segment 1 does not exist: the VM has "
+      "one segment, 0", 0 },
+    { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_segments=[0]",
+           "--console", "off"),
+      "--rng: PCI segment 0 is behind the virtio-iommu (--platform "
+      "iommu_segments), so each device on it needs iommu=on", 0 },
     { ARGS("--kernel", "@T@/vmlinux", "--platform", "iommu_address_width=65"),
       "--platform: invalid value 'iommu_address_width=65': expected an "
       "integer between 12 and 64", 0 },
