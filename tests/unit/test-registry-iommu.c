@@ -31,6 +31,36 @@ typedef struct {
     DeviceCreateCtx ctx;
 } Fixture;
 
+/* An empty file of @size bytes in the test's directory (transfer full). */
+static char *
+tmp_file(const char *name, off_t size)
+{
+    char *path = g_build_filename(test_tmpdir(), name, NULL);
+
+    g_assert_true(g_file_set_contents(path, "", 0, NULL));
+    g_assert_true(truncate(path, size) == 0);
+    return path;
+}
+
+/* The VIOT body the firmware gets for @t (daemon/device-manager.c copies
+ * the topology into ArchPlatformInfo, arch/x86_64/vm.c into
+ * X86AcpiConfig), after its check. */
+static GByteArray *
+viot_of(const DeviceIommuTopology *t)
+{
+    X86AcpiConfig acpi = {
+        .viommu = t->present, .viommu_bdf = t->bdf,
+        .viommu_endpoints = t->endpoints, .n_viommu_endpoints = t->n_endpoints,
+    };
+    GByteArray *b = g_byte_array_new();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(x86_acpi_check_viot(&acpi, &error));
+    g_assert_no_error(error);
+    x86_acpi_viot_body(b, &acpi);
+    return b;
+}
+
 /* Builds the devices of the VM that config @json describes. */
 static void
 fixture_setup(Fixture *f, const char *json)
@@ -53,17 +83,12 @@ fixture_setup(Fixture *f, const char *json)
 static void
 fixture_init(Fixture *f, const char *extra)
 {
-    g_autofree char *img = g_build_filename(test_tmpdir(), "d.img", NULL);
-    g_autofree char *img2 = g_build_filename(test_tmpdir(), "e.img", NULL);
-    g_autofree char *kernel = g_build_filename(test_tmpdir(), "k", NULL);
+    /* vm.add-* checks the host too: the kernel must exist. */
+    g_autofree char *kernel = tmp_file("k", 0);
+    g_autofree char *img = tmp_file("d.img", 1 << 20);
+    g_autofree char *img2 = tmp_file("e.img", 1 << 20);
     g_autofree char *json = NULL;
 
-    /* vm.add-* checks the host too: the kernel must exist. */
-    g_assert_true(g_file_set_contents(kernel, "", 0, NULL));
-    g_assert_true(g_file_set_contents(img, "", 0, NULL));
-    g_assert_true(truncate(img, 1 << 20) == 0);
-    g_assert_true(g_file_set_contents(img2, "", 0, NULL));
-    g_assert_true(truncate(img2, 1 << 20) == 0);
     json = g_strdup_printf(
         "{\"payload\": {\"kernel\": \"%s\"}, "
         "\"console\": {\"mode\": \"Null\"%s}, "
@@ -210,28 +235,19 @@ le16_at(const uint8_t *p)
     return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* What the firmware tables get (daemon/device-manager.c copies the
- * topology into ArchPlatformInfo, arch/x86_64/vm.c into X86AcpiConfig):
- * the VIOT's IOMMU node names the IOMMU's function, and one PCI range
- * node per translated function, endpoint id = BDF. */
+/* What the firmware tables get: the VIOT's IOMMU node names the IOMMU's
+ * function, and one PCI range node per translated function, endpoint
+ * id = BDF. */
 static void
 test_viot(void)
 {
     Fixture f = { 0 };
     const DeviceIommuTopology *t = &f.ctx.iommu;
-    X86AcpiConfig acpi = { 0 };
-    g_autoptr(GByteArray) b = g_byte_array_new();
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GByteArray) b = NULL;
     const uint8_t *node;
 
     fixture_init(&f, NULL);
-    acpi.viommu = t->present;
-    acpi.viommu_bdf = t->bdf;
-    acpi.viommu_endpoints = t->endpoints;
-    acpi.n_viommu_endpoints = t->n_endpoints;
-    g_assert_true(x86_acpi_check_viot(&acpi, &error));
-    g_assert_no_error(error);
-    x86_acpi_viot_body(b, &acpi);
+    b = viot_of(t);
     g_assert_cmpuint(b->len, ==, 12 + 16 + 2 * 24);
     g_assert_cmpuint(le16_at(b->data), ==, 3);          /* node count */
     node = b->data + 12;
@@ -292,27 +308,21 @@ test_hotplug_refused(void)
 static void
 test_segment(void)
 {
-    g_autofree char *kernel = g_build_filename(test_tmpdir(), "k", NULL);
-    g_autofree char *img = g_build_filename(test_tmpdir(), "d.img", NULL);
-    g_autofree char *img2 = g_build_filename(test_tmpdir(), "h.img", NULL);
+    g_autofree char *kernel = tmp_file("k", 0);
+    g_autofree char *img = tmp_file("d.img", 1 << 20);
+    g_autofree char *img2 = tmp_file("h.img", 1 << 20);
     g_autofree char *json = NULL;
     g_autofree char *body = NULL;
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;
     Fixture f = { 0 };
     const DeviceIommuTopology *t = &f.ctx.iommu;
-    X86AcpiConfig acpi = { 0 };
-    g_autoptr(GByteArray) b = g_byte_array_new();
+    g_autoptr(GByteArray) b = NULL;
     VirtioDevice *iommu;
     VmmDevice *dev;
     uint64_t gpa = 0, mapped = 0;
     uint16_t bdf;
 
-    g_assert_true(g_file_set_contents(kernel, "", 0, NULL));
-    g_assert_true(g_file_set_contents(img, "", 0, NULL));
-    g_assert_true(truncate(img, 1 << 20) == 0);
-    g_assert_true(g_file_set_contents(img2, "", 0, NULL));
-    g_assert_true(truncate(img2, 1 << 20) == 0);
     json = g_strdup_printf(
         "{\"payload\": {\"kernel\": \"%s\"}, "
         "\"console\": {\"mode\": \"Null\", \"iommu\": true}, "
@@ -329,13 +339,7 @@ test_segment(void)
     g_assert_true(is_endpoint(t, bdf_of(&f, "_disk0")));
     g_assert_true(is_endpoint(t, bdf_of(&f, "__console")));
     g_assert_true(is_endpoint(t, 31 << 3));
-    acpi.viommu = t->present;
-    acpi.viommu_bdf = t->bdf;
-    acpi.viommu_endpoints = t->endpoints;
-    acpi.n_viommu_endpoints = t->n_endpoints;
-    g_assert_true(x86_acpi_check_viot(&acpi, &error));
-    g_assert_no_error(error);
-    x86_acpi_viot_body(b, &acpi);
+    b = viot_of(t);
     g_assert_cmpuint(le16_at(b->data), ==, 31);         /* node count */
     /* An empty slot is an endpoint too (bypass until a driver: identity). */
     g_assert_cmpint(virtio_iommu_translate(iommu, 5 << 3, 0x2000, 8, true,
