@@ -947,7 +947,7 @@ take_slot(VCtx *v, const VmConfig *c, char **owners, int want, char *owner,
 /*
  * The PCI slots as the devices will take them: in creation order
  * (devices/registry.c: console, disks, nets, rng, pvpanic, watchdog, the
- * kinds, the virtio-iommu), a
+ * kinds, the virtio-iommu; then daemon/device-manager.c's virtio-mems), a
  * device with a pci_device_id takes that slot, which must still be free,
  * and the others the lowest free one.  Checked here so that two devices
  * on one slot, or more devices than slots, are refused at vm.create and
@@ -1009,20 +1009,19 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
     if (ok && vm_config_wants_iommu(c))
         ok = take_slot(v, c, owners, -1, g_strdup("the virtio-iommu"),
                        XLATE_ON);
-    /* The virtio-mem functions come after it (daemon/device-manager.c),
-     * untranslated. */
+    /* The virtio-mem functions come after it (daemon/device-manager.c):
+     * --memory's, then one per zone with a hotplug region. */
     if (ok && c->memory.hotplug_size &&
         c->memory.hotplug_method == MEMORY_HOTPLUG_VIRTIO_MEM)
-        ok = check_iommu_segment(v, c, NM(v, "--memory", "memory"),
-                                 XLATE_CANNOT);
+        ok = take_slot(v, c, owners, -1,
+                       g_strdup(NM(v, "--memory", "memory")), XLATE_CANNOT);
     for (i = 0; ok && c->memory.zones && i < c->memory.zones->len; i++) {
         const MemoryZoneConfig *z = g_ptr_array_index(c->memory.zones, i);
-        g_autofree char *w = NULL;
 
-        if (z->hotplug_size) {
-            w = item_where(v, "--memory-zone", "memory.zones", i);
-            ok = check_iommu_segment(v, c, w, XLATE_CANNOT);
-        }
+        if (z->hotplug_size)
+            ok = take_slot(v, c, owners, -1,
+                           item_where(v, "--memory-zone", "memory.zones", i),
+                           XLATE_CANNOT);
     }
     for (i = 0; i < G_N_ELEMENTS(owners); i++)
         g_free(owners[i]);

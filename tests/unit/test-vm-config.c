@@ -456,6 +456,15 @@ test_validate_slots(void)
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull(strstr(error->message, "rng: no free PCI slot is left "
                             "on segment 0"));
+    g_clear_error(&error);
+    /* The virtio-mem function the device manager adds last needs a slot
+     * too: refused at vm.create, not at boot. */
+    full->memory.hotplug_size = 128ULL << 20;
+    full->memory.hotplug_method = MEMORY_HOTPLUG_VIRTIO_MEM;
+    g_assert_false(vm_config_validate(full, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(error->message, "memory: no free PCI slot is "
+                            "left on segment 0"));
 }
 
 static void
