@@ -138,8 +138,13 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
         !hp_device_slot(dev, &bdf, &slot) ||
         !pci_hotplug_plug(ctl, 0, slot, NULL)) {
         g_autofree char *id = g_strdup(dev->id);
+        g_autofree char *b = NULL;
+        bool in_slot = hp_device_slot(dev, &b, &slot);
 
         vm_remove_device(vm, dev);
+        /* An endpoint it claimed goes back with it. */
+        if (in_slot && !local)
+            device_registry_iommu_release(ctx.host, slot);
         device_registry_detach(config, id, NULL);
         if (local) {
             g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "'%s': %s", id,
