@@ -73,9 +73,14 @@ def vport(name):
     while time.time() < deadline:
         ports = "/sys/class/virtio-ports"
         for dev in os.listdir(ports) if os.path.isdir(ports) else ():
-            with open("/sys/class/virtio-ports/%s/name" % dev) as f:
-                if f.read().strip() == name:
-                    return "/dev/" + dev
+            # The port shows up before its name (the host sends that in a
+            # control message of its own): not there yet is "look again".
+            try:
+                with open("/sys/class/virtio-ports/%s/name" % dev) as f:
+                    if f.read().strip() == name:
+                        return "/dev/" + dev
+            except FileNotFoundError:
+                pass
         time.sleep(0.2)
     raise RuntimeError("no virtio-serial port '%s' in the nested VM" % name)
 
