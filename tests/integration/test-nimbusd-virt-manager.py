@@ -16,10 +16,11 @@
 # default pool with the disk, and nimbusd with the real nimbus.  virt-manager
 # reaches nimbusd over one stream: in the emulated harness a virtio-serial
 # port of the nested VM (NIMBUS_HARNESS_QEMU_ARGS) whose host end is a UNIX
-# socket, joined to nimbusd's socket by socat inside; natively socat listens
-# on that socket itself.  The two halves meet in DIR (in the build tree,
-# which the harness shares): "ready" when nimbusd listens, "state" and
-# "live.xml" refreshed by the KVM half, "done" to end it.
+# socket, joined to nimbusd's socket inside by this program (--relay, see
+# relay()); natively socat listens on that socket itself.  The two halves
+# meet in DIR (in the build tree, which the harness shares): "ready" when
+# nimbusd listens, "state" and "live.xml" refreshed by the KVM half, "done"
+# to end it.
 #
 # NIMBUS_BOOT_TIMEOUT (120 s) bounds each wait for the guest.
 import os
@@ -85,6 +86,60 @@ def vport(name):
     raise RuntimeError("no virtio-serial port '%s' in the nested VM" % name)
 
 
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def relay(port, sock):
+    """The emulated harness's stream from virt-manager to nimbusd: the
+    nested VM's virtio-serial port @port, opened once and never closed,
+    joined to a new connection to nimbusd's @sock each time a client on the
+    host end starts talking.  One client at a time, as the port carries.
+
+    Not socat restarted in a loop, as this was: on a port with no host
+    end, read() is EOF at once, so socat ended and closed the port every
+    second, and virtio_console drops what the host sent between that EOF
+    and the close.  virt-manager's first call goes out the moment it
+    connects; lost so, both ends wait for the other.  That fits the two
+    240 s hangs seen (nimbusd logged a socat that ended at once, then a
+    connection with nothing on it)."""
+    import select
+    import socket
+
+    fd = os.open(port, os.O_RDWR)
+    while True:
+        data = os.read(fd, 65536)
+        if not data:
+            # No host end yet, or it went away: EOF without waiting.
+            time.sleep(0.1)
+            continue
+        host_left = False
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(sock)
+            s.sendall(data)
+            while True:
+                r, _, _ = select.select([fd, s], [], [])
+                if s in r:
+                    back = s.recv(65536)
+                    if not back:
+                        break
+                    write_all(fd, back)
+                if fd in r:
+                    data = os.read(fd, 65536)
+                    if not data:
+                        host_left = True
+                        break
+                    s.sendall(data)
+        finally:
+            s.close()
+        # nimbusd ended the connection first: what the host end still
+        # sends belongs to it, not to a new one.
+        while not host_left:
+            host_left = not os.read(fd, 65536)
+
+
 def watch(conn):
     """The domain's state ("running", "shut off"...) and live XML, or ""
     for both while virt-manager has not defined it."""
@@ -141,10 +196,7 @@ def kvm_side(shared):
                 raise RuntimeError("nimbusd did not start")
             time.sleep(0.1)
         if os.environ.get("NIMBUS_HARNESS_MODE") == "emulated":
-            # One client at a time on the port: each virt-manager connection
-            # gets a fresh connection to nimbusd.
-            relay = ["sh", "-c", "while :; do socat %s UNIX-CONNECT:%s; sleep 1; done"
-                     % (vport(PORT), sock)]
+            relay = [sys.executable, os.path.abspath(__file__), "--relay", vport(PORT), sock]
         else:
             relay = ["socat", "UNIX-LISTEN:%s,fork,mode=600" % os.environ["VMGR_HOST_SOCKET"],
                      "UNIX-CONNECT:" + sock]
@@ -265,6 +317,8 @@ class Host:
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--kvm-side":
         return kvm_side(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--relay":
+        return relay(sys.argv[2], sys.argv[3])
     import vmgr_desktop
 
     h = Host()
