@@ -44,6 +44,9 @@ typedef struct VmConfigKind VmConfigKind;
  *   which the "__" reservation lets through for this kind
  * @pci: the device takes a PCI slot on segment 0 (its table has a
  *   "pci_device_id" VF_INT_OPT field when the user may choose it)
+ * @iommu: whether @entry asks to be translated by the virtio-iommu
+ *   (iommu=on); NULL for the kinds that never are (their tables refuse
+ *   iommu=on).  The device type's behind_iommu answers the same.
  * @validate: the kind's rules (needing no host) for @entry; NULL if none
  * @check_host: its host checks (files exist...) at vm.create; NULL if none
  */
@@ -54,6 +57,7 @@ struct VmConfigKind {
     const char *id_prefix;
     const char *default_id;
     bool pci;
+    bool (*iommu)(gconstpointer entry);
     bool (*validate)(const VmConfig *config, gconstpointer entry,
                      const VmConfigKindCtx *ctx, GError **error);
     bool (*check_host)(const VmConfig *config, gconstpointer entry,

@@ -913,8 +913,9 @@ check_iommu_segment(VCtx *v, const VmConfig *c, const char *owner, Xlate x)
                      "(%s), so each device on it needs %s", seg,
                      NM(v, "iommu=on", "iommu=true"));
     return vfail(v, owner, "PCI segment 0 is behind the virtio-iommu (%s), "
-                 "and this device cannot be: only virtio-blk, -net, -rng "
-                 "and -console without vhost-user are translated", seg);
+                 "and this device cannot be: only virtio-blk, -net, -rng, "
+                 "-console and -vsock without vhost-user are translated",
+                 seg);
 }
 
 /* Takes a PCI slot for @owner (consumed): @want, or the lowest free one
@@ -995,14 +996,17 @@ validate_pci_slots(VCtx *v, const VmConfig *c)
                        g_strdup(NM(v, "--watchdog", "watchdog")),
                        XLATE_CANNOT);
     /* Then the devices described in their own files, in table order (the
-     * registry creates them in that order too); none can be translated
-     * (their tables refuse iommu=on). */
+     * registry creates them in that order too); those without an iommu
+     * hook cannot be translated (their tables refuse iommu=on). */
     for (const VmConfigKind *const *k = vm_config_kinds(); ok && *k; k++) {
-        for (i = 0; ok && (*k)->pci && i < vm_config_kind_count(c, *k); i++)
-            ok = take_slot(v, c, owners, vm_config_kind_pci_device_id(
-                               *k, vm_config_kind_entry(c, *k, i)),
+        for (i = 0; ok && (*k)->pci && i < vm_config_kind_count(c, *k); i++) {
+            gconstpointer e = vm_config_kind_entry(c, *k, i);
+
+            ok = take_slot(v, c, owners, vm_config_kind_pci_device_id(*k, e),
                            vm_config_kind_where(*k, v->names, i),
-                           XLATE_CANNOT);
+                           !(*k)->iommu ? XLATE_CANNOT
+                           : (*k)->iommu(e) ? XLATE_ON : XLATE_OFF);
+        }
     }
     /* The virtio-iommu comes last (devices/registry.c), once the functions
      * it translates have their slots. */

@@ -171,6 +171,12 @@ vm_config_wants_iommu(const VmConfig *config)
         if (((const NetConfig *)g_ptr_array_index(config->net, i))->iommu)
             return true;
     }
+    for (const VmConfigKind *const *k = vm_config_kinds(); *k; k++) {
+        for (i = 0; (*k)->iommu && i < vm_config_kind_count(config, *k); i++) {
+            if ((*k)->iommu(vm_config_kind_entry(config, *k, i)))
+                return true;
+        }
+    }
     return false;
 }
 

@@ -41,6 +41,7 @@
 typedef struct {
     uint64_t cid;
     char *socket;
+    bool iommu;                   /* behind the virtio-iommu */
     char *id;                     /* "_vsock0" by default */
     int pci_device_id;            /* -1: allocate */
 } VsockConfig;
@@ -57,10 +58,9 @@ static const VField vsock_fields[] = {
     V_STR("socket", VsockConfig, socket,
           .flags = VF_JSON_REQUIRED | VF_CLI_REQUIRED | VF_PATH_SOCKET,
           .cli_meta = "<socket_path>"),
-    U_BOOL("iommu", false,
-           .refused = "virtio-vsock is not put behind the IOMMU by nimbus: "
-                      "only virtio-blk, -net, -rng and -console get a "
-                      "translation context"),
+    /* Its three queues go through virtqueue_pop(), which translates
+     * once the registry gives it the IOMMU's context. */
+    V_BOOL("iommu", VsockConfig, iommu, false),
     V_STR("id", VsockConfig, id),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
     V_INT_OPT("pci_device_id", VsockConfig, pci_device_id, 1, 31),
@@ -103,12 +103,19 @@ vsock_validate(const VmConfig *config, gconstpointer entry,
     return true;
 }
 
+static bool
+vsock_iommu(gconstpointer entry)
+{
+    return ((const VsockConfig *)entry)->iommu;
+}
+
 static const VmConfigKind vsock_kind = {
     .json_key = "vsock",
     .cli_option = "--vsock",
     .fields = &vsock_schema,
     .id_prefix = "_vsock",
     .pci = true,
+    .iommu = vsock_iommu,
     .validate = vsock_validate,
 };
 
@@ -507,4 +514,5 @@ const DeviceType virtio_vsock_type = {
     .hotplug = true,
     .kind = &vsock_kind,
     .create = vsock_create,
+    .behind_iommu = vsock_iommu,
 };

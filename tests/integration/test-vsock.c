@@ -16,7 +16,10 @@
  * listener at "<socket>_5000") and echoes a line the host sends over a
  * host-initiated connection ("CONNECT 1234\n" on the device's socket);
  * then the guest panics (sysrq c) and the pvpanic device must report it
- * as CH's guest/panic event on the event monitor.
+ * as CH's guest/panic event on the event monitor.  The same again with
+ * the vsock behind the virtio-iommu (iommu=on): the guest's driver takes
+ * VIRTIO_F_ACCESS_PLATFORM and its packets go through the translation
+ * (in bypass: the harness's guest kernel has no virtio-iommu driver).
  */
 
 /* The record as the event monitor writes it (serde_json's layout). */
@@ -47,15 +50,19 @@ read_line(GSocket *s)
 }
 
 static void
-test_vsock_and_panic(void)
+test_vsock_and_panic(gconstpointer arg)
 {
+    bool iommu = GPOINTER_TO_INT(arg);
     g_autofree char *prog = test_build_path("tests/integration/test-vsock-guest");
     g_autofree char *dir = path_in_tmp("vsock");
     g_autofree char *dst = g_build_filename(dir, "vsock-guest", NULL);
-    g_autofree char *sock = path_in_tmp("v.sock");
+    /* Each run its own sockets (one temporary directory for both). */
+    g_autofree char *sock = path_in_tmp(iommu ? "vi.sock" : "v.sock");
     g_autofree char *port_path = g_strdup_printf("%s_5000", sock);
-    g_autofree char *events = path_in_tmp("events.json");
-    g_autofree char *vsock_arg = g_strdup_printf("cid=3,socket=%s", sock);
+    g_autofree char *events = path_in_tmp(iommu ? "events-i.json"
+                                                 : "events.json");
+    g_autofree char *vsock_arg = g_strdup_printf("cid=3,socket=%s%s", sock,
+                                                 iommu ? ",iommu=on" : "");
     g_autofree char *events_arg = g_strdup_printf("path=%s", events);
     g_autofree char *initrd = NULL;
     g_autofree char *data = NULL;
@@ -72,6 +79,10 @@ test_vsock_and_panic(void)
                            "--event-monitor", events_arg, NULL };
     GuestSpec g = {
         .script = "/vsock-guest || exit 1\n"
+                  /* sysfs features: bit 33 is the 34th character. */
+                  "for v in /sys/bus/virtio/drivers/"
+                  "vmw_vsock_virtio_transport/virtio*; do echo "
+                  "\"vsock-access-platform: $(cut -c34 $v/features)\"; done\n"
                   "echo vsock-guest-ok\n"
                   "echo c > /proc/sysrq-trigger\n",
         /* Stay panicked (the harness reboots on panic by default). */
@@ -120,6 +131,10 @@ test_vsock_and_panic(void)
     line = read_line(to_guest);
     g_assert_cmpstr(line, ==, "hello-vsock");
     g_assert_true(test_proc_wait_output(p, "vsock-guest-ok", 300 * 1000));
+    g_clear_pointer(&line, g_free);
+    line = test_proc_output(p);
+    assert_contains(line, iommu ? "vsock-access-platform: 1"
+                                : "vsock-access-platform: 0");
 
     /* The panic: CH's event, with the kind the guest wrote. */
     deadline = g_get_monotonic_time() + 300 * G_TIME_SPAN_SECOND;
@@ -135,6 +150,9 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/vsock/both-ways-and-panic", test_vsock_and_panic);
+    g_test_add_data_func("/vsock/both-ways-and-panic", GINT_TO_POINTER(0),
+                         test_vsock_and_panic);
+    g_test_add_data_func("/vsock/behind-iommu", GINT_TO_POINTER(1),
+                         test_vsock_and_panic);
     return g_test_run();
 }

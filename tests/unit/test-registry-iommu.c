@@ -389,6 +389,57 @@ test_segment(void)
     fixture_clear(&f);
 }
 
+/* The vsock behind the IOMMU: with iommu=on alone (which brings the
+ * IOMMU), and hot-added with it onto a segment the IOMMU covers. */
+static void
+test_vsock(void)
+{
+    g_autofree char *kernel = tmp_file("k", 0);
+    g_autofree char *sock = g_build_filename(test_tmpdir(), "v.sock", NULL);
+    g_autofree char *sock2 = g_build_filename(test_tmpdir(), "w.sock", NULL);
+    g_autofree char *json = NULL;
+    g_autofree char *body = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) error = NULL;
+    Fixture f = { 0 };
+    const DeviceIommuTopology *t = &f.ctx.iommu;
+    VmmDevice *dev;
+
+    json = g_strdup_printf(
+        "{\"payload\": {\"kernel\": \"%s\"}, \"console\": {\"mode\": \"Off\"}, "
+        "\"vsock\": {\"cid\": 3, \"socket\": \"%s\", \"iommu\": true}}",
+        kernel, sock);
+    fixture_setup(&f, json);
+    g_assert_true(f.config->iommu);
+    g_assert_true(t->present);
+    g_assert_cmpuint(t->n_endpoints, ==, 1);
+    g_assert_true(offers_access_platform(&f, "_vsock0"));
+    g_assert_true(is_endpoint(t, bdf_of(&f, "_vsock0")));
+    g_assert_false(offers_access_platform(&f, "__rng"));
+    fixture_clear(&f);
+    g_clear_pointer(&json, g_free);
+    memset(&f, 0, sizeof(f));
+
+    json = g_strdup_printf(
+        "{\"payload\": {\"kernel\": \"%s\"}, \"console\": {\"mode\": \"Off\"}, "
+        "\"rng\": {\"src\": \"/dev/urandom\", \"iommu\": true}, "
+        "\"platform\": {\"iommu_segments\": [0]}}", kernel);
+    fixture_setup(&f, json);
+    body = g_strdup_printf("{\"cid\": 4, \"socket\": \"%s\", "
+                           "\"iommu\": true}", sock2);
+    node = json_from_string(body, &error);
+    g_assert_no_error(error);
+    dev = device_registry_add(&f.ctx, &f.config, "vsock", node, NULL, 0,
+                              &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(dev);
+    g_assert_true(device_registry_iommu_attach(&f.ctx, f.config, dev,
+                                               &error));
+    g_assert_no_error(error);
+    g_assert_true(offers_access_platform(&f, "_vsock0"));
+    fixture_clear(&f);
+}
+
 /* What config/ refuses on a segment behind the IOMMU. */
 #define NO_CONSOLE_RNG_ON                                                      \
     ", \"console\": {\"mode\": \"Off\"}, "                                   \
@@ -411,6 +462,10 @@ test_segment_refused(void)
           "virtio-iommu (platform.iommu_segments), and this device cannot be" },
         { NO_CONSOLE_RNG_ON ", \"pvpanic\": true",
           "pvpanic: PCI segment 0 is behind" },
+        { NO_CONSOLE_RNG_ON ", \"vsock\": {\"cid\": 3, \"socket\": \"/s\"}",
+          "vsock: PCI segment 0 is behind the virtio-iommu "
+          "(platform.iommu_segments), so each device on it needs "
+          "iommu=true" },
         /* (with iommu_segments [0, 3]) */
         { "", "platform: iommu_segments: PCI segment 3 does not exist" },
     };
@@ -443,6 +498,7 @@ main(int argc, char **argv)
     g_test_add_func("/devices/registry/iommu/hotplug-refused",
                     test_hotplug_refused);
     g_test_add_func("/devices/registry/iommu/segment", test_segment);
+    g_test_add_func("/devices/registry/iommu/vsock", test_vsock);
     g_test_add_func("/devices/registry/iommu/segment-refused",
                     test_segment_refused);
     return g_test_run();

@@ -65,6 +65,17 @@ test_config(void)
     g_assert_true(vm_config_validate(back, &error));
     g_assert_cmpuint(virtio_vsock_config_cid(
         vm_config_kind_entry(back, kind(), 0)), ==, 42);
+    g_assert_false(back->iommu);
+    g_clear_pointer(&c, vm_config_free);
+    g_clear_pointer(&back, vm_config_free);
+    g_clear_pointer(&json, g_free);
+
+    /* CH's iommu=on: behind the virtio-iommu, which it brings along. */
+    c = config_with("cid=42,socket=/run/v.sock,iommu=on", &error);
+    g_assert_no_error(error);
+    g_assert_true(c->iommu);
+    json = vm_config_to_json(c, false);
+    g_assert_nonnull(strstr(json, "\"socket\":\"/run/v.sock\",\"iommu\":true,"));
 }
 
 static void
@@ -84,9 +95,6 @@ test_config_refusals(void)
           "\"socket\":\"/s\"}}", "vsock.cid" },
         { "{\"payload\":{\"kernel\":\"k\"},\"vsock\":{\"cid\":3,"
           "\"socket\":\"\"}}", "socket must not be empty" },
-        { "{\"payload\":{\"kernel\":\"k\"},\"vsock\":{\"cid\":3,"
-          "\"socket\":\"/s\",\"iommu\":true}}",
-          "vsock.iommu: refused: virtio-vsock is not put behind the IOMMU" },
         { "{\"payload\":{\"kernel\":\"k\"},\"vsock\":[]}",
           "vsock: expected an object" },
     };
