@@ -540,6 +540,7 @@ typedef struct {
     char *model;                /* "virtio" or absent */
     XmlTristate cid_auto;       /* <cid auto> */
     uint32_t cid;               /* <cid address>; 0: not chosen yet */
+    XmlTristate iommu;          /* <driver iommu> */
     char *socket;               /* nimbus's host socket: set at start, no XML */
 } DomainVsockDef;
 

@@ -12,7 +12,7 @@
  * "iommu" that creates the virtio-iommu (id __iommu), which translates
  * exactly the devices with iommu=on.  So:
  *   <iommu model='virtio'/>          iommu: true
- *   <driver iommu='on'/> on a virtio disk, interface or rng
+ *   <driver iommu='on'/> on a virtio disk, interface, rng or vsock
  *                                    that device's iommu: true
  * A device with iommu='on' needs the <iommu>: the VMM would create its
  * IOMMU for it anyway (CH turns the top-level switch on for any device
@@ -112,6 +112,8 @@ domain_iommu_device_on(const DomainDef *def, DomainDeviceType type,
         return ((const DomainNetDef *)dev)->iommu == XML_TRISTATE_YES;
     case DOMAIN_DEVICE_RNG:
         return ((const DomainRngDef *)dev)->iommu == XML_TRISTATE_YES;
+    case DOMAIN_DEVICE_VSOCK:
+        return ((const DomainVsockDef *)dev)->iommu == XML_TRISTATE_YES;
     default:
         return false;
     }
@@ -123,6 +125,7 @@ first_translated(const DomainDef *def, const char **element)
 {
     static const DomainDeviceType types[] = {
         DOMAIN_DEVICE_DISK, DOMAIN_DEVICE_NET, DOMAIN_DEVICE_RNG,
+        DOMAIN_DEVICE_VSOCK,
     };
 
     for (guint t = 0; t < G_N_ELEMENTS(types); t++) {

@@ -107,7 +107,7 @@ static const char *const iommu_driver_unsupported[] = {
 /* The devices whose <driver iommu='on'/> nimbus honours: the virtio
  * devices whose every guest-memory access the VMM translates. */
 static const char *const iommu_capable[] = { "disk", "interface", "rng",
-                                             NULL };
+                                             "vsock", NULL };
 
 static bool
 str_in(const char *s, const char *const *list)
@@ -165,7 +165,7 @@ check_iommu(xmlNodePtr dev, GError **error)
     if (iommu && g_str_equal(iommu, "on") &&
         !str_in((const char *)dev->name, iommu_capable)) {
         drv_xml_error(error, DRV_ERROR_CONFIG_UNSUPPORTED,
-                      "<%s> with <driver iommu='on'/> is not supported by nimbus (only virtio disks, interfaces and rngs can be translated by its virtio-iommu)",
+                      "<%s> with <driver iommu='on'/> is not supported by nimbus (only virtio disks, interfaces, rngs and vsocks can be translated by its virtio-iommu)",
                       (const char *)dev->name);
         return false;
     }

@@ -74,8 +74,8 @@
  *                                in memory.c)
  *   <iommu model=virtio>         iommu = true, <driver aw_bits> ->
  *                                platform.iommu_address_width_bits;
- *                                <driver iommu='on'> on a disk, interface
- *                                or rng: its iommu = true (iommu.c)
+ *                                <driver iommu='on'> on a disk, interface,
+ *                                rng or vsock: its iommu = true (iommu.c)
  * Everything else (features, clock, pm, controllers, memballoon stats, emulator,
  * boot order, addresses) is kept in the definition and needs no VMM setting.
  *
@@ -498,6 +498,10 @@ fill_vsock(VmConfig *config, const DomainDef *def, GError **error)
     if (v->info.alias) {
         json_builder_set_member_name(jb, "id");
         json_builder_add_string_value(jb, v->info.alias);
+    }
+    if (v->iommu == XML_TRISTATE_YES) {
+        json_builder_set_member_name(jb, "iommu");
+        json_builder_add_boolean_value(jb, true);
     }
     json_builder_end_object(jb);
     node = json_builder_get_root(jb);

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "driver/xml/domain-priv.h"
+#include "driver/xml/iommu.h"
 
 /*
  * The guest's CID is given (address='N') or picked by nimbusd when the
@@ -54,7 +55,9 @@ domain_vsock_parse(xmlNodePtr node, const DomainParseCtx *ctx, GError **error)
         return NULL;
     }
     v->cid = (uint32_t)address;
-    if (!domain_device_info_parse(node, &v->info, false, ctx, error))
+    if (!domain_iommu_driver_parse(xml_child(node, "driver"), &v->iommu,
+                                   error) ||
+        !domain_device_info_parse(node, &v->info, false, ctx, error))
         return NULL;
     return g_steal_pointer(&v);
 }
@@ -73,6 +76,13 @@ domain_vsock_format(XmlBuf *buf, gconstpointer dev, const DomainFormatCtx *ctx)
     if (v->cid && (v->cid_auto != XML_TRISTATE_YES || ctx->live))
         xml_buf_attr_uint(buf, "address", v->cid);
     xml_buf_end_empty(buf);
+    /* libvirt's order: <cid>, the virtio options' <driver>, then the
+     * device info. */
+    if (v->iommu) {
+        xml_buf_open(buf, "driver");
+        xml_buf_attr(buf, "iommu", xml_on_off_to_string(v->iommu));
+        xml_buf_end_empty(buf);
+    }
     domain_device_info_format(buf, &v->info);
     xml_buf_close(buf, "vsock");
 }

@@ -30,6 +30,8 @@
 #define RNG(drv) \
     "<rng model='virtio'><backend model='random'>/dev/urandom</backend>" \
     "<driver" drv "/></rng>"
+#define VSOCK(drv) \
+    "<vsock model='virtio'><cid address='3'/><driver" drv "/></vsock>"
 #define ON " iommu='on'"
 
 typedef struct {
@@ -92,6 +94,10 @@ static const BadCase bad_cases[] = {
       "<interface> has <driver iommu='on'/> but the domain has no <iommu" },
     { "rng-without", DEV(RNG(ON)), DRV_ERROR_CONFIG_UNSUPPORTED,
       "<rng> has <driver iommu='on'/> but the domain has no <iommu" },
+    { "vsock-without", DEV(VSOCK(ON)), DRV_ERROR_CONFIG_UNSUPPORTED,
+      "<vsock> has <driver iommu='on'/> but the domain has no <iommu" },
+    { "vsock-value", DEV(IOMMU VSOCK(" iommu='1'")), DRV_ERROR_XML_ERROR,
+      "Element vsock failed to validate content" },
     /* on/off only (the schema's; libxml2 names the element). */
     { "disk-value", DEV(IOMMU DISK(" iommu='yes'")), DRV_ERROR_XML_ERROR,
       "Element disk failed to validate content" },
@@ -101,12 +107,8 @@ static const BadCase bad_cases[] = {
           "</memballoon>"),
       DRV_ERROR_CONFIG_UNSUPPORTED,
       "<memballoon> with <driver iommu='on'/> is not supported by nimbus "
-      "(only virtio disks, interfaces and rngs can be translated by its "
+      "(only virtio disks, interfaces, rngs and vsocks can be translated by its "
       "virtio-iommu)" },
-    { "vsock",
-      DEV(IOMMU DISK(ON) "<vsock model='virtio'><cid address='3'/>"
-          "<driver iommu='on'/></vsock>"),
-      DRV_ERROR_CONFIG_UNSUPPORTED, "<vsock> with <driver iommu='on'/>" },
     { "filesystem",
       DOMX("<memoryBacking><source type='memfd'/><access mode='shared'/>"
            "</memoryBacking>",
@@ -185,6 +187,43 @@ test_vmconfig(void)
     g_assert_true(disk->iommu);
     g_assert_false(net->iommu);
     g_assert_true(cfg->rng.iommu);
+}
+
+/* A <vsock> with iommu='on' is CH's vsock iommu=true once the domain
+ * starts (the CID and socket are a run's), off when it is 'off'. */
+static void
+test_vmconfig_vsock(void)
+{
+    static const struct {
+        const char *xml;
+        const char *drv;
+        const char *want;
+    } cases[] = {
+        { DEV(IOMMU VSOCK(ON)), ON, "\"iommu\":true" },
+        { DEV(IOMMU VSOCK(" iommu='off'")), " iommu='off'", "\"iommu\":false" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(DomainDef) def = parse_ok(cases[i].xml, 0);
+        g_autoptr(VmConfig) cfg = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *json = NULL;
+        g_autofree char *back = NULL;
+        const char *vsock;
+
+        domain_def_vsock_set(def, 3, "/run/v.sock");
+        cfg = to_vmconfig(def);
+        g_assert_true(cfg->iommu);
+        json = vm_config_to_json(cfg, false);
+        vsock = strstr(json, "\"vsock\":{");
+        g_assert_nonnull(vsock);
+        g_test_message("%s", vsock);
+        g_assert_nonnull(strstr(vsock, cases[i].want));
+        /* And back to the XML it came from. */
+        back = domain_def_format(def, 1, 0, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(strstr(back, cases[i].drv));
+    }
 }
 
 /* An <iommu> with no device behind it is CH's iommu=true alone (what a
@@ -375,6 +414,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/iommu-xml/vmconfig", test_vmconfig);
     g_test_add_func("/iommu-xml/vmconfig-none", test_vmconfig_none);
+    g_test_add_func("/iommu-xml/vmconfig-vsock", test_vmconfig_vsock);
     g_test_add_func("/iommu-xml/vmconfig-alone", test_vmconfig_alone);
     g_test_add_func("/iommu-xml/vmconfig-aw-bits", test_vmconfig_aw_bits);
     g_test_add_func("/iommu-xml/vmconfig-aw-bits-small",
