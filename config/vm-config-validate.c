@@ -914,8 +914,8 @@ check_iommu_segment(VCtx *v, const VmConfig *c, const char *owner, Xlate x)
                      NM(v, "iommu=on", "iommu=true"));
     return vfail(v, owner, "PCI segment 0 is behind the virtio-iommu (%s), "
                  "and this device cannot be: only virtio-blk, -net, -rng, "
-                 "-console and -vsock without vhost-user are translated",
-                 seg);
+                 "-console, -vsock and -pmem without vhost-user are "
+                 "translated", seg);
 }
 
 /* Takes a PCI slot for @owner (consumed): @want, or the lowest free one

@@ -46,6 +46,7 @@ typedef struct {
     char *file;
     uint64_t size;                /* 0: the file's size */
     bool discard_writes;
+    bool iommu;                   /* its queue behind the virtio-iommu */
     char *id;                     /* "_pmem0" by default */
     int pci_device_id;            /* -1: allocate */
 } PmemConfig;
@@ -59,10 +60,10 @@ static const VField pmem_fields[] = {
     /* CH's size is optional (null: the file's); written only when set. */
     V_UINT("size", PmemConfig, size, 0, G_MAXINT64, 0,
            .flags = VF_CLI_SIZE | VF_OMIT_DEFAULT),
-    U_BOOL("iommu", false,
-           .refused = "a virtio-pmem cannot be put behind the IOMMU: the "
-                      "guest reaches its file through a region mapped into "
-                      "guest-physical space, which no translation covers"),
+    /* As in CH, what is translated is the flush requests' queue (through
+     * virtqueue_pop()); the file's region is guest memory the vCPUs
+     * reach, not DMA, so no IOMMU stands between the guest and it. */
+    V_BOOL("iommu", PmemConfig, iommu, false),
     V_BOOL("discard_writes", PmemConfig, discard_writes, false),
     U_INT("pci_segment", 0, .cli_dflt = "0"),
     V_INT_OPT("pci_device_id", PmemConfig, pci_device_id, 1, 31),
@@ -211,12 +212,19 @@ pmem_check_host(const VmConfig *config, gconstpointer entry,
     return true;
 }
 
+static bool
+pmem_iommu(gconstpointer entry)
+{
+    return ((const PmemConfig *)entry)->iommu;
+}
+
 static const VmConfigKind pmem_kind = {
     .json_key = "pmem",
     .cli_option = "--pmem",
     .fields = &pmem_schema,
     .id_prefix = "_pmem",
     .pci = true,
+    .iommu = pmem_iommu,
     .validate = pmem_validate,
     .check_host = pmem_check_host,
 };
@@ -588,4 +596,5 @@ const DeviceType virtio_pmem_type = {
     .hotplug = true,
     .kind = &pmem_kind,
     .create = pmem_create,
+    .behind_iommu = pmem_iommu,
 };

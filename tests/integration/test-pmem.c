@@ -14,7 +14,10 @@
  * harness's emulation): on the shared one (16 MiB) the guest makes a
  * filesystem (busybox mke2fs, mounted by the ext4 driver), writes a file,
  * syncs and unmounts; on the discard_writes=on one (8 MiB, the file full
- * of 'B') it writes a marker and reads it back.  Then a third region is
+ * of 'B'), which is also behind the virtio-iommu (iommu=on: its driver
+ * takes ACCESS_PLATFORM and its flush requests go through the
+ * translation, in bypass as the guest kernel has no IOMMU driver), it
+ * writes a marker with an fsync and reads it back.  Then a third region is
  * hot-added with nimbus-remote add-pmem; the guest writes a marker on it
  * with an fsync (a flush request the device counts), and it is
  * hot-removed.  After the guest powers off: the shared file holds the
@@ -93,8 +96,8 @@ test_pmem(void)
     g_autofree char *sock = path_in_tmp("api.sock");
     g_autofree char *api = g_strdup_printf("path=%s", sock);
     g_autofree char *pm0 = g_strdup_printf("file=%s", shared);
-    g_autofree char *pm1 = g_strdup_printf("file=%s,discard_writes=on",
-                                           discard);
+    g_autofree char *pm1 = g_strdup_printf("file=%s,discard_writes=on,"
+                                           "iommu=on", discard);
     g_autofree char *pm2 = g_strdup_printf("file=%s,id=hotpm", hot);
     g_autofree char *too_big = g_strdup_printf("file=%s,size=4M", small);
     g_autofree char *out = NULL;
@@ -119,6 +122,9 @@ test_pmem(void)
             "printf " DISCARDED " | dd of=$B conv=fsync 2>/dev/null || exit 6\n"
             "[ \"$(head -c 21 $B)\" = " DISCARDED " ] && "
             "echo pmem-discard-reads-back\n"
+            /* sysfs features: bit 33 is the 34th character. */
+            "for v in /sys/bus/virtio/drivers/virtio_pmem/virtio*; do echo "
+            "\"pmem-access-platform: $(cut -c34 $v/features)\"; done\n"
             "echo pmem-ready\n"
             "read -r a\n"
             "C=$(wait_dev 8192) || exit 7\n"
@@ -139,6 +145,12 @@ test_pmem(void)
     g_assert_true(test_proc_wait_output(p, "pmem-ready", BOOT_TIMEOUT_MS));
     out = test_proc_output(p);
     assert_contains(out, "pmem-discard-reads-back");
+    assert_contains(out, "pmem-access-platform: 0");
+    assert_contains(out, "pmem-access-platform: 1");
+    g_clear_pointer(&out, g_free);
+    /* The fsync on the translated one reached it as a flush request. */
+    g_assert_cmpint(remote(sock, &out, counters), ==, 0);
+    g_assert_cmpuint(counter(out, "_pmem1", "flushes"), >, 0);
     g_clear_pointer(&out, g_free);
 
     /* A region the file cannot back is refused, the VM unchanged. */

@@ -139,11 +139,12 @@ static const StatusCase status_cases[] = {
       "between 4 and" },
     /* Only what reads guest memory through the translated queues can be
      * behind the virtio-iommu. */
-    { "create-pmem-iommu", { NONE },
-      { API_ACTION_VM_CREATE, "@config:\"pmem\": [{\"file\": \"/p\", "
-                              "\"iommu\": true}]" },
+    { "create-balloon-iommu", { NONE },
+      { API_ACTION_VM_CREATE, "@config:\"balloon\": {\"size\": 0, "
+                              "\"iommu\": true}" },
       400, "Failed to deserialize JSON",
-      "pmem[0].iommu: refused: a virtio-pmem cannot be put behind the IOMMU" },
+      "balloon.iommu: refused: a virtio-balloon cannot be put behind the "
+      "IOMMU" },
     { "create-iommu-segments", { NONE },
       { API_ACTION_VM_CREATE, "@config:\"platform\": {\"iommu_segments\": "
                               "[2]}" },

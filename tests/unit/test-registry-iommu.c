@@ -389,12 +389,15 @@ test_segment(void)
     fixture_clear(&f);
 }
 
-/* The vsock behind the IOMMU: with iommu=on alone (which brings the
- * IOMMU), and hot-added with it onto a segment the IOMMU covers. */
+/* The kinds of their own file that can be translated, vsock and pmem:
+ * with iommu=on alone (which brings the IOMMU), and a vsock hot-added with
+ * it onto a segment the IOMMU covers. */
 static void
-test_vsock(void)
+test_kinds(void)
 {
     g_autofree char *kernel = tmp_file("k", 0);
+    g_autofree char *pmem = tmp_file("p.img", 2 << 20);
+    g_autofree char *pmem2 = tmp_file("q.img", 2 << 20);
     g_autofree char *sock = g_build_filename(test_tmpdir(), "v.sock", NULL);
     g_autofree char *sock2 = g_build_filename(test_tmpdir(), "w.sock", NULL);
     g_autofree char *json = NULL;
@@ -407,14 +410,18 @@ test_vsock(void)
 
     json = g_strdup_printf(
         "{\"payload\": {\"kernel\": \"%s\"}, \"console\": {\"mode\": \"Off\"}, "
-        "\"vsock\": {\"cid\": 3, \"socket\": \"%s\", \"iommu\": true}}",
-        kernel, sock);
+        "\"vsock\": {\"cid\": 3, \"socket\": \"%s\", \"iommu\": true}, "
+        "\"pmem\": [{\"file\": \"%s\", \"iommu\": true}, {\"file\": \"%s\"}]}",
+        kernel, sock, pmem, pmem2);
     fixture_setup(&f, json);
     g_assert_true(f.config->iommu);
     g_assert_true(t->present);
-    g_assert_cmpuint(t->n_endpoints, ==, 1);
+    g_assert_cmpuint(t->n_endpoints, ==, 2);
     g_assert_true(offers_access_platform(&f, "_vsock0"));
     g_assert_true(is_endpoint(t, bdf_of(&f, "_vsock0")));
+    g_assert_true(offers_access_platform(&f, "_pmem0"));
+    g_assert_true(is_endpoint(t, bdf_of(&f, "_pmem0")));
+    g_assert_false(offers_access_platform(&f, "_pmem1"));
     g_assert_false(offers_access_platform(&f, "__rng"));
     fixture_clear(&f);
     g_clear_pointer(&json, g_free);
@@ -459,9 +466,11 @@ test_segment_refused(void)
           "behind the virtio-iommu" },
         { NO_CONSOLE_RNG_ON ", \"pmem\": [{\"file\": \"/dev/null\", "
           "\"size\": 2097152}]", "pmem[0]: PCI segment 0 is behind the "
-          "virtio-iommu (platform.iommu_segments), and this device cannot be" },
+          "virtio-iommu (platform.iommu_segments), so each device on it "
+          "needs iommu=true" },
         { NO_CONSOLE_RNG_ON ", \"pvpanic\": true",
-          "pvpanic: PCI segment 0 is behind" },
+          "pvpanic: PCI segment 0 is behind the virtio-iommu "
+          "(platform.iommu_segments), and this device cannot be" },
         { NO_CONSOLE_RNG_ON ", \"vsock\": {\"cid\": 3, \"socket\": \"/s\"}",
           "vsock: PCI segment 0 is behind the virtio-iommu "
           "(platform.iommu_segments), so each device on it needs "
@@ -498,7 +507,7 @@ main(int argc, char **argv)
     g_test_add_func("/devices/registry/iommu/hotplug-refused",
                     test_hotplug_refused);
     g_test_add_func("/devices/registry/iommu/segment", test_segment);
-    g_test_add_func("/devices/registry/iommu/vsock", test_vsock);
+    g_test_add_func("/devices/registry/iommu/kinds", test_kinds);
     g_test_add_func("/devices/registry/iommu/segment-refused",
                     test_segment_refused);
     return g_test_run();
