@@ -124,6 +124,22 @@ offers_access_platform(Fixture *f, const char *id)
     return vdev->host_features & (1ULL << VIRTIO_F_ACCESS_PLATFORM_BIT);
 }
 
+/* vm.add-<type> of @body, which must succeed (the device, transfer none). */
+static VmmDevice *
+hot_add(Fixture *f, const char *type, const char *body)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = json_from_string(body, &error);
+    VmmDevice *dev;
+
+    g_assert_no_error(error);
+    dev = device_registry_add(&f->ctx, &f->config, type, node, NULL, 0,
+                              &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(dev);
+    return dev;
+}
+
 static bool
 is_endpoint(const DeviceIommuTopology *t, uint16_t bdf)
 {
@@ -364,12 +380,7 @@ test_segment(void)
     /* With it: slot 5, translated through the endpoint declared at boot. */
     body = g_strdup_printf("{\"path\": \"%s\", \"id\": \"h\", "
                            "\"iommu\": true}", img2);
-    node = json_from_string(body, &error);
-    g_assert_no_error(error);
-    dev = device_registry_add(&f.ctx, &f.config, "disk", node, NULL, 0,
-                              &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(dev);
+    dev = hot_add(&f, "disk", body);
     bdf = bdf_of(&f, "h");
     g_assert_cmphex(bdf, ==, 5 << 3);
     g_assert_false(offers_access_platform(&f, "h"));
@@ -402,7 +413,6 @@ test_kinds(void)
     g_autofree char *sock2 = g_build_filename(test_tmpdir(), "w.sock", NULL);
     g_autofree char *json = NULL;
     g_autofree char *body = NULL;
-    g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;
     Fixture f = { 0 };
     const DeviceIommuTopology *t = &f.ctx.iommu;
@@ -434,12 +444,7 @@ test_kinds(void)
     fixture_setup(&f, json);
     body = g_strdup_printf("{\"cid\": 4, \"socket\": \"%s\", "
                            "\"iommu\": true}", sock2);
-    node = json_from_string(body, &error);
-    g_assert_no_error(error);
-    dev = device_registry_add(&f.ctx, &f.config, "vsock", node, NULL, 0,
-                              &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(dev);
+    dev = hot_add(&f, "vsock", body);
     g_assert_true(device_registry_iommu_attach(&f.ctx, f.config, dev,
                                                &error));
     g_assert_no_error(error);
