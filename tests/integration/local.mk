@@ -11,7 +11,7 @@ include tests/integration/vhdx.mk
 include tests/integration/driver.mk
 include tests/integration/nimbusd-save.mk
 include tests/integration/nimbusd-shmem.mk
-include tests/integration/nimbusd-vsock.mk
+include tests/integration/nimbusd-vsock-panic.mk
 include tests/integration/nimbusd-migrate.mk
 include tests/integration/nimbusd-dbus.mk
 include tests/integration/nimbusd-virt-manager.mk

@@ -7,15 +7,20 @@
 # ("<name>.vsock"): the guest connects to the host (CID 2, port 5000: a
 # listener on "<name>.vsock_5000") and gets a reply, then the host connects
 # with "CONNECT 1234\n" and the guest echoes a line.  The guest program is
-# test-vsock-guest (busybox has no AF_VSOCK), added to the initramfs.  TAP
-# output.  Runs itself through tests/harness/with-kvm like
-# test-nimbusd-lifecycle.py; it never skips.
+# test-vsock-guest (busybox has no AF_VSOCK), added to the initramfs.  Then
+# the guest panics (sysrq c) with <panic model='pvpanic'/> and
+# <on_crash>destroy</on_crash>: libvirt's CRASHED/PANICKED event, then
+# STOPPED/CRASHED, and the domain is shut off (crashed).  TAP output.  Runs
+# itself through tests/harness/with-kvm like test-nimbusd-lifecycle.py; it
+# never skips.
 import importlib.util
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,6 +33,8 @@ if not os.environ.get("NIMBUS_HARNESS_MODE"):
     os.execv(harness, [harness, "--", os.path.abspath(__file__)] + sys.argv[1:])
 
 from importlib import import_module  # noqa: E402
+
+import libvirt  # noqa: E402  (after the re-exec: the harness may set paths)
 
 lc = import_module("test-nimbusd-lifecycle")
 # By path: tests/unit has a test-nimbusd-hotplug.py too (the fake VMM's).
@@ -61,8 +68,13 @@ def initrd_with_guest_program(tmp):
 def domain_xml(initrd):
     xml = lc.domain_xml().replace("<name>kvm-guest</name>", "<name>%s</name>" % NAME)
     base = lc.asset("guest-initramfs.cpio", "initramfs-guest.cpio.gz")
-    return xml.replace("<initrd>%s</initrd>" % base, "<initrd>%s</initrd>" % initrd).replace(
-        "</devices>", "<vsock model='virtio'><cid auto='yes'/></vsock></devices>")
+    xml = xml.replace("<initrd>%s</initrd>" % base, "<initrd>%s</initrd>" % initrd)
+    # panic=0: a panicked guest stays so (no reboot racing the event).
+    xml = xml.replace(" panic=-1</cmdline>", " panic=0</cmdline>")
+    xml = xml.replace("<on_poweroff>destroy</on_poweroff>",
+                      "<on_poweroff>destroy</on_poweroff><on_crash>destroy</on_crash>")
+    return xml.replace("</devices>", "<vsock model='virtio'><cid auto='yes'/></vsock>"
+                       "<panic model='pvpanic'/></devices>")
 
 
 def read_line(s):
@@ -78,10 +90,14 @@ def read_line(s):
 
 
 def main():
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=lc.event_loop, daemon=True).start()
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
     env = lc.Env()
     steps = []
     failed = 0
     guest = None
+    events = []
 
     def step(fn):
         steps.append(fn)
@@ -129,17 +145,43 @@ def main():
         assert "vsock-guest: host said pong-from-host" in out, out
         assert "vsock-guest: echoed hello-vsock" in out, out
 
+    @step
+    def guest_panic_crashed_then_destroyed():
+        nonlocal guest
+        conn = libvirt.open(env.uri)
+        try:
+            conn.domainEventRegisterAny(
+                None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                lambda c, d, e, det, o: events.append((e, det)), None)
+            guest.con.send("echo c > /proc/sysrq-trigger\r")
+            want = [(libvirt.VIR_DOMAIN_EVENT_CRASHED,
+                     libvirt.VIR_DOMAIN_EVENT_CRASHED_PANICKED),
+                    (libvirt.VIR_DOMAIN_EVENT_STOPPED,
+                     libvirt.VIR_DOMAIN_EVENT_STOPPED_CRASHED)]
+            deadline = time.time() + lc.BOOT_TIMEOUT
+            while events != want and time.time() < deadline:
+                time.sleep(0.2)
+            assert events == want, events
+        finally:
+            conn.close()
+        state = env.virsh("domstate", "--reason", NAME).stdout.strip()
+        assert state == "shut off (crashed)", state
+        try:
+            guest.close()
+        finally:
+            guest = None
+
     env.start()
     print("1..%d" % len(steps))
     try:
         for i, fn in enumerate(steps, 1):
             try:
                 fn()
-                print("ok %d /nimbusd/kvm-vsock/%s"
+                print("ok %d /nimbusd/kvm-vsock-panic/%s"
                       % (i, fn.__name__.replace("_", "-")))
             except Exception:
                 failed += 1
-                print("not ok %d /nimbusd/kvm-vsock/%s"
+                print("not ok %d /nimbusd/kvm-vsock-panic/%s"
                       % (i, fn.__name__.replace("_", "-")))
                 for line in traceback.format_exc().splitlines():
                     print("# " + line)

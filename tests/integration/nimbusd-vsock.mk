@@ -1,7 +1,0 @@
-# SPDX-License-Identifier: Apache-2.0
-# Integration test: nimbusd's <vsock> (auto CID, CH's hybrid vsock on the
-# state directory's socket) with the real nimbus and one real guest (KVM,
-# through tests/harness/with-kvm): data both ways.  One guest boot; the
-# guest program is test-vsock-guest (vsock.mk).
-dist_check_SCRIPTS += tests/integration/test-nimbusd-vsock.py
-TESTS += tests/integration/test-nimbusd-vsock.py
