@@ -75,6 +75,20 @@ hp_device_slot(VmmDevice *dev, char **bdf, unsigned *slot)
     return true;
 }
 
+/* Takes @dev off the bus; with @release, the IOMMU endpoint of its slot
+ * (iommu_segments) is free again for the next device there. */
+static void
+hp_take_off_bus(Vm *vm, VmmDevice *dev, bool release)
+{
+    g_autofree char *bdf = NULL;
+    unsigned slot;
+    bool in_slot = hp_device_slot(dev, &bdf, &slot);
+
+    vm_remove_device(vm, dev);
+    if (in_slot && release)
+        device_registry_iommu_release(vm_device_host(vm), slot);
+}
+
 /* A registry/config error as the API's status: a bad body or config is
  * the client's (400), a taken id or path a conflict (409). */
 static void
@@ -138,13 +152,10 @@ vmm_hotplug_add(VmmHotplug *hp, Vm *vm, VmConfig **config, const char *type,
         !hp_device_slot(dev, &bdf, &slot) ||
         !pci_hotplug_plug(ctl, 0, slot, NULL)) {
         g_autofree char *id = g_strdup(dev->id);
-        g_autofree char *b = NULL;
-        bool in_slot = hp_device_slot(dev, &b, &slot);
 
-        vm_remove_device(vm, dev);
-        /* An endpoint it claimed goes back with it. */
-        if (in_slot && !local)
-            device_registry_iommu_release(ctx.host, slot);
+        /* An endpoint it claimed goes back with it; a failed attach
+         * (@local) claimed none, and the endpoint may be another's. */
+        hp_take_off_bus(vm, dev, !local);
         device_registry_detach(config, id, NULL);
         if (local) {
             g_set_error(error, VMM_ERROR, VMM_ERROR_INTERNAL, "'%s': %s", id,
@@ -197,14 +208,8 @@ hp_remove_now(Vm *vm, VmConfig **config, VmmDevice *dev, const char *bdf)
     g_autofree char *id = g_strdup(dev->id);
     g_autoptr(GError) local = NULL;
     const char *props[] = { "id", id, "bdf", bdf, NULL };
-    g_autofree char *b = NULL;
-    unsigned slot;
-    bool in_slot = hp_device_slot(dev, &b, &slot);
 
-    vm_remove_device(vm, dev);
-    /* Behind the IOMMU (iommu_segments), its endpoint is free again. */
-    if (in_slot)
-        device_registry_iommu_release(vm_device_host(vm), slot);
+    hp_take_off_bus(vm, dev, true);
     if (!device_registry_detach(config, id, &local))
         g_critical("removed '%s', but not from the config: %s", id,
                    local->message);
