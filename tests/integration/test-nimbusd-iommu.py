@@ -16,7 +16,6 @@ import os
 import shutil
 import socket
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("NIMBUS_TOP_SRCDIR") or os.path.join(HERE, "..", "..")
@@ -31,6 +30,7 @@ import importlib.util  # noqa: E402
 from importlib import import_module  # noqa: E402
 
 lc = import_module("test-nimbusd-lifecycle")
+rv = import_module("test-rpc-virsh")
 # By path: tests/unit has a test-nimbusd-hotplug.py too (the fake VMM's).
 _spec = importlib.util.spec_from_file_location(
     "kvm_hotplug", os.path.join(HERE, "test-nimbusd-hotplug.py"))
@@ -77,7 +77,7 @@ def main():
         return fn
 
     @step
-    def define_start_dumpxml():
+    def define_start_dumpxml(env):
         xml = os.path.join(env.tmp, "guest.xml")
         with open(xml, "w") as f:
             f.write(domain_xml())
@@ -90,7 +90,7 @@ def main():
         assert cfg["iommu"] is True and cfg["rng"]["iommu"] is True, cfg
 
     @step
-    def guest_rng_behind_iommu():
+    def guest_rng_behind_iommu(env):
         nonlocal guest
         guest = hp.Guest(env)
         # virtio device id 4 is the entropy device; its features are a
@@ -107,18 +107,8 @@ def main():
     env.start()
     print("1..%d" % len(steps))
     try:
-        for i, fn in enumerate(steps, 1):
-            try:
-                fn()
-                print("ok %d /nimbusd/kvm-iommu/%s"
-                      % (i, fn.__name__.replace("_", "-")))
-            except Exception:
-                failed += 1
-                print("not ok %d /nimbusd/kvm-iommu/%s"
-                      % (i, fn.__name__.replace("_", "-")))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+        # test-rpc-virsh.py's runner: one TAP line per step.
+        failed = rv.run_tap(steps, "/nimbusd/kvm-iommu", env)
     finally:
         if guest:
             try:

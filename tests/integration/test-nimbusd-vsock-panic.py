@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("NIMBUS_TOP_SRCDIR") or os.path.join(HERE, "..", "..")
@@ -37,6 +36,7 @@ from importlib import import_module  # noqa: E402
 import libvirt  # noqa: E402  (after the re-exec: the harness may set paths)
 
 lc = import_module("test-nimbusd-lifecycle")
+rv = import_module("test-rpc-virsh")
 # By path: tests/unit has a test-nimbusd-hotplug.py too (the fake VMM's).
 _spec = importlib.util.spec_from_file_location(
     "kvm_hotplug", os.path.join(HERE, "test-nimbusd-hotplug.py"))
@@ -104,7 +104,7 @@ def main():
         return fn
 
     @step
-    def define_start_auto_cid():
+    def define_start_auto_cid(env):
         xml = os.path.join(env.tmp, "guest.xml")
         with open(xml, "w") as f:
             f.write(domain_xml(initrd_with_guest_program(env.tmp)))
@@ -117,7 +117,7 @@ def main():
         assert os.path.exists(os.path.join(env.state, NAME + ".vsock"))
 
     @step
-    def guest_to_host_and_host_to_guest():
+    def guest_to_host_and_host_to_guest(env):
         nonlocal guest
         sock = os.path.join(env.state, NAME + ".vsock")
         listener = socket.socket(socket.AF_UNIX)
@@ -146,7 +146,7 @@ def main():
         assert "vsock-guest: echoed hello-vsock" in out, out
 
     @step
-    def guest_panic_crashed_then_destroyed():
+    def guest_panic_crashed_then_destroyed(env):
         nonlocal guest
         conn = libvirt.open(env.uri)
         try:
@@ -174,18 +174,8 @@ def main():
     env.start()
     print("1..%d" % len(steps))
     try:
-        for i, fn in enumerate(steps, 1):
-            try:
-                fn()
-                print("ok %d /nimbusd/kvm-vsock-panic/%s"
-                      % (i, fn.__name__.replace("_", "-")))
-            except Exception:
-                failed += 1
-                print("not ok %d /nimbusd/kvm-vsock-panic/%s"
-                      % (i, fn.__name__.replace("_", "-")))
-                for line in traceback.format_exc().splitlines():
-                    print("# " + line)
-            sys.stdout.flush()
+        # test-rpc-virsh.py's runner: one TAP line per step.
+        failed = rv.run_tap(steps, "/nimbusd/kvm-vsock-panic", env)
     finally:
         if guest:
             try:
