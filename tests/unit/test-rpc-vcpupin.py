@@ -75,11 +75,12 @@ def threads(pid):
     """{tid: comm} of every thread of @pid."""
     out = {}
     for tid in os.listdir("/proc/%d/task" % pid):
-        # A thread (the fake's HTTP handlers) may end after the listing.
+        # A thread (the fake's HTTP handlers) may end after the listing:
+        # before the open (ENOENT) or between the open and the read (ESRCH).
         try:
             with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
                 out[int(tid)] = f.read().strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             continue
     return out
 
